@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package listd needs to build, test and benchmark.
+# Idempotent: only missing packages are installed. Run as root.
+set -euo pipefail
+
+build=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+       liblmdb-dev lmdb-utils libuv1-dev libgnutls28-dev gnutls-bin
+       libidn2-dev libcmocka-dev)
+runtime_test=(postfix python3 openssl procps iproute2 time)
+peers=(mlmmj libsisimai-perl python3-flufl.bounce)
+
+want=("${build[@]}" "${runtime_test[@]}")
+[ "${LISTD_NO_PEERS:-0}" = 1 ] || want+=("${peers[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' \
+        || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: missing packages: ${missing[*]} (run as root to install)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Postfix without a system instance: no main.cf, nothing on port 25.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: installed ${missing[*]}"

@@ -1,0 +1,8 @@
+/* listd/cmd.h — the listd subcommands; each returns a sysexits code.
+ * argv[0] is the subcommand's name. */
+#ifndef LISTD_CMD_H
+#define LISTD_CMD_H
+
+int cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,33 @@
+/* listd/core/limits.h — every bound listd puts on outside input, in one place.
+ * Parsers read no further than these; anything beyond is truncated,
+ * refused or classified, never trusted. */
+#ifndef LISTD_CORE_LIMITS_H
+#define LISTD_CORE_LIMITS_H
+
+/* Addresses (RFC 5321 4.5.3.1): octets, UTF-8 counted in bytes. */
+#define LIMIT_ADDR_LOCAL        64
+#define LIMIT_ADDR_DOMAIN       255
+#define LIMIT_ADDR_MAILBOX      254     /* path of 256 less the angle brackets */
+#define LIMIT_DISPLAY_NAME      256     /* bytes kept of a display name */
+
+/* Messages. */
+#define LIMIT_MESSAGE_HARD      (64u << 20)  /* deliver refuses (tempfails) above */
+#define LIMIT_HEADER_BLOCK      (1u << 20)   /* header bytes scanned before giving up */
+#define LIMIT_HEADER_COUNT      10000        /* header fields scanned per message */
+#define LIMIT_MIME_DEPTH        20           /* nested multiparts / message/rfc822 */
+#define LIMIT_MIME_PARTS        1000         /* parts walked per message */
+#define LIMIT_DECODED_PART      (4u << 20)   /* bytes decoded per body part */
+
+/* Lines of text input (listd.conf, import files, SMTP replies, commands). */
+#define LIMIT_LINE              4096
+#define LIMIT_SMTP_REPLY_LINES  100
+
+/* Lists. */
+#define LIMIT_LIST_NAME         40      /* local part of the posting address */
+#define LIMIT_OWNERS            32
+#define LIMIT_SUBJECT_TAG       64
+
+/* Fan-out. */
+#define LIMIT_BATCH_DEFAULT     1000    /* recipients per checkpointed batch */
+
+#endif

@@ -1,0 +1,56 @@
+/* listd/main.c — the listd program: one entry point, one subcommand a job.
+ *   listd deliver   the MTA's pipe entry (store a message durably, exit 0/75)
+ *   listd run       the daemon (queue, fan-out, bounces, policy service)
+ * Errors become sysexits here and nowhere deeper. */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "config.h"
+#include "listd/core/log.h"
+#include "listd/cmd.h"
+
+static const struct listd_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} cmds[] = {
+	{ "version", cmd_version, "print the version" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: listd COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n'listd COMMAND --help' describes each command.\n");
+}
+
+int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("listd %s\n", LISTD_VERSION);
+	return EX_OK;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("listd", 0);
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EX_OK;
+	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(0, NULL);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "listd: unknown command '%s'\n", log_escs(argv[1]));
+	usage(stderr);
+	return EX_USAGE;
+}
