@@ -1,0 +1,25 @@
+/* web-free-admin/adm.h — shared between listadm's command groups.
+ * Each command group lives in its own file (cmd_list.c, cmd_member.c,
+ * cmd_log.c, cmd_bounce.c, ...) and returns a sysexits code; main.c parses
+ * the global options and dispatches on the group's name. */
+#ifndef LISTADM_ADM_H
+#define LISTADM_ADM_H
+
+#include <stdbool.h>
+
+/* Exit codes beyond <sysexits.h>'s names, as listadm documents them. */
+#define ADM_EX_NOLIST 67        /* unknown list or member (EX_NOUSER) */
+
+struct adm_opts {
+	const char *home;       /* resolved home directory (never NULL) */
+	bool json;              /* --json: one JSON object per line */
+	bool quiet;             /* --quiet: no progress output */
+};
+
+/* argv[0] is the group's name ("list", "member", ...); argc >= 1. */
+int cmd_list(const struct adm_opts *opts, int argc, char **argv);
+int cmd_member(const struct adm_opts *opts, int argc, char **argv);
+int cmd_log(const struct adm_opts *opts, int argc, char **argv);
+int cmd_bounce(const struct adm_opts *opts, int argc, char **argv);
+
+#endif
