@@ -4,5 +4,7 @@
 #define LISTD_CMD_H
 
 int cmd_version(int argc, char **argv);
+int cmd_deliver(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

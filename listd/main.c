@@ -15,6 +15,8 @@ static const struct listd_cmd {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } cmds[] = {
+	{ "deliver", cmd_deliver, "store one message from the MTA (pipe entry)" },
+	{ "run", cmd_run, "run the daemon" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -20,6 +20,8 @@ struct adm_opts {
 int cmd_list(const struct adm_opts *opts, int argc, char **argv);
 int cmd_member(const struct adm_opts *opts, int argc, char **argv);
 int cmd_log(const struct adm_opts *opts, int argc, char **argv);
+/* `listadm check`: store consistency (in cmd_log.c). */
+int cmd_check(const struct adm_opts *opts, int argc, char **argv);
 int cmd_bounce(const struct adm_opts *opts, int argc, char **argv);
 
 #endif

@@ -1,11 +1,288 @@
-/* web-free-admin/main.c — listadm, the administrator's command line. */
-#include <stdio.h>
+/* web-free-admin/main.c — listadm, the administrator's command line:
+ * global options, dispatch to the command groups, and the small helpers
+ * they share. */
+#include "internal.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "listd/core/log.h"
+#include "listd/core/slice.h"
+#include "storage/store.h"
+
+static const char usage_text[] =
+	"usage: listadm [--home DIR] [--json] [--quiet] GROUP SUBCOMMAND [ARGS...]\n"
+	"\n"
+	"groups:\n"
+	"  list    create | delete | ls | show | set     lists and their settings\n"
+	"  member  add | remove | ls | show | set | import | export\n"
+	"  log     LIST [--since DATE]                   the audit log of a list\n"
+	"  check                                         verify the store's consistency\n"
+	"  bounce  parse ...                             bounce tools\n"
+	"\n"
+	"global options:\n"
+	"  --home DIR   the store's home (else $LISTD_HOME, else " LISTD_DEFAULT_HOME ")\n"
+	"  --json       one JSON object per line instead of tables\n"
+	"  -q, --quiet  no progress bar, no summaries on success\n"
+	"  -h, --help   this text; GROUP --help and GROUP SUBCOMMAND --help also work\n"
+	"  -V, --version\n"
+	"\n"
+	"exit status: 0 ok, 64 usage, 65 bad data, 67 unknown list or member,\n"
+	"75 temporary failure (store busy, full or I/O error). See listadm(1).\n";
+
+const char *adm_actor(void)
+{
+	static char actor[128];
+	if (!actor[0]) {
+		struct passwd *pw = getpwuid(getuid());
+		if (pw && pw->pw_name && pw->pw_name[0])
+			snprintf(actor, sizeof(actor), "listadm:%s", pw->pw_name);
+		else
+			snprintf(actor, sizeof(actor), "listadm:%lu", (unsigned long)getuid());
+	}
+	return actor;
+}
+
+int adm_exit_from_errno(int err)
+{
+	switch (err) {
+	case 0:
+		return EX_OK;
+	case -ENOENT:
+		return ADM_EX_NOLIST;
+	case -EINVAL:
+	case -EEXIST:
+	case -ENAMETOOLONG:
+	case -ERANGE:
+		return EX_DATAERR;
+	default:
+		return EX_TEMPFAIL;
+	}
+}
+
+int adm_split_kv(char *s, char **ret_key, char **ret_value)
+{
+	char *eq = strchr(s, '=');
+	if (!eq || eq == s)
+		return -EINVAL;
+	*eq = 0;
+	*ret_key = s;
+	*ret_value = eq + 1;
+	return 0;
+}
+
+int adm_parse_addr_arg(const char *arg, struct addr *ret, struct buf *ret_name)
+{
+	const char *why = NULL;
+	struct buf scratch = BUF_INIT;
+	struct buf *name = ret_name ? ret_name : &scratch;
+	int rc;
+
+	buf_reset(name);
+	rc = addr_parse_entry(slice_cstr(arg), ret, name, &why);
+	buf_finish(&scratch);
+	if (rc < 0) {
+		log_warnx("invalid address \"%s\": %s", log_escs(arg), why ? why : "unparsable");
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+int adm_parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int adm_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("listadm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	fputs(usage, stderr);
+	return EX_USAGE;
+}
+
+int adm_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts, const char *usage)
+{
+	static const struct option help_only[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char spec[64];
+	snprintf(spec, sizeof(spec), ":h%s", shortopts ? shortopts : "");
+	int c = getopt_long(argc, argv, spec, longopts ? longopts : help_only, NULL);
+	switch (c) {
+	case 'h':
+		fputs(usage, stdout);
+		return 'h';
+	case ':':
+		adm_usage_error(usage, "option %s needs a value", argv[optind - 1]);
+		return '?';
+	case '?':
+		if (optopt)
+			adm_usage_error(usage, "unknown option -%c", optopt);
+		else
+			adm_usage_error(usage, "unknown option %s", argv[optind - 1]);
+		return '?';
+	default:
+		return c;
+	}
+}
+
+int adm_dispatch(const struct adm_opts *opts, const char *group_usage,
+                 const struct adm_cmd *cmds, size_t ncmds, int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(group_usage, stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(group_usage, stdout);
+		return EX_OK;
+	}
+	for (size_t i = 0; i < ncmds; i++) {
+		if (strcmp(argv[1], cmds[i].name) == 0) {
+			optind = 0;
+			return cmds[i].fn(opts, argc - 1, argv + 1);
+		}
+	}
+	return adm_usage_error(group_usage, "unknown subcommand \"%s %s\"",
+	                       argv[0], log_escs(argv[1]));
+}
+
+int adm_open(const struct adm_opts *opts, unsigned flags, struct store **ret_store)
+{
+	int rc = store_open(opts->home, flags, ret_store);
+	if (rc == 0)
+		return EX_OK;
+	if (rc == -ENOENT) {
+		log_warnx("no list store in %s (create a list first, or check --home)",
+		          log_escs(opts->home));
+		return ADM_EX_NOLIST;
+	}
+	log_warnx("cannot open the store in %s: %s", log_escs(opts->home), store_strerror(rc));
+	return rc == -EPROTO || rc == -EBADMSG ? EX_DATAERR : EX_TEMPFAIL;
+}
+
+int adm_list_error(int err, const char *name)
+{
+	switch (err) {
+	case -ENOENT:
+		log_warnx("unknown list \"%s\"", log_escs(name));
+		return ADM_EX_NOLIST;
+	case -ENOTUNIQ:
+		log_warnx("list name \"%s\" is ambiguous: give LIST@DOMAIN", log_escs(name));
+		return EX_DATAERR;
+	case -EINVAL:
+		log_warnx("invalid list name \"%s\"", log_escs(name));
+		return EX_DATAERR;
+	default:
+		return adm_store_error(err, "looking up the list");
+	}
+}
+
+int adm_store_error(int err, const char *what)
+{
+	log_warnx("%s: %s", what, store_strerror(err));
+	return adm_exit_from_errno(err);
+}
+
+#ifdef LISTADM_NO_BOUNCE
+/* Built before the bounce commands were part of the tree. */
+int cmd_bounce(const struct adm_opts *opts, int argc, char **argv)
+{
+	(void)opts;
+	(void)argc;
+	(void)argv;
+	log_warnx("this listadm was built without the bounce commands");
+	return EX_UNAVAILABLE;
+}
+#endif
 
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "usage: listadm COMMAND ...\n");
+	static const struct option longopts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct {
+		const char *name;
+		int (*fn)(const struct adm_opts *, int, char **);
+	} groups[] = {
+		{ "list", cmd_list },
+		{ "member", cmd_member },
+		{ "log", cmd_log },
+		{ "check", cmd_check },
+		{ "bounce", cmd_bounce },
+	};
+	struct adm_opts opts = { 0 };
+	const char *home = NULL;
+	int c;
+
+	log_init("listadm", 0);
+	while ((c = getopt_long(argc, argv, "+qhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			home = optarg;
+			break;
+		case 'j':
+			opts.json = true;
+			break;
+		case 'q':
+			opts.quiet = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EX_OK;
+		case 'V':
+			printf("listadm %s\n", LISTD_VERSION);
+			return EX_OK;
+		default:
+			fputs(usage_text, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return EX_USAGE;
+	}
+	opts.home = store_home_resolve(home);
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (strcmp(argv[optind], groups[i].name) == 0) {
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+			optind = 0;     /* let the group restart getopt */
+			return groups[i].fn(&opts, sub_argc, sub_argv);
+		}
+	}
+	log_warnx("unknown command group \"%s\" (try listadm --help)", log_escs(argv[optind]));
 	return EX_USAGE;
 }

@@ -17,15 +17,27 @@
 #define LIMIT_MIME_DEPTH        20           /* nested multiparts / message/rfc822 */
 #define LIMIT_MIME_PARTS        1000         /* parts walked per message */
 #define LIMIT_DECODED_PART      (4u << 20)   /* bytes decoded per body part */
+#define LIMIT_BOUNCE_RCPTS      1000         /* failed recipients kept per bounce */
+#define LIMIT_BOUNCE_DIAG       1024         /* diagnostic bytes kept per recipient */
+#define LIMIT_BOUNCE_TEXT       (256u << 10) /* bounce text examined per message */
 
 /* Lines of text input (listd.conf, import files, SMTP replies, commands). */
 #define LIMIT_LINE              4096
 #define LIMIT_SMTP_REPLY_LINES  100
+#define LIMIT_SMTP_REPLY_LINE   2048    /* bytes of one SMTP reply line, CRLF included */
 
 /* Lists. */
 #define LIMIT_LIST_NAME         40      /* local part of the posting address */
 #define LIMIT_OWNERS            32
 #define LIMIT_SUBJECT_TAG       64
+
+/* Store records (storage/): text fields are refused beyond these. */
+#define LIMIT_LIST_DESCRIPTION  256
+#define LIMIT_AUDIT_ACTOR       128
+#define LIMIT_AUDIT_ACTION      32
+#define LIMIT_AUDIT_DETAIL      1024
+#define LIMIT_MSG_NOTE          200     /* why a message was dropped or held */
+#define LIMIT_REPLY_TEXT        300     /* relay reply or diagnostic kept per event */
 
 /* Fan-out. */
 #define LIMIT_BATCH_DEFAULT     1000    /* recipients per checkpointed batch */

@@ -1,0 +1,102 @@
+/* bounce/autoreply.c — auto-replies (RFC 3834 and practice) and
+ * challenge-response requests.
+ *
+ * RFC 3834's Auto-Submitted: auto-replied is decisive. Older responders
+ * announce themselves with vendor fields (X-Autoreply, X-Autorespond,
+ * Exchange's X-MS-Exchange-Inbox-Rules-Loop with an out-of-office subject,
+ * X-Auto-Response-Suppress alone proves nothing: Exchange sets it on
+ * ordinary mail too) or with Precedence: auto_reply; and many only with a
+ * subject in the user's language. Challenge-response systems ask the sender
+ * to prove being human before the message is delivered. */
+#include <string.h>
+
+#include "bounce/internal.h"
+#include "listd/core/header.h"
+
+static const char *const subject_phrases[] = {
+	"out of office", "out of the office", "out-of-office", "automatic reply",
+	"auto reply", "auto-reply", "autoreply", "auto response", "autoresponse",
+	"auto-response", "automatische antwort", "abwesenheitsnotiz",
+	"abwesend", "r\xc3\xa9ponse automatique", "reponse automatique",
+	"absence", "vacation", "on holiday", "on leave", "away from",
+	"respuesta autom\xc3\xa1tica", "risposta automatica", "fuori ufficio",
+	"automatisch antwoord", "afwezig", "odpowied\xc5\xba automatyczna",
+	"automatyczna odpowied\xc5\xba", "autosvar", "automaattinen vastaus",
+	"\xe8\x87\xaa\xe5\x8b\x95\xe5\xbf\x9c\xe7\xad\x94", /* 自動応答 */
+	"\xe8\x87\xaa\xe5\x8b\x95\xe8\xbf\x94\xe4\xbf\xa1", /* 自動返信 */
+	"\xe4\xb8\x8d\xe5\x9c\xa8", /* 不在 */
+	"auto:", "away until", "i am away", "i'm away", "currently away",
+};
+
+static const char *const body_phrases[] = {
+	"out of the office", "out of office", "i am away", "i'm away",
+	"currently away", "on vacation", "on holiday", "on leave",
+	"will be back", "i will return", "limited access to email",
+	"limited access to e-mail", "return to the office", "returning to the office",
+	"back in the office", "this is an automatic reply", "auto-reply",
+	"automatic reply", "autoreply",
+};
+
+static const char *const challenge_phrases[] = {
+	"verify you are human", "prove you are human", "verify that you are a human",
+	"confirm you are a human", "confirm that you are a human",
+	"challenge-response", "challenge response", "boxbe", "bluebottle",
+	"please verify your email", "verify your message", "to have your message delivered",
+	"add you to my list of approved senders", "approved senders list",
+	"spam filter that requires", "one-time verification", "sender verification",
+	"waiting for your verification", "click the link below to verify",
+	"i use a spam protection", "my spam blocker",
+};
+
+static bool has_any(struct slice t, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (slice_case_find(t, list[i]))
+			return true;
+	return false;
+}
+
+enum autoreply_verdict autoreply_detect(const char *msg, size_t len,
+                                        struct slice subject, struct slice text)
+{
+	struct header_scan hs;
+	struct header_field f;
+	bool auto_replied = false, vendor = false, precedence = false;
+	bool challenge_hdr = false;
+
+	header_scan_init(&hs, msg, len);
+	while (header_scan_next(&hs, &f) == 1) {
+		struct slice v = slice_trim(f.value);
+		if (slice_case_eq_cstr(f.name, "Auto-Submitted")) {
+			if (slice_case_starts(v, "auto-replied"))
+				auto_replied = true;
+		} else if (slice_case_eq_cstr(f.name, "X-Autoreply") ||
+		           slice_case_eq_cstr(f.name, "X-Autorespond") ||
+		           slice_case_eq_cstr(f.name, "X-Autoresponder") ||
+		           slice_case_eq_cstr(f.name, "X-Auto-Reply") ||
+		           slice_case_eq_cstr(f.name, "X-Vacation") ||
+		           slice_case_eq_cstr(f.name, "X-Mail-Autoreply")) {
+			vendor = true;
+		} else if (slice_case_eq_cstr(f.name, "Precedence")) {
+			if (slice_case_starts(v, "auto_reply") || slice_case_starts(v, "auto-reply"))
+				precedence = true;
+		} else if (slice_case_eq_cstr(f.name, "X-Boxbe-Challenge") ||
+		           slice_case_starts(f.name, "X-Bluebottle") ||
+		           slice_case_eq_cstr(f.name, "X-Challenge")) {
+			challenge_hdr = true;
+		}
+	}
+	if (text.len > 16 * 1024)
+		text.len = 16 * 1024;
+	if (challenge_hdr || has_any(text, challenge_phrases,
+	                             sizeof(challenge_phrases) / sizeof(challenge_phrases[0])) ||
+	    has_any(subject, challenge_phrases, sizeof(challenge_phrases) / sizeof(challenge_phrases[0])))
+		return AUTOREPLY_VERDICT_CHALLENGE;
+	if (auto_replied || vendor || precedence)
+		return AUTOREPLY_VERDICT_AUTOREPLY;
+	if (has_any(subject, subject_phrases, sizeof(subject_phrases) / sizeof(subject_phrases[0])))
+		return AUTOREPLY_VERDICT_AUTOREPLY;
+	if (text.len < 4096 && has_any(text, body_phrases, sizeof(body_phrases) / sizeof(body_phrases[0])))
+		return AUTOREPLY_VERDICT_AUTOREPLY;
+	return AUTOREPLY_VERDICT_NONE;
+}

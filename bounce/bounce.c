@@ -1,0 +1,816 @@
+/* bounce/bounce.c — see bounce.h. The order of the decision:
+ *   1. an ARF part (message/feedback-report) makes a feedback report;
+ *   2. a message/delivery-status part naming recipients makes a DSN (or,
+ *      when every recipient was delivered, relayed or expanded, a success
+ *      notice, which is no bounce);
+ *   3. auto-reply and challenge-response signs (autoreply.c);
+ *   4. a message that reads like a failure report (sender, subject, text)
+ *      is a non-standard DSN: lhost.c finds the addresses and texts;
+ *   5. anything else is ordinary mail.
+ * Status, reason and hard/soft come from status.c for every recipient. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bounce/bounce.h"
+#include "bounce/internal.h"
+#include "bounce/mime.h"
+#include "listd/core/addr.h"
+#include "listd/core/ascii.h"
+#include "listd/core/header.h"
+#include "listd/core/xalloc.h"
+
+static const char *const kind_names[] = {
+	[BOUNCE_KIND_NOT_BOUNCE] = "not-bounce",
+	[BOUNCE_KIND_DSN] = "dsn",
+	[BOUNCE_KIND_AUTOREPLY] = "autoreply",
+	[BOUNCE_KIND_CHALLENGE] = "challenge",
+	[BOUNCE_KIND_FEEDBACK] = "feedback",
+};
+
+static const char *const reason_names[BOUNCE_REASON_COUNT_] = {
+	[BOUNCE_REASON_UNDEFINED] = "undefined",
+	[BOUNCE_REASON_USERUNKNOWN] = "userunknown",
+	[BOUNCE_REASON_HOSTUNKNOWN] = "hostunknown",
+	[BOUNCE_REASON_MAILBOXFULL] = "mailboxfull",
+	[BOUNCE_REASON_EXCEEDLIMIT] = "exceedlimit",
+	[BOUNCE_REASON_MESGTOOBIG] = "mesgtoobig",
+	[BOUNCE_REASON_FILTERED] = "filtered",
+	[BOUNCE_REASON_BLOCKED] = "blocked",
+	[BOUNCE_REASON_SPAMDETECTED] = "spamdetected",
+	[BOUNCE_REASON_VIRUSDETECTED] = "virusdetected",
+	[BOUNCE_REASON_POLICYVIOLATION] = "policyviolation",
+	[BOUNCE_REASON_EXPIRED] = "expired",
+	[BOUNCE_REASON_NETWORKERROR] = "networkerror",
+	[BOUNCE_REASON_MAILERERROR] = "mailererror",
+	[BOUNCE_REASON_SYSTEMERROR] = "systemerror",
+	[BOUNCE_REASON_SYSTEMFULL] = "systemfull",
+	[BOUNCE_REASON_TOOMANYCONN] = "toomanyconn",
+	[BOUNCE_REASON_SUSPEND] = "suspend",
+	[BOUNCE_REASON_REJECTED] = "rejected",
+	[BOUNCE_REASON_SECURITYERROR] = "securityerror",
+	[BOUNCE_REASON_NORELAYING] = "norelaying",
+	[BOUNCE_REASON_CONTENTERROR] = "contenterror",
+	[BOUNCE_REASON_HASMOVED] = "hasmoved",
+	[BOUNCE_REASON_NOTACCEPT] = "notaccept",
+	[BOUNCE_REASON_SYNTAXERROR] = "syntaxerror",
+	[BOUNCE_REASON_SPEEDING] = "speeding",
+	[BOUNCE_REASON_RATELIMITED] = "ratelimited",
+	[BOUNCE_REASON_AUTHFAILURE] = "authfailure",
+	[BOUNCE_REASON_BADREPUTATION] = "badreputation",
+	[BOUNCE_REASON_REQUIREPTR] = "requireptr",
+	[BOUNCE_REASON_NOTCOMPLIANTRFC] = "notcompliantrfc",
+	[BOUNCE_REASON_ONHOLD] = "onhold",
+	[BOUNCE_REASON_VACATION] = "vacation",
+	[BOUNCE_REASON_FEEDBACK] = "feedback",
+	[BOUNCE_REASON_DELIVERED] = "delivered",
+};
+
+const char *bounce_kind_name(enum bounce_kind k)
+{
+	return (unsigned)k <= BOUNCE_KIND_FEEDBACK ? kind_names[k] : "not-bounce";
+}
+
+const char *bounce_reason_name(enum bounce_reason r)
+{
+	return (unsigned)r < BOUNCE_REASON_COUNT_ ? reason_names[r] : "undefined";
+}
+
+int bounce_reason_from_name(const char *name)
+{
+	for (int i = 0; i < BOUNCE_REASON_COUNT_; i++)
+		if (!strcmp(reason_names[i], name))
+			return i;
+	return -1;
+}
+
+bool bounce_reason_blames_member(enum bounce_reason r, int hard)
+{
+	switch (r) {
+	case BOUNCE_REASON_USERUNKNOWN:
+	case BOUNCE_REASON_HOSTUNKNOWN:
+	case BOUNCE_REASON_HASMOVED:
+	case BOUNCE_REASON_SUSPEND:
+		return true;
+	case BOUNCE_REASON_MAILBOXFULL:
+		/* counts as a soft event: only its persistence reaches the
+		 * threshold; a permanent report counts as well */
+		return hard != -1 || true;
+	case BOUNCE_REASON_NOTACCEPT:
+		/* the member's domain accepts no mail at all (null MX) */
+		return hard == 1;
+	default:
+		return false;
+	}
+}
+
+int bounce_addr_key(struct slice text, struct buf *out)
+{
+	struct slice s = slice_trim(text);
+	struct addr a;
+	const char *why;
+
+	if (slice_case_starts(s, "rfc822;"))
+		s = slice_trim(slice_make(s.p + 7, s.len - 7));
+	else if (slice_case_starts(s, "rfc822 ;"))
+		s = slice_trim(slice_make(s.p + 8, s.len - 8));
+	if (slice_case_starts(s, "mailto:"))
+		s = slice_make(s.p + 7, s.len - 7);
+	/* the address in angle brackets, when there are any */
+	const char *lt = memchr(s.p, '<', s.len);
+	if (lt) {
+		const char *gt = memchr(lt, '>', s.len - (size_t)(lt - s.p));
+		if (gt && gt > lt + 1)
+			s = slice_make(lt + 1, (size_t)(gt - lt - 1));
+	}
+	s = slice_trim(s);
+	while (s.len && (s.p[0] == '"' || s.p[0] == '\'' || s.p[0] == '<' || s.p[0] == '(' ||
+	                 s.p[0] == '[')) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && strchr("\"'>),.;:]", s.p[s.len - 1]))
+		s.len--;
+	/* a blank ends it: "user@example.com (comment)" */
+	for (size_t i = 0; i < s.len; i++)
+		if (ascii_is_space(s.p[i])) {
+			s.len = i;
+			break;
+		}
+	if (s.len == 0 || s.len > LIMIT_ADDR_MAILBOX || !memchr(s.p, '@', s.len))
+		return -EINVAL;
+	if (addr_parse(s, &a, &why) < 0)
+		return -EINVAL;
+	addr_key(&a, out);
+	return 0;
+}
+
+/* What the MIME walk collects. */
+struct scan {
+	struct buf text;        /* decoded text/plain parts outside enclosed messages */
+	struct buf html;        /* text/html parts, tags removed */
+	struct buf ds;          /* delivery-status bodies */
+	struct buf fb;          /* feedback-report body */
+	struct buf orig;        /* the original message's header block */
+	bool want_orig;         /* the next part starts the enclosed message */
+	bool have_orig;
+	bool orig_from_headers; /* orig came from text/rfc822-headers */
+	struct slice bounce_from, bounce_to, bounce_subject, bounce_return_path;
+};
+
+static void add_bounded(struct buf *b, struct slice s, size_t max)
+{
+	if (b->len >= max)
+		return;
+	if (s.len > max - b->len)
+		s.len = max - b->len;
+	buf_add(b, s.p, s.len);
+	buf_addch(b, '\n');
+}
+
+/* Appends text, with the "> " quoting of a forwarded report removed. */
+static void add_text(struct buf *b, struct slice s, size_t max)
+{
+	size_t pos = 0;
+	while (pos < s.len && b->len < max) {
+		const char *nl = memchr(s.p + pos, '\n', s.len - pos);
+		size_t end = nl ? (size_t)(nl - s.p) + 1 : s.len;
+		size_t i = pos;
+		while (i + 1 < end && s.p[i] == '>' && (s.p[i + 1] == ' ' || s.p[i + 1] == '>'))
+			i += s.p[i + 1] == ' ' ? 2 : 1;
+		size_t n = end - i;
+		if (n > max - b->len)
+			n = max - b->len;
+		buf_add(b, s.p + i, n);
+		pos = end;
+	}
+	buf_addch(b, '\n');
+}
+
+static void add_html_text(struct buf *b, struct slice s, size_t max)
+{
+	bool tag = false;
+	for (size_t i = 0; i < s.len && b->len < max; i++) {
+		char c = s.p[i];
+		if (c == '<') {
+			tag = true;
+			/* a line break per block element is enough for reading */
+			if (i + 3 < s.len && (!strncasecmp(s.p + i, "<br", 3) ||
+			                      !strncasecmp(s.p + i, "<p", 2) ||
+			                      !strncasecmp(s.p + i, "<tr", 3) ||
+			                      !strncasecmp(s.p + i, "<div", 4)))
+				buf_addch(b, '\n');
+		} else if (c == '>' && tag) {
+			tag = false;
+		} else if (!tag) {
+			if (c == '&' && i + 4 <= s.len && !strncmp(s.p + i, "&lt;", 4)) {
+				buf_addch(b, '<');
+				i += 3;
+			} else if (c == '&' && i + 4 <= s.len && !strncmp(s.p + i, "&gt;", 4)) {
+				buf_addch(b, '>');
+				i += 3;
+			} else if (c == '&' && i + 6 <= s.len && !strncmp(s.p + i, "&nbsp;", 6)) {
+				buf_addch(b, ' ');
+				i += 5;
+			} else if (c == '&' && i + 5 <= s.len && !strncmp(s.p + i, "&amp;", 5)) {
+				buf_addch(b, '&');
+				i += 4;
+			} else {
+				buf_addch(b, c);
+			}
+		}
+	}
+	buf_addch(b, '\n');
+}
+
+static int scan_part_cb(const struct mime_part *p, void *ctx)
+{
+	struct scan *sc = ctx;
+
+	if (sc->want_orig) {
+		sc->want_orig = false;
+		if (!sc->have_orig) {
+			add_bounded(&sc->orig, p->header, LIMIT_HEADER_BLOCK);
+			sc->have_orig = true;
+		}
+	}
+	if (p->is_multipart)
+		return 0;
+	if (!strcmp(p->type, "message/rfc822") || !strcmp(p->type, "message/global")) {
+		if (!p->in_message)
+			sc->want_orig = true;
+		return 0;
+	}
+	if (p->in_message)
+		return 0;
+	if (!strcmp(p->type, "message/delivery-status") ||
+	    !strcmp(p->type, "message/global-delivery-status")) {
+		add_bounded(&sc->ds, p->body, LIMIT_BOUNCE_TEXT);
+		buf_addch(&sc->ds, '\n');
+	} else if (!strcmp(p->type, "message/feedback-report")) {
+		add_bounded(&sc->fb, p->body, LIMIT_BOUNCE_TEXT);
+	} else if (!strcmp(p->type, "text/rfc822-headers") ||
+	           !strcmp(p->type, "message/rfc822-headers") ||
+	           !strcmp(p->type, "message/global-headers")) {
+		if (!sc->have_orig) {
+			add_bounded(&sc->orig, p->body, LIMIT_HEADER_BLOCK);
+			sc->have_orig = true;
+			sc->orig_from_headers = true;
+		}
+	} else if (!strcmp(p->type, "text/html")) {
+		add_html_text(&sc->html, p->body, LIMIT_BOUNCE_TEXT);
+	} else if (!strncmp(p->type, "text/", 5)) {
+		struct buf cs = BUF_INIT, conv = BUF_INIT;
+		struct slice body = p->body;
+		if (mime_param(p->content_type, "charset", &cs) && cs.len < 40 &&
+		    mime_charset_convert(cs.data, body, &conv, LIMIT_BOUNCE_TEXT))
+			body = slice_make(conv.data, conv.len);
+		add_text(&sc->text, body, LIMIT_BOUNCE_TEXT);
+		buf_finish(&cs);
+		buf_finish(&conv);
+	}
+	return 0;
+}
+
+static void header_get(const char *msg, size_t len, const char *name, struct buf *out)
+{
+	struct header_field f;
+	if (header_find(msg, len, name, &f) == 1)
+		header_unfold(f.value, out);
+}
+
+/* Set of address keys never reported as failed recipients. */
+struct exclude {
+	struct buf keys;        /* "\n" + key + "\n" ... */
+};
+
+static void exclude_add(struct exclude *ex, struct slice text)
+{
+	struct buf k = BUF_INIT;
+	/* every address in a list such as To: a, b */
+	size_t start = 0;
+	for (size_t i = 0; i <= text.len; i++) {
+		if (i == text.len || text.p[i] == ',') {
+			buf_reset(&k);
+			if (bounce_addr_key(slice_make(text.p + start, i - start), &k) == 0) {
+				buf_addch(&ex->keys, '\n');
+				buf_add(&ex->keys, k.data, k.len);
+				buf_addch(&ex->keys, '\n');
+			}
+			start = i + 1;
+		}
+	}
+	buf_finish(&k);
+}
+
+static bool exclude_has(const struct exclude *ex, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p = ex->keys.data, *end = p + ex->keys.len;
+	while (p < end) {
+		const char *q = memchr(p + 1, '\n', (size_t)(end - p - 1));
+		if (!q)
+			break;
+		if ((size_t)(q - p - 1) == n && !memcmp(p + 1, key, n))
+			return true;
+		p = q + 1;
+	}
+	return false;
+}
+
+static bool system_local(const char *key)
+{
+	static const char *const locals[] = {
+		"mailer-daemon@", "postmaster@", "mail-daemon@", "mailerdaemon@",
+		"abuse@", "noreply@", "no-reply@", "root@", "double-bounce@",
+	};
+	for (size_t i = 0; i < sizeof(locals) / sizeof(locals[0]); i++)
+		if (!strncmp(key, locals[i], strlen(locals[i])))
+			return true;
+	return false;
+}
+
+static struct bounce_recipient *rcpt_find(struct bounce_result *res, const char *key)
+{
+	for (size_t i = 0; i < res->nrcpts; i++)
+		if (!strcmp(res->rcpts[i].addr, key))
+			return &res->rcpts[i];
+	return NULL;
+}
+
+static struct bounce_recipient *rcpt_add(struct bounce_result *res, const char *key)
+{
+	if (res->nrcpts >= LIMIT_BOUNCE_RCPTS)
+		return NULL;
+	if (key[0] && rcpt_find(res, key))
+		return NULL;
+	res->rcpts = xrealloc(res->rcpts, (res->nrcpts + 1) * sizeof(*res->rcpts));
+	struct bounce_recipient *r = &res->rcpts[res->nrcpts++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->addr, sizeof(r->addr), "%s", key);
+	r->hard = -1;
+	r->reason = BOUNCE_REASON_UNDEFINED;
+	r->diag = xstrdup("");
+	return r;
+}
+
+static void set_diag(struct bounce_recipient *r, struct slice d)
+{
+	struct buf b = BUF_INIT;
+	bool space = false;
+	for (size_t i = 0; i < d.len && b.len < LIMIT_BOUNCE_DIAG; i++) {
+		char c = d.p[i];
+		if (ascii_is_space(c) || c == '\0') {
+			space = b.len > 0;
+			continue;
+		}
+		if (space)
+			buf_addch(&b, ' ');
+		space = false;
+		buf_addch(&b, c);
+	}
+	free(r->diag);
+	r->diag = buf_detach(&b, NULL);
+}
+
+static bool is_generic_code(const char *s)
+{
+	return !s[0] || !strcmp(s + 1, ".0.0");
+}
+
+/* Fills status, reason and hard of r from its own code and texts. */
+static void classify(struct bounce_recipient *r, const char *dsn_status,
+                     struct slice general, bool delayed)
+{
+	struct slice diag = slice_cstr(r->diag);
+	char code[BOUNCE_STATUS_MAX] = "", dcode[BOUNCE_STATUS_MAX] = "", st[BOUNCE_STATUS_MAX];
+	int reply = status_reply_code(diag);
+
+	if (dsn_status)
+		snprintf(code, sizeof(code), "%s", dsn_status);
+	/* the remote server's own code (the last one given) is more precise
+	 * than the reporting MTA's summary, when both say the same class */
+	for (struct slice rest = diag; status_find(rest, st) == 1;) {
+		snprintf(dcode, sizeof(dcode), "%s", st);
+		const char *at = strstr(rest.p, st);
+		if (!at || (size_t)(at - rest.p) + strlen(st) > rest.len)
+			break;
+		rest = slice_make(at + strlen(st), rest.len - (size_t)(at - rest.p) - strlen(st));
+	}
+	if (dcode[0] && !is_generic_code(dcode) && (!code[0] || code[0] == dcode[0]))
+		snprintf(code, sizeof(code), "%s", dcode);
+	else if (is_generic_code(code) && dcode[0] && (!code[0] || code[0] == dcode[0]))
+		snprintf(code, sizeof(code), "%s", dcode);
+
+	enum bounce_reason reason = BOUNCE_REASON_UNDEFINED;
+	if (code[0] && status_code_decisive(code))
+		reason = status_reason_from_code(code);
+	if (reason == BOUNCE_REASON_UNDEFINED)
+		reason = status_reason_from_text(diag);
+	if (reason == BOUNCE_REASON_UNDEFINED && code[0] && !is_generic_code(code))
+		reason = status_reason_from_code(code);
+	if (reason == BOUNCE_REASON_UNDEFINED)
+		reason = status_reason_from_text(general);
+	if (reason == BOUNCE_REASON_UNDEFINED && slice_case_find(general, "groups.google.com"))
+		reason = BOUNCE_REASON_REJECTED;       /* posting to a group refused */
+	if (reason == BOUNCE_REASON_UNDEFINED && delayed)
+		reason = BOUNCE_REASON_EXPIRED;
+	if (delayed && (reason == BOUNCE_REASON_NETWORKERROR || reason == BOUNCE_REASON_SYSTEMERROR))
+		reason = BOUNCE_REASON_EXPIRED;
+	if (reason == BOUNCE_REASON_UNDEFINED && code[0] && code[0] != '2')
+		reason = status_reason_from_code(code);
+	if (reason == BOUNCE_REASON_UNDEFINED && (reply == 550 || reply == 551 || reply == 553))
+		reason = BOUNCE_REASON_USERUNKNOWN;
+	/* "no such user" in reply to DATA rather than RCPT is the recipient's
+	 * filter speaking, unless the code itself says the user is unknown */
+	if (reason == BOUNCE_REASON_USERUNKNOWN && !(code[0] && status_code_decisive(code)) &&
+	    (slice_case_find(diag, "DATA command") || slice_case_find(diag, "end of data") ||
+	     slice_case_find(general, ">>> DATA") || slice_case_find(general, "SMTP command DATA") ||
+	     slice_case_find(general, "in reply to end of DATA")))
+		reason = BOUNCE_REASON_FILTERED;
+
+	if (!code[0])
+		status_pseudo(reason, delayed || reply / 100 == 4 ||
+		                      slice_case_find(diag, "temporary") != NULL, code);
+	snprintf(r->status, sizeof(r->status), "%s", code);
+	r->reason = reason;
+	r->hard = status_hard(reason, code);
+}
+
+/* Addresses found in the human-readable text, with their explanations. */
+struct hit {
+	char key[LIMIT_ADDR_MAILBOX + 1];
+	struct buf diag;
+};
+
+struct hits {
+	struct hit *v;
+	size_t n;
+	const struct exclude *ex;
+	struct buf key;
+};
+
+static struct hit *hits_find(const struct hits *h, const char *key)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (!strcmp(h->v[i].key, key))
+			return &h->v[i];
+	return NULL;
+}
+
+static bool hits_accept_cb(struct slice addr, void *ctx)
+{
+	struct hits *h = ctx;
+	buf_reset(&h->key);
+	if (bounce_addr_key(addr, &h->key) < 0 || h->key.len > LIMIT_ADDR_MAILBOX)
+		return false;
+	return !exclude_has(h->ex, h->key.data) && !system_local(h->key.data);
+}
+
+static void hits_add_cb(const struct lhost_hit *lh, void *ctx)
+{
+	struct hits *h = ctx;
+	if (!hits_accept_cb(lh->addr, ctx))
+		return;
+	struct slice d = lh->diag;
+	struct hit *e = hits_find(h, h->key.data);
+	if (!e) {
+		if (h->n >= LIMIT_BOUNCE_RCPTS)
+			return;
+		h->v = xrealloc(h->v, (h->n + 1) * sizeof(*h->v));
+		e = &h->v[h->n++];
+		memcpy(e->key, h->key.data, h->key.len + 1);
+		buf_init(&e->diag, 0);
+	} else {
+		buf_addch(&e->diag, ' ');
+	}
+	if (e->diag.len < LIMIT_BOUNCE_DIAG)
+		buf_add(&e->diag, d.p, d.len < LIMIT_BOUNCE_DIAG - e->diag.len ?
+		                       d.len : LIMIT_BOUNCE_DIAG - e->diag.len);
+}
+
+static void hits_finish(struct hits *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		buf_finish(&h->v[i].diag);
+	free(h->v);
+	buf_finish(&h->key);
+}
+
+static bool subject_looks_bounce(struct slice s)
+{
+	static const char *const words[] = {
+		"undeliver", "undelivered", "delivery status", "delivery failure",
+		"delivery notification", "failure notice", "returned mail",
+		"mail delivery failed", "delivery failed", "could not be delivered",
+		"delivery problem", "nondeliverable", "non-delivery", "not delivered",
+		"rejected", "bounce", "mail system error", "delivery report",
+		"failed delivery", "error sending", "unable to deliver",
+		"warning: could not send", "delayed mail", "delivery delay",
+		"message delivery", "mail failure", "permanent failure",
+		"delivery final failure", "returned to sender", "\xe4\xb8\x8d\xe9\x81\x94",
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (slice_case_find(s, words[i]))
+			return true;
+	return false;
+}
+
+static bool from_looks_daemon(struct slice s)
+{
+	return slice_case_find(s, "mailer-daemon") || slice_case_find(s, "postmaster") ||
+	       slice_case_find(s, "mail delivery") || slice_case_find(s, "mail-daemon") ||
+	       slice_case_find(s, "mailer_daemon") || slice_case_find(s, "mdaemon") ||
+	       slice_case_find(s, "mail administrator") || slice_case_find(s, "mailerdaemon");
+}
+
+/* Start of RFC 3464 fields written as plain text (no MIME part), or NULL. */
+static const char *inline_dsn(struct slice text)
+{
+	static const char *const starts[] = { "Reporting-MTA:", "Final-Recipient:" };
+	const char *best = NULL;
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		const char *p = slice_case_find(text, starts[i]);
+		while (p && p != text.p && p[-1] != '\n')
+			p = slice_case_find(slice_make(p + 1, text.len - (size_t)(p + 1 - text.p)),
+			                    starts[i]);
+		if (p && (!best || p < best))
+			best = p;
+	}
+	if (best && !slice_case_find(slice_make(best, text.len - (size_t)(best - text.p)),
+	                             "Final-Recipient:"))
+		return NULL;
+	return best;
+}
+
+static void add_xfr(struct bounce_result *res, const struct exclude *ex, struct slice v,
+                    struct buf *list)
+{
+	size_t start = 0;
+	struct buf k = BUF_INIT;
+	for (size_t i = 0; i <= v.len; i++) {
+		if (i < v.len && v.p[i] != ',')
+			continue;
+		buf_reset(&k);
+		if (bounce_addr_key(slice_make(v.p + start, i - start), &k) == 0 &&
+		    !exclude_has(ex, k.data)) {
+			buf_add(list, k.data, k.len);
+			buf_addch(list, '\0');
+		}
+		start = i + 1;
+	}
+	buf_finish(&k);
+	(void)res;
+}
+
+int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
+{
+	struct scan sc;
+	struct exclude ex = { BUF_INIT };
+	struct hits hits = { NULL, 0, &ex, BUF_INIT };
+	struct buf subject = BUF_INIT, from = BUF_INIT, to = BUF_INIT, hbuf = BUF_INIT;
+	struct buf ctype = BUF_INIT, report_type = BUF_INIT, xfr = BUF_INIT, key = BUF_INIT;
+	struct buf inline_orig = BUF_INIT;
+	struct bounce_result *res = ret;
+
+	memset(res, 0, sizeof(*res));
+	res->kind = BOUNCE_KIND_NOT_BOUNCE;
+	buf_init(&res->orig_message_id, 0);
+	buf_init(&res->orig_to, 0);
+	buf_init(&res->orig_from, 0);
+	buf_init(&res->orig_return_path, 0);
+	buf_init(&res->orig_subject, 0);
+
+	memset(&sc, 0, sizeof(sc));
+	buf_init(&sc.text, 0);
+	buf_init(&sc.html, 0);
+	buf_init(&sc.ds, 0);
+	buf_init(&sc.fb, 0);
+	buf_init(&sc.orig, 0);
+
+	header_get(msg, len, "Subject", &hbuf);
+	mime_decode_words(slice_make(hbuf.data, hbuf.len), &subject, 4096);
+	header_get(msg, len, "From", &from);
+	header_get(msg, len, "To", &to);
+	header_get(msg, len, "Content-Type", &ctype);
+	mime_param(slice_make(ctype.data, ctype.len), "report-type", &report_type);
+
+	mime_walk(msg, len, scan_part_cb, &sc);
+	if (sc.text.len == 0 && sc.html.len)
+		buf_add(&sc.text, sc.html.data, sc.html.len);
+
+	struct slice text = slice_make(sc.text.data, sc.text.len);
+	struct slice cut = lhost_cut_original(text);
+
+	/* the enclosed original message's headers: a MIME part, or the
+	 * header block that follows the marker in the text */
+	const char *o = sc.orig.data;
+	size_t ol = sc.orig.len;
+	if (!sc.have_orig && cut.len < text.len) {
+		size_t pos = cut.len;
+		const char *nl = memchr(text.p + pos, '\n', text.len - pos);
+		/* a marker line is skipped; a header line starts the block */
+		if (nl && !memchr(text.p + pos, ':', (size_t)(nl - (text.p + pos))))
+			pos = (size_t)(nl - text.p) + 1;
+		while (pos < text.len && (text.p[pos] == '\n' || text.p[pos] == '\r'))
+			pos++;
+		buf_add(&inline_orig, text.p + pos, text.len - pos);
+		o = inline_orig.data;
+		ol = inline_orig.len;
+	}
+	if (ol) {
+		header_get(o, ol, "Message-ID", &res->orig_message_id);
+		header_get(o, ol, "To", &res->orig_to);
+		header_get(o, ol, "From", &res->orig_from);
+		header_get(o, ol, "Return-Path", &res->orig_return_path);
+		buf_reset(&hbuf);
+		header_get(o, ol, "Subject", &hbuf);
+		mime_decode_words(slice_make(hbuf.data, hbuf.len), &res->orig_subject, 4096);
+	}
+
+	/* 1. feedback report */
+	struct slice subj = slice_make(subject.data, subject.len);
+	if (sc.fb.len || slice_case_eq_cstr(slice_make(report_type.data, report_type.len),
+	                                    "feedback-report") ||
+	    (sc.have_orig && (slice_case_find(subj, "complaint about message") ||
+	                      slice_case_find(subj, "abuse report") ||
+	                      slice_case_find(subj, "spam report")))) {
+		res->kind = BOUNCE_KIND_FEEDBACK;
+		if (arf_recipient(slice_make(sc.fb.data, sc.fb.len), &key) == 1 ||
+		    (res->orig_to.len &&
+		     bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) == 0))
+			;
+		else
+			buf_reset(&key);
+		struct bounce_recipient *r = rcpt_add(res, key.data);
+		if (r)
+			r->reason = BOUNCE_REASON_FEEDBACK;
+		goto out;
+	}
+
+	exclude_add(&ex, slice_make(to.data, to.len));
+	exclude_add(&ex, slice_make(from.data, from.len));
+	exclude_add(&ex, slice_make(res->orig_from.data, res->orig_from.len));
+	lhost_scan(cut, hits_accept_cb, hits_add_cb, &hits);
+
+	/* 2. RFC 3464, as a MIME part or written inline */
+	struct slice ds = slice_make(sc.ds.data, sc.ds.len);
+	if (!ds.len) {
+		const char *p = inline_dsn(text);
+		if (p)
+			ds = slice_make(p, text.len - (size_t)(p - text.p));
+	}
+	if (ds.len) {
+		struct dsn_rcpt *dr = xcalloc(LIMIT_BOUNCE_RCPTS, sizeof(*dr));
+		size_t n = dsn_parse(ds, dr, LIMIT_BOUNCE_RCPTS);
+		size_t delivered = 0, named = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct slice action = slice_trim(dr[i].action);
+			bool ok = slice_case_starts(action, "delivered") ||
+			          slice_case_starts(action, "relayed") ||
+			          slice_case_starts(action, "expanded");
+			buf_reset(&key);
+			if (bounce_addr_key(dr[i].final_rcpt, &key) < 0) {
+				buf_reset(&key);
+				if (bounce_addr_key(dr[i].orig_rcpt, &key) < 0)
+					continue;
+			}
+			named++;
+			struct bounce_recipient *r = rcpt_add(res, key.data);
+			if (!r)
+				continue;
+			char st[BOUNCE_STATUS_MAX] = "";
+			status_find(dr[i].status, st);
+			if (ok) {
+				delivered++;
+				r->reason = BOUNCE_REASON_DELIVERED;
+				snprintf(r->status, sizeof(r->status), "%s", st);
+				continue;
+			}
+			struct slice d = slice_trim(dr[i].diag);
+			const char *semi = memchr(d.p, ';', d.len < 20 ? d.len : 20);
+			if (semi)
+				d = slice_make(semi + 1, d.len - (size_t)(semi + 1 - d.p));
+			if (d.len) {
+				set_diag(r, d);
+			} else {
+				struct hit *h = hits_find(&hits, key.data);
+				if (h)
+					set_diag(r, slice_make(h->diag.data, h->diag.len));
+			}
+			classify(r, st, cut, slice_case_starts(action, "delayed"));
+		}
+		free(dr);
+		if (named > 0 && delivered == named) {
+			res->kind = BOUNCE_KIND_NOT_BOUNCE;
+			goto out;
+		}
+		if (res->nrcpts > delivered) {
+			/* keep only the failures */
+			size_t w = 0;
+			for (size_t i = 0; i < res->nrcpts; i++) {
+				if (res->rcpts[i].reason == BOUNCE_REASON_DELIVERED) {
+					free(res->rcpts[i].diag);
+					continue;
+				}
+				res->rcpts[w++] = res->rcpts[i];
+			}
+			res->nrcpts = w;
+			res->kind = BOUNCE_KIND_DSN;
+			goto out;
+		}
+	}
+
+	/* 3. auto-reply, challenge-response */
+	bool bounce_like = sc.ds.len > 0 || slice_case_eq_cstr(slice_make(report_type.data,
+	                                                   report_type.len), "delivery-status") ||
+	                   from_looks_daemon(slice_make(from.data, from.len)) ||
+	                   subject_looks_bounce(slice_make(subject.data, subject.len));
+	if (!bounce_like) {
+		enum autoreply_verdict v = autoreply_detect(msg, len, slice_make(subject.data, subject.len),
+		                                            text);
+		if (v != AUTOREPLY_VERDICT_NONE) {
+			res->kind = v == AUTOREPLY_VERDICT_CHALLENGE ? BOUNCE_KIND_CHALLENGE :
+			            BOUNCE_KIND_AUTOREPLY;
+			buf_reset(&key);
+			if (v == AUTOREPLY_VERDICT_AUTOREPLY &&
+			    bounce_addr_key(slice_make(from.data, from.len), &key) == 0) {
+				struct bounce_recipient *r = rcpt_add(res, key.data);
+				if (r)
+					r->reason = BOUNCE_REASON_VACATION;
+			}
+			goto out;
+		}
+	}
+
+	/* 4. non-standard failure report */
+	if (bounce_like || lhost_looks_bounce(cut)) {
+		struct header_scan hs;
+		struct header_field f;
+		res->kind = BOUNCE_KIND_DSN;
+		header_scan_init(&hs, msg, len);
+		while (header_scan_next(&hs, &f) == 1)
+			if (slice_case_eq_cstr(f.name, "X-Failed-Recipients"))
+				add_xfr(res, &ex, f.value, &xfr);
+		if (xfr.len) {
+			for (size_t i = 0; i < xfr.len; i += strlen(xfr.data + i) + 1) {
+				struct bounce_recipient *r = rcpt_add(res, xfr.data + i);
+				struct hit *h = hits_find(&hits, xfr.data + i);
+				if (r && h)
+					set_diag(r, slice_make(h->diag.data, h->diag.len));
+			}
+		} else {
+			for (size_t i = 0; i < hits.n; i++) {
+				struct bounce_recipient *r = rcpt_add(res, hits.v[i].key);
+				if (r)
+					set_diag(r, slice_make(hits.v[i].diag.data, hits.v[i].diag.len));
+			}
+		}
+		if (res->nrcpts == 0 && res->orig_to.len) {
+			buf_reset(&key);
+			if (bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) == 0)
+				rcpt_add(res, key.data);
+		}
+		for (size_t i = 0; i < res->nrcpts; i++)
+			classify(&res->rcpts[i], NULL, cut, false);
+		if (res->nrcpts == 0 && !bounce_like)
+			res->kind = BOUNCE_KIND_NOT_BOUNCE;
+		goto out;
+	}
+
+out:
+	hits_finish(&hits);
+	buf_finish(&key);
+	buf_finish(&xfr);
+	buf_finish(&inline_orig);
+	buf_finish(&ex.keys);
+	buf_finish(&subject);
+	buf_finish(&from);
+	buf_finish(&to);
+	buf_finish(&hbuf);
+	buf_finish(&ctype);
+	buf_finish(&report_type);
+	buf_finish(&sc.text);
+	buf_finish(&sc.html);
+	buf_finish(&sc.ds);
+	buf_finish(&sc.fb);
+	buf_finish(&sc.orig);
+	return 0;
+}
+
+void bounce_result_finish(struct bounce_result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; i < res->nrcpts; i++)
+		free(res->rcpts[i].diag);
+	free(res->rcpts);
+	res->rcpts = NULL;
+	res->nrcpts = 0;
+	buf_finish(&res->orig_message_id);
+	buf_finish(&res->orig_to);
+	buf_finish(&res->orig_from);
+	buf_finish(&res->orig_return_path);
+	buf_finish(&res->orig_subject);
+}

@@ -1,0 +1,83 @@
+/* bounce/internal.h — helpers shared inside bounce/, not part of its
+ * contract. All functions are pure; slices are borrowed for the call. */
+#ifndef LISTD_BOUNCE_INTERNAL_H
+#define LISTD_BOUNCE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bounce/bounce.h"
+#include "listd/core/buf.h"
+#include "listd/core/slice.h"
+
+/* status.c — RFC 3463 codes, SMTP reply codes and reasons. */
+
+/* Finds the first enhanced status code ("5.1.1") in text, standing alone
+ * (not inside a longer number or an IP address); copies it to out.
+ * 1 = found, 0 = none. */
+int status_find(struct slice text, char out[BOUNCE_STATUS_MAX]);
+/* Finds a three-digit SMTP reply code 4xx/5xx standing alone; 0 if none. */
+int status_reply_code(struct slice text);
+/* Reason implied by a specific enhanced status code, or UNDEFINED. */
+enum bounce_reason status_reason_from_code(const char *status);
+/* True when the code says enough by itself to outrank the text. */
+bool status_code_decisive(const char *status);
+/* Reason from diagnostic text phrases, or UNDEFINED. */
+enum bounce_reason status_reason_from_text(struct slice text);
+/* The pseudo code used when a message gives no enhanced code:
+ * "5.0.9NN" (or "4.0.9NN" when temporary); "" for no reason. */
+void status_pseudo(enum bounce_reason r, bool temporary, char out[BOUNCE_STATUS_MAX]);
+/* 1 hard, 0 soft, -1 not applicable, from the reason and status. */
+int status_hard(enum bounce_reason r, const char *status);
+
+/* dsn.c — message/delivery-status (RFC 3464). */
+struct dsn_rcpt {
+	struct slice final_rcpt;        /* raw values, as found; may be empty */
+	struct slice orig_rcpt;
+	struct slice action;
+	struct slice status;
+	struct slice diag;              /* Diagnostic-Code value, folded */
+	struct slice remote_mta;
+};
+/* Parses the fields of a delivery-status body: the per-message group is
+ * skipped, each per-recipient group (one that names a recipient) fills one
+ * entry, at most max. Returns the number of entries. */
+size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max);
+
+/* lhost.c — bounces that are not RFC 3464. */
+struct lhost_hit {
+	struct slice addr;              /* raw address text */
+	struct slice diag;              /* text that explains it */
+};
+/* Scans the human-readable text of a bounce for failed recipients and
+ * their explanations. accept says whether an address is a candidate at
+ * all (the caller's own addresses are not: they stay part of the text
+ * around them); add is called for each candidate with its explanation. */
+void lhost_scan(struct slice text, bool (*accept)(struct slice addr, void *ctx),
+                void (*add)(const struct lhost_hit *hit, void *ctx), void *ctx);
+/* True when text reads like a delivery failure report. */
+bool lhost_looks_bounce(struct slice text);
+/* Cuts text before the copy of the original message, if marked. */
+struct slice lhost_cut_original(struct slice text);
+
+/* autoreply.c — RFC 3834 and practice. */
+enum autoreply_verdict {
+	AUTOREPLY_VERDICT_NONE,
+	AUTOREPLY_VERDICT_AUTOREPLY,
+	AUTOREPLY_VERDICT_CHALLENGE,
+};
+/* msg is the whole message, subject its decoded Subject, text its decoded
+ * first text part. */
+enum autoreply_verdict autoreply_detect(const char *msg, size_t len,
+                                        struct slice subject, struct slice text);
+
+/* arf.c — message/feedback-report (RFC 5965). Appends the complained-about
+ * recipient (Original-Rcpt-To, else Removal-Recipient) to out: 1 found. */
+int arf_recipient(struct slice body, struct buf *out);
+
+/* Appends the address key of the mailbox in text (angle brackets, quotes,
+ * "rfc822;" and trailing punctuation removed) to out; 0 on success,
+ * -EINVAL when it is no address. */
+int bounce_addr_key(struct slice text, struct buf *out);
+
+#endif

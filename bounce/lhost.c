@@ -1,0 +1,217 @@
+/* bounce/lhost.c — delivery failure reports that are not RFC 3464.
+ *
+ * MTAs that write their own format (qmail, Exim without DSN, old Sendmail,
+ * Exchange, webmail providers, gateways) still follow one shape: a short
+ * explanation, the failed addresses each with the remote server's reply or
+ * a sentence, then a copy of the original message. Rather than a parser
+ * per vendor, this file reads that shape generically:
+ *   1. the text is cut before the copy of the original message (marker
+ *      phrases, or the first line that starts an enclosed header block);
+ *   2. every mailbox written in the remaining text is a candidate, and the
+ *      text from it to the next candidate is its explanation;
+ *   3. the caller drops its own addresses (the bounce's sender and
+ *      recipient, postmaster and the like) and classifies the explanations.
+ * Everything is linear: each line is looked at a bounded number of times. */
+#include <string.h>
+
+#include "bounce/internal.h"
+#include "listd/core/ascii.h"
+
+/* Phrases that start the copy of the original message. */
+static const char *const original_markers[] = {
+	"this is a copy of the message",
+	"below this line is a copy of the message",
+	"original message follows",
+	"original message headers",
+	"original message header",
+	"returned message follows",
+	"start of returned message",
+	"unsent message below",
+	"message headers follow",
+	"headers of the original message",
+	"header of the original message",
+	"text of the original message",
+	"copy of the original message",
+	"------ original message",
+	"----- original message",
+	"---- original message",
+	"--- original message",
+	"content-type: message/rfc822",
+	"received-from-mta:",
+};
+
+/* Header names that start an enclosed header block when a line begins
+ * with them. */
+static const char *const header_starts[] = {
+	"Received: ",
+	"Return-Path: ",
+	"Message-ID: ",
+	"Message-Id: ",
+	"DKIM-Signature: ",
+	"X-Original-To: ",
+};
+
+static size_t line_end(struct slice t, size_t pos)
+{
+	const char *nl = memchr(t.p + pos, '\n', t.len - pos);
+	return nl ? (size_t)(nl - t.p) + 1 : t.len;
+}
+
+struct slice lhost_cut_original(struct slice t)
+{
+	size_t cut = t.len;
+	size_t pos = 0;
+
+	while (pos < t.len) {
+		size_t end = line_end(t, pos);
+		struct slice line = slice_make(t.p + pos, end - pos);
+		bool hit = false;
+		/* only look for markers in lines of sane length */
+		if (line.len < 300) {
+			for (size_t i = 0; !hit && i < sizeof(original_markers) / sizeof(original_markers[0]); i++)
+				if (slice_case_find(line, original_markers[i]))
+					hit = true;
+			for (size_t i = 0; !hit && i < sizeof(header_starts) / sizeof(header_starts[0]); i++) {
+				size_t n = strlen(header_starts[i]);
+				if (line.len >= n && !strncasecmp(line.p, header_starts[i], n))
+					hit = true;
+			}
+		}
+		if (hit) {
+			cut = pos;
+			break;
+		}
+		pos = end;
+	}
+	return slice_make(t.p, cut);
+}
+
+static bool local_char(char c)
+{
+	return ascii_is_alnum(c) || (c && strchr(".!#$%&'*+-/=?^_`{|}~", c)) ||
+	       (unsigned char)c >= 0x80;
+}
+
+static bool domain_char(char c)
+{
+	return ascii_is_alnum(c) || c == '.' || c == '-' || (unsigned char)c >= 0x80 ||
+	       c == '[' || c == ']' || c == ':';
+}
+
+void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
+                void (*add)(const struct lhost_hit *hit, void *ctx), void *ctx)
+{
+	struct lhost_hit prev;
+	bool have_prev = false;
+	size_t last_at_end = 0;
+
+	for (size_t i = 0; i < t.len; i++) {
+		if (t.p[i] != '@' || i < last_at_end)
+			continue;
+		size_t s = i, e = i + 1;
+		while (s > 0 && local_char(t.p[s - 1]) && i - s < 128)
+			s--;
+		while (e < t.len && domain_char(t.p[e]) && e - i < 256)
+			e++;
+		/* trim trailing dots, colons and brackets */
+		while (e > i + 1 && (t.p[e - 1] == '.' || t.p[e - 1] == ':' ||
+		                     t.p[e - 1] == ']' || t.p[e - 1] == '-'))
+			e--;
+		while (s < i && (t.p[s] == '.' || t.p[s] == '\'' || t.p[s] == '='))
+			s++;
+		last_at_end = e;
+		if (s == i || e <= i + 1)
+			continue;
+		struct slice dom = slice_make(t.p + i + 1, e - i - 1);
+		if (!memchr(dom.p, '.', dom.len))
+			continue;
+		/* skip message identifiers and headers quoted inline */
+		size_t ls = s;
+		while (ls > 0 && t.p[ls - 1] != '\n')
+			ls--;
+		struct slice linehead = slice_make(t.p + ls, s - ls);
+		if (slice_case_find(linehead, "message-id") || slice_case_find(linehead, "in-reply-to") ||
+		    slice_case_find(linehead, "references:") || slice_case_find(linehead, "mailer-daemon@"))
+			continue;
+		struct slice cand = slice_make(t.p + s, e - s);
+		if (have_prev && slice_case_eq(cand, prev.addr))
+			continue;       /* the same address again: part of its text */
+		if (!accept(cand, ctx))
+			continue;       /* the sender, postmaster...: part of the text */
+		if (have_prev) {
+			size_t dend = ls > (size_t)(prev.diag.p - t.p) ? ls : s;
+			prev.diag.len = dend - (size_t)(prev.diag.p - t.p);
+			add(&prev, ctx);
+		}
+		prev.addr = cand;
+		prev.diag = slice_make(t.p + e, 0);
+		have_prev = true;
+	}
+	if (have_prev) {
+		prev.diag.len = t.len - (size_t)(prev.diag.p - t.p);
+		add(&prev, ctx);
+	}
+}
+
+static const char *const bounce_phrases[] = {
+	"could not be delivered",
+	"couldn't be delivered",
+	"could not deliver",
+	"couldn't deliver",
+	"was not delivered",
+	"wasn't delivered",
+	"not be delivered",
+	"undeliverable",
+	"undelivered",
+	"delivery failed",
+	"delivery has failed",
+	"delivery failure",
+	"delivery problem",
+	"delivery status notification",
+	"delivery to the following",
+	"permanent fatal error",
+	"permanent error",
+	"mail delivery failed",
+	"mail delivery software",
+	"failure notice",
+	"returned mail",
+	"unable to deliver",
+	"failed to deliver",
+	"this is the qmail-send program",
+	"non-delivery",
+	"nondeliverable",
+	"non delivery",
+	"user unknown",
+	"the following addresses had",
+	"message you sent",
+	"rejected your message",
+	"has been rejected",
+	"was rejected",
+	"bounced",
+	"mailbox is full",
+	"mailbox unavailable",
+	"transcript of session",
+	"delivery notification",
+	"address rejected",
+	"no such user",
+	"smtp error",
+	"error in processing",
+	"unrouteable",
+	"recipient address rejected",
+	"delivery was not possible",
+	"while talking to",
+	"does not exist",
+	"could not reach",
+	"mail system",
+	"delivery attempts",
+};
+
+bool lhost_looks_bounce(struct slice t)
+{
+	if (t.len > 64 * 1024)
+		t.len = 64 * 1024;
+	for (size_t i = 0; i < sizeof(bounce_phrases) / sizeof(bounce_phrases[0]); i++)
+		if (slice_case_find(t, bounce_phrases[i]))
+			return true;
+	return false;
+}

@@ -1,0 +1,684 @@
+/* bounce/status.c — enhanced status codes (RFC 3463), SMTP reply codes and
+ * the reason vocabulary.
+ *
+ * A reason comes from two sources: the enhanced status code, when it is
+ * specific (5.1.1 says "no such user" whatever the text around it), and the
+ * diagnostic text, which MTAs write in a small number of recurring phrases.
+ * The phrase table below is ours, grouped by reason and ordered so that the
+ * more specific meaning wins (an SPF failure reported as "blocked" is an
+ * authentication failure; a "mailbox full" mentioned with "user" is still
+ * a full mailbox). Matching is ASCII case-insensitive substring search over
+ * at most LIMIT_BOUNCE_DIAG bytes, so its cost is bounded per recipient. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bounce/internal.h"
+#include "listd/core/ascii.h"
+
+static bool code_boundary_before(struct slice t, size_t i)
+{
+	if (i == 0)
+		return true;
+	char c = t.p[i - 1];
+	return !ascii_is_digit(c) && c != '.' && !ascii_is_alpha(c) && c != '-';
+}
+
+int status_find(struct slice t, char out[BOUNCE_STATUS_MAX])
+{
+	for (size_t i = 0; i + 5 <= t.len; i++) {
+		char c = t.p[i];
+		if ((c != '2' && c != '4' && c != '5') || t.p[i + 1] != '.' ||
+		    !code_boundary_before(t, i))
+			continue;
+		size_t j = i + 2, a = 0, b = 0;
+		while (j < t.len && ascii_is_digit(t.p[j]) && a < 4) {
+			j++;
+			a++;
+		}
+		if (a == 0 || a > 3 || j >= t.len || t.p[j] != '.')
+			continue;
+		j++;
+		while (j < t.len && ascii_is_digit(t.p[j]) && b < 4) {
+			j++;
+			b++;
+		}
+		if (b == 0 || b > 3)
+			continue;
+		/* not part of a dotted quad or a version number */
+		if (j < t.len && (t.p[j] == '.' && j + 1 < t.len && ascii_is_digit(t.p[j + 1])))
+			continue;
+		if (j < t.len && (ascii_is_digit(t.p[j]) || ascii_is_alpha(t.p[j])))
+			continue;
+		size_t n = j - i;
+		if (n >= BOUNCE_STATUS_MAX)
+			continue;
+		memcpy(out, t.p + i, n);
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+int status_reply_code(struct slice t)
+{
+	for (size_t i = 0; i + 3 <= t.len; i++) {
+		char c = t.p[i];
+		if ((c != '4' && c != '5') || !ascii_is_digit(t.p[i + 1]) ||
+		    !ascii_is_digit(t.p[i + 2]))
+			continue;
+		if (i > 0 && (ascii_is_alnum(t.p[i - 1]) || t.p[i - 1] == '.' ||
+		              t.p[i - 1] == '-' || t.p[i - 1] == '#' || t.p[i - 1] == ':'))
+			continue;
+		if (i + 3 < t.len && (ascii_is_alnum(t.p[i + 3]) || t.p[i + 3] == '.' ||
+		                      t.p[i + 3] == '@' || t.p[i + 3] == ':'))
+			continue;
+		if (t.p[i + 1] > '5')
+			continue;
+		return (c - '0') * 100 + (t.p[i + 1] - '0') * 10 + (t.p[i + 2] - '0');
+	}
+	return 0;
+}
+
+struct code_reason {
+	const char *code;       /* without the class digit: "1.1" */
+	enum bounce_reason reason;
+	bool decisive;
+};
+
+static const struct code_reason code_table[] = {
+	{ "1.1", BOUNCE_REASON_USERUNKNOWN, true },
+	{ "1.2", BOUNCE_REASON_HOSTUNKNOWN, true },
+	{ "1.3", BOUNCE_REASON_USERUNKNOWN, false },
+	{ "1.4", BOUNCE_REASON_USERUNKNOWN, false },
+	{ "1.5", BOUNCE_REASON_USERUNKNOWN, false },
+	{ "1.6", BOUNCE_REASON_HASMOVED, true },
+	{ "1.7", BOUNCE_REASON_REJECTED, true },
+	{ "1.8", BOUNCE_REASON_REJECTED, true },
+	{ "1.9", BOUNCE_REASON_NETWORKERROR, false },
+	{ "1.10", BOUNCE_REASON_NOTACCEPT, false },
+	{ "2.0", BOUNCE_REASON_FILTERED, false },
+	{ "2.1", BOUNCE_REASON_USERUNKNOWN, false },
+	{ "2.2", BOUNCE_REASON_MAILBOXFULL, true },
+	{ "2.3", BOUNCE_REASON_EXCEEDLIMIT, true },
+	{ "2.4", BOUNCE_REASON_SYSTEMERROR, false },
+	{ "3.0", BOUNCE_REASON_SYSTEMERROR, false },
+	{ "3.1", BOUNCE_REASON_SYSTEMFULL, true },
+	{ "3.2", BOUNCE_REASON_NOTACCEPT, false },
+	{ "3.3", BOUNCE_REASON_SYSTEMERROR, false },
+	{ "3.4", BOUNCE_REASON_MESGTOOBIG, true },
+	{ "3.5", BOUNCE_REASON_SYSTEMERROR, false },
+	{ "4.0", BOUNCE_REASON_NETWORKERROR, false },
+	{ "4.1", BOUNCE_REASON_NETWORKERROR, false },
+	{ "4.2", BOUNCE_REASON_NETWORKERROR, false },
+	{ "4.3", BOUNCE_REASON_SYSTEMERROR, false },
+	{ "4.4", BOUNCE_REASON_HOSTUNKNOWN, false },
+	{ "4.5", BOUNCE_REASON_NETWORKERROR, false },
+	{ "4.6", BOUNCE_REASON_NETWORKERROR, true },
+	{ "4.7", BOUNCE_REASON_EXPIRED, false },
+	{ "5.0", BOUNCE_REASON_SYNTAXERROR, false },
+	{ "5.1", BOUNCE_REASON_SYNTAXERROR, false },
+	{ "5.2", BOUNCE_REASON_SYNTAXERROR, false },
+	{ "5.3", BOUNCE_REASON_SYNTAXERROR, false },
+	{ "5.4", BOUNCE_REASON_SYNTAXERROR, false },
+	{ "5.5", BOUNCE_REASON_SYNTAXERROR, false },
+	{ "6.0", BOUNCE_REASON_CONTENTERROR, false },
+	{ "6.1", BOUNCE_REASON_CONTENTERROR, false },
+	{ "6.2", BOUNCE_REASON_CONTENTERROR, false },
+	{ "6.3", BOUNCE_REASON_CONTENTERROR, false },
+	{ "6.9", BOUNCE_REASON_CONTENTERROR, false },
+	{ "7.0", BOUNCE_REASON_BLOCKED, false },
+	{ "7.1", BOUNCE_REASON_REJECTED, false },
+	{ "7.2", BOUNCE_REASON_SECURITYERROR, false },
+	{ "7.3", BOUNCE_REASON_SECURITYERROR, false },
+	{ "7.4", BOUNCE_REASON_SECURITYERROR, false },
+	{ "7.5", BOUNCE_REASON_SECURITYERROR, false },
+	{ "7.6", BOUNCE_REASON_SECURITYERROR, false },
+	{ "7.7", BOUNCE_REASON_SECURITYERROR, false },
+	{ "7.8", BOUNCE_REASON_SECURITYERROR, false },
+	{ "7.9", BOUNCE_REASON_POLICYVIOLATION, true },
+	{ "7.10", BOUNCE_REASON_SECURITYERROR, false },
+	{ "7.13", BOUNCE_REASON_SUSPEND, true },
+	{ "7.14", BOUNCE_REASON_SECURITYERROR, false },
+	{ "7.15", BOUNCE_REASON_SECURITYERROR, false },
+	{ "7.16", BOUNCE_REASON_MAILBOXFULL, false },
+	{ "7.17", BOUNCE_REASON_SUSPEND, false },
+	{ "7.18", BOUNCE_REASON_SUSPEND, false },
+	{ "7.19", BOUNCE_REASON_SUSPEND, false },
+	{ "7.20", BOUNCE_REASON_AUTHFAILURE, true },
+	{ "7.21", BOUNCE_REASON_AUTHFAILURE, true },
+	{ "7.22", BOUNCE_REASON_AUTHFAILURE, true },
+	{ "7.23", BOUNCE_REASON_AUTHFAILURE, true },
+	{ "7.24", BOUNCE_REASON_AUTHFAILURE, true },
+	{ "7.25", BOUNCE_REASON_REQUIREPTR, true },
+	{ "7.26", BOUNCE_REASON_AUTHFAILURE, true },
+	{ "7.27", BOUNCE_REASON_NOTACCEPT, true },
+	{ "7.28", BOUNCE_REASON_SPAMDETECTED, false },
+	{ "7.29", BOUNCE_REASON_AUTHFAILURE, false },
+	{ "7.30", BOUNCE_REASON_AUTHFAILURE, false },
+	{ "7.509", BOUNCE_REASON_AUTHFAILURE, true },
+	{ "7.606", BOUNCE_REASON_BLOCKED, true },
+	{ "7.650", BOUNCE_REASON_BADREPUTATION, true },
+};
+
+static const struct code_reason *code_lookup(const char *status)
+{
+	if (!status[0] || status[1] != '.')
+		return NULL;
+	for (size_t i = 0; i < sizeof(code_table) / sizeof(code_table[0]); i++)
+		if (!strcmp(status + 2, code_table[i].code))
+			return &code_table[i];
+	return NULL;
+}
+
+enum bounce_reason status_reason_from_code(const char *status)
+{
+	const struct code_reason *c = code_lookup(status);
+	if (c)
+		return c->reason;
+	if (status[0] == '4' && status[1] == '.')
+		return BOUNCE_REASON_UNDEFINED;
+	return BOUNCE_REASON_UNDEFINED;
+}
+
+bool status_code_decisive(const char *status)
+{
+	const struct code_reason *c = code_lookup(status);
+	return c && c->decisive;
+}
+
+struct phrase {
+	enum bounce_reason reason;
+	const char *text;
+};
+
+/* Ordered: the first phrase found (in table order) decides. */
+static const struct phrase phrases[] = {
+	/* the message itself */
+	{ BOUNCE_REASON_CONTENTERROR, "duplicate header" },
+	{ BOUNCE_REASON_NOTCOMPLIANTRFC, "rfc 5322" },
+	{ BOUNCE_REASON_NOTCOMPLIANTRFC, "rfc5322" },
+	{ BOUNCE_REASON_NOTCOMPLIANTRFC, "rfc 2822" },
+	{ BOUNCE_REASON_NOTCOMPLIANTRFC, "rfc2822" },
+	{ BOUNCE_REASON_NOTCOMPLIANTRFC, "multiple addresses in from" },
+	{ BOUNCE_REASON_NOTCOMPLIANTRFC, "not compliant" },
+	{ BOUNCE_REASON_SECURITYERROR, "unauthenticated sender" },
+	/* authentication of the sender's domain */
+	{ BOUNCE_REASON_AUTHFAILURE, "dmarc" },
+	{ BOUNCE_REASON_AUTHFAILURE, "spf check" },
+	{ BOUNCE_REASON_AUTHFAILURE, "spf fail" },
+	{ BOUNCE_REASON_AUTHFAILURE, "spf record" },
+	{ BOUNCE_REASON_AUTHFAILURE, "sender policy framework" },
+	{ BOUNCE_REASON_AUTHFAILURE, "spf: " },
+	{ BOUNCE_REASON_AUTHFAILURE, "spf validation" },
+	{ BOUNCE_REASON_AUTHFAILURE, "dkim" },
+	{ BOUNCE_REASON_AUTHFAILURE, "not authorized to send on behalf" },
+	{ BOUNCE_REASON_AUTHFAILURE, "unauthenticated email" },
+	{ BOUNCE_REASON_AUTHFAILURE, "not pass authentication checks" },
+	{ BOUNCE_REASON_AUTHFAILURE, "authentication checks" },
+	/* reverse DNS of the sending host */
+	{ BOUNCE_REASON_REQUIREPTR, "reverse dns" },
+	{ BOUNCE_REASON_REQUIREPTR, "reverse lookup" },
+	{ BOUNCE_REASON_REQUIREPTR, "ptr record" },
+	{ BOUNCE_REASON_REQUIREPTR, "no ptr" },
+	{ BOUNCE_REASON_REQUIREPTR, "rdns" },
+	{ BOUNCE_REASON_REQUIREPTR, "reverse-dns" },
+	{ BOUNCE_REASON_REQUIREPTR, "cannot find your hostname" },
+	{ BOUNCE_REASON_REQUIREPTR, "cannot resolve your address" },
+	{ BOUNCE_REASON_REQUIREPTR, "hostname lookup failed" },
+	{ BOUNCE_REASON_REQUIREPTR, "client host rejected: cannot find" },
+	{ BOUNCE_REASON_REQUIREPTR, "ip name lookup failed" },
+	{ BOUNCE_REASON_REQUIREPTR, "no reverse" },
+	{ BOUNCE_REASON_REQUIREPTR, "host name lookup" },
+	{ BOUNCE_REASON_REQUIREPTR, "domain name of your ip" },
+	/* the mailbox */
+	{ BOUNCE_REASON_HASMOVED, "has moved" },
+	{ BOUNCE_REASON_HASMOVED, "address has changed" },
+	{ BOUNCE_REASON_HASMOVED, "is no longer valid" },
+	{ BOUNCE_REASON_HASMOVED, "no longer with" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mailbox full" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mailbox is full" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mailbox has exceeded" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mailbox size limit" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mailbox is over" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mailbox quota" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mailbox exceeds" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mailbox would exceed" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mail box full" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mailfolder is full" },
+	{ BOUNCE_REASON_MAILBOXFULL, "over quota" },
+	{ BOUNCE_REASON_MAILBOXFULL, "overquota" },
+	{ BOUNCE_REASON_MAILBOXFULL, "over the quota" },
+	{ BOUNCE_REASON_MAILBOXFULL, "quota exceeded" },
+	{ BOUNCE_REASON_MAILBOXFULL, "exceeded storage allocation" },
+	{ BOUNCE_REASON_MAILBOXFULL, "exceeds storage" },
+	{ BOUNCE_REASON_MAILBOXFULL, "exceed the quota" },
+	{ BOUNCE_REASON_MAILBOXFULL, "exceeds the quota" },
+	{ BOUNCE_REASON_MAILBOXFULL, "exceeded the quota" },
+	{ BOUNCE_REASON_MAILBOXFULL, "exceeded its quota" },
+	{ BOUNCE_REASON_MAILBOXFULL, "disk quota" },
+	{ BOUNCE_REASON_MAILBOXFULL, "quota violation" },
+	{ BOUNCE_REASON_MAILBOXFULL, "account is full" },
+	{ BOUNCE_REASON_MAILBOXFULL, "account is over" },
+	{ BOUNCE_REASON_MAILBOXFULL, "user is over" },
+	{ BOUNCE_REASON_MAILBOXFULL, "insufficient storage for mailbox" },
+	{ BOUNCE_REASON_MAILBOXFULL, "not enough storage space" },
+	{ BOUNCE_REASON_MAILBOXFULL, "too much mail data" },
+	{ BOUNCE_REASON_MAILBOXFULL, "full mailbox" },
+	{ BOUNCE_REASON_MAILBOXFULL, "inbox is full" },
+	{ BOUNCE_REASON_MAILBOXFULL, "out of storage" },
+	{ BOUNCE_REASON_MAILBOXFULL, "storage quota" },
+	{ BOUNCE_REASON_MAILBOXFULL, "quota full" },
+	{ BOUNCE_REASON_MAILBOXFULL, "maildir over" },
+	{ BOUNCE_REASON_MAILBOXFULL, "mailbox exceeded" },
+	{ BOUNCE_REASON_MAILBOXFULL, "exceeded the space" },
+	{ BOUNCE_REASON_SUSPEND, "mailbox disabled" },
+	{ BOUNCE_REASON_SUSPEND, "mailbox has been disabled" },
+	{ BOUNCE_REASON_SUSPEND, "account disabled" },
+	{ BOUNCE_REASON_SUSPEND, "account has been disabled" },
+	{ BOUNCE_REASON_SUSPEND, "account is disabled" },
+	{ BOUNCE_REASON_SUSPEND, "account is inactive" },
+	{ BOUNCE_REASON_SUSPEND, "mailbox is inactive" },
+	{ BOUNCE_REASON_SUSPEND, "mailbox inactive" },
+	{ BOUNCE_REASON_SUSPEND, "inactive account" },
+	{ BOUNCE_REASON_SUSPEND, "account inactive" },
+	{ BOUNCE_REASON_SUSPEND, "is inactive" },
+	{ BOUNCE_REASON_SUSPEND, "suspended" },
+	{ BOUNCE_REASON_SUSPEND, "account expired" },
+	{ BOUNCE_REASON_SUSPEND, "account has expired" },
+	{ BOUNCE_REASON_SUSPEND, "account is locked" },
+	{ BOUNCE_REASON_SUSPEND, "account locked" },
+	{ BOUNCE_REASON_SUSPEND, "temporarily disabled" },
+	{ BOUNCE_REASON_SUSPEND, "disabled mailbox" },
+	{ BOUNCE_REASON_SUSPEND, "mailbox unavailable or disabled" },
+	{ BOUNCE_REASON_SUSPEND, "user disabled" },
+	{ BOUNCE_REASON_SUSPEND, "recipient suspended" },
+	{ BOUNCE_REASON_SUSPEND, "is disabled" },
+	{ BOUNCE_REASON_SUSPEND, "has been disabled" },
+	{ BOUNCE_REASON_SUSPEND, "not active" },
+	{ BOUNCE_REASON_SUSPEND, "deactivated" },
+	{ BOUNCE_REASON_SUSPEND, "access denied: user" },
+	{ BOUNCE_REASON_EXCEEDLIMIT, "exceeds the size limit of the recipient" },
+	{ BOUNCE_REASON_EXCEEDLIMIT, "message size exceeds recipient" },
+	{ BOUNCE_REASON_MESGTOOBIG, "message too large" },
+	{ BOUNCE_REASON_MESGTOOBIG, "message is too large" },
+	{ BOUNCE_REASON_MESGTOOBIG, "message too big" },
+	{ BOUNCE_REASON_MESGTOOBIG, "message is too big" },
+	{ BOUNCE_REASON_MESGTOOBIG, "message size exceeds" },
+	{ BOUNCE_REASON_MESGTOOBIG, "exceeds size limit" },
+	{ BOUNCE_REASON_MESGTOOBIG, "size limit exceeded" },
+	{ BOUNCE_REASON_MESGTOOBIG, "exceeds maximum message size" },
+	{ BOUNCE_REASON_MESGTOOBIG, "exceeds the maximum size" },
+	{ BOUNCE_REASON_MESGTOOBIG, "maximum message size" },
+	{ BOUNCE_REASON_MESGTOOBIG, "message length exceeds" },
+	{ BOUNCE_REASON_MESGTOOBIG, "size exceeds the" },
+	{ BOUNCE_REASON_MESGTOOBIG, "message file too big" },
+	{ BOUNCE_REASON_MESGTOOBIG, "too large for" },
+	/* the relay */
+	{ BOUNCE_REASON_NORELAYING, "relay access denied" },
+	{ BOUNCE_REASON_NORELAYING, "relaying denied" },
+	{ BOUNCE_REASON_NORELAYING, "relay denied" },
+	{ BOUNCE_REASON_NORELAYING, "relaying not" },
+	{ BOUNCE_REASON_NORELAYING, "relay not" },
+	{ BOUNCE_REASON_NORELAYING, "not permitted to relay" },
+	{ BOUNCE_REASON_NORELAYING, "unable to relay" },
+	{ BOUNCE_REASON_NORELAYING, "we do not relay" },
+	{ BOUNCE_REASON_NORELAYING, "no relaying" },
+	{ BOUNCE_REASON_NORELAYING, "relaying to" },
+	{ BOUNCE_REASON_NORELAYING, "relaying mail to" },
+	{ BOUNCE_REASON_NORELAYING, "not allowed to relay" },
+	{ BOUNCE_REASON_NORELAYING, "not a gateway" },
+	{ BOUNCE_REASON_NORELAYING, "relay prohibited" },
+	/* content */
+	{ BOUNCE_REASON_VIRUSDETECTED, "virus" },
+	{ BOUNCE_REASON_VIRUSDETECTED, "malware" },
+	{ BOUNCE_REASON_VIRUSDETECTED, "infected" },
+	{ BOUNCE_REASON_VIRUSDETECTED, "trojan" },
+	{ BOUNCE_REASON_SPAMDETECTED, "spam" },
+	{ BOUNCE_REASON_SPAMDETECTED, "junk mail" },
+	{ BOUNCE_REASON_SPAMDETECTED, "unsolicited" },
+	{ BOUNCE_REASON_SPAMDETECTED, "bulk mail" },
+	{ BOUNCE_REASON_SPAMDETECTED, "content filter" },
+	{ BOUNCE_REASON_SPAMDETECTED, "message content rejected" },
+	{ BOUNCE_REASON_SPAMDETECTED, "uribl" },
+	{ BOUNCE_REASON_SPAMDETECTED, "surbl" },
+	{ BOUNCE_REASON_SPAMDETECTED, "scored too high" },
+	{ BOUNCE_REASON_SPAMDETECTED, "score too high" },
+	{ BOUNCE_REASON_SPAMDETECTED, "looks like spam" },
+	{ BOUNCE_REASON_SPAMDETECTED, "high probability of being" },
+	{ BOUNCE_REASON_SPAMDETECTED, "rejected by the content" },
+	{ BOUNCE_REASON_SPAMDETECTED, "contains suspicious" },
+	{ BOUNCE_REASON_CONTENTERROR, "illegal attachment" },
+	{ BOUNCE_REASON_CONTENTERROR, "attachment" },
+	{ BOUNCE_REASON_CONTENTERROR, "header error" },
+	{ BOUNCE_REASON_CONTENTERROR, "headers too long" },
+	{ BOUNCE_REASON_CONTENTERROR, "improper use of 8-bit" },
+	{ BOUNCE_REASON_CONTENTERROR, "message header size" },
+	{ BOUNCE_REASON_CONTENTERROR, "content error" },
+	{ BOUNCE_REASON_CONTENTERROR, "message contains" },
+	/* the host and the user */
+	{ BOUNCE_REASON_NOTACCEPT, "couldn't find a mail exchanger" },
+	{ BOUNCE_REASON_NOTACCEPT, "indicated no smtp service" },
+	{ BOUNCE_REASON_NOTACCEPT, "no mx record" },
+	{ BOUNCE_REASON_EXPIRED, "did not accept our requests to connect" },
+	{ BOUNCE_REASON_EXPIRED, "failing for a long time" },
+	{ BOUNCE_REASON_REJECTED, "permission to post" },
+	{ BOUNCE_REASON_REJECTED, "\xe6\x8a\x95\xe7\xa8\xbf\xe3\x81\x99\xe3\x82\x8b\xe6\xa8\xa9\xe9\x99\x90" },
+	{ BOUNCE_REASON_USERUNKNOWN, "invalid final delivery" },
+	{ BOUNCE_REASON_TOOMANYCONN, "frequency limited" },
+	{ BOUNCE_REASON_NETWORKERROR, "malformed or unexpected name server" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "host unknown" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "unknown host" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "host not found" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "domain not found" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "no such domain" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "unknown domain" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "domain unknown" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "domain does not exist" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "domain name not found" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "domain is not valid" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "unrouteable mail domain" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "unroutable mail domain" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "name or service not known" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "name server: " },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "illegal host" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "mx records point to non-existent" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "non-existent domain" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "nonexistent domain" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "domain could not be found" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "hostname not found" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "not a valid domain" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "bad domain" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "recipient domain" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "unknown mail domain" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "host or domain name not found" },
+	{ BOUNCE_REASON_NOTACCEPT, "does not accept mail" },
+	{ BOUNCE_REASON_NOTACCEPT, "null mx" },
+	{ BOUNCE_REASON_NOTACCEPT, "not accepting mail" },
+	{ BOUNCE_REASON_NOTACCEPT, "accepts no mail" },
+	{ BOUNCE_REASON_USERUNKNOWN, "address rejected: access denied" },
+	{ BOUNCE_REASON_REJECTED, "access denied" },
+	{ BOUNCE_REASON_REJECTED, "sender was rejected" },
+	{ BOUNCE_REASON_REJECTED, "sender address rejected" },
+	{ BOUNCE_REASON_REJECTED, "sender rejected" },
+	{ BOUNCE_REASON_REJECTED, "sender verify failed" },
+	{ BOUNCE_REASON_REJECTED, "domain of sender" },
+	{ BOUNCE_REASON_REJECTED, "sender domain" },
+	{ BOUNCE_REASON_REJECTED, "sender is not" },
+	{ BOUNCE_REASON_REJECTED, "invalid sender" },
+	{ BOUNCE_REASON_REJECTED, "unknown sender" },
+	{ BOUNCE_REASON_REJECTED, "sender unknown" },
+	{ BOUNCE_REASON_REJECTED, "bad sender" },
+	{ BOUNCE_REASON_REJECTED, "mail from" },
+	{ BOUNCE_REASON_REJECTED, "returned to sender" },
+	{ BOUNCE_REASON_REJECTED, "reject sender" },
+	{ BOUNCE_REASON_REJECTED, "sender denied" },
+	{ BOUNCE_REASON_REJECTED, "address not allowed" },
+	{ BOUNCE_REASON_USERUNKNOWN, "user unknown" },
+	{ BOUNCE_REASON_USERUNKNOWN, "unknown user" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no such user" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no such mailbox" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no such recipient" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no such address" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no such account" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no such person" },
+	{ BOUNCE_REASON_USERUNKNOWN, "unknown recipient" },
+	{ BOUNCE_REASON_USERUNKNOWN, "recipient unknown" },
+	{ BOUNCE_REASON_USERUNKNOWN, "unknown address" },
+	{ BOUNCE_REASON_USERUNKNOWN, "unknown local part" },
+	{ BOUNCE_REASON_USERUNKNOWN, "unknown or illegal alias" },
+	{ BOUNCE_REASON_USERUNKNOWN, "unknown mailbox" },
+	{ BOUNCE_REASON_USERUNKNOWN, "mailbox unknown" },
+	{ BOUNCE_REASON_USERUNKNOWN, "mailbox not found" },
+	{ BOUNCE_REASON_USERUNKNOWN, "mailbox does not exist" },
+	{ BOUNCE_REASON_USERUNKNOWN, "mailbox unavailable" },
+	{ BOUNCE_REASON_USERUNKNOWN, "mailbox is unavailable" },
+	{ BOUNCE_REASON_USERUNKNOWN, "mailbox not available" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no mailbox" },
+	{ BOUNCE_REASON_USERUNKNOWN, "invalid mailbox" },
+	{ BOUNCE_REASON_USERUNKNOWN, "invalid recipient" },
+	{ BOUNCE_REASON_USERUNKNOWN, "invalid address" },
+	{ BOUNCE_REASON_USERUNKNOWN, "invalid user" },
+	{ BOUNCE_REASON_USERUNKNOWN, "recipient not found" },
+	{ BOUNCE_REASON_USERUNKNOWN, "user not found" },
+	{ BOUNCE_REASON_USERUNKNOWN, "address not found" },
+	{ BOUNCE_REASON_USERUNKNOWN, "account not found" },
+	{ BOUNCE_REASON_USERUNKNOWN, "user doesn't exist" },
+	{ BOUNCE_REASON_USERUNKNOWN, "user does not exist" },
+	{ BOUNCE_REASON_USERUNKNOWN, "address does not exist" },
+	{ BOUNCE_REASON_USERUNKNOWN, "account does not exist" },
+	{ BOUNCE_REASON_USERUNKNOWN, "recipient does not exist" },
+	{ BOUNCE_REASON_USERUNKNOWN, "does not exist" },
+	{ BOUNCE_REASON_USERUNKNOWN, "doesn't exist" },
+	{ BOUNCE_REASON_USERUNKNOWN, "doesn't have a" },
+	{ BOUNCE_REASON_USERUNKNOWN, "does not have an account" },
+	{ BOUNCE_REASON_USERUNKNOWN, "not a valid user" },
+	{ BOUNCE_REASON_USERUNKNOWN, "not a valid mailbox" },
+	{ BOUNCE_REASON_USERUNKNOWN, "not a valid recipient" },
+	{ BOUNCE_REASON_USERUNKNOWN, "is not a known user" },
+	{ BOUNCE_REASON_USERUNKNOWN, "not known here" },
+	{ BOUNCE_REASON_USERUNKNOWN, "not listed in" },
+	{ BOUNCE_REASON_USERUNKNOWN, "addressee unknown" },
+	{ BOUNCE_REASON_USERUNKNOWN, "unrouteable address" },
+	{ BOUNCE_REASON_USERUNKNOWN, "unroutable address" },
+	{ BOUNCE_REASON_USERUNKNOWN, "bad destination mailbox" },
+	{ BOUNCE_REASON_USERUNKNOWN, "recipient rejected" },
+	{ BOUNCE_REASON_USERUNKNOWN, "recipient invalid" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no valid recipients" },
+	{ BOUNCE_REASON_USERUNKNOWN, "rejected recipient" },
+	{ BOUNCE_REASON_USERUNKNOWN, "user invalid" },
+	{ BOUNCE_REASON_USERUNKNOWN, "undeliverable address" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no account" },
+	{ BOUNCE_REASON_USERUNKNOWN, "unknown or invalid" },
+	{ BOUNCE_REASON_USERUNKNOWN, "bad address" },
+	{ BOUNCE_REASON_USERUNKNOWN, "not our customer" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no longer" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no one with that" },
+	{ BOUNCE_REASON_USERUNKNOWN, "unknown or" },
+	{ BOUNCE_REASON_USERUNKNOWN, "user not" },
+	{ BOUNCE_REASON_USERUNKNOWN, "user unk" },
+	{ BOUNCE_REASON_USERUNKNOWN, "address unknown" },
+	{ BOUNCE_REASON_USERUNKNOWN, "mailbox not" },
+	{ BOUNCE_REASON_USERUNKNOWN, "no mail box" },
+	{ BOUNCE_REASON_USERUNKNOWN, "is not valid" },
+	{ BOUNCE_REASON_USERUNKNOWN, "email account that you tried to reach" },
+	/* the sending side */
+	{ BOUNCE_REASON_TOOMANYCONN, "too many connections" },
+	{ BOUNCE_REASON_TOOMANYCONN, "too many simultaneous" },
+	{ BOUNCE_REASON_TOOMANYCONN, "too many concurrent" },
+	{ BOUNCE_REASON_TOOMANYCONN, "connection limit" },
+	{ BOUNCE_REASON_TOOMANYCONN, "too many sessions" },
+	{ BOUNCE_REASON_TOOMANYCONN, "rate limit" },
+	{ BOUNCE_REASON_SPEEDING, "too many messages" },
+	{ BOUNCE_REASON_SPEEDING, "too many emails" },
+	{ BOUNCE_REASON_SPEEDING, "sending rate" },
+	{ BOUNCE_REASON_SPEEDING, "ratelimit" },
+	{ BOUNCE_REASON_BADREPUTATION, "reputation" },
+	{ BOUNCE_REASON_BLOCKED, "blacklist" },
+	{ BOUNCE_REASON_BLOCKED, "blocklist" },
+	{ BOUNCE_REASON_BLOCKED, "block list" },
+	{ BOUNCE_REASON_BLOCKED, "black list" },
+	{ BOUNCE_REASON_BLOCKED, "dnsbl" },
+	{ BOUNCE_REASON_BLOCKED, "rbl" },
+	{ BOUNCE_REASON_BLOCKED, "spamhaus" },
+	{ BOUNCE_REASON_BLOCKED, "spamcop" },
+	{ BOUNCE_REASON_BLOCKED, "listed in" },
+	{ BOUNCE_REASON_BLOCKED, "listed at" },
+	{ BOUNCE_REASON_BLOCKED, "listed on" },
+	{ BOUNCE_REASON_BLOCKED, "client host rejected" },
+	{ BOUNCE_REASON_BLOCKED, "client host blocked" },
+	{ BOUNCE_REASON_BLOCKED, "your ip" },
+	{ BOUNCE_REASON_BLOCKED, "ip address" },
+	{ BOUNCE_REASON_BLOCKED, "your host" },
+	{ BOUNCE_REASON_BLOCKED, "your server" },
+	{ BOUNCE_REASON_BLOCKED, "your network" },
+	{ BOUNCE_REASON_BLOCKED, "dynamic ip" },
+	{ BOUNCE_REASON_BLOCKED, "dial-up" },
+	{ BOUNCE_REASON_BLOCKED, "dialup" },
+	{ BOUNCE_REASON_BLOCKED, "residential" },
+	{ BOUNCE_REASON_BLOCKED, "connection refused" },
+	{ BOUNCE_REASON_BLOCKED, "connection rejected" },
+	{ BOUNCE_REASON_BLOCKED, "blocked" },
+	{ BOUNCE_REASON_BLOCKED, "banned" },
+	{ BOUNCE_REASON_BLOCKED, "not allowed to send" },
+	{ BOUNCE_REASON_SECURITYERROR, "authentication required" },
+	{ BOUNCE_REASON_SECURITYERROR, "authentication is required" },
+	{ BOUNCE_REASON_SECURITYERROR, "must issue a starttls" },
+	{ BOUNCE_REASON_SECURITYERROR, "starttls" },
+	{ BOUNCE_REASON_SECURITYERROR, "tls required" },
+	{ BOUNCE_REASON_SECURITYERROR, "encryption required" },
+	{ BOUNCE_REASON_SECURITYERROR, "not authorized" },
+	{ BOUNCE_REASON_SECURITYERROR, "unauthorized" },
+	{ BOUNCE_REASON_SECURITYERROR, "authentication failed" },
+	{ BOUNCE_REASON_SECURITYERROR, "auth required" },
+	{ BOUNCE_REASON_SECURITYERROR, "smtp auth" },
+	{ BOUNCE_REASON_SECURITYERROR, "certificate" },
+	{ BOUNCE_REASON_SECURITYERROR, "security" },
+	{ BOUNCE_REASON_POLICYVIOLATION, "violation" },
+	{ BOUNCE_REASON_POLICYVIOLATION, "policy" },
+	{ BOUNCE_REASON_POLICYVIOLATION, "prohibited" },
+	{ BOUNCE_REASON_POLICYVIOLATION, "not allowed" },
+	{ BOUNCE_REASON_FILTERED, "filtered" },
+	{ BOUNCE_REASON_FILTERED, "refused to receive" },
+	{ BOUNCE_REASON_FILTERED, "does not accept" },
+	{ BOUNCE_REASON_FILTERED, "not accept" },
+	{ BOUNCE_REASON_FILTERED, "rejected by recipient" },
+	{ BOUNCE_REASON_FILTERED, "recipient's filter" },
+	{ BOUNCE_REASON_FILTERED, "refused by" },
+	/* time and transport */
+	{ BOUNCE_REASON_EXPIRED, "timed out" },
+	{ BOUNCE_REASON_EXPIRED, "retry time" },
+	{ BOUNCE_REASON_EXPIRED, "retry timeout" },
+	{ BOUNCE_REASON_EXPIRED, "time expired" },
+	{ BOUNCE_REASON_EXPIRED, "timeout exceeded" },
+	{ BOUNCE_REASON_EXPIRED, "message expired" },
+	{ BOUNCE_REASON_EXPIRED, "has expired" },
+	{ BOUNCE_REASON_EXPIRED, "expired" },
+	{ BOUNCE_REASON_EXPIRED, "giving up" },
+	{ BOUNCE_REASON_EXPIRED, "gave up" },
+	{ BOUNCE_REASON_EXPIRED, "too long" },
+	{ BOUNCE_REASON_EXPIRED, "could not be delivered for" },
+	{ BOUNCE_REASON_EXPIRED, "not been delivered" },
+	{ BOUNCE_REASON_EXPIRED, "delivery attempts will continue" },
+	{ BOUNCE_REASON_EXPIRED, "will retry" },
+	{ BOUNCE_REASON_EXPIRED, "still trying" },
+	{ BOUNCE_REASON_EXPIRED, "delayed" },
+	{ BOUNCE_REASON_EXPIRED, "in the queue" },
+	{ BOUNCE_REASON_EXPIRED, "queue" },
+	{ BOUNCE_REASON_NETWORKERROR, "no route to host" },
+	{ BOUNCE_REASON_NETWORKERROR, "mail loop" },
+	{ BOUNCE_REASON_NETWORKERROR, "loops back" },
+	{ BOUNCE_REASON_NETWORKERROR, "loop detected" },
+	{ BOUNCE_REASON_NETWORKERROR, "too many hops" },
+	{ BOUNCE_REASON_NETWORKERROR, "hop count" },
+	{ BOUNCE_REASON_NETWORKERROR, "routing loop" },
+	{ BOUNCE_REASON_NETWORKERROR, "timeout" },
+	{ BOUNCE_REASON_NETWORKERROR, "connection" },
+	{ BOUNCE_REASON_NETWORKERROR, "network" },
+	{ BOUNCE_REASON_NETWORKERROR, "dns" },
+	{ BOUNCE_REASON_NETWORKERROR, "lookup" },
+	{ BOUNCE_REASON_NETWORKERROR, "unreachable" },
+	{ BOUNCE_REASON_NETWORKERROR, "no answer" },
+	{ BOUNCE_REASON_SYSTEMFULL, "insufficient system storage" },
+	{ BOUNCE_REASON_SYSTEMFULL, "disk full" },
+	{ BOUNCE_REASON_SYSTEMFULL, "file system full" },
+	{ BOUNCE_REASON_SYSTEMFULL, "out of disk" },
+	{ BOUNCE_REASON_SYSTEMFULL, "disk space" },
+	{ BOUNCE_REASON_MAILERERROR, "mailer error" },
+	{ BOUNCE_REASON_MAILERERROR, "x-unix" },
+	{ BOUNCE_REASON_MAILERERROR, "command died" },
+	{ BOUNCE_REASON_MAILERERROR, "command failed" },
+	{ BOUNCE_REASON_MAILERERROR, "pipe to" },
+	{ BOUNCE_REASON_MAILERERROR, "procmail" },
+	{ BOUNCE_REASON_MAILERERROR, "exit code" },
+	{ BOUNCE_REASON_MAILERERROR, "exited with" },
+	{ BOUNCE_REASON_MAILERERROR, "program" },
+	{ BOUNCE_REASON_SYNTAXERROR, "syntax error" },
+	{ BOUNCE_REASON_SYNTAXERROR, "command unrecognized" },
+	{ BOUNCE_REASON_SYNTAXERROR, "unrecognized command" },
+	{ BOUNCE_REASON_SYNTAXERROR, "bad sequence" },
+	{ BOUNCE_REASON_SYSTEMERROR, "system error" },
+	{ BOUNCE_REASON_SYSTEMERROR, "local error" },
+	{ BOUNCE_REASON_SYSTEMERROR, "configuration error" },
+	{ BOUNCE_REASON_SYSTEMERROR, "internal error" },
+	{ BOUNCE_REASON_SYSTEMERROR, "server error" },
+	{ BOUNCE_REASON_SYSTEMERROR, "temporary failure" },
+	{ BOUNCE_REASON_SYSTEMERROR, "temporarily unavailable" },
+	{ BOUNCE_REASON_SYSTEMERROR, "service unavailable" },
+	{ BOUNCE_REASON_SYSTEMERROR, "i/o error" },
+};
+
+enum bounce_reason status_reason_from_text(struct slice text)
+{
+	if (text.len == 0)
+		return BOUNCE_REASON_UNDEFINED;
+	if (text.len > LIMIT_BOUNCE_DIAG * 4)
+		text.len = LIMIT_BOUNCE_DIAG * 4;
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (slice_case_find(text, phrases[i].text))
+			return phrases[i].reason;
+	return BOUNCE_REASON_UNDEFINED;
+}
+
+/* The detail numbers of the pseudo codes, by reason (0: none). */
+static const unsigned pseudo_detail[BOUNCE_REASON_COUNT_] = {
+	[BOUNCE_REASON_UNDEFINED] = 900,
+	[BOUNCE_REASON_ONHOLD] = 901,
+	[BOUNCE_REASON_SYNTAXERROR] = 902,
+	[BOUNCE_REASON_NORELAYING] = 909,
+	[BOUNCE_REASON_FILTERED] = 910,
+	[BOUNCE_REASON_USERUNKNOWN] = 911,
+	[BOUNCE_REASON_HOSTUNKNOWN] = 912,
+	[BOUNCE_REASON_REJECTED] = 918,
+	[BOUNCE_REASON_SUSPEND] = 921,
+	[BOUNCE_REASON_MAILBOXFULL] = 922,
+	[BOUNCE_REASON_EXCEEDLIMIT] = 923,
+	[BOUNCE_REASON_NOTACCEPT] = 932,
+	[BOUNCE_REASON_MESGTOOBIG] = 934,
+	[BOUNCE_REASON_MAILERERROR] = 939,
+	[BOUNCE_REASON_NETWORKERROR] = 944,
+	[BOUNCE_REASON_EXPIRED] = 947,
+	[BOUNCE_REASON_SECURITYERROR] = 970,
+	[BOUNCE_REASON_BLOCKED] = 971,
+	[BOUNCE_REASON_POLICYVIOLATION] = 972,
+	[BOUNCE_REASON_REQUIREPTR] = 973,
+	[BOUNCE_REASON_NOTCOMPLIANTRFC] = 974,
+	[BOUNCE_REASON_AUTHFAILURE] = 975,
+	[BOUNCE_REASON_SPAMDETECTED] = 980,
+	[BOUNCE_REASON_VIRUSDETECTED] = 981,
+	[BOUNCE_REASON_CONTENTERROR] = 982,
+	[BOUNCE_REASON_SYSTEMERROR] = 983,
+	[BOUNCE_REASON_SYSTEMFULL] = 984,
+	[BOUNCE_REASON_TOOMANYCONN] = 985,
+	[BOUNCE_REASON_SPEEDING] = 986,
+	[BOUNCE_REASON_RATELIMITED] = 986,
+	[BOUNCE_REASON_BADREPUTATION] = 987,
+	[BOUNCE_REASON_HASMOVED] = 916,
+};
+
+void status_pseudo(enum bounce_reason r, bool temporary, char out[BOUNCE_STATUS_MAX])
+{
+	out[0] = '\0';
+	if ((unsigned)r >= BOUNCE_REASON_COUNT_ || !pseudo_detail[r])
+		return;
+	snprintf(out, BOUNCE_STATUS_MAX, "%c.0.%u", temporary ? '4' : '5', pseudo_detail[r]);
+}
+
+int status_hard(enum bounce_reason r, const char *status)
+{
+	switch (r) {
+	case BOUNCE_REASON_USERUNKNOWN:
+	case BOUNCE_REASON_HOSTUNKNOWN:
+	case BOUNCE_REASON_HASMOVED:
+		return 1;
+	case BOUNCE_REASON_NOTACCEPT:
+		return status[0] == '4' ? 0 : 1;
+	case BOUNCE_REASON_UNDEFINED:
+	case BOUNCE_REASON_ONHOLD:
+	case BOUNCE_REASON_VACATION:
+	case BOUNCE_REASON_FEEDBACK:
+	case BOUNCE_REASON_DELIVERED:
+		return -1;
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,238 @@
+/* listd/cmd_deliver.c — `listd deliver`, the MTA's pipe entry.
+ *
+ *   listd deliver [--home DIR] --sender ADDR --recipient ADDR < message
+ *
+ * Stores the message and its envelope in one durable LMDB transaction,
+ * queues it for the daemon, wakes the daemon, and exits 0 only after the
+ * commit. Every failure exits EX_TEMPFAIL (75) so the MTA keeps the message
+ * and retries: a permanent status would make the MTA bounce to the envelope
+ * sender, who may be forged. That includes usage and configuration errors
+ * (a broken pipe(8) line must queue mail, not bounce it). Policy (unknown
+ * list, non-member, bad token) is decided later by the daemon, never here:
+ * such messages are stored like any other and dropped there, quietly. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "listd/cmd.h"
+#include "listd/core/addr.h"
+#include "listd/core/config.h"
+#include "listd/core/limits.h"
+#include "listd/core/listaddr.h"
+#include "listd/core/log.h"
+#include "listd/readall.h"
+#include "listd/wake.h"
+#include "storage/store.h"
+#include "storage/store_mail.h"
+
+struct deliver_ctx {
+	const struct config *cfg;
+	const char *sender;
+	const char *recipient;
+	const struct buf *msg;
+	/* results */
+	uint32_t msg_id;
+	struct store_msg rec;
+	char list_name[LIMIT_LIST_NAME + LIMIT_ADDR_DOMAIN + 2];
+};
+
+static void copy_clean(char *dst, size_t dstsz, const char *src)
+{
+	size_t i = 0;
+	for (; src[i] && i + 1 < dstsz; i++) {
+		unsigned char c = (unsigned char)src[i];
+		dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	dst[i] = '\0';
+}
+
+static uint64_t now_ms(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+}
+
+/* Finds which list and which of its addresses the recipient names. */
+static int classify(struct store_txn *txn, const struct config *cfg,
+                    const char *recipient, struct store_msg *rec,
+                    char *list_name, size_t list_name_sz)
+{
+	struct addr a;
+	const char *why;
+	struct listaddr_cand cands[LISTADDR_MAX_CANDS];
+	size_t n = 0;
+	const struct listaddr_syntax syn = {
+		.request_suffix = cfg->request_suffix,
+		.owner_suffix = cfg->owner_suffix,
+		.bounce_suffix = cfg->bounce_suffix,
+		.delimiter = cfg->recipient_delimiter,
+	};
+
+	rec->role = STORE_MSG_ROLE_UNKNOWN;
+	rec->list_id = 0;
+	if (addr_parse(slice_cstr(recipient), &a, &why) < 0 ||
+	    listaddr_split(&syn, slice_cstr(a.local), cands, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct addr la;
+		struct store_list l;
+		if (strlen(cands[i].name) > LIMIT_ADDR_LOCAL)
+			continue;
+		memcpy(la.local, cands[i].name, strlen(cands[i].name) + 1);
+		memcpy(la.domain, a.domain, sizeof(la.domain));
+		la.utf8 = false;
+		int r = store_list_get_addr(txn, &la, &l);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		static const enum store_msg_role roles[] = {
+			[LISTADDR_ROLE_POST] = STORE_MSG_ROLE_POST,
+			[LISTADDR_ROLE_REQUEST] = STORE_MSG_ROLE_REQUEST,
+			[LISTADDR_ROLE_OWNER] = STORE_MSG_ROLE_OWNER,
+			[LISTADDR_ROLE_BOUNCES] = STORE_MSG_ROLE_BOUNCES,
+		};
+		rec->role = roles[cands[i].role];
+		rec->list_id = l.id;
+		size_t el = cands[i].ext.len < LIMIT_ADDR_LOCAL ? cands[i].ext.len : LIMIT_ADDR_LOCAL;
+		memcpy(rec->ext, cands[i].ext.p, el);
+		rec->ext[el] = '\0';
+		snprintf(list_name, list_name_sz, "%s@%s", l.local, l.domain);
+		return 0;
+	}
+	return 0;
+}
+
+static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
+{
+	struct deliver_ctx *ctx = ctx_;
+	struct store_msg rec;
+	int r;
+
+	memset(&rec, 0, sizeof(rec));
+	ctx->list_name[0] = '\0';
+	copy_clean(rec.sender, sizeof(rec.sender), ctx->sender);
+	copy_clean(rec.recipient, sizeof(rec.recipient), ctx->recipient);
+	rec.state = STORE_MSG_NEW;
+	r = classify(txn, ctx->cfg, ctx->recipient, &rec, ctx->list_name,
+	             sizeof(ctx->list_name));
+	if (r < 0)
+		return r;
+	r = store_msg_add(txn, &rec, ctx->msg->data, ctx->msg->len, &ctx->msg_id);
+	if (r < 0)
+		return r;
+	struct store_job_entry job = {
+		.due_ms = now_ms(), .job = STORE_JOB_INGEST, .msg_id = ctx->msg_id,
+	};
+	r = store_queue_add(txn, &job);
+	if (r < 0)
+		return r;
+	ctx->rec = rec;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: listd deliver [--home DIR] --sender ADDR --recipient ADDR < message\n"
+	        "\n"
+	        "Stores one message handed over by the MTA and queues it for the daemon.\n"
+	        "Exit 0: stored durably. Exit 75 (EX_TEMPFAIL): anything else; the MTA\n"
+	        "keeps the message and retries. Never a permanent failure.\n"
+	        "  --home DIR          listd's home (default $LISTD_HOME or %s)\n"
+	        "  --sender ADDR       envelope sender; \"\" for the null sender\n"
+	        "  --recipient ADDR    envelope recipient (one per run)\n",
+	        store_home_resolve(NULL));
+}
+
+int cmd_deliver(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "sender", required_argument, NULL, 's' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *home = NULL, *sender = NULL, *recipient = NULL;
+	struct config cfg;
+	struct buf err = BUF_INIT, msg = BUF_INIT;
+	struct store *store = NULL;
+	struct deliver_ctx ctx;
+	int c, r, ex = EX_TEMPFAIL;
+
+	config_defaults(&cfg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "H:s:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': home = optarg; break;
+		case 's': sender = optarg; break;
+		case 'r': recipient = optarg; break;
+		case 'h': usage(stdout); ex = EX_OK; goto out;
+		default:
+			usage(stderr);
+			goto out;       /* tempfail, see the top of this file */
+		}
+	}
+	if (!sender || !recipient || optind != argc) {
+		log_warnx("deliver: --sender and --recipient are required (exit 75)");
+		goto out;
+	}
+	home = store_home_resolve(home);
+
+	r = config_load_home(home, &cfg, &err);
+	if (r < 0) {
+		log_warnx("deliver: %s (exit 75)", err.len ? err.data : strerror(-r));
+		goto out;
+	}
+	if (cfg.syslog)
+		log_init("listd", 1);
+
+	r = readall_fd(STDIN_FILENO, LIMIT_MESSAGE_HARD, &msg);
+	if (r == -EFBIG) {
+		log_warnx("deliver: message to %s larger than %u bytes: deferred (exit 75)",
+		          log_escs(recipient), (unsigned)LIMIT_MESSAGE_HARD);
+		goto out;
+	}
+	if (r < 0) {
+		errno = -r;
+		log_warn("deliver: reading the message");
+		goto out;
+	}
+
+	r = store_open(home, 0, &store);
+	if (r < 0) {
+		log_warnx("deliver: cannot open the store in %s: %s (exit 75)",
+		          log_escs(home), store_strerror(r));
+		goto out;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = &cfg;
+	ctx.sender = sender;
+	ctx.recipient = recipient;
+	ctx.msg = &msg;
+	r = store_write(store, deliver_txn_cb, &ctx);
+	if (r < 0) {
+		log_warnx("deliver: storing the message from <%s> to <%s>: %s (exit 75)",
+		          log_escs(sender), log_escs(recipient), store_strerror(r));
+		goto out;
+	}
+	log_info("stored message %u from=<%s> to=<%s> role=%s list=%s size=%zu",
+	         ctx.msg_id, log_escs(sender), log_escs(recipient),
+	         store_msg_role_name(ctx.rec.role),
+	         ctx.list_name[0] ? ctx.list_name : "-", msg.len);
+	wake_notify(home);
+	ex = EX_OK;
+out:
+	store_close(store);
+	buf_finish(&msg);
+	buf_finish(&err);
+	config_finish(&cfg);
+	return ex;
+}

@@ -1,0 +1,372 @@
+/* listd/cmd_run.c — `listd run`, the daemon: start-up, privileges,
+ * signals, and the queue pump that hands each due job to the gate
+ * (ingest.c) or the fan-out (fanout.c).
+ *
+ * The queue lives in LMDB, so the daemon holds no state that a kill -9
+ * could lose: on start it simply looks at the queue again. `listd deliver`
+ * wakes it through a FIFO; a timer covers jobs due later. */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "listd/cmd.h"
+#include "listd/core/keyfile.h"
+#include "listd/core/log.h"
+#include "listd/daemon.h"
+#include "listd/smtp_client.h"
+#include "listd/wake.h"
+
+#define PUMP_BUDGET 64          /* jobs looked at per loop iteration */
+#define TROUBLE_RETRY_MS 5000   /* store trouble: look again after */
+
+uint64_t daemon_now_ms(const struct daemon *d)
+{
+	if (d->now_override_ms)
+		return d->now_override_ms;
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+}
+
+static void close_handle(uv_handle_t *h)
+{
+	if (h->loop && !uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void pool_closed_cb(void *ctx)
+{
+	(void)ctx;
+}
+
+/* Stops for good: closes every handle so uv_run() returns. */
+static void daemon_shutdown(struct daemon *d)
+{
+	if (d->pool) {
+		smtp_pool_close(d->pool, pool_closed_cb);
+		d->pool = NULL;
+	}
+	close_handle((uv_handle_t *)&d->timer);
+	close_handle((uv_handle_t *)&d->wake);
+	close_handle((uv_handle_t *)&d->sig_term);
+	close_handle((uv_handle_t *)&d->sig_int);
+	close_handle((uv_handle_t *)&d->sig_hup);
+}
+
+static void arm_timer(struct daemon *d, uint64_t delay_ms);
+
+static void pump(struct daemon *d)
+{
+	if (d->stopping) {
+		if (!d->active) {
+			log_info("stopping: queue state is in the store");
+			daemon_shutdown(d);
+		}
+		return;
+	}
+	for (int budget = PUMP_BUDGET; budget > 0; budget--) {
+		struct store_txn *txn;
+		struct store_job_entry e, pick;
+		bool found = false, any = false;
+		uint64_t now = daemon_now_ms(d), next_due = 0;
+		int r = store_txn_begin(d->store, STORE_TXN_RDONLY, &txn);
+		if (r < 0) {
+			log_warnx("queue: %s", store_strerror(r));
+			arm_timer(d, TROUBLE_RETRY_MS);
+			return;
+		}
+		r = store_queue_first(txn, &e);
+		while (r == 0) {
+			any = true;
+			if (e.due_ms > now) {
+				next_due = e.due_ms;
+				break;
+			}
+			if (e.job == STORE_JOB_INGEST || !d->active) {
+				pick = e;
+				found = true;
+				break;
+			}
+			r = store_queue_next(txn, &e, &e);
+		}
+		store_txn_abort(txn);
+		if (r < 0 && r != -ENOENT) {
+			log_warnx("queue: %s", store_strerror(r));
+			arm_timer(d, TROUBLE_RETRY_MS);
+			return;
+		}
+		if (!found) {
+			if (next_due)
+				arm_timer(d, next_due - now);
+			if (!any && !d->active && d->exit_when_idle) {
+				log_info("queue empty: exiting (--exit-when-idle)");
+				daemon_shutdown(d);
+			}
+			return;
+		}
+		if (pick.job == STORE_JOB_INGEST) {
+			r = ingest_message(d, &pick);
+		} else {
+			r = fanout_start(d, &pick);
+			if (r == 0)
+				continue;       /* running; other ingest jobs may go on */
+		}
+		if (r < 0) {
+			log_warnx("queue: job %d for message %u: %s; retrying in %d s",
+			          (int)pick.job, pick.msg_id, store_strerror(r),
+			          TROUBLE_RETRY_MS / 1000);
+			arm_timer(d, TROUBLE_RETRY_MS);
+			return;
+		}
+	}
+	daemon_pump_soon(d);
+}
+
+static void timer_cb(uv_timer_t *t)
+{
+	pump(t->data);
+}
+
+static void arm_timer(struct daemon *d, uint64_t delay_ms)
+{
+	if (uv_is_closing((uv_handle_t *)&d->timer))
+		return;
+	/* keep an earlier deadline that is already set */
+	if (uv_is_active((uv_handle_t *)&d->timer)) {
+		uint64_t due = uv_timer_get_due_in(&d->timer);
+		if (due <= delay_ms)
+			return;
+	}
+	uv_timer_start(&d->timer, timer_cb, delay_ms, 0);
+}
+
+void daemon_pump_soon(struct daemon *d)
+{
+	arm_timer(d, 0);
+}
+
+static void wake_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	static char space[256];
+	(void)h;
+	(void)suggested;
+	*b = uv_buf_init(space, sizeof(space));
+}
+
+static void wake_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	(void)b;
+	struct daemon *d = s->data;
+	if (n < 0 && n != UV_EAGAIN && n != UV_EOF)
+		log_warnx("wake fifo: %s", uv_strerror((int)n));
+	daemon_pump_soon(d);
+}
+
+static void signal_cb(uv_signal_t *s, int signum)
+{
+	struct daemon *d = s->data;
+	if (signum == SIGHUP) {
+		struct config cfg;
+		struct buf err = BUF_INIT;
+		config_defaults(&cfg);
+		if (config_load_home(d->home, &cfg, &err) < 0) {
+			log_warnx("SIGHUP: configuration not reloaded: %s", err.data);
+			config_finish(&cfg);
+		} else {
+			config_finish(&d->cfg);
+			d->cfg = cfg;
+			d->pool_stale = true;
+			log_set_level(d->cfg.log_level);
+			log_info("SIGHUP: configuration reloaded");
+		}
+		buf_finish(&err);
+		daemon_pump_soon(d);
+		return;
+	}
+	if (!d->stopping)
+		log_info("signal %d: finishing the current batch, then stopping", signum);
+	d->stopping = true;
+	if (d->active)
+		fanout_stop(d->active);
+	daemon_pump_soon(d);
+}
+
+/* Drops root for cfg->user. 0, or -1 after logging why. */
+static int drop_privileges(const struct config *cfg, const char *home)
+{
+	if (geteuid() != 0)
+		return 0;
+	if (!cfg->user || !cfg->user[0]) {
+		log_warnx("refusing to run as root: set 'user = ACCOUNT' in %s/listd.conf "
+		          "(the account that owns the home directory)", log_escs(home));
+		return -1;
+	}
+	struct passwd *pw = getpwnam(cfg->user);
+	if (!pw) {
+		log_warnx("user '%s' from listd.conf does not exist", log_escs(cfg->user));
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		log_warnx("user '%s' is root: name an unprivileged account", log_escs(cfg->user));
+		return -1;
+	}
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_warn("dropping privileges to %s", log_escs(cfg->user));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_warnx("privileges could not be dropped for good");
+		return -1;
+	}
+	log_info("running as %s (uid %u)", log_escs(cfg->user), (unsigned)pw->pw_uid);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: listd run [--home DIR] [--foreground] [--exit-when-idle] [--debug]\n"
+	        "\n"
+	        "Runs the daemon: takes the messages `listd deliver` stored, gates them,\n"
+	        "distributes posts through the relays in listd.conf with a signed VERP\n"
+	        "return path per recipient, and records bounces.\n"
+	        "  --home DIR         listd's home (default $LISTD_HOME or %s)\n"
+	        "  --foreground       stay attached; log to stderr (the default: listd\n"
+	        "                     never forks itself; run it under a supervisor)\n"
+	        "  --exit-when-idle   exit 0 once the queue is empty (tests, benchmarks)\n"
+	        "  --debug            log at debug level\n"
+	        "Signals: TERM/INT finish the batch in flight and stop; HUP reloads\n"
+	        "listd.conf.\n",
+	        store_home_resolve(NULL));
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "home", required_argument, NULL, 'H' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "exit-when-idle", no_argument, NULL, 'x' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d;
+	struct buf err = BUF_INIT;
+	const char *why = NULL;
+	bool debug = false;
+	int c, r, ex = EX_SOFTWARE;
+
+	memset(&d, 0, sizeof(d));
+	d.wake_fd = -1;
+	config_defaults(&d.cfg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "H:fxdh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H': d.home = optarg; break;
+		case 'f': break;
+		case 'x': d.exit_when_idle = true; break;
+		case 'd': debug = true; break;
+		case 'h': usage(stdout); ex = EX_OK; goto out;
+		default: usage(stderr); ex = EX_USAGE; goto out;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		ex = EX_USAGE;
+		goto out;
+	}
+	d.home = store_home_resolve(d.home);
+	const char *now = getenv("LISTD_NOW_MS");
+	if (now && *now)
+		d.now_override_ms = strtoull(now, NULL, 10);
+
+	r = config_load_home(d.home, &d.cfg, &err);
+	if (r < 0) {
+		log_warnx("%s", err.len ? err.data : strerror(-r));
+		ex = EX_CONFIG;
+		goto out;
+	}
+	log_init("listd", d.cfg.syslog);
+	log_set_level(debug ? LOG_LEVEL_DEBUG : d.cfg.log_level);
+	if (d.cfg.nrelays == 0) {
+		log_warnx("no relay configured: set 'relay = HOST:PORT' in %s/listd.conf",
+		          log_escs(d.home));
+		ex = EX_CONFIG;
+		goto out;
+	}
+	if (drop_privileges(&d.cfg, d.home) < 0) {
+		ex = EX_CONFIG;
+		goto out;
+	}
+	umask(077);
+	r = keyfile_load(d.cfg.key_file, true, d.key, &why);
+	if (r < 0) {
+		log_warnx("key file %s: %s", log_escs(d.cfg.key_file), why ? why : strerror(-r));
+		ex = EX_CONFIG;
+		goto out;
+	}
+	r = store_open(d.home, 0, &d.store);
+	if (r < 0) {
+		log_warnx("cannot open the store in %s: %s", log_escs(d.home), store_strerror(r));
+		ex = r == -ENOENT ? EX_CONFIG : EX_TEMPFAIL;
+		goto out;
+	}
+
+	d.loop = uv_default_loop();
+	uv_timer_init(d.loop, &d.timer);
+	d.timer.data = &d;
+	d.wake_fd = wake_open_reader(d.home);
+	if (d.wake_fd < 0) {
+		errno = -d.wake_fd;
+		log_warn("wake fifo in %s/run", log_escs(d.home));
+		ex = EX_CANTCREAT;
+		goto out;
+	}
+	uv_pipe_init(d.loop, &d.wake, 0);
+	d.wake.data = &d;
+	r = uv_pipe_open(&d.wake, d.wake_fd);
+	if (r == 0)
+		r = uv_read_start((uv_stream_t *)&d.wake, wake_alloc_cb, wake_read_cb);
+	if (r < 0) {
+		log_warnx("wake fifo: %s", uv_strerror(r));
+		ex = EX_OSERR;
+		goto out;
+	}
+	d.wake_fd = -1;         /* the pipe handle owns it now */
+	uv_signal_init(d.loop, &d.sig_term);
+	uv_signal_init(d.loop, &d.sig_int);
+	uv_signal_init(d.loop, &d.sig_hup);
+	d.sig_term.data = d.sig_int.data = d.sig_hup.data = &d;
+	uv_signal_start(&d.sig_term, signal_cb, SIGTERM);
+	uv_signal_start(&d.sig_int, signal_cb, SIGINT);
+	uv_signal_start(&d.sig_hup, signal_cb, SIGHUP);
+	signal(SIGPIPE, SIG_IGN);
+
+	log_info("listd %s running: home=%s relays=%zu concurrency=%u batch=%u",
+	         LISTD_VERSION, log_escs(d.home), d.cfg.nrelays,
+	         d.cfg.concurrency, d.cfg.batch_size);
+	daemon_pump_soon(&d);
+	uv_run(d.loop, UV_RUN_DEFAULT);
+	ex = d.exit_code ? d.exit_code : EX_OK;
+out:
+	if (d.loop) {
+		daemon_shutdown(&d);
+		uv_run(d.loop, UV_RUN_DEFAULT);
+		uv_loop_close(d.loop);
+	}
+	if (d.wake_fd >= 0)
+		close(d.wake_fd);
+	store_close(d.store);
+	config_finish(&d.cfg);
+	buf_finish(&err);
+	return ex;
+}

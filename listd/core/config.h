@@ -1,0 +1,133 @@
+/* listd/core/config.h — listd.conf, the installation's global settings,
+ * read by `listd deliver` and `listd run`. (Per-list settings live in the
+ * store, see `listadm list set`.)
+ *
+ * Syntax: one "key = value" a line; blanks around key and value are ignored;
+ * empty lines and lines whose first non-blank byte is '#' are comments
+ * (there are no comments after a value: '#' may be part of one). CRLF line
+ * ends are accepted. A line longer than LIMIT_LINE, a NUL or other control
+ * byte, an unknown key, a key given twice, or a bad value refuses the whole
+ * file with "line N: reason". Values are not quoted.
+ *
+ * The keys, their types, defaults and meanings are one table in config.c;
+ * config_describe() prints it (e.g. for `listd help config`). Summary:
+ *   relay = HOST[:PORT][, HOST[:PORT]...]   smarthosts in failover order,
+ *        at most CONFIG_RELAYS_MAX; IPv6 as [::1]:25; port 25 by default.
+ *        Default: none (`listd run` refuses to start without one).
+ *   relay_tls = none | opportunistic | starttls           (default starttls)
+ *        none: never TLS. opportunistic: STARTTLS when offered, falling back
+ *        to plain text, certificate not verified (only against passive
+ *        eavesdropping). starttls: STARTTLS required (a relay that does not
+ *        offer it fails), certificate verified unless tls_verify = no.
+ *   tls_ca_file (/etc/ssl/certs/ca-certificates.crt), tls_verify (yes)
+ *   relay_auth_user, relay_auth_password_file: AUTH PLAIN, both or neither,
+ *        only with relay_tls = starttls (never sent in clear).
+ *   helo_name (default empty: the system's host name)
+ *   recipient_delimiter (+), bounce_suffix (-bounces), request_suffix
+ *        (-request), owner_suffix (-owner): a longer bounce suffix leaves
+ *        less room for the VERP token of long list names (bounce/verp.h).
+ *   concurrency (4, 1..64), batch_size (1000, 1..100000)
+ *   key_file (secret.key), verp_mode (per-recipient | xverp)
+ *   token_max_age_days (30, 1..100), authserv_id (empty)
+ *   policy_listen (empty = off; unix:PATH or HOST:PORT)
+ *   syslog (no), log_level (error | warning | info | debug; info), user
+ *   smtp_timeout_seconds (300), retry_min_seconds (300),
+ *   retry_max_seconds (14400), message_max_age_days (5)
+ *
+ * Paths (key_file, tls_ca_file, relay_auth_password_file, the PATH of
+ * policy_listen) that are relative are relative to the home directory:
+ * config_load() resolves them; config_parse() keeps them as written.
+ *
+ * Ownership: every string in struct config is malloc'd and owned by the
+ * struct; config_finish() frees them. A struct config may be moved by
+ * assignment (the old copy must then not be finished). */
+#ifndef LISTD_CORE_CONFIG_H
+#define LISTD_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "limits.h"
+#include "log.h"
+
+#define CONFIG_FILE_NAME        "listd.conf"
+#define CONFIG_RELAYS_MAX       16
+#define CONFIG_FILE_MAX         (1u << 20)      /* bytes of listd.conf read */
+#define CONFIG_SUFFIX_MAX       16
+
+enum config_tls {
+	CONFIG_TLS_NONE,
+	CONFIG_TLS_OPPORTUNISTIC,
+	CONFIG_TLS_STARTTLS,
+};
+
+enum config_verp {
+	CONFIG_VERP_PER_RECIPIENT,      /* one signed return path per member */
+	CONFIG_VERP_XVERP,              /* the relay does the VERP (Postfix XVERP) */
+};
+
+struct config_relay {
+	char host[LIMIT_ADDR_DOMAIN + 1];       /* name or address, no brackets */
+	uint16_t port;
+};
+
+struct config {
+	struct config_relay relays[CONFIG_RELAYS_MAX];
+	size_t nrelays;
+	enum config_tls relay_tls;
+	char *tls_ca_file;
+	bool tls_verify;
+	char *relay_auth_user;                  /* "" = no AUTH */
+	char *relay_auth_password_file;         /* "" = no AUTH */
+	char *helo_name;                        /* "" = system host name */
+	char recipient_delimiter;
+	char *bounce_suffix;
+	char *request_suffix;
+	char *owner_suffix;
+	unsigned concurrency;
+	unsigned batch_size;
+	char *key_file;
+	enum config_verp verp_mode;
+	unsigned token_max_age_days;
+	char *authserv_id;                      /* "" = none trusted */
+	char *policy_listen;                    /* "" = off */
+	bool syslog;
+	enum log_level log_level;
+	char *user;                             /* "" = do not change user */
+	unsigned smtp_timeout_seconds;
+	unsigned retry_min_seconds;
+	unsigned retry_max_seconds;
+	unsigned message_max_age_days;
+};
+
+/* Fills *ret with the defaults. Always succeeds; finish with config_finish(). */
+void config_defaults(struct config *ret);
+/* Frees the strings and leaves the defaults' zero state; NULL is a no-op. */
+void config_finish(struct config *cfg);
+
+/* Parses text (len bytes, any content) over the defaults. On success the
+ * old contents of *cfg (which must be initialised, e.g. by config_defaults)
+ * are finished and replaced, and 0 is returned. On failure *cfg is
+ * untouched, -EINVAL is returned and "line N: reason" is appended to
+ * ret_err (may be NULL). */
+int config_parse(const char *text, size_t len, struct config *cfg,
+                 struct buf *ret_err);
+
+/* Reads path (at most CONFIG_FILE_MAX bytes) and parses it, then makes
+ * relative paths relative to home. A missing file means the defaults.
+ * Same contract as config_parse(); errors read "PATH: line N: reason" or
+ * "PATH: reason" and are -EINVAL, or -errno for an unreadable file. */
+int config_load(const char *path, const char *home, struct config *cfg,
+                struct buf *ret_err);
+/* config_load() of HOME/listd.conf. */
+int config_load_home(const char *home, struct config *cfg, struct buf *ret_err);
+
+/* Writes the table of keys (key, default, description) to out. */
+void config_describe(FILE *out);
+
+const char *config_tls_name(enum config_tls tls);
+
+#endif

@@ -1,0 +1,67 @@
+/* listd/daemon.h — the state of `listd run`, shared by its parts:
+ *   cmd_run.c   start-up, signals, the queue pump
+ *   ingest.c    the gate: what a newly stored message is and where it goes
+ *   fanout.c    distributing one post to the members through the SMTP pool
+ * Single-threaded, on one libuv loop. */
+#ifndef LISTD_DAEMON_H
+#define LISTD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "bounce/token.h"
+#include "listd/core/config.h"
+#include "storage/store.h"
+#include "storage/store_mail.h"
+
+struct fanout;
+struct smtp_pool;
+
+struct daemon {
+	uv_loop_t *loop;
+	const char *home;
+	struct config cfg;
+	struct store *store;
+	uint8_t key[TOKEN_KEY_LEN];
+
+	int wake_fd;
+	uv_pipe_t wake;                 /* the FIFO deliver writes to */
+	uv_timer_t timer;               /* next due job, or an immediate re-pump */
+	uv_signal_t sig_term, sig_int, sig_hup;
+
+	struct smtp_pool *pool;         /* created for a fan-out, kept while busy */
+	struct fanout *active;          /* the fan-out under way, or NULL */
+	bool pool_stale;                /* configuration reloaded: recreate */
+
+	bool stopping;                  /* SIGTERM: finish the batch, then stop */
+	bool exit_when_idle;            /* --exit-when-idle: stop once the queue is empty */
+	int exit_code;
+	uint64_t now_override_ms;       /* LISTD_NOW_MS for tests; 0 = the clock */
+};
+
+uint64_t daemon_now_ms(const struct daemon *d);
+static inline uint32_t daemon_today(const struct daemon *d)
+{
+	return (uint32_t)(daemon_now_ms(d) / 86400000u);
+}
+
+/* Schedules a look at the queue on the next loop iteration. */
+void daemon_pump_soon(struct daemon *d);
+
+/* ingest.c: decides about message id (an INGEST job) in one write
+ * transaction: removes the job, sets the message's state, and queues a
+ * FANOUT job for an accepted post. Returns 0 or -errno (store trouble:
+ * the job stays and is retried). */
+int ingest_message(struct daemon *d, const struct store_job_entry *job);
+
+/* fanout.c: starts (or resumes) distributing the post of a FANOUT job, or
+ * re-sending the deferred recipients of a RETRY job. 0 when started (the
+ * fan-out runs on the loop and calls daemon_pump_soon() when it ends),
+ * 1 when there was nothing to do (the job was completed), -errno on
+ * trouble (the job stays, retried later). */
+int fanout_start(struct daemon *d, const struct store_job_entry *job);
+/* SIGTERM: send nothing new; finish and checkpoint what is in flight. */
+void fanout_stop(struct fanout *f);
+
+#endif

@@ -1,0 +1,163 @@
+/* storage/internal.h — what the files of storage/ share. Not for use
+ * outside storage/ (tests excepted): store.h is the public contract.
+ *
+ * Layout of the environment (HOME/store/data.mdb), one named database each:
+ *
+ *   meta        "schema" → u32 BE; "next_list_id", "next_member_id" → u32 BE
+ *               (the next id to hand out; ids start at 1, never reused)
+ *   lists       list key "name@domain" (lower case) → list record
+ *   list_ids    u32 BE list id → list key
+ *   members     u32 BE list id + addr_key() bytes → member record
+ *   member_ids  u32 BE member id → member key (as in members)
+ *   audit       u64 BE unix microseconds + u32 BE sequence → audit record
+ *   messages, message_data, queue, fanout, retries, events, stats:
+ *               see storage/store_mail.h
+ *
+ * Records are encoded with codec.h (a version byte first). Index values
+ * (list_ids, member_ids) and meta values are raw keys and integers, checked
+ * for length whenever read.
+ *
+ * ---- Adding a database ----
+ *  1. Add an entry to enum store_db below and its name to store_db_names[]
+ *     in store.c (the name is permanent: it is the LMDB database name).
+ *     store_open() creates it in every environment, old ones included, so a
+ *     new database needs no schema bump; bump STORE_SCHEMA_VERSION (and add
+ *     a step to store_schema_upgrade() in store.c) only when existing
+ *     records must be rewritten.
+ *  2. Write the key builder next to the code that owns it, big-endian
+ *     integers first so LMDB's byte order is numeric order (see
+ *     store_member_key() for a composite key).
+ *  3. Put the module's operations in their own file (store_queue.c, ...),
+ *     going through store_get()/store_put()/store_del() or a cursor from
+ *     store_cursor_open(); every LMDB return code goes through store_err().
+ *  4. Teach store_check.c what the new index must agree with.
+ *
+ * ---- Adding a record type ----
+ *  Write NAME_encode(const struct x *, struct buf *out) and
+ *  NAME_decode(const void *p, size_t n, struct x *ret) with codec.h, version
+ *  byte first (STORE_X_VERSION), fields in a fixed order. To change it
+ *  later, append fields under a new version and let the decoder default
+ *  them for older versions (see codec.h); test the old version with a
+ *  hand-built blob. Validate enum ranges and lengths in the decoder; a
+ *  record that fails is -EBADMSG, one from a newer program -EPROTO.
+ *
+ * ---- Counters ----
+ *  Ids come from store_counter_next(): the value is cached in the
+ *  transaction and written once, at commit, so a bulk load touches the meta
+ *  database once per transaction. Add a counter to enum store_counter and
+ *  its meta key to store_counter_keys[] in store.c. */
+#ifndef LISTD_STORAGE_INTERNAL_H
+#define LISTD_STORAGE_INTERNAL_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "listd/core/buf.h"
+#include "storage/codec.h"
+#include "storage/store.h"
+
+enum store_db {
+	STORE_DB_META,
+	STORE_DB_LISTS,
+	STORE_DB_LIST_IDS,
+	STORE_DB_MEMBERS,
+	STORE_DB_MEMBER_IDS,
+	STORE_DB_AUDIT,
+	STORE_DB_MESSAGES,
+	STORE_DB_MESSAGE_DATA,
+	STORE_DB_QUEUE,
+	STORE_DB_FANOUT,
+	STORE_DB_RETRIES,
+	STORE_DB_EVENTS,
+	STORE_DB_STATS,
+	STORE_DB_COUNT,
+};
+
+#define STORE_MAXDBS 32         /* room for the databases still to come */
+
+enum store_counter {
+	STORE_COUNTER_LIST_ID,
+	STORE_COUNTER_MEMBER_ID,
+	STORE_COUNTER_MESSAGE_ID,
+	STORE_COUNTER_COUNT,
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[STORE_DB_COUNT];
+	unsigned flags;                 /* STORE_OPEN_* */
+	size_t map_max;
+	uint32_t schema;                /* as found (or written) at open */
+	unsigned open_txns;             /* transactions of this process now open */
+};
+
+struct store_counter_cache {
+	uint32_t next;                  /* next id to hand out */
+	bool loaded, dirty;
+};
+
+struct store_txn {
+	struct store *store;
+	MDB_txn *txn;
+	bool rdonly;
+	bool map_full;                  /* an operation hit MDB_MAP_FULL */
+	struct store_counter_cache counters[STORE_COUNTER_COUNT];
+	uint32_t list_known;            /* a list id known to exist in this txn, 0 none */
+	struct buf key, val;            /* scratch, reused by every operation */
+};
+
+/* The one place LMDB's return codes become negative errnos. Records
+ * MDB_MAP_FULL in txn (may be NULL) so store_write() knows to grow. */
+int store_err(struct store_txn *txn, int mdb_rc);
+
+/* Thin wrappers, errors translated. store_get's value points into the map:
+ * valid until the next write in txn or its end; decode it at once. */
+int store_get(struct store_txn *txn, enum store_db db, const void *key,
+              size_t klen, MDB_val *ret_val);
+int store_put(struct store_txn *txn, enum store_db db, const void *key,
+              size_t klen, const void *val, size_t vlen, unsigned mdb_flags);
+int store_del(struct store_txn *txn, enum store_db db, const void *key,
+              size_t klen);
+int store_cursor_open(struct store_txn *txn, enum store_db db,
+                      MDB_cursor **ret_cursor);
+/* mdb_cursor_get, translated (MDB_NOTFOUND is -ENOENT). */
+int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
+                     MDB_val *v, MDB_cursor_op op);
+
+/* Hands out the next id of the counter (cached in txn, written at commit). */
+int store_counter_next(struct store_txn *txn, enum store_counter which,
+                       uint32_t *ret_id);
+/* Current next-id value of the counter (for store_check). */
+int store_counter_peek(struct store_txn *txn, enum store_counter which,
+                       uint32_t *ret_next);
+
+/* Keys. */
+void store_list_key(const char *local, const char *domain, struct buf *out);
+/* u32 BE list id + addr_key(a). */
+void store_member_key(uint32_t list_id, const struct addr *a, struct buf *out);
+
+/* Records (store_list.c, store_member.c, store_audit.c). encode appends to
+ * out; decode fills ret only on success (-EBADMSG, -EPROTO). */
+#define STORE_LIST_VERSION 1
+#define STORE_MEMBER_VERSION 1
+#define STORE_AUDIT_VERSION 1
+void store_list_encode(const struct store_list *l, struct buf *out);
+int store_list_decode(const void *p, size_t n, struct store_list *ret);
+void store_member_encode(const struct store_member *m, struct buf *out);
+int store_member_decode(const void *p, size_t n, struct store_member *ret);
+int store_audit_decode(const void *k, size_t klen, const void *p, size_t n,
+                       struct store_audit *ret);
+
+/* Range checks shared by put and the settings setters: 0 or -EINVAL. */
+int store_list_validate(const struct store_list *l, const char **ret_why);
+int store_member_validate(const struct store_member *m, const char **ret_why);
+
+/* Text fields: NUL-terminated within their array of size bytes, no
+ * control characters. */
+bool store_text_ok(const char *s, size_t size);
+
+/* Verifies a list id exists (cached per transaction). -ENOENT. */
+int store_list_exists(struct store_txn *txn, uint32_t list_id);
+
+#endif

@@ -1,0 +1,592 @@
+/* storage/store.c — the environment: home, open/close, error translation,
+ * transactions, map growth, counters and the schema version. */
+#include "storage/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "listd/core/log.h"
+#include "listd/core/xalloc.h"
+
+/* LMDB database names: permanent, they are on disk. */
+static const char *const store_db_names[STORE_DB_COUNT] = {
+	[STORE_DB_META] = "meta",
+	[STORE_DB_LISTS] = "lists",
+	[STORE_DB_LIST_IDS] = "list_ids",
+	[STORE_DB_MEMBERS] = "members",
+	[STORE_DB_MEMBER_IDS] = "member_ids",
+	[STORE_DB_AUDIT] = "audit",
+	[STORE_DB_MESSAGES] = "messages",
+	[STORE_DB_MESSAGE_DATA] = "message_data",
+	[STORE_DB_QUEUE] = "queue",
+	[STORE_DB_FANOUT] = "fanout",
+	[STORE_DB_RETRIES] = "retries",
+	[STORE_DB_EVENTS] = "events",
+	[STORE_DB_STATS] = "stats",
+};
+
+/* Meta keys of the counters: permanent as well. */
+static const char *const store_counter_keys[STORE_COUNTER_COUNT] = {
+	[STORE_COUNTER_LIST_ID] = "next_list_id",
+	[STORE_COUNTER_MEMBER_ID] = "next_member_id",
+	[STORE_COUNTER_MESSAGE_ID] = "next_message_id",
+};
+
+#define META_SCHEMA "schema"
+
+const char *store_home_resolve(const char *opt_home)
+{
+	if (opt_home)
+		return opt_home;
+	const char *env = getenv("LISTD_HOME");
+	if (env && *env)
+		return env;
+	return LISTD_DEFAULT_HOME;
+}
+
+int store_err(struct store_txn *txn, int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_MAP_FULL:
+		if (txn)
+			txn->map_full = true;
+		return -ENOSPC;
+	case MDB_MAP_RESIZED:
+	case MDB_READERS_FULL:
+	case MDB_TLS_FULL:
+		return -EAGAIN;
+	case MDB_TXN_FULL:
+		return -E2BIG;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
+	case MDB_PAGE_FULL:
+		return -EBADMSG;
+	case MDB_PANIC:
+		return -EIO;
+	case MDB_DBS_FULL:
+		return -ENFILE;
+	case MDB_CURSOR_FULL:
+	case MDB_BAD_RSLOT:
+	case MDB_BAD_TXN:
+	case MDB_BAD_VALSIZE:
+	case MDB_BAD_DBI:
+		return -EINVAL;
+	default:
+		return rc > 0 ? -rc : -EIO;
+	}
+}
+
+const char *store_strerror(int negerr)
+{
+	switch (-negerr) {
+	case 0:
+		return "success";
+	case ENOENT:
+		return "not found";
+	case EEXIST:
+		return "already exists";
+	case ENOSPC:
+		return "the store is full (its map cannot grow any further)";
+	case EAGAIN:
+		return "the store is busy, try again later";
+	case EBADMSG:
+		return "the store is corrupted or holds a malformed record";
+	case EPROTO:
+		return "the store was written by a newer version of listd "
+		       "(unknown schema or record version)";
+	case ENOTUNIQ:
+		return "the list name is ambiguous, give NAME@DOMAIN";
+	case E2BIG:
+		return "the transaction is too big";
+	case EOVERFLOW:
+		return "no identifiers left";
+	default:
+		return strerror(-negerr);
+	}
+}
+
+/* ---- Opening ------------------------------------------------------------ */
+
+static size_t env_size(const char *name, size_t def)
+{
+	const char *s = getenv(name);
+	if (!s || !*s)
+		return def;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v == 0 || v > SIZE_MAX)
+		return def;
+	return (size_t)v;
+}
+
+static size_t round_page(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	if (n < page)
+		return page;
+	return (n + page - 1) / page * page;
+}
+
+static int make_dir(const char *path, bool create)
+{
+	struct stat st;
+	if (stat(path, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	if (errno != ENOENT || !create)
+		return -errno;
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Stamps a new environment, refuses a newer one. Upgrades from older
+ * schemas go here, one step per version, in the same transaction. */
+static int store_schema_setup(struct store *s, MDB_txn *t)
+{
+	MDB_val k = { strlen(META_SCHEMA), (void *)META_SCHEMA }, v;
+	int rc = mdb_get(t, s->dbi[STORE_DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		if (s->flags & STORE_OPEN_RDONLY)
+			return -ENOENT;
+		unsigned char b[4];
+		codec_be32_write(b, STORE_SCHEMA_VERSION);
+		v.mv_size = 4;
+		v.mv_data = b;
+		rc = mdb_put(t, s->dbi[STORE_DB_META], &k, &v, 0);
+		if (rc)
+			return store_err(NULL, rc);
+		s->schema = STORE_SCHEMA_VERSION;
+		return 0;
+	}
+	if (rc)
+		return store_err(NULL, rc);
+	if (v.mv_size != 4)
+		return -EBADMSG;
+	uint32_t found = codec_be32_read(v.mv_data);
+	if (found == 0)
+		return -EBADMSG;
+	if (found > STORE_SCHEMA_VERSION)
+		return -EPROTO;
+	/* found < STORE_SCHEMA_VERSION: no older schema exists yet. */
+	s->schema = found;
+	return 0;
+}
+
+static int store_dbs_open(struct store *s)
+{
+	bool rdonly = s->flags & STORE_OPEN_RDONLY;
+	MDB_txn *t = NULL;
+	int rc;
+	for (int tries = 0;; tries++) {
+		rc = mdb_txn_begin(s->env, NULL, rdonly ? MDB_RDONLY : 0, &t);
+		if (rc != MDB_MAP_RESIZED || tries >= 3)
+			break;
+		/* Another process grew the map since we opened. */
+		rc = mdb_env_set_mapsize(s->env, 0);
+		if (rc)
+			break;
+	}
+	int r = store_err(NULL, rc);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < STORE_DB_COUNT; i++) {
+		r = store_err(NULL, mdb_dbi_open(t, store_db_names[i],
+		                                 rdonly ? 0 : MDB_CREATE,
+		                                 &s->dbi[i]));
+		if (r < 0)
+			goto fail;
+	}
+	r = store_schema_setup(s, t);
+	if (r < 0)
+		goto fail;
+	return store_err(NULL, mdb_txn_commit(t));
+fail:
+	mdb_txn_abort(t);
+	return r;
+}
+
+int store_open_opts(const char *home, unsigned flags,
+                    const struct store_options *opts, struct store **ret_store)
+{
+	struct buf path = BUF_INIT;
+	struct store *s = NULL;
+	bool create = flags & STORE_OPEN_CREATE;
+	int r;
+
+	if (!home || !*home)
+		return -EINVAL;
+	if ((flags & STORE_OPEN_RDONLY) && create)
+		return -EINVAL;
+
+	size_t initial = opts && opts->map_initial ? opts->map_initial :
+		env_size("LISTD_STORE_MAP_INITIAL", STORE_MAP_INITIAL_DEFAULT);
+	size_t max = opts && opts->map_max ? opts->map_max :
+		env_size("LISTD_STORE_MAP_MAX", STORE_MAP_MAX_DEFAULT);
+	initial = round_page(initial);
+	max = round_page(max);
+	if (max < initial)
+		max = initial;
+
+	r = make_dir(home, create);
+	if (r < 0)
+		goto out;
+	buf_addf(&path, "%s/store", home);
+	r = make_dir(path.data, create);
+	if (r < 0)
+		goto out;
+	if (!create) {
+		/* LMDB would create a missing data file: refuse instead. */
+		struct buf data = BUF_INIT;
+		buf_addf(&data, "%s/data.mdb", path.data);
+		r = access(data.data, F_OK) < 0 ? -errno : 0;
+		buf_finish(&data);
+		if (r < 0)
+			goto out;
+	}
+
+	s = xcalloc(1, sizeof(*s));
+	s->flags = flags;
+	s->map_max = max;
+	r = store_err(NULL, mdb_env_create(&s->env));
+	if (r < 0) {
+		s->env = NULL;
+		goto out;
+	}
+	r = store_err(NULL, mdb_env_set_maxdbs(s->env, STORE_MAXDBS));
+	if (r < 0)
+		goto out;
+	r = store_err(NULL, mdb_env_set_mapsize(s->env, initial));
+	if (r < 0)
+		goto out;
+	/* MDB_NOTLS: read transactions are not bound to a thread (see
+	 * store.h). Durability: no MDB_NOSYNC / MDB_NOMETASYNC. */
+	unsigned envflags = MDB_NOTLS;
+	if (flags & STORE_OPEN_RDONLY)
+		envflags |= MDB_RDONLY;
+	r = store_err(NULL, mdb_env_open(s->env, path.data, envflags, 0600));
+	if (r < 0)
+		goto out;
+
+	/* Adopt the size stored in the environment (another process may have
+	 * grown it), never shrinking below what we were asked for. */
+	MDB_envinfo info;
+	r = store_err(NULL, mdb_env_set_mapsize(s->env, 0));
+	if (r < 0)
+		goto out;
+	mdb_env_info(s->env, &info);
+	if (info.me_mapsize < initial) {
+		r = store_err(NULL, mdb_env_set_mapsize(s->env, initial));
+		if (r < 0)
+			goto out;
+	}
+	if (s->map_max < info.me_mapsize)
+		s->map_max = info.me_mapsize;
+
+	int dead = 0;
+	r = store_err(NULL, mdb_reader_check(s->env, &dead));
+	if (r < 0)
+		goto out;
+	if (dead)
+		log_debug("store: cleared %d stale reader slot(s)", dead);
+
+	r = store_dbs_open(s);
+	if (r < 0)
+		goto out;
+	*ret_store = s;
+	s = NULL;
+out:
+	store_close(s);
+	buf_finish(&path);
+	return r;
+}
+
+int store_open(const char *home, unsigned flags, struct store **ret_store)
+{
+	return store_open_opts(home, flags, NULL, ret_store);
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->open_txns) {
+		fprintf(stderr, "store_close: %u transaction(s) still open\n",
+		        s->open_txns);
+		abort();
+	}
+	if (s->env)
+		mdb_env_close(s->env);
+	free(s);
+}
+
+int store_stat(struct store *s, struct store_stat *ret)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int r = store_err(NULL, mdb_env_info(s->env, &info));
+	if (r < 0)
+		return r;
+	r = store_err(NULL, mdb_env_stat(s->env, &st));
+	if (r < 0)
+		return r;
+	ret->map_size = info.me_mapsize;
+	ret->map_max = s->map_max;
+	ret->page_size = st.ms_psize;
+	ret->used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+	ret->schema = s->schema;
+	ret->readers = info.me_numreaders;
+	return 0;
+}
+
+/* ---- Transactions ------------------------------------------------------- */
+
+int store_txn_begin(struct store *s, unsigned flags, struct store_txn **ret_txn)
+{
+	bool rdonly = flags & STORE_TXN_RDONLY;
+	MDB_txn *t = NULL;
+	int rc;
+
+	if (!rdonly && (s->flags & STORE_OPEN_RDONLY))
+		return -EACCES;
+	for (int tries = 0;; tries++) {
+		rc = mdb_txn_begin(s->env, NULL, rdonly ? MDB_RDONLY : 0, &t);
+		if (rc != MDB_MAP_RESIZED || tries >= 3 || s->open_txns)
+			break;
+		/* Another process grew the map: adopt its size. */
+		rc = mdb_env_set_mapsize(s->env, 0);
+		if (rc)
+			break;
+	}
+	if (rc)
+		return store_err(NULL, rc);
+
+	struct store_txn *txn = xcalloc(1, sizeof(*txn));
+	txn->store = s;
+	txn->txn = t;
+	txn->rdonly = rdonly;
+	buf_init(&txn->key, 0);
+	buf_init(&txn->val, 0);
+	s->open_txns++;
+	*ret_txn = txn;
+	return 0;
+}
+
+static void txn_free(struct store_txn *txn)
+{
+	txn->store->open_txns--;
+	buf_finish(&txn->key);
+	buf_finish(&txn->val);
+	free(txn);
+}
+
+void store_txn_abort(struct store_txn *txn)
+{
+	if (!txn)
+		return;
+	mdb_txn_abort(txn->txn);
+	txn_free(txn);
+}
+
+static int counters_flush(struct store_txn *txn)
+{
+	for (int i = 0; i < STORE_COUNTER_COUNT; i++) {
+		struct store_counter_cache *c = &txn->counters[i];
+		if (!c->dirty)
+			continue;
+		unsigned char b[4];
+		codec_be32_write(b, c->next);
+		int r = store_put(txn, STORE_DB_META, store_counter_keys[i],
+		                  strlen(store_counter_keys[i]), b, 4, 0);
+		if (r < 0)
+			return r;
+		c->dirty = false;
+	}
+	return 0;
+}
+
+/* Commits and frees txn; *ret_map_full tells whether the map filled up. */
+static int txn_commit(struct store_txn *txn, bool *ret_map_full)
+{
+	int r = 0;
+	if (!txn->rdonly) {
+		r = counters_flush(txn);
+		if (r < 0 || txn->map_full) {
+			if (r == 0)
+				r = -ENOSPC;
+			mdb_txn_abort(txn->txn);
+			goto out;
+		}
+	}
+	r = store_err(txn, mdb_txn_commit(txn->txn));
+out:
+	if (ret_map_full)
+		*ret_map_full = txn->map_full;
+	txn_free(txn);
+	return r;
+}
+
+int store_txn_commit(struct store_txn *txn)
+{
+	return txn_commit(txn, NULL);
+}
+
+/* Doubles the map, up to map_max. -ENOSPC at the maximum. */
+static int store_grow(struct store *s)
+{
+	MDB_envinfo info;
+	int r = store_err(NULL, mdb_env_info(s->env, &info));
+	if (r < 0)
+		return r;
+	size_t cur = info.me_mapsize;
+	if (cur >= s->map_max)
+		return -ENOSPC;
+	size_t next = cur <= s->map_max / 2 ? cur * 2 : s->map_max;
+	r = store_err(NULL, mdb_env_set_mapsize(s->env, next));
+	if (r < 0)
+		return r;
+	log_debug("store: map grown from %zu to %zu bytes", cur, next);
+	return 0;
+}
+
+int store_write(struct store *s,
+                int (*fn)(struct store_txn *txn, void *ctx), void *ctx)
+{
+	if (s->open_txns) {
+		fprintf(stderr, "store_write: called with a transaction open\n");
+		abort();
+	}
+	for (;;) {
+		struct store_txn *txn;
+		int r = store_txn_begin(s, 0, &txn);
+		if (r < 0)
+			return r;
+		int fr = fn(txn, ctx);
+		bool full = false;
+		if (fr >= 0 && !txn->map_full) {
+			r = txn_commit(txn, &full);
+			if (r == 0)
+				return fr;
+		} else {
+			full = txn->map_full;
+			store_txn_abort(txn);
+			r = fr >= 0 ? -ENOSPC : fr;
+		}
+		if (!full)
+			return r;
+		r = store_grow(s);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* ---- Access wrappers ------------------------------------------------- */
+
+int store_get(struct store_txn *txn, enum store_db db, const void *key,
+              size_t klen, MDB_val *ret_val)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	int r = store_err(txn, mdb_get(txn->txn, txn->store->dbi[db], &k, &v));
+	if (r < 0)
+		return r;
+	*ret_val = v;
+	return 0;
+}
+
+int store_put(struct store_txn *txn, enum store_db db, const void *key,
+              size_t klen, const void *val, size_t vlen, unsigned mdb_flags)
+{
+	if (txn->rdonly)
+		return -EACCES;
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	return store_err(txn, mdb_put(txn->txn, txn->store->dbi[db], &k, &v,
+	                              mdb_flags));
+}
+
+int store_del(struct store_txn *txn, enum store_db db, const void *key,
+              size_t klen)
+{
+	if (txn->rdonly)
+		return -EACCES;
+	MDB_val k = { klen, (void *)key };
+	return store_err(txn, mdb_del(txn->txn, txn->store->dbi[db], &k, NULL));
+}
+
+int store_cursor_open(struct store_txn *txn, enum store_db db,
+                      MDB_cursor **ret_cursor)
+{
+	return store_err(txn, mdb_cursor_open(txn->txn, txn->store->dbi[db],
+	                                      ret_cursor));
+}
+
+int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
+                     MDB_val *v, MDB_cursor_op op)
+{
+	return store_err(txn, mdb_cursor_get(c, k, v, op));
+}
+
+/* ---- Counters -------------------------------------------------------- */
+
+static int counter_load(struct store_txn *txn, enum store_counter which)
+{
+	struct store_counter_cache *c = &txn->counters[which];
+	if (c->loaded)
+		return 0;
+	MDB_val v;
+	const char *key = store_counter_keys[which];
+	int r = store_get(txn, STORE_DB_META, key, strlen(key), &v);
+	if (r == -ENOENT) {
+		c->next = 1;
+	} else if (r < 0) {
+		return r;
+	} else {
+		if (v.mv_size != 4)
+			return -EBADMSG;
+		c->next = codec_be32_read(v.mv_data);
+		if (c->next == 0)
+			return -EBADMSG;
+	}
+	c->loaded = true;
+	return 0;
+}
+
+int store_counter_next(struct store_txn *txn, enum store_counter which,
+                       uint32_t *ret_id)
+{
+	if (txn->rdonly)
+		return -EACCES;
+	int r = counter_load(txn, which);
+	if (r < 0)
+		return r;
+	struct store_counter_cache *c = &txn->counters[which];
+	if (c->next == UINT32_MAX)
+		return -EOVERFLOW;
+	*ret_id = c->next++;
+	c->dirty = true;
+	return 0;
+}
+
+int store_counter_peek(struct store_txn *txn, enum store_counter which,
+                       uint32_t *ret_next)
+{
+	int r = counter_load(txn, which);
+	if (r < 0)
+		return r;
+	*ret_next = txn->counters[which].next;
+	return 0;
+}

@@ -1,0 +1,270 @@
+/* storage/store_check.c — verifies every index against its records, for
+ * `listadm check`. Read-only: reports, never repairs. */
+#include "storage/internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "listd/core/log.h"
+
+struct check {
+	struct store_txn *txn;
+	void (*cb)(const char *msg, void *ctx);
+	void *ctx;
+	int problems;
+	struct buf msg, key;
+	uint32_t next_list, next_member;
+};
+
+static void problem(struct check *ck, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct check *ck, const char *fmt, ...)
+{
+	va_list ap;
+	ck->problems++;
+	if (!ck->cb)
+		return;
+	buf_reset(&ck->msg);
+	va_start(ap, fmt);
+	buf_vaddf(&ck->msg, fmt, ap);
+	va_end(ap);
+	ck->cb(ck->msg.data, ck->ctx);
+}
+
+static const char *esc(const MDB_val *v)
+{
+	return log_esc(v->mv_data, v->mv_size);
+}
+
+static bool val_eq(const MDB_val *v, const struct buf *b)
+{
+	return v->mv_size == b->len && memcmp(v->mv_data, b->data, b->len) == 0;
+}
+
+static int check_meta(struct check *ck)
+{
+	MDB_val v;
+	int r = store_get(ck->txn, STORE_DB_META, "schema", 6, &v);
+	if (r == -ENOENT) {
+		problem(ck, "meta: no schema version");
+	} else if (r < 0) {
+		return r;
+	} else if (v.mv_size != 4) {
+		problem(ck, "meta: schema version of %zu bytes", v.mv_size);
+	} else {
+		uint32_t s = codec_be32_read(v.mv_data);
+		if (s == 0 || s > STORE_SCHEMA_VERSION)
+			problem(ck, "meta: schema version %" PRIu32 " unknown", s);
+	}
+	r = store_counter_peek(ck->txn, STORE_COUNTER_LIST_ID, &ck->next_list);
+	if (r == -EBADMSG) {
+		problem(ck, "meta: list id counter malformed");
+		ck->next_list = UINT32_MAX;
+	} else if (r < 0) {
+		return r;
+	}
+	r = store_counter_peek(ck->txn, STORE_COUNTER_MEMBER_ID, &ck->next_member);
+	if (r == -EBADMSG) {
+		problem(ck, "meta: member id counter malformed");
+		ck->next_member = UINT32_MAX;
+	} else if (r < 0) {
+		return r;
+	}
+	return 0;
+}
+
+static int check_lists(struct check *ck)
+{
+	MDB_cursor *c;
+	MDB_val k, v, iv;
+	struct store_list l;
+	int r = store_cursor_open(ck->txn, STORE_DB_LISTS, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
+		if (store_list_decode(v.mv_data, v.mv_size, &l) < 0) {
+			problem(ck, "lists: record of \"%s\" does not decode", esc(&k));
+			continue;
+		}
+		buf_reset(&ck->key);
+		store_list_key(l.local, l.domain, &ck->key);
+		if (!val_eq(&k, &ck->key))
+			problem(ck, "lists: key \"%s\" holds list \"%s\"", esc(&k),
+			        log_esc(ck->key.data, ck->key.len));
+		if (l.id >= ck->next_list)
+			problem(ck, "lists: id %" PRIu32 " not below the counter %" PRIu32,
+			        l.id, ck->next_list);
+		unsigned char ik[4];
+		codec_be32_write(ik, l.id);
+		int g = store_get(ck->txn, STORE_DB_LIST_IDS, ik, 4, &iv);
+		if (g == -ENOENT)
+			problem(ck, "list_ids: no entry for list %" PRIu32 " \"%s\"",
+			        l.id, esc(&k));
+		else if (g < 0)
+			r = g;
+		else if (iv.mv_size != k.mv_size ||
+		         memcmp(iv.mv_data, k.mv_data, k.mv_size) != 0)
+			problem(ck, "list_ids: list %" PRIu32 " points to \"%s\", not \"%s\"",
+			        l.id, esc(&iv), esc(&k));
+		if (r < 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (r != -ENOENT)
+		return r;
+
+	r = store_cursor_open(ck->txn, STORE_DB_LIST_IDS, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 4) {
+			problem(ck, "list_ids: key of %zu bytes", k.mv_size);
+			continue;
+		}
+		uint32_t id = codec_be32_read(k.mv_data);
+		MDB_val lv;
+		int g = store_get(ck->txn, STORE_DB_LISTS, v.mv_data, v.mv_size, &lv);
+		if (g == -ENOENT) {
+			problem(ck, "list_ids: list %" PRIu32 " points to missing \"%s\"",
+			        id, esc(&v));
+		} else if (g < 0) {
+			r = g;
+			break;
+		} else if (store_list_decode(lv.mv_data, lv.mv_size, &l) == 0 &&
+		           l.id != id) {
+			problem(ck, "list_ids: %" PRIu32 " points to \"%s\" whose id is %"
+			        PRIu32, id, esc(&v), l.id);
+		}
+	}
+	mdb_cursor_close(c);
+	return r == -ENOENT ? 0 : r;
+}
+
+static int check_members(struct check *ck)
+{
+	MDB_cursor *c;
+	MDB_val k, v, iv;
+	struct store_member m;
+	int r = store_cursor_open(ck->txn, STORE_DB_MEMBERS, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size <= 4) {
+			problem(ck, "members: key of %zu bytes", k.mv_size);
+			continue;
+		}
+		uint32_t list_id = codec_be32_read(k.mv_data);
+		MDB_val kk = { k.mv_size - 4, (char *)k.mv_data + 4 };
+		unsigned char lk[4];
+		codec_be32_write(lk, list_id);
+		int g = store_get(ck->txn, STORE_DB_LIST_IDS, lk, 4, &iv);
+		if (g == -ENOENT)
+			problem(ck, "members: \"%s\" belongs to missing list %" PRIu32,
+			        esc(&kk), list_id);
+		else if (g < 0) {
+			r = g;
+			break;
+		}
+		if (store_member_decode(v.mv_data, v.mv_size, &m) < 0) {
+			problem(ck, "members: record of \"%s\" in list %" PRIu32
+			        " does not decode", esc(&kk), list_id);
+			continue;
+		}
+		buf_reset(&ck->key);
+		store_member_key(list_id, &m.addr, &ck->key);
+		if (!val_eq(&k, &ck->key))
+			problem(ck, "members: key \"%s\" holds member %s@%s", esc(&kk),
+			        log_escs(m.addr.local), log_escs(m.addr.domain));
+		if (m.id >= ck->next_member)
+			problem(ck, "members: id %" PRIu32 " not below the counter %" PRIu32,
+			        m.id, ck->next_member);
+		unsigned char ik[4];
+		codec_be32_write(ik, m.id);
+		g = store_get(ck->txn, STORE_DB_MEMBER_IDS, ik, 4, &iv);
+		if (g == -ENOENT)
+			problem(ck, "member_ids: no entry for member %" PRIu32 " \"%s\"",
+			        m.id, esc(&kk));
+		else if (g < 0) {
+			r = g;
+			break;
+		} else if (iv.mv_size != k.mv_size ||
+		           memcmp(iv.mv_data, k.mv_data, k.mv_size) != 0) {
+			problem(ck, "member_ids: member %" PRIu32 " points elsewhere "
+			        "than \"%s\" of list %" PRIu32, m.id, esc(&kk), list_id);
+		}
+	}
+	mdb_cursor_close(c);
+	if (r != -ENOENT)
+		return r;
+
+	r = store_cursor_open(ck->txn, STORE_DB_MEMBER_IDS, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 4) {
+			problem(ck, "member_ids: key of %zu bytes", k.mv_size);
+			continue;
+		}
+		uint32_t id = codec_be32_read(k.mv_data);
+		MDB_val mv;
+		int g = store_get(ck->txn, STORE_DB_MEMBERS, v.mv_data, v.mv_size, &mv);
+		if (g == -ENOENT) {
+			problem(ck, "member_ids: member %" PRIu32 " points to a missing "
+			        "member", id);
+		} else if (g < 0) {
+			r = g;
+			break;
+		} else if (store_member_decode(mv.mv_data, mv.mv_size, &m) == 0 &&
+		           m.id != id) {
+			problem(ck, "member_ids: %" PRIu32 " points to member %" PRIu32,
+			        id, m.id);
+		}
+	}
+	mdb_cursor_close(c);
+	return r == -ENOENT ? 0 : r;
+}
+
+static int check_audit(struct check *ck)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct store_audit a;
+	int r = store_cursor_open(ck->txn, STORE_DB_AUDIT, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT))
+		if (store_audit_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size,
+		                       &a) < 0)
+			problem(ck, "audit: a record does not decode");
+	mdb_cursor_close(c);
+	return r == -ENOENT ? 0 : r;
+}
+
+int store_check(struct store *store,
+                void (*problem_cb)(const char *msg, void *ctx), void *ctx)
+{
+	struct check ck = { .cb = problem_cb, .ctx = ctx };
+	int r = store_txn_begin(store, STORE_TXN_RDONLY, &ck.txn);
+	if (r < 0)
+		return r;
+	buf_init(&ck.msg, 0);
+	buf_init(&ck.key, 0);
+	r = check_meta(&ck);
+	if (r == 0)
+		r = check_lists(&ck);
+	if (r == 0)
+		r = check_members(&ck);
+	if (r == 0)
+		r = check_audit(&ck);
+	store_txn_abort(ck.txn);
+	buf_finish(&ck.msg);
+	buf_finish(&ck.key);
+	return r < 0 ? r : ck.problems;
+}

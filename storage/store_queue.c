@@ -1,0 +1,87 @@
+/* storage/store_queue.c — the due-time ordered work queue (store_mail.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "storage/internal.h"
+#include "storage/store_mail.h"
+
+#define QKEY_LEN 13
+
+static void queue_key(const struct store_job_entry *e, unsigned char k[QKEY_LEN])
+{
+	codec_be64_write(k, e->due_ms);
+	k[8] = (unsigned char)e->job;
+	codec_be32_write(k + 9, e->msg_id);
+}
+
+int store_queue_add(struct store_txn *txn, const struct store_job_entry *e)
+{
+	unsigned char k[QKEY_LEN];
+	if (e->job < STORE_JOB_INGEST || e->job > STORE_JOB_MAX)
+		return -EINVAL;
+	queue_key(e, k);
+	return store_put(txn, STORE_DB_QUEUE, k, sizeof(k), "", 0, 0);
+}
+
+int store_queue_del(struct store_txn *txn, const struct store_job_entry *e)
+{
+	unsigned char k[QKEY_LEN];
+	queue_key(e, k);
+	return store_del(txn, STORE_DB_QUEUE, k, sizeof(k));
+}
+
+/* Reads the first well-formed entry at or after the cursor's position
+ * (op: MDB_FIRST or MDB_SET_RANGE with k set), skipping an exact match of
+ * skip (may be NULL). */
+static int queue_scan(struct store_txn *txn, MDB_cursor_op op, const unsigned char *from,
+                      struct store_job_entry *ret)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int r = store_cursor_open(txn, STORE_DB_QUEUE, &c);
+	if (r < 0)
+		return r;
+	if (from) {
+		k.mv_data = (void *)from;
+		k.mv_size = QKEY_LEN;
+	}
+	r = store_cursor_get(txn, c, &k, &v, op);
+	while (r == 0) {
+		const unsigned char *p = k.mv_data;
+		bool same = from && k.mv_size == QKEY_LEN && memcmp(p, from, QKEY_LEN) == 0;
+		if (!same && k.mv_size == QKEY_LEN && p[8] >= STORE_JOB_INGEST &&
+		    p[8] <= STORE_JOB_MAX) {
+			ret->due_ms = codec_be64_read(p);
+			ret->job = (enum store_job)p[8];
+			ret->msg_id = codec_be32_read(p + 9);
+			break;
+		}
+		/* a malformed key cannot be acted on: skip it (store_check reports) */
+		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return r;
+}
+
+int store_queue_first(struct store_txn *txn, struct store_job_entry *ret)
+{
+	return queue_scan(txn, MDB_FIRST, NULL, ret);
+}
+
+int store_queue_next(struct store_txn *txn, const struct store_job_entry *after,
+                     struct store_job_entry *ret)
+{
+	unsigned char k[QKEY_LEN];
+	queue_key(after, k);
+	return queue_scan(txn, MDB_SET_RANGE, k, ret);
+}
+
+int store_queue_count(struct store_txn *txn, size_t *ret_n)
+{
+	MDB_stat st;
+	int r = store_err(txn, mdb_stat(txn->txn, txn->store->dbi[STORE_DB_QUEUE], &st));
+	if (r < 0)
+		return r;
+	*ret_n = st.ms_entries;
+	return 0;
+}

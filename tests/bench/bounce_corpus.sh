@@ -1,0 +1,125 @@
+#!/bin/sh
+# tests/bench/bounce_corpus.sh — the bounce corpus through three parsers in
+# one run: listd's (bounce_parse, through tests/corpus/corpus_check --bench),
+# Sisimai (Debian libsisimai-perl) and flufl.bounce (Debian
+# python3-flufl.bounce). For each: messages per second timed inside the tool
+# around the parsing loop only (files already read, interpreter started,
+# modules loaded), and the whole command's wall time. Then the recipient
+# agreement with expected.tsv of flufl.bounce next to ours, on the same rows
+# (rows that name an address: the address is among those reported).
+#
+# usage: tests/bench/bounce_corpus.sh [BUILD_DIR] [CORPUS_DIR]
+#   BUILD_DIR defaults to build-bounce, CORPUS_DIR to ../shared/corpus
+#   (relative to the source root). Exit 77 when the corpus is absent.
+set -eu
+
+here=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$here/build-bounce}
+corpus=${2:-$here/../shared/corpus}
+check=$build/tests/corpus/corpus_check
+bounces=$corpus/bounces
+
+[ -f "$bounces/expected.tsv" ] || { echo "corpus not found: $corpus"; exit 77; }
+[ -x "$check" ] || { echo "build $check first (ninja -C $build tests/corpus/corpus_check)"; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+ls "$bounces" | grep -v '^expected\.tsv$' | sort > "$tmp/files"
+n=$(wc -l < "$tmp/files")
+
+now() { date +%s.%N; }
+
+# (a) listd: at least 3 s of repeated passes over the whole corpus
+t0=$(now)
+"$check" --bench 3 "$corpus" > "$tmp/listd.out"
+t1=$(now)
+listd_rate=$(sed -n 's/.*msgs_per_sec=\([0-9.]*\).*/\1/p' "$tmp/listd.out")
+listd_wall=$(echo "$t1 - $t0" | bc -l)
+"$check" --dump "$corpus" > "$tmp/listd.dump"
+
+# (b) Sisimai: one pass, each file parsed with Sisimai->make
+cat > "$tmp/sisimai.pl" <<'EOF'
+use strict; use warnings;
+use Sisimai; use Time::HiRes qw(time);
+my ($dir, $list) = @ARGV;
+open my $fh, '<', $list or die; my @files = map { chomp; "$dir/$_" } <$fh>;
+my $t0 = time; my $found = 0;
+for my $f (@files) {
+    my $r = Sisimai->make($f, 'delivered' => 1);
+    $found += scalar @$r if $r;
+}
+my $dt = time - $t0;
+printf "sisimai messages=%d seconds=%.3f msgs_per_sec=%.1f results=%d\n",
+    scalar @files, $dt, @files / $dt, $found;
+EOF
+t0=$(now)
+perl "$tmp/sisimai.pl" "$bounces" "$tmp/files" > "$tmp/sisimai.out" 2>/dev/null
+t1=$(now)
+sisimai_rate=$(sed -n 's/.*msgs_per_sec=\([0-9.]*\).*/\1/p' "$tmp/sisimai.out")
+sisimai_wall=$(echo "$t1 - $t0" | bc -l)
+
+# (c) flufl.bounce: one pass, scan_message + all_failures per file
+cat > "$tmp/flufl_bench.py" <<'EOF'
+import email, sys, time
+from email import policy
+from flufl.bounce import scan_message, all_failures
+d, lst, out = sys.argv[1], sys.argv[2], sys.argv[3]
+files = [l.strip() for l in open(lst)]
+data = [open(d + "/" + f, "rb").read() for f in files]
+t0 = time.perf_counter()
+found = {}
+for f, raw in zip(files, data):
+    addrs = set()
+    try:
+        msg = email.message_from_bytes(raw)
+        addrs |= set(scan_message(msg))
+        perm, temp = all_failures(msg)
+        addrs |= set(perm) | set(temp)
+    except Exception:
+        pass
+    found[f] = {a.decode("utf-8", "replace").lower() if isinstance(a, bytes) else str(a).lower()
+                for a in addrs}
+dt = time.perf_counter() - t0
+with open(out, "w") as o:
+    for f in files:
+        for a in sorted(found[f]) or ["-"]:
+            o.write(f"{f}\t{a}\n")
+print(f"flufl messages={len(files)} seconds={dt:.3f} msgs_per_sec={len(files) / dt:.1f}")
+EOF
+t0=$(now)
+/usr/bin/python3 "$tmp/flufl_bench.py" "$bounces" "$tmp/files" "$tmp/flufl.dump" > "$tmp/flufl.out" 2>"$tmp/flufl.err" || { cat "$tmp/flufl.err"; exit 1; }
+t1=$(now)
+flufl_rate=$(sed -n 's/.*msgs_per_sec=\([0-9.]*\).*/\1/p' "$tmp/flufl.out")
+flufl_wall=$(echo "$t1 - $t0" | bc -l)
+
+# recipient agreement on the same rows
+cat > "$tmp/agree.py" <<'EOF'
+import sys
+exp, ours, flufl = sys.argv[1:4]
+def load(path, col):
+    m = {}
+    for line in open(path):
+        p = line.rstrip("\n").split("\t")
+        m.setdefault(p[0], set()).add(p[col])
+    return m
+o, f = load(ours, 2), load(flufl, 1)
+rows = [l.rstrip("\n").split("\t") for l in open(exp)][1:]
+named = [r for r in rows if r[2] != "-"]
+def score(m, subset):
+    return sum(1 for r in subset if r[2] in m.get(r[0], set()))
+for label, subset in (("all rows naming an address", named),
+                      ("flufl.bounce's own rows", [r for r in named if r[6].startswith("flufl:")])):
+    print(f"{label:30s} rows={len(subset):4d}  listd={100.0 * score(o, subset) / len(subset):5.1f}%"
+          f"  flufl.bounce={100.0 * score(f, subset) / len(subset):5.1f}%")
+EOF
+
+echo "corpus: $n messages ($bounces)"
+echo
+printf '%-14s %14s %14s %12s\n' parser "msgs/s (loop)" "wall (s)" "vs Sisimai"
+printf '%-14s %14.0f %14.2f %11.0fx\n' listd "$listd_rate" "$listd_wall" "$(echo "$listd_rate / $sisimai_rate" | bc -l)"
+printf '%-14s %14.1f %14.2f %11.1fx\n' Sisimai "$sisimai_rate" "$sisimai_wall" 1
+printf '%-14s %14.1f %14.2f %11.1fx\n' flufl.bounce "$flufl_rate" "$flufl_wall" "$(echo "$flufl_rate / $sisimai_rate" | bc -l)"
+echo "(listd wall time includes about 3 s of repeated passes; its loop rate is the figure to compare)"
+echo
+echo "recipient agreement with expected.tsv:"
+/usr/bin/python3 "$tmp/agree.py" "$bounces/expected.tsv" "$tmp/listd.dump" "$tmp/flufl.dump"
