@@ -50,10 +50,15 @@ static const char *const challenge_phrases[] = {
 
 static bool has_any(struct slice t, const char *const *list, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (slice_case_find(t, list[i]))
-			return true;
-	return false;
+	struct buf low = BUF_INIT;
+	bool found = false;
+
+	bounce_lower(t, &low, 16 * 1024);
+	struct slice l = slice_make(low.data, low.len);
+	for (size_t i = 0; !found && i < n; i++)
+		found = bounce_find(l, list[i]) != NULL;
+	buf_finish(&low);
+	return found;
 }
 
 enum autoreply_verdict autoreply_detect(const char *msg, size_t len,

@@ -384,6 +384,8 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
                      struct slice general, bool delayed)
 {
 	struct slice diag = slice_cstr(r->diag);
+	if (general.len > 8192)
+		general.len = 8192;     /* the explanation is near the top */
 	char code[BOUNCE_STATUS_MAX] = "", dcode[BOUNCE_STATUS_MAX] = "", st[BOUNCE_STATUS_MAX];
 	int reply = status_reply_code(diag);
 

@@ -10,6 +10,13 @@
 #include "listd/core/buf.h"
 #include "listd/core/slice.h"
 
+/* Appends text to out with ASCII letters in lower case, at most max
+ * bytes; phrase tables are lower case and searched with memmem() on the
+ * result, which keeps each search linear and fast. */
+void bounce_lower(struct slice text, struct buf *out, size_t max);
+/* First occurrence of the lower-case phrase in lowered text, or NULL. */
+const char *bounce_find(struct slice lowered, const char *phrase);
+
 /* status.c — RFC 3463 codes, SMTP reply codes and reasons. */
 
 /* Finds the first enhanced status code ("5.1.1") in text, standing alone

@@ -41,48 +41,36 @@ static const char *const original_markers[] = {
 };
 
 /* Header names that start an enclosed header block when a line begins
- * with them. */
+ * with them (lower case, with the line break before). */
 static const char *const header_starts[] = {
-	"Received: ",
-	"Return-Path: ",
-	"Message-ID: ",
-	"Message-Id: ",
-	"DKIM-Signature: ",
-	"X-Original-To: ",
+	"\nreceived: ",
+	"\nreturn-path: ",
+	"\nmessage-id: ",
+	"\ndkim-signature: ",
+	"\nx-original-to: ",
 };
-
-static size_t line_end(struct slice t, size_t pos)
-{
-	const char *nl = memchr(t.p + pos, '\n', t.len - pos);
-	return nl ? (size_t)(nl - t.p) + 1 : t.len;
-}
 
 struct slice lhost_cut_original(struct slice t)
 {
+	struct buf low = BUF_INIT;
 	size_t cut = t.len;
-	size_t pos = 0;
 
-	while (pos < t.len) {
-		size_t end = line_end(t, pos);
-		struct slice line = slice_make(t.p + pos, end - pos);
-		bool hit = false;
-		/* only look for markers in lines of sane length */
-		if (line.len < 300) {
-			for (size_t i = 0; !hit && i < sizeof(original_markers) / sizeof(original_markers[0]); i++)
-				if (slice_case_find(line, original_markers[i]))
-					hit = true;
-			for (size_t i = 0; !hit && i < sizeof(header_starts) / sizeof(header_starts[0]); i++) {
-				size_t n = strlen(header_starts[i]);
-				if (line.len >= n && !strncasecmp(line.p, header_starts[i], n))
-					hit = true;
-			}
-		}
-		if (hit) {
-			cut = pos;
-			break;
-		}
-		pos = end;
+	bounce_lower(t, &low, t.len);
+	struct slice l = slice_make(low.data, low.len);
+	for (size_t i = 0; i < sizeof(original_markers) / sizeof(original_markers[0]); i++) {
+		const char *p = bounce_find(l, original_markers[i]);
+		if (p && (size_t)(p - l.p) < cut)
+			cut = (size_t)(p - l.p);
 	}
+	for (size_t i = 0; i < sizeof(header_starts) / sizeof(header_starts[0]); i++) {
+		const char *p = bounce_find(l, header_starts[i]);
+		if (p && (size_t)(p - l.p) + 1 < cut)
+			cut = (size_t)(p - l.p) + 1;
+	}
+	/* cut at the start of the marker's line */
+	while (cut > 0 && cut < t.len && t.p[cut - 1] != '\n')
+		cut--;
+	buf_finish(&low);
 	return slice_make(t.p, cut);
 }
 
@@ -208,10 +196,13 @@ static const char *const bounce_phrases[] = {
 
 bool lhost_looks_bounce(struct slice t)
 {
-	if (t.len > 64 * 1024)
-		t.len = 64 * 1024;
-	for (size_t i = 0; i < sizeof(bounce_phrases) / sizeof(bounce_phrases[0]); i++)
-		if (slice_case_find(t, bounce_phrases[i]))
-			return true;
-	return false;
+	struct buf low = BUF_INIT;
+	bool found = false;
+
+	bounce_lower(t, &low, 64 * 1024);
+	struct slice l = slice_make(low.data, low.len);
+	for (size_t i = 0; !found && i < sizeof(bounce_phrases) / sizeof(bounce_phrases[0]); i++)
+		found = bounce_find(l, bounce_phrases[i]) != NULL;
+	buf_finish(&low);
+	return found;
 }

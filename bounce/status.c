@@ -607,16 +607,38 @@ static const struct phrase phrases[] = {
 	{ BOUNCE_REASON_SYSTEMERROR, "i/o error" },
 };
 
+void bounce_lower(struct slice text, struct buf *out, size_t max)
+{
+	size_t n = text.len < max ? text.len : max;
+	buf_grow(out, n);
+	char *d = out->data + out->len;
+	for (size_t i = 0; i < n; i++)
+		d[i] = ascii_lower(text.p[i]);
+	out->len += n;
+	out->data[out->len] = '\0';
+}
+
+const char *bounce_find(struct slice lowered, const char *phrase)
+{
+	return memmem(lowered.p, lowered.len, phrase, strlen(phrase));
+}
+
 enum bounce_reason status_reason_from_text(struct slice text)
 {
+	enum bounce_reason r = BOUNCE_REASON_UNDEFINED;
+	struct buf low = BUF_INIT;
+
 	if (text.len == 0)
-		return BOUNCE_REASON_UNDEFINED;
-	if (text.len > LIMIT_BOUNCE_DIAG * 4)
-		text.len = LIMIT_BOUNCE_DIAG * 4;
+		return r;
+	bounce_lower(text, &low, LIMIT_BOUNCE_DIAG * 4);
+	struct slice l = slice_make(low.data, low.len);
 	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
-		if (slice_case_find(text, phrases[i].text))
-			return phrases[i].reason;
-	return BOUNCE_REASON_UNDEFINED;
+		if (bounce_find(l, phrases[i].text)) {
+			r = phrases[i].reason;
+			break;
+		}
+	buf_finish(&low);
+	return r;
 }
 
 /* The detail numbers of the pseudo codes, by reason (0: none). */

@@ -6,9 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bounce/mime.h"
 #include "listd/core/ascii.h"
 #include "listd/core/header.h"
 #include "listd/core/limits.h"
+
+/* bytes of a Subject decoded to look for the tag in encoded words */
+#define TRANSFORM_SUBJECT_DECODE_MAX 4096
 
 /* ---- output with line-end normalisation and dot-stuffing ---- */
 
@@ -361,6 +365,17 @@ static void write_subject(struct writer *w, const char *msg,
 	snprintf(want, sizeof(want), "[%s]", tag);
 
 	const char *first = slice_case_find(v, want);
+	if (!first && slice_case_find(v, "=?")) {
+		/* a tag inside RFC 2047 encoded words counts as present */
+		struct buf dec = BUF_INIT;
+		mime_decode_words(v, &dec, TRANSFORM_SUBJECT_DECODE_MAX);
+		bool tagged = slice_case_find(slice_make(dec.data, dec.len), want) != NULL;
+		buf_finish(&dec);
+		if (tagged) {
+			w_copy(w, msg + f->start, f->end - f->start, true);
+			return;
+		}
+	}
 	if (!first) {
 		/* name and colon as received, then the tag before the first
 		 * non-blank byte of the value */

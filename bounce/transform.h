@@ -33,8 +33,9 @@
  *       "[TAG]" already occurs in it (case-insensitive, anywhere: covers
  *       "Re: [tag] x" and "AW: [tag] x"); where it occurs twice or more,
  *       every occurrence after the first is removed with one blank that
- *       follows it ("[tag] Re: [tag] x" becomes "[tag] Re: x"). A tag hidden
- *       inside an encoded word is not seen (known gap);
+ *       follows it ("[tag] Re: [tag] x" becomes "[tag] Re: x"). A tag
+ *       inside RFC 2047 encoded words (the first 4 KB decoded) also counts
+ *       as present: such a Subject is left as it is;
  *     - a bare CR inside a header line becomes a space, so no line break can
  *       appear where the scanner saw none;
  *     - a leading mbox "From " line is dropped.

@@ -17,6 +17,7 @@ static const struct listd_cmd {
 } cmds[] = {
 	{ "deliver", cmd_deliver, "store one message from the MTA (pipe entry)" },
 	{ "run", cmd_run, "run the daemon" },
+	{ "token", cmd_token, "verify VERP return paths and show what they name" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -55,7 +55,7 @@
 
 #define CONFIG_FILE_NAME        "listd.conf"
 #define CONFIG_RELAYS_MAX       16
-#define CONFIG_FILE_MAX         (1u << 20)      /* bytes of listd.conf read */
+#define CONFIG_FILE_MAX         LIMIT_CONFIG_FILE
 #define CONFIG_SUFFIX_MAX       16
 
 enum config_tls {

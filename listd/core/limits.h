@@ -24,6 +24,7 @@
 /* Lines of text input (listd.conf, import files, SMTP replies, commands). */
 #define LIMIT_LINE              4096
 #define LIMIT_SMTP_REPLY_LINES  100
+#define LIMIT_CONFIG_FILE       (1u << 20)   /* bytes of listd.conf read */
 #define LIMIT_SMTP_REPLY_LINE   2048    /* bytes of one SMTP reply line, CRLF included */
 
 /* Lists. */
