@@ -8,10 +8,12 @@
  * ordinary mail too) or with Precedence: auto_reply; and many only with a
  * subject in the user's language. Challenge-response systems ask the sender
  * to prove being human before the message is delivered. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bounce/internal.h"
 #include "listd/core/header.h"
+#include "listd/core/xalloc.h"
 
 static const char *const subject_phrases[] = {
 	"out of office", "out of the office", "out-of-office", "automatic reply",
@@ -50,14 +52,14 @@ static const char *const challenge_phrases[] = {
 
 static bool has_any(struct slice t, const char *const *list, size_t n)
 {
-	struct buf low = BUF_INIT;
+	struct bounce_text *bt = xmalloc(sizeof(*bt));
 	bool found = false;
 
-	bounce_lower(t, &low, 16 * 1024);
-	struct slice l = slice_make(low.data, low.len);
+	bounce_text_init(bt, t, 16 * 1024);
 	for (size_t i = 0; !found && i < n; i++)
-		found = bounce_find(l, list[i]) != NULL;
-	buf_finish(&low);
+		found = bounce_text_find(bt, list[i]) != NULL;
+	bounce_text_finish(bt);
+	free(bt);
 	return found;
 }
 

@@ -273,11 +273,24 @@ static int scan_part_cb(const struct mime_part *p, void *ctx)
 	return 0;
 }
 
-static void header_get(const char *msg, size_t len, const char *name, struct buf *out)
+struct header_want {
+	const char *name;
+	struct buf *out;
+};
+
+/* One pass over a header block for several fields (first of each). */
+static void header_get_many(const char *msg, size_t len, const struct header_want *w, size_t n)
 {
+	struct header_scan hs;
 	struct header_field f;
-	if (header_find(msg, len, name, &f) == 1)
-		header_unfold(f.value, out);
+	bool done[8] = { false };
+	header_scan_init(&hs, msg, len);
+	while (header_scan_next(&hs, &f) == 1)
+		for (size_t i = 0; i < n && i < 8; i++)
+			if (!done[i] && slice_case_eq_cstr(f.name, w[i].name)) {
+				header_unfold(f.value, w[i].out);
+				done[i] = true;
+			}
 }
 
 /* Set of address keys never reported as failed recipients. */
@@ -591,11 +604,11 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	buf_init(&sc.fb, 0);
 	buf_init(&sc.orig, 0);
 
-	header_get(msg, len, "Subject", &hbuf);
+	const struct header_want top[] = {
+		{ "Subject", &hbuf }, { "From", &from }, { "To", &to }, { "Content-Type", &ctype },
+	};
+	header_get_many(msg, len, top, sizeof(top) / sizeof(top[0]));
 	mime_decode_words(slice_make(hbuf.data, hbuf.len), &subject, 4096);
-	header_get(msg, len, "From", &from);
-	header_get(msg, len, "To", &to);
-	header_get(msg, len, "Content-Type", &ctype);
 	mime_param(slice_make(ctype.data, ctype.len), "report-type", &report_type);
 
 	mime_walk(msg, len, scan_part_cb, &sc);
@@ -622,12 +635,13 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		ol = inline_orig.len;
 	}
 	if (ol) {
-		header_get(o, ol, "Message-ID", &res->orig_message_id);
-		header_get(o, ol, "To", &res->orig_to);
-		header_get(o, ol, "From", &res->orig_from);
-		header_get(o, ol, "Return-Path", &res->orig_return_path);
 		buf_reset(&hbuf);
-		header_get(o, ol, "Subject", &hbuf);
+		const struct header_want orig[] = {
+			{ "Message-ID", &res->orig_message_id }, { "To", &res->orig_to },
+			{ "From", &res->orig_from }, { "Return-Path", &res->orig_return_path },
+			{ "Subject", &hbuf },
+		};
+		header_get_many(o, ol, orig, sizeof(orig) / sizeof(orig[0]));
 		mime_decode_words(slice_make(hbuf.data, hbuf.len), &res->orig_subject, 4096);
 	}
 

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bounce/bounce.h"
 #include "listd/core/buf.h"
@@ -16,6 +17,18 @@
 void bounce_lower(struct slice text, struct buf *out, size_t max);
 /* First occurrence of the lower-case phrase in lowered text, or NULL. */
 const char *bounce_find(struct slice lowered, const char *phrase);
+
+/* A lowered text with a bitmap of the byte pairs it contains, so that a
+ * table of hundreds of phrases is searched in about one pass: a phrase
+ * whose first, middle or last pair is absent is rejected without reading
+ * the text. */
+struct bounce_text {
+	struct buf low;
+	uint64_t pairs[65536 / 64];
+};
+void bounce_text_init(struct bounce_text *t, struct slice text, size_t max);
+void bounce_text_finish(struct bounce_text *t);
+const char *bounce_text_find(const struct bounce_text *t, const char *phrase);
 
 /* status.c — RFC 3463 codes, SMTP reply codes and reasons. */
 

@@ -12,10 +12,12 @@
  *   3. the caller drops its own addresses (the bounce's sender and
  *      recipient, postmaster and the like) and classifies the explanations.
  * Everything is linear: each line is looked at a bounded number of times. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "bounce/internal.h"
 #include "listd/core/ascii.h"
+#include "listd/core/xalloc.h"
 
 /* Phrases that start the copy of the original message. */
 static const char *const original_markers[] = {
@@ -52,25 +54,26 @@ static const char *const header_starts[] = {
 
 struct slice lhost_cut_original(struct slice t)
 {
-	struct buf low = BUF_INIT;
+	struct bounce_text *bt = xmalloc(sizeof(*bt));
 	size_t cut = t.len;
 
-	bounce_lower(t, &low, t.len);
-	struct slice l = slice_make(low.data, low.len);
+	bounce_text_init(bt, t, t.len);
+	const char *base = bt->low.data;
 	for (size_t i = 0; i < sizeof(original_markers) / sizeof(original_markers[0]); i++) {
-		const char *p = bounce_find(l, original_markers[i]);
-		if (p && (size_t)(p - l.p) < cut)
-			cut = (size_t)(p - l.p);
+		const char *p = bounce_text_find(bt, original_markers[i]);
+		if (p && (size_t)(p - base) < cut)
+			cut = (size_t)(p - base);
 	}
 	for (size_t i = 0; i < sizeof(header_starts) / sizeof(header_starts[0]); i++) {
-		const char *p = bounce_find(l, header_starts[i]);
-		if (p && (size_t)(p - l.p) + 1 < cut)
-			cut = (size_t)(p - l.p) + 1;
+		const char *p = bounce_text_find(bt, header_starts[i]);
+		if (p && (size_t)(p - base) + 1 < cut)
+			cut = (size_t)(p - base) + 1;
 	}
 	/* cut at the start of the marker's line */
 	while (cut > 0 && cut < t.len && t.p[cut - 1] != '\n')
 		cut--;
-	buf_finish(&low);
+	bounce_text_finish(bt);
+	free(bt);
 	return slice_make(t.p, cut);
 }
 
@@ -196,13 +199,13 @@ static const char *const bounce_phrases[] = {
 
 bool lhost_looks_bounce(struct slice t)
 {
-	struct buf low = BUF_INIT;
+	struct bounce_text *bt = xmalloc(sizeof(*bt));
 	bool found = false;
 
-	bounce_lower(t, &low, 64 * 1024);
-	struct slice l = slice_make(low.data, low.len);
+	bounce_text_init(bt, t, 64 * 1024);
 	for (size_t i = 0; !found && i < sizeof(bounce_phrases) / sizeof(bounce_phrases[0]); i++)
-		found = bounce_find(l, bounce_phrases[i]) != NULL;
-	buf_finish(&low);
+		found = bounce_text_find(bt, bounce_phrases[i]) != NULL;
+	bounce_text_finish(bt);
+	free(bt);
 	return found;
 }

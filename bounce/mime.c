@@ -139,8 +139,12 @@ void mime_decode_base64(struct slice in, struct buf *out, size_t max)
 	unsigned acc = 0, bits = 0;
 	size_t limit = out->len + max;
 
-	buf_grow(out, in.len / 4 * 3 + 3 < max ? in.len / 4 * 3 + 3 : max);
-	for (size_t i = 0; i < in.len && out->len < limit; i++) {
+	size_t room = in.len / 4 * 3 + 3 < max ? in.len / 4 * 3 + 3 : max;
+	buf_grow(out, room);
+	limit = out->len + room;
+	char *d = out->data;
+	size_t o = out->len;
+	for (size_t i = 0; i < in.len && o < limit; i++) {
 		char c = in.p[i];
 		if (c == '=') {
 			/* padding ends a quantum; another block may follow */
@@ -155,9 +159,11 @@ void mime_decode_base64(struct slice in, struct buf *out, size_t max)
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
-			buf_addch(out, (int)((acc >> bits) & 0xff));
+			d[o++] = (char)((acc >> bits) & 0xff);
 		}
 	}
+	out->len = o;
+	out->data[o] = '\0';
 }
 
 void mime_decode_qp(struct slice in, struct buf *out, size_t max)
@@ -168,7 +174,13 @@ void mime_decode_qp(struct slice in, struct buf *out, size_t max)
 	for (size_t i = 0; i < in.len && out->len < limit; i++) {
 		char c = in.p[i];
 		if (c != '=') {
-			buf_addch(out, c);
+			/* copy the run up to the next '=' at once */
+			const char *eq = memchr(in.p + i, '=', in.len - i);
+			size_t n = eq ? (size_t)(eq - (in.p + i)) : in.len - i;
+			if (n > limit - out->len)
+				n = limit - out->len;
+			buf_add(out, in.p + i, n);
+			i += n - 1;
 			continue;
 		}
 		if (i + 2 < in.len + 0 && ascii_hexval(in.p[i + 1]) >= 0 &&

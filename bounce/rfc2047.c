@@ -154,8 +154,13 @@ void mime_decode_words(struct slice value, struct buf *out, size_t max)
 
 bool mime_charset_convert(const char *charset, struct slice in, struct buf *out, size_t max)
 {
-	if (!strcasecmp(charset, "utf-8") || !strcasecmp(charset, "us-ascii") ||
-	    !strcasecmp(charset, "utf8") || !strcasecmp(charset, "ascii"))
-		return false;
+	/* charsets that keep ASCII as ASCII need no work for reading phrases */
+	static const char *const ascii_kept[] = {
+		"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-", "iso8859-", "windows-",
+		"cp125", "koi8-", "latin",
+	};
+	for (size_t i = 0; i < sizeof(ascii_kept) / sizeof(ascii_kept[0]); i++)
+		if (!strncasecmp(charset, ascii_kept[i], strlen(ascii_kept[i])))
+			return false;
 	return convert(charset, in, out, max);
 }

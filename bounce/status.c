@@ -10,10 +10,12 @@
  * a full mailbox). Matching is ASCII case-insensitive substring search over
  * at most LIMIT_BOUNCE_DIAG bytes, so its cost is bounded per recipient. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bounce/internal.h"
 #include "listd/core/ascii.h"
+#include "listd/core/xalloc.h"
 
 static bool code_boundary_before(struct slice t, size_t i)
 {
@@ -623,21 +625,58 @@ const char *bounce_find(struct slice lowered, const char *phrase)
 	return memmem(lowered.p, lowered.len, phrase, strlen(phrase));
 }
 
+static inline unsigned pair_of(const char *p)
+{
+	return ((unsigned)(unsigned char)p[0] << 8) | (unsigned char)p[1];
+}
+
+void bounce_text_init(struct bounce_text *t, struct slice text, size_t max)
+{
+	buf_init(&t->low, 0);
+	bounce_lower(text, &t->low, max);
+	memset(t->pairs, 0, sizeof(t->pairs));
+	for (size_t i = 0; i + 1 < t->low.len; i++) {
+		unsigned v = pair_of(t->low.data + i);
+		t->pairs[v >> 6] |= (uint64_t)1 << (v & 63);
+	}
+}
+
+void bounce_text_finish(struct bounce_text *t)
+{
+	buf_finish(&t->low);
+}
+
+static inline bool has_pair(const struct bounce_text *t, const char *p)
+{
+	unsigned v = pair_of(p);
+	return (t->pairs[v >> 6] >> (v & 63)) & 1;
+}
+
+const char *bounce_text_find(const struct bounce_text *t, const char *phrase)
+{
+	size_t n = strlen(phrase);
+	if (n >= 2 && (!has_pair(t, phrase) || !has_pair(t, phrase + n - 2) ||
+	               !has_pair(t, phrase + n / 2 - 1)))
+		return NULL;
+	return memmem(t->low.data, t->low.len, phrase, n);
+}
+
 enum bounce_reason status_reason_from_text(struct slice text)
 {
 	enum bounce_reason r = BOUNCE_REASON_UNDEFINED;
-	struct buf low = BUF_INIT;
+	struct bounce_text *t;
 
 	if (text.len == 0)
 		return r;
-	bounce_lower(text, &low, LIMIT_BOUNCE_DIAG * 4);
-	struct slice l = slice_make(low.data, low.len);
+	t = xmalloc(sizeof(*t));
+	bounce_text_init(t, text, LIMIT_BOUNCE_DIAG * 4);
 	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
-		if (bounce_find(l, phrases[i].text)) {
+		if (bounce_text_find(t, phrases[i].text)) {
 			r = phrases[i].reason;
 			break;
 		}
-	buf_finish(&low);
+	bounce_text_finish(t);
+	free(t);
 	return r;
 }
 

@@ -174,6 +174,9 @@ static void set_why_status(struct tls_session *s, unsigned status)
 	        gnutls_certificate_type_get(s->gs), &txt, 0) == 0) {
 		buf_add(&s->why, txt.data, txt.size);
 		gnutls_free(txt.data);
+		while (s->why.len > 0 && (s->why.data[s->why.len - 1] == ' ' ||
+		                          s->why.data[s->why.len - 1] == '\0'))
+			buf_truncate(&s->why, s->why.len - 1);
 	} else {
 		buf_addf(&s->why, "status 0x%x", status);
 	}

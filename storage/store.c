@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -333,6 +334,57 @@ void store_close(struct store *s)
 	if (s->env)
 		mdb_env_close(s->env);
 	free(s);
+}
+
+/* The bounds of the mapping holding p, from /proc/self/maps (LMDB does not
+ * export its map address unless MDB_FIXEDMAP). -ENOENT if not found. */
+static int mapping_of(const void *p, uintptr_t *ret_start, uintptr_t *ret_end)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -errno;
+	char line[LIMIT_LINE];
+	uintptr_t at = (uintptr_t)p;
+	int r = -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2)
+			continue;
+		if (at >= start && at < end) {
+			*ret_start = start;
+			*ret_end = end;
+			r = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+int store_release_memory(struct store *s)
+{
+	MDB_txn *t;
+	MDB_val k = { strlen(META_SCHEMA), (void *)META_SCHEMA }, v;
+	uintptr_t start, end;
+
+	if (s->open_txns)
+		return -EBUSY;
+	/* Any value read points into the map: find the mapping around it. */
+	int r = store_err(NULL, mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t));
+	if (r < 0)
+		return r;
+	r = store_err(NULL, mdb_get(t, s->dbi[STORE_DB_META], &k, &v));
+	mdb_txn_abort(t);
+	if (r < 0)
+		return r;
+	r = mapping_of(v.mv_data, &start, &end);
+	if (r < 0)
+		return r;
+	/* Without MDB_WRITEMAP the map is a read-only shared file mapping:
+	 * MADV_DONTNEED only drops page-table entries, never data. */
+	if (madvise((void *)start, end - start, MADV_DONTNEED) < 0)
+		return -errno;
+	return 0;
 }
 
 int store_stat(struct store *s, struct store_stat *ret)

@@ -97,6 +97,13 @@ struct store_stat {
 };
 int store_stat(struct store *store, struct store_stat *ret_stat);
 
+/* Lets go of this process's references to the map's pages: the data stays
+ * in the page cache and on disk and is faulted back in on the next read.
+ * Reading the map counts its pages in the process's resident set; a bulk
+ * import calls this between batches to keep that flat. Needs no
+ * transaction of this process open (-EBUSY otherwise). */
+int store_release_memory(struct store *store);
+
 /* The message for a negative errno returned by any store function (also
  * works for plain system errnos). A static string, never NULL. */
 const char *store_strerror(int negerr);

@@ -511,8 +511,16 @@ static int list_set(const struct adm_opts *opts, int argc, char **argv)
 	} else if (rc < 0) {
 		ex = adm_store_error(rc, "changing the list");
 	} else {
-		if (!opts->quiet && !opts->json)
+		if (opts->json) {
+			struct buf j = BUF_INIT;
+			buf_addch(&j, '{');
+			json_kv_str(&j, "list", ctx.name);
+			json_kv_str(&j, "changed", ctx.detail.data);
+			json_line_end(&j);
+			buf_finish(&j);
+		} else if (!opts->quiet) {
 			printf("%s: %s\n", ctx.name, ctx.detail.data);
+		}
 		ex = EX_OK;
 	}
 out:

@@ -443,8 +443,18 @@ static int member_set(const struct adm_opts *opts, int argc, char **argv)
 	} else if (rc < 0) {
 		ex = adm_store_error(rc, "changing the member");
 	} else {
-		if (!opts->quiet && !opts->json)
+		if (opts->json) {
+			struct buf j = BUF_INIT, a = BUF_INIT;
+			addr_format(&ctx.addr, &a);
+			buf_addch(&j, '{');
+			json_kv_str(&j, "address", a.data);
+			json_kv_str(&j, "changed", ctx.detail.data + a.len + (ctx.detail.len > a.len));
+			json_line_end(&j);
+			buf_finish(&j);
+			buf_finish(&a);
+		} else if (!opts->quiet) {
 			printf("%s\n", ctx.detail.data);
+		}
 		ex = EX_OK;
 	}
 out:

@@ -211,18 +211,6 @@ int adm_store_error(int err, const char *what)
 	return adm_exit_from_errno(err);
 }
 
-#ifdef LISTADM_NO_BOUNCE
-/* Built before the bounce commands were part of the tree. */
-int cmd_bounce(const struct adm_opts *opts, int argc, char **argv)
-{
-	(void)opts;
-	(void)argc;
-	(void)argv;
-	log_warnx("this listadm was built without the bounce commands");
-	return EX_UNAVAILABLE;
-}
-#endif
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {

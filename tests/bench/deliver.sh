@@ -10,7 +10,8 @@
 # "listd deliver" does (one durable LMDB commit, then a wake-up of the daemon,
 # which is not running here). Neither distributes anything during the run.
 #
-# Environment: BUILD=dir | LISTD=path LISTADM=path; ONLY="mlmmj listd"; KEEP=1.
+# Environment: BUILD=dir | LISTD=path LISTADM=path; ONLY="mlmmj listd"; KEEP=1;
+# BENCH_USER=nobody (as root, listd runs as this account: it refuses root).
 # Exit status: 0 done, 1 a run failed, 77 listd not built yet (mlmmj still shown).
 set -eu
 export LC_ALL=C
@@ -90,8 +91,11 @@ for what in $ONLY; do
         bench_mlmmj_list "$l" "$LIST" "$OWNER" 25 "$work/members"
         # the Return-Path: an MTA's pipe adds; mlmmj takes the envelope sender from it
         { printf 'Return-Path: <%s>\n' "$SENDER"; cat "$msg"; } > "$work/post-rp.eml"
+        # run as the same account, through the same setpriv, as listd below
+        chmod 755 "$work" "$work/mlmmj"
+        bench_own "$l"
         SENDER=$SENDER measure mlmmj-receive "$work/post-rp.eml" \
-            /usr/bin/mlmmj-receive -F -P -L "$l"
+            "${BENCH_AS[@]}" /usr/bin/mlmmj-receive -F -P -L "$l"
         stored=$(find "$l/incoming" -type f | wc -l)
         echo "    stored in incoming/: $stored"
         ;;
@@ -110,14 +114,16 @@ for what in $ONLY; do
         mkdir -p "$h"
         # no daemon runs here: the relay is never contacted
         printf 'relay = 127.0.0.1:1\nrelay_tls = none\n' > "$h/listd.conf"
-        if ! "$LISTADM" --home "$h" list create "$LIST" --owner "$OWNER" > "$work/setup.log" 2>&1 ||
-           ! "$LISTADM" --home "$h" member import "$LIST" "$work/members" >> "$work/setup.log" 2>&1; then
+        chmod 755 "$work"
+        bench_own "$h"
+        if ! bench_as_user "$LISTADM" --home "$h" list create "$LIST" --owner "$OWNER" > "$work/setup.log" 2>&1 ||
+           ! bench_as_user "$LISTADM" --home "$h" member import "$LIST" "$work/members" >> "$work/setup.log" 2>&1; then
             echo "    setup failed:"; tail -n 20 "$work/setup.log" | sed 's/^/    | /'
             printf 'listd-deliver\t%s\t-\t-\t-\t-\tFAIL:setup\n' "$count" >> "$results"
             failed=1; continue
         fi
         measure listd-deliver "$msg" \
-            "$LISTD" deliver --home "$h" --sender "$SENDER" --recipient "$LIST"
+            "${BENCH_AS[@]}" "$LISTD" deliver --home "$h" --sender "$SENDER" --recipient "$LIST"
         echo "    store: $(du -sh "$h" | cut -f1)"
         ;;
     esac

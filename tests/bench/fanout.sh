@@ -14,6 +14,8 @@
 #   SOURCE_SESSIONS=4   parallel sessions of smtp-source for the ceiling
 #   ONLY="ceiling mlmmj listd"      which columns to run
 #   KEEP=1              keep the work directory (sink dumps, logs)
+#   BENCH_USER=nobody   as root, listadm and listd run as this account (listd
+#                       refuses root; the store must belong to the account)
 # Exit status: 0 all runs ran and verified, 1 a check failed, 77 listd (or the
 # sink, or GNU time) is not there yet: the other columns are still printed.
 set -eu
@@ -148,15 +150,16 @@ run_listd() {
         echo "concurrency = $CONCURRENCY"
         echo "batch_size = $BATCH_SIZE"
     } > "$h/listd.conf"
-    if ! "$LISTADM" --home "$h" list create "$LIST" --owner "$OWNER" > "$h.setup.log" 2>&1 ||
-       ! "$LISTADM" --home "$h" member import "$LIST" "$members" >> "$h.setup.log" 2>&1 ||
-       ! "$LISTD" deliver --home "$h" --sender m0000001@members.bench.test \
+    bench_own "$h"
+    if ! bench_as_user "$LISTADM" --home "$h" list create "$LIST" --owner "$OWNER" > "$h.setup.log" 2>&1 ||
+       ! bench_as_user "$LISTADM" --home "$h" member import "$LIST" "$members" >> "$h.setup.log" 2>&1 ||
+       ! bench_as_user "$LISTD" deliver --home "$h" --sender m0000001@members.bench.test \
              --recipient "$LIST" < "$msg" >> "$h.setup.log" 2>&1; then
         echo "    setup failed:"; sed 's/^/    | /' "$h.setup.log" | tail -n 20
         row "$n" listd 0 - - - "FAIL:setup"; failed=1; stop_sink; return 0
     fi
     bench_timed "$t" timeout -s TERM "$LISTD_LIMIT" \
-        "$LISTD" run --home "$h" --foreground --exit-when-idle > "$h.run.log" 2>&1 || rc=$?
+        "${BENCH_AS[@]}" "$LISTD" run --home "$h" --foreground --exit-when-idle > "$h.run.log" 2>&1 || rc=$?
     if [ "$rc" != 0 ]; then
         echo "    listd run exit $rc; last log lines:"; tail -n 10 "$h.run.log" | sed 's/^/    | /'
         failed=1

@@ -8,6 +8,9 @@
 #
 # Environment: BUILD=dir | LISTADM=path; KEEP=1 keeps the work directory.
 # Needs /usr/bin/time (Debian package time) and mdb_load (lmdb-utils).
+# mdb_load commits every 100 records; listadm commits every 10,000 (its
+# default). A third row, listadm-b100, imports with --batch=100 for the
+# same commit cadence as mdb_load.
 # Prints: tool, wall s, CPU s (user + sys), peak RSS MB (GNU time: includes
 # the pages of the database file mapped by LMDB, which the kernel may drop
 # at will), peak anonymous RSS MB (heap and LMDB's dirty pages, sampled from
@@ -121,11 +124,21 @@ summary=$(cat "$work/listadm.out")
 landed=$("$LISTADM" --home "$work/home" --json member ls "$LIST" | wc -l)
 [ "$landed" = "$count" ] || { echo "FAIL: $landed of $count members stored" >&2; exit 1; }
 
+# mdb_load commits (and syncs) every 100 records; the same cadence for
+# listadm, on a second fresh home, shows what the commits cost (SAME_BATCH=0
+# skips this row).
+if [ "${SAME_BATCH:-1}" = 1 ]; then
+	"$LISTADM" --home "$work/home100" --quiet list create "$LIST"
+	measure listadm-b100 "$work/listadm100.out" \
+		"$LISTADM" --home "$work/home100" member import --batch=100 "$LIST" "$work/members.txt"
+	rm -rf "$work/home100"
+fi
+
 echo "import of $count members ($(wc -c <"$work/members.txt") bytes), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "listadm: $summary"
-printf '%-10s %8s %8s %12s %12s %12s\n' tool wall_s cpu_s peak_rss_MB peak_anon_MB members/s
+printf '%-12s %8s %8s %12s %12s %12s\n' tool wall_s cpu_s peak_rss_MB peak_anon_MB members/s
 while read -r name w c r a rate; do
-	printf '%-10s %8s %8s %12s %12s %12s\n' "$name" "$w" "$c" "$r" "$a" "$rate"
+	printf '%-12s %8s %8s %12s %12s %12s\n' "$name" "$w" "$c" "$r" "$a" "$rate"
 done <"$work/rows"
 awk '
 	{ w[$1] = $2; c[$1] = $3; r[$1] = $4; a[$1] = $5 }
@@ -133,6 +146,10 @@ awk '
 		printf "ratio listadm/mdb_load: wall %.2fx, cpu %.2fx (target <= 3x)\n",
 			(w["mdb_load"] > 0 ? w["listadm"] / w["mdb_load"] : 0),
 			(c["mdb_load"] > 0 ? c["listadm"] / c["mdb_load"] : 0)
+		if ("listadm-b100" in w)
+			printf "ratio listadm-b100/mdb_load (same commit cadence): wall %.2fx, cpu %.2fx\n",
+				(w["mdb_load"] > 0 ? w["listadm-b100"] / w["mdb_load"] : 0),
+				(c["mdb_load"] > 0 ? c["listadm-b100"] / c["mdb_load"] : 0)
 		printf "listadm peak RSS %.1f MB, of which anonymous %.1f MB (target < 64 MB): %s\n",
 			r["listadm"], a["listadm"], (r["listadm"] < 64 ? "ok" : (a["listadm"] < 64 ? "anonymous ok; the rest is the mapped database file" : "OVER"))
 	}' "$work/rows"

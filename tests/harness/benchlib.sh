@@ -25,6 +25,25 @@ bench_find_listd() {
     return 0
 }
 
+# bench_as_user CMD...: run CMD as BENCH_USER (default nobody) when we are
+# root (listd refuses to run as root without a "user =" setting, and its
+# store must belong to the account that runs it); as ourselves otherwise.
+# BENCH_AS holds the same prefix as an array, for use behind timeout/time.
+BENCH_AS=()
+if [ "$(id -u)" = 0 ]; then
+    BENCH_AS=(setpriv --reuid="${BENCH_USER:-nobody}"
+              --regid="$(id -g "${BENCH_USER:-nobody}")" --init-groups --)
+fi
+bench_as_user() { "${BENCH_AS[@]}" "$@"; }
+
+# bench_own DIR...: hand DIR to BENCH_USER when we are root.
+bench_own() {
+    if [ "$(id -u)" = 0 ]; then
+        local u=${BENCH_USER:-nobody}
+        chown -R "$u:$(id -g "$u")" "$@"
+    fi
+}
+
 # bench_listd_has CMD: does "listd --help" list the subcommand CMD?
 bench_listd_has() {
     "$LISTD" --help 2>&1 | grep -Eq "(^|[^a-z-])$1([^a-z-]|$)"

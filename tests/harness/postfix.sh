@@ -23,6 +23,11 @@
 #                                   exit 0 if accepted for every recipient, 1 if
 #                                   anything was refused, 2 on connection trouble.
 #                                   FROM may be "" (null sender).
+#   postfix.sh access DIR DOMAIN [ACTION]
+#                                   answer RCPTs for DOMAIN with ACTION from now
+#                                   on ("OK", "450 4.2.2 busy", "550 5.1.1 gone");
+#                                   no ACTION: back to the start-up rule. Reloads.
+#                                   (tests: a relay that answers 4xx, then recovers)
 #   postfix.sh run-as DIR CMD...    run CMD as the pipe user (e.g. listadm or
 #                                   "listd run", so the list home stays
 #                                   writable by the pipe(8) user)
@@ -206,7 +211,8 @@ EOF
         echo "defer.test busy:"
         # never reached (refused at RCPT), kept so a direct injection also fails
         echo "reject.test error:5.1.1 harness: no such user"
-        echo "tempfail.test retry:4.2.2 harness: mailbox full"
+        # accepted only after "postfix.sh access DIR tempfail.test OK"
+        echo "tempfail.test save:"
         if [ -n "$SINK_RELAY" ]; then
             echo "sink.test smtp:[${SINK_RELAY%:*}]:${SINK_RELAY##*:}"
         fi
@@ -215,7 +221,8 @@ EOF
         echo "reject.test 550 5.1.1 harness: recipient address rejected: user unknown"
         echo "tempfail.test 450 4.2.2 harness: mailbox full, try again later"
         [ -z "$POLICY" ] || echo "$LIST_DOMAIN listd_policy"
-    } > "$conf/recipient_access"
+    } > "$conf/recipient_access.default"
+    cp "$conf/recipient_access.default" "$conf/recipient_access"
 
     relay_domains="$LIST_DOMAIN $saved_domains nouser.test defer.test reject.test tempfail.test"
     [ -z "$SINK_RELAY" ] || relay_domains="$relay_domains sink.test"
@@ -370,6 +377,23 @@ do_stop() {
     echo "postfix harness: stopped (pid $p)"
 }
 
+do_access() {
+    local domain=${1:?DOMAIN} action=${2:-} tmp=$conf/recipient_access.new
+    master_pid >/dev/null || die "not running"
+    grep -v "^$domain " "$conf/recipient_access" > "$tmp" || true
+    if [ -n "$action" ]; then
+        echo "$domain $action" >> "$tmp"
+    else
+        grep "^$domain " "$conf/recipient_access.default" >> "$tmp" || true
+    fi
+    chmod 644 "$tmp"
+    mv "$tmp" "$conf/recipient_access"
+    postfix -c "$conf" reload >/dev/null 2>&1 || die "postfix reload failed"
+    # smtpd processes already running keep the old table until they exit;
+    # reload tells them to finish, new connections get new processes
+    sleep 0.5
+}
+
 do_wait() {
     local secs=${1:-30} end
     end=$(( $(date +%s) + secs ))
@@ -451,6 +475,7 @@ log)    cat "$dir/maillog" ;;
 env)    load_env; cat "$conf/harness.env" ;;
 count)  do_count "$@" ;;
 send)   do_send "$@" ;;
+access) do_access "$@" ;;
 run-as) load_env; [ $# -gt 0 ] || die "run-as DIR CMD..."; as_pipe_user "$PIPE_USER" "$@" ;;
 *)      usage ;;
 esac
