@@ -393,12 +393,27 @@ static bool is_generic_code(const char *s)
 }
 
 /* Fills status, reason and hard of r from its own code and texts. */
-static void classify(struct bounce_recipient *r, const char *dsn_status,
-                     struct slice general, bool delayed)
+/* The reason the general text gives, computed at most once per message. */
+struct general {
+	struct slice text;
+	bool done;
+	enum bounce_reason reason;
+};
+
+static enum bounce_reason general_reason(struct general *g)
 {
+	if (!g->done) {
+		g->reason = status_reason_from_text(g->text);
+		g->done = true;
+	}
+	return g->reason;
+}
+
+static void classify(struct bounce_recipient *r, const char *dsn_status,
+                     struct general *gen, bool delayed)
+{
+	struct slice general = gen->text;
 	struct slice diag = slice_cstr(r->diag);
-	if (general.len > 8192)
-		general.len = 8192;     /* the explanation is near the top */
 	char code[BOUNCE_STATUS_MAX] = "", dcode[BOUNCE_STATUS_MAX] = "", st[BOUNCE_STATUS_MAX];
 	int reply = status_reply_code(diag);
 
@@ -426,12 +441,10 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 	if (reason == BOUNCE_REASON_UNDEFINED && code[0] && !is_generic_code(code))
 		reason = status_reason_from_code(code);
 	if (reason == BOUNCE_REASON_UNDEFINED)
-		reason = status_reason_from_text(general);
+		reason = general_reason(gen);
 	if (reason == BOUNCE_REASON_UNDEFINED && slice_case_find(general, "groups.google.com"))
 		reason = BOUNCE_REASON_REJECTED;       /* posting to a group refused */
 	if (reason == BOUNCE_REASON_UNDEFINED && delayed)
-		reason = BOUNCE_REASON_EXPIRED;
-	if (delayed && (reason == BOUNCE_REASON_NETWORKERROR || reason == BOUNCE_REASON_SYSTEMERROR))
 		reason = BOUNCE_REASON_EXPIRED;
 	if (reason == BOUNCE_REASON_UNDEFINED && code[0] && code[0] != '2')
 		reason = status_reason_from_code(code);
@@ -447,7 +460,9 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 
 	if (!code[0])
 		status_pseudo(reason, delayed || reply / 100 == 4 ||
-		                      slice_case_find(diag, "temporary") != NULL, code);
+		                      slice_case_find(diag, "temporary") != NULL ||
+		                      slice_case_find(diag, "retry timeout") != NULL ||
+		                      slice_case_find(diag, "for a long time") != NULL, code);
 	snprintf(r->status, sizeof(r->status), "%s", code);
 	r->reason = reason;
 	r->hard = status_hard(reason, code);
@@ -617,6 +632,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 
 	struct slice text = slice_make(sc.text.data, sc.text.len);
 	struct slice cut = lhost_cut_original(text);
+	struct general gen = { cut.len > 8192 ? slice_make(cut.p, 8192) : cut, false,
+	                       BOUNCE_REASON_UNDEFINED };
 
 	/* the enclosed original message's headers: a MIME part, or the
 	 * header block that follows the marker in the text */
@@ -715,7 +732,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 				if (h)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
 			}
-			classify(r, st, cut, slice_case_starts(action, "delayed"));
+			classify(r, st, &gen, slice_case_starts(action, "delayed"));
 		}
 		free(dr);
 		if (named > 0 && delivered == named) {
@@ -789,7 +806,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 				rcpt_add(res, key.data);
 		}
 		for (size_t i = 0; i < res->nrcpts; i++)
-			classify(&res->rcpts[i], NULL, cut, false);
+			classify(&res->rcpts[i], NULL, &gen, false);
 		if (res->nrcpts == 0 && !bounce_like)
 			res->kind = BOUNCE_KIND_NOT_BOUNCE;
 		goto out;

@@ -57,7 +57,11 @@ struct slice lhost_cut_original(struct slice t)
 	struct bounce_text *bt = xmalloc(sizeof(*bt));
 	size_t cut = t.len;
 
-	bounce_text_init(bt, t, t.len);
+	/* the copy of the original starts near the top; past 64 KiB without a
+	 * marker, the rest is not read as explanation anyway */
+	bounce_text_init(bt, t, 64 * 1024);
+	if (t.len > 64 * 1024)
+		cut = 64 * 1024;
 	const char *base = bt->low.data;
 	for (size_t i = 0; i < sizeof(original_markers) / sizeof(original_markers[0]); i++) {
 		const char *p = bounce_text_find(bt, original_markers[i]);

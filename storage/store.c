@@ -277,7 +277,7 @@ int store_open_opts(const char *home, unsigned flags,
 		goto out;
 	/* MDB_NOTLS: read transactions are not bound to a thread (see
 	 * store.h). Durability: no MDB_NOSYNC / MDB_NOMETASYNC. */
-	unsigned envflags = MDB_NOTLS;
+	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
 	if (flags & STORE_OPEN_RDONLY)
 		envflags |= MDB_RDONLY;
 	r = store_err(NULL, mdb_env_open(s->env, path.data, envflags, 0600));

@@ -58,6 +58,15 @@ static int addr_args_parse(struct addr_args *aa, int argc, char **argv)
 			ex = EX_DATAERR;
 			continue;
 		}
+		bool ctl = false;
+		for (size_t k = 0; k < name.len; k++)
+			ctl = ctl || (unsigned char)name.data[k] < 0x20 || name.data[k] == 0x7f;
+		if (ctl) {
+			log_warnx("display name of \"%s\" holds control characters",
+			          log_escs(argv[i]));
+			ex = EX_DATAERR;
+			continue;
+		}
 		memcpy(aa->names[i], name.data, name.len + 1);
 	}
 	buf_finish(&name);

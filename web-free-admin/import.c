@@ -44,6 +44,7 @@ struct import_reader {
 	/* CSV */
 	int col_email, col_name, col_delivery, col_state, col_moderated;
 	struct buf rec;         /* current record, unescaped fields */
+	struct buf raw;         /* current record as read */
 	size_t fstart[CSV_MAX_COLS], flen[CSV_MAX_COLS];
 	bool fquoted[CSV_MAX_COLS];
 	size_t nfields;
@@ -378,7 +379,7 @@ static void entry_reset(struct import_entry *e)
 
 static int csv_next(struct import_reader *r, struct import_entry *e, const char **ret_why)
 {
-	struct buf raw = BUF_INIT;
+	struct buf raw = r->raw;        /* kept in the reader between calls */
 	int rc;
 
 	for (;;) {
@@ -436,7 +437,7 @@ static int csv_next(struct import_reader *r, struct import_entry *e, const char 
 		rc = 1;
 		break;
 	}
-	buf_finish(&raw);
+	r->raw = raw;
 	return rc;
 }
 
@@ -614,8 +615,6 @@ static int mlmmj_open(struct import_reader *r, const char *path, const char **re
 		*ret_why = "cannot read the mlmmj directory";
 		return rc;
 	}
-	if (r->nfiles == 0)
-		r->path = xstrdup(path);
 	rc = mlmmj_open_next(r, ret_why);
 	return rc < 0 ? rc : 0;
 }
@@ -641,6 +640,7 @@ int import_open(const char *path, enum import_format fmt,
 	int fd = -1, rc;
 
 	r->rec = (struct buf)BUF_INIT;
+	r->raw = (struct buf)BUF_INIT;
 	r->pending = (struct buf)BUF_INIT;
 	r->in.fd = -1;
 
@@ -744,6 +744,7 @@ void import_close(struct import_reader *r)
 	free(r->file_delivery);
 	free(r->path);
 	buf_finish(&r->rec);
+	buf_finish(&r->raw);
 	buf_finish(&r->pending);
 	free(r);
 }
