@@ -111,12 +111,18 @@ int bounce_addr_key(struct slice text, struct buf *out)
 	struct addr a;
 	const char *why;
 
+	if (s.len == 0 || !s.p)
+		return -EINVAL;
+
 	if (slice_case_starts(s, "rfc822;"))
 		s = slice_trim(slice_make(s.p + 7, s.len - 7));
 	else if (slice_case_starts(s, "rfc822 ;"))
 		s = slice_trim(slice_make(s.p + 8, s.len - 8));
 	if (slice_case_starts(s, "mailto:"))
 		s = slice_make(s.p + 7, s.len - 7);
+	/* Exchange writes proxy addresses as "SMTP:user@example.com" */
+	if (slice_case_starts(s, "smtp:") || slice_case_starts(s, "smtp="))
+		s = slice_make(s.p + 5, s.len - 5);
 	/* the address in angle brackets, when there are any */
 	const char *lt = memchr(s.p, '<', s.len);
 	if (lt) {
@@ -151,6 +157,8 @@ struct scan {
 	struct buf text;        /* decoded text/plain parts outside enclosed messages */
 	struct buf html;        /* text/html parts, tags removed */
 	struct buf ds;          /* delivery-status bodies */
+	struct buf ds_inner;    /* the same, inside an enclosed message (a
+	                           report forwarded by a person or a list) */
 	struct buf fb;          /* feedback-report body */
 	struct buf orig;        /* the original message's header block */
 	bool want_orig;         /* the next part starts the enclosed message */
@@ -242,8 +250,14 @@ static int scan_part_cb(const struct mime_part *p, void *ctx)
 			sc->want_orig = true;
 		return 0;
 	}
-	if (p->in_message)
+	if (p->in_message) {
+		if (!strcmp(p->type, "message/delivery-status") ||
+		    !strcmp(p->type, "message/global-delivery-status")) {
+			add_bounded(&sc->ds_inner, p->body, LIMIT_BOUNCE_TEXT);
+			buf_addch(&sc->ds_inner, '\n');
+		}
 		return 0;
+	}
 	if (!strcmp(p->type, "message/delivery-status") ||
 	    !strcmp(p->type, "message/global-delivery-status")) {
 		add_bounded(&sc->ds, p->body, LIMIT_BOUNCE_TEXT);
@@ -616,6 +630,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	buf_init(&sc.text, 0);
 	buf_init(&sc.html, 0);
 	buf_init(&sc.ds, 0);
+	buf_init(&sc.ds_inner, 0);
 	buf_init(&sc.fb, 0);
 	buf_init(&sc.orig, 0);
 
@@ -693,6 +708,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		const char *p = inline_dsn(text);
 		if (p)
 			ds = slice_make(p, text.len - (size_t)(p - text.p));
+		else if (sc.ds_inner.len)
+			ds = slice_make(sc.ds_inner.data, sc.ds_inner.len);
 	}
 	if (ds.len) {
 		struct dsn_rcpt *dr = xcalloc(LIMIT_BOUNCE_RCPTS, sizeof(*dr));
@@ -733,6 +750,21 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
 			}
 			classify(r, st, &gen, slice_case_starts(action, "delayed"));
+			/* the address the message was sent to, when the report names
+			 * the one it was forwarded to (RFC 3461 ORCPT) */
+			struct buf okey = BUF_INIT;
+			if (bounce_addr_key(dr[i].orig_rcpt, &okey) == 0 && strcmp(okey.data, key.data)) {
+				struct bounce_recipient copy = *r;
+				struct bounce_recipient *o2 = rcpt_add(res, okey.data);
+				if (o2) {
+					char *d2 = o2->diag;
+					snprintf(copy.addr, sizeof(copy.addr), "%s", okey.data);
+					*o2 = copy;
+					free(d2);
+					o2->diag = xstrdup(copy.diag);
+				}
+			}
+			buf_finish(&okey);
 		}
 		free(dr);
 		if (named > 0 && delivered == named) {
@@ -827,6 +859,7 @@ out:
 	buf_finish(&sc.text);
 	buf_finish(&sc.html);
 	buf_finish(&sc.ds);
+	buf_finish(&sc.ds_inner);
 	buf_finish(&sc.fb);
 	buf_finish(&sc.orig);
 	return 0;

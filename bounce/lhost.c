@@ -104,7 +104,8 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 		if (t.p[i] != '@' || i < last_at_end)
 			continue;
 		size_t s = i, e = i + 1;
-		while (s > 0 && local_char(t.p[s - 1]) && i - s < 128)
+		/* never back into the previous address */
+		while (s > last_at_end && local_char(t.p[s - 1]) && i - s < 128)
 			s--;
 		while (e < t.len && domain_char(t.p[e]) && e - i < 256)
 			e++;
@@ -122,7 +123,7 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 			continue;
 		/* skip message identifiers and headers quoted inline */
 		size_t ls = s;
-		while (ls > 0 && t.p[ls - 1] != '\n')
+		while (ls > 0 && t.p[ls - 1] != '\n' && s - ls < 200)
 			ls--;
 		struct slice linehead = slice_make(t.p + ls, s - ls);
 		if (slice_case_find(linehead, "message-id") || slice_case_find(linehead, "in-reply-to") ||
@@ -134,8 +135,9 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 		if (!accept(cand, ctx))
 			continue;       /* the sender, postmaster...: part of the text */
 		if (have_prev) {
-			size_t dend = ls > (size_t)(prev.diag.p - t.p) ? ls : s;
-			prev.diag.len = dend - (size_t)(prev.diag.p - t.p);
+			size_t dstart = (size_t)(prev.diag.p - t.p);
+			size_t dend = ls > dstart ? ls : s;
+			prev.diag.len = dend > dstart ? dend - dstart : 0;
 			add(&prev, ctx);
 		}
 		prev.addr = cand;

@@ -353,7 +353,11 @@ static void walk_entity(struct walk *w, const char *msg, size_t len,
 		snprintf(p.type, sizeof(p.type), "text/plain");
 	}
 
-	decode_body(cte, raw, &scratch, &p.body);
+	/* only text and message parts are read: others are not decoded */
+	if (!strncmp(p.type, "text/", 5) || !strncmp(p.type, "message/", 8))
+		decode_body(cte, raw, &scratch, &p.body);
+	else
+		p.body = slice_make(raw.p, 0);
 	w->stop = w->cb(&p, w->ctx);
 	if (!w->stop && (!strcmp(p.type, "message/rfc822") ||
 	                 !strcmp(p.type, "message/global")))

@@ -22,11 +22,13 @@
 #include "listd/core/keyfile.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
+#include "listd/outbox.h"
 #include "listd/smtp_client.h"
 #include "listd/wake.h"
 
 #define PUMP_BUDGET 64          /* jobs looked at per loop iteration */
 #define TROUBLE_RETRY_MS 5000   /* store trouble: look again after */
+#define OUTBOX_LOAD_MAX 64      /* outbound messages loaded at once */
 
 uint64_t daemon_now_ms(const struct daemon *d)
 {
@@ -51,6 +53,7 @@ static void pool_closed_cb(void *ctx)
 /* Stops for good: closes every handle so uv_run() returns. */
 static void daemon_shutdown(struct daemon *d)
 {
+	outbox_clear(d);
 	if (d->pool) {
 		smtp_pool_close(d->pool, pool_closed_cb);
 		d->pool = NULL;
@@ -67,7 +70,7 @@ static void arm_timer(struct daemon *d, uint64_t delay_ms);
 static void pump(struct daemon *d)
 {
 	if (d->stopping) {
-		if (!d->active) {
+		if (!d->active && !outbox_pending(d)) {
 			log_info("stopping: queue state is in the store");
 			daemon_shutdown(d);
 		}
@@ -91,7 +94,9 @@ static void pump(struct daemon *d)
 				next_due = e.due_ms;
 				break;
 			}
-			if (e.job == STORE_JOB_INGEST || !d->active) {
+			if (e.job == STORE_JOB_INGEST ||
+			    (e.job == STORE_JOB_SEND && outbox_pending(d) < OUTBOX_LOAD_MAX) ||
+			    ((e.job == STORE_JOB_FANOUT || e.job == STORE_JOB_RETRY) && !d->active)) {
 				pick = e;
 				found = true;
 				break;
@@ -107,7 +112,7 @@ static void pump(struct daemon *d)
 		if (!found) {
 			if (next_due)
 				arm_timer(d, next_due - now);
-			if (!any && !d->active && d->exit_when_idle) {
+			if (!any && !d->active && !outbox_pending(d) && d->exit_when_idle) {
 				log_info("queue empty: exiting (--exit-when-idle)");
 				daemon_shutdown(d);
 			}
@@ -115,6 +120,10 @@ static void pump(struct daemon *d)
 		}
 		if (pick.job == STORE_JOB_INGEST) {
 			r = ingest_message(d, &pick);
+		} else if (pick.job == STORE_JOB_SEND) {
+			r = outbox_start(d, pick.msg_id, pick.due_ms);
+			if (r >= 0)
+				continue;
 		} else {
 			r = fanout_start(d, &pick);
 			if (r == 0)

@@ -16,7 +16,10 @@
 #include "storage/store_mail.h"
 
 struct fanout;
+struct outbox_item;
 struct smtp_pool;
+struct smtp_txn;
+struct smtp_reply;
 
 struct daemon {
 	uv_loop_t *loop;
@@ -33,6 +36,8 @@ struct daemon {
 	struct smtp_pool *pool;         /* created for a fan-out, kept while busy */
 	struct fanout *active;          /* the fan-out under way, or NULL */
 	bool pool_stale;                /* configuration reloaded: recreate */
+	struct outbox_item *outbox_head, **outbox_tail;   /* loaded, not handed out */
+	size_t outbox_loaded;           /* loaded and not settled (incl. in flight) */
 
 	bool stopping;                  /* SIGTERM: finish the batch, then stop */
 	bool exit_when_idle;            /* --exit-when-idle: stop once the queue is empty */
@@ -45,6 +50,20 @@ static inline uint32_t daemon_today(const struct daemon *d)
 {
 	return (uint32_t)(daemon_now_ms(d) / 86400000u);
 }
+
+/* What a transaction handed to the relay pool belongs to: every struct
+ * passed as smtp_txn.user starts with a struct relay_item. */
+enum relay_owner {
+	RELAY_OWNER_FANOUT = 1,
+	RELAY_OWNER_OUTBOX = 2,
+};
+struct relay_item {
+	enum relay_owner owner;
+};
+
+/* relay.c: creates the pool from the configuration (again after SIGHUP). */
+int relay_pool_ensure(struct daemon *d);
+void relay_pool_kick(struct daemon *d);
 
 /* Schedules a look at the queue on the next loop iteration. */
 void daemon_pump_soon(struct daemon *d);
@@ -63,5 +82,14 @@ int ingest_message(struct daemon *d, const struct store_job_entry *job);
 int fanout_start(struct daemon *d, const struct store_job_entry *job);
 /* SIGTERM: send nothing new; finish and checkpoint what is in flight. */
 void fanout_stop(struct fanout *f);
+/* Pool callbacks for fan-out transactions (relay.c routes them). */
+int fanout_next_txn(struct daemon *d, struct smtp_txn **ret);
+void fanout_rcpt(struct smtp_txn *txn, const struct smtp_reply *reply);
+void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
+                     const struct smtp_reply *reply);
+/* outbox.c: the pool's end of an outbound transaction. */
+struct smtp_reply;
+void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
+                     const struct smtp_reply *reply);
 
 #endif

@@ -28,6 +28,7 @@
 #include "listd/smtp_client.h"
 
 struct slot {
+	struct relay_item tag;          /* first: relay.c routes by it */
 	struct smtp_txn txn;
 	struct smtp_rcpt rcpt;
 	int status;                     /* txn_done status */
@@ -66,11 +67,10 @@ static void cont_cb(uv_timer_t *t)
 	fanout_step(t->data);
 }
 
-/* ---- pool callbacks (ctx: the daemon) ------------------------------------ */
+/* ---- the relay pool's callbacks, routed here by relay.c ---------------- */
 
-static int next_txn_cb(void *ctx, struct smtp_txn **ret)
+int fanout_next_txn(struct daemon *d, struct smtp_txn **ret)
 {
-	struct daemon *d = ctx;
 	struct fanout *f = d->active;
 	if (!f || f->next >= f->nsend)
 		return 0;
@@ -80,10 +80,9 @@ static int next_txn_cb(void *ctx, struct smtp_txn **ret)
 	return 1;
 }
 
-static void txn_done_cb(void *ctx, struct smtp_txn *txn, int status,
-                        const struct smtp_reply *reply)
+void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
+                     const struct smtp_reply *reply)
 {
-	struct daemon *d = ctx;
 	struct fanout *f = d->active;
 	struct slot *s = txn->user;
 
@@ -104,11 +103,8 @@ static void txn_done_cb(void *ctx, struct smtp_txn *txn, int status,
 		uv_timer_start(&f->cont, cont_cb, 0, 0);
 }
 
-static void rcpt_cb(void *ctx, struct smtp_txn *txn, size_t idx,
-                    const struct smtp_reply *reply)
+void fanout_rcpt(struct smtp_txn *txn, const struct smtp_reply *reply)
 {
-	(void)ctx;
-	(void)idx;
 	struct slot *s = txn->user;
 	if (smtp_reply_class(reply) != 2) {
 		size_t n = reply->text.len < LIMIT_REPLY_TEXT - 5 ? reply->text.len : LIMIT_REPLY_TEXT - 5;
@@ -117,73 +113,6 @@ static void rcpt_cb(void *ctx, struct smtp_txn *txn, size_t idx,
 			if (*p == '\n' || *p == '\r')
 				*p = ' ';
 	}
-}
-
-static const struct smtp_pool_ops pool_ops = {
-	.next_txn_cb = next_txn_cb,
-	.rcpt_cb = rcpt_cb,
-	.txn_done_cb = txn_done_cb,
-};
-
-static int pool_ensure(struct daemon *d)
-{
-	if (d->pool && !d->pool_stale)
-		return 0;
-	if (d->pool) {
-		smtp_pool_close(d->pool, NULL);
-		d->pool = NULL;
-	}
-	struct smtp_relay relays[CONFIG_RELAYS_MAX];
-	for (size_t i = 0; i < d->cfg.nrelays; i++) {
-		relays[i].host = d->cfg.relays[i].host;
-		relays[i].port = d->cfg.relays[i].port;
-		relays[i].tls_name = NULL;
-	}
-	/* starttls with tls_verify = no still encrypts but does not insist */
-	enum smtp_tls_mode mode = SMTP_TLS_NONE;
-	if (d->cfg.relay_tls == CONFIG_TLS_OPPORTUNISTIC)
-		mode = SMTP_TLS_OPPORTUNISTIC;
-	else if (d->cfg.relay_tls == CONFIG_TLS_STARTTLS)
-		mode = d->cfg.tls_verify ? SMTP_TLS_REQUIRED : SMTP_TLS_OPPORTUNISTIC;
-	char helo[256] = "";
-	if (d->cfg.helo_name && d->cfg.helo_name[0])
-		snprintf(helo, sizeof(helo), "%s", d->cfg.helo_name);
-	else if (gethostname(helo, sizeof(helo) - 1) < 0 || !helo[0])
-		snprintf(helo, sizeof(helo), "localhost");
-	struct buf pass = BUF_INIT;
-	bool auth = d->cfg.relay_auth_user && d->cfg.relay_auth_user[0];
-	if (auth) {
-		int fd = open(d->cfg.relay_auth_password_file, O_RDONLY | O_CLOEXEC);
-		int rr = fd < 0 ? -errno : readall_fd(fd, 1024, &pass);
-		if (fd >= 0)
-			close(fd);
-		if (rr < 0) {
-			log_warnx("relay_auth_password_file %s: %s",
-			          log_escs(d->cfg.relay_auth_password_file), strerror(-rr));
-			buf_finish(&pass);
-			return rr;
-		}
-		while (pass.len && (pass.data[pass.len - 1] == '\n' || pass.data[pass.len - 1] == '\r'))
-			buf_truncate(&pass, pass.len - 1);
-	}
-	struct smtp_pool_config pc = {
-		.relays = relays,
-		.nrelays = d->cfg.nrelays,
-		.connections = d->cfg.concurrency,
-		.helo_name = helo,
-		.tls_mode = mode,
-		.tls_ca_file = d->cfg.tls_ca_file && d->cfg.tls_ca_file[0] ? d->cfg.tls_ca_file : NULL,
-		.auth_user = auth ? d->cfg.relay_auth_user : NULL,
-		.auth_pass = auth ? pass.data : NULL,
-		.command_timeout_ms = d->cfg.smtp_timeout_seconds * 1000u,
-		.data_timeout_ms = d->cfg.smtp_timeout_seconds * 2000u,
-	};
-	int r = smtp_pool_create(d->loop, &pc, &pool_ops, d, &d->pool);
-	buf_finish(&pass);
-	if (r < 0)
-		return r;
-	d->pool_stale = false;
-	return 0;
 }
 
 /* ---- batches --------------------------------------------------------------- */
@@ -229,6 +158,7 @@ static int slot_fill(struct fanout *f, struct slot *s, const struct store_member
 	s->txn.data_len = f->data_form.len;
 	s->txn.raw = f->raw_form.data;
 	s->txn.raw_len = f->raw_form.len;
+	s->tag.owner = RELAY_OWNER_FANOUT;
 	s->txn.user = s;
 	return 0;
 }
@@ -643,7 +573,7 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job)
 	}
 	if (smtp_body_is_8bit(f->raw_form.data, f->raw_form.len))
 		f->flags |= SMTP_TXN_8BIT;
-	r = pool_ensure(d);
+	r = relay_pool_ensure(d);
 	if (r < 0) {
 		log_warnx("smtp: cannot set up the relay pool: %s", strerror(-r));
 		goto fail;

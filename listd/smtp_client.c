@@ -674,14 +674,15 @@ static bool txn_start(struct conn *c, struct smtp_txn *t)
 		buf_adds(&c->out, " XVERP");
 	buf_adds(&c->out, "\r\n");
 	if (c->pipelined) {
+		/* BDAT waits for the RCPT replies: sent with them, the relay's
+		 * replies to MAIL/RCPT and to BDAT come as two small writes and
+		 * the second waits ~40 ms for our delayed ACK (Nagle on its
+		 * side); DATA has no such gap (its 354 comes with the others) */
 		for (size_t i = 0; i < t->nrcpts; i++)
 			add_rcpt(c, i);
-		if (c->use_bdat)
-			r = send_bdat(c);
-		else {
+		if (!c->use_bdat)
 			buf_adds(&c->out, "DATA\r\n");
-			r = conn_flush(c);
-		}
+		r = conn_flush(c);
 	} else {
 		r = conn_flush(c);
 	}
@@ -752,11 +753,17 @@ static void txn_reply(struct conn *c, const struct smtp_reply *reply)
 			if (c->state != CONN_TXN || c->txn != t)
 				return;
 		}
-		if (!c->pipelined) {
-			if (i + 1 < n) {
+		if (i + 1 < n) {
+			if (!c->pipelined) {
 				add_rcpt(c, i + 1);
 				r = conn_flush(c);
-			} else if (c->accepted == 0) {
+			}
+		} else if (!c->pipelined || c->use_bdat) {
+			if (!c->mail_ok) {
+				txn_mail_failed(c, &c->mail_reply);
+				return;
+			}
+			if (c->accepted == 0) {
 				txn_finish(c, 0, NULL, false);
 				return;
 			} else if (c->use_bdat) {
@@ -996,6 +1003,8 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		          uv_strerror((int)nread));
 		return;
 	}
+	log_debug("smtp: relay=%s conn=%u state=%s read %zd bytes",
+	          relay_name(c), c->id, state_names[c->state], nread);
 	if (!c->tls) {
 		conn_input(c, b->base, (size_t)nread);
 		return;

@@ -229,6 +229,8 @@ int tls_session_verify_status(struct tls_session *s)
 
 int tls_session_read(struct tls_session *s, struct buf *out)
 {
+	size_t last_left = (size_t)-1;
+
 	for (;;) {
 		ssize_t n;
 
@@ -245,8 +247,18 @@ int tls_session_read(struct tls_session *s, struct buf *out)
 			buf_adds(&s->why, "TLS: the relay closed the session");
 			return -ECONNRESET;
 		}
-		if (n == GNUTLS_E_AGAIN)
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			/* after a post-handshake message (a TLS 1.3 session
+			 * ticket) GnuTLS may say "again" with records still in
+			 * our input: go on while that input shrinks */
+			size_t left = s->in.len - s->in_off;
+
+			if (left > 0 && left != last_left) {
+				last_left = left;
+				continue;
+			}
 			return 0;
+		}
 		if (n == GNUTLS_E_PREMATURE_TERMINATION) {
 			set_why(s, "TLS read", (int)n);
 			return -ECONNRESET;

@@ -90,6 +90,8 @@ struct store {
 	size_t map_max;
 	uint32_t schema;                /* as found (or written) at open */
 	unsigned open_txns;             /* transactions of this process now open */
+	uintptr_t map_start, map_end;   /* the map's bounds once known, else 0;
+	                                   reset whenever the map is resized */
 };
 
 struct store_counter_cache {
@@ -117,6 +119,11 @@ int store_get(struct store_txn *txn, enum store_db db, const void *key,
               size_t klen, MDB_val *ret_val);
 int store_put(struct store_txn *txn, enum store_db db, const void *key,
               size_t klen, const void *val, size_t vlen, unsigned mdb_flags);
+/* Inserts key only if it is new: -EEXIST with *ret_existing (may be
+ * NULL) set to the stored value, valid as store_get's, when it is not. */
+int store_put_new(struct store_txn *txn, enum store_db db, const void *key,
+                  size_t klen, const void *val, size_t vlen,
+                  MDB_val *ret_existing);
 int store_del(struct store_txn *txn, enum store_db db, const void *key,
               size_t klen);
 int store_cursor_open(struct store_txn *txn, enum store_db db,
@@ -128,6 +135,10 @@ int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
 /* Hands out the next id of the counter (cached in txn, written at commit). */
 int store_counter_next(struct store_txn *txn, enum store_counter which,
                        uint32_t *ret_id);
+/* Gives back id, the last one store_counter_next() handed out in this
+ * transaction, when it went unused. Any other id is kept (never reused). */
+void store_counter_unget(struct store_txn *txn, enum store_counter which,
+                         uint32_t id);
 /* Current next-id value of the counter (for store_check). */
 int store_counter_peek(struct store_txn *txn, enum store_counter which,
                        uint32_t *ret_next);

@@ -277,7 +277,7 @@ int store_open_opts(const char *home, unsigned flags,
 		goto out;
 	/* MDB_NOTLS: read transactions are not bound to a thread (see
 	 * store.h). Durability: no MDB_NOSYNC / MDB_NOMETASYNC. */
-	unsigned envflags = MDB_NOTLS | MDB_NORDAHEAD;
+	unsigned envflags = MDB_NOTLS;
 	if (flags & STORE_OPEN_RDONLY)
 		envflags |= MDB_RDONLY;
 	r = store_err(NULL, mdb_env_open(s->env, path.data, envflags, 0600));
@@ -361,28 +361,36 @@ static int mapping_of(const void *p, uintptr_t *ret_start, uintptr_t *ret_end)
 	return r;
 }
 
-int store_release_memory(struct store *s)
+/* Finds the map's bounds. Its read transaction may run beside a write
+ * transaction of this thread: the environment is MDB_NOTLS. */
+static int map_locate(struct store *s)
 {
 	MDB_txn *t;
 	MDB_val k = { strlen(META_SCHEMA), (void *)META_SCHEMA }, v;
-	uintptr_t start, end;
-
-	if (s->open_txns)
-		return -EBUSY;
 	/* Any value read points into the map: find the mapping around it. */
 	int r = store_err(NULL, mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t));
 	if (r < 0)
 		return r;
 	r = store_err(NULL, mdb_get(t, s->dbi[STORE_DB_META], &k, &v));
+	if (r == 0)
+		r = mapping_of(v.mv_data, &s->map_start, &s->map_end);
 	mdb_txn_abort(t);
-	if (r < 0)
-		return r;
-	r = mapping_of(v.mv_data, &start, &end);
-	if (r < 0)
-		return r;
+	return r;
+}
+
+int store_release_memory(struct store *s)
+{
+	if (!s->map_end) {
+		int r = map_locate(s);
+		if (r < 0)
+			return r;
+	}
 	/* Without MDB_WRITEMAP the map is a read-only shared file mapping:
-	 * MADV_DONTNEED only drops page-table entries, never data. */
-	if (madvise((void *)start, end - start, MADV_DONTNEED) < 0)
+	 * MADV_DONTNEED drops page-table entries, never data, and the pages
+	 * come back from the page cache unchanged (LMDB never rewrites a page
+	 * a live transaction can see), so this is safe mid-transaction. */
+	if (madvise((void *)s->map_start, s->map_end - s->map_start,
+	            MADV_DONTNEED) < 0)
 		return -errno;
 	return 0;
 }
@@ -421,6 +429,7 @@ int store_txn_begin(struct store *s, unsigned flags, struct store_txn **ret_txn)
 		if (rc != MDB_MAP_RESIZED || tries >= 3 || s->open_txns)
 			break;
 		/* Another process grew the map: adopt its size. */
+		s->map_start = s->map_end = 0;
 		rc = mdb_env_set_mapsize(s->env, 0);
 		if (rc)
 			break;
@@ -509,6 +518,7 @@ static int store_grow(struct store *s)
 	if (cur >= s->map_max)
 		return -ENOSPC;
 	size_t next = cur <= s->map_max / 2 ? cur * 2 : s->map_max;
+	s->map_start = s->map_end = 0;
 	r = store_err(NULL, mdb_env_set_mapsize(s->env, next));
 	if (r < 0)
 		return r;
@@ -568,6 +578,20 @@ int store_put(struct store_txn *txn, enum store_db db, const void *key,
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
 	return store_err(txn, mdb_put(txn->txn, txn->store->dbi[db], &k, &v,
 	                              mdb_flags));
+}
+
+int store_put_new(struct store_txn *txn, enum store_db db, const void *key,
+                  size_t klen, const void *val, size_t vlen,
+                  MDB_val *ret_existing)
+{
+	if (txn->rdonly)
+		return -EACCES;
+	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
+	int r = store_err(txn, mdb_put(txn->txn, txn->store->dbi[db], &k, &v,
+	                               MDB_NOOVERWRITE));
+	if (r == -EEXIST && ret_existing)
+		*ret_existing = v;      /* LMDB points v at the stored value */
+	return r;
 }
 
 int store_del(struct store_txn *txn, enum store_db db, const void *key,
@@ -631,6 +655,14 @@ int store_counter_next(struct store_txn *txn, enum store_counter which,
 	*ret_id = c->next++;
 	c->dirty = true;
 	return 0;
+}
+
+void store_counter_unget(struct store_txn *txn, enum store_counter which,
+                         uint32_t id)
+{
+	struct store_counter_cache *c = &txn->counters[which];
+	if (c->loaded && id + 1 == c->next)
+		c->next = id;
 }
 
 int store_counter_peek(struct store_txn *txn, enum store_counter which,

@@ -35,7 +35,10 @@ enum store_msg_role {
 	STORE_MSG_ROLE_OWNER,
 	STORE_MSG_ROLE_BOUNCES,
 	STORE_MSG_ROLE_UNKNOWN,         /* no list has that address */
+	STORE_MSG_ROLE_OUTBOUND,        /* originated by listd (outbox.h); sender is
+	                                   the return path, note the rule allowing it */
 };
+#define STORE_MSG_ROLE_MAX STORE_MSG_ROLE_OUTBOUND
 
 enum store_msg_state {
 	STORE_MSG_NEW,                  /* stored by deliver, not yet looked at */
@@ -89,8 +92,9 @@ enum store_job {
 	STORE_JOB_INGEST = 1,           /* look at a new message */
 	STORE_JOB_FANOUT = 2,           /* (continue to) distribute a post */
 	STORE_JOB_RETRY = 3,            /* re-send a post's deferred recipients */
+	STORE_JOB_SEND = 4,             /* send a message listd originated */
 };
-#define STORE_JOB_MAX STORE_JOB_RETRY
+#define STORE_JOB_MAX STORE_JOB_SEND
 
 struct store_job_entry {
 	uint64_t due_ms;                /* unix milliseconds */

@@ -128,20 +128,6 @@ int store_member_add(struct store_txn *txn, uint32_t list_id,
 	if (r < 0)
 		return r;
 
-	buf_reset(&txn->key);
-	store_member_key(list_id, addr, &txn->key);
-	r = store_get(txn, STORE_DB_MEMBERS, txn->key.data, txn->key.len, &v);
-	if (r == 0) {
-		r = store_member_decode(v.mv_data, v.mv_size, &m);
-		if (r < 0)
-			return r;
-		if (ret)
-			*ret = m;
-		return 0;
-	}
-	if (r != -ENOENT)
-		return r;
-
 	memset(&m, 0, sizeof(m));
 	m.addr = *addr;
 	memcpy(m.display, display, dlen + 1);
@@ -151,14 +137,27 @@ int store_member_add(struct store_txn *txn, uint32_t list_id,
 	r = store_member_validate(&m, NULL);
 	if (r < 0)
 		return r;
+
+	/* One descent of the tree: insert if new, else LMDB hands back the
+	 * stored record and the id goes back to the counter unused. */
 	r = store_counter_next(txn, STORE_COUNTER_MEMBER_ID, &m.id);
 	if (r < 0)
 		return r;
-
+	buf_reset(&txn->key);
+	store_member_key(list_id, addr, &txn->key);
 	buf_reset(&txn->val);
 	store_member_encode(&m, &txn->val);
-	r = store_put(txn, STORE_DB_MEMBERS, txn->key.data, txn->key.len,
-	              txn->val.data, txn->val.len, MDB_NOOVERWRITE);
+	r = store_put_new(txn, STORE_DB_MEMBERS, txn->key.data, txn->key.len,
+	                  txn->val.data, txn->val.len, &v);
+	if (r == -EEXIST) {
+		store_counter_unget(txn, STORE_COUNTER_MEMBER_ID, m.id);
+		r = store_member_decode(v.mv_data, v.mv_size, &m);
+		if (r < 0)
+			return r;
+		if (ret)
+			*ret = m;
+		return 0;
+	}
 	if (r < 0)
 		return r;
 	/* Ids only grow, so the index is appended to (cheap, and a counter

@@ -39,7 +39,7 @@ static int msg_decode(const void *p, size_t n, struct store_msg *ret)
 		return codec_dec_finish(&d);
 	m.id = codec_get_u32(&d);
 	m.received = (int64_t)codec_get_u64(&d);
-	m.role = (enum store_msg_role)codec_get_enum(&d, STORE_MSG_ROLE_UNKNOWN);
+	m.role = (enum store_msg_role)codec_get_enum(&d, STORE_MSG_ROLE_MAX);
 	m.state = (enum store_msg_state)codec_get_enum(&d, STORE_MSG_DROPPED);
 	m.list_id = codec_get_u32(&d);
 	m.size = codec_get_u32(&d);
@@ -182,8 +182,9 @@ int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
 
 const char *store_msg_role_name(enum store_msg_role r)
 {
-	static const char *const names[] = { "post", "request", "owner", "bounces", "unknown" };
-	return (unsigned)r <= STORE_MSG_ROLE_UNKNOWN ? names[r] : "?";
+	static const char *const names[] = { "post", "request", "owner", "bounces", "unknown",
+		"outbound" };
+	return (unsigned)r <= STORE_MSG_ROLE_MAX ? names[r] : "?";
 }
 
 const char *store_msg_state_name(enum store_msg_state s)

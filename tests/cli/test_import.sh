@@ -166,6 +166,26 @@ same "round trip: same members, names, delivery, states" \
 expect 0 "export the copy" -- member export round@lists.example.org "$TMP/round.csv"
 same "the exports are identical" "$(cat "$TMP/round.csv")" "$(cat "$TMP/dev.csv")"
 expect 67 "export of an unknown list" -- member export nosuch@lists.example.org
+expect 0 "list create piped" -- list create piped@lists.example.org
+"$LISTADM" member export $L | "$LISTADM" member import piped@lists.example.org - >"$TMP/pipe.out" 2>&1
+check "export | import - (CSV detected on standard input)" \
+	'[ "$(cat "$TMP/pipe.out")" = "$(grep -c . "$TMP/dev.csv" | awk "{print \$1 - 1}") added, 0 already members, 0 invalid" ]'
+same "the piped copy is identical" "$("$LISTADM" member export piped@lists.example.org)" "$(cat "$TMP/dev.csv")"
+
+# ---- progress bar: only on a terminal ----
+expect 0 "list create progress" -- list create progress@lists.example.org
+expect 0 "import without a terminal" -- member import progress@lists.example.org "$TMP/big.txt"
+check "no progress bar when stderr is not a terminal" '[[ $ERR != *$'"'"'\r'"'"'* && $ERR != *"[#"* ]]'
+if command -v script >/dev/null; then
+	expect 0 "list delete progress" -- list delete --yes progress@lists.example.org
+	expect 0 "list create progress again" -- list create progress@lists.example.org
+	script -qec "$LISTADM member import --batch=500 progress@lists.example.org $TMP/big.txt 2>&1 >/dev/null" \
+		/dev/null >"$TMP/tty.out" </dev/null
+	check "a progress bar on a terminal" 'grep -q "entries" "$TMP/tty.out"'
+	script -qec "$LISTADM --quiet member import progress@lists.example.org $TMP/big.txt 2>&1 >/dev/null" \
+		/dev/null >"$TMP/tty.out" </dev/null
+	check "no progress bar with --quiet" '! grep -q "entries" "$TMP/tty.out"'
+fi
 
 expect 0 "check" -- check
 done_testing

@@ -26,8 +26,10 @@
 #   postfix.sh access DIR DOMAIN [ACTION]
 #                                   answer RCPTs for DOMAIN with ACTION from now
 #                                   on ("OK", "450 4.2.2 busy", "550 5.1.1 gone");
-#                                   no ACTION: back to the start-up rule. Reloads.
-#                                   (tests: a relay that answers 4xx, then recovers)
+#                                   no ACTION: back to the start-up rule. Reloads
+#                                   and ends open SMTP sessions, so clients must
+#                                   reconnect (a relay that answers 4xx, then
+#                                   recovers after dropping the connection)
 #   postfix.sh run-as DIR CMD...    run CMD as the pipe user (e.g. listadm or
 #                                   "listd run", so the list home stays
 #                                   writable by the pipe(8) user)
@@ -389,9 +391,15 @@ do_access() {
     chmod 644 "$tmp"
     mv "$tmp" "$conf/recipient_access"
     postfix -c "$conf" reload >/dev/null 2>&1 || die "postfix reload failed"
-    # smtpd processes already running keep the old table until they exit;
-    # reload tells them to finish, new connections get new processes
-    sleep 0.5
+    # A running smtpd keeps the old table for as long as its client keeps the
+    # session open, and listd keeps its sessions open. End this instance's
+    # smtpd processes (children of our master only): clients see the
+    # connection close and must reconnect, and the new processes read the
+    # new table.
+    local m c
+    m=$(master_pid) || return 0
+    for c in $(pgrep -P "$m" -x smtpd || true); do kill -TERM "$c" 2>/dev/null || true; done
+    sleep 0.2
 }
 
 do_wait() {

@@ -62,7 +62,7 @@ field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" "$2" | head -1; }
 run_driver() {
 	local out=$1; shift
 	local rc=0
-	timeout 120 "$DRIVER" "$@" >"$out" 2>"$out.log" || rc=$?
+	timeout 120 "$DRIVER" ${VERBOSE:+-v} "$@" >"$out" 2>"$out.log" || rc=$?
 	cat "$out"
 	[ "$rc" -eq 0 ] || { tail -20 "$out.log" >&2; fail "driver exited $rc: $*"; }
 }

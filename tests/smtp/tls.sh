@@ -142,7 +142,7 @@ pass "required TLS, wrong CA: verification error logged, 50 temporary failures, 
 run_driver "$WORK/wrongname" --relay "127.0.0.1:$port" --tls required --ca "$pki/ca.pem" \
 	--tls-name mx.example.org --txns 10 --conns 1
 [ "$(field temp "$WORK/wrongname")" = 10 ] || fail "wrong name: want 10 temporary failures"
-grep -q 'certificate verification failed for mx.example.org: The name in the certificate does not match the expected' \
+grep -q 'certificate verification failed for mx.example.org: The certificate is NOT trusted. The name in the certificate does not match the expected' \
 	"$WORK/wrongname.log" || fail "wrong name: no clear verification error"
 pass "required TLS, wrong host name: verification error logged, 10 temporary failures"
 
