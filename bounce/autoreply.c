@@ -45,9 +45,10 @@ static const char *const challenge_phrases[] = {
 	"challenge-response", "challenge response", "boxbe", "bluebottle",
 	"please verify your email", "verify your message", "to have your message delivered",
 	"add you to my list of approved senders", "approved senders list",
-	"spam filter that requires", "one-time verification", "sender verification",
+	"spam filter that requires", "one-time verification",
 	"waiting for your verification", "click the link below to verify",
-	"i use a spam protection", "my spam blocker",
+	"i use a spam protection", "my spam blocker", "not pre-approved",
+	"pre-approved senders",
 };
 
 static bool has_any(struct slice t, const char *const *list, size_t n)

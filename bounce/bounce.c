@@ -1,13 +1,20 @@
 /* bounce/bounce.c — see bounce.h. The order of the decision:
- *   1. an ARF part (message/feedback-report) makes a feedback report;
- *   2. a message/delivery-status part naming recipients makes a DSN (or,
- *      when every recipient was delivered, relayed or expanded, a success
- *      notice, which is no bounce);
- *   3. auto-reply and challenge-response signs (autoreply.c);
- *   4. a message that reads like a failure report (sender, subject, text)
- *      is a non-standard DSN: lhost.c finds the addresses and texts;
- *   5. anything else is ordinary mail.
- * Status, reason and hard/soft come from status.c for every recipient. */
+ *   1. an ARF part (message/feedback-report, or a provider's complaint
+ *      wrapping the original message) makes a feedback report;
+ *   2. a challenge-response request (autoreply.c) is recognised before
+ *      anything else: it often looks like a DSN from a daemon;
+ *   3. delivery-status fields naming recipients (a MIME part, fields written
+ *      inline, or a report forwarded inside an enclosed message) make a
+ *      DSN, or, when every recipient was delivered, relayed or expanded, a
+ *      success notice, which is no bounce;
+ *   4. auto-reply signs (autoreply.c), unless the message reads like a
+ *      failure report;
+ *   5. a message that reads like a failure report (sender, subject, text)
+ *      is a non-standard DSN: X-Failed-Recipients names the recipients when
+ *      present, and lhost.c finds the addresses and their explanations;
+ *   6. anything else is ordinary mail.
+ * Status, reason and hard/soft come from status.c for every recipient;
+ * classify() below holds the few rules that combine code and text. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,15 +138,18 @@ int bounce_addr_key(struct slice text, struct buf *out)
 			s = slice_make(lt + 1, (size_t)(gt - lt - 1));
 	}
 	s = slice_trim(s);
-	while (s.len && (s.p[0] == '"' || s.p[0] == '\'' || s.p[0] == '<' || s.p[0] == '(' ||
-	                 s.p[0] == '[')) {
+	/* a quoted local part ("a..b"@example.org) keeps its quotes */
+	bool quoted = s.len > 3 && s.p[0] == '"' && memmem(s.p + 1, s.len - 1, "\"@", 2);
+	while (s.len && !quoted && (s.p[0] == '"' || s.p[0] == '\'' || s.p[0] == '<' ||
+	                            s.p[0] == '(' || s.p[0] == '['))  {
 		s.p++;
 		s.len--;
 	}
 	while (s.len && strchr("\"'>),.;:]", s.p[s.len - 1]))
 		s.len--;
 	/* a blank ends it: "user@example.com (comment)" */
-	for (size_t i = 0; i < s.len; i++)
+	for (size_t i = quoted ? (size_t)((const char *)memmem(s.p + 1, s.len - 1, "\"@", 2) - s.p) : 0;
+	     i < s.len; i++)
 		if (ascii_is_space(s.p[i])) {
 			s.len = i;
 			break;
@@ -382,10 +392,52 @@ static struct bounce_recipient *rcpt_add(struct bounce_result *res, const char *
 	return r;
 }
 
+/* A multi-line SMTP reply, once on one line, repeats its code on every
+ * line ("550-5.7.1 Messages with multiple 550-5.7.1 addresses in From:");
+ * the repetitions are removed so that the text reads as one sentence. */
+static void collapse_reply(struct buf *b)
+{
+	char code[4], ecode[BOUNCE_STATUS_MAX] = "";
+	size_t i = 0, o = 0;
+
+	/* the first reply code, at the start or after "smtp;" */
+	while (i < b->len && !ascii_is_digit(b->data[i]))
+		i++;
+	if (i + 4 > b->len || !ascii_is_digit(b->data[i + 1]) || !ascii_is_digit(b->data[i + 2]) ||
+	    (b->data[i + 3] != '-' && b->data[i + 3] != ' '))
+		return;
+	memcpy(code, b->data + i, 3);
+	code[3] = '\0';
+	status_find(slice_make(b->data + i + 4, b->len - i - 4 < 12 ? b->len - i - 4 : 12), ecode);
+	size_t first_end = i + 4;
+	for (size_t r = 0; r < b->len;) {
+		if (r > first_end && b->data[r - 1] == ' ' && r + 4 <= b->len &&
+		    !memcmp(b->data + r, code, 3) && (b->data[r + 3] == '-' || b->data[r + 3] == ' ') &&
+		    (r + 4 == b->len || !ascii_is_digit(b->data[r + 4]) || ecode[0])) {
+			size_t skip = 4;
+			size_t el = strlen(ecode);
+			if (el && r + 4 + el <= b->len && !memcmp(b->data + r + 4, ecode, el))
+				skip += el + (r + 4 + el < b->len && b->data[r + 4 + el] == ' ');
+			if (b->data[r + 3] == '-' || el) {
+				r += skip;
+				continue;
+			}
+		}
+		b->data[o++] = b->data[r++];
+	}
+	b->len = o;
+	b->data[o] = '\0';
+}
+
 static void set_diag(struct bounce_recipient *r, struct slice d)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, conv = BUF_INIT;
 	bool space = false;
+
+	/* Japanese MTAs write their diagnostics in ISO-2022-JP, unlabelled */
+	if (d.len && memmem(d.p, d.len, "\x1b$B", 3) &&
+	    mime_charset_convert("ISO-2022-JP", d, &conv, LIMIT_BOUNCE_DIAG * 2))
+		d = slice_make(conv.data, conv.len);
 	for (size_t i = 0; i < d.len && b.len < LIMIT_BOUNCE_DIAG; i++) {
 		char c = d.p[i];
 		if (ascii_is_space(c) || c == '\0') {
@@ -397,8 +449,10 @@ static void set_diag(struct bounce_recipient *r, struct slice d)
 		space = false;
 		buf_addch(&b, c);
 	}
+	collapse_reply(&b);
 	free(r->diag);
 	r->diag = buf_detach(&b, NULL);
+	buf_finish(&conv);
 }
 
 static bool is_generic_code(const char *s)
@@ -446,6 +500,9 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 		snprintf(code, sizeof(code), "%s", dcode);
 	else if (is_generic_code(code) && dcode[0] && (!code[0] || code[0] == dcode[0]))
 		snprintf(code, sizeof(code), "%s", dcode);
+	/* no explanation of its own: the report's text may carry the code */
+	if (!code[0] && !diag.len && status_find(general, st) == 1 && !is_generic_code(st))
+		snprintf(code, sizeof(code), "%s", st);
 
 	enum bounce_reason reason = BOUNCE_REASON_UNDEFINED;
 	if (code[0] && status_code_decisive(code))
@@ -474,9 +531,10 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 
 	if (!code[0])
 		status_pseudo(reason, delayed || reply / 100 == 4 ||
-		                      slice_case_find(diag, "temporary") != NULL ||
-		                      slice_case_find(diag, "retry timeout") != NULL ||
-		                      slice_case_find(diag, "for a long time") != NULL, code);
+		                      (reason == BOUNCE_REASON_EXPIRED &&
+		                       (slice_case_find(diag, "temporary") != NULL ||
+		                        slice_case_find(diag, "retry timeout") != NULL ||
+		                        slice_case_find(diag, "for a long time") != NULL)), code);
 	snprintf(r->status, sizeof(r->status), "%s", code);
 	r->reason = reason;
 	r->hard = status_hard(reason, code);
@@ -492,6 +550,7 @@ struct hits {
 	struct hit *v;
 	size_t n;
 	const struct exclude *ex;
+	const struct exclude *ex_to;    /* NULL: the bounce's To is allowed */
 	struct buf key;
 };
 
@@ -509,7 +568,8 @@ static bool hits_accept_cb(struct slice addr, void *ctx)
 	buf_reset(&h->key);
 	if (bounce_addr_key(addr, &h->key) < 0 || h->key.len > LIMIT_ADDR_MAILBOX)
 		return false;
-	return !exclude_has(h->ex, h->key.data) && !system_local(h->key.data);
+	return !exclude_has(h->ex, h->key.data) && !system_local(h->key.data) &&
+	       !(h->ex_to && exclude_has(h->ex_to, h->key.data));
 }
 
 static void hits_add_cb(const struct lhost_hit *lh, void *ctx)
@@ -540,6 +600,52 @@ static void hits_finish(struct hits *h)
 		buf_finish(&h->v[i].diag);
 	free(h->v);
 	buf_finish(&h->key);
+}
+
+struct ses_ctx {
+	struct bounce_result *res;
+	struct general *gen;
+	int kind;
+};
+
+static void ses_add_cb(const struct ses_rcpt *sr, void *ctx)
+{
+	struct ses_ctx *sx = ctx;
+	struct buf key = BUF_INIT;
+	char st[BOUNCE_STATUS_MAX] = "";
+
+	if (bounce_addr_key(sr->addr, &key) == 0) {
+		struct bounce_recipient *r = rcpt_add(sx->res, key.data);
+		if (r && sx->kind == 1) {
+			struct slice d = sr->diag;
+			const char *semi = d.len ? memchr(d.p, ';', d.len < 20 ? d.len : 20) : NULL;
+			if (semi)
+				d = slice_make(semi + 1, d.len - (size_t)(semi + 1 - d.p));
+			set_diag(r, d);
+			status_find(sr->status, st);
+			classify(r, st, sx->gen, false);
+		} else if (r) {
+			r->reason = sx->kind == 2 ? BOUNCE_REASON_FEEDBACK : BOUNCE_REASON_DELIVERED;
+		}
+	}
+	buf_finish(&key);
+}
+
+static bool text_has_evidence(const char *msg, size_t len, struct slice cut)
+{
+	struct header_field f;
+	char st[BOUNCE_STATUS_MAX];
+
+	if (header_find(msg, len, "X-Failed-Recipients", &f) == 1)
+		return true;
+	if (header_find(msg, len, "Return-Path", &f) == 1) {
+		struct slice v = slice_trim(f.value);
+		if (v.len == 2 && v.p[0] == '<' && v.p[1] == '>')
+			return true;
+	}
+	if (cut.len > 16384)
+		cut.len = 16384;
+	return status_find(cut, st) == 1 || status_reply_code(cut) != 0;
 }
 
 static bool subject_looks_bounce(struct slice s)
@@ -611,8 +717,8 @@ static void add_xfr(struct bounce_result *res, const struct exclude *ex, struct 
 int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 {
 	struct scan sc;
-	struct exclude ex = { BUF_INIT };
-	struct hits hits = { NULL, 0, &ex, BUF_INIT };
+	struct exclude ex = { BUF_INIT }, ex_to = { BUF_INIT };
+	struct hits hits = { NULL, 0, &ex, &ex_to, BUF_INIT };
 	struct buf subject = BUF_INIT, from = BUF_INIT, to = BUF_INIT, hbuf = BUF_INIT;
 	struct buf ctype = BUF_INIT, report_type = BUF_INIT, xfr = BUF_INIT, key = BUF_INIT;
 	struct buf inline_orig = BUF_INIT;
@@ -677,6 +783,18 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		mime_decode_words(slice_make(hbuf.data, hbuf.len), &res->orig_subject, 4096);
 	}
 
+	/* 0. an Amazon SES notification (JSON in the text) */
+	if (text.len && memmem(text.p, text.len < 65536 ? text.len : 65536, "\"notificationType\"", 18)) {
+		struct ses_ctx sx = { res, &gen, ses_kind(text) };
+		if (sx.kind) {
+			res->kind = sx.kind == 1 ? BOUNCE_KIND_DSN : sx.kind == 2 ? BOUNCE_KIND_FEEDBACK :
+			            BOUNCE_KIND_NOT_BOUNCE;
+			ses_recipients(text, sx.kind == 1 ? "bouncedRecipients" : sx.kind == 2 ?
+			               "complainedRecipients" : "recipients", ses_add_cb, &sx);
+			goto out;
+		}
+	}
+
 	/* 1. feedback report */
 	struct slice subj = slice_make(subject.data, subject.len);
 	if (sc.fb.len || slice_case_eq_cstr(slice_make(report_type.data, report_type.len),
@@ -685,24 +803,45 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	                      slice_case_find(subj, "abuse report") ||
 	                      slice_case_find(subj, "spam report")))) {
 		res->kind = BOUNCE_KIND_FEEDBACK;
-		if (arf_recipient(slice_make(sc.fb.data, sc.fb.len), &key) == 1 ||
-		    (res->orig_to.len &&
-		     bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) == 0))
-			;
-		else
+		if (arf_recipients(slice_make(sc.fb.data, sc.fb.len), &key) == 0) {
 			buf_reset(&key);
-		struct bounce_recipient *r = rcpt_add(res, key.data);
-		if (r)
-			r->reason = BOUNCE_REASON_FEEDBACK;
+			if (res->orig_to.len == 0 ||
+			    bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) < 0)
+				buf_reset(&key);
+			buf_addch(&key, '\0');
+		}
+		/* one entry per complained-about address; one without an
+		 * address when the report names none */
+		for (size_t i = 0; i < key.len; i += strlen(key.data + i) + 1) {
+			struct bounce_recipient *r = rcpt_add(res, key.data + i);
+			if (r)
+				r->reason = BOUNCE_REASON_FEEDBACK;
+		}
 		goto out;
 	}
 
-	exclude_add(&ex, slice_make(to.data, to.len));
 	exclude_add(&ex, slice_make(from.data, from.len));
 	exclude_add(&ex, slice_make(res->orig_from.data, res->orig_from.len));
+	exclude_add(&ex_to, slice_make(to.data, to.len));
 	lhost_scan(cut, hits_accept_cb, hits_add_cb, &hits);
+	if (hits.n == 0) {
+		/* the bounce's own recipient is the sender of the original, not a
+		 * failed recipient... unless it is the only address the report
+		 * names (a message its sender sent to itself) */
+		hits.ex_to = NULL;
+		lhost_scan(cut, hits_accept_cb, hits_add_cb, &hits);
+		hits.ex_to = &ex_to;
+	}
 
-	/* 2. RFC 3464, as a MIME part or written inline */
+	/* 2. a challenge-response request; it often comes from a daemon-like
+	 * sender with a bounce-like subject, even as a DSN, so it goes first */
+	if (autoreply_detect(msg, len, slice_make(subject.data, subject.len), text) ==
+	    AUTOREPLY_VERDICT_CHALLENGE) {
+		res->kind = BOUNCE_KIND_CHALLENGE;
+		goto out;
+	}
+
+	/* 3. RFC 3464, as a MIME part or written inline */
 	struct slice ds = slice_make(sc.ds.data, sc.ds.len);
 	if (!ds.len) {
 		const char *p = inline_dsn(text);
@@ -717,9 +856,16 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		size_t delivered = 0, named = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct slice action = slice_trim(dr[i].action);
+			char st[BOUNCE_STATUS_MAX] = "";
+			status_find(dr[i].status, st);
+			/* success: RFC 3464's actions, Postfix's address verification
+			 * ("deliverable"), or a 2.x.x status without a failing action */
 			bool ok = slice_case_starts(action, "delivered") ||
 			          slice_case_starts(action, "relayed") ||
-			          slice_case_starts(action, "expanded");
+			          slice_case_starts(action, "expanded") ||
+			          slice_case_starts(action, "deliverable") ||
+			          (st[0] == '2' && !slice_case_starts(action, "failed") &&
+			           !slice_case_starts(action, "delayed"));
 			buf_reset(&key);
 			if (bounce_addr_key(dr[i].final_rcpt, &key) < 0) {
 				buf_reset(&key);
@@ -730,8 +876,6 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			struct bounce_recipient *r = rcpt_add(res, key.data);
 			if (!r)
 				continue;
-			char st[BOUNCE_STATUS_MAX] = "";
-			status_find(dr[i].status, st);
 			if (ok) {
 				delivered++;
 				r->reason = BOUNCE_REASON_DELIVERED;
@@ -739,7 +883,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 				continue;
 			}
 			struct slice d = slice_trim(dr[i].diag);
-			const char *semi = memchr(d.p, ';', d.len < 20 ? d.len : 20);
+			const char *semi = d.len ? memchr(d.p, ';', d.len < 20 ? d.len : 20) : NULL;
 			if (semi)
 				d = slice_make(semi + 1, d.len - (size_t)(semi + 1 - d.p));
 			if (d.len) {
@@ -750,6 +894,13 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
 			}
 			classify(r, st, &gen, slice_case_starts(action, "delayed"));
+			/* a local delivery program failed (RFC 3464 diagnostic type
+			 * X-Unix): a mailer error, unless it says the mailbox is full */
+			if (slice_case_starts(slice_trim(dr[i].diag), "x-unix") &&
+			    r->reason != BOUNCE_REASON_MAILBOXFULL) {
+				r->reason = BOUNCE_REASON_MAILERERROR;
+				r->hard = status_hard(r->reason, r->status);
+			}
 			/* the address the message was sent to, when the report names
 			 * the one it was forwarded to (RFC 3461 ORCPT) */
 			struct buf okey = BUF_INIT;
@@ -787,7 +938,6 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		}
 	}
 
-	/* 3. auto-reply, challenge-response */
 	bool bounce_like = sc.ds.len > 0 || slice_case_eq_cstr(slice_make(report_type.data,
 	                                                   report_type.len), "delivery-status") ||
 	                   from_looks_daemon(slice_make(from.data, from.len)) ||
@@ -809,8 +959,12 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		}
 	}
 
-	/* 4. non-standard failure report */
-	if (bounce_like || lhost_looks_bounce(cut)) {
+	/* 5. non-standard failure report */
+	/* without a daemon's sender or a failure subject, the text alone must
+	 * read like a report and carry evidence of one (a null return path,
+	 * X-Failed-Recipients, an SMTP code): an ordinary post that talks
+	 * about bounces must still reach the list */
+	if (bounce_like || (lhost_looks_bounce(cut) && text_has_evidence(msg, len, cut))) {
 		struct header_scan hs;
 		struct header_field f;
 		res->kind = BOUNCE_KIND_DSN;
@@ -850,6 +1004,7 @@ out:
 	buf_finish(&xfr);
 	buf_finish(&inline_orig);
 	buf_finish(&ex.keys);
+	buf_finish(&ex_to.keys);
 	buf_finish(&subject);
 	buf_finish(&from);
 	buf_finish(&to);

@@ -32,6 +32,12 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 		while (header_scan_next(&hs, &f) == 1) {
 			fields++;
 			if (slice_case_eq_cstr(f.name, "Final-Recipient")) {
+				if (r.final_rcpt.len && n < max) {
+					/* a second recipient without the empty line
+					 * between the groups */
+					out[n++] = r;
+					memset(&r, 0, sizeof(r));
+				}
 				r.final_rcpt = f.value;
 				named = true;
 			} else if (slice_case_eq_cstr(f.name, "Original-Recipient")) {
@@ -47,7 +53,7 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 				r.remote_mta = f.value;
 			}
 		}
-		if (named)
+		if (named && n < max)
 			out[n++] = r;
 		size_t adv = hs.body;
 		if (adv == 0) {

@@ -91,9 +91,22 @@ enum autoreply_verdict {
 enum autoreply_verdict autoreply_detect(const char *msg, size_t len,
                                         struct slice subject, struct slice text);
 
-/* arf.c — message/feedback-report (RFC 5965). Appends the complained-about
- * recipient (Original-Rcpt-To, else Removal-Recipient) to out: 1 found. */
-int arf_recipient(struct slice body, struct buf *out);
+/* arf.c — message/feedback-report (RFC 5965). Appends the address keys of
+ * the complained-about recipients (Original-Rcpt-To, else
+ * Removal-Recipient) to out, each followed by a NUL; returns how many. */
+size_t arf_recipients(struct slice body, struct buf *out);
+
+/* ses.c — Amazon SES notifications (JSON). */
+struct ses_rcpt {
+	struct slice addr, status, diag;        /* borrowed for the callback */
+};
+/* 0 none, 1 Bounce, 2 Complaint, 3 Delivery. */
+int ses_kind(struct slice text);
+/* Calls add for each element of the array member named array
+ * ("bouncedRecipients", "complainedRecipients", "recipients"); returns
+ * how many. */
+size_t ses_recipients(struct slice text, const char *array,
+                      void (*add)(const struct ses_rcpt *r, void *ctx), void *ctx);
 
 /* Appends the address key of the mailbox in text (angle brackets, quotes,
  * "rfc822;" and trailing punctuation removed) to out; 0 on success,

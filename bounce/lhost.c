@@ -121,6 +121,10 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 		struct slice dom = slice_make(t.p + i + 1, e - i - 1);
 		if (!memchr(dom.p, '.', dom.len))
 			continue;
+		/* a piece of a URL (".../identity/user@example.org", "?a=b&c=user@...") */
+		if (memchr(t.p + s, '/', i - s) || memchr(t.p + s, '&', i - s) ||
+		    memchr(t.p + s, '?', i - s))
+			continue;
 		/* skip message identifiers and headers quoted inline */
 		size_t ls = s;
 		while (ls > 0 && t.p[ls - 1] != '\n' && s - ls < 200)
@@ -201,6 +205,7 @@ static const char *const bounce_phrases[] = {
 	"could not reach",
 	"mail system",
 	"delivery attempts",
+	"not a member of this mailing list",
 };
 
 bool lhost_looks_bounce(struct slice t)

@@ -19,6 +19,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
+
 #include "listd/cmd.h"
 #include "listd/core/addr.h"
 #include "listd/core/config.h"
@@ -35,8 +37,10 @@ struct deliver_ctx {
 	const char *sender;
 	const char *recipient;
 	const struct buf *msg;
+	uint8_t digest[STORE_DIGEST_LEN];
 	/* results */
 	uint32_t msg_id;
+	bool duplicate;
 	struct store_msg rec;
 	char list_name[LIMIT_LIST_NAME + LIMIT_ADDR_DOMAIN + 2];
 };
@@ -117,6 +121,14 @@ static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
 
 	memset(&rec, 0, sizeof(rec));
 	ctx->list_name[0] = '\0';
+	ctx->duplicate = false;
+	r = store_dedup_get(txn, ctx->digest, &ctx->msg_id);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		ctx->duplicate = true;  /* stored by an earlier try of this delivery */
+		return 0;
+	}
 	copy_clean(rec.sender, sizeof(rec.sender), ctx->sender);
 	copy_clean(rec.recipient, sizeof(rec.recipient), ctx->recipient);
 	rec.state = STORE_MSG_NEW;
@@ -133,8 +145,31 @@ static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
 	r = store_queue_add(txn, &job);
 	if (r < 0)
 		return r;
+	r = store_dedup_put(txn, ctx->digest, ctx->msg_id, (int64_t)(job.due_ms / 1000));
+	if (r < 0)
+		return r;
 	ctx->rec = rec;
 	return 0;
+}
+
+/* SHA-256 over sender, recipient and bytes, each length-prefixed. */
+static void digest_delivery(const char *sender, const char *recipient,
+                            const struct buf *msg, uint8_t out[STORE_DIGEST_LEN])
+{
+	gnutls_hash_hd_t h;
+	uint64_t n;
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		fatalx(EX_TEMPFAIL, "deliver: SHA-256 unavailable");
+	n = strlen(sender);
+	gnutls_hash(h, &n, sizeof(n));
+	gnutls_hash(h, sender, n);
+	n = strlen(recipient);
+	gnutls_hash(h, &n, sizeof(n));
+	gnutls_hash(h, recipient, n);
+	n = msg->len;
+	gnutls_hash(h, &n, sizeof(n));
+	gnutls_hash(h, msg->data, msg->len);
+	gnutls_hash_deinit(h, out);
 }
 
 static void usage(FILE *f)
@@ -217,10 +252,17 @@ int cmd_deliver(int argc, char **argv)
 	ctx.sender = sender;
 	ctx.recipient = recipient;
 	ctx.msg = &msg;
+	digest_delivery(sender, recipient, &msg, ctx.digest);
 	r = store_write(store, deliver_txn_cb, &ctx);
 	if (r < 0) {
 		log_warnx("deliver: storing the message from <%s> to <%s>: %s (exit 75)",
 		          log_escs(sender), log_escs(recipient), store_strerror(r));
+		goto out;
+	}
+	if (ctx.duplicate) {
+		log_info("message from=<%s> to=<%s> was already stored as %u (a retried delivery)",
+		         log_escs(sender), log_escs(recipient), ctx.msg_id);
+		ex = EX_OK;
 		goto out;
 	}
 	log_info("stored message %u from=<%s> to=<%s> role=%s list=%s size=%zu",

@@ -240,6 +240,15 @@ static int drop_privileges(const struct config *cfg, const char *home)
 	return 0;
 }
 
+#define DEDUP_KEEP_DAYS 14
+
+static int prune_dedup_txn_cb(struct store_txn *txn, void *ctx)
+{
+	struct daemon *d = ctx;
+	int64_t cutoff = (int64_t)(daemon_now_ms(d) / 1000) - DEDUP_KEEP_DAYS * 86400;
+	return store_dedup_prune(txn, cutoff, 100000, NULL);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -329,6 +338,12 @@ int cmd_run(int argc, char **argv)
 		ex = r == -ENOENT ? EX_CONFIG : EX_TEMPFAIL;
 		goto out;
 	}
+
+	/* digests of retried deliveries need keeping only as long as an MTA
+	 * retries (days); older ones go at each start */
+	r = store_write(d.store, prune_dedup_txn_cb, &d);
+	if (r < 0)
+		log_warnx("pruning delivery digests: %s", store_strerror(r));
 
 	d.loop = uv_default_loop();
 	uv_timer_init(d.loop, &d.timer);

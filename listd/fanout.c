@@ -435,12 +435,17 @@ static void fanout_step(struct fanout *f)
 	if (f->n > 0 || f->batch_end) {
 		struct checkpoint_ctx c = { .f = f };
 		size_t unreachable = 0;
+		/* every transaction ended without an answer (no relay reachable,
+		 * TLS refused, ...): nothing was taken, so nothing is recorded */
 		for (size_t i = 0; i < f->n; i++)
-			if (f->slots[i].status == -EHOSTUNREACH)
+			if (f->slots[i].status < 0 && f->slots[i].status != -ENOENT &&
+			    f->slots[i].rcpt.result != SMTP_RESULT_OK &&
+			    f->slots[i].rcpt.result != SMTP_RESULT_PERM)
 				unreachable++;
 		if (f->n > 0 && unreachable == f->n) {
 			/* no relay took anything: keep the batch for later as it is */
-			log_warnx("fanout message %u: no relay reachable; postponed", f->msg.id);
+			log_warnx("fanout message %u: no relay took the batch (%s); postponed",
+			          f->msg.id, f->slots[0].reply);
 			r = store_write(d->store, postpone_txn_cb, f);
 			if (r < 0)
 				log_warnx("fanout message %u: postponing: %s", f->msg.id,

@@ -323,7 +323,11 @@ static int conn_send(struct conn *c, const char *p, size_t len, bool borrowed)
 	}
 	if (borrowed)
 		return conn_write_raw(c, NULL, p, len, false);
-	return conn_write_raw(c, xmemdup0(p, len), NULL, len, true) ;
+	{
+		char *mem = xmemdup0(p, len);
+
+		return conn_write_raw(c, mem, mem, len, true);
+	}
 }
 
 /* Sends what was assembled in c->out. */
@@ -627,6 +631,31 @@ static int send_bdat(struct conn *c)
 	return conn_send(c, t->raw, t->raw_len, true);
 }
 
+static bool addr_ok(const char *a)
+{
+	return a && !strpbrk(a, "\r\n<>");
+}
+
+/* A transaction that cannot be sent as it is: an address that would break
+ * the command line, or a body the relay would wait on for ever. */
+static bool txn_valid(const struct smtp_txn *t)
+{
+	static const char end[] = "\r\n.\r\n";
+
+	if (t->nrcpts == 0 || !t->rcpts || !addr_ok(t->mail_from))
+		return false;
+	for (size_t i = 0; i < t->nrcpts; i++)
+		if (!addr_ok(t->rcpts[i].addr) || !t->rcpts[i].addr[0])
+			return false;
+	if (!t->data || t->data_len < 3)
+		return false;
+	/* an empty body is ".\r\n" alone */
+	if (t->data_len == 3 ? memcmp(t->data, ".\r\n", 3) != 0 :
+	    t->data_len < 5 || memcmp(t->data + t->data_len - 5, end, 5) != 0)
+		return false;
+	return true;
+}
+
 /* Returns false if t was refused here (already ended; c still idle). */
 static bool txn_start(struct conn *c, struct smtp_txn *t)
 {
@@ -635,9 +664,9 @@ static bool txn_start(struct conn *c, struct smtp_txn *t)
 	int err = 0, r;
 	const char *why = NULL;
 
-	if (t->nrcpts == 0 || !t->data || !t->mail_from) {
+	if (!txn_valid(t)) {
 		err = -EINVAL;
-		why = "empty transaction";
+		why = "malformed transaction (address with CR, LF or <>, or body not ending in CRLF.CRLF)";
 	} else if ((t->flags & SMTP_TXN_SMTPUTF8) && !(ext & SMTP_EXT_SMTPUTF8)) {
 		err = -ENOTSUP;
 		why = "SMTPUTF8 needed, not offered";

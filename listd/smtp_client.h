@@ -15,8 +15,10 @@
  * STARTTLS or certificate failure, protocol error) is set aside for a
  * back-off (backoff_min_ms doubling up to backoff_max_ms, reset by a
  * successful session) and the next relay is used. While every relay is set
- * aside, every transaction the pool holds or is given fails temporarily
- * (status -EHOSTUNREACH) so the caller can reschedule it.
+ * aside and no session is up, every transaction the pool holds or is
+ * given fails temporarily (status: the last relay failure, e.g.
+ * -ECONNREFUSED, -ETIMEDOUT, -EPERM, else -EHOSTUNREACH) so the caller can
+ * reschedule it; the next smtp_pool_kick() after the back-off tries again.
  *
  * Logging: one line per connection event or failure, through log.h:
  *   smtp: relay=HOST:PORT conn=N state=STATE ... reply="..." */
@@ -45,7 +47,10 @@ enum smtp_tls_mode {
 };
 
 struct smtp_relay {
-	const char *host;       /* host name or IP literal (no brackets) */
+	const char *host;       /* host name or IP literal (no brackets); a
+	                         * name is resolved (uv_getaddrinfo) at each
+	                         * connection and its first address only is
+	                         * tried: list addresses as relays to fail over */
 	uint16_t port;
 	const char *tls_name;   /* name the certificate must carry; NULL = host */
 };
@@ -124,8 +129,11 @@ struct smtp_txn {
 struct smtp_pool_ops {
 	/* A connection is ready: return 1 and set *ret_txn to the next
 	 * transaction, or return 0 when there is none now (call
-	 * smtp_pool_kick() when there is). Must not call the pool's functions
-	 * other than smtp_pool_kick(). Required. */
+	 * smtp_pool_kick() when there is). A transaction that failed
+	 * temporarily must not be handed out again at once: reschedule it
+	 * with a delay (while every relay is down the pool fails what it is
+	 * given, so an immediate re-offer would spin). Must not call the
+	 * pool's functions other than smtp_pool_kick(). Required. */
 	int  (*next_txn_cb)(void *ctx, struct smtp_txn **ret_txn);
 	/* The relay's reply to RCPT TO for txn->rcpts[idx]; reply borrowed for
 	 * the call. A 2xx here is provisional (the transaction may still fail);
@@ -134,13 +142,17 @@ struct smtp_pool_ops {
 	                const struct smtp_reply *reply);
 	/* The transaction is over, exactly once per transaction handed out;
 	 * every txn->rcpts[i].result is set. status: 0 when the relay gave its
-	 * final answers (each recipient OK, TEMP or PERM as it said), or
+	 * final answers (each recipient OK, TEMP or PERM as it said; a refused
+	 * MAIL or DATA gives its verdict to every recipient still open), or
 	 * negative errno when the transaction ended without them — all
 	 * recipients TEMP except those already refused with 5xx at RCPT:
 	 * -ECONNRESET/-EPIPE/-ETIMEDOUT/-EPROTO (connection trouble; the relay
-	 * is failed over), -EPERM (certificate verification), -EHOSTUNREACH (no
-	 * relay available), -ENOTSUP (SMTPUTF8 or XVERP needed, not offered),
-	 * -EMSGSIZE (over the relay's SIZE), -ECANCELED (pool closed first).
+	 * is failed over), -EPERM (certificate verification or TLS
+	 * required but not offered), -ECONNREFUSED (refused connection or
+	 * greeting), -EACCES (AUTH refused), -ENOTSUP (SMTPUTF8 or XVERP
+	 * needed, not offered), -EMSGSIZE (over the relay's SIZE), -EINVAL (malformed: an address
+	 * holding CR, LF, < or >, or data not ending in CRLF.CRLF), and
+	 * while every relay is down the last relay error or -EHOSTUNREACH.
 	 * reply: the reply that decided (MAIL, DATA or end-of-data reply), or
 	 * NULL; borrowed for the call. The pool no longer touches txn after.
 	 * Required. */

@@ -22,8 +22,10 @@
  *     in store.c (the name is permanent: it is the LMDB database name).
  *     store_open() creates it in every environment, old ones included, so a
  *     new database needs no schema bump; bump STORE_SCHEMA_VERSION (and add
- *     a step to store_schema_upgrade() in store.c) only when existing
- *     records must be rewritten.
+ *     a step to store_schema_setup() in store.c) only when existing
+ *     records must be rewritten. (A read-only open cannot create it: an
+ *     environment last opened read-write by an older program is refused
+ *     with -ENOENT until a read-write open has run.)
  *  2. Write the key builder next to the code that owns it, big-endian
  *     integers first so LMDB's byte order is numeric order (see
  *     store_member_key() for a composite key).
@@ -71,6 +73,7 @@ enum store_db {
 	STORE_DB_RETRIES,
 	STORE_DB_EVENTS,
 	STORE_DB_STATS,
+	STORE_DB_DEDUP,
 	STORE_DB_COUNT,
 };
 

@@ -30,6 +30,7 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_RETRIES] = "retries",
 	[STORE_DB_EVENTS] = "events",
 	[STORE_DB_STATS] = "stats",
+	[STORE_DB_DEDUP] = "dedup",
 };
 
 /* Meta keys of the counters: permanent as well. */
@@ -118,6 +119,23 @@ const char *store_strerror(int negerr)
 		return "no identifiers left";
 	default:
 		return strerror(-negerr);
+	}
+}
+
+bool store_error_is_temporary(int negerr)
+{
+	switch (-negerr) {
+	case EAGAIN:
+	case ENOSPC:
+	case EIO:
+	case EBUSY:
+	case EINTR:
+	case EDQUOT:
+	case EMFILE:
+	case ENOMEM:
+		return true;
+	default:
+		return false;
 	}
 }
 

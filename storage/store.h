@@ -51,7 +51,8 @@ const char *store_home_resolve(const char *opt_home);
 
 enum {
 	STORE_OPEN_RDONLY = 1u << 0,    /* no write transaction may be begun */
-	STORE_OPEN_CREATE = 1u << 1,    /* create HOME and HOME/store if missing */
+	STORE_OPEN_CREATE = 1u << 1,    /* create HOME and HOME/store (0700) if
+	                                   missing; HOME's parent must exist */
 };
 
 /* Map sizes in bytes; 0 means "the default". Defaults come from the
@@ -65,7 +66,8 @@ struct store_options {
 };
 
 #define STORE_MAP_INITIAL_DEFAULT ((size_t)64 << 20)    /* 64 MiB */
-#define STORE_MAP_MAX_DEFAULT     ((size_t)1 << 40)     /* 1 TiB of address space */
+/* 1 TiB of address space (1 GiB on 32-bit); the file grows only as used. */
+#define STORE_MAP_MAX_DEFAULT ((size_t)1 << (sizeof(size_t) > 4 ? 40 : 30))
 
 /* The schema this code writes; a store with a newer one is refused. */
 #define STORE_SCHEMA_VERSION 1
@@ -77,7 +79,10 @@ struct store_options {
  *          read-only open of a store that was never initialised;
  * -EPROTO: the store's schema is newer than this program;
  * -EBADMSG: the environment is corrupted or not an LMDB store;
+ * -EINVAL: no home, or STORE_OPEN_RDONLY with STORE_OPEN_CREATE;
  * -EACCES, -EIO, ...: from the system.
+ * LMDB allows one open handle per environment and process: open the store
+ * once and share the handle; never carry one across fork().
  * On success *ret_store belongs to the caller: store_close() frees it. */
 int store_open(const char *home, unsigned flags, struct store **ret_store);
 /* As store_open() with explicit map sizes; opts may be NULL. */
@@ -108,6 +113,10 @@ int store_release_memory(struct store *store);
 /* The message for a negative errno returned by any store function (also
  * works for plain system errnos). A static string, never NULL. */
 const char *store_strerror(int negerr);
+
+/* True for the failures worth retrying later (store busy or full, I/O
+ * error, out of descriptors or quota): programs exit EX_TEMPFAIL (75). */
+bool store_error_is_temporary(int negerr);
 
 /* ---- Transactions ---------------------------------------------------- */
 
@@ -309,14 +318,19 @@ int store_member_count(struct store_txn *txn, uint32_t list_id,
  * position is an opaque byte string, stable across transactions and
  * processes: the daemon checkpoints it and resumes from it, even if that
  * member has since been removed. *ret_n == 0 means the end (ret_last_key
- * untouched). ret_last_key may be the same buffer as after_key. */
+ * untouched). ret_last_key may be the same buffer as after_key.
+ * -EINVAL: after_key is not a position in this list. On failure the
+ * contents of ret_array are unspecified. */
 int store_member_batch(struct store_txn *txn, uint32_t list_id,
                        const struct buf *after_key, size_t max,
                        struct store_member *ret_array, size_t *ret_n,
                        struct buf *ret_last_key);
 
 /* Calls cb for every member of the list in key order; m valid during the
- * call only. cb returns 0 to go on, anything else stops and is returned. */
+ * call only. cb returns 0 to go on, anything else stops and is returned.
+ * cb must not add or remove members of txn while the walk runs (collect,
+ * then change; or use store_member_batch()). The same holds for the other
+ * _foreach functions and what they walk. */
 int store_member_foreach(struct store_txn *txn, uint32_t list_id,
                          int (*cb)(const struct store_member *m, void *ctx),
                          void *ctx);

@@ -14,6 +14,8 @@
  *   retries       u32 BE message id + u32 BE member id → retry record
  *   events        u32 BE member id + u64 BE unix µs + u32 seq → event record
  *   stats         u32 BE list id + counter name → u64 BE
+ *   dedup         32-byte digest of envelope + bytes → u32 BE message id +
+ *                 u64 BE unix seconds (so a retried pipe delivery is stored once)
  * Message ids come from the "next_message_id" counter: stable, never
  * reused; they are the "message number" carried in VERP tokens. */
 #ifndef LISTD_STORAGE_STORE_MAIL_H
@@ -85,6 +87,23 @@ int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
 
 const char *store_msg_role_name(enum store_msg_role r);
 const char *store_msg_state_name(enum store_msg_state s);
+
+/* ---- Duplicate deliveries ------------------------------------------------- */
+
+#define STORE_DIGEST_LEN 32
+
+/* The MTA retries a delivery whose exit status it did not see (a killed
+ * process, a lost pipe), although the commit may have happened. deliver
+ * records a digest of envelope and bytes with each message, and finds a
+ * retry here. 1 when digest is known (*ret_msg_id, may be NULL, gets the
+ * message stored then), 0 when not. */
+int store_dedup_get(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN],
+                    uint32_t *ret_msg_id);
+int store_dedup_put(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN],
+                    uint32_t msg_id, int64_t when);
+/* Forgets digests recorded before cutoff (unix seconds); at most max of
+ * them per call. *ret_n (may be NULL) gets how many went. */
+int store_dedup_prune(struct store_txn *txn, int64_t cutoff, size_t max, size_t *ret_n);
 
 /* ---- Queue ---------------------------------------------------------------- */
 

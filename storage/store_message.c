@@ -193,3 +193,56 @@ const char *store_msg_state_name(enum store_msg_state s)
 		"held", "pending", "processed", "dropped" };
 	return (unsigned)s <= STORE_MSG_DROPPED ? names[s] : "?";
 }
+
+/* ---- duplicate deliveries ---- */
+
+int store_dedup_get(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN],
+                    uint32_t *ret_msg_id)
+{
+	MDB_val v;
+	int r = store_get(txn, STORE_DB_DEDUP, digest, STORE_DIGEST_LEN, &v);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	if (v.mv_size != 12)
+		return -EBADMSG;
+	if (ret_msg_id)
+		*ret_msg_id = codec_be32_read(v.mv_data);
+	return 1;
+}
+
+int store_dedup_put(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN],
+                    uint32_t msg_id, int64_t when)
+{
+	unsigned char v[12];
+	codec_be32_write(v, msg_id);
+	codec_be64_write(v + 4, (uint64_t)when);
+	return store_put(txn, STORE_DB_DEDUP, digest, STORE_DIGEST_LEN, v, sizeof(v), 0);
+}
+
+int store_dedup_prune(struct store_txn *txn, int64_t cutoff, size_t max, size_t *ret_n)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t n = 0;
+	int r = store_cursor_open(txn, STORE_DB_DEDUP, &c);
+	if (r < 0)
+		return r;
+	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
+	while (r == 0 && n < max) {
+		if (v.mv_size != 12 || (int64_t)codec_be64_read((const unsigned char *)v.mv_data + 4) < cutoff) {
+			r = store_err(txn, mdb_cursor_del(c, 0));
+			if (r < 0)
+				break;
+			n++;
+		}
+		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (ret_n)
+		*ret_n = n;
+	return 0;
+}

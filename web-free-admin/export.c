@@ -41,6 +41,7 @@ const char export_usage[] =
 	"unchanged: same members, names, delivery modes, states, moderation.\n";
 
 struct export_ctx {
+	struct store *store;
 	FILE *out;
 	struct buf line, a;
 	size_t n;
@@ -61,7 +62,8 @@ static int export_cb(const struct store_member *m, void *ctx_)
 	         store_member_state_name(m->state), m->moderated ? "yes" : "no");
 	if (fwrite(l->data, 1, l->len, ctx->out) != l->len)
 		return -EIO;
-	ctx->n++;
+	if (++ctx->n % 4096 == 0)
+		store_release_memory(ctx->store);
 	return 0;
 }
 
@@ -85,6 +87,7 @@ int member_export(const struct adm_opts *opts, int argc, char **argv)
 	ex = adm_open(opts, STORE_OPEN_RDONLY, &store);
 	if (ex)
 		return ex;
+	ctx.store = store;
 	rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
 	if (rc < 0) {
 		ex = adm_store_error(rc, "reading the store");

@@ -20,7 +20,6 @@
 #include "listd/core/xalloc.h"
 
 #define IMPORT_BLOCK    (64 * 1024)
-#define CSV_MAX_COLS    64
 
 /* A bounded line reader on a file descriptor. */
 struct lines {
@@ -45,8 +44,8 @@ struct import_reader {
 	int col_email, col_name, col_delivery, col_state, col_moderated;
 	struct buf rec;         /* current record, unescaped fields */
 	struct buf raw;         /* current record as read */
-	size_t fstart[CSV_MAX_COLS], flen[CSV_MAX_COLS];
-	bool fquoted[CSV_MAX_COLS];
+	size_t fstart[LIMIT_CSV_FIELDS], flen[LIMIT_CSV_FIELDS];
+	bool fquoted[LIMIT_CSV_FIELDS];
 	size_t nfields;
 
 	/* plain: the first line, already read to detect the format */
@@ -250,7 +249,7 @@ static const char *csv_split(struct import_reader *r, struct slice s)
 	buf_reset(&r->rec);
 	r->nfields = 0;
 	for (;;) {
-		if (r->nfields == CSV_MAX_COLS)
+		if (r->nfields == LIMIT_CSV_FIELDS)
 			return "too many fields";
 		size_t fs = r->rec.len;
 		r->fquoted[r->nfields] = i < s.len && s.p[i] == '"';

@@ -161,8 +161,10 @@ int adm_store_error(int err, const char *what);
 
 /* "listadm:<unix user>" for audit records; static storage. */
 const char *adm_actor(void);
-/* Maps a -errno from the store to the exit code: -ENOENT 67, -EINVAL and
- * -EEXIST 65, anything else (busy, full, I/O) 75. */
+/* Maps a -errno from the store to the exit code: -ENOENT 67; -EINVAL,
+ * -EEXIST, -EBADMSG (corrupt), -EPROTO (newer schema) 65; -EACCES 77;
+ * temporary failures (busy, full, I/O: store_error_is_temporary()) 75;
+ * anything else 70. */
 int adm_exit_from_errno(int err);
 /* Splits "KEY=VALUE": 0 with *ret_key, *ret_value pointing into s (s is
  * modified), -EINVAL when there is no '=' or the key is empty. */

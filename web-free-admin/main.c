@@ -61,9 +61,14 @@ int adm_exit_from_errno(int err)
 	case -EEXIST:
 	case -ENAMETOOLONG:
 	case -ERANGE:
+	case -EBADMSG:
+	case -EPROTO:
 		return EX_DATAERR;
+	case -EACCES:
+	case -EPERM:
+		return EX_NOPERM;
 	default:
-		return EX_TEMPFAIL;
+		return store_error_is_temporary(err) ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
 }
 
@@ -185,7 +190,7 @@ int adm_open(const struct adm_opts *opts, unsigned flags, struct store **ret_sto
 		return ADM_EX_NOLIST;
 	}
 	log_warnx("cannot open the store in %s: %s", log_escs(opts->home), store_strerror(rc));
-	return rc == -EPROTO || rc == -EBADMSG ? EX_DATAERR : EX_TEMPFAIL;
+	return adm_exit_from_errno(rc);
 }
 
 int adm_list_error(int err, const char *name)

@@ -40,6 +40,12 @@
 #define LIMIT_MSG_NOTE          200     /* why a message was dropped or held */
 #define LIMIT_REPLY_TEXT        300     /* relay reply or diagnostic kept per event */
 
+/* Member import (listadm). */
+#define LIMIT_IMPORT_BATCH      5000    /* default entries per import transaction */
+#define LIMIT_IMPORT_BATCH_MAX  100000  /* largest --batch (about 600 bytes each) */
+#define LIMIT_IMPORT_GIVE_UP    1000    /* invalid entries before the first valid one */
+#define LIMIT_CSV_FIELDS        64      /* columns of an import CSV */
+
 /* Fan-out. */
 #define LIMIT_BATCH_DEFAULT     1000    /* recipients per checkpointed batch */
 

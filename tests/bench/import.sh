@@ -8,7 +8,7 @@
 #
 # Environment: BUILD=dir | LISTADM=path; KEEP=1 keeps the work directory.
 # Needs /usr/bin/time (Debian package time) and mdb_load (lmdb-utils).
-# mdb_load commits every 100 records; listadm commits every 10,000 (its
+# mdb_load commits every 100 records; listadm commits every 5,000 (its
 # default). A third row, listadm-b100, imports with --batch=100 for the
 # same commit cadence as mdb_load.
 # Prints: tool, wall s, CPU s (user + sys), peak RSS MB (GNU time: includes

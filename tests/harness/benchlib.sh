@@ -44,6 +44,18 @@ bench_own() {
     fi
 }
 
+# bench_stage DIR: copy listd and listadm into DIR/bin and point LISTD and
+# LISTADM there. The account they run as (pipe(8)'s user, BENCH_USER) may not
+# be able to reach a build directory inside a private home such as /root.
+bench_stage() {
+    mkdir -p "$1/bin"
+    chmod 755 "$1" "$1/bin"
+    install -m 755 "$LISTD" "$1/bin/listd"
+    install -m 755 "$LISTADM" "$1/bin/listadm"
+    LISTD=$1/bin/listd
+    LISTADM=$1/bin/listadm
+}
+
 # bench_listd_has CMD: does "listd --help" list the subcommand CMD?
 bench_listd_has() {
     "$LISTD" --help 2>&1 | grep -Eq "(^|[^a-z-])$1([^a-z-]|$)"

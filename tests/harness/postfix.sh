@@ -15,7 +15,8 @@
 #   postfix.sh flush  DIR           retry deferred mail now
 #   postfix.sh status DIR           master pid, queue counts
 #   postfix.sh log    DIR           print the mail log
-#   postfix.sh env    DIR           print PORT=, LIST_DOMAIN=, LISTD_HOME=, PIPE_USER=
+#   postfix.sh env    DIR           print PORT= LIST_DOMAIN= LISTD_HOME= LISTD_BIN=
+#                                   PIPE_USER= MAILDIR= (shell-quoted, for eval)
 #   postfix.sh count  DIR ADDR|@DOMAIN   messages saved for an address or a domain
 #   postfix.sh send   DIR FROM TO... < MESSAGE
 #                                   one SMTP transaction to the instance; prints
@@ -30,16 +31,19 @@
 #                                   and ends open SMTP sessions, so clients must
 #                                   reconnect (a relay that answers 4xx, then
 #                                   recovers after dropping the connection)
-#   postfix.sh run-as DIR CMD...    run CMD as the pipe user (e.g. listadm or
+#   postfix.sh run-as DIR CMD...    exec CMD as the pipe user (e.g. listadm or
 #                                   "listd run", so the list home stays
-#                                   writable by the pipe(8) user)
+#                                   writable by the pipe(8) user; listd also
+#                                   refuses to run as root)
 #
 # Knobs for "start" (environment, all optional):
 #   PORT=N             SMTP port on 127.0.0.1; default: a free port in
 #                      20000-59999 (see "postfix.sh env DIR")
 #   LIST_DOMAIN=lists.test   every address here (posts, -request, -owner,
 #                      -bounces+TOKEN) goes by pipe(8), one recipient per run, to
-#   LISTD_BIN=PATH     "PATH deliver --home LISTD_HOME --sender S --recipient R";
+#   LISTD_BIN=PATH     "PATH deliver --home LISTD_HOME --sender S --recipient R"
+#                      (PATH and its parent directories must be readable by
+#                      PIPE_USER);
 #                      without LISTD_BIN the list domain's mail is saved under
 #                      DIR/mail/LIST_DOMAIN/ like the test domains
 #   LISTD_HOME=PATH    default DIR/listd-home; created and chowned to PIPE_USER.
@@ -70,10 +74,14 @@
 #                  through the list domain's pipe)
 #   defer.test     accepted, then pipe exit 75: deferred, retried every 1-2 s
 #   reject.test    550 5.1.1 at RCPT
-#   tempfail.test  450 4.2.2 at RCPT
+#   tempfail.test  450 4.2.2 at RCPT; accepted and saved after
+#                  "postfix.sh access DIR tempfail.test OK"
 #   anything else  554 5.7.1 relay access denied at RCPT
 #
-# A test typically does:
+# DIR's parent directories must be searchable by the postfix account and by
+# PIPE_USER (mktemp -d makes mode 700 directories: use DIR itself, or chmod).
+#
+# A test typically does (see test-roundtrip.sh):
 #   dir=$(mktemp -d); trap 'tests/harness/postfix.sh stop "$dir"; rm -rf "$dir"' EXIT
 #   LISTD_BIN=$build/listd/listd tests/harness/postfix.sh start "$dir"
 #   eval "$(tests/harness/postfix.sh env "$dir")"
@@ -161,6 +169,10 @@ do_start() {
     chown "$PIPE_USER" "$dir/mail"
     : > "$dir/maillog"
     chown postfix "$dir/maillog"
+    as_pipe_user postfix test -w "$dir/data" ||
+        die "$dir is not reachable by the postfix account: make its parent directories searchable (chmod 755)"
+    as_pipe_user "$PIPE_USER" test -w "$dir/mail" ||
+        die "$dir is not reachable by $PIPE_USER: make its parent directories searchable (chmod 755)"
 
     # --- helpers run by pipe(8) as PIPE_USER -------------------------------
     cat > "$dir/bin/save" <<'EOF'
@@ -484,6 +496,8 @@ env)    load_env; cat "$conf/harness.env" ;;
 count)  do_count "$@" ;;
 send)   do_send "$@" ;;
 access) do_access "$@" ;;
-run-as) load_env; [ $# -gt 0 ] || die "run-as DIR CMD..."; as_pipe_user "$PIPE_USER" "$@" ;;
+run-as) # exec: the caller's $! is the command itself, so it can be signalled
+        load_env; [ $# -gt 0 ] || die "run-as DIR CMD..."
+        exec setpriv --reuid="$PIPE_USER" --regid="$(id -g "$PIPE_USER")" --init-groups -- "$@" ;;
 *)      usage ;;
 esac

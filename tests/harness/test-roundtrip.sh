@@ -52,6 +52,7 @@ check() {   # check LABEL GOT WANT
 
 # listd, listadm and the store are used by the pipe user (pipe(8) never runs
 # as root); the whole tree above them must be readable by that user.
+bench_stage "$dir"
 LISTD_BIN=$LISTD pf start >/dev/null
 eval "$(pf env)"
 H=$LISTD_HOME

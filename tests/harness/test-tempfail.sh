@@ -45,6 +45,7 @@ check() {
     if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi
 }
 
+bench_stage "$dir"
 LISTD_BIN=$LISTD pf start >/dev/null
 eval "$(pf env)"
 H=$LISTD_HOME

@@ -6,7 +6,8 @@
 #    crash, the connection is retried;
 #  - relays that answer garbage, over-long or endless replies, mixed codes,
 #    or nothing at all: protocol errors or timeouts, temporary failures, and
-#    failover to the healthy relay listed after them.
+#    failover to the healthy relay listed after them;
+#  - a relay that refuses at the greeting: failover; one without EHLO: HELO.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 
@@ -55,7 +56,7 @@ pass "relay closing inside the body: 20 temporary failures"
 
 # hostile relays, each followed by a healthy one
 start_sink after "$port"
-for mode in garbage longline manylines mixed silent; do
+for mode in garbage longline manylines mixed silent refuse; do
 	bad=$(free_port)
 	$PY "$(dirname "$0")/bad_relay.py" "$mode" "$bad" & pid=$!
 	PIDS+=("$pid")
@@ -65,7 +66,17 @@ for mode in garbage longline manylines mixed silent; do
 	[ "$(field ok "$WORK/b-$mode")" = 40 ] || fail "$mode relay: not all delivered by the next relay"
 	want='protocol: malformed reply'
 	[ "$mode" = silent ] && want='timeout'
+	[ "$mode" = refuse ] && want='greeting: 554 5.3.2 no service'
 	grep -q "relay=127.0.0.1:$bad .*$want" "$WORK/b-$mode.log" || fail "$mode relay: '$want' not logged"
 	stop_pid "$pid"
 	pass "$mode relay: '$want', failed over, 40 delivered"
 done
+
+# an old relay without EHLO: HELO, no extensions, delivered
+old=$(free_port)
+$PY "$(dirname "$0")/bad_relay.py" helo "$old" "$WORK/helo-count" & PIDS+=("$!")
+wait_port "$old"
+run_driver "$WORK/helo" --relay "127.0.0.1:$old" --txns 30 --conns 2
+[ "$(field ok "$WORK/helo")" = 30 ] || fail "HELO relay: not all delivered"
+[ "$(wc -l < "$WORK/helo-count")" -eq 30 ] || fail "HELO relay: it counted $(wc -l < "$WORK/helo-count")"
+pass "a relay without EHLO: HELO fallback, 30 delivered"

@@ -51,6 +51,8 @@ start_sink() {
 	SINK_PID=$!
 	PIDS+=("$SINK_PID")
 	wait_port "$port"
+	sleep 0.1
+	kill -0 "$SINK_PID" 2>/dev/null || fail "smtp-sink on port $port died: $(cat "$WORK/$name/out")"
 }
 
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }

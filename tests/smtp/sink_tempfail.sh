@@ -1,5 +1,5 @@
 #!/bin/bash
-# A relay that answers 4xx, then recovers: smtp-sink -r RCPT (and -r MAIL,
+# Replies that refuse. A relay that answers 4xx, then recovers: smtp-sink -r RCPT (and -r MAIL,
 # -r DATA) gives temporary failures for every recipient, the connection
 # stays usable (RSET), nothing is delivered; the same transactions through
 # the same port once the relay is healthy are all delivered, exactly once.
@@ -41,7 +41,25 @@ fixer=$!
 run_driver "$WORK/f" --relay "127.0.0.1:$port" --txns 100 --conns 2 \
 	--rounds 20 --retry-delay 300 --backoff 100
 wait "$fixer" || true
-PIDS+=("$(cat "$WORK/flaky/pid2")")
+pid2=$(cat "$WORK/flaky/pid2")
+PIDS+=("$pid2")
 [ "$(field ok "$WORK/f")" = 100 ] || fail "retry after recovery: not all delivered"
 [ "$(grep -c '^X-Rcpt-Args: ' "$WORK/flaky/dump2")" -eq 100 ] || fail "retry after recovery: dump count"
 pass "4xx then recovery within one run: 100 delivered after $(field rounds "$WORK/f") rounds"
+stop_pid "$pid2"
+
+# 5xx: a hard reject at RCPT is a permanent result for that recipient
+# (reported through rcpt_cb), at MAIL for every recipient of the
+# transaction; the session goes on
+port=$(free_port)
+for cmd in RCPT MAIL; do
+	start_sink "perm-$cmd" "$port" -f "$cmd"
+	run_driver "$WORK/p-$cmd" --relay "127.0.0.1:$port" --txns 100 --rcpts 2 --conns 2
+	[ "$(field perm "$WORK/p-$cmd")" = 200 ] || fail "-f $cmd: want 200 permanent failures"
+	[ "$(field sessions_lost "$WORK/p-$cmd")" = 0 ] || fail "-f $cmd: a 5xx reply must not end the session"
+	want_cb=200; [ "$cmd" = MAIL ] && want_cb=0
+	[ "$(field rcpt_cb "$WORK/p-$cmd")" = "$want_cb" ] || fail "-f $cmd: want $want_cb RCPT replies reported"
+	grep -q 'status 0 (answered): 100' "$WORK/p-$cmd" || fail "-f $cmd: want status 0 (the relay answered)"
+	stop_pid "$SINK_PID"
+	pass "5xx at $cmd: 200 permanent results, sessions kept"
+done

@@ -178,7 +178,8 @@ static void usage(void)
 	        "usage: smtp_driver --relay HOST:PORT [--relay ...] [--conns N] [--txns N]\n"
 	        "  [--rcpts K] [--body BYTES] [--bdat] [--no-pipelining] [--no-chunking]\n"
 	        "  [--tls none|opportunistic|required] [--ca FILE] [--tls-name NAME]\n"
-	        "  [--timeout MS] [--backoff MS] [--rounds R] [--retry-delay MS] [-v]\n");
+	        "  [--timeout MS] [--backoff MS] [--rounds R] [--retry-delay MS]\n"
+	        "  [--auth-user U --auth-pass P] [-v]\n");
 	exit(64);
 }
 
@@ -200,6 +201,8 @@ int main(int argc, char **argv)
 		{ "backoff", required_argument, NULL, 'o' },
 		{ "rounds", required_argument, NULL, 'R' },
 		{ "retry-delay", required_argument, NULL, 'd' },
+		{ "auth-user", required_argument, NULL, 'u' },
+		{ "auth-pass", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct smtp_relay relays[8];
@@ -251,6 +254,8 @@ int main(int argc, char **argv)
 		case 'o': cfg.backoff_min_ms = (unsigned)atoi(optarg); break;
 		case 'R': d.rounds = (unsigned)atoi(optarg); break;
 		case 'd': d.retry_delay_ms = (unsigned)atoi(optarg); break;
+		case 'u': cfg.auth_user = optarg; break;
+		case 'p': cfg.auth_pass = optarg; break;
 		case 'v': verbose = true; break;
 		default: usage();
 		}

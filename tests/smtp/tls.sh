@@ -5,7 +5,9 @@
 #  - required TLS, right CA: verified, delivered (DATA and BDAT);
 #  - required TLS, wrong CA or wrong name: the handshake fails with GnuTLS's
 #    reason logged, every transaction fails temporarily, nothing is sent;
-#  - opportunistic TLS, wrong CA: delivered, the failed check logged.
+#  - opportunistic TLS, wrong CA: delivered, the failed check logged;
+#  - AUTH PLAIN (a scripted relay, bad_relay.py auth): sent under verified
+#    TLS only; refused credentials fail temporarily; never sent in clear.
 . "$(dirname "$0")/lib.sh"
 command -v postfix >/dev/null && command -v certtool >/dev/null ||
 	{ echo "1..0 # SKIP postfix or certtool missing"; exit 77; }
@@ -153,3 +155,31 @@ grep -q 'opportunistic TLS, unverified: certificate verification failed' "$WORK/
 	fail "opportunistic TLS: the failed check was not logged"
 wait_sent $((before + 20))
 pass "opportunistic TLS, unverifiable certificate: 20 delivered, check logged"
+
+# AUTH PLAIN, against a scripted relay (Postfix here has no SASL backend)
+auth=$(free_port)
+/usr/bin/python3 "$(dirname "$0")/bad_relay.py" auth "$auth" "$pki/srv.pem" "$pki/srv.key" \
+	"$WORK/auth-count" 2>"$WORK/auth-relay.err" & PIDS+=("$!")
+wait_port "$auth"
+run_driver "$WORK/auth" --relay "127.0.0.1:$auth" --tls required --ca "$pki/ca.pem" \
+	--auth-user listd --auth-pass s3cret --txns 30 --conns 2
+[ "$(field ok "$WORK/auth")" = 30 ] || fail "AUTH PLAIN: not all delivered"
+grep -q 'state=auth authenticated' "$WORK/auth.log" || fail "AUTH PLAIN: not logged"
+[ "$(wc -l < "$WORK/auth-count")" -eq 30 ] || fail "AUTH PLAIN: the relay counted $(wc -l < "$WORK/auth-count")"
+pass "AUTH PLAIN over verified TLS: 30 delivered"
+
+run_driver "$WORK/authbad" --relay "127.0.0.1:$auth" --tls required --ca "$pki/ca.pem" \
+	--auth-user listd --auth-pass wrong --txns 10 --conns 1
+[ "$(field temp "$WORK/authbad")" = 10 ] || fail "refused AUTH: want 10 temporary failures"
+grep -q 'state=auth failed: auth: 535 5.7.8 bad credentials' "$WORK/authbad.log" ||
+	fail "refused AUTH: not logged"
+pass "refused credentials: 10 temporary failures, reply logged"
+
+# credentials and a relay without STARTTLS: never sent in clear
+sinkport=$(free_port)
+start_sink noauth "$sinkport"
+run_driver "$WORK/clear" --relay "127.0.0.1:$sinkport" --tls opportunistic \
+	--auth-user listd --auth-pass s3cret --txns 5 --conns 1
+[ "$(field temp "$WORK/clear")" = 5 ] || fail "AUTH without TLS: want 5 temporary failures"
+grep -q 'credentials are sent over TLS only' "$WORK/clear.log" || fail "AUTH without TLS: not logged"
+pass "credentials with a relay without STARTTLS: not sent, 5 temporary failures"

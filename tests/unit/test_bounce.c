@@ -141,6 +141,17 @@ static const struct fixture fixtures[] = {
 	  "User-Agent: Example-FBL/1.0\nVersion: 1\nOriginal-Rcpt-To: <nina@isp.example>\n"
 	  "--F1\nContent-Type: message/rfc822\n\nFrom: dev@lists.example.org\nTo: nina@isp.example\n\nhi\n--F1--\n",
 	  "feedback", "nina@isp.example", "", "feedback" },
+	{ "amazon ses notification",
+	  "From: no-reply@sns.amazonaws.example\nSubject: AWS Notification Message\n\n"
+	  "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\","
+	  "\"bouncedRecipients\":[{\"emailAddress\":\"uma@example.net\",\"action\":\"failed\","
+	  "\"status\":\"5.1.1\",\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}]},"
+	  "\"mail\":{\"source\":\"dev-bounces+tok@lists.example.org\"}}\n",
+	  "dsn", "uma@example.net", "5.1.1", "userunknown" },
+	{ "amazon ses delivery",
+	  "From: no-reply@sns.amazonaws.example\nSubject: AWS Notification Message\n\n"
+	  "{\"notificationType\":\"Delivery\",\"delivery\":{\"recipients\":[\"vic@example.net\"]}}\n",
+	  "not-bounce", "vic@example.net", "", "delivered" },
 	{ "ordinary mail",
 	  "From: oscar@example.com\nTo: dev@lists.example.org\nSubject: meeting notes\n\n"
 	  "Here are the notes from today.\n",

@@ -383,8 +383,15 @@ static void test_members(void **state)
 	assert_int_equal(store_member_remove(t, list, &a2, &removed), 0);
 	assert_int_equal(removed.id, id);
 	assert_int_equal(store_member_remove(t, list, &a2, NULL), -ENOENT);
+	struct store_member before;
+	memset(&g, 0x5a, sizeof(g));
+	before = g;
 	assert_int_equal(store_member_get(t, list, &a1, &g), -ENOENT);
-	assert_int_equal(store_member_get_by_id(t, id, NULL, NULL), -ENOENT);
+	assert_memory_equal(&g, &before, sizeof(g));    /* ret_ untouched */
+	uint32_t lid2 = 77;
+	assert_int_equal(store_member_get_by_id(t, id, &lid2, &g), -ENOENT);
+	assert_int_equal(lid2, 77);
+	assert_memory_equal(&g, &before, sizeof(g));
 	assert_int_equal(store_txn_commit(t), 0);
 
 	assert_int_equal(store_txn_begin(s, 0, &t), 0);
@@ -670,6 +677,46 @@ static void test_schema_refused(void **state)
 	assert_int_equal(store_open(f->home, STORE_OPEN_RDONLY, &s2), -EPROTO);
 	assert_null(s2);
 	assert_non_null(strstr(store_strerror(-EPROTO), "newer version"));
+
+	/* A garbled schema value is corruption, not a version; the current
+	 * one opens again. */
+	static const struct {
+		const char *label;
+		const char *val;
+		size_t len;
+		int want;
+	} ts[] = {
+		{ "3 bytes", "\0\0\1", 3, -EBADMSG },
+		{ "zero", "\0\0\0\0", 4, -EBADMSG },
+		{ "current", "\0\0\0\1", 4, 0 },
+	};
+	_Static_assert(STORE_SCHEMA_VERSION == 1, "update the table above");
+	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
+		/* Written with LMDB directly: the store refuses to open. */
+		char path[256];
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		snprintf(path, sizeof(path), "%s/store", f->home);
+		assert_int_equal(mdb_env_create(&env), 0);
+		assert_int_equal(mdb_env_set_maxdbs(env, STORE_MAXDBS), 0);
+		assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+		assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+		assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+		MDB_val mk = { 6, "schema" }, mv = { ts[i].len, (void *)ts[i].val };
+		assert_int_equal(mdb_put(txn, dbi, &mk, &mv, 0), 0);
+		assert_int_equal(mdb_txn_commit(txn), 0);
+		mdb_env_close(env);
+		int rc = store_open(f->home, 0, &s2);
+		if (rc != ts[i].want) {
+			printf("# schema %s: got %d, want %d\n", ts[i].label, rc, ts[i].want);
+			fail();
+		}
+		if (rc == 0) {
+			check_clean(s2);
+			store_close(s2);
+		}
+	}
 }
 
 /* ---- two processes ------------------------------------------------------------ */
@@ -779,6 +826,57 @@ static void test_two_processes(void **state)
 	}
 	assert_int_equal(store_member_get_by_id(t, 1001, NULL, NULL), -ENOENT);
 	store_txn_abort(t);
+	check_clean(s);
+}
+
+/* A process killed at any moment of an import leaves whole batches only,
+ * and the store usable by the next process. */
+static void test_kill_mid_import(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = open_new(f, 64 << 10, 0);
+	uint32_t list = make_list(s, "dev@example.org");
+	store_close(s);
+
+	fflush(stdout);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *cs = NULL;
+		if (store_open(f->home, 0, &cs) < 0)
+			_exit(1);
+		struct fill fl = { .list = list };
+		for (int b = 0;; b++) {
+			fl.from = b * 500;
+			fl.count = 500;
+			if (store_write(cs, fill_fn, &fl) < 0)
+				_exit(2);
+		}
+	}
+	usleep(300 * 1000);
+	kill(pid, SIGKILL);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+
+	s = f->s = open_new(f, 0, 0);
+	struct store_txn *t;
+	size_t n;
+	assert_int_equal(store_txn_begin(s, STORE_TXN_RDONLY, &t), 0);
+	assert_int_equal(store_member_count(t, list, &n), 0);
+	store_txn_abort(t);
+	printf("# killed after %zu members\n", n);
+	assert_int_equal(n % 500, 0);
+	check_clean(s);
+
+	/* The dead writer's lock is recovered: the next batch goes in. */
+	struct fill fl = { .list = list, .from = (int)n, .count = 500 };
+	assert_int_equal(store_write(s, fill_fn, &fl), 500);
+	assert_int_equal(store_txn_begin(s, STORE_TXN_RDONLY, &t), 0);
+	size_t n2;
+	assert_int_equal(store_member_count(t, list, &n2), 0);
+	store_txn_abort(t);
+	assert_int_equal(n2, n + 500);
 	check_clean(s);
 }
 
@@ -998,6 +1096,51 @@ static void test_settings(void **state)
 	buf_finish(&out);
 }
 
+/* ---- errors ---------------------------------------------------------- */
+
+static void test_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		int mdb_rc, want;
+		bool temporary;
+	} t[] = {
+		{ MDB_SUCCESS, 0, false },
+		{ MDB_NOTFOUND, -ENOENT, false },
+		{ MDB_KEYEXIST, -EEXIST, false },
+		{ MDB_MAP_FULL, -ENOSPC, true },
+		{ MDB_READERS_FULL, -EAGAIN, true },
+		{ MDB_MAP_RESIZED, -EAGAIN, true },
+		{ MDB_CORRUPTED, -EBADMSG, false },
+		{ MDB_PAGE_NOTFOUND, -EBADMSG, false },
+		{ MDB_INVALID, -EBADMSG, false },
+		{ MDB_VERSION_MISMATCH, -EBADMSG, false },
+		{ MDB_PANIC, -EIO, true },
+		{ EIO, -EIO, true },
+		{ EACCES, -EACCES, false },
+		{ ENOMEM, -ENOMEM, true },
+	};
+	int failed = 0;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int got = store_err(NULL, t[i].mdb_rc);
+		bool tmp = store_error_is_temporary(got);
+		const char *msg = store_strerror(got);
+		if (got != t[i].want || tmp != t[i].temporary || !msg || !*msg) {
+			printf("# %s: got %d temporary=%d, want %d temporary=%d\n",
+			       mdb_strerror(t[i].mdb_rc), got, tmp, t[i].want,
+			       t[i].temporary);
+			failed++;
+		}
+	}
+	assert_int_equal(failed, 0);
+
+	/* MDB_MAP_FULL marks the transaction for store_write to grow. */
+	struct store_txn txn;
+	memset(&txn, 0, sizeof(txn));
+	assert_int_equal(store_err(&txn, MDB_MAP_FULL), -ENOSPC);
+	assert_true(txn.map_full);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1011,9 +1154,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kill_mid_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_finds_damage, setup, teardown),
 		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
