@@ -660,6 +660,8 @@ static bool subject_looks_bounce(struct slice s)
 		"warning: could not send", "delayed mail", "delivery delay",
 		"message delivery", "mail failure", "permanent failure",
 		"delivery final failure", "returned to sender", "\xe4\xb8\x8d\xe9\x81\x94",
+		"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc", /* mail error */
+		"\xe9\x85\x8d\xe4\xbf\xa1\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc", /* delivery error */
 	};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (slice_case_find(s, words[i]))

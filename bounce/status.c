@@ -242,6 +242,7 @@ static const struct phrase phrases[] = {
 	{ BOUNCE_REASON_HASMOVED, "is no longer valid" },
 	{ BOUNCE_REASON_HASMOVED, "no longer with" },
 	{ BOUNCE_REASON_MAILBOXFULL, "mailbox full" },
+	{ BOUNCE_REASON_MAILBOXFULL, "\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x83\x9c\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9\xe3\x81\x8c\xe4\xb8\x80\xe6\x9d\xaf" }, /* mailbox is full */
 	{ BOUNCE_REASON_MAILBOXFULL, "too many messages on" },
 	{ BOUNCE_REASON_USERUNKNOWN, "box not found" },
 	{ BOUNCE_REASON_MAILBOXFULL, "mailbox is full" },

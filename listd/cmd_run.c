@@ -23,6 +23,7 @@
 #include "listd/core/log.h"
 #include "listd/daemon.h"
 #include "listd/outbox.h"
+#include "listd/policy_server.h"
 #include "listd/smtp_client.h"
 #include "listd/wake.h"
 
@@ -58,6 +59,7 @@ static void daemon_shutdown(struct daemon *d)
 		smtp_pool_close(d->pool, pool_closed_cb);
 		d->pool = NULL;
 	}
+	policy_server_stop(d);
 	close_handle((uv_handle_t *)&d->timer);
 	close_handle((uv_handle_t *)&d->wake);
 	close_handle((uv_handle_t *)&d->sig_term);
@@ -374,6 +376,7 @@ int cmd_run(int argc, char **argv)
 	uv_signal_start(&d.sig_int, signal_cb, SIGINT);
 	uv_signal_start(&d.sig_hup, signal_cb, SIGHUP);
 	signal(SIGPIPE, SIG_IGN);
+	if (policy_server_start(&d) < 0) { ex = EX_CONFIG; goto out; }
 
 	log_info("listd %s running: home=%s relays=%zu concurrency=%u batch=%u",
 	         LISTD_VERSION, log_escs(d.home), d.cfg.nrelays,

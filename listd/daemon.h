@@ -35,6 +35,7 @@ struct daemon {
 
 	struct smtp_pool *pool;         /* created for a fan-out, kept while busy */
 	struct fanout *active;          /* the fan-out under way, or NULL */
+	struct policy_server *policy;   /* policy_server.c: the MTA policy service, or NULL */
 	bool pool_stale;                /* configuration reloaded: recreate */
 	struct outbox_item *outbox_head, **outbox_tail;   /* loaded, not handed out */
 	size_t outbox_loaded;           /* loaded and not settled (incl. in flight) */

@@ -81,6 +81,8 @@ static const struct config_key keys[] = {
 	  "the MTA's Authentication-Results authserv-id (empty: trust none)" },
 	{ "policy_listen", T_LISTEN, OFF(policy_listen), "", 0, 0, NULL,
 	  "MTA policy service: unix:PATH or HOST:PORT (empty: off)" },
+	{ "policy_socket_mode", T_TOKEN, OFF(policy_socket_mode), "0660", 0, 0, NULL,
+	  "octal mode of the policy_listen unix socket (0..0777; the MTA's account must be able to connect)" },
 	{ "syslog", T_BOOL, OFF(syslog), "no", 0, 0, NULL,
 	  "also log to syslog" },
 	{ "log_level", T_ENUM, OFF(log_level), "info", 0, 0, level_names,

@@ -30,6 +30,8 @@
  *   key_file (secret.key), verp_mode (per-recipient | xverp)
  *   token_max_age_days (30, 1..100), authserv_id (empty)
  *   policy_listen (empty = off; unix:PATH or HOST:PORT)
+ *   policy_socket_mode (0660: octal mode of policy_listen's unix socket;
+ *        kept as text here, `listd run` refuses a value that is not 0..0777)
  *   syslog (no), log_level (error | warning | info | debug; info), user
  *   smtp_timeout_seconds (300), retry_min_seconds (300),
  *   retry_max_seconds (14400), message_max_age_days (5)
@@ -94,6 +96,7 @@ struct config {
 	unsigned token_max_age_days;
 	char *authserv_id;                      /* "" = none trusted */
 	char *policy_listen;                    /* "" = off */
+	char *policy_socket_mode;               /* octal text, "0660"; checked by listd run */
 	bool syslog;
 	enum log_level log_level;
 	char *user;                             /* "" = do not change user */

@@ -110,6 +110,7 @@ for what in $ONLY; do
             printf 'listd-deliver\t%s\t-\t-\t-\t-\tskipped:no-deliver\n' "$count" >> "$results"
             continue
         fi
+        bench_stage "$work"
         h=$work/listd-home
         mkdir -p "$h"
         # no daemon runs here: the relay is never contacted

@@ -44,8 +44,10 @@ command -v smtp-sink >/dev/null && command -v smtp-source >/dev/null ||
 work=$(mktemp -d /tmp/listd-fanout.XXXXXX)
 chmod 755 "$work"
 sinks=()
+samplers=()
 cleanup() {
     local s
+    for s in "${samplers[@]}"; do kill "$s" 2>/dev/null || true; done
     for s in "${sinks[@]}"; do "$harness/sink.sh" stop "$s" >/dev/null 2>&1 || true; done
     if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
 }
@@ -57,11 +59,12 @@ results=$work/results
 failed=0
 skipped=0
 
-# row N PROGRAM DELIVERED WALL CPU RSS_KB CHECK
+# row N PROGRAM DELIVERED WALL CPU RSS_KB CHECK [ANON_KB]
 row() {
     local rate
     rate=$(awk -v n="$3" -v w="$4" 'BEGIN { if (w > 0) printf "%.0f", n / w; else print "-" }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$rate" "$7" >> "$results"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "${8:--}" \
+        "$rate" "$7" >> "$results"
 }
 
 start_sink() {   # start_sink NAME -> sets sink_dir, sink_port
@@ -141,6 +144,7 @@ run_listd() {
         echo "== listd: skipped, $LISTD has no run/deliver yet"
         row "$n" listd 0 - - - "skipped:no-listd-run"; skipped=1; return 0
     fi
+    if [ -z "${staged:-}" ]; then bench_stage "$work"; staged=1; fi
     echo "== listd: $n members ($LISTD, concurrency $CONCURRENCY, batch $BATCH_SIZE)"
     start_sink "listd-$n"
     mkdir -p "$h"
@@ -158,8 +162,15 @@ run_listd() {
         echo "    setup failed:"; sed 's/^/    | /' "$h.setup.log" | tail -n 20
         row "$n" listd 0 - - - "FAIL:setup"; failed=1; stop_sink; return 0
     fi
+    local sampler
+    bench_rss_anon_peak "^$LISTD run --home $h " "$h.rssanon"
+    sampler=$BENCH_SAMPLER
+    samplers+=("$sampler")
     bench_timed "$t" timeout -s TERM "$LISTD_LIMIT" \
         "${BENCH_AS[@]}" "$LISTD" run --home "$h" --foreground --exit-when-idle > "$h.run.log" 2>&1 || rc=$?
+    wait "$sampler" 2>/dev/null || true
+    local anon
+    anon=$(cat "$h.rssanon" 2>/dev/null || echo '?')
     if [ "$rc" != 0 ]; then
         echo "    listd run exit $rc; last log lines:"; tail -n 10 "$h.run.log" | sed 's/^/    | /'
         failed=1
@@ -167,7 +178,7 @@ run_listd() {
     verify "$members" "$n" 0 || failed=1
     [ "$rc" = 0 ] || check="$check(exit-$rc)"
     row "$n" listd "$delivered" "$(bench_time_field "$t" wall)" \
-        "$(bench_time_field "$t" cpu)" "$(bench_time_field "$t" rss)" "$check"
+        "$(bench_time_field "$t" cpu)" "$(bench_time_field "$t" rss)" "$check" "$anon"
     stop_sink
     [ "${KEEP:-0}" = 1 ] || rm -rf "$h"
 }
@@ -191,18 +202,18 @@ for n in "$@"; do
 done
 
 echo
-printf '%-9s %-21s %10s %9s %8s %12s %9s  %s\n' \
-    members program delivered wall_s cpu_s peak_rss_KiB rcpt/s check
-while IFS=$'\t' read -r n prog got wall cpu rss rate check; do
-    printf '%-9s %-21s %10s %9s %8s %12s %9s  %s\n' \
-        "$n" "$prog" "$got" "$wall" "$cpu" "$rss" "$rate" "$check"
+printf '%-9s %-21s %10s %9s %8s %12s %9s %9s  %s\n' \
+    members program delivered wall_s cpu_s peak_rss_KiB anon_KiB rcpt/s check
+while IFS=$'\t' read -r n prog got wall cpu rss anon rate check; do
+    printf '%-9s %-21s %10s %9s %8s %12s %9s %9s  %s\n' \
+        "$n" "$prog" "$got" "$wall" "$cpu" "$rss" "$anon" "$rate" "$check"
 done < "$results"
 
 # listd vs mlmmj, and listd vs the sink's ceiling, per member count
 awk -F'\t' '
-    $2 == "listd" && $7 != "-" { l[$1] = $7 }
-    $2 == "mlmmj-send" && $7 != "-" { m[$1] = $7 }
-    $2 == "smtp-source(ceiling)" && $7 != "-" { c[$1] = $7 }
+    $2 == "listd" && $8 != "-" { l[$1] = $8 }
+    $2 == "mlmmj-send" && $8 != "-" { m[$1] = $8 }
+    $2 == "smtp-source(ceiling)" && $8 != "-" { c[$1] = $8 }
     END {
         for (n in l) {
             if (m[n] > 0) printf "N=%s: listd/mlmmj recipients per second = %.1fx\n", n, l[n] / m[n]

@@ -56,6 +56,31 @@ bench_stage() {
     LISTADM=$1/bin/listadm
 }
 
+# bench_rss_anon_peak PATTERN OUT: in the background, sample the anonymous
+# resident memory (RssAnon: heap, stacks; not the file-backed pages of the
+# memory-mapped store, which GNU time's peak RSS includes) of the process
+# whose command line contains PATTERN, until it exits; the peak in KiB is
+# written to OUT. The sampler's pid is left in BENCH_SAMPLER (call this
+# function directly, not in $(...), so that the caller can wait for it).
+bench_rss_anon_peak() {
+    local pattern=$1 out=$2
+    (
+        pid= peak=0
+        for _ in $(seq 1 100); do
+            pid=$(pgrep -f -n -- "$pattern" || true)
+            [ -n "$pid" ] && break
+            sleep 0.05
+        done
+        while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
+            v=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+            [ -n "$v" ] && [ "$v" -gt "$peak" ] && peak=$v
+            sleep 0.1
+        done
+        echo "$peak" > "$out"
+    ) > /dev/null 2>&1 &
+    BENCH_SAMPLER=$!
+}
+
 # bench_listd_has CMD: does "listd --help" list the subcommand CMD?
 bench_listd_has() {
     "$LISTD" --help 2>&1 | grep -Eq "(^|[^a-z-])$1([^a-z-]|$)"

@@ -156,6 +156,11 @@ static const struct fixture fixtures[] = {
 	  "From: oscar@example.com\nTo: dev@lists.example.org\nSubject: meeting notes\n\n"
 	  "Here are the notes from today.\n",
 	  "not-bounce", "", "", "" },
+	{ "ordinary post about a bounce",
+	  "From: wendy@example.com\nTo: dev@lists.example.org\nSubject: Re: mail to Bob\n\n"
+	  "My message to bob@example.net was undeliverable, it said user unknown.\n"
+	  "Does anyone have his new address?\n",
+	  "not-bounce", "", "", "" },
 	{ "dsn without recipients",
 	  DSN_HEAD("B6")
 	  "--B6\nContent-Type: text/plain\n\nYour message could not be delivered.\n"

@@ -1,0 +1,193 @@
+/* listd/policy.c — the policy service's decisions. See policy.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bounce/verp.h"
+#include "listd/core/addr.h"
+#include "listd/policy.h"
+#include "listd/recipient.h"
+
+const char *policy_rule_name(enum policy_rule rule)
+{
+	switch (rule) {
+	case POLICY_RULE_NONE: return "none";
+	case POLICY_RULE_UNKNOWN_ADDRESS: return "unknown-address";
+	case POLICY_RULE_BAD_TOKEN: return "bad-token";
+	case POLICY_RULE_STALE_TOKEN: return "stale-token";
+	case POLICY_RULE_NULL_SENDER: return "null-sender";
+	case POLICY_RULE_NON_MEMBER: return "non-member";
+	case POLICY_RULE_STORE_TROUBLE: return "store-trouble";
+	}
+	return "?";
+}
+
+static void dunno(struct policy_decision *d)
+{
+	d->verdict = POLICY_VERDICT_DUNNO;
+	d->rule = POLICY_RULE_NONE;
+	snprintf(d->action, sizeof(d->action), "%s", POLICY_ACTION_SAFE);
+}
+
+static void defer(struct policy_decision *d)
+{
+	d->verdict = POLICY_VERDICT_DEFER;
+	d->rule = POLICY_RULE_STORE_TROUBLE;
+	snprintf(d->action, sizeof(d->action),
+	         "DEFER_IF_PERMIT 4.3.0 list service busy, try again later");
+}
+
+/* "550 X.Y.Z <rcpt>: why". The recipient is quoted as the client sent it,
+ * cut to keep the reply short. */
+static void reject(struct policy_decision *d, enum policy_rule rule,
+                   const char *status, struct slice rcpt, const char *why)
+{
+	int n = rcpt.len > 256 ? 256 : (int)rcpt.len;
+	d->verdict = POLICY_VERDICT_REJECT;
+	d->rule = rule;
+	snprintf(d->action, sizeof(d->action), "550 %s <%.*s>: %s",
+	         status, n, rcpt.p ? rcpt.p : "", why);
+}
+
+static bool slice_is(struct slice s, const char *lit)
+{
+	return s.len == strlen(lit) && !memcmp(s.p, lit, s.len);
+}
+
+/* Parses an attribute's value as an address (copied: it is not
+ * NUL-terminated). */
+static int parse_value_addr(struct slice v, struct addr *ret)
+{
+	const char *why;
+	if (v.len == 0 || v.len > LIMIT_ADDR_MAILBOX + 2)
+		return -EINVAL;
+	return addr_parse(v, ret, &why);
+}
+
+/* The domain of an address that did not parse, normalised when possible. */
+static int loose_domain(struct slice v, char out[LIMIT_ADDR_DOMAIN + 1])
+{
+	const char *why;
+	const char *at = NULL;
+	for (size_t i = v.len; i > 0; i--) {
+		if (v.p[i - 1] == '@') {
+			at = v.p + i - 1;
+			break;
+		}
+	}
+	if (!at)
+		return -EINVAL;
+	struct slice dom = slice_make(at + 1, v.len - (size_t)(at + 1 - v.p));
+	if (dom.len && dom.p[dom.len - 1] == '>')
+		dom.len--;
+	return addr_domain_normalize(dom, out, &why);
+}
+
+static void decide_bounces(const struct policy_env *env, const struct recipient *rc,
+                           const struct addr *rcpt, struct slice rcpt_raw,
+                           struct policy_decision *ret)
+{
+	const struct config *cfg = env->cfg;
+	struct verp_fields vf;
+	int r;
+
+	if (!rc->ext[0]) {
+		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", rcpt_raw,
+		       "bounce address does not verify");
+		return;
+	}
+	r = verp_decode(env->key, slice_cstr(rcpt->local), rc->list.local,
+	                cfg->bounce_suffix, cfg->recipient_delimiter, rc->list.domain,
+	                env->today, cfg->token_max_age_days, &vf);
+	switch (r) {
+	case 0:
+		dunno(ret);
+		return;
+	case -ETIME:
+	case -ESTALE:
+		reject(ret, POLICY_RULE_STALE_TOKEN, "5.7.1", rcpt_raw,
+		       "bounce address is stale");
+		return;
+	case -EIO:
+		defer(ret);
+		return;
+	default:        /* -ENOENT, -EINVAL, -EBADMSG */
+		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", rcpt_raw,
+		       "bounce address does not verify");
+		return;
+	}
+}
+
+void policy_decide(struct store_txn *txn, const struct policy_env *env,
+                   const struct policy_request *req, struct policy_decision *ret)
+{
+	struct policy_decision d;
+	struct addr rcpt;
+	struct recipient rc;
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	dunno(&d);
+	if (!slice_is(req->request, "smtpd_access_policy") ||
+	    !slice_is(req->protocol_state, "RCPT") || req->recipient.len == 0)
+		goto out;
+
+	if (parse_value_addr(req->recipient, &rcpt) < 0) {
+		/* Postfix took it; if it is under a list domain, it names nothing */
+		char dom[LIMIT_ADDR_DOMAIN + 1];
+		if (loose_domain(req->recipient, dom) < 0)
+			goto out;
+		r = recipient_domain_has_lists(txn, dom);
+		if (r < 0)
+			defer(&d);
+		else if (r > 0)
+			reject(&d, POLICY_RULE_UNKNOWN_ADDRESS, "5.1.1", req->recipient,
+			       "no such list address");
+		goto out;
+	}
+
+	r = recipient_lookup(txn, env->cfg, &rcpt, &rc);
+	if (r == -ENOENT) {
+		r = recipient_domain_has_lists(txn, rcpt.domain);
+		if (r < 0)
+			defer(&d);
+		else if (r > 0)
+			reject(&d, POLICY_RULE_UNKNOWN_ADDRESS, "5.1.1", req->recipient,
+			       "no such list address");
+		goto out;
+	}
+	if (r < 0) {
+		defer(&d);
+		goto out;
+	}
+
+	if (rc.role == LISTADDR_ROLE_BOUNCES) {
+		decide_bounces(env, &rc, &rcpt, req->recipient, &d);
+		goto out;
+	}
+	if (req->sender.len == 0) {
+		reject(&d, POLICY_RULE_NULL_SENDER, "5.7.1", req->recipient,
+		       "no bounces or automatic replies to this address");
+		goto out;
+	}
+	if (rc.role == LISTADDR_ROLE_POST &&
+	    rc.list.nonmember_action == STORE_NONMEMBER_REJECT) {
+		struct addr sender;
+		struct store_member m;
+		if (parse_value_addr(req->sender, &sender) < 0) {
+			r = -ENOENT;
+		} else {
+			r = store_member_get(txn, rc.list.id, &sender, &m);
+		}
+		if (r == -ENOENT)
+			reject(&d, POLICY_RULE_NON_MEMBER, "5.7.1", req->recipient,
+			       "only members may post to this list");
+		else if (r < 0)
+			defer(&d);
+		goto out;
+	}
+out:
+	*ret = d;
+}
