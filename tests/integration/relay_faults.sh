@@ -1,0 +1,110 @@
+#!/bin/bash
+# tests/integration/relay_faults.sh BUILD_DIR — the daemon when its relay
+# misbehaves: down for a while then back; answering 421 and hanging up at
+# DATA; refusing the STARTTLS that listd.conf requires (then fixed by a
+# SIGHUP reload). Each time the post waits and is then delivered to every
+# member exactly once: nothing lost, nothing doubled. Ends with SIGTERM,
+# which must stop the daemon cleanly. Exit 0 pass, 1 fail, 77 skipped.
+set -eu
+export LC_ALL=C
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+BUILD=$(cd "${1:?usage: relay_faults.sh BUILD_DIR}" && pwd)
+. "$root/tests/harness/benchlib.sh"
+bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
+command -v smtp-sink >/dev/null || { echo "SKIP: smtp-sink missing"; exit 77; }
+
+dir=$(mktemp -d /tmp/listd-rfault.XXXXXX)
+chmod 755 "$dir"
+sink() { "$root/tests/harness/sink.sh" "$1" "$dir/sink" "${@:2}"; }
+daemon=
+cleanup() {
+	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
+	sink stop >/dev/null 2>&1 || true
+	[ "${KEEP:-0}" = 1 ] && echo "kept $dir" || rm -rf "$dir"
+}
+trap cleanup EXIT
+fails=0
+check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
+
+# a free port, kept closed for now
+port=$(sink start 2>/dev/null); sink stop >/dev/null; rm -rf "$dir/sink"
+
+N=300
+H=$dir/home
+mkdir -p "$H"
+L=r@lists.test
+"$LISTADM" --home "$H" --quiet list create "$L"
+"$LISTADM" --home "$H" --quiet list set "$L" nonmember_action=accept
+seq 1 $N | sed 's/^/m/; s/$/@sink.test/' > "$dir/members"
+"$LISTADM" --home "$H" --quiet member import "$L" "$dir/members"
+conf() {
+	printf 'relay = 127.0.0.1:%s\nrelay_tls = %s\nretry_min_seconds = 1\nretry_max_seconds = 2\n' \
+		"$port" "$1" > "$H/listd.conf"
+	[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
+	return 0
+}
+conf none
+bench_own "$H"
+post() {
+	printf 'From: p@sink.test\nSubject: %s\nMessage-ID: <%s@sink.test>\n\nbody\n' "$1" "$1" |
+		"${BENCH_AS[@]}" "$LISTD" deliver --home "$H" --sender p@sink.test --recipient "$L" 2>/dev/null
+}
+start_daemon() {
+	"${BENCH_AS[@]}" "$LISTD" run --home "$H" >> "$dir/run.log" 2>&1 &
+	daemon=$!
+}
+wait_msgs() {  # wait_msgs N SECS
+	local end=$(( $(date +%s) + $2 ))
+	while [ "$(sink count | sed 's/.*messages=\([0-9]*\).*/\1/')" -lt "$1" ]; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+exactly_once() {  # exactly_once LABEL
+	local got
+	got=$(sink recipients | sort)
+	check "$1: recipients" "$(echo "$got" | wc -l)" "$N"
+	check "$1: distinct" "$(echo "$got" | sort -u | wc -l)" "$N"
+}
+
+echo "# 1. relay down, then back"
+post p1
+start_daemon
+sleep 3
+check "nothing delivered while the relay is down" "$(grep -c 'no relay took the batch' "$dir/run.log" | awk '{ print ($1 > 0) }')" 1
+sink start "$port" >/dev/null
+wait_msgs $N 60 || echo "timeout waiting for delivery"
+exactly_once "relay back"
+sink stop >/dev/null; rm -rf "$dir/sink"
+
+echo "# 2. 421 and hang-up at DATA, then a healthy relay"
+SINK_OPTS="-Q DATA" sink start "$port" >/dev/null
+post p2
+sleep 3
+sink stop >/dev/null; rm -rf "$dir/sink"
+sink start "$port" >/dev/null
+wait_msgs $N 60 || echo "timeout waiting for delivery"
+exactly_once "after 421"
+sink stop >/dev/null; rm -rf "$dir/sink"
+
+echo "# 3. STARTTLS required but not offered, then SIGHUP with relay_tls = none"
+conf starttls
+kill -HUP "$daemon"
+sleep 0.5
+sink start "$port" >/dev/null
+post p3
+sleep 3
+check "nothing sent in clear when TLS is required" "$(sink count | sed 's/.*messages=\([0-9]*\).*/\1/')" 0
+conf none
+kill -HUP "$daemon"
+wait_msgs $N 60 || echo "timeout waiting for delivery"
+exactly_once "after reload"
+check "SIGHUP reload logged" "$(grep -c 'configuration reloaded' "$dir/run.log" | awk '{ print ($1 >= 2) }')" 1
+
+kill -TERM "$daemon"
+rc=0; wait "$daemon" || rc=$?
+daemon=
+check "SIGTERM: clean exit" "$rc" 0
+[ "$fails" = 0 ] && echo PASS || { echo "$fails check(s) failed"; tail -n 30 "$dir/run.log"; }
+[ "$fails" = 0 ]
