@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bounce/internal.h"
+#include "listd/core/ascii.h"
 #include "listd/core/header.h"
 #include "listd/core/xalloc.h"
 
@@ -51,60 +52,57 @@ static const char *const challenge_phrases[] = {
 	"pre-approved senders",
 };
 
-static bool has_any(struct slice t, const char *const *list, size_t n)
+static bool has_any(const struct bounce_text *bt, const char *const *list, size_t n)
 {
-	struct bounce_text *bt = xmalloc(sizeof(*bt));
-	bool found = false;
-
-	bounce_text_init(bt, t, 16 * 1024);
-	for (size_t i = 0; !found && i < n; i++)
-		found = bounce_text_find(bt, list[i]) != NULL;
-	bounce_text_finish(bt);
-	free(bt);
-	return found;
+	for (size_t i = 0; i < n; i++)
+		if (bounce_text_find(bt, list[i]))
+			return true;
+	return false;
 }
 
-enum autoreply_verdict autoreply_detect(const char *msg, size_t len,
-                                        struct slice subject, struct slice text)
-{
-	struct header_scan hs;
-	struct header_field f;
-	bool auto_replied = false, vendor = false, precedence = false;
-	bool challenge_hdr = false;
+#define HAS_ANY(bt, list) has_any((bt), (list), sizeof(list) / sizeof((list)[0]))
 
-	header_scan_init(&hs, msg, len);
-	while (header_scan_next(&hs, &f) == 1) {
-		struct slice v = slice_trim(f.value);
-		if (slice_case_eq_cstr(f.name, "Auto-Submitted")) {
-			if (slice_case_starts(v, "auto-replied"))
-				auto_replied = true;
-		} else if (slice_case_eq_cstr(f.name, "X-Autoreply") ||
-		           slice_case_eq_cstr(f.name, "X-Autorespond") ||
-		           slice_case_eq_cstr(f.name, "X-Autoresponder") ||
-		           slice_case_eq_cstr(f.name, "X-Auto-Reply") ||
-		           slice_case_eq_cstr(f.name, "X-Vacation") ||
-		           slice_case_eq_cstr(f.name, "X-Mail-Autoreply")) {
-			vendor = true;
-		} else if (slice_case_eq_cstr(f.name, "Precedence")) {
-			if (slice_case_starts(v, "auto_reply") || slice_case_starts(v, "auto-reply"))
-				precedence = true;
-		} else if (slice_case_eq_cstr(f.name, "X-Boxbe-Challenge") ||
-		           slice_case_starts(f.name, "X-Bluebottle") ||
-		           slice_case_eq_cstr(f.name, "X-Challenge")) {
-			challenge_hdr = true;
-		}
+void autoreply_header(const struct header_field *f, struct autoreply_hints *h)
+{
+	/* every name below starts with A, P or X: most fields stop here */
+	char c0 = f->name.len ? ascii_lower(f->name.p[0]) : 0;
+	if (c0 != 'a' && c0 != 'p' && c0 != 'x')
+		return;
+	struct slice v = slice_trim(f->value);
+	if (slice_case_eq_cstr(f->name, "Auto-Submitted")) {
+		if (slice_case_starts(v, "auto-replied"))
+			h->auto_replied = true;
+	} else if (slice_case_eq_cstr(f->name, "X-Autoreply") ||
+	           slice_case_eq_cstr(f->name, "X-Autorespond") ||
+	           slice_case_eq_cstr(f->name, "X-Autoresponder") ||
+	           slice_case_eq_cstr(f->name, "X-Auto-Reply") ||
+	           slice_case_eq_cstr(f->name, "X-Vacation") ||
+	           slice_case_eq_cstr(f->name, "X-Mail-Autoreply")) {
+		h->vendor = true;
+	} else if (slice_case_eq_cstr(f->name, "Precedence")) {
+		if (slice_case_starts(v, "auto_reply") || slice_case_starts(v, "auto-reply"))
+			h->precedence = true;
+	} else if (slice_case_eq_cstr(f->name, "X-Boxbe-Challenge") ||
+	           slice_case_starts(f->name, "X-Bluebottle") ||
+	           slice_case_eq_cstr(f->name, "X-Challenge")) {
+		h->challenge = true;
 	}
-	if (text.len > 16 * 1024)
-		text.len = 16 * 1024;
-	if (challenge_hdr || has_any(text, challenge_phrases,
-	                             sizeof(challenge_phrases) / sizeof(challenge_phrases[0])) ||
-	    has_any(subject, challenge_phrases, sizeof(challenge_phrases) / sizeof(challenge_phrases[0])))
-		return AUTOREPLY_VERDICT_CHALLENGE;
-	if (auto_replied || vendor || precedence)
-		return AUTOREPLY_VERDICT_AUTOREPLY;
-	if (has_any(subject, subject_phrases, sizeof(subject_phrases) / sizeof(subject_phrases[0])))
-		return AUTOREPLY_VERDICT_AUTOREPLY;
-	if (text.len < 4096 && has_any(text, body_phrases, sizeof(body_phrases) / sizeof(body_phrases[0])))
-		return AUTOREPLY_VERDICT_AUTOREPLY;
-	return AUTOREPLY_VERDICT_NONE;
+}
+
+enum autoreply_verdict autoreply_detect(const struct autoreply_hints *h, struct slice subject,
+                                        struct slice text, const struct bounce_text *bt)
+{
+	bool auto_replied = h->auto_replied, vendor = h->vendor, precedence = h->precedence;
+	bool challenge_hdr = h->challenge;
+	struct bounce_text *bs = xmalloc(sizeof(*bs));
+	enum autoreply_verdict v = AUTOREPLY_VERDICT_NONE;
+	bounce_text_init(bs, subject, 4096);
+	if (challenge_hdr || HAS_ANY(bt, challenge_phrases) || HAS_ANY(bs, challenge_phrases))
+		v = AUTOREPLY_VERDICT_CHALLENGE;
+	else if (auto_replied || vendor || precedence || HAS_ANY(bs, subject_phrases) ||
+	         (text.len < 4096 && HAS_ANY(bt, body_phrases)))
+		v = AUTOREPLY_VERDICT_AUTOREPLY;
+	bounce_text_finish(bs);
+	free(bs);
+	return v;
 }

@@ -101,9 +101,10 @@ bool bounce_reason_blames_member(enum bounce_reason r, int hard)
 	case BOUNCE_REASON_SUSPEND:
 		return true;
 	case BOUNCE_REASON_MAILBOXFULL:
-		/* counts as a soft event: only its persistence reaches the
-		 * threshold; a permanent report counts as well */
-		return hard != -1 || true;
+		/* it says something about the mailbox, but is soft (hard == 0):
+		 * scored as a soft event, only its persistence over days reaches
+		 * the threshold */
+		return true;
 	case BOUNCE_REASON_NOTACCEPT:
 		/* the member's domain accepts no mail at all (null MX) */
 		return hard == 1;
@@ -283,7 +284,10 @@ static int scan_part_cb(const struct mime_part *p, void *ctx)
 			sc->orig_from_headers = true;
 		}
 	} else if (!strcmp(p->type, "text/html")) {
-		add_html_text(&sc->html, p->body, LIMIT_BOUNCE_TEXT);
+		/* read only when no plain text came first (the usual order of a
+		 * multipart/alternative) */
+		if (sc->text.len == 0)
+			add_html_text(&sc->html, p->body, LIMIT_BOUNCE_TEXT);
 	} else if (!strncmp(p->type, "text/", 5)) {
 		struct buf cs = BUF_INIT, conv = BUF_INIT;
 		struct slice body = p->body;
@@ -444,6 +448,8 @@ static void set_diag(struct bounce_recipient *r, struct slice d)
 			space = b.len > 0;
 			continue;
 		}
+		if (space && b.len + 2 > LIMIT_BOUNCE_DIAG)
+			break;
 		if (space)
 			buf_addch(&b, ' ');
 		space = false;
@@ -500,8 +506,9 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 		snprintf(code, sizeof(code), "%s", dcode);
 	else if (is_generic_code(code) && dcode[0] && (!code[0] || code[0] == dcode[0]))
 		snprintf(code, sizeof(code), "%s", dcode);
-	/* no explanation of its own: the report's text may carry the code */
-	if (!code[0] && !diag.len && status_find(general, st) == 1 && !is_generic_code(st))
+	/* no code of its own: the report's text may give one for all
+	 * ("could not be delivered because of 550 5.1.1 ...: a, b, c") */
+	if (!code[0] && status_find(general, st) == 1 && !is_generic_code(st))
 		snprintf(code, sizeof(code), "%s", st);
 
 	enum bounce_reason reason = BOUNCE_REASON_UNDEFINED;
@@ -521,6 +528,10 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 		reason = status_reason_from_code(code);
 	if (reason == BOUNCE_REASON_UNDEFINED && (reply == 550 || reply == 551 || reply == 553))
 		reason = BOUNCE_REASON_USERUNKNOWN;
+	/* a "user unknown" text under a mailbox-status code (RFC 3463 X.2.0:
+	 * the mailbox exists but refused) is a filter's answer */
+	if (reason == BOUNCE_REASON_USERUNKNOWN && code[0] && !strcmp(code + 1, ".2.0"))
+		reason = BOUNCE_REASON_FILTERED;
 	/* "no such user" in reply to DATA rather than RCPT is the recipient's
 	 * filter speaking, unless the code itself says the user is unknown */
 	if (reason == BOUNCE_REASON_USERUNKNOWN && !(code[0] && status_code_decisive(code)) &&
@@ -631,18 +642,12 @@ static void ses_add_cb(const struct ses_rcpt *sr, void *ctx)
 	buf_finish(&key);
 }
 
-static bool text_has_evidence(const char *msg, size_t len, struct slice cut)
+static bool text_has_evidence(bool null_sender, bool xfr, struct slice cut)
 {
-	struct header_field f;
 	char st[BOUNCE_STATUS_MAX];
 
-	if (header_find(msg, len, "X-Failed-Recipients", &f) == 1)
+	if (null_sender || xfr)
 		return true;
-	if (header_find(msg, len, "Return-Path", &f) == 1) {
-		struct slice v = slice_trim(f.value);
-		if (v.len == 2 && v.p[0] == '<' && v.p[1] == '>')
-			return true;
-	}
 	if (cut.len > 16384)
 		cut.len = 16384;
 	return status_find(cut, st) == 1 || status_reply_code(cut) != 0;
@@ -678,17 +683,19 @@ static bool from_looks_daemon(struct slice s)
 }
 
 /* Start of RFC 3464 fields written as plain text (no MIME part), or NULL. */
-static const char *inline_dsn(struct slice text)
+static const char *inline_dsn(struct slice text, const struct bounce_text *tt)
 {
-	static const char *const starts[] = { "Reporting-MTA:", "Final-Recipient:" };
+	static const char *const starts[] = { "\nreporting-mta:", "\nfinal-recipient:" };
 	const char *best = NULL;
+
+	/* only texts that name a final recipient at all (the prepared prefix
+	 * tells cheaply) are searched in full */
+	if (!bounce_text_find(tt, "final-recipient:"))
+		return NULL;
 	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
 		const char *p = slice_case_find(text, starts[i]);
-		while (p && p != text.p && p[-1] != '\n')
-			p = slice_case_find(slice_make(p + 1, text.len - (size_t)(p + 1 - text.p)),
-			                    starts[i]);
-		if (p && (!best || p < best))
-			best = p;
+		if (p && (!best || p + 1 < best))
+			best = p + 1;
 	}
 	if (best && !slice_case_find(slice_make(best, text.len - (size_t)(best - text.p)),
 	                             "Final-Recipient:"))
@@ -696,8 +703,7 @@ static const char *inline_dsn(struct slice text)
 	return best;
 }
 
-static void add_xfr(struct bounce_result *res, const struct exclude *ex, struct slice v,
-                    struct buf *list)
+static void add_xfr(const struct exclude *ex, struct slice v, struct buf *list)
 {
 	size_t start = 0;
 	struct buf k = BUF_INIT;
@@ -713,7 +719,6 @@ static void add_xfr(struct bounce_result *res, const struct exclude *ex, struct 
 		start = i + 1;
 	}
 	buf_finish(&k);
-	(void)res;
 }
 
 int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
@@ -723,7 +728,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	struct hits hits = { NULL, 0, &ex, &ex_to, BUF_INIT };
 	struct buf subject = BUF_INIT, from = BUF_INIT, to = BUF_INIT, hbuf = BUF_INIT;
 	struct buf ctype = BUF_INIT, report_type = BUF_INIT, xfr = BUF_INIT, key = BUF_INIT;
-	struct buf inline_orig = BUF_INIT;
+	struct buf inline_orig = BUF_INIT, xfr_raw = BUF_INIT;
 	struct bounce_result *res = ret;
 
 	memset(res, 0, sizeof(*res));
@@ -742,10 +747,35 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	buf_init(&sc.fb, 0);
 	buf_init(&sc.orig, 0);
 
-	const struct header_want top[] = {
-		{ "Subject", &hbuf }, { "From", &from }, { "To", &to }, { "Content-Type", &ctype },
-	};
-	header_get_many(msg, len, top, sizeof(top) / sizeof(top[0]));
+	/* one pass over the message's own header block */
+	struct autoreply_hints hints = { false, false, false, false };
+	bool null_sender = false;
+	{
+		const struct header_want top[] = {
+			{ "Subject", &hbuf }, { "From", &from }, { "To", &to },
+			{ "Content-Type", &ctype },
+		};
+		bool done[4] = { false };
+		struct header_scan hs;
+		struct header_field f;
+		header_scan_init(&hs, msg, len);
+		while (header_scan_next(&hs, &f) == 1) {
+			for (size_t i = 0; i < 4; i++)
+				if (!done[i] && slice_case_eq_cstr(f.name, top[i].name)) {
+					header_unfold(f.value, top[i].out);
+					done[i] = true;
+				}
+			if (slice_case_eq_cstr(f.name, "X-Failed-Recipients")) {
+				if (xfr_raw.len)
+					buf_addch(&xfr_raw, ',');
+				header_unfold(f.value, &xfr_raw);
+			} else if (slice_case_eq_cstr(f.name, "Return-Path")) {
+				struct slice v = slice_trim(f.value);
+				null_sender = v.len == 2 && v.p[0] == '<' && v.p[1] == '>';
+			}
+			autoreply_header(&f, &hints);
+		}
+	}
 	mime_decode_words(slice_make(hbuf.data, hbuf.len), &subject, 4096);
 	mime_param(slice_make(ctype.data, ctype.len), "report-type", &report_type);
 
@@ -754,7 +784,9 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		buf_add(&sc.text, sc.html.data, sc.html.len);
 
 	struct slice text = slice_make(sc.text.data, sc.text.len);
-	struct slice cut = lhost_cut_original(text);
+	struct bounce_text *tt = xmalloc(sizeof(*tt));
+	bounce_text_init(tt, text, LIMIT_BOUNCE_SCAN);
+	struct slice cut = lhost_cut_original(text, tt);
 	struct general gen = { cut.len > 8192 ? slice_make(cut.p, 8192) : cut, false,
 	                       BOUNCE_REASON_UNDEFINED };
 
@@ -837,8 +869,9 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 
 	/* 2. a challenge-response request; it often comes from a daemon-like
 	 * sender with a bounce-like subject, even as a DSN, so it goes first */
-	if (autoreply_detect(msg, len, slice_make(subject.data, subject.len), text) ==
-	    AUTOREPLY_VERDICT_CHALLENGE) {
+	enum autoreply_verdict verdict = autoreply_detect(&hints,
+	                                                  slice_make(subject.data, subject.len), text, tt);
+	if (verdict == AUTOREPLY_VERDICT_CHALLENGE) {
 		res->kind = BOUNCE_KIND_CHALLENGE;
 		goto out;
 	}
@@ -846,7 +879,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	/* 3. RFC 3464, as a MIME part or written inline */
 	struct slice ds = slice_make(sc.ds.data, sc.ds.len);
 	if (!ds.len) {
-		const char *p = inline_dsn(text);
+		const char *p = inline_dsn(text, tt);
 		if (p)
 			ds = slice_make(p, text.len - (size_t)(p - text.p));
 		else if (sc.ds_inner.len)
@@ -945,8 +978,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	                   from_looks_daemon(slice_make(from.data, from.len)) ||
 	                   subject_looks_bounce(slice_make(subject.data, subject.len));
 	if (!bounce_like) {
-		enum autoreply_verdict v = autoreply_detect(msg, len, slice_make(subject.data, subject.len),
-		                                            text);
+		enum autoreply_verdict v = verdict;
 		if (v != AUTOREPLY_VERDICT_NONE) {
 			res->kind = v == AUTOREPLY_VERDICT_CHALLENGE ? BOUNCE_KIND_CHALLENGE :
 			            BOUNCE_KIND_AUTOREPLY;
@@ -966,14 +998,9 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	 * read like a report and carry evidence of one (a null return path,
 	 * X-Failed-Recipients, an SMTP code): an ordinary post that talks
 	 * about bounces must still reach the list */
-	if (bounce_like || (lhost_looks_bounce(cut) && text_has_evidence(msg, len, cut))) {
-		struct header_scan hs;
-		struct header_field f;
+	if (bounce_like || (lhost_looks_bounce(tt, cut.len) && text_has_evidence(null_sender, xfr_raw.len > 0, cut))) {
 		res->kind = BOUNCE_KIND_DSN;
-		header_scan_init(&hs, msg, len);
-		while (header_scan_next(&hs, &f) == 1)
-			if (slice_case_eq_cstr(f.name, "X-Failed-Recipients"))
-				add_xfr(res, &ex, f.value, &xfr);
+		add_xfr(&ex, slice_make(xfr_raw.data, xfr_raw.len), &xfr);
 		if (xfr.len) {
 			for (size_t i = 0; i < xfr.len; i += strlen(xfr.data + i) + 1) {
 				struct bounce_recipient *r = rcpt_add(res, xfr.data + i);
@@ -989,9 +1016,14 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			}
 		}
 		if (res->nrcpts == 0 && res->orig_to.len) {
+			/* the report names no usable address (a bare local part,
+			 * say): the original's recipient, explained by the report */
 			buf_reset(&key);
-			if (bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) == 0)
-				rcpt_add(res, key.data);
+			if (bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) == 0) {
+				struct bounce_recipient *r = rcpt_add(res, key.data);
+				if (r)
+					set_diag(r, cut);
+			}
 		}
 		for (size_t i = 0; i < res->nrcpts; i++)
 			classify(&res->rcpts[i], NULL, &gen, false);
@@ -1001,10 +1033,13 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	}
 
 out:
+	bounce_text_finish(tt);
+	free(tt);
 	hits_finish(&hits);
 	buf_finish(&key);
 	buf_finish(&xfr);
 	buf_finish(&inline_orig);
+	buf_finish(&xfr_raw);
 	buf_finish(&ex.keys);
 	buf_finish(&ex_to.keys);
 	buf_finish(&subject);

@@ -81,6 +81,11 @@ struct bounce_recipient {
 
 struct bounce_result {
 	enum bounce_kind kind;
+	/* DSN: the failed (or delayed) recipients. AUTOREPLY: the replier
+	 * (reason vacation). FEEDBACK: the complained-about recipients, or one
+	 * entry without an address (reason feedback). NOT_BOUNCE: empty, or the
+	 * recipients a success notice names (reason delivered). CHALLENGE:
+	 * empty. At most LIMIT_BOUNCE_RCPTS entries, addresses unique. */
 	struct bounce_recipient *rcpts;    /* nrcpts entries */
 	size_t nrcpts;
 	/* From the enclosed original message (message/rfc822 or
@@ -108,11 +113,14 @@ const char *bounce_reason_name(enum bounce_reason r);
 int bounce_reason_from_name(const char *name);
 
 /* The scoring policy (DESIGN.md, "Scoring"): does a failure with this
- * reason say something about the member's address? True only for user or
- * host unknown, mailbox moved, mailbox disabled or refusing mail, and a
- * mailbox full reported as permanent (hard == 1 or a 5.x.x status, which
- * the caller folds into hard). Spam, content, policy, authentication,
- * reputation, rate limits, delays, vacation and feedback never count. */
+ * reason say something about the member's address? True for user or host
+ * unknown, mailbox moved, mailbox disabled or suspended, a domain that
+ * accepts no mail at all (notaccept with hard == 1), and a full mailbox,
+ * which is soft (hard == 0): scored +0.5, only its persistence over days
+ * reaches the threshold. Spam, content, policy, authentication,
+ * reputation, rate limits, relaying, our IP blocked, delays and expiry,
+ * system and network errors, vacation replies and feedback never count:
+ * they are recorded, not charged to the member. */
 bool bounce_reason_blames_member(enum bounce_reason r, int hard);
 
 #endif

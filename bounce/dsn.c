@@ -19,7 +19,6 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 		struct header_field f;
 		struct dsn_rcpt r;
 		bool named = false;
-		size_t fields = 0;
 
 		/* skip empty lines between groups */
 		while (pos < body.len && (body.p[pos] == '\n' || body.p[pos] == '\r' ||
@@ -30,7 +29,6 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 		memset(&r, 0, sizeof(r));
 		header_scan_init(&hs, body.p + pos, body.len - pos);
 		while (header_scan_next(&hs, &f) == 1) {
-			fields++;
 			if (slice_case_eq_cstr(f.name, "Final-Recipient")) {
 				if (r.final_rcpt.len && n < max) {
 					/* a second recipient without the empty line
@@ -61,7 +59,6 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 			const char *nl = memchr(body.p + pos, '\n', body.len - pos);
 			adv = nl ? (size_t)(nl - (body.p + pos)) + 1 : body.len - pos;
 		}
-		(void)fields;
 		pos += adv;
 	}
 	return n;

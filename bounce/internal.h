@@ -15,16 +15,15 @@
  * bytes; phrase tables are lower case and searched with memmem() on the
  * result, which keeps each search linear and fast. */
 void bounce_lower(struct slice text, struct buf *out, size_t max);
-/* First occurrence of the lower-case phrase in lowered text, or NULL. */
-const char *bounce_find(struct slice lowered, const char *phrase);
 
 /* A lowered text with a bitmap of the byte pairs it contains, so that a
  * table of hundreds of phrases is searched in about one pass: a phrase
- * whose first, middle or last pair is absent is rejected without reading
- * the text. */
+ * with a byte pair absent from the text (pairs are hashed into the bitmap)
+ * is rejected without reading the text. */
+#define BOUNCE_TEXT_PAIRS 4096
 struct bounce_text {
 	struct buf low;
-	uint64_t pairs[65536 / 64];
+	uint64_t pairs[BOUNCE_TEXT_PAIRS / 64];
 };
 void bounce_text_init(struct bounce_text *t, struct slice text, size_t max);
 void bounce_text_finish(struct bounce_text *t);
@@ -75,10 +74,15 @@ struct lhost_hit {
  * around them); add is called for each candidate with its explanation. */
 void lhost_scan(struct slice text, bool (*accept)(struct slice addr, void *ctx),
                 void (*add)(const struct lhost_hit *hit, void *ctx), void *ctx);
-/* True when text reads like a delivery failure report. */
-bool lhost_looks_bounce(struct slice text);
-/* Cuts text before the copy of the original message, if marked. */
-struct slice lhost_cut_original(struct slice text);
+/* The text of a message (its first LIMIT_BOUNCE_SCAN bytes) prepared once
+ * for phrase searches by lhost.c and autoreply.c. */
+#define LIMIT_BOUNCE_SCAN (64 * 1024)
+/* True when the first cut_len bytes of the text read like a delivery
+ * failure report. */
+bool lhost_looks_bounce(const struct bounce_text *bt, size_t cut_len);
+/* Cuts text before the copy of the original message, if marked; bt is
+ * text prepared with bounce_text_init(bt, text, LIMIT_BOUNCE_SCAN). */
+struct slice lhost_cut_original(struct slice text, const struct bounce_text *bt);
 
 /* autoreply.c — RFC 3834 and practice. */
 enum autoreply_verdict {
@@ -86,10 +90,20 @@ enum autoreply_verdict {
 	AUTOREPLY_VERDICT_AUTOREPLY,
 	AUTOREPLY_VERDICT_CHALLENGE,
 };
-/* msg is the whole message, subject its decoded Subject, text its decoded
- * first text part. */
-enum autoreply_verdict autoreply_detect(const char *msg, size_t len,
-                                        struct slice subject, struct slice text);
+/* What the header block says; filled by autoreply_header() for each field
+ * of the message's own header block (zero-initialised first). */
+struct autoreply_hints {
+	bool auto_replied;      /* Auto-Submitted: auto-replied (RFC 3834) */
+	bool vendor;            /* X-Autoreply, X-Autorespond, X-Vacation, ... */
+	bool precedence;        /* Precedence: auto_reply */
+	bool challenge;         /* a challenge-response system's own field */
+};
+struct header_field;
+void autoreply_header(const struct header_field *f, struct autoreply_hints *h);
+/* subject is the decoded Subject, text the decoded text parts, bt the same
+ * prepared with bounce_text_init(). */
+enum autoreply_verdict autoreply_detect(const struct autoreply_hints *h, struct slice subject,
+                                        struct slice text, const struct bounce_text *bt);
 
 /* arf.c — message/feedback-report (RFC 5965). Appends the address keys of
  * the complained-about recipients (Original-Rcpt-To, else

@@ -52,16 +52,14 @@ static const char *const header_starts[] = {
 	"\nx-original-to: ",
 };
 
-struct slice lhost_cut_original(struct slice t)
+struct slice lhost_cut_original(struct slice t, const struct bounce_text *bt)
 {
-	struct bounce_text *bt = xmalloc(sizeof(*bt));
 	size_t cut = t.len;
 
-	/* the copy of the original starts near the top; past 64 KiB without a
-	 * marker, the rest is not read as explanation anyway */
-	bounce_text_init(bt, t, 64 * 1024);
-	if (t.len > 64 * 1024)
-		cut = 64 * 1024;
+	/* the copy of the original starts near the top; past the scanned
+	 * prefix without a marker, the rest is not read as explanation */
+	if (t.len > LIMIT_BOUNCE_SCAN)
+		cut = LIMIT_BOUNCE_SCAN;
 	const char *base = bt->low.data;
 	for (size_t i = 0; i < sizeof(original_markers) / sizeof(original_markers[0]); i++) {
 		const char *p = bounce_text_find(bt, original_markers[i]);
@@ -76,8 +74,6 @@ struct slice lhost_cut_original(struct slice t)
 	/* cut at the start of the marker's line */
 	while (cut > 0 && cut < t.len && t.p[cut - 1] != '\n')
 		cut--;
-	bounce_text_finish(bt);
-	free(bt);
 	return slice_make(t.p, cut);
 }
 
@@ -208,15 +204,12 @@ static const char *const bounce_phrases[] = {
 	"not a member of this mailing list",
 };
 
-bool lhost_looks_bounce(struct slice t)
+bool lhost_looks_bounce(const struct bounce_text *bt, size_t cut_len)
 {
-	struct bounce_text *bt = xmalloc(sizeof(*bt));
-	bool found = false;
-
-	bounce_text_init(bt, t, 64 * 1024);
-	for (size_t i = 0; !found && i < sizeof(bounce_phrases) / sizeof(bounce_phrases[0]); i++)
-		found = bounce_text_find(bt, bounce_phrases[i]) != NULL;
-	bounce_text_finish(bt);
-	free(bt);
-	return found;
+	for (size_t i = 0; i < sizeof(bounce_phrases) / sizeof(bounce_phrases[0]); i++) {
+		const char *p = bounce_text_find(bt, bounce_phrases[i]);
+		if (p && (size_t)(p - bt->low.data) < cut_len)
+			return true;
+	}
+	return false;
 }

@@ -99,7 +99,6 @@ int mime_param(struct slice value, const char *name, struct buf *out)
 		bool match = pname.len == nlen && slice_case_eq_cstr(pname, name);
 		if (i < value.len && value.p[i] == '"') {
 			i++;
-			size_t start = out->len;
 			while (i < value.len && value.p[i] != '"') {
 				if (value.p[i] == '\\' && i + 1 < value.len)
 					i++;
@@ -107,10 +106,8 @@ int mime_param(struct slice value, const char *name, struct buf *out)
 					buf_addch(out, value.p[i]);
 				i++;
 			}
-			if (match) {
-				(void)start;
+			if (match)
 				return 1;
-			}
 		} else {
 			size_t vs = i;
 			while (i < value.len && value.p[i] != ';' && !ascii_is_space(value.p[i]))
@@ -183,7 +180,7 @@ void mime_decode_qp(struct slice in, struct buf *out, size_t max)
 			i += n - 1;
 			continue;
 		}
-		if (i + 2 < in.len + 0 && ascii_hexval(in.p[i + 1]) >= 0 &&
+		if (i + 2 < in.len && ascii_hexval(in.p[i + 1]) >= 0 &&
 		    ascii_hexval(in.p[i + 2]) >= 0) {
 			buf_addch(out, ascii_hexval(in.p[i + 1]) * 16 + ascii_hexval(in.p[i + 2]));
 			i += 2;
@@ -236,7 +233,7 @@ static int delimiter_kind(const char *p, size_t n, struct slice b)
 		return 0;
 	size_t i = b.len + 2;
 	int kind = 1;
-	if (i + 1 < n + 0 && p[i] == '-' && p[i + 1] == '-') {
+	if (i + 1 < n && p[i] == '-' && p[i + 1] == '-') {
 		kind = 2;
 		i += 2;
 	}
@@ -252,9 +249,33 @@ static void walk_multipart(struct walk *w, struct slice body, struct slice b,
 	bool open = false;
 	size_t part_start = 0;
 	bool any = false;
+	char needle[2 + 200];   /* "--" and the boundary (at most 200 bytes) */
+
+	if (b.len > sizeof(needle) - 2)
+		return;
+	needle[0] = needle[1] = '-';
+	memcpy(needle + 2, b.p, b.len);
 
 	while (pos < body.len && !w->stop) {
-		const char *line = body.p + pos;
+		/* jump to the next "--boundary" (memmem is far faster than
+		 * looking at every line of a large part); it counts only at the
+		 * start of a line */
+		const char *hit = NULL;
+		for (size_t from = pos; from < body.len;) {
+			const char *q = memmem(body.p + from, body.len - from, needle, b.len + 2);
+			if (!q)
+				break;
+			size_t at = (size_t)(q - body.p);
+			if (at == 0 || body.p[at - 1] == '\n') {
+				hit = q;
+				break;
+			}
+			from = at + 1;
+		}
+		if (!hit)
+			break;
+		pos = (size_t)(hit - body.p);
+		const char *line = hit;
 		const char *nl = memchr(line, '\n', body.len - pos);
 		size_t linelen = nl ? (size_t)(nl - line) : body.len - pos;
 		size_t next = pos + linelen + (nl ? 1 : 0);

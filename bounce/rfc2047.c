@@ -2,10 +2,38 @@
  * UTF-8 with glibc's iconv (pure: no files, no locale). */
 #include <errno.h>
 #include <iconv.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bounce/mime.h"
 #include "listd/core/ascii.h"
+
+/* iconv_open() costs more than parsing a whole bounce, and bounces use few
+ * charsets: a small cache of converters, one per thread (so calls stay
+ * independent across threads), kept for the thread's life. A converter is
+ * reset to its initial state after each use. Names are compared
+ * case-insensitively; charsets iconv does not know are cached as failures
+ * too. */
+#define CD_CACHE 4
+static __thread struct {
+	char name[41];
+	iconv_t cd;
+} cd_cache[CD_CACHE];
+static __thread unsigned cd_next;
+
+static iconv_t cd_get(const char *cs)
+{
+	for (unsigned i = 0; i < CD_CACHE; i++)
+		if (cd_cache[i].name[0] && !strcasecmp(cd_cache[i].name, cs))
+			return cd_cache[i].cd;
+	iconv_t cd = iconv_open("UTF-8", cs);
+	unsigned slot = cd_next++ % CD_CACHE;
+	if (cd_cache[slot].name[0] && cd_cache[slot].cd != (iconv_t)-1)
+		iconv_close(cd_cache[slot].cd);
+	snprintf(cd_cache[slot].name, sizeof(cd_cache[slot].name), "%s", cs);
+	cd_cache[slot].cd = cd;
+	return cd;
+}
 
 /* Converts in (charset cs) to UTF-8 and appends it; false when the charset
  * is unknown. Invalid sequences are replaced by '?'. */
@@ -18,7 +46,23 @@ static bool convert(const char *cs, struct slice in, struct buf *out, size_t max
 		buf_add(out, in.p, in.len < max ? in.len : max);
 		return true;
 	}
-	iconv_t cd = iconv_open("UTF-8", cs);
+	if (!strcasecmp(cs, "iso-8859-1") || !strcasecmp(cs, "latin1")) {
+		/* the common case, done here rather than through iconv_open() */
+		size_t w = 0;
+		for (size_t i = 0; i < in.len && w + 2 <= max; i++) {
+			unsigned char c = (unsigned char)in.p[i];
+			if (c < 0x80) {
+				buf_addch(out, c);
+				w++;
+			} else {
+				buf_addch(out, 0xc0 | (c >> 6));
+				buf_addch(out, 0x80 | (c & 0x3f));
+				w += 2;
+			}
+		}
+		return true;
+	}
+	iconv_t cd = cd_get(cs);
 	if (cd == (iconv_t)-1)
 		return false;
 	char tmp[512];
@@ -46,8 +90,7 @@ static bool convert(const char *cs, struct slice in, struct buf *out, size_t max
 			written++;
 		}
 	}
-	iconv(cd, NULL, NULL, NULL, NULL);
-	iconv_close(cd);
+	iconv(cd, NULL, NULL, NULL, NULL);     /* back to the initial state */
 	return true;
 }
 

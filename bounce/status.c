@@ -281,6 +281,8 @@ static const struct phrase phrases[] = {
 	{ BOUNCE_REASON_MAILBOXFULL, "mailbox exceeded" },
 	{ BOUNCE_REASON_MAILBOXFULL, "exceeded the space" },
 	{ BOUNCE_REASON_SUSPEND, "account is blocked" },
+	{ BOUNCE_REASON_SUSPEND, "temporary locked" },
+	{ BOUNCE_REASON_SUSPEND, "temporarily locked" },
 	{ BOUNCE_REASON_SUSPEND, "mailbox disabled" },
 	{ BOUNCE_REASON_SUSPEND, "mailbox has been disabled" },
 	{ BOUNCE_REASON_SUSPEND, "account disabled" },
@@ -343,6 +345,19 @@ static const struct phrase phrases[] = {
 	{ BOUNCE_REASON_NORELAYING, "not a gateway" },
 	{ BOUNCE_REASON_NORELAYING, "relay prohibited" },
 	/* content */
+	/* a URL in the message on a block list is about the content */
+	{ BOUNCE_REASON_SPAMDETECTED, "uribl" },
+	{ BOUNCE_REASON_SPAMDETECTED, "surbl" },
+	{ BOUNCE_REASON_SPAMDETECTED, "url in message" },
+	/* our host on a block list (before "spam": the lists say spam too) */
+	{ BOUNCE_REASON_BLOCKED, "blacklist" },
+	{ BOUNCE_REASON_BLOCKED, "blocklist" },
+	{ BOUNCE_REASON_BLOCKED, "block list" },
+	{ BOUNCE_REASON_BLOCKED, "black list" },
+	{ BOUNCE_REASON_BLOCKED, "dnsbl" },
+	{ BOUNCE_REASON_BLOCKED, "spamhaus" },
+	{ BOUNCE_REASON_BLOCKED, "spamcop" },
+	{ BOUNCE_REASON_BLOCKED, "client host blocked" },
 	{ BOUNCE_REASON_VIRUSDETECTED, "virus" },
 	{ BOUNCE_REASON_VIRUSDETECTED, "malware" },
 	{ BOUNCE_REASON_VIRUSDETECTED, "infected" },
@@ -520,19 +535,11 @@ static const struct phrase phrases[] = {
 	{ BOUNCE_REASON_SPEEDING, "sending rate" },
 	{ BOUNCE_REASON_SPEEDING, "ratelimit" },
 	{ BOUNCE_REASON_BADREPUTATION, "reputation" },
-	{ BOUNCE_REASON_BLOCKED, "blacklist" },
-	{ BOUNCE_REASON_BLOCKED, "blocklist" },
-	{ BOUNCE_REASON_BLOCKED, "block list" },
-	{ BOUNCE_REASON_BLOCKED, "black list" },
-	{ BOUNCE_REASON_BLOCKED, "dnsbl" },
 	{ BOUNCE_REASON_BLOCKED, "rbl" },
-	{ BOUNCE_REASON_BLOCKED, "spamhaus" },
-	{ BOUNCE_REASON_BLOCKED, "spamcop" },
 	{ BOUNCE_REASON_BLOCKED, "listed in" },
 	{ BOUNCE_REASON_BLOCKED, "listed at" },
 	{ BOUNCE_REASON_BLOCKED, "listed on" },
 	{ BOUNCE_REASON_BLOCKED, "client host rejected" },
-	{ BOUNCE_REASON_BLOCKED, "client host blocked" },
 	{ BOUNCE_REASON_BLOCKED, "your ip" },
 	{ BOUNCE_REASON_BLOCKED, "ip address" },
 	{ BOUNCE_REASON_BLOCKED, "your host" },
@@ -650,14 +657,11 @@ void bounce_lower(struct slice text, struct buf *out, size_t max)
 	out->data[out->len] = '\0';
 }
 
-const char *bounce_find(struct slice lowered, const char *phrase)
-{
-	return memmem(lowered.p, lowered.len, phrase, strlen(phrase));
-}
-
+/* A 12-bit hash of a byte pair: a 512-byte bitmap is cleared per text. */
 static inline unsigned pair_of(const char *p)
 {
-	return ((unsigned)(unsigned char)p[0] << 8) | (unsigned char)p[1];
+	unsigned v = ((unsigned)(unsigned char)p[0] * 131u) ^ (unsigned char)p[1];
+	return v & (BOUNCE_TEXT_PAIRS - 1);
 }
 
 void bounce_text_init(struct bounce_text *t, struct slice text, size_t max)
@@ -684,10 +688,13 @@ static inline bool has_pair(const struct bounce_text *t, const char *p)
 
 const char *bounce_text_find(const struct bounce_text *t, const char *phrase)
 {
-	size_t n = strlen(phrase);
-	if (n >= 2 && (!has_pair(t, phrase) || !has_pair(t, phrase + n - 2) ||
-	               !has_pair(t, phrase + n / 2 - 1)))
-		return NULL;
+	/* every pair of the phrase must occur somewhere in the text */
+	size_t n = 0;
+	if (phrase[0]) {
+		for (n = 1; phrase[n]; n++)
+			if (!has_pair(t, phrase + n - 1))
+				return NULL;
+	}
 	return memmem(t->low.data, t->low.len, phrase, n);
 }
 

@@ -22,6 +22,7 @@
 #include "listd/core/keyfile.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
+#include "listd/request.h"
 #include "listd/outbox.h"
 #include "listd/policy_server.h"
 #include "listd/smtp_client.h"
@@ -112,6 +113,7 @@ static void pump(struct daemon *d)
 			return;
 		}
 		if (!found) {
+			holds_digest_tick(d);   /* idle: owners' digest of held posts (holds.c) */
 			if (next_due)
 				arm_timer(d, next_due - now);
 			if (!any && !d->active && !outbox_pending(d) && d->exit_when_idle) {
@@ -381,6 +383,7 @@ int cmd_run(int argc, char **argv)
 	log_info("listd %s running: home=%s relays=%zu concurrency=%u batch=%u",
 	         LISTD_VERSION, log_escs(d.home), d.cfg.nrelays,
 	         d.cfg.concurrency, d.cfg.batch_size);
+	life_start(&d);                 /* bounce lifecycle: daily decisions (life.c) */
 	daemon_pump_soon(&d);
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	ex = d.exit_code ? d.exit_code : EX_OK;

@@ -18,6 +18,7 @@
 #include "listd/core/keyfile.h"
 #include "listd/core/listaddr.h"
 #include "listd/core/log.h"
+#include "listd/recipient.h"
 #include "storage/store.h"
 
 static const char *verp_err_name(int r)
@@ -38,64 +39,56 @@ static int verp_check_one(struct store_txn *txn, const struct config *cfg,
 {
 	struct addr a;
 	const char *why = NULL;
-	struct listaddr_cand c[LISTADDR_MAX_CANDS];
-	size_t n = 0;
-	const struct listaddr_syntax syn = {
-		cfg->request_suffix, cfg->owner_suffix, cfg->bounce_suffix,
-		cfg->recipient_delimiter,
-	};
-	int valid = 0;
+	struct recipient rc;
+	struct verp_fields vf;
+	int valid = 0, r;
 
 	buf_addch(out, '{');
 	json_kv_str(out, "address", address);
-	if (addr_parse(slice_cstr(address), &a, &why) < 0 ||
-	    listaddr_split(&syn, slice_cstr(a.local), c, &n) < 0) {
+	if (addr_parse(slice_cstr(address), &a, &why) < 0) {
 		json_kv_bool(out, "valid", false);
 		json_kv_str(out, "error", why ? why : "not an address");
 		goto done;
 	}
-	why = "no list has this bounce address";
-	for (size_t i = 0; i < n; i++) {
-		struct store_list l;
-		struct addr la;
-		struct verp_fields vf;
-		if (c[i].role != LISTADDR_ROLE_BOUNCES)
-			continue;
-		memcpy(la.local, c[i].name, sizeof(la.local));
-		memcpy(la.domain, a.domain, sizeof(la.domain));
-		la.utf8 = false;
-		if (store_list_get_addr(txn, &la, &l) < 0)
-			continue;
-		int r = verp_decode(key, slice_cstr(a.local), l.local, cfg->bounce_suffix,
-		                    cfg->recipient_delimiter, l.domain, today,
-		                    cfg->token_max_age_days, &vf);
-		struct buf ls = BUF_INIT;
-		store_list_format_addr(&l, &ls);
-		json_kv_str(out, "list", ls.data);
-		buf_finish(&ls);
-		if (r < 0) {
-			why = verp_err_name(r);
-			break;
-		}
-		static const char *const kinds[] = { "post", "probe", "warning" };
-		json_kv_bool(out, "valid", true);
-		json_kv_str(out, "kind", vf.kind <= VERP_KIND_WARNING ? kinds[vf.kind] : "?");
-		json_kv_u64(out, "member_id", vf.member_id);
-		struct store_member m;
-		uint32_t lid;
-		if (store_member_get_by_id(txn, vf.member_id, &lid, &m) == 0 && lid == l.id) {
-			struct buf ms = BUF_INIT;
-			addr_format(&m.addr, &ms);
-			json_kv_str(out, "member", ms.data);
-			buf_finish(&ms);
-		} else {
-			json_kv_null(out, "member");
-		}
-		json_kv_u64(out, "message_low_bits", vf.msg);
-		json_kv_u64(out, "day", vf.day);
-		valid = 1;
+	/* the reading the daemon takes: the most specific existing list */
+	r = recipient_lookup(txn, cfg, &a, &rc);
+	if (r < 0 || rc.role != LISTADDR_ROLE_BOUNCES) {
+		json_kv_bool(out, "valid", false);
+		json_kv_str(out, "error", r < 0 && r != -ENOENT ? store_strerror(r) :
+		            "no list has this bounce address");
 		goto done;
 	}
+	const struct store_list *l = &rc.list;
+	struct buf ls = BUF_INIT;
+	store_list_format_addr(l, &ls);
+	json_kv_str(out, "list", ls.data);
+	buf_finish(&ls);
+	r = verp_decode(key, slice_cstr(a.local), l->local, cfg->bounce_suffix,
+	                cfg->recipient_delimiter, l->domain, today,
+	                cfg->token_max_age_days, &vf);
+	if (r < 0) {
+		why = verp_err_name(r);
+		goto invalid;
+	}
+	static const char *const kinds[] = { "post", "probe", "warning" };
+	json_kv_bool(out, "valid", true);
+	json_kv_str(out, "kind", vf.kind <= VERP_KIND_WARNING ? kinds[vf.kind] : "?");
+	json_kv_u64(out, "member_id", vf.member_id);
+	struct store_member m;
+	uint32_t lid;
+	if (store_member_get_by_id(txn, vf.member_id, &lid, &m) == 0 && lid == l->id) {
+		struct buf ms = BUF_INIT;
+		addr_format(&m.addr, &ms);
+		json_kv_str(out, "member", ms.data);
+		buf_finish(&ms);
+	} else {
+		json_kv_null(out, "member");
+	}
+	json_kv_u64(out, "message_low_bits", vf.msg);
+	json_kv_u64(out, "day", vf.day);
+	valid = 1;
+	goto done;
+invalid:
 	json_kv_bool(out, "valid", false);
 	json_kv_str(out, "error", why);
 done:

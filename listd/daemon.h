@@ -93,4 +93,21 @@ struct smtp_reply;
 void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
                      const struct smtp_reply *reply);
 
+/* life.c: the member bounce lifecycle (bounce/score.h). life_event()
+ * applies one event, already stored in txn by the caller (the gate, or the
+ * fan-out's checkpoint), to its member in the same transaction: scoring,
+ * disabling with a probe, removal, an ARF complaint's unsubscription.
+ * verp_kind is the enum verp_kind of the token the report came back to
+ * (VERP_KIND_POST for the fan-out). 0 or -errno (store trouble: the
+ * caller's transaction fails and is retried). life_classify_rcpt() fills
+ * the reason, hard and scored of a 5xx-at-RCPT event (source RCPT only)
+ * before it is stored. life_start() runs the daily decisions now and
+ * then hourly (probe rounds, warnings, the owners' digest); life_tick()
+ * runs them once. */
+int life_event(struct daemon *d, struct store_txn *txn, const struct store_event *ev,
+               unsigned verp_kind);
+void life_classify_rcpt(struct store_event *ev);
+void life_start(struct daemon *d);
+void life_tick(struct daemon *d);
+
 #endif

@@ -267,7 +267,9 @@ static int record_failure(struct store_txn *txn, struct fanout *f, struct slot *
 	snprintf(ev.reason, sizeof(ev.reason), "%s",
 	         src == STORE_EVENT_EXPIRED ? "expired" : "rejected");
 	snprintf(ev.diag, sizeof(ev.diag), "%s", s->reply);
-	return store_event_add(txn, &ev);
+	life_classify_rcpt(&ev);
+	int r = store_event_add(txn, &ev);
+	return r < 0 ? r : life_event(f->d, txn, &ev, VERP_KIND_POST);  /* lifecycle (life.c) */
 }
 
 static int checkpoint_txn_cb(struct store_txn *txn, void *ctx_)

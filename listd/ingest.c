@@ -15,6 +15,7 @@
 #include "listd/core/header.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
+#include "listd/request.h"
 
 enum verdict {
 	VERDICT_DISTRIBUTE,
@@ -217,6 +218,8 @@ static int gate_bounce(struct ingest_ctx *c, struct store_txn *txn,
 		         br->kind == BOUNCE_KIND_AUTOREPLY ? "vacation" : "undefined");
 	}
 	r = store_event_add(txn, &ev);
+	if (r == 0)
+		r = life_event(c->d, txn, &ev, vf.kind);        /* the lifecycle (life.c) */
 	if (r < 0)
 		return r;
 	char note[LIMIT_MSG_NOTE + 1];
@@ -273,6 +276,15 @@ static int ingest_txn_cb(struct store_txn *txn, void *ctx_)
 	case STORE_MSG_ROLE_BOUNCES:
 		r = gate_bounce(c, txn, &l, &br);
 		break;
+	case STORE_MSG_ROLE_REQUEST: {
+		/* commands; answered only as request.c's rules allow */
+		struct request_outcome ro;
+		r = request_handle(c->d, txn, &l, &c->msg, &c->data, &br, &ro);
+		if (r == 0)
+			set_verdict(c, ro.processed ? VERDICT_PROCESSED : VERDICT_DROP,
+			            ro.stat, ro.note);
+		break;
+	}
 	default:
 		/* -request and -owner: automatic mail never gets an answer */
 		if (c->msg.sender[0] == '\0' || br.kind != BOUNCE_KIND_NOT_BOUNCE)

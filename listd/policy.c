@@ -1,6 +1,5 @@
 /* listd/policy.c — the policy service's decisions. See policy.h. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,16 +38,14 @@ static void defer(struct policy_decision *d)
 	         "DEFER_IF_PERMIT 4.3.0 list service busy, try again later");
 }
 
-/* "550 X.Y.Z <rcpt>: why". The recipient is quoted as the client sent it,
- * cut to keep the reply short. */
+/* "550 X.Y.Z why". Postfix puts "<rcpt>: Recipient address rejected: "
+ * before the text itself. */
 static void reject(struct policy_decision *d, enum policy_rule rule,
-                   const char *status, struct slice rcpt, const char *why)
+                   const char *status, const char *why)
 {
-	int n = rcpt.len > 256 ? 256 : (int)rcpt.len;
 	d->verdict = POLICY_VERDICT_REJECT;
 	d->rule = rule;
-	snprintf(d->action, sizeof(d->action), "550 %s <%.*s>: %s",
-	         status, n, rcpt.p ? rcpt.p : "", why);
+	snprintf(d->action, sizeof(d->action), "550 %s %s", status, why);
 }
 
 static bool slice_is(struct slice s, const char *lit)
@@ -86,7 +83,7 @@ static int loose_domain(struct slice v, char out[LIMIT_ADDR_DOMAIN + 1])
 }
 
 static void decide_bounces(const struct policy_env *env, const struct recipient *rc,
-                           const struct addr *rcpt, struct slice rcpt_raw,
+                           const struct addr *rcpt,
                            struct policy_decision *ret)
 {
 	const struct config *cfg = env->cfg;
@@ -94,8 +91,7 @@ static void decide_bounces(const struct policy_env *env, const struct recipient 
 	int r;
 
 	if (!rc->ext[0]) {
-		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", rcpt_raw,
-		       "bounce address does not verify");
+		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", "bounce address does not verify");
 		return;
 	}
 	r = verp_decode(env->key, slice_cstr(rcpt->local), rc->list.local,
@@ -107,15 +103,13 @@ static void decide_bounces(const struct policy_env *env, const struct recipient 
 		return;
 	case -ETIME:
 	case -ESTALE:
-		reject(ret, POLICY_RULE_STALE_TOKEN, "5.7.1", rcpt_raw,
-		       "bounce address is stale");
+		reject(ret, POLICY_RULE_STALE_TOKEN, "5.7.1", "bounce address is stale");
 		return;
 	case -EIO:
 		defer(ret);
 		return;
 	default:        /* -ENOENT, -EINVAL, -EBADMSG */
-		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", rcpt_raw,
-		       "bounce address does not verify");
+		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", "bounce address does not verify");
 		return;
 	}
 }
@@ -143,8 +137,7 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 		if (r < 0)
 			defer(&d);
 		else if (r > 0)
-			reject(&d, POLICY_RULE_UNKNOWN_ADDRESS, "5.1.1", req->recipient,
-			       "no such list address");
+			reject(&d, POLICY_RULE_UNKNOWN_ADDRESS, "5.1.1", "no such list address");
 		goto out;
 	}
 
@@ -154,8 +147,7 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 		if (r < 0)
 			defer(&d);
 		else if (r > 0)
-			reject(&d, POLICY_RULE_UNKNOWN_ADDRESS, "5.1.1", req->recipient,
-			       "no such list address");
+			reject(&d, POLICY_RULE_UNKNOWN_ADDRESS, "5.1.1", "no such list address");
 		goto out;
 	}
 	if (r < 0) {
@@ -164,11 +156,11 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 	}
 
 	if (rc.role == LISTADDR_ROLE_BOUNCES) {
-		decide_bounces(env, &rc, &rcpt, req->recipient, &d);
+		decide_bounces(env, &rc, &rcpt, &d);
 		goto out;
 	}
 	if (req->sender.len == 0) {
-		reject(&d, POLICY_RULE_NULL_SENDER, "5.7.1", req->recipient,
+		reject(&d, POLICY_RULE_NULL_SENDER, "5.7.1",
 		       "no bounces or automatic replies to this address");
 		goto out;
 	}
@@ -176,14 +168,11 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 	    rc.list.nonmember_action == STORE_NONMEMBER_REJECT) {
 		struct addr sender;
 		struct store_member m;
-		if (parse_value_addr(req->sender, &sender) < 0) {
-			r = -ENOENT;
-		} else {
-			r = store_member_get(txn, rc.list.id, &sender, &m);
-		}
+		/* a sender that does not parse is nobody's address */
+		r = parse_value_addr(req->sender, &sender) < 0 ? -ENOENT :
+		    store_member_get(txn, rc.list.id, &sender, &m);
 		if (r == -ENOENT)
-			reject(&d, POLICY_RULE_NON_MEMBER, "5.7.1", req->recipient,
-			       "only members may post to this list");
+			reject(&d, POLICY_RULE_NON_MEMBER, "5.7.1", "only members may post to this list");
 		else if (r < 0)
 			defer(&d);
 		goto out;

@@ -8,15 +8,15 @@
  *  1. R's domain hosts no list (no list has that domain)     DUNNO
  *  2. R names no list address of its domain (unknown list, unknown role,
  *     or an address that does not parse)
- *        550 5.1.1 <R>: no such list address
+ *        550 5.1.1 no such list address
  *  3. R is LIST-bounces+TOKEN and TOKEN
  *       - verifies and is fresh                                DUNNO
  *       - is missing, malformed, or its MAC does not verify
- *        550 5.1.1 <R>: bounce address does not verify
+ *        550 5.1.1 bounce address does not verify
  *       - verifies but is older than token_max_age_days (or dated ahead)
- *        550 5.7.1 <R>: bounce address is stale
+ *        550 5.7.1 bounce address is stale
  *  4. S is the null sender and R is the posting, -request or -owner address
- *        550 5.7.1 <R>: no bounces or automatic replies to this address
+ *        550 5.7.1 no bounces or automatic replies to this address
  *     Bounces of list mail go to the VERP return path, never elsewhere.
  *     listd never uses -owner as a return path either (its notices go out
  *     with the null sender, probes and warnings with a VERP address), so a
@@ -25,7 +25,7 @@
  *     sender is never bounced to), so this refusal is backscatter-free.
  *  5. R is the posting address of a list with nonmember_action=reject and
  *     S is not a member (by envelope sender, compared as the store does)
- *        550 5.7.1 <R>: only members may post to this list
+ *        550 5.7.1 only members may post to this list
  *     Only the envelope sender is known at RCPT time; the From: header is
  *     checked after DATA by the gate, which holds or drops a post whose
  *     From: is not a member. A spoofed member address passes this check.
@@ -33,7 +33,14 @@
  *
  * Store trouble answers DEFER_IF_PERMIT 4.3.0 (the client retries later);
  * a parse problem (policy_proto.h) answers DUNNO. Never a permanent
- * refusal that the store did not justify. */
+ * refusal that the store did not justify.
+ *
+ * The texts do not name the recipient: Postfix itself puts
+ * "<R>: Recipient address rejected: " before them, so a client reads e.g.
+ *     550 5.1.1 <nolist@lists.example.org>: Recipient address rejected:
+ *         no such list address
+ * The numeric code (not REJECT, which Postfix turns into its
+ * access_map_reject_code, 554) keeps the reply a plain 550. */
 #ifndef LISTD_POLICY_H
 #define LISTD_POLICY_H
 
@@ -71,9 +78,8 @@ struct policy_env {
 struct policy_decision {
 	enum policy_verdict verdict;
 	enum policy_rule rule;
-	/* the action after "action=", e.g. "550 5.1.1 <x@y>: no such list
-	 * address" or "DUNNO"; NUL-terminated, printable ASCII is not promised
-	 * (policy_reply_format() sanitises it) */
+	/* the action after "action=", e.g. "550 5.1.1 no such list address"
+	 * or "DUNNO"; NUL-terminated */
 	char action[POLICY_REPLY_TEXT_MAX + 1];
 };
 

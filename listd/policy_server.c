@@ -221,6 +221,13 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	(void)b;
 	if (n == 0)
 		return;
+	if (n == UV_EOF && c->writes_pending) {
+		/* a client that half-closes after its request (Exim's
+		 * ${readsocket} does) still gets the answer, then EOF */
+		c->close_after_write = true;
+		uv_read_stop(s);
+		return;
+	}
 	if (n < 0) {
 		if (n != UV_EOF)
 			log_debug("policy: read: %s", uv_strerror((int)n));

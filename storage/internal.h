@@ -74,6 +74,7 @@ enum store_db {
 	STORE_DB_EVENTS,
 	STORE_DB_STATS,
 	STORE_DB_DEDUP,
+	STORE_DB_RATES,         /* store_rate.h */
 	STORE_DB_COUNT,
 };
 

@@ -31,6 +31,7 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_EVENTS] = "events",
 	[STORE_DB_STATS] = "stats",
 	[STORE_DB_DEDUP] = "dedup",
+	[STORE_DB_RATES] = "rates",
 };
 
 /* Meta keys of the counters: permanent as well. */

@@ -23,5 +23,10 @@ int cmd_log(const struct adm_opts *opts, int argc, char **argv);
 /* `listadm check`: store consistency (in cmd_log.c). */
 int cmd_check(const struct adm_opts *opts, int argc, char **argv);
 int cmd_bounce(const struct adm_opts *opts, int argc, char **argv);
+/* `listadm hold`: held posts (cmd_hold.c); `listadm report` (cmd_report.c). */
+int cmd_hold(const struct adm_opts *opts, int argc, char **argv);
+int cmd_report(const struct adm_opts *opts, int argc, char **argv);
+/* `bounce ls|show|reset|stats` (cmd_bounce_admin.c; cmd_bounce() hands them on). */
+int cmd_bounce_admin(const struct adm_opts *opts, int argc, char **argv);
 
 #endif

@@ -117,6 +117,8 @@ int cmd_bounce(const struct adm_opts *opts, int argc, char **argv)
 		fprintf(stderr, "usage: listadm bounce parse [FILE|-]...\n");
 		return EX_USAGE;
 	}
+	if (strcmp(argv[1], "parse"))
+		return cmd_bounce_admin(opts, argc, argv);     /* ls, show, reset, stats */
 	for (size_t i = 0; i < sizeof(bounce_cmds) / sizeof(bounce_cmds[0]); i++)
 		if (!strcmp(argv[1], bounce_cmds[i].name))
 			return bounce_cmds[i].run(argc - 1, argv + 1);

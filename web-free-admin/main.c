@@ -26,6 +26,8 @@ static const char usage_text[] =
 	"  log     LIST [--since DATE]                   the audit log of a list\n"
 	"  check                                         verify the store's consistency\n"
 	"  bounce  parse ...                             bounce tools\n"
+	"  hold    ls | show | approve | reject | discard  held posts\n"
+	"  report  LIST [--since DATE]                   who listd mailed and why; what it refused\n"
 	"\n"
 	"global options:\n"
 	"  --home DIR   the store's home (else $LISTD_HOME, else " LISTD_DEFAULT_HOME ")\n"
@@ -235,6 +237,8 @@ int main(int argc, char **argv)
 		{ "log", cmd_log },
 		{ "check", cmd_check },
 		{ "bounce", cmd_bounce },
+		{ "hold", cmd_hold },
+		{ "report", cmd_report },
 	};
 	struct adm_opts opts = { 0 };
 	const char *home = NULL;

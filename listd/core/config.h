@@ -29,6 +29,7 @@
  *   concurrency (4, 1..64), batch_size (1000, 1..100000)
  *   key_file (secret.key), verp_mode (per-recipient | xverp)
  *   token_max_age_days (30, 1..100), authserv_id (empty)
+ *   trusted_daily_limit (3, 0..1000), confirm_max_age_days (3, 1..30)
  *   policy_listen (empty = off; unix:PATH or HOST:PORT)
  *   policy_socket_mode (0660: octal mode of policy_listen's unix socket;
  *        kept as text here, `listd run` refuses a value that is not 0..0777)
@@ -95,6 +96,8 @@ struct config {
 	enum config_verp verp_mode;
 	unsigned token_max_age_days;
 	char *authserv_id;                      /* "" = none trusted */
+	unsigned trusted_daily_limit;           /* automatic messages per address a day */
+	unsigned confirm_max_age_days;          /* confirmation tokens expire after */
 	char *policy_listen;                    /* "" = off */
 	char *policy_socket_mode;               /* octal text, "0660"; checked by listd run */
 	bool syslog;

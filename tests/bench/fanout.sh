@@ -98,7 +98,8 @@ verify() {
 }
 
 run_ceiling() {
-    local n=$1 t=$work/time-ceiling-$n
+    local n=$1
+    local t=$work/time-ceiling-$n
     echo "== smtp-source ceiling: $n single-recipient transactions, $SOURCE_SESSIONS sessions"
     start_sink "ceiling-$n"
     bench_timed "$t" smtp-source -s "$SOURCE_SESSIONS" -m "$n" -r 1 -l 5120 \
@@ -115,7 +116,8 @@ run_ceiling() {
 }
 
 run_mlmmj() {
-    local n=$1 members=$2 msg=$3 l=$work/mlmmj-$n/bench t=$work/time-mlmmj-$n q rc=0 partial=0
+    local n=$1 members=$2 msg=$3
+    local l=$work/mlmmj-$n/bench t=$work/time-mlmmj-$n q rc=0 partial=0
     if [ ! -x /usr/bin/mlmmj-send ]; then
         row "$n" mlmmj 0 - - - "skipped:not-installed"; return 0
     fi
@@ -136,7 +138,8 @@ run_mlmmj() {
 }
 
 run_listd() {
-    local n=$1 members=$2 msg=$3 h=$work/listd-$n t=$work/time-listd-$n rc=0
+    local n=$1 members=$2 msg=$3
+    local h=$work/listd-$n t=$work/time-listd-$n rc=0
     if ! bench_find_listd "$root"; then
         echo "== listd: skipped, $BENCH_SKIP"; row "$n" listd 0 - - - "skipped:not-built"; return 0
     fi

@@ -1,4 +1,6 @@
-# tests/harness/benchlib.sh — shell functions shared by tests/bench/*.sh.
+# shellcheck shell=bash disable=SC2034  # the variables set here are read by the callers
+# tests/harness/benchlib.sh — shell functions shared by tests/bench/*.sh
+# and tests/harness/test-*.sh.
 # Source it from bash; it defines functions and sets no traps of its own.
 
 # bench_find_listd: set LISTD and LISTADM from the environment, or from the
@@ -65,7 +67,7 @@ bench_stage() {
 bench_rss_anon_peak() {
     local pattern=$1 out=$2
     (
-        pid= peak=0
+        pid='' peak=0
         for _ in $(seq 1 100); do
             pid=$(pgrep -f -n -- "$pattern" || true)
             [ -n "$pid" ] && break

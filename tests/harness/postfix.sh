@@ -10,7 +10,8 @@
 #
 # Usage (as root, with the Debian "postfix" package installed):
 #   postfix.sh start  DIR           create DIR and start (knobs below)
-#   postfix.sh stop   DIR           stop it (bounded; SIGKILL as last resort)
+#   postfix.sh stop   DIR           stop it (bounded; SIGKILL as last resort), and
+#                                   any listd still running on this LISTD_HOME
 #   postfix.sh wait   DIR [SECS]    wait until the queue is empty (default 30 s)
 #   postfix.sh flush  DIR           retry deferred mail now
 #   postfix.sh status DIR           master pid, queue counts
@@ -174,7 +175,7 @@ do_start() {
     as_pipe_user "$PIPE_USER" test -w "$dir/mail" ||
         die "$dir is not reachable by $PIPE_USER: make its parent directories searchable (chmod 755)"
 
-    # --- helpers run by pipe(8) as PIPE_USER -------------------------------
+    # --- scripts run by pipe(8) as PIPE_USER -------------------------------
     cat > "$dir/bin/save" <<'EOF'
 #!/bin/sh
 # save ROOT SENDER RECIPIENT ORIG_RECIPIENT < message
@@ -375,8 +376,31 @@ EOF
     echo "postfix harness: dir=$dir port=$PORT pid=$(master_pid || echo '?')"
 }
 
+# stop_listd: end any listd process still working on this instance's list
+# home (a daemon a test started in the background and lost track of). The
+# match is the instance's own LISTD_HOME path, run by PIPE_USER.
+stop_listd() {
+    local home user pat pids c i
+    [ -f "$conf/harness.env" ] || return 0
+    home=$(. "$conf/harness.env"; printf '%s' "$LISTD_HOME")
+    user=$(. "$conf/harness.env"; printf '%s' "$PIPE_USER")
+    [ -n "$home" ] && [ -n "$user" ] || return 0
+    pat="--home $(printf '%s' "$home" | sed 's/[][\\.*^$+?(){}|]/\\&/g')( |$)"
+    pids=$(pgrep -u "$user" -f -- "$pat" || true)
+    [ -n "$pids" ] || return 0
+    echo "postfix harness: stopping listd left running on $home:" $pids >&2
+    for c in $pids; do kill -TERM "$c" 2>/dev/null || true; done
+    for i in $(seq 1 50); do
+        pids=$(for c in $pids; do if kill -0 "$c" 2>/dev/null; then echo "$c"; fi; done)
+        [ -n "$pids" ] || return 0
+        sleep 0.1
+    done
+    for c in $pids; do kill -KILL "$c" 2>/dev/null || true; done
+}
+
 do_stop() {
     local p i=0
+    stop_listd
     if ! p=$(master_pid); then echo "postfix harness: not running"; return 0; fi
     postfix -c "$conf" stop >/dev/null 2>&1 || kill -TERM "$p" 2>/dev/null || true
     while kill -0 "$p" 2>/dev/null; do
@@ -427,13 +451,13 @@ do_wait() {
 }
 
 do_count() {
-    local what=${1:?ADDR or @DOMAIN} dom local
+    local what=${1:?ADDR or @DOMAIN} dom lp
     dom=$(printf '%s' "${what##*@}" | tr 'A-Z' 'a-z')
     if [ "${what#@}" != "$what" ]; then
         find "$dir/mail/$dom" -name '*.eml' 2>/dev/null | wc -l
     else
-        local=${what%@*}
-        find "$dir/mail/$dom/$local" -name '*.eml' 2>/dev/null | wc -l
+        lp=$(printf '%s' "${what%@*}" | tr '/' '_')
+        find "$dir/mail/$dom/$lp" -name '*.eml' 2>/dev/null | wc -l
     fi
 }
 

@@ -11,7 +11,9 @@ export LC_ALL=C
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=benchlib.sh
 . "$here/benchlib.sh"
+# shellcheck disable=SC2034  # read by bench_find_listd
 [ $# -eq 0 ] || BUILD=$1
 
 skip() { echo "SKIP: $*"; exit 77; }

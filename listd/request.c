@@ -1,0 +1,357 @@
+/* listd/request.c — answering LIST-request@ (see request.h).
+ *
+ * The rules, in the order they are applied to a message the gate hands
+ * over (each refusal is logged and counted, and answered by nothing):
+ *  1. automatic mail (authres_automatic(): null sender, bounce, auto-reply,
+ *     Auto-Submitted, Precedence bulk/junk/list) is never answered;
+ *  2. the requesting address is the one From: address; no single valid
+ *     From: (addr_parse refuses CR, LF and every other control byte), an
+ *     unusable argument, or an ADDRESS argument naming anyone else: no
+ *     action;
+ *  3. subscribe: a member gets nothing (already subscribed); a non-member
+ *     gets a confirmation only when trusted (authres_sender_check(): the
+ *     configured authserv-id's aligned dmarc/spf/dkim pass);
+ *  4. unsubscribe: a member gets a confirmation at the member's own
+ *     address; a non-member gets nothing;
+ *  5. help: trusted senders, members and owners get the help text;
+ *  6. confirm TOKEN (in the address LIST-request+confirm-TOKEN@ or the
+ *     Subject): the token must verify for the From: address of the
+ *     confirming message itself, the list and the action, and be at most
+ *     confirm_max_age_days old. The token proves that the mailbox received
+ *     the confirmation; requiring the same From: ties it to that address
+ *     without keeping any state. Then the member is added or removed.
+ *  7. every reply counts against the address's daily limit
+ *     (trusted_daily_limit, per address over all lists); past it: nothing.
+ * Replies go out with the null return path (RFC 3834), Auto-Submitted:
+ * auto-replied, From: LIST-request@, and (for confirmations) Reply-To: the
+ * confirmation address, so that a human reply confirms while an
+ * auto-responder, which answers the (null) return path, cannot. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bounce/authres.h"
+#include "bounce/reqcmd.h"
+#include "bounce/token.h"
+#include "listd/core/header.h"
+#include "listd/core/log.h"
+#include "listd/daemon.h"
+#include "listd/outbox.h"
+#include "listd/request.h"
+#include "storage/store_rate.h"
+
+#define PURPOSE_SUB     "confirm-subscribe"
+#define PURPOSE_UNSUB   "confirm-unsubscribe"
+
+static void outcome(struct request_outcome *o, bool processed, const char *stat,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void outcome(struct request_outcome *o, bool processed, const char *stat,
+                    const char *fmt, ...)
+{
+	va_list ap;
+	o->processed = processed;
+	snprintf(o->stat, sizeof(o->stat), "%s", stat);
+	va_start(ap, fmt);
+	vsnprintf(o->note, sizeof(o->note), fmt, ap);
+	va_end(ap);
+}
+
+static int confirm_token(struct daemon *d, const struct store_list *l, const char *purpose,
+                         const struct addr *who, uint32_t day, struct buf *ret)
+{
+	struct buf lk = BUF_INIT, ak = BUF_INIT;
+	buf_addf(&lk, "%s@%s", l->local, l->domain);
+	addr_key(who, &ak);
+	struct slice parts[2] = { { lk.data, lk.len }, { ak.data, ak.len } };
+	int r = token_make(d->key, purpose, parts, 2, day, ret);
+	buf_finish(&lk);
+	buf_finish(&ak);
+	return r;
+}
+
+/* 0 when token is valid for purpose and who, else < 0. */
+static int confirm_check(struct daemon *d, const struct store_list *l, const char *purpose,
+                         const struct addr *who, const char *token)
+{
+	struct buf lk = BUF_INIT, ak = BUF_INIT;
+	buf_addf(&lk, "%s@%s", l->local, l->domain);
+	addr_key(who, &ak);
+	struct slice parts[2] = { { lk.data, lk.len }, { ak.data, ak.len } };
+	int r = token_check(d->key, purpose, parts, 2, slice_cstr(token), daemon_today(d),
+	                    d->cfg.confirm_max_age_days, NULL);
+	buf_finish(&lk);
+	buf_finish(&ak);
+	return r;
+}
+
+/* The original Message-ID, if it is short and clean, for In-Reply-To. */
+static void message_id(const struct buf *data, char out[256])
+{
+	struct header_field f;
+	out[0] = '\0';
+	if (header_find(data->data, data->len, "Message-ID", &f) != 1)
+		return;
+	struct buf v = BUF_INIT;
+	header_unfold(f.value, &v);
+	bool ok = v.len > 2 && v.len < 250 && v.data[0] == '<' && v.data[v.len - 1] == '>';
+	for (size_t i = 0; ok && i < v.len; i++)
+		if ((unsigned char)v.data[i] <= 0x20 || (unsigned char)v.data[i] >= 0x7f)
+			ok = false;
+	if (ok)
+		memcpy(out, v.data, v.len + 1);
+	buf_finish(&v);
+}
+
+/* Queues one automatic reply to who within the daily limit.
+ * 1 queued, 0 over the limit (nothing queued), -errno. */
+static int send_reply(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                      const struct addr *who, const struct buf *orig, const char *subject,
+                      const char *reply_to, const char *body, const char *rule)
+{
+	const struct config *cfg = &d->cfg;
+	struct buf from = BUF_INIT, to = BUF_INIT, msg = BUF_INIT;
+	char irt[256];
+	int r = store_rate_take(txn, daemon_today(d), who, cfg->trusted_daily_limit, NULL);
+	if (r <= 0)
+		return r;
+	buf_addf(&from, "%s%s@%s", l->local, cfg->request_suffix, l->domain);
+	addr_format(who, &to);
+	message_id(orig, irt);
+	if (reply_to)
+		buf_addf(&msg, "Reply-To: %s\n", reply_to);
+	r = outbox_compose(&msg, from.data, to.data, subject, "auto-replied",
+	                   irt[0] ? irt : NULL, l->domain, body);
+	if (r == 0) {
+		struct outbox_msg om = {
+			.list_id = l->id, .return_path = "", .rcpt = to.data, .rule = rule,
+			.data = msg.data, .len = msg.len,
+		};
+		r = outbox_queue(txn, d, &om, NULL);
+	}
+	buf_finish(&from);
+	buf_finish(&to);
+	buf_finish(&msg);
+	return r < 0 ? r : 1;
+}
+
+static int send_confirmation(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                             const struct addr *who, const struct buf *orig, bool subscribe,
+                             const char *rule)
+{
+	const struct config *cfg = &d->cfg;
+	struct buf tok = BUF_INIT, reply = BUF_INIT, subj = BUF_INIT, body = BUF_INIT;
+	int r = confirm_token(d, l, subscribe ? PURPOSE_SUB : PURPOSE_UNSUB, who,
+	                      daemon_today(d), &tok);
+	if (r < 0)
+		goto out;
+	buf_addf(&reply, "%s%s%cconfirm-%s", l->local, cfg->request_suffix,
+	         cfg->recipient_delimiter, tok.data);
+	if (reply.len > LIMIT_ADDR_LOCAL) {     /* too long for a local part: Subject only */
+		buf_reset(&reply);
+		buf_addf(&reply, "%s%s", l->local, cfg->request_suffix);
+	}
+	buf_addf(&reply, "@%s", l->domain);
+	buf_addf(&subj, "confirm %s (%s %s@%s)", tok.data,
+	         subscribe ? "subscribe to" : "unsubscribe from", l->local, l->domain);
+	buf_addf(&body,
+	         "Someone, probably you, asked to %s the list %s@%s\n"
+	         "with this address.\n\n"
+	         "To confirm, reply to this message (the reply goes to\n"
+	         "%s), or send a message from this address to that address.\n"
+	         "The confirmation expires in %u days.\n\n"
+	         "If you did not ask for this, ignore this message: nothing\n"
+	         "happens without your reply.\n",
+	         subscribe ? "subscribe to" : "unsubscribe from", l->local, l->domain,
+	         reply.data, cfg->confirm_max_age_days);
+	r = send_reply(d, txn, l, who, orig, subj.data, reply.data, body.data, rule);
+out:
+	buf_finish(&tok);
+	buf_finish(&reply);
+	buf_finish(&subj);
+	buf_finish(&body);
+	return r;
+}
+
+static bool is_owner(const struct store_list *l, const struct addr *a)
+{
+	for (size_t i = 0; i < l->n_owners; i++)
+		if (addr_eq(&l->owners[i], a))
+			return true;
+	return false;
+}
+
+static int do_confirm(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                      const struct store_msg *m, const struct addr *who, const char *token,
+                      struct request_outcome *ret)
+{
+	struct buf a = BUF_INIT;
+	char detail[LIMIT_AUDIT_DETAIL];
+	int r;
+	addr_format(who, &a);
+	snprintf(detail, sizeof(detail), "%s, confirmed by request message %u", a.data, m->id);
+	if (confirm_check(d, l, PURPOSE_SUB, who, token) == 0) {
+		r = store_member_add(txn, l->id, who, NULL, NULL);
+		bool added = r == 1;
+		if (added)
+			r = store_audit_add(txn, l->id, a.data, "member.subscribe", detail);
+		if (r >= 0 && added)
+			outcome(ret, true, "subscribed", "confirmed: <%s> subscribed", a.data);
+		else if (r >= 0)
+			outcome(ret, true, "confirmations",
+			        "confirmed subscription of <%s>: already a member", a.data);
+	} else if (confirm_check(d, l, PURPOSE_UNSUB, who, token) == 0) {
+		r = store_member_remove(txn, l->id, who, NULL);
+		if (r == 0)
+			r = store_audit_add(txn, l->id, a.data, "member.unsubscribe", detail);
+		if (r == -ENOENT) {
+			outcome(ret, true, "confirmations", "confirmed unsubscription of <%s>: not a member",
+			        a.data);
+			r = 0;
+		} else if (r >= 0) {
+			outcome(ret, true, "unsubscribed", "confirmed: <%s> unsubscribed", a.data);
+		}
+	} else {
+		outcome(ret, false, "requests_bad_token",
+		        "confirmation token not valid for <%s> (forged, expired or another address): "
+		        "no action, no reply", a.data);
+		r = 0;
+	}
+	buf_finish(&a);
+	return r < 0 ? r : 0;
+}
+
+int request_handle(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                   const struct store_msg *m, const struct buf *data,
+                   const struct bounce_result *br, struct request_outcome *ret)
+{
+	const struct config *cfg = &d->cfg;
+	struct authres_sender s;
+	struct reqcmd_result cmd;
+	struct store_member mem;
+	const char *why = NULL;
+	char rule[128];
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (authres_automatic(data->data, data->len, m->sender, br->kind, &why)) {
+		outcome(ret, false, "requests_automatic",
+		        "automatic mail to the request address (%s): no reply", why);
+		return 0;
+	}
+	authres_sender_check(data->data, data->len, cfg->authserv_id, &s);
+	reqcmd_parse(data->data, data->len, slice_cstr(m->ext), &cmd);
+	if (!s.have_from) {
+		outcome(ret, false, "requests_bad_address",
+		        "no single valid From: address: no action, no reply");
+		return 0;
+	}
+	if (cmd.arg_bad) {
+		outcome(ret, false, "requests_bad_input",
+		        "%s with an unusable argument: no action, no reply", reqcmd_name(cmd.cmd));
+		return 0;
+	}
+	if ((cmd.cmd == REQCMD_SUBSCRIBE || cmd.cmd == REQCMD_UNSUBSCRIBE) && cmd.arg[0]) {
+		struct addr arg;
+		if (addr_parse(slice_cstr(cmd.arg), &arg, &why) < 0 || !addr_eq(&arg, &s.from)) {
+			outcome(ret, false, "requests_bad_input",
+			        "%s for an address other than the sender's: no action, no reply",
+			        reqcmd_name(cmd.cmd));
+			return 0;
+		}
+	}
+	r = store_member_get(txn, l->id, &s.from, &mem);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	bool member = r == 0, owner = is_owner(l, &s.from);
+	bool trusted = s.trust != AUTHRES_TRUST_NONE;
+	struct buf who = BUF_INIT;
+	addr_format(&s.from, &who);
+	if (trusted)
+		snprintf(rule, sizeof(rule), "trusted sender (%s pass, authserv-id %s)",
+		         authres_trust_name(s.trust), cfg->authserv_id);
+	else
+		snprintf(rule, sizeof(rule), "%s", member ? "member" : owner ? "owner" : "none");
+
+	r = 0;
+	switch (cmd.cmd) {
+	case REQCMD_NONE:
+		outcome(ret, false, "requests_unknown", "no command understood from <%s>: no reply",
+		        who.data);
+		break;
+	case REQCMD_CONFIRM:
+		r = do_confirm(d, txn, l, m, &s.from, cmd.arg, ret);
+		break;
+	case REQCMD_HELP:
+		if (!trusted && !member && !owner) {
+			outcome(ret, false, "requests_untrusted",
+			        "help from an untrusted non-member <%s>: no reply", who.data);
+			break;
+		}
+		strncat(rule, ": help", sizeof(rule) - strlen(rule) - 1);
+		{
+			struct buf body = BUF_INIT, subj = BUF_INIT;
+			buf_addf(&subj, "help for %s@%s", l->local, l->domain);
+			buf_addf(&body,
+			         "Commands for %s@%s, one in the Subject or the first line of a\n"
+			         "message to %s%s@%s:\n\n"
+			         "  subscribe     join the list (a confirmation is sent first)\n"
+			         "  unsubscribe   leave the list (a confirmation is sent first)\n"
+			         "  help          this text\n\n"
+			         "Posts go to %s@%s. The owners are at %s%s@%s.\n",
+			         l->local, l->domain, l->local, cfg->request_suffix, l->domain,
+			         l->local, l->domain, l->local, cfg->owner_suffix, l->domain);
+			r = send_reply(d, txn, l, &s.from, data, subj.data, NULL, body.data, rule);
+			buf_finish(&body);
+			buf_finish(&subj);
+		}
+		if (r == 0)
+			outcome(ret, false, "requests_rate_limited",
+			        "help for <%s>: daily limit reached, no reply", who.data);
+		else if (r > 0)
+			outcome(ret, true, "requests_help", "help sent to <%s> (%s)", who.data, rule);
+		break;
+	case REQCMD_SUBSCRIBE:
+		if (member) {
+			outcome(ret, true, "requests_noop", "subscribe from <%s>: already a member, no reply",
+			        who.data);
+			break;
+		}
+		if (!trusted) {
+			outcome(ret, false, "requests_untrusted",
+			        "subscribe from an untrusted non-member <%s>: no reply", who.data);
+			break;
+		}
+		strncat(rule, ": subscribe confirmation", sizeof(rule) - strlen(rule) - 1);
+		r = send_confirmation(d, txn, l, &s.from, data, true, rule);
+		if (r == 0)
+			outcome(ret, false, "requests_rate_limited",
+			        "subscribe from <%s>: daily limit reached, no reply", who.data);
+		else if (r > 0) {
+			outcome(ret, true, "requests_confirm_sent",
+			        "subscribe: confirmation sent to <%s> (%s)", who.data, rule);
+			r = store_audit_add(txn, l->id, who.data, "request.subscribe", ret->note);
+		}
+		break;
+	case REQCMD_UNSUBSCRIBE:
+		if (!member) {
+			outcome(ret, false, "requests_nonmember",
+			        "unsubscribe from a non-member <%s>: no reply", who.data);
+			break;
+		}
+		snprintf(rule, sizeof(rule), "member: unsubscribe confirmation");
+		r = send_confirmation(d, txn, l, &mem.addr, data, false, rule);
+		if (r == 0)
+			outcome(ret, false, "requests_rate_limited",
+			        "unsubscribe from <%s>: daily limit reached, no reply", who.data);
+		else if (r > 0) {
+			outcome(ret, true, "requests_confirm_sent",
+			        "unsubscribe: confirmation sent to member <%s>", who.data);
+			r = store_audit_add(txn, l->id, who.data, "request.unsubscribe", ret->note);
+		}
+		break;
+	}
+	buf_finish(&who);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,37 @@
+/* listd/request.h — commands to LIST-request@ and the sender trust rule
+ * that decides who gets an answer (DESIGN.md, "Who may receive a message
+ * from listd"); the rules are listed at the top of request.c. */
+#ifndef LISTD_REQUEST_H
+#define LISTD_REQUEST_H
+
+#include <stdbool.h>
+
+#include "bounce/bounce.h"
+#include "listd/core/buf.h"
+#include "listd/core/limits.h"
+#include "storage/store.h"
+#include "storage/store_mail.h"
+
+struct daemon;
+
+struct request_outcome {
+	bool processed;                 /* acted on (PROCESSED), else ignored (DROPPED) */
+	char stat[48];                  /* the list counter to bump */
+	char note[LIMIT_MSG_NOTE + 1];  /* what happened, for the message record */
+};
+
+/* Decides about the request m (raw bytes data, classified as br) to list l
+ * inside the caller's write transaction txn: may add or remove a member
+ * (audited) and queue one reply through the outbox. Fills *ret; 0, or
+ * -errno store trouble (the caller aborts; store_write() may re-run it). */
+int request_handle(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                   const struct store_msg *m, const struct buf *data,
+                   const struct bounce_result *br, struct request_outcome *ret);
+
+/* holds.c: sends each list's owners a digest of newly held posts, at most
+ * once a day per list, and forgets the daily-limit counters of past days
+ * (once a day); called from the queue pump when it is idle. Best effort:
+ * trouble is logged and retried on a later call. */
+void holds_digest_tick(struct daemon *d);
+
+#endif

@@ -1,0 +1,80 @@
+/* storage/store_rate.c — per-address daily counters (store_rate.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "storage/internal.h"
+#include "storage/store_rate.h"
+
+static void rate_key(uint32_t day, const struct addr *a, struct buf *out)
+{
+	unsigned char d[4];
+	codec_be32_write(d, day);
+	buf_reset(out);
+	buf_add(out, d, 4);
+	addr_key(a, out);
+}
+
+int store_rate_get(struct store_txn *txn, uint32_t day, const struct addr *a,
+                   uint32_t *ret_count)
+{
+	MDB_val v;
+	rate_key(day, a, &txn->key);
+	int r = store_get(txn, STORE_DB_RATES, txn->key.data, txn->key.len, &v);
+	if (r == -ENOENT) {
+		*ret_count = 0;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (v.mv_size != 4)
+		return -EBADMSG;
+	*ret_count = codec_be32_read(v.mv_data);
+	return 0;
+}
+
+int store_rate_take(struct store_txn *txn, uint32_t day, const struct addr *a,
+                    uint32_t limit, uint32_t *ret_count)
+{
+	uint32_t n;
+	unsigned char b[4];
+	int r = store_rate_get(txn, day, a, &n);
+	if (r < 0)
+		return r;
+	if (n >= limit)
+		return 0;
+	codec_be32_write(b, n + 1);
+	rate_key(day, a, &txn->key);
+	r = store_put(txn, STORE_DB_RATES, txn->key.data, txn->key.len, b, 4, 0);
+	if (r < 0)
+		return r;
+	if (ret_count)
+		*ret_count = n + 1;
+	return 1;
+}
+
+int store_rate_prune(struct store_txn *txn, uint32_t before_day, size_t max,
+                     size_t *ret_n)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t n = 0;
+	int r = store_cursor_open(txn, STORE_DB_RATES, &c);
+	if (r < 0)
+		return r;
+	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
+	while (r == 0 && n < max) {
+		if (k.mv_size >= 4 && codec_be32_read(k.mv_data) >= before_day)
+			break;
+		r = store_err(txn, mdb_cursor_del(c, 0));
+		if (r < 0)
+			break;
+		n++;
+		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (ret_n)
+		*ret_n = n;
+	return 0;
+}
