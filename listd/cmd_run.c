@@ -62,6 +62,7 @@ static void daemon_shutdown(struct daemon *d)
 	}
 	policy_server_stop(d);
 	close_handle((uv_handle_t *)&d->timer);
+	close_handle((uv_handle_t *)&d->life_timer);
 	close_handle((uv_handle_t *)&d->wake);
 	close_handle((uv_handle_t *)&d->sig_term);
 	close_handle((uv_handle_t *)&d->sig_int);

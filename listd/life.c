@@ -46,8 +46,6 @@
 #define LIFE_TICK_MS (3600u * 1000u)
 #define LIFE_MISSED_MAX 30              /* post numbers listed in a probe */
 
-static uv_timer_t life_timer;
-static struct daemon *life_daemon;
 
 /* ---- small helpers --------------------------------------------------- */
 
@@ -801,21 +799,18 @@ void life_tick(struct daemon *d)
 
 static void life_timer_cb(uv_timer_t *t)
 {
-	struct daemon *d = life_daemon;
-	(void)t;
-	if (d->stopping || uv_is_closing((uv_handle_t *)&d->timer)) {
-		uv_close((uv_handle_t *)&life_timer, NULL);
-		return;
-	}
+	struct daemon *d = t->data;
+	if (d->stopping)
+		return;         /* daemon_shutdown() closes the handle */
 	life_tick(d);
 }
 
 void life_start(struct daemon *d)
 {
-	life_daemon = d;
 	life_tick(d);
-	uv_timer_init(d->loop, &life_timer);
+	uv_timer_init(d->loop, &d->life_timer);
+	d->life_timer.data = d;
 	/* the hourly tick alone does not keep the daemon running */
-	uv_unref((uv_handle_t *)&life_timer);
-	uv_timer_start(&life_timer, life_timer_cb, LIFE_TICK_MS, LIFE_TICK_MS);
+	uv_unref((uv_handle_t *)&d->life_timer);
+	uv_timer_start(&d->life_timer, life_timer_cb, LIFE_TICK_MS, LIFE_TICK_MS);
 }

@@ -25,7 +25,7 @@ static const char usage_text[] =
 	"  member  add | remove | ls | show | set | import | export\n"
 	"  log     LIST [--since DATE]                   the audit log of a list\n"
 	"  check                                         verify the store's consistency\n"
-	"  bounce  parse ...                             bounce tools\n"
+	"  bounce  parse | ls | show | reset | stats     bounces: parse messages, member scores\n"
 	"  hold    ls | show | approve | reject | discard  held posts\n"
 	"  report  LIST [--since DATE]                   who listd mailed and why; what it refused\n"
 	"\n"

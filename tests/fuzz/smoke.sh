@@ -22,7 +22,7 @@ mkdir -p tests/fuzz/findings
 status=0
 printf '%-18s %12s %10s\n' target executions result
 for exe in "$bdir"/tests/fuzz/fuzz_*; do
-	[ -x "$exe" ] || continue
+	[ -f "$exe" ] && [ -x "$exe" ] || continue
 	name=$(basename "$exe"); name=${name#fuzz_}
 	work=$(mktemp -d)
 	seeds=("$here/corpus/$name")
