@@ -532,13 +532,18 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 	 * the mailbox exists but refused) is a filter's answer */
 	if (reason == BOUNCE_REASON_USERUNKNOWN && code[0] && !strcmp(code + 1, ".2.0"))
 		reason = BOUNCE_REASON_FILTERED;
-	/* "no such user" in reply to DATA rather than RCPT is the recipient's
-	 * filter speaking, unless the code itself says the user is unknown */
-	if (reason == BOUNCE_REASON_USERUNKNOWN && !(code[0] && status_code_decisive(code)) &&
-	    (slice_case_find(diag, "DATA command") || slice_case_find(diag, "end of data") ||
-	     slice_case_find(general, ">>> DATA") || slice_case_find(general, "SMTP command DATA") ||
-	     slice_case_find(general, "in reply to end of DATA")))
-		reason = BOUNCE_REASON_FILTERED;
+	/* "no such user" is only about the address when it answered RCPT TO
+	 * (or MAIL FROM, naming the recipient) or when the code itself says
+	 * so (X.1.1); the same words in reply to DATA, or from a report that
+	 * does not say which command they answered, are the recipient's
+	 * filter speaking */
+	if (reason == BOUNCE_REASON_USERUNKNOWN && !(code[0] && status_code_decisive(code))) {
+		enum smtp_command cmd = status_smtp_command(diag);
+		if (cmd == SMTP_COMMAND_NONE)
+			cmd = status_smtp_command(general);
+		if (cmd != SMTP_COMMAND_RCPT && cmd != SMTP_COMMAND_MAIL)
+			reason = BOUNCE_REASON_FILTERED;
+	}
 
 	if (!code[0])
 		status_pseudo(reason, delayed || reply / 100 == 4 ||

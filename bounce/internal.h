@@ -46,6 +46,18 @@ enum bounce_reason status_reason_from_text(struct slice text);
 /* The pseudo code used when a message gives no enhanced code:
  * "5.0.9NN" (or "4.0.9NN" when temporary); "" for no reason. */
 void status_pseudo(enum bounce_reason r, bool temporary, char out[BOUNCE_STATUS_MAX]);
+/* The SMTP command a remote reply answered, as the report tells it
+ * ("in reply to RCPT TO command", "after end of data", ">>> DATA"). */
+enum smtp_command {
+	SMTP_COMMAND_NONE,      /* the text does not say */
+	SMTP_COMMAND_CONNECT,
+	SMTP_COMMAND_HELO,
+	SMTP_COMMAND_MAIL,
+	SMTP_COMMAND_RCPT,
+	SMTP_COMMAND_DATA,
+};
+/* The command named first in text, or SMTP_COMMAND_NONE. */
+enum smtp_command status_smtp_command(struct slice text);
 /* 1 hard, 0 soft, -1 not applicable, from the reason and status. */
 int status_hard(enum bounce_reason r, const char *status);
 

@@ -717,6 +717,60 @@ enum bounce_reason status_reason_from_text(struct slice text)
 	return r;
 }
 
+/* How reports name the command a reply answered: Postfix "(in reply to
+ * RCPT TO command)", Exim "after RCPT TO:<...>", Sendmail's transcript
+ * ">>> RCPT To:<...>", and the plainer "SMTP command DATA". */
+static const struct {
+	enum smtp_command cmd;
+	const char *text;
+} command_phrases[] = {
+	{ SMTP_COMMAND_CONNECT, "after initial connection" },
+	{ SMTP_COMMAND_CONNECT, "in reply to initial" },
+	{ SMTP_COMMAND_CONNECT, "while connected to" },
+	{ SMTP_COMMAND_HELO, "in reply to ehlo" },
+	{ SMTP_COMMAND_HELO, "in reply to helo" },
+	{ SMTP_COMMAND_HELO, "after ehlo" },
+	{ SMTP_COMMAND_HELO, "after helo" },
+	{ SMTP_COMMAND_HELO, ">>> ehlo" },
+	{ SMTP_COMMAND_HELO, ">>> helo" },
+	{ SMTP_COMMAND_MAIL, "in reply to mail from" },
+	{ SMTP_COMMAND_MAIL, "after mail from" },
+	{ SMTP_COMMAND_MAIL, ">>> mail from" },
+	{ SMTP_COMMAND_MAIL, "smtp command mail" },
+	{ SMTP_COMMAND_MAIL, "mail from command" },
+	{ SMTP_COMMAND_RCPT, "in reply to rcpt to" },
+	{ SMTP_COMMAND_RCPT, "after rcpt to" },
+	{ SMTP_COMMAND_RCPT, ">>> rcpt to" },
+	{ SMTP_COMMAND_RCPT, "smtp command rcpt" },
+	{ SMTP_COMMAND_RCPT, "rcpt to command" },
+	{ SMTP_COMMAND_RCPT, "rcpt to:" },
+	{ SMTP_COMMAND_RCPT, "rcpt command" },
+	{ SMTP_COMMAND_DATA, "in reply to data" },
+	{ SMTP_COMMAND_DATA, "in reply to end of data" },
+	{ SMTP_COMMAND_DATA, "after end of data" },
+	{ SMTP_COMMAND_DATA, "after data" },
+	{ SMTP_COMMAND_DATA, ">>> data" },
+	{ SMTP_COMMAND_DATA, "smtp command data" },
+	{ SMTP_COMMAND_DATA, "data command" },
+	{ SMTP_COMMAND_DATA, "end of data" },
+};
+
+enum smtp_command status_smtp_command(struct slice text)
+{
+	enum smtp_command cmd = SMTP_COMMAND_NONE;
+	const char *best = NULL;
+
+	for (size_t i = 0; i < sizeof(command_phrases) / sizeof(command_phrases[0]); i++) {
+		struct slice t = best ? slice_make(text.p, (size_t)(best - text.p)) : text;
+		const char *p = slice_case_find(t, command_phrases[i].text);
+		if (p && (!best || p < best)) {
+			best = p;
+			cmd = command_phrases[i].cmd;
+		}
+	}
+	return cmd;
+}
+
 /* The detail numbers of the pseudo codes, by reason (0: none). */
 static const unsigned pseudo_detail[BOUNCE_REASON_COUNT_] = {
 	[BOUNCE_REASON_UNDEFINED] = 900,

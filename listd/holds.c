@@ -168,6 +168,8 @@ static int digest_txn_cb(struct store_txn *txn, void *ctx_)
 				.rule = "owner: held-message digest", .data = msg.data, .len = msg.len,
 			};
 			r = outbox_queue(txn, c->d, &om, NULL);
+			if (r == -EINVAL)
+				r = 0;  /* an owner address the outbox refuses: skip it */
 		} else {
 			r = 0;          /* an owner address unusable in a header: skip it */
 		}

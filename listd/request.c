@@ -105,7 +105,8 @@ static void message_id(const struct buf *data, char out[256])
 }
 
 /* Queues one automatic reply to who within the daily limit.
- * 1 queued, 0 over the limit (nothing queued), -errno. */
+ * 1 queued, 0 over the limit or refused by the outbox (nothing queued),
+ * -errno store trouble. */
 static int send_reply(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                       const struct addr *who, const struct buf *orig, const char *subject,
                       const char *reply_to, const char *body, const char *rule)
@@ -133,6 +134,8 @@ static int send_reply(struct daemon *d, struct store_txn *txn, const struct stor
 	buf_finish(&from);
 	buf_finish(&to);
 	buf_finish(&msg);
+	if (r == -EINVAL)
+		return 0;       /* an address the outbox refuses: no reply, as over the limit */
 	return r < 0 ? r : 1;
 }
 

@@ -26,6 +26,7 @@ int cmd_bounce(const struct adm_opts *opts, int argc, char **argv);
 /* `listadm hold`: held posts (cmd_hold.c); `listadm report` (cmd_report.c). */
 int cmd_hold(const struct adm_opts *opts, int argc, char **argv);
 int cmd_report(const struct adm_opts *opts, int argc, char **argv);
+int cmd_import(const struct adm_opts *opts, int argc, char **argv);   /* cmd_import.c */
 /* `bounce ls|show|reset|stats` (cmd_bounce_admin.c; cmd_bounce() hands them on). */
 int cmd_bounce_admin(const struct adm_opts *opts, int argc, char **argv);
 

@@ -731,6 +731,40 @@ fail:
 	return rc;
 }
 
+int import_open_fd(int fd, const char *label, const char *head, size_t n,
+                   struct import_reader **ret_reader, const char **ret_why)
+{
+	struct import_reader *r = xcalloc(1, sizeof(*r));
+	int rc;
+
+	r->rec = (struct buf)BUF_INIT;
+	r->raw = (struct buf)BUF_INIT;
+	r->pending = (struct buf)BUF_INIT;
+	r->path = xstrdup(label);
+	r->fmt = IMPORT_FORMAT_PLAIN;
+	lines_open(&r->in, fd);
+	r->in_open = true;
+	if (n > IMPORT_BLOCK)
+		n = IMPORT_BLOCK;
+	memcpy(r->in.buf, head, n);
+	r->in.end = n;
+	rc = lines_fill(&r->in);
+	if (rc < 0) {
+		*ret_why = "read error";
+		r->in.fd = -1;          /* the caller's */
+		import_close(r);
+		return rc;
+	}
+	if (memchr(r->in.buf, 0, r->in.end)) {
+		*ret_why = "the file holds binary data (a NUL byte in its first block), not a member list";
+		r->in.fd = -1;
+		import_close(r);
+		return -EINVAL;
+	}
+	*ret_reader = r;
+	return 0;
+}
+
 void import_close(struct import_reader *r)
 {
 	if (!r)

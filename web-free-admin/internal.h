@@ -86,6 +86,12 @@ struct import_reader;
 int import_open(const char *path, enum import_format fmt,
                 struct import_reader **ret_reader, const char **ret_why);
 void import_close(struct import_reader *r);     /* NULL is a no-op */
+/* Plain lines from fd (taken over: import_close() closes it), whose first
+ * n bytes were already read by the caller into head (n <= 64 KiB); label
+ * names the input in e->file. Same returns as import_open() (fd stays the
+ * caller's on failure). */
+int import_open_fd(int fd, const char *label, const char *head, size_t n,
+                   struct import_reader **ret_reader, const char **ret_why);
 
 /* Reads the next entry into e (initialise e->name with BUF_INIT once).
  * 1: e holds an entry. 0: end of input. -EINVAL: the record at e->file,

@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"  bounce  parse | ls | show | reset | stats     bounces: parse messages, member scores\n"
 	"  hold    ls | show | approve | reject | discard  held posts\n"
 	"  report  LIST [--since DATE]                   who listd mailed and why; what it refused\n"
+	"  import  mlmmj LISTDIR | mailman3 LIST FILE    migrate a list (--dry-run shows the changes)\n"
 	"\n"
 	"global options:\n"
 	"  --home DIR   the store's home (else $LISTD_HOME, else " LISTD_DEFAULT_HOME ")\n"
@@ -239,6 +240,7 @@ int main(int argc, char **argv)
 		{ "bounce", cmd_bounce },
 		{ "hold", cmd_hold },
 		{ "report", cmd_report },
+		{ "import", cmd_import },
 	};
 	struct adm_opts opts = { 0 };
 	const char *home = NULL;

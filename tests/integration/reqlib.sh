@@ -40,7 +40,7 @@ H=$LISTD_HOME
 as() { pf run-as "$@"; }
 adm() { as "$LISTADM" --home "$H" "$@"; }
 
-start_daemon() {
+start_daemon() {  # the environment (e.g. LISTD_NOW_MS) passes through
 	"$root/tests/harness/postfix.sh" run-as "$dir" "$LISTD" run --home "$H" --foreground \
 		>> "$dir/listd.log" 2>&1 &
 	daemon=$!

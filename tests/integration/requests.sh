@@ -13,7 +13,10 @@
 #  - BOMBS (default 10000) subscribe requests for forged addresses within a
 #    minute, a member's post half-way through: no mail to any of them, and
 #    the post is distributed;
-#  - `listadm report` lists exactly what was mailed.
+#  - the daily limit holds (help x4 from a member: 3 answers); automatic
+#    mail from a member is not answered;
+#  - `listadm report` lists exactly what was mailed;
+#  - a confirmation older than confirm_max_age_days does nothing.
 # Exit 0 pass, 1 fail, 77 skipped.
 set -eu
 export LC_ALL=C
@@ -157,6 +160,22 @@ check "report: rules recorded" "$(grep '"type":"mailed"' "$dir/report.json" | gr
 check "report: refused requests listed" "$(grep '"type":"refused"' "$dir/report.json" | grep -c 'untrusted non-member' || true)" "^$((BOMBS + 4))$"
 check "report: counters" "$(grep -c '"name":"requests_untrusted"' "$dir/report.json" || true)" "^1$"
 check "report (text) names the rule" "$(grep -c 'subscribe confirmation' "$dir/report.txt" || true)" "^[12]$"
+
+echo "== a confirmation past confirm_max_age_days (3) does nothing"
+msg "$dir/late1" "Authentication-Results: $AUTHSERV; dmarc=pass header.from=members.test" \
+	"From: late@members.test" "To: $R" "Subject: subscribe"
+send late@members.test "$R" "$dir/late1"
+settle
+check "confirmation mailed to late" "$(pf count late@members.test)" "^1$"
+late_to=$(header_of "$(mbox late@members.test)" Reply-To)
+stop_daemon
+# the daemon's clock four days on (LISTD_NOW_MS, for tests)
+LISTD_NOW_MS=$(( ($(date +%s) + 4 * 86400) * 1000 )) start_daemon
+msg "$dir/late2" "From: late@members.test" "To: $late_to" "Subject: Re: confirm"
+send late@members.test "$late_to" "$dir/late2"
+settle
+check "late is not subscribed" "$(adm member ls "$L" | grep -c late@members.test || true)" "^0$"
+check "  the token was refused" "$(grep -c 'token not valid for <late@members.test>' "$dir/listd.log" || true)" "^1$"
 
 stop_daemon
 [ "$fails" = 0 ] && echo PASS || echo "FAIL: $fails check(s)"
