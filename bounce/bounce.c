@@ -541,7 +541,8 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 		enum smtp_command cmd = status_smtp_command(diag);
 		if (cmd == SMTP_COMMAND_NONE)
 			cmd = status_smtp_command(general);
-		if (cmd != SMTP_COMMAND_RCPT && cmd != SMTP_COMMAND_MAIL)
+		if (getenv("BDEBUG")) fprintf(stderr, "cmd=%d gen=[%.*s]\n", cmd, (int)general.len, general.p);
+		if (cmd == SMTP_COMMAND_DATA)
 			reason = BOUNCE_REASON_FILTERED;
 	}
 

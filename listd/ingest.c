@@ -15,6 +15,7 @@
 #include "listd/core/header.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
+#include "listd/outbox.h"
 #include "listd/request.h"
 
 enum verdict {
@@ -234,6 +235,60 @@ static int gate_bounce(struct ingest_ctx *c, struct store_txn *txn,
 	return 0;
 }
 
+/* Mail to LIST-owner@ reaches the list's owners, resent as is with two
+ * header fields on top: X-Loop names the owner address (a copy coming
+ * back is dropped) and Auto-Submitted keeps the owners' own responders
+ * quiet. The envelope sender is null: a failing owner mailbox never causes
+ * a bounce to anyone. */
+static int forward_to_owners(struct ingest_ctx *c, struct store_txn *txn,
+                             const struct store_list *l)
+{
+	const struct config *cfg = &c->d->cfg;
+	char owner_addr[LIMIT_LIST_NAME + CONFIG_SUFFIX_MAX + LIMIT_ADDR_DOMAIN + 4];
+	struct header_scan hs;
+	struct header_field f;
+	struct buf out = BUF_INIT, to = BUF_INIT;
+	int r = 0;
+
+	snprintf(owner_addr, sizeof(owner_addr), "%s%s@%s", l->local, cfg->owner_suffix,
+	         l->domain);
+	header_scan_init(&hs, c->data.data, c->data.len);
+	while (header_scan_next(&hs, &f) == 1) {
+		if (slice_case_eq_cstr(f.name, "X-Loop") && slice_case_find(f.value, owner_addr)) {
+			set_verdict(c, VERDICT_DROP, "dropped_loop", "owner mail came back");
+			return 0;
+		}
+	}
+	if (l->n_owners == 0) {
+		set_verdict(c, VERDICT_PENDING, "pending", "owner mail kept: the list has no owners");
+		return 0;
+	}
+	buf_addf(&out, "X-Loop: %s\nAuto-Submitted: auto-generated\n", owner_addr);
+	size_t skip = 0;
+	if (c->data.len >= 5 && memcmp(c->data.data, "From ", 5) == 0) {
+		const char *nl = memchr(c->data.data, '\n', c->data.len);
+		skip = nl ? (size_t)(nl - c->data.data) + 1 : c->data.len;
+	}
+	buf_add(&out, c->data.data + skip, c->data.len - skip);
+	for (size_t i = 0; i < l->n_owners && r == 0; i++) {
+		buf_reset(&to);
+		addr_format(&l->owners[i], &to);
+		struct outbox_msg m = {
+			.list_id = l->id, .return_path = "", .rcpt = to.data,
+			.rule = "owner: mail to the owner address", .data = out.data, .len = out.len,
+		};
+		r = outbox_queue(txn, c->d, &m, NULL);
+	}
+	if (r == 0) {
+		char note[64];
+		snprintf(note, sizeof(note), "forwarded to %zu owner(s)", l->n_owners);
+		set_verdict(c, VERDICT_PROCESSED, "owner_forwarded", note);
+	}
+	buf_finish(&out);
+	buf_finish(&to);
+	return r;
+}
+
 static int ingest_txn_cb(struct store_txn *txn, void *ctx_)
 {
 	struct ingest_ctx *c = ctx_;
@@ -286,16 +341,13 @@ static int ingest_txn_cb(struct store_txn *txn, void *ctx_)
 		break;
 	}
 	default:
-		/* -request and -owner: automatic mail never gets an answer */
+		/* -owner: automatic mail is never passed on; ordinary mail goes
+		 * to the owners, and only to them */
 		if (c->msg.sender[0] == '\0' || br.kind != BOUNCE_KIND_NOT_BOUNCE)
 			set_verdict(c, VERDICT_DROP, "dropped_automatic",
-			            "automatic mail to a request or owner address");
+			            "automatic mail to an owner address");
 		else
-			set_verdict(c, VERDICT_PENDING, "pending",
-			            c->msg.role == STORE_MSG_ROLE_REQUEST ?
-			            "request kept; commands are answered by a later stage" :
-			            "owner mail kept for the owners' report");
-		r = 0;
+			r = forward_to_owners(c, txn, &l);
 		break;
 	}
 	bounce_result_finish(&br);

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct feed f = { .data = data, .size = size };
 	struct json_reader *jr;
 	enum json_tok t;
-	int rc;
+	int rc = 0;
 
 	json_reader_create(feed_cb, &f, &jr);
 	for (size_t i = 0; i < size + 2; i++) {

@@ -159,8 +159,15 @@ settle
 dsn=$(grep -E 'to=<demo-bounces\+[a-z2-7]+@' "$dir/listd.log" | grep -v aaaaaaaa | grep -E 'processed' | tail -n 1 | sed 's/.*role=[a-z]*: //')
 result "bounce for the dead mailbox" "$dsn" "processed: dsn for member [0-9]+ <dead@nouser.test>: 5\.1\.1 userunknown \(counts\)"
 
-step "4. Who received anything"
-members=$(pf count @members.test)
+step "4. Mail to the list's owners"
+msg "$dir/o1" "From: Alice <alice@members.test>" "To: demo-owner@$LIST_DOMAIN" "Subject: a question for the owners"
+send alice@members.test "demo-owner@$LIST_DOMAIN" "$dir/o1" >/dev/null
+settle
+result "mail to demo-owner@" "$(decided "demo-owner@$LIST_DOMAIN")" "^processed: forwarded to 1 owner"
+result "  the owner received it" "$(pf count owner@members.test) copy" "^1 copy"
+
+step "5. Who received anything"
+members=$(( $(pf count alice@members.test) + $(pf count bob@members.test) + $(pf count carol@members.test) ))
 forged=$(pf count @forged.test)
 say "  messages in member mailboxes:  $members (alice, bob, carol: one post each)"
 say "  messages to forged senders:    $forged"
