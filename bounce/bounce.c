@@ -196,8 +196,12 @@ static void add_text(struct buf *b, struct slice s, size_t max)
 		const char *nl = memchr(s.p + pos, '\n', s.len - pos);
 		size_t end = nl ? (size_t)(nl - s.p) + 1 : s.len;
 		size_t i = pos;
-		while (i + 1 < end && s.p[i] == '>' && (s.p[i + 1] == ' ' || s.p[i + 1] == '>'))
+		while (i + 1 < end && s.p[i] == '>' && (s.p[i + 1] == ' ' || s.p[i + 1] == '>')) {
+			/* a session transcript's ">>> COMMAND" line is kept */
+			if (i + 4 < end && !memcmp(s.p + i, ">>> ", 4) && (s.p[i + 4] >= 'A' && s.p[i + 4] <= 'Z'))
+				break;
 			i += s.p[i + 1] == ' ' ? 2 : 1;
+		}
 		size_t n = end - i;
 		if (n > max - b->len)
 			n = max - b->len;
@@ -483,6 +487,57 @@ static enum bounce_reason general_reason(struct general *g)
 	return g->reason;
 }
 
+/* In a session transcript, the command that the recipient's reply (the
+ * start of its diagnostic) answered: the last one named before the reply.
+ * NONE when the reply is not found in the text. */
+static enum smtp_command command_before_reply(struct slice general, struct slice diag)
+{
+	size_t i = 0;
+	/* from the reply code on, at most 9 bytes of it ("550 5.2.1", "553 sorry") */
+	while (i < diag.len && !ascii_is_digit(diag.p[i]))
+		i++;
+	if (i >= diag.len)
+		return SMTP_COMMAND_NONE;
+	/* the transcript's own "<<< " line first: a summary line may quote
+	 * the same reply earlier */
+	struct buf needle = BUF_INIT;
+	buf_add(&needle, "<<< ", 4);
+	buf_add(&needle, diag.p + i, diag.len - i < 9 ? diag.len - i : 9);
+	const char *at = slice_case_find(general, needle.data);
+	if (!at)
+		at = slice_case_find(general, needle.data + 4);
+	buf_finish(&needle);
+	if (!at)
+		return SMTP_COMMAND_NONE;
+	/* Postfix names the command after the reply ("... (in reply to RCPT
+	 * TO command)"), in the same paragraph */
+	size_t rest = general.len - (size_t)(at - general.p);
+	struct slice after = slice_make(at, rest < 512 ? rest : 512);
+	const char *para = slice_case_find(after, "\n\n");
+	if (para)
+		after.len = (size_t)(para - at);
+	enum smtp_command cmd = status_smtp_command(after);
+	if (cmd != SMTP_COMMAND_NONE)
+		return cmd;
+	return status_smtp_command(slice_make(general.p, (size_t)(at - general.p)));
+}
+
+/* "550 : User unknown" or "550: : User unknown": a reply whose address
+ * slot is empty. */
+static bool empty_address_reply(struct slice diag)
+{
+	const char *p = slice_case_find(diag, ": user unknown");
+	if (!p)
+		return false;
+	/* step back over blanks to what precedes the colon */
+	while (p > diag.p && p[-1] == ' ')
+		p--;
+	if (p == diag.p)
+		return false;
+	char c = p[-1];
+	return c == ':' || ascii_is_digit(c);
+}
+
 static void classify(struct bounce_recipient *r, const char *dsn_status,
                      struct general *gen, bool delayed)
 {
@@ -511,8 +566,9 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 	if (!code[0] && status_find(general, st) == 1 && !is_generic_code(st))
 		snprintf(code, sizeof(code), "%s", st);
 
-	enum bounce_reason reason = BOUNCE_REASON_UNDEFINED;
-	if (code[0] && status_code_decisive(code))
+	enum bounce_reason reason = status_reason_vendor(diag);
+	bool vendor = reason != BOUNCE_REASON_UNDEFINED;
+	if (reason == BOUNCE_REASON_UNDEFINED && code[0] && status_code_decisive(code))
 		reason = status_reason_from_code(code);
 	if (reason == BOUNCE_REASON_UNDEFINED)
 		reason = status_reason_from_text(diag);
@@ -528,30 +584,56 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 		reason = status_reason_from_code(code);
 	if (reason == BOUNCE_REASON_UNDEFINED && (reply == 550 || reply == 551 || reply == 553))
 		reason = BOUNCE_REASON_USERUNKNOWN;
+	/* which command the reply answered, when the report tells */
+	enum smtp_command cmd = SMTP_COMMAND_NONE;
+	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor) {
+		cmd = status_smtp_command(diag);
+		if (cmd == SMTP_COMMAND_NONE)
+			cmd = command_before_reply(general, diag);
+	}
+	bool at_rcpt = cmd == SMTP_COMMAND_RCPT || cmd == SMTP_COMMAND_MAIL;
 	/* a "user unknown" text under a mailbox-status code (RFC 3463 X.2.0:
-	 * the mailbox exists but refused) is a filter's answer */
-	if (reason == BOUNCE_REASON_USERUNKNOWN && code[0] && !strcmp(code + 1, ".2.0"))
+	 * the mailbox exists but refused), or under a security-policy code
+	 * (X.7.x) other than in reply to RCPT TO, is a filter's answer */
+	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && code[0] &&
+	    (!strcmp(code + 1, ".2.0") || (!strncmp(code + 1, ".7.", 3) && !at_rcpt)))
+		reason = BOUNCE_REASON_FILTERED;
+	/* "550 : User unknown", the address left out of the reply, is how
+	 * KDDI's au (ezweb.ne.jp) answers for a recipient whose own filter
+	 * refused the sender */
+	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code)) &&
+	    empty_address_reply(diag))
 		reason = BOUNCE_REASON_FILTERED;
 	/* "no such user" is only about the address when it answered RCPT TO
-	 * (or MAIL FROM, naming the recipient) or when the code itself says
-	 * so (X.1.1); the same words in reply to DATA, or from a report that
-	 * does not say which command they answered, are the recipient's
-	 * filter speaking */
-	if (reason == BOUNCE_REASON_USERUNKNOWN && !(code[0] && status_code_decisive(code))) {
-		enum smtp_command cmd = status_smtp_command(diag);
-		if (cmd == SMTP_COMMAND_NONE)
-			cmd = status_smtp_command(general);
-		if (getenv("BDEBUG")) fprintf(stderr, "cmd=%d gen=[%.*s]\n", cmd, (int)general.len, general.p);
-		if (cmd == SMTP_COMMAND_DATA)
-			reason = BOUNCE_REASON_FILTERED;
-	}
+	 * (or when the code itself says so, X.1.1): in reply to DATA it is
+	 * the recipient's filter speaking */
+	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code)) &&
+	    cmd == SMTP_COMMAND_DATA)
+		reason = BOUNCE_REASON_FILTERED;
 
+	/* a name lookup that failed for now (4.x.x: the reporting MTA keeps
+	 * trying) says nothing final about the domain: a network error */
+	if (reason == BOUNCE_REASON_HOSTUNKNOWN && code[0] == '4' && !status_code_decisive(code))
+		reason = BOUNCE_REASON_NETWORKERROR;
+	/* an envelope that expired in the queue is given up: whatever the
+	 * delay notice's code, the report is final */
+	if (reason == BOUNCE_REASON_EXPIRED && slice_case_find(diag, "envelope expired"))
+		status_pseudo(reason, false, code);
+	/* without an explanation of its own, the report's text explains */
+	struct slice why = diag.len ? diag : general;
+	/* Exim refused at MAIL FROM ("SMTP error from remote mail server
+	 * after MAIL FROM:<...>"): the recipient was never asked, and the
+	 * code says its fate is on hold (X.0.901), whatever the reason */
+	if (!code[0] && slice_case_find(diag, "after mail from"))
+		status_pseudo(BOUNCE_REASON_ONHOLD, reply / 100 == 4 || delayed, code);
 	if (!code[0])
+		/* Exim's "retry timeout exceeded": each attempt failed
+		 * temporarily (a full mailbox, say) until it gave up */
 		status_pseudo(reason, delayed || reply / 100 == 4 ||
+		                      slice_case_find(why, "retry timeout") != NULL ||
 		                      (reason == BOUNCE_REASON_EXPIRED &&
-		                       (slice_case_find(diag, "temporary") != NULL ||
-		                        slice_case_find(diag, "retry timeout") != NULL ||
-		                        slice_case_find(diag, "for a long time") != NULL)), code);
+		                       (slice_case_find(why, "temporary") != NULL ||
+		                        slice_case_find(why, "for a long time") != NULL)), code);
 	snprintf(r->status, sizeof(r->status), "%s", code);
 	r->reason = reason;
 	r->hard = status_hard(reason, code);

@@ -41,6 +41,9 @@ int status_reply_code(struct slice text);
 enum bounce_reason status_reason_from_code(const char *status);
 /* True when the code says enough by itself to outrank the text. */
 bool status_code_decisive(const char *status);
+/* Reason from a provider's own refusal identifiers and wording (where a
+ * provider's convention outranks the generic reading), or UNDEFINED. */
+enum bounce_reason status_reason_vendor(struct slice text);
 /* Reason from diagnostic text phrases, or UNDEFINED. */
 enum bounce_reason status_reason_from_text(struct slice text);
 /* The pseudo code used when a message gives no enhanced code:
@@ -56,7 +59,7 @@ enum smtp_command {
 	SMTP_COMMAND_RCPT,
 	SMTP_COMMAND_DATA,
 };
-/* The command named first in text, or SMTP_COMMAND_NONE. */
+/* The command named last in text, or SMTP_COMMAND_NONE. */
 enum smtp_command status_smtp_command(struct slice text);
 /* 1 hard, 0 soft, -1 not applicable, from the reason and status. */
 int status_hard(enum bounce_reason r, const char *status);

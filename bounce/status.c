@@ -349,6 +349,12 @@ static const struct phrase phrases[] = {
 	{ BOUNCE_REASON_SPAMDETECTED, "uribl" },
 	{ BOUNCE_REASON_SPAMDETECTED, "surbl" },
 	{ BOUNCE_REASON_SPAMDETECTED, "url in message" },
+	/* cPanel's Exim: "The account or domain may not exist, they may be
+	 * blacklisted, or missing the proper dns entries" names the domain
+	 * first (before the block-list words) */
+	{ BOUNCE_REASON_HOSTUNKNOWN, "account or domain may not exist" },
+	/* the reporting MTA's own lookup of the recipient's host failed */
+	{ BOUNCE_REASON_HOSTUNKNOWN, "dns lookup failure: host" },
 	/* our host on a block list (before "spam": the lists say spam too) */
 	{ BOUNCE_REASON_BLOCKED, "blacklist" },
 	{ BOUNCE_REASON_BLOCKED, "blocklist" },
@@ -495,7 +501,7 @@ static const struct phrase phrases[] = {
 	{ BOUNCE_REASON_USERUNKNOWN, "not known here" },
 	{ BOUNCE_REASON_USERUNKNOWN, "not listed in" },
 	{ BOUNCE_REASON_USERUNKNOWN, "addressee unknown" },
-	{ BOUNCE_REASON_USERUNKNOWN, "unrouteable address" },
+	{ BOUNCE_REASON_HOSTUNKNOWN, "unrouteable address" },
 	{ BOUNCE_REASON_USERUNKNOWN, "unroutable address" },
 	{ BOUNCE_REASON_USERUNKNOWN, "bad destination mailbox" },
 	{ BOUNCE_REASON_USERUNKNOWN, "recipient rejected" },
@@ -717,6 +723,54 @@ enum bounce_reason status_reason_from_text(struct slice text)
 	return r;
 }
 
+/* Orange and La Poste (France) end each refusal with an identifier
+ * "LPN007_416" / "OFR005_505": the number after the underscore is the
+ * reason, documented by the provider for senders. */
+static enum bounce_reason vendor_fr_reason(struct slice t)
+{
+	static const struct {
+		unsigned code;
+		enum bounce_reason reason;
+	} codes[] = {
+		{ 102, BOUNCE_REASON_BLOCKED },         /* sending IP listed */
+		{ 416, BOUNCE_REASON_USERUNKNOWN },     /* invalid recipient */
+		{ 426, BOUNCE_REASON_SUSPEND },         /* inactive account */
+	};
+	for (size_t i = 0; i + 10 <= t.len; i++) {
+		if (!((t.p[i] == 'L' && t.p[i + 1] == 'P' && t.p[i + 2] == 'N') ||
+		      (t.p[i] == 'O' && t.p[i + 1] == 'F' && t.p[i + 2] == 'R')) ||
+		    !ascii_is_digit(t.p[i + 3]) || !ascii_is_digit(t.p[i + 4]) ||
+		    !ascii_is_digit(t.p[i + 5]) || t.p[i + 6] != '_' ||
+		    !ascii_is_digit(t.p[i + 7]) || !ascii_is_digit(t.p[i + 8]) ||
+		    !ascii_is_digit(t.p[i + 9]))
+			continue;
+		unsigned n = (unsigned)(t.p[i + 7] - '0') * 100 + (unsigned)(t.p[i + 8] - '0') * 10 +
+		             (unsigned)(t.p[i + 9] - '0');
+		for (size_t k = 0; k < sizeof(codes) / sizeof(codes[0]); k++)
+			if (codes[k].code == n)
+				return codes[k].reason;
+		if (n / 100 == 5)
+			return BOUNCE_REASON_SYSTEMERROR;
+		if (n / 100 == 6)
+			return BOUNCE_REASON_POLICYVIOLATION;
+		return BOUNCE_REASON_UNDEFINED;
+	}
+	return BOUNCE_REASON_UNDEFINED;
+}
+
+enum bounce_reason status_reason_vendor(struct slice text)
+{
+	enum bounce_reason r = vendor_fr_reason(text);
+	if (r != BOUNCE_REASON_UNDEFINED)
+		return r;
+	/* Yahoo refuses an address it does not have with "554 delivery
+	 * error: dd This user doesn't have a yahoo.com account", after DATA */
+	if (slice_case_find(text, "delivery error: dd") &&
+	    slice_case_find(text, "have a yahoo"))
+		return BOUNCE_REASON_USERUNKNOWN;
+	return BOUNCE_REASON_UNDEFINED;
+}
+
 /* How reports name the command a reply answered: Postfix "(in reply to
  * RCPT TO command)", Exim "after RCPT TO:<...>", Sendmail's transcript
  * ">>> RCPT To:<...>", and the plainer "SMTP command DATA". */
@@ -760,11 +814,18 @@ enum smtp_command status_smtp_command(struct slice text)
 	enum smtp_command cmd = SMTP_COMMAND_NONE;
 	const char *best = NULL;
 
+	/* the last one named: a transcript lists the commands in order and
+	 * the reply that failed follows the command it answered */
 	for (size_t i = 0; i < sizeof(command_phrases) / sizeof(command_phrases[0]); i++) {
-		struct slice t = best ? slice_make(text.p, (size_t)(best - text.p)) : text;
-		const char *p = slice_case_find(t, command_phrases[i].text);
-		if (p && (!best || p < best)) {
-			best = p;
+		const char *from = best ? best + 1 : text.p;
+		struct slice t = slice_make(from, text.len - (size_t)(from - text.p));
+		const char *p, *last = NULL;
+		while ((p = slice_case_find(t, command_phrases[i].text)) != NULL) {
+			last = p;
+			t = slice_make(p + 1, text.len - (size_t)(p + 1 - text.p));
+		}
+		if (last && (!best || last > best)) {
+			best = last;
 			cmd = command_phrases[i].cmd;
 		}
 	}

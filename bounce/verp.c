@@ -257,3 +257,26 @@ uint64_t verp_msg_resolve(uint64_t low, uint64_t newest)
 		return low;
 	return cand - (VERP_MSG_MASK + 1);
 }
+
+int verp_decode_relay(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
+                      const char *list_local, const char *suffix, char delim,
+                      const char *domain, uint32_t today, uint32_t max_age_days,
+                      struct verp_fields *ret, struct slice *ret_rcpt)
+{
+	struct verp_fields f;
+	size_t prefix = strlen(list_local) + strlen(suffix) + 1;
+	size_t chars = verp_token_chars(prefix);
+	size_t end = prefix + chars;
+
+	if (chars == 0 || local_part.len <= end + 1 || local_part.p[end] != delim)
+		return -ENOENT;
+	int r = verp_decode(key, slice_make(local_part.p, end), list_local, suffix, delim,
+	                    domain, today, max_age_days, &f);
+	if (r < 0)
+		return r;
+	if (f.member_id != VERP_MEMBER_RELAY || f.kind != VERP_KIND_POST)
+		return -EINVAL;
+	*ret = f;
+	*ret_rcpt = slice_make(local_part.p + end + 1, local_part.len - end - 1);
+	return 0;
+}

@@ -137,4 +137,23 @@ int verp_decode(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
  * when none exists (newest too small), low itself. */
 uint64_t verp_msg_resolve(uint64_t low, uint64_t newest);
 
+/* Relay-side VERP (Postfix XVERP, listd.conf verp_mode = xverp). listd
+ * hands the relay one return path for many recipients: a POST token for
+ * the reserved member id VERP_MEMBER_RELAY. The relay appends each
+ * recipient as DELIM LOCAL=DOMAIN, so a bounce comes back to
+ *     LIST SUFFIX DELIM TOKEN DELIM LOCAL=DOMAIN @ DOMAIN
+ * The token signs the list, the post and the day, NOT the recipient: with
+ * one genuine token of a post, anyone can name any member in a forged
+ * bounce of that post until the token expires. That is why per-recipient
+ * tokens are the default.
+ * Verifies such a local part like verp_decode() and sets *ret_rcpt to the
+ * LOCAL=DOMAIN part (borrowed from local_part). -ENOENT when local_part is
+ * not of that form; -EINVAL when the token names a member (a per-member
+ * token never carries a recipient part); other errors as verp_decode(). */
+#define VERP_MEMBER_RELAY 0u
+int verp_decode_relay(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
+                      const char *list_local, const char *suffix, char delim,
+                      const char *domain, uint32_t today, uint32_t max_age_days,
+                      struct verp_fields *ret, struct slice *ret_rcpt);
+
 #endif

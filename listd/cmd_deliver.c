@@ -28,6 +28,7 @@
 #include "listd/core/listaddr.h"
 #include "listd/core/log.h"
 #include "listd/readall.h"
+#include "listd/recipient.h"
 #include "listd/wake.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
@@ -80,7 +81,7 @@ static int classify(struct store_txn *txn, const struct config *cfg,
 
 	rec->role = STORE_MSG_ROLE_UNKNOWN;
 	rec->list_id = 0;
-	if (addr_parse(slice_cstr(recipient), &a, &why) < 0 ||
+	if (recipient_parse(cfg, slice_cstr(recipient), &a, &why) < 0 ||
 	    listaddr_split(&syn, slice_cstr(a.local), cands, &n) < 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {

@@ -199,6 +199,7 @@ static void signal_cb(uv_signal_t *s, int signum)
 			config_finish(&d->cfg);
 			d->cfg = cfg;
 			d->pool_stale = true;
+			d->xverp_refused = false;
 			log_set_level(d->cfg.log_level);
 			log_info("SIGHUP: configuration reloaded");
 		}

@@ -45,7 +45,7 @@ static int verp_check_one(struct store_txn *txn, const struct config *cfg,
 
 	buf_addch(out, '{');
 	json_kv_str(out, "address", address);
-	if (addr_parse(slice_cstr(address), &a, &why) < 0) {
+	if (recipient_parse(cfg, slice_cstr(address), &a, &why) < 0) {
 		json_kv_bool(out, "valid", false);
 		json_kv_str(out, "error", why ? why : "not an address");
 		goto done;
@@ -63,23 +63,27 @@ static int verp_check_one(struct store_txn *txn, const struct config *cfg,
 	store_list_format_addr(l, &ls);
 	json_kv_str(out, "list", ls.data);
 	buf_finish(&ls);
-	r = verp_decode(key, slice_cstr(a.local), l->local, cfg->bounce_suffix,
-	                cfg->recipient_delimiter, l->domain, today,
-	                cfg->token_max_age_days, &vf);
-	if (r < 0) {
+	const char *at = strrchr(address, '@');
+	struct store_member m;
+	bool relay = false;
+	r = recipient_bounce_member(txn, cfg, key, l, slice_make(address, (size_t)(at - address)),
+	                            today, &vf, &m, &relay);
+	if (r < 0 && r != -ENXIO) {
 		why = verp_err_name(r);
 		goto invalid;
 	}
 	static const char *const kinds[] = { "post", "probe", "warning" };
 	json_kv_bool(out, "valid", true);
 	json_kv_str(out, "kind", vf.kind <= VERP_KIND_WARNING ? kinds[vf.kind] : "?");
-	json_kv_u64(out, "member_id", vf.member_id);
-	struct store_member m;
-	uint32_t lid;
-	if (store_member_get_by_id(txn, vf.member_id, &lid, &m) == 0 && lid == l->id) {
+	json_kv_str(out, "form", relay ? "relay" : "member");
+	if (!relay)
+		json_kv_u64(out, "member_id", vf.member_id);
+	if (r == 0) {
 		struct buf ms = BUF_INIT;
 		addr_format(&m.addr, &ms);
 		json_kv_str(out, "member", ms.data);
+		if (relay)
+			json_kv_u64(out, "member_id", m.id);
 		buf_finish(&ms);
 	} else {
 		json_kv_null(out, "member");

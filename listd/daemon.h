@@ -38,6 +38,7 @@ struct daemon {
 	struct fanout *active;          /* the fan-out under way, or NULL */
 	struct policy_server *policy;   /* policy_server.c: the MTA policy service, or NULL */
 	bool pool_stale;                /* configuration reloaded: recreate */
+	bool xverp_refused;             /* the relay lacks XVERP: per-recipient until reload */
 	struct outbox_item *outbox_head, **outbox_tail;   /* loaded, not handed out */
 	size_t outbox_loaded;           /* loaded and not settled (incl. in flight) */
 
@@ -86,7 +87,8 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job);
 void fanout_stop(struct fanout *f);
 /* Pool callbacks for fan-out transactions (relay.c routes them). */
 int fanout_next_txn(struct daemon *d, struct smtp_txn **ret);
-void fanout_rcpt(struct smtp_txn *txn, const struct smtp_reply *reply);
+void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
+                 const struct smtp_reply *reply);
 void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
                      const struct smtp_reply *reply);
 /* outbox.c: the pool's end of an outbound transaction. */

@@ -29,6 +29,7 @@
 
 struct slot {
 	struct relay_item tag;          /* first: relay.c routes by it */
+	bool group;                     /* false: a struct slot */
 	struct smtp_txn txn;
 	struct smtp_rcpt rcpt;
 	int status;                     /* txn_done status */
@@ -37,6 +38,19 @@ struct slot {
 	char addr[LIMIT_ADDR_MAILBOX + 1];
 	char verp[LIMIT_ADDR_MAILBOX + 1];
 	char reply[LIMIT_REPLY_TEXT + 1];
+};
+
+/* Relay-side VERP (verp_mode = xverp): up to XVERP_GROUP_MAX consecutive
+ * slots travel in one transaction whose return path the relay rewrites per
+ * recipient; the answers are copied back to the slots, so checkpoints,
+ * retries and events work exactly as in per-recipient mode. */
+#define XVERP_GROUP_MAX 100
+
+struct group {
+	struct relay_item tag;          /* first: relay.c routes by it */
+	bool group;                     /* true: a struct group */
+	struct smtp_txn txn;
+	size_t first, n;                /* its slots */
 };
 
 struct fanout {
@@ -54,6 +68,11 @@ struct fanout {
 	bool batch_end;                 /* no member after this batch */
 	uint32_t retry_after;           /* retry mode: last member id read */
 	uint64_t retry_min_next;        /* retry mode: earliest not-yet-due retry */
+	bool relay;                     /* relay-side VERP for this run */
+	char relay_from[LIMIT_ADDR_MAILBOX + 1];   /* the post's relay return path */
+	struct group *groups;
+	struct smtp_rcpt *grcpts;       /* the groups' recipients, slot order */
+	size_t gcap, ngroups, gnext;
 	bool stopping;
 	uv_timer_t cont;                /* continues after a batch, off the callback */
 	uint64_t t_start;
@@ -72,12 +91,39 @@ static void cont_cb(uv_timer_t *t)
 int fanout_next_txn(struct daemon *d, struct smtp_txn **ret)
 {
 	struct fanout *f = d->active;
-	if (!f || f->next >= f->nsend)
+	if (!f)
+		return 0;
+	if (f->relay) {
+		if (f->gnext >= f->ngroups)
+			return 0;
+		f->outstanding++;
+		*ret = &f->groups[f->gnext++].txn;
+		return 1;
+	}
+	if (f->next >= f->nsend)
 		return 0;
 	struct slot *s = &f->slots[f->next++];
 	f->outstanding++;
 	*ret = &s->txn;
 	return 1;
+}
+
+static void set_reply(char *dst, size_t dstsz, const struct smtp_reply *reply)
+{
+	size_t n = reply->text.len < dstsz - 6 ? reply->text.len : dstsz - 6;
+	snprintf(dst, dstsz, "%d %.*s", reply->code, (int)n, reply->text.data);
+	for (char *p = dst; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+}
+
+static void slot_done(struct slot *s, int status, const struct smtp_reply *reply)
+{
+	s->status = status;
+	if (reply && s->rcpt.result != SMTP_RESULT_OK && !s->reply[0])
+		set_reply(s->reply, sizeof(s->reply), reply);
+	else if (status < 0 && !s->reply[0])
+		snprintf(s->reply, sizeof(s->reply), "%s", strerror(-status));
 }
 
 void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
@@ -86,33 +132,78 @@ void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
 	struct fanout *f = d->active;
 	struct slot *s = txn->user;
 
-	s->status = status;
-	if (reply && s->rcpt.result != SMTP_RESULT_OK) {
-		size_t n = reply->text.len < LIMIT_REPLY_TEXT - 5 ? reply->text.len : LIMIT_REPLY_TEXT - 5;
-		snprintf(s->reply, sizeof(s->reply), "%d %.*s", reply->code, (int)n, reply->text.data);
-		for (char *p = s->reply; *p; p++)
-			if (*p == '\n' || *p == '\r')
-				*p = ' ';
-	} else if (status < 0 && !s->reply[0]) {
-		snprintf(s->reply, sizeof(s->reply), "%s", strerror(-status));
-	}
 	if (!f)
 		return;
+	if (s->group) {
+		struct group *g = txn->user;
+		if (status == -ENOTSUP && !d->xverp_refused) {
+			d->xverp_refused = true;
+			log_warnx("fanout: the relay does not offer XVERP; posts go out with "
+			          "per-recipient return paths until the next reload");
+		}
+		for (size_t i = 0; i < g->n; i++) {
+			struct slot *gs = &f->slots[g->first + i];
+			gs->rcpt.result = g->txn.rcpts[i].result;
+			gs->rcpt.code = g->txn.rcpts[i].code;
+			memcpy(gs->rcpt.enhanced, g->txn.rcpts[i].enhanced, sizeof(gs->rcpt.enhanced));
+			slot_done(gs, status, reply);
+		}
+	} else {
+		slot_done(s, status, reply);
+	}
 	f->outstanding--;
-	if (f->outstanding == 0 && f->next >= f->nsend)
+	if (f->outstanding == 0 && (f->relay ? f->gnext >= f->ngroups : f->next >= f->nsend))
 		uv_timer_start(&f->cont, cont_cb, 0, 0);
 }
 
-void fanout_rcpt(struct smtp_txn *txn, const struct smtp_reply *reply)
+void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
+                 const struct smtp_reply *reply)
 {
+	struct fanout *f = d->active;
 	struct slot *s = txn->user;
-	if (smtp_reply_class(reply) != 2) {
-		size_t n = reply->text.len < LIMIT_REPLY_TEXT - 5 ? reply->text.len : LIMIT_REPLY_TEXT - 5;
-		snprintf(s->reply, sizeof(s->reply), "%d %.*s", reply->code, (int)n, reply->text.data);
-		for (char *p = s->reply; *p; p++)
-			if (*p == '\n' || *p == '\r')
-				*p = ' ';
+	if (smtp_reply_class(reply) == 2 || !f)
+		return;
+	if (s->group) {
+		struct group *g = txn->user;
+		if (idx >= g->n)
+			return;
+		s = &f->slots[g->first + idx];
 	}
+	set_reply(s->reply, sizeof(s->reply), reply);
+}
+
+/* Puts slots [0, nsend) into transactions of up to XVERP_GROUP_MAX
+ * recipients sharing the post's relay return path. */
+static void groups_build(struct fanout *f)
+{
+	size_t ng = (f->nsend + XVERP_GROUP_MAX - 1) / XVERP_GROUP_MAX;
+	if (f->gcap < f->cap) {
+		f->grcpts = xreallocarray(f->grcpts, f->cap, sizeof(*f->grcpts));
+		f->groups = xreallocarray(f->groups, f->cap / XVERP_GROUP_MAX + 1, sizeof(*f->groups));
+		f->gcap = f->cap;
+	}
+	for (size_t g = 0; g < ng; g++) {
+		struct group *gr = &f->groups[g];
+		memset(gr, 0, sizeof(*gr));
+		gr->tag.owner = RELAY_OWNER_FANOUT;
+		gr->group = true;
+		gr->first = g * XVERP_GROUP_MAX;
+		gr->n = f->nsend - gr->first < XVERP_GROUP_MAX ? f->nsend - gr->first : XVERP_GROUP_MAX;
+		unsigned flags = f->flags | SMTP_TXN_XVERP;
+		for (size_t i = 0; i < gr->n; i++) {
+			const struct slot *s = &f->slots[gr->first + i];
+			f->grcpts[gr->first + i] = s->rcpt;
+			flags |= s->txn.flags & SMTP_TXN_SMTPUTF8;
+		}
+		gr->txn = f->slots[gr->first].txn;      /* body and forms */
+		gr->txn.mail_from = f->relay_from;
+		gr->txn.rcpts = &f->grcpts[gr->first];
+		gr->txn.nrcpts = gr->n;
+		gr->txn.flags = flags;
+		gr->txn.user = gr;
+	}
+	f->ngroups = ng;
+	f->gnext = 0;
 }
 
 /* ---- batches --------------------------------------------------------------- */
@@ -142,10 +233,13 @@ static int slot_fill(struct fanout *f, struct slot *s, const struct store_member
 	addr_format(&m->addr, &b);
 	snprintf(s->addr, sizeof(s->addr), "%s", b.data);
 	buf_reset(&b);
-	r = verp_encode(d->key, &vf, f->list.local, d->cfg.bounce_suffix,
-	                d->cfg.recipient_delimiter, f->list.domain, &b);
-	if (r == 0)
-		snprintf(s->verp, sizeof(s->verp), "%s", b.data);
+	r = 0;
+	if (!f->relay) {         /* relay-side VERP: the group's return path serves */
+		r = verp_encode(d->key, &vf, f->list.local, d->cfg.bounce_suffix,
+		                d->cfg.recipient_delimiter, f->list.domain, &b);
+		if (r == 0)
+			snprintf(s->verp, sizeof(s->verp), "%s", b.data);
+	}
 	buf_finish(&b);
 	if (r < 0)
 		return r;
@@ -411,6 +505,8 @@ static void fanout_free_cb(uv_handle_t *h)
 	buf_finish(&f->raw_form);
 	buf_finish(&f->batch_key);
 	free(f->slots);
+	free(f->groups);
+	free(f->grcpts);
 	free(f);
 }
 
@@ -504,6 +600,8 @@ static void fanout_step(struct fanout *f)
 	}
 	f->nsend = w;
 	f->next = 0;
+	if (f->relay)
+		groups_build(f);
 	if (w == 0) {
 		uv_timer_start(&f->cont, cont_cb, 0, 0);
 		return;
@@ -580,6 +678,22 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job)
 	}
 	if (smtp_body_is_8bit(f->raw_form.data, f->raw_form.len))
 		f->flags |= SMTP_TXN_8BIT;
+	if (d->cfg.verp_mode == CONFIG_VERP_XVERP && !d->xverp_refused) {
+		struct buf rf = BUF_INIT;
+		struct verp_fields vf = {
+			.kind = VERP_KIND_POST, .member_id = VERP_MEMBER_RELAY,
+			.msg = f->msg.id, .day = daemon_today(d),
+		};
+		r = verp_encode(d->key, &vf, f->list.local, d->cfg.bounce_suffix,
+		                d->cfg.recipient_delimiter, f->list.domain, &rf);
+		if (r == 0 && rf.len < sizeof(f->relay_from)) {
+			memcpy(f->relay_from, rf.data, rf.len + 1);
+			f->relay = true;
+		}
+		buf_finish(&rf);
+		if (r < 0)
+			goto fail;
+	}
 	r = relay_pool_ensure(d);
 	if (r < 0) {
 		log_warnx("smtp: cannot set up the relay pool: %s", strerror(-r));

@@ -16,6 +16,7 @@
 #include "listd/core/log.h"
 #include "listd/daemon.h"
 #include "listd/outbox.h"
+#include "listd/recipient.h"
 #include "listd/request.h"
 
 enum verdict {
@@ -147,32 +148,29 @@ static int gate_bounce(struct ingest_ctx *c, struct store_txn *txn,
 {
 	const struct config *cfg = &c->d->cfg;
 	struct verp_fields vf;
-	struct addr rcpt;
-	const char *why;
 	struct store_member mem;
-	uint32_t member_list;
+	const char *at = strrchr(c->msg.recipient, '@');
 	int r;
 
-	if (addr_parse(slice_cstr(c->msg.recipient), &rcpt, &why) < 0) {
+	if (!at) {
 		set_verdict(c, VERDICT_DROP, "bounce_forged", "unparsable bounce address");
 		return 0;
 	}
-	r = verp_decode(c->d->key, slice_cstr(rcpt.local), l->local, cfg->bounce_suffix,
-	                cfg->recipient_delimiter, l->domain, daemon_today(c->d),
-	                cfg->token_max_age_days, &vf);
+	r = recipient_bounce_member(txn, cfg, c->d->key, l,
+	                            slice_make(c->msg.recipient, (size_t)(at - c->msg.recipient)),
+	                            daemon_today(c->d), &vf, &mem, NULL);
 	if (r == -ETIME || r == -ESTALE) {
 		set_verdict(c, VERDICT_DROP, "bounce_stale", "bounce token expired");
 		return 0;
 	}
-	if (r < 0) {
-		set_verdict(c, VERDICT_DROP, "bounce_forged",
-		            "bounce without a valid token (forged or mangled)");
-		return 0;
-	}
-	r = store_member_get_by_id(txn, vf.member_id, &member_list, &mem);
-	if (r == -ENOENT || (r == 0 && member_list != l->id)) {
+	if (r == -ENXIO) {
 		set_verdict(c, VERDICT_DROP, "bounce_unknown_member",
 		            "valid token for a member no longer on the list");
+		return 0;
+	}
+	if (r == -ENOENT || r == -EINVAL || r == -EBADMSG) {
+		set_verdict(c, VERDICT_DROP, "bounce_forged",
+		            "bounce without a valid token (forged or mangled)");
 		return 0;
 	}
 	if (r < 0)

@@ -83,20 +83,24 @@ static int loose_domain(struct slice v, char out[LIMIT_ADDR_DOMAIN + 1])
 }
 
 static void decide_bounces(const struct policy_env *env, const struct recipient *rc,
-                           const struct addr *rcpt,
-                           struct policy_decision *ret)
+                           struct slice rcpt_raw, struct policy_decision *ret)
 {
 	const struct config *cfg = env->cfg;
 	struct verp_fields vf;
+	size_t at = rcpt_raw.len;
 	int r;
+
+	while (at > 0 && rcpt_raw.p[at - 1] != '@')
+		at--;
 
 	if (!rc->ext[0]) {
 		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", "bounce address does not verify");
 		return;
 	}
-	r = verp_decode(env->key, slice_cstr(rcpt->local), rc->list.local,
-	                cfg->bounce_suffix, cfg->recipient_delimiter, rc->list.domain,
-	                env->today, cfg->token_max_age_days, &vf);
+	/* the whole local part: a relay-VERP address is longer than rc's */
+	r = at ? recipient_bounce_member(NULL, cfg, env->key, &rc->list,
+	                                 slice_make(rcpt_raw.p, at - 1), env->today,
+	                                 &vf, NULL, NULL) : -EINVAL;
 	switch (r) {
 	case 0:
 		dunno(ret);
@@ -128,7 +132,9 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 	    !slice_is(req->protocol_state, "RCPT") || req->recipient.len == 0)
 		goto out;
 
-	if (parse_value_addr(req->recipient, &rcpt) < 0) {
+	const char *why;
+	if (req->recipient.len > LIMIT_ADDR_MAILBOX + 2 ||
+	    recipient_parse(env->cfg, req->recipient, &rcpt, &why) < 0) {
 		/* Postfix took it; if it is under a list domain, it names nothing */
 		char dom[LIMIT_ADDR_DOMAIN + 1];
 		if (loose_domain(req->recipient, dom) < 0)
@@ -156,7 +162,7 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 	}
 
 	if (rc.role == LISTADDR_ROLE_BOUNCES) {
-		decide_bounces(env, &rc, &rcpt, &d);
+		decide_bounces(env, &rc, req->recipient, &d);
 		goto out;
 	}
 	if (req->sender.len == 0) {

@@ -1,5 +1,6 @@
 /* listd/recipient.c — see recipient.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "listd/recipient.h"
@@ -48,4 +49,98 @@ static int domain_cb(const struct store_list *l, void *ctx)
 int recipient_domain_has_lists(struct store_txn *txn, const char *domain)
 {
 	return store_list_foreach(txn, domain_cb, (void *)domain);
+}
+
+int recipient_parse(const struct config *cfg, struct slice s, struct addr *ret,
+                    const char **ret_why)
+{
+	if (addr_parse(s, ret, ret_why) == 0)
+		return 0;
+	/* a relay-VERP bounce address: cut after LIST SUFFIX DELIM TOKEN */
+	const char *at = NULL;
+	for (size_t i = s.len; i > 0; i--)
+		if (s.p[i - 1] == '@') {
+			at = s.p + i - 1;
+			break;
+		}
+	if (!at)
+		return -EINVAL;
+	struct slice local = slice_make(s.p, (size_t)(at - s.p));
+	char marker[CONFIG_SUFFIX_MAX + 2];
+	snprintf(marker, sizeof(marker), "%s%c", cfg->bounce_suffix, cfg->recipient_delimiter);
+	const char *m = slice_case_find(local, marker);
+	if (!m || local.len <= LIMIT_ADDR_LOCAL)
+		return -EINVAL;
+	const char *tok = m + strlen(marker);
+	const char *d = memchr(tok, cfg->recipient_delimiter, (size_t)(local.p + local.len - tok));
+	if (!d || (size_t)(d - s.p) > LIMIT_ADDR_LOCAL)
+		return -EINVAL;
+	char cut[LIMIT_ADDR_LOCAL + 2 + LIMIT_ADDR_DOMAIN * 4];
+	size_t dl = (size_t)(s.p + s.len - at);
+	size_t ll = (size_t)(d - s.p);
+	if (ll + dl >= sizeof(cut))
+		return -EINVAL;
+	memcpy(cut, s.p, ll);
+	memcpy(cut + ll, at, dl);
+	return addr_parse(slice_make(cut, ll + dl), ret, ret_why);
+}
+
+int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,
+                            const uint8_t key[TOKEN_KEY_LEN], const struct store_list *l,
+                            struct slice local_part, uint32_t today,
+                            struct verp_fields *ret_vf, struct store_member *ret_member,
+                            bool *ret_relay)
+{
+	struct verp_fields vf;
+	struct slice rcpt = { NULL, 0 };
+	bool relay = false;
+	int r = verp_decode(key, local_part, l->local, cfg->bounce_suffix,
+	                    cfg->recipient_delimiter, l->domain, today,
+	                    cfg->token_max_age_days, &vf);
+	if (r == 0 && vf.member_id == VERP_MEMBER_RELAY)
+		r = -EINVAL;            /* a relay token always carries its recipient */
+	if (r == -ENOENT || r == -EINVAL) {
+		int r2 = verp_decode_relay(key, local_part, l->local, cfg->bounce_suffix,
+		                           cfg->recipient_delimiter, l->domain, today,
+		                           cfg->token_max_age_days, &vf, &rcpt);
+		if (r2 != -ENOENT) {
+			r = r2;
+			relay = true;
+		}
+	}
+	if (r < 0)
+		return r;
+	if (ret_member) {
+		struct store_member m;
+		if (relay) {
+			/* LOCAL=DOMAIN: the last '=' separates them */
+			char a[LIMIT_ADDR_MAILBOX + 1];
+			struct addr ad;
+			const char *why;
+			size_t eq = rcpt.len;
+			while (eq > 0 && rcpt.p[eq - 1] != '=')
+				eq--;
+			if (eq == 0 || rcpt.len >= sizeof(a))
+				return -ENXIO;
+			memcpy(a, rcpt.p, rcpt.len);
+			a[eq - 1] = '@';
+			if (addr_parse(slice_make(a, rcpt.len), &ad, &why) < 0)
+				return -ENXIO;
+			r = store_member_get(txn, l->id, &ad, &m);
+		} else {
+			uint32_t lid;
+			r = store_member_get_by_id(txn, vf.member_id, &lid, &m);
+			if (r == 0 && lid != l->id)
+				r = -ENOENT;
+		}
+		if (r == -ENOENT)
+			return -ENXIO;
+		if (r < 0)
+			return r;
+		*ret_member = m;
+	}
+	*ret_vf = vf;
+	if (ret_relay)
+		*ret_relay = relay;
+	return 0;
 }

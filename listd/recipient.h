@@ -9,6 +9,10 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
+#include "bounce/token.h"
+#include "bounce/verp.h"
 #include "listd/core/addr.h"
 #include "listd/core/config.h"
 #include "listd/core/listaddr.h"
@@ -26,6 +30,30 @@ struct recipient {
  * (store_strerror()). */
 int recipient_lookup(struct store_txn *txn, const struct config *cfg,
                      const struct addr *rcpt, struct recipient *ret);
+
+/* addr_parse() for envelope recipients of list addresses, which also
+ * takes a relay-VERP bounce address (bounce/verp.h, verp_decode_relay())
+ * whose local part is longer than RFC 5321's 64 octets: LIST SUFFIX DELIM
+ * TOKEN DELIM LOCAL=DOMAIN. Such an address comes back cut after the token,
+ * which is what names the list and the role; the caller keeps the whole
+ * string for recipient_bounce_member(). 0, or -EINVAL with *ret_why. */
+int recipient_parse(const struct config *cfg, struct slice s, struct addr *ret,
+                    const char **ret_why);
+
+/* Verifies the bounce address whose whole local part (any case, uncut) is
+ * local_part, as an address of list l on day today, in either form: a
+ * per-member token, or a relay-VERP token with the recipient appended.
+ * With ret_member not NULL, also finds the member it names (for the relay
+ * form: the list's member with the appended address).
+ * 0: *ret_vf (and *ret_member, *ret_relay when not NULL) filled;
+ * verp_decode()'s errors (-ENOENT, -EINVAL, -EBADMSG, -ETIME, -ESTALE);
+ * -ENXIO: the token is genuine but names no member of l; other -errno:
+ * store trouble. */
+int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,
+                            const uint8_t key[TOKEN_KEY_LEN], const struct store_list *l,
+                            struct slice local_part, uint32_t today,
+                            struct verp_fields *ret_vf, struct store_member *ret_member,
+                            bool *ret_relay);
 
 /* 1 when some list lives on domain (a normalised A-label), 0 when none,
  * -errno on store trouble. Walks the lists: O(lists). */

@@ -25,11 +25,9 @@ static int next_txn_cb(void *ctx, struct smtp_txn **ret)
 static void rcpt_cb(void *ctx, struct smtp_txn *txn, size_t idx,
                     const struct smtp_reply *reply)
 {
-	(void)ctx;
-	(void)idx;
 	const struct relay_item *it = txn->user;
 	if (it->owner == RELAY_OWNER_FANOUT)
-		fanout_rcpt(txn, reply);
+		fanout_rcpt(ctx, txn, idx, reply);
 }
 
 static void txn_done_cb(void *ctx, struct smtp_txn *txn, int status,

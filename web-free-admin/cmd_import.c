@@ -344,6 +344,7 @@ void mig_drop(struct mig *m)
 
 int mig_add(struct mig *m, const struct mig_item *it)
 {
+	m->valid++;
 	m->items[m->n++] = *it;
 	if (m->n == LIMIT_IMPORT_BATCH)
 		return mig_flush(m);
@@ -373,8 +374,9 @@ static int mig_settings_fn(struct store_txn *txn, void *ctx_)
 	rc = mig_list_ensure(txn, m);
 	if (rc < 0)
 		return rc;
-	if (m->b_created)
-		return store_audit_add(txn, m->b_list_id, adm_actor(), "import.settings",
+	if (m->b_created)       /* made with the wanted settings */
+		return m->changed == 0 ? 0 :
+		       store_audit_add(txn, m->b_list_id, adm_actor(), "import.settings",
 		                       ctx->detail);
 	/* apply the wanted values on top of the list as it is now */
 	rc = store_list_get_by_id(txn, m->b_list_id, &l);

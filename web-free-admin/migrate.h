@@ -47,6 +47,7 @@ struct mig {
 	size_t n;
 	uint64_t added[3];              /* by enum store_delivery */
 	uint64_t already, invalid, skipped, unmapped, changed;
+	uint64_t valid;                 /* members queued so far */
 	struct mig_seen *seen;          /* dry run: addresses counted as added */
 	/* per transaction, copied out on success */
 	size_t b_added[3], b_already;

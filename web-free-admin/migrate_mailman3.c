@@ -345,8 +345,6 @@ static int mm_json(struct mig *m, struct mm_src *src, const char *label)
 		if (ex)
 			break;
 	}
-	if (ex == EX_OK && run.entries == 0)
-		mig_note(m, label, "no member entries in the JSON input");
 	if (ex == EX_OK)
 		ex = mig_flush(m);
 	json_reader_destroy(run.jr);
@@ -484,6 +482,12 @@ int import_mailman3(const struct adm_opts *opts, int argc, char **argv)
 	ex = json ? mm_json(&m, &src, label) : mm_text(&m, &src, label);
 	if (ex)
 		goto out;
+	if (m.valid == 0 && m.want.n_owners == m.cur.n_owners) {
+		/* nothing usable: make no list out of an empty or garbage input */
+		log_warnx("%s: no valid member or owner entry; nothing stored", log_escs(label));
+		ex = EX_DATAERR;
+		goto out;
+	}
 	if (m.skipped) {
 		char text[64];
 		snprintf(text, sizeof(text), "%llu skipped", (unsigned long long)m.skipped);

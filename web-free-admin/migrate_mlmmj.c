@@ -471,11 +471,14 @@ int import_mlmmj(const struct adm_opts *opts, int argc, char **argv)
 		unsigned long ln = 0, seen = 0;
 		struct slice s;
 		while (ctl_line(&f, &pos, &ln, &s) == 1) {
-			if (s.len == 0 || seen++ == 0)
+			if (s.len == 0 || (seen++ == 0 && !list_opt))
 				continue;
 			char what[64];
 			snprintf(what, sizeof(what), "control/listaddress:%lu", ln);
-			mig_unmapped(&m, what, "a further list address: add it as an MTA alias");
+			mig_unmapped(&m, what, list_opt ?
+			             "an mlmmj list address not used (--list given): "
+			             "add it as an MTA alias if mail still comes to it" :
+			             "a further list address: add it as an MTA alias");
 		}
 	}
 

@@ -82,10 +82,10 @@ check "display name kept" '[[ $(jfield name) == *"Ann Example"* ]]'
 run --json list show $L
 same "owners (owner and moderators)" "$(jfield owners)" "owner@example.org,mod@example.org"
 same "subject tag" "$(jfield subject_tag)" "[dev]"
-same "moderated" "$(jfield moderated)" "yes"
+same "moderated" "$(jfield moderated)" "true"
 same "non-members held (subonlypost + modnonsubposts)" "$(jfield nonmember_action)" "hold"
 same "max size" "$(jfield max_size)" "200000"
-same "reply-to from customheaders" "$(jfield reply_to_list)" "yes"
+same "reply-to from customheaders" "$(jfield reply_to_list)" "true"
 run log $L
 same "audit: list.create, one import.members, one import.settings" \
 	"$(grep -o 'list.create\|import.members\|import.settings' <<<"$OUT" | tr '\n' ' ')" \
@@ -117,13 +117,14 @@ same "erin gets digests" "$(jfield delivery)" "digest"
 run --json member show $L alice@example.org
 same "an existing member is left unchanged" "$(jfield delivery)" "normal"
 run --json list show $L
-same "moderated follows mlmmj" "$(jfield moderated)" "no"
+same "moderated follows mlmmj" "$(jfield moderated)" "false"
 
 # --list names another list; an mlmmj list open to non-members
 make_ml open lists.example.org boss@example.org
 printf 'zed@example.org\n' >"$SPOOL/open/subscribers.d/z"
 expect 0 "import with --list" -- import mlmmj "$SPOOL/open" --list renamed@lists.example.org
 check "--list overrides control/listaddress" '[[ $OUT == *"list renamed@lists.example.org: create"* ]]'
+check "the unused mlmmj address reported" '[[ $OUT == *"unmapped control/listaddress:1: "* ]]'
 run --json list show renamed@lists.example.org
 same "no subonlypost: non-members accepted" "$(jfield nonmember_action)" "accept"
 same "no prefix: no subject tag" "$(jfield subject_tag)" ""
@@ -190,7 +191,7 @@ check "dry run: owners shown" '[[ $OUT == *"would set owners: \"\" -> \"boss@exa
 check "nonmembers skipped and counted" '[[ $OUT == *"note nonmembers: 1 skipped"* ]]'
 same "dry run: nothing stored" "$(export_of $J)" "(none)"
 expect 0 "mailman3 JSON" -- import mailman3 $J "$TMP/members.json"
-check "invalid entry reported at its line" '[[ $ERR == *"members.json:15: "* ]]'
+check "invalid entry reported at its line" '[[ $ERR == *"members.json:14: "* ]]'
 run --json member ls $J
 same "JSON members, delivery, state, moderated" "$(printf '%s\n' "$OUT" | $PY -c '
 import json,sys
@@ -207,8 +208,8 @@ same "second run: unchanged" "$(export_of $J)" "$before"
 same "second run: no audit record" "$("$LISTADM" log $J)" "$log_before"
 
 # a bare array and JSON Lines
-printf '[{"email":"arr1@example.com"},{"email":"arr2@example.com","delivery_mode":"summary_digests"}]\n' |
-	{ expect 0 "JSON array from stdin" -- import mailman3 arr@lists.example.org -; }
+printf '[{"email":"arr1@example.com"},{"email":"arr2@example.com","delivery_mode":"summary_digests"}]\n' >"$TMP/arr.json"
+expect 0 "JSON array from stdin" -- import mailman3 arr@lists.example.org - <"$TMP/arr.json"
 check "array imported" '[[ $OUT == *"added 2 (normal 1, digest 1, nomail 0)"* ]]'
 printf '{"email":"l1@example.com"}\n{"email":"l2@example.com","display_name":"L Two"}\n' >"$TMP/lines.json"
 expect 0 "JSON Lines" -- import mailman3 jl@lists.example.org "$TMP/lines.json"
@@ -233,9 +234,23 @@ $PY -c 'print("[{\"email\": \"" + "a" * 100000 + "@example.com\"}]")' >"$TMP/lon
 expect 65 "a huge string" -- import mailman3 $G "$TMP/long.json"
 check "string limit named" '[[ $ERR == *"string too long"* ]]'
 expect 67 "no list after all the garbage" -- list show $G
-printf '[{"email": 42}, {"email": "fine@example.com", "delivery_mode": "weekly"}]' >"$TMP/badvals.json"
+printf '[{"email": 42}, {"email": "fine@example.com", "delivery_mode": "weekly"}, {"email": "good@example.com"}]' >"$TMP/badvals.json"
 expect 0 "bad values are invalid entries, not errors" -- import mailman3 vals@lists.example.org "$TMP/badvals.json"
-check "both counted invalid" '[[ $OUT == *"added 0 (normal 0, digest 0, nomail 0), already 0, invalid 2"* ]]'
+check "two invalid, one added" '[[ $OUT == *"added 1 (normal 1, digest 0, nomail 0), already 0, invalid 2"* ]]'
+check "a non-string email named" '[[ $ERR == *"badvals.json:1: a known field holds a non-string value"* ]]'
+printf '[{"email": "nope"}, {"role": "member"}]' >"$TMP/novalid.json"
+expect 65 "JSON without one valid entry" -- import mailman3 $G "$TMP/novalid.json"
+check "says nothing stored" '[[ $ERR == *"no valid member or owner entry; nothing stored"* ]]'
+: >"$TMP/empty.txt"
+expect 65 "empty input" -- import mailman3 $G "$TMP/empty.txt"
+printf 'foo bar
+baz
+' >"$TMP/junk.txt"
+expect 65 "text without one valid line" -- import mailman3 $G "$TMP/junk.txt"
+{ echo "ok@example.org"; head -c 2000 /dev/urandom; printf '\0'; } >"$TMP/binary.txt"
+expect 65 "binary input" -- import mailman3 $G "$TMP/binary.txt"
+check "binary data named" '[[ $ERR == *"binary data"* ]]'
+expect 67 "no list made from any of them" -- list show $G
 expect 65 "missing file" -- import mailman3 $G "$TMP/nonexistent"
 
 # a large JSON export streams in batches
