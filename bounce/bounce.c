@@ -565,6 +565,12 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 	 * ("could not be delivered because of 550 5.1.1 ...: a, b, c") */
 	if (!code[0] && status_find(general, st) == 1 && !is_generic_code(st))
 		snprintf(code, sizeof(code), "%s", st);
+	/* a local mailer's exit status ("X-Unix; 255") under a generic code:
+	 * the transcript's own line ("554 5.3.0 unknown mailer error 255")
+	 * is more precise */
+	else if (code[0] && is_generic_code(code) && !dcode[0] && reply == 0 &&
+	         status_find(general, st) == 1 && !is_generic_code(st) && st[0] == code[0])
+		snprintf(code, sizeof(code), "%s", st);
 
 	enum bounce_reason reason = status_reason_vendor(diag);
 	bool vendor = reason != BOUNCE_REASON_UNDEFINED;
@@ -591,7 +597,16 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 		if (cmd == SMTP_COMMAND_NONE)
 			cmd = command_before_reply(general, diag);
 	}
-	bool at_rcpt = cmd == SMTP_COMMAND_RCPT || cmd == SMTP_COMMAND_MAIL;
+	bool at_rcpt = cmd == SMTP_COMMAND_RCPT;
+	/* a refusal before any recipient was named cannot be about the
+	 * recipient: at the greeting or EHLO it is about our host, at MAIL
+	 * FROM about the sender */
+	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code))) {
+		if (cmd == SMTP_COMMAND_CONNECT || cmd == SMTP_COMMAND_HELO)
+			reason = BOUNCE_REASON_BLOCKED;
+		else if (cmd == SMTP_COMMAND_MAIL)
+			reason = BOUNCE_REASON_REJECTED;
+	}
 	/* a "user unknown" text under a mailbox-status code (RFC 3463 X.2.0:
 	 * the mailbox exists but refused), or under a security-policy code
 	 * (X.7.x) other than in reply to RCPT TO, is a filter's answer */
@@ -608,7 +623,7 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 	 * (or when the code itself says so, X.1.1): in reply to DATA it is
 	 * the recipient's filter speaking */
 	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code)) &&
-	    cmd == SMTP_COMMAND_DATA)
+	    (cmd == SMTP_COMMAND_DATA))
 		reason = BOUNCE_REASON_FILTERED;
 
 	/* a name lookup that failed for now (4.x.x: the reporting MTA keeps
@@ -818,6 +833,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	struct buf ctype = BUF_INIT, report_type = BUF_INIT, xfr = BUF_INIT, key = BUF_INIT;
 	struct buf inline_orig = BUF_INIT, xfr_raw = BUF_INIT;
 	struct bounce_result *res = ret;
+	char orphan_status[BOUNCE_STATUS_MAX] = "";
 
 	memset(res, 0, sizeof(*res));
 	res->kind = BOUNCE_KIND_NOT_BOUNCE;
@@ -992,8 +1008,14 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			buf_reset(&key);
 			if (bounce_addr_key(dr[i].final_rcpt, &key) < 0) {
 				buf_reset(&key);
-				if (bounce_addr_key(dr[i].orig_rcpt, &key) < 0)
+				if (bounce_addr_key(dr[i].orig_rcpt, &key) < 0) {
+					/* a pipe or a file (Exim's "|/usr/bin/prog",
+					 * "/var/mail/box"): its status still holds for
+					 * the address the text names */
+					if (!ok && st[0] && !orphan_status[0])
+						snprintf(orphan_status, sizeof(orphan_status), "%s", st);
 					continue;
+				}
 			}
 			named++;
 			struct bounce_recipient *r = rcpt_add(res, key.data);
@@ -1114,7 +1136,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			}
 		}
 		for (size_t i = 0; i < res->nrcpts; i++)
-			classify(&res->rcpts[i], NULL, &gen, false);
+			classify(&res->rcpts[i], res->nrcpts == 1 && orphan_status[0] ? orphan_status : NULL,
+			         &gen, false);
 		if (res->nrcpts == 0 && !bounce_like)
 			res->kind = BOUNCE_KIND_NOT_BOUNCE;
 		goto out;

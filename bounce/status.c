@@ -500,6 +500,8 @@ static const struct phrase phrases[] = {
 	{ BOUNCE_REASON_USERUNKNOWN, "is not a known user" },
 	{ BOUNCE_REASON_USERUNKNOWN, "not known here" },
 	{ BOUNCE_REASON_USERUNKNOWN, "not listed in" },
+	/* Lotus Notes, Japanese: "not in the directory list" */
+	{ BOUNCE_REASON_USERUNKNOWN, "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xae\xe3\x83\xaa\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xab\xe3\x81\x82\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93" },
 	{ BOUNCE_REASON_USERUNKNOWN, "addressee unknown" },
 	{ BOUNCE_REASON_HOSTUNKNOWN, "unrouteable address" },
 	{ BOUNCE_REASON_USERUNKNOWN, "unroutable address" },
@@ -599,6 +601,8 @@ static const struct phrase phrases[] = {
 	{ BOUNCE_REASON_EXPIRED, "gave up" },
 	{ BOUNCE_REASON_EXPIRED, "too long" },
 	{ BOUNCE_REASON_EXPIRED, "could not be delivered for" },
+	/* the receiving server's own configuration or storage failed */
+	{ BOUNCE_REASON_SYSTEMERROR, "could not load" },
 	{ BOUNCE_REASON_EXPIRED, "not been delivered" },
 	{ BOUNCE_REASON_EXPIRED, "delivery attempts will continue" },
 	{ BOUNCE_REASON_EXPIRED, "will retry" },
@@ -799,6 +803,10 @@ static const struct {
 	{ SMTP_COMMAND_RCPT, "rcpt to command" },
 	{ SMTP_COMMAND_RCPT, "rcpt to:" },
 	{ SMTP_COMMAND_RCPT, "rcpt command" },
+	{ SMTP_COMMAND_RCPT, "rcpt to response" },      /* qmail */
+	{ SMTP_COMMAND_RCPT, "does not like recipient" }, /* qmail */
+	{ SMTP_COMMAND_RCPT, "smtp:rcpt" },
+	{ SMTP_COMMAND_RCPT, "[rcpt_to]" },             /* Yahoo */
 	{ SMTP_COMMAND_DATA, "in reply to data" },
 	{ SMTP_COMMAND_DATA, "in reply to end of data" },
 	{ SMTP_COMMAND_DATA, "after end of data" },
