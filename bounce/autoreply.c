@@ -52,10 +52,14 @@ static const char *const challenge_phrases[] = {
 	"pre-approved senders",
 };
 
+/* A challenge or an auto-reply says what it is near the top: phrases are
+ * looked for in the first LIMIT_AUTOREPLY_READ bytes only. */
+#define LIMIT_AUTOREPLY_READ 8192
+
 static bool has_any(const struct bounce_text *bt, const char *const *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (bounce_text_find(bt, list[i]))
+		if (bounce_text_find_before(bt, list[i], LIMIT_AUTOREPLY_READ))
 			return true;
 	return false;
 }
@@ -69,22 +73,22 @@ void autoreply_header(const struct header_field *f, struct autoreply_hints *h)
 	if (c0 != 'a' && c0 != 'p' && c0 != 'x')
 		return;
 	struct slice v = slice_trim(f->value);
-	if (slice_case_eq_cstr(f->name, "Auto-Submitted")) {
+	if (bounce_field_is(f->name, "Auto-Submitted")) {
 		if (slice_case_starts(v, "auto-replied"))
 			h->auto_replied = true;
-	} else if (slice_case_eq_cstr(f->name, "X-Autoreply") ||
-	           slice_case_eq_cstr(f->name, "X-Autorespond") ||
-	           slice_case_eq_cstr(f->name, "X-Autoresponder") ||
-	           slice_case_eq_cstr(f->name, "X-Auto-Reply") ||
-	           slice_case_eq_cstr(f->name, "X-Vacation") ||
-	           slice_case_eq_cstr(f->name, "X-Mail-Autoreply")) {
+	} else if (bounce_field_is(f->name, "X-Autoreply") ||
+	           bounce_field_is(f->name, "X-Autorespond") ||
+	           bounce_field_is(f->name, "X-Autoresponder") ||
+	           bounce_field_is(f->name, "X-Auto-Reply") ||
+	           bounce_field_is(f->name, "X-Vacation") ||
+	           bounce_field_is(f->name, "X-Mail-Autoreply")) {
 		h->vendor = true;
-	} else if (slice_case_eq_cstr(f->name, "Precedence")) {
+	} else if (bounce_field_is(f->name, "Precedence")) {
 		if (slice_case_starts(v, "auto_reply") || slice_case_starts(v, "auto-reply"))
 			h->precedence = true;
-	} else if (slice_case_eq_cstr(f->name, "X-Boxbe-Challenge") ||
+	} else if (bounce_field_is(f->name, "X-Boxbe-Challenge") ||
 	           slice_case_starts(f->name, "X-Bluebottle") ||
-	           slice_case_eq_cstr(f->name, "X-Challenge")) {
+	           bounce_field_is(f->name, "X-Challenge")) {
 		h->challenge = true;
 	}
 }

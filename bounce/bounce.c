@@ -192,6 +192,9 @@ static void add_bounded(struct buf *b, struct slice s, size_t max)
 static void add_text(struct buf *b, struct slice s, size_t max)
 {
 	size_t pos = 0;
+	/* room for all of it at once: the lines are then plain copies */
+	if (b->len < max)
+		buf_grow(b, (s.len < max - b->len ? s.len : max - b->len) + 1);
 	while (pos < s.len && b->len < max) {
 		const char *nl = memchr(s.p + pos, '\n', s.len - pos);
 		size_t end = nl ? (size_t)(nl - s.p) + 1 : s.len;
@@ -205,16 +208,27 @@ static void add_text(struct buf *b, struct slice s, size_t max)
 		size_t n = end - i;
 		if (n > max - b->len)
 			n = max - b->len;
-		buf_add(b, s.p + i, n);
+		/* within the room made above: the copies never exceed s.len */
+		memcpy(b->data + b->len, s.p + i, n);
+		b->len += n;
 		pos = end;
 	}
+	if (b->cap)
+		b->data[b->len] = '\0';
 	buf_addch(b, '\n');
 }
 
 static void add_html_text(struct buf *b, struct slice s, size_t max)
 {
 	bool tag = false;
-	for (size_t i = 0; i < s.len && b->len < max; i++) {
+	if (b->len >= max)
+		return;
+	/* the text never grows: written in place, at most max bytes in all */
+	size_t room = max - b->len;
+	buf_grow(b, (s.len < room ? s.len : room) + 1);
+	char *d = b->data + b->len;
+	size_t o = 0, lim = (s.len < room ? s.len : room);
+	for (size_t i = 0; i < s.len && o < lim; i++) {
 		char c = s.p[i];
 		if (c == '<') {
 			tag = true;
@@ -223,27 +237,29 @@ static void add_html_text(struct buf *b, struct slice s, size_t max)
 			                      !strncasecmp(s.p + i, "<p", 2) ||
 			                      !strncasecmp(s.p + i, "<tr", 3) ||
 			                      !strncasecmp(s.p + i, "<div", 4)))
-				buf_addch(b, '\n');
+				d[o++] = '\n';
 		} else if (c == '>' && tag) {
 			tag = false;
 		} else if (!tag) {
 			if (c == '&' && i + 4 <= s.len && !strncmp(s.p + i, "&lt;", 4)) {
-				buf_addch(b, '<');
+				d[o++] = '<';
 				i += 3;
 			} else if (c == '&' && i + 4 <= s.len && !strncmp(s.p + i, "&gt;", 4)) {
-				buf_addch(b, '>');
+				d[o++] = '>';
 				i += 3;
 			} else if (c == '&' && i + 6 <= s.len && !strncmp(s.p + i, "&nbsp;", 6)) {
-				buf_addch(b, ' ');
+				d[o++] = ' ';
 				i += 5;
 			} else if (c == '&' && i + 5 <= s.len && !strncmp(s.p + i, "&amp;", 5)) {
-				buf_addch(b, '&');
+				d[o++] = '&';
 				i += 4;
 			} else {
-				buf_addch(b, c);
+				d[o++] = c;
 			}
 		}
 	}
+	b->len += o;
+	b->data[b->len] = '\0';
 	buf_addch(b, '\n');
 }
 
@@ -305,6 +321,24 @@ static int scan_part_cb(const struct mime_part *p, void *ctx)
 	return 0;
 }
 
+/* A header value on one line: line breaks and NULs dropped, copied in
+ * runs rather than byte by byte. */
+static void unfold(struct slice value, struct buf *out)
+{
+	struct slice v = slice_trim(value);
+	size_t run = 0;
+	for (size_t i = 0; i < v.len; i++) {
+		char c = v.p[i];
+		if (c == '\r' || c == '\n' || c == '\0') {
+			if (i > run)
+				buf_add(out, v.p + run, i - run);
+			run = i + 1;
+		}
+	}
+	if (v.len > run)
+		buf_add(out, v.p + run, v.len - run);
+}
+
 struct header_want {
 	const char *name;
 	struct buf *out;
@@ -319,8 +353,8 @@ static void header_get_many(const char *msg, size_t len, const struct header_wan
 	header_scan_init(&hs, msg, len);
 	while (header_scan_next(&hs, &f) == 1)
 		for (size_t i = 0; i < n && i < 8; i++)
-			if (!done[i] && slice_case_eq_cstr(f.name, w[i].name)) {
-				header_unfold(f.value, w[i].out);
+			if (!done[i] && bounce_field_is(f.name, w[i].name)) {
+				unfold(f.value, w[i].out);
 				done[i] = true;
 			}
 }
@@ -446,19 +480,24 @@ static void set_diag(struct bounce_recipient *r, struct slice d)
 	if (d.len && memmem(d.p, d.len, "\x1b$B", 3) &&
 	    mime_charset_convert("ISO-2022-JP", d, &conv, LIMIT_BOUNCE_DIAG * 2))
 		d = slice_make(conv.data, conv.len);
-	for (size_t i = 0; i < d.len && b.len < LIMIT_BOUNCE_DIAG; i++) {
+	/* written in place: at most LIMIT_BOUNCE_DIAG bytes */
+	buf_grow(&b, LIMIT_BOUNCE_DIAG + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < d.len && o < LIMIT_BOUNCE_DIAG; i++) {
 		char c = d.p[i];
 		if (ascii_is_space(c) || c == '\0') {
-			space = b.len > 0;
+			space = o > 0;
 			continue;
 		}
-		if (space && b.len + 2 > LIMIT_BOUNCE_DIAG)
+		if (space && o + 2 > LIMIT_BOUNCE_DIAG)
 			break;
 		if (space)
-			buf_addch(&b, ' ');
+			b.data[o++] = ' ';
 		space = false;
-		buf_addch(&b, c);
+		b.data[o++] = c;
 	}
+	b.len = o;
+	b.data[o] = '\0';
 	collapse_reply(&b);
 	free(r->diag);
 	r->diag = buf_detach(&b, NULL);
@@ -474,8 +513,12 @@ static bool is_generic_code(const char *s)
 /* The reason the general text gives, computed at most once per message. */
 struct general {
 	struct slice text;
+	const char *low;        /* the same text in lower case, text.len bytes */
 	bool done;
 	enum bounce_reason reason;
+	/* the reporting MTA relays the remote reply without saying which
+	 * command it answered (see stageless_reporter()) */
+	bool stageless;
 };
 
 static enum bounce_reason general_reason(struct general *g)
@@ -490,36 +533,82 @@ static enum bounce_reason general_reason(struct general *g)
 /* In a session transcript, the command that the recipient's reply (the
  * start of its diagnostic) answered: the last one named before the reply.
  * NONE when the reply is not found in the text. */
-static enum smtp_command command_before_reply(struct slice general, struct slice diag)
+static enum smtp_command command_before_reply(const struct general *g, struct slice diag)
 {
 	size_t i = 0;
+	char needle[4 + 9];
 	/* from the reply code on, at most 9 bytes of it ("550 5.2.1", "553 sorry") */
 	while (i < diag.len && !ascii_is_digit(diag.p[i]))
 		i++;
 	if (i >= diag.len)
 		return SMTP_COMMAND_NONE;
+	size_t n = diag.len - i < 9 ? diag.len - i : 9;
+	memcpy(needle, "<<< ", 4);
+	for (size_t k = 0; k < n; k++)
+		needle[4 + k] = ascii_lower(diag.p[i + k]);
 	/* the transcript's own "<<< " line first: a summary line may quote
 	 * the same reply earlier */
-	struct buf needle = BUF_INIT;
-	buf_add(&needle, "<<< ", 4);
-	buf_add(&needle, diag.p + i, diag.len - i < 9 ? diag.len - i : 9);
-	const char *at = slice_case_find(general, needle.data);
+	size_t len = g->text.len;
+	const char *at = bounce_memfind(g->low, len, needle, 4 + n);
 	if (!at)
-		at = slice_case_find(general, needle.data + 4);
-	buf_finish(&needle);
+		at = bounce_memfind(g->low, len, needle + 4, n);
 	if (!at)
 		return SMTP_COMMAND_NONE;
 	/* Postfix names the command after the reply ("... (in reply to RCPT
 	 * TO command)"), in the same paragraph */
-	size_t rest = general.len - (size_t)(at - general.p);
-	struct slice after = slice_make(at, rest < 512 ? rest : 512);
-	const char *para = slice_case_find(after, "\n\n");
+	size_t pos = (size_t)(at - g->low);
+	size_t rest = len - pos < 512 ? len - pos : 512;
+	const char *para = bounce_memfind(at, rest, "\n\n", 2);
 	if (para)
-		after.len = (size_t)(para - at);
-	enum smtp_command cmd = status_smtp_command(after);
+		rest = (size_t)(para - at);
+	enum smtp_command cmd = status_smtp_command_lower(at, rest);
 	if (cmd != SMTP_COMMAND_NONE)
 		return cmd;
-	return status_smtp_command(slice_make(general.p, (size_t)(at - general.p)));
+	/* the command is written just before its reply: the last 1 KB */
+	size_t from = pos > 1024 ? pos - 1024 : 0;
+	return status_smtp_command_lower(g->low + from, pos - from);
+}
+
+/* A local delivery agent's "no such user" under a status that says the
+ * mailbox does not exist (X.1.1, X.1.10: RFC 3463, RFC 7505 aside, the
+ * addressing subject), as Postfix's local(8) or pipe(8) writes it:
+ * "Status: 5.1.1", "Diagnostic-Code: x-unix; ... no such user here". The
+ * same words after a program failed on a file ("procmail: Couldn't
+ * create ...: No such user") are the program's trouble, not the
+ * address's. */
+static bool local_user_unknown(const char *status, struct slice diag)
+{
+	static const char *const file_trouble[] = {
+		"couldn't create", "can't create", "cannot create", "couldn't open",
+		"can't open", "cannot open", "permission denied", "couldn't write",
+		"can't write", "cannot write",
+	};
+	if (!status[0] || (strcmp(status + 1, ".1.1") && strcmp(status + 1, ".1.10")))
+		return false;
+	if (status_reason_from_text(diag) != BOUNCE_REASON_USERUNKNOWN)
+		return false;
+	for (size_t i = 0; i < sizeof(file_trouble) / sizeof(file_trouble[0]); i++)
+		if (slice_case_find(diag, file_trouble[i]))
+			return false;
+	return true;
+}
+
+/* "... example.com does not exist": the word before the phrase is a
+ * domain name (dots, no "@", no brackets). */
+static bool domain_does_not_exist(struct slice diag)
+{
+	const char *p = slice_case_find(diag, " does not exist");
+	if (!p)
+		return false;
+	const char *e = p, *b = p;
+	while (b > diag.p && b[-1] != ' ')
+		b--;
+	if (e - b < 4 || !memchr(b, '.', (size_t)(e - b)) || memchr(b, '@', (size_t)(e - b)))
+		return false;
+	for (const char *q = b; q < e; q++)
+		if (!ascii_is_alnum(*q) && *q != '.' && *q != '-')
+			return false;
+	return e[-1] != '.';
 }
 
 /* "550 : User unknown" or "550: : User unknown": a reply whose address
@@ -545,6 +634,10 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 	struct slice diag = slice_cstr(r->diag);
 	char code[BOUNCE_STATUS_MAX] = "", dcode[BOUNCE_STATUS_MAX] = "", st[BOUNCE_STATUS_MAX];
 	int reply = status_reply_code(diag);
+	/* Zoho writes the remote reply code as "ERROR_CODE :421" */
+	const char *ec = reply ? NULL : slice_case_find(diag, "error_code :");
+	if (ec && (size_t)(ec - diag.p) + 15 <= diag.len)
+		reply = status_reply_code(slice_make(ec + 12, 3));
 
 	if (dsn_status)
 		snprintf(code, sizeof(code), "%s", dsn_status);
@@ -582,26 +675,32 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 		reason = status_reason_from_code(code);
 	if (reason == BOUNCE_REASON_UNDEFINED)
 		reason = general_reason(gen);
-	if (reason == BOUNCE_REASON_UNDEFINED && slice_case_find(general, "groups.google.com"))
+	if (reason == BOUNCE_REASON_UNDEFINED && bounce_memfind(gen->low, general.len, "groups.google.com", 17))
 		reason = BOUNCE_REASON_REJECTED;       /* posting to a group refused */
-	if (reason == BOUNCE_REASON_UNDEFINED && delayed)
+	/* a final report for a reply that was only ever temporary (4xx): the
+	 * reporting MTA retried until it gave up */
+	if (reason == BOUNCE_REASON_UNDEFINED && (delayed || (reply / 100 == 4 && !code[0])))
 		reason = BOUNCE_REASON_EXPIRED;
 	if (reason == BOUNCE_REASON_UNDEFINED && code[0] && code[0] != '2')
 		reason = status_reason_from_code(code);
 	if (reason == BOUNCE_REASON_UNDEFINED && (reply == 550 || reply == 551 || reply == 553))
 		reason = BOUNCE_REASON_USERUNKNOWN;
+	/* "553 example.com does not exist": what does not exist is a domain */
+	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && domain_does_not_exist(diag))
+		reason = BOUNCE_REASON_HOSTUNKNOWN;
 	/* which command the reply answered, when the report tells */
 	enum smtp_command cmd = SMTP_COMMAND_NONE;
-	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor) {
+	if ((reason == BOUNCE_REASON_USERUNKNOWN || reason == BOUNCE_REASON_HOSTUNKNOWN) && !vendor) {
 		cmd = status_smtp_command(diag);
 		if (cmd == SMTP_COMMAND_NONE)
-			cmd = command_before_reply(general, diag);
+			cmd = command_before_reply(gen, diag);
 	}
 	bool at_rcpt = cmd == SMTP_COMMAND_RCPT;
 	/* a refusal before any recipient was named cannot be about the
 	 * recipient: at the greeting or EHLO it is about our host, at MAIL
 	 * FROM about the sender */
-	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code))) {
+	if ((reason == BOUNCE_REASON_USERUNKNOWN || reason == BOUNCE_REASON_HOSTUNKNOWN) && !vendor &&
+	    !(code[0] && status_code_decisive(code))) {
 		if (cmd == SMTP_COMMAND_CONNECT || cmd == SMTP_COMMAND_HELO)
 			reason = BOUNCE_REASON_BLOCKED;
 		else if (cmd == SMTP_COMMAND_MAIL)
@@ -619,11 +718,19 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code)) &&
 	    empty_address_reply(diag))
 		reason = BOUNCE_REASON_FILTERED;
+	/* a reporter that never says the stage: filtering gateways in front
+	 * of the mailbox (SurfControl, MailFoundry, Active!Hunter), whose
+	 * own "no such user" is a filter's verdict, and providers relaying
+	 * the remote reply alone (Zoho, Yahoo's legacy format); without an
+	 * X.1.1 code the words do not prove that the address is bad */
+	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code)) &&
+	    cmd == SMTP_COMMAND_NONE && gen->stageless)
+		reason = BOUNCE_REASON_FILTERED;
 	/* "no such user" is only about the address when it answered RCPT TO
 	 * (or when the code itself says so, X.1.1): in reply to DATA it is
 	 * the recipient's filter speaking */
 	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code)) &&
-	    (cmd == SMTP_COMMAND_DATA))
+	    cmd == SMTP_COMMAND_DATA)
 		reason = BOUNCE_REASON_FILTERED;
 
 	/* a name lookup that failed for now (4.x.x: the reporting MTA keeps
@@ -641,9 +748,10 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 	 * code says its fate is on hold (X.0.901), whatever the reason */
 	if (!code[0] && slice_case_find(diag, "after mail from"))
 		status_pseudo(BOUNCE_REASON_ONHOLD, reply / 100 == 4 || delayed, code);
+	/* no code at all: the pseudo code for the reason, temporary when the
+	 * reply was, or after Exim's "retry timeout exceeded" (each attempt
+	 * failed temporarily, a full mailbox say, until it gave up) */
 	if (!code[0])
-		/* Exim's "retry timeout exceeded": each attempt failed
-		 * temporarily (a full mailbox, say) until it gave up */
 		status_pseudo(reason, delayed || reply / 100 == 4 ||
 		                      slice_case_find(why, "retry timeout") != NULL ||
 		                      (reason == BOUNCE_REASON_EXPIRED &&
@@ -706,6 +814,35 @@ static void hits_add_cb(const struct lhost_hit *lh, void *ctx)
 	if (e->diag.len < LIMIT_BOUNCE_DIAG)
 		buf_add(&e->diag, d.p, d.len < LIMIT_BOUNCE_DIAG - e->diag.len ?
 		                       d.len : LIMIT_BOUNCE_DIAG - e->diag.len);
+}
+
+/* The lazy scan of the text for addresses (lhost.c) and what it needs. */
+struct hits_job {
+	struct hits *hits;
+	struct exclude *ex, *ex_to;
+	struct slice cut, from, orig_from, to;
+	bool done;
+};
+
+static struct hits *hits_get(struct hits_job *j)
+{
+	struct hits *hits = j->hits;
+	if (j->done)
+		return hits;
+	j->done = true;
+	exclude_add(j->ex, j->from);
+	exclude_add(j->ex, j->orig_from);
+	exclude_add(j->ex_to, j->to);
+	lhost_scan(j->cut, hits_accept_cb, hits_add_cb, hits);
+	if (hits->n == 0) {
+		/* the bounce's own recipient is the sender of the original, not a
+		 * failed recipient... unless it is the only address the report
+		 * names (a message its sender sent to itself) */
+		hits->ex_to = NULL;
+		lhost_scan(j->cut, hits_accept_cb, hits_add_cb, hits);
+		hits->ex_to = j->ex_to;
+	}
+	return hits;
 }
 
 static void hits_finish(struct hits *h)
@@ -853,7 +990,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 
 	/* one pass over the message's own header block */
 	struct autoreply_hints hints = { false, false, false, false };
-	bool null_sender = false;
+	bool null_sender = false, stageless = false;
 	{
 		const struct header_want top[] = {
 			{ "Subject", &hbuf }, { "From", &from }, { "To", &to },
@@ -865,15 +1002,23 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		header_scan_init(&hs, msg, len);
 		while (header_scan_next(&hs, &f) == 1) {
 			for (size_t i = 0; i < 4; i++)
-				if (!done[i] && slice_case_eq_cstr(f.name, top[i].name)) {
-					header_unfold(f.value, top[i].out);
+				if (!done[i] && bounce_field_is(f.name, top[i].name)) {
+					unfold(f.value, top[i].out);
 					done[i] = true;
 				}
-			if (slice_case_eq_cstr(f.name, "X-Failed-Recipients")) {
+			if (bounce_field_is(f.name, "X-Failed-Recipients")) {
 				if (xfr_raw.len)
 					buf_addch(&xfr_raw, ',');
-				header_unfold(f.value, &xfr_raw);
-			} else if (slice_case_eq_cstr(f.name, "Return-Path")) {
+				unfold(f.value, &xfr_raw);
+			} else if (bounce_field_is(f.name, "X-Mailer")) {
+				stageless = stageless || slice_case_find(f.value, "zoho mail") ||
+				            slice_case_find(f.value, "surfcontrol");
+			} else if (bounce_field_is(f.name, "X-AHMAILID")) {
+				stageless = true;       /* Active!Hunter */
+			} else if (bounce_field_is(f.name, "Received")) {
+				stageless = stageless ||
+				            (f.value.len && memmem(f.value.p, f.value.len, "(MAILFOUNDRY)", 13));
+			} else if (bounce_field_is(f.name, "Return-Path")) {
 				struct slice v = slice_trim(f.value);
 				null_sender = v.len == 2 && v.p[0] == '<' && v.p[1] == '>';
 			}
@@ -891,8 +1036,12 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	struct bounce_text *tt = xmalloc(sizeof(*tt));
 	bounce_text_init(tt, text, LIMIT_BOUNCE_SCAN);
 	struct slice cut = lhost_cut_original(text, tt);
-	struct general gen = { cut.len > 8192 ? slice_make(cut.p, 8192) : cut, false,
-	                       BOUNCE_REASON_UNDEFINED };
+	/* Yahoo's legacy report: "Message from example.com. Unable to deliver
+	 * message to the following address(es)." */
+	stageless = stageless ||
+	            bounce_text_find(tt, "unable to deliver message to the following address") != NULL;
+	struct general gen = { cut.len > 8192 ? slice_make(cut.p, 8192) : cut, tt->low.data, false,
+	                       BOUNCE_REASON_UNDEFINED, stageless };
 
 	/* the enclosed original message's headers: a MIME part, or the
 	 * header block that follows the marker in the text */
@@ -922,7 +1071,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	}
 
 	/* 0. an Amazon SES notification (JSON in the text) */
-	if (text.len && memmem(text.p, text.len < 65536 ? text.len : 65536, "\"notificationType\"", 18)) {
+	if (text.len && memchr(text.p, '{', text.len < 65536 ? text.len : 65536) &&
+	    memmem(text.p, text.len < 65536 ? text.len : 65536, "\"notificationType\"", 18)) {
 		struct ses_ctx sx = { res, &gen, ses_kind(text) };
 		if (sx.kind) {
 			res->kind = sx.kind == 1 ? BOUNCE_KIND_DSN : sx.kind == 2 ? BOUNCE_KIND_FEEDBACK :
@@ -958,18 +1108,11 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		goto out;
 	}
 
-	exclude_add(&ex, slice_make(from.data, from.len));
-	exclude_add(&ex, slice_make(res->orig_from.data, res->orig_from.len));
-	exclude_add(&ex_to, slice_make(to.data, to.len));
-	lhost_scan(cut, hits_accept_cb, hits_add_cb, &hits);
-	if (hits.n == 0) {
-		/* the bounce's own recipient is the sender of the original, not a
-		 * failed recipient... unless it is the only address the report
-		 * names (a message its sender sent to itself) */
-		hits.ex_to = NULL;
-		lhost_scan(cut, hits_accept_cb, hits_add_cb, &hits);
-		hits.ex_to = &ex_to;
-	}
+	/* the addresses the text names are found when first needed: a report
+	 * whose delivery-status fields explain every recipient needs none */
+	struct hits_job job = { &hits, &ex, &ex_to, cut, slice_make(from.data, from.len),
+	                        slice_make(res->orig_from.data, res->orig_from.len),
+	                        slice_make(to.data, to.len), false };
 
 	/* 2. a challenge-response request; it often comes from a daemon-like
 	 * sender with a bounce-like subject, even as a DSN, so it goes first */
@@ -990,8 +1133,15 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			ds = slice_make(sc.ds_inner.data, sc.ds_inner.len);
 	}
 	if (ds.len) {
-		struct dsn_rcpt *dr = xcalloc(LIMIT_BOUNCE_RCPTS, sizeof(*dr));
-		size_t n = dsn_parse(ds, dr, LIMIT_BOUNCE_RCPTS);
+		/* most reports name a few recipients: a small array first, the
+		 * full one only when that fills up */
+		struct dsn_rcpt few[16];
+		struct dsn_rcpt *dr = few;
+		size_t n = dsn_parse(ds, few, sizeof(few) / sizeof(few[0]));
+		if (n == sizeof(few) / sizeof(few[0])) {
+			dr = xcalloc(LIMIT_BOUNCE_RCPTS, sizeof(*dr));
+			n = dsn_parse(ds, dr, LIMIT_BOUNCE_RCPTS);
+		}
 		size_t delivered = 0, named = 0;
 		for (size_t i = 0; i < n; i++) {
 			struct slice action = slice_trim(dr[i].action);
@@ -1034,15 +1184,17 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			if (d.len) {
 				set_diag(r, d);
 			} else {
-				struct hit *h = hits_find(&hits, key.data);
+				struct hit *h = hits_find(hits_get(&job), key.data);
 				if (h)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
 			}
 			classify(r, st, &gen, slice_case_starts(action, "delayed"));
 			/* a local delivery program failed (RFC 3464 diagnostic type
-			 * X-Unix): a mailer error, unless it says the mailbox is full */
+			 * X-Unix): a mailer error, unless it says the mailbox is full
+			 * or, under X.1.1 / X.1.10, that there is no such user */
 			if (slice_case_starts(slice_trim(dr[i].diag), "x-unix") &&
-			    r->reason != BOUNCE_REASON_MAILBOXFULL) {
+			    r->reason != BOUNCE_REASON_MAILBOXFULL &&
+			    !local_user_unknown(r->status, slice_cstr(r->diag))) {
 				r->reason = BOUNCE_REASON_MAILERERROR;
 				r->hard = status_hard(r->reason, r->status);
 			}
@@ -1062,7 +1214,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			}
 			buf_finish(&okey);
 		}
-		free(dr);
+		if (dr != few)
+			free(dr);
 		if (named > 0 && delivered == named) {
 			res->kind = BOUNCE_KIND_NOT_BOUNCE;
 			goto out;
@@ -1110,6 +1263,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	 * about bounces must still reach the list */
 	if (bounce_like || (lhost_looks_bounce(tt, cut.len) && text_has_evidence(null_sender, xfr_raw.len > 0, cut))) {
 		res->kind = BOUNCE_KIND_DSN;
+		hits_get(&job);
 		add_xfr(&ex, slice_make(xfr_raw.data, xfr_raw.len), &xfr);
 		if (xfr.len) {
 			for (size_t i = 0; i < xfr.len; i += strlen(xfr.data + i) + 1) {

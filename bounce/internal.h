@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bounce/bounce.h"
 #include "listd/core/buf.h"
@@ -15,6 +16,10 @@
  * bytes; phrase tables are lower case and searched with memmem() on the
  * result, which keeps each search linear and fast. */
 void bounce_lower(struct slice text, struct buf *out, size_t max);
+
+/* The first occurrence of needle (n bytes) in hay (len bytes), or NULL;
+ * memmem() for short needles and texts. */
+const char *bounce_memfind(const char *hay, size_t len, const char *needle, size_t n);
 
 /* A lowered text with a bitmap of the byte pairs it contains, so that a
  * table of hundreds of phrases is searched in about one pass: a phrase
@@ -28,6 +33,16 @@ struct bounce_text {
 void bounce_text_init(struct bounce_text *t, struct slice text, size_t max);
 void bounce_text_finish(struct bounce_text *t);
 const char *bounce_text_find(const struct bounce_text *t, const char *phrase);
+/* The same, for a match that starts before limit. */
+const char *bounce_text_find_before(const struct bounce_text *t, const char *phrase, size_t limit);
+
+/* True when a header field name is s (ASCII case-insensitive); the
+ * length is compared first, which rejects most fields at once. */
+static inline bool bounce_field_is(struct slice name, const char *s)
+{
+	size_t n = strlen(s);
+	return name.len == n && slice_case_eq(name, slice_make(s, n));
+}
 
 /* status.c — RFC 3463 codes, SMTP reply codes and reasons. */
 
@@ -61,6 +76,8 @@ enum smtp_command {
 };
 /* The command named last in text, or SMTP_COMMAND_NONE. */
 enum smtp_command status_smtp_command(struct slice text);
+/* The same over a text already in lower case (bounce_lower()). */
+enum smtp_command status_smtp_command_lower(const char *low, size_t len);
 /* 1 hard, 0 soft, -1 not applicable, from the reason and status. */
 int status_hard(enum bounce_reason r, const char *status);
 

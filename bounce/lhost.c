@@ -61,15 +61,18 @@ struct slice lhost_cut_original(struct slice t, const struct bounce_text *bt)
 	if (t.len > LIMIT_BOUNCE_SCAN)
 		cut = LIMIT_BOUNCE_SCAN;
 	const char *base = bt->low.data;
-	for (size_t i = 0; i < sizeof(original_markers) / sizeof(original_markers[0]); i++) {
-		const char *p = bounce_text_find(bt, original_markers[i]);
-		if (p && (size_t)(p - base) < cut)
-			cut = (size_t)(p - base);
-	}
+	/* only the earliest marker matters: each search reads no further
+	 * than the cut found so far, and the enclosed header block, nearly
+	 * always present, is looked for first */
 	for (size_t i = 0; i < sizeof(header_starts) / sizeof(header_starts[0]); i++) {
-		const char *p = bounce_text_find(bt, header_starts[i]);
+		const char *p = bounce_text_find_before(bt, header_starts[i], cut);
 		if (p && (size_t)(p - base) + 1 < cut)
 			cut = (size_t)(p - base) + 1;
+	}
+	for (size_t i = 0; i < sizeof(original_markers) / sizeof(original_markers[0]); i++) {
+		const char *p = bounce_text_find_before(bt, original_markers[i], cut);
+		if (p && (size_t)(p - base) < cut)
+			cut = (size_t)(p - base);
 	}
 	/* cut at the start of the marker's line */
 	while (cut > 0 && cut < t.len && t.p[cut - 1] != '\n')

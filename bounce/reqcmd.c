@@ -17,6 +17,8 @@ static const struct {
 	{ "signoff", REQCMD_UNSUBSCRIBE },
 	{ "help", REQCMD_HELP },
 	{ "confirm", REQCMD_CONFIRM },
+	{ "get", REQCMD_GET },
+	{ "set", REQCMD_SET_DELIVERY },
 };
 
 static bool is_blank(char c)
@@ -36,6 +38,45 @@ static struct slice next_word(struct slice line, size_t *pos)
 	return slice_make(line.p + s, i - s);
 }
 
+static const char *const delivery_words[] = {
+	[REQCMD_DELIVERY_NORMAL] = "normal",
+	[REQCMD_DELIVERY_DIGEST] = "digest",
+	[REQCMD_DELIVERY_NOMAIL] = "nomail",
+};
+
+/* "get N": N decimal, 1 .. UINT32_MAX. */
+static bool parse_number(struct slice s, uint32_t *ret)
+{
+	uint64_t v = 0;
+	if (s.len == 0 || s.len > 10)
+		return false;
+	for (size_t i = 0; i < s.len; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s.p[i] - '0');
+	}
+	if (v == 0 || v > UINT32_MAX)
+		return false;
+	*ret = (uint32_t)v;
+	return true;
+}
+
+/* "set delivery MODE": the words after "set". */
+static void parse_set(struct slice line, size_t pos, struct reqcmd_result *r)
+{
+	struct slice what = next_word(line, &pos);
+	struct slice mode = next_word(line, &pos);
+	struct slice more = next_word(line, &pos);
+	bool ok = false;
+	if (slice_case_eq_cstr(what, "delivery") && more.len == 0)
+		for (size_t i = 0; i < sizeof(delivery_words) / sizeof(delivery_words[0]); i++)
+			if (slice_case_eq_cstr(mode, delivery_words[i])) {
+				r->delivery = (enum reqcmd_delivery)i;
+				ok = true;
+			}
+	r->arg_bad = !ok;
+}
+
 void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret)
 {
 	struct reqcmd_result r;
@@ -53,6 +94,11 @@ void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret)
 		*ret = r;
 		return;
 	}
+	if (r.cmd == REQCMD_SET_DELIVERY) {
+		parse_set(line, pos, &r);
+		*ret = r;
+		return;
+	}
 	struct slice arg = next_word(line, &pos);
 	struct slice more = next_word(line, &pos);
 	if (more.len && r.cmd != REQCMD_CONFIRM)       /* "confirm TOKEN (why)" */
@@ -65,6 +111,8 @@ void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret)
 	if (r.cmd == REQCMD_HELP && arg.len)
 		r.arg_bad = true;
 	if (r.cmd == REQCMD_CONFIRM && !arg.len)
+		r.arg_bad = true;
+	if (r.cmd == REQCMD_GET && (r.arg_bad || !parse_number(arg, &r.number)))
 		r.arg_bad = true;
 	if (!r.arg_bad && arg.len) {
 		memcpy(r.arg, arg.p, arg.len);
@@ -150,6 +198,8 @@ const char *reqcmd_name(enum reqcmd c)
 	case REQCMD_UNSUBSCRIBE: return "unsubscribe";
 	case REQCMD_HELP: return "help";
 	case REQCMD_CONFIRM: return "confirm";
+	case REQCMD_GET: return "get";
+	case REQCMD_SET_DELIVERY: return "set";
 	default: return "none";
 	}
 }

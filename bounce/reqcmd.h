@@ -13,15 +13,20 @@
  *   unsubscribe | leave | signoff [ADDRESS]
  *   help
  *   confirm TOKEN
+ *   get N                  (N: an archive number, 1 to 4294967295)
+ *   set delivery MODE      (MODE: normal | digest | nomail)
  * ADDRESS, when given, is kept for the caller, who accepts it only when it
  * names the requesting address itself; more than one argument (words
  * after confirm's TOKEN are ignored: a reply's Subject keeps them), or an
- * argument holding a control byte (CR, LF, NUL, ...), sets arg_bad. */
+ * argument holding a control byte (CR, LF, NUL, ...), sets arg_bad.
+ * get without a decimal number in range, and set with anything but the
+ * words above, set arg_bad too. */
 #ifndef LISTD_BOUNCE_REQCMD_H
 #define LISTD_BOUNCE_REQCMD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "listd/core/limits.h"
 #include "listd/core/slice.h"
@@ -32,6 +37,14 @@ enum reqcmd {
 	REQCMD_UNSUBSCRIBE,
 	REQCMD_HELP,
 	REQCMD_CONFIRM,
+	REQCMD_GET,
+	REQCMD_SET_DELIVERY,
+};
+
+enum reqcmd_delivery {
+	REQCMD_DELIVERY_NORMAL,
+	REQCMD_DELIVERY_DIGEST,
+	REQCMD_DELIVERY_NOMAIL,
 };
 
 #define REQCMD_ARG_MAX  LIMIT_ADDR_MAILBOX      /* bytes kept of the argument */
@@ -41,6 +54,8 @@ struct reqcmd_result {
 	bool from_ext;                  /* the confirmation came in the address */
 	bool arg_bad;                   /* unusable argument(s): do nothing */
 	char arg[REQCMD_ARG_MAX + 1];   /* ADDRESS or TOKEN, "" when none */
+	uint32_t number;                /* get: the archive number */
+	enum reqcmd_delivery delivery;  /* set delivery: the mode */
 };
 
 /* Parses msg (raw, LF or CRLF) and the recipient's extension ext (may be
@@ -51,7 +66,8 @@ int reqcmd_parse(const char *msg, size_t len, struct slice ext,
 /* Parses one command line (no line break inside expected). */
 void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret);
 
-/* "subscribe", "unsubscribe", "help", "confirm", "none". Static. */
+/* "subscribe", "unsubscribe", "help", "confirm", "get", "set", "none".
+ * Static. */
 const char *reqcmd_name(enum reqcmd c);
 
 #endif

@@ -261,8 +261,10 @@ static void add_list_fields(struct writer *w, const struct transform_params *p,
 	add_mailto(b, p->list_local, req, p->domain, "help");
 	buf_adds(b, "\r\nList-Subscribe: ");
 	add_mailto(b, p->list_local, req, p->domain, "subscribe");
-	buf_adds(b, "\r\nList-Unsubscribe: ");
-	add_mailto(b, p->list_local, req, p->domain, "unsubscribe");
+	if (!p->no_unsubscribe) {
+		buf_adds(b, "\r\nList-Unsubscribe: ");
+		add_mailto(b, p->list_local, req, p->domain, "unsubscribe");
+	}
 	buf_adds(b, "\r\nList-Owner: ");
 	add_mailto(b, p->list_local, own, p->domain, NULL);
 	buf_addf(b, "\r\nPrecedence: list\r\nX-Loop: %s@%s\r\n",

@@ -9,6 +9,8 @@
  *        List-Help: <mailto:LIST-request@DOMAIN?subject=help>
  *        List-Subscribe: <mailto:LIST-request@DOMAIN?subject=subscribe>
  *        List-Unsubscribe: <mailto:LIST-request@DOMAIN?subject=unsubscribe>
+ *                                  (not with no_unsubscribe: then each
+ *                                  recipient's copy gets its own, see unsub.h)
  *        List-Owner: <mailto:LIST-owner@DOMAIN>
  *        Precedence: list
  *        X-Loop: LIST@DOMAIN
@@ -57,6 +59,7 @@
 #ifndef LISTD_BOUNCE_TRANSFORM_H
 #define LISTD_BOUNCE_TRANSFORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "listd/core/buf.h"
@@ -82,6 +85,9 @@ struct transform_params {
 	                                   at most LIMIT_SUBJECT_TAG bytes, no '[' ']' */
 	const char *authserv_id;        /* NULL or "" = drop all Authentication-Results */
 	enum transform_form form;
+	/* true: List-Unsubscribe is left out, because the caller sends a
+	 * per-recipient one (bounce/unsub.h) before this shared buffer. */
+	bool no_unsubscribe;
 };
 
 /* Appends the transformed msg (len bytes, any content) to ret.

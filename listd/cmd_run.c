@@ -22,9 +22,12 @@
 #include "listd/core/keyfile.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
+#include "listd/digest.h"
+#include "listd/dmarc_lookup.h"
 #include "listd/request.h"
 #include "listd/outbox.h"
 #include "listd/policy_server.h"
+#include "listd/http_server.h"
 #include "listd/smtp_client.h"
 #include "listd/wake.h"
 
@@ -61,6 +64,7 @@ static void daemon_shutdown(struct daemon *d)
 		d->pool = NULL;
 	}
 	policy_server_stop(d);
+	http_server_stop(d);
 	close_handle((uv_handle_t *)&d->timer);
 	close_handle((uv_handle_t *)&d->life_timer);
 	close_handle((uv_handle_t *)&d->wake);
@@ -115,6 +119,13 @@ static void pump(struct daemon *d)
 		}
 		if (!found) {
 			holds_digest_tick(d);   /* idle: owners' digest of held posts (holds.c) */
+			uint64_t digest_due = 0;
+			if (digest_tick(d, &digest_due) > 0) {  /* digests whose period is over */
+				daemon_pump_soon(d);
+				return;
+			}
+			if (digest_due > now && (!next_due || digest_due < next_due))
+				next_due = digest_due;
 			if (next_due)
 				arm_timer(d, next_due - now);
 			if (!any && !d->active && !outbox_pending(d) && d->exit_when_idle) {
@@ -381,6 +392,7 @@ int cmd_run(int argc, char **argv)
 	uv_signal_start(&d.sig_hup, signal_cb, SIGHUP);
 	signal(SIGPIPE, SIG_IGN);
 	if (policy_server_start(&d) < 0) { ex = EX_CONFIG; goto out; }
+	if (http_server_start(&d) < 0) { ex = EX_CONFIG; goto out; }
 
 	log_info("listd %s running: home=%s relays=%zu concurrency=%u batch=%u",
 	         LISTD_VERSION, log_escs(d.home), d.cfg.nrelays,
@@ -398,6 +410,7 @@ out:
 	if (d.wake_fd >= 0)
 		close(d.wake_fd);
 	store_close(d.store);
+	dmarc_lookup_destroy(d.dmarc);
 	config_finish(&d.cfg);
 	buf_finish(&err);
 	return ex;

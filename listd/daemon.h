@@ -15,6 +15,7 @@
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
+struct dmarc_lookup;
 struct fanout;
 struct outbox_item;
 struct smtp_pool;
@@ -37,6 +38,8 @@ struct daemon {
 	struct smtp_pool *pool;         /* created for a fan-out, kept while busy */
 	struct fanout *active;          /* the fan-out under way, or NULL */
 	struct policy_server *policy;   /* policy_server.c: the MTA policy service, or NULL */
+	struct http_server *http;       /* http_server.c: one-click unsubscribe endpoint, or NULL */
+	struct dmarc_lookup *dmarc;     /* dmarc_lookup.c: policy cache, made on first use */
 	bool pool_stale;                /* configuration reloaded: recreate */
 	bool xverp_refused;             /* the relay lacks XVERP: per-recipient until reload */
 	struct outbox_item *outbox_head, **outbox_tail;   /* loaded, not handed out */

@@ -19,11 +19,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounce/dmarc.h"
 #include "bounce/transform.h"
+#include "bounce/unsub.h"
 #include "bounce/verp.h"
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
 #include "listd/daemon.h"
+#include "listd/digest.h"
+#include "listd/dmarc_lookup.h"
 #include "listd/readall.h"
 #include "listd/smtp_client.h"
 
@@ -38,6 +42,7 @@ struct slot {
 	char addr[LIMIT_ADDR_MAILBOX + 1];
 	char verp[LIMIT_ADDR_MAILBOX + 1];
 	char reply[LIMIT_REPLY_TEXT + 1];
+	char unsub[UNSUB_HEADER_MAX];   /* its List-Unsubscribe lines (txn.prefix) */
 };
 
 /* Relay-side VERP (verp_mode = xverp): up to XVERP_GROUP_MAX consecutive
@@ -60,6 +65,8 @@ struct fanout {
 	struct store_list list;
 	struct store_msg msg;
 	struct buf data_form, raw_form;
+	bool unsub_per_member;          /* the forms lack List-Unsubscribe: each
+	                                   slot's txn.prefix carries its own */
 	unsigned flags;                 /* SMTP_TXN_8BIT */
 
 	struct slot *slots;
@@ -217,6 +224,35 @@ static uint64_t backoff_ms(const struct config *cfg, uint32_t attempts)
 	return ms < max ? ms : max;
 }
 
+/* Gives slot s its own List-Unsubscribe (RFC 2369, RFC 8058), signed for
+ * member_id, as the transaction's prefix. Without room or with an
+ * unusable unsubscribe_url, the mailto alone; failing that, none. */
+static void slot_unsub(struct fanout *f, struct slot *s, uint32_t member_id)
+{
+	struct daemon *d = f->d;
+	struct buf b = BUF_INIT;
+	const char *url = d->cfg.unsubscribe_url;
+	int r;
+
+	r = unsub_header_format(d->key, member_id, f->list.id, daemon_today(d),
+	                        f->list.local, d->cfg.request_suffix,
+	                        d->cfg.recipient_delimiter, f->list.domain, url, &b);
+	if (url && *url && (r == -EINVAL || b.len >= sizeof(s->unsub))) {
+		buf_reset(&b);
+		r = unsub_header_format(d->key, member_id, f->list.id,
+		                        daemon_today(d), f->list.local,
+		                        d->cfg.request_suffix,
+		                        d->cfg.recipient_delimiter, f->list.domain,
+		                        NULL, &b);
+	}
+	if (r == 0 && b.len < sizeof(s->unsub)) {
+		memcpy(s->unsub, b.data, b.len);
+		s->txn.prefix = s->unsub;
+		s->txn.prefix_len = b.len;
+	}
+	buf_finish(&b);
+}
+
 /* Prepares slot s for member m (or a retry's member). 0, or -errno. */
 static int slot_fill(struct fanout *f, struct slot *s, const struct store_member *m)
 {
@@ -252,14 +288,20 @@ static int slot_fill(struct fanout *f, struct slot *s, const struct store_member
 	s->txn.data_len = f->data_form.len;
 	s->txn.raw = f->raw_form.data;
 	s->txn.raw_len = f->raw_form.len;
+	if (f->unsub_per_member)
+		slot_unsub(f, s, m->id);
 	s->tag.owner = RELAY_OWNER_FANOUT;
 	s->txn.user = s;
 	return 0;
 }
 
-static bool member_wanted(const struct store_member *m)
+/* A post goes to the normal-delivery members, a digest (digest.h) to the
+ * digest members. */
+static bool member_wanted(const struct fanout *f, const struct store_member *m)
 {
-	return m->state == STORE_MEMBER_ENABLED && m->delivery == STORE_DELIVERY_NORMAL;
+	enum store_delivery want = f->msg.role == STORE_MSG_ROLE_DIGEST ?
+	                           STORE_DELIVERY_DIGEST : STORE_DELIVERY_NORMAL;
+	return m->state == STORE_MEMBER_ENABLED && m->delivery == want;
 }
 
 /* Reads the next batch into the slots. 0 (f->n may be 0 at the end). */
@@ -292,7 +334,7 @@ static int batch_load(struct fanout *f)
 		if (r == 0) {
 			f->batch_end = got == 0;
 			for (size_t i = 0; i < got && r == 0; i++)
-				if (member_wanted(&ms[i]))
+				if (member_wanted(f, &ms[i]))
 					r = slot_fill(f, &f->slots[f->n++], &ms[i]);
 		}
 		buf_finish(&after);
@@ -314,7 +356,7 @@ static int batch_load(struct fanout *f)
 			}
 			int g = store_member_get_by_id(txn, rs[i].member_id, &lid, &m);
 			struct slot *s = &f->slots[f->n];
-			if (g == 0 && lid == f->list.id && member_wanted(&m)) {
+			if (g == 0 && lid == f->list.id && member_wanted(f, &m)) {
 				r = slot_fill(f, s, &m);
 			} else if (g == 0 || g == -ENOENT) {
 				/* gone or disabled since: settle the retry without sending */
@@ -449,6 +491,9 @@ static int checkpoint_txn_cb(struct store_txn *txn, void *ctx_)
 		if (!f->retry_mode) {
 			prog.done = true;
 			prog.finished = (int64_t)(now / 1000);
+			r = digest_post_done(f->d, txn, &f->msg, &f->list);   /* archive, digest */
+			if (r < 0)
+				return r;
 		}
 		r = store_queue_del(txn, &f->job);
 		if (r < 0 && r != -ENOENT)
@@ -615,6 +660,83 @@ void fanout_stop(struct fanout *f)
 	f->stopping = true;
 }
 
+/* ---- DMARC (bounce/dmarc.h, listd/dmarc_lookup.c) ------------------------ */
+
+/* A run that only waited for a DNS answer is over: it gives the fan-out slot
+ * back and the queue is looked at again, which starts the job anew with the
+ * answer in the cache. */
+static void dmarc_wait_cb(void *arg)
+{
+	struct fanout *f = arg;
+	struct daemon *d = f->d;
+	if (d->active == f)
+		d->active = NULL;
+	uv_close((uv_handle_t *)&f->cont, fanout_free_cb);
+	daemon_pump_soon(d);
+}
+
+/* Decides the list's DMARC mitigation for the post in raw, and rewrites raw
+ * when it applies. 1: raw is ready for the transform. 0: the author's policy
+ * needs DNS: f now holds the fan-out slot (d->active) without sending
+ * anything until the answer comes (a bounded wait, see dmarc_lookup.h);
+ * other kinds of job go on meanwhile. -errno: the rewrite refused the list's
+ * settings. */
+static int fanout_dmarc(struct fanout *f, struct buf *raw)
+{
+	struct daemon *d = f->d;
+	enum dmarc_policy pol = DMARC_POLICY_ABSENT;
+	struct addr author;
+	bool rewrite = false;
+	int r;
+
+	if (f->msg.role == STORE_MSG_ROLE_DIGEST)
+		return 1;       /* written by the list itself, From: the list */
+	switch (f->list.dmarc_mitigation) {
+	case STORE_DMARC_OFF:
+		return 1;
+	case STORE_DMARC_ALWAYS:
+		rewrite = true;
+		break;
+	case STORE_DMARC_AUTO:
+		if (dmarc_author(raw->data, raw->len, &author, NULL) < 0)
+			return 1;       /* no usable From: no author's policy to honour */
+		r = dmarc_lookup_policy(d, author.domain, dmarc_wait_cb, f, &pol);
+		if (r == 0) {
+			uv_timer_init(d->loop, &f->cont);
+			f->cont.data = f;
+			d->active = f;
+			log_debug("fanout message %u: waiting for the DMARC policy of %s",
+			          f->msg.id, author.domain);
+			return 0;
+		}
+		if (r < 0)
+			log_warnx("fanout message %u: DMARC policy of %s: %s; no policy assumed",
+			          f->msg.id, author.domain, strerror(-r));
+		rewrite = dmarc_policy_strict(pol);
+		break;
+	}
+	if (!rewrite)
+		return 1;
+	struct dmarc_rewrite_params dp = {
+		.list_local = f->list.local,
+		.domain = f->list.domain,
+		.action = f->list.dmarc_action == STORE_DMARC_WRAP ? DMARC_ACTION_WRAP :
+		          DMARC_ACTION_MUNGE,
+	};
+	struct buf out = BUF_INIT;
+	r = dmarc_rewrite(raw->data, raw->len, &dp, &out);
+	if (r < 0) {
+		buf_finish(&out);
+		return r;
+	}
+	buf_finish(raw);
+	*raw = out;
+	log_info("fanout message %u: DMARC %s (mitigation %s, author's policy %s)", f->msg.id,
+	         store_dmarc_action_name(f->list.dmarc_action),
+	         store_dmarc_mitigation_name(f->list.dmarc_mitigation), dmarc_policy_name(pol));
+	return 1;
+}
+
 int fanout_start(struct daemon *d, const struct store_job_entry *job)
 {
 	struct store_txn *txn;
@@ -647,6 +769,17 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job)
 	if (r < 0)
 		goto fail;
 
+	r = fanout_dmarc(f, &raw);
+	if (r == 0) {
+		buf_finish(&raw);
+		return 0;       /* waiting for DNS; dmarc_wait_cb() ends this run */
+	}
+	if (r < 0) {
+		log_warnx("fanout message %u: list %s@%s has settings the DMARC rewrite refuses",
+		          job->msg_id, f->list.local, f->list.domain);
+		goto fail;
+	}
+
 	/* the tag is stored with its brackets ("[dev]"); the transform adds them */
 	char tag[LIMIT_SUBJECT_TAG + 1];
 	const char *t = f->list.subject_tag;
@@ -665,7 +798,12 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job)
 		.subject_tag = tag,
 		.authserv_id = d->cfg.authserv_id,
 		.form = TRANSFORM_DATA,
+		/* per-recipient return paths: per-recipient List-Unsubscribe too;
+		 * relay-side VERP shares one transaction, so the shared one */
+		.no_unsubscribe = !(d->cfg.verp_mode == CONFIG_VERP_XVERP &&
+		                    !d->xverp_refused),
 	};
+	f->unsub_per_member = tp.no_unsubscribe;
 	r = transform_message(raw.data, raw.len, &tp, &f->data_form);
 	if (r == 0) {
 		tp.form = TRANSFORM_BDAT;

@@ -41,6 +41,7 @@
 #include "listd/core/xalloc.h"
 #include "listd/daemon.h"
 #include "listd/outbox.h"
+#include "storage/store_archive.h"
 
 #define LIFE_ACTOR "listd:bounce"
 #define LIFE_TICK_MS (3600u * 1000u)
@@ -246,9 +247,21 @@ static int send_probe(struct daemon *d, struct store_txn *txn, const struct stor
 	         "repeatedly, so the list has stopped sending you its posts for now.\n\n",
 	         laddr, to.data);
 	if (missed.n) {
-		buf_adds(&body, "Posts you did not receive (numbers in the list's store):\n  ");
-		for (size_t i = 0; i < missed.n; i++)
-			buf_addf(&body, "%s%u", i ? ", " : "", missed.ids[i]);
+		/* archive numbers, which "get N" fetches; a post not in the archive
+		 * is named by its message number */
+		buf_addf(&body, "Posts you did not receive (send \"get N\" to %s%s@%s for post N):\n  ",
+		         l->local, cfg->request_suffix, l->domain);
+		for (size_t i = 0; i < missed.n; i++) {
+			uint32_t num;
+			r = store_archive_number(txn, missed.ids[i], &num);
+			if (r < 0 && r != -ENOENT)
+				goto out;
+			if (r == 0)
+				buf_addf(&body, "%s%u", i ? ", " : "", num);
+			else
+				buf_addf(&body, "%s(not archived: message %u)", i ? ", " : "", missed.ids[i]);
+		}
+		r = 0;
 		if (missed.more)
 			buf_addf(&body, " and %zu more", missed.more);
 		buf_adds(&body, "\n\n");

@@ -121,11 +121,11 @@ int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,
 			while (eq > 0 && rcpt.p[eq - 1] != '=')
 				eq--;
 			if (eq == 0 || rcpt.len >= sizeof(a))
-				return -ENXIO;
+				goto no_member;
 			memcpy(a, rcpt.p, rcpt.len);
 			a[eq - 1] = '@';
 			if (addr_parse(slice_make(a, rcpt.len), &ad, &why) < 0)
-				return -ENXIO;
+				goto no_member;
 			r = store_member_get(txn, l->id, &ad, &m);
 		} else {
 			uint32_t lid;
@@ -134,7 +134,7 @@ int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,
 				r = -ENOENT;
 		}
 		if (r == -ENOENT)
-			return -ENXIO;
+			goto no_member;
 		if (r < 0)
 			return r;
 		*ret_member = m;
@@ -143,4 +143,10 @@ int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,
 	if (ret_relay)
 		*ret_relay = relay;
 	return 0;
+no_member:
+	/* genuine, naming nobody on the list (any more): say what it was */
+	*ret_vf = vf;
+	if (ret_relay)
+		*ret_relay = relay;
+	return -ENXIO;
 }

@@ -47,8 +47,9 @@ int recipient_parse(const struct config *cfg, struct slice s, struct addr *ret,
  * form: the list's member with the appended address).
  * 0: *ret_vf (and *ret_member, *ret_relay when not NULL) filled;
  * verp_decode()'s errors (-ENOENT, -EINVAL, -EBADMSG, -ETIME, -ESTALE);
- * -ENXIO: the token is genuine but names no member of l; other -errno:
- * store trouble. */
+ * -ENXIO: the token is genuine but names no member of l (*ret_vf and
+ * *ret_relay are filled, *ret_member is not); other -errno: store
+ * trouble. */
 int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,
                             const uint8_t key[TOKEN_KEY_LEN], const struct store_list *l,
                             struct slice local_part, uint32_t today,

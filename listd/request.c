@@ -20,7 +20,13 @@
  *     confirm_max_age_days old. The token proves that the mailbox received
  *     the confirmation; requiring the same From: ties it to that address
  *     without keeping any state. Then the member is added or removed.
- *  7. every reply counts against the address's daily limit
+ *  7. get N: members only; the archived post N (or a note that there is
+ *     none) goes to the member (listd/digest.c);
+ *  8. set delivery normal|digest|nomail: members only; like unsubscribe,
+ *     a confirmation goes to the member's own address first, since a
+ *     forged From: must not be able to silence a member (nomail) or change
+ *     how the member reads the list; confirming sets the mode;
+ *  9. every reply counts against the address's daily limit
  *     (trusted_daily_limit, per address over all lists); past it: nothing.
  * Replies go out with the null return path (RFC 3834), Auto-Submitted:
  * auto-replied, From: LIST-request@, and (for confirmations) Reply-To: the
@@ -37,12 +43,23 @@
 #include "listd/core/header.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
+#include "listd/digest.h"
 #include "listd/outbox.h"
 #include "listd/request.h"
+#include "listd/oneclick.h"
 #include "storage/store_rate.h"
 
 #define PURPOSE_SUB     "confirm-subscribe"
 #define PURPOSE_UNSUB   "confirm-unsubscribe"
+/* set delivery: one purpose per mode, indexed by enum reqcmd_delivery */
+static const char *const purpose_delivery[] = {
+	"confirm-delivery-normal", "confirm-delivery-digest", "confirm-delivery-nomail",
+};
+static const enum store_delivery delivery_modes[] = {
+	STORE_DELIVERY_NORMAL, STORE_DELIVERY_DIGEST, STORE_DELIVERY_NOMAIL,
+};
+_Static_assert(REQCMD_DELIVERY_NORMAL == 0 && REQCMD_DELIVERY_DIGEST == 1 &&
+               REQCMD_DELIVERY_NOMAIL == 2, "purpose_delivery[] is indexed by reqcmd_delivery");
 
 static void outcome(struct request_outcome *o, bool processed, const char *stat,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -139,14 +156,14 @@ static int send_reply(struct daemon *d, struct store_txn *txn, const struct stor
 	return r < 0 ? r : 1;
 }
 
-static int send_confirmation(struct daemon *d, struct store_txn *txn, const struct store_list *l,
-                             const struct addr *who, const struct buf *orig, bool subscribe,
-                             const char *rule)
+/* what: the action as the text shows it, "subscribe to", "unsubscribe from". */
+static int send_confirm_for(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                            const struct addr *who, const struct buf *orig, const char *purpose,
+                            const char *what, const char *rule)
 {
 	const struct config *cfg = &d->cfg;
 	struct buf tok = BUF_INIT, reply = BUF_INIT, subj = BUF_INIT, body = BUF_INIT;
-	int r = confirm_token(d, l, subscribe ? PURPOSE_SUB : PURPOSE_UNSUB, who,
-	                      daemon_today(d), &tok);
+	int r = confirm_token(d, l, purpose, who, daemon_today(d), &tok);
 	if (r < 0)
 		goto out;
 	buf_addf(&reply, "%s%s%cconfirm-%s", l->local, cfg->request_suffix,
@@ -156,8 +173,7 @@ static int send_confirmation(struct daemon *d, struct store_txn *txn, const stru
 		buf_addf(&reply, "%s%s", l->local, cfg->request_suffix);
 	}
 	buf_addf(&reply, "@%s", l->domain);
-	buf_addf(&subj, "confirm %s (%s %s@%s)", tok.data,
-	         subscribe ? "subscribe to" : "unsubscribe from", l->local, l->domain);
+	buf_addf(&subj, "confirm %s (%s %s@%s)", tok.data, what, l->local, l->domain);
 	buf_addf(&body,
 	         "Someone, probably you, asked to %s the list %s@%s\n"
 	         "with this address.\n\n"
@@ -166,8 +182,7 @@ static int send_confirmation(struct daemon *d, struct store_txn *txn, const stru
 	         "The confirmation expires in %u days.\n\n"
 	         "If you did not ask for this, ignore this message: nothing\n"
 	         "happens without your reply.\n",
-	         subscribe ? "subscribe to" : "unsubscribe from", l->local, l->domain,
-	         reply.data, cfg->confirm_max_age_days);
+	         what, l->local, l->domain, reply.data, cfg->confirm_max_age_days);
 	r = send_reply(d, txn, l, who, orig, subj.data, reply.data, body.data, rule);
 out:
 	buf_finish(&tok);
@@ -175,6 +190,25 @@ out:
 	buf_finish(&subj);
 	buf_finish(&body);
 	return r;
+}
+
+static int send_confirmation(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                             const struct addr *who, const struct buf *orig, bool subscribe,
+                             const char *rule)
+{
+	return send_confirm_for(d, txn, l, who, orig, subscribe ? PURPOSE_SUB : PURPOSE_UNSUB,
+	                        subscribe ? "subscribe to" : "unsubscribe from", rule);
+}
+
+/* A confirmed "set delivery": the mode index, or -1 when token is none of
+ * the delivery purposes for who. */
+static int delivery_confirmed(struct daemon *d, const struct store_list *l,
+                              const struct addr *who, const char *token)
+{
+	for (size_t i = 0; i < sizeof(purpose_delivery) / sizeof(purpose_delivery[0]); i++)
+		if (confirm_check(d, l, purpose_delivery[i], who, token) == 0)
+			return (int)i;
+	return -1;
 }
 
 static bool is_owner(const struct store_list *l, const struct addr *a)
@@ -191,7 +225,7 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 {
 	struct buf a = BUF_INIT;
 	char detail[LIMIT_AUDIT_DETAIL];
-	int r;
+	int r, mode;
 	addr_format(who, &a);
 	snprintf(detail, sizeof(detail), "%s, confirmed by request message %u", a.data, m->id);
 	if (confirm_check(d, l, PURPOSE_SUB, who, token) == 0) {
@@ -214,6 +248,23 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 			r = 0;
 		} else if (r >= 0) {
 			outcome(ret, true, "unsubscribed", "confirmed: <%s> unsubscribed", a.data);
+		}
+	} else if ((mode = delivery_confirmed(d, l, who, token)) >= 0) {
+		struct store_member mem;
+		const char *name = store_delivery_name(delivery_modes[mode]);
+		r = store_member_get(txn, l->id, who, &mem);
+		if (r == 0) {
+			mem.delivery = delivery_modes[mode];
+			r = store_member_put(txn, l->id, &mem);
+		}
+		if (r == 0)
+			r = store_audit_add(txn, l->id, a.data, "member.delivery", detail);
+		if (r == -ENOENT) {
+			outcome(ret, true, "confirmations", "confirmed delivery %s for <%s>: not a member",
+			        name, a.data);
+			r = 0;
+		} else if (r >= 0) {
+			outcome(ret, true, "delivery_changed", "confirmed: <%s> delivery %s", a.data, name);
 		}
 	} else {
 		outcome(ret, false, "requests_bad_token",
@@ -243,6 +294,9 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 		        "automatic mail to the request address (%s): no reply", why);
 		return 0;
 	}
+	/* LIST-request+unsub-TOKEN@: the token is the authority (RFC 8058) */
+	if (slice_case_starts(slice_cstr(m->ext), UNSUB_EXT_PREFIX))
+		return oneclick_request(d, txn, l, m, ret);
 	authres_sender_check(data->data, data->len, cfg->authserv_id, &s);
 	reqcmd_parse(data->data, data->len, slice_cstr(m->ext), &cmd);
 	if (!s.have_from) {
@@ -301,7 +355,11 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			         "message to %s%s@%s:\n\n"
 			         "  subscribe     join the list (a confirmation is sent first)\n"
 			         "  unsubscribe   leave the list (a confirmation is sent first)\n"
-			         "  help          this text\n\n"
+			         "  help          this text\n"
+			         "  get N         post number N from the archive (members)\n"
+			         "  set delivery normal|digest|nomail\n"
+			         "                every post, digests, or nothing (members;\n"
+			         "                a confirmation is sent first)\n\n"
 			         "Posts go to %s@%s. The owners are at %s%s@%s.\n",
 			         l->local, l->domain, l->local, cfg->request_suffix, l->domain,
 			         l->local, l->domain, l->local, cfg->owner_suffix, l->domain);
@@ -352,6 +410,52 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			outcome(ret, true, "requests_confirm_sent",
 			        "unsubscribe: confirmation sent to member <%s>", who.data);
 			r = store_audit_add(txn, l->id, who.data, "request.unsubscribe", ret->note);
+		}
+		break;
+	case REQCMD_GET:
+		if (!member) {
+			outcome(ret, false, "requests_nonmember",
+			        "get %u from a non-member <%s>: no reply", cmd.number, who.data);
+			break;
+		}
+		{
+			bool found = false;
+			r = digest_reply_get(d, txn, l, &mem.addr, cmd.number, data, &found);
+			if (r == 0)
+				outcome(ret, false, "requests_rate_limited",
+				        "get %u from <%s>: daily limit reached, no reply", cmd.number,
+				        who.data);
+			else if (r > 0)
+				outcome(ret, true, "requests_get", "get %u: %s sent to member <%s>",
+				        cmd.number, found ? "the post" : "\"no such post\"", who.data);
+		}
+		break;
+	case REQCMD_SET_DELIVERY:
+		if (!member) {
+			outcome(ret, false, "requests_nonmember",
+			        "set delivery from a non-member <%s>: no reply", who.data);
+			break;
+		}
+		if (mem.delivery == delivery_modes[cmd.delivery]) {
+			outcome(ret, true, "requests_noop", "set delivery %s from <%s>: already so, no reply",
+			        store_delivery_name(mem.delivery), who.data);
+			break;
+		}
+		{
+			char what[64];
+			snprintf(what, sizeof(what), "set delivery to %s for",
+			         store_delivery_name(delivery_modes[cmd.delivery]));
+			snprintf(rule, sizeof(rule), "member: set delivery confirmation");
+			r = send_confirm_for(d, txn, l, &mem.addr, data, purpose_delivery[cmd.delivery],
+			                     what, rule);
+		}
+		if (r == 0)
+			outcome(ret, false, "requests_rate_limited",
+			        "set delivery from <%s>: daily limit reached, no reply", who.data);
+		else if (r > 0) {
+			outcome(ret, true, "requests_confirm_sent",
+			        "set delivery: confirmation sent to member <%s>", who.data);
+			r = store_audit_add(txn, l->id, who.data, "request.delivery", ret->note);
 		}
 		break;
 	}

@@ -625,8 +625,10 @@ static int send_bdat(struct conn *c)
 	struct smtp_txn *t = c->txn;
 	int r;
 
-	buf_addf(&c->out, "BDAT %zu LAST\r\n", t->raw_len);
+	buf_addf(&c->out, "BDAT %zu LAST\r\n", t->prefix_len + t->raw_len);
 	if ((r = conn_flush(c)) < 0)
+		return r;
+	if (t->prefix_len && (r = conn_send(c, t->prefix, t->prefix_len, true)) < 0)
 		return r;
 	return conn_send(c, t->raw, t->raw_len, true);
 }
@@ -634,6 +636,23 @@ static int send_bdat(struct conn *c)
 static bool addr_ok(const char *a)
 {
 	return a && !strpbrk(a, "\r\n<>");
+}
+
+/* A per-recipient prefix: CRLF-terminated lines, none starting with '.',
+ * no bare CR or LF. */
+static bool prefix_valid(const char *p, size_t len)
+{
+	if (!p || len < 2 || p[len - 2] != '\r' || p[len - 1] != '\n')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '.' && (i == 0 || p[i - 1] == '\n'))
+			return false;
+		if (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n'))
+			return false;
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+			return false;
+	}
+	return true;
 }
 
 /* A transaction that cannot be sent as it is: an address that would break
@@ -648,6 +667,8 @@ static bool txn_valid(const struct smtp_txn *t)
 		if (!addr_ok(t->rcpts[i].addr) || !t->rcpts[i].addr[0])
 			return false;
 	if (!t->data || t->data_len < 3)
+		return false;
+	if (t->prefix_len && !prefix_valid(t->prefix, t->prefix_len))
 		return false;
 	/* an empty body is ".\r\n" alone */
 	if (t->data_len == 3 ? memcmp(t->data, ".\r\n", 3) != 0 :
@@ -666,14 +687,14 @@ static bool txn_start(struct conn *c, struct smtp_txn *t)
 
 	if (!txn_valid(t)) {
 		err = -EINVAL;
-		why = "malformed transaction (address with CR, LF or <>, or body not ending in CRLF.CRLF)";
+		why = "malformed transaction (address with CR, LF or <>, body not ending in CRLF.CRLF, or bad prefix)";
 	} else if ((t->flags & SMTP_TXN_SMTPUTF8) && !(ext & SMTP_EXT_SMTPUTF8)) {
 		err = -ENOTSUP;
 		why = "SMTPUTF8 needed, not offered";
 	} else if ((t->flags & SMTP_TXN_XVERP) && !(ext & SMTP_EXT_XVERP)) {
 		err = -ENOTSUP;
 		why = "XVERP needed, not offered";
-	} else if (c->ehlo.size && t->data_len > c->ehlo.size) {
+	} else if (c->ehlo.size && t->prefix_len + t->data_len > c->ehlo.size) {
 		err = -EMSGSIZE;
 		why = "message over the relay's SIZE";
 	}
@@ -694,7 +715,8 @@ static bool txn_start(struct conn *c, struct smtp_txn *t)
 
 	buf_addf(&c->out, "MAIL FROM:<%s>", t->mail_from);
 	if (ext & SMTP_EXT_SIZE)
-		buf_addf(&c->out, " SIZE=%zu", c->use_bdat ? t->raw_len : t->data_len);
+		buf_addf(&c->out, " SIZE=%zu", t->prefix_len +
+		         (c->use_bdat ? t->raw_len : t->data_len));
 	if ((t->flags & SMTP_TXN_8BIT) && (ext & SMTP_EXT_8BITMIME))
 		buf_adds(&c->out, " BODY=8BITMIME");
 	if (t->flags & SMTP_TXN_SMTPUTF8)
@@ -829,8 +851,13 @@ static void txn_reply(struct conn *c, const struct smtp_reply *reply)
 		if (cls == 3) {
 			if (c->accepted == 0)
 				r = conn_send(c, ".\r\n", 3, true);
-			else
-				r = conn_send(c, t->data, t->data_len, true);
+			else {
+				r = 0;
+				if (t->prefix_len)
+					r = conn_send(c, t->prefix, t->prefix_len, true);
+				if (r == 0)
+					r = conn_send(c, t->data, t->data_len, true);
+			}
 			if (r == 0) {
 				c->state = CONN_BODY;
 				conn_timer(c, pool->cfg.data_timeout_ms);

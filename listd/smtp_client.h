@@ -123,6 +123,14 @@ struct smtp_txn {
 	 * BDAT is used when the relay offers CHUNKING (one "BDAT n LAST"). */
 	const char *raw;
 	size_t raw_len;
+	/* Optional per-recipient header lines sent before the body, in both
+	 * forms (e.g. a List-Unsubscribe naming this recipient, while data and
+	 * raw are shared by every transaction of a post). Neither dot-stuffed
+	 * nor stuffable: no line may begin with '.', every line ends in CRLF
+	 * and so does the whole; otherwise the transaction fails with -EINVAL.
+	 * Counted into SIZE and the BDAT length. NULL/0: none. */
+	const char *prefix;
+	size_t prefix_len;
 	void *user;             /* the caller's; untouched */
 };
 
@@ -151,7 +159,7 @@ struct smtp_pool_ops {
 	 * required but not offered), -ECONNREFUSED (refused connection or
 	 * greeting), -EACCES (AUTH refused), -ENOTSUP (SMTPUTF8 or XVERP
 	 * needed, not offered), -EMSGSIZE (over the relay's SIZE), -EINVAL (malformed: an address
-	 * holding CR, LF, < or >, or data not ending in CRLF.CRLF), and
+	 * holding CR, LF, < or >, data not ending in CRLF.CRLF, or a bad prefix), and
 	 * while every relay is down the last relay error or -EHOSTUNREACH.
 	 * reply: the reply that decided (MAIL, DATA or end-of-data reply), or
 	 * NULL; borrowed for the call. The pool no longer touches txn after.

@@ -75,6 +75,10 @@ enum store_db {
 	STORE_DB_STATS,
 	STORE_DB_DEDUP,
 	STORE_DB_RATES,         /* store_rate.h */
+	STORE_DB_ARCHIVE,       /* store_archive.h */
+	STORE_DB_ARCHIVE_DATA,
+	STORE_DB_ARCHIVE_STATE,
+	STORE_DB_ARCHIVE_MSGS,
 	STORE_DB_COUNT,
 };
 
@@ -154,7 +158,7 @@ void store_member_key(uint32_t list_id, const struct addr *a, struct buf *out);
 
 /* Records (store_list.c, store_member.c, store_audit.c). encode appends to
  * out; decode fills ret only on success (-EBADMSG, -EPROTO). */
-#define STORE_LIST_VERSION 1
+#define STORE_LIST_VERSION 3     /* 2: digest settings appended; 3: DMARC settings */
 #define STORE_MEMBER_VERSION 1
 #define STORE_AUDIT_VERSION 1
 void store_list_encode(const struct store_list *l, struct buf *out);

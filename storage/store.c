@@ -32,6 +32,10 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_STATS] = "stats",
 	[STORE_DB_DEDUP] = "dedup",
 	[STORE_DB_RATES] = "rates",
+	[STORE_DB_ARCHIVE] = "archive",
+	[STORE_DB_ARCHIVE_DATA] = "archive_data",
+	[STORE_DB_ARCHIVE_STATE] = "archive_state",
+	[STORE_DB_ARCHIVE_MSGS] = "archive_msgs",
 };
 
 /* Meta keys of the counters: permanent as well. */

@@ -159,6 +159,22 @@ enum store_nonmember {
 	STORE_NONMEMBER_REJECT,         /* refused at SMTP time by the policy service */
 };
 
+enum store_digest_format {
+	STORE_DIGEST_MIME,              /* RFC 2046 multipart/digest (default) */
+	STORE_DIGEST_PLAIN,             /* RFC 1153 plain text */
+};
+
+/* DMARC-safe distribution (listd/dmarc_lookup.c, bounce/dmarc.h). */
+enum store_dmarc_mitigation {
+	STORE_DMARC_OFF,                /* posts keep the author's From: (default) */
+	STORE_DMARC_AUTO,               /* only when the author's domain has p=reject|quarantine */
+	STORE_DMARC_ALWAYS,             /* every post */
+};
+enum store_dmarc_action {
+	STORE_DMARC_MUNGE,              /* From: becomes the list, author in Reply-To */
+	STORE_DMARC_WRAP,               /* the post travels as a message/rfc822 attachment */
+};
+
 struct store_list {
 	uint32_t id;                            /* stable, never reused; 0 = unset */
 	char local[LIMIT_LIST_NAME + 1];        /* list name, ASCII lower case */
@@ -180,12 +196,19 @@ struct store_list {
 	uint32_t bounce_probe_interval_days;    /* days between warnings */
 	uint32_t bounce_hard_weight;            /* hundredths added per hard bounce day */
 	uint32_t bounce_soft_weight;            /* hundredths added per soft bounce day */
+	/* Digests (listd/digest.c; record version 2, defaulted for version 1). */
+	enum store_digest_format digest_format;
+	uint32_t digest_max_bytes;              /* a digest goes out at this size... */
+	uint32_t digest_period_hours;           /* ...or this long after its first post */
+	/* DMARC (record version 3, defaulted to off/munge for older ones). */
+	enum store_dmarc_mitigation dmarc_mitigation;
+	enum store_dmarc_action dmarc_action;
 };
 
 /* Fills l with the defaults of every setting (id 0, empty address, created 0):
  * hold non-members, not moderated, max_size 1 MiB, threshold 5.00, stale
  * after 14 days, 3 warnings every 7 days, weights 1.00/0.50, no Reply-To,
- * archived. */
+ * archived, MIME digests sent at 100 KiB or after 24 hours. */
 void store_list_defaults(struct store_list *l);
 
 /* Checks that a is usable as a list's posting address: an ASCII local part
@@ -382,6 +405,9 @@ const char *store_nonmember_name(enum store_nonmember v);
 const char *store_member_state_name(enum store_member_state v);
 const char *store_delivery_name(enum store_delivery v);
 const char *store_probe_name(enum store_probe v);
+const char *store_digest_format_name(enum store_digest_format v);
+const char *store_dmarc_mitigation_name(enum store_dmarc_mitigation v);
+const char *store_dmarc_action_name(enum store_dmarc_action v);
 
 /* ---- Audit log ------------------------------------------------------------ */
 

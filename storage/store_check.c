@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "listd/core/log.h"
+#include "storage/store_archive.h"
 
 struct check {
 	struct store_txn *txn;
@@ -247,6 +248,79 @@ static int check_audit(struct check *ck)
 	return r == -ENOENT ? 0 : r;
 }
 
+/* The archive (store_archive.h): every entry has its bytes and a number
+ * below its list's next one; archive_msgs names shown entries only. */
+static int archive_entry_cb(const struct store_archive_entry *e, void *ctx)
+{
+	struct check *ck = ctx;
+	struct store_archive_state st;
+	unsigned char k[8];
+	MDB_val v;
+	codec_be32_write(k, e->list_id);
+	codec_be32_write(k + 4, e->number);
+	int r = store_get(ck->txn, STORE_DB_ARCHIVE_DATA, k, 8, &v);
+	if (r == -ENOENT)
+		problem(ck, "archive: list %" PRIu32 " post %" PRIu32 " has no bytes",
+		        e->list_id, e->number);
+	else if (r < 0)
+		return r;
+	r = store_archive_state_get(ck->txn, e->list_id, &st);
+	if (r < 0)
+		return r;
+	if (e->number >= st.next_number)
+		problem(ck, "archive: list %" PRIu32 " post %" PRIu32 " beyond the next number %" PRIu32,
+		        e->list_id, e->number, st.next_number);
+	return 0;
+}
+
+static int check_archive(struct check *ck)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct store_archive_entry e;
+	int r = store_cursor_open(ck->txn, STORE_DB_ARCHIVE_MSGS, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 4 || v.mv_size != 8) {
+			problem(ck, "archive_msgs: a record of the wrong size");
+			continue;
+		}
+		uint32_t msg_id = codec_be32_read(k.mv_data);
+		uint32_t list_id = codec_be32_read(v.mv_data);
+		uint32_t number = codec_be32_read((const unsigned char *)v.mv_data + 4);
+		int g = store_archive_get(ck->txn, list_id, number, &e);
+		if (g < 0 && g != -ENOENT) {
+			r = g;
+			break;
+		}
+		if (g == -ENOENT || e.msg_id != msg_id || e.hidden)
+			problem(ck, "archive_msgs: message %" PRIu32 " names list %" PRIu32
+			        " post %" PRIu32 ", which is not it", msg_id, list_id, number);
+	}
+	mdb_cursor_close(c);
+	if (r != -ENOENT)
+		return r;
+	/* entries, list by list */
+	r = store_cursor_open(ck->txn, STORE_DB_ARCHIVE_STATE, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 4)
+			continue;
+		int w = store_archive_foreach(ck->txn, codec_be32_read(k.mv_data), 1,
+		                              archive_entry_cb, ck);
+		if (w < 0) {
+			r = w;
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	return r == -ENOENT ? 0 : r;
+}
+
 int store_check(struct store *store,
                 void (*problem_cb)(const char *msg, void *ctx), void *ctx)
 {
@@ -263,6 +337,8 @@ int store_check(struct store *store,
 		r = check_members(&ck);
 	if (r == 0)
 		r = check_audit(&ck);
+	if (r == 0)
+		r = check_archive(&ck);
 	store_txn_abort(ck.txn);
 	buf_finish(&ck.msg);
 	buf_finish(&ck.key);

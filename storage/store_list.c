@@ -35,6 +35,11 @@ void store_list_defaults(struct store_list *l)
 	l->bounce_probe_interval_days = 7;
 	l->bounce_hard_weight = 100;
 	l->bounce_soft_weight = 50;
+	l->digest_format = STORE_DIGEST_MIME;
+	l->digest_max_bytes = 100u << 10;
+	l->digest_period_hours = 24;
+	l->dmarc_mitigation = STORE_DMARC_OFF;
+	l->dmarc_action = STORE_DMARC_MUNGE;
 }
 
 int store_list_addr_check(const struct addr *a, const char **ret_why)
@@ -99,6 +104,12 @@ int store_list_validate(const struct store_list *l, const char **ret_why)
 		why = "probe interval must be between 1 and 365 days";
 	else if (l->bounce_hard_weight > 100000 || l->bounce_soft_weight > 100000)
 		why = "bounce weights must be at most 1000";
+	else if (l->digest_format > STORE_DIGEST_PLAIN)
+		why = "digest format must be mime or plain";
+	else if (l->digest_max_bytes < 1024 || l->digest_max_bytes > LIMIT_MESSAGE_HARD)
+		why = "digest size must be between 1k and the message size limit";
+	else if (l->digest_period_hours < 1 || l->digest_period_hours > 24 * 366)
+		why = "digest period must be between 1 and 8784 hours";
 	for (size_t i = 0; !why && i < l->n_owners; i++) {
 		const struct addr *o = &l->owners[i];
 		if (!memchr(o->local, '\0', sizeof(o->local)) ||
@@ -119,7 +130,11 @@ int store_list_validate(const struct store_list *l, const char **ret_why)
  *     (utf8 bool, local str, domain str) each, description str,
  *     subject_tag str, moderated bool, nonmember enum, max_size u32,
  *     reply_to_list bool, archive bool, threshold u32, stale_days u32,
- *     probe_warnings u32, probe_interval u32, hard u32, soft u32. */
+ *     probe_warnings u32, probe_interval u32, hard u32, soft u32.
+ * v2: v1, then digest_format enum, digest_max_bytes u32,
+ *     digest_period_hours u32 (v1 records get the defaults).
+ * v3: v2, then dmarc_mitigation enum, dmarc_action enum (older records:
+ *     off, munge). */
 
 void store_list_encode(const struct store_list *l, struct buf *out)
 {
@@ -147,6 +162,11 @@ void store_list_encode(const struct store_list *l, struct buf *out)
 	codec_put_u32(out, l->bounce_probe_interval_days);
 	codec_put_u32(out, l->bounce_hard_weight);
 	codec_put_u32(out, l->bounce_soft_weight);
+	codec_put_u8(out, (uint8_t)l->digest_format);
+	codec_put_u32(out, l->digest_max_bytes);
+	codec_put_u32(out, l->digest_period_hours);
+	codec_put_u8(out, (uint8_t)l->dmarc_mitigation);
+	codec_put_u8(out, (uint8_t)l->dmarc_action);
 }
 
 int store_list_decode(const void *p, size_t n, struct store_list *ret)
@@ -185,7 +205,23 @@ int store_list_decode(const void *p, size_t n, struct store_list *ret)
 	l.bounce_probe_interval_days = codec_get_u32(&d);
 	l.bounce_hard_weight = codec_get_u32(&d);
 	l.bounce_soft_weight = codec_get_u32(&d);
-	/* Fields of later versions go here: if (version >= 2) ... else default. */
+	if (version >= 2) {
+		l.digest_format = codec_get_enum(&d, STORE_DIGEST_PLAIN);
+		l.digest_max_bytes = codec_get_u32(&d);
+		l.digest_period_hours = codec_get_u32(&d);
+	} else {
+		l.digest_format = STORE_DIGEST_MIME;
+		l.digest_max_bytes = 100u << 10;
+		l.digest_period_hours = 24;
+	}
+	if (version >= 3) {
+		l.dmarc_mitigation = codec_get_enum(&d, STORE_DMARC_ALWAYS);
+		l.dmarc_action = codec_get_enum(&d, STORE_DMARC_WRAP);
+	} else {
+		l.dmarc_mitigation = STORE_DMARC_OFF;
+		l.dmarc_action = STORE_DMARC_MUNGE;
+	}
+	/* Fields of later versions go here: if (version >= 4) ... else default. */
 	r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;

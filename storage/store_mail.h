@@ -39,8 +39,10 @@ enum store_msg_role {
 	STORE_MSG_ROLE_UNKNOWN,         /* no list has that address */
 	STORE_MSG_ROLE_OUTBOUND,        /* originated by listd (outbox.h); sender is
 	                                   the return path, note the rule allowing it */
+	STORE_MSG_ROLE_DIGEST,          /* a digest built by listd (listd/digest.c),
+	                                   fanned out to the digest members */
 };
-#define STORE_MSG_ROLE_MAX STORE_MSG_ROLE_OUTBOUND
+#define STORE_MSG_ROLE_MAX STORE_MSG_ROLE_DIGEST
 
 enum store_msg_state {
 	STORE_MSG_NEW,                  /* stored by deliver, not yet looked at */

@@ -183,7 +183,7 @@ int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
 const char *store_msg_role_name(enum store_msg_role r)
 {
 	static const char *const names[] = { "post", "request", "owner", "bounces", "unknown",
-		"outbound" };
+		"outbound", "digest" };
 	return (unsigned)r <= STORE_MSG_ROLE_MAX ? names[r] : "?";
 }
 

@@ -15,7 +15,10 @@
 _Static_assert(sizeof(enum store_nonmember) == sizeof(unsigned) &&
                sizeof(enum store_member_state) == sizeof(unsigned) &&
                sizeof(enum store_delivery) == sizeof(unsigned) &&
-               sizeof(enum store_probe) == sizeof(unsigned),
+               sizeof(enum store_probe) == sizeof(unsigned) &&
+               sizeof(enum store_digest_format) == sizeof(unsigned) &&
+               sizeof(enum store_dmarc_mitigation) == sizeof(unsigned) &&
+               sizeof(enum store_dmarc_action) == sizeof(unsigned),
                "enums are stored through unsigned pointers");
 
 static const char *const nonmember_names[] = {
@@ -29,6 +32,15 @@ static const char *const delivery_names[] = {
 };
 static const char *const probe_names[] = {
 	"none", "probing",
+};
+static const char *const digest_format_names[] = {
+	"mime", "plain",
+};
+static const char *const dmarc_mitigation_names[] = {
+	"off", "auto", "always",
+};
+static const char *const dmarc_action_names[] = {
+	"munge", "wrap",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -51,6 +63,21 @@ const char *store_delivery_name(enum store_delivery v)
 const char *store_probe_name(enum store_probe v)
 {
 	return (unsigned)v < N(probe_names) ? probe_names[v] : "?";
+}
+
+const char *store_digest_format_name(enum store_digest_format v)
+{
+	return (unsigned)v < N(digest_format_names) ? digest_format_names[v] : "?";
+}
+
+const char *store_dmarc_mitigation_name(enum store_dmarc_mitigation v)
+{
+	return (unsigned)v < N(dmarc_mitigation_names) ? dmarc_mitigation_names[v] : "?";
+}
+
+const char *store_dmarc_action_name(enum store_dmarc_action v)
+{
+	return (unsigned)v < N(dmarc_action_names) ? dmarc_action_names[v] : "?";
 }
 
 /* How each entry of a public table is stored; same order as the table. */
@@ -103,6 +130,17 @@ static const struct store_setting list_settings[] = {
 	  "score added for a day with a hard bounce" },
 	{ "bounce_soft_weight", STORE_SETTING_SCORE, false, NULL, "0.5",
 	  "score added for a day with a soft bounce" },
+	{ "digest_format", STORE_SETTING_ENUM, false, "mime|plain", "mime",
+	  "digests as MIME multipart/digest (RFC 2046) or plain text (RFC 1153)" },
+	{ "digest_max_bytes", STORE_SETTING_SIZE, false, NULL, "100k",
+	  "a digest is sent once its posts reach this size (k, M suffixes)" },
+	{ "digest_period_hours", STORE_SETTING_UINT, false, NULL, "24",
+	  "a digest is sent this many hours after its first post at the latest" },
+	{ "dmarc_mitigation", STORE_SETTING_ENUM, false, "off|auto|always", "off",
+	  "rewrite posts for DMARC: never, when the author's domain has p=reject or "
+	  "p=quarantine, or always" },
+	{ "dmarc_action", STORE_SETTING_ENUM, false, "munge|wrap", "munge",
+	  "munge: From: the list, author in Reply-To; wrap: post attached as message/rfc822" },
 };
 
 static const struct field list_fields[] = {
@@ -126,6 +164,14 @@ static const struct field list_fields[] = {
 	{ FIELD_PLAIN, LOFF(bounce_probe_interval_days), 0, 1, 365, NULL, 0 },
 	{ FIELD_PLAIN, LOFF(bounce_hard_weight), 0, 0, 100000, NULL, 0 },
 	{ FIELD_PLAIN, LOFF(bounce_soft_weight), 0, 0, 100000, NULL, 0 },
+	{ FIELD_PLAIN, LOFF(digest_format), 0, 0, 0, digest_format_names,
+	  N(digest_format_names) },
+	{ FIELD_PLAIN, LOFF(digest_max_bytes), 0, 1024, LIMIT_MESSAGE_HARD, NULL, 0 },
+	{ FIELD_PLAIN, LOFF(digest_period_hours), 0, 1, 24 * 366, NULL, 0 },
+	{ FIELD_PLAIN, LOFF(dmarc_mitigation), 0, 0, 0, dmarc_mitigation_names,
+	  N(dmarc_mitigation_names) },
+	{ FIELD_PLAIN, LOFF(dmarc_action), 0, 0, 0, dmarc_action_names,
+	  N(dmarc_action_names) },
 };
 _Static_assert(N(list_settings) == N(list_fields), "list tables differ");
 

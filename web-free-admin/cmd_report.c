@@ -105,7 +105,8 @@ static int report_cb(const struct store_msg *m, void *ctx_)
 	}
 	if (c->section == SECTION_DISTRIBUTED) {
 		struct store_fanout f;
-		if (m->role != STORE_MSG_ROLE_POST ||
+		/* posts, and digests (listd/digest.h) to the digest members */
+		if ((m->role != STORE_MSG_ROLE_POST && m->role != STORE_MSG_ROLE_DIGEST) ||
 		    (m->state != STORE_MSG_DISTRIBUTING && m->state != STORE_MSG_DISTRIBUTED))
 			return 0;
 		int r = store_fanout_get(c->txn, m->id, &f);
@@ -124,7 +125,8 @@ static int report_cb(const struct store_msg *m, void *ctx_)
 			json_kv_u64(j, "id", m->id);
 			json_kv_str(j, "time", when);
 			json_kv_str(j, "sender", m->sender);
-			json_kv_str(j, "rule", "members: list traffic");
+			json_kv_str(j, "rule", m->role == STORE_MSG_ROLE_DIGEST ?
+			            "digest members: list traffic" : "members: list traffic");
 			json_kv_str(j, "note", m->note);
 			json_kv_u64(j, "sent", f.sent);
 			json_kv_u64(j, "deferred", f.deferred);

@@ -29,6 +29,7 @@ static const char usage_text[] =
 	"  hold    ls | show | approve | reject | discard  held posts\n"
 	"  report  LIST [--since DATE]                   who listd mailed and why; what it refused\n"
 	"  import  mlmmj LISTDIR | mailman3 LIST FILE    migrate a list (--dry-run shows the changes)\n"
+	"  archive ls | show | export                    the numbered posts of a list (mbox out)\n"
 	"\n"
 	"global options:\n"
 	"  --home DIR   the store's home (else $LISTD_HOME, else " LISTD_DEFAULT_HOME ")\n"
@@ -241,6 +242,7 @@ int main(int argc, char **argv)
 		{ "hold", cmd_hold },
 		{ "report", cmd_report },
 		{ "import", cmd_import },
+		{ "archive", cmd_archive },
 	};
 	struct adm_opts opts = { 0 };
 	const char *home = NULL;

@@ -87,6 +87,10 @@ static const struct config_key keys[] = {
 	  "MTA policy service: unix:PATH or HOST:PORT (empty: off)" },
 	{ "policy_socket_mode", T_TOKEN, OFF(policy_socket_mode), "0660", 0, 0, NULL,
 	  "octal mode of the policy_listen unix socket (0..0777; the MTA's account must be able to connect)" },
+	{ "unsubscribe_url", T_STRING, OFF(unsubscribe_url), "", 0, 0, NULL,
+	  "one-click unsubscribe (RFC 8058): https base URL, copies get <URL/TOKEN> (empty: mailto only)" },
+	{ "http_listen", T_LISTEN, OFF(http_listen), "", 0, 0, NULL,
+	  "one-click unsubscribe endpoint: loopback HOST:PORT behind the site's proxy (empty: off)" },
 	{ "syslog", T_BOOL, OFF(syslog), "no", 0, 0, NULL,
 	  "also log to syslog" },
 	{ "log_level", T_ENUM, OFF(log_level), "info", 0, 0, level_names,
@@ -101,6 +105,12 @@ static const struct config_key keys[] = {
 	  "longest retry delay (back-off doubles up to it)" },
 	{ "message_max_age_days", T_UINT, OFF(message_max_age_days), "5", 1, 365, NULL,
 	  "stop retrying a message after this" },
+	{ "dns_resolver", T_TOKEN, OFF(dns_resolver), "", 0, 0, NULL,
+	  "DMARC lookups: IP[:PORT] of a DNS server ([::1]:53 for IPv6); empty = /etc/resolv.conf" },
+	{ "dns_timeout_seconds", T_UINT, OFF(dns_timeout_seconds), "2", 1, 30, NULL,
+	  "DMARC lookups: wait per try (two tries); a failed lookup means no policy" },
+	{ "dmarc_cache_seconds", T_UINT, OFF(dmarc_cache_seconds), "3600", 0, 86400, NULL,
+	  "DMARC lookups: longest time an answer is cached (TTL capped; also negative answers)" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -31,11 +31,17 @@
  *   token_max_age_days (30, 1..100), authserv_id (empty)
  *   trusted_daily_limit (3, 0..1000), confirm_max_age_days (3, 1..30)
  *   policy_listen (empty = off; unix:PATH or HOST:PORT)
+ *   unsubscribe_url (empty = off; https base URL of the one-click endpoint)
+ *   http_listen (empty = off; loopback HOST:PORT of the one-click endpoint)
  *   policy_socket_mode (0660: octal mode of policy_listen's unix socket;
  *        kept as text here, `listd run` refuses a value that is not 0..0777)
  *   syslog (no), log_level (error | warning | info | debug; info), user
  *   smtp_timeout_seconds (300), retry_min_seconds (300),
  *   retry_max_seconds (14400), message_max_age_days (5)
+ *   dns_resolver (empty = /etc/resolv.conf; IP[:PORT], IPv6 as [::1]:53;
+ *        read at each lookup: a value that is no address is logged there and
+ *        means "no policy"), dns_timeout_seconds (2, 1..30),
+ *        dmarc_cache_seconds (3600, 0..86400): DMARC lookups (listd/dmarc_lookup.c)
  *
  * Paths (key_file, tls_ca_file, relay_auth_password_file, the PATH of
  * policy_listen) that are relative are relative to the home directory:
@@ -100,6 +106,8 @@ struct config {
 	unsigned confirm_max_age_days;          /* confirmation tokens expire after */
 	char *policy_listen;                    /* "" = off */
 	char *policy_socket_mode;               /* octal text, "0660"; checked by listd run */
+	char *unsubscribe_url;                  /* "" = List-Unsubscribe mailto only */
+	char *http_listen;                      /* "" = off; loopback HOST:PORT */
 	bool syslog;
 	enum log_level log_level;
 	char *user;                             /* "" = do not change user */
@@ -107,6 +115,9 @@ struct config {
 	unsigned retry_min_seconds;
 	unsigned retry_max_seconds;
 	unsigned message_max_age_days;
+	char *dns_resolver;                     /* "" = /etc/resolv.conf; IP[:PORT] */
+	unsigned dns_timeout_seconds;
+	unsigned dmarc_cache_seconds;
 };
 
 /* Fills *ret with the defaults. Always succeeds; finish with config_finish(). */

@@ -179,7 +179,7 @@ static void usage(void)
 	        "  [--rcpts K] [--body BYTES] [--bdat] [--no-pipelining] [--no-chunking]\n"
 	        "  [--tls none|opportunistic|required] [--ca FILE] [--tls-name NAME]\n"
 	        "  [--timeout MS] [--backoff MS] [--rounds R] [--retry-delay MS]\n"
-	        "  [--auth-user U --auth-pass P] [-v]\n");
+	        "  [--auth-user U --auth-pass P] [--prefix] [-v]\n");
 	exit(64);
 }
 
@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 		{ "retry-delay", required_argument, NULL, 'd' },
 		{ "auth-user", required_argument, NULL, 'u' },
 		{ "auth-pass", required_argument, NULL, 'p' },
+		{ "prefix", no_argument, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct smtp_relay relays[8];
@@ -211,7 +212,7 @@ int main(int argc, char **argv)
 	struct driver d;
 	struct buf data = BUF_INIT, raw = BUF_INIT;
 	size_t nrelays = 0, ntxns = 100, nrcpts = 1, body = 2000;
-	bool bdat = false, verbose = false;
+	bool bdat = false, verbose = false, prefix = false;
 	const char *tls_name = NULL;
 	unsigned timeout = 10000;
 	int ch, r;
@@ -257,6 +258,7 @@ int main(int argc, char **argv)
 		case 'u': cfg.auth_user = optarg; break;
 		case 'p': cfg.auth_pass = optarg; break;
 		case 'v': verbose = true; break;
+		case 'X': prefix = true; break;
 		default: usage();
 		}
 	}
@@ -311,6 +313,12 @@ int main(int argc, char **argv)
 		if (bdat) {
 			it->txn.raw = raw.data;
 			it->txn.raw_len = raw.len;
+		}
+		if (prefix) {
+			/* a per-transaction header line before the shared body */
+			buf_addf(&b, "X-Prefix: %zu\r\n", i);
+			it->txn.prefix_len = b.len;
+			it->txn.prefix = buf_detach(&b, NULL);
 		}
 		it->txn.user = it;
 		d.queue[i] = i;

@@ -315,16 +315,16 @@ static void test_params(void **state)
 	(void)state;
 	static const struct { const char *label; struct transform_params p; const char *want; } t[] = {
 		{ "description atom",
-		  { "dev", "lists.example.org", NULL, "Developers list", NULL, NULL, NULL, NULL, TRANSFORM_BDAT },
+		  { "dev", "lists.example.org", NULL, "Developers list", NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false },
 		  "List-Id: Developers list <dev.lists.example.org>\r\n" },
 		{ "description quoted",
-		  { "dev", "lists.example.org", "x.example", "Dev, \"the\" list", NULL, NULL, NULL, NULL, TRANSFORM_BDAT },
+		  { "dev", "lists.example.org", "x.example", "Dev, \"the\" list", NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false },
 		  "List-Id: \"Dev, \\\"the\\\" list\" <x.example>\r\n" },
 		{ "description 8bit",
-		  { "dev", "lists.example.org", NULL, "Caf\xc3\xa9 list", NULL, NULL, NULL, NULL, TRANSFORM_BDAT },
+		  { "dev", "lists.example.org", NULL, "Caf\xc3\xa9 list", NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false },
 		  "List-Id: =?utf-8?q?Caf=C3=A9_list?= <dev.lists.example.org>\r\n" },
 		{ "suffixes",
-		  { "dev", "lists.example.org", NULL, NULL, "-req", "-own", NULL, NULL, TRANSFORM_BDAT },
+		  { "dev", "lists.example.org", NULL, NULL, "-req", "-own", NULL, NULL, TRANSFORM_BDAT, false },
 		  "List-Owner: <mailto:dev-own@lists.example.org>\r\n" },
 	};
 	int failed = 0;
@@ -355,14 +355,14 @@ static void test_params(void **state)
 
 	/* injection through parameters is refused, nothing written */
 	static const struct { const char *label; struct transform_params p; } bad[] = {
-		{ "crlf in description", { "dev", "l.example", NULL, "x\r\nBcc: a@b", NULL, NULL, NULL, NULL, TRANSFORM_BDAT } },
-		{ "lf in tag", { "dev", "l.example", NULL, NULL, NULL, NULL, "a\nb", NULL, TRANSFORM_BDAT } },
-		{ "bracket in tag", { "dev", "l.example", NULL, NULL, NULL, NULL, "a]", NULL, TRANSFORM_BDAT } },
-		{ "space in list", { "de v", "l.example", NULL, NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT } },
-		{ "no domain", { "dev", NULL, NULL, NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT } },
-		{ "bad list id", { "dev", "l.example", "a..b", NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT } },
-		{ "ctl in authserv", { "dev", "l.example", NULL, NULL, NULL, NULL, NULL, "a\tb", TRANSFORM_BDAT } },
-		{ "bad form", { "dev", "l.example", NULL, NULL, NULL, NULL, NULL, NULL, (enum transform_form)7 } },
+		{ "crlf in description", { "dev", "l.example", NULL, "x\r\nBcc: a@b", NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false } },
+		{ "lf in tag", { "dev", "l.example", NULL, NULL, NULL, NULL, "a\nb", NULL, TRANSFORM_BDAT, false } },
+		{ "bracket in tag", { "dev", "l.example", NULL, NULL, NULL, NULL, "a]", NULL, TRANSFORM_BDAT, false } },
+		{ "space in list", { "de v", "l.example", NULL, NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false } },
+		{ "no domain", { "dev", NULL, NULL, NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false } },
+		{ "bad list id", { "dev", "l.example", "a..b", NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false } },
+		{ "ctl in authserv", { "dev", "l.example", NULL, NULL, NULL, NULL, NULL, "a\tb", TRANSFORM_BDAT, false } },
+		{ "bad form", { "dev", "l.example", NULL, NULL, NULL, NULL, NULL, NULL, (enum transform_form)7, false } },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct buf b = BUF_INIT;
