@@ -86,10 +86,16 @@ check "store consistent after concurrency" "$("$LISTADM" --home "$H" check >/dev
 cat > "$dir/killer" <<KILLER
 #!/bin/bash
 # becomes listd deliver; half the time a watcher kills it with SIGKILL at a
-# random moment, so the MTA sees its pipe command die of a signal
+# random moment within its first 30 ms, so the MTA sees its pipe command die
+# of a signal; a quarter of those kills come at once, so that some land
+# however fast the machine delivers
 me=\$\$
 if [ \$((RANDOM % 2)) = 0 ]; then
-	( sleep 0.0\$((RANDOM % 3))\$((RANDOM % 10)); kill -9 \$me ) >/dev/null 2>&1 </dev/null &
+	if [ \$((RANDOM % 4)) = 0 ]; then
+		( kill -9 \$me ) >/dev/null 2>&1 </dev/null &
+	else
+		( sleep 0.0\$((RANDOM % 3))\$((RANDOM % 10)); kill -9 \$me ) >/dev/null 2>&1 </dev/null &
+	fi
 fi
 exec "$LISTD" "\$@"
 KILLER

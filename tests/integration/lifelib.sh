@@ -47,7 +47,9 @@ life_setup() {
 	H=$dir/home
 	DOMAIN=lists.test
 	L=life@$DOMAIN
-	DAY0=$(( $(date +%s) / 86400 ))
+	# yesterday by default: the injected noon is then behind the real clock,
+	# as it is for half of every day
+	DAY0=${LIFE_DAY0:-$(( $(date +%s) / 86400 - 1 ))}
 	mkdir -p "$H"
 	printf 'relay = 127.0.0.1:%s\nrelay_tls = none\n' "$port" > "$H/listd.conf"
 	[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
