@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bounce/unsub.h"
+#include "listd/core/limits.h"
 
 #define UNSUB_DAY_BITS  16
 #define UNSUB_DAY_MASK  ((1u << UNSUB_DAY_BITS) - 1)
@@ -162,14 +163,22 @@ int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
 		buf_finish(&tok);
 		return r;
 	}
+	const char *suffix = request_suffix ? request_suffix : "-request";
 	buf_adds(ret, "List-Unsubscribe: <mailto:");
 	add_uri(ret, list_local);
-	add_uri(ret, request_suffix ? request_suffix : "-request");
-	add_uri(ret, d);
-	buf_adds(ret, UNSUB_EXT_PREFIX);
-	buf_add(ret, tok.data, tok.len);
-	buf_addch(ret, '@');
-	add_uri(ret, domain);
+	add_uri(ret, suffix);
+	if (strlen(list_local) + strlen(suffix) + 1 + strlen(UNSUB_EXT_PREFIX) +
+	    UNSUB_TOKEN_CHARS <= LIMIT_ADDR_LOCAL) {
+		add_uri(ret, d);
+		buf_adds(ret, UNSUB_EXT_PREFIX);
+		buf_add(ret, tok.data, tok.len);
+		buf_addch(ret, '@');
+		add_uri(ret, domain);
+	} else {        /* no room for the token: the confirmed request */
+		buf_addch(ret, '@');
+		add_uri(ret, domain);
+		buf_adds(ret, "?subject=unsubscribe");
+	}
 	buf_addch(ret, '>');
 	if (with_url) {
 		ulen = strlen(url);

@@ -20,8 +20,10 @@
  * the age, so only authentic tokens report -ETIME.
  *
  * Local part: "LIST-request+unsub-" plus 24 characters stays within RFC
- * 5321's 64 octets for list names of up to 25 characters; longer names give
- * longer local parts, which common MTAs accept.
+ * 5321's 64 octets for list names of up to 25 characters (with the default
+ * suffix and delimiter). Where it would not fit, the mailto names the plain
+ * request address with "?subject=unsubscribe" (an unsubscription the member
+ * confirms), and the URL alone carries the token.
  *
  * Pure: no I/O. Keys are borrowed for the call. Returns 0 or -errno. */
 #ifndef LISTD_BOUNCE_UNSUB_H
@@ -37,6 +39,7 @@
 #define UNSUB_TOKEN_CHARS       24
 #define UNSUB_MAC_BITS          72
 #define UNSUB_MAX_AGE_DAYS      3650    /* 10 years: well under 65536 days */
+#define UNSUB_LINK_DAYS         366     /* how long listd honours a copy's link */
 #define UNSUB_EXT_PREFIX        "unsub-" /* the address extension before TOKEN */
 #define UNSUB_HEADER_MAX        2400    /* bytes of unsub_header_format()'s output
                                            with the longest list, domain and url */
@@ -62,7 +65,8 @@ int unsub_token_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
 /* Appends the per-recipient header lines (the prefix a transaction sends
  * before the shared body, see smtp_client.h):
  *     List-Unsubscribe: <mailto:LIST SUFFIX DELIM unsub-TOKEN@DOMAIN>
- * or, with url (not NULL, not ""),
+ * (<mailto:LIST SUFFIX@DOMAIN?subject=unsubscribe> when that local part
+ * would pass 64 octets) or, with url (not NULL, not ""),
  *     List-Unsubscribe: <mailto:...>, <URL/TOKEN>
  *     List-Unsubscribe-Post: List-Unsubscribe=One-Click
  * each ending in CRLF; the local part and domain are percent-encoded where

@@ -6,6 +6,7 @@
 #include "listd/core/addr.h"
 #include "listd/core/buf.h"
 #include "listd/oneclick.h"
+#include "listd/recipient.h"
 
 int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
                    struct slice token, uint32_t list_id, uint32_t today,
@@ -15,28 +16,22 @@ int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
 	struct store_member mem;
 	struct buf a = BUF_INIT;
 	char detail[64];
-	uint32_t id, lid;
+	uint32_t lid;
 	int r;
 
 	if (size)
 		ret_addr[0] = '\0';
 	*ret = ONECLICK_INVALID;
-	if (unsub_token_member(token, &id) < 0)
-		return 0;
-	r = store_member_get_by_id(txn, id, &lid, &mem);
-	if (r == -ENOENT) {
+	r = recipient_unsub_member(txn, key, token, list_id, today,
+	                           ONECLICK_MAX_AGE_DAYS, &lid, &mem);
+	if (r == -ENXIO) {
 		*ret = ONECLICK_GONE;
 		return 0;
 	}
+	if (r == -EINVAL || r == -EBADMSG || r == -ETIME)
+		return 0;
 	if (r < 0)
 		return r;
-	if (list_id && lid != list_id)
-		return 0;
-	r = unsub_token_check(key, token, lid, today, ONECLICK_MAX_AGE_DAYS, &id);
-	if (r == -EIO)
-		return r;
-	if (r < 0)
-		return 0;
 	addr_format(&mem.addr, &a);
 	if (size)
 		snprintf(ret_addr, size, "%s", a.data);

@@ -19,7 +19,7 @@
 #include "listd/request.h"
 #include "storage/store.h"
 
-#define ONECLICK_MAX_AGE_DAYS   366     /* a copy's link works this long */
+#define ONECLICK_MAX_AGE_DAYS   UNSUB_LINK_DAYS
 
 enum oneclick_result {
 	ONECLICK_REMOVED,       /* the member was removed now */

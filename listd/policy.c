@@ -118,6 +118,36 @@ static void decide_bounces(const struct policy_env *env, const struct recipient 
 	}
 }
 
+/* LIST-request+unsub-TOKEN@ (RFC 8058 by mail): a token that does not
+ * verify for this list is refused now, so the sender's own server tells
+ * its user; a member already gone is accepted (the daemon drops it: the
+ * request is idempotent). */
+static void decide_unsub(struct store_txn *txn, const struct policy_env *env,
+                         const struct recipient *rc, struct policy_decision *ret)
+{
+	struct store_member m;
+	uint32_t lid;
+	struct slice tok = slice_cstr(rc->ext + strlen(UNSUB_EXT_PREFIX));
+	int r = recipient_unsub_member(txn, env->key, tok, rc->list.id, env->today,
+	                               UNSUB_LINK_DAYS, &lid, &m);
+	switch (r) {
+	case 0:
+	case -ENXIO:
+		dunno(ret);
+		return;
+	case -ETIME:
+		reject(ret, POLICY_RULE_STALE_TOKEN, "5.7.1", "unsubscribe address has expired");
+		return;
+	case -EINVAL:
+	case -EBADMSG:
+		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", "unsubscribe address does not verify");
+		return;
+	default:
+		defer(ret);
+		return;
+	}
+}
+
 void policy_decide(struct store_txn *txn, const struct policy_env *env,
                    const struct policy_request *req, struct policy_decision *ret)
 {
@@ -168,6 +198,11 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 	if (req->sender.len == 0) {
 		reject(&d, POLICY_RULE_NULL_SENDER, "5.7.1",
 		       "no bounces or automatic replies to this address");
+		goto out;
+	}
+	if (rc.role == LISTADDR_ROLE_REQUEST &&
+	    strncmp(rc.ext, UNSUB_EXT_PREFIX, strlen(UNSUB_EXT_PREFIX)) == 0) {
+		decide_unsub(txn, env, &rc, &d);
 		goto out;
 	}
 	if (rc.role == LISTADDR_ROLE_POST &&

@@ -150,3 +150,32 @@ no_member:
 		*ret_relay = relay;
 	return -ENXIO;
 }
+
+int recipient_unsub_member(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
+                           struct slice token, uint32_t list_id, uint32_t today,
+                           uint32_t max_age_days, uint32_t *ret_list_id,
+                           struct store_member *ret_member)
+{
+	uint32_t id, lid;
+	int r = unsub_token_member(token, &id);
+	if (r < 0)
+		return r;
+	r = store_member_get_by_id(txn, id, &lid, ret_member);
+	if (r == -ENOENT && list_id) {
+		/* gone, but the list is known: the MAC still tells a genuine
+		 * token of a member who left from a made-up one */
+		r = unsub_token_check(key, token, list_id, today, max_age_days, &id);
+		return r < 0 ? r : -ENXIO;
+	}
+	if (r == -ENOENT)
+		return -ENXIO;
+	if (r < 0)
+		return r;
+	if (list_id && lid != list_id)
+		return -EBADMSG;
+	r = unsub_token_check(key, token, lid, today, max_age_days, &id);
+	if (r < 0)
+		return r;
+	*ret_list_id = lid;
+	return 0;
+}

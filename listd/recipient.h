@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "bounce/token.h"
+#include "bounce/unsub.h"
 #include "bounce/verp.h"
 #include "listd/core/addr.h"
 #include "listd/core/config.h"
@@ -59,5 +60,20 @@ int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,
 /* 1 when some list lives on domain (a normalised A-label), 0 when none,
  * -errno on store trouble. Walks the lists: O(lists). */
 int recipient_domain_has_lists(struct store_txn *txn, const char *domain);
+
+/* Finds the member a one-click unsubscribe token (bounce/unsub.h) names and
+ * verifies the token for that member's list, made at most max_age_days
+ * before today. list_id: the list the token must belong to, or 0 for
+ * whichever list the member is on. Reads only.
+ * 0: valid, *ret_list_id and *ret_member filled; -ENXIO: no member has
+ * that id (already removed); with list_id given the token was verified for
+ * that list first, with 0 nothing is known about its MAC;
+ * -EBADMSG: forged, altered or another list's; -EINVAL: malformed;
+ * -ETIME: authentic but too old; -EIO: GnuTLS; other -errno: store
+ * trouble. */
+int recipient_unsub_member(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
+                           struct slice token, uint32_t list_id, uint32_t today,
+                           uint32_t max_age_days, uint32_t *ret_list_id,
+                           struct store_member *ret_member);
 
 #endif

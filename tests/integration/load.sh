@@ -54,10 +54,10 @@ loop() {  # loop ID: forged bounces; loop 1 also posts every 25th time
 		case $(( id == 1 && n % 25 == 0 )) in
 		1) printf 'From: base1@sink.test\nSubject: post-%s-%s\nMessage-ID: <p%s.%s@sink.test>\n\nbody\n' \
 			"$id" "$n" "$id" "$n" | "${AS[@]}" "$LISTD" deliver --home "$H" \
-			--sender base1@sink.test --recipient "$L" 2>/dev/null || bad=$((bad + 1)) ;;
+			--sender base1@sink.test --recipient "$L" 2>>"$dir/deliver.err.$id" || bad=$((bad + 1)) ;;
 		*) printf 'From: MAILER-DAEMON@x.test\nSubject: Undelivered %s.%s\n\n550 5.1.1 no such user base%s@sink.test\n' "$id" "$n" "$n" |
 			"${AS[@]}" "$LISTD" deliver --home "$H" --sender "" \
-			--recipient "load-bounces+$(printf '%d%023d' "$id" "$n" | tr '0-9' 'a-j')@lists.test" 2>/dev/null ||
+			--recipient "load-bounces+$(printf '%d%023d' "$id" "$n" | tr '0-9' 'a-j')@lists.test" 2>>"$dir/deliver.err.$id" ||
 			bad=$((bad + 1)) ;;
 		esac
 	done
@@ -96,5 +96,8 @@ check "store consistent" "$("$LISTADM" --home "$H" check >/dev/null 2>&1; echo $
 awk -v s="$sent" -v p="$posts" -v r="$rcpts" -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN {
 	printf "load: %d deliveries in %.1f s (%.0f/s) by 8 loops, %d posts and %d forged bounces;\n", s, b - a, s / (b - a), p, s - p
 	printf "      %d recipients delivered, queue drained %.1f s after the load, 5000 members imported meanwhile\n", r, c - b }'
-[ "$fails" = 0 ] && echo PASS || { echo "$fails check(s) failed"; tail -n 20 "$dir/run.log"; }
+[ "$fails" = 0 ] && echo PASS || {
+	echo "$fails check(s) failed"; tail -n 20 "$dir/run.log"
+	cat "$dir"/deliver.err.* 2>/dev/null | grep -v ': info: ' | sort | uniq -c | sort -rn | head -n 10
+}
 [ "$fails" = 0 ]

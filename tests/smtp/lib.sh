@@ -34,7 +34,7 @@ free_port() {
 
 wait_port() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 300); do   # 15 s: python under a loaded CI machine
 		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
 		sleep 0.05
 	done

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "bounce/unsub.h"
 #include "bounce/verp.h"
 #include "listd/core/addr.h"
 #include "listd/core/buf.h"
@@ -202,9 +203,11 @@ struct fx {
 	struct store *s;
 	struct config cfg;
 	uint8_t key[TOKEN_KEY_LEN];
-	uint32_t alice_id, bob_id;
+	uint32_t alice_id, bob_id, dev_id;
 	char tok_valid[128], tok_stale[128], tok_future[128], tok_badmac[128],
 	     tok_other_list[128], tok_probe[128];
+	char uns_valid[128], uns_old[128], uns_badmac[128], uns_other_list[128],
+	     uns_gone[128];
 };
 
 static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -227,7 +230,7 @@ static struct addr A(const char *s)
 }
 
 struct populate {
-	uint32_t alice_id, bob_id;
+	uint32_t alice_id, bob_id, dev_id;
 };
 
 static int populate_cb(struct store_txn *txn, void *ctx)
@@ -241,6 +244,7 @@ static int populate_cb(struct store_txn *txn, void *ctx)
 	a = A("dev@" DOMAIN);
 	if ((r = store_list_create(txn, &a, NULL, &l)) < 0)
 		return r;
+	p->dev_id = l.id;
 	a = A("alice@members.test");
 	if ((r = store_member_add(txn, l.id, &a, NULL, &m)) < 0)
 		return r;
@@ -281,6 +285,16 @@ static void make_token(struct fx *f, enum verp_kind kind, uint32_t member, uint3
 	make_token_sfx(f, kind, member, day, list, "-bounces", out, outsz);
 }
 
+/* LIST-request+unsub-TOKEN@DOMAIN for member on list_id, made on day */
+static void make_unsub(struct fx *f, const char *list, uint32_t member, uint32_t list_id,
+                       uint32_t day, char *out, size_t outsz)
+{
+	struct buf t = BUF_INIT;
+	assert_int_equal(unsub_token_make(f->key, member, list_id, day, &t), 0);
+	snprintf(out, outsz, "%s-request+unsub-%s@" DOMAIN, list, t.data);
+	buf_finish(&t);
+}
+
 static int group_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -289,7 +303,7 @@ static int group_setup(void **state)
 		return -1;
 	if (store_open(f->dir, STORE_OPEN_CREATE, &f->s) < 0)
 		return -1;
-	struct populate p = { 0, 0 };
+	struct populate p = { 0, 0, 0 };
 	int r = store_write(f->s, populate_cb, &p);
 	if (r < 0) {
 		printf("# populate: %s\n", store_strerror(r));
@@ -297,6 +311,7 @@ static int group_setup(void **state)
 	}
 	f->alice_id = p.alice_id;
 	f->bob_id = p.bob_id;
+	f->dev_id = p.dev_id;
 	config_defaults(&f->cfg);
 	memset(f->key, 0x42, sizeof(f->key));
 	*state = f;
@@ -312,6 +327,16 @@ static int group_setup(void **state)
 	/* dev's token body under closed's bounce address */
 	const char *plus = strchr(f->tok_valid, '+');
 	snprintf(f->tok_other_list, sizeof(f->tok_other_list), "closed-bounces%s", plus);
+
+	make_unsub(f, "dev", f->alice_id, f->dev_id, TODAY - 10, f->uns_valid, sizeof(f->uns_valid));
+	make_unsub(f, "dev", f->alice_id, f->dev_id, TODAY - UNSUB_LINK_DAYS - 1,
+	           f->uns_old, sizeof(f->uns_old));
+	make_unsub(f, "closed", f->alice_id, f->dev_id, TODAY, f->uns_other_list,
+	           sizeof(f->uns_other_list));
+	make_unsub(f, "dev", 999999, f->dev_id, TODAY, f->uns_gone, sizeof(f->uns_gone));
+	strcpy(f->uns_badmac, f->uns_valid);
+	at = strchr(f->uns_badmac, '@');
+	at[-1] = at[-1] == 'a' ? 'b' : 'a';
 	return 0;
 }
 
@@ -344,6 +369,11 @@ static const char *fx_rcpt(const struct fx *f, const char *r)
 	if (!strcmp(r, "@future")) return f->tok_future;
 	if (!strcmp(r, "@badmac")) return f->tok_badmac;
 	if (!strcmp(r, "@otherlist")) return f->tok_other_list;
+	if (!strcmp(r, "@unsub")) return f->uns_valid;
+	if (!strcmp(r, "@unsub-old")) return f->uns_old;
+	if (!strcmp(r, "@unsub-badmac")) return f->uns_badmac;
+	if (!strcmp(r, "@unsub-otherlist")) return f->uns_other_list;
+	if (!strcmp(r, "@unsub-gone")) return f->uns_gone;
 	return r;
 }
 
@@ -352,6 +382,8 @@ static const char *fx_rcpt(const struct fx *f, const char *r)
 #define STALE  "550 5.7.1 bounce address is stale"
 #define NULLS  "550 5.7.1 no bounces or automatic replies to this address"
 #define NONMEM "550 5.7.1 only members may post to this list"
+#define UNSBAD "550 5.1.1 unsubscribe address does not verify"
+#define UNSOLD "550 5.7.1 unsubscribe address has expired"
 #define DUNNO  POLICY_VERDICT_DUNNO, POLICY_RULE_NONE, "DUNNO"
 #define REJ(rule, act) POLICY_VERDICT_REJECT, POLICY_RULE_##rule, act
 
@@ -425,6 +457,23 @@ static void test_decide_table(void **state)
 		  "closed-request@" DOMAIN, DUNNO },
 		{ "closed list, -owner from a non-member", NULL, NULL, "eve@forged.test",
 		  "closed-owner@" DOMAIN, DUNNO },
+		/* rule 5b: one-click unsubscribe addresses (RFC 8058 by mail) */
+		{ "unsubscribe token", NULL, NULL, "alice@members.test", "@unsub", DUNNO },
+		{ "unsubscribe token, other sender", NULL, NULL, "webmail@provider.test", "@unsub", DUNNO },
+		{ "unsubscribe token, null sender", NULL, NULL, "", "@unsub", REJ(NULL_SENDER, NULLS) },
+		{ "unsubscribe token of a member gone", NULL, NULL, "a@b.test", "@unsub-gone", DUNNO },
+		{ "unsubscribe token, a year old", NULL, NULL, "a@b.test", "@unsub-old",
+		  REJ(STALE_TOKEN, UNSOLD) },
+		{ "unsubscribe token, forged MAC", NULL, NULL, "a@b.test", "@unsub-badmac",
+		  REJ(BAD_TOKEN, UNSBAD) },
+		{ "unsubscribe token, other list", NULL, NULL, "a@b.test", "@unsub-otherlist",
+		  REJ(BAD_TOKEN, UNSBAD) },
+		{ "unsubscribe token, made up", NULL, NULL, "a@b.test",
+		  "dev-request+unsub-aaaaaaaaaaaaaaaaaaaaaaaa@" DOMAIN, REJ(BAD_TOKEN, UNSBAD) },
+		{ "unsubscribe token, malformed", NULL, NULL, "a@b.test", "dev-request+unsub-1@" DOMAIN,
+		  REJ(BAD_TOKEN, UNSBAD) },
+		{ "request extension other than unsub-", NULL, NULL, "a@b.test", "dev-request+x@" DOMAIN,
+		  DUNNO },
 		/* rule 6: only RCPT of smtpd_access_policy is judged */
 		{ "DATA state", NULL, "DATA", "", "nolist@" DOMAIN, DUNNO },
 		{ "END-OF-MESSAGE state", NULL, "END-OF-MESSAGE", "", "nolist@" DOMAIN, DUNNO },

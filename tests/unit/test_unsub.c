@@ -141,6 +141,22 @@ static void test_header(void **state)
 	         "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", t.data, t.data);
 	assert_string_equal(h.data, want.data);
 
+	/* a 26-character list name: no room for the token in the mailto */
+	buf_reset(&h);
+	buf_reset(&want);
+	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "abcdefghijklmnopqrstuvwxyz",
+	                                     NULL, '+', "lists.example.org",
+	                                     "https://lists.example.org/u", &h), 0);
+	buf_addf(&want, "List-Unsubscribe: <mailto:abcdefghijklmnopqrstuvwxyz-request@"
+	         "lists.example.org?subject=unsubscribe>, <https://lists.example.org/u/%s>\r\n"
+	         "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", t.data);
+	assert_string_equal(h.data, want.data);
+	/* 25 characters still take the token */
+	buf_reset(&h);
+	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "abcdefghijklmnopqrstuvwxy",
+	                                     NULL, '+', "x.org", NULL, &h), 0);
+	assert_non_null(strstr(h.data, "-request+unsub-"));
+
 	static const char *const bad_urls[] = {
 		"http://x/u", "https://", "https://a b", "https://x/<a>", "https://x,y",
 		"ftp://x", "https://x/\r\n",
