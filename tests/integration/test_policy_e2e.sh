@@ -116,6 +116,9 @@ check "made-up VERP address" \
 check "bounce address without a token" \
 	"$(rcpt_reply "" "open-bounces@$D")" \
 	"RCPT <open-bounces@$D> 550 5.1.1 <open-bounces@$D>: Recipient address rejected: bounce address does not verify"
+check "made-up one-click unsubscribe address" \
+	"$(rcpt_reply alice@members.test "open-request+unsub-aaaaaaaaaaaaaaaaaaaaaaaa@$D")" \
+	"RCPT <open-request+unsub-aaaaaaaaaaaaaaaaaaaaaaaa@$D> 550 5.1.1 <open-request+unsub-aaaaaaaaaaaaaaaaaaaaaaaa@$D>: Recipient address rejected: unsubscribe address does not verify"
 check "null sender to the posting address" \
 	"$(rcpt_reply "" "open@$D")" \
 	"RCPT <open@$D> 550 5.7.1 <open@$D>: Recipient address rejected: no bounces or automatic replies to this address"
@@ -245,7 +248,7 @@ check "Postfix wrote one DSN: the dead mailbox's" "$(echo $dsn_ids | wc -w)" 1
 check "members received only the posts (alice, bob: open; carol: closed)" \
 	"$(pf count alice@members.test) $(pf count bob@members.test) $(pf count carol@members.test)" "1 1 1"
 check "one log line per refusal" \
-	"$(grep -c 'policy: reject ' "$dir/listd.log")" 511
+	"$(grep -c 'policy: reject ' "$dir/listd.log")" 512
 
 echo "== the socket file across restarts"
 stop_daemon
