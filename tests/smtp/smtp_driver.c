@@ -371,6 +371,7 @@ int main(int argc, char **argv)
 		free(d.items[i].addrs);
 		free(d.items[i].rcpts);
 		free(d.items[i].from);
+		free((char *)d.items[i].txn.prefix);
 	}
 	free(d.items);
 	free(d.queue);
