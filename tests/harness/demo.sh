@@ -140,6 +140,10 @@ msg "$dir/s6" "From: Spam Guard for Carol <carol@members.test>" "To: $L" \
 	"Subject: Please verify your email address to complete delivery" "X-Boxbe-Challenge: yes"
 printf 'Your message is awaiting verification. Click the link to prove you are human.\n' >> "$dir/s6"
 send carol@members.test "$L" "$dir/s6" >/dev/null
+# someone who wants bob off the list forges a one-click unsubscribe by mail
+msg "$dir/s7" "From: bob@members.test" "To: demo-request+unsub-aaaaaaaaaaaaaaaaaaaaaaaa@$LIST_DOMAIN" \
+	"Subject: unsubscribe"
+r7=$(smtp bob@members.test "demo-request+unsub-aaaaaaaaaaaaaaaaaaaaaaaa@$LIST_DOMAIN" "$dir/s7")
 settle
 result "spam with a forged sender (non-member)" "$r1" \
 	"^rejected in SMTP: 550 5\.7\.1 .*only members may post"
@@ -151,6 +155,9 @@ result "vacation reply to a list post" "$(grep -E 'from=<bob@members.test> to=<d
 result "DSN sent to the posting address" "$r5" \
 	"^rejected in SMTP: 550 5\.7\.1 .*no bounces or automatic replies"
 result "challenge-response request" "$(grep -E 'from=<carol@members.test> to=<demo@' "$dir/listd.log" | tail -n 1 | sed 's/.*role=[a-z]*: //')" "^dropped"
+result "forged one-click unsubscribe for bob" "$r7" \
+	"^rejected in SMTP: 550 5\.1\.1 .*unsubscribe address does not verify"
+result "  bob is still a member" "$(as "$LISTADM" --home "$H" member ls "$L" 2>/dev/null | grep -c '^bob@members.test ')" "^1$"
 result "  listd stored none of the refused ones" \
 	"$(grep -cE 'from=<(victim@forged.test|)> to=<(demo|nolist|demo-bounces\+a+)@' "$dir/listd.log" || true) stored" "^0 stored"
 
