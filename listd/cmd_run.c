@@ -67,6 +67,7 @@ static void daemon_shutdown(struct daemon *d)
 	http_server_stop(d);
 	close_handle((uv_handle_t *)&d->timer);
 	close_handle((uv_handle_t *)&d->life_timer);
+	close_handle((uv_handle_t *)&d->house_timer);
 	close_handle((uv_handle_t *)&d->wake);
 	close_handle((uv_handle_t *)&d->sig_term);
 	close_handle((uv_handle_t *)&d->sig_int);
@@ -258,12 +259,45 @@ static int drop_privileges(const struct config *cfg, const char *home)
 }
 
 #define DEDUP_KEEP_DAYS 14
+#define HOUSEKEEP_MS (3600u * 1000u)    /* housekeeping: hourly after the start */
+#define HOUSEKEEP_SCAN 100000           /* stored messages looked at per round */
 
-static int prune_dedup_txn_cb(struct store_txn *txn, void *ctx)
+struct housekeep {
+	struct daemon *d;
+	size_t dedup, purged;
+};
+
+/* Digests of retried deliveries need keeping only as long as an MTA
+ * retries (days); the bytes of finished messages only message_keep_days
+ * (their records stay for reports and `listadm check`). */
+static int housekeep_txn_cb(struct store_txn *txn, void *ctx)
 {
-	struct daemon *d = ctx;
-	int64_t cutoff = (int64_t)(daemon_now_ms(d) / 1000) - DEDUP_KEEP_DAYS * 86400;
-	return store_dedup_prune(txn, cutoff, 100000, NULL);
+	struct housekeep *h = ctx;
+	int64_t now = (int64_t)(daemon_now_ms(h->d) / 1000);
+	int r = store_dedup_prune(txn, now - DEDUP_KEEP_DAYS * 86400, HOUSEKEEP_SCAN, &h->dedup);
+	if (r == 0)
+		r = store_msg_purge_old(txn, now - (int64_t)h->d->cfg.message_keep_days * 86400,
+		                        HOUSEKEEP_SCAN, &h->purged);
+	return r;
+}
+
+static void housekeep(struct daemon *d)
+{
+	struct housekeep h = { .d = d };
+	int r = store_write(d->store, housekeep_txn_cb, &h);
+	if (r < 0)
+		log_warnx("housekeeping: %s; trying again in an hour", store_strerror(r));
+	else if (h.dedup || h.purged)
+		log_info("housekeeping: %zu delivery digest(s) forgotten, the bytes of %zu "
+		         "finished message(s) older than %u days deleted", h.dedup, h.purged,
+		         d->cfg.message_keep_days);
+}
+
+static void housekeep_timer_cb(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+	if (!d->stopping)
+		housekeep(d);
 }
 
 static void usage(FILE *f)
@@ -356,15 +390,15 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	/* digests of retried deliveries need keeping only as long as an MTA
-	 * retries (days); older ones go at each start */
-	r = store_write(d.store, prune_dedup_txn_cb, &d);
-	if (r < 0)
-		log_warnx("pruning delivery digests: %s", store_strerror(r));
+	housekeep(&d);
 
 	d.loop = uv_default_loop();
 	uv_timer_init(d.loop, &d.timer);
 	d.timer.data = &d;
+	uv_timer_init(d.loop, &d.house_timer);
+	d.house_timer.data = &d;
+	uv_unref((uv_handle_t *)&d.house_timer);        /* keeps nothing running */
+	uv_timer_start(&d.house_timer, housekeep_timer_cb, HOUSEKEEP_MS, HOUSEKEEP_MS);
 	d.wake_fd = wake_open_reader(d.home);
 	if (d.wake_fd < 0) {
 		errno = -d.wake_fd;

@@ -33,6 +33,7 @@ struct daemon {
 	uv_pipe_t wake;                 /* the FIFO deliver writes to */
 	uv_timer_t timer;               /* next due job, or an immediate re-pump */
 	uv_timer_t life_timer;          /* hourly bounce lifecycle tick (life.c) */
+	uv_timer_t house_timer;         /* hourly housekeeping (cmd_run.c) */
 	uv_signal_t sig_term, sig_int, sig_hup;
 
 	struct smtp_pool *pool;         /* created for a fan-out, kept while busy */

@@ -8,6 +8,7 @@
 
 #include "listd/core/log.h"
 #include "storage/store_archive.h"
+#include "storage/store_mail.h"
 
 struct check {
 	struct store_txn *txn;
@@ -321,6 +322,153 @@ static int check_archive(struct check *ck)
 	return r == -ENOENT ? 0 : r;
 }
 
+/* 1 when message id has a record, 0 when not, -errno on trouble. */
+static int msg_exists(struct check *ck, uint32_t id)
+{
+	unsigned char k[4];
+	MDB_val v;
+	codec_be32_write(k, id);
+	int r = store_get(ck->txn, STORE_DB_MESSAGES, k, 4, &v);
+	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+}
+
+/* Walks db; for every key of a valid size names a message (its u32 BE
+ * at offset off) that must have a record. what: the database, for the
+ * report. */
+static int check_msg_refs(struct check *ck, enum store_db db, const char *what,
+                          size_t ksize, size_t off, bool in_value)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int r = store_cursor_open(ck->txn, db, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
+		const MDB_val *src = in_value ? &v : &k;
+		if ((ksize && k.mv_size != ksize) || src->mv_size < off + 4) {
+			problem(ck, "%s: a record of the wrong size", what);
+			continue;
+		}
+		uint32_t id = codec_be32_read((const unsigned char *)src->mv_data + off);
+		int e = msg_exists(ck, id);
+		if (e < 0) {
+			r = e;
+			break;
+		}
+		if (!e)
+			problem(ck, "%s: names message %" PRIu32 ", which has no record", what, id);
+	}
+	mdb_cursor_close(c);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* The mail side (store_mail.h): every message record decodes under its
+ * own id, and one still to be distributed has its bytes; message_data,
+ * queue, fanout, retries and dedup name messages that exist; queue jobs
+ * are known ones; event and rate keys have their sizes. */
+static int check_mail(struct check *ck)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct store_msg m;
+	int r = store_cursor_open(ck->txn, STORE_DB_MESSAGES, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 4) {
+			problem(ck, "messages: a key of the wrong size");
+			continue;
+		}
+		uint32_t id = codec_be32_read(k.mv_data);
+		int g = store_msg_get(ck->txn, id, &m);
+		if (g == -EBADMSG || g == -EPROTO || (g == 0 && m.id != id)) {
+			problem(ck, "messages: message %" PRIu32 " does not decode as itself", id);
+			continue;
+		}
+		if (g < 0) {
+			r = g;
+			break;
+		}
+		if (m.state == STORE_MSG_NEW || m.state == STORE_MSG_DISTRIBUTING ||
+		    m.state == STORE_MSG_HELD) {
+			unsigned char dk[4];
+			MDB_val dv;
+			codec_be32_write(dk, id);
+			g = store_get(ck->txn, STORE_DB_MESSAGE_DATA, dk, 4, &dv);
+			if (g == -ENOENT)
+				problem(ck, "messages: message %" PRIu32 " (%s) has no bytes", id,
+				        store_msg_state_name(m.state));
+			else if (g < 0) {
+				r = g;
+				break;
+			} else if (dv.mv_size != m.size)
+				problem(ck, "messages: message %" PRIu32 " has %zu bytes, its record "
+				        "says %" PRIu32, id, dv.mv_size, m.size);
+		}
+	}
+	mdb_cursor_close(c);
+	if (r != -ENOENT)
+		return r;
+
+	/* queue: u64 due + u8 job + u32 message */
+	r = store_cursor_open(ck->txn, STORE_DB_QUEUE, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
+		const unsigned char *p = k.mv_data;
+		if (k.mv_size != 13) {
+			problem(ck, "queue: a key of the wrong size");
+			continue;
+		}
+		if (p[8] < STORE_JOB_INGEST || p[8] > STORE_JOB_MAX)
+			problem(ck, "queue: an unknown job %u", p[8]);
+		uint32_t id = codec_be32_read(p + 9);
+		int e = msg_exists(ck, id);
+		if (e < 0) {
+			r = e;
+			break;
+		}
+		if (!e)
+			problem(ck, "queue: names message %" PRIu32 ", which has no record", id);
+	}
+	mdb_cursor_close(c);
+	if (r != -ENOENT)
+		return r;
+
+	r = check_msg_refs(ck, STORE_DB_MESSAGE_DATA, "message_data", 4, 0, false);
+	if (r == 0)
+		r = check_msg_refs(ck, STORE_DB_FANOUT, "fanout", 4, 0, false);
+	if (r == 0)
+		r = check_msg_refs(ck, STORE_DB_RETRIES, "retries", 8, 0, false);
+	if (r == 0)
+		r = check_msg_refs(ck, STORE_DB_DEDUP, "dedup", STORE_DIGEST_LEN, 0, true);
+	if (r < 0)
+		return r;
+
+	/* events: u32 member + u64 µs + u32 seq; rates: u32 day + key → u32 */
+	static const struct { enum store_db db; const char *name; size_t ksize, vsize; } sized[] = {
+		{ STORE_DB_EVENTS, "events", 16, 0 },
+		{ STORE_DB_RATES, "rates", 0, 4 },
+	};
+	for (size_t i = 0; i < sizeof(sized) / sizeof(sized[0]); i++) {
+		r = store_cursor_open(ck->txn, sized[i].db, &c);
+		if (r < 0)
+			return r;
+		for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+		     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT))
+			if ((sized[i].ksize ? k.mv_size != sized[i].ksize : k.mv_size < 5) ||
+			    (sized[i].vsize && v.mv_size != sized[i].vsize))
+				problem(ck, "%s: a record of the wrong size", sized[i].name);
+		mdb_cursor_close(c);
+		if (r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
 int store_check(struct store *store,
                 void (*problem_cb)(const char *msg, void *ctx), void *ctx)
 {
@@ -339,6 +487,8 @@ int store_check(struct store *store,
 		r = check_audit(&ck);
 	if (r == 0)
 		r = check_archive(&ck);
+	if (r == 0)
+		r = check_mail(&ck);
 	store_txn_abort(ck.txn);
 	buf_finish(&ck.msg);
 	buf_finish(&ck.key);

@@ -83,6 +83,14 @@ int store_msg_set_state(struct store_txn *txn, uint32_t id,
                         enum store_msg_state state, const char *note);
 /* Deletes the raw bytes only (the record stays for reports). */
 int store_msg_purge_data(struct store_txn *txn, uint32_t id);
+/* Deletes the raw bytes of finished messages (distributed, processed,
+ * dropped) that arrived before cutoff (unix seconds), oldest first,
+ * looking at most max_scan stored messages; the records stay for reports,
+ * and messages still waiting (new, distributing, held, pending) keep their
+ * bytes however old. The walk stops at the first message received at or
+ * after cutoff. *ret_n (may be NULL) gets how many went. */
+int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan,
+                        size_t *ret_n);
 /* Calls cb for every message record in id order from first_id on. */
 int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
                       int (*cb)(const struct store_msg *m, void *ctx), void *ctx);

@@ -153,6 +153,46 @@ int store_msg_purge_data(struct store_txn *txn, uint32_t id)
 	return r == -ENOENT ? 0 : r;
 }
 
+int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan,
+                        size_t *ret_n)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct store_msg m;
+	size_t n = 0, scanned = 0;
+	int r = store_cursor_open(txn, STORE_DB_MESSAGE_DATA, &c);
+	if (r < 0)
+		return r;
+	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
+	for (; r == 0 && scanned < max_scan; scanned++) {
+		if (k.mv_size != 4) {
+			r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
+			continue;
+		}
+		int g = store_msg_get(txn, codec_be32_read(k.mv_data), &m);
+		if (g < 0 && g != -ENOENT && g != -EBADMSG && g != -EPROTO) {
+			r = g;
+			break;
+		}
+		if (g == 0 && m.received >= cutoff)
+			break;          /* ids grow with arrival: the rest is newer */
+		if (g == 0 && (m.state == STORE_MSG_DISTRIBUTED || m.state == STORE_MSG_PROCESSED ||
+		               m.state == STORE_MSG_DROPPED)) {
+			r = store_err(txn, mdb_cursor_del(c, 0));
+			if (r < 0)
+				break;
+			n++;
+		}
+		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (ret_n)
+		*ret_n = n;
+	return 0;
+}
+
 int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
                       int (*cb)(const struct store_msg *m, void *ctx), void *ctx)
 {

@@ -105,6 +105,8 @@ static const struct config_key keys[] = {
 	  "longest retry delay (back-off doubles up to it)" },
 	{ "message_max_age_days", T_UINT, OFF(message_max_age_days), "5", 1, 365, NULL,
 	  "stop retrying a message after this" },
+	{ "message_keep_days", T_UINT, OFF(message_keep_days), "30", 1, 3650, NULL,
+	  "delete the bytes of finished messages this long after arrival" },
 	{ "dns_resolver", T_TOKEN, OFF(dns_resolver), "", 0, 0, NULL,
 	  "DMARC lookups: IP[:PORT] of a DNS server ([::1]:53 for IPv6); empty = /etc/resolv.conf" },
 	{ "dns_timeout_seconds", T_UINT, OFF(dns_timeout_seconds), "2", 1, 30, NULL,

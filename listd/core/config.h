@@ -38,6 +38,8 @@
  *   syslog (no), log_level (error | warning | info | debug; info), user
  *   smtp_timeout_seconds (300), retry_min_seconds (300),
  *   retry_max_seconds (14400), message_max_age_days (5)
+ *   message_keep_days (30, 1..3650: the bytes of finished messages are
+ *        deleted this long after arrival; held and waiting ones are kept)
  *   dns_resolver (empty = /etc/resolv.conf; IP[:PORT], IPv6 as [::1]:53;
  *        read at each lookup: a value that is no address is logged there and
  *        means "no policy"), dns_timeout_seconds (2, 1..30),
@@ -115,6 +117,7 @@ struct config {
 	unsigned retry_min_seconds;
 	unsigned retry_max_seconds;
 	unsigned message_max_age_days;
+	unsigned message_keep_days;
 	char *dns_resolver;                     /* "" = /etc/resolv.conf; IP[:PORT] */
 	unsigned dns_timeout_seconds;
 	unsigned dmarc_cache_seconds;

@@ -59,4 +59,13 @@ check "day 4: no digest without new actions" "$(mails_to owner@sink.test)" "^2$"
 others=$(dump_pairs | awk -F'\t' '$1 == "" { print $2 }' | grep -v '^owner@sink.test$' | wc -l)
 check "null-sender mail to anyone but the owner" "$others" "^0$"
 
+echo "day 40: housekeeping deletes the bytes of finished messages, keeps the records"
+stored() { mdb_stat -s "$1" "$H/store" 2>/dev/null | sed -n 's/^ *Entries: //p'; }
+check "day 4: every message still has its bytes" "$(( $(stored messages) - $(stored message_data) ))" "^0$"
+run_daemon $((D + 40))
+check "day 40: no bytes left (all finished)" "$(stored message_data)" "^0$"
+check "  every record kept" "$(stored messages)" "^[1-9][0-9]*$"
+check "  logged" "$(grep -c 'housekeeping: .*finished message(s) older than 30 days deleted' "$dir/run.log")" "^1$"
+check "  store consistent" "$(adm check >/dev/null 2>&1; echo $?)" "^0$"
+
 life_finish

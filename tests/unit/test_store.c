@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -22,6 +23,7 @@
 #include "listd/core/buf.h"
 #include "storage/internal.h"
 #include "storage/store.h"
+#include "storage/store_mail.h"
 
 struct fx {
 	char dir[64];
@@ -976,6 +978,97 @@ static void test_check_finds_damage(void **state)
 	assert_int_equal(seen, 1);
 }
 
+/* The mail side: a queue job whose message is gone, a message still to be
+ * distributed without its bytes, a dedup entry naming nothing. */
+static void test_check_finds_mail_damage(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = f->s = open_new(f, 0, 0);
+	uint32_t list = make_list(s, "dev@example.org");
+	struct store_txn *t;
+	struct store_msg m;
+	uint32_t id1, id2;
+	uint8_t digest[STORE_DIGEST_LEN];
+
+	memset(&m, 0, sizeof(m));
+	m.role = STORE_MSG_ROLE_POST;
+	m.state = STORE_MSG_NEW;
+	m.list_id = list;
+	snprintf(m.sender, sizeof(m.sender), "a@example.org");
+	snprintf(m.recipient, sizeof(m.recipient), "dev@example.org");
+	memset(digest, 7, sizeof(digest));
+	assert_int_equal(store_txn_begin(s, 0, &t), 0);
+	assert_int_equal(store_msg_add(t, &m, "Subject: x\r\n\r\nhi\r\n", 17, &id1), 0);
+	assert_int_equal(store_msg_add(t, &m, "Subject: y\r\n\r\nhi\r\n", 17, &id2), 0);
+	struct store_job_entry j1 = { .due_ms = 0, .job = STORE_JOB_INGEST, .msg_id = id1 };
+	struct store_job_entry j2 = { .due_ms = 0, .job = STORE_JOB_INGEST, .msg_id = id2 };
+	assert_int_equal(store_queue_add(t, &j1), 0);
+	assert_int_equal(store_queue_add(t, &j2), 0);
+	assert_int_equal(store_dedup_put(t, digest, id2, 1), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	check_clean(s);
+
+	/* message 1 loses its bytes; message 2 loses its record */
+	unsigned char k[4];
+	assert_int_equal(store_txn_begin(s, 0, &t), 0);
+	codec_be32_write(k, id1);
+	assert_int_equal(store_del(t, STORE_DB_MESSAGE_DATA, k, 4), 0);
+	codec_be32_write(k, id2);
+	assert_int_equal(store_del(t, STORE_DB_MESSAGES, k, 4), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	int seen = 0;
+	/* 1: message 1 without bytes; 2: message_data, queue and dedup name
+	 * message 2 */
+	assert_int_equal(store_check(s, count_cb, &seen), 4);
+	assert_int_equal(seen, 4);
+}
+
+/* store_msg_purge_old(): only finished messages lose their bytes, only
+ * older ones, and every record stays. */
+static void test_msg_purge_old(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = f->s = open_new(f, 0, 0);
+	uint32_t list = make_list(s, "dev@example.org");
+	static const enum store_msg_state states[] = {
+		STORE_MSG_NEW, STORE_MSG_DISTRIBUTED, STORE_MSG_HELD, STORE_MSG_PROCESSED,
+		STORE_MSG_PENDING, STORE_MSG_DROPPED, STORE_MSG_DISTRIBUTING,
+	};
+	static const bool purged[] = { false, true, false, true, false, true, false };
+	uint32_t ids[7];
+	struct store_txn *t;
+	struct store_msg m;
+	struct buf b = BUF_INIT;
+	size_t n = 99;
+
+	memset(&m, 0, sizeof(m));
+	m.role = STORE_MSG_ROLE_POST;
+	m.list_id = list;
+	assert_int_equal(store_txn_begin(s, 0, &t), 0);
+	for (size_t i = 0; i < 7; i++) {
+		m.state = states[i];
+		assert_int_equal(store_msg_add(t, &m, "x\r\n", 3, &ids[i]), 0);
+	}
+	/* a cutoff in the past: nothing is old enough */
+	assert_int_equal(store_msg_purge_old(t, (int64_t)time(NULL) - 3600, 1000, &n), 0);
+	assert_int_equal(n, 0);
+	/* a cutoff after them all: the finished ones go */
+	assert_int_equal(store_msg_purge_old(t, (int64_t)time(NULL) + 10, 1000, &n), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < 7; i++) {
+		buf_reset(&b);
+		assert_int_equal(store_msg_data(t, ids[i], &b), purged[i] ? -ENOENT : 0);
+		assert_int_equal(store_msg_get(t, ids[i], &m), 0);
+		assert_int_equal(m.state, states[i]);
+	}
+	/* again: nothing more, and the scan bound holds */
+	assert_int_equal(store_msg_purge_old(t, (int64_t)time(NULL) + 10, 1000, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	buf_finish(&b);
+	check_clean(s);
+}
+
 /* ---- settings tables --------------------------------------------------- */
 
 static void test_settings(void **state)
@@ -1156,6 +1249,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_mid_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_finds_mail_damage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msg_purge_old, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_finds_damage, setup, teardown),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_errors),
