@@ -49,8 +49,10 @@
  * decoding returns those bits, and verp_msg_resolve() recovers the full
  * number as the newest message number not above a given one (the store's
  * newest) with the same low bits: exact as long as fewer than 4096 messages
- * were numbered since the token's message (within its max age). The member
- * id, day and kind are always exact.
+ * were numbered since the token's message (within its max age). The daemon
+ * narrows it further with what the store knows (listd/recipient.h,
+ * recipient_bounce_msg(): the list that sent it, its role, its day). The
+ * member id, day and kind are always exact.
  *
  * Pure: no I/O. Keys are borrowed for the call. Returns 0 or -errno. */
 #ifndef LISTD_BOUNCE_VERP_H

@@ -180,7 +180,7 @@ static int gate_bounce(struct ingest_ctx *c, struct store_txn *txn,
 	memset(&ev, 0, sizeof(ev));
 	ev.member_id = mem.id;
 	ev.list_id = l->id;
-	ev.msg_id = (uint32_t)verp_msg_resolve(vf.msg, c->msg.id);
+	ev.msg_id = recipient_bounce_msg(txn, &vf, c->msg.id, l->id);
 	ev.hard = -1;
 	switch (br->kind) {
 	case BOUNCE_KIND_DSN:

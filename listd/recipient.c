@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "listd/recipient.h"
+#include "storage/store_mail.h"
 
 int recipient_lookup(struct store_txn *txn, const struct config *cfg,
                      const struct addr *rcpt, struct recipient *ret)
@@ -178,4 +179,24 @@ int recipient_unsub_member(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LE
 		return r;
 	*ret_list_id = lid;
 	return 0;
+}
+
+#define RESOLVE_STEPS 256        /* 256 x 4096 messages back at most */
+
+uint32_t recipient_bounce_msg(struct store_txn *txn, const struct verp_fields *vf,
+                              uint32_t newest, uint32_t list_id)
+{
+	uint64_t first = verp_msg_resolve(vf->msg, newest), cand = first;
+	struct store_msg m;
+	for (int i = 0; i < RESOLVE_STEPS && cand > 0; i++) {
+		if (store_msg_get(txn, (uint32_t)cand, &m) == 0 && m.list_id == list_id &&
+		    (m.role == STORE_MSG_ROLE_POST || m.role == STORE_MSG_ROLE_DIGEST ||
+		     m.role == STORE_MSG_ROLE_OUTBOUND) &&
+		    m.received / 86400 <= (int64_t)vf->day + 1)
+			return (uint32_t)cand;
+		if (cand <= VERP_MSG_MASK)
+			break;
+		cand -= VERP_MSG_MASK + 1;
+	}
+	return (uint32_t)first;
 }

@@ -61,6 +61,18 @@ int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,
  * -errno on store trouble. Walks the lists: O(lists). */
 int recipient_domain_has_lists(struct store_txn *txn, const char *domain);
 
+/* The message a verified bounce token names (vf from
+ * recipient_bounce_member()): the token carries only the low VERP_MSG_BITS
+ * bits of the number, so this takes the newest message up to newest with
+ * those bits that list list_id sent (a post, a digest or a notice) and
+ * that was stored no later than the day after the token's day; when no
+ * candidate fits (records gone, a clock that moved), the newest number
+ * with those bits (verp_msg_resolve()). At most 256 candidates, 4096
+ * apart, are looked at: exact at any traffic below a million messages per
+ * token lifetime. Reads only. */
+uint32_t recipient_bounce_msg(struct store_txn *txn, const struct verp_fields *vf,
+                              uint32_t newest, uint32_t list_id);
+
 /* Finds the member a one-click unsubscribe token (bounce/unsub.h) names and
  * verifies the token for that member's list, made at most max_age_days
  * before today. list_id: the list the token must belong to, or 0 for

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -22,7 +23,9 @@
 #include "listd/core/config.h"
 #include "listd/policy.h"
 #include "listd/policy_proto.h"
+#include "listd/recipient.h"
 #include "storage/store.h"
+#include "storage/store_mail.h"
 
 #define DOMAIN "lists.example.org"
 #define TODAY 20000u
@@ -576,6 +579,60 @@ static void test_decide_config(void **state)
 	buf_finish(&err);
 }
 
+/* recipient_bounce_msg(): the 12 bits a token carries name every 4096th
+ * message; the list, the role and the day pick the right one. Runs last:
+ * it writes thousands of messages into the shared store. */
+static void test_bounce_msg(void **state)
+{
+	struct fx *f = *state;
+	struct store_txn *txn;
+	struct store_msg m;
+	uint32_t id, first = 0, post = 0, bounce = 0, other = 0, last = 0;
+
+	assert_int_equal(store_txn_begin(f->s, 0, &txn), 0);
+	memset(&m, 0, sizeof(m));
+	m.state = STORE_MSG_DISTRIBUTED;
+	/* dev's post, then 4095 messages of another list, then a bounce to
+	 * dev with the post's low bits, then more */
+	m.role = STORE_MSG_ROLE_POST;
+	m.list_id = f->dev_id;
+	assert_int_equal(store_msg_add(txn, &m, "x", 1, &post), 0);
+	for (int i = 0; i < 4095; i++) {
+		m.list_id = f->dev_id + 1;
+		assert_int_equal(store_msg_add(txn, &m, "x", 1, &id), 0);
+		if (!first)
+			first = id;
+	}
+	m.role = STORE_MSG_ROLE_BOUNCES;
+	m.list_id = f->dev_id;
+	assert_int_equal(store_msg_add(txn, &m, "x", 1, &bounce), 0);
+	assert_int_equal(bounce, post + 4096);
+	/* another list's post with the bits of `first` + 4096 */
+	m.role = STORE_MSG_ROLE_POST;
+	m.list_id = f->dev_id + 1;
+	for (uint32_t n = bounce + 1; n <= first + 4096; n++)
+		assert_int_equal(store_msg_add(txn, &m, "x", 1, &other), 0);
+	assert_int_equal(other, first + 4096);
+	last = other;
+
+	uint32_t today = (uint32_t)(time(NULL) / 86400);
+	struct verp_fields vf = { VERP_KIND_POST, f->alice_id, post & VERP_MSG_MASK, today };
+	/* the bounce with the same bits is skipped: dev's post is meant */
+	assert_int_equal(recipient_bounce_msg(txn, &vf, last, f->dev_id), post);
+	/* the same bits for the other list: its own message, not dev's */
+	vf.msg = other & VERP_MSG_MASK;
+	assert_int_equal(recipient_bounce_msg(txn, &vf, last, f->dev_id + 1), other);
+	/* a token day before the message was stored: nothing fits, the newest
+	 * number with the bits */
+	vf.msg = post & VERP_MSG_MASK;
+	vf.day = today - 5;
+	assert_int_equal(recipient_bounce_msg(txn, &vf, last, f->dev_id), bounce);
+	/* a list that sent nothing with those bits: the newest number */
+	vf.day = today;
+	assert_int_equal(recipient_bounce_msg(txn, &vf, last, 9999), bounce);
+	store_txn_abort(txn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_reply_format),
 		cmocka_unit_test(test_decide_table),
 		cmocka_unit_test(test_decide_config),
+		cmocka_unit_test(test_bounce_msg),
 	};
 	/* one group: TAP allows one plan per run */
 	return cmocka_run_group_tests_name("policy", tests, group_setup, group_teardown);
