@@ -27,7 +27,7 @@ test)
 	meson test -C "$builddir" --print-errorlogs --num-processes "$(nproc)" ${TEST_ARGS:-} ;;
 demo)
 	build
-	exec bash "$top/tests/harness/demo.sh" "$top/$builddir" ;;
+	exec "$top/$builddir/listd/listd" demo ;;
 *)
 	sed -n '2,6p' "$0"
 	exit 64 ;;

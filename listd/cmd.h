@@ -7,5 +7,6 @@ int cmd_version(int argc, char **argv);
 int cmd_deliver(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 #endif

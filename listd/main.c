@@ -1,6 +1,8 @@
 /* listd/main.c — the listd program: one entry point, one subcommand a job.
  *   listd deliver   the MTA's pipe entry (store a message durably, exit 0/75)
  *   listd run       the daemon (queue, fan-out, bounces, policy service)
+ *   listd token     what a return path names
+ *   listd demo      the live demonstration (cmd_demo.c)
  * Errors become sysexits here and nowhere deeper. */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +20,7 @@ static const struct listd_cmd {
 	{ "deliver", cmd_deliver, "store one message from the MTA (pipe entry)" },
 	{ "run", cmd_run, "run the daemon" },
 	{ "token", cmd_token, "verify VERP return paths and show what they name" },
+	{ "demo", cmd_demo, "run the live backscatter-free demonstration (root)" },
 	{ "version", cmd_version, "print the version" },
 };
 
