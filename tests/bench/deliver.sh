@@ -43,13 +43,18 @@ results=$work/results
 failed=0
 skipped=0
 
-# loop FAILFILE MESSAGE CMD...: run CMD COUNT times, stdin from MESSAGE
+# loop FAILFILE MESSAGE CMD...: run CMD COUNT times, stdin MESSAGE with a
+# header line of its own first (X-Bench-Seq: I), so every run hands over a
+# new message: listd stores a byte-identical retry only once (its
+# duplicate-delivery check), which would otherwise be what is measured
 cat > "$work/loop.sh" <<'EOF'
 #!/bin/bash
 n=$1 failfile=$2 msg=$3; shift 3
 fails=0 last=0
+body=$(<"$msg")
 for ((i = 0; i < n; i++)); do
-    "$@" < "$msg" > /dev/null 2>> "$failfile.stderr" || { last=$?; fails=$((fails + 1)); }
+    "$@" <<< "X-Bench-Seq: $i"$'\n'"$body" > /dev/null 2>> "$failfile.stderr" ||
+        { last=$?; fails=$((fails + 1)); }
 done
 echo "$fails $last" > "$failfile"
 EOF
@@ -125,7 +130,11 @@ for what in $ONLY; do
         fi
         measure listd-deliver "$msg" \
             "${BENCH_AS[@]}" "$LISTD" deliver --home "$h" --sender "$SENDER" --recipient "$LIST"
-        echo "    store: $(du -sh "$h" | cut -f1)"
+        stored=$(mdb_stat -s messages "$h/store" 2>/dev/null | sed -n 's/^ *Entries: //p')
+        echo "    store: $(du -sh "$h" | cut -f1), ${stored:-?} messages"
+        if [ "${stored:-0}" != "$count" ]; then
+            echo "    FAIL: $count deliveries stored ${stored:-no} messages"; failed=1
+        fi
         ;;
     esac
 done
