@@ -140,17 +140,17 @@ static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
 	r = store_msg_add(txn, &rec, ctx->msg->data, ctx->msg->len, &ctx->msg_id);
 	if (r < 0)
 		return r;
-	/* Due at 0: ingest is never deferred, and the queue then orders new
-	 * messages by number, ahead of every timed job, whatever the clock
-	 * does between this process and the daemon (a step back, a frozen
-	 * test clock). */
+	/* due at arrival: the queue keeps new messages and the daemon's timed
+	 * jobs in arrival order, so a flood of new mail cannot starve a post
+	 * already accepted (the daemon never waits for an ingest job, even
+	 * one its own clock puts in the future: see cmd_run.c) */
 	struct store_job_entry job = {
-		.due_ms = 0, .job = STORE_JOB_INGEST, .msg_id = ctx->msg_id,
+		.due_ms = now_ms(), .job = STORE_JOB_INGEST, .msg_id = ctx->msg_id,
 	};
 	r = store_queue_add(txn, &job);
 	if (r < 0)
 		return r;
-	r = store_dedup_put(txn, ctx->digest, ctx->msg_id, (int64_t)(now_ms() / 1000));
+	r = store_dedup_put(txn, ctx->digest, ctx->msg_id, (int64_t)(job.due_ms / 1000));
 	if (r < 0)
 		return r;
 	ctx->rec = rec;

@@ -140,6 +140,20 @@ int store_cursor_open(struct store_txn *txn, enum store_db db,
 int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
                      MDB_val *v, MDB_cursor_op op);
 
+/* What a pruning walk does with a record (store_prune()). */
+enum store_prune_verdict {
+	STORE_PRUNE_KEEP,
+	STORE_PRUNE_DELETE,
+	STORE_PRUNE_STOP,               /* this record and the rest stay */
+};
+/* Walks db in key order from the first record, asks decide (a verdict, or
+ * -errno to fail the walk) about each, and deletes those it says to; stops
+ * after max_scan records looked at (0: no bound) or max_del deleted.
+ * *ret_n (may be NULL) gets how many went. 0 or -errno. */
+int store_prune(struct store_txn *txn, enum store_db db, size_t max_scan, size_t max_del,
+                int (*decide)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx,
+                size_t *ret_n);
+
 /* Hands out the next id of the counter (cached in txn, written at commit). */
 int store_counter_next(struct store_txn *txn, enum store_counter which,
                        uint32_t *ret_id);

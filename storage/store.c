@@ -639,6 +639,44 @@ int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
 	return store_err(txn, mdb_cursor_get(c, k, v, op));
 }
 
+int store_prune(struct store_txn *txn, enum store_db db, size_t max_scan, size_t max_del,
+                int (*decide)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx,
+                size_t *ret_n)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t n = 0, scanned = 0;
+	int r = store_cursor_open(txn, db, &c);
+	if (r < 0)
+		return r;
+	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
+	while (r == 0 && n < max_del && (!max_scan || scanned < max_scan)) {
+		scanned++;
+		int verdict = decide(&k, &v, ctx);
+		if (verdict < 0) {
+			r = verdict;
+			break;
+		}
+		if (verdict == STORE_PRUNE_STOP)
+			break;
+		if (verdict == STORE_PRUNE_DELETE) {
+			/* the cursor then stands on the next record: MDB_NEXT
+			 * returns that one */
+			r = store_err(txn, mdb_cursor_del(c, 0));
+			if (r < 0)
+				break;
+			n++;
+		}
+		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (ret_n)
+		*ret_n = n;
+	return 0;
+}
+
 /* ---- Counters -------------------------------------------------------- */
 
 static int counter_load(struct store_txn *txn, enum store_counter which)

@@ -153,44 +153,35 @@ int store_msg_purge_data(struct store_txn *txn, uint32_t id)
 	return r == -ENOENT ? 0 : r;
 }
 
+struct purge {
+	struct store_txn *txn;
+	int64_t cutoff;
+};
+
+static int purge_decide(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	struct purge *p = ctx;
+	struct store_msg m;
+	(void)v;
+	if (k->mv_size != 4)
+		return STORE_PRUNE_KEEP;
+	int g = store_msg_get(p->txn, codec_be32_read(k->mv_data), &m);
+	if (g == -ENOENT || g == -EBADMSG || g == -EPROTO)
+		return STORE_PRUNE_KEEP;        /* `listadm check` reports it */
+	if (g < 0)
+		return g;
+	if (m.received >= p->cutoff)
+		return STORE_PRUNE_STOP;        /* ids grow with arrival: the rest is newer */
+	return m.state == STORE_MSG_DISTRIBUTED || m.state == STORE_MSG_PROCESSED ||
+	       m.state == STORE_MSG_DROPPED ? STORE_PRUNE_DELETE : STORE_PRUNE_KEEP;
+}
+
 int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan,
                         size_t *ret_n)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	struct store_msg m;
-	size_t n = 0, scanned = 0;
-	int r = store_cursor_open(txn, STORE_DB_MESSAGE_DATA, &c);
-	if (r < 0)
-		return r;
-	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
-	for (; r == 0 && scanned < max_scan; scanned++) {
-		if (k.mv_size != 4) {
-			r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
-			continue;
-		}
-		int g = store_msg_get(txn, codec_be32_read(k.mv_data), &m);
-		if (g < 0 && g != -ENOENT && g != -EBADMSG && g != -EPROTO) {
-			r = g;
-			break;
-		}
-		if (g == 0 && m.received >= cutoff)
-			break;          /* ids grow with arrival: the rest is newer */
-		if (g == 0 && (m.state == STORE_MSG_DISTRIBUTED || m.state == STORE_MSG_PROCESSED ||
-		               m.state == STORE_MSG_DROPPED)) {
-			r = store_err(txn, mdb_cursor_del(c, 0));
-			if (r < 0)
-				break;
-			n++;
-		}
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (ret_n)
-		*ret_n = n;
-	return 0;
+	struct purge p = { txn, cutoff };
+	return store_prune(txn, STORE_DB_MESSAGE_DATA, max_scan ? max_scan : 1, SIZE_MAX,
+	                   purge_decide, &p, ret_n);
 }
 
 int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
@@ -261,28 +252,15 @@ int store_dedup_put(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN
 	return store_put(txn, STORE_DB_DEDUP, digest, STORE_DIGEST_LEN, v, sizeof(v), 0);
 }
 
+static int dedup_decide(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	(void)k;
+	return v->mv_size != 12 ||
+	       (int64_t)codec_be64_read((const unsigned char *)v->mv_data + 4) < *(const int64_t *)ctx ?
+	       STORE_PRUNE_DELETE : STORE_PRUNE_KEEP;
+}
+
 int store_dedup_prune(struct store_txn *txn, int64_t cutoff, size_t max, size_t *ret_n)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	size_t n = 0;
-	int r = store_cursor_open(txn, STORE_DB_DEDUP, &c);
-	if (r < 0)
-		return r;
-	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
-	while (r == 0 && n < max) {
-		if (v.mv_size != 12 || (int64_t)codec_be64_read((const unsigned char *)v.mv_data + 4) < cutoff) {
-			r = store_err(txn, mdb_cursor_del(c, 0));
-			if (r < 0)
-				break;
-			n++;
-		}
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (ret_n)
-		*ret_n = n;
-	return 0;
+	return store_prune(txn, STORE_DB_DEDUP, 0, max, dedup_decide, &cutoff, ret_n);
 }

@@ -52,29 +52,15 @@ int store_rate_take(struct store_txn *txn, uint32_t day, const struct addr *a,
 	return 1;
 }
 
+static int rate_decide(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+	(void)v;
+	return k->mv_size >= 4 && codec_be32_read(k->mv_data) >= *(const uint32_t *)ctx ?
+	       STORE_PRUNE_STOP : STORE_PRUNE_DELETE;
+}
+
 int store_rate_prune(struct store_txn *txn, uint32_t before_day, size_t max,
                      size_t *ret_n)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	size_t n = 0;
-	int r = store_cursor_open(txn, STORE_DB_RATES, &c);
-	if (r < 0)
-		return r;
-	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
-	while (r == 0 && n < max) {
-		if (k.mv_size >= 4 && codec_be32_read(k.mv_data) >= before_day)
-			break;
-		r = store_err(txn, mdb_cursor_del(c, 0));
-		if (r < 0)
-			break;
-		n++;
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(c);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (ret_n)
-		*ret_n = n;
-	return 0;
+	return store_prune(txn, STORE_DB_RATES, 0, max, rate_decide, &before_day, ret_n);
 }
