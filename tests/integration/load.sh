@@ -82,7 +82,9 @@ for _ in $(seq 1 600); do
 	sleep 0.5
 done
 t2=$(date +%s.%N)
-kill -TERM "$daemon"; wait "$daemon" || true; daemon=
+kill -TERM "$daemon"
+rc=0; wait "$daemon" || rc=$?; daemon=
+check "daemon stopped cleanly (exit 0; under LeakSanitizer: no leak)" "$rc" 0
 
 posts=$(grep -c 'role=post: accepted' "$dir/run.log" || true)
 forged=$(grep -c 'bounce without a valid token' "$dir/run.log" || true)
