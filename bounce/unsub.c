@@ -142,6 +142,15 @@ static void add_uri(struct buf *b, const char *s)
 	}
 }
 
+bool unsub_ext_token(struct slice ext, struct slice *ret_token)
+{
+	size_t n = strlen(UNSUB_EXT_PREFIX);
+	if (!slice_case_starts(ext, UNSUB_EXT_PREFIX))
+		return false;
+	*ret_token = slice_make(ext.p + n, ext.len - n);
+	return true;
+}
+
 int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
                         uint32_t list_id, uint32_t day, const char *list_local,
                         const char *request_suffix, char delim,

@@ -44,6 +44,12 @@
 #define UNSUB_HEADER_MAX        2400    /* bytes of unsub_header_format()'s output
                                            with the longest list, domain and url */
 
+/* The token of an address extension UNSUB_EXT_PREFIX TOKEN, the prefix in
+ * any case (MTAs may fold it): true and *ret_token set (a part of ext), or
+ * false when ext is something else. The one test of "is this a one-click
+ * address" for the policy service and the daemon alike. */
+bool unsub_ext_token(struct slice ext, struct slice *ret_token);
+
 /* Appends the token to ret (only on success). 0 or -EIO. */
 int unsub_token_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
                      uint32_t list_id, uint32_t day, struct buf *ret);

@@ -50,17 +50,14 @@ int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
 }
 
 int oneclick_request(struct daemon *d, struct store_txn *txn,
-                     const struct store_list *l, const struct store_msg *m,
+                     const struct store_list *l, struct slice token,
                      struct request_outcome *ret)
 {
-	struct slice tok = slice_cstr(m->ext);
 	enum oneclick_result res;
 	char who[LIMIT_ADDR_MAILBOX + 1];
 	int r;
 
-	tok.p += strlen(UNSUB_EXT_PREFIX);
-	tok.len -= strlen(UNSUB_EXT_PREFIX);
-	r = oneclick_apply(txn, d->key, tok, l->id, daemon_today(d), "mail", &res,
+	r = oneclick_apply(txn, d->key, token, l->id, daemon_today(d), "mail", &res,
 	                   who, sizeof(who));
 	if (r < 0)
 		return r;

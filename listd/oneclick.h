@@ -37,10 +37,10 @@ int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
                    const char *via, enum oneclick_result *ret,
                    char *ret_addr, size_t size);
 
-/* request.c's hook for a mail to LIST-request+unsub-TOKEN@: acts on the
- * token in m->ext, never replies. Fills *ret; 0 or -errno (store trouble). */
+/* request.c's hook for a mail to LIST-request+unsub-TOKEN@: acts on token
+ * (unsub_ext_token() of the address extension), never replies. Fills *ret; 0 or -errno (store trouble). */
 int oneclick_request(struct daemon *d, struct store_txn *txn,
-                     const struct store_list *l, const struct store_msg *m,
+                     const struct store_list *l, struct slice token,
                      struct request_outcome *ret);
 
 #endif

@@ -123,11 +123,11 @@ static void decide_bounces(const struct policy_env *env, const struct recipient 
  * its user; a member already gone is accepted (the daemon drops it: the
  * request is idempotent). */
 static void decide_unsub(struct store_txn *txn, const struct policy_env *env,
-                         const struct recipient *rc, struct policy_decision *ret)
+                         const struct recipient *rc, struct slice tok,
+                         struct policy_decision *ret)
 {
 	struct store_member m;
 	uint32_t lid;
-	struct slice tok = slice_cstr(rc->ext + strlen(UNSUB_EXT_PREFIX));
 	int r = recipient_unsub_member(txn, env->key, tok, rc->list.id, env->today,
 	                               UNSUB_LINK_DAYS, &lid, &m);
 	switch (r) {
@@ -200,9 +200,9 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 		       "no bounces or automatic replies to this address");
 		goto out;
 	}
-	if (rc.role == LISTADDR_ROLE_REQUEST &&
-	    strncmp(rc.ext, UNSUB_EXT_PREFIX, strlen(UNSUB_EXT_PREFIX)) == 0) {
-		decide_unsub(txn, env, &rc, &d);
+	struct slice unsub_token;
+	if (rc.role == LISTADDR_ROLE_REQUEST && unsub_ext_token(slice_cstr(rc.ext), &unsub_token)) {
+		decide_unsub(txn, env, &rc, unsub_token, &d);
 		goto out;
 	}
 	if (rc.role == LISTADDR_ROLE_POST &&

@@ -295,8 +295,9 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 		return 0;
 	}
 	/* LIST-request+unsub-TOKEN@: the token is the authority (RFC 8058) */
-	if (slice_case_starts(slice_cstr(m->ext), UNSUB_EXT_PREFIX))
-		return oneclick_request(d, txn, l, m, ret);
+	struct slice unsub_token;
+	if (unsub_ext_token(slice_cstr(m->ext), &unsub_token))
+		return oneclick_request(d, txn, l, unsub_token, ret);
 	authres_sender_check(data->data, data->len, cfg->authserv_id, &s);
 	reqcmd_parse(data->data, data->len, slice_cstr(m->ext), &cmd);
 	if (!s.have_from) {

@@ -322,14 +322,17 @@ static int check_archive(struct check *ck)
 	return r == -ENOENT ? 0 : r;
 }
 
-/* 1 when message id has a record, 0 when not, -errno on trouble. */
-static int msg_exists(struct check *ck, uint32_t id)
+/* Reports what (a database) naming message id when the message has no
+ * record. 0, or -errno on store trouble. */
+static int need_msg(struct check *ck, const char *what, uint32_t id)
 {
 	unsigned char k[4];
 	MDB_val v;
 	codec_be32_write(k, id);
 	int r = store_get(ck->txn, STORE_DB_MESSAGES, k, 4, &v);
-	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+	if (r == -ENOENT)
+		problem(ck, "%s: names message %" PRIu32 ", which has no record", what, id);
+	return r == -ENOENT ? 0 : r;
 }
 
 /* Walks db; for every key of a valid size names a message (its u32 BE
@@ -350,14 +353,9 @@ static int check_msg_refs(struct check *ck, enum store_db db, const char *what,
 			problem(ck, "%s: a record of the wrong size", what);
 			continue;
 		}
-		uint32_t id = codec_be32_read((const unsigned char *)src->mv_data + off);
-		int e = msg_exists(ck, id);
-		if (e < 0) {
-			r = e;
+		r = need_msg(ck, what, codec_be32_read((const unsigned char *)src->mv_data + off));
+		if (r < 0)
 			break;
-		}
-		if (!e)
-			problem(ck, "%s: names message %" PRIu32 ", which has no record", what, id);
 	}
 	mdb_cursor_close(c);
 	return r == -ENOENT ? 0 : r;
@@ -425,14 +423,9 @@ static int check_mail(struct check *ck)
 		}
 		if (p[8] < STORE_JOB_INGEST || p[8] > STORE_JOB_MAX)
 			problem(ck, "queue: an unknown job %u", p[8]);
-		uint32_t id = codec_be32_read(p + 9);
-		int e = msg_exists(ck, id);
-		if (e < 0) {
-			r = e;
+		r = need_msg(ck, "queue", codec_be32_read(p + 9));
+		if (r < 0)
 			break;
-		}
-		if (!e)
-			problem(ck, "queue: names message %" PRIu32 ", which has no record", id);
 	}
 	mdb_cursor_close(c);
 	if (r != -ENOENT)

@@ -85,9 +85,9 @@ int store_msg_set_state(struct store_txn *txn, uint32_t id,
 int store_msg_purge_data(struct store_txn *txn, uint32_t id);
 /* Deletes the raw bytes of finished messages (distributed, processed,
  * dropped) that arrived before cutoff (unix seconds), oldest first,
- * looking at most max_scan stored messages; the records stay for reports,
- * and messages still waiting (new, distributing, held, pending) keep their
- * bytes however old. The walk stops at the first message received at or
+ * looking at most max_scan stored messages (0: no bound); the records
+ * stay for reports, and messages still waiting (new, distributing, held,
+ * pending) keep their bytes however old. The walk stops at the first message received at or
  * after cutoff. *ret_n (may be NULL) gets how many went. */
 int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan,
                         size_t *ret_n);

@@ -180,7 +180,7 @@ int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan,
                         size_t *ret_n)
 {
 	struct purge p = { txn, cutoff };
-	return store_prune(txn, STORE_DB_MESSAGE_DATA, max_scan ? max_scan : 1, SIZE_MAX,
+	return store_prune(txn, STORE_DB_MESSAGE_DATA, max_scan, SIZE_MAX,
 	                   purge_decide, &p, ret_n);
 }
 
