@@ -24,7 +24,7 @@ bench_find_listd() {
     if [ -z "${LISTADM:-}" ] || [ ! -x "$LISTADM" ]; then
         BENCH_SKIP="no listadm binary (set LISTADM= or BUILD=)"; return 1
     fi
-    return 0
+    bench_reachable
 }
 
 # bench_as_user CMD...: run CMD as BENCH_USER (default nobody) when we are
@@ -37,6 +37,30 @@ if [ "$(id -u)" = 0 ]; then
               --regid="$(id -g "${BENCH_USER:-nobody}")" --init-groups --)
 fi
 bench_as_user() { "${BENCH_AS[@]}" "$@"; }
+
+# bench_reachable: when we are root and BENCH_USER cannot run LISTD or
+# LISTADM where they are (a checkout inside a private directory: /root, a
+# mktemp -d), copy them to /tmp/listd-bin-<hash of their folder>, a root-owned
+# 0755 folder shared by every test of that build, and point LISTD and
+# LISTADM there. Each copy lands under a temporary name and is renamed into
+# place, so tests running side by side never see half a file. A folder of
+# that name that is not root's own 0755 one is refused (return 1).
+bench_reachable() {
+    [ "$(id -u)" = 0 ] || return 0
+    if bench_as_user test -x "$LISTD" && bench_as_user test -x "$LISTADM"; then
+        return 0
+    fi
+    local d
+    d=/tmp/listd-bin-$(dirname "$(readlink -f "$LISTD")" | cksum | cut -d' ' -f1)
+    mkdir -p -m 755 "$d"
+    if [ "$(stat -c '%u %a' "$d")" != "0 755" ] || [ -L "$d" ]; then
+        BENCH_SKIP="$d is not root's own 0755 folder"; return 1
+    fi
+    install -m 755 "$LISTD" "$d/listd.$$" && mv -f "$d/listd.$$" "$d/listd"
+    install -m 755 "$LISTADM" "$d/listadm.$$" && mv -f "$d/listadm.$$" "$d/listadm"
+    LISTD=$d/listd
+    LISTADM=$d/listadm
+}
 
 # bench_own DIR...: hand DIR to BENCH_USER when we are root.
 bench_own() {

@@ -16,6 +16,8 @@ LISTD=$BUILD/listd/listd
 LISTADM=$BUILD/web-free-admin/listadm
 [ -x "$LISTD" ] && [ -x "$LISTADM" ] || { echo "demo: build first (./build.sh build)"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (it starts a private Postfix)"; exit 1; }
+. "$here/benchlib.sh"
+bench_reachable || { echo "demo: $BENCH_SKIP"; exit 1; }
 
 dir=$(mktemp -d /tmp/listd-demo.XXXXXX)
 chmod 755 "$dir"

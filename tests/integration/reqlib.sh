@@ -8,6 +8,8 @@ LISTD=$BUILD/listd/listd
 LISTADM=$BUILD/web-free-admin/listadm
 [ -x "$LISTD" ] && [ -x "$LISTADM" ] || { echo "SKIP: build listd and listadm first"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root (a private Postfix)"; exit 77; }
+. "$root/tests/harness/benchlib.sh"
+bench_reachable || { echo "FAIL: $BENCH_SKIP"; exit 1; }
 command -v postfix >/dev/null || [ -x /usr/sbin/postfix ] || { echo "SKIP: postfix not installed"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-req.XXXXXX)

@@ -29,6 +29,8 @@ LISTADM=$BUILD/web-free-admin/listadm
 command -v postfix >/dev/null || { echo "SKIP: postfix not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 [ -x "$LISTD" ] && [ -x "$LISTADM" ] || { echo "FAIL: build $LISTD and $LISTADM first"; exit 1; }
+. "$root/tests/harness/benchlib.sh"
+bench_reachable || { echo "FAIL: $BENCH_SKIP"; exit 1; }
 
 dir=$(mktemp -d /tmp/listd-policy.XXXXXX)
 chmod 755 "$dir"
