@@ -10,9 +10,10 @@
 #    mail, nothing changed;
 #  - unsubscribe by a member: one confirmation to the member only;
 #    confirming removes the member;
-#  - BOMBS (default 10000) subscribe requests for forged addresses within a
-#    minute, a member's post half-way through: no mail to any of them, and
-#    the post is distributed;
+#  - BOMBS (default 10000) subscribe requests for forged addresses, a
+#    member's post half-way through: no mail to any of them, and the post is
+#    distributed (the time the flood took is printed, not judged: speed is
+#    for tests/bench);
 #  - the daily limit holds (help x4 from a member: 3 answers); automatic
 #    mail from a member is not answered;
 #  - `listadm report` lists exactly what was mailed;
@@ -127,7 +128,6 @@ s.quit()
 PY
 t1=$(date +%s)
 echo "   sent in $((t1 - t0)) s"
-check "  sent within a minute" "$((t1 - t0))" "^([0-9]|[1-5][0-9])$"
 settle
 for _ in $(seq 1 60); do
 	[ "$(pf count newcomer@members.test)" -ge 2 ] && break
