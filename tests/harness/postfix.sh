@@ -38,8 +38,8 @@
 #                                   refuses to run as root)
 #
 # Knobs for "start" (environment, all optional):
-#   PORT=N             SMTP port on 127.0.0.1; default: a free port in
-#                      20000-59999 (see "postfix.sh env DIR")
+#   PORT=N             SMTP port on 127.0.0.1; default: a free port below the
+#                      ephemeral range (tests/harness/ports.sh; see "postfix.sh env DIR")
 #   LIST_DOMAIN=lists.test   every address here (posts, -request, -owner,
 #                      -bounces+TOKEN) goes by pipe(8), one recipient per run, to
 #   LISTD_BIN=PATH     "PATH deliver --home LISTD_HOME --sender S --recipient R"
@@ -115,15 +115,8 @@ queued() {   # files in the queues that still have to move; hold reported apart
 }
 
 port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-
-pick_port() {
-    local i p
-    for i in $(seq 1 50); do
-        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-        port_in_use "$p" || { echo "$p"; return 0; }
-    done
-    return 1
-}
+# free_port
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 load_env() {
     [ -f "$conf/harness.env" ] || die "$dir is not a harness instance (no etc/harness.env)"
@@ -159,7 +152,7 @@ do_start() {
         *) die "POLICY must be unix:/absolute/path or inet:127.0.0.1:PORT" ;; esac
 
     if [ -z "$PORT" ]; then
-        PORT=$(pick_port) || die "no free port found"
+        PORT=$(free_port) || die "no free port found"
     elif port_in_use "$PORT"; then
         die "port $PORT is in use"
     fi

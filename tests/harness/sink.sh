@@ -30,6 +30,8 @@ case $dir in /*) ;; *) dir=$(pwd)/$dir ;; esac
 shift 2
 
 port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+# free_port
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 sink_pid() {
     local p
@@ -65,11 +67,7 @@ start)
     sink_pid >/dev/null && die "already running in $dir"
     port=${1:-}
     if [ -z "$port" ]; then
-        for _ in $(seq 1 50); do
-            p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-            port_in_use "$p" || { port=$p; break; }
-        done
-        [ -n "$port" ] || die "no free port found"
+        port=$(free_port) || die "no free port found"
     elif port_in_use "$port"; then
         die "port $port is in use"
     fi

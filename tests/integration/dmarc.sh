@@ -52,15 +52,7 @@ trap 'exit 130' INT TERM
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 as() { "${BENCH_AS[@]}" "$@"; }
-port_free() { ! ss -Hlnu "sport = :$1" 2>/dev/null | grep -q . && ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-		port_free "$p" && { echo "$p"; return 0; }
-	done
-	return 1
-}
+. "$root/tests/harness/ports.sh"   # free_port
 
 # ---- DKIM key and DNS zone ---------------------------------------------------
 mkdir -p "$dir/dns"

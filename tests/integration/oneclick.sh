@@ -21,12 +21,8 @@ command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 77; }
 . "$here/reqlib.sh"
 
 L=dev@$LIST_DOMAIN
-port=
-for _ in $(seq 1 50); do
-	p=$(( 20000 + RANDOM % 40000 ))
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "FAIL: no free port"; exit 1; }
+. "$root/tests/harness/ports.sh"
+port=$(free_port) || { echo "FAIL: no free port"; exit 1; }
 printf 'unsubscribe_url = https://lists.example.org/unsubscribe\nhttp_listen = 127.0.0.1:%s\n' \
 	"$port" >> "$H/listd.conf"
 adm --quiet list create "$L" --owner owner@members.test

@@ -269,7 +269,8 @@ check "a stale socket is replaced, and answers" \
 stop_daemon
 
 echo "== contrib/postfix/main.cf's policy class, live, on loopback TCP"
-pport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$root/tests/harness/ports.sh"
+pport=$(free_port)
 conf=$(grep -v '^policy_' "$H/listd.conf")
 setconf() { printf '%s\n%s\n' "$conf" "$1" > "$H/listd.conf"; }   # keeps the owner
 # the policy service refuses what it must not serve

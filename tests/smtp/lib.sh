@@ -22,15 +22,8 @@ trap 'exit 1' INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
-# A port nobody listens on (bounded tries).
-free_port() {
-	local i p
-	for i in $(seq 50); do
-		p=$(( 20000 + RANDOM % 40000 ))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
-	done
-	return 1
-}
+# free_port: tests/harness/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../harness/ports.sh"
 
 wait_port() {
 	local i
