@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/gnutls.h>
-#include <gnutls/crypto.h>
+#include <nettle/hmac.h>
 
 #include "listd/core/ascii.h"
+
+_Static_assert(TOKEN_MAC_LEN == SHA256_DIGEST_SIZE, "the MAC is a whole HMAC-SHA256");
 
 static const char b32_alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -118,19 +119,18 @@ int token_hmac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
                uint8_t ret_mac[TOKEN_MAC_LEN])
 {
 	struct buf in = BUF_INIT;
-	uint8_t mac[TOKEN_MAC_LEN];
-	int r;
+	struct hmac_sha256_ctx ctx;
+	uint8_t mac[SHA256_DIGEST_SIZE];
 
 	buf_add(&in, "listd-token", sizeof("listd-token"));  /* with its NUL */
 	add_part(&in, purpose, strlen(purpose));
 	for (size_t i = 0; i < nparts; i++)
 		add_part(&in, parts[i].p, parts[i].len);
-	r = gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, TOKEN_KEY_LEN,
-	                     in.data, in.len, mac);
+	hmac_sha256_set_key(&ctx, TOKEN_KEY_LEN, key);
+	hmac_sha256_update(&ctx, in.len, (const uint8_t *)in.data);
+	hmac_sha256_digest(&ctx, sizeof(mac), mac);
 	buf_finish(&in);
-	if (r < 0)
-		return -EIO;
-	memcpy(ret_mac, mac, sizeof(mac));
+	memcpy(ret_mac, mac, TOKEN_MAC_LEN);
 	return 0;
 }
 

@@ -56,8 +56,8 @@ int token_base32_decode(struct slice s, struct token_bits *ret);
 
 /* HMAC-SHA256 under key over an unambiguous encoding of purpose and parts:
  * "listd-token" 0x00, then purpose and each part as a 4-byte big-endian
- * length followed by its bytes. Parts may hold any bytes. 0, or -EIO when
- * GnuTLS fails (ret_mac untouched). */
+ * length followed by its bytes. Parts may hold any bytes. 0 (nettle's HMAC
+ * cannot fail; callers still check, should a backend that can replace it). */
 int token_hmac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
                const struct slice *parts, size_t nparts,
                uint8_t ret_mac[TOKEN_MAC_LEN]);
@@ -80,7 +80,7 @@ int token_make(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
  * 0 = valid, with the day it was made in *ret_day (may be NULL);
  * -EINVAL malformed (wrong length or alphabet); -EBADMSG bad MAC;
  * -ETIME authentic but older than max_age_days; -ESTALE authentic but made
- * after today; -EIO GnuTLS failure. The MAC is checked before the age, so
+ * after today; -EIO the HMAC could not be computed. The MAC is checked before the age, so
  * only authentic tokens ever report -ETIME or -ESTALE. */
 int token_check(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
                 const struct slice *parts, size_t nparts, struct slice token,

@@ -63,7 +63,7 @@ int unsub_token_member(struct slice token, uint32_t *ret_member_id);
  * at most max_age_days (capped at UNSUB_MAX_AGE_DAYS) before today.
  * 0 = valid, *ret_member_id set; -EINVAL malformed; -EBADMSG bad MAC (forged,
  * altered, other list, or made more than 65535 days ago); -ETIME authentic
- * but too old; -EIO GnuTLS failure. */
+ * but too old; -EIO the HMAC could not be computed. */
 int unsub_token_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
                       uint32_t list_id, uint32_t today, uint32_t max_age_days,
                       uint32_t *ret_member_id);
@@ -79,7 +79,7 @@ int unsub_token_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
  * a URI needs it. url must be "https://" and then 1..1024 visible ASCII
  * bytes other than < > " , \ (one trailing '/' is dropped).
  * 0 (ret appended), -EINVAL for a bad url, empty list/domain or a delimiter
- * that is not printable ASCII (ret untouched), -EIO GnuTLS failure. */
+ * that is not printable ASCII (ret untouched), -EIO the HMAC could not be computed. */
 int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
                         uint32_t list_id, uint32_t day, const char *list_local,
                         const char *request_suffix, char delim,

@@ -105,7 +105,7 @@ size_t verp_mac_bits(size_t prefix_len, uint32_t member_id);
  * printable ASCII character outside the base32 alphabet, not '@'.
  * -EINVAL for bad arguments (empty list or domain, bad kind or delimiter),
  * -ENAMETOOLONG when the MAC would get fewer than VERP_MAC_MIN_BITS bits,
- * -EIO when GnuTLS fails. */
+ * -EIO when the HMAC could not be computed. */
 int verp_encode(const uint8_t key[TOKEN_KEY_LEN], const struct verp_fields *f,
                 const char *list_local, const char *suffix, char delim,
                 const char *domain, struct buf *ret_address);
@@ -128,7 +128,7 @@ int verp_split(struct slice local_part, const char *suffix, char delim,
  * -EBADMSG  MAC mismatch (forged, altered, for another list or kind);
  * -ETIME    authentic but older than max_age_days;
  * -ESTALE   authentic but dated after today;
- * -EIO      GnuTLS failure.
+ * -EIO      the HMAC could not be computed.
  * The MAC is checked before the age, so forged tokens always give -EBADMSG. */
 int verp_decode(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
                 const char *list_local, const char *suffix, char delim,

@@ -19,7 +19,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <gnutls/crypto.h>
+#include <nettle/sha2.h>
 
 #include "listd/cmd.h"
 #include "listd/core/addr.h"
@@ -161,20 +161,20 @@ static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
 static void digest_delivery(const char *sender, const char *recipient,
                             const struct buf *msg, uint8_t out[STORE_DIGEST_LEN])
 {
-	gnutls_hash_hd_t h;
+	struct sha256_ctx h;
 	uint64_t n;
-	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
-		fatalx(EX_TEMPFAIL, "deliver: SHA-256 unavailable");
+	_Static_assert(STORE_DIGEST_LEN == SHA256_DIGEST_SIZE, "a whole SHA-256");
+	sha256_init(&h);
 	n = strlen(sender);
-	gnutls_hash(h, &n, sizeof(n));
-	gnutls_hash(h, sender, n);
+	sha256_update(&h, sizeof(n), (const uint8_t *)&n);
+	sha256_update(&h, n, (const uint8_t *)sender);
 	n = strlen(recipient);
-	gnutls_hash(h, &n, sizeof(n));
-	gnutls_hash(h, recipient, n);
+	sha256_update(&h, sizeof(n), (const uint8_t *)&n);
+	sha256_update(&h, n, (const uint8_t *)recipient);
 	n = msg->len;
-	gnutls_hash(h, &n, sizeof(n));
-	gnutls_hash(h, msg->data, msg->len);
-	gnutls_hash_deinit(h, out);
+	sha256_update(&h, sizeof(n), (const uint8_t *)&n);
+	sha256_update(&h, msg->len, (const uint8_t *)msg->data);
+	sha256_digest(&h, SHA256_DIGEST_SIZE, out);
 }
 
 static void usage(FILE *f)

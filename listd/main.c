@@ -1,16 +1,54 @@
 /* listd/main.c — the listd program: one entry point, one subcommand a job.
  *   listd deliver   the MTA's pipe entry (store a message durably, exit 0/75)
- *   listd run       the daemon (queue, fan-out, bounces, policy service)
+ *   listd run       the daemon (queue, fan-out, bounces, policy service):
+ *                   replaced by the listd-run program (run_exec below)
  *   listd token     what a return path names
  *   listd demo      the live demonstration (cmd_demo.c)
  * Errors become sysexits here and nowhere deeper. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "listd/core/log.h"
 #include "listd/cmd.h"
+
+static char **main_argv;
+
+/* listd run: execv the daemon program with this process's own arguments
+ * (same pid, same command line, so supervisors and pgrep -f see no
+ * difference). It is looked for beside this executable first (a build
+ * tree, a staged copy), then in LIBEXECDIR/listd where `meson install`
+ * puts it. Neither path comes from the environment. */
+static int run_exec(int argc, char **argv)
+{
+	char self[PATH_MAX], path[PATH_MAX + 16];
+	ssize_t n;
+	(void)argc;
+	(void)argv;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%s/listd-run", self);
+			if (access(path, X_OK) == 0) {
+				execv(path, main_argv);
+				fprintf(stderr, "listd: cannot start %s: %s\n", log_escs(path), strerror(errno));
+				return EX_OSERR;
+			}
+		}
+	}
+	snprintf(path, sizeof(path), "%s/listd-run", LISTD_LIBEXEC_DIR);
+	execv(path, main_argv);
+	fprintf(stderr, "listd: cannot start the daemon program %s: %s\n", log_escs(path), strerror(errno));
+	return errno == ENOENT ? EX_OSFILE : EX_OSERR;
+}
 
 static const struct listd_cmd {
 	const char *name;
@@ -18,7 +56,7 @@ static const struct listd_cmd {
 	const char *summary;
 } cmds[] = {
 	{ "deliver", cmd_deliver, "store one message from the MTA (pipe entry)" },
-	{ "run", cmd_run, "run the daemon" },
+	{ "run", run_exec, "run the daemon" },
 	{ "token", cmd_token, "verify VERP return paths and show what they name" },
 	{ "demo", cmd_demo, "run the live backscatter-free demonstration (root)" },
 	{ "version", cmd_version, "print the version" },
@@ -43,6 +81,7 @@ int cmd_version(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	log_init("listd", 0);
+	main_argv = argv;
 	if (argc < 2) {
 		usage(stderr);
 		return EX_USAGE;

@@ -40,7 +40,7 @@ bench_as_user() { "${BENCH_AS[@]}" "$@"; }
 
 # bench_reachable: when we are root and BENCH_USER cannot run LISTD or
 # LISTADM where they are (a checkout inside a private directory: /root, a
-# mktemp -d), copy them to /tmp/listd-bin-<hash of their folder>, a root-owned
+# mktemp -d), copy them (and listd-run) to /tmp/listd-bin-<hash of their folder>, a root-owned
 # 0755 folder shared by every test of that build, and point LISTD and
 # LISTADM there. Each copy lands under a temporary name and is renamed into
 # place, so tests running side by side never see half a file. A folder of
@@ -57,6 +57,8 @@ bench_reachable() {
         BENCH_SKIP="$d is not root's own 0755 folder"; return 1
     fi
     install -m 755 "$LISTD" "$d/listd.$$" && mv -f "$d/listd.$$" "$d/listd"
+    # the daemon program `listd run` execs, found beside listd
+    install -m 755 "$(dirname "$LISTD")/listd-run" "$d/listd-run.$$" && mv -f "$d/listd-run.$$" "$d/listd-run"
     install -m 755 "$LISTADM" "$d/listadm.$$" && mv -f "$d/listadm.$$" "$d/listadm"
     LISTD=$d/listd
     LISTADM=$d/listadm
@@ -70,13 +72,14 @@ bench_own() {
     fi
 }
 
-# bench_stage DIR: copy listd and listadm into DIR/bin and point LISTD and
+# bench_stage DIR: copy listd (with listd-run) and listadm into DIR/bin and point LISTD and
 # LISTADM there. The account they run as (pipe(8)'s user, BENCH_USER) may not
 # be able to reach a build directory inside a private home such as /root.
 bench_stage() {
     mkdir -p "$1/bin"
     chmod 755 "$1" "$1/bin"
     install -m 755 "$LISTD" "$1/bin/listd"
+    install -m 755 "$(dirname "$LISTD")/listd-run" "$1/bin/listd-run"
     install -m 755 "$LISTADM" "$1/bin/listadm"
     LISTD=$1/bin/listd
     LISTADM=$1/bin/listadm
