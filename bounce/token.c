@@ -120,7 +120,6 @@ int token_hmac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
 {
 	struct buf in = BUF_INIT;
 	struct hmac_sha256_ctx ctx;
-	uint8_t mac[SHA256_DIGEST_SIZE];
 
 	buf_add(&in, "listd-token", sizeof("listd-token"));  /* with its NUL */
 	add_part(&in, purpose, strlen(purpose));
@@ -128,9 +127,8 @@ int token_hmac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
 		add_part(&in, parts[i].p, parts[i].len);
 	hmac_sha256_set_key(&ctx, TOKEN_KEY_LEN, key);
 	hmac_sha256_update(&ctx, in.len, (const uint8_t *)in.data);
-	hmac_sha256_digest(&ctx, sizeof(mac), mac);
+	hmac_sha256_digest(&ctx, TOKEN_MAC_LEN, ret_mac);
 	buf_finish(&in);
-	memcpy(ret_mac, mac, TOKEN_MAC_LEN);
 	return 0;
 }
 

@@ -157,23 +157,22 @@ static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
 	return 0;
 }
 
+static void digest_part(struct sha256_ctx *h, const void *p, uint64_t n)
+{
+	sha256_update(h, sizeof(n), (const uint8_t *)&n);
+	sha256_update(h, n, p);
+}
+
 /* SHA-256 over sender, recipient and bytes, each length-prefixed. */
 static void digest_delivery(const char *sender, const char *recipient,
                             const struct buf *msg, uint8_t out[STORE_DIGEST_LEN])
 {
 	struct sha256_ctx h;
-	uint64_t n;
 	_Static_assert(STORE_DIGEST_LEN == SHA256_DIGEST_SIZE, "a whole SHA-256");
 	sha256_init(&h);
-	n = strlen(sender);
-	sha256_update(&h, sizeof(n), (const uint8_t *)&n);
-	sha256_update(&h, n, (const uint8_t *)sender);
-	n = strlen(recipient);
-	sha256_update(&h, sizeof(n), (const uint8_t *)&n);
-	sha256_update(&h, n, (const uint8_t *)recipient);
-	n = msg->len;
-	sha256_update(&h, sizeof(n), (const uint8_t *)&n);
-	sha256_update(&h, msg->len, (const uint8_t *)msg->data);
+	digest_part(&h, sender, strlen(sender));
+	digest_part(&h, recipient, strlen(recipient));
+	digest_part(&h, msg->data, msg->len);
 	sha256_digest(&h, SHA256_DIGEST_SIZE, out);
 }
 

@@ -25,27 +25,22 @@ static char **main_argv;
  * puts it. Neither path comes from the environment. */
 static int run_exec(int argc, char **argv)
 {
-	char self[PATH_MAX], path[PATH_MAX + 16];
+	char self[PATH_MAX], path[PATH_MAX + 16] = "";
+	const char *slash = NULL;
 	ssize_t n;
 	(void)argc;
 	(void)argv;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *slash;
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(path, sizeof(path), "%s/listd-run", self);
-			if (access(path, X_OK) == 0) {
-				execv(path, main_argv);
-				fprintf(stderr, "listd: cannot start %s: %s\n", log_escs(path), strerror(errno));
-				return EX_OSERR;
-			}
-		}
+	n = readlink("/proc/self/exe", self, sizeof(self));
+	if (n > 0)
+		slash = memrchr(self, '/', (size_t)n);
+	if (slash) {
+		snprintf(path, sizeof(path), "%.*s/listd-run", (int)(slash - self), self);
+		execv(path, main_argv);
 	}
-	snprintf(path, sizeof(path), "%s/listd-run", LISTD_LIBEXEC_DIR);
-	execv(path, main_argv);
+	if (!slash || errno == ENOENT || errno == EACCES) {   /* the installed one */
+		snprintf(path, sizeof(path), "%s/listd-run", LISTD_LIBEXEC_DIR);
+		execv(path, main_argv);
+	}
 	fprintf(stderr, "listd: cannot start the daemon program %s: %s\n", log_escs(path), strerror(errno));
 	return errno == ENOENT ? EX_OSFILE : EX_OSERR;
 }

@@ -38,6 +38,10 @@ if [ "$(id -u)" = 0 ]; then
 fi
 bench_as_user() { "${BENCH_AS[@]}" "$@"; }
 
+# bench_programs: sets BENCH_PROGRAMS to what a staged copy needs: listd,
+# the daemon program `listd run` execs from beside it, listadm.
+bench_programs() { BENCH_PROGRAMS=("$LISTD" "$(dirname "$LISTD")/listd-run" "$LISTADM"); }
+
 # bench_reachable: when we are root and BENCH_USER cannot run LISTD or
 # LISTADM where they are (a checkout inside a private directory: /root, a
 # mktemp -d), copy them (and listd-run) to /tmp/listd-bin-<hash of their folder>, a root-owned
@@ -50,16 +54,16 @@ bench_reachable() {
     if bench_as_user test -x "$LISTD" && bench_as_user test -x "$LISTADM"; then
         return 0
     fi
-    local d
+    local d b
     d=/tmp/listd-bin-$(dirname "$(readlink -f "$LISTD")" | cksum | cut -d' ' -f1)
     mkdir -p -m 755 "$d"
     if [ "$(stat -c '%u %a' "$d")" != "0 755" ] || [ -L "$d" ]; then
         BENCH_SKIP="$d is not root's own 0755 folder"; return 1
     fi
-    install -m 755 "$LISTD" "$d/listd.$$" && mv -f "$d/listd.$$" "$d/listd"
-    # the daemon program `listd run` execs, found beside listd
-    install -m 755 "$(dirname "$LISTD")/listd-run" "$d/listd-run.$$" && mv -f "$d/listd-run.$$" "$d/listd-run"
-    install -m 755 "$LISTADM" "$d/listadm.$$" && mv -f "$d/listadm.$$" "$d/listadm"
+    bench_programs
+    for b in "${BENCH_PROGRAMS[@]}"; do
+        install -m 755 "$b" "$d/${b##*/}.$$" && mv -f "$d/${b##*/}.$$" "$d/${b##*/}"
+    done
     LISTD=$d/listd
     LISTADM=$d/listadm
 }
@@ -78,9 +82,8 @@ bench_own() {
 bench_stage() {
     mkdir -p "$1/bin"
     chmod 755 "$1" "$1/bin"
-    install -m 755 "$LISTD" "$1/bin/listd"
-    install -m 755 "$(dirname "$LISTD")/listd-run" "$1/bin/listd-run"
-    install -m 755 "$LISTADM" "$1/bin/listadm"
+    bench_programs
+    install -m 755 "${BENCH_PROGRAMS[@]}" "$1/bin/"
     LISTD=$1/bin/listd
     LISTADM=$1/bin/listadm
 }

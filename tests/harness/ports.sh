@@ -1,5 +1,5 @@
 # tests/harness/ports.sh — free_port: a TCP/UDP port on 127.0.0.1 for a test
-# server (sourced by the tests and the harness scripts).
+# server; port_in_use (sourced by the tests and the harness scripts).
 #
 # Two things made random ports collide when meson runs tests in parallel:
 #  - a port inside the kernel's ephemeral range can be the local end of any
@@ -14,10 +14,11 @@
 
 LISTD_PORTS_DIR=${LISTD_PORTS_DIR:-/tmp/listd-test-ports}
 
-_port_listening() {
-	ss -Hltn "sport = :$1" 2>/dev/null | grep -q . ||
-		ss -Hlun "sport = :$1" 2>/dev/null | grep -q .
-}
+# port_in_use PORT: something listens on TCP PORT.
+port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+
+# _port_listening PORT: something listens on TCP or UDP PORT.
+_port_listening() { port_in_use "$1" || ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; }
 
 # _port_range: prints "LOW HIGH", a range outside the ephemeral ports.
 _port_range() {

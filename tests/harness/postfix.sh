@@ -114,8 +114,7 @@ queued() {   # files in the queues that still have to move; hold reported apart
         -type f 2>/dev/null | wc -l
 }
 
-port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-# free_port
+# free_port, port_in_use
 . "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 load_env() {

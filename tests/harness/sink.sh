@@ -29,8 +29,7 @@ cmd=${1:-}; dir=${2:-}
 case $dir in /*) ;; *) dir=$(pwd)/$dir ;; esac
 shift 2
 
-port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-# free_port
+# free_port, port_in_use
 . "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 sink_pid() {
