@@ -1,6 +1,17 @@
 /* listd/cmd_deliver.c — `listd deliver`, the MTA's pipe entry.
  *
- *   listd deliver [--home DIR] --sender ADDR --recipient ADDR < message
+ *   listd deliver [--home DIR] [--sender ADDR] [--recipient ADDR] [--size N]
+ *                 < message
+ *
+ * The envelope comes from --sender/--recipient, or, where they are absent,
+ * from the SENDER and RECIPIENT environment variables that Exim's and
+ * OpenSMTPD's pipe deliveries set (so their configurations need no tainted
+ * expansion on the command line). An empty SENDER is the null sender; an
+ * absent one is a configuration error, and exits 75 like every other.
+ *
+ * --size N is the MTA's own count of the message (Postfix ${size}, Exim
+ * $message_size): fewer bytes on standard input mean the MTA's writer died
+ * half-way, and the half is not stored (75; the MTA retries the whole).
  *
  * Stores the message and its envelope in one durable LMDB transaction,
  * queues it for the daemon, wakes the daemon, and exits 0 only after the
@@ -176,17 +187,53 @@ static void digest_delivery(const char *sender, const char *recipient,
 	sha256_digest(&h, SHA256_DIGEST_SIZE, out);
 }
 
+/* The MTA counted `size` bytes; `msg` is what arrived. The MTA may count
+ * line ends as CRLF (as on the wire) or LF (as on its spool) and may add
+ * trace fields of its own to what it pipes, so only a message shorter than
+ * the MTA's figure, even with every LF counted as two bytes, is short. */
+static bool message_short(const struct buf *msg, unsigned long long size)
+{
+	unsigned long long n = msg->len;
+	for (size_t i = 0; i < msg->len; i++)
+		if (msg->data[i] == '\n' && (i == 0 || msg->data[i - 1] != '\r'))
+			n++;
+	return n < size;
+}
+
+/* The envelope value from the option, else from the environment variable
+ * the MTA's pipe transport sets; NULL when neither is there. */
+static const char *envelope_part(const char *opt, const char *var)
+{
+	return opt ? opt : getenv(var);
+}
+
+static int parse_size(const char *s, unsigned long long *ret_size)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*ret_size = v;
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: listd deliver [--home DIR] --sender ADDR --recipient ADDR < message\n"
+	        "usage: listd deliver [--home DIR] [--sender ADDR] [--recipient ADDR] [--size N] < message\n"
 	        "\n"
 	        "Stores one message handed over by the MTA and queues it for the daemon.\n"
 	        "Exit 0: stored durably. Exit 75 (EX_TEMPFAIL): anything else; the MTA\n"
 	        "keeps the message and retries. Never a permanent failure.\n"
 	        "  --home DIR          listd's home (default $LISTD_HOME or %s)\n"
 	        "  --sender ADDR       envelope sender; \"\" for the null sender\n"
-	        "  --recipient ADDR    envelope recipient (one per run)\n",
+	        "                      (default: $SENDER, as Exim and OpenSMTPD set it)\n"
+	        "  --recipient ADDR    envelope recipient, one per run (default: $RECIPIENT)\n"
+	        "  --size N            the MTA's size of the message (Postfix ${size});\n"
+	        "                      a shorter input is a broken pipe: exit 75\n",
 	        store_home_resolve(NULL));
 }
 
@@ -196,10 +243,12 @@ int cmd_deliver(int argc, char **argv)
 		{ "home", required_argument, NULL, 'H' },
 		{ "sender", required_argument, NULL, 's' },
 		{ "recipient", required_argument, NULL, 'r' },
+		{ "size", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *home = NULL, *sender = NULL, *recipient = NULL;
+	const char *home = NULL, *sender = NULL, *recipient = NULL, *size_arg = NULL;
+	unsigned long long size = 0;
 	struct config cfg;
 	struct buf err = BUF_INIT, msg = BUF_INIT;
 	struct store *store = NULL;
@@ -208,19 +257,33 @@ int cmd_deliver(int argc, char **argv)
 
 	config_defaults(&cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "H:s:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "H:s:r:S:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': home = optarg; break;
 		case 's': sender = optarg; break;
 		case 'r': recipient = optarg; break;
+		case 'S': size_arg = optarg; break;
 		case 'h': usage(stdout); ex = EX_OK; goto out;
 		default:
 			usage(stderr);
 			goto out;       /* tempfail, see the top of this file */
 		}
 	}
-	if (!sender || !recipient || optind != argc) {
-		log_warnx("deliver: --sender and --recipient are required (exit 75)");
+	if (optind != argc) {
+		log_warnx("deliver: unexpected argument \"%s\" (exit 75)", log_escs(argv[optind]));
+		goto out;
+	}
+	sender = envelope_part(sender, "SENDER");
+	recipient = envelope_part(recipient, "RECIPIENT");
+	if (!sender || !recipient) {
+		log_warnx("deliver: no envelope %s: give --%s or set $%s, as the MTA's pipe "
+		          "transport does (exit 75)",
+		          !sender ? "sender" : "recipient", !sender ? "sender" : "recipient",
+		          !sender ? "SENDER" : "RECIPIENT");
+		goto out;
+	}
+	if (size_arg && parse_size(size_arg, &size) < 0) {
+		log_warnx("deliver: --size \"%s\" is not a byte count (exit 75)", log_escs(size_arg));
 		goto out;
 	}
 	home = store_home_resolve(home);
@@ -242,6 +305,12 @@ int cmd_deliver(int argc, char **argv)
 	if (r < 0) {
 		errno = -r;
 		log_warn("deliver: reading the message");
+		goto out;
+	}
+	if (size_arg && message_short(&msg, size)) {
+		log_warnx("deliver: message to %s ends after %zu bytes, the MTA sent %llu: "
+		          "input cut short, not stored (exit 75)",
+		          log_escs(recipient), msg.len, size);
 		goto out;
 	}
 

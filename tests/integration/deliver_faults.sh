@@ -65,6 +65,44 @@ check "store map full: exit 75" "$rc" 75
 check "full store unchanged" "$(messages "$H2")" 1
 unset LISTD_STORE_MAP_INITIAL LISTD_STORE_MAP_MAX
 check "store unchanged after the failures" "$(messages "$H")" "$before"
+
+# the envelope from the environment, as Exim's and OpenSMTPD's pipe transports set it
+unset SENDER RECIPIENT
+rc=0; env -u RECIPIENT SENDER=a@x.test "${BENCH_AS[@]}" "$LISTD" deliver --home "$H" \
+	< "$dir/m.eml" 2>>"$dir/deliver.log" || rc=$?
+check "no envelope recipient anywhere: exit 75" "$rc" 75
+check "...and nothing stored" "$(messages "$H")" "$before"
+printf 'Subject: env\n\nbody\n' > "$dir/env.eml"
+rc=0; SENDER=e@x.test RECIPIENT=f@lists.test "${BENCH_AS[@]}" "$LISTD" deliver --home "$H" \
+	< "$dir/env.eml" 2>>"$dir/deliver.log" || rc=$?
+check "envelope from SENDER/RECIPIENT: exit 0" "$rc" 0
+check "...and stored" "$(messages "$H")" "$((before + 1))"
+printf 'Subject: null\n\nbody\n' > "$dir/null.eml"
+rc=0; SENDER= RECIPIENT=f-bounces@lists.test "${BENCH_AS[@]}" "$LISTD" deliver --home "$H" \
+	< "$dir/null.eml" 2>>"$dir/deliver.log" || rc=$?
+check "empty SENDER is the null sender: exit 0" "$rc" 0
+check "...stored with a null sender" \
+	"$(tail -n 1 "$dir/deliver.log" | grep -c 'from=<> to=<f-bounces@lists.test>')" 1
+before=$(messages "$H")
+# --size: a pipe cut short (the MTA's writer died) is not stored; the retry is, once
+{ printf 'From: p@x.test\nSubject: trunc\n\n'; head -c 20000 /dev/urandom | base64; } > "$dir/t.eml"
+size=$(stat -c %s "$dir/t.eml")
+rc=0; /usr/bin/python3 -c "
+import os,sys,time
+d=open('$dir/t.eml','rb').read(); os.write(1,d[:len(d)//2]); os.kill(os.getpid(),9)" |
+	"${BENCH_AS[@]}" "$LISTD" deliver --home "$H" --sender p@x.test --recipient f@lists.test \
+	--size "$size" 2>>"$dir/deliver.log" || rc=${PIPESTATUS[1]}
+check "input cut short of --size: exit 75" "$rc" 75
+check "...and nothing stored" "$(messages "$H")" "$before"
+rc=0; deliver "$H" --sender p@x.test --recipient f@lists.test --size "$size" < "$dir/t.eml" || rc=$?
+check "the MTA's whole retry: exit 0" "$rc" 0
+crlf=$((size + $(wc -l < "$dir/t.eml")))
+rc=0; deliver "$H" --sender q@x.test --recipient f@lists.test --size "$crlf" < "$dir/t.eml" || rc=$?
+check "--size counted with CRLF line ends: exit 0" "$rc" 0
+rc=0; deliver "$H" --sender q@x.test --recipient f@lists.test --size 12x < "$dir/t.eml" || rc=$?
+check "--size not a number: exit 75" "$rc" 75
+check "two stored" "$(messages "$H")" "$((before + 2))"
+before=$(messages "$H")
 check "store consistent" "$("$LISTADM" --home "$H" check >/dev/null 2>&1; echo $?)" 0
 
 # 200 concurrent deliveries
