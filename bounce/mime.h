@@ -76,4 +76,10 @@ void mime_decode_words(struct slice value, struct buf *out, size_t max);
 bool mime_charset_convert(const char *charset, struct slice in, struct buf *out,
                           size_t max);
 
+/* Converts in from charset to UTF-8 (appended to out, at most max bytes),
+ * whatever the charset: text read as text (a moderator's reason). UTF-8
+ * and US-ASCII are copied. Returns false, appending nothing, when the
+ * charset is empty or unknown to iconv. Invalid sequences become '?'. */
+bool mime_text_to_utf8(const char *charset, struct slice in, struct buf *out, size_t max);
+
 #endif

@@ -207,3 +207,8 @@ bool mime_charset_convert(const char *charset, struct slice in, struct buf *out,
 			return false;
 	return convert(charset, in, out, max);
 }
+
+bool mime_text_to_utf8(const char *charset, struct slice in, struct buf *out, size_t max)
+{
+	return convert(charset, in, out, max);
+}

@@ -86,6 +86,7 @@ static int classify(struct store_txn *txn, const struct config *cfg,
 	const struct listaddr_syntax syn = {
 		.request_suffix = cfg->request_suffix,
 		.owner_suffix = cfg->owner_suffix,
+		.moderate_suffix = cfg->moderate_suffix,
 		.bounce_suffix = cfg->bounce_suffix,
 		.delimiter = cfg->recipient_delimiter,
 	};
@@ -113,6 +114,7 @@ static int classify(struct store_txn *txn, const struct config *cfg,
 			[LISTADDR_ROLE_REQUEST] = STORE_MSG_ROLE_REQUEST,
 			[LISTADDR_ROLE_OWNER] = STORE_MSG_ROLE_OWNER,
 			[LISTADDR_ROLE_BOUNCES] = STORE_MSG_ROLE_BOUNCES,
+			[LISTADDR_ROLE_MODERATE] = STORE_MSG_ROLE_MODERATE,
 		};
 		rec->role = roles[cands[i].role];
 		rec->list_id = l.id;

@@ -15,6 +15,7 @@
 #include "listd/core/header.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
+#include "listd/moderate.h"
 #include "listd/outbox.h"
 #include "listd/recipient.h"
 #include "listd/request.h"
@@ -325,6 +326,8 @@ static int ingest_txn_cb(struct store_txn *txn, void *ctx_)
 	switch (c->msg.role) {
 	case STORE_MSG_ROLE_POST:
 		r = gate_post(c, txn, &l, &br);
+		if (r == 0 && c->verdict == VERDICT_HOLD)       /* the moderators hear of it */
+			r = moderate_notify_post(c->d, txn, &l, &c->msg, &c->data, c->note);
 		break;
 	case STORE_MSG_ROLE_BOUNCES:
 		r = gate_bounce(c, txn, &l, &br);
@@ -333,6 +336,15 @@ static int ingest_txn_cb(struct store_txn *txn, void *ctx_)
 		/* commands; answered only as request.c's rules allow */
 		struct request_outcome ro;
 		r = request_handle(c->d, txn, &l, &c->msg, &c->data, &br, &ro);
+		if (r == 0)
+			set_verdict(c, ro.pending ? VERDICT_PENDING :
+			            ro.processed ? VERDICT_PROCESSED : VERDICT_DROP, ro.stat, ro.note);
+		break;
+	}
+	case STORE_MSG_ROLE_MODERATE: {
+		/* a moderator's decision; acted on only as moderate.c's rules allow */
+		struct request_outcome ro;
+		r = moderate_handle(c->d, txn, &l, &c->msg, &c->data, &br, &ro);
 		if (r == 0)
 			set_verdict(c, ro.processed ? VERDICT_PROCESSED : VERDICT_DROP,
 			            ro.stat, ro.note);

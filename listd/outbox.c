@@ -75,14 +75,34 @@ static void add_encoded_subject(struct buf *out, const char *s)
 	}
 }
 
-int outbox_compose(struct buf *out, const char *from, const char *to,
-                   const char *subject, const char *auto_submitted,
-                   const char *in_reply_to, const char *msgid_domain,
-                   const char *body)
+/* The lines of body, each kept under 998 octets, ending in a line end. */
+static void add_text(struct buf *out, const char *body)
+{
+	size_t col = 0;
+	for (const char *p = body; *p; p++) {
+		if (*p == '\r')
+			continue;
+		if (*p == '\n') {
+			col = 0;
+		} else if (++col > 990) {
+			buf_addch(out, '\n');
+			col = 1;
+		}
+		buf_addch(out, *p);
+	}
+	if (out->len && out->data[out->len - 1] != '\n')
+		buf_addch(out, '\n');
+}
+
+/* The header of a message listd writes; content: its Content-* lines. */
+static int compose_head(struct buf *out, const char *from, const char *to,
+                        const char *subject, const char *auto_submitted,
+                        const char *in_reply_to, const char *msgid_domain,
+                        const char *content)
 {
 	if (has_crlf(from) || has_crlf(to) || has_crlf(subject) || has_crlf(auto_submitted) ||
 	    has_crlf(in_reply_to) || has_crlf(msgid_domain) || !from || !to || !subject ||
-	    !auto_submitted || !msgid_domain || !body)
+	    !auto_submitted || !msgid_domain)
 		return -EINVAL;
 	char date[64];
 	time_t now = time(NULL);
@@ -105,27 +125,64 @@ int outbox_compose(struct buf *out, const char *from, const char *to,
 	         (unsigned long long)(rnd >> 16), msgid_domain);
 	if (in_reply_to && *in_reply_to)
 		buf_addf(out, "In-Reply-To: %s\n", in_reply_to);
-	buf_adds(out, "MIME-Version: 1.0\n"
-	              "Content-Type: text/plain; charset=utf-8\n"
-	              "Content-Transfer-Encoding: 8bit\n");
+	buf_adds(out, "MIME-Version: 1.0\n");
+	buf_adds(out, content);
 	buf_addf(out, "Auto-Submitted: %s\n", auto_submitted);
 	buf_adds(out, "X-Auto-Response-Suppress: All\n"
 	              "Precedence: bulk\n\n");
-	/* body: keep lines under 998 octets */
-	size_t col = 0;
-	for (const char *p = body; *p; p++) {
-		if (*p == '\r')
-			continue;
-		if (*p == '\n') {
-			col = 0;
-		} else if (++col > 990) {
-			buf_addch(out, '\n');
-			col = 1;
-		}
-		buf_addch(out, *p);
+	return 0;
+}
+
+int outbox_compose(struct buf *out, const char *from, const char *to,
+                   const char *subject, const char *auto_submitted,
+                   const char *in_reply_to, const char *msgid_domain,
+                   const char *body)
+{
+	if (!body)
+		return -EINVAL;
+	int r = compose_head(out, from, to, subject, auto_submitted, in_reply_to, msgid_domain,
+	                     "Content-Type: text/plain; charset=utf-8\n"
+	                     "Content-Transfer-Encoding: 8bit\n");
+	if (r == 0)
+		add_text(out, body);
+	return r;
+}
+
+int outbox_compose_attach(struct buf *out, const char *from, const char *to,
+                          const char *subject, const char *auto_submitted,
+                          const char *msgid_domain, const char *body,
+                          const char *att_type, const char *att, size_t att_len)
+{
+	if (!body || !att_type || has_crlf(att_type))
+		return -EINVAL;
+	/* a boundary that cannot occur in the attachment: one with a number
+	 * no line of it starts with */
+	char boundary[64];
+	for (unsigned n = 0;; n++) {
+		snprintf(boundary, sizeof(boundary), "=_listd_%u_%zu", n, att_len);
+		if (!memmem(att, att_len, boundary, strlen(boundary)) &&
+		    !strstr(body, boundary))
+			break;
 	}
-	if (out->len && out->data[out->len - 1] != '\n')
+	bool eight = false;
+	for (size_t i = 0; i < att_len && !eight; i++)
+		eight = (unsigned char)att[i] >= 0x80;
+	struct buf ct = BUF_INIT;
+	buf_addf(&ct, "Content-Type: multipart/mixed; boundary=\"%s\"\n", boundary);
+	int r = compose_head(out, from, to, subject, auto_submitted, NULL, msgid_domain, ct.data);
+	buf_finish(&ct);
+	if (r < 0)
+		return r;
+	buf_addf(out, "This is a MIME message.\n\n--%s\n"
+	         "Content-Type: text/plain; charset=utf-8\n"
+	         "Content-Transfer-Encoding: 8bit\n\n", boundary);
+	add_text(out, body);
+	buf_addf(out, "\n--%s\nContent-Type: %s\nContent-Disposition: attachment\n"
+	         "Content-Transfer-Encoding: %s\n\n", boundary, att_type, eight ? "8bit" : "7bit");
+	buf_add(out, att, att_len);
+	if (att_len && att[att_len - 1] != '\n')
 		buf_addch(out, '\n');
+	buf_addf(out, "\n--%s--\n", boundary);
 	return 0;
 }
 

@@ -56,6 +56,15 @@ int outbox_compose(struct buf *out, const char *from, const char *to,
                    const char *in_reply_to, const char *msgid_domain,
                    const char *body);
 
+/* As outbox_compose() without In-Reply-To, as a multipart/mixed of the
+ * text body and an attachment of att_type ("message/rfc822",
+ * "text/rfc822-headers") holding att (att_len bytes, sent as they are, so
+ * 7bit or 8bit; the caller keeps its lines short). -EINVAL as above. */
+int outbox_compose_attach(struct buf *out, const char *from, const char *to,
+                          const char *subject, const char *auto_submitted,
+                          const char *msgid_domain, const char *body,
+                          const char *att_type, const char *att, size_t att_len);
+
 /* Daemon side (cmd_run.c / the relay pool). */
 
 /* A SEND job is due: loads the message and puts it in the send queue.

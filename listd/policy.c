@@ -148,6 +148,36 @@ static void decide_unsub(struct store_txn *txn, const struct policy_env *env,
 	}
 }
 
+/* LIST-moderate+TOKEN@: only a genuine, unexpired token for something
+ * still waiting is taken; the rest is refused now, so nothing reaches the
+ * daemon that could change anything. */
+static void decide_moderate(struct store_txn *txn, const struct policy_env *env,
+                            const struct recipient *rc, struct policy_decision *ret)
+{
+	struct modtoken t;
+	struct store_msg m;
+	int r = recipient_moderate_token(txn, env->key, &rc->list, slice_cstr(rc->ext), env->today,
+	                                 &t, &m);
+	switch (r) {
+	case 0:
+		dunno(ret);
+		return;
+	case -ETIME:
+		reject(ret, POLICY_RULE_STALE_TOKEN, "5.7.1", "moderation address has expired");
+		return;
+	case -EALREADY:
+		reject(ret, POLICY_RULE_STALE_TOKEN, "5.7.1", "already decided");
+		return;
+	case -EINVAL:
+	case -EBADMSG:
+		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", "moderation address does not verify");
+		return;
+	default:
+		defer(ret);
+		return;
+	}
+}
+
 void policy_decide(struct store_txn *txn, const struct policy_env *env,
                    const struct policy_request *req, struct policy_decision *ret)
 {
@@ -198,6 +228,10 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 	if (req->sender.len == 0) {
 		reject(&d, POLICY_RULE_NULL_SENDER, "5.7.1",
 		       "no bounces or automatic replies to this address");
+		goto out;
+	}
+	if (rc.role == LISTADDR_ROLE_MODERATE) {
+		decide_moderate(txn, env, &rc, &d);
 		goto out;
 	}
 	struct slice unsub_token;

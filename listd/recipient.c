@@ -12,6 +12,7 @@ int recipient_lookup(struct store_txn *txn, const struct config *cfg,
 	const struct listaddr_syntax syn = {
 		.request_suffix = cfg->request_suffix,
 		.owner_suffix = cfg->owner_suffix,
+		.moderate_suffix = cfg->moderate_suffix,
 		.bounce_suffix = cfg->bounce_suffix,
 		.delimiter = cfg->recipient_delimiter,
 	};
@@ -199,4 +200,29 @@ uint32_t recipient_bounce_msg(struct store_txn *txn, const struct verp_fields *v
 		cand -= VERP_MSG_MASK + 1;
 	}
 	return (uint32_t)first;
+}
+
+int recipient_moderate_token(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
+                             const struct store_list *l, struct slice ext, uint32_t today,
+                             struct modtoken *ret_tok, struct store_msg *ret_msg)
+{
+	struct modtoken t;
+	struct store_msg m;
+	int r = modtoken_check(key, ext, l->id, today, &t);
+	if (r < 0)
+		return r;
+	r = store_msg_get(txn, t.msg_id, &m);
+	if (r == -ENOENT)
+		return -EALREADY;
+	if (r < 0)
+		return r;
+	bool waiting = m.list_id == l->id &&
+	               (t.kind == MODTOKEN_POST ?
+	                m.role == STORE_MSG_ROLE_POST && m.state == STORE_MSG_HELD :
+	                m.role == STORE_MSG_ROLE_REQUEST && m.state == STORE_MSG_PENDING);
+	if (!waiting)
+		return -EALREADY;
+	*ret_tok = t;
+	*ret_msg = m;
+	return 0;
 }

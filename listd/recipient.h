@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "bounce/modtoken.h"
 #include "bounce/token.h"
 #include "bounce/unsub.h"
 #include "bounce/verp.h"
@@ -18,6 +19,7 @@
 #include "listd/core/config.h"
 #include "listd/core/listaddr.h"
 #include "storage/store.h"
+#include "storage/store_mail.h"
 
 struct recipient {
 	struct store_list list;                 /* the list addressed */
@@ -87,5 +89,16 @@ int recipient_unsub_member(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LE
                            struct slice token, uint32_t list_id, uint32_t today,
                            uint32_t max_age_days, uint32_t *ret_list_id,
                            struct store_member *ret_member);
+
+/* Verifies the moderation token ext (bounce/modtoken.h, the extension of
+ * LIST-moderate+TOKEN@) for list l on day today, and that what it names
+ * still waits for a decision: a held post of l (kind MODTOKEN_POST), or a
+ * request to l kept pending for approval (MODTOKEN_SUBSCRIBE). Reads only.
+ * 0: *ret_tok and *ret_msg filled; -EINVAL, -EBADMSG: malformed or forged;
+ * -ETIME: authentic but expired; -EALREADY: authentic, but the message is
+ * decided already (or gone); other -errno: store trouble. */
+int recipient_moderate_token(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
+                             const struct store_list *l, struct slice ext, uint32_t today,
+                             struct modtoken *ret_tok, struct store_msg *ret_msg);
 
 #endif

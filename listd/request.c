@@ -10,7 +10,10 @@
  *     action;
  *  3. subscribe: a member gets nothing (already subscribed); a non-member
  *     gets a confirmation only when trusted (authres_sender_check(): the
- *     configured authserv-id's aligned dmarc/spf/dkim pass);
+ *     configured authserv-id's aligned dmarc/spf/dkim pass); on a list with
+ *     subscribe_policy = open a trusted non-member joins at once, without
+ *     a confirmation; with approve, a confirmed subscription is kept
+ *     pending and the moderators are asked (listd/moderate.h);
  *  4. unsubscribe: a member gets a confirmation at the member's own
  *     address; a non-member gets nothing;
  *  5. help: trusted senders, members and owners get the help text;
@@ -44,6 +47,7 @@
 #include "listd/core/log.h"
 #include "listd/daemon.h"
 #include "listd/digest.h"
+#include "listd/moderate.h"
 #include "listd/outbox.h"
 #include "listd/request.h"
 #include "listd/oneclick.h"
@@ -228,7 +232,24 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 	int r, mode;
 	addr_format(who, &a);
 	snprintf(detail, sizeof(detail), "%s, confirmed by request message %u", a.data, m->id);
-	if (confirm_check(d, l, PURPOSE_SUB, who, token) == 0) {
+	if (confirm_check(d, l, PURPOSE_SUB, who, token) == 0 &&
+	    l->subscribe_policy == STORE_SUBSCRIBE_APPROVE) {
+		struct store_member mem;
+		r = store_member_get(txn, l->id, who, &mem);
+		if (r == 0) {
+			outcome(ret, true, "confirmations",
+			        "confirmed subscription of <%s>: already a member", a.data);
+		} else if (r == -ENOENT) {
+			r = moderate_notify_subscribe(d, txn, l, m, who);
+			if (r == 0)
+				r = store_audit_add(txn, l->id, a.data, "request.approval", detail);
+			if (r == 0) {
+				outcome(ret, true, "subscriptions_waiting",
+				        "confirmed subscription of <%s>: waiting for a moderator", a.data);
+				ret->pending = true;
+			}
+		}
+	} else if (confirm_check(d, l, PURPOSE_SUB, who, token) == 0) {
 		r = store_member_add(txn, l->id, who, NULL, NULL);
 		bool added = r == 1;
 		if (added)
@@ -383,6 +404,19 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 		if (!trusted) {
 			outcome(ret, false, "requests_untrusted",
 			        "subscribe from an untrusted non-member <%s>: no reply", who.data);
+			break;
+		}
+		if (l->subscribe_policy == STORE_SUBSCRIBE_OPEN) {
+			/* an open list: the trusted sender's address is proof enough */
+			char detail[LIMIT_AUDIT_DETAIL];
+			snprintf(detail, sizeof(detail), "%s, open list, %s, request message %u",
+			         who.data, rule, m->id);
+			r = store_member_add(txn, l->id, &s.from, NULL, NULL);
+			if (r >= 0)
+				r = store_audit_add(txn, l->id, who.data, "member.subscribe", detail);
+			if (r >= 0)
+				outcome(ret, true, "subscribed", "subscribe: <%s> subscribed (open list, %s)",
+				        who.data, rule);
 			break;
 		}
 		strncat(rule, ": subscribe confirmation", sizeof(rule) - strlen(rule) - 1);

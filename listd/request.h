@@ -16,6 +16,7 @@ struct daemon;
 
 struct request_outcome {
 	bool processed;                 /* acted on (PROCESSED), else ignored (DROPPED) */
+	bool pending;                   /* kept waiting for a moderator (PENDING) */
 	char stat[48];                  /* the list counter to bump */
 	char note[LIMIT_MSG_NOTE + 1];  /* what happened, for the message record */
 };

@@ -172,7 +172,8 @@ void store_member_key(uint32_t list_id, const struct addr *a, struct buf *out);
 
 /* Records (store_list.c, store_member.c, store_audit.c). encode appends to
  * out; decode fills ret only on success (-EBADMSG, -EPROTO). */
-#define STORE_LIST_VERSION 3     /* 2: digest settings appended; 3: DMARC settings */
+#define STORE_LIST_VERSION 4     /* 2: digest settings appended; 3: DMARC settings;
+                                    4: moderators, subscribe_policy */
 #define STORE_MEMBER_VERSION 1
 #define STORE_AUDIT_VERSION 1
 void store_list_encode(const struct store_list *l, struct buf *out);

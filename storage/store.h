@@ -159,6 +159,13 @@ enum store_nonmember {
 	STORE_NONMEMBER_REJECT,         /* refused at SMTP time by the policy service */
 };
 
+/* Who may join through LIST-request@ (listd/request.c). */
+enum store_subscribe_policy {
+	STORE_SUBSCRIBE_CONFIRM,        /* a confirmation to the address first (default) */
+	STORE_SUBSCRIBE_OPEN,           /* a trusted sender joins at once */
+	STORE_SUBSCRIBE_APPROVE,        /* confirmed, then a moderator approves */
+};
+
 enum store_digest_format {
 	STORE_DIGEST_MIME,              /* RFC 2046 multipart/digest (default) */
 	STORE_DIGEST_PLAIN,             /* RFC 1153 plain text */
@@ -203,6 +210,10 @@ struct store_list {
 	/* DMARC (record version 3, defaulted to off/munge for older ones). */
 	enum store_dmarc_mitigation dmarc_mitigation;
 	enum store_dmarc_action dmarc_action;
+	/* Moderation by mail (record version 4; older records: none, confirm). */
+	size_t n_moderators;                    /* <= LIMIT_OWNERS; 0 = the owners */
+	struct addr moderators[LIMIT_OWNERS];
+	enum store_subscribe_policy subscribe_policy;
 };
 
 /* Fills l with the defaults of every setting (id 0, empty address, created 0):
@@ -408,6 +419,11 @@ const char *store_probe_name(enum store_probe v);
 const char *store_digest_format_name(enum store_digest_format v);
 const char *store_dmarc_mitigation_name(enum store_dmarc_mitigation v);
 const char *store_dmarc_action_name(enum store_dmarc_action v);
+const char *store_subscribe_policy_name(enum store_subscribe_policy v);
+
+/* The addresses that decide held posts and subscriptions: l's moderators,
+ * or its owners when none are set. *ret_n gets how many. */
+const struct addr *store_list_moderators(const struct store_list *l, size_t *ret_n);
 
 /* ---- Audit log ------------------------------------------------------------ */
 

@@ -40,6 +40,18 @@ void store_list_defaults(struct store_list *l)
 	l->digest_period_hours = 24;
 	l->dmarc_mitigation = STORE_DMARC_OFF;
 	l->dmarc_action = STORE_DMARC_MUNGE;
+	l->n_moderators = 0;
+	l->subscribe_policy = STORE_SUBSCRIBE_CONFIRM;
+}
+
+const struct addr *store_list_moderators(const struct store_list *l, size_t *ret_n)
+{
+	if (l->n_moderators) {
+		*ret_n = l->n_moderators;
+		return l->moderators;
+	}
+	*ret_n = l->n_owners;
+	return l->owners;
 }
 
 int store_list_addr_check(const struct addr *a, const char **ret_why)
@@ -84,6 +96,10 @@ int store_list_validate(const struct store_list *l, const char **ret_why)
 	const char *why = NULL;
 	if (l->n_owners > LIMIT_OWNERS)
 		why = "too many owners";
+	else if (l->n_moderators > LIMIT_OWNERS)
+		why = "too many moderators";
+	else if ((unsigned)l->subscribe_policy > STORE_SUBSCRIBE_APPROVE)
+		why = "unknown subscribe policy";
 	else if (!store_text_ok(l->description, sizeof(l->description)))
 		why = "description holds control characters or is too long";
 	else if (!store_text_ok(l->subject_tag, sizeof(l->subject_tag)))
@@ -117,6 +133,13 @@ int store_list_validate(const struct store_list *l, const char **ret_why)
 		    !o->local[0] || !o->domain[0])
 			why = "malformed owner address";
 	}
+	for (size_t i = 0; !why && i < l->n_moderators; i++) {
+		const struct addr *o = &l->moderators[i];
+		if (!memchr(o->local, '\0', sizeof(o->local)) ||
+		    !memchr(o->domain, '\0', sizeof(o->domain)) ||
+		    !o->local[0] || !o->domain[0])
+			why = "malformed moderator address";
+	}
 	if (why) {
 		if (ret_why)
 			*ret_why = why;
@@ -134,7 +157,9 @@ int store_list_validate(const struct store_list *l, const char **ret_why)
  * v2: v1, then digest_format enum, digest_max_bytes u32,
  *     digest_period_hours u32 (v1 records get the defaults).
  * v3: v2, then dmarc_mitigation enum, dmarc_action enum (older records:
- *     off, munge). */
+ *     off, munge).
+ * v4: v3, then moderators u8 count then (utf8 bool, local str, domain str)
+ *     each, subscribe_policy enum (older records: none, confirm). */
 
 void store_list_encode(const struct store_list *l, struct buf *out)
 {
@@ -167,6 +192,13 @@ void store_list_encode(const struct store_list *l, struct buf *out)
 	codec_put_u32(out, l->digest_period_hours);
 	codec_put_u8(out, (uint8_t)l->dmarc_mitigation);
 	codec_put_u8(out, (uint8_t)l->dmarc_action);
+	codec_put_u8(out, (uint8_t)l->n_moderators);
+	for (size_t i = 0; i < l->n_moderators; i++) {
+		codec_put_bool(out, l->moderators[i].utf8);
+		codec_put_str(out, l->moderators[i].local);
+		codec_put_str(out, l->moderators[i].domain);
+	}
+	codec_put_u8(out, (uint8_t)l->subscribe_policy);
 }
 
 int store_list_decode(const void *p, size_t n, struct store_list *ret)
@@ -221,7 +253,21 @@ int store_list_decode(const void *p, size_t n, struct store_list *ret)
 		l.dmarc_mitigation = STORE_DMARC_OFF;
 		l.dmarc_action = STORE_DMARC_MUNGE;
 	}
-	/* Fields of later versions go here: if (version >= 4) ... else default. */
+	if (version >= 4) {
+		l.n_moderators = codec_get_u8(&d);
+		if (l.n_moderators > LIMIT_OWNERS)
+			codec_dec_fail(&d, -EBADMSG);
+		for (size_t i = 0; !d.err && i < l.n_moderators; i++) {
+			l.moderators[i].utf8 = codec_get_bool(&d);
+			codec_get_str(&d, l.moderators[i].local, sizeof(l.moderators[i].local));
+			codec_get_str(&d, l.moderators[i].domain, sizeof(l.moderators[i].domain));
+		}
+		l.subscribe_policy = codec_get_enum(&d, STORE_SUBSCRIBE_APPROVE);
+	} else {
+		l.n_moderators = 0;
+		l.subscribe_policy = STORE_SUBSCRIBE_CONFIRM;
+	}
+	/* Fields of later versions go here: if (version >= 5) ... else default. */
 	r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;

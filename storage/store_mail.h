@@ -41,8 +41,10 @@ enum store_msg_role {
 	                                   the return path, note the rule allowing it */
 	STORE_MSG_ROLE_DIGEST,          /* a digest built by listd (listd/digest.c),
 	                                   fanned out to the digest members */
+	STORE_MSG_ROLE_MODERATE,        /* to LIST-moderate+TOKEN@: a moderator's
+	                                   decision (listd/moderate.h) */
 };
-#define STORE_MSG_ROLE_MAX STORE_MSG_ROLE_DIGEST
+#define STORE_MSG_ROLE_MAX STORE_MSG_ROLE_MODERATE
 
 enum store_msg_state {
 	STORE_MSG_NEW,                  /* stored by deliver, not yet looked at */

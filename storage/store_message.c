@@ -214,7 +214,7 @@ int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
 const char *store_msg_role_name(enum store_msg_role r)
 {
 	static const char *const names[] = { "post", "request", "owner", "bounces", "unknown",
-		"outbound", "digest" };
+		"outbound", "digest", "moderate" };
 	return (unsigned)r <= STORE_MSG_ROLE_MAX ? names[r] : "?";
 }
 

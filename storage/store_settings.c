@@ -18,7 +18,8 @@ _Static_assert(sizeof(enum store_nonmember) == sizeof(unsigned) &&
                sizeof(enum store_probe) == sizeof(unsigned) &&
                sizeof(enum store_digest_format) == sizeof(unsigned) &&
                sizeof(enum store_dmarc_mitigation) == sizeof(unsigned) &&
-               sizeof(enum store_dmarc_action) == sizeof(unsigned),
+               sizeof(enum store_dmarc_action) == sizeof(unsigned) &&
+               sizeof(enum store_subscribe_policy) == sizeof(unsigned),
                "enums are stored through unsigned pointers");
 
 static const char *const nonmember_names[] = {
@@ -41,6 +42,10 @@ static const char *const dmarc_mitigation_names[] = {
 };
 static const char *const dmarc_action_names[] = {
 	"munge", "wrap",
+};
+/* indexed by enum store_subscribe_policy */
+static const char *const subscribe_policy_names[] = {
+	"confirm", "open", "approve",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -80,12 +85,18 @@ const char *store_dmarc_action_name(enum store_dmarc_action v)
 	return (unsigned)v < N(dmarc_action_names) ? dmarc_action_names[v] : "?";
 }
 
+const char *store_subscribe_policy_name(enum store_subscribe_policy v)
+{
+	return (unsigned)v < N(subscribe_policy_names) ? subscribe_policy_names[v] : "?";
+}
+
 /* How each entry of a public table is stored; same order as the table. */
 enum field_kind {
 	FIELD_PLAIN,            /* handled by type at off */
 	FIELD_LIST_ADDRESS,     /* read-only "local@domain" of a list */
 	FIELD_MEMBER_ADDRESS,   /* read-only address of a member */
 	FIELD_OWNERS,
+	FIELD_MODERATORS,
 };
 
 struct field {
@@ -141,6 +152,11 @@ static const struct store_setting list_settings[] = {
 	  "p=quarantine, or always" },
 	{ "dmarc_action", STORE_SETTING_ENUM, false, "munge|wrap", "munge",
 	  "munge: From: the list, author in Reply-To; wrap: post attached as message/rfc822" },
+	{ "moderators", STORE_SETTING_ADDRS, false, NULL, "",
+	  "who decides held posts and subscriptions by mail, comma-separated; empty: the owners" },
+	{ "subscribe_policy", STORE_SETTING_ENUM, false, "confirm|open|approve", "confirm",
+	  "subscribe by mail: confirm the address; open: trusted senders join at once; "
+	  "approve: confirmed, then a moderator decides" },
 };
 
 static const struct field list_fields[] = {
@@ -172,6 +188,9 @@ static const struct field list_fields[] = {
 	  N(dmarc_mitigation_names) },
 	{ FIELD_PLAIN, LOFF(dmarc_action), 0, 0, 0, dmarc_action_names,
 	  N(dmarc_action_names) },
+	{ FIELD_MODERATORS, 0, 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, LOFF(subscribe_policy), 0, 0, 0, subscribe_policy_names,
+	  N(subscribe_policy_names) },
 };
 _Static_assert(N(list_settings) == N(list_fields), "list tables differ");
 
@@ -347,8 +366,10 @@ static bool text_valid(const char *s)
 	return true;
 }
 
-static int parse_owners(struct store_list *l, const char *value,
-                        const char **ret_why)
+/* Parses comma-separated addresses into list (LIMIT_OWNERS entries),
+ * *ret_n how many; what names them in the error. */
+static int parse_addrs(struct addr *list, size_t *ret_n, const char *value,
+                       const char *too_many, const char **ret_why)
 {
 	struct addr owners[LIMIT_OWNERS];
 	size_t n = 0;
@@ -372,13 +393,13 @@ static int parse_owners(struct store_list *l, const char *value,
 		if (dup)
 			continue;
 		if (n == LIMIT_OWNERS) {
-			*ret_why = "too many owners (at most 32)";
+			*ret_why = too_many;
 			return -EINVAL;
 		}
 		owners[n++] = a;
 	}
-	memcpy(l->owners, owners, n * sizeof(owners[0]));
-	l->n_owners = n;
+	memcpy(list, owners, n * sizeof(owners[0]));
+	*ret_n = n;
 	return 0;
 }
 
@@ -482,7 +503,11 @@ int store_list_setting_set(struct store_list *l, const char *key,
 		return -EINVAL;
 	}
 	if (list_fields[i].kind == FIELD_OWNERS)
-		return parse_owners(l, value, ret_why);
+		return parse_addrs(l->owners, &l->n_owners, value, "too many owners (at most 32)",
+		                   ret_why);
+	if (list_fields[i].kind == FIELD_MODERATORS)
+		return parse_addrs(l->moderators, &l->n_moderators, value,
+		                   "too many moderators (at most 32)", ret_why);
 	return field_set(l, &list_settings[i], &list_fields[i], value, ret_why);
 }
 
@@ -586,6 +611,13 @@ int store_list_setting_format(const struct store_list *l, const char *key,
 			if (j)
 				buf_addch(out, ',');
 			addr_format(&l->owners[j], out);
+		}
+		break;
+	case FIELD_MODERATORS:
+		for (size_t j = 0; j < l->n_moderators && j < LIMIT_OWNERS; j++) {
+			if (j)
+				buf_addch(out, ',');
+			addr_format(&l->moderators[j], out);
 		}
 		break;
 	default:

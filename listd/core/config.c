@@ -67,6 +67,8 @@ static const struct config_key keys[] = {
 	  "LIST<suffix>@ receives commands" },
 	{ "owner_suffix", T_SUFFIX, OFF(owner_suffix), "-owner", 0, 0, NULL,
 	  "LIST<suffix>@ reaches the owners" },
+	{ "moderate_suffix", T_SUFFIX, OFF(moderate_suffix), "-moderate", 0, 0, NULL,
+	  "LIST<suffix>+TOKEN@ receives the moderators' decisions by mail" },
 	{ "concurrency", T_UINT, OFF(concurrency), "4", 1, 64, NULL,
 	  "SMTP connections to the relays" },
 	{ "batch_size", T_UINT, OFF(batch_size), "1000", 1, 100000, NULL,
@@ -83,6 +85,8 @@ static const struct config_key keys[] = {
 	  "automatic messages (confirmations, help, notices) one address may get a day" },
 	{ "confirm_max_age_days", T_UINT, OFF(confirm_max_age_days), "3", 1, 30, NULL,
 	  "a subscription or unsubscription confirmation expires after this" },
+	{ "moderate_max_age_days", T_UINT, OFF(moderate_max_age_days), "14", 1, 365, NULL,
+	  "a held-post or subscription notice can be answered for this long" },
 	{ "policy_listen", T_LISTEN, OFF(policy_listen), "", 0, 0, NULL,
 	  "MTA policy service: unix:PATH or HOST:PORT (empty: off)" },
 	{ "policy_socket_mode", T_TOKEN, OFF(policy_socket_mode), "0660", 0, 0, NULL,
@@ -462,7 +466,7 @@ static int fail(struct buf *err, unsigned line, const char *fmt, ...)
 static int cross_check(const struct config *c, const unsigned *lines,
                        struct buf *err)
 {
-	size_t user = 0, pass = 0, rmin = 0, rmax = 0, bs = 0, rs = 0, os = 0;
+	size_t user = 0, pass = 0, rmin = 0, rmax = 0, bs = 0, rs = 0, os = 0, ms = 0;
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (!strcmp(keys[i].name, "relay_auth_user")) user = i;
 		if (!strcmp(keys[i].name, "relay_auth_password_file")) pass = i;
@@ -471,6 +475,7 @@ static int cross_check(const struct config *c, const unsigned *lines,
 		if (!strcmp(keys[i].name, "bounce_suffix")) bs = i;
 		if (!strcmp(keys[i].name, "request_suffix")) rs = i;
 		if (!strcmp(keys[i].name, "owner_suffix")) os = i;
+		if (!strcmp(keys[i].name, "moderate_suffix")) ms = i;
 	}
 	bool has_user = c->relay_auth_user[0], has_pass = c->relay_auth_password_file[0];
 	if (has_user && !has_pass)
@@ -485,11 +490,16 @@ static int cross_check(const struct config *c, const unsigned *lines,
 		            "retry_min_seconds is above retry_max_seconds", "");
 	if (!strcasecmp(c->bounce_suffix, c->request_suffix)
 	    || !strcasecmp(c->bounce_suffix, c->owner_suffix)
-	    || !strcasecmp(c->request_suffix, c->owner_suffix)) {
+	    || !strcasecmp(c->request_suffix, c->owner_suffix)
+	    || !strcasecmp(c->moderate_suffix, c->bounce_suffix)
+	    || !strcasecmp(c->moderate_suffix, c->request_suffix)
+	    || !strcasecmp(c->moderate_suffix, c->owner_suffix)) {
 		unsigned l = lines[bs];
 		if (lines[rs] > l) l = lines[rs];
 		if (lines[os] > l) l = lines[os];
-		return fail(err, l, "%s", "bounce_suffix, request_suffix and owner_suffix must differ");
+		if (lines[ms] > l) l = lines[ms];
+		return fail(err, l, "%s",
+		            "bounce_suffix, request_suffix, owner_suffix and moderate_suffix must differ");
 	}
 	return 0;
 }

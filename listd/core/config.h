@@ -26,10 +26,12 @@
  *   recipient_delimiter (+), bounce_suffix (-bounces), request_suffix
  *        (-request), owner_suffix (-owner): a longer bounce suffix leaves
  *        less room for the VERP token of long list names (bounce/verp.h).
+ *        moderate_suffix (-moderate): LIST-moderate+TOKEN@ takes decisions.
  *   concurrency (4, 1..64), batch_size (1000, 1..100000)
  *   key_file (secret.key), verp_mode (per-recipient | xverp)
  *   token_max_age_days (30, 1..100), authserv_id (empty)
  *   trusted_daily_limit (3, 0..1000), confirm_max_age_days (3, 1..30)
+ *   moderate_max_age_days (14, 1..365)
  *   policy_listen (empty = off; unix:PATH or HOST:PORT)
  *   unsubscribe_url (empty = off; https base URL of the one-click endpoint)
  *   http_listen (empty = off; loopback HOST:PORT of the one-click endpoint)
@@ -98,6 +100,7 @@ struct config {
 	char *bounce_suffix;
 	char *request_suffix;
 	char *owner_suffix;
+	char *moderate_suffix;
 	unsigned concurrency;
 	unsigned batch_size;
 	char *key_file;
@@ -106,6 +109,7 @@ struct config {
 	char *authserv_id;                      /* "" = none trusted */
 	unsigned trusted_daily_limit;           /* automatic messages per address a day */
 	unsigned confirm_max_age_days;          /* confirmation tokens expire after */
+	unsigned moderate_max_age_days;         /* moderation tokens expire after */
 	char *policy_listen;                    /* "" = off */
 	char *policy_socket_mode;               /* octal text, "0660"; checked by listd run */
 	char *unsubscribe_url;                  /* "" = List-Unsubscribe mailto only */

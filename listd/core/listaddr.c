@@ -52,6 +52,7 @@ int listaddr_split(const struct listaddr_syntax *syn, struct slice local,
 		{ syn->bounce_suffix, LISTADDR_ROLE_BOUNCES },
 		{ syn->request_suffix, LISTADDR_ROLE_REQUEST },
 		{ syn->owner_suffix, LISTADDR_ROLE_OWNER },
+		{ syn->moderate_suffix, LISTADDR_ROLE_MODERATE },
 	};
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		if (sfx[i].suffix && ends_with_case(base.p, base.len, sfx[i].suffix))
@@ -68,6 +69,7 @@ const char *listaddr_role_name(enum listaddr_role role)
 	case LISTADDR_ROLE_REQUEST: return "request";
 	case LISTADDR_ROLE_OWNER: return "owner";
 	case LISTADDR_ROLE_BOUNCES: return "bounces";
+	case LISTADDR_ROLE_MODERATE: return "moderate";
 	}
 	return "unknown";
 }

@@ -2,8 +2,8 @@
  * recipient names.
  *
  * A list "dev@lists.example.org" owns dev@ (posts), dev-request@
- * (commands), dev-owner@ (its owners) and dev-bounces+TOKEN@ (the VERP
- * return path); the suffixes and the delimiter are configurable. Any
+ * (commands), dev-owner@ (its owners), dev-bounces+TOKEN@ (the VERP
+ * return path) and dev-moderate+TOKEN@ (moderators' decisions); the suffixes and the delimiter are configurable. Any
  * address may carry an extension after the delimiter (dev-request+xyz@).
  *
  * A local part is split into candidates, most specific first, because a
@@ -22,6 +22,7 @@ enum listaddr_role {
 	LISTADDR_ROLE_REQUEST,
 	LISTADDR_ROLE_OWNER,
 	LISTADDR_ROLE_BOUNCES,
+	LISTADDR_ROLE_MODERATE,         /* LIST-moderate+TOKEN@: a moderator's decision */
 };
 
 struct listaddr_syntax {
@@ -29,6 +30,7 @@ struct listaddr_syntax {
 	const char *owner_suffix;       /* "-owner" */
 	const char *bounce_suffix;      /* "-bounces" */
 	char delimiter;                 /* '+' */
+	const char *moderate_suffix;    /* "-moderate"; NULL: no such address */
 };
 
 struct listaddr_cand {
@@ -38,7 +40,7 @@ struct listaddr_cand {
 	                                      points into the caller's local part */
 };
 
-#define LISTADDR_MAX_CANDS 4
+#define LISTADDR_MAX_CANDS 5
 
 /* Fills out[0..*ret_n) with the readings of local (most specific first).
  * Returns 0, or -EINVAL when local is empty or too long. */

@@ -187,8 +187,9 @@ static void test_wrap(void **state)
 	free(got);
 }
 
-/* The list record: version 3 carries the two settings; a version 2 record
- * (the same bytes without them) reads as off/munge. */
+/* The list record: version 3 and later carry the two settings; a version
+ * 2 record (the same bytes without them) reads as off/munge. Version 4
+ * appends two bytes (no moderators, subscribe_policy confirm). */
 static void test_list_record(void **state)
 {
 	(void)state;
@@ -202,21 +203,24 @@ static void test_list_record(void **state)
 	l.dmarc_mitigation = STORE_DMARC_AUTO;
 	l.dmarc_action = STORE_DMARC_WRAP;
 	store_list_encode(&l, &b);
-	assert_int_equal((unsigned char)b.data[0], 3);
+	assert_int_equal((unsigned char)b.data[0], 4);
 	assert_int_equal(store_list_decode(b.data, b.len, &got), 0);
 	assert_int_equal(got.dmarc_mitigation, STORE_DMARC_AUTO);
 	assert_int_equal(got.dmarc_action, STORE_DMARC_WRAP);
 	assert_string_equal(store_dmarc_mitigation_name(got.dmarc_mitigation), "auto");
 	assert_string_equal(store_dmarc_action_name(got.dmarc_action), "wrap");
 
-	b.data[0] = 2;
+	b.data[0] = 3;
 	assert_int_equal(store_list_decode(b.data, b.len - 2, &got), 0);
+	assert_int_equal(got.dmarc_action, STORE_DMARC_WRAP);
+	b.data[0] = 2;
+	assert_int_equal(store_list_decode(b.data, b.len - 4, &got), 0);
 	assert_int_equal(got.dmarc_mitigation, STORE_DMARC_OFF);
 	assert_int_equal(got.dmarc_action, STORE_DMARC_MUNGE);
 	assert_int_equal(got.digest_period_hours, l.digest_period_hours);
 
-	b.data[0] = 3;          /* an out-of-range value is refused */
-	b.data[b.len - 2] = 9;
+	b.data[0] = 4;          /* an out-of-range value is refused */
+	b.data[b.len - 4] = 9;
 	assert_int_not_equal(store_list_decode(b.data, b.len, &got), 0);
 	buf_finish(&b);
 }

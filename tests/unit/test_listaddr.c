@@ -10,7 +10,8 @@
 #include "listd/core/buf.h"
 #include "listd/core/listaddr.h"
 
-static const struct listaddr_syntax syn = { "-request", "-owner", "-bounces", '+' };
+static const struct listaddr_syntax syn = { "-request", "-owner", "-bounces", '+',
+                                                   "-moderate" };
 
 /* Renders every candidate as "name/role/ext" joined by spaces. */
 static void render(const char *local, struct buf *out)
@@ -40,6 +41,7 @@ static void test_table(void **state)
 		{ "dev-bounces+abc2345", "dev-bounces/post/abc2345 dev/bounces/abc2345" },
 		{ "dev-bounces", "dev-bounces/post/ dev/bounces/" },
 		{ "dev+tag", "dev/post/tag" },
+		{ "dev-moderate+Abc234", "dev-moderate/post/Abc234 dev/moderate/Abc234" },
 		{ "dev-request+confirm-xyz", "dev-request/post/confirm-xyz dev/request/confirm-xyz" },
 		{ "-request", "-request/post/" },
 		{ "", "(invalid)" },
