@@ -175,14 +175,32 @@ settle
 result "mail to demo-owner@" "$(decided "demo-owner@$LIST_DOMAIN")" "^processed: forwarded to 1 owner"
 result "  the owner received it" "$(pf count owner@members.test) copy" "^1 copy"
 
-step "5. Who received anything"
+step "5. A moderator approves a held post by mail"
+as "$LISTADM" --home "$H" member set "$L" carol@members.test moderated=yes
+msg "$dir/m1" "From: Carol <carol@members.test>" "To: $L" "Subject: a moderated post"
+send carol@members.test "$L" "$dir/m1" >/dev/null
+settle
+notice=$(grep -l '^Subject: Held for ' "$dir/mail/members.test/owner"/*.eml 2>/dev/null | tail -n 1)
+modaddr=$(sed -n '/^$/q; s/^Reply-To: //p' "$notice" | tr -d '\r')
+result "carol's post held; notice to the owner" "Reply-To: $modaddr" "^Reply-To: demo-moderate\+[a-z2-7]{24}@"
+msg "$dir/m2" "From: owner@members.test" "To: $modaddr" "Subject: Re: held"
+send owner@members.test "$modaddr" "$dir/m2" >/dev/null
+settle
+for _ in $(seq 1 20); do [ "$(pf count bob@members.test)" -ge 2 ] && break; sleep 0.5; settle; done
+result "the owner's plain reply approves it" "$(decided "demo-moderate\\+[a-z2-7]+@$LIST_DOMAIN")" "^processed: held post [0-9]+ .*approved"
+result "  copies delivered" "$(pf count bob@members.test) for bob" "^2 for bob"
+msg "$dir/m3" "From: mallory@forged.test" "To: $modaddr" "Subject: Re: held"
+result "  the same approval again (replayed)" "$(smtp mallory@forged.test "$modaddr" "$dir/m3")" \
+	"^rejected in SMTP: 550 5\.7\.1 .*already decided"
+
+step "6. Who received anything"
 members=$(( $(pf count alice@members.test) + $(pf count bob@members.test) + $(pf count carol@members.test) ))
 forged=$(pf count @forged.test)
-say "  messages in member mailboxes:  $members (alice, bob, carol: one post each)"
+say "  messages in member mailboxes:  $members (alice, bob, carol: two posts each)"
 say "  messages to forged senders:    $forged"
 nonmember=$forged
 result "messages that reached a non-member" "$nonmember" "^0$"
-result "messages the members received" "$members" "^3$"
+result "messages the members received" "$members" "^6$"
 
 stop_daemon
 step "listd's log"

@@ -1,8 +1,10 @@
 #!/bin/bash
 # tests/integration/moderation.sh BUILD_DIR — held posts end to end, through
 # a real Postfix into the real daemon and back out:
-#  - non-member posts are held; the owner gets one digest (and only one that
-#    day, however many more are held), nobody else hears of them;
+#  - non-member posts are held; the owner (the moderator by default) gets a
+#    notice per held post (moderation by mail: moderation_mail.sh) and one
+#    digest (and only one that day, however many more are held), nobody
+#    else hears of them;
 #  - `listadm hold ls/show` list and show them; `hold approve` distributes
 #    one to the members;
 #  - `hold reject` sends a notice to a trusted sender (aligned pass from the
@@ -23,6 +25,12 @@ printf 'authserv_id = %s\n' "$AUTHSERV" >> "$H/listd.conf"
 adm --quiet list create "$L" --owner owner@members.test
 adm --quiet member add "$L" alice@members.test bob@members.test
 start_daemon
+digests() {  # the owner's held-message digests
+	grep -l '^Subject: [0-9]* held message' "$dir/mail/members.test/owner"/*.eml 2>/dev/null | wc -l
+}
+notices() {  # the owner's held-post notices
+	grep -l '^Subject: Held for ' "$dir/mail/members.test/owner"/*.eml 2>/dev/null | wc -l
+}
 held_id() {  # the id of the held post whose sender is $1
 	adm --json hold ls "$L" | grep "\"sender\":\"$1\"" | sed 's/.*"id":\([0-9]*\).*/\1/' | head -n 1
 }
@@ -32,11 +40,12 @@ msg "$dir/p1" "From: Carol <carol@members.test>" "To: $L" "Subject: from a non-m
 send carol@members.test "$L" "$dir/p1"
 settle
 check "held" "$(adm hold ls "$L" 2>/dev/null | grep -c carol@members.test || true)" "^1$"
-check "digest to the owner" "$(pf count owner@members.test)" "^1$"
-dig=$(mbox owner@members.test)
+check "digest to the owner" "$(digests)" "^1$"
+check "notice to the owner" "$(notices)" "^1$"
+dig=$(grep -l '^Subject: [0-9]* held message' "$dir/mail/members.test/owner"/*.eml)
 check "  names the held post" "$(grep -c 'carol@members.test' "$dig")" "^1$"
 check "  Auto-Submitted" "$(header_of "$dig" Auto-Submitted)" "^auto-generated$"
-check "nobody else was mailed" "$(pf count @members.test)" "^1$"
+check "nobody else was mailed" "$(pf count @members.test)" "^2$"
 id1=$(held_id carol@members.test)
 check "hold show prints the post" "$(adm hold show "$L" "$id1" | grep -c 'Subject: from a non-member')" "^1$"
 check "hold show --json" "$(adm --json hold show "$L" "$id1" | grep -c '"body":"Hello.\\n"')" "^1$"
@@ -64,7 +73,8 @@ msg "$dir/p5" "From: frank@forged.test" "To: $L" "Subject: to discard"
 send frank@forged.test "$L" "$dir/p5"
 settle
 check "four more held" "$(adm --json hold ls "$L" | grep -c '"id"')" "^4$"
-check "still one digest today" "$(pf count owner@members.test)" "^1$"
+check "still one digest today" "$(digests)" "^1$"
+check "a notice for each" "$(notices)" "^5$"
 check "reject trusted dave" "$(adm hold reject "$L" "$(held_id dave@members.test)" --reason 'off topic')" "notice queued to dave@members.test"
 check "reject untrusted erin" "$(adm hold reject "$L" "$(held_id erin@members.test)")" "no notice: the sender is not trusted"
 check "reject forged victim" "$(adm --json hold reject "$L" "$(held_id victim@forged.test)")" '"notified":false'
@@ -82,8 +92,9 @@ check "decisions audited" "$(adm log "$L" | grep -cE 'hold\.(approve|reject|disc
 
 echo "== listadm report"
 adm --json report "$L" > "$dir/report.json"
-mailed=$(grep '"type":"mailed"' "$dir/report.json" | sed 's/.*"recipient":"\([^"]*\)".*/\1/' | sort | tr '\n' ' ')
+mailed=$(grep '"type":"mailed"' "$dir/report.json" | sed 's/.*"recipient":"\([^"]*\)".*/\1/' | sort -u | tr '\n' ' ')
 check "report: mailed exactly the owner and dave" "$mailed" "^dave@members.test owner@members.test $"
+check "report: the notices' rule" "$(grep -c '"rule":"moderator: held-post notice"' "$dir/report.json")" "^5$"
 check "report: the digest's rule" "$(grep -c '"rule":"owner: held-message digest"' "$dir/report.json")" "^1$"
 check "report: the notice's rule" "$(grep -c '"rule":"trusted sender (dkim pass, authserv-id [^"]*): reject notice"' "$dir/report.json")" "^1$"
 check "report: the approved post was distributed" "$(grep '"type":"distributed"' "$dir/report.json" | grep -c '"sent":2')" "^1$"

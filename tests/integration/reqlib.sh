@@ -3,6 +3,8 @@
 # daemon running, and small helpers. Source it after setting BUILD and root.
 # Defines: dir, H (the list home), pf, as, msg, send, settle, check, mbox,
 # header_of, start_daemon; cleans up whatever happens (trap EXIT).
+# With REQ_POLICY=1 Postfix asks the daemon's policy service (the unix
+# socket $sock) about every list-domain recipient.
 
 LISTD=$BUILD/listd/listd
 LISTADM=$BUILD/web-free-admin/listadm
@@ -36,9 +38,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+sock=$dir/listd-home/policy.sock
+if [ -n "${REQ_POLICY:-}" ]; then export POLICY=unix:$sock; fi
 LISTD_BIN=$LISTD pf start >/dev/null || { echo "SKIP: the private Postfix did not start"; exit 77; }
 eval "$(pf env)"
 H=$LISTD_HOME
+if [ -n "${REQ_POLICY:-}" ]; then
+	# the socket belongs to the pipe user; Postfix's smtpd connects through "other"
+	printf 'policy_listen = unix:%s\npolicy_socket_mode = 0666\n' "$sock" >> "$H/listd.conf"
+fi
 as() { pf run-as "$@"; }
 adm() { as "$LISTADM" --home "$H" "$@"; }
 
