@@ -79,6 +79,8 @@ enum store_db {
 	STORE_DB_ARCHIVE_DATA,
 	STORE_DB_ARCHIVE_STATE,
 	STORE_DB_ARCHIVE_MSGS,
+	STORE_DB_TEMPLATES,     /* store_template.h; may be absent from a read-only
+	                           store written by an older version */
 	STORE_DB_COUNT,
 };
 
@@ -97,6 +99,7 @@ struct store {
 	unsigned flags;                 /* STORE_OPEN_* */
 	size_t map_max;
 	uint32_t schema;                /* as found (or written) at open */
+	bool templates_absent;          /* read-only open of a store without them */
 	unsigned open_txns;             /* transactions of this process now open */
 	uintptr_t map_start, map_end;   /* the map's bounds once known, else 0;
 	                                   reset whenever the map is resized */

@@ -36,6 +36,7 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_ARCHIVE_DATA] = "archive_data",
 	[STORE_DB_ARCHIVE_STATE] = "archive_state",
 	[STORE_DB_ARCHIVE_MSGS] = "archive_msgs",
+	[STORE_DB_TEMPLATES] = "templates",
 };
 
 /* Meta keys of the counters: permanent as well. */
@@ -230,9 +231,13 @@ static int store_dbs_open(struct store *s)
 	if (r < 0)
 		return r;
 	for (int i = 0; i < STORE_DB_COUNT; i++) {
-		r = store_err(NULL, mdb_dbi_open(t, store_db_names[i],
-		                                 rdonly ? 0 : MDB_CREATE,
-		                                 &s->dbi[i]));
+		rc = mdb_dbi_open(t, store_db_names[i], rdonly ? 0 : MDB_CREATE, &s->dbi[i]);
+		if (rc == MDB_NOTFOUND && rdonly && i == STORE_DB_TEMPLATES) {
+			/* an older store, read only: no list has templates of its own */
+			s->templates_absent = true;
+			continue;
+		}
+		r = store_err(NULL, rc);
 		if (r < 0)
 			goto fail;
 	}

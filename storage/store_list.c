@@ -1,6 +1,7 @@
 /* storage/store_list.c — list records: codec, defaults, create, lookup,
  * update, delete (with its members) and iteration. */
 #include "storage/internal.h"
+#include "storage/store_template.h"
 
 #include <errno.h>
 #include <string.h>
@@ -478,6 +479,9 @@ int store_list_delete(struct store_txn *txn, uint32_t list_id)
 	if (r < 0)
 		return r;
 
+	r = store_template_del_all(txn, list_id);
+	if (r < 0)
+		return r;
 	unsigned char prefix[4];
 	codec_be32_write(prefix, list_id);
 	r = store_cursor_open(txn, STORE_DB_MEMBERS, &c);

@@ -31,5 +31,7 @@ int cmd_import(const struct adm_opts *opts, int argc, char **argv);   /* cmd_imp
 int cmd_bounce_admin(const struct adm_opts *opts, int argc, char **argv);
 /* `listadm archive ls|show|export` (cmd_archive.c). */
 int cmd_archive(const struct adm_opts *opts, int argc, char **argv);
+/* `listadm template ls|show|set|reset` (cmd_template.c). */
+int cmd_template(const struct adm_opts *opts, int argc, char **argv);
 
 #endif

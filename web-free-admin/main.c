@@ -30,6 +30,7 @@ static const char usage_text[] =
 	"  report  LIST [--since DATE]                   who listd mailed and why; what it refused\n"
 	"  import  mlmmj LISTDIR | mailman3 LIST FILE    migrate a list (--dry-run shows the changes)\n"
 	"  archive ls | show | export                    the numbered posts of a list (mbox out)\n"
+	"  template ls | show | set | reset LIST [NAME]  the texts of the mails listd writes\n"
 	"\n"
 	"global options:\n"
 	"  --home DIR   the store's home (else $LISTD_HOME, else " LISTD_DEFAULT_HOME ")\n"
@@ -240,6 +241,7 @@ int main(int argc, char **argv)
 		{ "check", cmd_check },
 		{ "bounce", cmd_bounce },
 		{ "hold", cmd_hold },
+		{ "template", cmd_template },
 		{ "report", cmd_report },
 		{ "import", cmd_import },
 		{ "archive", cmd_archive },
