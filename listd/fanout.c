@@ -28,6 +28,7 @@
 #include "listd/daemon.h"
 #include "listd/digest.h"
 #include "listd/dmarc_lookup.h"
+#include "listd/listmail.h"
 #include "listd/readall.h"
 #include "listd/smtp_client.h"
 
@@ -779,6 +780,10 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job)
 		          job->msg_id, f->list.local, f->list.domain);
 		goto fail;
 	}
+
+	/* the list's header and footer text (not in digests: their parts have it) */
+	if (f->msg.role != STORE_MSG_ROLE_DIGEST && (r = listmail_post_footer(d, &f->list, &raw)) < 0)
+		goto fail;
 
 	/* the tag is stored with its brackets ("[dev]"); the transform adds them */
 	char tag[LIMIT_SUBJECT_TAG + 1];

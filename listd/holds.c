@@ -20,6 +20,7 @@
 #include "listd/outbox.h"
 #include "listd/request.h"
 #include "storage/store_rate.h"
+#include "storage/store_template.h"
 
 #define HOLDS_PENDING_MAX       64      /* lists waiting for their digest */
 #define HOLDS_SCAN_MAX          20000   /* messages walked per tick */
@@ -149,13 +150,16 @@ static int digest_txn_cb(struct store_txn *txn, void *ctx_)
 	buf_addf(&from, "%s%s@%s", c->l.local, c->d->cfg.owner_suffix, c->l.domain);
 	buf_addf(&subj, "%zu held message%s for %s@%s", c->n, c->n == 1 ? "" : "s",
 	         c->l.local, c->l.domain);
-	buf_addf(&body, "Messages held for the moderators of %s@%s:\n\n%s%s\n"
-	         "Decide with:\n"
-	         "  listadm hold show %s@%s ID\n"
-	         "  listadm hold approve|reject|discard %s@%s ID\n",
-	         c->l.local, c->l.domain, c->lines.data,
-	         c->n > HOLDS_DIGEST_LINES ? "  (more not shown)\n" : "",
-	         c->l.local, c->l.domain, c->l.local, c->l.domain);
+	{
+		struct buf la = BUF_INIT;
+		buf_addf(&la, "%s@%s", c->l.local, c->l.domain);
+		const struct template_var v[] = {
+			{ "list_address", la.data }, { "held", c->lines.data },
+			{ "more", c->n > HOLDS_DIGEST_LINES ? "  (more not shown)\n" : "" },
+		};
+		r = store_template_render(txn, c->list_id, "held-digest", v, 3, &body);
+		buf_finish(&la);
+	}
 	for (size_t i = 0; i < c->l.n_owners && r >= 0; i++) {
 		struct buf to = BUF_INIT;
 		addr_format(&c->l.owners[i], &to);

@@ -42,6 +42,7 @@
 #include "listd/daemon.h"
 #include "listd/outbox.h"
 #include "storage/store_archive.h"
+#include "storage/store_template.h"
 
 #define LIFE_ACTOR "listd:bounce"
 #define LIFE_TICK_MS (3600u * 1000u)
@@ -243,39 +244,49 @@ static int send_probe(struct daemon *d, struct store_txn *txn, const struct stor
 	else
 		snprintf(subject, sizeof(subject), "Delivery from %s to you is disabled", laddr);
 
-	buf_addf(&body, "Hello,\n\nmail from the list %s to %s could not be delivered "
-	         "repeatedly, so the list has stopped sending you its posts for now.\n\n",
-	         laddr, to.data);
+	struct buf missedb = BUF_INIT, remb = BUF_INIT;
 	if (missed.n) {
 		/* archive numbers, which "get N" fetches; a post not in the archive
 		 * is named by its message number */
-		buf_addf(&body, "Posts you did not receive (send \"get N\" to %s%s@%s for post N):\n  ",
+		buf_addf(&missedb, "Posts you did not receive (send \"get N\" to %s%s@%s for post N):\n  ",
 		         l->local, cfg->request_suffix, l->domain);
 		for (size_t i = 0; i < missed.n; i++) {
 			uint32_t num;
 			r = store_archive_number(txn, missed.ids[i], &num);
-			if (r < 0 && r != -ENOENT)
+			if (r < 0 && r != -ENOENT) {
+				buf_finish(&missedb);
 				goto out;
+			}
 			if (r == 0)
-				buf_addf(&body, "%s%u", i ? ", " : "", num);
+				buf_addf(&missedb, "%s%u", i ? ", " : "", num);
 			else
-				buf_addf(&body, "%s(not archived: message %u)", i ? ", " : "", missed.ids[i]);
+				buf_addf(&missedb, "%s(not archived: message %u)", i ? ", " : "",
+				         missed.ids[i]);
 		}
 		r = 0;
 		if (missed.more)
-			buf_addf(&body, " and %zu more", missed.more);
-		buf_adds(&body, "\n\n");
+			buf_addf(&missedb, " and %zu more", missed.more);
+		buf_adds(&missedb, "\n\n");
 	}
-	buf_addf(&body, "This message is a test of your address. If it reaches you and "
-	         "nothing bounces it, delivery is turned back on automatically after %u "
-	         "day%s; you need not do anything.\n", interval, interval == 1 ? "" : "s");
 	if (l->bounce_probe_warnings)
-		buf_addf(&body, "If the test keeps failing, you will get up to %u reminder%s, "
+		buf_addf(&remb, "If the test keeps failing, you will get up to %u reminder%s, "
 		         "one every %u day%s, and then be removed from the list.\n",
 		         l->bounce_probe_warnings, l->bounce_probe_warnings == 1 ? "" : "s",
 		         interval, interval == 1 ? "" : "s");
-	buf_addf(&body, "\nTo have delivery turned back on now, write to the list's "
-	         "owners at %s.\n", from);
+	{
+		char days[32];
+		snprintf(days, sizeof(days), "%u day%s", interval, interval == 1 ? "" : "s");
+		const struct template_var v[] = {
+			{ "list_address", laddr }, { "member", to.data }, { "missed", missedb.data },
+			{ "days", days }, { "reminders", remb.data }, { "owner_address", from },
+		};
+		r = store_template_render(txn, l->id, "bounce-probe", v, sizeof(v) / sizeof(v[0]),
+		                          &body);
+	}
+	buf_finish(&missedb);
+	buf_finish(&remb);
+	if (r < 0)
+		goto out;
 
 	r = outbox_compose(&msg, from, to.data, subject, "auto-generated", NULL, l->domain,
 	                   body.data);
@@ -647,11 +658,14 @@ static int digest(struct daemon *d, struct store_txn *txn, const struct store_li
 	snprintf(from, sizeof(from), "%s%s@%s", l->local, cfg->owner_suffix, l->domain);
 	snprintf(subject, sizeof(subject), "Bounce processing of %s: %zu action%s", la, c.n,
 	         c.n == 1 ? "" : "s");
-	buf_addf(&text, "Bounce processing of the list %s since the last report "
-	         "(one report a day at most):\n\n%s\n"
-	         "`listadm bounce ls %s` shows every member's bounce score; "
-	         "`listadm bounce reset %s ADDRESS` re-enables a member.\n",
-	         la, c.body.data, la, la);
+	{
+		const struct template_var v[] = {
+			{ "list_address", la }, { "actions", c.body.data },
+		};
+		r = store_template_render(txn, l->id, "bounce-digest", v, 2, &text);
+		if (r < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < l->n_owners; i++) {
 		member_addr(&(struct store_member){ .addr = l->owners[i] }, &to);
 		buf_reset(&msg);

@@ -16,6 +16,7 @@
 #include "listd/outbox.h"
 #include "listd/recipient.h"
 #include "storage/store_rate.h"
+#include "storage/store_template.h"
 
 #define SUBJECT_SHOWN   200     /* bytes of a post's Subject in notices */
 
@@ -162,22 +163,31 @@ int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct s
 	post_subject(data, &psubj);
 	post_from(data, &pfrom);
 	buf_addf(&subj, "Held for %s@%s: %s", l->local, l->domain, psubj.data);
-	buf_addf(&body, "A post to %s@%s is held for the moderators: %s.\n\n"
-	         "  From:     %s\n  Sender:   <%s>\n  Subject:  %s\n  Size:     %u bytes\n"
-	         "  Number:   %u\n\n",
-	         l->local, l->domain, why, pfrom.len ? pfrom.data : "(none)", m->sender,
-	         psubj.data, m->size, m->id);
-	if (by_mail)
-		buf_addf(&body,
-		         "To approve it, reply to this message (the reply goes to\n%s).\n"
-		         "To reject it, reply with this first line (the reason is passed on to\n"
-		         "the sender where listd may write to them):\n\n    reject REASON\n\n"
-		         "To drop it without telling anyone, reply with this first line:\n\n"
-		         "    discard\n\n"
-		         "The first decision counts; this notice can be answered until %s.\n",
-		         reply.data, until);
-	buf_addf(&body, "%sOn the server: listadm hold approve|reject|discard %s@%s %u\n",
-	         by_mail ? "" : "Decide on the server:\n", l->local, l->domain, m->id);
+	if (by_mail) {
+		char size[16], number[16];
+		snprintf(size, sizeof(size), "%u", m->size);
+		snprintf(number, sizeof(number), "%u", m->id);
+		struct buf la = BUF_INIT;
+		buf_addf(&la, "%s@%s", l->local, l->domain);
+		const struct template_var v[] = {
+			{ "list_address", la.data }, { "reason", why },
+			{ "from", pfrom.len ? pfrom.data : "(none)" }, { "sender", m->sender },
+			{ "subject", psubj.data }, { "size", size }, { "number", number },
+			{ "moderate_address", reply.data }, { "until", until },
+		};
+		r = store_template_render(txn, l->id, "held-notice", v, sizeof(v) / sizeof(v[0]),
+		                          &body);
+		buf_finish(&la);
+		if (r < 0)
+			goto out;
+	} else {        /* no address fits: the server only */
+		buf_addf(&body, "A post to %s@%s is held for the moderators: %s.\n\n"
+		         "  From:     %s\n  Sender:   <%s>\n  Subject:  %s\n  Size:     %u bytes\n"
+		         "  Number:   %u\n\nDecide on the server:\n"
+		         "  listadm hold approve|reject|discard %s@%s %u\n",
+		         l->local, l->domain, why, pfrom.len ? pfrom.data : "(none)", m->sender,
+		         psubj.data, m->size, m->id, l->local, l->domain, m->id);
+	}
 
 	/* the post, without an mbox "From " line */
 	size_t skip = 0;
@@ -224,17 +234,24 @@ int moderate_notify_subscribe(struct daemon *d, struct store_txn *txn,
 	day_text(expiry, until);
 	addr_format(who, &a);
 	buf_addf(&subj, "Subscription to %s@%s: %s", l->local, l->domain, a.data);
-	buf_addf(&body, "<%s> asked to join %s@%s and confirmed the address.\n"
-	         "The list's subscriptions need a moderator's approval.\n\n", a.data, l->local,
-	         l->domain);
-	if (by_mail)
-		buf_addf(&body, "To approve, reply to this message (the reply goes to\n%s).\n"
-		         "To refuse, reply with the first line \"reject\" or \"discard\".\n"
-		         "The first decision counts; this notice can be answered until %s.\n",
-		         reply.data, until);
-	else
-		buf_addf(&body, "Add the member on the server: listadm member add %s@%s %s\n",
-		         l->local, l->domain, a.data);
+	if (by_mail) {
+		struct buf la = BUF_INIT;
+		buf_addf(&la, "%s@%s", l->local, l->domain);
+		const struct template_var v[] = {
+			{ "list_address", la.data }, { "subscriber", a.data },
+			{ "moderate_address", reply.data }, { "until", until },
+		};
+		r = store_template_render(txn, l->id, "subscribe-notice", v, sizeof(v) / sizeof(v[0]),
+		                          &body);
+		buf_finish(&la);
+		if (r < 0)
+			goto out;
+	} else {
+		buf_addf(&body, "<%s> asked to join %s@%s and confirmed the address.\n"
+		         "The list's subscriptions need a moderator's approval.\n\n"
+		         "Add the member on the server: listadm member add %s@%s %s\n",
+		         a.data, l->local, l->domain, l->local, l->domain, a.data);
+	}
 	r = to_moderators(d, txn, l, by_mail ? reply.data : NULL, subj.data, body.data, NULL, NULL,
 	                  0, "moderator: subscription notice");
 	if (r == 0)
@@ -299,14 +316,23 @@ static int reject_notice(struct decision *c, char *why, size_t why_len)
 	addr_format(&s.from, &to);
 	buf_addf(&subj, "Your message to %s@%s was rejected: ", c->l->local, c->l->domain);
 	post_subject(&c->data, &subj);
-	buf_addf(&body, "The moderators of %s@%s did not accept your message.\n", c->l->local,
-	         c->l->domain);
-	if (c->reply.reason[0])
-		buf_addf(&body, "\nTheir reason:\n\n  %s\n", c->reply.reason);
+	{
+		struct buf la = BUF_INIT, rt = BUF_INIT;
+		buf_addf(&la, "%s@%s", c->l->local, c->l->domain);
+		if (c->reply.reason[0])
+			buf_addf(&rt, "\nTheir reason:\n\n  %s\n", c->reply.reason);
+		const struct template_var v[] = {
+			{ "list_address", la.data }, { "reason_text", rt.data },
+		};
+		r = store_template_render(c->txn, c->l->id, "reject-notice", v, 2, &body);
+		buf_finish(&la);
+		buf_finish(&rt);
+	}
 	cut(rule, sizeof(rule), "trusted sender (%s pass, authserv-id %s): reject notice",
 	    authres_trust_name(s.trust), cfg->authserv_id);
-	r = outbox_compose(&msg, from.data, to.data, subj.data, "auto-replied", NULL,
-	                   c->l->domain, body.data);
+	if (r == 0)
+		r = outbox_compose(&msg, from.data, to.data, subj.data, "auto-replied", NULL,
+		                   c->l->domain, body.data);
 	if (r == 0) {
 		struct outbox_msg om = {
 			.list_id = c->l->id, .return_path = "", .rcpt = to.data, .rule = rule,
@@ -492,9 +518,21 @@ int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_
 	struct buf subj = BUF_INIT, body = BUF_INIT;
 	buf_addf(&subj, "Decided for %s@%s: %s", l->local, l->domain,
 	         modreply_action_name(c.reply.action));
-	buf_addf(&body, "%s\n\nDecided by mail from %s (message %u).\n", c.what, c.actor, m->id);
-	r = to_moderators(d, txn, l, NULL, subj.data, body.data, NULL, NULL, 0,
-	                  "moderator: decision confirmation");
+	{
+		char num[16];
+		snprintf(num, sizeof(num), "%u", m->id);
+		struct buf la = BUF_INIT;
+		buf_addf(&la, "%s@%s", l->local, l->domain);
+		const struct template_var v[] = {
+			{ "list_address", la.data }, { "decision", c.what }, { "moderator", c.actor },
+			{ "message_number", num },
+		};
+		r = store_template_render(txn, l->id, "decision", v, 4, &body);
+		buf_finish(&la);
+	}
+	if (r == 0)
+		r = to_moderators(d, txn, l, NULL, subj.data, body.data, NULL, NULL, 0,
+		                  "moderator: decision confirmation");
 	buf_finish(&subj);
 	buf_finish(&body);
 	if (r < 0)

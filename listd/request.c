@@ -47,11 +47,13 @@
 #include "listd/core/log.h"
 #include "listd/daemon.h"
 #include "listd/digest.h"
+#include "listd/listmail.h"
 #include "listd/moderate.h"
 #include "listd/outbox.h"
 #include "listd/request.h"
 #include "listd/oneclick.h"
 #include "storage/store_rate.h"
+#include "storage/store_template.h"
 
 #define PURPOSE_SUB     "confirm-subscribe"
 #define PURPOSE_UNSUB   "confirm-unsubscribe"
@@ -178,15 +180,19 @@ static int send_confirm_for(struct daemon *d, struct store_txn *txn, const struc
 	}
 	buf_addf(&reply, "@%s", l->domain);
 	buf_addf(&subj, "confirm %s (%s %s@%s)", tok.data, what, l->local, l->domain);
-	buf_addf(&body,
-	         "Someone, probably you, asked to %s the list %s@%s\n"
-	         "with this address.\n\n"
-	         "To confirm, reply to this message (the reply goes to\n"
-	         "%s), or send a message from this address to that address.\n"
-	         "The confirmation expires in %u days.\n\n"
-	         "If you did not ask for this, ignore this message: nothing\n"
-	         "happens without your reply.\n",
-	         what, l->local, l->domain, reply.data, cfg->confirm_max_age_days);
+	{
+		struct listmail_vars lv;
+		char days[16];
+		listmail_vars(cfg, l, &lv);
+		snprintf(days, sizeof(days), "%u", cfg->confirm_max_age_days);
+		const struct template_var v[] = {
+			{ "list_address", lv.list_address }, { "action", what },
+			{ "confirm_address", reply.data }, { "days", days },
+		};
+		r = store_template_render(txn, l->id, "confirm", v, sizeof(v) / sizeof(v[0]), &body);
+		if (r < 0)
+			goto out;
+	}
 	r = send_reply(d, txn, l, who, orig, subj.data, reply.data, body.data, rule);
 out:
 	buf_finish(&tok);
@@ -372,19 +378,14 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 		{
 			struct buf body = BUF_INIT, subj = BUF_INIT;
 			buf_addf(&subj, "help for %s@%s", l->local, l->domain);
-			buf_addf(&body,
-			         "Commands for %s@%s, one in the Subject or the first line of a\n"
-			         "message to %s%s@%s:\n\n"
-			         "  subscribe     join the list (a confirmation is sent first)\n"
-			         "  unsubscribe   leave the list (a confirmation is sent first)\n"
-			         "  help          this text\n"
-			         "  get N         post number N from the archive (members)\n"
-			         "  set delivery normal|digest|nomail\n"
-			         "                every post, digests, or nothing (members;\n"
-			         "                a confirmation is sent first)\n\n"
-			         "Posts go to %s@%s. The owners are at %s%s@%s.\n",
-			         l->local, l->domain, l->local, cfg->request_suffix, l->domain,
-			         l->local, l->domain, l->local, cfg->owner_suffix, l->domain);
+			struct listmail_vars lv;
+			listmail_vars(cfg, l, &lv);
+			r = store_template_render(txn, l->id, "help", lv.vars, LISTMAIL_NVARS, &body);
+			if (r < 0) {
+				buf_finish(&body);
+				buf_finish(&subj);
+				break;
+			}
 			r = send_reply(d, txn, l, &s.from, data, subj.data, NULL, body.data, rule);
 			buf_finish(&body);
 			buf_finish(&subj);

@@ -35,6 +35,7 @@
 #include "storage/store.h"
 #include "storage/store_mail.h"
 #include "storage/store_rate.h"
+#include "storage/store_template.h"
 #include "web-free-admin/internal.h"
 
 #define HOLD_SHOW_BODY          4096    /* body bytes `hold show` prints */
@@ -318,10 +319,24 @@ static int queue_notice(struct store_txn *txn, struct decide_ctx *c, const struc
 	               "Auto-Submitted: auto-replied\n"
 	               "X-Auto-Response-Suppress: All\n"
 	               "Precedence: bulk\n\n");
-	buf_addf(&msg, "The moderators of %s@%s did not accept your message\n"
-	         "(received %s).\n", c->l->local, c->l->domain, date);
-	if (c->reason && *c->reason)
-		buf_addf(&msg, "\nTheir reason:\n\n  %s\n", c->reason);
+	{
+		struct buf la = BUF_INIT, rt = BUF_INIT;
+		buf_addf(&la, "%s@%s", c->l->local, c->l->domain);
+		if (c->reason && *c->reason)
+			buf_addf(&rt, "\nTheir reason:\n\n  %s\n", c->reason);
+		const struct template_var v[] = {
+			{ "list_address", la.data }, { "reason_text", rt.data },
+		};
+		r = store_template_render(txn, c->l->id, "reject-notice", v, 2, &msg);
+		buf_finish(&la);
+		buf_finish(&rt);
+		if (r < 0) {
+			buf_finish(&msg);
+			buf_finish(&subj);
+			buf_finish(&rcpt);
+			return r;
+		}
+	}
 
 	struct store_msg rec;
 	memset(&rec, 0, sizeof(rec));

@@ -7,7 +7,8 @@
 #    message/rfc822, Reply-To LIST-moderate+TOKEN@;
 #  - forged and made-up tokens are refused at RCPT; one handed to listd
 #    deliver directly (past the MTA) changes nothing either;
-#  - a plain reply approves: the post reaches the members, both moderators
+#  - a plain reply approves: the post reaches the members (with the list's
+#    footer template filled in), both moderators
 #    get a confirmation, the sender nothing; the same reply again is
 #    refused at RCPT (already decided);
 #  - "reject REASON" and "discard" replies drop posts; the untrusted
@@ -30,6 +31,7 @@ printf 'authserv_id = %s\n' "$AUTHSERV" >> "$H/listd.conf"
 adm --quiet list create "$L" --owner owner@members.test
 adm --quiet list set "$L" "moderators=mod1@members.test, mod2@members.test"
 adm --quiet member add "$L" alice@members.test bob@members.test
+printf -- '-- \nLeave the list: ${unsubscribe_address}\n' | adm --quiet template set "$L" footer
 start_daemon
 for _ in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
 env_of() { sed -n "s/^$2=//p" "${1%.eml}.env"; }
@@ -81,6 +83,7 @@ for _ in $(seq 1 20); do [ "$(pf count bob@members.test)" -ge 1 ] && break; slee
 check "alice got the post" "$(pf count alice@members.test)" "^1$"
 check "bob got the post" "$(pf count bob@members.test)" "^1$"
 check "  the post itself" "$(header_of "$(mbox bob@members.test)" Subject)" "please approve me"
+check "  with the list's footer" "$(grep -c "^Leave the list: mm-request@$LIST_DOMAIN?subject=unsubscribe" "$(mbox bob@members.test)")" "^1$"
 check "nothing held" "$(held)" "^0$"
 check "confirmation to mod1" "$(pf count mod1@members.test)" "^2$"
 check "confirmation to mod2" "$(pf count mod2@members.test)" "^2$"
