@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "bounce/modtoken.h"
 #include "bounce/unsub.h"
 #include "bounce/verp.h"
 #include "listd/core/addr.h"
@@ -211,6 +212,9 @@ struct fx {
 	     tok_other_list[128], tok_probe[128];
 	char uns_valid[128], uns_old[128], uns_badmac[128], uns_other_list[128],
 	     uns_gone[128];
+	uint32_t held_id, done_id;      /* a held post of dev, a distributed one */
+	char mod_valid[128], mod_decided[128], mod_expired[128], mod_badmac[128],
+	     mod_other_list[128], mod_kind[128];
 };
 
 static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -233,7 +237,7 @@ static struct addr A(const char *s)
 }
 
 struct populate {
-	uint32_t alice_id, bob_id, dev_id;
+	uint32_t alice_id, bob_id, dev_id, held_id, done_id;
 };
 
 static int populate_cb(struct store_txn *txn, void *ctx)
@@ -252,6 +256,17 @@ static int populate_cb(struct store_txn *txn, void *ctx)
 	if ((r = store_member_add(txn, l.id, &a, NULL, &m)) < 0)
 		return r;
 	p->alice_id = m.id;
+	/* a held post and a distributed one, for moderation tokens */
+	struct store_msg msg;
+	memset(&msg, 0, sizeof(msg));
+	msg.role = STORE_MSG_ROLE_POST;
+	msg.state = STORE_MSG_HELD;
+	msg.list_id = l.id;
+	if ((r = store_msg_add(txn, &msg, "Subject: x\n\nx\n", 14, &p->held_id)) < 0)
+		return r;
+	msg.state = STORE_MSG_DISTRIBUTED;
+	if ((r = store_msg_add(txn, &msg, "Subject: y\n\ny\n", 14, &p->done_id)) < 0)
+		return r;
 
 	store_list_defaults(&init);
 	init.nonmember_action = STORE_NONMEMBER_REJECT;
@@ -298,6 +313,17 @@ static void make_unsub(struct fx *f, const char *list, uint32_t member, uint32_t
 	buf_finish(&t);
 }
 
+/* LIST-moderate+TOKEN@DOMAIN */
+static void make_mod(struct fx *f, const char *list, uint32_t list_id, enum modtoken_kind kind,
+                     uint32_t msg, uint32_t expiry, char out[128])
+{
+	struct modtoken t = { .kind = kind, .msg_id = msg, .expiry_day = expiry };
+	struct buf b = BUF_INIT;
+	assert_int_equal(modtoken_make(f->key, list_id, &t, &b), 0);
+	snprintf(out, 128, "%s-moderate+%s@" DOMAIN, list, b.data);
+	buf_finish(&b);
+}
+
 static int group_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -306,7 +332,7 @@ static int group_setup(void **state)
 		return -1;
 	if (store_open(f->dir, STORE_OPEN_CREATE, &f->s) < 0)
 		return -1;
-	struct populate p = { 0, 0, 0 };
+	struct populate p = { 0, 0, 0, 0, 0 };
 	int r = store_write(f->s, populate_cb, &p);
 	if (r < 0) {
 		printf("# populate: %s\n", store_strerror(r));
@@ -315,6 +341,8 @@ static int group_setup(void **state)
 	f->alice_id = p.alice_id;
 	f->bob_id = p.bob_id;
 	f->dev_id = p.dev_id;
+	f->held_id = p.held_id;
+	f->done_id = p.done_id;
 	config_defaults(&f->cfg);
 	memset(f->key, 0x42, sizeof(f->key));
 	*state = f;
@@ -340,6 +368,17 @@ static int group_setup(void **state)
 	strcpy(f->uns_badmac, f->uns_valid);
 	at = strchr(f->uns_badmac, '@');
 	at[-1] = at[-1] == 'a' ? 'b' : 'a';
+
+	make_mod(f, "dev", f->dev_id, MODTOKEN_POST, f->held_id, TODAY + 5, f->mod_valid);
+	make_mod(f, "dev", f->dev_id, MODTOKEN_POST, f->done_id, TODAY + 5, f->mod_decided);
+	make_mod(f, "dev", f->dev_id, MODTOKEN_POST, f->held_id, TODAY - 1, f->mod_expired);
+	/* a held post named as a subscription request: not waiting as that */
+	make_mod(f, "dev", f->dev_id, MODTOKEN_SUBSCRIBE, f->held_id, TODAY + 5, f->mod_kind);
+	strcpy(f->mod_badmac, f->mod_valid);
+	at = strchr(f->mod_badmac, '@');
+	at[-1] = at[-1] == 'a' ? 'b' : 'a';
+	const char *mplus = strchr(f->mod_valid, '+');
+	snprintf(f->mod_other_list, sizeof(f->mod_other_list), "closed-moderate%s", mplus);
 	return 0;
 }
 
@@ -377,6 +416,12 @@ static const char *fx_rcpt(const struct fx *f, const char *r)
 	if (!strcmp(r, "@unsub-badmac")) return f->uns_badmac;
 	if (!strcmp(r, "@unsub-otherlist")) return f->uns_other_list;
 	if (!strcmp(r, "@unsub-gone")) return f->uns_gone;
+	if (!strcmp(r, "@mod")) return f->mod_valid;
+	if (!strcmp(r, "@mod-decided")) return f->mod_decided;
+	if (!strcmp(r, "@mod-expired")) return f->mod_expired;
+	if (!strcmp(r, "@mod-badmac")) return f->mod_badmac;
+	if (!strcmp(r, "@mod-otherlist")) return f->mod_other_list;
+	if (!strcmp(r, "@mod-kind")) return f->mod_kind;
 	return r;
 }
 
@@ -387,6 +432,9 @@ static const char *fx_rcpt(const struct fx *f, const char *r)
 #define NONMEM "550 5.7.1 only members may post to this list"
 #define UNSBAD "550 5.1.1 unsubscribe address does not verify"
 #define UNSOLD "550 5.7.1 unsubscribe address has expired"
+#define MODBAD "550 5.1.1 moderation address does not verify"
+#define MODOLD "550 5.7.1 moderation address has expired"
+#define MODDONE "550 5.7.1 already decided"
 #define DUNNO  POLICY_VERDICT_DUNNO, POLICY_RULE_NONE, "DUNNO"
 #define REJ(rule, act) POLICY_VERDICT_REJECT, POLICY_RULE_##rule, act
 
@@ -475,6 +523,21 @@ static void test_decide_table(void **state)
 		  "dev-request+unsub-aaaaaaaaaaaaaaaaaaaaaaaa@" DOMAIN, REJ(BAD_TOKEN, UNSBAD) },
 		{ "unsubscribe token, malformed", NULL, NULL, "a@b.test", "dev-request+unsub-1@" DOMAIN,
 		  REJ(BAD_TOKEN, UNSBAD) },
+		/* moderation by mail: LIST-moderate+TOKEN@ */
+		{ "moderation token, held post", NULL, NULL, "mod@members.test", "@mod", DUNNO },
+		{ "moderation token, null sender", NULL, NULL, "", "@mod", REJ(NULL_SENDER, NULLS) },
+		{ "moderation token, decided already", NULL, NULL, "mod@members.test", "@mod-decided",
+		  REJ(STALE_TOKEN, MODDONE) },
+		{ "moderation token, expired", NULL, NULL, "mod@members.test", "@mod-expired",
+		  REJ(STALE_TOKEN, MODOLD) },
+		{ "moderation token, forged MAC", NULL, NULL, "mod@members.test", "@mod-badmac",
+		  REJ(BAD_TOKEN, MODBAD) },
+		{ "moderation token, other list", NULL, NULL, "mod@members.test", "@mod-otherlist",
+		  REJ(BAD_TOKEN, MODBAD) },
+		{ "moderation token, other kind", NULL, NULL, "mod@members.test", "@mod-kind",
+		  REJ(STALE_TOKEN, MODDONE) },
+		{ "moderation address without a token", NULL, NULL, "mod@members.test",
+		  "dev-moderate@" DOMAIN, REJ(BAD_TOKEN, MODBAD) },
 		{ "request extension other than unsub-", NULL, NULL, "a@b.test", "dev-request+x@" DOMAIN,
 		  DUNNO },
 		/* rule 6: only RCPT of smtpd_access_policy is judged */
