@@ -15,6 +15,7 @@
 #include "listd/outbox.h"
 #include "storage/store_archive.h"
 #include "storage/store_rate.h"
+#include "storage/store_template.h"
 
 #define DIGEST_TICK_LISTS 64            /* lists built per idle round */
 
@@ -344,25 +345,39 @@ int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store
 		buf_addf(&msg, "In-Reply-To: %s\n", irt);
 	buf_adds(&msg, "MIME-Version: 1.0\nAuto-Submitted: auto-replied\n"
 	         "X-Auto-Response-Suppress: All\nPrecedence: bulk\n");
+	struct buf text = BUF_INIT, la = BUF_INIT;
+	char num[16];
+	snprintf(num, sizeof(num), "%" PRIu32, number);
+	buf_addf(&la, "%s@%s", l->local, l->domain);
+	const struct template_var v[] = { { "list_address", la.data }, { "number", num } };
+	r = store_template_render(txn, l->id, found ? "get-reply" : "get-missing", v, 2, &text);
+	buf_finish(&la);
+	if (r < 0) {
+		buf_finish(&text);
+		goto out;
+	}
+	const char *tx = text.data ? text.data : "";
 	if (!found) {
-		buf_addf(&msg, "Content-Type: text/plain; charset=utf-8\n\n"
-		         "The archive of %s@%s has no post %" PRIu32 ".\n", l->local, l->domain, number);
+		buf_addf(&msg, "Content-Type: text/plain; charset=utf-8\n"
+		         "Content-Transfer-Encoding: 8bit\n\n%s", tx);
 	} else {
 		unsigned i = 0;
 		do
 			snprintf(boundary, sizeof(boundary), "=_get_%" PRIu32 "_%" PRIu64 "_%u",
 			         number, daemon_now_ms(d), i);
-		while (memmem(post.data, post.len, boundary, strlen(boundary)) && ++i < 64);
+		while ((memmem(post.data, post.len, boundary, strlen(boundary)) ||
+		        strstr(tx, boundary)) && ++i < 64);
 		buf_addf(&msg, "Content-Type: multipart/mixed; boundary=\"%s\"\n\n"
-		         "--%s\nContent-Type: text/plain; charset=utf-8\n\n"
-		         "Post %" PRIu32 " of %s@%s, as archived, is attached.\n\n"
+		         "--%s\nContent-Type: text/plain; charset=utf-8\n"
+		         "Content-Transfer-Encoding: 8bit\n\n%s\n"
 		         "--%s\nContent-Type: message/rfc822\n\n",
-		         boundary, boundary, number, l->local, l->domain, boundary);
+		         boundary, boundary, tx, boundary);
 		buf_add(&msg, post.data, post.len);
 		if (post.len == 0 || post.data[post.len - 1] != '\n')
 			buf_addch(&msg, '\n');
 		buf_addf(&msg, "\n--%s--\n", boundary);
 	}
+	buf_finish(&text);
 	struct outbox_msg om = {
 		.list_id = l->id, .return_path = "", .rcpt = to.data,
 		.rule = "member: get from the archive", .data = msg.data, .len = msg.len,

@@ -31,6 +31,12 @@ static const struct template_def defs[] = {
 	  "                every post, digests, or nothing (members;\n"
 	  "                a confirmation is sent first)\n\n"
 	  "Posts go to ${list_address}. The owners are at ${owner_address}.\n" },
+	{ "get-reply", "to a member who sent \"get N\": the text beside the attached post",
+	  "list_address number",
+	  "Post ${number} of ${list_address}, as archived, is attached.\n" },
+	{ "get-missing", "to a member who sent \"get N\" for a post the archive does not have",
+	  "list_address number",
+	  "The archive of ${list_address} has no post ${number}.\n" },
 	{ "held-notice", "to each moderator: a post is held (the post is attached)",
 	  "list_address reason from sender subject size number moderate_address until",
 	  "A post to ${list_address} is held for the moderators: ${reason}.\n\n"
