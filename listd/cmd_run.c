@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "listd/cmd.h"
+#include "listd/core/homecheck.h"
 #include "listd/core/keyfile.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
@@ -208,7 +209,7 @@ static void signal_cb(uv_signal_t *s, int signum)
 		struct config cfg;
 		struct buf err = BUF_INIT;
 		config_defaults(&cfg);
-		if (config_load_home(d->home, &cfg, &err) < 0) {
+		if (config_load(d->conf_path, d->home, &cfg, &err) < 0) {
 			log_warnx("SIGHUP: configuration not reloaded: %s", err.data);
 			config_finish(&cfg);
 		} else {
@@ -232,18 +233,20 @@ static void signal_cb(uv_signal_t *s, int signum)
 }
 
 /* Drops root for cfg->user. 0, or -1 after logging why. */
-static int drop_privileges(const struct config *cfg, const char *home)
+static int drop_privileges(const struct config *cfg, const char *conf_path)
 {
 	if (geteuid() != 0)
 		return 0;
 	if (!cfg->user || !cfg->user[0]) {
-		log_warnx("refusing to run as root: set 'user = ACCOUNT' in %s/listd.conf "
-		          "(the account that owns the home directory)", log_escs(home));
+		log_warnx("refusing to run as root: set 'user = ACCOUNT' in %s "
+		          "(the account that owns the home directory)", log_escs(conf_path));
 		return -1;
 	}
 	struct passwd *pw = getpwnam(cfg->user);
 	if (!pw) {
-		log_warnx("user '%s' from listd.conf does not exist", log_escs(cfg->user));
+		log_warnx("user '%s' from %s does not exist (fix: useradd --system --home-dir "
+		          "HOME --shell /usr/sbin/nologin %s, or systemd-sysusers)", log_escs(cfg->user),
+		          log_escs(conf_path), log_escs(cfg->user));
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
@@ -313,6 +316,9 @@ static void usage(FILE *f)
 	        "distributes posts through the relays in listd.conf with a signed VERP\n"
 	        "return path per recipient, and records bounces.\n"
 	        "  --home DIR         listd's home (default $LISTD_HOME or %s)\n"
+	        "  --config FILE      listd.conf to read (default: $LISTD_CONFIG, else\n"
+	        "                     DIR/listd.conf with --home or $LISTD_HOME, else\n"
+	        "                     " LISTD_DEFAULT_CONFIG ")\n"
 	        "  --foreground       stay attached; log to stderr (the default: listd\n"
 	        "                     never forks itself; run it under a supervisor)\n"
 	        "  --exit-when-idle   exit 0 once the queue is empty (tests, benchmarks)\n"
@@ -326,6 +332,7 @@ int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'H' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "exit-when-idle", no_argument, NULL, 'x' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -334,7 +341,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct daemon d;
 	struct buf err = BUF_INIT;
-	const char *why = NULL;
+	const char *why = NULL, *opt_home = NULL, *opt_config = NULL;
 	bool debug = false;
 	int c, r, ex = EX_SOFTWARE;
 
@@ -342,9 +349,10 @@ int cmd_run(int argc, char **argv)
 	d.wake_fd = -1;
 	config_defaults(&d.cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "H:fxdh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "H:C:fxdh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': d.home = optarg; break;
+		case 'C': opt_config = optarg; break;
 		case 'f': break;
 		case 'x': d.exit_when_idle = true; break;
 		case 'd': debug = true; break;
@@ -357,12 +365,19 @@ int cmd_run(int argc, char **argv)
 		ex = EX_USAGE;
 		goto out;
 	}
+	opt_home = d.home;
 	d.home = store_home_resolve(d.home);
+	d.conf_path = config_path(opt_config, opt_home, d.home);
+	if (homecheck_unsafe(d.home, d.conf_path, &err)) {
+		homecheck_log("", &err, "");
+		ex = EX_CONFIG;
+		goto out;
+	}
 	const char *now = getenv("LISTD_NOW_MS");
 	if (now && *now)
 		d.now_override_ms = strtoull(now, NULL, 10);
 
-	r = config_load_home(d.home, &d.cfg, &err);
+	r = config_load(d.conf_path, d.home, &d.cfg, &err);
 	if (r < 0) {
 		log_warnx("%s", err.len ? err.data : strerror(-r));
 		ex = EX_CONFIG;
@@ -371,12 +386,12 @@ int cmd_run(int argc, char **argv)
 	log_init("listd", d.cfg.syslog);
 	log_set_level(debug ? LOG_LEVEL_DEBUG : d.cfg.log_level);
 	if (d.cfg.nrelays == 0) {
-		log_warnx("no relay configured: set 'relay = HOST:PORT' in %s/listd.conf",
-		          log_escs(d.home));
+		log_warnx("no relay configured: set 'relay = HOST:PORT' in %s",
+		          log_escs(d.conf_path));
 		ex = EX_CONFIG;
 		goto out;
 	}
-	if (drop_privileges(&d.cfg, d.home) < 0) {
+	if (drop_privileges(&d.cfg, d.conf_path) < 0) {
 		ex = EX_CONFIG;
 		goto out;
 	}
@@ -450,6 +465,7 @@ out:
 	store_close(d.store);
 	dmarc_lookup_destroy(d.dmarc);
 	config_finish(&d.cfg);
+	free(d.conf_path);
 	buf_finish(&err);
 	return ex;
 }

@@ -107,7 +107,8 @@ int cmd_token(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *home = NULL, *why = NULL;
+	const char *home = NULL, *opt_home = NULL, *why = NULL;
+	char *conf_path = NULL;
 	struct config cfg;
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct store *store = NULL;
@@ -135,8 +136,10 @@ int cmd_token(int argc, char **argv)
 		ex = EX_USAGE;
 		goto out;
 	}
+	opt_home = home;
 	home = store_home_resolve(home);
-	if (config_load_home(home, &cfg, &err) < 0) {
+	conf_path = config_path(NULL, opt_home, home);
+	if (config_load(conf_path, home, &cfg, &err) < 0) {
 		log_warnx("%s", err.data);
 		ex = EX_CONFIG;
 		goto out;
@@ -169,6 +172,7 @@ out:
 	store_txn_abort(txn);
 	store_close(store);
 	config_finish(&cfg);
+	free(conf_path);
 	buf_finish(&err);
 	buf_finish(&out);
 	return ex;

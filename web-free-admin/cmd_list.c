@@ -75,7 +75,7 @@ static int list_create(const struct adm_opts *opts, int argc, char **argv)
 			if (dup)
 				break;
 			if (ctx.init.n_owners == LIMIT_OWNERS) {
-				log_warnx("too many owners (at most %d)", LIMIT_OWNERS);
+				log_errx("too many owners (at most %d)", LIMIT_OWNERS);
 				ex = EX_DATAERR;
 				goto out;
 			}
@@ -84,7 +84,7 @@ static int list_create(const struct adm_opts *opts, int argc, char **argv)
 		}
 		case 'd':
 			if (store_list_setting_set(&ctx.init, "description", optarg, &why) < 0) {
-				log_warnx("invalid description: %s", why ? why : "refused");
+				log_errx("invalid description: %s", why ? why : "refused");
 				ex = EX_DATAERR;
 				goto out;
 			}
@@ -101,7 +101,7 @@ static int list_create(const struct adm_opts *opts, int argc, char **argv)
 	const char *name = argv[optind];
 	if (addr_parse(slice_cstr(name), &ctx.addr, &why) < 0 ||
 	    store_list_addr_check(&ctx.addr, &why) < 0) {
-		log_warnx("invalid list address \"%s\": %s", log_escs(name), why ? why : "refused");
+		log_errx("invalid list address \"%s\": %s", log_escs(name), why ? why : "refused");
 		ex = EX_DATAERR;
 		goto out;
 	}
@@ -117,7 +117,7 @@ static int list_create(const struct adm_opts *opts, int argc, char **argv)
 		goto out;
 	int rc = store_write(store, create_fn, &ctx);
 	if (rc == -EEXIST) {
-		log_warnx("list \"%s\" already exists", log_escs(name));
+		log_errx("list \"%s\" already exists", log_escs(name));
 		ex = EX_DATAERR;
 		goto out;
 	}
@@ -212,7 +212,7 @@ static int list_delete(const struct adm_opts *opts, int argc, char **argv)
 	if (ctx.lookup_rc < 0)
 		return adm_list_error(ctx.lookup_rc, ctx.name);
 	if (rc == -ENOTEMPTY) {
-		log_warnx("list \"%s\" has %zu members: add --yes to delete it with them",
+		log_errx("list \"%s\" has %zu members: add --yes to delete it with them",
 		          log_escs(ctx.name), ctx.members);
 		return EX_USAGE;
 	}
@@ -504,7 +504,7 @@ static int list_set(const struct adm_opts *opts, int argc, char **argv)
 	if (ctx.lookup_rc < 0) {
 		ex = adm_list_error(ctx.lookup_rc, ctx.name);
 	} else if (ctx.bad >= 0) {
-		log_warnx("%s \"%s\": %s; nothing changed",
+		log_errx("%s \"%s\": %s; nothing changed",
 		          rc == -ENOENT ? "unknown setting" : "bad value for",
 		          log_escs(ctx.keys[ctx.bad]), ctx.why ? ctx.why : "refused");
 		ex = EX_DATAERR;
