@@ -335,6 +335,25 @@ static const char show_usage[] =
 
 /* Prints the settings of a list or member: a KEY VALUE table, or one JSON
  * object holding head_key: head_value first. */
+/* "a@b, c@d" (a setting's list of addresses) as a JSON array of strings. */
+static void json_add_addr_array(struct buf *j, const char *v)
+{
+	buf_addch(j, '[');
+	while (*v) {
+		v += strspn(v, " ,");
+		size_t n = strcspn(v, ",");
+		size_t t = n;
+		while (t && v[t - 1] == ' ')
+			t--;
+		if (t) {
+			json_add_sep(j);
+			json_add_str(j, v, t);
+		}
+		v += n;
+	}
+	buf_addch(j, ']');
+}
+
 void adm_print_settings(const struct adm_opts *opts, const struct store_setting *tab,
                         size_t n, int (*fmt)(const void *obj, const char *key, struct buf *out),
                         const void *obj, const char *head_key, const char *head_value)
@@ -361,7 +380,29 @@ void adm_print_settings(const struct adm_opts *opts, const struct store_setting 
 		}
 		bool b;
 		char *end;
-		if (tab[i].type == STORE_SETTING_BOOL && adm_parse_bool(v.data, &b) == 0) {
+		size_t nl = strlen(tab[i].name);
+		if (!strcmp(tab[i].name, head_key))
+			continue;       /* named once, by the head */
+		if (tab[i].type == STORE_SETTING_ADDRS) {
+			json_add_sep(&j);
+			json_add_key(&j, tab[i].name);
+			json_add_addr_array(&j, v.data);
+		} else if (tab[i].type == STORE_SETTING_SCORE && v.len > 0
+		           && strspn(v.data, "0123456789.") == v.len
+		           && v.data[0] != '.' && v.data[v.len - 1] != '.'
+		           && strchr(v.data, '.') == strrchr(v.data, '.')) {
+			json_add_sep(&j);
+			json_add_key(&j, tab[i].name);
+			buf_adds(&j, v.data);   /* a number, as member ls and bounce ls give it */
+		} else if (tab[i].type == STORE_SETTING_UINT && nl > 4
+		           && !strcmp(tab[i].name + nl - 4, "_day")) {
+			/* unix days: a date, as bounce ls gives it; 0 is never */
+			uint64_t day = strtoull(v.data, NULL, 10);
+			char date[32];
+			adm_time_format((int64_t)day * 86400, date);
+			date[10] = '\0';
+			json_kv_str(&j, tab[i].name, day ? date : NULL);
+		} else if (tab[i].type == STORE_SETTING_BOOL && adm_parse_bool(v.data, &b) == 0) {
 			json_kv_bool(&j, tab[i].name, b);
 		} else if (tab[i].type == STORE_SETTING_UINT && v.len > 0 &&
 		           (strtoull(v.data, &end, 10), *end == 0)) {
