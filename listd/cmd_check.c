@@ -143,7 +143,7 @@ static void check_usage(FILE *f)
 	        "problem with the command that fixes it. Exit 0: no problem; 78: problems.\n"
 	        "  --home DIR      listd's home (default $LISTD_HOME or %s)\n"
 	        "  --config FILE   listd.conf (default $LISTD_CONFIG, else DIR/listd.conf\n"
-	        "                  with --home or $LISTD_HOME, else %s)\n",
+	        "                  when it exists, else for the default home %s)\n",
 	        LISTD_DEFAULT_HOME, LISTD_DEFAULT_CONFIG);
 }
 
@@ -152,7 +152,7 @@ static int read_conf(const char *opt_home, const char *opt_config, const char **
                      char **ret_path, struct buf *ret_text, bool *ret_missing)
 {
 	*ret_home = store_home_resolve(opt_home);
-	*ret_path = config_path(opt_config, opt_home, *ret_home);
+	*ret_path = config_path(opt_config, *ret_home);
 	*ret_missing = false;
 	int fd = open(*ret_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
@@ -207,6 +207,13 @@ int cmd_check(int argc, char **argv)
 	ex = read_conf(opt_home, opt_config, &home, &path, &text, &missing);
 	if (ex)
 		goto out;
+
+	/* 0. two candidate files: say which one is read */
+	if (!opt_config && !getenv("LISTD_CONFIG") && !strcmp(home, LISTD_DEFAULT_HOME)
+	    && strcmp(path, LISTD_DEFAULT_CONFIG) && access(LISTD_DEFAULT_CONFIG, F_OK) == 0)
+		homecheck_add(&p, "both %s and %s exist: only %s is read (fix: merge it into %s "
+		              "and remove it)", log_escs(path), LISTD_DEFAULT_CONFIG,
+		              log_escs(path), LISTD_DEFAULT_CONFIG);
 
 	/* 1. listd.conf, every line */
 	if (missing) {

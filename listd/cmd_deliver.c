@@ -231,8 +231,9 @@ static void usage(FILE *f)
 	        "Stores one message handed over by the MTA and queues it for the daemon.\n"
 	        "Exit 0: stored durably. Exit 75 (EX_TEMPFAIL): anything else; the MTA\n"
 	        "keeps the message and retries. Never a permanent failure.\n"
-	        "  --home DIR          listd's home (default $LISTD_HOME or %s); its\n"
-	        "                      listd.conf, else $LISTD_CONFIG or " LISTD_DEFAULT_CONFIG "\n"
+	        "  --home DIR          listd's home (default $LISTD_HOME or %s); the\n"
+	        "                      settings: $LISTD_CONFIG, else DIR/listd.conf when it\n"
+	        "                      exists, else for the default home " LISTD_DEFAULT_CONFIG "\n"
 	        "  --sender ADDR       envelope sender; \"\" for the null sender\n"
 	        "                      (default: $SENDER, as Exim and OpenSMTPD set it)\n"
 	        "  --recipient ADDR    envelope recipient, one per run (default: $RECIPIENT)\n"
@@ -251,7 +252,7 @@ int cmd_deliver(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *home = NULL, *opt_home = NULL, *sender = NULL, *recipient = NULL, *size_arg = NULL;
+	const char *home = NULL, *sender = NULL, *recipient = NULL, *size_arg = NULL;
 	char *conf_path = NULL;
 	unsigned long long size = 0;
 	struct config cfg;
@@ -291,9 +292,8 @@ int cmd_deliver(int argc, char **argv)
 		log_warnx("deliver: --size \"%s\" is not a byte count (exit 75)", log_escs(size_arg));
 		goto out;
 	}
-	opt_home = home;
 	home = store_home_resolve(home);
-	conf_path = config_path(NULL, opt_home, home);
+	conf_path = config_path(NULL, home);
 	if (homecheck_unsafe(home, conf_path, &err)) {
 		homecheck_log("deliver: ", &err, " (exit 75)");
 		goto out;

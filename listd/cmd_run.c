@@ -317,8 +317,8 @@ static void usage(FILE *f)
 	        "return path per recipient, and records bounces.\n"
 	        "  --home DIR         listd's home (default $LISTD_HOME or %s)\n"
 	        "  --config FILE      listd.conf to read (default: $LISTD_CONFIG, else\n"
-	        "                     DIR/listd.conf with --home or $LISTD_HOME, else\n"
-	        "                     " LISTD_DEFAULT_CONFIG ")\n"
+	        "                     DIR/listd.conf when it exists, else for the\n"
+	        "                     default home " LISTD_DEFAULT_CONFIG ")\n"
 	        "  --foreground       stay attached; log to stderr (the default: listd\n"
 	        "                     never forks itself; run it under a supervisor)\n"
 	        "  --exit-when-idle   exit 0 once the queue is empty (tests, benchmarks)\n"
@@ -341,7 +341,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct daemon d;
 	struct buf err = BUF_INIT;
-	const char *why = NULL, *opt_home = NULL, *opt_config = NULL;
+	const char *why = NULL, *opt_config = NULL;
 	bool debug = false;
 	int c, r, ex = EX_SOFTWARE;
 
@@ -365,9 +365,8 @@ int cmd_run(int argc, char **argv)
 		ex = EX_USAGE;
 		goto out;
 	}
-	opt_home = d.home;
 	d.home = store_home_resolve(d.home);
-	d.conf_path = config_path(opt_config, opt_home, d.home);
+	d.conf_path = config_path(opt_config, d.home);
 	if (homecheck_unsafe(d.home, d.conf_path, &err)) {
 		homecheck_log("", &err, "");
 		ex = EX_CONFIG;

@@ -107,7 +107,7 @@ int cmd_token(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *home = NULL, *opt_home = NULL, *why = NULL;
+	const char *home = NULL, *why = NULL;
 	char *conf_path = NULL;
 	struct config cfg;
 	struct buf err = BUF_INIT, out = BUF_INIT;
@@ -136,9 +136,8 @@ int cmd_token(int argc, char **argv)
 		ex = EX_USAGE;
 		goto out;
 	}
-	opt_home = home;
 	home = store_home_resolve(home);
-	conf_path = config_path(NULL, opt_home, home);
+	conf_path = config_path(NULL, home);
 	if (config_load(conf_path, home, &cfg, &err) < 0) {
 		log_warnx("%s", err.data);
 		ex = EX_CONFIG;

@@ -397,7 +397,7 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	opts.home = store_home_resolve(home);
-	conf_path = config_path(NULL, home, opts.home);
+	conf_path = config_path(NULL, opts.home);
 	opts.conf_path = conf_path;
 	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
 		if (strcmp(argv[optind], groups[i].name) == 0) {

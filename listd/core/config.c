@@ -710,19 +710,22 @@ out:
 	return r;
 }
 
-char *config_path(const char *opt_config, const char *opt_home, const char *home)
+char *config_path(const char *opt_config, const char *home)
 {
 	struct buf b = BUF_INIT;
 	const char *env = getenv("LISTD_CONFIG");
-	const char *env_home = getenv("LISTD_HOME");
-	if (opt_config)
+	if (opt_config) {
 		buf_adds(&b, opt_config);
-	else if (env && *env)
+	} else if (env && *env) {
 		buf_adds(&b, env);
-	else if (opt_home || (env_home && *env_home))
+	} else {
 		buf_addf(&b, "%s/%s", home, CONFIG_FILE_NAME);
-	else
-		buf_adds(&b, LISTD_DEFAULT_CONFIG);
+		if (access(b.data, F_OK) < 0 && errno == ENOENT
+		    && !strcmp(home, LISTD_DEFAULT_HOME)) {
+			buf_reset(&b);
+			buf_adds(&b, LISTD_DEFAULT_CONFIG);
+		}
+	}
 	return buf_detach(&b, NULL);
 }
 
@@ -840,8 +843,9 @@ void config_write_man(FILE *out, const char *version, const char *config_file,
 	      "The installation's global settings, read by \\fBlistd deliver\\fR and "
 	      "\\fBlistd run\\fR (per\\-list settings live in the store: "
 	      "\\fBlistadm list set\\fR).\n"
-	      "With \\fB\\-\\-home\\fR \\fIDIR\\fR or \\fBLISTD_HOME\\fR the file is "
-	      "\\fIDIR\\fB/listd.conf\\fR instead; \\fBLISTD_CONFIG\\fR names another file.\n"
+	      "The file read is the one \\fB\\-\\-config\\fR or \\fBLISTD_CONFIG\\fR names, "
+	      "else \\fIHOME\\fB/listd.conf\\fR when it exists (the home of \\fB\\-\\-home\\fR "
+	      "or \\fBLISTD_HOME\\fR), else, for the default home, the file above.\n"
 	      ".PP\n"
 	      "One \\fIkey\\fB = \\fIvalue\\fR a line; blanks around key and value are ignored. "
 	      "Empty lines and lines whose first non\\-blank character is \\fB#\\fR are "

@@ -145,12 +145,13 @@ int config_parse(const char *text, size_t len, struct config *cfg,
  * "PATH: reason" and are -EINVAL, or -errno for an unreadable file. */
 int config_load(const char *path, const char *home, struct config *cfg,
                 struct buf *ret_err);
-/* The listd.conf a program reads (malloc'd): opt_config when not NULL, else
- * $LISTD_CONFIG when set and non-empty, else HOME/listd.conf when the home
- * was chosen (opt_home, the --home argument, not NULL, or $LISTD_HOME set),
- * else the installed default LISTD_DEFAULT_CONFIG (meson option
- * config_file, /etc/listd/listd.conf). home is the resolved home. */
-char *config_path(const char *opt_config, const char *opt_home, const char *home);
+/* The listd.conf a program reads (malloc'd): opt_config when not NULL
+ * (--config), else $LISTD_CONFIG when set and non-empty, else
+ * HOME/listd.conf when it exists, else, for the installed default home
+ * (LISTD_DEFAULT_HOME, /var/lib/listd), the installed default
+ * LISTD_DEFAULT_CONFIG (/etc/listd/listd.conf), else HOME/listd.conf
+ * (missing: the defaults). Both defaults are meson options. */
+char *config_path(const char *opt_config, const char *home);
 /* config_load() of HOME/listd.conf. */
 int config_load_home(const char *home, struct config *cfg, struct buf *ret_err);
 
