@@ -238,27 +238,27 @@ static int drop_privileges(const struct config *cfg, const char *conf_path)
 	if (geteuid() != 0)
 		return 0;
 	if (!cfg->user || !cfg->user[0]) {
-		log_warnx("refusing to run as root: set 'user = ACCOUNT' in %s "
+		log_errx("refusing to run as root: set 'user = ACCOUNT' in %s "
 		          "(the account that owns the home directory)", log_escs(conf_path));
 		return -1;
 	}
 	struct passwd *pw = getpwnam(cfg->user);
 	if (!pw) {
-		log_warnx("user '%s' from %s does not exist (fix: useradd --system --home-dir "
+		log_errx("user '%s' from %s does not exist (fix: useradd --system --home-dir "
 		          "HOME --shell /usr/sbin/nologin %s, or systemd-sysusers)", log_escs(cfg->user),
 		          log_escs(conf_path), log_escs(cfg->user));
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		log_warnx("user '%s' is root: name an unprivileged account", log_escs(cfg->user));
+		log_errx("user '%s' is root: name an unprivileged account", log_escs(cfg->user));
 		return -1;
 	}
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		log_warn("dropping privileges to %s", log_escs(cfg->user));
+		log_err("dropping privileges to %s", log_escs(cfg->user));
 		return -1;
 	}
 	if (setuid(0) == 0) {
-		log_warnx("privileges could not be dropped for good");
+		log_errx("privileges could not be dropped for good");
 		return -1;
 	}
 	log_info("running as %s (uid %u)", log_escs(cfg->user), (unsigned)pw->pw_uid);
@@ -378,14 +378,14 @@ int cmd_run(int argc, char **argv)
 
 	r = config_load(d.conf_path, d.home, &d.cfg, &err);
 	if (r < 0) {
-		log_warnx("%s", err.len ? err.data : strerror(-r));
+		log_errx("%s", err.len ? err.data : strerror(-r));
 		ex = EX_CONFIG;
 		goto out;
 	}
 	log_init("listd", d.cfg.syslog);
 	log_set_level(debug ? LOG_LEVEL_DEBUG : d.cfg.log_level);
 	if (d.cfg.nrelays == 0) {
-		log_warnx("no relay configured: set 'relay = HOST:PORT' in %s",
+		log_errx("no relay configured: set 'relay = HOST:PORT' in %s",
 		          log_escs(d.conf_path));
 		ex = EX_CONFIG;
 		goto out;
@@ -397,13 +397,16 @@ int cmd_run(int argc, char **argv)
 	umask(077);
 	r = keyfile_load(d.cfg.key_file, true, d.key, &why);
 	if (r < 0) {
-		log_warnx("key file %s: %s", log_escs(d.cfg.key_file), why ? why : strerror(-r));
+		bool sys = !why || (r != -EPERM && r != -EINVAL && r != -ENOENT);
+		log_errx("key file %s: %s%s%s (`listd check` names the fix)",
+		         log_escs(d.cfg.key_file), why ? why : "", why && sys ? ": " : "",
+		         sys ? strerror(-r) : "");
 		ex = EX_CONFIG;
 		goto out;
 	}
 	r = store_open(d.home, 0, &d.store);
 	if (r < 0) {
-		log_warnx("cannot open the store in %s: %s", log_escs(d.home), store_strerror(r));
+		log_errx("cannot open the store in %s: %s", log_escs(d.home), store_strerror(r));
 		ex = r == -ENOENT ? EX_CONFIG : EX_TEMPFAIL;
 		goto out;
 	}

@@ -66,7 +66,7 @@ void homecheck_log(const char *prefix, const struct buf *problems, const char *s
 	while (p && *p) {
 		const char *nl = strchr(p, '\n');
 		int len = nl ? (int)(nl - p) : (int)strlen(p);
-		log_warnx("%s%.*s%s", prefix, len, p, suffix);
+		log_errx("%s%.*s%s", prefix, len, p, suffix);
 		p = nl ? nl + 1 : NULL;
 	}
 }

@@ -22,7 +22,7 @@ unsigned homecheck_unsafe(const char *home, const char *conf_path, struct buf *p
 void homecheck_add(struct buf *problems, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Logs each problem line as a warning: prefix, the line, suffix. */
+/* Logs each problem line as an error: prefix, the line, suffix. */
 void homecheck_log(const char *prefix, const struct buf *problems, const char *suffix);
 
 #endif

@@ -80,7 +80,23 @@ check "config's output is itself a valid listd.conf" "'$LISTD' config --home '$T
 "$LISTD" config nosuchkey >/dev/null 2>&1
 check "config of an unknown key exits 64" "[ $? = 64 ]"
 
-# 4. the home: world-writable, key file, owners (root only)
+# 4. logging for the journal: JOURNAL_STREAM naming stderr (sd-daemon(3))
+H=$TMP/hj; mkdir -p "$H"; printf 'relay_tls = bogus\n' > "$H/listd.conf"
+: > "$TMP/j.log"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$TMP/j.log") "$LISTD" run --home "$H" 2>>"$TMP/j.log"
+RC=$?
+J=$(cat "$TMP/j.log")
+check "journal: the error has priority <3> and no name or pid" \
+	"[ $RC = 78 ] && printf '%s' \"\$J\" | grep -q '^<3>error: .*relay_tls' && ! printf '%s' \"\$J\" | grep -q 'listd\['"
+: > "$TMP/other"
+J=$(JOURNAL_STREAM=$(stat -c '%d:%i' "$TMP/other") "$LISTD" run --home "$H" 2>&1)
+check "another stream in JOURNAL_STREAM: the usual 'listd[PID]: error:'" \
+	"printf '%s' \"\$J\" | grep -q '^listd\[[0-9]*\]: error: '"
+: > "$TMP/j2.log"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$TMP/j2.log") "$LISTADM" --home "$H" list show nosuch@x.test 2>>"$TMP/j2.log"
+check "journal: listadm's error has priority <3>" "grep -q '^<3>error: ' '$TMP/j2.log'"
+
+# 5. the home: world-writable, key file, owners (root only)
 if [ "$(id -u)" = 0 ]; then
 	H=$TMP/h3; mkdir -p "$H"; chown nobody: "$H"
 	"$LISTADM" --home "$H" -q list create dev@lists.test      # acts as nobody
