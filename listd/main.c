@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EX_OK;
 	}
-	if (!strcmp(argv[1], "--version"))
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return cmd_version(0, NULL);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
