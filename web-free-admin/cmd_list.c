@@ -473,6 +473,7 @@ struct set_ctx {
 	int bad;                /* index of the refused pair, -1 */
 	const char *why;
 	struct buf detail;
+	struct buf addr;        /* the list's canonical address, for --json */
 };
 
 static int set_fn(struct store_txn *txn, void *ctx_)
@@ -485,6 +486,8 @@ static int set_fn(struct store_txn *txn, void *ctx_)
 	ctx->lookup_rc = store_list_get(txn, ctx->name, &l);
 	if (ctx->lookup_rc < 0)
 		return ctx->lookup_rc;
+	buf_reset(&ctx->addr);
+	store_list_format_addr(&l, &ctx->addr);
 	for (int i = 0; i < ctx->nkv; i++) {
 		rc = store_list_setting_set(&l, ctx->keys[i], ctx->values[i], &ctx->why);
 		if (rc < 0) {
@@ -524,7 +527,7 @@ int adm_split_pairs(int argc, char **argv, int first, const char *usage,
 
 static int list_set(const struct adm_opts *opts, int argc, char **argv)
 {
-	struct set_ctx ctx = { .detail = BUF_INIT, .bad = -1 };
+	struct set_ctx ctx = { .detail = BUF_INIT, .addr = BUF_INIT, .bad = -1 };
 	struct store *store = NULL;
 	int c, rc, ex;
 
@@ -555,7 +558,7 @@ static int list_set(const struct adm_opts *opts, int argc, char **argv)
 		if (opts->json) {
 			struct buf j = BUF_INIT;
 			buf_addch(&j, '{');
-			json_kv_str(&j, "list", ctx.name);
+			json_kv_str(&j, "list", ctx.addr.data);   /* canonical, as list ls */
 			json_kv_str(&j, "changed", ctx.detail.data);
 			json_line_end(&j);
 			buf_finish(&j);
@@ -569,6 +572,7 @@ out:
 	free(ctx.keys);
 	free(ctx.values);
 	buf_finish(&ctx.detail);
+	buf_finish(&ctx.addr);
 	return ex;
 }
 

@@ -58,6 +58,9 @@ check "bounce_score is a number in member show" '[[ $T2 == *"bounce_score:int"* 
 check "member show repeats no key" '[[ $T2 != *DUP* ]]'
 check "bounce_last_day is a date or null" '[[ $T2 == *"bounce_last_day:NoneType"* ]]'
 
+expect 0 "" -- list set dev 'subject_tag=[dev]' --json --home "$H"
+same "list set --json names the list by its address" "$(jfield list)" "dev@lists.test"
+
 # errors
 expect 67 "unknown list" -- --home "$H" list show nosuch@lists.test
 check "errors read 'listadm: error:'" '[[ $ERR == "listadm: error: unknown list"* ]]'
