@@ -8,8 +8,13 @@ build=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
        libidn2-dev libcmocka-dev)
 runtime_test=(postfix python3 openssl procps iproute2 time unbound opendkim-tools python3-dkim python3-dnspython curl)
 peers=(mlmmj libsisimai-perl python3-flufl.bounce bc)
+# shared libraries of the MTAs tests/harness/debroot.sh unpacks (Exim 4,
+# OpenSMTPD, Sendmail: their own packages conflict with Postfix), and m4 for
+# Sendmail's configuration
+mta_libs=(libidn12 libevent-2.1-7 libdb5.3 libgnutls-dane0 libunbound8 libldap-2.5-0
+          libsasl2-2 libnsl2 libpcre2-8-0 libssl3 libwrap0 m4)
 
-want=("${build[@]}" "${runtime_test[@]}")
+want=("${build[@]}" "${runtime_test[@]}" "${mta_libs[@]}")
 [ "${LISTD_NO_PEERS:-0}" = 1 ] || want+=("${peers[@]}")
 
 missing=()
