@@ -37,7 +37,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 command -v postfix >/dev/null || skip "postfix not installed"
 bench_find_listd "$root" || skip "$BENCH_SKIP"
 
-MTAS=${LIVE_MTAS:-postfix exim opensmtpd}
+MTAS=${LIVE_MTAS:-postfix exim opensmtpd sendmail}
 LIFE=${LIVE_LIFE:-12}
 WARN=${LIVE_WARN:-3}
 
@@ -48,7 +48,7 @@ for m in $MTAS; do
 	postfix) ;;
 	exim) pkgs+=(exim4-daemon-light exim4-base) ;;
 	opensmtpd) pkgs+=(opensmtpd) ;;
-	sendmail) pkgs+=(sendmail-bin sendmail-base) ;;
+	sendmail) pkgs+=(sendmail-bin sendmail-base sendmail-cf) ;;
 	*) echo "unknown MTA $m" >&2; exit 64 ;;
 	esac
 done
@@ -169,6 +169,33 @@ start_opensmtpd() {
 	pids+=($!)
 	echo $! > "$d/ns.pid"
 	wait_port "$port" || { echo "opensmtpd did not start"; cat "$d/stdout"; return 1; }
+	echo "$port" > "$d/port"
+}
+
+# Sendmail: sendmail.cf made with m4 from sendmail.mc.in and the sendmail-cf
+# macros. It runs in a UTS namespace of its own named mta-sendmail.live.test:
+# with an unqualified host name (a bare "vm") Sendmail sleeps a minute at
+# start-up trying to qualify it.
+start_sendmail() {
+	local d=$dir/sendmail port sm=$debroot/usr/libexec/sendmail
+	command -v m4 >/dev/null || { echo "sendmail: m4 not installed"; return 1; }
+	port=$(free_port)
+	mkdir -p "$d/mqueue"
+	chmod 700 "$d/mqueue"
+	fill "$here/sendmail.mc.in" "$d/sendmail.mc" DIR="$d" PORT="$port" LIFE="$LIFE" \
+		WARN="$WARN" RX="$RX" GREET="$GREET" USER="nobody:$(id -gn nobody)" \
+		CF="$debroot/usr/share/sendmail/cf"
+	m4 "$d/sendmail.mc" > "$d/sendmail.cf"
+	cp "$here/sendmail-mailertable.in" "$d/mailertable.txt"
+	"$sm/makemap" -C "$d/sendmail.cf" hash "$d/mailertable" < "$d/mailertable.txt" 2>> "$d/stdout"
+	printf 'hosts\tfiles dns\naliases\tfiles\n' > "$d/service.switch"
+	echo mta-sendmail.live.test > "$d/local-host-names"
+	: > "$d/trusted-users"
+	: > "$d/hosts"
+	unshare --uts -- bash -c 'hostname mta-sendmail.live.test && exec "$1" -C "$2" -bD -q1s' \
+		_ "$sm/sendmail" "$d/sendmail.cf" > "$d/stdout" 2>&1 &
+	pids+=($!)
+	wait_port "$port" || { echo "sendmail did not start"; cat "$d/stdout"; return 1; }
 	echo "$port" > "$d/port"
 }
 
