@@ -161,6 +161,10 @@ start_opensmtpd() {
 		echo "$u:x:$uid:" >> "$d/etc/group"
 		uid=$((uid - 1))
 	done
+	# a resolv.conf that lives under /run (systemd-resolved) stays visible
+	local rc
+	rc=$(readlink -f /etc/resolv.conf)
+	case $rc in /run/*) mkdir -p "$d/run/$(dirname "${rc#/run/}")"; cp "$rc" "$d/run/${rc#/run/}" ;; esac
 	unshare --mount --propagation private -- bash -c '
 		mount --bind "$1/etc/passwd" /etc/passwd && mount --bind "$1/etc/group" /etc/group &&
 		mount --bind "$1/spool" /var/spool && mount --bind "$1/run" /run &&
