@@ -10,8 +10,9 @@
 # denied or a 4xx forever at RCPT; message too big, a spam verdict or "user
 # unknown" after the data; a 554 greeting on a second port) — or, for
 # nohost.invalid, to a domain the system resolver says does not exist (the
-# case is left out, and says so, when the resolver gives no such answer). cases.tsv sends one
-# message per case and says what its report must say; each message's
+# case is left out, and says so, when the resolver gives no such answer).
+# cases.tsv sends one message per case and says what its report must say;
+# each message's
 # envelope sender is bounces-MTA-CASE@origin.test, which the MTAs also relay
 # to rx.py, where the reports are kept. Queue lifetimes and delay warnings
 # are a few seconds, so "4xx until expiry" and "delayed" come back too.
@@ -63,12 +64,21 @@ chmod 755 "$dir"
 pids=()
 stops=()
 cleanup() {
-	local rc=$? s p
+	local rc=$? s p i
 	for s in "${stops[@]}"; do $s >/dev/null 2>&1 || true; done
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	for i in $(seq 1 50); do
+		s=0
+		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && s=1; done
+		[ $s = 0 ] && break
+		sleep 0.1
+	done
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
-		for s in "$dir"/*/log.tail; do [ -f "$s" ] && { echo "--- $s"; cat "$s"; }; done
+		for s in "$dir"/postfix/maillog "$dir"/exim/log/mainlog "$dir"/opensmtpd/stdout \
+		         "$dir"/sendmail/stdout "$dir"/rx/stderr; do
+			[ -s "$s" ] && { echo "--- $s (last 20 lines)"; tail -n 20 "$s"; }
+		done
 	fi
 	if [ "${KEEP:-0}" = 1 ]; then echo "kept: $dir"; else rm -rf "$dir"; fi
 }
