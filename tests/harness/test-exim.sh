@@ -17,7 +17,10 @@
 # daemon's queue runner re-executes runs as Debian-exim and cannot switch to
 # the pipe's account. So the daemon (listening on 127.0.0.1 only) just
 # queues, and the test runs the queue as root ("exim -C ... -q") while it
-# waits. listd's fan-out goes to smtp-sink.
+# waits. listd's fan-out goes back through Exim, as contrib/exim/README.md
+# sets it up, and Exim's hubbed_hosts router sends it on to smtp-sink
+# (members.test) or to a second smtp-sink that refuses every recipient
+# (nouser.test).
 #
 # Exim refuses to start without its account: Debian-exim is created (a
 # system account, as the exim4-base package creates it) if it is missing.
@@ -25,11 +28,13 @@
 #
 # Asserts:
 #  - a member's post is accepted, piped to listd deliver (no tainted
-#    expansion, --size $message_size) and distributed to every member; the
-#    Authentication-Results field the sender wrote is gone from what listd
-#    stored;
-#  - a DSN (null sender) to a member's VERP address is accepted, piped and
-#    scored by listd;
+#    expansion, --size $message_size) and distributed through Exim to every
+#    member; the Authentication-Results field the sender wrote is gone from
+#    what listd stored, and this host's own is first;
+#  - the DSN Exim writes for a member whose server refuses the copy goes to
+#    the member's VERP address, through the pipe, and listd scores it; a DSN
+#    from another server (null sender, over SMTP) to a VERP address is
+#    accepted at RCPT and scored too;
 #  - refused at RCPT, in the SMTP dialogue: an unknown list address, a bounce
 #    address with a forged token, the null sender to the posting address;
 #  - a trusted client (127.0.0.1, in relay_from_hosts) still relays ordinary
@@ -86,8 +91,10 @@ etc=$dir/etc
 conf=$dir/exim4.conf
 sink=$dir/sink
 H=$dir/home
+nouser=$dir/sink-nouser
 exim_pid=
 listd_pid=
+nouser_pid=
 cleanup() {
     local rc=$? p
     [ -z "$exim_pid" ] || kill -TERM "$exim_pid" 2>/dev/null || true
@@ -96,6 +103,7 @@ cleanup() {
     # private configuration on their command line
     for p in $(pgrep -f -- "-C $conf" 2>/dev/null || true); do kill -TERM "$p" 2>/dev/null || true; done
     "$here/sink.sh" stop "$sink" >/dev/null 2>&1 || true
+    [ -z "$nouser_pid" ] || kill -TERM "$nouser_pid" 2>/dev/null || true
     for _ in $(seq 1 50); do
         { [ -n "$exim_pid" ] && kill -0 "$exim_pid" 2>/dev/null; } ||
             { [ -n "$listd_pid" ] && kill -0 "$listd_pid" 2>/dev/null; } || break
@@ -117,14 +125,21 @@ check() {   # check LABEL GOT WANT
 }
 die() { echo "FAIL $*"; exit 1; }
 
-# --- listd: store, list, members; fan-out to smtp-sink --------------------
+# --- the sinks: one accepts everything, one refuses every recipient ---------
 bench_stage "$dir"
 sink_port=$("$here/sink.sh" start "$sink") || die "smtp-sink did not start"
+nouser_port=$(free_port) || die "no free port"
+mkdir -p "$nouser"
+smtp-sink -u nobody -f rcpt -B "550 5.1.1 no such user here" \
+    "127.0.0.1:$nouser_port" 10 > /dev/null 2>&1 &
+nouser_pid=$!
 policy_port=$(free_port) || die "no free port"
 smtp_port=$(free_port) || die "no free port"
+
+# --- listd: store, list, members; fan-out through Exim ----------------------
 mkdir -p "$H"
 cat > "$H/listd.conf" <<EOF
-relay = 127.0.0.1:$sink_port
+relay = 127.0.0.2:$smtp_port
 relay_tls = none
 policy_listen = 127.0.0.1:$policy_port
 authserv_id = mx.harness.test
@@ -134,7 +149,7 @@ as() { bench_as_user "$@"; }
 L=dev@lists.test
 as "$LISTADM" --home "$H" list create "$L" --owner owner@members.test > "$dir/setup.log" 2>&1
 as "$LISTADM" --home "$H" member add "$L" alice@members.test bob@members.test \
-    carol@members.test >> "$dir/setup.log" 2>&1
+    carol@members.test dead@nouser.test >> "$dir/setup.log" 2>&1
 # not through as(): $! must be listd itself (setpriv execs it)
 "${BENCH_AS[@]}" "$LISTD" run --home "$H" --foreground > "$dir/listd.log" 2>&1 &
 listd_pid=$!
@@ -181,8 +196,12 @@ queue_only = true
 # no notices to postmaster (they would be delivered to /var/mail)
 MAIN_FREEZE_TELL =
 EOF
-# ordinary mail for sink.test goes to the sink (Debian's hubbed_hosts router)
-echo "sink.test: 127.0.0.1::$sink_port" > "$etc/hubbed_hosts"
+# mail for the test domains goes to the sinks (Debian's hubbed_hosts router)
+{
+    echo "members.test: 127.0.0.1::$sink_port"
+    echo "sink.test: 127.0.0.1::$sink_port"
+    echo "nouser.test: 127.0.0.1::$nouser_port"
+} > "$etc/hubbed_hosts"
 chown Debian-exim: "$dir/spool" "$dir/log"
 # update-exim4.conf reads /etc/mailname, absent here: qualify_domain is set above
 sh "$deb/usr/sbin/update-exim4.conf" -d "$etc" -o "$conf" 2> "$dir/update.err" ||
@@ -259,6 +278,7 @@ wait_for() {
 queued() { "$E" -C "$conf" -bpc 2>/dev/null; }
 queue_empty() { [ "$(queued)" = 0 ]; }
 sink_has() { "$here/sink.sh" recipients "$sink" | grep -qx "$1"; }
+sink_got() { [ "$("$here/sink.sh" recipients "$sink" | wc -l)" -ge "$1" ]; }
 listd_logged() { grep -q -- "$1" "$dir/listd.log"; }
 # listd deliver's own line, which log_output puts in Exim's main log
 exim_logged() { grep -q -- "$1" "$dir/log/mainlog"; }
@@ -280,12 +300,14 @@ out=$(send alice@members.test "$L" < "$post") || { echo "$out"; die "the post wa
 check "post accepted" "$(echo "$out" | grep -c '^DATA 250')" 1
 wait_for 30 exim_logged "listd_pipe transport output: .* stored message 1 from=<alice@members.test> to=<$L> role=post" ||
     die "listd did not store the post"
-"$here/sink.sh" wait "$sink" 3 30 > /dev/null || die "the post did not reach the sink"
+wait_for 30 sink_got 3 || die "the post did not reach the sink"
 check "every member got the post" \
     "$("$here/sink.sh" recipients "$sink" | sort | tr '\n' ' ')" \
     "alice@members.test bob@members.test carol@members.test "
 check "delivered by listd_pipe" "$(exim_count "=> dev <$L> R=listd T=listd_pipe")" 1
 check "no deferral" "$(exim_count " == ")" 0
+check "the copies left through Exim" \
+    "$(exim_count "=> [a-z]*@members.test R=hubbed_hosts T=remote_smtp")" 3
 # what Exim counted and what listd deliver read
 exim_size=$(grep -- " <= alice@members.test .* id=exim.$$@members.test" "$dir/log/mainlog" | sed -n 's/.* S=\([0-9]*\) .*/\1/p')
 listd_size=$(grep -- "stored message 1 from=<alice@members.test>" "$dir/log/mainlog" | sed -n 's/.* size=\([0-9]*\).*/\1/p')
@@ -298,7 +320,15 @@ check "the sender's Authentication-Results field was removed" \
 check "this host's own Authentication-Results field is the first line" \
     "$(echo "$stored" | grep -m 1 -n '^[A-Za-z-]*:' | grep -c '^1:Authentication-Results: mx\.harness\.test;')" 1
 
-# --- a DSN to a member's VERP address --------------------------------------
+# --- DSNs to VERP addresses -------------------------------------------------
+# Exim's own, for dead@nouser.test (refused at RCPT by the second sink)
+wait_for 30 listd_logged "bounce: $L member [0-9]* <dead@nouser.test>: scored" ||
+    die "listd did not score Exim's DSN for dead@nouser.test"
+check "Exim's DSN went to the member's VERP address through listd_pipe" \
+    "$(exim_count "=> dev-bounces+[a-z2-7]* <dev-bounces+[a-z2-7]*@lists.test> R=listd T=listd_pipe")" 1
+check "it was stored with the null sender" \
+    "$(exim_count "stored message [0-9]* from=<> to=<dev-bounces+[a-z2-7]*@lists.test> role=bounces")" 1
+# another server's, over SMTP, to a member's VERP address
 verp=$("$here/sink.sh" senders "$sink" | head -n 1)
 case $verp in dev-bounces+*@lists.test) ;; *) die "no VERP return path in the sink ('$verp')" ;; esac
 # the copy to that return path went to which member?
@@ -326,10 +356,10 @@ member=$(awk -v s="X-Mail-Args: <$verp>" '
 [ -n "$member" ] || die "no member found for $verp in the sink's dump"
 sed "s/MEMBER/$member/" "$dsn.tmpl" > "$dsn"
 out=$(send "" "$verp" < "$dsn") || { echo "$out"; die "the DSN was refused"; }
-check "DSN accepted" "$(echo "$out" | grep -c '^DATA 250')" 1
+check "DSN over SMTP accepted" "$(echo "$out" | grep -c '^DATA 250')" 1
 wait_for 30 listd_logged "bounce: $L member [0-9]* <$member>" ||
     die "listd did not score the DSN for $member"
-check "DSN stored with the null sender" \
+check "DSN over SMTP stored with the null sender" \
     "$(exim_count "stored message [0-9]* from=<> to=<$verp> role=bounces")" 1
 
 # --- refusals in the SMTP dialogue ------------------------------------------
@@ -373,7 +403,7 @@ wait_for 30 deferred 2 || die "no deferral logged for the missing program"
 "$E" -C "$conf" -qff > /dev/null 2>&1 || true
 check "both messages still queued" "$(queued)" 2
 check "nothing frozen" "$("$E" -C "$conf" -bp 2>/dev/null | grep -c '\*\*\* frozen' || true)" 0
-check "no permanent failure logged" "$(exim_count " \*\* ")" 0
+check "no permanent failure for a list address" "$(exim_count " \*\* [^ ]*@lists.test")" 0
 check "no bounce generated" "$(grep -c ' <= <> ' "$dir/log/mainlog" || true)" "$bounces_before"
 check "the exit status is in Exim's log" \
     "$(grep -- "$defer_line" "$dir/log/mainlog" | sed -n 's/.* returned \([0-9]*\) .*/\1/p' | sort -u | tr '\n' ' ')" "127 75 "
