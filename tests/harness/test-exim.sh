@@ -45,7 +45,8 @@
 #  - the same ACL checks with "exim -bh" (no delivery) on the split and on the
 #    unsplit merge (Debian's default scheme, merged as the README says), and
 #    with listd's policy service stopped: list addresses deferred (451),
-#    relaying unchanged.
+#    relaying unchanged; the policy service on a unix socket, answered when
+#    Debian-exim is in listd's group and deferred (451) when it is not.
 #
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no smtp-sink, listd not built,
 # or the Exim packages cannot be fetched).
@@ -471,6 +472,33 @@ check "no policy service: a list address is deferred" \
     "$(bh "$conf" 192.0.2.1 bob@example.org "$L")" "451 4.3.0 list service unavailable, try again later"
 check "no policy service: relaying from a trusted client is unchanged" \
     "$(bh "$conf" 127.0.0.1 alice@members.test someone@elsewhere.test)" "250 Accepted"
+
+# --- the policy service on a unix socket ------------------------------------
+sed -i "s|^policy_listen = .*|policy_listen = unix:policy.sock|" "$H/listd.conf"
+"${BENCH_AS[@]}" "$LISTD" run --home "$H" --foreground >> "$dir/listd.log" 2>&1 &
+listd_pid=$!
+wait_for 10 test -S "$H/policy.sock" || die "listd made no policy socket"
+sed "s|^LISTD_POLICY = .*|LISTD_POLICY = $H/policy.sock|" "$conf" > "$dir/exim4-unix.conf"
+# Exim's receiving processes (and -bh, even started by root) run as
+# Debian-exim; the socket has mode 0660 and belongs to listd's account
+# (nobody here) and group. bh_unix GROUP FROM RCPT: a session with
+# Debian-exim in GROUP ("" for none)
+bh_unix() {
+    local g=(--clear-groups)
+    [ -z "$1" ] || g=(--groups="$1")
+    printf 'EHLO x\r\nMAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nQUIT\r\n' "$2" "$3" |
+        setpriv --reuid=Debian-exim --regid=Debian-exim "${g[@]}" -- \
+            "$E" -C "$dir/exim4-unix.conf" -bh 192.0.2.1 2>/dev/null |
+        grep -E '^[0-9]{3} ' | tail -n 2 | head -n 1 | tr -d '\r'
+}
+g=$(id -g nobody)
+check "unix socket: an unknown list address" \
+    "$(bh_unix "$g" bob@example.org nosuch@lists.test)" "550 5.1.1 no such list address"
+check "unix socket: the null sender to the posting address" \
+    "$(bh_unix "$g" "" "$L")" "550 5.7.1 no bounces or automatic replies to this address"
+check "unix socket: a post" "$(bh_unix "$g" bob@example.org "$L")" "250 Accepted"
+check "unix socket: Exim's account outside listd's group is deferred" \
+    "$(bh_unix "" bob@example.org "$L")" "451 4.3.0 list service unavailable, try again later"
 
 check "nothing delivered on this host outside listd" \
     "$(exim_count " T=\(mail_spool\|address_file\|maildir_home\)")" 0
