@@ -15,9 +15,10 @@
 # listd macros, the log path and queue_only. Exim keeps its privilege with
 # -C only when root calls it: a delivery the receiving process or the
 # daemon's queue runner re-executes runs as Debian-exim and cannot switch to
-# the pipe's account. So the daemon (listening on 127.0.0.1 only) just
-# queues, and the test runs the queue as root ("exim -C ... -q") while it
-# waits. listd's fan-out goes back through Exim, as contrib/exim/README.md
+# the pipe's account. So the daemon just queues, and the test runs the queue
+# as root ("exim -C ... -q") while it waits. Exim listens on 127.0.0.2 (its
+# local_interfaces): clients still connect from 127.0.0.1, and the sinks on
+# 127.0.0.1 are not "this host" to Exim, which defers mail routed to itself. listd's fan-out goes back through Exim, as contrib/exim/README.md
 # sets it up, and Exim's hubbed_hosts router sends it on to smtp-sink
 # (members.test) or to a second smtp-sink that refuses every recipient
 # (nouser.test).
@@ -92,7 +93,6 @@ etc=$dir/etc
 conf=$dir/exim4.conf
 sink=$dir/sink
 H=$dir/home
-nouser=$dir/sink-nouser
 exim_pid=
 listd_pid=
 nouser_pid=
@@ -130,7 +130,6 @@ die() { echo "FAIL $*"; exit 1; }
 bench_stage "$dir"
 sink_port=$("$here/sink.sh" start "$sink") || die "smtp-sink did not start"
 nouser_port=$(free_port) || die "no free port"
-mkdir -p "$nouser"
 smtp-sink -u nobody -f rcpt -B "550 5.1.1 no such user here" \
     "127.0.0.1:$nouser_port" 10 > /dev/null 2>&1 &
 nouser_pid=$!
