@@ -499,6 +499,17 @@ check "unix socket: a post" "$(bh_unix "$g" bob@example.org "$L")" "250 Accepted
 check "unix socket: Exim's account outside listd's group is deferred" \
     "$(bh_unix "" bob@example.org "$L")" "451 4.3.0 list service unavailable, try again later"
 
+# $message_size against what listd deliver read, for every message it stored
+# (posts over SMTP, Exim's own DSN, the deferred posts): "ID S LISTD" lines
+sizes=$(awk '
+    $4 == "<=" { for (i = 5; i <= NF; i++) if ($i ~ /^S=/) s[$3] = substr($i, 3) }
+    / listd_pipe transport output: .* stored message / {
+        for (i = 5; i <= NF; i++) if ($i ~ /^size=/) print $3, s[$3], substr($i, 6) }' \
+    "$dir/log/mainlog")
+echo "$sizes" | sed 's/^/     message, S=, listd read: /'
+check "\$message_size equals the bytes piped, for every stored message" \
+    "$(echo "$sizes" | awk '$2 != $3 || $2 == "" { bad++ } END { print (NR >= 5) ":" bad + 0 }')" "1:0"
+
 check "nothing delivered on this host outside listd" \
     "$(exim_count " T=\(mail_spool\|address_file\|maildir_home\)")" 0
 
