@@ -381,6 +381,12 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	umask(077);
+	/* the newer of Debian's publicsuffix file and libpsl's built-in list;
+	 * read once here, never again while running */
+	d.psl = psl_latest(NULL);
+	if (!d.psl)
+		log_warnx("no Public Suffix List (libpsl, /usr/share/publicsuffix): DMARC "
+		          "policies are looked up at the author's domain only");
 	r = keyfile_load(d.cfg.key_file, true, d.key, &why);
 	if (r < 0) {
 		log_warnx("key file %s: %s", log_escs(d.cfg.key_file), why ? why : strerror(-r));
@@ -449,6 +455,7 @@ out:
 		close(d.wake_fd);
 	store_close(d.store);
 	dmarc_lookup_destroy(d.dmarc);
+	psl_free(d.psl);
 	config_finish(&d.cfg);
 	buf_finish(&err);
 	return ex;

@@ -93,13 +93,13 @@ static void cache_put(struct dmarc_lookup *lk, const char *name, enum entry_stat
 
 /* Walks domain, then its organizational domain, through the cache.
  * 1: decided (*ret_policy); 0: ret_qname must be asked first. */
-static int walk(struct dmarc_lookup *lk, const char *domain, uint64_t now,
+static int walk(struct dmarc_lookup *lk, const psl_ctx_t *psl, const char *domain, uint64_t now,
                 enum dmarc_policy *ret_policy, char ret_qname[DNS_NAME_MAX + 2])
 {
 	char q[DNS_NAME_MAX + 2];
 	struct entry *used[2] = { NULL, NULL };
 	enum dmarc_policy pol = DMARC_POLICY_ABSENT;
-	const char *org = dmarc_org_domain(domain);
+	const char *org = dmarc_org_domain(psl, domain);
 
 	snprintf(q, sizeof(q), "_dmarc.%s", domain);
 	used[0] = cache_find(lk, q, now);
@@ -247,7 +247,7 @@ static void req_next(struct dmarc_req *q)
 	struct dmarc_lookup *lk = q->d->dmarc;
 	int r;
 
-	while (walk(lk, q->domain, daemon_now_ms(q->d), &pol, q->qname) == 0) {
+	while (walk(lk, q->d->psl, q->domain, daemon_now_ms(q->d), &pol, q->qname) == 0) {
 		q->tries = 1;
 		r = req_send(q);
 		if (r == 0)
@@ -371,7 +371,7 @@ int dmarc_lookup_policy(struct daemon *d, const char *domain, dmarc_lookup_cb *c
 	}
 	if (strlen(domain) > LIMIT_ADDR_DOMAIN)
 		return -EINVAL;
-	if (walk(d->dmarc, domain, daemon_now_ms(d), &pol, qname) == 1) {
+	if (walk(d->dmarc, d->psl, domain, daemon_now_ms(d), &pol, qname) == 1) {
 		log_debug("dmarc: %s: p=%s (cached)", log_escs(domain), dmarc_policy_name(pol));
 		*ret_policy = pol;
 		return 1;

@@ -6,8 +6,8 @@
  * /etc/resolv.conf (127.0.0.1 when there is none), over UDP from an
  * ephemeral port with a random query id, dns_timeout_seconds per try, two
  * tries. When the domain has no DMARC record (NXDOMAIN, or no TXT record
- * that is one), the organizational domain (bounce/dmarc.h: its last two
- * labels) is asked the same way and its sp= applies (RFC 7489 6.6.3).
+ * that is one), the organizational domain (bounce/dmarc.h: from the Public
+ * Suffix List, d->psl) is asked the same way and its sp= applies (RFC 7489 6.6.3).
  *
  * Answers are cached in memory per name asked: positive and negative ones
  * for their TTL (the SOA's negative TTL for negative ones), capped at
