@@ -4,10 +4,11 @@
 #   live   Debian's unbound serving a test zone, answering at most 512
 #          bytes over UDP (max-udp-size), so longer answers are truncated;
 #   notcp  the same zone from an unbound that does not listen on TCP;
+#   refuse an unbound that answers REFUSED for the zone;
 #   hole   a UDP socket that reads every query and never answers;
 #   closed a port where nothing listens (the kernel refuses at once).
 # Checks: an answer from the first server; a dead first server (closed:
-# at once; hole: after one try) and the second answers; a DMARC record of
+# at once; hole: after one try; refuse: at once) and the second answers; a DMARC record of
 # 700 and of 1500 bytes (many rua= entries) comes whole over TCP after a
 # truncated UDP answer, and cannot come from a server without TCP; all
 # servers dead ends with -ETIMEDOUT after the per-try bound times the
@@ -61,9 +62,9 @@ strings() {
 long=$(record 700)
 huge=$(record 1500)
 
-# unbound NAME PORT TCP(yes|no)
+# unbound NAME PORT TCP(yes|no) ZONE(static|refuse)
 unbound_start() {
-	local name=$1 port=$2 tcp=$3 d=$dir/$1
+	local name=$1 port=$2 tcp=$3 zone=$4 d=$dir/$1
 	mkdir -p "$d"
 	{
 		echo 'server:'
@@ -82,11 +83,13 @@ unbound_start() {
 		echo '  log-queries: yes'
 		echo '  access-control: 127.0.0.0/8 allow'
 		echo '  module-config: "iterator"'
-		echo '  local-zone: "test." static'
-		echo '  local-data: "test. 3600 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 30"'
-		echo "  local-data: '_dmarc.short.test. 300 IN TXT \"v=DMARC1; p=reject\"'"
-		echo "  local-data: '_dmarc.long.test. 300 IN TXT $(strings "$long")'"
-		echo "  local-data: '_dmarc.huge.test. 300 IN TXT $(strings "$huge")'"
+		echo "  local-zone: \"test.\" $zone"
+		if [ "$zone" = static ]; then    # (local data would be answered even so)
+			echo '  local-data: "test. 3600 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 30"'
+			echo "  local-data: '_dmarc.short.test. 300 IN TXT \"v=DMARC1; p=reject\"'"
+			echo "  local-data: '_dmarc.long.test. 300 IN TXT $(strings "$long")'"
+			echo "  local-data: '_dmarc.huge.test. 300 IN TXT $(strings "$huge")'"
+		fi
 		echo 'remote-control:'
 		echo '  control-enable: no'
 	} > "$d/unbound.conf"
@@ -102,8 +105,10 @@ notcp=$(free_port)
 hole=$(free_port)
 hole2=$(free_port)
 closed=$(free_port)
-unbound_start live "$live" yes
-unbound_start notcp "$notcp" no
+refuse=$(free_port)
+unbound_start live "$live" yes static
+unbound_start notcp "$notcp" no static
+unbound_start refuse "$refuse" yes refuse
 # a silent server counts the queries it swallows in $dir/hole.PORT
 for p in "$hole" "$hole2"; do
 	python3 -c '
@@ -117,7 +122,7 @@ while True:
 	pids+=($!)
 	for _ in $(seq 1 100); do ss -Hlnu "sport = :$p" | grep -q . && break; sleep 0.05; done
 done
-L=127.0.0.1:$live N=127.0.0.1:$notcp H=127.0.0.1:$hole H2=127.0.0.1:$hole2 C=127.0.0.1:$closed
+R=127.0.0.1:$refuse L=127.0.0.1:$live N=127.0.0.1:$notcp H=127.0.0.1:$hole H2=127.0.0.1:$hole2 C=127.0.0.1:$closed
 
 ask() { "$DRIVER" "$@" > "$dir/out" || { echo "FAIL driver exit $? for $*"; cat "$dir/out"; fails=$((fails + 1)); }; }
 val() { sed -n "1s/.*\\b$1=\\([^ ]*\\).*/\\1/p" "$dir/out"; }
@@ -140,6 +145,12 @@ cat "$dir/out" | sed 's/^/     /'
 check "silent server first: the second answers" "$(val status) $(val server)" "0 $L"
 between "silent server first: after one try of 800 ms" "$(val ms)" 750 2500
 check "the silent server was asked once" "$(cat "$dir/hole.$hole")" query
+ask "$R, $L" 2000 10000 2 _dmarc.short.test
+cat "$dir/out" | sed 's/^/     /'
+check "REFUSED first: the second answers" "$(val status) $(val server)" "0 $L"
+between "REFUSED first: at once" "$(val ms)" 0 1500
+ask "$R" 2000 10000 2 _dmarc.short.test
+check "REFUSED only: fails (-EIO), naming the rcode" "$(val status) $(grep -c 'rcode 5' "$dir/out")" "-5 1"
 
 echo "--- records longer than a UDP answer: TCP"
 ask "$L" 2000 10000 2 _dmarc.long.test
