@@ -92,7 +92,8 @@ int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record 
 /* The organizational domain of domain (RFC 7489 section 3.2): the longest
  * public suffix of domain in the Public Suffix List psl, plus one label.
  * psl is libpsl's handle, loaded by the program (listd-run: psl_latest(),
- * the newer of Debian's publicsuffix file and libpsl's built-in copy);
+ * the newer of Debian's publicsuffix file and libpsl's built-in copy, at
+ * start and on SIGHUP);
  * nothing here reads a file. The whole list is used, its private section
  * included (as OpenDMARC does): "alice.github.io" is its own organization.
  * An unknown top-level domain is a public suffix of its own (the list's
