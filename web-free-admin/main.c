@@ -231,7 +231,7 @@ int adm_store_error(int err, const char *what)
 static bool takes_value(const char *a)
 {
 	static const char *const longs[] = {
-		"--batch", "--description", "--format", "--list", "--owner", "--reason",
+		"--batch", "--description", "--file", "--format", "--list", "--owner", "--reason",
 		"--since",
 	};
 	if (a[0] == '-' && a[1] && a[1] != '-' && !a[2])
