@@ -288,7 +288,11 @@ static void wrap(const struct post *p, const char *head, const char *foot, struc
 	copy_header(p, skip_content, out);
 	if (!p->have_mime_version)
 		buf_adds(out, "MIME-Version: 1.0\n");
-	buf_addf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\n\n", b);
+	buf_addf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\n", b);
+	/* at least as permissive as the post's own encoding (RFC 2045, 6.4) */
+	if (!strcmp(p->encoding, "8bit") || !strcmp(p->encoding, "binary"))
+		buf_addf(out, "Content-Transfer-Encoding: %s\n", p->encoding);
+	buf_addch(out, '\n');
 	if (head && *head) {
 		buf_addf(out, "--%s\n", b);
 		add_text_part(out, head);

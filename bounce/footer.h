@@ -19,7 +19,9 @@
  *  - anything else (multipart/alternative, text/html, ...): wrapped in a new
  *    multipart/mixed: the post's Content-* fields and body become its first
  *    part (after the header part), the footer part follows; MIME-Version is
- *    added when missing. The boundary occurs nowhere in the post.
+ *    added when missing, and the new multipart is labelled 8bit or binary
+ *    when the post was (RFC 2045, 6.4). The boundary occurs nowhere in the
+ *    post.
  * Header fields other than Content-Type and Content-Transfer-Encoding (and,
  * when wrapping, the other Content-* fields) are copied byte for byte; the
  * text added uses LF line ends (the list transform makes them CRLF). Adding

@@ -169,7 +169,9 @@ int outbox_compose_attach(struct buf *out, const char *from, const char *to,
 	for (size_t i = 0; i < att_len && !eight; i++)
 		eight = (unsigned char)att[i] >= 0x80;
 	struct buf ct = BUF_INIT;
-	buf_addf(&ct, "Content-Type: multipart/mixed; boundary=\"%s\"\n", boundary);
+	/* a multipart is labelled at least as permissive as its parts (RFC 2045) */
+	buf_addf(&ct, "Content-Type: multipart/mixed; boundary=\"%s\"\n"
+	         "Content-Transfer-Encoding: 8bit\n", boundary);
 	int r = compose_head(out, from, to, subject, auto_submitted, NULL, msgid_domain, ct.data);
 	buf_finish(&ct);
 	if (r < 0)

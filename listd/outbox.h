@@ -59,7 +59,8 @@ int outbox_compose(struct buf *out, const char *from, const char *to,
 /* As outbox_compose() without In-Reply-To, as a multipart/mixed of the
  * text body and an attachment of att_type ("message/rfc822",
  * "text/rfc822-headers") holding att (att_len bytes, sent as they are, so
- * 7bit or 8bit; the caller keeps its lines short). -EINVAL as above. */
+ * 7bit or 8bit; the caller keeps its lines short); the multipart is
+ * labelled 8bit, as permissive as its parts may be. -EINVAL as above. */
 int outbox_compose_attach(struct buf *out, const char *from, const char *to,
                           const char *subject, const char *auto_submitted,
                           const char *msgid_domain, const char *body,

@@ -149,6 +149,7 @@ static void test_plain_wrapped(void **state)
 	parts_of(&out, &l);
 	assert_int_equal(l.n, 3);
 	assert_string_equal(l.body[2].data, "\xe2\x82\xac 5");
+	header_is(&out, "Content-Transfer-Encoding", "8bit");     /* as its 8bit part */
 	parts_free(&l);
 	buf_finish(&out);
 }
