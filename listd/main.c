@@ -53,6 +53,7 @@ static const struct listd_cmd {
 	{ "deliver", cmd_deliver, "store one message from the MTA (pipe entry)" },
 	{ "run", run_exec, "run the daemon" },
 	{ "token", cmd_token, "verify VERP return paths and show what they name" },
+	{ "smtpd-filter", cmd_smtpd_filter, "OpenSMTPD filter: listd's RCPT refusals, A-R removal" },
 	{ "demo", cmd_demo, "run the live backscatter-free demonstration (root)" },
 	{ "version", cmd_version, "print the version" },
 };
