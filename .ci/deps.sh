@@ -6,7 +6,7 @@ set -euo pipefail
 build=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
        liblmdb-dev lmdb-utils libuv1-dev libgnutls28-dev nettle-dev gnutls-bin
        libidn2-dev libcmocka-dev)
-runtime_test=(postfix python3 openssl procps iproute2 time unbound opendkim-tools python3-dkim python3-dnspython curl)
+runtime_test=(postfix libevent-2.1-7 python3 openssl procps iproute2 time unbound opendkim-tools python3-dkim python3-dnspython curl)
 peers=(mlmmj libsisimai-perl python3-flufl.bounce bc)
 
 want=("${build[@]}" "${runtime_test[@]}")
