@@ -24,7 +24,9 @@
 #    to the posting address are refused at RCPT (550);
 #  - a local client still relays ordinary mail through the merged file;
 #  - a failing `listd deliver` (unreadable home) leaves the message queued,
-#    with no bounce, and it is stored once the home is readable again.
+#    with no bounce, and it is stored once the home is readable again;
+#  - a wrong path to listd in the mda line stays a temporary failure too
+#    (contrib's "|| exit 75"; OpenSMTPD would bounce sh's 127).
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no unshare, package missing).
 set -eu
 export LC_ALL=C
@@ -140,10 +142,19 @@ as_listd "$LISTD" run --home "$home" --foreground > "$dir/listd.log" 2>&1 &
 listd_pid=$!
 wait_until 10 test -s "$home/secret.key" || { cat "$dir/listd.log"; echo "FAIL listd run did not start"; exit 1; }
 
-unshare -m "$dir/ns/start" > "$dir/smtpd.log" 2>&1 &
-smtpd_pid=$!
-wait_until 15 port_in_use "$port" || { cat "$dir/smtpd.log"; echo "FAIL smtpd did not listen"; exit 1; }
-wait_until 5 port_in_use "$fport" || { cat "$dir/smtpd.log"; echo "FAIL no fan-out listener"; exit 1; }
+start_smtpd() {
+    unshare -m "$dir/ns/start" >> "$dir/smtpd.log" 2>&1 &
+    smtpd_pid=$!
+    wait_until 15 port_in_use "$port" || { cat "$dir/smtpd.log"; echo "FAIL smtpd did not listen"; exit 1; }
+    wait_until 5 port_in_use "$fport" || { cat "$dir/smtpd.log"; echo "FAIL no fan-out listener"; exit 1; }
+}
+stop_smtpd() {
+    kill -TERM "$smtpd_pid" 2>/dev/null || true
+    wait "$smtpd_pid" 2>/dev/null || true
+    smtpd_pid=
+    wait_until 10 sh -c "! ss -Hltn 'sport = :$port' | grep -q ." || true
+}
+start_smtpd
 # smtpctl insists on running with the opensmtpq group (it is setgid in the package)
 smtpctl() { nsenter -t "$smtpd_pid" -m -- setpriv --egid="$QGID" --keep-groups -- "$deb/usr/sbin/smtpctl" "$@"; }
 
@@ -203,6 +214,17 @@ got_two() { grep -q '^Subject: .*post-two' "$dir/sink/dump" 2>/dev/null; }
 wait_until 30 got_two || { tail -20 "$dir/listd.log"; tail -20 "$dir/smtpd.log"; }
 check "once readable, the queued post is stored and distributed" "$(grep -c '^Subject: .*post-two' "$dir/sink/dump" || true)" 2
 check "the queue is empty" "$(smtpctl show queue | grep -c 'dev@lists.test' || true)" 0
+
+# --- a wrong path to listd: "|| exit 75" keeps it a temporary failure --------------
+stop_smtpd
+sed -i "s|mda \"$LISTD deliver|mda \"$dir/bin/no-such-listd deliver|" "$dir/smtpd.conf"
+start_smtpd
+o=$(post_message alice@members.test post-three mx.lists.test | smtp "$port" alice@members.test dev@lists.test || true)
+wait_until 20 grep -q 'to=<dev@lists.test>.*result=TempFail.*' "$dir/smtpd.log" || true
+check_ge "a missing program: TempFail" "$(grep -c 'to=<dev@lists.test>.*result=TempFail' "$dir/smtpd.log" || true)" 2
+check "...still queued" "$(smtpctl show queue | grep -c 'dev@lists.test')" 1
+check "...never PermFail, nothing bounced" \
+    "$(grep -c 'result=PermFail.*lists.test' "$dir/smtpd.log" || true) $("$root/tests/harness/sink.sh" senders "$dir/sink" | grep -c '^$' || true)" "0 0"
 
 if [ "$fails" -ne 0 ]; then
     echo "--- smtpd log"; cat "$dir/smtpd.log"; echo "--- listd log"; tail -40 "$dir/listd.log"

@@ -20,12 +20,14 @@
 #    changes the member's bounce record;
 #  - an unknown list address, a forged bounce address and the null sender
 #    to the posting address are refused at RCPT (550, policy service);
-#  - a client in mynetworks still relays ordinary mail;
+#  - a client in mynetworks still relays ordinary mail; a stranger (XCLIENT
+#    from 192.0.2.1) gets the same refusals and still cannot relay;
 #  - odd messages (a 5,000-byte line, no final newline, CRLF, 8-bit) pass
 #    the --size ${size} check, i.e. ${size} never exceeds what pipe(8)
 #    writes as listd deliver counts it;
 #  - a failing `listd deliver` (unreadable home) leaves the message deferred
-#    in the queue, with no bounce, and it is stored once the home is back.
+#    in the queue, with no bounce, and it is stored once the home is back;
+#    a wrong path to listd is deferred as well.
 # Exit: 0 pass, 1 fail, 77 skipped (not root, Postfix not installed).
 set -eu
 export LC_ALL=C
@@ -84,11 +86,13 @@ pc -e "transport_maps=hash:$C/transport"
 printf '#!/bin/sh\ncat >/dev/null\necho "5.1.1 no such user here"\nexit 67\n' > "$dir/bin/nouser"
 chmod 755 "$dir/bin/nouser"
 pc -Me "nouser/unix=nouser unix - n n - - pipe flags=q user=$user argv=$dir/bin/nouser"
-# what only a test changes
+# what only a test changes (XCLIENT: the test's client can speak as a
+# stranger from 192.0.2.1, outside mynetworks)
 pc -e "queue_directory=$dir/queue" "data_directory=$dir/data" "maillog_file=$dir/maillog" "maillog_file_prefixes=$dir" \
       "inet_interfaces=127.0.0.1" "inet_protocols=ipv4" "relayhost=[127.0.0.1]:$sport" \
       "queue_run_delay=1s" "minimal_backoff_time=1s" "maximal_backoff_time=2s" \
-      "smtp_dns_support_level=disabled" "disable_dns_lookups=yes" "smtpd_peername_lookup=no"
+      "smtp_dns_support_level=disabled" "disable_dns_lookups=yes" "smtpd_peername_lookup=no" \
+      "smtpd_authorized_xclient_hosts=127.0.0.1"
 pc -MX smtp/inet
 pc -Me "127.0.0.1:$port/inet=127.0.0.1:$port inet n - y - - smtpd"
 before=$(pc -n)
@@ -153,6 +157,18 @@ check "relay for a trusted client accepted" "$(rcpt_code "$o" someone@elsewhere.
 wait_until 20 grep -q '^someone@elsewhere.test$' <(sink recipients) || true
 check "relayed mail reached the smarthost" "$(sink recipients | grep -c '^someone@elsewhere.test$')" 1
 
+# --- a stranger (192.0.2.1) gets the same refusals and still cannot relay -------------
+stranger() { SMTP_XCLIENT="ADDR=192.0.2.1 NAME=[UNAVAILABLE]" smtp "$@"; }
+o=$(stranger "$port" "" dev@lists.test < /dev/null || true)
+check "a stranger's null sender to the posting address refused" "$(rcpt_code "$o" dev@lists.test)" 550
+o=$(stranger "$port" mallory@elsewhere.test dev-bounces+bbbbbbbbbbbbbbbbbbbbbbbb@lists.test < /dev/null || true)
+check "a stranger's forged bounce address refused" \
+    "$(rcpt_code "$o" dev-bounces+bbbbbbbbbbbbbbbbbbbbbbbb@lists.test)" 550
+o=$(stranger "$port" mallory@elsewhere.test someone@elsewhere.test < /dev/null || true)
+check "a stranger cannot relay (Debian's defer_unauth_destination)" "$(rcpt_code "$o" someone@elsewhere.test)" 454
+o=$(stranger "$port" mallory@elsewhere.test dev-request@lists.test < /dev/null || true)
+check "a stranger may write to the list's request address" "$(rcpt_code "$o" dev-request@lists.test)" 250
+
 # --- a member's post is distributed, the forged A-R removed on the way in --------------
 o=$(post_message alice@members.test post-one "$asid" | smtp "$port" alice@members.test dev@lists.test || true)
 check "post accepted" "$(printf '%s\n' "$o" | sed -n 's/^DATA \([0-9]*\).*/\1/p')" 250
@@ -200,6 +216,15 @@ wait_until 30 got_two || { tail -20 "$dir/listd.log"; tail -20 "$dir/maillog"; }
 wait_until 10 test "$(grep -c '^Subject: .*post-two' "$dir/sink/dump")" -ge 2 || true
 check "once readable, the queued post is stored and distributed" "$(grep -c '^Subject: .*post-two' "$dir/sink/dump" || true)" 2
 check "the queue is empty" "$(postqueue -c "$C" -p | grep -c 'dev@lists.test' || true)" 0
+
+# --- a wrong path to listd is deferred too, never bounced -----------------------------
+pc -Me "listd/unix=$(pc -M listd/unix | sed "s|argv=$LISTD |argv=$dir/bin/no-such-listd |")"
+postfix -c "$C" reload >/dev/null 2>&1
+sleep 1
+o=$(post_message alice@members.test post-three "$asid" | smtp "$port" alice@members.test dev@lists.test || true)
+wait_until 20 grep -q 'no-such-listd' "$dir/maillog" || true
+check_ge "a missing program: deferred" "$(grep -c 'to=<dev@lists.test>, relay=listd.*status=deferred.*no-such-listd' "$dir/maillog" || true)" 1
+check "...not bounced" "$(grep -c 'to=<dev@lists.test>.*status=bounced' "$dir/maillog" || true)" 0
 
 if [ "$fails" -ne 0 ]; then
     echo "--- maillog"; tail -60 "$dir/maillog"; echo "--- listd log"; tail -40 "$dir/listd.log"

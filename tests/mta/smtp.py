@@ -4,11 +4,14 @@ MTA tests.
 
     smtp.py PORT FROM RCPT... < MESSAGE
 
-FROM may be "" (the null sender). Prints one line per step:
+FROM may be "" (the null sender). With SMTP_XCLIENT="ADDR=192.0.2.1 ..."
+in the environment the session first asks Postfix to treat it as coming
+from that client (XCLIENT; the server must authorise it). Prints one line per step:
 "MAIL <code> <text>", "RCPT <addr> <code> <text>", "DATA <code> <text>".
 Exit 0 when every recipient and the data were accepted, 1 when anything
 was refused, 2 on connection trouble. The message is sent as read (LF line
 ends become CRLF on the wire)."""
+import os
 import smtplib
 import sys
 
@@ -23,6 +26,13 @@ def main():
     try:
         s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=30)
         s.ehlo("client.test")
+        xclient = os.environ.get("SMTP_XCLIENT")
+        if xclient:
+            code, text = s.docmd("XCLIENT", xclient)
+            print("XCLIENT %d %s" % (code, text.decode(errors="replace")))
+            if code != 220:
+                return 2
+            s.ehlo("client.test")
         code, text = s.mail(sender)
         print("MAIL %d %s" % (code, text.decode(errors="replace")))
         if code != 250:
