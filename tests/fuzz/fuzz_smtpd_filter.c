@@ -2,8 +2,8 @@
  * the Authentication-Results remover, fed line by line as
  * `listd smtpd-filter` feeds them. Checks that every field read lies inside
  * its line, that the remover only ever removes (each output line is one of
- * the input lines, in order) and never lets a field with the site's id
- * through in the header, and that a message's "." always comes out. */
+ * the input lines, in order), and that a message's "." always comes out
+ * last. (Which fields it removes: tests/unit/test_smtpd_filter.c.) */
 #include <stdint.h>
 #include <string.h>
 
