@@ -12,7 +12,9 @@
  *   store trouble    -> reject|451 4.3.0 (the client retries later)
  *   anything else    -> proceed
  * Recipients in other domains proceed without a look at the store: the
- * rest of the mail host never depends on listd.
+ * rest of the mail host never depends on listd. A recipient in a session
+ * whose MAIL FROM the filter did not see proceeds unjudged (an unseen
+ * sender must not read as the null sender).
  *
  * With authserv_id set in listd.conf it also takes the data-line phase and
  * removes from each incoming message's header every Authentication-Results
@@ -47,6 +49,7 @@ struct session {
 	char id[SESSION_ID_MAX + 1];
 	char sender[ADDR_FIELD_MAX + 1];
 	char client[ADDR_FIELD_MAX + 1];
+	bool mail_seen;                 /* sender holds this transaction's MAIL FROM */
 	unsigned long long seq;         /* for forgetting the oldest */
 	struct smtpd_filter_arstrip ar;
 };
@@ -203,6 +206,13 @@ static void on_rcpt(struct filter *f, const struct smtpd_filter_event *ev)
 		answer(f, ev, "proceed");
 		return;
 	}
+	if (!s || !s->mail_seen) {
+		/* never refuse on a sender we did not see (it would read as null) */
+		log_warnx("smtpd-filter: rcpt=<%s> in a session whose MAIL FROM was not seen: "
+		          "not judged", log_esc(rcpt.p, rcpt.len));
+		answer(f, ev, "proceed");
+		return;
+	}
 	decide(f, s, rcpt, &dec);
 	switch (dec.verdict) {
 	case POLICY_VERDICT_REJECT:
@@ -275,6 +285,7 @@ static void on_event(struct filter *f, const struct smtpd_filter_event *ev)
 				from = slice_make(from.p + 1, from.len - 2);
 			s = session_find(f, ev->session, true);
 			copy_field(s->sender, ADDR_FIELD_MAX, from);
+			s->mail_seen = true;
 			answer(f, ev, "proceed");
 		} else if (slice_eq(ev->name, slice_cstr("rcpt-to"))) {
 			on_rcpt(f, ev);
