@@ -8,13 +8,17 @@
 # free_port, port_in_use
 . "$root/tests/harness/ports.sh"
 
-fails=0
+fails=0 failed=
+fail() { echo "FAIL $*"; fails=$((fails + 1)); failed="$failed
+FAIL $*"; }
 check() {   # check LABEL GOT WANT
-    if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi
+    if [ "$2" = "$3" ]; then echo "ok   $1"; else fail "$1: got '$2', want '$3'"; fi
 }
 check_ge() {   # check_ge LABEL GOT MIN
-    if [ "$2" -ge "$3" ] 2>/dev/null; then echo "ok   $1 ($2)"; else echo "FAIL $1: got '$2', want >= $3"; fails=$((fails + 1)); fi
+    if [ "$2" -ge "$3" ] 2>/dev/null; then echo "ok   $1 ($2)"; else fail "$1: got '$2', want >= $3"; fi
 }
+# the failed checks again, last (meson shows only the end of a long log)
+report_failed() { [ "$fails" -eq 0 ] || printf '%s\n%s check(s) failed\n' "$failed" "$fails"; }
 skip() { echo "SKIP: $*"; exit 77; }
 
 # mta_stage BUILD: copies listd, listd-run and listadm into $dir/bin

@@ -154,7 +154,8 @@ check "the refusal says why" "$(printf '%s\n' "$o" | grep -c 'no bounces or auto
 # --- a client in mynetworks relays ordinary mail ---------------------------------------
 o=$(printf 'Subject: relay-check\n\nhi\n' | smtp "$port" alice@members.test someone@elsewhere.test || true)
 check "relay for a trusted client accepted" "$(rcpt_code "$o" someone@elsewhere.test)" 250
-wait_until 20 grep -q '^someone@elsewhere.test$' <(sink recipients) || true
+relayed() { sink recipients | grep -q '^someone@elsewhere.test$'; }
+wait_until 20 relayed || true
 check "relayed mail reached the smarthost" "$(sink recipients | grep -c '^someone@elsewhere.test$')" 1
 
 # --- a stranger (192.0.2.1) gets the same refusals and still cannot relay -------------
@@ -182,7 +183,8 @@ check "listd deliver was given --size" "$(pc -M listd/unix | grep -c -- '--size 
 
 # --- Postfix's DSN for carol's dead mailbox reaches listd ------------------------------
 bounces() { as_user "$LISTADM" --home "$home" member show dev@lists.test carol@nouser.test | awk '$1 == "bounce_count" { print $2 }'; }
-wait_until 40 test "$(bounces)" -ge 1 || { tail -20 "$dir/listd.log"; tail -30 "$dir/maillog"; }
+bounced() { [ "$(bounces)" -ge 1 ]; }
+wait_until 40 bounced || { tail -20 "$dir/listd.log"; tail -30 "$dir/maillog"; }
 check_ge "carol's bounce recorded from Postfix's DSN" "$(bounces)" 1
 check_ge "the DSN went through the pipe to the VERP address" \
     "$(grep -c 'to=<dev-bounces+.*relay=listd.*status=sent' "$dir/maillog" || true)" 1
@@ -213,7 +215,8 @@ chmod 750 "$home"
 postqueue -c "$C" -f
 got_two() { grep -q '^Subject: .*post-two' "$dir/sink/dump" 2>/dev/null; }
 wait_until 30 got_two || { tail -20 "$dir/listd.log"; tail -20 "$dir/maillog"; }
-wait_until 10 test "$(grep -c '^Subject: .*post-two' "$dir/sink/dump")" -ge 2 || true
+both_two() { [ "$(grep -c '^Subject: .*post-two' "$dir/sink/dump")" -ge 2 ]; }
+wait_until 10 both_two || true
 check "once readable, the queued post is stored and distributed" "$(grep -c '^Subject: .*post-two' "$dir/sink/dump" || true)" 2
 check "the queue is empty" "$(postqueue -c "$C" -p | grep -c 'dev@lists.test' || true)" 0
 
@@ -222,12 +225,12 @@ pc -Me "listd/unix=$(pc -M listd/unix | sed "s|argv=$LISTD |argv=$dir/bin/no-suc
 postfix -c "$C" reload >/dev/null 2>&1
 sleep 1
 o=$(post_message alice@members.test post-three "$asid" | smtp "$port" alice@members.test dev@lists.test || true)
-wait_until 20 grep -q 'no-such-listd' "$dir/maillog" || true
+wait_until 20 grep -q 'to=<dev@lists.test>, relay=listd.*status=deferred.*no-such-listd' "$dir/maillog" || true
 check_ge "a missing program: deferred" "$(grep -c 'to=<dev@lists.test>, relay=listd.*status=deferred.*no-such-listd' "$dir/maillog" || true)" 1
 check "...not bounced" "$(grep -c 'to=<dev@lists.test>.*status=bounced' "$dir/maillog" || true)" 0
 
 if [ "$fails" -ne 0 ]; then
     echo "--- maillog"; tail -60 "$dir/maillog"; echo "--- listd log"; tail -40 "$dir/listd.log"
-    echo "$fails check(s) failed"; exit 1
+    report_failed; exit 1
 fi
 echo PASS
