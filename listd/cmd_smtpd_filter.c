@@ -1,7 +1,7 @@
 /* listd/cmd_smtpd_filter.c — `listd smtpd-filter`, OpenSMTPD's way of
  * asking listd at RCPT time (smtpd.conf(5): filter "listd" proc-exec ...).
  *
- *   listd smtpd-filter [--home DIR] DOMAIN...
+ *   listd smtpd-filter [--home DIR] [--config FILE] DOMAIN...
  *
  * smtpd starts it once and streams every session's events to it
  * (smtpd_filter.h). For a RCPT TO in one of the DOMAINs it takes the same
@@ -24,7 +24,8 @@
  * It must never stop: smtpd 6.8 exits when a filter dies. A line it cannot
  * read is logged and skipped; store and key trouble is answered 451 and
  * retried at the next recipient. It ends at end of input (smtpd exiting).
- * listd.conf is read at start: restart smtpd after changing it. */
+ * listd.conf (config_path(): --config, else HOME's or the installed one)
+ * is read at start: restart smtpd after changing it. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -319,14 +320,16 @@ static int read_line(FILE *in, struct buf *line)
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: listd smtpd-filter [--home DIR] DOMAIN...\n"
+	        "usage: listd smtpd-filter [--home DIR] [--config FILE] DOMAIN...\n"
 	        "\n"
 	        "An OpenSMTPD filter (smtpd.conf: filter \"listd\" proc-exec \"...\" user listd):\n"
 	        "refuses at RCPT TO what listd's policy service refuses (unknown list\n"
 	        "addresses, bounce addresses that do not verify, the null sender to a\n"
 	        "posting address) for recipients in the DOMAINs, and with authserv_id set\n"
 	        "removes incoming Authentication-Results fields carrying that id.\n"
-	        "  --home DIR   listd's home (default $LISTD_HOME or %s)\n",
+	        "  --home DIR     listd's home (default $LISTD_HOME or %s)\n"
+	        "  --config FILE  listd.conf (default $LISTD_CONFIG, HOME/listd.conf, or the\n"
+	        "                 installed one for the default home)\n",
 	        store_home_resolve(NULL));
 }
 
@@ -334,9 +337,12 @@ int cmd_smtpd_filter(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'H' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *opt_config = NULL;
+	char *conf_path = NULL;
 	struct filter f;
 	struct buf err = BUF_INIT, line = BUF_INIT;
 	int c, r, ex = EX_OK;
@@ -345,9 +351,10 @@ int cmd_smtpd_filter(int argc, char **argv)
 	config_defaults(&f.cfg);
 	buf_init(&f.out, 0);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "H:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "H:C:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': f.home = optarg; break;
+		case 'C': opt_config = optarg; break;
 		case 'h': usage(stdout); goto out;
 		default: usage(stderr); ex = EX_USAGE; goto out;
 		}
@@ -360,7 +367,8 @@ int cmd_smtpd_filter(int argc, char **argv)
 	f.domains = argv + optind;
 	f.ndomains = argc - optind;
 	f.home = store_home_resolve(f.home);
-	r = config_load_home(f.home, &f.cfg, &err);
+	conf_path = config_path(opt_config, f.home);
+	r = config_load(conf_path, f.home, &f.cfg, &err);
 	if (r < 0) {
 		log_warnx("smtpd-filter: %s", err.len ? err.data : strerror(-r));
 		ex = EX_CONFIG;
@@ -391,6 +399,7 @@ out:
 	for (size_t i = 0; i < f.nsessions; i++)
 		smtpd_filter_arstrip_finish(&f.sessions[i].ar);
 	free(f.sessions);
+	free(conf_path);
 	store_close(f.store);
 	config_finish(&f.cfg);
 	buf_finish(&f.out);
