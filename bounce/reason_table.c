@@ -1,0 +1,732 @@
+/* bounce/reason_table.c — see reason_table.h.
+ *
+ * Origins, written beside every entry:
+ *   RFC3463 RFC5321 RFC7505 RFC3464 RFC7372 — the RFC defining the code
+ *           or the wording;
+ *   POSTFIX EXIM SENDMAIL QMAIL COURIER EXCHANGE DOMINO — the wording that
+ *           MTA's own messages use (its documentation or message catalogue);
+ *   GOOGLE MICROSOFT YAHOO ORANGE — the provider's documentation for
+ *           senders (error code pages);
+ *   SISIMAI — the reason tables of the Sisimai project (lib/Sisimai/Reason,
+ *           Copyright (c) azumakuniyuki and the sisimai development team,
+ *           BSD 2-Clause licence: facts re-expressed, no code taken);
+ *   COMMON  — wording several MTAs use for the same condition (seen across
+ *           the formats above), kept general.
+ *
+ * Phrases are lower case. Keep each one a statement of its reason: a
+ * phrase that only one message ever wrote does not belong here. */
+#include <string.h>
+
+#include "bounce/reason_table.h"
+
+#define RFC3463 "RFC 3463"
+#define RFC5321 "RFC 5321"
+#define RFC7505 "RFC 7505"
+#define RFC3464 "RFC 3464"
+#define RFC7372 "RFC 7372"
+#define RFC8461 "RFC 8461"
+#define POSTFIX "Postfix"
+#define EXIM "Exim"
+#define SENDMAIL "Sendmail"
+#define QMAIL "qmail"
+#define COURIER "Courier"
+#define EXCHANGE "Exchange"
+#define DOMINO "Lotus Domino"
+#define GOOGLE "Google sender docs"
+#define MICROSOFT "Microsoft NDR docs"
+#define YAHOO "Yahoo sender docs"
+#define ORANGE "Orange/La Poste sender docs"
+#define SISIMAI "Sisimai reason table"
+#define COMMON "common MTA wording"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The mailbox is over its quota: soft, it may empty. */
+static const struct reason_phrase p_mailboxfull[] = {
+	{ "mailbox full", SISIMAI }, { "mailbox is full", SISIMAI },
+	{ "mailbox has exceeded", COMMON }, { "mailbox size limit", POSTFIX },
+	{ "mailbox is over", COMMON }, { "mailbox quota", COMMON },
+	{ "mailbox exceeds", COMMON }, { "mailbox would exceed", COMMON },
+	{ "mail box full", COMMON }, { "mailfolder is full", COMMON },
+	{ "over quota", SISIMAI }, { "overquota", COMMON }, { "over the quota", COMMON },
+	{ "quota exceeded", SISIMAI }, { "exceeded storage allocation", SENDMAIL },
+	{ "exceeds storage", COMMON }, { "exceed the quota", COMMON },
+	{ "exceeds the quota", COMMON }, { "exceeded the quota", COMMON },
+	{ "exceeded its quota", COMMON }, { "disk quota", COMMON },
+	{ "quota violation", COMMON }, { "account is full", COMMON },
+	{ "account is over", COMMON }, { "user is over", COMMON },
+	{ "insufficient disk space", SISIMAI }, { "does not have enough space", SISIMAI },
+	{ "not enough storage space", EXCHANGE }, { "insufficient storage for mailbox", COMMON },
+	{ "too much mail data", COMMON }, { "full mailbox", COMMON },
+	{ "inbox is full", COMMON }, { "out of storage", GOOGLE },
+	{ "storage quota", COMMON }, { "quota full", COMMON }, { "maildir over", COURIER },
+	{ "mailbox exceeded", COMMON }, { "exceeded the space", COMMON },
+	{ "too many messages on", COMMON }, { "boite du destinataire pleine", SISIMAI },
+	{ "\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x83\x9c\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9"
+	  "\xe3\x81\x8c\xe4\xb8\x80\xe6\x9d\xaf", COMMON },        /* mailbox is full (ja) */
+};
+
+/* The message is larger than the receiving system takes. */
+static const struct reason_phrase p_mesgtoobig[] = {
+	{ "message too large", COMMON }, { "message is too large", COMMON },
+	{ "message too big", COMMON }, { "message is too big", COMMON },
+	{ "message size exceeds", COMMON }, { "exceeds size limit", COMMON },
+	{ "size limit exceeded", COMMON }, { "exceeds maximum message size", COMMON },
+	{ "exceeds the maximum size", COMMON }, { "maximum message size", RFC5321 },
+	{ "message length exceeds", COMMON }, { "message file too big", POSTFIX },
+	{ "too large for", COMMON }, { "message exceeds", COMMON },
+};
+
+/* The message is larger than this recipient's own limit. */
+static const struct reason_phrase p_exceedlimit[] = {
+	{ "exceeds the size limit of the recipient", COMMON },
+	{ "message size exceeds recipient", COMMON },
+	{ "message size limit for this recipient", COMMON },
+};
+
+/* The account exists and is disabled or suspended. */
+static const struct reason_phrase p_suspend[] = {
+	{ "account is blocked", COMMON }, { "temporarily locked", COMMON },
+	{ "temporary locked", COMMON }, { "mailbox disabled", COMMON },
+	{ "mailbox has been disabled", COMMON }, { "account disabled", COMMON },
+	{ "account has been disabled", SISIMAI }, { "account is disabled", COMMON },
+	{ "account is inactive", COMMON }, { "mailbox is inactive", COMMON },
+	{ "mailbox inactive", COMMON }, { "inactive account", SISIMAI },
+	{ "account inactive", COMMON }, { "account suspended", COMMON },
+	{ "mailbox suspended", COMMON }, { "user suspended", COMMON },
+	{ "has been suspended", SISIMAI }, { "is suspended", COMMON },
+	{ "account expired", COMMON }, { "account has expired", COMMON },
+	{ "account is locked", COMMON }, { "account locked", COMMON },
+	{ "temporarily disabled", COMMON }, { "disabled mailbox", COMMON },
+	{ "mailbox unavailable or disabled", COMMON }, { "user disabled", COMMON },
+	{ "recipient suspended", COMMON }, { "is a deactivated mailbox", SISIMAI },
+	{ "deactivated", COMMON }, { "archived recipient", SISIMAI },
+	{ "email account that you tried to reach is disabled", GOOGLE },
+	{ "account that you tried to reach is inactive", GOOGLE },
+	{ "mailbox is disabled", COMMON }, { "not active", COMMON },
+};
+
+/* The person has moved to another address. */
+static const struct reason_phrase p_hasmoved[] = {
+	{ "has moved", SISIMAI }, { "address has changed", COMMON },
+	{ "no longer with", COMMON }, { "new address", COMMON },
+	{ "user has moved", RFC3463 },
+};
+
+/* The receiving host does not relay for us. */
+static const struct reason_phrase p_norelaying[] = {
+	{ "relay access denied", POSTFIX }, { "relaying denied", SENDMAIL },
+	{ "relay denied", COMMON }, { "relaying not permitted", COMMON },
+	{ "relay not permitted", COMMON }, { "not permitted to relay", SISIMAI },
+	{ "unable to relay", EXCHANGE }, { "we do not relay", COMMON },
+	{ "no relaying", SISIMAI }, { "relaying mail to", COMMON },
+	{ "not allowed to relay", COMMON }, { "relay prohibited", COMMON },
+	{ "not a gateway", COMMON }, { "configured to relay", COMMON },
+	{ "relay not allowed", COMMON }, { "relaying is prohibited", COMMON },
+};
+
+/* SPF, DKIM or DMARC failed for the sender's domain. */
+static const struct reason_phrase p_authfailure[] = {
+	{ "dmarc", SISIMAI }, { "spf check", COMMON }, { "spf fail", COMMON },
+	{ "spf record", COMMON }, { "sender policy framework", COMMON },
+	{ "spf validation", COMMON }, { "spf: ", COMMON }, { "dkim fail", COMMON },
+	{ "dkim check", COMMON }, { "dkim verification", COMMON }, { "dkim signature", COMMON },
+	{ "not authorized to send on behalf", COMMON },
+	{ "unauthenticated email", GOOGLE }, { "not pass authentication checks", COMMON },
+	{ "authentication checks", COMMON },
+};
+
+/* The address does not exist at the receiving domain. */
+static const struct reason_phrase p_userunknown[] = {
+	{ "user unknown", SISIMAI }, { "unknown user", COMMON }, { "no such user", SISIMAI },
+	{ "no such mailbox", COMMON }, { "no such recipient", COMMON },
+	{ "no such address", COMMON }, { "no such account", COMMON },
+	{ "no such person", COMMON }, { "unknown recipient", SISIMAI },
+	{ "recipient unknown", COMMON }, { "unknown address", COMMON },
+	{ "unknown local part", EXIM }, { "unknown or illegal alias", SENDMAIL },
+	{ "unknown mailbox", COMMON }, { "mailbox unknown", COMMON },
+	{ "mailbox not found", SISIMAI }, { "mailbox does not exist", COMMON },
+	{ "mailbox unavailable", RFC5321 }, { "mailbox is unavailable", COMMON },
+	{ "mailbox not available", COMMON }, { "invalid mailbox", COMMON },
+	{ "invalid recipient", SISIMAI }, { "invalid address", COMMON },
+	{ "invalid user", COMMON }, { "recipient not found", COMMON },
+	{ "user not found", COMMON }, { "address not found", COMMON },
+	{ "account not found", COMMON }, { "user doesn't exist", COMMON },
+	{ "user does not exist", COMMON }, { "address does not exist", COMMON },
+	{ "account does not exist", COMMON }, { "recipient does not exist", COMMON },
+	{ "user \t does not exist", SISIMAI }, { "user \t doesn't exist", SISIMAI },
+	{ "mailbox \t does not exist", SISIMAI }, { "address \t does not exist", SISIMAI },
+	{ "does not have an account", COMMON }, { "doesn't have a", YAHOO },
+	{ "not a valid user", COMMON }, { "not a valid mailbox", COMMON },
+	{ "not a valid recipient", COMMON }, { "is not a known user", COMMON },
+	{ "not known here", COMMON }, { "addressee unknown", COMMON },
+	{ "unroutable address", COMMON }, { "bad destination mailbox", COMMON },
+	{ "recipient rejected", COMMON }, { "recipient invalid", COMMON },
+	{ "no valid recipients", COMMON }, { "rejected recipient", COMMON },
+	{ "user invalid", COMMON }, { "undeliverable address", COMMON },
+	{ "bad address", COMMON }, { "address unknown", COMMON },
+	{ "no mail box", COMMON }, { "no mailbox here by that name", QMAIL },
+	{ "email account that you tried to reach does not exist", GOOGLE },
+	{ "resolver.adr.recipientnotfound", MICROSOFT },
+	{ "recipient address rejected: user unknown", POSTFIX },
+	{ "recipient address rejected: access denied", MICROSOFT },
+	{ "address couldn't be found", MICROSOFT }, { "check if address is correct", COMMON },
+	{ "invalid final delivery", COMMON }, { "not listed in", COMMON },
+	{ "utilisateur inconnu", SISIMAI }, { "no existe dicha persona", SISIMAI },
+	{ "nessun utente simile", SISIMAI }, { "box not found", COMMON },
+	{ "user not exist", COMMON },
+	{ "\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93",
+	  DOMINO },                                 /* not found (ja) */
+	{ "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xae"
+	  "\xe3\x83\xaa\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xab\xe3\x81\x82\xe3\x82\x8a\xe3\x81\xbe"
+	  "\xe3\x81\x9b\xe3\x82\x93", DOMINO },     /* not in the directory list (ja) */
+};
+
+/* The address exists; the recipient's own rules refused the message. */
+static const struct reason_phrase p_filtered[] = {
+	{ "user reject", SISIMAI }, { "refused due to recipient preferences", SISIMAI },
+	{ "resolver.rst.notauthorized", MICROSOFT }, { "message rejected due to user rules", SISIMAI },
+	{ "rejected by recipient", COMMON }, { "recipient's filter", COMMON },
+	{ "refused to receive", COMMON }, { "due to the recipient's policy", COMMON },
+	{ "not authorized to send to this", COMMON },
+};
+
+/* The sending host has no usable reverse DNS. */
+static const struct reason_phrase p_requireptr[] = {
+	{ "reverse dns", COMMON }, { "reverse lookup", COMMON }, { "ptr record", SISIMAI },
+	{ "no ptr", COMMON }, { "reverse-dns", COMMON }, { "cannot find your hostname", SISIMAI },
+	{ "cannot resolve your address", COMMON }, { "hostname lookup failed", COMMON },
+	{ "client host rejected: cannot find your", POSTFIX }, { "ip name lookup failed", COMMON },
+	{ "no reverse", COMMON }, { "fix reverse dns", SISIMAI }, { "rdns", COMMON },
+	{ "domain name of your ip", COMMON },
+};
+
+/* The message does not follow the message format (RFC 5322). */
+static const struct reason_phrase p_notcompliantrfc[] = {
+	{ "rfc 5322", COMMON }, { "rfc5322", COMMON }, { "rfc 2822", COMMON },
+	{ "rfc2822", COMMON }, { "multiple addresses in from", GOOGLE },
+	{ "not compliant with", COMMON },
+};
+
+/* The sending IP or domain has a poor reputation. */
+static const struct reason_phrase p_badreputation[] = {
+	{ "poor reputation", SISIMAI }, { "ip reputation", SISIMAI },
+	{ "reputation", COMMON }, { "user complaints", YAHOO },
+};
+
+/* The sender (envelope address or its domain) is refused. */
+static const struct reason_phrase p_rejected[] = {
+	{ "sender rejected", SISIMAI }, { "sender verify failed", EXIM },
+	{ "sender address rejected", POSTFIX }, { "sender was rejected", COMMON },
+	{ "domain of sender address", SENDMAIL }, { "sender domain", COMMON },
+	{ "sender is not", COMMON }, { "invalid sender", COMMON },
+	{ "unknown sender", COMMON }, { "sender unknown", COMMON }, { "bad sender", COMMON },
+	{ "reject sender", COMMON }, { "sender denied", COMMON },
+	{ "null sender is not allowed", SISIMAI }, { "unroutable sender", COMMON },
+	{ "unrouteable sender", EXIM },
+	{ "not allowed to post", SISIMAI }, { "permission to post", COMMON },
+	{ "not a member of this", COMMON }, { "access denied", COMMON },
+	{ "\xe6\x8a\x95\xe7\xa8\xbf\xe3\x81\x99\xe3\x82\x8b\xe6\xa8\xa9\xe9\x99\x90", COMMON },
+};
+
+/* The recipient's domain has no mail host, or does not exist. */
+static const struct reason_phrase p_hostunknown[] = {
+	{ "host unknown", SISIMAI }, { "unknown host", COMMON }, { "host not found", COMMON },
+	{ "domain not found", COMMON }, { "no such domain", SISIMAI },
+	{ "unknown domain", COMMON }, { "domain unknown", COMMON },
+	{ "domain does not exist", SISIMAI }, { "domain name not found", COMMON },
+	{ "domain is not valid", COMMON }, { "unrouteable mail domain", EXIM },
+	{ "unroutable mail domain", COMMON }, { "name or service not known", SISIMAI },
+	{ "host or domain name not found", POSTFIX }, { "illegal host", COMMON },
+	{ "mx records point to non-existent", COMMON }, { "non-existent domain", COMMON },
+	{ "nonexistent domain", COMMON }, { "domain could not be found", COMMON },
+	{ "hostname not found", COMMON }, { "not a valid domain", COMMON },
+	{ "unknown mail domain", COMMON }, { "unrouteable address", EXIM },
+	{ "all relevant mx records point to non-existent hosts", EXIM },
+	{ "domain is not reachable", COMMON }, { "dns lookup failure: host", COMMON },
+	{ "account or domain may not exist", EXIM },          /* cPanel's Exim */
+};
+
+/* Spam verdicts on the message content. */
+static const struct reason_phrase p_spamdetected[] = {
+	{ "spam", COMMON }, { "junk mail", COMMON }, { "unsolicited", SISIMAI },
+	{ "bulk mail", COMMON }, { "content filter", COMMON },
+	{ "message content rejected", COMMON }, { "uribl", COMMON }, { "surbl", COMMON },
+	{ "blacklisted url in message", SISIMAI }, { "url in message", COMMON },
+	{ "scored too high", COMMON }, { "score too high", COMMON },
+	{ "high probability of being", COMMON }, { "rejected by the content", COMMON },
+	{ "contains suspicious", COMMON },
+};
+
+/* The sender is sending too fast. */
+static const struct reason_phrase p_speeding[] = {
+	{ "rate limited", SISIMAI }, { "please try again slower", SISIMAI },
+	{ "too many messages", COMMON }, { "too many emails", COMMON },
+	{ "sending rate", COMMON }, { "ratelimit", COMMON },
+	{ "receiving mail at a rate", GOOGLE },
+};
+
+/* Too many connections or recipients at once. */
+static const struct reason_phrase p_toomanyconn[] = {
+	{ "too many connections", SISIMAI }, { "connection rate limit exceeded", SISIMAI },
+	{ "too many simultaneous", COMMON }, { "too many concurrent", COMMON },
+	{ "connection limit", COMMON }, { "too many sessions", COMMON },
+	{ "too many recipients", RFC5321 }, { "frequency limited", COMMON },
+	{ "rate limit", COMMON },
+};
+
+/* The sending host (its IP, name or network) is refused. */
+static const struct reason_phrase p_blocked[] = {
+	{ "blacklist", COMMON }, { "blocklist", COMMON }, { "block list", COMMON },
+	{ "black list", COMMON }, { "dnsbl", COMMON }, { "spamhaus", SISIMAI },
+	{ "spamcop", COMMON }, { "blocked using", SISIMAI }, { "rbl", COMMON },
+	{ "listed in", SISIMAI }, { "listed at", COMMON }, { "listed on", COMMON },
+	{ "client host rejected", POSTFIX }, { "client host blocked", COMMON },
+	{ "helo command rejected", POSTFIX }, { "your ip", SISIMAI },
+	{ "ip address", COMMON }, { "your host", COMMON }, { "your server", COMMON },
+	{ "your network", COMMON }, { "dynamic ip", COMMON }, { "dial-up", COMMON },
+	{ "dialup", COMMON }, { "residential", COMMON }, { "connection refused", SISIMAI },
+	{ "connection rejected", COMMON }, { "refused to talk to me", SENDMAIL },
+	{ "not currently accepting mail from your ip", SISIMAI }, { "invalid ip", COMMON },
+	{ "blocked", COMMON }, { "banned", COMMON }, { "not allowed to send", COMMON },
+	{ "after initial connection", EXIM },
+};
+
+/* -- Second list: reached only when none of the first matched. -- */
+
+static const struct reason_phrase p_virusdetected[] = {
+	{ "virus", SISIMAI }, { "malware", COMMON }, { "infected", SISIMAI }, { "trojan", COMMON },
+};
+
+static const struct reason_phrase p_policyviolation[] = {
+	{ "denied by policy", SISIMAI }, { "local policy violation", SISIMAI },
+	{ "closed mailing list", SISIMAI }, { "an illegal attachment", SISIMAI },
+	{ "violation", COMMON }, { "policy", COMMON }, { "prohibited", COMMON },
+	{ "not allowed", COMMON },
+};
+
+static const struct reason_phrase p_systemerror[] = {
+	{ "system error", COMMON }, { "local error", COMMON }, { "configuration error", COMMON },
+	{ "internal error", COMMON }, { "server error", COMMON },
+	{ "temporarily unavailable", COMMON },
+	{ "service unavailable", RFC5321 }, { "i/o error", COMMON }, { "could not load", COMMON },
+	{ "currently unavailable", COMMON },
+};
+
+static const struct reason_phrase p_networkerror[] = {
+	{ "no route to host", COMMON }, { "network is unreachable", COMMON },
+	{ "malformed or unexpected name server", SENDMAIL }, { "name server: ", SENDMAIL },
+	{ "dns lookup", COMMON }, { "dns error", COMMON }, { "dns query failed", EXCHANGE },
+	{ "host unreachable", COMMON }, { "no answer from", COMMON },
+	/* loops are routing failures (RFC 3463 X.4.6) */
+	{ "mail loop", COMMON }, { "loops back to myself", SENDMAIL }, { "loop detected", COMMON },
+	{ "too many hops", COMMON }, { "hop count", COMMON }, { "routing loop", RFC3463 },
+};
+
+static const struct reason_phrase p_contenterror[] = {
+	{ "duplicate header", COMMON }, { "header error", COMMON },
+	{ "headers too long", COMMON }, { "improper use of 8-bit", COMMON },
+	{ "message header size", COMMON }, { "content error", COMMON },
+	{ "illegal attachment", COMMON }, { "attachment", COMMON },
+	{ "message contains", COMMON },
+};
+
+static const struct reason_phrase p_systemfull[] = {
+	{ "insufficient system storage", RFC5321 }, { "disk full", COMMON },
+	{ "file system full", COMMON }, { "out of disk", COMMON }, { "disk space", COMMON },
+};
+
+static const struct reason_phrase p_notaccept[] = {
+	{ "does not accept mail", SISIMAI }, { "null mx", RFC7505 },
+	{ "not accepting mail", COMMON }, { "accepts no mail", COMMON },
+	{ "couldn't find a mail exchanger", COMMON }, { "indicated no smtp service", COMMON },
+	{ "no mx record", COMMON }, { "not accepting network messages", COMMON },
+};
+
+static const struct reason_phrase p_expired[] = {
+	{ "delivery time expired", SISIMAI }, { "connection timed out", SISIMAI },
+	{ "giving up on", SISIMAI }, { "has been delayed", SISIMAI }, { "timed out", COMMON },
+	{ "retry time", EXIM }, { "retry timeout", EXIM }, { "time expired", COMMON },
+	{ "timeout exceeded", COMMON }, { "message expired", COMMON },
+	{ "has expired", COMMON }, { "expired", COMMON }, { "giving up", COMMON },
+	{ "gave up", COMMON }, { "too long", COMMON }, { "could not be delivered for", COMMON },
+	{ "not been delivered", COMMON }, { "delivery attempts will continue", POSTFIX },
+	{ "will retry", COMMON }, { "will be retried", COMMON }, { "still trying", COMMON },
+	{ "still undelivered", COMMON }, { "delayed", COMMON }, { "in the queue", COMMON },
+	{ "did not accept our requests to connect", COMMON },
+	{ "failing for a long time", COMMON },
+};
+
+static const struct reason_phrase p_securityerror[] = {
+	{ "authentication required", RFC5321 }, { "authentication is required", COMMON },
+	{ "must issue a starttls", POSTFIX }, { "starttls", COMMON },
+	{ "tls required", COMMON }, { "encryption required", COMMON },
+	{ "not authorized", COMMON }, { "unauthorized", COMMON },
+	{ "authentication failed", COMMON }, { "auth required", COMMON },
+	{ "smtp auth", COMMON }, { "certificate", COMMON },
+	{ "unauthenticated sender", COMMON }, { "security", COMMON },
+};
+
+static const struct reason_phrase p_mailererror[] = {
+	{ "mailer error", COMMON }, { "x-unix", RFC3464 }, { "command died", POSTFIX },
+	{ "command failed", COMMON }, { "pipe to", EXIM }, { "child process of", EXIM }, { "procmail", SISIMAI },
+	{ "exit code", COMMON }, { "exited with", COMMON }, { "program", COMMON },
+	/* a local delivery agent failing on its files */
+	{ "couldn't create", COMMON }, { "can't create", COMMON }, { "cannot create", COMMON },
+	{ "couldn't open", COMMON }, { "can't open", COMMON }, { "cannot open", COMMON },
+	{ "permission denied", COMMON }, { "couldn't write", COMMON },
+};
+
+static const struct reason_phrase p_syntaxerror[] = {
+	{ "syntax error", RFC5321 }, { "command unrecognized", RFC5321 },
+	{ "unrecognized command", COMMON }, { "bad sequence", RFC5321 },
+	{ "not implemented", RFC5321 }, { "malformed address", COMMON },
+};
+
+static const struct reason_phrase p_onhold[] = {
+	{ "on hold", COMMON },
+};
+
+#define GROUP(r, a) { r, a, N(a) }
+static const struct reason_group groups[] = {
+	GROUP(BOUNCE_REASON_MAILBOXFULL, p_mailboxfull),
+	GROUP(BOUNCE_REASON_MESGTOOBIG, p_mesgtoobig),
+	GROUP(BOUNCE_REASON_EXCEEDLIMIT, p_exceedlimit),
+	GROUP(BOUNCE_REASON_SUSPEND, p_suspend),
+	GROUP(BOUNCE_REASON_HASMOVED, p_hasmoved),
+	GROUP(BOUNCE_REASON_NORELAYING, p_norelaying),
+	GROUP(BOUNCE_REASON_AUTHFAILURE, p_authfailure),
+	GROUP(BOUNCE_REASON_USERUNKNOWN, p_userunknown),
+	GROUP(BOUNCE_REASON_FILTERED, p_filtered),
+	GROUP(BOUNCE_REASON_REQUIREPTR, p_requireptr),
+	GROUP(BOUNCE_REASON_NOTCOMPLIANTRFC, p_notcompliantrfc),
+	GROUP(BOUNCE_REASON_BADREPUTATION, p_badreputation),
+	GROUP(BOUNCE_REASON_REJECTED, p_rejected),
+	GROUP(BOUNCE_REASON_HOSTUNKNOWN, p_hostunknown),
+	GROUP(BOUNCE_REASON_SPAMDETECTED, p_spamdetected),
+	GROUP(BOUNCE_REASON_SPEEDING, p_speeding),
+	GROUP(BOUNCE_REASON_TOOMANYCONN, p_toomanyconn),
+	GROUP(BOUNCE_REASON_BLOCKED, p_blocked),
+	GROUP(BOUNCE_REASON_VIRUSDETECTED, p_virusdetected),
+	GROUP(BOUNCE_REASON_POLICYVIOLATION, p_policyviolation),
+	GROUP(BOUNCE_REASON_SYSTEMERROR, p_systemerror),
+	GROUP(BOUNCE_REASON_NETWORKERROR, p_networkerror),
+	GROUP(BOUNCE_REASON_CONTENTERROR, p_contenterror),
+	GROUP(BOUNCE_REASON_SYSTEMFULL, p_systemfull),
+	GROUP(BOUNCE_REASON_NOTACCEPT, p_notaccept),
+	GROUP(BOUNCE_REASON_EXPIRED, p_expired),
+	GROUP(BOUNCE_REASON_SECURITYERROR, p_securityerror),
+	GROUP(BOUNCE_REASON_MAILERERROR, p_mailererror),
+	GROUP(BOUNCE_REASON_SYNTAXERROR, p_syntaxerror),
+	GROUP(BOUNCE_REASON_ONHOLD, p_onhold),
+};
+
+/* The order of the guarded rules: the specific conditions of the mailbox
+ * (full, too big, suspended, moved) before "unknown", the recipient's
+ * fate before the sender's, and the broad host refusals last (the order
+ * Sisimai established, SISIMAI: Reason.pm). */
+const enum bounce_reason reason_order_first[] = {
+	BOUNCE_REASON_MAILBOXFULL, BOUNCE_REASON_MESGTOOBIG, BOUNCE_REASON_EXCEEDLIMIT,
+	BOUNCE_REASON_SUSPEND, BOUNCE_REASON_HASMOVED, BOUNCE_REASON_NORELAYING,
+	BOUNCE_REASON_AUTHFAILURE, BOUNCE_REASON_USERUNKNOWN, BOUNCE_REASON_FILTERED,
+	BOUNCE_REASON_REQUIREPTR, BOUNCE_REASON_NOTCOMPLIANTRFC, BOUNCE_REASON_BADREPUTATION,
+	BOUNCE_REASON_REJECTED, BOUNCE_REASON_HOSTUNKNOWN, BOUNCE_REASON_SPAMDETECTED,
+	BOUNCE_REASON_SPEEDING, BOUNCE_REASON_TOOMANYCONN, BOUNCE_REASON_BLOCKED,
+};
+const size_t reason_order_first_n = N(reason_order_first);
+
+const enum bounce_reason reason_order_second[] = {
+	BOUNCE_REASON_MAILBOXFULL, BOUNCE_REASON_AUTHFAILURE, BOUNCE_REASON_BADREPUTATION,
+	BOUNCE_REASON_SPEEDING, BOUNCE_REASON_SPAMDETECTED, BOUNCE_REASON_VIRUSDETECTED,
+	BOUNCE_REASON_POLICYVIOLATION, BOUNCE_REASON_NORELAYING, BOUNCE_REASON_SYSTEMERROR,
+	BOUNCE_REASON_NETWORKERROR, BOUNCE_REASON_SUSPEND, BOUNCE_REASON_CONTENTERROR,
+	BOUNCE_REASON_SYSTEMFULL, BOUNCE_REASON_NOTACCEPT, BOUNCE_REASON_EXPIRED,
+	BOUNCE_REASON_SECURITYERROR, BOUNCE_REASON_MAILERERROR, BOUNCE_REASON_SYNTAXERROR,
+	BOUNCE_REASON_ONHOLD,
+};
+const size_t reason_order_second_n = N(reason_order_second);
+
+static bool phrase_in(const struct bounce_text *t, const char *ph)
+{
+	const char *tab = strchr(ph, '\t');
+	if (!tab)
+		return bounce_text_find(t, ph) != NULL;
+	/* an ordered pair: the first part, then the second after it */
+	char first[64];
+	size_t n = (size_t)(tab - ph);
+	if (n >= sizeof(first))
+		return false;
+	memcpy(first, ph, n);
+	first[n] = '\0';
+	const char *a = bounce_text_find(t, first);
+	if (!a)
+		return false;
+	size_t off = (size_t)(a - t->low.data) + n;
+	return bounce_memfind(t->low.data + off, t->low.len - off, tab + 1, strlen(tab + 1)) != NULL;
+}
+
+bool reason_text_says(enum bounce_reason r, const struct bounce_text *t)
+{
+	if (!t || t->low.len == 0)
+		return false;
+	for (size_t g = 0; g < N(groups); g++) {
+		if (groups[g].reason != r)
+			continue;
+		for (size_t i = 0; i < groups[g].n; i++)
+			if (phrase_in(t, groups[g].v[i].text))
+				return true;
+	}
+	return false;
+}
+
+bool reason_rejected_excluded(const struct bounce_text *t)
+{
+	static const struct reason_phrase not_sender[] = {
+		{ "recipient address rejected", POSTFIX },
+		{ "5.1.0 address rejected", SISIMAI },
+		{ "sender ip address rejected", SISIMAI },
+	};
+	for (size_t i = 0; i < N(not_sender); i++)
+		if (bounce_text_find(t, not_sender[i].text))
+			return true;
+	return false;
+}
+
+/* What an enhanced status code means, by class.subject.detail. A 4.x.x
+ * code not listed reads as its 5.x.x twin. */
+static const struct {
+	const char *code;
+	enum bounce_reason reason;
+	const char *origin;
+} status_table[] = {
+	{ "5.1.0", BOUNCE_REASON_USERUNKNOWN, RFC3463 },        /* other address status */
+	{ "5.1.1", BOUNCE_REASON_USERUNKNOWN, RFC3463 },        /* bad destination mailbox */
+	{ "5.1.2", BOUNCE_REASON_HOSTUNKNOWN, RFC3463 },        /* bad destination system */
+	{ "5.1.3", BOUNCE_REASON_USERUNKNOWN, RFC3463 },        /* bad destination syntax */
+	{ "5.1.4", BOUNCE_REASON_FILTERED, SISIMAI },           /* ambiguous destination */
+	{ "5.1.6", BOUNCE_REASON_HASMOVED, RFC3463 },           /* mailbox has moved */
+	{ "5.1.7", BOUNCE_REASON_REJECTED, RFC3463 },           /* bad sender's mailbox */
+	{ "5.1.8", BOUNCE_REASON_REJECTED, RFC3463 },           /* bad sender's system */
+	{ "5.1.10", BOUNCE_REASON_NOTACCEPT, RFC7505 },         /* null MX */
+	{ "5.2.0", BOUNCE_REASON_FILTERED, RFC3463 },           /* other mailbox status */
+	{ "5.2.1", BOUNCE_REASON_FILTERED, RFC3463 },           /* mailbox disabled */
+	{ "5.2.2", BOUNCE_REASON_MAILBOXFULL, RFC3463 },        /* mailbox full */
+	{ "5.2.3", BOUNCE_REASON_EXCEEDLIMIT, RFC3463 },        /* message too long for mailbox */
+	{ "5.2.4", BOUNCE_REASON_FILTERED, RFC3463 },           /* list expansion problem */
+	{ "5.3.0", BOUNCE_REASON_SYSTEMERROR, RFC3463 },
+	{ "5.3.1", BOUNCE_REASON_SYSTEMFULL, RFC3463 },         /* mail system full */
+	{ "5.3.2", BOUNCE_REASON_NOTACCEPT, RFC3463 },          /* not accepting messages */
+	{ "5.3.3", BOUNCE_REASON_SYSTEMERROR, RFC3463 },
+	{ "5.3.4", BOUNCE_REASON_MESGTOOBIG, RFC3463 },         /* message too big for system */
+	{ "5.3.5", BOUNCE_REASON_SYSTEMERROR, RFC3463 },
+	{ "5.4.0", BOUNCE_REASON_NETWORKERROR, RFC3463 },
+	{ "5.4.3", BOUNCE_REASON_SYSTEMERROR, RFC3463 },        /* directory server failure */
+	{ "5.4.4", BOUNCE_REASON_HOSTUNKNOWN, RFC3463 },        /* unable to route */
+	{ "5.4.6", BOUNCE_REASON_NETWORKERROR, RFC3463 },       /* routing loop */
+	{ "5.4.7", BOUNCE_REASON_EXPIRED, RFC3463 },            /* delivery time expired */
+	{ "5.5.2", BOUNCE_REASON_SYNTAXERROR, RFC3463 },
+	{ "5.5.3", BOUNCE_REASON_TOOMANYCONN, RFC3463 },        /* too many recipients */
+	{ "5.5.4", BOUNCE_REASON_SYSTEMERROR, RFC3463 },
+	{ "5.5.6", BOUNCE_REASON_SYNTAXERROR, RFC3463 },
+	{ "5.6.0", BOUNCE_REASON_CONTENTERROR, RFC3463 },
+	{ "5.6.1", BOUNCE_REASON_CONTENTERROR, RFC3463 },
+	{ "5.6.2", BOUNCE_REASON_CONTENTERROR, RFC3463 },
+	{ "5.6.3", BOUNCE_REASON_CONTENTERROR, RFC3463 },
+	{ "5.6.5", BOUNCE_REASON_CONTENTERROR, RFC3463 },
+	{ "5.7.1", BOUNCE_REASON_SECURITYERROR, RFC3463 },      /* delivery not authorized */
+	{ "5.7.2", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.3", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.4", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.5", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.6", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.7", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.8", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.9", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.10", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.13", BOUNCE_REASON_SUSPEND, RFC3463 },           /* user account disabled */
+	{ "5.7.14", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.15", BOUNCE_REASON_SECURITYERROR, RFC3463 },
+	{ "5.7.17", BOUNCE_REASON_HASMOVED, RFC3463 },          /* mailbox owner has changed */
+	{ "5.7.18", BOUNCE_REASON_HASMOVED, RFC3463 },          /* domain owner has changed */
+	{ "5.7.20", BOUNCE_REASON_AUTHFAILURE, RFC7372 },       /* no passing DKIM signature */
+	{ "5.7.21", BOUNCE_REASON_AUTHFAILURE, RFC7372 },
+	{ "5.7.22", BOUNCE_REASON_AUTHFAILURE, RFC7372 },
+	{ "5.7.23", BOUNCE_REASON_AUTHFAILURE, RFC7372 },       /* SPF validation failed */
+	{ "5.7.24", BOUNCE_REASON_AUTHFAILURE, RFC7372 },
+	{ "5.7.25", BOUNCE_REASON_REQUIREPTR, RFC7372 },        /* reverse DNS failed */
+	{ "5.7.26", BOUNCE_REASON_AUTHFAILURE, RFC7372 },       /* multiple checks failed */
+	{ "5.7.27", BOUNCE_REASON_NOTACCEPT, RFC7505 },         /* sender address has null MX */
+	{ "5.7.28", BOUNCE_REASON_SPAMDETECTED, RFC3463 },      /* mail flood (IANA registry) */
+	{ "5.7.29", BOUNCE_REASON_AUTHFAILURE, RFC3463 },       /* ARC validation failure */
+	{ "5.7.30", BOUNCE_REASON_AUTHFAILURE, RFC8461 },       /* REQUIRETLS */
+	{ "4.2.1", BOUNCE_REASON_SUSPEND, SISIMAI },            /* mailbox disabled, for now */
+	{ "4.3.1", BOUNCE_REASON_SYSTEMFULL, RFC3463 },
+	{ "4.3.2", BOUNCE_REASON_NOTACCEPT, RFC3463 },
+	{ "4.4.1", BOUNCE_REASON_EXPIRED, RFC3463 },            /* no answer from host */
+	{ "4.4.2", BOUNCE_REASON_NETWORKERROR, RFC3463 },       /* bad connection */
+	{ "4.4.4", BOUNCE_REASON_NETWORKERROR, RFC3463 },       /* unable to route, for now */
+	{ "4.4.5", BOUNCE_REASON_SYSTEMFULL, RFC3463 },         /* system congestion */
+	{ "4.4.6", BOUNCE_REASON_NETWORKERROR, RFC3463 },
+	{ "4.4.7", BOUNCE_REASON_EXPIRED, RFC3463 },
+	{ "4.4.8", BOUNCE_REASON_NETWORKERROR, RFC3463 },
+	{ "4.7.1", BOUNCE_REASON_BLOCKED, SISIMAI },
+	{ "4.7.2", BOUNCE_REASON_BLOCKED, SISIMAI },
+	/* too generic to mean anything by themselves */
+	{ "4.3.0", BOUNCE_REASON_UNDEFINED, RFC3463 },
+	{ "4.4.0", BOUNCE_REASON_UNDEFINED, RFC3463 },
+	{ "4.5.0", BOUNCE_REASON_UNDEFINED, RFC3463 },
+	{ "4.7.0", BOUNCE_REASON_UNDEFINED, RFC3463 },
+};
+
+enum bounce_reason reason_of_status(const char *status)
+{
+	if (!status || (status[0] != '4' && status[0] != '5') || status[1] != '.')
+		return BOUNCE_REASON_UNDEFINED;
+	for (size_t i = 0; i < N(status_table); i++)
+		if (!strcmp(status_table[i].code, status))
+			return status_table[i].reason;
+	if (status[0] == '4')
+		for (size_t i = 0; i < N(status_table); i++)
+			if (status_table[i].code[0] == '5' && !strcmp(status_table[i].code + 1, status + 1))
+				return status_table[i].reason;
+	return BOUNCE_REASON_UNDEFINED;
+}
+
+/* -- Receivers with their own dialect, keyed on the host that answered -- */
+
+struct provider_rule {
+	const char *status;             /* exact code, or NULL: any */
+	const char *phrase;             /* lower case, or NULL: any */
+	enum bounce_reason reason;
+	const char *origin;
+};
+
+/* Google: support.google.com/a/answer/3726730 (SMTP error reference). */
+static const struct provider_rule r_google[] = {
+	{ "4.2.1", "rate", BOUNCE_REASON_SPEEDING, GOOGLE },
+	{ "5.2.1", "disabled", BOUNCE_REASON_SUSPEND, GOOGLE },
+	{ "5.2.1", "inactive", BOUNCE_REASON_SUSPEND, GOOGLE },
+	{ "4.2.2", NULL, BOUNCE_REASON_MAILBOXFULL, GOOGLE },
+	{ "5.2.2", NULL, BOUNCE_REASON_MAILBOXFULL, GOOGLE },
+	{ "5.7.25", NULL, BOUNCE_REASON_REQUIREPTR, GOOGLE },
+	{ "5.7.26", NULL, BOUNCE_REASON_AUTHFAILURE, GOOGLE },
+	{ "5.7.27", NULL, BOUNCE_REASON_AUTHFAILURE, GOOGLE },
+	{ NULL, "likely unsolicited", BOUNCE_REASON_SPAMDETECTED, GOOGLE },
+	{ NULL, "low reputation", BOUNCE_REASON_BADREPUTATION, GOOGLE },
+};
+
+/* Microsoft 365 / Outlook: learn.microsoft.com, "Email non-delivery
+ * reports and SMTP errors in Exchange Online". */
+static const struct provider_rule r_microsoft[] = {
+	{ "5.1.10", NULL, BOUNCE_REASON_USERUNKNOWN, MICROSOFT },      /* recipient not found */
+	{ "5.4.1", "access denied", BOUNCE_REASON_USERUNKNOWN, MICROSOFT },
+	{ "5.7.509", NULL, BOUNCE_REASON_AUTHFAILURE, MICROSOFT },
+	{ "5.7.515", NULL, BOUNCE_REASON_AUTHFAILURE, MICROSOFT },
+	{ "5.7.606", NULL, BOUNCE_REASON_BLOCKED, MICROSOFT },
+	{ "5.7.708", NULL, BOUNCE_REASON_BLOCKED, MICROSOFT },
+	{ "4.7.650", NULL, BOUNCE_REASON_BADREPUTATION, MICROSOFT },
+	{ "5.7.650", NULL, BOUNCE_REASON_BADREPUTATION, MICROSOFT },
+	{ "5.2.2", NULL, BOUNCE_REASON_MAILBOXFULL, MICROSOFT },
+	{ "5.7.129", NULL, BOUNCE_REASON_FILTERED, MICROSOFT },        /* restricted group */
+	{ "5.7.133", NULL, BOUNCE_REASON_FILTERED, MICROSOFT },
+	{ "5.7.134", NULL, BOUNCE_REASON_FILTERED, MICROSOFT },
+	{ "5.7.135", NULL, BOUNCE_REASON_FILTERED, MICROSOFT },
+	{ "5.7.136", NULL, BOUNCE_REASON_FILTERED, MICROSOFT },
+};
+
+/* Yahoo: senders.yahooinc.com/smtp-error-codes. */
+static const struct provider_rule r_yahoo[] = {
+	{ NULL, "user doesn't have a", BOUNCE_REASON_USERUNKNOWN, YAHOO },
+	{ NULL, "mailbox is inactive", BOUNCE_REASON_SUSPEND, YAHOO },
+};
+
+/* Google Groups: the recipient is a group, which refuses posts from
+ * those not allowed to post (Google Groups help, "posting permissions"). */
+static const struct provider_rule r_googlegroups[] = {
+	{ NULL, "spam", BOUNCE_REASON_SPAMDETECTED, GOOGLE },
+	{ NULL, NULL, BOUNCE_REASON_REJECTED, GOOGLE },
+};
+
+static const struct {
+	const char *suffix;
+	const struct provider_rule *v;
+	size_t n;
+} providers[] = {
+	{ ".googlegroups.com", r_googlegroups, N(r_googlegroups) },
+	{ ".google.com", r_google, N(r_google) },
+	{ ".googlemail.com", r_google, N(r_google) },
+	{ ".outlook.com", r_microsoft, N(r_microsoft) },
+	{ ".hotmail.com", r_microsoft, N(r_microsoft) },
+	{ ".yahoodns.net", r_yahoo, N(r_yahoo) },
+	{ ".yahoo.com", r_yahoo, N(r_yahoo) },
+};
+
+static bool host_is(const char *rhost, const char *suffix)
+{
+	size_t h = strlen(rhost), s = strlen(suffix);
+	if (h >= s && !strcmp(rhost + h - s, suffix))
+		return true;
+	return h + 1 == s && !strcmp(rhost, suffix + 1);
+}
+
+/* Orange and La Poste end a refusal with an identifier "LPN007_416" or
+ * "OFR005_505"; the number after the underscore is the reason (ORANGE:
+ * postmaster.orange.fr error codes). */
+static enum bounce_reason orange_code(const struct bounce_text *t)
+{
+	static const struct {
+		unsigned code;
+		enum bounce_reason reason;
+	} codes[] = {
+		{ 102, BOUNCE_REASON_BLOCKED },         /* sending IP listed */
+		{ 416, BOUNCE_REASON_USERUNKNOWN },     /* invalid recipient */
+		{ 426, BOUNCE_REASON_SUSPEND },         /* inactive account */
+	};
+	const char *s = t->low.data;
+	size_t len = t->low.len;
+	for (size_t i = 0; i + 10 <= len; i++) {
+		if (!((s[i] == 'l' && s[i + 1] == 'p' && s[i + 2] == 'n') ||
+		      (s[i] == 'o' && s[i + 1] == 'f' && s[i + 2] == 'r')))
+			continue;
+		bool ok = s[i + 6] == '_';
+		for (int k = 3; k < 10 && ok; k++)
+			ok = k == 6 || (s[i + k] >= '0' && s[i + k] <= '9');
+		if (!ok)
+			continue;
+		unsigned n = (unsigned)(s[i + 7] - '0') * 100 + (unsigned)(s[i + 8] - '0') * 10 +
+		             (unsigned)(s[i + 9] - '0');
+		for (size_t k = 0; k < N(codes); k++)
+			if (codes[k].code == n)
+				return codes[k].reason;
+		if (n / 100 == 5)
+			return BOUNCE_REASON_SYSTEMERROR;
+		if (n / 100 == 6)
+			return BOUNCE_REASON_POLICYVIOLATION;
+		return BOUNCE_REASON_UNDEFINED;
+	}
+	return BOUNCE_REASON_UNDEFINED;
+}
+
+enum bounce_reason reason_of_provider(const char *rhost, const char *status,
+                                      const struct bounce_text *t)
+{
+	if (!rhost || !rhost[0])
+		return BOUNCE_REASON_UNDEFINED;
+	if (host_is(rhost, ".orange.fr") || host_is(rhost, ".wanadoo.fr") ||
+	    host_is(rhost, ".laposte.net"))
+		return orange_code(t);
+	for (size_t p = 0; p < N(providers); p++) {
+		if (!host_is(rhost, providers[p].suffix))
+			continue;
+		for (size_t i = 0; i < providers[p].n; i++) {
+			const struct provider_rule *r = &providers[p].v[i];
+			if (r->status && strcmp(r->status, status))
+				continue;
+			if (r->phrase && !bounce_text_find(t, r->phrase))
+				continue;
+			return r->reason;
+		}
+		return BOUNCE_REASON_UNDEFINED;
+	}
+	return BOUNCE_REASON_UNDEFINED;
+}
