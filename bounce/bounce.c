@@ -585,7 +585,9 @@ static void text_code(struct slice text, char out[BOUNCE_STATUS_MAX])
 	out[0] = '\0';
 	for (struct slice rest = text; status_find(rest, st) == 1;) {
 		if (!out[0] || ((code_has_zero(out) || !strcmp(out, "4.4.7")) &&
-		                !code_has_zero(st) && strcmp(st, "4.4.7")))
+		                !code_has_zero(st) && strcmp(st, "4.4.7")) ||
+		    (out[0] == '2' && st[0] != '2'))
+			/* in a transcript, a success step (2.x.x) is not the failure */
 			snprintf(out, BOUNCE_STATUS_MAX, "%s", st);
 		const char *at = memmem(rest.p, rest.len, st, strlen(st));
 		if (!at)
@@ -639,7 +641,7 @@ static void host_name(struct slice s, char out[256])
 		n++;
 	while (n && s.p[n - 1] == '.')
 		n--;
-	if (!memchr(s.p, '.', n))
+	if (n == 0 || !memchr(s.p, '.', n))
 		return;
 	for (size_t i = 0; i < n; i++)
 		out[i] = ascii_lower(s.p[i]);
@@ -746,10 +748,15 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	struct bounce_text *bt = xmalloc(sizeof(*bt));
 	bounce_text_init(bt, why, LIMIT_BOUNCE_DIAG * 4);
 	/* evidence that the failure is about this recipient's address: the
-	 * reply answered RCPT TO, or there was no remote reply at all (the
-	 * recipient's own system looked the address up). A remote reply that
-	 * does not say which command it answered may have answered DATA. */
-	bool rcpt_stage = cmd == SMTP_COMMAND_RCPT || (cmd == SMTP_COMMAND_NONE && reply == 0);
+	 * reply answered RCPT TO; or, the report naming no command, the code
+	 * is an addressing status (RFC 3463 X.1.x, the sender's X.1.7/X.1.8
+	 * aside), or there was no remote reply and no code saying otherwise
+	 * (the recipient's own system looked the address up). A remote reply
+	 * that does not say which command it answered may have answered DATA. */
+	bool addr_code = code[0] && !strncmp(code + 1, ".1.", 3) && strcmp(code + 1, ".1.7") &&
+	                 strcmp(code + 1, ".1.8");
+	bool rcpt_stage = cmd == SMTP_COMMAND_RCPT ||
+	                  (cmd == SMTP_COMMAND_NONE && (addr_code || (reply == 0 && is_generic_code(code))));
 	struct reason_input in = { code, reply, cmd, rcpt_stage, delayed, xunix, host, bt };
 	enum bounce_reason reason = reason_decide(&in);
 	/* the recipient's own lines say nothing usable: the report's text,

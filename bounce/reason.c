@@ -95,10 +95,9 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 				return false;
 			return true;
 		}
-		/* the words alone: only in reply to RCPT TO, or with no remote
-		 * reply at all and no code saying something else */
-		return (cmd == SMTP_COMMAND_RCPT || (in->rcpt_stage && coded == BOUNCE_REASON_UNDEFINED)) &&
-		       reason_text_says(r, t);
+		/* the words alone: only with evidence that the reply answered
+		 * for the address (RCPT TO, an addressing code, no remote reply) */
+		return in->rcpt_stage && reason_text_says(r, t);
 	case BOUNCE_REASON_FILTERED:
 		/* a code naming the sender's side or a disabled account decides */
 		if (coded == BOUNCE_REASON_SUSPEND || coded == BOUNCE_REASON_REJECTED)

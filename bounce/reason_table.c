@@ -55,7 +55,7 @@ static const struct reason_phrase p_mailboxfull[] = {
 	{ "exceeded its quota", COMMON }, { "disk quota", COMMON },
 	{ "quota violation", COMMON }, { "account is full", COMMON },
 	{ "account is over", COMMON }, { "user is over", COMMON },
-	{ "insufficient disk space", SISIMAI }, { "does not have enough space", SISIMAI },
+	{ "does not have enough space", SISIMAI },
 	{ "not enough storage space", EXCHANGE }, { "insufficient storage for mailbox", COMMON },
 	{ "too much mail data", COMMON }, { "full mailbox", COMMON },
 	{ "inbox is full", COMMON }, { "out of storage", GOOGLE },
@@ -333,6 +333,7 @@ static const struct reason_phrase p_contenterror[] = {
 
 static const struct reason_phrase p_systemfull[] = {
 	{ "insufficient system storage", RFC5321 }, { "disk full", COMMON },
+	{ "insufficient disk space", COMMON },     /* the system's disk, not a mailbox's */
 	{ "file system full", COMMON }, { "out of disk", COMMON }, { "disk space", COMMON },
 };
 
