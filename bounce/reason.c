@@ -20,10 +20,29 @@
  *      at the greeting or EHLO is about our host;
  *   7. text that says something failed, but not what: onhold; nothing:
  *      undefined. */
+#include <stdint.h>
 #include <string.h>
 
 #include "bounce/internal.h"
 #include "bounce/reason_table.h"
+
+/* Each reason's phrases are searched at most once per text. */
+_Static_assert(BOUNCE_REASON_COUNT_ <= 64, "one bit per reason");
+struct memo {
+	const struct bounce_text *t;
+	uint64_t done, yes;
+};
+
+static bool says(struct memo *m, enum bounce_reason r)
+{
+	uint64_t bit = (uint64_t)1 << r;
+	if (!(m->done & bit)) {
+		m->done |= bit;
+		if (reason_text_says(r, m->t))
+			m->yes |= bit;
+	}
+	return (m->yes & bit) != 0;
+}
 
 /* Reasons a code gives only weakly: the text or the stage must confirm. */
 static bool weak(enum bounce_reason r)
@@ -70,7 +89,8 @@ static bool domain_does_not_exist(const struct bounce_text *t)
 }
 
 /* One guarded rule of the first list. */
-static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounce_reason coded)
+static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounce_reason coded,
+                 struct memo *m)
 {
 	const struct bounce_text *t = in->text;
 	enum smtp_command cmd = in->cmd;
@@ -88,33 +108,33 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 				BOUNCE_REASON_NOTACCEPT,
 			};
 			for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
-				if (reason_text_says(other[i], t))
+				if (says(m, other[i]))
 					return false;
-			if (reason_text_says(BOUNCE_REASON_REJECTED, t) && !reason_rejected_excluded(t) &&
-			    !reason_text_says(BOUNCE_REASON_USERUNKNOWN, t))
+			if (says(m, BOUNCE_REASON_REJECTED) && !reason_rejected_excluded(t) &&
+			    !says(m, BOUNCE_REASON_USERUNKNOWN))
 				return false;
 			return true;
 		}
 		/* the words alone: only with evidence that the reply answered
 		 * for the address (RCPT TO, an addressing code, no remote reply) */
-		return in->rcpt_stage && reason_text_says(r, t);
+		return in->rcpt_stage && says(m, r);
 	case BOUNCE_REASON_FILTERED:
 		/* a code naming the sender's side or a disabled account decides */
 		if (coded == BOUNCE_REASON_SUSPEND || coded == BOUNCE_REASON_REJECTED)
 			return false;
 		if (coded == BOUNCE_REASON_FILTERED &&
-		    (reason_text_says(r, t) || reason_text_says(BOUNCE_REASON_USERUNKNOWN, t)))
+		    (says(m, r) || says(m, BOUNCE_REASON_USERUNKNOWN)))
 			return true;
 		if (before_rcpt(cmd) || in->rcpt_stage)
 			return false;
-		return reason_text_says(r, t) || reason_text_says(BOUNCE_REASON_USERUNKNOWN, t);
+		return says(m, r) || says(m, BOUNCE_REASON_USERUNKNOWN);
 	case BOUNCE_REASON_REJECTED:
 		/* no sender was named yet at the greeting or EHLO */
 		if (cmd == SMTP_COMMAND_CONNECT || cmd == SMTP_COMMAND_HELO)
 			return false;
 		if (coded == BOUNCE_REASON_REJECTED)
 			return true;
-		if (reason_rejected_excluded(t) || !reason_text_says(r, t))
+		if (reason_rejected_excluded(t) || !says(m, r))
 			return false;
 		if (cmd == SMTP_COMMAND_MAIL)
 			return true;
@@ -125,31 +145,31 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 	case BOUNCE_REASON_SPAMDETECTED:
 		if (before_rcpt(cmd) || cmd == SMTP_COMMAND_RCPT)
 			return false;
-		return coded == r || reason_text_says(r, t);
+		return coded == r || says(m, r);
 	case BOUNCE_REASON_NORELAYING:
 		if (cmd == SMTP_COMMAND_CONNECT || cmd == SMTP_COMMAND_HELO)
 			return false;
-		return reason_text_says(r, t);
+		return says(m, r);
 	case BOUNCE_REASON_SUSPEND:
-		return in->reply == 525 || reason_text_says(r, t);
+		return in->reply == 525 || says(m, r);
 	case BOUNCE_REASON_MESGTOOBIG:
 		if (coded == BOUNCE_REASON_EXCEEDLIMIT)
 			return false;
-		return coded == r || reason_text_says(r, t);
+		return coded == r || says(m, r);
 	case BOUNCE_REASON_HOSTUNKNOWN:
 		if (before_rcpt(cmd))
 			return false;
 		if (coded == r)
-			return !reason_text_says(BOUNCE_REASON_NETWORKERROR, t) ||
-			       reason_text_says(r, t);
-		return reason_text_says(r, t) || domain_does_not_exist(t);
+			return !says(m, BOUNCE_REASON_NETWORKERROR) ||
+			       says(m, r);
+		return says(m, r) || domain_does_not_exist(t);
 	case BOUNCE_REASON_HASMOVED:
 	case BOUNCE_REASON_SPEEDING:
 	case BOUNCE_REASON_BADREPUTATION:
 	case BOUNCE_REASON_NOTCOMPLIANTRFC:
-		return reason_text_says(r, t);
+		return says(m, r);
 	default:
-		return coded == r || reason_text_says(r, t);
+		return coded == r || says(m, r);
 	}
 }
 
@@ -178,15 +198,16 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	if (r != BOUNCE_REASON_UNDEFINED)
 		return r;
 	/* 2. the guarded rules, first hit wins */
+	struct memo m = { in->text, 0, 0 };
 	for (size_t i = 0; i < reason_order_first_n; i++)
-		if (rule(reason_order_first[i], in, coded))
+		if (rule(reason_order_first[i], in, coded, &m))
 			return reason_order_first[i];
 	/* 3. the code's own meaning, when it is a strong one */
 	if (!weak(coded))
 		return coded;
 	/* 4. the phrases of the remaining reasons */
 	for (size_t i = 0; i < reason_order_second_n; i++)
-		if (reason_text_says(reason_order_second[i], in->text))
+		if (says(&m, reason_order_second[i]))
 			return reason_order_second[i];
 	/* 5. the class of the code, the kind of diagnostic, the reply */
 	if (st[0] && !strncmp(st + 1, ".6.", 3))

@@ -177,8 +177,8 @@ static const struct reason_phrase p_userunknown[] = {
 	{ "account not found", COMMON }, { "user doesn't exist", COMMON },
 	{ "user does not exist", COMMON }, { "address does not exist", COMMON },
 	{ "account does not exist", COMMON }, { "recipient does not exist", COMMON },
-	{ "user \t does not exist", SISIMAI }, { "user \t doesn't exist", SISIMAI },
-	{ "mailbox \t does not exist", SISIMAI }, { "address \t does not exist", SISIMAI },
+	{ "\tuser \t does not exist", SISIMAI }, { "\tuser \t doesn't exist", SISIMAI },
+	{ "\tmailbox \t does not exist", SISIMAI }, { "\taddress \t does not exist", SISIMAI },
 	{ "does not have an account", COMMON }, { "doesn't have a", YAHOO },
 	{ "not a valid user", COMMON }, { "not a valid mailbox", COMMON },
 	{ "not a valid recipient", COMMON }, { "is not a known user", COMMON },
@@ -472,10 +472,13 @@ const size_t reason_order_second_n = N(reason_order_second);
 
 static bool phrase_in(const struct bounce_text *t, const char *ph)
 {
-	const char *tab = strchr(ph, '\t');
-	if (!tab)
+	if (ph[0] != '\t')
 		return bounce_text_find(t, ph) != NULL;
 	/* an ordered pair: the first part, then the second after it */
+	ph++;
+	const char *tab = strchr(ph, '\t');
+	if (!tab)
+		return false;
 	char first[64];
 	size_t n = (size_t)(tab - ph);
 	if (n >= sizeof(first))
@@ -499,6 +502,7 @@ bool reason_text_says(enum bounce_reason r, const struct bounce_text *t)
 		for (size_t i = 0; i < groups[g].n; i++)
 			if (phrase_in(t, groups[g].v[i].text))
 				return true;
+		return false;
 	}
 	return false;
 }

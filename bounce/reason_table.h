@@ -19,8 +19,9 @@
 #include "bounce/internal.h"
 
 /* One phrase: lower-case text searched as a substring of the lowered
- * diagnostic. A TAB splits an ordered pair: both parts must occur, the
- * second after the first ("user \t does not exist"). */
+ * diagnostic. A leading TAB marks an ordered pair, its parts split by a
+ * second TAB: both must occur, the second after the first
+ * ("\tuser \t does not exist"). */
 struct reason_phrase {
 	const char *text;
 	const char *origin;

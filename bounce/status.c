@@ -263,20 +263,10 @@ enum smtp_command status_smtp_command_lower(const char *low, size_t len)
 	bool found = false, any = false;
 	bool have[sizeof(command_words) / sizeof(command_words[0])];
 
-	/* which words occur, in one pass: most texts name no command word */
-	memset(have, 0, sizeof(have));
-	for (size_t i = 0; i < len; i++) {
-		char c = low[i];
-		if (c != 'r' && c != 'd' && c != 'm' && c != 'h' && c != 'e' && c != 'i' && c != 'c')
-			continue;
-		for (size_t w = 0; w < sizeof(command_words) / sizeof(command_words[0]); w++) {
-			size_t n = strlen(command_words[w]);
-			if (!have[w] && command_words[w][0] == c && len - i >= n &&
-			    !memcmp(low + i, command_words[w], n)) {
-				have[w] = true;
-				any = true;
-			}
-		}
+	/* which words occur: most texts name no command word */
+	for (size_t w = 0; w < sizeof(command_words) / sizeof(command_words[0]); w++) {
+		have[w] = bounce_memfind(low, len, command_words[w], strlen(command_words[w])) != NULL;
+		any = any || have[w];
 	}
 	if (!any)
 		return SMTP_COMMAND_NONE;
