@@ -514,6 +514,7 @@ static bool is_generic_code(const char *s)
 struct general {
 	struct slice text;
 	const char *low;        /* the same text in lower case, text.len bytes */
+	const struct bounce_text *tt;   /* the whole text, prepared */
 	char rhost[256];        /* the host that answered, when the text names it */
 };
 
@@ -762,7 +763,7 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	                 strcmp(code + 1, ".1.8");
 	bool rcpt_stage = cmd == SMTP_COMMAND_RCPT ||
 	                  (cmd == SMTP_COMMAND_NONE && (addr_code || (reply == 0 && is_generic_code(code))));
-	struct reason_input in = { code, reply, cmd, rcpt_stage, delayed, xunix, host, bt };
+	struct reason_input in = { code, reply, cmd, rcpt_stage, delayed, xunix, host, bt, gen->tt };
 	enum bounce_reason reason = reason_decide(&in);
 	/* the recipient's own lines say nothing usable: the report's text,
 	 * which explains all its recipients, may */
@@ -1076,6 +1077,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	struct general gen;
 	gen.text = cut.len > 8192 ? slice_make(cut.p, 8192) : cut;
 	gen.low = tt->low.data;
+	gen.tt = tt;
 	text_rhost(slice_make(gen.low, gen.text.len), gen.rhost);
 
 	/* the enclosed original message's headers: a MIME part, or the

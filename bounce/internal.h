@@ -91,6 +91,7 @@ struct reason_input {
 	bool xunix;                     /* diagnostic type X-Unix */
 	const char *rhost;              /* the host that answered, lower case, "" */
 	const struct bounce_text *text; /* the diagnostic, prepared */
+	const struct bounce_text *report; /* the whole report's text, or NULL */
 };
 enum bounce_reason reason_decide(const struct reason_input *in);
 

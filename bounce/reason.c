@@ -177,7 +177,6 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 {
 	const char *st = in->status ? in->status : "";
 	enum bounce_reason coded = reason_of_status(st);
-	enum bounce_reason r;
 
 	if (st[0] == '2')
 		return BOUNCE_REASON_DELIVERED;
@@ -193,10 +192,16 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 			return BOUNCE_REASON_USERUNKNOWN;
 		return BOUNCE_REASON_MAILERERROR;
 	}
-	/* 1. the receiver's own dialect */
-	r = reason_of_provider(in->rhost, st, in->text);
-	if (r != BOUNCE_REASON_UNDEFINED)
-		return r;
+	/* 1. the reporting MTA's own message for a failure it found itself;
+	 * a weak verdict (unknown user or host, expiry, system, network) is
+	 * kept only when the rules below find nothing better */
+	enum bounce_reason mta = reason_of_mta(in->report, in->text);
+	if (mta != BOUNCE_REASON_UNDEFINED && !weak(mta))
+		return mta;
+	/* 2. the receiver's own dialect */
+	int pr = reason_of_provider(in->rhost, st, in->text);
+	if (pr >= 0)
+		return (enum bounce_reason)pr;
 	/* 2. the guarded rules, first hit wins */
 	struct memo m = { in->text, 0, 0 };
 	for (size_t i = 0; i < reason_order_first_n; i++)
@@ -236,6 +241,8 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	/* refused at MAIL FROM: the sender was refused */
 	if (in->cmd == SMTP_COMMAND_MAIL)
 		return BOUNCE_REASON_REJECTED;
+	if (mta != BOUNCE_REASON_UNDEFINED)
+		return mta;
 	/* 7. something failed, but the report does not say what */
 	if (in->text && in->text->low.len)
 		return BOUNCE_REASON_ONHOLD;

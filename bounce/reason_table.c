@@ -620,6 +620,153 @@ enum bounce_reason reason_of_status(const char *status)
 	return BOUNCE_REASON_UNDEFINED;
 }
 
+/* -- The reporting MTA's own messages -- */
+
+/* Each MTA writes a fixed set of messages for the failures it finds
+ * itself (not relayed from a remote server); their meaning is the MTA's.
+ * An entry applies only to a report whose text carries the MTA's marker
+ * (NULL: the message identifies its MTA by itself). The mapping of these
+ * messages was learned from Sisimai's decoders (SISIMAI); the messages are
+ * the MTAs' (file names of their sources in the comments). */
+struct mta_rule {
+	const char *marker;
+	const char *phrase;
+	enum bounce_reason reason;
+	const char *origin;
+};
+
+#define EXIM_MARK "this message was created automatically by mail delivery software"
+#define QMAIL_MARK "this is the qmail-send program"
+#define OPENSMTPD_MARK "this is the mailer-daemon, please do not reply"
+#define COURIER_MARK "undeliverable mail"
+
+static const struct mta_rule mta_rules[] = {
+	/* Exim: route.c, routers/dnslookup.c, transports/smtp.c */
+	{ EXIM_MARK, "all host address lookups failed permanently", BOUNCE_REASON_HOSTUNKNOWN, EXIM },
+	{ EXIM_MARK, "all relevant mx records point to non-existent hosts", BOUNCE_REASON_HOSTUNKNOWN, EXIM },
+	{ EXIM_MARK, "unrouteable address", BOUNCE_REASON_HOSTUNKNOWN, EXIM },
+	/* transports/appendfile.c */
+	{ EXIM_MARK, "mailbox is full", BOUNCE_REASON_MAILBOXFULL, EXIM },
+	{ EXIM_MARK, "error: quota exceed", BOUNCE_REASON_MAILBOXFULL, EXIM },
+	{ EXIM_MARK, "an mx or srv record indicated no smtp service", BOUNCE_REASON_NOTACCEPT, EXIM },
+	{ EXIM_MARK, "no host found for existing smtp connection", BOUNCE_REASON_NOTACCEPT, EXIM },
+	/* parser.c */
+	{ EXIM_MARK, "angle-brackets nested too deep", BOUNCE_REASON_SYNTAXERROR, EXIM },
+	{ EXIM_MARK, "expected word or \"<\"", BOUNCE_REASON_SYNTAXERROR, EXIM },
+	{ EXIM_MARK, "domain missing in source-routed address", BOUNCE_REASON_SYNTAXERROR, EXIM },
+	{ EXIM_MARK, "malformed address:", BOUNCE_REASON_SYNTAXERROR, EXIM },
+	/* deliver.c, transports/pipe.c */
+	{ EXIM_MARK, "delivery to file forbidden", BOUNCE_REASON_SYSTEMERROR, EXIM },
+	{ EXIM_MARK, "delivery to pipe forbidden", BOUNCE_REASON_SYSTEMERROR, EXIM },
+	{ EXIM_MARK, "local delivery failed", BOUNCE_REASON_SYSTEMERROR, EXIM },
+	{ EXIM_MARK, "lmtp error after ", BOUNCE_REASON_SYSTEMERROR, EXIM },
+	{ EXIM_MARK, "too many \"received\" headers", BOUNCE_REASON_CONTENTERROR, EXIM },
+	/* retry.c, transports/smtp.c, deliver.c: given up after retrying */
+	{ EXIM_MARK, "retry timeout exceeded", BOUNCE_REASON_EXPIRED, EXIM },
+	{ EXIM_MARK, "retry time not reached for any host after a long failure period",
+	  BOUNCE_REASON_EXPIRED, EXIM },
+	{ EXIM_MARK, "all hosts have been failing for a long time", BOUNCE_REASON_EXPIRED, EXIM },
+	{ EXIM_MARK, "has been frozen", BOUNCE_REASON_EXPIRED, EXIM },
+	{ EXIM_MARK, "was frozen on arrival by ", BOUNCE_REASON_EXPIRED, EXIM },
+
+	/* qmail: qmail-local.c, qmail-remote.c, error_str.c, qmail-smtpd.c */
+	{ QMAIL_MARK, "no mailbox here by that name", BOUNCE_REASON_USERUNKNOWN, QMAIL },
+	{ QMAIL_MARK, "disk quota exceeded", BOUNCE_REASON_MAILBOXFULL, QMAIL },
+	{ QMAIL_MARK, "message size exceeds fixed maximum message size:", BOUNCE_REASON_MESGTOOBIG, QMAIL },
+	{ QMAIL_MARK, "sorry, i couldn't find any host ", BOUNCE_REASON_HOSTUNKNOWN, QMAIL },
+	{ QMAIL_MARK, "mailbox unavailable (not enough free space)", BOUNCE_REASON_SYSTEMFULL, QMAIL },
+	{ QMAIL_MARK, "bad interpreter: no such file or directory", BOUNCE_REASON_SYSTEMERROR, QMAIL },
+	{ QMAIL_MARK, "sorry, i wasn't able to establish an smtp connection", BOUNCE_REASON_NETWORKERROR, QMAIL },
+	{ QMAIL_MARK, "sorry, i couldn't find a mail exchanger or ip address", BOUNCE_REASON_NETWORKERROR, QMAIL },
+	{ QMAIL_MARK, "although i'm listed as a best-preference mx or a for that host",
+	  BOUNCE_REASON_NETWORKERROR, QMAIL },
+	/* qmail-ldap */
+	{ QMAIL_MARK, "mailaddress is administrativley disabled", BOUNCE_REASON_SUSPEND, QMAIL },
+	{ QMAIL_MARK, "mailaddress is administratively disabled", BOUNCE_REASON_SUSPEND, QMAIL },
+	{ QMAIL_MARK, "the message exeeded the maximum size the user accepts", BOUNCE_REASON_EXCEEDLIMIT, QMAIL },
+	{ QMAIL_MARK, "this message has been in the queue too long.", BOUNCE_REASON_EXPIRED, QMAIL },
+
+	/* OpenSMTPD: smtpd/queue.c, smtpd/mta.c */
+	{ OPENSMTPD_MARK, "envelope expired", BOUNCE_REASON_EXPIRED, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "invalid domain name", BOUNCE_REASON_HOSTUNKNOWN, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "domain does not exist", BOUNCE_REASON_HOSTUNKNOWN, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "destination seem to reject all mails", BOUNCE_REASON_NOTACCEPT, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "address family mismatch on destination mxs", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "all routes to destination blocked", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "bad dns lookup error code", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "could not retrieve source address", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "loop detected", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "network error on destination mxs", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "no mx found for d", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "no valid route to ", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "temporary failure in mx lookup", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "could not retrieve credentials", BOUNCE_REASON_SECURITYERROR, "OpenSMTPD" },
+
+	/* Courier: module.esmtp/esmtpclient.c */
+	{ COURIER_MARK, "no such domain.", BOUNCE_REASON_HOSTUNKNOWN, COURIER },
+	{ COURIER_MARK, "this domain's dns violates rfc 1035.", BOUNCE_REASON_SYSTEMERROR, COURIER },
+	{ COURIER_MARK, "dns lookup failed.", BOUNCE_REASON_NETWORKERROR, COURIER },
+
+	/* Exchange 2007 and later: the enhanced identifiers of its NDRs */
+	{ NULL, "smtpsend.dns.nonexistentdomain", BOUNCE_REASON_HOSTUNKNOWN, EXCHANGE },
+	{ NULL, "smtpsend.dns.mxloopback", BOUNCE_REASON_NETWORKERROR, EXCHANGE },
+	{ NULL, "resolver.adr.badprimary", BOUNCE_REASON_SYSTEMERROR, EXCHANGE },
+	{ NULL, "resolver.adr.recipnotfound", BOUNCE_REASON_USERUNKNOWN, EXCHANGE },
+	{ NULL, "resolver.adr.exrecipnotfound", BOUNCE_REASON_USERUNKNOWN, EXCHANGE },
+	{ NULL, "resolver.adr.recipientnotfound", BOUNCE_REASON_USERUNKNOWN, EXCHANGE },
+	{ NULL, "resolver.adr.reciplimit", BOUNCE_REASON_TOOMANYCONN, EXCHANGE },
+	{ NULL, "resolver.adr.invalidinsmtp", BOUNCE_REASON_SYSTEMERROR, EXCHANGE },
+	{ NULL, "resolver.adr.ambiguous", BOUNCE_REASON_SYSTEMERROR, EXCHANGE },
+	{ NULL, "resolver.rst.authrequired", BOUNCE_REASON_SECURITYERROR, EXCHANGE },
+	{ NULL, "resolver.rst.notauthorized", BOUNCE_REASON_REJECTED, EXCHANGE },
+	{ NULL, "resolver.rst.recipsizelimit", BOUNCE_REASON_MESGTOOBIG, EXCHANGE },
+	{ NULL, "queue.expired", BOUNCE_REASON_EXPIRED, EXCHANGE },
+	/* Exchange 2003: its diagnostic identifiers */
+	{ NULL, "000c05a6", BOUNCE_REASON_USERUNKNOWN, EXCHANGE },
+	{ NULL, "00010256", BOUNCE_REASON_SYSTEMERROR, EXCHANGE },
+	{ NULL, "000d06b5", BOUNCE_REASON_SYSTEMERROR, EXCHANGE },
+	{ NULL, "00120270", BOUNCE_REASON_NETWORKERROR, EXCHANGE },
+	{ NULL, "00050311", BOUNCE_REASON_CONTENTERROR, EXCHANGE },
+	{ NULL, "000502cc", BOUNCE_REASON_CONTENTERROR, EXCHANGE },
+	{ NULL, "000b0981", BOUNCE_REASON_SECURITYERROR, EXCHANGE },
+	{ NULL, "000c0595", BOUNCE_REASON_FILTERED, EXCHANGE },
+	/* Gmail's own reports (the messages of Google's mail system) */
+	{ NULL, "dns error: could not contact dns servers", BOUNCE_REASON_EXPIRED, GOOGLE },
+	{ NULL, "delivery to the following recipient has been delayed", BOUNCE_REASON_EXPIRED, GOOGLE },
+	{ NULL, "the recipient server did not accept our requests to connect", BOUNCE_REASON_EXPIRED,
+	  GOOGLE },
+	{ NULL, "dns error: domain name not found", BOUNCE_REASON_HOSTUNKNOWN, GOOGLE },
+	{ NULL, "dns error: dns server returned answer with no data", BOUNCE_REASON_HOSTUNKNOWN, GOOGLE },
+	/* KDDI (au) */
+	{ NULL, "due to the following smtp relay error", BOUNCE_REASON_NORELAYING, "KDDI" },
+	{ NULL, "as the remote domain doesnt exist", BOUNCE_REASON_HOSTUNKNOWN, "KDDI" },
+	/* Lotus Domino and Notes */
+	{ NULL, "not listed in domino directory", BOUNCE_REASON_USERUNKNOWN, DOMINO },
+	{ NULL, "not listed in public name & address book", BOUNCE_REASON_USERUNKNOWN, DOMINO },
+	{ NULL, "non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire domino", BOUNCE_REASON_USERUNKNOWN, DOMINO },
+	{ NULL, "cannot route mail to user", BOUNCE_REASON_FILTERED, DOMINO },
+	{ NULL, "several matches found in domino directory", BOUNCE_REASON_SYSTEMERROR, DOMINO },
+	{ NULL, "message has exceeded maximum hop count", BOUNCE_REASON_NETWORKERROR, DOMINO },
+};
+
+enum bounce_reason reason_of_mta(const struct bounce_text *report, const struct bounce_text *t)
+{
+	const char *last_marker = NULL;
+	bool marked = false;
+	if (!t || !t->low.len)
+		return BOUNCE_REASON_UNDEFINED;
+	for (size_t i = 0; i < N(mta_rules); i++) {
+		const struct mta_rule *r = &mta_rules[i];
+		if (r->marker != last_marker) {
+			last_marker = r->marker;
+			marked = !r->marker || (report && bounce_text_find(report, r->marker));
+		}
+		if (marked && bounce_text_find(t, r->phrase))
+			return r->reason;
+	}
+	return BOUNCE_REASON_UNDEFINED;
+}
+
 /* -- Receivers with their own dialect, keyed on the host that answered -- */
 
 struct provider_rule {
@@ -631,16 +778,46 @@ struct provider_rule {
 
 /* Google: support.google.com/a/answer/3726730 (SMTP error reference). */
 static const struct provider_rule r_google[] = {
-	{ "4.2.1", "rate", BOUNCE_REASON_SPEEDING, GOOGLE },
-	{ "5.2.1", "disabled", BOUNCE_REASON_SUSPEND, GOOGLE },
-	{ "5.2.1", "inactive", BOUNCE_REASON_SUSPEND, GOOGLE },
+	{ NULL, "ip not in whitelist for rcpt domain", BOUNCE_REASON_BLOCKED, GOOGLE },
+	{ NULL, "unusual rate of unsolicited mail originating from your ip", BOUNCE_REASON_BLOCKED, GOOGLE },
+	{ NULL, "not authorized to send email directly to our servers", BOUNCE_REASON_BLOCKED, GOOGLE },
+	{ NULL, "helo/ehlo argument is invalid", BOUNCE_REASON_BLOCKED, GOOGLE },
+	{ NULL, "very low reputation of the sending ip", BOUNCE_REASON_BADREPUTATION, GOOGLE },
+	{ NULL, "does not have a ptr record setup", BOUNCE_REASON_REQUIREPTR, GOOGLE },
+	{ "5.7.25", NULL, BOUNCE_REASON_REQUIREPTR, GOOGLE },
+	{ NULL, "due to domain's dmarc policy", BOUNCE_REASON_AUTHFAILURE, GOOGLE },
+	{ NULL, "fails to pass authentication checks", BOUNCE_REASON_AUTHFAILURE, GOOGLE },
+	{ NULL, "fails to pass spf checks", BOUNCE_REASON_AUTHFAILURE, GOOGLE },
+	{ "5.7.26", NULL, BOUNCE_REASON_AUTHFAILURE, GOOGLE },
+	{ NULL, "mail message is malformed", BOUNCE_REASON_CONTENTERROR, GOOGLE },
+	{ NULL, "exceeded google's message size limits", BOUNCE_REASON_EXCEEDLIMIT, GOOGLE },
+	{ NULL, "timeout - closing connection", BOUNCE_REASON_EXPIRED, GOOGLE },
+	{ NULL, "account that you tried to reach is over quota", BOUNCE_REASON_MAILBOXFULL, GOOGLE },
+	{ NULL, "email quota exceeded", BOUNCE_REASON_MAILBOXFULL, GOOGLE },
 	{ "4.2.2", NULL, BOUNCE_REASON_MAILBOXFULL, GOOGLE },
 	{ "5.2.2", NULL, BOUNCE_REASON_MAILBOXFULL, GOOGLE },
-	{ "5.7.25", NULL, BOUNCE_REASON_REQUIREPTR, GOOGLE },
-	{ "5.7.26", NULL, BOUNCE_REASON_AUTHFAILURE, GOOGLE },
-	{ "5.7.27", NULL, BOUNCE_REASON_AUTHFAILURE, GOOGLE },
-	{ NULL, "likely unsolicited", BOUNCE_REASON_SPAMDETECTED, GOOGLE },
-	{ NULL, "low reputation", BOUNCE_REASON_BADREPUTATION, GOOGLE },
+	{ NULL, "this may indicate a mail loop", BOUNCE_REASON_NETWORKERROR, GOOGLE },
+	{ NULL, "mail relay denied", BOUNCE_REASON_NORELAYING, GOOGLE },
+	{ NULL, "multiple addresses in from: header", BOUNCE_REASON_NOTCOMPLIANTRFC, GOOGLE },
+	{ NULL, "has a policy that prohibited", BOUNCE_REASON_POLICYVIOLATION, GOOGLE },
+	{ NULL, "illegal attachment", BOUNCE_REASON_POLICYVIOLATION, GOOGLE },
+	{ NULL, "content presents a potential security issue", BOUNCE_REASON_POLICYVIOLATION, GOOGLE },
+	{ NULL, "mail sending denied", BOUNCE_REASON_REJECTED, GOOGLE },
+	{ NULL, "unauthenticated email is not accepted from this domain", BOUNCE_REASON_AUTHFAILURE, GOOGLE },
+	{ NULL, "tls required for rcpt domain", BOUNCE_REASON_SECURITYERROR, GOOGLE },
+	{ NULL, "likely unsolicited mail", BOUNCE_REASON_SPAMDETECTED, GOOGLE },
+	{ NULL, "account that you tried to reach is disabled", BOUNCE_REASON_SUSPEND, GOOGLE },
+	{ NULL, "account that you tried to reach is inactive", BOUNCE_REASON_SUSPEND, GOOGLE },
+	{ NULL, "temporary system problem", BOUNCE_REASON_SYSTEMERROR, GOOGLE },
+	{ NULL, "server busy", BOUNCE_REASON_SYSTEMERROR, GOOGLE },
+	{ NULL, "mail server temporarily rejected message", BOUNCE_REASON_SYSTEMERROR, GOOGLE },
+	{ NULL, "your message has too many recipients", BOUNCE_REASON_TOOMANYCONN, GOOGLE },
+	{ NULL, "is receiving mail too quickly", BOUNCE_REASON_SPEEDING, GOOGLE },
+	{ NULL, "receiving mail at a rate that prevents", BOUNCE_REASON_SPEEDING, GOOGLE },
+	{ NULL, "relay limit exceeded", BOUNCE_REASON_TOOMANYCONN, GOOGLE },
+	{ NULL, "daily sending quota exceeded", BOUNCE_REASON_TOOMANYCONN, GOOGLE },
+	{ NULL, "account that you tried to reach does not exist", BOUNCE_REASON_USERUNKNOWN, GOOGLE },
+	{ NULL, "weren't able to find the recipient domain", BOUNCE_REASON_HOSTUNKNOWN, GOOGLE },
 };
 
 /* Microsoft 365 / Outlook: learn.microsoft.com, "Email non-delivery
@@ -697,64 +874,234 @@ static bool host_is(const char *rhost, const char *suffix)
 	return h + 1 == s && !strcmp(rhost, suffix + 1);
 }
 
-/* Orange and La Poste end a refusal with an identifier "LPN007_416" or
- * "OFR005_505"; the number after the underscore is the reason (ORANGE:
- * postmaster.orange.fr error codes). */
-static enum bounce_reason orange_code(const struct bounce_text *t)
+/* A provider's numbered refusal identifiers. */
+struct provider_code {
+	unsigned code;
+	int reason;                     /* -1: documented as naming no cause */
+};
+
+/* The number of digits-only identifier after prefix in the lowered text
+ * t ("lpn007_416": prefix "lpn", then the digits); width digits at most;
+ * -1 when absent. */
+static long code_after(const struct bounce_text *t, const char *prefix, size_t width)
 {
-	static const struct {
-		unsigned code;
-		enum bounce_reason reason;
-	} codes[] = {
-		{ 102, BOUNCE_REASON_BLOCKED },         /* sending IP listed */
-		{ 416, BOUNCE_REASON_USERUNKNOWN },     /* invalid recipient */
-		{ 426, BOUNCE_REASON_SUSPEND },         /* inactive account */
-	};
 	const char *s = t->low.data;
-	size_t len = t->low.len;
-	for (size_t i = 0; i + 10 <= len; i++) {
-		if (!((s[i] == 'l' && s[i + 1] == 'p' && s[i + 2] == 'n') ||
-		      (s[i] == 'o' && s[i + 1] == 'f' && s[i + 2] == 'r')))
-			continue;
-		bool ok = s[i + 6] == '_';
-		for (int k = 3; k < 10 && ok; k++)
-			ok = k == 6 || (s[i + k] >= '0' && s[i + k] <= '9');
-		if (!ok)
-			continue;
-		unsigned n = (unsigned)(s[i + 7] - '0') * 100 + (unsigned)(s[i + 8] - '0') * 10 +
-		             (unsigned)(s[i + 9] - '0');
-		for (size_t k = 0; k < N(codes); k++)
-			if (codes[k].code == n)
-				return codes[k].reason;
-		if (n / 100 == 5)
-			return BOUNCE_REASON_SYSTEMERROR;
-		if (n / 100 == 6)
-			return BOUNCE_REASON_POLICYVIOLATION;
-		return BOUNCE_REASON_UNDEFINED;
+	size_t len = t->low.len, pl = strlen(prefix);
+	const char *p = bounce_text_find(t, prefix);
+	while (p) {
+		size_t i = (size_t)(p - s) + pl, n = 0;
+		long v = 0;
+		while (i + n < len && n < width && s[i + n] >= '0' && s[i + n] <= '9')
+			v = v * 10 + (s[i + n] - '0'), n++;
+		if (n)
+			return v;
+		size_t off = (size_t)(p - s) + 1;
+		p = off < len ? bounce_memfind(s + off, len - off, prefix, pl) : NULL;
 	}
-	return BOUNCE_REASON_UNDEFINED;
+	return -1;
 }
 
-enum bounce_reason reason_of_provider(const char *rhost, const char *status,
-                                      const struct bounce_text *t)
+static int code_lookup(const struct provider_code *v, size_t n, long code)
 {
-	if (!rhost || !rhost[0])
-		return BOUNCE_REASON_UNDEFINED;
-	if (host_is(rhost, ".orange.fr") || host_is(rhost, ".wanadoo.fr") ||
-	    host_is(rhost, ".laposte.net"))
-		return orange_code(t);
-	for (size_t p = 0; p < N(providers); p++) {
-		if (!host_is(rhost, providers[p].suffix))
-			continue;
-		for (size_t i = 0; i < providers[p].n; i++) {
-			const struct provider_rule *r = &providers[p].v[i];
-			if (r->status && strcmp(r->status, status))
-				continue;
-			if (r->phrase && !bounce_text_find(t, r->phrase))
-				continue;
-			return r->reason;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].code == (unsigned long)code)
+			return v[i].reason;
+	return -2;
+}
+
+/* Orange and La Poste end a refusal with an identifier "LPN007_416",
+ * "OFR005_505" or "LPNAAA_416"; the last three digits are the reason
+ * (ORANGE: postmaster.orange.fr, error codes). */
+static const struct provider_code orange_codes[] = {
+	{ 101, BOUNCE_REASON_BLOCKED }, { 102, BOUNCE_REASON_BLOCKED },
+	{ 103, BOUNCE_REASON_BLOCKED }, { 104, BOUNCE_REASON_TOOMANYCONN },
+	{ 105, -1 }, { 107, -1 }, { 108, -1 }, { 109, -1 }, { 201, -1 },
+	{ 305, BOUNCE_REASON_SECURITYERROR }, { 401, BOUNCE_REASON_BLOCKED },
+	{ 402, BOUNCE_REASON_SECURITYERROR }, { 403, BOUNCE_REASON_REJECTED },
+	{ 405, BOUNCE_REASON_REJECTED }, { 415, BOUNCE_REASON_REJECTED },
+	{ 416, BOUNCE_REASON_USERUNKNOWN }, { 417, BOUNCE_REASON_MAILBOXFULL },
+	{ 418, BOUNCE_REASON_USERUNKNOWN }, { 420, BOUNCE_REASON_SUSPEND },
+	{ 421, BOUNCE_REASON_REJECTED }, { 423, -1 }, { 424, -1 },
+	{ 426, BOUNCE_REASON_SUSPEND }, { 505, BOUNCE_REASON_SYSTEMERROR },
+	{ 506, BOUNCE_REASON_SPAMDETECTED }, { 510, BOUNCE_REASON_BLOCKED }, { 513, -1 },
+	{ 514, BOUNCE_REASON_MESGTOOBIG }, { 517, BOUNCE_REASON_POLICYVIOLATION },
+	{ 630, BOUNCE_REASON_POLICYVIOLATION }, { 999, BOUNCE_REASON_BLOCKED },
+};
+
+static int orange_reason(const struct bounce_text *t)
+{
+	static const char *const prefixes[] = { "lpnaaa_", "lpn", "ofr", "ouk" };
+	for (size_t k = 0; k < N(prefixes); k++) {
+		const char *s = t->low.data;
+		size_t pl = strlen(prefixes[k]);
+		for (const char *p = bounce_text_find(t, prefixes[k]); p;) {
+			size_t i = (size_t)(p - s) + pl, len = t->low.len;
+			/* "_416", or "007_416" / "007-416" */
+			if (i + 4 <= len && s[i] == '_')
+				i++;
+			else if (i + 7 <= len && s[i + 3] == '_')
+				i += 4;
+			else if (i + 7 <= len && s[i + 3] == '-')
+				i += 4;
+			else
+				i = len;
+			if (i + 3 <= len && s[i] >= '0' && s[i] <= '9' && s[i + 1] >= '0' && s[i + 1] <= '9' &&
+			    s[i + 2] >= '0' && s[i + 2] <= '9') {
+				long code = (s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+				int r = code_lookup(orange_codes, N(orange_codes), code);
+				return r == -2 ? -1 : r;
+			}
+			size_t off = (size_t)(p - s) + 1;
+			p = off < len ? bounce_memfind(s + off, len - off, prefixes[k], pl) : NULL;
 		}
-		return BOUNCE_REASON_UNDEFINED;
 	}
-	return BOUNCE_REASON_UNDEFINED;
+	return -2;
+}
+
+/* GoDaddy: "... IB104" (GODADDY: godaddy.com help, "bounce codes"). */
+static const struct provider_code godaddy_codes[] = {
+	{ 103, BOUNCE_REASON_BLOCKED }, { 104, BOUNCE_REASON_BLOCKED },
+	{ 105, BOUNCE_REASON_BLOCKED }, { 106, BOUNCE_REASON_BLOCKED },
+	{ 7, BOUNCE_REASON_TOOMANYCONN }, { 101, BOUNCE_REASON_EXPIRED },
+	{ 108, BOUNCE_REASON_BLOCKED }, { 110, BOUNCE_REASON_BLOCKED },
+	{ 111, BOUNCE_REASON_BLOCKED }, { 112, BOUNCE_REASON_BLOCKED },
+	{ 113, BOUNCE_REASON_BLOCKED }, { 212, BOUNCE_REASON_SPAMDETECTED },
+	{ 401, BOUNCE_REASON_SECURITYERROR }, { 501, BOUNCE_REASON_REJECTED },
+	{ 502, BOUNCE_REASON_REJECTED }, { 504, BOUNCE_REASON_TOOMANYCONN },
+	{ 506, BOUNCE_REASON_REJECTED }, { 508, BOUNCE_REASON_REJECTED },
+	{ 510, BOUNCE_REASON_TOOMANYCONN }, { 607, BOUNCE_REASON_TOOMANYCONN },
+	{ 705, BOUNCE_REASON_VIRUSDETECTED },
+};
+static const struct provider_rule r_godaddy[] = {
+	{ NULL, "account disabled", BOUNCE_REASON_SUSPEND, "GoDaddy help" },
+	{ NULL, "account storage limit", BOUNCE_REASON_MAILBOXFULL, "GoDaddy help" },
+	{ NULL, "account does not exist", BOUNCE_REASON_USERUNKNOWN, "GoDaddy help" },
+	{ NULL, "recipient not found", BOUNCE_REASON_USERUNKNOWN, "GoDaddy help" },
+	{ NULL, "delivery timeout", BOUNCE_REASON_EXPIRED, "GoDaddy help" },
+	{ NULL, "rbl reject", BOUNCE_REASON_BLOCKED, "GoDaddy help" },
+};
+
+/* Spectrum (Charter): "AUP#1260"; numbers and ranges (SPECTRUM:
+ * spectrum.net support, "email error codes"). */
+static int spectrum_reason(long code)
+{
+	static const struct {
+		long lo, hi;
+		enum bounce_reason reason;
+	} ranges[] = {
+		{ 1000, 1000, BOUNCE_REASON_BLOCKED }, { 1010, 1010, BOUNCE_REASON_REJECTED },
+		{ 1020, 1080, BOUNCE_REASON_REJECTED }, { 1090, 1090, BOUNCE_REASON_SYSTEMERROR },
+		{ 1100, 1150, BOUNCE_REASON_BLOCKED }, { 1160, 1190, BOUNCE_REASON_POLICYVIOLATION },
+		{ 1200, 1250, BOUNCE_REASON_BLOCKED }, { 1260, 1260, BOUNCE_REASON_NETWORKERROR },
+		{ 1300, 1490, BOUNCE_REASON_TOOMANYCONN }, { 1500, 1520, BOUNCE_REASON_REJECTED },
+		{ 1530, 1530, BOUNCE_REASON_MESGTOOBIG }, { 1540, 1550, BOUNCE_REASON_TOOMANYCONN },
+		{ 1560, 1560, BOUNCE_REASON_POLICYVIOLATION },
+	};
+	for (size_t i = 0; i < N(ranges); i++)
+		if (code >= ranges[i].lo && code <= ranges[i].hi)
+			return ranges[i].reason;
+	return -2;
+}
+
+/* Cox: "AUP#CXBL" and the like (COX: cox.com, "email error codes"). */
+static const struct provider_rule r_cox[] = {
+	{ NULL, "aup#cxbl", BOUNCE_REASON_BLOCKED, "Cox error codes" },
+	{ NULL, "aup#cdrbl", BOUNCE_REASON_BLOCKED, "Cox error codes" },
+	{ NULL, "aup#cxdns", BOUNCE_REASON_BLOCKED, "Cox error codes" },
+	{ NULL, "aup#ipbl", BOUNCE_REASON_BLOCKED, "Cox error codes" },
+	{ NULL, "aup#cxthrt", BOUNCE_REASON_SECURITYERROR, "Cox error codes" },
+	{ NULL, "aup#cxmj", BOUNCE_REASON_SECURITYERROR, "Cox error codes" },
+	{ NULL, "aup#cxsndr", BOUNCE_REASON_REJECTED, "Cox error codes" },
+	{ NULL, "aup#cxsmtp", BOUNCE_REASON_REJECTED, "Cox error codes" },
+	{ NULL, "aup#cxcnct", BOUNCE_REASON_TOOMANYCONN, "Cox error codes" },
+	{ NULL, "aup#cxmxrt", BOUNCE_REASON_TOOMANYCONN, "Cox error codes" },
+	{ NULL, "aup#urlbl", BOUNCE_REASON_SPAMDETECTED, "Cox error codes" },
+	{ NULL, "rejected - no rdns", BOUNCE_REASON_BLOCKED, "Cox error codes" },
+	{ NULL, "too many invalid recipients", BOUNCE_REASON_BLOCKED, "Cox error codes" },
+	{ NULL, "too many sessions from", BOUNCE_REASON_TOOMANYCONN, "Cox error codes" },
+	{ NULL, "message threshold exceeded", BOUNCE_REASON_TOOMANYCONN, "Cox error codes" },
+	{ NULL, "sender rejected", BOUNCE_REASON_REJECTED, "Cox error codes" },
+	{ NULL, "recipient rejected", BOUNCE_REASON_USERUNKNOWN, "Cox error codes" },
+};
+
+/* i.ua (Ukraine): "... .i.ua/err/2" (IUA: its error page). */
+static const struct provider_code iua_codes[] = {
+	{ 1, BOUNCE_REASON_NORELAYING }, { 2, BOUNCE_REASON_USERUNKNOWN },
+	{ 3, BOUNCE_REASON_SUSPEND }, { 4, BOUNCE_REASON_MAILBOXFULL },
+	{ 5, BOUNCE_REASON_TOOMANYCONN }, { 6, BOUNCE_REASON_NORELAYING },
+	{ 7, BOUNCE_REASON_BLOCKED }, { 8, BOUNCE_REASON_REJECTED },
+	{ 9, BOUNCE_REASON_BLOCKED }, { 10, BOUNCE_REASON_FILTERED },
+};
+
+/* Tencent QQ mail (TENCENT: its postmaster pages). */
+static const struct provider_rule r_tencent[] = {
+	{ NULL, "dmarc check failed", BOUNCE_REASON_BLOCKED, "Tencent postmaster" },
+	{ NULL, "spf check failed", BOUNCE_REASON_BLOCKED, "Tencent postmaster" },
+	{ NULL, "suspected spam ip", BOUNCE_REASON_BLOCKED, "Tencent postmaster" },
+	{ NULL, "mail is rejected by recipients", BOUNCE_REASON_FILTERED, "Tencent postmaster" },
+	{ NULL, "message too large", BOUNCE_REASON_MESGTOOBIG, "Tencent postmaster" },
+	{ NULL, "mail content denied", BOUNCE_REASON_SPAMDETECTED, "Tencent postmaster" },
+	{ NULL, "spam is embedded in the email", BOUNCE_REASON_SPAMDETECTED, "Tencent postmaster" },
+	{ NULL, "suspected spam", BOUNCE_REASON_SPAMDETECTED, "Tencent postmaster" },
+	{ NULL, "bad address syntax", BOUNCE_REASON_SYNTAXERROR, "Tencent postmaster" },
+	{ NULL, "frequency limited", BOUNCE_REASON_TOOMANYCONN, "Tencent postmaster" },
+	{ NULL, "connection denied", BOUNCE_REASON_TOOMANYCONN, "Tencent postmaster" },
+	{ NULL, "mailbox unavailable or access denied", BOUNCE_REASON_TOOMANYCONN, "Tencent postmaster" },
+	{ NULL, "mailbox not found", BOUNCE_REASON_USERUNKNOWN, "Tencent postmaster" },
+};
+
+/* KDDI au: its reply names the address when the address is unknown, and
+ * leaves the slot empty when the recipient's own filter refused the
+ * sender (KDDI: au mail sender guidance). */
+static const struct provider_rule r_kddi[] = {
+	{ NULL, "550 : user unknown", BOUNCE_REASON_FILTERED, "KDDI" },
+	{ NULL, ">: user unknown", BOUNCE_REASON_USERUNKNOWN, "KDDI" },
+};
+
+static int rules_reason(const struct provider_rule *v, size_t n, const char *status,
+                        const struct bounce_text *t)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].status && strcmp(v[i].status, status))
+			continue;
+		if (v[i].phrase && !bounce_text_find(t, v[i].phrase))
+			continue;
+		return v[i].reason;
+	}
+	return -2;
+}
+
+int reason_of_provider(const char *rhost, const char *status, const struct bounce_text *t)
+{
+	int r = -2;
+	if (!rhost || !rhost[0] || !t || !t->low.len)
+		return -1;
+	if (host_is(rhost, ".orange.fr") || host_is(rhost, ".wanadoo.fr") ||
+	    host_is(rhost, ".laposte.net")) {
+		r = orange_reason(t);
+	} else if (host_is(rhost, ".secureserver.net")) {
+		long c = code_after(t, " ib", 3);
+		r = c >= 0 ? code_lookup(godaddy_codes, N(godaddy_codes), c) : -2;
+		if (r == -2)
+			r = rules_reason(r_godaddy, N(r_godaddy), status, t);
+	} else if (host_is(rhost, ".charter.net")) {
+		long c = code_after(t, "aup#", 4);
+		r = c >= 0 ? spectrum_reason(c) : -2;
+	} else if (host_is(rhost, ".cox.net")) {
+		r = rules_reason(r_cox, N(r_cox), status, t);
+	} else if (host_is(rhost, ".email.ua")) {
+		long c = code_after(t, ".i.ua/err/", 2);
+		r = c >= 0 ? code_lookup(iua_codes, N(iua_codes), c) : -2;
+	} else if (host_is(rhost, ".qq.com")) {
+		r = rules_reason(r_tencent, N(r_tencent), status, t);
+	} else if (host_is(rhost, ".ezweb.ne.jp") || host_is(rhost, ".au.com")) {
+		r = rules_reason(r_kddi, N(r_kddi), status, t);
+	} else {
+		for (size_t p = 0; p < N(providers) && r == -2; p++)
+			if (host_is(rhost, providers[p].suffix))
+				r = rules_reason(providers[p].v, providers[p].n, status, t);
+	}
+	if (r == -2)
+		return -1;
+	return r < 0 ? BOUNCE_REASON_UNDEFINED : r;
 }

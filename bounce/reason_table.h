@@ -53,11 +53,17 @@ extern const size_t reason_order_first_n;
 extern const enum bounce_reason reason_order_second[];
 extern const size_t reason_order_second_n;
 
+/* The reporting MTA's own fixed message for a failure (its source's
+ * message catalogue: Exim, qmail, OpenSMTPD, Courier, Exchange, Domino),
+ * when the report is that MTA's (report: the whole report's text, for its
+ * marker) and the diagnostic t carries the message; UNDEFINED otherwise. */
+enum bounce_reason reason_of_mta(const struct bounce_text *report, const struct bounce_text *t);
+
 /* A receiver's own reading of its refusal, when the host that answered
  * (rhost, lower case, may be "") belongs to one with its own documented
- * codes; UNDEFINED otherwise. status is the normalised code, t the
- * lowered diagnostic. */
-enum bounce_reason reason_of_provider(const char *rhost, const char *status,
-                                      const struct bounce_text *t);
+ * codes: the reason (UNDEFINED when the provider documents the code as
+ * naming no cause), or -1 when it says nothing. status is the normalised
+ * code, t the lowered diagnostic. */
+int reason_of_provider(const char *rhost, const char *status, const struct bounce_text *t);
 
 #endif
