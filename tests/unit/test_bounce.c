@@ -414,6 +414,33 @@ static const struct fixture fixtures[] = {
 	  "Final-Recipient: rfc822; ned@example.org\nAction: delayed\nStatus: 4.0.0\n"
 	  "Diagnostic-Code: smtp; 421 Try again later\n--Q2--\n",
 	  "dsn", "ned@example.org", "4.0.0", "expired" },
+	{ "exim's own message for a failure it found itself (the MTA's catalogue)",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "This message was created automatically by mail delivery software.\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  abe@example.org\n    delivery to pipe forbidden\n",
+	  "dsn", "abe@example.org", "5.0.930", "systemerror" },
+	{ "the same words in a report that is not exim's are no verdict",
+	  "From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered mail\n\n"
+	  "Delivery to the following recipient failed: <abe@example.org>\n"
+	  "  550 delivery to pipe forbidden\n",
+	  "dsn", "abe@example.org", "5.0.901", "onhold" },
+	{ "spectrum: AUP# number range from the host that answered",
+	  DSN_HEAD("Q4")
+	  "--Q4\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; bo@charter.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.east.charter.net\n"
+	  "Diagnostic-Code: smtp; 550 5.0.0 Message rejected AUP#1330\n--Q4--\n",
+	  "dsn", "bo@charter.example", "5.0.0", "toomanyconn" },
+	{ "the same AUP# number from another host means nothing",
+	  DSN_HEAD("Q5")
+	  "--Q5\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; bo@elsewhere.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.elsewhere.example\n"
+	  "Diagnostic-Code: smtp; 550 5.0.0 Message rejected AUP#1330\n--Q5--\n",
+	  "dsn", "bo@elsewhere.example", "5.0.0", "onhold" },
 	{ "gmail host: the account is disabled (provider table, keyed on the host)",
 	  DSN_HEAD("Q3")
 	  "--Q3\nContent-Type: message/delivery-status\n\n"
