@@ -333,7 +333,7 @@ static const struct reason_phrase p_systemerror[] = {
 	{ "internal error", COMMON }, { "server error", COMMON },
 	{ "temporarily unavailable", COMMON },
 	{ "service unavailable", RFC5321 }, { "i/o error", COMMON }, { "could not load", COMMON },
-	{ "currently unavailable", COMMON },
+	{ "currently unavailable", COMMON }, { "queue file write error", POSTFIX },
 };
 
 static const struct reason_phrase p_networkerror[] = {
@@ -968,7 +968,7 @@ static const struct provider_code godaddy_codes[] = {
 	{ 113, BOUNCE_REASON_BLOCKED }, { 212, BOUNCE_REASON_SPAMDETECTED },
 	{ 401, BOUNCE_REASON_SECURITYERROR }, { 501, BOUNCE_REASON_REJECTED },
 	{ 502, BOUNCE_REASON_REJECTED }, { 504, BOUNCE_REASON_TOOMANYCONN },
-	{ 506, BOUNCE_REASON_REJECTED }, { 508, BOUNCE_REASON_REJECTED },
+	{ 506, BOUNCE_REASON_REJECTED }, { 508, BOUNCE_REASON_AUTHFAILURE },
 	{ 510, BOUNCE_REASON_TOOMANYCONN }, { 607, BOUNCE_REASON_TOOMANYCONN },
 	{ 705, BOUNCE_REASON_VIRUSDETECTED },
 };
@@ -1035,8 +1035,8 @@ static const struct provider_code iua_codes[] = {
 
 /* Tencent QQ mail (TENCENT: its postmaster pages). */
 static const struct provider_rule r_tencent[] = {
-	{ NULL, "dmarc check failed", BOUNCE_REASON_BLOCKED, "Tencent postmaster" },
-	{ NULL, "spf check failed", BOUNCE_REASON_BLOCKED, "Tencent postmaster" },
+	{ NULL, "dmarc check failed", BOUNCE_REASON_AUTHFAILURE, "Tencent postmaster" },
+	{ NULL, "spf check failed", BOUNCE_REASON_AUTHFAILURE, "Tencent postmaster" },
 	{ NULL, "suspected spam ip", BOUNCE_REASON_BLOCKED, "Tencent postmaster" },
 	{ NULL, "mail is rejected by recipients", BOUNCE_REASON_FILTERED, "Tencent postmaster" },
 	{ NULL, "message too large", BOUNCE_REASON_MESGTOOBIG, "Tencent postmaster" },
