@@ -87,6 +87,32 @@ static const struct reason_phrase p_mailboxfull[] = {
 	{ "too many messages on", COMMON }, { "boite du destinataire pleine", SISIMAI },
 	{ "\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x83\x9c\xe3\x83\x83\xe3\x82\xaf\xe3\x82\xb9"
 	  "\xe3\x81\x8c\xe4\xb8\x80\xe6\x9d\xaf", COMMON },        /* mailbox is full (ja) */
+	{ "account is exceeding their quota", SISIMAI },
+	{ "account is over quota", SISIMAI },
+	{ "account is temporarily over quota", SISIMAI },
+	{ "delivery failed: over quota", SISIMAI },
+	{ "disc quota exceeded", SISIMAI },
+	{ "exceeding its mailbox quota", SISIMAI },
+	{ "is over disk quota", SISIMAI },
+	{ "is over quota temporarily", SISIMAI },
+	{ "mail quota exceeded", SISIMAI },
+	{ "mailbox exceeded the local limit", SISIMAI },
+	{ "mailbox has exceeded its disk space limit", SISIMAI },
+	{ "mailbox over quota", SISIMAI },
+	{ "mailbox quota usage exceeded", SISIMAI },
+	{ "mailbox size limit exceeded", SISIMAI },
+	{ "maildir over quota", SISIMAI },
+	{ "maildir delivery failed: userdisk quota", SISIMAI },
+	{ "not enough storage space in", SISIMAI },
+	{ "over the allowed quota", SISIMAI },
+	{ "recipient reached disk quota", SISIMAI },
+	{ "mailbox would exceed maximum allowed storage", SISIMAI },
+	{ "the user's space has been used up", SISIMAI },
+	{ "user has exceeded quota", SISIMAI },
+	{ "user has too many messages on the server", SISIMAI },
+	{ "user is over the quota", SISIMAI },
+	{ "user over quota", SISIMAI },
+	{ "would be over the allowed quota", SISIMAI },
 };
 
 /* The message is larger than the receiving system takes. */
@@ -98,6 +124,13 @@ static const struct reason_phrase p_mesgtoobig[] = {
 	{ "exceeds the maximum size", COMMON }, { "maximum message size", RFC5321 },
 	{ "message length exceeds", COMMON }, { "message file too big", POSTFIX },
 	{ "too large for", COMMON }, { "message exceeds", COMMON },
+	{ "exceeded maximum inbound message size", SISIMAI },
+	{ "line limit exceeded", SISIMAI },
+	{ "max message size exceeded", SISIMAI },
+	{ "message length exceeds administrative limit", SISIMAI },
+	{ "message size exceeds fixed limit", SISIMAI },
+	{ "message size exceeds maximum value", SISIMAI },
+	{ "taille limite du message atteinte", SISIMAI },
 };
 
 /* The message is larger than this recipient's own limit. */
@@ -127,6 +160,16 @@ static const struct reason_phrase p_suspend[] = {
 	{ "email account that you tried to reach is disabled", GOOGLE },
 	{ "account that you tried to reach is inactive", GOOGLE },
 	{ "mailbox is disabled", COMMON }, { "not active", COMMON },
+	{ " is currently suspended", SISIMAI },
+	{ "boite du destinataire archivee", SISIMAI },
+	{ "invalid/inactive user", SISIMAI },
+	{ "mailbox currently suspended", SISIMAI },
+	{ "mailbox is frozen", SISIMAI },
+	{ "recipient rejected: temporarily inactive", SISIMAI },
+	{ "recipient suspend the service", SISIMAI },
+	{ "this account has been disabled or discontinued", SISIMAI },
+	{ "this mailbox is disabled", SISIMAI },
+	{ "account is locked email bounced", SISIMAI },
 };
 
 /* The person has moved to another address. */
@@ -146,6 +189,15 @@ static const struct reason_phrase p_norelaying[] = {
 	{ "not allowed to relay", COMMON }, { "relay prohibited", COMMON },
 	{ "not a gateway", COMMON }, { "configured to relay", COMMON },
 	{ "relay not allowed", COMMON }, { "relaying is prohibited", COMMON },
+	{ "as a relay", SISIMAI },
+	{ "is not permitted to relay through this server", SISIMAI },
+	{ "requires authentication when attempting to send to a non-local", SISIMAI },
+	{ "not allowed to relay through this machine", SISIMAI },
+	{ "not an open relay", SISIMAI },
+	{ "not local host", SISIMAI },
+	{ "that domain isn't in my list of allowed rcpthost", SISIMAI },
+	{ "this system is not configured to relay mail", SISIMAI },
+	{ "we don't handle mail for", SISIMAI },
 };
 
 /* SPF, DKIM or DMARC failed for the sender's domain. */
@@ -203,6 +255,48 @@ static const struct reason_phrase p_userunknown[] = {
 	{ "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xae"
 	  "\xe3\x83\xaa\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xab\xe3\x81\x82\xe3\x82\x8a\xe3\x81\xbe"
 	  "\xe3\x81\x9b\xe3\x82\x93", DOMINO },     /* not in the directory list (ja) */
+	{ "550 address invalid", SISIMAI },
+	{ "5.1.0 address rejected.", SISIMAI },
+	{ "address not present in directory", SISIMAI },
+	{ "bad recipient", SISIMAI },
+	{ "bad-recipient", SISIMAI },
+	{ "can't accept user", SISIMAI },
+	{ "destination addresses were unknown", SISIMAI },
+	{ "destination server rejected recipients", SISIMAI },
+	{ "email address does not exist", SISIMAI },
+	{ "email address could not be found", SISIMAI },
+	{ "is not an active address at this host", SISIMAI },
+	{ "no account by that name here", SISIMAI },
+	{ "no existe ese usuario", SISIMAI },
+	{ "no mail box available for this user", SISIMAI },
+	{ "no mailbox by that name is currently available", SISIMAI },
+	{ "no mailbox found", SISIMAI },
+	{ "no matches to nameserver query", SISIMAI },
+	{ "no such address here", SISIMAI },
+	{ "no such person at this address", SISIMAI },
+	{ "no valid recipients, bye", SISIMAI },
+	{ "non-existent user", SISIMAI },
+	{ "nonexistent user", SISIMAI },
+	{ "not a valid user here", SISIMAI },
+	{ "not a local address", SISIMAI },
+	{ "recipient address rejected: invalid user", SISIMAI },
+	{ "recipient address rejected: invalid-recipient", SISIMAI },
+	{ "recipient address rejected: unknown user", SISIMAI },
+	{ "recipient is not local", SISIMAI },
+	{ "recipient not exist", SISIMAI },
+	{ "recipient not ok", SISIMAI },
+	{ "recipient refuses to accept your mail", SISIMAI },
+	{ "requested action not taken: mailbox unavailable", SISIMAI },
+	{ "sorry, badrcptto", SISIMAI },
+	{ "your envelope recipient has been denied", SISIMAI },
+	{ "the user's email name is not found", SISIMAI },
+	{ "there is no one at this address", SISIMAI },
+	{ "this address no longer accepts mail", SISIMAI },
+	{ "email address is wrong or no longer valid", SISIMAI },
+	{ "recipient is in my badrecipientto list", SISIMAI },
+	{ "recipient is not in my validrcptto list", SISIMAI },
+	{ "unknown e-mail address", SISIMAI },
+	{ "unknown email address", SISIMAI },
 };
 
 /* The address exists; the recipient's own rules refused the message. */
@@ -212,6 +306,15 @@ static const struct reason_phrase p_filtered[] = {
 	{ "rejected by recipient", COMMON }, { "recipient's filter", COMMON },
 	{ "refused to receive", COMMON }, { "due to the recipient's policy", COMMON },
 	{ "not authorized to send to this", COMMON },
+	{ "message filtered", COMMON },
+	{ "is only accepting mail from specific email addresses", SISIMAI },
+	{ "due to extended inactivity new mail is not currently being accepted", SISIMAI },
+	{ "has restricted sms e-mail", SISIMAI },
+	{ "is not accepting any mail", SISIMAI },
+	{ "not found recipient account", SISIMAI },
+	{ "this account is protected by", SISIMAI },
+	{ "refuse to receive mail", SISIMAI },
+	{ "you have been blocked by the recipient", SISIMAI },
 };
 
 /* The sending host has no usable reverse DNS. */
@@ -250,6 +353,42 @@ static const struct reason_phrase p_rejected[] = {
 	{ "not allowed to post", SISIMAI }, { "permission to post", COMMON },
 	{ "not a member of this", COMMON }, { "access denied", COMMON },
 	{ "\xe6\x8a\x95\xe7\xa8\xbf\xe3\x81\x99\xe3\x82\x8b\xe6\xa8\xa9\xe9\x99\x90", COMMON },
+	{ "access denied (in reply to mail from command)", SISIMAI },
+	{ "access denied (sender blacklisted)", SISIMAI },
+	{ "administrative prohibition", SISIMAI },
+	{ "batv failed to verify", SISIMAI },
+	{ "batv validation failure", SISIMAI },
+	{ "backscatter protection detected an invalid or expired email address", SISIMAI },
+	{ "because the sender isn't on the recipient's list of senders", SISIMAI },
+	{ "bogus mail from", SISIMAI },
+	{ "connections not accepted from servers without a valid sender domain", SISIMAI },
+	{ "denied [bouncedeny]", SISIMAI },
+	{ "delivery not authorized, message refused", SISIMAI },
+	{ "email address is on senderfilterconfig list", SISIMAI },
+	{ "emetteur invalide", SISIMAI },
+	{ "empty envelope senders not allowed", SISIMAI },
+	{ "error: no third-party dsns", SISIMAI },
+	{ "from: domain is invalid", SISIMAI },
+	{ "fully qualified email address required", SISIMAI },
+	{ "is not a registered gateway user", SISIMAI },
+	{ "mail from not owned by user", SISIMAI },
+	{ "email address is not verified", SISIMAI },
+	{ "recipient addresses rejected : access denied", SISIMAI },
+	{ "recipient not accepted. (batv: no tag", SISIMAI },
+	{ "sender address has been blacklisted", SISIMAI },
+	{ "sender email address rejected", SISIMAI },
+	{ "sender is in my black list", SISIMAI },
+	{ "sender is spammer", SISIMAI },
+	{ "sender not pre-approved", SISIMAI },
+	{ "sender domain is empty", SISIMAI },
+	{ "syntax error: empty email address", SISIMAI },
+	{ "rejected by batv defense", SISIMAI },
+	{ "this server does not accept mail from", SISIMAI },
+	{ "transaction failed unsigned dsn for", SISIMAI },
+	{ "unroutable sender address", SISIMAI },
+	{ "you are not allowed to post to this mailing list", SISIMAI },
+	{ "sending to/from an address that has been blacklisted", SISIMAI },
+	{ "your access to submit messages to this e-mail system has been rejected", SISIMAI },
 };
 
 /* The recipient's domain has no mail host, or does not exist. */
@@ -268,6 +407,9 @@ static const struct reason_phrase p_hostunknown[] = {
 	{ "all relevant mx records point to non-existent hosts", EXIM },
 	{ "domain is not reachable", COMMON }, { "dns lookup failure: host", COMMON },
 	{ "account or domain may not exist", EXIM },          /* cPanel's Exim */
+	{ "domain must exist", SISIMAI },
+	{ "mail domain mentioned in email address is unknown", SISIMAI },
+	{ "recipient address rejected: unknown domain name", SISIMAI },
 };
 
 /* Spam verdicts on the message content. */
@@ -279,6 +421,25 @@ static const struct reason_phrase p_spamdetected[] = {
 	{ "scored too high", COMMON }, { "score too high", COMMON },
 	{ "high probability of being", COMMON }, { "rejected by the content", COMMON },
 	{ "contains suspicious", COMMON },
+	{ "appears to be unsolicited", SISIMAI },
+	{ "block for spam", SISIMAI },
+	{ "blocked by spamassassin", SISIMAI },
+	{ "bulk email", SISIMAI },
+	{ "considered unsolicited bulk e-mail", SISIMAI },
+	{ "content filter rejection", SISIMAI },
+	{ "denied due to spam list", SISIMAI },
+	{ "high probability of spam", SISIMAI },
+	{ "may consider spam", SISIMAI },
+	{ "message considered as spam", SISIMAI },
+	{ "message contains spam", SISIMAI },
+	{ "message detected as spam", SISIMAI },
+	{ "seems to be a spam", SISIMAI },
+	{ "rejected as spam", SISIMAI },
+	{ "rejected because of unacceptable content", SISIMAI },
+	{ "due to suspected spam content", SISIMAI },
+	{ "email server thinks this email is spam", SISIMAI },
+	{ "probability of being spam", SISIMAI },
+	{ "detected that this message is likely unsolicited", SISIMAI },
 };
 
 /* The sender is sending too fast. */
@@ -296,6 +457,14 @@ static const struct reason_phrase p_toomanyconn[] = {
 	{ "connection limit", COMMON }, { "too many sessions", COMMON },
 	{ "too many recipients", RFC5321 }, { "frequency limited", COMMON },
 	{ "rate limit", COMMON },
+	{ "all available ips are at maximum connection limit", SISIMAI },
+	{ "exceeds per-domain connection limit for", SISIMAI },
+	{ "has exceeded the max emails per hour", SISIMAI },
+	{ "daily message quota exceeded", SISIMAI },
+	{ "maximum sending rate exceeded", SISIMAI },
+	{ "too many errors from your ip", SISIMAI },
+	{ "too many smtp sessions for this host", SISIMAI },
+	{ "trop de connexions", SISIMAI },
 };
 
 /* The sending host (its IP, name or network) is refused. */
@@ -319,6 +488,11 @@ static const struct reason_phrase p_blocked[] = {
 
 static const struct reason_phrase p_virusdetected[] = {
 	{ "virus", SISIMAI }, { "malware", COMMON }, { "infected", SISIMAI }, { "trojan", COMMON },
+	{ "potentially executable attachment", SISIMAI },
+	{ "prohibited virus or spam content", SISIMAI },
+	{ "has been used by recent viruses or other malware", SISIMAI },
+	{ "virus detected", SISIMAI },
+	{ "infected with a virus", SISIMAI },
 };
 
 static const struct reason_phrase p_policyviolation[] = {
@@ -326,6 +500,20 @@ static const struct reason_phrase p_policyviolation[] = {
 	{ "closed mailing list", SISIMAI }, { "an illegal attachment", SISIMAI },
 	{ "violation", COMMON }, { "policy", COMMON }, { "prohibited", COMMON },
 	{ "not allowed", COMMON },
+	{ "because the recipient is not accepting mail with", SISIMAI },
+	{ "by non-member to a members-only list", SISIMAI },
+	{ "email not accepted for policy reasons", SISIMAI },
+	{ "email rejected due to security policies", SISIMAI },
+	{ "header are not accepted", SISIMAI },
+	{ "message bounced due to organizational settings", SISIMAI },
+	{ "message not accepted for policy reasons", SISIMAI },
+	{ "message rejected due to local policy", SISIMAI },
+	{ "rejected for policy reasons", SISIMAI },
+	{ "protocol violation", SISIMAI },
+	{ "is not subscribed to this group", SISIMAI },
+	{ "rejected by organization policy", SISIMAI },
+	{ "content presents a potential", SISIMAI },
+	{ "we do not accept messages containing images or other attachments", SISIMAI },
 };
 
 static const struct reason_phrase p_systemerror[] = {
@@ -334,6 +522,18 @@ static const struct reason_phrase p_systemerror[] = {
 	{ "temporarily unavailable", COMMON },
 	{ "service unavailable", RFC5321 }, { "i/o error", COMMON }, { "could not load", COMMON },
 	{ "currently unavailable", COMMON }, { "queue file write error", POSTFIX },
+	{ "aliasing/forwarding loop broken", SISIMAI },
+	{ "can't create user output file", SISIMAI },
+	{ "internal error reading data", SISIMAI },
+	{ "interrupted system call", SISIMAI },
+	{ "encountered an error while being processed", SISIMAI },
+	{ "local configuration error", SISIMAI },
+	{ "local error in processing", SISIMAI },
+	{ "mail system configuration error", SISIMAI },
+	{ "remote server is misconfigured", SISIMAI },
+	{ "system config error", SISIMAI },
+	{ "temporary local problem", SISIMAI },
+	{ "timeout waiting for input", SISIMAI },
 };
 
 static const struct reason_phrase p_networkerror[] = {
@@ -344,6 +544,16 @@ static const struct reason_phrase p_networkerror[] = {
 	/* loops are routing failures (RFC 3463 X.4.6) */
 	{ "mail loop", COMMON }, { "loops back to myself", SENDMAIL }, { "loop detected", COMMON },
 	{ "too many hops", COMMON }, { "hop count", COMMON }, { "routing loop", RFC3463 },
+	{ "could not connect and send the mail to", SISIMAI },
+	{ "dns records for the destination computer could not be found", SISIMAI },
+	{ "host name lookup failure", SISIMAI },
+	{ "host not found, try again", SISIMAI },
+	{ "mail forwarding loop for ", SISIMAI },
+	{ "malformed name server reply", SISIMAI },
+	{ "maximum forwarding loop count exceeded", SISIMAI },
+	{ "message looping", SISIMAI },
+	{ "probably in a routing loop", SISIMAI },
+	{ "unable to resolve route ", SISIMAI },
 };
 
 static const struct reason_phrase p_contenterror[] = {
@@ -352,12 +562,19 @@ static const struct reason_phrase p_contenterror[] = {
 	{ "message header size", COMMON }, { "content error", COMMON },
 	{ "illegal attachment", COMMON }, { "attachment", COMMON },
 	{ "message contains", COMMON },
+	{ "header size exceeds maximum permitted", SISIMAI },
+	{ "message mime complexity exceeds the policy maximum", SISIMAI },
+	{ "contain invalid mime headers", SISIMAI },
+	{ "contain improperly-formatted binary content", SISIMAI },
+	{ "unnecessary base64 encoding", SISIMAI },
 };
 
 static const struct reason_phrase p_systemfull[] = {
 	{ "insufficient system storage", RFC5321 }, { "disk full", COMMON },
 	{ "insufficient disk space", COMMON },     /* the system's disk, not a mailbox's */
 	{ "file system full", COMMON }, { "out of disk", COMMON }, { "disk space", COMMON },
+	{ "mail system full", SISIMAI },
+	{ "requested mail action aborted: exceeded storage allocation", SISIMAI },
 };
 
 static const struct reason_phrase p_notaccept[] = {
@@ -365,6 +582,10 @@ static const struct reason_phrase p_notaccept[] = {
 	{ "not accepting mail", COMMON }, { "accepts no mail", COMMON },
 	{ "couldn't find a mail exchanger", COMMON }, { "indicated no smtp service", COMMON },
 	{ "no mx record", COMMON }, { "not accepting network messages", COMMON },
+	{ "host/domain does not accept mail", SISIMAI },
+	{ "host does not accept mail", SISIMAI },
+	{ "no mx record found for domain=", SISIMAI },
+	{ "no route for current request", SISIMAI },
 };
 
 static const struct reason_phrase p_expired[] = {
@@ -379,6 +600,16 @@ static const struct reason_phrase p_expired[] = {
 	{ "still undelivered", COMMON }, { "delayed", COMMON }, { "in the queue", COMMON },
 	{ "did not accept our requests to connect", COMMON },
 	{ "failing for a long time", COMMON },
+	{ "could not find a gateway for", SISIMAI },
+	{ "failed to deliver to domain ", SISIMAI },
+	{ "it has not been collected after", SISIMAI },
+	{ "message expired after sitting in queue for", SISIMAI },
+	{ "message timed out", SISIMAI },
+	{ "server did not respond", SISIMAI },
+	{ "this message has been in the queue too long", SISIMAI },
+	{ "unable to deliver message after multiple retries", SISIMAI },
+	{ "was not reachable within the allowed queue period", SISIMAI },
+	{ "your message could not be delivered for more than", SISIMAI },
 };
 
 static const struct reason_phrase p_securityerror[] = {
@@ -389,6 +620,13 @@ static const struct reason_phrase p_securityerror[] = {
 	{ "authentication failed", COMMON }, { "auth required", COMMON },
 	{ "smtp auth", COMMON }, { "certificate", COMMON },
 	{ "unauthenticated sender", COMMON }, { "security", COMMON },
+	{ "account not subscribed to ses", SISIMAI },
+	{ "authentication credentials invalid", SISIMAI },
+	{ "authentication failure", SISIMAI },
+	{ "insecure mail relay", SISIMAI },
+	{ "tls required but not supported", SISIMAI },
+	{ "unauthenticated senders not allowed", SISIMAI },
+	{ "verification failure", SISIMAI },
 };
 
 static const struct reason_phrase p_mailererror[] = {
