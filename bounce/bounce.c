@@ -515,8 +515,19 @@ struct general {
 	struct slice text;
 	const char *low;        /* the same text in lower case, text.len bytes */
 	const struct bounce_text *tt;   /* the whole text, prepared */
+	struct bounce_text *gt; /* text, prepared when first needed; NULL */
 	char rhost[256];        /* the host that answered, when the text names it */
 };
+
+/* The report's text prepared for phrase searches, once per message. */
+static const struct bounce_text *general_text(struct general *g)
+{
+	if (!g->gt) {
+		g->gt = xmalloc(sizeof(*g->gt));
+		bounce_text_init(g->gt, g->text, LIMIT_BOUNCE_DIAG * 4);
+	}
+	return g->gt;
+}
 
 /* In a session transcript, the command that the recipient's reply (the
  * start of its diagnostic) answered: the last one named before the reply.
@@ -735,9 +746,15 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 		snprintf(code, sizeof(code), "%s", st);
 
 	/* without an explanation of its own, the report's text explains */
-	struct slice why = diag.len ? diag : general;
-	struct bounce_text *bt = xmalloc(sizeof(*bt));
-	bounce_text_init(bt, why, LIMIT_BOUNCE_DIAG * 4);
+	struct bounce_text *own = NULL;
+	const struct bounce_text *bt;
+	if (diag.len) {
+		own = xmalloc(sizeof(*own));
+		bounce_text_init(own, diag, LIMIT_BOUNCE_DIAG * 4);
+		bt = own;
+	} else {
+		bt = general_text(gen);
+	}
 
 	/* the command the reply answered, when the report tells */
 	enum smtp_command cmd = diag.len ? status_smtp_command_lower(bt->low.data, bt->low.len) :
@@ -769,22 +786,20 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	 * which explains all its recipients, may */
 	if ((reason == BOUNCE_REASON_ONHOLD || reason == BOUNCE_REASON_UNDEFINED) && diag.len &&
 	    general.len) {
-		struct bounce_text *gt = xmalloc(sizeof(*gt));
-		bounce_text_init(gt, general, LIMIT_BOUNCE_DIAG * 4);
-		in.text = gt;
+		in.text = general_text(gen);
 		enum bounce_reason g = reason_decide(&in);
 		if (g != BOUNCE_REASON_ONHOLD && g != BOUNCE_REASON_UNDEFINED)
 			reason = g;
-		bounce_text_finish(gt);
-		free(gt);
 	}
 	/* temporary: a 4xx reply or code, a delay, or the report's words */
 	bool temporary = delayed || reply / 100 == 4 || code[0] == '4' ||
 	                 (bounce_text_find(bt, "temporar") && !bounce_text_find(bt, "permanent")) ||
 	                 bounce_text_find(bt, "will be retried") || bounce_text_find(bt, "retry timeout");
 	bool envelope_expired = bounce_text_find(bt, "envelope expired") != NULL;
-	bounce_text_finish(bt);
-	free(bt);
+	if (own) {
+		bounce_text_finish(own);
+		free(own);
+	}
 
 	/* a name lookup that failed for now says nothing final about the
 	 * domain: the reporting MTA keeps trying (a network error) */
@@ -1078,6 +1093,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	gen.text = cut.len > 8192 ? slice_make(cut.p, 8192) : cut;
 	gen.low = tt->low.data;
 	gen.tt = tt;
+	gen.gt = NULL;
 	text_rhost(slice_make(gen.low, gen.text.len), gen.rhost);
 
 	/* the enclosed original message's headers: a MIME part, or the
@@ -1327,6 +1343,10 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	}
 
 out:
+	if (gen.gt) {
+		bounce_text_finish(gen.gt);
+		free(gen.gt);
+	}
 	bounce_text_finish(tt);
 	free(tt);
 	hits_finish(&hits);
