@@ -92,7 +92,13 @@ bool status_code_decisive(const char *status)
 	case BOUNCE_REASON_SECURITYERROR:
 	case BOUNCE_REASON_EXPIRED:
 	case BOUNCE_REASON_NETWORKERROR:
+	case BOUNCE_REASON_FILTERED:
+	case BOUNCE_REASON_SYNTAXERROR:
+	case BOUNCE_REASON_CONTENTERROR:
 		return false;
+	case BOUNCE_REASON_USERUNKNOWN:
+		/* X.1.0 and X.1.3 say less than X.1.1 */
+		return !strcmp(status + 1, ".1.1");
 	default:
 		return true;
 	}
