@@ -1063,18 +1063,40 @@ static const struct provider_rule r_google[] = {
 static const struct provider_rule r_microsoft[] = {
 	{ "5.1.10", NULL, BOUNCE_REASON_USERUNKNOWN, MICROSOFT },      /* recipient not found */
 	{ "5.4.1", "access denied", BOUNCE_REASON_USERUNKNOWN, MICROSOFT },
+	{ "5.7.504", NULL, BOUNCE_REASON_SUSPEND, MICROSOFT },
+	{ NULL, "access denied, banned recipient", BOUNCE_REASON_SUSPEND, MICROSOFT },
+	{ NULL, "mailbox cannot be accessed", BOUNCE_REASON_SUSPEND, MICROSOFT },
+	{ NULL, "requested action not taken: mailbox unavailable", BOUNCE_REASON_USERUNKNOWN, MICROSOFT },
 	{ "5.7.509", NULL, BOUNCE_REASON_AUTHFAILURE, MICROSOFT },
 	{ "5.7.515", NULL, BOUNCE_REASON_AUTHFAILURE, MICROSOFT },
+	{ NULL, "does not pass dmarc verification", BOUNCE_REASON_AUTHFAILURE, MICROSOFT },
+	{ NULL, "sender policy framework violation", BOUNCE_REASON_AUTHFAILURE, MICROSOFT },
+	{ NULL, "must have a reverse dns record", BOUNCE_REASON_REQUIREPTR, MICROSOFT },
 	{ "5.7.606", NULL, BOUNCE_REASON_BLOCKED, MICROSOFT },
 	{ "5.7.708", NULL, BOUNCE_REASON_BLOCKED, MICROSOFT },
+	{ NULL, "access denied, banned sending ip", BOUNCE_REASON_BLOCKED, MICROSOFT },
+	{ NULL, "access denied, bad helo", BOUNCE_REASON_BLOCKED, MICROSOFT },
+	{ NULL, "does not accept email over ipv6", BOUNCE_REASON_BLOCKED, MICROSOFT },
+	{ NULL, "using customer block list", BOUNCE_REASON_BLOCKED, MICROSOFT },
+	{ NULL, "part of their network is on our block list", BOUNCE_REASON_BLOCKED, MICROSOFT },
 	{ "4.7.650", NULL, BOUNCE_REASON_BADREPUTATION, MICROSOFT },
 	{ "5.7.650", NULL, BOUNCE_REASON_BADREPUTATION, MICROSOFT },
+	{ NULL, "rate limited due to ip reputation", BOUNCE_REASON_BADREPUTATION, MICROSOFT },
+	{ NULL, "content filter agent quarantined this message", BOUNCE_REASON_SPAMDETECTED, MICROSOFT },
+	{ "5.2.2", "submission quota exceeded", BOUNCE_REASON_TOOMANYCONN, MICROSOFT },
 	{ "5.2.2", NULL, BOUNCE_REASON_MAILBOXFULL, MICROSOFT },
-	{ "5.7.129", NULL, BOUNCE_REASON_FILTERED, MICROSOFT },        /* restricted group */
-	{ "5.7.133", NULL, BOUNCE_REASON_FILTERED, MICROSOFT },
-	{ "5.7.134", NULL, BOUNCE_REASON_FILTERED, MICROSOFT },
-	{ "5.7.135", NULL, BOUNCE_REASON_FILTERED, MICROSOFT },
-	{ "5.7.136", NULL, BOUNCE_REASON_FILTERED, MICROSOFT },
+	{ NULL, "the recipient has exceeded their limit for", BOUNCE_REASON_TOOMANYCONN, MICROSOFT },
+	{ NULL, "per hour message receive limit", BOUNCE_REASON_TOOMANYCONN, MICROSOFT },
+	{ NULL, "has exceeded permitted limits within", BOUNCE_REASON_TOOMANYCONN, MICROSOFT },
+	{ NULL, "tenant has exceeded threshold", BOUNCE_REASON_TOOMANYCONN, MICROSOFT },
+	{ "5.7.124", NULL, BOUNCE_REASON_REJECTED, MICROSOFT },       /* not an allowed sender */
+	{ "5.7.129", NULL, BOUNCE_REASON_REJECTED, MICROSOFT },       /* restricted group */
+	{ "5.7.133", NULL, BOUNCE_REASON_REJECTED, MICROSOFT },       /* sender not authenticated */
+	{ "5.7.134", NULL, BOUNCE_REASON_REJECTED, MICROSOFT },
+	{ "5.7.135", NULL, BOUNCE_REASON_REJECTED, MICROSOFT },
+	{ "5.7.136", NULL, BOUNCE_REASON_REJECTED, MICROSOFT },
+	{ NULL, "message too big for system", BOUNCE_REASON_MESGTOOBIG, MICROSOFT },
+	{ NULL, "queue expired; message expired", BOUNCE_REASON_EXPIRED, MICROSOFT },
 };
 
 /* Yahoo: senders.yahooinc.com/smtp-error-codes. */
