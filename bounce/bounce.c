@@ -780,7 +780,13 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	                 strcmp(code + 1, ".1.8");
 	bool rcpt_stage = cmd == SMTP_COMMAND_RCPT ||
 	                  (cmd == SMTP_COMMAND_NONE && (addr_code || (reply == 0 && is_generic_code(code))));
-	struct reason_input in = { code, reply, cmd, rcpt_stage, delayed, xunix, host, bt, gen->tt };
+	/* the reply answered the end of the message: Postfix's "in reply to
+	 * end of DATA command", Exim's "after end of data" */
+	bool end_of_data = cmd == SMTP_COMMAND_DATA &&
+	                   (bounce_text_find(bt, "end of data") ||
+	                    bounce_memfind(gen->low, gen->text.len, "end of data", 11));
+	struct reason_input in = { code, reply, cmd, rcpt_stage, end_of_data, delayed, xunix, host, bt,
+	                           gen->tt };
 	enum bounce_reason reason = reason_decide(&in);
 	/* the recipient's own lines say nothing usable: the report's text,
 	 * which explains all its recipients, may */

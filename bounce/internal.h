@@ -87,6 +87,9 @@ struct reason_input {
 	int reply;                      /* SMTP reply code, 0 when none */
 	enum smtp_command cmd;          /* the command the reply answered */
 	bool rcpt_stage;                /* evidence the reply is about the address */
+	bool end_of_data;               /* the reply answered the end of the message
+	                                   (not a DATA line that pipelined RCPT
+	                                   replies may follow) */
 	bool delayed;                   /* Action: delayed */
 	bool xunix;                     /* diagnostic type X-Unix */
 	const char *rhost;              /* the host that answered, lower case, "" */

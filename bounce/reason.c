@@ -97,8 +97,10 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 
 	switch (r) {
 	case BOUNCE_REASON_USERUNKNOWN:
-		/* before a recipient was named, the reply cannot be about it */
-		if (coded == BOUNCE_REASON_SUSPEND || before_rcpt(cmd))
+		/* before a recipient was named, the reply cannot be about it;
+		 * at the end of DATA the address had been accepted at RCPT TO,
+		 * so even an addressing code is the filter's answer */
+		if (coded == BOUNCE_REASON_SUSPEND || before_rcpt(cmd) || in->end_of_data)
 			return false;
 		/* the code says so, and the text does not name another cause */
 		if (coded == BOUNCE_REASON_USERUNKNOWN) {
@@ -220,7 +222,10 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	if (in->xunix)
 		return BOUNCE_REASON_MAILERERROR;
 	/* a weak code that no text contradicted (userunknown and hostunknown
-	 * only after a recipient was named) */
+	 * only after a recipient was named, and not after DATA, where the
+	 * address had been accepted: the message was refused) */
+	if (coded == BOUNCE_REASON_USERUNKNOWN && in->end_of_data)
+		return BOUNCE_REASON_FILTERED;
 	if (coded != BOUNCE_REASON_UNDEFINED && !(before_rcpt(in->cmd) &&
 	                                          (coded == BOUNCE_REASON_USERUNKNOWN ||
 	                                           coded == BOUNCE_REASON_HOSTUNKNOWN)))

@@ -396,6 +396,14 @@ static const struct fixture fixtures[] = {
 	  "Final-Recipient: RFC822; rex@example.jp\nAction: failed\nStatus: 5.0.0\n"
 	  "Diagnostic-Code: SMTP; 550 5.0.0 <rex@example.jp>... User unknown\n--Q0--\n",
 	  "dsn", "rex@example.jp", "5.0.0", "filtered" },
+	{ "an addressing code at the end of DATA is the filter's answer (Postfix)",
+	  DSN_HEAD("Q6")
+	  "--Q6\nContent-Type: text/plain\n\n<lu@example.jp>: host mx.example.jp[192.0.2.8] said: 550 5.1.1\n"
+	  "    <lu@example.jp>: user unknown (in reply to end of DATA command)\n\n"
+	  "--Q6\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; lu@example.jp\nAction: failed\nStatus: 5.1.1\n"
+	  "Diagnostic-Code: smtp; 550 5.1.1 <lu@example.jp>: user unknown\n--Q6--\n",
+	  "dsn", "lu@example.jp", "5.1.1", "filtered" },
 	{ "user unknown in reply to RCPT TO is the address",
 	  "From: MAILER-DAEMON@mail.example.jp\nSubject: Returned mail: see transcript\n\n"
 	  "   ----- Transcript of session follows -----\n"
