@@ -146,11 +146,21 @@ for set in $sets; do
 	"$check" --dump "$corpus" "$set" > "$tmp/listd.$set.dump"
 done
 nall=$(wc -l < "$tmp/all.files")
+# the CPU time of a whole command and its children (start-up included),
+# steadier than its wall time on a shared machine
+cpu_of() {
+	/usr/bin/python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.4f" % (r.ru_utime + r.ru_stime))' "$@"
+}
 t0=$(now)
 if [ -x "$listadm" ]; then
 	xargs "$listadm" bounce parse < "$tmp/all.files" > /dev/null
+	listd_all_cpu=$(cpu_of xargs -a "$tmp/all.files" "$listadm" bounce parse)
 else
 	for set in $sets; do "$check" --bench 0 "$corpus" "$set" > /dev/null; done
+	listd_all_cpu=0
 fi
 t1=$(now)
 listd_all_wall=$(echo "$t1 - $t0" | bc -l)
@@ -183,6 +193,7 @@ t0=$(now)
 perl "$tmp/sisimai_dump.pl" "$tmp/all.files" "$tmp/sisimai.all.dump" 2>/dev/null
 t1=$(now)
 sisimai_all_wall=$(echo "$t1 - $t0" | bc -l)
+sisimai_all_cpu=$(cpu_of perl "$tmp/sisimai_dump.pl" "$tmp/all.files" "$tmp/sisimai.cpu.dump")
 cat > "$tmp/score.py" <<'EOF2'
 import sys
 set_name, exp_path = sys.argv[1], sys.argv[2]
@@ -257,9 +268,13 @@ echo "recipient agreement with expected.tsv:"
 /usr/bin/python3 "$tmp/agree.py" "$bounces/expected.tsv" "$tmp/listd.dump" "$tmp/flufl.dump"
 echo
 echo "whole process over all three sets ($nall messages, start-up included):"
-printf '  %-10s %10s %12s\n' parser "wall (s)" "msgs/s"
-printf '  %-10s %10.2f %12.0f\n' listd "$listd_all_wall" "$(echo "$nall / $listd_all_wall" | bc -l)"
-printf '  %-10s %10.2f %12.0f\n' Sisimai "$sisimai_all_wall" "$(echo "$nall / $sisimai_all_wall" | bc -l)"
+printf '  %-10s %10s %12s %10s %12s\n' parser "wall (s)" "msgs/s" "cpu (s)" "msgs/cpu-s"
+printf '  %-10s %10.2f %12.0f %10.3f %12.0f\n' listd "$listd_all_wall" \
+	"$(echo "$nall / $listd_all_wall" | bc -l)" "$listd_all_cpu" \
+	"$(echo "if ($listd_all_cpu > 0) $nall / $listd_all_cpu else 0" | bc -l)"
+printf '  %-10s %10.2f %12.0f %10.3f %12.0f\n' Sisimai "$sisimai_all_wall" \
+	"$(echo "$nall / $sisimai_all_wall" | bc -l)" "$sisimai_all_cpu" \
+	"$(echo "if ($sisimai_all_cpu > 0) $nall / $sisimai_all_cpu else 0" | bc -l)"
 echo "  (listd: $listd_cmd over every file of the three sets; Sisimai: one perl"
 echo "   process, Sisimai->make per file)"
 echo
