@@ -785,8 +785,8 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	bool end_of_data = cmd == SMTP_COMMAND_DATA &&
 	                   (bounce_text_find(bt, "end of data") ||
 	                    bounce_memfind(gen->low, gen->text.len, "end of data", 11));
-	struct reason_input in = { code, reply, cmd, rcpt_stage, end_of_data, delayed, xunix, host, bt,
-	                           gen->tt };
+	struct reason_input in = { code, reply, cmd, rcpt_stage, end_of_data, delayed, xunix,
+	                           diag.len > 0, host, bt, gen->tt };
 	enum bounce_reason reason = reason_decide(&in);
 	/* the recipient's own lines say nothing usable: the report's text,
 	 * which explains all its recipients, may */

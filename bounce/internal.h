@@ -92,6 +92,8 @@ struct reason_input {
 	                                   replies may follow) */
 	bool delayed;                   /* Action: delayed */
 	bool xunix;                     /* diagnostic type X-Unix */
+	bool own_diag;                  /* text is the recipient's own diagnostic,
+	                                   not only the report's general text */
 	const char *rhost;              /* the host that answered, lower case, "" */
 	const struct bounce_text *text; /* the diagnostic, prepared */
 	const struct bounce_text *report; /* the whole report's text, or NULL */

@@ -248,8 +248,9 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 		return BOUNCE_REASON_REJECTED;
 	if (mta != BOUNCE_REASON_UNDEFINED)
 		return mta;
-	/* 7. something failed, but the report does not say what */
-	if (in->text && in->text->low.len)
+	/* 7. something failed, but the recipient's own diagnostic does not say
+	 * what (onhold); no diagnostic of its own at all: undefined */
+	if (in->own_diag && in->text && in->text->low.len)
 		return BOUNCE_REASON_ONHOLD;
 	return BOUNCE_REASON_UNDEFINED;
 }
