@@ -26,6 +26,7 @@ struct smtp_reply;
 struct daemon {
 	uv_loop_t *loop;
 	const char *home;
+	char *conf_path;                /* the listd.conf read (config_path) */
 	struct config cfg;
 	struct store *store;
 	uint8_t key[TOKEN_KEY_LEN];
