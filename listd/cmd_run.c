@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "listd/cmd.h"
+#include "listd/core/instance.h"
 #include "listd/core/keyfile.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
@@ -340,6 +341,7 @@ int cmd_run(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.wake_fd = -1;
+	d.lock_fd = -1;
 	config_defaults(&d.cfg);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "H:fxdh", opts, NULL)) != -1) {
@@ -381,6 +383,22 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	umask(077);
+	/* one daemon per home (instance.h): before the key, the store, the queue */
+	struct instance_holder holder = { 0 };
+	d.lock_fd = instance_lock(d.home, (int64_t)(daemon_now_ms(&d) / 1000), &holder);
+	if (d.lock_fd < 0) {
+		if (d.lock_fd == -EAGAIN) {
+			log_warnx("another listd run (pid %ld, since %lld) holds %s/%s: not starting",
+			          (long)holder.pid, (long long)holder.since, log_escs(d.home),
+			          INSTANCE_FILE);
+			ex = EX_TEMPFAIL;
+		} else {
+			errno = -d.lock_fd;
+			log_warn("instance lock %s/%s", log_escs(d.home), INSTANCE_FILE);
+			ex = EX_CANTCREAT;
+		}
+		goto out;
+	}
 	r = keyfile_load(d.cfg.key_file, true, d.key, &why);
 	if (r < 0) {
 		log_warnx("key file %s: %s", log_escs(d.cfg.key_file), why ? why : strerror(-r));
@@ -448,6 +466,8 @@ out:
 	if (d.wake_fd >= 0)
 		close(d.wake_fd);
 	store_close(d.store);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd);       /* last: the store is closed */
 	dmarc_lookup_destroy(d.dmarc);
 	config_finish(&d.cfg);
 	buf_finish(&err);

@@ -29,6 +29,7 @@ struct daemon {
 	struct store *store;
 	uint8_t key[TOKEN_KEY_LEN];
 
+	int lock_fd;                    /* the instance lock (core/instance.h) */
 	int wake_fd;
 	uv_pipe_t wake;                 /* the FIFO deliver writes to */
 	uv_timer_t timer;               /* next due job, or an immediate re-pump */
