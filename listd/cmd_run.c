@@ -99,14 +99,23 @@ static void pump(struct daemon *d)
 		}
 		r = store_queue_first(txn, &e);
 		while (r == 0) {
+			uint64_t until;
 			any = true;
 			/* an ingest job is due at its arrival and never deferred:
 			 * one "in the future" means the clocks of deliver and the
 			 * daemon disagree (a step back, a test's fixed clock), and
 			 * it runs now all the same */
 			if (e.due_ms > now && e.job != STORE_JOB_INGEST) {
-				next_due = e.due_ms;
+				if (!next_due || e.due_ms < next_due)
+					next_due = e.due_ms;
 				break;
+			}
+			/* failed lately: it waits its back-off, the others go on */
+			if (backoff_waiting(&d->backoff, e.job, e.msg_id, now, &until)) {
+				if (!next_due || until < next_due)
+					next_due = until;
+				r = store_queue_next(txn, &e, &e);
+				continue;
 			}
 			if (e.job == STORE_JOB_INGEST ||
 			    (e.job == STORE_JOB_SEND && outbox_pending(d) < OUTBOX_LOAD_MAX) ||
@@ -151,15 +160,38 @@ static void pump(struct daemon *d)
 			if (r == 0)
 				continue;       /* running; other ingest jobs may go on */
 		}
-		if (r < 0) {
-			log_warnx("queue: job %d for message %u: %s; retrying in %d s",
-			          (int)pick.job, pick.msg_id, store_strerror(r),
-			          TROUBLE_RETRY_MS / 1000);
-			arm_timer(d, TROUBLE_RETRY_MS);
-			return;
-		}
+		if (r < 0)
+			daemon_job_failed(d, &pick, r);   /* waits; the next one goes on */
+		else
+			daemon_job_ok(d, &pick);
 	}
 	daemon_pump_soon(d);
+}
+
+static const char *job_name(enum store_job j)
+{
+	switch (j) {
+	case STORE_JOB_INGEST: return "ingest";
+	case STORE_JOB_FANOUT: return "fanout";
+	case STORE_JOB_RETRY: return "retry";
+	case STORE_JOB_SEND: return "send";
+	}
+	return "?";
+}
+
+void daemon_job_failed(struct daemon *d, const struct store_job_entry *job, int err)
+{
+	uint64_t now = daemon_now_ms(d);
+	const struct backoff_entry *e = backoff_fail(&d->backoff, job->job, job->msg_id, err, now);
+	log_warnx("queue: %s of message %u failed (%s); next try in %llu s (failure %u)",
+	          job_name(job->job), job->msg_id, store_strerror(err),
+	          (unsigned long long)((e->not_before_ms - now + 999) / 1000), e->fails);
+	arm_timer(d, e->not_before_ms - now);
+}
+
+void daemon_job_ok(struct daemon *d, const struct store_job_entry *job)
+{
+	backoff_clear(&d->backoff, job->job, job->msg_id);
 }
 
 static void timer_cb(uv_timer_t *t)
@@ -469,6 +501,7 @@ out:
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);       /* last: the store is closed */
 	dmarc_lookup_destroy(d.dmarc);
+	backoff_finish(&d.backoff);
 	config_finish(&d.cfg);
 	buf_finish(&err);
 	return ex;

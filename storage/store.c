@@ -108,7 +108,7 @@ const char *store_strerror(int negerr)
 	case EEXIST:
 		return "already exists";
 	case ENOSPC:
-		return "the store is full (its map cannot grow any further)";
+		return "no space: the store's map cannot grow any further, or its disk is full";
 	case EAGAIN:
 		return "the store is busy, try again later";
 	case EBADMSG:
