@@ -9,7 +9,8 @@
 void backoff_finish(struct backoff *b)
 {
 	free(b->v);
-	memset(b, 0, sizeof(*b));
+	b->v = NULL;
+	b->n = b->cap = 0;
 }
 
 static struct backoff_entry *find(const struct backoff *b, enum store_job job, uint32_t msg_id)
@@ -20,9 +21,9 @@ static struct backoff_entry *find(const struct backoff *b, enum store_job job, u
 	return NULL;
 }
 
-uint64_t backoff_delay_ms(uint32_t fails)
+uint64_t backoff_delay_ms(const struct backoff *b, uint32_t fails)
 {
-	uint64_t ms = BACKOFF_MIN_MS;
+	uint64_t ms = b->min_ms ? b->min_ms : BACKOFF_MIN_MS;
 	while (fails-- > 1 && ms < BACKOFF_MAX_MS)
 		ms *= 2;
 	return ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS;
@@ -46,7 +47,7 @@ const struct backoff_entry *backoff_fail(struct backoff *b, enum store_job job,
 	e->fails++;
 	e->same = e->err == err ? e->same + 1 : 1;
 	e->err = err;
-	e->not_before_ms = now_ms + backoff_delay_ms(e->fails);
+	e->not_before_ms = now_ms + backoff_delay_ms(b, e->fails);
 	return e;
 }
 

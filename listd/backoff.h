@@ -24,7 +24,7 @@
 #define BACKOFF_MAX_MS 300000u
 /* Consecutive failures with the same error, not the store's own trouble
  * (backoff_error_is_store()), after which the job is quarantined. */
-#define BACKOFF_QUARANTINE_AFTER 5u
+#define BACKOFF_QUARANTINE_AFTER 3u
 
 struct backoff_entry {
 	enum store_job job;
@@ -38,6 +38,7 @@ struct backoff_entry {
 struct backoff {
 	struct backoff_entry *v;        /* owned */
 	size_t n, cap;
+	uint64_t min_ms;                /* first delay; 0 = BACKOFF_MIN_MS */
 };
 
 void backoff_finish(struct backoff *b);
@@ -56,7 +57,7 @@ const struct backoff_entry *backoff_find(const struct backoff *b, enum store_job
 bool backoff_waiting(const struct backoff *b, enum store_job job, uint32_t msg_id,
                      uint64_t now_ms, uint64_t *ret_until);
 /* The delay after fails consecutive failures (fails >= 1). */
-uint64_t backoff_delay_ms(uint32_t fails);
+uint64_t backoff_delay_ms(const struct backoff *b, uint32_t fails);
 /* True for the store's trouble rather than the job's (full, busy, I/O,
  * permissions): such failures back off but never quarantine a job. */
 bool backoff_error_is_store(int err);

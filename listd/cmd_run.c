@@ -179,10 +179,36 @@ static const char *job_name(enum store_job j)
 	return "?";
 }
 
+static int quarantine_txn_cb(struct store_txn *txn, void *ctx)
+{
+	const struct store_quarantine *q = ctx;
+	int r = store_quarantine_add(txn, q);
+	return r < 0 ? r : store_stat_add(txn, 0, "jobs_quarantined", 1);
+}
+
 void daemon_job_failed(struct daemon *d, const struct store_job_entry *job, int err)
 {
 	uint64_t now = daemon_now_ms(d);
 	const struct backoff_entry *e = backoff_fail(&d->backoff, job->job, job->msg_id, err, now);
+	if (!backoff_error_is_store(err) && e->same >= BACKOFF_QUARANTINE_AFTER) {
+		/* its own failure, again and again: set aside, the queue goes on */
+		struct store_quarantine q = {
+			.job = *job, .fails = e->fails, .err = err,
+			.first_fail = (int64_t)(e->first_ms / 1000), .since = (int64_t)(now / 1000),
+		};
+		snprintf(q.reason, sizeof(q.reason), "%s failed %u times: %s", job_name(job->job),
+		         e->fails, store_strerror(err));
+		int r = store_write(d->store, quarantine_txn_cb, &q);
+		if (r == 0) {
+			log_warnx("queue: %s of message %u quarantined after %u failures (%s); "
+			          "see listadm queue show %u", job_name(job->job), job->msg_id,
+			          e->fails, store_strerror(err), job->msg_id);
+			backoff_clear(&d->backoff, job->job, job->msg_id);
+			return;
+		}
+		log_warnx("queue: quarantining %s of message %u: %s", job_name(job->job),
+		          job->msg_id, store_strerror(r));
+	}
 	log_warnx("queue: %s of message %u failed (%s); next try in %llu s (failure %u)",
 	          job_name(job->job), job->msg_id, store_strerror(err),
 	          (unsigned long long)((e->not_before_ms - now + 999) / 1000), e->fails);
@@ -395,6 +421,9 @@ int cmd_run(int argc, char **argv)
 	const char *now = getenv("LISTD_NOW_MS");
 	if (now && *now)
 		d.now_override_ms = strtoull(now, NULL, 10);
+	const char *bmin = getenv("LISTD_BACKOFF_MIN_MS");     /* tests: a shorter back-off */
+	if (bmin && *bmin)
+		d.backoff.min_ms = strtoull(bmin, NULL, 10);
 
 	r = config_load_home(d.home, &d.cfg, &err);
 	if (r < 0) {

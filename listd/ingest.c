@@ -268,19 +268,41 @@ static int forward_to_owners(struct ingest_ctx *c, struct store_txn *txn,
 		skip = nl ? (size_t)(nl - c->data.data) + 1 : c->data.len;
 	}
 	buf_add(&out, c->data.data + skip, c->data.len - skip);
+	bool fits = out.len <= LIMIT_MESSAGE_HARD;
+	if (!fits) {
+		/* the copy would outgrow what the store keeps (deliver accepts up
+		 * to the limit; the forward adds its lines): the owners are told
+		 * instead, and the message stays for message_keep_days */
+		char body[1024], subject[sizeof(owner_addr) + 64];
+		snprintf(subject, sizeof(subject), "Mail to %s too large to forward", owner_addr);
+		snprintf(body, sizeof(body),
+		         "A message of %zu bytes from <%.300s> to %s was not forwarded:\n"
+		         "with the forwarding lines it is larger than the %u bytes a message\n"
+		         "may have. It is kept as message %u; `listadm queue show %u` shows it.\n",
+		         c->data.len, c->msg.sender, owner_addr, (unsigned)LIMIT_MESSAGE_HARD,
+		         c->msg.id, c->msg.id);
+		buf_reset(&out);
+		r = outbox_compose(&out, owner_addr, owner_addr, subject, "auto-generated", NULL,
+		                   l->domain, body);
+	}
 	for (size_t i = 0; i < l->n_owners && r == 0; i++) {
 		buf_reset(&to);
 		addr_format(&l->owners[i], &to);
 		struct outbox_msg m = {
 			.list_id = l->id, .return_path = "", .rcpt = to.data,
-			.rule = "owner: mail to the owner address", .data = out.data, .len = out.len,
+			.rule = fits ? "owner: mail to the owner address" :
+			        "owner: notice of owner mail too large to forward",
+			.data = out.data, .len = out.len,
 		};
 		r = outbox_queue(txn, c->d, &m, NULL);
 	}
-	if (r == 0) {
+	if (r == 0 && fits) {
 		char note[64];
 		snprintf(note, sizeof(note), "forwarded to %zu owner(s)", l->n_owners);
 		set_verdict(c, VERDICT_PROCESSED, "owner_forwarded", note);
+	} else if (r == 0) {
+		set_verdict(c, VERDICT_PROCESSED, "owner_too_large",
+		            "too large to forward: the owners were told");
 	}
 	buf_finish(&out);
 	buf_finish(&to);

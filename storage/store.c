@@ -36,6 +36,7 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_ARCHIVE_DATA] = "archive_data",
 	[STORE_DB_ARCHIVE_STATE] = "archive_state",
 	[STORE_DB_ARCHIVE_MSGS] = "archive_msgs",
+	[STORE_DB_QUARANTINE] = "quarantine",
 };
 
 /* Meta keys of the counters: permanent as well. */
