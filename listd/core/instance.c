@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "listd/core/instance.h"
@@ -57,7 +58,8 @@ int instance_lock(const char *home, int64_t now, struct instance_holder *ret_hol
 	}
 	char b[64];
 	int n = snprintf(b, sizeof(b), "%ld %" PRId64 "\n", (long)getpid(), now);
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, b, (size_t)n, 0) != n) {
+	/* readable by all whatever the umask: `listadm status` shows the holder */
+	if (fchmod(fd, 0644) < 0 || ftruncate(fd, 0) < 0 || pwrite(fd, b, (size_t)n, 0) != n) {
 		r = -errno;
 		close(fd);
 		return r ? r : -EIO;

@@ -66,6 +66,17 @@ check "it names the holder's pid" "$(grep -c "another listd run (pid $d1," "$dir
 check "it did not touch the queue" "$(grep -c 'fanout\|ingest\|housekeeping' "$dir/run2.log" || true)" 0
 kill -0 "$d1" 2>/dev/null && echo "ok   (the fan-out was still under way when the second daemon gave up)"
 
+# listadm status sees the holder and the fan-out under way
+"$LISTADM" --home "$H" status > "$dir/status.txt"
+check "status: the daemon's pid" "$(grep -c "^daemon  *running: pid $d1, since " "$dir/status.txt")" 1
+check "status: the fan-out under way" "$(grep -c "^fan-outs  *message 1 to $L: [0-9]*/$((members + 0)), [0-9]*/s, ETA " "$dir/status.txt")" 1
+"$LISTADM" --home "$H" --json status > "$dir/status.json"
+check "status --json" "$(python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+f = s["fanouts"][0]
+print(s["daemon"], s["pid"], f["msg"], f["total"], s["queue"]["quarantined"])' "$dir/status.json")" "True $d1 1 $members 0"
+
 timeout 120 tail --pid="$d1" -f /dev/null || true
 wait "$d1" || true
 d1=
@@ -74,6 +85,8 @@ check "copies received" "$(wc -l < "$dir/got")" "$members"
 check "distinct members served" "$(sort -u "$dir/got" | wc -l)" "$members"
 check "most copies of one member" "$(uniq -c "$dir/got" | sort -rn | awk 'NR == 1 { print $1 }')" 1
 
+check "status once it has gone" "$("$LISTADM" --home "$H" status | head -n 1)" \
+	"daemon        not running (no listd run holds this home)"
 # the lock is released with the process; the stale file stays and is reused
 "${BENCH_AS[@]}" "$LISTD" run --home "$H" --exit-when-idle > "$dir/run3.log" 2>&1 && rc=0 || rc=$?
 check "a daemon starts once the first has gone" "$rc" 0
