@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bounce/authres.h"
 #include "bounce/bounce.h"
 #include "bounce/verp.h"
 #include "listd/core/addr.h"
@@ -76,6 +77,27 @@ static int find_member(struct store_txn *txn, uint32_t list_id, struct slice who
 	return store_member_get(txn, list_id, &a, ret);
 }
 
+/* A post that names a member: does the site's MTA contradict it? With
+ * authserv_id configured, a post is held when a trusted
+ * Authentication-Results field (bounce/authres.h: ours, above the first
+ * Received:) says the From: domain failed DMARC, or when only the From:
+ * field names a member (the envelope sender is a stranger) and no trusted
+ * result establishes it. NULL: no doubt; else the note. */
+static const char *member_doubt(struct ingest_ctx *c, bool by_envelope)
+{
+	const char *id = c->d->cfg.authserv_id;
+	struct authres_sender as;
+	if (!id || !*id)
+		return NULL;
+	authres_sender_check(c->data.data, c->data.len, id, &as);
+	if (as.dmarc_fail)
+		return "From: a member, but its domain failed DMARC (trusted Authentication-Results)";
+	if (!by_envelope && as.trust == AUTHRES_TRUST_NONE)
+		return "From: a member, but the envelope sender is not one and no trusted "
+		       "Authentication-Results establishes the From: address";
+	return NULL;
+}
+
 static int gate_post(struct ingest_ctx *c, struct store_txn *txn,
                      const struct store_list *l, const struct bounce_result *br)
 {
@@ -100,6 +122,7 @@ static int gate_post(struct ingest_ctx *c, struct store_txn *txn,
 		return 0;
 	}
 	r = find_member(txn, l->id, slice_cstr(m->sender), &mem);
+	bool by_envelope = r == 0;
 	if (r == -ENOENT) {
 		struct header_field from;
 		if (header_find(c->data.data, c->data.len, "From", &from) == 1) {
@@ -119,6 +142,11 @@ static int gate_post(struct ingest_ctx *c, struct store_txn *txn,
 	}
 	if (l->moderated) {
 		set_verdict(c, VERDICT_HOLD, "held", "the list is moderated");
+		return 0;
+	}
+	const char *doubt = member ? member_doubt(c, by_envelope) : NULL;
+	if (doubt) {
+		set_verdict(c, VERDICT_HOLD, "held_unverified", doubt);
 		return 0;
 	}
 	if (member) {
