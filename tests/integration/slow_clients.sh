@@ -42,7 +42,7 @@ bench_own "$H"
 "${BENCH_AS[@]}" "$LISTADM" --home "$H" --quiet list create dev@lists.test
 "${BENCH_AS[@]}" env LISTD_POLICY_DEADLINE_MS=2000 "$LISTD" run --home "$H" > "$dir/run.log" 2>&1 &
 daemon=$!
-for _ in $(seq 1 50); do grep -q 'running:' "$dir/run.log" && break; sleep 0.1; done
+for _ in $(seq 1 50); do grep -q 'running:' "$dir/run.log" 2>/dev/null && break; sleep 0.1; done
 sleep 0.3
 
 ulimit -n 4096 2>/dev/null || true
