@@ -25,7 +25,7 @@ struct outbox_item {
 	struct smtp_txn txn;
 	struct smtp_rcpt rcpt;
 	char from[LIMIT_ADDR_MAILBOX + 1];
-	char to[LIMIT_ADDR_MAILBOX + 1];
+	char to[LIMIT_ENVELOPE_RCPT + 1];     /* as stored: outbox_queue() checked it */
 	struct buf data, raw;
 };
 

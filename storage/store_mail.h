@@ -64,7 +64,7 @@ struct store_msg {
 	uint32_t list_id;                       /* 0 when role is UNKNOWN */
 	uint32_t size;                          /* bytes of the raw message */
 	char sender[LIMIT_ADDR_MAILBOX + 1];    /* envelope sender; "" = null sender */
-	char recipient[LIMIT_ADDR_MAILBOX + 1]; /* envelope recipient as given */
+	char recipient[LIMIT_ENVELOPE_RCPT + 1]; /* envelope recipient as given */
 	char ext[LIMIT_ADDR_LOCAL + 1];         /* address extension (VERP token), may be "" */
 	char note[LIMIT_MSG_NOTE + 1];          /* why dropped or held, free text */
 };
