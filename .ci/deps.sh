@@ -5,11 +5,14 @@ set -euo pipefail
 
 build=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
        liblmdb-dev lmdb-utils libuv1-dev libgnutls28-dev nettle-dev gnutls-bin
-       libidn2-dev libcmocka-dev)
+       libidn2-dev libpsl-dev publicsuffix libcmocka-dev)
 runtime_test=(postfix python3 openssl procps iproute2 time unbound opendkim-tools python3-dkim python3-dnspython curl)
+# the shared libraries of Exim's daemon (tests/harness/test-exim.sh runs it
+# from the unpacked Debian packages, which conflict with Postfix)
+exim_runtime=(libidn12 libdb5.3 libgnutls-dane0 libnsl2 libpcre2-8-0)
 peers=(mlmmj libsisimai-perl python3-flufl.bounce bc)
 
-want=("${build[@]}" "${runtime_test[@]}")
+want=("${build[@]}" "${runtime_test[@]}" "${exim_runtime[@]}")
 [ "${LISTD_NO_PEERS:-0}" = 1 ] || want+=("${peers[@]}")
 
 missing=()

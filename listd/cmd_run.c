@@ -260,6 +260,22 @@ static void wake_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	daemon_pump_soon(d);
 }
 
+/* The Public Suffix List (DMARC's organizational domain): the newer of
+ * Debian's publicsuffix file and libpsl's built-in copy, read at start and
+ * on SIGHUP, never per lookup. A failed reload keeps the list in use. */
+static void psl_reload(struct daemon *d)
+{
+	psl_ctx_t *psl = psl_latest(NULL);
+	if (!psl) {
+		if (!d->psl)
+			log_warnx("no Public Suffix List (libpsl, /usr/share/publicsuffix): DMARC "
+			          "policies are looked up at the author's domain only");
+		return;
+	}
+	psl_free(d->psl);
+	d->psl = psl;
+}
+
 static void signal_cb(uv_signal_t *s, int signum)
 {
 	struct daemon *d = s->data;
@@ -276,6 +292,7 @@ static void signal_cb(uv_signal_t *s, int signum)
 			d->pool_stale = true;
 			d->xverp_refused = false;
 			log_set_level(d->cfg.log_level);
+			psl_reload(d);
 			log_info("SIGHUP: configuration reloaded");
 		}
 		buf_finish(&err);
@@ -460,6 +477,7 @@ int cmd_run(int argc, char **argv)
 		}
 		goto out;
 	}
+	psl_reload(&d);
 	r = keyfile_load(d.cfg.key_file, true, d.key, &why);
 	if (r < 0) {
 		log_warnx("key file %s: %s", log_escs(d.cfg.key_file), why ? why : strerror(-r));
@@ -531,6 +549,7 @@ out:
 		close(d.lock_fd);       /* last: the store is closed */
 	dmarc_lookup_destroy(d.dmarc);
 	backoff_finish(&d.backoff);
+	psl_free(d.psl);
 	config_finish(&d.cfg);
 	buf_finish(&err);
 	return ex;

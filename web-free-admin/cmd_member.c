@@ -1,5 +1,5 @@
 /* web-free-admin/cmd_member.c — `listadm member add|remove|ls|show|set|import`
- * (export lives in export.c). */
+ * (export lives in export.c; remove --file and sync in cmd_member_bulk.c). */
 #include "internal.h"
 
 #include <errno.h>
@@ -15,7 +15,9 @@
 static const char member_usage[] =
 	"usage: listadm member add LIST ADDR...\n"
 	"       listadm member remove LIST ADDR...\n"
-	"       listadm member ls LIST\n"
+	"       listadm member remove LIST --file FILE|- [--skip-invalid]\n"
+	"       listadm member sync LIST FILE|- [--dry-run] [--skip-invalid]\n"
+	"       listadm member ls LIST [--addresses]\n"
 	"       listadm member show LIST ADDR\n"
 	"       listadm member set LIST ADDR KEY=VALUE...\n"
 	"       listadm member import LIST FILE|- [--format=auto|plain|csv|mlmmj] [--batch=N]\n"
@@ -88,7 +90,9 @@ static const char add_usage[] =
 	"address that is already a member is reported and left unchanged (exit 0).\n";
 static const char remove_usage[] =
 	"usage: listadm member remove LIST ADDR...\n"
-	"Removes members. If one ADDR is not a member nothing is removed (exit 67).\n";
+	"       listadm member remove LIST --file FILE|- [--format=...] [--skip-invalid]\n"
+	"Removes members. If one ADDR is not a member nothing is removed (exit 67).\n"
+	"With --file, removes the addresses read from FILE (see --file --help).\n";
 
 struct addrm_ctx {
 	uint32_t list_id;
@@ -214,18 +218,24 @@ static int member_add(const struct adm_opts *opts, int argc, char **argv)
 
 static int member_remove(const struct adm_opts *opts, int argc, char **argv)
 {
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--file") == 0 || strncmp(argv[i], "--file=", 7) == 0)
+			return member_remove_file(opts, argc, argv);
 	return member_addrm(opts, argc, argv, true);
 }
 
 /* ---- ls ---------------------------------------------------------------------- */
 
 static const char ls_usage[] =
-	"usage: listadm member ls LIST\n"
+	"usage: listadm member ls LIST [--addresses]\n"
 	"Lists the members. With --json (a global option), one object per line:\n"
-	"address, name, delivery, state, moderated, joined, id, bounce_score.\n";
+	"address, name, delivery, state, moderated, joined, id, bounce_score.\n"
+	"With --addresses, only the addresses, one a line, nothing else (what\n"
+	"`member sync` and `member remove --file` read back).\n";
 
 struct ls_ctx {
 	const struct adm_opts *opts;
+	bool addresses;         /* --addresses: one address a line */
 	struct store *store;
 	struct table table;
 	struct buf a, j;
@@ -241,6 +251,10 @@ static int ls_cb(const struct store_member *m, void *ctx_)
 		store_release_memory(ctx->store);
 	buf_reset(&ctx->a);
 	addr_format(&m->addr, &ctx->a);
+	if (ctx->addresses) {
+		printf("%s\n", ctx->a.data);
+		return 0;
+	}
 	adm_time_format(m->joined, joined);
 	if (ctx->opts->json) {
 		struct buf *j = &ctx->j;
@@ -279,8 +293,17 @@ static int member_ls(const struct adm_opts *opts, int argc, char **argv)
 	struct store_list l;
 	int c, rc, ex;
 
-	while ((c = adm_getopt(argc, argv, NULL, NULL, ls_usage)) != -1)
-		return c == 'h' ? EX_OK : EX_USAGE;
+	static const struct option ls_opts[] = {
+		{ "addresses", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	while ((c = adm_getopt(argc, argv, "", ls_opts, ls_usage)) != -1) {
+		if (c == 'a')
+			ctx.addresses = true;
+		else
+			return c == 'h' ? EX_OK : EX_USAGE;
+	}
 	if (optind + 1 != argc)
 		return adm_usage_error(ls_usage, "member ls takes one LIST");
 	ex = adm_open(opts, STORE_OPEN_RDONLY, &store);
@@ -297,10 +320,11 @@ static int member_ls(const struct adm_opts *opts, int argc, char **argv)
 		ex = adm_list_error(rc, argv[optind]);
 		goto out;
 	}
-	if (!opts->json)
+	bool table = !opts->json && !ctx.addresses;
+	if (table)
 		table_init(&ctx.table, stdout, 7, heads);
 	rc = store_member_foreach(txn, l.id, ls_cb, &ctx);
-	if (!opts->json)
+	if (table)
 		table_finish(&ctx.table);
 	ex = rc < 0 ? adm_store_error(rc, "listing the members") : EX_OK;
 out:
@@ -753,6 +777,7 @@ int cmd_member(const struct adm_opts *opts, int argc, char **argv)
 		{ "set", member_set, set_usage },
 		{ "import", member_import, import_usage },
 		{ "export", member_export, export_usage },
+		{ "sync", member_sync, member_sync_usage },
 	};
 	return adm_dispatch(opts, member_usage, cmds, sizeof(cmds) / sizeof(cmds[0]), argc, argv);
 }

@@ -107,10 +107,14 @@ static const struct config_key keys[] = {
 	  "stop retrying a message after this" },
 	{ "message_keep_days", T_UINT, OFF(message_keep_days), "30", 1, 3650, NULL,
 	  "delete the bytes of finished messages this long after arrival" },
-	{ "dns_resolver", T_TOKEN, OFF(dns_resolver), "", 0, 0, NULL,
-	  "DMARC lookups: IP[:PORT] of a DNS server ([::1]:53 for IPv6); empty = /etc/resolv.conf" },
+	{ "dns_resolver", T_STRING, OFF(dns_resolver), "", 0, 0, NULL,
+	  "DMARC lookups: DNS servers in failover order, IP[:PORT] ([::1]:53 for IPv6), "
+	  "up to 3 separated by commas; empty = the nameservers of /etc/resolv.conf" },
 	{ "dns_timeout_seconds", T_UINT, OFF(dns_timeout_seconds), "2", 1, 30, NULL,
-	  "DMARC lookups: wait per try (two tries); a failed lookup means no policy" },
+	  "DMARC lookups: wait per try of one server (each server is tried twice in turn)" },
+	{ "dns_lookup_timeout_seconds", T_UINT, OFF(dns_lookup_timeout_seconds), "10", 1, 120, NULL,
+	  "DMARC lookups: longest wait for one name, all servers and tries; "
+	  "a failed lookup means no policy" },
 	{ "dmarc_cache_seconds", T_UINT, OFF(dmarc_cache_seconds), "3600", 0, 86400, NULL,
 	  "DMARC lookups: longest time an answer is cached (TTL capped; also negative answers)" },
 };

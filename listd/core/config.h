@@ -40,9 +40,12 @@
  *   retry_max_seconds (14400), message_max_age_days (5)
  *   message_keep_days (30, 1..3650: the bytes of finished messages are
  *        deleted this long after arrival; held and waiting ones are kept)
- *   dns_resolver (empty = /etc/resolv.conf; IP[:PORT], IPv6 as [::1]:53;
- *        read at each lookup: a value that is no address is logged there and
- *        means "no policy"), dns_timeout_seconds (2, 1..30),
+ *   dns_resolver (empty = the nameservers of /etc/resolv.conf; up to 3
+ *        IP[:PORT], IPv6 as [::1]:53, separated by commas, in failover
+ *        order; read at each lookup: a value that is no address is logged
+ *        there and means "no policy"), dns_timeout_seconds (2, 1..30: one
+ *        try of one server), dns_lookup_timeout_seconds (10, 1..120: one
+ *        name, all servers and tries),
  *        dmarc_cache_seconds (3600, 0..86400): DMARC lookups (listd/dmarc_lookup.c)
  *
  * Paths (key_file, tls_ca_file, relay_auth_password_file, the PATH of
@@ -118,8 +121,9 @@ struct config {
 	unsigned retry_max_seconds;
 	unsigned message_max_age_days;
 	unsigned message_keep_days;
-	char *dns_resolver;                     /* "" = /etc/resolv.conf; IP[:PORT] */
+	char *dns_resolver;                     /* "" = /etc/resolv.conf; IP[:PORT], ... */
 	unsigned dns_timeout_seconds;
+	unsigned dns_lookup_timeout_seconds;
 	unsigned dmarc_cache_seconds;
 };
 
