@@ -57,13 +57,14 @@ daemon=$!
 for _ in $(seq 1 200); do grep -q 'fanout message 1 .*starting' "$dir/run.log" && break; sleep 0.05; done
 touch "$flag"                   # the disk is full from the first batch on ...
 ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat" 2>/dev/null || echo 0; }
-t0=$(ticks) l0=$(wc -l < "$dir/run.log")
+lines() { grep -v -c 'info: smtp: ' "$dir/run.log" || true; }    # not the connections' own
+t0=$(ticks) l0=$(lines)
 sleep 8
-t1=$(ticks) l1=$(wc -l < "$dir/run.log")
+t1=$(ticks) l1=$(lines)
 rm -f "$flag"                   # ... for eight seconds
 hz=$(getconf CLK_TCK)
 le "daemon CPU while the store could not be written (ms in 8 s)" "$(( (t1 - t0) * 1000 / hz ))" 2000
-le "log lines in those 8 s" "$((l1 - l0))" 30
+le "log lines in those 8 s (connections aside)" "$((l1 - l0))" 20
 timeout 120 tail --pid="$daemon" -f /dev/null || true
 wait "$daemon" || true
 daemon=
