@@ -27,6 +27,7 @@ struct smtp_reply;
 struct daemon {
 	uv_loop_t *loop;
 	const char *home;
+	char *conf_path;                /* the listd.conf read (config_path) */
 	struct config cfg;
 	struct store *store;
 	uint8_t key[TOKEN_KEY_LEN];
@@ -107,8 +108,11 @@ void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
                  const struct smtp_reply *reply);
 void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
                      const struct smtp_reply *reply);
-/* outbox.c: the pool's end of an outbound transaction. */
+/* outbox.c: the pool's end of an outbound transaction: the relay's reply
+ * to RCPT, then the transaction's end. */
 struct smtp_reply;
+void outbox_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
+                 const struct smtp_reply *reply);
 void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
                      const struct smtp_reply *reply);
 

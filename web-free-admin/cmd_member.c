@@ -56,7 +56,7 @@ static int addr_args_parse(struct addr_args *aa, int argc, char **argv)
 			continue;       /* report every bad one */
 		}
 		if (name.len > LIMIT_DISPLAY_NAME) {
-			log_warnx("display name of \"%s\" is too long", log_escs(argv[i]));
+			log_errx("display name of \"%s\" is too long", log_escs(argv[i]));
 			ex = EX_DATAERR;
 			continue;
 		}
@@ -64,7 +64,7 @@ static int addr_args_parse(struct addr_args *aa, int argc, char **argv)
 		for (size_t k = 0; k < name.len; k++)
 			ctl = ctl || (unsigned char)name.data[k] < 0x20 || name.data[k] == 0x7f;
 		if (ctl) {
-			log_warnx("display name of \"%s\" holds control characters",
+			log_errx("display name of \"%s\" holds control characters",
 			          log_escs(argv[i]));
 			ex = EX_DATAERR;
 			continue;
@@ -158,7 +158,7 @@ static int member_addrm(const struct adm_opts *opts, int argc, char **argv, bool
 	const char *name = argv[optind];
 	ex = addr_args_parse(&aa, argc - optind - 1, argv + optind + 1);
 	if (ex) {
-		log_warnx("nothing %s", remove ? "removed" : "added");
+		log_errx("nothing %s", remove ? "removed" : "added");
 		goto out;
 	}
 	ctx.result = xcalloc(aa.n, 1);
@@ -173,7 +173,7 @@ static int member_addrm(const struct adm_opts *opts, int argc, char **argv, bool
 	if (remove && rc == -ENOENT && ctx.missing) {
 		buf_reset(&a);
 		addr_format(&aa.addrs[ctx.missing - 1], &a);
-		log_warnx("%s is not a member of %s; nothing removed", log_escs(a.data),
+		log_errx("%s is not a member of %s; nothing removed", log_escs(a.data),
 		          log_escs(name));
 		ex = ADM_EX_NOLIST;
 		goto out;
@@ -381,7 +381,7 @@ static int member_show(const struct adm_opts *opts, int argc, char **argv)
 	}
 	rc = store_member_get(txn, l.id, &addr, &m);
 	if (rc == -ENOENT) {
-		log_warnx("%s is not a member of %s", log_escs(argv[optind + 1]),
+		log_errx("%s is not a member of %s", log_escs(argv[optind + 1]),
 		          log_escs(argv[optind]));
 		ex = ADM_EX_NOLIST;
 		goto out;
@@ -468,11 +468,11 @@ static int member_set(const struct adm_opts *opts, int argc, char **argv)
 	ctx.list_id = l.id;
 	rc = store_write(store, mset_fn, &ctx);
 	if (ctx.missing) {
-		log_warnx("%s is not a member of %s", log_escs(argv[optind + 1]),
+		log_errx("%s is not a member of %s", log_escs(argv[optind + 1]),
 		          log_escs(argv[optind]));
 		ex = ADM_EX_NOLIST;
 	} else if (ctx.bad >= 0) {
-		log_warnx("%s \"%s\": %s; nothing changed",
+		log_errx("%s \"%s\": %s; nothing changed",
 		          rc == -ENOENT ? "unknown setting" : "bad value for",
 		          log_escs(ctx.keys[ctx.bad]), ctx.why ? ctx.why : "refused");
 		ex = EX_DATAERR;
@@ -674,7 +674,7 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 		goto out;
 	rc = import_open(path, fmt, &r, &why);
 	if (rc < 0) {
-		log_warnx("%s: %s%s%s", log_escs(path), why,
+		log_errx("%s: %s%s%s", log_escs(path), why,
 		          rc == -EINVAL ? "" : ": ", rc == -EINVAL ? "" : strerror(-rc));
 		ex = EX_DATAERR;
 		goto out;
@@ -690,9 +690,9 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 		if (rc == -EINVAL) {
 			invalid++;
 			progress_finish(&prog);
-			log_warnx("%s:%lu: %s", log_escs(e.file), e.line, why);
+			log_errx("%s:%lu: %s", log_escs(e.file), e.line, why);
 			if (valid == 0 && invalid >= LIMIT_IMPORT_GIVE_UP) {
-				log_warnx("%s: giving up: the first %d entries are all invalid; "
+				log_errx("%s: giving up: the first %d entries are all invalid; "
 				          "not a member list?", log_escs(path), LIMIT_IMPORT_GIVE_UP);
 				ex = EX_DATAERR;
 				goto out_summary;
@@ -713,7 +713,7 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 		}
 		if (rc < 0 && rc != -EINVAL) {
 			progress_finish(&prog);
-			log_warnx("%s: %s: %s", log_escs(e.file ? e.file : path), why, strerror(-rc));
+			log_errx("%s: %s: %s", log_escs(e.file ? e.file : path), why, strerror(-rc));
 		}
 		if (ctx.n > 0 && (ctx.n == batch || rc <= 0)) {
 			int wr = store_write(store, imp_fn, &ctx);
@@ -734,7 +734,7 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 		if (rc <= 0) {
 			ex = rc < 0 || valid == 0 ? EX_DATAERR : EX_OK;
 			if (rc == 0 && valid == 0)
-				log_warnx("%s: no valid entry", log_escs(path));
+				log_errx("%s: no valid entry", log_escs(path));
 			break;
 		}
 		if ((valid & 1023) == 0) {

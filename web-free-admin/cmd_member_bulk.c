@@ -151,7 +151,7 @@ static int bulk_read(const char *path, enum import_format fmt, bool skip_invalid
 
 	rc = import_open(path, fmt, &r, &why);
 	if (rc < 0) {
-		log_warnx("%s: %s%s%s", log_escs(path), why,
+		log_errx("%s: %s%s%s", log_escs(path), why,
 		          rc == -EINVAL ? "" : ": ", rc == -EINVAL ? "" : strerror(-rc));
 		ex = EX_DATAERR;
 		goto out;
@@ -174,22 +174,22 @@ static int bulk_read(const char *path, enum import_format fmt, bool skip_invalid
 			f->invalid++;
 			log_warnx("%s:%lu: %s", log_escs(e.file), e.line, why);
 			if (f->n == 0 && f->invalid >= LIMIT_IMPORT_GIVE_UP) {
-				log_warnx("%s: giving up: the first %d entries are all invalid; "
+				log_errx("%s: giving up: the first %d entries are all invalid; "
 				          "not a member list?", log_escs(path), LIMIT_IMPORT_GIVE_UP);
 				ex = EX_DATAERR;
 				goto out;
 			}
 			continue;
 		}
-		log_warnx("%s: %s: %s", log_escs(e.file ? e.file : path), why, strerror(-rc));
+		log_errx("%s: %s: %s", log_escs(e.file ? e.file : path), why, strerror(-rc));
 		ex = EX_DATAERR;
 		goto out;
 	}
 	if (f->n == 0) {
-		log_warnx("%s: no valid entry", log_escs(path));
+		log_errx("%s: no valid entry", log_escs(path));
 		ex = EX_DATAERR;
 	} else if (f->invalid && !skip_invalid) {
-		log_warnx("%s: %llu invalid %s; nothing changed (--skip-invalid goes on without them)",
+		log_errx("%s: %llu invalid %s; nothing changed (--skip-invalid goes on without them)",
 		          log_escs(path), (unsigned long long)f->invalid,
 		          f->invalid == 1 ? "entry" : "entries");
 		ex = EX_DATAERR;
@@ -553,7 +553,7 @@ int member_sync(const struct adm_opts *opts, int argc, char **argv)
 	}
 	if (rc < 0) {
 		if (ctx.why)
-			log_warnx("%s: %s; nothing changed", log_escs(path), ctx.why);
+			log_errx("%s: %s; nothing changed", log_escs(path), ctx.why);
 		ex = adm_store_error(rc, "synchronising the members");
 		goto out;
 	}

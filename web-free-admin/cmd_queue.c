@@ -167,7 +167,7 @@ static int queue_list(const struct adm_opts *opts, uint32_t only)
 		if (r < 0) {
 			store_txn_abort(c.txn);
 			if (r == -ENOENT)
-				log_warnx("no message %" PRIu32, only);
+				log_errx("no message %" PRIu32, only);
 			ex = r == -ENOENT ? ADM_EX_NOLIST : adm_store_error(r, "reading the message");
 			goto out;
 		}
@@ -313,7 +313,7 @@ static int queue_decide(const struct adm_opts *opts, int argc, char **argv, bool
 		return ex;
 	r = store_write(store, decide_txn_cb, &c);
 	if (r == -ESRCH || r == -ENOENT) {
-		log_warnx(r == -ENOENT ? "no message %" PRIu32 : "message %" PRIu32
+		log_errx(r == -ENOENT ? "no message %" PRIu32 : "message %" PRIu32
 		          " has no quarantined job (listadm queue show %" PRIu32 ")", c.id, c.id);
 		ex = ADM_EX_NOLIST;
 		goto out;

@@ -373,7 +373,7 @@ int cmd_status(const struct adm_opts *opts, int argc, char **argv)
 	int locked = instance_query(opts->home, &h);
 	if (locked < 0) {
 		errno = -locked;
-		log_warn("reading %s/%s", log_escs(opts->home), INSTANCE_FILE);
+		log_err("reading %s/%s", log_escs(opts->home), INSTANCE_FILE);
 		return EX_IOERR;
 	}
 	if ((ex = adm_open(opts, STORE_OPEN_RDONLY, &store)))
