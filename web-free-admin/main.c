@@ -35,6 +35,8 @@ static const char usage_text[] =
 	"  report  LIST [--since DATE]                   who listd mailed and why; what it refused\n"
 	"  import  mlmmj LISTDIR | mailman3 LIST FILE    migrate a list (--dry-run shows the changes)\n"
 	"  archive ls | show | export                    the numbered posts of a list (mbox out)\n"
+	"  queue   ls | show | retry | drop              the daemon's queue and quarantined jobs\n"
+	"  status                                        the daemon, queue, fan-outs, held posts\n"
 	"  template ls | show | set | reset LIST [NAME]  the texts of the mails listd writes\n"
 	"\n"
 	"global options:\n"
@@ -369,6 +371,8 @@ int main(int argc, char **argv)
 		{ "report", cmd_report },
 		{ "import", cmd_import },
 		{ "archive", cmd_archive },
+		{ "queue", cmd_queue },
+		{ "status", cmd_status },
 	};
 	struct adm_opts opts = { 0 };
 	const char *home = NULL;
