@@ -1,6 +1,7 @@
 /* listd/confman.c — writes, from the key table (listd/core/config.c), at
- * build time: listd.conf(5) in roff, or with --sample a listd.conf with
- * every key commented out at its default. */
+ * build time: listd.conf(5) in roff, or with --sample a listd.conf that
+ * sets what a Postfix host needs (relay, relay_tls, policy_listen, user)
+ * and has every other key commented out at its default. */
 #include <stdio.h>
 #include <string.h>
 
