@@ -10,13 +10,28 @@
  * Everything runs on the loop given to smtp_pool_create(); nothing here is
  * thread-safe. Errors are negative errno (libuv's passed through).
  *
- * Relays are tried in the configured order: a relay that fails (connection
- * refused or lost, timeout, 4xx/5xx greeting or EHLO, 421 at any time,
- * STARTTLS or certificate failure, protocol error) is set aside for a
- * back-off (backoff_min_ms doubling up to backoff_max_ms, reset by a
- * successful session) and the next relay is used. While every relay is set
- * aside and no session is up, every transaction the pool holds or is
- * given fails temporarily (status: the last relay failure, e.g.
+ * Relays: each transaction is given to one relay when the pool takes it,
+ * and at most `connections` transactions are given out at a time. A relay
+ * holds at most as many as its connections (max_conn, at most
+ * `connections`), each waiting for or using one connection of its own.
+ *  - SMTP_RELAY_FAILOVER: the first relay in the configured order that is
+ *    up and has room takes it (with the default max_conn, all go to the
+ *    first relay up).
+ *  - SMTP_RELAY_SPREAD: smooth weighted round-robin over the relays up that
+ *    have room: with every relay keeping up, relay i takes weight_i / sum of
+ *    weights of the transactions, interleaved; a relay that is full (all
+ *    its max_conn connections busy) is skipped, so a slow relay does not
+ *    hold the others back. Transactions rather than connections are spread
+ *    so that the shares hold whatever the batches' and relays' speeds.
+ * A relay that fails (connection refused or lost, timeout, 4xx/5xx greeting
+ * or EHLO, 421 at any time, STARTTLS or certificate failure, protocol
+ * error) is set aside for a back-off (backoff_min_ms doubling up to
+ * backoff_max_ms) and what waited for it goes to the relays up; the
+ * transaction it was sending fails temporarily (status below). After the
+ * back-off it is tried with one transaction at a time until a session is
+ * up, which resets the back-off and gives it its share again. While every
+ * relay is set aside and no session is up, every transaction the pool holds
+ * or is given fails temporarily (status: the last relay failure, e.g.
  * -ECONNREFUSED, -ETIMEDOUT, -EPERM, else -EHOSTUNREACH) so the caller can
  * reschedule it; the next smtp_pool_kick() after the back-off tries again.
  *
@@ -53,12 +68,21 @@ struct smtp_relay {
 	                         * tried: list addresses as relays to fail over */
 	uint16_t port;
 	const char *tls_name;   /* name the certificate must carry; NULL = host */
+	unsigned weight;        /* SMTP_RELAY_SPREAD share; 0 = 1 */
+	unsigned max_conn;      /* connections to it at most; 0 = connections */
+};
+
+enum smtp_relay_mode {
+	SMTP_RELAY_FAILOVER,    /* in order: the first relay up (the default) */
+	SMTP_RELAY_SPREAD,      /* by weight over every relay up */
 };
 
 struct smtp_pool_config {
 	const struct smtp_relay *relays;  /* failover order; copied by create */
 	size_t nrelays;                   /* >= 1 */
-	unsigned connections;   /* parallel connections, >= 1 */
+	enum smtp_relay_mode mode;
+	unsigned connections;   /* transactions in parallel (one connection
+	                         * each), over all relays; >= 1 */
 	const char *helo_name;  /* EHLO/HELO argument; copied */
 	enum smtp_tls_mode tls_mode;
 	const char *tls_ca_file;/* PEM trust anchors; NULL = system store */
@@ -202,6 +226,8 @@ struct smtp_pool_stats {
 };
 void smtp_pool_get_stats(const struct smtp_pool *pool,
                          struct smtp_pool_stats *ret_stats);
+/* Transactions given to relays[i] since create (0 for a bad index). */
+uint64_t smtp_pool_relay_txns(const struct smtp_pool *pool, size_t i);
 
 /* 1 if data[0..len) holds a byte over 0x7f (for SMTP_TXN_8BIT), else 0. */
 int  smtp_body_is_8bit(const char *data, size_t len);
