@@ -3,6 +3,8 @@
 #  - weights 3:1 share 4000 transactions of 5 recipients: the sinks receive
 #    3/4 and 1/4 of the recipients (±2 %: smooth weighted round-robin is
 #    exact while both keep up, the margin is for the last few);
+#  - max_conn: a relay capped at one connection gets one session however
+#    much waits, and the other takes the rest;
 #  - weights 1:1, 40000 transactions: the second sink is stopped while it
 #    is receiving; its share moves to the first, nothing is lost, a
 #    recipient is received twice only if its transaction was in flight at
@@ -33,7 +35,22 @@ na=$(rcpt_count "$WORK/a"); nb=$(rcpt_count "$WORK/b")
 pass "weights 3:1: $na and $nb of 20000 recipients"
 "$SINK" stop "$WORK/a"; "$SINK" stop "$WORK/b"
 
-# 2. one relay stopped mid-run, then started again
+# 2. max_conn = 1 on the first relay, four transactions at a time
+"$SINK" start "$WORK/a" "$pa" >/dev/null
+"$SINK" start "$WORK/b" "$pb" >/dev/null
+run_driver "$WORK/c" --spread --relay "127.0.0.1:$pa" --max-conn 1 \
+	--relay "127.0.0.1:$pb" --txns 2000 --body 200 --conns 4
+[ "$(field ok "$WORK/c")" = 2000 ] || fail "max_conn: not all delivered"
+sa=$("$SINK" count "$WORK/a"); sa=${sa#sessions=}; sa=${sa%% *}
+ma=$(rcpt_count "$WORK/a"); mb=$(rcpt_count "$WORK/b")
+[ "$sa" = 1 ] || fail "max_conn=1: the capped sink saw $sa sessions"
+[ $((ma + mb)) -eq 2000 ] && [ "$mb" -gt "$ma" ] ||
+	fail "max_conn=1: $ma and $mb recipients, want the uncapped relay to take more"
+pass "max_conn=1: one session at the capped relay, $ma and $mb of 2000"
+"$SINK" stop "$WORK/a"; "$SINK" stop "$WORK/b"
+rm -rf "$WORK/a" "$WORK/b"
+
+# 3. one relay stopped mid-run, then started again
 N=40000
 "$SINK" start "$WORK/a" "$pa" >/dev/null
 "$SINK" start "$WORK/b" "$pb" >/dev/null
