@@ -74,7 +74,7 @@ static const struct config_key keys[] = {
 	{ "owner_suffix", T_SUFFIX, OFF(owner_suffix), "-owner", 0, 0, NULL,
 	  "LIST<suffix>@ reaches the owners" },
 	{ "concurrency", T_UINT, OFF(concurrency), "4", 1, 64, NULL,
-	  "SMTP connections to the relays" },
+	  "transactions in flight over all relays, one SMTP connection each" },
 	{ "batch_size", T_UINT, OFF(batch_size), "1000", 1, 100000, NULL,
 	  "recipients per checkpointed batch" },
 	{ "key_file", T_PATH, OFF(key_file), "secret.key", 0, 0, NULL,
