@@ -662,6 +662,16 @@ static void txn_finish(struct conn *c, int status, const struct smtp_reply *repl
 	c->txn = NULL;
 	c->ntxns++;
 	c->need_rset = !clean;
+	if (status == 0) {
+		/* the relay answered: it is up, also when the transaction
+		 * went over a session older than its last failure */
+		struct relay_conf *r = &c->pool->relays[c->relay];
+
+		if (r->fails && r->down_until <= uv_now(c->pool->loop)) {
+			log_info("smtp: relay=%s is back after %u failures", relay_name(c), r->fails);
+			r->fails = 0;
+		}
+	}
 	txn_end(c->pool, (long)c->relay, t, status, reply);
 	if (c->state == CONN_CLOSING || c->state == CONN_OFF)
 		return;
@@ -1381,14 +1391,17 @@ static void pool_fill_once(struct smtp_pool *pool)
 		/* no relay to try and no session up: fail what waits and what
 		 * the caller has, so it can reschedule */
 		int err = pool->last_err ? pool->last_err : -EHOSTUNREACH;
-		struct smtp_txn *t;
+		struct smtp_txn *t = take_work(pool);
 		unsigned long n = 0;
 
-		log_warnx("smtp: every relay is down: failing waiting transactions temporarily");
-		while ((t = pend_pop(pool)))
+		if (t)
+			log_warnx("smtp: every relay is down: failing waiting transactions temporarily");
+		while (t) {
 			txn_end(pool, -1, t, err, NULL);
-		while (n++ < DRAIN_BOUND && (t = producer_take(pool)))
-			txn_end(pool, -1, t, err, NULL);
+			if ((t = pend_pop(pool)))
+				continue;
+			t = n++ < DRAIN_BOUND ? producer_take(pool) : NULL;
+		}
 	}
 }
 
