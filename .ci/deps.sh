@@ -5,14 +5,17 @@ set -euo pipefail
 
 build=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
        liblmdb-dev lmdb-utils libuv1-dev libgnutls28-dev nettle-dev gnutls-bin
-       libidn2-dev libcmocka-dev)
+       libidn2-dev libpsl-dev publicsuffix libcmocka-dev)
 runtime_test=(postfix python3 openssl procps iproute2 time unbound opendkim-tools python3-dkim python3-dnspython curl)
 # the shared libraries of Exim's daemon (tests/harness/test-exim.sh runs it
 # from the unpacked Debian packages, which conflict with Postfix)
 exim_runtime=(libidn12 libdb5.3 libgnutls-dane0 libnsl2 libpcre2-8-0)
+# ... and those of OpenSMTPD and Sendmail (tests/live-bounces/run.sh runs
+# them too, unpacked the same way), with m4 for Sendmail's configuration
+mta_runtime=(libevent-2.1-7 libunbound8 libldap-2.5-0 libsasl2-2 libssl3 libwrap0 m4)
 peers=(mlmmj libsisimai-perl python3-flufl.bounce bc)
 
-want=("${build[@]}" "${runtime_test[@]}" "${exim_runtime[@]}")
+want=("${build[@]}" "${runtime_test[@]}" "${exim_runtime[@]}" "${mta_runtime[@]}")
 [ "${LISTD_NO_PEERS:-0}" = 1 ] || want+=("${peers[@]}")
 
 missing=()

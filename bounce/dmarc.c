@@ -107,16 +107,20 @@ int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record 
 	return 0;
 }
 
-const char *dmarc_org_domain(const char *domain)
+const char *dmarc_org_domain(const psl_ctx_t *psl, const char *domain)
 {
+	char low[LIMIT_ADDR_DOMAIN + 1];
 	size_t n = strlen(domain);
-	unsigned dots = 0;
-	while (n > 0) {
-		if (domain[n - 1] == '.' && ++dots == 2)
-			return domain + n;
-		n--;
-	}
-	return domain;
+
+	if (!psl || n == 0 || n > LIMIT_ADDR_DOMAIN)
+		return domain;
+	for (size_t i = 0; i <= n; i++)
+		low[i] = ascii_lower(domain[i]);
+	/* NULL for a public suffix itself, and for what libpsl cannot read */
+	const char *reg = psl_registrable_domain(psl, low);
+	if (!reg || reg < low || reg > low + n)
+		return domain;
+	return domain + (reg - low);
 }
 
 enum dmarc_policy dmarc_policy_for(const struct dmarc_record *rec, bool from_org)

@@ -52,6 +52,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libpsl.h>
+
 #include "listd/core/addr.h"
 #include "listd/core/buf.h"
 #include "listd/core/slice.h"
@@ -87,12 +89,21 @@ int dmarc_record_parse(struct slice txt, struct dmarc_record *ret);
  * -ENOENT. */
 int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record *ret);
 
-/* The organizational domain of domain (A-label, no trailing dot): without a
- * public suffix list, its last two labels ("mail.example.co.uk" gives
- * "co.uk", a known weakness: the fallback then finds no record, which means
- * no mitigation in auto mode). Returns a pointer into domain (domain itself
- * when it has two labels or fewer). */
-const char *dmarc_org_domain(const char *domain);
+/* The organizational domain of domain (RFC 7489 section 3.2): the longest
+ * public suffix of domain in the Public Suffix List psl, plus one label.
+ * psl is libpsl's handle, loaded by the program (listd-run: psl_latest(),
+ * the newer of Debian's publicsuffix file and libpsl's built-in copy, at
+ * start and on SIGHUP);
+ * nothing here reads a file. The whole list is used, its private section
+ * included (as OpenDMARC does): "alice.github.io" is its own organization.
+ * An unknown top-level domain is a public suffix of its own (the list's
+ * default rule "*"): "mail.example.zz" gives "example.zz". domain is an
+ * A-label without a trailing dot (upper case is compared as lower case);
+ * IDN suffixes match in their A-label form ("xn--55qx5d.cn").
+ * Returns a pointer into domain: domain itself when it is its own
+ * organizational domain, when it is a public suffix itself ("co.uk" has
+ * none), when it is longer than LIMIT_ADDR_DOMAIN, or when psl is NULL. */
+const char *dmarc_org_domain(const psl_ctx_t *psl, const char *domain);
 
 /* The policy that applies to the author's domain: rec's p= when it was
  * found at the domain itself, its sp= when it came from the organizational

@@ -26,10 +26,10 @@ static enum score_action apply_probing(struct score_member *m, const struct scor
 {
 	if (!e->probe || !e->failure)
 		return SCORE_ACTION_NONE;       /* an old post's bounce, or an auto-reply */
-	if (e->counts)
-		return SCORE_ACTION_REMOVE;     /* the probe bounced */
-	if (m->troubled)
-		return SCORE_ACTION_NONE;
+	if (e->proven)
+		return SCORE_ACTION_REMOVE;     /* the probe bounced: the address is bad */
+	if (!e->counts || m->troubled)
+		return SCORE_ACTION_NONE;       /* about the message or us, or noted already */
 	m->troubled = true;
 	return SCORE_ACTION_SCORED;
 }
@@ -109,6 +109,24 @@ bool score_post_blamed(uint32_t failures, uint32_t recipients)
 	if (failures < SCORE_POST_BLAME_MIN)
 		return false;
 	return (uint64_t)failures * 100 > (uint64_t)recipients * SCORE_POST_BLAME_PERCENT;
+}
+
+enum score_blame score_blame(enum bounce_reason reason, int hard, const char *status,
+                             const char *diag, bool at_rcpt)
+{
+	if (!bounce_reason_blames_member(reason, hard))
+		return SCORE_BLAME_NONE;
+	enum smtp_command cmd = diag ? status_smtp_command(slice_cstr(diag)) : SMTP_COMMAND_NONE;
+	if (cmd != SMTP_COMMAND_NONE && cmd != SMTP_COMMAND_RCPT)
+		return SCORE_BLAME_NONE;
+	if (hard != 1)
+		return SCORE_BLAME_ADDRESS;
+	const char *st = status ? status : "";
+	bool permanent = st[0] == '5';
+	if (at_rcpt || (permanent && cmd == SMTP_COMMAND_RCPT) ||
+	    !strncmp(st, "5.1.", 4) || !strcmp(st, "5.4.4"))
+		return SCORE_BLAME_PROVEN;
+	return SCORE_BLAME_ADDRESS;
 }
 
 void score_classify_reply(const char *status, int code, const char *text,

@@ -28,13 +28,18 @@
  *  Probing (delivery disabled by bounces). The probe and each warning
  *  carry their own token (VERP kinds PROBE and WARNING). Bounces of posts
  *  sent before the member was disabled are recorded and change nothing.
- *   - "A bounced probe": a report to a PROBE or WARNING token that blames
- *     the address (the same test as scoring, never post-blamed) removes
- *     the member at once: SCORE_ACTION_REMOVE.
- *   - Any other failure report to a PROBE or WARNING token (soft, policy,
- *     delays, ...) proves nothing against the address but spoils the
- *     round: the state's troubled flag is set. An auto-reply is no failure
- *     (the mailbox exists) and changes nothing.
+ *   - "A bounced probe": a report to a PROBE or WARNING token that proves
+ *     the address bad (score_blame() PROVEN: a hard reason reported at
+ *     RCPT or with a 5.1.x/5.4.4 status; never post-blamed) removes the
+ *     member at once: SCORE_ACTION_REMOVE.
+ *   - A failure report to a PROBE or WARNING token that blames the address
+ *     without proving it (a full mailbox, a suspended account, an
+ *     "unknown" without the status to back it) spoils the round: the
+ *     state's troubled flag is set.
+ *   - Any other report to a PROBE or WARNING token (spam, content, policy,
+ *     rate limits, blocked, delays, undefined ...) says nothing about the
+ *     address and changes nothing; nor does an auto-reply (the mailbox
+ *     exists).
  *   - The daily tick, probe_interval_days after the probe or the latest
  *     warning was sent:
  *       round not troubled = "a clean delivery": nothing bounced, so the
@@ -104,10 +109,43 @@ struct score_event {
 	uint32_t day;
 	bool hard;                      /* hard failure (unknown counts as soft) */
 	bool counts;                    /* blames the address, post not blamed */
+	bool proven;                    /* the address is bad, as said where it
+	                                   is known (score_blame()) */
 	bool failure;                   /* a failure report (DSN, 5xx), not an
 	                                   auto-reply or a complaint */
 	bool probe;                     /* to a PROBE or WARNING token */
 };
+
+/* What one failure report says about the member's address. */
+enum score_blame {
+	SCORE_BLAME_NONE,               /* nothing: the message, the list, the
+	                                   network, or not known */
+	SCORE_BLAME_ADDRESS,            /* the mailbox or address, as far as
+	                                   the report can tell (counts) */
+	SCORE_BLAME_PROVEN,             /* the address is bad, said by the one
+	                                   who knows it: a probe removes */
+};
+
+/* Judges a failure report about one address: reason and hard as the
+ * classifier wrote them, status its enhanced code ("" or NULL if none),
+ * diag the diagnostic text (may be NULL), at_rcpt true when our own relay
+ * refused the address with a 5xx in the SMTP dialogue (the fan-out's and
+ * the outbox's refusals).
+ *  NONE when the reason says nothing about the address
+ *  (bounce_reason_blames_member(): spam, policy, reputation, blocked,
+ *  rate limits, network, undefined, onhold ...), or when the diagnostic
+ *  names the SMTP command it answered and that is not RCPT: a refusal at
+ *  connect, EHLO or MAIL is about us, one after DATA about the message
+ *  (whatever words it uses: the address was accepted at RCPT).
+ *  PROVEN when, besides, the reason is hard and the failure is permanent
+ *  and was reported where the address is judged: at RCPT (at_rcpt, or a
+ *  diagnostic naming RCPT TO with a 5.x.x status), or with a status
+ *  5.1.x or 5.4.4 (RFC 3463: bad destination mailbox or system address;
+ *  no route to host).
+ *  ADDRESS otherwise (a full or suspended mailbox, a temporary "unknown",
+ *  a hard reason read from words alone). */
+enum score_blame score_blame(enum bounce_reason reason, int hard, const char *status,
+                             const char *diag, bool at_rcpt);
 
 enum score_action {
 	SCORE_ACTION_NONE,              /* nothing changed */

@@ -32,9 +32,12 @@
 
 #include <nettle/sha2.h>
 
+#include "config.h"
+
 #include "listd/cmd.h"
 #include "listd/core/addr.h"
 #include "listd/core/config.h"
+#include "listd/core/homecheck.h"
 #include "listd/core/limits.h"
 #include "listd/core/listaddr.h"
 #include "listd/core/log.h"
@@ -228,7 +231,9 @@ static void usage(FILE *f)
 	        "Stores one message handed over by the MTA and queues it for the daemon.\n"
 	        "Exit 0: stored durably. Exit 75 (EX_TEMPFAIL): anything else; the MTA\n"
 	        "keeps the message and retries. Never a permanent failure.\n"
-	        "  --home DIR          listd's home (default $LISTD_HOME or %s)\n"
+	        "  --home DIR          listd's home (default $LISTD_HOME or %s); the\n"
+	        "                      settings: $LISTD_CONFIG, else DIR/listd.conf when it\n"
+	        "                      exists, else for the default home " LISTD_DEFAULT_CONFIG "\n"
 	        "  --sender ADDR       envelope sender; \"\" for the null sender\n"
 	        "                      (default: $SENDER, as Exim and OpenSMTPD set it)\n"
 	        "  --recipient ADDR    envelope recipient, one per run (default: $RECIPIENT)\n"
@@ -248,6 +253,7 @@ int cmd_deliver(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *home = NULL, *sender = NULL, *recipient = NULL, *size_arg = NULL;
+	char *conf_path = NULL;
 	unsigned long long size = 0;
 	struct config cfg;
 	struct buf err = BUF_INIT, msg = BUF_INIT;
@@ -287,8 +293,13 @@ int cmd_deliver(int argc, char **argv)
 		goto out;
 	}
 	home = store_home_resolve(home);
+	conf_path = config_path(NULL, home);
+	if (homecheck_unsafe(home, conf_path, &err)) {
+		homecheck_log("deliver: ", &err, " (exit 75)");
+		goto out;
+	}
 
-	r = config_load_home(home, &cfg, &err);
+	r = config_load(conf_path, home, &cfg, &err);
 	if (r < 0) {
 		log_warnx("deliver: %s (exit 75)", err.len ? err.data : strerror(-r));
 		goto out;
@@ -349,5 +360,6 @@ out:
 	buf_finish(&msg);
 	buf_finish(&err);
 	config_finish(&cfg);
+	free(conf_path);
 	return ex;
 }

@@ -1,14 +1,20 @@
 /* listd/cmd_demo.c — `listd demo`: the live backscatter-free demonstration.
  *
- * The demonstration itself is tests/harness/demo.sh in the source tree: it
- * starts a private Postfix on loopback (postfix.sh), puts this build's
- * listd and listadm behind it, replays the backscatter scenarios and exits
- * 0 only when each ended as required, leaving nothing running. This
- * command runs it for the build it belongs to (paths fixed at build time,
- * config.h); no message data ever reaches the shell. */
+ * The demonstration is a bash script (tests/harness/demo.sh with the
+ * harness scripts it uses): it starts a private Postfix on loopback
+ * (postfix.sh), puts listd and listadm behind it, replays the backscatter
+ * scenarios and exits 0 only when each ended as required, leaving nothing
+ * running. The scripts are copied beside this program in a build tree
+ * (BUILD/listd/demo.sh) and installed in LIBEXECDIR/listd/demo/; this
+ * command runs the copy that belongs to it, with LISTD and LISTADM naming
+ * the programs of the same tree. No source or build path is compiled in;
+ * no message data ever reaches the shell. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -27,10 +33,13 @@ static void usage(FILE *f)
 	        "bounces and unsubscriptions, vacation replies, DSNs, challenge-response,\n"
 	        "a real bounce from a dead mailbox), each with what happened to it, and\n"
 	        "the number of messages that reached a non-member (zero). Exit 0 only\n"
-	        "when every scenario ended as required.\n"
-	        "\n"
-	        "Script: %s\n"
-	        "Build:  %s\n", LISTD_DEMO_SCRIPT, LISTD_BUILD_DIR);
+	        "when every scenario ended as required. Needs Postfix installed (its\n"
+	        "system instance is never touched).\n");
+}
+
+static bool executable(const char *p)
+{
+	return access(p, X_OK) == 0;
 }
 
 int cmd_demo(int argc, char **argv)
@@ -39,6 +48,7 @@ int cmd_demo(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char self[PATH_MAX], script[PATH_MAX + 32], adm[PATH_MAX + 32];
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -53,13 +63,32 @@ int cmd_demo(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if (access(LISTD_DEMO_SCRIPT, R_OK) < 0) {
-		fprintf(stderr, "listd demo: %s: %s (the demonstration runs from a build "
-		        "of the source tree)\n", LISTD_DEMO_SCRIPT, strerror(errno));
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;
+	if (!slash) {
+		fprintf(stderr, "listd demo: cannot tell where this program is\n");
+		return EX_OSERR;
+	}
+	self[n] = 0;
+	int dir = (int)(slash - self);
+	/* a build tree: BUILD/listd/{listd,demo.sh}, BUILD/web-free-admin/listadm */
+	snprintf(script, sizeof(script), "%.*s/demo.sh", dir, self);
+	snprintf(adm, sizeof(adm), "%.*s/../web-free-admin/listadm", dir, self);
+	if (access(script, R_OK) < 0 || !executable(adm)) {
+		/* installed: BINDIR/{listd,listadm}, LIBEXECDIR/listd/demo/demo.sh */
+		snprintf(script, sizeof(script), "%s/demo/demo.sh", LISTD_LIBEXEC_DIR);
+		snprintf(adm, sizeof(adm), "%.*s/listadm", dir, self);
+	}
+	if (access(script, R_OK) < 0) {
+		fprintf(stderr, "listd demo: %s: %s\n", script, strerror(errno));
 		return EX_UNAVAILABLE;
 	}
+	if (setenv("LISTD", self, 1) < 0 || setenv("LISTADM", adm, 1) < 0) {
+		fprintf(stderr, "listd demo: %s\n", strerror(errno));
+		return EX_OSERR;
+	}
 	fflush(NULL);
-	execl("/bin/bash", "bash", LISTD_DEMO_SCRIPT, LISTD_BUILD_DIR, (char *)NULL);
+	execl("/bin/bash", "bash", script, (char *)NULL);
 	fprintf(stderr, "listd demo: /bin/bash: %s\n", strerror(errno));
 	return EX_UNAVAILABLE;
 }

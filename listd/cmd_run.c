@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "listd/cmd.h"
+#include "listd/core/homecheck.h"
 #include "listd/core/keyfile.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
@@ -201,6 +202,22 @@ static void wake_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	daemon_pump_soon(d);
 }
 
+/* The Public Suffix List (DMARC's organizational domain): the newer of
+ * Debian's publicsuffix file and libpsl's built-in copy, read at start and
+ * on SIGHUP, never per lookup. A failed reload keeps the list in use. */
+static void psl_reload(struct daemon *d)
+{
+	psl_ctx_t *psl = psl_latest(NULL);
+	if (!psl) {
+		if (!d->psl)
+			log_warnx("no Public Suffix List (libpsl, /usr/share/publicsuffix): DMARC "
+			          "policies are looked up at the author's domain only");
+		return;
+	}
+	psl_free(d->psl);
+	d->psl = psl;
+}
+
 static void signal_cb(uv_signal_t *s, int signum)
 {
 	struct daemon *d = s->data;
@@ -208,7 +225,7 @@ static void signal_cb(uv_signal_t *s, int signum)
 		struct config cfg;
 		struct buf err = BUF_INIT;
 		config_defaults(&cfg);
-		if (config_load_home(d->home, &cfg, &err) < 0) {
+		if (config_load(d->conf_path, d->home, &cfg, &err) < 0) {
 			log_warnx("SIGHUP: configuration not reloaded: %s", err.data);
 			config_finish(&cfg);
 		} else {
@@ -217,6 +234,7 @@ static void signal_cb(uv_signal_t *s, int signum)
 			d->pool_stale = true;
 			d->xverp_refused = false;
 			log_set_level(d->cfg.log_level);
+			psl_reload(d);
 			log_info("SIGHUP: configuration reloaded");
 		}
 		buf_finish(&err);
@@ -232,30 +250,32 @@ static void signal_cb(uv_signal_t *s, int signum)
 }
 
 /* Drops root for cfg->user. 0, or -1 after logging why. */
-static int drop_privileges(const struct config *cfg, const char *home)
+static int drop_privileges(const struct config *cfg, const char *conf_path)
 {
 	if (geteuid() != 0)
 		return 0;
 	if (!cfg->user || !cfg->user[0]) {
-		log_warnx("refusing to run as root: set 'user = ACCOUNT' in %s/listd.conf "
-		          "(the account that owns the home directory)", log_escs(home));
+		log_errx("refusing to run as root: set 'user = ACCOUNT' in %s "
+		          "(the account that owns the home directory)", log_escs(conf_path));
 		return -1;
 	}
 	struct passwd *pw = getpwnam(cfg->user);
 	if (!pw) {
-		log_warnx("user '%s' from listd.conf does not exist", log_escs(cfg->user));
+		log_errx("user '%s' from %s does not exist (fix: useradd --system --home-dir "
+		          "HOME --shell /usr/sbin/nologin %s, or systemd-sysusers)", log_escs(cfg->user),
+		          log_escs(conf_path), log_escs(cfg->user));
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		log_warnx("user '%s' is root: name an unprivileged account", log_escs(cfg->user));
+		log_errx("user '%s' is root: name an unprivileged account", log_escs(cfg->user));
 		return -1;
 	}
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		log_warn("dropping privileges to %s", log_escs(cfg->user));
+		log_err("dropping privileges to %s", log_escs(cfg->user));
 		return -1;
 	}
 	if (setuid(0) == 0) {
-		log_warnx("privileges could not be dropped for good");
+		log_errx("privileges could not be dropped for good");
 		return -1;
 	}
 	log_info("running as %s (uid %u)", log_escs(cfg->user), (unsigned)pw->pw_uid);
@@ -313,6 +333,9 @@ static void usage(FILE *f)
 	        "distributes posts through the relays in listd.conf with a signed VERP\n"
 	        "return path per recipient, and records bounces.\n"
 	        "  --home DIR         listd's home (default $LISTD_HOME or %s)\n"
+	        "  --config FILE      listd.conf to read (default: $LISTD_CONFIG, else\n"
+	        "                     DIR/listd.conf when it exists, else for the\n"
+	        "                     default home " LISTD_DEFAULT_CONFIG ")\n"
 	        "  --foreground       stay attached; log to stderr (the default: listd\n"
 	        "                     never forks itself; run it under a supervisor)\n"
 	        "  --exit-when-idle   exit 0 once the queue is empty (tests, benchmarks)\n"
@@ -326,6 +349,7 @@ int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "home", required_argument, NULL, 'H' },
+		{ "config", required_argument, NULL, 'C' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "exit-when-idle", no_argument, NULL, 'x' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -334,7 +358,7 @@ int cmd_run(int argc, char **argv)
 	};
 	struct daemon d;
 	struct buf err = BUF_INIT;
-	const char *why = NULL;
+	const char *why = NULL, *opt_config = NULL;
 	bool debug = false;
 	int c, r, ex = EX_SOFTWARE;
 
@@ -342,9 +366,10 @@ int cmd_run(int argc, char **argv)
 	d.wake_fd = -1;
 	config_defaults(&d.cfg);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "H:fxdh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "H:C:fxdh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H': d.home = optarg; break;
+		case 'C': opt_config = optarg; break;
 		case 'f': break;
 		case 'x': d.exit_when_idle = true; break;
 		case 'd': debug = true; break;
@@ -358,38 +383,48 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	d.home = store_home_resolve(d.home);
+	d.conf_path = config_path(opt_config, d.home);
+	if (homecheck_unsafe(d.home, d.conf_path, &err)) {
+		homecheck_log("", &err, "");
+		ex = EX_CONFIG;
+		goto out;
+	}
 	const char *now = getenv("LISTD_NOW_MS");
 	if (now && *now)
 		d.now_override_ms = strtoull(now, NULL, 10);
 
-	r = config_load_home(d.home, &d.cfg, &err);
+	r = config_load(d.conf_path, d.home, &d.cfg, &err);
 	if (r < 0) {
-		log_warnx("%s", err.len ? err.data : strerror(-r));
+		log_errx("%s", err.len ? err.data : strerror(-r));
 		ex = EX_CONFIG;
 		goto out;
 	}
 	log_init("listd", d.cfg.syslog);
 	log_set_level(debug ? LOG_LEVEL_DEBUG : d.cfg.log_level);
 	if (d.cfg.nrelays == 0) {
-		log_warnx("no relay configured: set 'relay = HOST:PORT' in %s/listd.conf",
-		          log_escs(d.home));
+		log_errx("no relay configured: set 'relay = HOST:PORT' in %s",
+		          log_escs(d.conf_path));
 		ex = EX_CONFIG;
 		goto out;
 	}
-	if (drop_privileges(&d.cfg, d.home) < 0) {
+	if (drop_privileges(&d.cfg, d.conf_path) < 0) {
 		ex = EX_CONFIG;
 		goto out;
 	}
 	umask(077);
+	psl_reload(&d);
 	r = keyfile_load(d.cfg.key_file, true, d.key, &why);
 	if (r < 0) {
-		log_warnx("key file %s: %s", log_escs(d.cfg.key_file), why ? why : strerror(-r));
+		bool sys = !why || (r != -EPERM && r != -EINVAL && r != -ENOENT);
+		log_errx("key file %s: %s%s%s (`listd check` names the fix)",
+		         log_escs(d.cfg.key_file), why ? why : "", why && sys ? ": " : "",
+		         sys ? strerror(-r) : "");
 		ex = EX_CONFIG;
 		goto out;
 	}
 	r = store_open(d.home, 0, &d.store);
 	if (r < 0) {
-		log_warnx("cannot open the store in %s: %s", log_escs(d.home), store_strerror(r));
+		log_errx("cannot open the store in %s: %s", log_escs(d.home), store_strerror(r));
 		ex = r == -ENOENT ? EX_CONFIG : EX_TEMPFAIL;
 		goto out;
 	}
@@ -449,7 +484,9 @@ out:
 		close(d.wake_fd);
 	store_close(d.store);
 	dmarc_lookup_destroy(d.dmarc);
+	psl_free(d.psl);
 	config_finish(&d.cfg);
+	free(d.conf_path);
 	buf_finish(&err);
 	return ex;
 }

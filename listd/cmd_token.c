@@ -108,6 +108,7 @@ int cmd_token(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *home = NULL, *why = NULL;
+	char *conf_path = NULL;
 	struct config cfg;
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct store *store = NULL;
@@ -136,7 +137,8 @@ int cmd_token(int argc, char **argv)
 		goto out;
 	}
 	home = store_home_resolve(home);
-	if (config_load_home(home, &cfg, &err) < 0) {
+	conf_path = config_path(NULL, home);
+	if (config_load(conf_path, home, &cfg, &err) < 0) {
 		log_warnx("%s", err.data);
 		ex = EX_CONFIG;
 		goto out;
@@ -169,6 +171,7 @@ out:
 	store_txn_abort(txn);
 	store_close(store);
 	config_finish(&cfg);
+	free(conf_path);
 	buf_finish(&err);
 	buf_finish(&out);
 	return ex;

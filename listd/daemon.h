@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <libpsl.h>
 #include <uv.h>
 
 #include "bounce/token.h"
@@ -25,6 +26,7 @@ struct smtp_reply;
 struct daemon {
 	uv_loop_t *loop;
 	const char *home;
+	char *conf_path;                /* the listd.conf read (config_path) */
 	struct config cfg;
 	struct store *store;
 	uint8_t key[TOKEN_KEY_LEN];
@@ -41,6 +43,7 @@ struct daemon {
 	struct policy_server *policy;   /* policy_server.c: the MTA policy service, or NULL */
 	struct http_server *http;       /* http_server.c: one-click unsubscribe endpoint, or NULL */
 	struct dmarc_lookup *dmarc;     /* dmarc_lookup.c: policy cache, made on first use */
+	psl_ctx_t *psl;                 /* the Public Suffix List, loaded at start and on SIGHUP */
 	bool pool_stale;                /* configuration reloaded: recreate */
 	bool xverp_refused;             /* the relay lacks XVERP: per-recipient until reload */
 	struct outbox_item *outbox_head, **outbox_tail;   /* loaded, not handed out */
@@ -95,8 +98,11 @@ void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
                  const struct smtp_reply *reply);
 void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
                      const struct smtp_reply *reply);
-/* outbox.c: the pool's end of an outbound transaction. */
+/* outbox.c: the pool's end of an outbound transaction: the relay's reply
+ * to RCPT, then the transaction's end. */
 struct smtp_reply;
+void outbox_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
+                 const struct smtp_reply *reply);
 void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
                      const struct smtp_reply *reply);
 

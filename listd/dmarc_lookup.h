@@ -1,18 +1,20 @@
 /* listd/dmarc_lookup.h — the DMARC policy of an author's domain, from DNS,
  * on the daemon's loop.
  *
- * TXT _dmarc.DOMAIN is asked of one DNS server: listd.conf's dns_resolver
- * (IP[:PORT], "[v6]:PORT"), or else the first "nameserver" of
- * /etc/resolv.conf (127.0.0.1 when there is none), over UDP from an
- * ephemeral port with a random query id, dns_timeout_seconds per try, two
- * tries. When the domain has no DMARC record (NXDOMAIN, or no TXT record
- * that is one), the organizational domain (bounce/dmarc.h: its last two
- * labels) is asked the same way and its sp= applies (RFC 7489 6.6.3).
+ * TXT _dmarc.DOMAIN is asked through listd/dns_client.h of the servers of
+ * listd.conf's dns_resolver (up to three, IP[:PORT], "[v6]:PORT"), or else
+ * of the nameservers of /etc/resolv.conf (read at each lookup; 127.0.0.1
+ * when there is none): dns_timeout_seconds per try of one server, each
+ * server twice in turn, TCP after a truncated answer, never longer than
+ * dns_lookup_timeout_seconds per name. When the domain has no DMARC record
+ * (NXDOMAIN, or no TXT record that is one), the organizational domain
+ * (bounce/dmarc.h: from the Public Suffix List, d->psl) is asked the same
+ * way and its sp= applies (RFC 7489 6.6.3).
  *
  * Answers are cached in memory per name asked: positive and negative ones
  * for their TTL (the SOA's negative TTL for negative ones), capped at
- * dmarc_cache_seconds; failures (timeout, SERVFAIL, malformed or truncated
- * answers) for at most 60 seconds, logged once each, and read as "no
+ * dmarc_cache_seconds; failures (no server gave an answer) for at most 60
+ * seconds, logged once each, and read as "no
  * policy". At most DMARC_CACHE_MAX names are kept (expired ones first,
  * then the soonest to expire are dropped). A result is always kept for the
  * next question about it, even with dmarc_cache_seconds = 0, so a caller

@@ -226,3 +226,21 @@ int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
 	}
 	return 0;
 }
+
+int dns_tcp_frame(const uint8_t *in, size_t len, size_t *ret_len)
+{
+	if (len < 2)
+		return 0;
+	size_t n = get16(in);
+	if (n == 0)
+		return -EBADMSG;
+	if (len - 2 < n)
+		return 0;
+	*ret_len = n;
+	return 1;
+}
+
+void dns_tcp_prefix(size_t len, uint8_t out[2])
+{
+	put16(out, (uint16_t)len);
+}

@@ -52,4 +52,17 @@ struct dns_txt_answer {
 int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
                        const char *qname, uint16_t qtype, struct dns_txt_answer *ret);
 
+/* DNS over TCP (RFC 1035 section 4.2.2, RFC 7766): each message is
+ * preceded by its length, two bytes in network order. DNS_TCP_MAX is the
+ * longest frame, prefix included. */
+#define DNS_TCP_MAX             (2 + 65535)
+
+/* Looks at the first len bytes received on a TCP stream: 1 and *ret_len
+ * (the length of the message, which starts at in + 2) when a whole message
+ * is there; 0 when more bytes are needed; -EBADMSG for a zero length. */
+int dns_tcp_frame(const uint8_t *in, size_t len, size_t *ret_len);
+
+/* Writes the two-byte prefix for a message of len bytes (len <= 65535). */
+void dns_tcp_prefix(size_t len, uint8_t out[2]);
+
 #endif

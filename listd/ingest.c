@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bounce/bounce.h"
+#include "bounce/score.h"
 #include "bounce/verp.h"
 #include "listd/core/addr.h"
 #include "listd/core/header.h"
@@ -211,7 +212,8 @@ static int gate_bounce(struct ingest_ctx *c, struct store_txn *txn,
 		snprintf(ev.reason, sizeof(ev.reason), "%s", bounce_reason_name(br_r->reason));
 		snprintf(ev.diag, sizeof(ev.diag), "%s", br_r->diag);
 		ev.scored = br->kind == BOUNCE_KIND_DSN &&
-		            bounce_reason_blames_member(br_r->reason, br_r->hard);
+		            score_blame(br_r->reason, br_r->hard, br_r->status, br_r->diag,
+		                        false) != SCORE_BLAME_NONE;
 	} else {
 		snprintf(ev.reason, sizeof(ev.reason), "%s",
 		         br->kind == BOUNCE_KIND_AUTOREPLY ? "vacation" : "undefined");

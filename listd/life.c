@@ -320,7 +320,19 @@ void life_classify_rcpt(struct store_event *ev)
 	                     ev->diag, &reason, &hard);
 	snprintf(ev->reason, sizeof(ev->reason), "%s", bounce_reason_name(reason));
 	ev->hard = (int8_t)hard;
-	ev->scored = bounce_reason_blames_member(reason, hard);
+	ev->scored = score_blame(reason, hard, ev->status, ev->diag, true) != SCORE_BLAME_NONE;
+}
+
+/* What a recorded failure says about the member's address (score_blame()):
+ * a refusal by our relay (the fan-out's or the outbox's 5xx) was given at
+ * RCPT; a DSN tells by its status and diagnostic. An expiry never blames. */
+static enum score_blame event_blame(const struct store_event *ev)
+{
+	int reason = bounce_reason_from_name(ev->reason);
+	if (reason < 0 || ev->source == STORE_EVENT_EXPIRED)
+		return SCORE_BLAME_NONE;
+	return score_blame((enum bounce_reason)reason, ev->hard, ev->status, ev->diag,
+	                   ev->source == STORE_EVENT_RCPT);
 }
 
 /* Counts the failure of post ev->msg_id for its reason; returns (through
@@ -553,7 +565,8 @@ int life_event(struct daemon *d, struct store_txn *txn, const struct store_event
 		if (r < 0)
 			goto out;
 	}
-	bool counts = ev->scored && ev->source != STORE_EVENT_EXPIRED;
+	enum score_blame blame = failure ? event_blame(ev) : SCORE_BLAME_NONE;
+	bool counts = ev->scored && blame != SCORE_BLAME_NONE;
 	if (counts && blamed) {
 		r = excuse(txn, &l, &m, daemon_today(d), &counts);
 		if (r < 0)
@@ -563,6 +576,7 @@ int life_event(struct daemon *d, struct store_txn *txn, const struct store_event
 		.day = daemon_today(d),
 		.hard = ev->hard == 1,
 		.counts = counts,
+		.proven = counts && blame == SCORE_BLAME_PROVEN,
 		.failure = failure,
 		.probe = probe,
 	};
@@ -730,6 +744,7 @@ static int probe_refused(struct daemon *d, struct store_txn *txn, const struct s
 		return r;
 	struct score_event se = {
 		.day = daemon_today(d), .hard = ev.hard == 1, .counts = ev.scored,
+		.proven = ev.scored && event_blame(&ev) == SCORE_BLAME_PROVEN,
 		.failure = true, .probe = true,
 	};
 	enum score_action act = score_apply(&set, &st, &se);

@@ -2,6 +2,8 @@
  *   listd deliver   the MTA's pipe entry (store a message durably, exit 0/75)
  *   listd run       the daemon (queue, fan-out, bounces, policy service):
  *                   replaced by the listd-run program (run_exec below)
+ *   listd check     what would stop run or deliver, with the fixes (cmd_check.c)
+ *   listd config    every listd.conf key with its value (cmd_check.c)
  *   listd token     what a return path names
  *   listd demo      the live demonstration (cmd_demo.c)
  * Errors become sysexits here and nowhere deeper. */
@@ -52,6 +54,8 @@ static const struct listd_cmd {
 } cmds[] = {
 	{ "deliver", cmd_deliver, "store one message from the MTA (pipe entry)" },
 	{ "run", run_exec, "run the daemon" },
+	{ "check", cmd_check, "check listd.conf, the account and the home; one line per problem" },
+	{ "config", cmd_config, "print every listd.conf key with its value (-n set, -d defaults)" },
 	{ "token", cmd_token, "verify VERP return paths and show what they name" },
 	{ "demo", cmd_demo, "run the live backscatter-free demonstration (root)" },
 	{ "version", cmd_version, "print the version" },
@@ -85,7 +89,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EX_OK;
 	}
-	if (!strcmp(argv[1], "--version"))
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
 		return cmd_version(0, NULL);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))

@@ -26,6 +26,7 @@ struct outbox_item {
 	struct smtp_rcpt rcpt;
 	char from[LIMIT_ADDR_MAILBOX + 1];
 	char to[LIMIT_ADDR_MAILBOX + 1];
+	char rcpt_reply[LIMIT_REPLY_TEXT - 40]; /* the relay's refusal at RCPT */
 	struct buf data, raw;
 };
 
@@ -369,12 +370,34 @@ static int settle_txn_cb(struct store_txn *txn, void *ctx_)
 	return store_queue_add(txn, &again);
 }
 
+void outbox_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
+                 const struct smtp_reply *reply)
+{
+	struct outbox_item *it = txn->user;
+	(void)d;
+	(void)idx;
+	if (reply->code / 100 != 2)
+		snprintf(it->rcpt_reply, sizeof(it->rcpt_reply), "%d %.*s", reply->code,
+		         (int)(reply->text.len < 200 ? reply->text.len : 200), reply->text.data);
+}
+
+/* The reply that decided, with the command it answered named the way
+ * MTAs name it in their reports, so that the lifecycle can tell a refusal
+ * of the address (RCPT) from one of the message (DATA) or of us (MAIL). */
 void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
                      const struct smtp_reply *reply)
 {
 	struct outbox_item *it = txn->user;
 	char text[LIMIT_REPLY_TEXT + 1] = "";
-	if (reply)
+	int rcpt_class = it->rcpt.code / 100;
+	if (it->rcpt_reply[0] && rcpt_class != 2)
+		snprintf(text, sizeof(text), "%.*s (in reply to RCPT TO command)",
+		         (int)sizeof(it->rcpt_reply) - 1, it->rcpt_reply);
+	else if (reply && reply->code / 100 != 2)
+		snprintf(text, sizeof(text), "%d %.*s (in reply to %s command)", reply->code,
+		         (int)(reply->text.len < 200 ? reply->text.len : 200), reply->text.data,
+		         rcpt_class == 2 ? "end of DATA" : "MAIL FROM");
+	else if (reply)
 		snprintf(text, sizeof(text), "%d %.*s", reply->code,
 		         (int)(reply->text.len < 250 ? reply->text.len : 250), reply->text.data);
 	else if (status < 0)

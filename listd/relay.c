@@ -28,6 +28,8 @@ static void rcpt_cb(void *ctx, struct smtp_txn *txn, size_t idx,
 	const struct relay_item *it = txn->user;
 	if (it->owner == RELAY_OWNER_FANOUT)
 		fanout_rcpt(ctx, txn, idx, reply);
+	else
+		outbox_rcpt(ctx, txn, idx, reply);
 }
 
 static void txn_done_cb(void *ctx, struct smtp_txn *txn, int status,

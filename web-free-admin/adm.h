@@ -12,6 +12,7 @@
 
 struct adm_opts {
 	const char *home;       /* resolved home directory (never NULL) */
+	const char *conf_path;  /* the listd.conf read (config_path), never NULL */
 	bool json;              /* --json: one JSON object per line */
 	bool quiet;             /* --quiet: no progress output */
 };

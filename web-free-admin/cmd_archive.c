@@ -168,7 +168,7 @@ static int archive_show(const struct adm_opts *opts, int argc, char **argv)
 	if (r == 0)
 		r = store_archive_data(txn, l.id, n, &data);
 	if (r == -ENOENT) {
-		log_warnx("list %s@%s has no post %" PRIu32 " in its archive", l.local, l.domain, n);
+		log_errx("list %s@%s has no post %" PRIu32 " in its archive", l.local, l.domain, n);
 		ex = ADM_EX_NOLIST;
 	} else if (r < 0) {
 		ex = adm_store_error(r, "reading the archive");
@@ -247,7 +247,7 @@ static int archive_export(const struct adm_opts *opts, int argc, char **argv)
 		return ex;
 	c.out = path ? fopen(path, "w") : stdout;
 	if (!c.out) {
-		log_warn("cannot write %s", log_escs(path));
+		log_err("cannot write %s", log_escs(path));
 		ex = EX_CANTCREAT;
 		goto out;
 	}
@@ -260,7 +260,7 @@ static int archive_export(const struct adm_opts *opts, int argc, char **argv)
 		ex = adm_store_error(r, "reading the archive");
 	} else if (c.err) {
 		errno = c.err;
-		log_warn("writing %s", path ? log_escs(path) : "standard output");
+		log_err("writing %s", path ? log_escs(path) : "standard output");
 		ex = EX_IOERR;
 	} else {
 		ex = EX_OK;

@@ -90,7 +90,7 @@ static int open_list(const struct adm_opts *opts, unsigned flags, const char *na
 	if (addr) {
 		rc = store_member_get(txn, ret_list->id, addr, ret_member);
 		if (rc == -ENOENT) {
-			log_warnx("%s is not a member of %s", log_escs(addr_arg), log_escs(name));
+			log_errx("%s is not a member of %s", log_escs(addr_arg), log_escs(name));
 			ex = ADM_EX_NOLIST;
 			goto fail;
 		}
@@ -380,7 +380,7 @@ static int bounce_reset(const struct adm_opts *opts, int argc, char **argv)
 	ctx.list_id = l.id;
 	rc = store_write(store, reset_fn, &ctx);
 	if (ctx.missing) {
-		log_warnx("%s is not a member of %s", log_escs(argv[optind + 1]),
+		log_errx("%s is not a member of %s", log_escs(argv[optind + 1]),
 		          log_escs(argv[optind]));
 		ex = ADM_EX_NOLIST;
 	} else if (rc < 0) {

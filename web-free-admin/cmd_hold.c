@@ -171,20 +171,20 @@ static int load_msg(struct store_txn *txn, const struct store_list *l, const cha
 {
 	uint32_t id;
 	if (parse_id(id_arg, &id) < 0) {
-		log_warnx("bad message id \"%s\"", log_escs(id_arg));
+		log_errx("bad message id \"%s\"", log_escs(id_arg));
 		return EX_USAGE;
 	}
 	int r = store_msg_get(txn, id, ret);
 	if (r == 0 && (ret->list_id != l->id || ret->role == STORE_MSG_ROLE_OUTBOUND))
 		r = -ENOENT;
 	if (r == -ENOENT) {
-		log_warnx("no message %u for %s@%s", id, l->local, l->domain);
+		log_errx("no message %u for %s@%s", id, l->local, l->domain);
 		return ADM_EX_NOLIST;
 	}
 	if (r < 0)
 		return adm_store_error(r, "reading the message");
 	if (!any_state && ret->state != STORE_MSG_HELD) {
-		log_warnx("message %u is not held (it is %s)", id, store_msg_state_name(ret->state));
+		log_errx("message %u is not held (it is %s)", id, store_msg_state_name(ret->state));
 		return ADM_EX_NOLIST;
 	}
 	if (data) {
@@ -498,8 +498,8 @@ static int hold_decide(const struct adm_opts *opts, int argc, char **argv, enum 
 	}
 	if (argc - optind != 2)
 		return adm_usage_error(hold_usage, "hold %s takes LIST and ID", names[what]);
-	if (what == DECIDE_REJECT && config_load_home(opts->home, &cfg, &err) < 0) {
-		log_warnx("%s", err.data);
+	if (what == DECIDE_REJECT && config_load(opts->conf_path, opts->home, &cfg, &err) < 0) {
+		log_errx("%s", err.data);
 		buf_finish(&err);
 		config_finish(&cfg);
 		return EX_CONFIG;

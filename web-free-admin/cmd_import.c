@@ -124,7 +124,7 @@ int mig_begin(struct mig *m, const struct adm_opts *opts, const char *list_name,
 
 	if (addr_parse(slice_cstr(list_name), &m->list_addr, &why) < 0 ||
 	    store_list_addr_check(&m->list_addr, &why) < 0) {
-		log_warnx("invalid list address \"%s\": %s", log_escs(list_name), why);
+		log_errx("invalid list address \"%s\": %s", log_escs(list_name), why);
 		return EX_DATAERR;
 	}
 	/* the list's local part is kept in lower case */

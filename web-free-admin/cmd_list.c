@@ -75,7 +75,7 @@ static int list_create(const struct adm_opts *opts, int argc, char **argv)
 			if (dup)
 				break;
 			if (ctx.init.n_owners == LIMIT_OWNERS) {
-				log_warnx("too many owners (at most %d)", LIMIT_OWNERS);
+				log_errx("too many owners (at most %d)", LIMIT_OWNERS);
 				ex = EX_DATAERR;
 				goto out;
 			}
@@ -84,7 +84,7 @@ static int list_create(const struct adm_opts *opts, int argc, char **argv)
 		}
 		case 'd':
 			if (store_list_setting_set(&ctx.init, "description", optarg, &why) < 0) {
-				log_warnx("invalid description: %s", why ? why : "refused");
+				log_errx("invalid description: %s", why ? why : "refused");
 				ex = EX_DATAERR;
 				goto out;
 			}
@@ -101,7 +101,7 @@ static int list_create(const struct adm_opts *opts, int argc, char **argv)
 	const char *name = argv[optind];
 	if (addr_parse(slice_cstr(name), &ctx.addr, &why) < 0 ||
 	    store_list_addr_check(&ctx.addr, &why) < 0) {
-		log_warnx("invalid list address \"%s\": %s", log_escs(name), why ? why : "refused");
+		log_errx("invalid list address \"%s\": %s", log_escs(name), why ? why : "refused");
 		ex = EX_DATAERR;
 		goto out;
 	}
@@ -117,7 +117,7 @@ static int list_create(const struct adm_opts *opts, int argc, char **argv)
 		goto out;
 	int rc = store_write(store, create_fn, &ctx);
 	if (rc == -EEXIST) {
-		log_warnx("list \"%s\" already exists", log_escs(name));
+		log_errx("list \"%s\" already exists", log_escs(name));
 		ex = EX_DATAERR;
 		goto out;
 	}
@@ -212,7 +212,7 @@ static int list_delete(const struct adm_opts *opts, int argc, char **argv)
 	if (ctx.lookup_rc < 0)
 		return adm_list_error(ctx.lookup_rc, ctx.name);
 	if (rc == -ENOTEMPTY) {
-		log_warnx("list \"%s\" has %zu members: add --yes to delete it with them",
+		log_errx("list \"%s\" has %zu members: add --yes to delete it with them",
 		          log_escs(ctx.name), ctx.members);
 		return EX_USAGE;
 	}
@@ -335,6 +335,25 @@ static const char show_usage[] =
 
 /* Prints the settings of a list or member: a KEY VALUE table, or one JSON
  * object holding head_key: head_value first. */
+/* "a@b, c@d" (a setting's list of addresses) as a JSON array of strings. */
+static void json_add_addr_array(struct buf *j, const char *v)
+{
+	buf_addch(j, '[');
+	while (*v) {
+		v += strspn(v, " ,");
+		size_t n = strcspn(v, ",");
+		size_t t = n;
+		while (t && v[t - 1] == ' ')
+			t--;
+		if (t) {
+			json_add_sep(j);
+			json_add_str(j, v, t);
+		}
+		v += n;
+	}
+	buf_addch(j, ']');
+}
+
 void adm_print_settings(const struct adm_opts *opts, const struct store_setting *tab,
                         size_t n, int (*fmt)(const void *obj, const char *key, struct buf *out),
                         const void *obj, const char *head_key, const char *head_value)
@@ -361,7 +380,29 @@ void adm_print_settings(const struct adm_opts *opts, const struct store_setting 
 		}
 		bool b;
 		char *end;
-		if (tab[i].type == STORE_SETTING_BOOL && adm_parse_bool(v.data, &b) == 0) {
+		size_t nl = strlen(tab[i].name);
+		if (!strcmp(tab[i].name, head_key))
+			continue;       /* named once, by the head */
+		if (tab[i].type == STORE_SETTING_ADDRS) {
+			json_add_sep(&j);
+			json_add_key(&j, tab[i].name);
+			json_add_addr_array(&j, v.data);
+		} else if (tab[i].type == STORE_SETTING_SCORE && v.len > 0
+		           && strspn(v.data, "0123456789.") == v.len
+		           && v.data[0] != '.' && v.data[v.len - 1] != '.'
+		           && strchr(v.data, '.') == strrchr(v.data, '.')) {
+			json_add_sep(&j);
+			json_add_key(&j, tab[i].name);
+			buf_adds(&j, v.data);   /* a number, as member ls and bounce ls give it */
+		} else if (tab[i].type == STORE_SETTING_UINT && nl > 4
+		           && !strcmp(tab[i].name + nl - 4, "_day")) {
+			/* unix days: a date, as bounce ls gives it; 0 is never */
+			uint64_t day = strtoull(v.data, NULL, 10);
+			char date[32];
+			adm_time_format((int64_t)day * 86400, date);
+			date[10] = '\0';
+			json_kv_str(&j, tab[i].name, day ? date : NULL);
+		} else if (tab[i].type == STORE_SETTING_BOOL && adm_parse_bool(v.data, &b) == 0) {
 			json_kv_bool(&j, tab[i].name, b);
 		} else if (tab[i].type == STORE_SETTING_UINT && v.len > 0 &&
 		           (strtoull(v.data, &end, 10), *end == 0)) {
@@ -432,6 +473,7 @@ struct set_ctx {
 	int bad;                /* index of the refused pair, -1 */
 	const char *why;
 	struct buf detail;
+	struct buf addr;        /* the list's canonical address, for --json */
 };
 
 static int set_fn(struct store_txn *txn, void *ctx_)
@@ -444,6 +486,8 @@ static int set_fn(struct store_txn *txn, void *ctx_)
 	ctx->lookup_rc = store_list_get(txn, ctx->name, &l);
 	if (ctx->lookup_rc < 0)
 		return ctx->lookup_rc;
+	buf_reset(&ctx->addr);
+	store_list_format_addr(&l, &ctx->addr);
 	for (int i = 0; i < ctx->nkv; i++) {
 		rc = store_list_setting_set(&l, ctx->keys[i], ctx->values[i], &ctx->why);
 		if (rc < 0) {
@@ -483,7 +527,7 @@ int adm_split_pairs(int argc, char **argv, int first, const char *usage,
 
 static int list_set(const struct adm_opts *opts, int argc, char **argv)
 {
-	struct set_ctx ctx = { .detail = BUF_INIT, .bad = -1 };
+	struct set_ctx ctx = { .detail = BUF_INIT, .addr = BUF_INIT, .bad = -1 };
 	struct store *store = NULL;
 	int c, rc, ex;
 
@@ -504,7 +548,7 @@ static int list_set(const struct adm_opts *opts, int argc, char **argv)
 	if (ctx.lookup_rc < 0) {
 		ex = adm_list_error(ctx.lookup_rc, ctx.name);
 	} else if (ctx.bad >= 0) {
-		log_warnx("%s \"%s\": %s; nothing changed",
+		log_errx("%s \"%s\": %s; nothing changed",
 		          rc == -ENOENT ? "unknown setting" : "bad value for",
 		          log_escs(ctx.keys[ctx.bad]), ctx.why ? ctx.why : "refused");
 		ex = EX_DATAERR;
@@ -514,7 +558,7 @@ static int list_set(const struct adm_opts *opts, int argc, char **argv)
 		if (opts->json) {
 			struct buf j = BUF_INIT;
 			buf_addch(&j, '{');
-			json_kv_str(&j, "list", ctx.name);
+			json_kv_str(&j, "list", ctx.addr.data);   /* canonical, as list ls */
 			json_kv_str(&j, "changed", ctx.detail.data);
 			json_line_end(&j);
 			buf_finish(&j);
@@ -528,6 +572,7 @@ out:
 	free(ctx.keys);
 	free(ctx.values);
 	buf_finish(&ctx.detail);
+	buf_finish(&ctx.addr);
 	return ex;
 }
 

@@ -138,7 +138,7 @@ int cmd_check(const struct adm_opts *opts, int argc, char **argv)
 	if (rc < 0)
 		return adm_store_error(rc, "checking the store");
 	if (rc > 0) {
-		log_warnx("%d problems found", rc);
+		log_errx("%d problems found", rc);
 		return EX_DATAERR;
 	}
 	if (!opts->quiet && !opts->json)

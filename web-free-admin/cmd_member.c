@@ -1,5 +1,5 @@
 /* web-free-admin/cmd_member.c — `listadm member add|remove|ls|show|set|import`
- * (export lives in export.c). */
+ * (export lives in export.c; remove --file and sync in cmd_member_bulk.c). */
 #include "internal.h"
 
 #include <errno.h>
@@ -15,7 +15,9 @@
 static const char member_usage[] =
 	"usage: listadm member add LIST ADDR...\n"
 	"       listadm member remove LIST ADDR...\n"
-	"       listadm member ls LIST\n"
+	"       listadm member remove LIST --file FILE|- [--skip-invalid]\n"
+	"       listadm member sync LIST FILE|- [--dry-run] [--skip-invalid]\n"
+	"       listadm member ls LIST [--addresses]\n"
 	"       listadm member show LIST ADDR\n"
 	"       listadm member set LIST ADDR KEY=VALUE...\n"
 	"       listadm member import LIST FILE|- [--format=auto|plain|csv|mlmmj] [--batch=N]\n"
@@ -54,7 +56,7 @@ static int addr_args_parse(struct addr_args *aa, int argc, char **argv)
 			continue;       /* report every bad one */
 		}
 		if (name.len > LIMIT_DISPLAY_NAME) {
-			log_warnx("display name of \"%s\" is too long", log_escs(argv[i]));
+			log_errx("display name of \"%s\" is too long", log_escs(argv[i]));
 			ex = EX_DATAERR;
 			continue;
 		}
@@ -62,7 +64,7 @@ static int addr_args_parse(struct addr_args *aa, int argc, char **argv)
 		for (size_t k = 0; k < name.len; k++)
 			ctl = ctl || (unsigned char)name.data[k] < 0x20 || name.data[k] == 0x7f;
 		if (ctl) {
-			log_warnx("display name of \"%s\" holds control characters",
+			log_errx("display name of \"%s\" holds control characters",
 			          log_escs(argv[i]));
 			ex = EX_DATAERR;
 			continue;
@@ -88,7 +90,9 @@ static const char add_usage[] =
 	"address that is already a member is reported and left unchanged (exit 0).\n";
 static const char remove_usage[] =
 	"usage: listadm member remove LIST ADDR...\n"
-	"Removes members. If one ADDR is not a member nothing is removed (exit 67).\n";
+	"       listadm member remove LIST --file FILE|- [--format=...] [--skip-invalid]\n"
+	"Removes members. If one ADDR is not a member nothing is removed (exit 67).\n"
+	"With --file, removes the addresses read from FILE (see --file --help).\n";
 
 struct addrm_ctx {
 	uint32_t list_id;
@@ -154,7 +158,7 @@ static int member_addrm(const struct adm_opts *opts, int argc, char **argv, bool
 	const char *name = argv[optind];
 	ex = addr_args_parse(&aa, argc - optind - 1, argv + optind + 1);
 	if (ex) {
-		log_warnx("nothing %s", remove ? "removed" : "added");
+		log_errx("nothing %s", remove ? "removed" : "added");
 		goto out;
 	}
 	ctx.result = xcalloc(aa.n, 1);
@@ -169,7 +173,7 @@ static int member_addrm(const struct adm_opts *opts, int argc, char **argv, bool
 	if (remove && rc == -ENOENT && ctx.missing) {
 		buf_reset(&a);
 		addr_format(&aa.addrs[ctx.missing - 1], &a);
-		log_warnx("%s is not a member of %s; nothing removed", log_escs(a.data),
+		log_errx("%s is not a member of %s; nothing removed", log_escs(a.data),
 		          log_escs(name));
 		ex = ADM_EX_NOLIST;
 		goto out;
@@ -214,18 +218,24 @@ static int member_add(const struct adm_opts *opts, int argc, char **argv)
 
 static int member_remove(const struct adm_opts *opts, int argc, char **argv)
 {
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--file") == 0 || strncmp(argv[i], "--file=", 7) == 0)
+			return member_remove_file(opts, argc, argv);
 	return member_addrm(opts, argc, argv, true);
 }
 
 /* ---- ls ---------------------------------------------------------------------- */
 
 static const char ls_usage[] =
-	"usage: listadm member ls LIST\n"
+	"usage: listadm member ls LIST [--addresses]\n"
 	"Lists the members. With --json (a global option), one object per line:\n"
-	"address, name, delivery, state, moderated, joined, id, bounce_score.\n";
+	"address, name, delivery, state, moderated, joined, id, bounce_score.\n"
+	"With --addresses, only the addresses, one a line, nothing else (what\n"
+	"`member sync` and `member remove --file` read back).\n";
 
 struct ls_ctx {
 	const struct adm_opts *opts;
+	bool addresses;         /* --addresses: one address a line */
 	struct store *store;
 	struct table table;
 	struct buf a, j;
@@ -241,6 +251,10 @@ static int ls_cb(const struct store_member *m, void *ctx_)
 		store_release_memory(ctx->store);
 	buf_reset(&ctx->a);
 	addr_format(&m->addr, &ctx->a);
+	if (ctx->addresses) {
+		printf("%s\n", ctx->a.data);
+		return 0;
+	}
 	adm_time_format(m->joined, joined);
 	if (ctx->opts->json) {
 		struct buf *j = &ctx->j;
@@ -279,8 +293,17 @@ static int member_ls(const struct adm_opts *opts, int argc, char **argv)
 	struct store_list l;
 	int c, rc, ex;
 
-	while ((c = adm_getopt(argc, argv, NULL, NULL, ls_usage)) != -1)
-		return c == 'h' ? EX_OK : EX_USAGE;
+	static const struct option ls_opts[] = {
+		{ "addresses", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	while ((c = adm_getopt(argc, argv, "", ls_opts, ls_usage)) != -1) {
+		if (c == 'a')
+			ctx.addresses = true;
+		else
+			return c == 'h' ? EX_OK : EX_USAGE;
+	}
 	if (optind + 1 != argc)
 		return adm_usage_error(ls_usage, "member ls takes one LIST");
 	ex = adm_open(opts, STORE_OPEN_RDONLY, &store);
@@ -297,10 +320,11 @@ static int member_ls(const struct adm_opts *opts, int argc, char **argv)
 		ex = adm_list_error(rc, argv[optind]);
 		goto out;
 	}
-	if (!opts->json)
+	bool table = !opts->json && !ctx.addresses;
+	if (table)
 		table_init(&ctx.table, stdout, 7, heads);
 	rc = store_member_foreach(txn, l.id, ls_cb, &ctx);
-	if (!opts->json)
+	if (table)
 		table_finish(&ctx.table);
 	ex = rc < 0 ? adm_store_error(rc, "listing the members") : EX_OK;
 out:
@@ -357,7 +381,7 @@ static int member_show(const struct adm_opts *opts, int argc, char **argv)
 	}
 	rc = store_member_get(txn, l.id, &addr, &m);
 	if (rc == -ENOENT) {
-		log_warnx("%s is not a member of %s", log_escs(argv[optind + 1]),
+		log_errx("%s is not a member of %s", log_escs(argv[optind + 1]),
 		          log_escs(argv[optind]));
 		ex = ADM_EX_NOLIST;
 		goto out;
@@ -444,11 +468,11 @@ static int member_set(const struct adm_opts *opts, int argc, char **argv)
 	ctx.list_id = l.id;
 	rc = store_write(store, mset_fn, &ctx);
 	if (ctx.missing) {
-		log_warnx("%s is not a member of %s", log_escs(argv[optind + 1]),
+		log_errx("%s is not a member of %s", log_escs(argv[optind + 1]),
 		          log_escs(argv[optind]));
 		ex = ADM_EX_NOLIST;
 	} else if (ctx.bad >= 0) {
-		log_warnx("%s \"%s\": %s; nothing changed",
+		log_errx("%s \"%s\": %s; nothing changed",
 		          rc == -ENOENT ? "unknown setting" : "bad value for",
 		          log_escs(ctx.keys[ctx.bad]), ctx.why ? ctx.why : "refused");
 		ex = EX_DATAERR;
@@ -650,7 +674,7 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 		goto out;
 	rc = import_open(path, fmt, &r, &why);
 	if (rc < 0) {
-		log_warnx("%s: %s%s%s", log_escs(path), why,
+		log_errx("%s: %s%s%s", log_escs(path), why,
 		          rc == -EINVAL ? "" : ": ", rc == -EINVAL ? "" : strerror(-rc));
 		ex = EX_DATAERR;
 		goto out;
@@ -666,9 +690,9 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 		if (rc == -EINVAL) {
 			invalid++;
 			progress_finish(&prog);
-			log_warnx("%s:%lu: %s", log_escs(e.file), e.line, why);
+			log_errx("%s:%lu: %s", log_escs(e.file), e.line, why);
 			if (valid == 0 && invalid >= LIMIT_IMPORT_GIVE_UP) {
-				log_warnx("%s: giving up: the first %d entries are all invalid; "
+				log_errx("%s: giving up: the first %d entries are all invalid; "
 				          "not a member list?", log_escs(path), LIMIT_IMPORT_GIVE_UP);
 				ex = EX_DATAERR;
 				goto out_summary;
@@ -689,7 +713,7 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 		}
 		if (rc < 0 && rc != -EINVAL) {
 			progress_finish(&prog);
-			log_warnx("%s: %s: %s", log_escs(e.file ? e.file : path), why, strerror(-rc));
+			log_errx("%s: %s: %s", log_escs(e.file ? e.file : path), why, strerror(-rc));
 		}
 		if (ctx.n > 0 && (ctx.n == batch || rc <= 0)) {
 			int wr = store_write(store, imp_fn, &ctx);
@@ -710,7 +734,7 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 		if (rc <= 0) {
 			ex = rc < 0 || valid == 0 ? EX_DATAERR : EX_OK;
 			if (rc == 0 && valid == 0)
-				log_warnx("%s: no valid entry", log_escs(path));
+				log_errx("%s: no valid entry", log_escs(path));
 			break;
 		}
 		if ((valid & 1023) == 0) {
@@ -753,6 +777,7 @@ int cmd_member(const struct adm_opts *opts, int argc, char **argv)
 		{ "set", member_set, set_usage },
 		{ "import", member_import, import_usage },
 		{ "export", member_export, export_usage },
+		{ "sync", member_sync, member_sync_usage },
 	};
 	return adm_dispatch(opts, member_usage, cmds, sizeof(cmds) / sizeof(cmds[0]), argc, argv);
 }

@@ -102,7 +102,7 @@ int member_export(const struct adm_opts *opts, int argc, char **argv)
 		buf_addf(&tmp, "%s.XXXXXX", path);
 		fd = mkstemp(tmp.data);
 		if (fd < 0 || fchmod(fd, 0600) < 0 || !(ctx.out = fdopen(fd, "w"))) {
-			log_warn("cannot write %s", log_escs(path));
+			log_err("cannot write %s", log_escs(path));
 			ex = EX_CANTCREAT;
 			goto out;
 		}
@@ -117,7 +117,7 @@ int member_export(const struct adm_opts *opts, int argc, char **argv)
 	store_txn_abort(txn);
 	txn = NULL;
 	if (rc == -EIO || fflush(ctx.out) != 0 || (path && fsync(fileno(ctx.out)) != 0)) {
-		log_warn("writing %s", path ? log_escs(path) : "standard output");
+		log_err("writing %s", path ? log_escs(path) : "standard output");
 		ex = EX_IOERR;
 		goto out;
 	}
@@ -129,7 +129,7 @@ int member_export(const struct adm_opts *opts, int argc, char **argv)
 		FILE *f = ctx.out;
 		ctx.out = NULL;
 		if (fclose(f) != 0 || rename(tmp.data, path) != 0) {
-			log_warn("writing %s", log_escs(path));
+			log_err("writing %s", log_escs(path));
 			ex = EX_IOERR;
 			goto out;
 		}

@@ -184,6 +184,11 @@ int adm_parse_bool(const char *s, bool *ret);
 /* cmd_member.c: looks the list up in a read transaction; 0 or an exit
  * code (reported). */
 int adm_list_lookup(struct store *store, const char *name, struct store_list *ret);
+/* cmd_member_bulk.c: `member remove LIST --file FILE` and `member sync`. */
+extern const char member_remove_file_usage[];
+int member_remove_file(const struct adm_opts *opts, int argc, char **argv);
+extern const char member_sync_usage[];
+int member_sync(const struct adm_opts *opts, int argc, char **argv);
 /* export.c: `member export`. */
 extern const char export_usage[];
 int member_export(const struct adm_opts *opts, int argc, char **argv);

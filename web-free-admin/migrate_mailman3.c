@@ -210,16 +210,16 @@ static int mm_json_error(struct mm_run *run, int rc)
 {
 	struct mig *m = run->m;
 	if (rc == -EINVAL)
-		log_warnx("%s:%lu: not valid JSON: %s", log_escs(run->label),
+		log_errx("%s:%lu: not valid JSON: %s", log_escs(run->label),
 		          json_reader_line(run->jr), json_reader_why(run->jr));
 	else
-		log_warnx("%s: read error: %s", log_escs(run->label), strerror(-rc));
+		log_errx("%s: read error: %s", log_escs(run->label), strerror(-rc));
 	mig_drop(m);
 	uint64_t stored = m->added[0] + m->added[1] + m->added[2];
 	if (stored == 0 && !m->list_created)
-		log_warnx("nothing was stored");
+		log_errx("nothing was stored");
 	else
-		log_warnx("stopped: %llu members were stored before the error; the import "
+		log_errx("stopped: %llu members were stored before the error; the import "
 		          "can be run again once the input is fixed",
 		          (unsigned long long)stored);
 	return EX_DATAERR;
@@ -337,7 +337,7 @@ static int mm_json(struct mig *m, struct mm_src *src, const char *label)
 		else if (t == JSON_TOK_ARR_BEGIN)
 			ex = mm_array(&run);
 		else {
-			log_warnx("%s:%lu: a JSON value that is neither an object nor an array",
+			log_errx("%s:%lu: a JSON value that is neither an object nor an array",
 			          log_escs(label), json_reader_line(run.jr));
 			mig_drop(m);
 			ex = EX_DATAERR;
@@ -362,7 +362,7 @@ static int mm_text(struct mig *m, struct mm_src *src, const char *label)
 
 	rc = import_open_fd(src->fd, label, src->head, src->head_len, &r, &why);
 	if (rc < 0) {
-		log_warnx("%s: %s", log_escs(label), why);
+		log_errx("%s: %s", log_escs(label), why);
 		return EX_DATAERR;
 	}
 	src->fd = -1;           /* the reader's now */
@@ -373,7 +373,7 @@ static int mm_text(struct mig *m, struct mm_src *src, const char *label)
 		if (rc == -EINVAL) {
 			mig_invalid(m, e.file, e.line, why);
 			if (valid == 0 && m->invalid >= LIMIT_IMPORT_GIVE_UP) {
-				log_warnx("%s: giving up: the first %d entries are all invalid; "
+				log_errx("%s: giving up: the first %d entries are all invalid; "
 				          "not a member list?", log_escs(label), LIMIT_IMPORT_GIVE_UP);
 				mig_drop(m);
 				ex = EX_DATAERR;
@@ -382,7 +382,7 @@ static int mm_text(struct mig *m, struct mm_src *src, const char *label)
 			continue;
 		}
 		if (rc < 0) {
-			log_warnx("%s: %s: %s", log_escs(label), why, strerror(-rc));
+			log_errx("%s: %s: %s", log_escs(label), why, strerror(-rc));
 			ex = EX_DATAERR;
 			break;
 		}
@@ -446,7 +446,7 @@ int import_mailman3(const struct adm_opts *opts, int argc, char **argv)
 		src.fd = open(path, O_RDONLY | O_CLOEXEC);
 		struct stat st;
 		if (src.fd < 0 || fstat(src.fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-			log_warnx("%s: cannot open: %s", log_escs(path),
+			log_errx("%s: cannot open: %s", log_escs(path),
 			          src.fd < 0 ? strerror(errno) : "is a directory");
 			ex = EX_DATAERR;
 			goto out;
@@ -459,7 +459,7 @@ int import_mailman3(const struct adm_opts *opts, int argc, char **argv)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0) {
-			log_warnx("%s: read error: %s", log_escs(label), strerror(errno));
+			log_errx("%s: read error: %s", log_escs(label), strerror(errno));
 			ex = EX_DATAERR;
 			goto out;
 		}
@@ -484,7 +484,7 @@ int import_mailman3(const struct adm_opts *opts, int argc, char **argv)
 		goto out;
 	if (m.valid == 0 && m.want.n_owners == m.cur.n_owners) {
 		/* nothing usable: make no list out of an empty or garbage input */
-		log_warnx("%s: no valid member or owner entry; nothing stored", log_escs(label));
+		log_errx("%s: no valid member or owner entry; nothing stored", log_escs(label));
 		ex = EX_DATAERR;
 		goto out;
 	}

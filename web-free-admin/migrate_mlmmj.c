@@ -364,7 +364,7 @@ static int mlmmj_members(struct mig *m, const char *dir)
 	}
 	rc = import_open(dir, IMPORT_FORMAT_MLMMJ, &r, &why);
 	if (rc < 0) {
-		log_warnx("%s: %s: %s", log_escs(dir), why, strerror(-rc));
+		log_errx("%s: %s: %s", log_escs(dir), why, strerror(-rc));
 		return EX_DATAERR;
 	}
 	for (;;) {
@@ -376,7 +376,7 @@ static int mlmmj_members(struct mig *m, const char *dir)
 			continue;
 		}
 		if (rc < 0) {
-			log_warnx("%s: %s: %s", log_escs(e.file), why, strerror(-rc));
+			log_errx("%s: %s: %s", log_escs(e.file), why, strerror(-rc));
 			ex = EX_DATAERR;
 			break;
 		}
@@ -438,14 +438,14 @@ int import_mlmmj(const struct adm_opts *opts, int argc, char **argv)
 		return adm_usage_error(import_mlmmj_usage, "import mlmmj takes one LISTDIR");
 	const char *dir = argv[optind];
 	if (!dir_exists(dir, "control")) {
-		log_warnx("%s: not an mlmmj list directory (no control/ directory)", log_escs(dir));
+		log_errx("%s: not an mlmmj list directory (no control/ directory)", log_escs(dir));
 		return EX_DATAERR;
 	}
 
 	/* the list's address */
 	int rc = ctl_read(dir, "listaddress", &f);
 	if (rc < 0 && !list_opt) {
-		log_warnx("%s: cannot read: %s", log_escs(f.path), strerror(-rc));
+		log_errx("%s: cannot read: %s", log_escs(f.path), strerror(-rc));
 		ex = EX_DATAERR;
 		goto out;
 	}
@@ -454,7 +454,7 @@ int import_mlmmj(const struct adm_opts *opts, int argc, char **argv)
 	} else {
 		struct slice s = ctl_first(&f);
 		if (s.len == 0) {
-			log_warnx("%s: no list address in control/listaddress; give --list",
+			log_errx("%s: no list address in control/listaddress; give --list",
 			          log_escs(dir));
 			ex = EX_DATAERR;
 			goto out;

@@ -113,15 +113,20 @@ static const struct config_key keys[] = {
 	  "stop retrying a message after this" },
 	{ "message_keep_days", T_UINT, OFF(message_keep_days), "30", 1, 3650, NULL,
 	  "delete the bytes of finished messages this long after arrival" },
-	{ "dns_resolver", T_TOKEN, OFF(dns_resolver), "", 0, 0, NULL,
-	  "DMARC lookups: IP[:PORT] of a DNS server ([::1]:53 for IPv6); empty = /etc/resolv.conf" },
+	{ "dns_resolver", T_STRING, OFF(dns_resolver), "", 0, 0, NULL,
+	  "DMARC lookups: DNS servers in failover order, IP[:PORT] ([::1]:53 for IPv6), "
+	  "up to 3 separated by commas; empty = the nameservers of /etc/resolv.conf" },
 	{ "dns_timeout_seconds", T_UINT, OFF(dns_timeout_seconds), "2", 1, 30, NULL,
-	  "DMARC lookups: wait per try (two tries); a failed lookup means no policy" },
+	  "DMARC lookups: wait per try of one server (each server is tried twice in turn)" },
+	{ "dns_lookup_timeout_seconds", T_UINT, OFF(dns_lookup_timeout_seconds), "10", 1, 120, NULL,
+	  "DMARC lookups: longest wait for one name, all servers and tries; "
+	  "a failed lookup means no policy" },
 	{ "dmarc_cache_seconds", T_UINT, OFF(dmarc_cache_seconds), "3600", 0, 86400, NULL,
 	  "DMARC lookups: longest time an answer is cached (TTL capped; also negative answers)" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= 64, "struct config.set_keys has one bit a key");
 
 /* ---- value parsers: 0, or -EINVAL with *why ---- */
 
@@ -356,7 +361,7 @@ static int parse_value(struct config *c, const struct config_key *k,
 				break;
 		}
 		if (n < k->min || n > k->max) {
-			*why = "out of range";
+			*why = "out of range";              /* config_parse() gives the range */
 			return -EINVAL;
 		}
 		*(unsigned *)((char *)c + k->offset) = (unsigned)n;
@@ -370,7 +375,7 @@ static int parse_value(struct config *c, const struct config_key *k,
 				return 0;
 			}
 		}
-		*why = "not one of the allowed values";
+		*why = "not one of the allowed values";    /* config_parse() names them */
 		return -EINVAL;
 	case T_DELIM:
 		if (v.len != 1 || !ascii_is_print(v.p[0]) || ascii_is_alnum(v.p[0])
@@ -413,12 +418,12 @@ static int parse_value(struct config *c, const struct config_key *k,
 		break;
 	case T_USER:
 		if (v.len > 32 || (v.len && v.p[0] == '-')) {
-			*why = "bad user name";
+			*why = "bad user name (at most 32 characters, not starting with '-')";
 			return -EINVAL;
 		}
 		for (size_t i = 0; i < v.len; i++) {
 			if (!ascii_is_alnum(v.p[i]) && !strchr("._-", v.p[i])) {
-				*why = "bad user name";
+				*why = "bad user name (letters, digits, '.', '_' and '-' only)";
 				return -EINVAL;
 			}
 		}
@@ -563,16 +568,56 @@ static int cross_check(const struct config *c, const unsigned *lines,
 	return 0;
 }
 
-int config_parse(const char *text, size_t len, struct config *cfg,
-                 struct buf *ret_err)
+/* Cuts a trailing comment: a '#' preceded by a blank starts one ("relay =
+ * a:25   # the first"); a '#' inside a word stays part of the value. */
+static struct slice strip_comment(struct slice line)
 {
-	struct config c;
-	unsigned lines[NKEYS] = { 0 };
-	unsigned lineno = 0;
-	size_t pos = 0;
-	int r = 0;
+	for (size_t i = 1; i < line.len; i++)
+		if (line.p[i] == '#' && (line.p[i - 1] == ' ' || line.p[i - 1] == '\t'))
+			return slice_trim(slice_make(line.p, i));
+	return line;
+}
 
-	apply_defaults(&c);
+/* Appends the reason a value of key k was refused, with what is allowed. */
+static void value_error(struct buf *err, unsigned line, const struct config_key *k,
+                        struct slice val, const char *why)
+{
+	if (!err)
+		return;
+	buf_addf(err, "line %u: %s: %s", line, k->name, why);
+	if (k->type == T_ENUM) {
+		buf_adds(err, " (");
+		for (int i = 0; k->names[i]; i++)
+			buf_addf(err, "%s%s", i ? ", " : "", k->names[i]);
+		buf_adds(err, ")");
+	} else if (k->type == T_UINT && !strcmp(why, "out of range")) {
+		buf_addf(err, " %u..%u", k->min, k->max);
+	}
+	buf_addf(err, ": \"%s\"", log_esc(val.p, val.len));
+}
+
+/* The parser behind config_parse() and config_check_text(): with all, it
+ * goes on after a bad line and reports every one, one per line. Returns
+ * the number of problems; *c holds the result (finish it either way). */
+static unsigned parse_text(const char *text, size_t len, struct config *c,
+                           struct buf *err, bool all)
+{
+	unsigned lines[NKEYS] = { 0 };
+	unsigned lineno = 0, problems = 0;
+	size_t pos = 0;
+
+	/* one problem: report it, then the next line (all) or stop */
+#define PROBLEM(...) {                                          \
+		if (err && problems)                            \
+			buf_addch(err, '\n');                   \
+		fail(err, __VA_ARGS__);                         \
+		problems++;                                     \
+		if (!all)                                       \
+			return problems;                        \
+		continue;                                       \
+	}
+
+	apply_defaults(c);
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - text) : len;
@@ -583,22 +628,17 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 		lineno++;
 		if (line.len && line.p[line.len - 1] == '\r')
 			line.len--;
-		if (line.len > LIMIT_LINE) {
-			r = fail(ret_err, lineno, "%s", "line too long");
-			goto out;
-		}
-		if (!printable(line)) {
-			r = fail(ret_err, lineno, "%s", "control character or NUL byte");
-			goto out;
-		}
+		if (line.len > LIMIT_LINE)
+			PROBLEM(lineno, "%s", "line too long");
+		if (!printable(line))
+			PROBLEM(lineno, "%s", "control character or NUL byte");
 		line = slice_trim(line);
 		if (line.len == 0 || line.p[0] == '#')
 			continue;
+		line = strip_comment(line);
 		const char *eq = memchr(line.p, '=', line.len);
-		if (!eq) {
-			r = fail(ret_err, lineno, "%s", "expected key = value");
-			goto out;
-		}
+		if (!eq)
+			PROBLEM(lineno, "%s", "expected key = value");
 		struct slice key = slice_trim(slice_make(line.p, (size_t)(eq - line.p)));
 		struct slice val = slice_trim(slice_make(eq + 1,
 		                                         (size_t)(line.p + line.len - eq - 1)));
@@ -611,30 +651,48 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 			size_t n = key.len < sizeof(name) - 1 ? key.len : sizeof(name) - 1;
 			memcpy(name, key.p, n);
 			name[n] = 0;
-			r = fail(ret_err, lineno, "unknown key '%s'%s", name,
-			         key.len > n ? "..." : "");
-			goto out;
+			PROBLEM(lineno, "unknown key '%s'%s (`listd config -d` lists every key)",
+			        log_escs(name), key.len > n ? "..." : "");
 		}
-		if (lines[k]) {
-			r = fail(ret_err, lineno, "%s set twice (first on line %u)",
-			         keys[k].name, lines[k]);
-			goto out;
-		}
+		if (lines[k])
+			PROBLEM(lineno, "%s set twice (first on line %u)", keys[k].name, lines[k]);
 		lines[k] = lineno;
-		if (parse_value(&c, &keys[k], val, &why) < 0) {
-			r = fail(ret_err, lineno, "%s: %s", keys[k].name, why);
-			goto out;
+		if (parse_value(c, &keys[k], val, &why) < 0) {
+			if (err && problems)
+				buf_addch(err, '\n');
+			value_error(err, lineno, &keys[k], val, why);
+			problems++;
+			if (!all)
+				return problems;
+			continue;
 		}
+		c->set_keys |= 1ULL << k;
 	}
-	r = cross_check(&c, lines, ret_err);
-	if (r < 0)
-		goto out;
+#undef PROBLEM
+	if (problems == 0 && cross_check(c, lines, err) < 0)
+		problems++;
+	return problems;
+}
+
+int config_parse(const char *text, size_t len, struct config *cfg,
+                 struct buf *ret_err)
+{
+	struct config c;
+	if (parse_text(text, len, &c, ret_err, false)) {
+		config_finish(&c);
+		return -EINVAL;
+	}
 	config_finish(cfg);
 	*cfg = c;
 	return 0;
-out:
+}
+
+unsigned config_check_text(const char *text, size_t len, struct buf *ret_problems)
+{
+	struct config c;
+	unsigned n = parse_text(text, len, &c, ret_problems, true);
 	config_finish(&c);
-	return r;
+	return n;
 }
 
 static void resolve(char **path, const char *home)
@@ -725,6 +783,25 @@ out:
 	return r;
 }
 
+char *config_path(const char *opt_config, const char *home)
+{
+	struct buf b = BUF_INIT;
+	const char *env = getenv("LISTD_CONFIG");
+	if (opt_config) {
+		buf_adds(&b, opt_config);
+	} else if (env && *env) {
+		buf_adds(&b, env);
+	} else {
+		buf_addf(&b, "%s/%s", home, CONFIG_FILE_NAME);
+		if (access(b.data, F_OK) < 0 && errno == ENOENT
+		    && !strcmp(home, LISTD_DEFAULT_HOME)) {
+			buf_reset(&b);
+			buf_adds(&b, LISTD_DEFAULT_CONFIG);
+		}
+	}
+	return buf_detach(&b, NULL);
+}
+
 int config_load_home(const char *home, struct config *cfg, struct buf *ret_err)
 {
 	struct buf path = BUF_INIT;
@@ -732,6 +809,153 @@ int config_load_home(const char *home, struct config *cfg, struct buf *ret_err)
 	int r = config_load(path.data, home, cfg, ret_err);
 	buf_finish(&path);
 	return r;
+}
+
+size_t config_key_count(void)
+{
+	return NKEYS;
+}
+
+const char *config_key_name(size_t i)
+{
+	return i < NKEYS ? keys[i].name : NULL;
+}
+
+const char *config_key_default(size_t i)
+{
+	return i < NKEYS ? keys[i].dflt : NULL;
+}
+
+const char *config_key_help(size_t i)
+{
+	return i < NKEYS ? keys[i].help : NULL;
+}
+
+void config_key_syntax(size_t i, struct buf *out)
+{
+	const struct config_key *k = &keys[i];
+	switch (k->type) {
+	case T_STRING: buf_adds(out, "text"); break;
+	case T_PATH: buf_adds(out, "file name (relative: to the home)"); break;
+	case T_BOOL: buf_adds(out, "yes | no"); break;
+	case T_UINT: buf_addf(out, "number %u..%u", k->min, k->max); break;
+	case T_ENUM:
+		for (int j = 0; k->names[j]; j++)
+			buf_addf(out, "%s%s", j ? " | " : "", k->names[j]);
+		break;
+	case T_DELIM: buf_adds(out, "one punctuation character"); break;
+	case T_SUFFIX: buf_adds(out, "1 to 16 of letters, digits, - _ . ="); break;
+	case T_HOST: buf_adds(out, "host name"); break;
+	case T_TOKEN: buf_adds(out, "text without blanks, quotes, parentheses or ;"); break;
+	case T_USER: buf_adds(out, "account name"); break;
+	case T_RELAYS: buf_adds(out, "HOST[:PORT], [IPV6]:PORT, ... (at most 16)"); break;
+	case T_LISTEN: buf_adds(out, "unix:PATH | HOST:PORT"); break;
+	}
+}
+
+bool config_key_is_set(const struct config *cfg, size_t i)
+{
+	return i < NKEYS && (cfg->set_keys >> i & 1);
+}
+
+void config_key_value(const struct config *cfg, size_t i, struct buf *out)
+{
+	const struct config_key *k = &keys[i];
+	const char *base = (const char *)cfg + k->offset;
+	switch (k->type) {
+	case T_BOOL:
+		buf_adds(out, *(const bool *)base ? "yes" : "no");
+		break;
+	case T_UINT:
+		buf_addf(out, "%u", *(const unsigned *)base);
+		break;
+	case T_ENUM:
+		buf_adds(out, k->names[*(const int *)base]);
+		break;
+	case T_DELIM:
+		buf_addch(out, cfg->recipient_delimiter);
+		break;
+	case T_RELAYS:
+		for (size_t r = 0; r < cfg->nrelays; r++) {
+			const struct config_relay *rl = &cfg->relays[r];
+			buf_addf(out, strchr(rl->host, ':') ? "%s[%s]:%u" : "%s%s:%u",
+			         r ? ", " : "", rl->host, rl->port);
+		}
+		break;
+	default:
+		buf_adds(out, *(char *const *)base ? *(char *const *)base : "");
+		break;
+	}
+}
+
+/* roff: a leading '.' or '\'' would be a request; backslashes escape. */
+static void roff(FILE *out, const char *s)
+{
+	if (*s == '.' || *s == '\'')
+		fputs("\\&", out);
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void config_write_man(FILE *out, const char *version, const char *config_file,
+                      const char *home)
+{
+	struct buf b = BUF_INIT;
+	fprintf(out, ".\\\" generated from the key table in listd/core/config.c\n");
+	fprintf(out, ".TH LISTD.CONF 5 \"\" \"listd %s\" \"File Formats\"\n", version);
+	fputs(".SH NAME\nlistd.conf \\- settings of the listd mailing\\-list manager\n"
+	      ".SH SYNOPSIS\n", out);
+	roff(out, config_file);
+	fputs("\n.SH DESCRIPTION\n"
+	      "The installation's global settings, read by \\fBlistd deliver\\fR and "
+	      "\\fBlistd run\\fR (per\\-list settings live in the store: "
+	      "\\fBlistadm list set\\fR).\n"
+	      "The file read is the one \\fB\\-\\-config\\fR or \\fBLISTD_CONFIG\\fR names, "
+	      "else \\fIHOME\\fB/listd.conf\\fR when it exists (the home of \\fB\\-\\-home\\fR "
+	      "or \\fBLISTD_HOME\\fR), else, for the default home, the file above.\n"
+	      ".PP\n"
+	      "One \\fIkey\\fB = \\fIvalue\\fR a line; blanks around key and value are ignored. "
+	      "Empty lines and lines whose first non\\-blank character is \\fB#\\fR are "
+	      "comments, and so is the rest of a line from a \\fB#\\fR that follows a blank "
+	      "(a \\fB#\\fR inside a word is part of the value). Values are not quoted. "
+	      "An unknown key, a key given twice or a bad value refuses the whole file; "
+	      "\\fBlistd check\\fR lists every problem with its line.\n"
+	      ".PP\n"
+	      "Relative file names are relative to the home directory, ", out);
+	roff(out, home);
+	fputs(".\n.SH KEYS\n", out);
+	for (size_t i = 0; i < NKEYS; i++) {
+		fprintf(out, ".TP\n.B %s\n", keys[i].name);
+		buf_reset(&b);
+		config_key_syntax(i, &b);
+		roff(out, b.data);
+		fputs("; default: ", out);
+		if (keys[i].dflt[0]) {
+			fputs("\\fB", out);
+			roff(out, keys[i].dflt);
+			fputs("\\fR", out);
+		} else {
+			fputs("empty", out);
+		}
+		fputs(".\n.br\n", out);
+		roff(out, keys[i].help);
+		fputs(".\n", out);
+	}
+	fputs(".SH EXAMPLE\n.nf\n"
+	      "relay = 127.0.0.1:10026      # the MTA's loopback listener\n"
+	      "relay_tls = none\n"
+	      "user = listd\n"
+	      "authserv_id = mx.example.org\n"
+	      ".fi\n"
+	      ".SH SEE ALSO\n"
+	      ".BR listd (8),\n.BR listadm (1)\n", out);
+	buf_finish(&b);
 }
 
 void config_describe(FILE *out)

@@ -3,8 +3,10 @@
  * store, see `listadm list set`.)
  *
  * Syntax: one "key = value" a line; blanks around key and value are ignored;
- * empty lines and lines whose first non-blank byte is '#' are comments
- * (there are no comments after a value: '#' may be part of one). CRLF line
+ * empty lines and lines whose first non-blank byte is '#' are comments, and
+ * so is the rest of a line from a '#' that follows a blank or tab
+ * ("relay = a:25   # note"); a '#' inside a word is part of the value
+ * (no value of a key needs a blank before a '#'). CRLF line
  * ends are accepted. A line longer than LIMIT_LINE, a NUL or other control
  * byte, an unknown key, a key given twice, or a bad value refuses the whole
  * file with "line N: reason". Values are not quoted.
@@ -46,9 +48,12 @@
  *   retry_max_seconds (14400), message_max_age_days (5)
  *   message_keep_days (30, 1..3650: the bytes of finished messages are
  *        deleted this long after arrival; held and waiting ones are kept)
- *   dns_resolver (empty = /etc/resolv.conf; IP[:PORT], IPv6 as [::1]:53;
- *        read at each lookup: a value that is no address is logged there and
- *        means "no policy"), dns_timeout_seconds (2, 1..30),
+ *   dns_resolver (empty = the nameservers of /etc/resolv.conf; up to 3
+ *        IP[:PORT], IPv6 as [::1]:53, separated by commas, in failover
+ *        order; read at each lookup: a value that is no address is logged
+ *        there and means "no policy"), dns_timeout_seconds (2, 1..30: one
+ *        try of one server), dns_lookup_timeout_seconds (10, 1..120: one
+ *        name, all servers and tries),
  *        dmarc_cache_seconds (3600, 0..86400): DMARC lookups (listd/dmarc_lookup.c)
  *
  * Paths (key_file, tls_ca_file, relay_auth_password_file, the PATH of
@@ -132,9 +137,11 @@ struct config {
 	unsigned retry_max_seconds;
 	unsigned message_max_age_days;
 	unsigned message_keep_days;
-	char *dns_resolver;                     /* "" = /etc/resolv.conf; IP[:PORT] */
+	char *dns_resolver;                     /* "" = /etc/resolv.conf; IP[:PORT], ... */
 	unsigned dns_timeout_seconds;
+	unsigned dns_lookup_timeout_seconds;
 	unsigned dmarc_cache_seconds;
+	uint64_t set_keys;                      /* bit i: key i was in the file */
 };
 
 /* Fills *ret with the defaults. Always succeeds; finish with config_finish(). */
@@ -156,8 +163,37 @@ int config_parse(const char *text, size_t len, struct config *cfg,
  * "PATH: reason" and are -EINVAL, or -errno for an unreadable file. */
 int config_load(const char *path, const char *home, struct config *cfg,
                 struct buf *ret_err);
+/* The listd.conf a program reads (malloc'd): opt_config when not NULL
+ * (--config), else $LISTD_CONFIG when set and non-empty, else
+ * HOME/listd.conf when it exists, else, for the installed default home
+ * (LISTD_DEFAULT_HOME, /var/lib/listd), the installed default
+ * LISTD_DEFAULT_CONFIG (/etc/listd/listd.conf), else HOME/listd.conf
+ * (missing: the defaults). Both defaults are meson options. */
+char *config_path(const char *opt_config, const char *home);
 /* config_load() of HOME/listd.conf. */
 int config_load_home(const char *home, struct config *cfg, struct buf *ret_err);
+
+/* Like config_parse() but goes on after a bad line: appends every problem
+ * to ret_problems as "line N: reason", separated by '\n' (no final one),
+ * and returns how many there are (0: the text is good). The checks between
+ * keys run only when every line is good. */
+unsigned config_check_text(const char *text, size_t len, struct buf *ret_problems);
+
+/* The key table, the one source of the keys' names, defaults, syntax and
+ * meaning (listd config, listd.conf(5), the parser). i < config_key_count();
+ * the strings are static. */
+size_t config_key_count(void);
+const char *config_key_name(size_t i);
+const char *config_key_default(size_t i);
+const char *config_key_help(size_t i);
+void config_key_syntax(size_t i, struct buf *out);      /* "number 1..64" */
+/* Appends key i's value in cfg as it would be written in listd.conf. */
+void config_key_value(const struct config *cfg, size_t i, struct buf *out);
+/* Whether key i was given in the text cfg was parsed from. */
+bool config_key_is_set(const struct config *cfg, size_t i);
+/* Writes listd.conf(5) in roff, from the table. */
+void config_write_man(FILE *out, const char *version, const char *config_file,
+                      const char *home);
 
 /* Writes the table of keys (key, default, description) to out. */
 void config_describe(FILE *out);

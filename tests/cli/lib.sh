@@ -87,7 +87,8 @@ import json,sys
 for l in sys.stdin:
     if l.strip():
         v = json.loads(l).get(sys.argv[1])
-        print("null" if v is None else (str(v).lower() if isinstance(v, bool) else v))' "$1"
+        print("null" if v is None else (str(v).lower() if isinstance(v, bool) else
+              ",".join(v) if isinstance(v, list) else v))' "$1"
 }
 
 done_testing() {

@@ -1,6 +1,7 @@
 /* tests/fuzz/fuzz_dmarc.c — DMARC records and the munge/wrap rewrites
  * (bounce/dmarc.h) on arbitrary input. The first byte picks what is fed:
- * bit 0 the record parser (the rest is TXT data), otherwise the rewrites
+ * bit 0 the record parser (the rest is TXT data, then a domain name for
+ * the organizational domain), otherwise the rewrites
  * (bit 1: wrap). Properties: a parsed record has policies in range; a
  * rewrite succeeds, its From: is the list's address, munge keeps the body
  * byte for byte and wrap holds the whole post (less an mbox "From " line). */
@@ -24,7 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (rec.p > DMARC_POLICY_REJECT || rec.sp > DMARC_POLICY_REJECT ||
 		     rec.p == DMARC_POLICY_ABSENT))
 			__builtin_trap();
-		(void)dmarc_org_domain("mail.example.org");
+		/* the rest, as a domain name, against libpsl's built-in list */
+		char name[LIMIT_ADDR_DOMAIN + 2];
+		size_t n = len < sizeof(name) - 1 ? len : sizeof(name) - 1;
+		memcpy(name, in, n);
+		name[n] = '\0';
+		const char *org = dmarc_org_domain(psl_builtin(), name);
+		if (org < name || org > name + strlen(name))
+			__builtin_trap();
 		return 0;
 	}
 	struct dmarc_rewrite_params p = {

@@ -2,7 +2,10 @@
  * arbitrary bytes. The first two bytes are the query id the answer must
  * carry; the rest is the answer to TXT _dmarc.example.org. Properties: no
  * read outside the input (sanitizers), the kept records within their
- * limits, and a query built for the same name is accepted by the builder. */
+ * limits, and a query built for the same name is accepted by the builder.
+ * The same bytes are read as the start of a DNS-over-TCP stream: a whole
+ * message found lies within them. */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -17,6 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t q[DNS_QUERY_MAX];
 	size_t qn;
 
+	size_t framed;
+	int fr = dns_tcp_frame(data, size, &framed);
+	if ((fr == 1 && (framed == 0 || framed > size - 2)) || fr < -EBADMSG || fr > 1)
+		__builtin_trap();
 	if (size < 2)
 		return 0;
 	uint16_t id = (uint16_t)(data[0] << 8 | data[1]);

@@ -1,6 +1,7 @@
 #!/bin/bash
-# tests/harness/demo.sh BUILD_DIR — the live demonstration run by
-# "./build.sh demo": a private Postfix on loopback with listd behind it, a
+# tests/harness/demo.sh [BUILD_DIR] — the live demonstration run by
+# "./build.sh demo" and `listd demo` (which sets LISTD and LISTADM to the
+# programs of its build tree or installation): a private Postfix on loopback with listd behind it, a
 # list with members, one legitimate post, then the backscatter scenarios of
 # the mail world, each with what happened to it (refused by Postfix in the
 # SMTP dialogue on the word of listd's policy service, with the reply the
@@ -12,8 +13,8 @@ export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${1:-$root/build}
-LISTD=$BUILD/listd/listd
-LISTADM=$BUILD/web-free-admin/listadm
+LISTD=${LISTD:-$BUILD/listd/listd}
+LISTADM=${LISTADM:-$BUILD/web-free-admin/listadm}
 [ -x "$LISTD" ] && [ -x "$LISTADM" ] || { echo "demo: build first (./build.sh build)"; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (it starts a private Postfix)"; exit 1; }
 . "$here/benchlib.sh"

@@ -7,10 +7,10 @@
 # Postfix bounces the probe with another real DSN; listd removes the member.
 # A member at gone@reject.test is refused at RCPT (550 5.1.1) in listd's own
 # SMTP session: the fan-out's event scores the same way; its probe is
-# refused at RCPT as well, which spoils the probe round (the outbox keeps no
-# reason for the refusal to judge), so with no warnings configured the
-# member goes at the first daily decision after the interval (a day later,
-# injected with LISTD_NOW_MS).
+# refused at RCPT as well, with 5.1.1: a hard reason reported at RCPT
+# proves the address bad, and the member goes at the next daily decision
+# (the outbox keeps the refusal; run a day later, injected with
+# LISTD_NOW_MS).
 # Nobody but the members and the owner receives anything.
 # Exit 0 pass, 1 fail, 77 skipped (not root, no Postfix, listd not built).
 set -eu
@@ -86,7 +86,8 @@ check "probe bounce removed the member" "$(grep -E '<dead@nouser.test>: removed 
 check "dead@nouser.test no longer a member" "$(member dead@nouser.test)" "^not a member$"
 check "alice untouched" "$(member alice@members.test)" '"score":0\.00.*"state":"enabled"'
 check "RCPT refusal scored: disabled" "$(grep -E '<gone@reject.test>: disabled' "$dir/run.log")" "5\.1\.1 userunknown"
-check "refused probe: removed a day later" "$(grep -E '<gone@reject.test>: removed \(warnings unanswered' "$dir/run.log")" "removed"
+check "probe refused at RCPT: removed" "$(grep -E '<gone@reject.test>: removed \(the probe bounced' "$dir/run.log")" "userunknown"
+check "the refusal's stage kept" "$(grep -E 'to=<gone@reject.test>: refused' "$dir/run.log")" "550 5\.1\.1 .*\(in reply to RCPT TO command\)"
 check "gone@reject.test no longer a member" "$(member gone@reject.test)" "^not a member$"
 check "nothing for anyone else" "$(pf count @forged.test)" "^0$"
 

@@ -4,9 +4,11 @@
 # Threshold 1.00 (one hard bounce day disables), probe interval 2 days, one
 # warning. bob's probe is not bounced: after the interval bob is enabled
 # again with score 0 and gets posts. carol's probe and then her warning
-# (WARNING token) are refused for a reason that does not blame the address
-# (spam filter): no removal at once, a warning after the first round, and
-# removal after the warning's round fails too.
+# (WARNING token) bounce for a full mailbox, which blames the mailbox but
+# does not prove the address bad: no removal at once, a warning after the
+# first round, and removal after the warning's round fails too. (Failures
+# that say nothing about the address leave the round clean:
+# life_probe_blame.sh.)
 # Exit 0 pass, 1 fail, 77 skipped.
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -29,8 +31,8 @@ check "bob's probe token" "$(token_kind "$D" "$(rp_for bob@sink.test)")" "^probe
 probe=$(rp_for carol@sink.test)
 check "carol's probe token" "$(token_kind "$D" "$probe")" "^probe$"
 
-echo "day 0: carol's probe refused by a spam filter (not her address's fault)"
-dsn "$D" "$probe" carol@sink.test 5.7.1 "550 5.7.1 Message rejected as spam by content filter"
+echo "day 0: carol's probe bounces: mailbox full (not proof against her address)"
+dsn "$D" "$probe" carol@sink.test 5.2.2 "552 5.2.2 Mailbox full"
 check "carol still a member, probing" "$(member_json carol@sink.test)" '"state":"disabled-bounce","probe":"probing"'
 
 echo "day 1: nothing decided before the interval"
@@ -52,7 +54,7 @@ check "bob: post, probe, post" "$(mails_to bob@sink.test)" "^3$"
 check "carol: post, probe, warning" "$(mails_to carol@sink.test)" "^3$"
 
 echo "day 3: the warning is refused too; day 4: removed"
-dsn $((D + 3)) "$warning" carol@sink.test 5.7.1 "550 5.7.1 Blocked by policy"
+dsn $((D + 3)) "$warning" carol@sink.test 5.2.2 "552 5.2.2 Mailbox full, quota exceeded"
 check "carol not removed at once" "$(member_json carol@sink.test)" '"probe":"probing"'
 run_daemon $((D + 4))
 check "carol removed after the unanswered warning" "$(member_json carol@sink.test)" "^not a member$"

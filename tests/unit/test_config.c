@@ -107,6 +107,15 @@ static void test_good(void **state)
 		  " auth=listd//etc/listd/pw helo=lists.example.org retry=60-60 timeout=60 maxage=365" },
 		{ "no final newline", "concurrency = 1", NULL },
 		{ "value with '#' and '='", "authserv_id = a#b=c\n", NULL },
+		{ "trailing comments",
+		  "relay = 127.0.0.1:10026          # failover order: relay = a:25, b:25\n"
+		  "relay_tls = none\t# none | opportunistic | starttls\n"
+		  "user = listd                     # the daemon refuses to run as root otherwise\n"
+		  "concurrency = 4 #SMTP connections\n"
+		  "authserv_id = mx#1   # the only Authentication-Results trusted\n",
+		  "[127.0.0.1]:10026 tls=none verify=1 delim=+ bs=-bounces rs=-request os=-owner conc=4"
+		  " batch=1000 key=secret.key verp=0 age=30 asid=mx#1 listen= syslog=0 level=2"
+		  " user=listd auth=/ helo= retry=300-14400 timeout=300 maxage=5" },
 		{ "policy host:port", "policy_listen = 127.0.0.1:10031\n", NULL },
 		{ "opportunistic", "relay_tls = opportunistic\n", NULL },
 	};
@@ -138,57 +147,57 @@ static void test_bad(void **state)
 	(void)state;
 	static const struct { const char *in, *want; } t[] = {
 		{ "nonsense\n", "line 1: expected key = value" },
-		{ "# ok\n\nfoo = 1\n", "line 3: unknown key 'foo'" },
-		{ "Relay = x\n", "line 1: unknown key 'Relay'" },
-		{ "concurrency = 0\n", "line 1: concurrency: out of range" },
-		{ "concurrency = 65\n", "line 1: concurrency: out of range" },
-		{ "concurrency = 99999999999999999999999\n", "line 1: concurrency: out of range" },
-		{ "concurrency = -1\n", "line 1: concurrency: expected a number" },
-		{ "concurrency =\n", "line 1: concurrency: expected a number" },
-		{ "batch_size = 100001\n", "line 1: batch_size: out of range" },
-		{ "batch_size = 1k\n", "line 1: batch_size: expected a number" },
+		{ "# ok\n\nfoo = 1\n", "line 3: unknown key 'foo' (`listd config -d` lists every key)" },
+		{ "Relay = x\n", "line 1: unknown key 'Relay' (`listd config -d` lists every key)" },
+		{ "concurrency = 0\n", "line 1: concurrency: out of range 1..64: \"0\"" },
+		{ "concurrency = 65\n", "line 1: concurrency: out of range 1..64: \"65\"" },
+		{ "concurrency = 99999999999999999999999\n", "line 1: concurrency: out of range 1..64: \"99999999999999999999999\"" },
+		{ "concurrency = -1\n", "line 1: concurrency: expected a number: \"-1\"" },
+		{ "concurrency =\n", "line 1: concurrency: expected a number: \"\"" },
+		{ "batch_size = 100001\n", "line 1: batch_size: out of range 1..100000: \"100001\"" },
+		{ "batch_size = 1k\n", "line 1: batch_size: expected a number: \"1k\"" },
 		{ "concurrency = 2\nconcurrency = 3\n", "line 2: concurrency set twice (first on line 1)" },
-		{ "relay_tls = required\n", "line 1: relay_tls: not one of the allowed values" },
-		{ "tls_verify = maybe\n", "line 1: tls_verify: expected yes or no" },
-		{ "relay = mx:0\n", "line 1: relay: port out of range 1..65535" },
-		{ "relay = mx:65536\n", "line 1: relay: port out of range 1..65535" },
-		{ "relay = mx:\n", "line 1: relay: bad port" },
-		{ "relay = mx:25x\n", "line 1: relay: bad port" },
-		{ "relay = ::1\n", "line 1: relay: an IPv6 address must be written in brackets, as [::1]:25" },
-		{ "relay = [::1\n", "line 1: relay: missing ']' after an IPv6 address" },
-		{ "relay = [zz::1]:25\n", "line 1: relay: bad IPv6 address" },
-		{ "relay = [::1]25\n", "line 1: relay: expected ':PORT' after ']'" },
-		{ "relay = a, ,b\n", "line 1: relay: empty relay in the list" },
-		{ "relay = a,\n", "line 1: relay: empty relay in the list" },
-		{ "relay = bad_host!:25\n", "line 1: relay: bad host name" },
-		{ "relay = -mx:25\n", "line 1: relay: bad host name" },
-		{ "relay = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n", "line 1: relay: more than 16 relays" },
-		{ "relay = a weight=0\n", "line 1: relay: relay attribute out of range" },
-		{ "relay = a weight=101\n", "line 1: relay: relay attribute out of range" },
-		{ "relay = a weight=99999999999999999999\n", "line 1: relay: relay attribute out of range" },
-		{ "relay = a max_conn=65\n", "line 1: relay: relay attribute out of range" },
-		{ "relay = a weight=2x\n", "line 1: relay: relay attribute: expected a number" },
-		{ "relay = a weight=\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N)" },
-		{ "relay = a weight=1 weight=2\n", "line 1: relay: relay attribute given twice" },
-		{ "relay = a maxconn=2\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N)" },
-		{ "relay = a:25 b:25\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N)" },
-		{ "relay_mode = roundrobin\n", "line 1: relay_mode: not one of the allowed values" },
-		{ "recipient_delimiter = ++\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -" },
-		{ "recipient_delimiter = a\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -" },
-		{ "recipient_delimiter = @\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -" },
-		{ "bounce_suffix =\n", "line 1: bounce_suffix: expected 1 to 16 characters" },
-		{ "bounce_suffix = -bounces-bounces-x\n", "line 1: bounce_suffix: expected 1 to 16 characters" },
-		{ "bounce_suffix = -b@\n", "line 1: bounce_suffix: only letters, digits and - _ . = are allowed" },
+		{ "relay_tls = required\n", "line 1: relay_tls: not one of the allowed values (none, opportunistic, starttls): \"required\"" },
+		{ "tls_verify = maybe\n", "line 1: tls_verify: expected yes or no: \"maybe\"" },
+		{ "relay = mx:0\n", "line 1: relay: port out of range 1..65535: \"mx:0\"" },
+		{ "relay = mx:65536\n", "line 1: relay: port out of range 1..65535: \"mx:65536\"" },
+		{ "relay = mx:\n", "line 1: relay: bad port: \"mx:\"" },
+		{ "relay = mx:25x\n", "line 1: relay: bad port: \"mx:25x\"" },
+		{ "relay = ::1\n", "line 1: relay: an IPv6 address must be written in brackets, as [::1]:25: \"::1\"" },
+		{ "relay = [::1\n", "line 1: relay: missing ']' after an IPv6 address: \"[::1\"" },
+		{ "relay = [zz::1]:25\n", "line 1: relay: bad IPv6 address: \"[zz::1]:25\"" },
+		{ "relay = [::1]25\n", "line 1: relay: expected ':PORT' after ']': \"[::1]25\"" },
+		{ "relay = a, ,b\n", "line 1: relay: empty relay in the list: \"a, ,b\"" },
+		{ "relay = a,\n", "line 1: relay: empty relay in the list: \"a,\"" },
+		{ "relay = bad_host!:25\n", "line 1: relay: bad host name: \"bad_host!:25\"" },
+		{ "relay = -mx:25\n", "line 1: relay: bad host name: \"-mx:25\"" },
+		{ "relay = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n", "line 1: relay: more than 16 relays: \"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\"" },
+		{ "relay = a weight=0\n", "line 1: relay: relay attribute out of range: \"a weight=0\"" },
+		{ "relay = a weight=101\n", "line 1: relay: relay attribute out of range: \"a weight=101\"" },
+		{ "relay = a weight=99999999999999999999\n", "line 1: relay: relay attribute out of range: \"a weight=99999999999999999999\"" },
+		{ "relay = a max_conn=65\n", "line 1: relay: relay attribute out of range: \"a max_conn=65\"" },
+		{ "relay = a weight=2x\n", "line 1: relay: relay attribute: expected a number: \"a weight=2x\"" },
+		{ "relay = a weight=\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a weight=\"" },
+		{ "relay = a weight=1 weight=2\n", "line 1: relay: relay attribute given twice: \"a weight=1 weight=2\"" },
+		{ "relay = a maxconn=2\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a maxconn=2\"" },
+		{ "relay = a:25 b:25\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a:25 b:25\"" },
+		{ "relay_mode = roundrobin\n", "line 1: relay_mode: not one of the allowed values (failover, spread): \"roundrobin\"" },
+		{ "recipient_delimiter = ++\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"++\"" },
+		{ "recipient_delimiter = a\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"a\"" },
+		{ "recipient_delimiter = @\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"@\"" },
+		{ "bounce_suffix =\n", "line 1: bounce_suffix: expected 1 to 16 characters: \"\"" },
+		{ "bounce_suffix = -bounces-bounces-x\n", "line 1: bounce_suffix: expected 1 to 16 characters: \"-bounces-bounces-x\"" },
+		{ "bounce_suffix = -b@\n", "line 1: bounce_suffix: only letters, digits and - _ . = are allowed: \"-b@\"" },
 		{ "owner_suffix = -request\n", "line 1: bounce_suffix, request_suffix and owner_suffix must differ" },
-		{ "log_level = verbose\n", "line 1: log_level: not one of the allowed values" },
-		{ "verp_mode = both\n", "line 1: verp_mode: not one of the allowed values" },
-		{ "token_max_age_days = 101\n", "line 1: token_max_age_days: out of range" },
-		{ "authserv_id = a b\n", "line 1: authserv_id: no blanks, quotes, parentheses or ';' allowed" },
-		{ "policy_listen = unix:\n", "line 1: policy_listen: unix: needs a path" },
-		{ "policy_listen = 127.0.0.1\n", "line 1: policy_listen: missing :PORT" },
-		{ "user = -x\n", "line 1: user: bad user name" },
-		{ "user = a/b\n", "line 1: user: bad user name" },
-		{ "helo_name = a..b\n", "line 1: helo_name: bad host name" },
+		{ "log_level = verbose\n", "line 1: log_level: not one of the allowed values (error, warning, info, debug): \"verbose\"" },
+		{ "verp_mode = both\n", "line 1: verp_mode: not one of the allowed values (per-recipient, xverp): \"both\"" },
+		{ "token_max_age_days = 101\n", "line 1: token_max_age_days: out of range 1..100: \"101\"" },
+		{ "authserv_id = a b\n", "line 1: authserv_id: no blanks, quotes, parentheses or ';' allowed: \"a b\"" },
+		{ "policy_listen = unix:\n", "line 1: policy_listen: unix: needs a path: \"unix:\"" },
+		{ "policy_listen = 127.0.0.1\n", "line 1: policy_listen: missing :PORT: \"127.0.0.1\"" },
+		{ "user = -x\n", "line 1: user: bad user name (at most 32 characters, not starting with '-'): \"-x\"" },
+		{ "user = a/b\n", "line 1: user: bad user name (letters, digits, '.', '_' and '-' only): \"a/b\"" },
+		{ "helo_name = a..b\n", "line 1: helo_name: bad host name: \"a..b\"" },
 		{ "relay_auth_user = u\n", "line 1: relay_auth_user needs relay_auth_password_file" },
 		{ "relay_auth_password_file = p\n", "line 1: relay_auth_password_file needs relay_auth_user" },
 		{ "relay_tls = none\nrelay_auth_user = u\nrelay_auth_password_file = p\n",
@@ -198,7 +207,7 @@ static void test_bad(void **state)
 		{ "retry_min_seconds = 20000\n", "line 1: retry_min_seconds is above retry_max_seconds" },
 		{ "a = b\0c\n", "line 1: control character or NUL byte" },
 		{ "helo_name = x\x1b[31m\n", "line 1: control character or NUL byte" },
-		{ "\n\n\n\n\n\n\n\n\n# 9\nsyslog = perhaps\n", "line 11: syslog: expected yes or no" },
+		{ "\n\n\n\n\n\n\n\n\n# 9\nsyslog = perhaps\n", "line 11: syslog: expected yes or no: \"perhaps\"" },
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -282,7 +291,7 @@ static void test_load(void **state)
 	config_defaults(&c);
 	assert_int_equal(config_load_home(dir, &c, &err), -EINVAL);
 	buf_reset(&want);
-	buf_addf(&want, "%s: line 2: unknown key 'bogus'", path.data);
+	buf_addf(&want, "%s: line 2: unknown key 'bogus' (`listd config -d` lists every key)", path.data);
 	assert_string_equal(err.data, want.data);
 	config_finish(&c);
 
@@ -337,6 +346,82 @@ static void test_describe(void **state)
 	free(text);
 }
 
+/* Every problem of a file, one a line; then the table's view of a config. */
+static void test_check_and_table(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"relay = mx:0\n"
+		"concurrency = 4\n"
+		"colour = blue\n"
+		"concurrency = 5\n"
+		"relay_tls = maybe   # not a value\n"
+		"just words\n";
+	struct buf err = BUF_INIT, v = BUF_INIT;
+	assert_int_equal(config_check_text(text, strlen(text), &err), 5);
+	assert_string_equal(err.data,
+		"line 1: relay: port out of range 1..65535: \"mx:0\"\n"
+		"line 3: unknown key 'colour' (`listd config -d` lists every key)\n"
+		"line 4: concurrency set twice (first on line 2)\n"
+		"line 5: relay_tls: not one of the allowed values (none, opportunistic, starttls): \"maybe\"\n"
+		"line 6: expected key = value");
+	buf_reset(&err);
+	assert_int_equal(config_check_text("concurrency = 2\n", 16, &err), 0);
+	assert_int_equal(err.len, 0);
+	/* the checks between keys once every line is good */
+	assert_int_equal(config_check_text("retry_min_seconds = 20000\n", 26, &err), 1);
+	assert_string_equal(err.data, "line 1: retry_min_seconds is above retry_max_seconds");
+
+	struct config c;
+	static const char good[] = "relay = mx:26, [::1]:25\nconcurrency = 9\nsyslog = on\n";
+	config_defaults(&c);
+	assert_int_equal(config_parse(good, strlen(good), &c, NULL), 0);
+	size_t n = config_key_count(), seen = 0;
+	assert_true(n > 30);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = config_key_name(i);
+		buf_reset(&v);
+		config_key_value(&c, i, &v);
+		if (!strcmp(name, "relay")) {
+			assert_string_equal(v.data, "mx:26, [::1]:25");
+			assert_true(config_key_is_set(&c, i));
+			seen++;
+		} else if (!strcmp(name, "concurrency")) {
+			assert_string_equal(v.data, "9");
+			assert_true(config_key_is_set(&c, i));
+			seen++;
+		} else if (!strcmp(name, "syslog")) {
+			assert_string_equal(v.data, "yes");
+			seen++;
+		} else {
+			/* every other key shows its default, and reads back */
+			assert_false(config_key_is_set(&c, i));
+			assert_string_equal(v.data, config_key_default(i));
+		}
+		assert_non_null(config_key_help(i));
+	}
+	assert_int_equal(seen, 3);
+	/* the printed values parse back to the same config */
+	struct buf again = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		buf_addf(&again, "%s = ", config_key_name(i));
+		config_key_value(&c, i, &again);
+		buf_addch(&again, '\n');
+	}
+	struct config d;
+	config_defaults(&d);
+	assert_int_equal(config_parse(again.data, again.len, &d, &err), 0);
+	char *a = render(&c), *b = render(&d);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	config_finish(&c);
+	config_finish(&d);
+	buf_finish(&again);
+	buf_finish(&err);
+	buf_finish(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_relay_attributes),
 		cmocka_unit_test(test_describe),
+		cmocka_unit_test(test_check_and_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,19 +75,54 @@ static void test_record_select(void **state)
 static void test_org_domain(void **state)
 {
 	(void)state;
-	static const struct { const char *in, *want; } t[] = {
-		{ "example.org", "example.org" },
-		{ "mail.example.org", "example.org" },
-		{ "a.b.c.example.org", "example.org" },
-		{ "localhost", "localhost" },
-		{ "mail.example.co.uk", "co.uk" },    /* documented weakness */
+	static const struct { const char *label, *in, *want; } t[] = {
+		{ "registrable itself", "example.org", "example.org" },
+		{ "one label below", "mail.example.org", "example.org" },
+		{ "deep", "a.b.c.example.org", "example.org" },
+		{ "two-label suffix", "example.co.uk", "example.co.uk" },
+		{ "below a two-label suffix", "mail.example.co.uk", "example.co.uk" },
+		{ "com.au", "example.com.au", "example.com.au" },
+		{ "below com.au", "lists.example.com.au", "example.com.au" },
+		{ "co.jp, deep", "a.b.example.co.jp", "example.co.jp" },
+		{ "wildcard rule *.kawasaki.jp", "a.b.kawasaki.jp", "a.b.kawasaki.jp" },
+		{ "exception rule !city.kawasaki.jp", "a.city.kawasaki.jp", "city.kawasaki.jp" },
+		{ "IDN suffix (A-label)", "a.example.xn--55qx5d.cn", "example.xn--55qx5d.cn" },
+		{ "IDN TLD", "mail.xn--mller-kva.xn--p1ai", "xn--mller-kva.xn--p1ai" },
+		{ "private section", "alice.github.io", "alice.github.io" },
+		{ "below a private suffix", "www.alice.github.io", "alice.github.io" },
+		{ "bare suffix", "co.uk", "co.uk" },
+		{ "bare TLD", "uk", "uk" },
+		{ "bare IDN suffix", "xn--55qx5d.cn", "xn--55qx5d.cn" },
+		{ "unknown TLD: default rule *", "mail.example.zz", "example.zz" },
+		{ "unknown TLD, registrable", "example.zz", "example.zz" },
+		{ "single label", "localhost", "localhost" },
+		{ "upper case", "Mail.Example.CO.UK", "Example.CO.UK" },
+		{ "empty", "", "" },
 	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		const char *got = dmarc_org_domain(t[i].in);
-		if (strcmp(got, t[i].want))
-			printf("# %s: got %s, want %s\n", t[i].in, got, t[i].want);
-		assert_string_equal(got, t[i].want);
+	psl_ctx_t *latest = psl_latest(NULL);
+	const psl_ctx_t *lists[] = { latest, psl_builtin() };
+	assert_non_null(latest);
+	for (size_t k = 0; k < 2; k++) {
+		if (!lists[k])
+			continue;       /* a libpsl built without its own copy */
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			const char *got = dmarc_org_domain(lists[k], t[i].in);
+			if (strcmp(got, t[i].want))
+				printf("# %s (%s): %s: got %s, want %s\n", t[i].label,
+				       k ? "built-in" : "latest", t[i].in, got, t[i].want);
+			assert_string_equal(got, t[i].want);
+			/* a pointer into the input */
+			assert_true(got >= t[i].in && got <= t[i].in + strlen(t[i].in));
+		}
 	}
+	/* no list: only the domain itself */
+	assert_string_equal(dmarc_org_domain(NULL, "mail.example.org"), "mail.example.org");
+	char longname[300];
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	longname[100] = longname[200] = '.';
+	assert_ptr_equal(dmarc_org_domain(latest, longname), longname);
+	psl_free(latest);
 	struct dmarc_record rec = { DMARC_POLICY_NONE, DMARC_POLICY_REJECT };
 	assert_int_equal(dmarc_policy_for(&rec, false), DMARC_POLICY_NONE);
 	assert_int_equal(dmarc_policy_for(&rec, true), DMARC_POLICY_REJECT);

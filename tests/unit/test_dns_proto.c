@@ -196,11 +196,41 @@ static void test_answers(void **state)
 	assert_int_equal(dns_response_parse(p.b, p.n, 4, qn, DNS_TYPE_TXT, &ans), -EBADMSG);
 }
 
+static void test_tcp_frame(void **state)
+{
+	(void)state;
+	static const struct { const char *label; uint8_t in[6]; size_t len; int want; size_t want_len; } t[] = {
+		{ "nothing yet", { 0 }, 0, 0, 0 },
+		{ "half the prefix", { 0x00 }, 1, 0, 0 },
+		{ "prefix only", { 0x00, 0x03 }, 2, 0, 0 },
+		{ "short of the length", { 0x00, 0x03, 1, 2 }, 4, 0, 0 },
+		{ "whole", { 0x00, 0x03, 1, 2, 3 }, 5, 1, 3 },
+		{ "whole and more", { 0x00, 0x03, 1, 2, 3, 4 }, 6, 1, 3 },
+		{ "zero length", { 0x00, 0x00, 1 }, 3, -EBADMSG, 0 },
+		{ "big length, not there", { 0xff, 0xff, 1, 2 }, 4, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t len = 0;
+		int r = dns_tcp_frame(t[i].in, t[i].len, &len);
+		if (r != t[i].want || (r == 1 && len != t[i].want_len))
+			printf("# %s: got %d/%zu, want %d/%zu\n", t[i].label, r, len, t[i].want,
+			       t[i].want_len);
+		assert_int_equal(r, t[i].want);
+		if (r == 1)
+			assert_int_equal(len, t[i].want_len);
+	}
+	uint8_t p[2];
+	dns_tcp_prefix(1232, p);
+	assert_int_equal(p[0], 0x04);
+	assert_int_equal(p[1], 0xd0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_query_build),
 		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_tcp_frame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

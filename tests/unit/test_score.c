@@ -20,8 +20,10 @@ enum step_kind { EV, TICK };
 #define COUNTS  (1u << 1)
 #define FAIL    (1u << 2)
 #define PROBE   (1u << 3)
-#define H       (HARD | COUNTS | FAIL)      /* a counting hard bounce */
-#define S       (COUNTS | FAIL)             /* a counting soft bounce */
+#define PROVEN  (1u << 4)
+#define H       (HARD | COUNTS | FAIL | PROVEN) /* a hard bounce, proven (5.1.x at RCPT) */
+#define HW      (HARD | COUNTS | FAIL)      /* a hard reason from words alone */
+#define S       (COUNTS | FAIL)             /* a counting soft bounce (mailbox full) */
 #define U       (FAIL)                      /* a failure that does not count */
 
 struct step {
@@ -95,23 +97,41 @@ static const struct scase cases[] = {
 		.probe_warnings = 2, .probe_interval_days = 7, .hard_weight = 100,
 		.soft_weight = 50 }, ENABLED, {
 		{ EV, D, H, SCORE_ACTION_DISABLE, 100, 1, 0 },
-		{ EV, D, U | PROBE, SCORE_ACTION_SCORED, 100, 1, 0 },
-		{ EV, D + 1, U | PROBE, SCORE_ACTION_NONE, 100, 1, 0 },
+		{ EV, D, S | PROBE, SCORE_ACTION_SCORED, 100, 1, 0 },
+		{ EV, D + 1, S | PROBE, SCORE_ACTION_NONE, 100, 1, 0 },
 		{ TICK, D + 7, 0, SCORE_ACTION_WARN, 100, 1, 1 },
 		{ TICK, D + 7, 0, SCORE_ACTION_NONE, 100, 1, 1 },
-		{ EV, D + 8, U | PROBE, SCORE_ACTION_SCORED, 100, 1, 1 },
+		{ EV, D + 8, S | PROBE, SCORE_ACTION_SCORED, 100, 1, 1 },
 		{ TICK, D + 14, 0, SCORE_ACTION_WARN, 100, 1, 2 },
-		{ EV, D + 15, U | PROBE, SCORE_ACTION_SCORED, 100, 1, 2 },
+		{ EV, D + 15, S | PROBE, SCORE_ACTION_SCORED, 100, 1, 2 },
 		{ TICK, D + 21, 0, SCORE_ACTION_REMOVE, 100, 1, 2 },
 	}, 9 },
 	{ "a warning answered by a clean round re-enables", { .threshold = 100,
 		.stale_days = 14, .probe_warnings = 2, .probe_interval_days = 3,
 		.hard_weight = 100, .soft_weight = 50 }, ENABLED, {
 		{ EV, D, H, SCORE_ACTION_DISABLE, 100, 1, 0 },
-		{ EV, D, U | PROBE, SCORE_ACTION_SCORED, 100, 1, 0 },
+		{ EV, D, S | PROBE, SCORE_ACTION_SCORED, 100, 1, 0 },
 		{ TICK, D + 3, 0, SCORE_ACTION_WARN, 100, 1, 1 },
 		{ TICK, D + 6, 0, SCORE_ACTION_ENABLE, 0, 0, 0 },
 	}, 4 },
+	{ "a failure that does not blame the address leaves the probe round clean",
+		{ .threshold = 100, .stale_days = 14, .probe_warnings = 0,
+		.probe_interval_days = 2, .hard_weight = 100, .soft_weight = 50 }, ENABLED, {
+		{ EV, D, H, SCORE_ACTION_DISABLE, 100, 1, 0 },
+		{ EV, D, U | PROBE, SCORE_ACTION_NONE, 100, 1, 0 },
+		{ EV, D + 1, U | HARD | PROBE, SCORE_ACTION_NONE, 100, 1, 0 },
+		{ TICK, D + 2, 0, SCORE_ACTION_ENABLE, 0, 0, 0 },
+	}, 4 },
+	{ "a full mailbox or an unproven hard reason on the probe: troubled, not removed",
+		{ .threshold = 100, .stale_days = 14, .probe_warnings = 1,
+		.probe_interval_days = 2, .hard_weight = 100, .soft_weight = 50 }, ENABLED, {
+		{ EV, D, H, SCORE_ACTION_DISABLE, 100, 1, 0 },
+		{ EV, D, S | PROBE, SCORE_ACTION_SCORED, 100, 1, 0 },
+		{ EV, D, HW | PROBE, SCORE_ACTION_NONE, 100, 1, 0 },
+		{ TICK, D + 2, 0, SCORE_ACTION_WARN, 100, 1, 1 },
+		{ EV, D + 3, HW | PROBE, SCORE_ACTION_SCORED, 100, 1, 1 },
+		{ EV, D + 3, H | PROBE, SCORE_ACTION_REMOVE, 100, 1, 1 },
+	}, 6 },
 	{ "auto-reply to the probe proves nothing against it", { .threshold = 100,
 		.stale_days = 14, .probe_warnings = 0, .probe_interval_days = 2,
 		.hard_weight = 100, .soft_weight = 50 }, ENABLED, {
@@ -123,7 +143,7 @@ static const struct scase cases[] = {
 		.stale_days = 14, .probe_warnings = 0, .probe_interval_days = 0,
 		.hard_weight = 100, .soft_weight = 50 }, ENABLED, {
 		{ EV, D, H, SCORE_ACTION_DISABLE, 100, 1, 0 },
-		{ EV, D, U | PROBE, SCORE_ACTION_SCORED, 100, 1, 0 },
+		{ EV, D, S | PROBE, SCORE_ACTION_SCORED, 100, 1, 0 },
 		{ TICK, D + 1, 0, SCORE_ACTION_REMOVE, 100, 1, 0 },
 	}, 3 },
 	{ "disabled by an administrator: scored, never disabled", DEFAULTS, { .enabled = false }, {
@@ -169,7 +189,8 @@ static void test_lifecycle_table(void **state)
 			if (s->kind == EV) {
 				struct score_event e = {
 					.day = s->day, .hard = s->flags & HARD,
-					.counts = s->flags & COUNTS, .failure = s->flags & FAIL,
+					.counts = s->flags & COUNTS, .proven = s->flags & PROVEN,
+					.failure = s->flags & FAIL,
 					.probe = s->flags & PROBE,
 				};
 				got = score_apply(&c->set, &m, &e);
@@ -260,6 +281,82 @@ static void test_classify_reply(void **state)
 	assert_int_equal(fails, 0);
 }
 
+/* What a failure says about the address (score_blame()). */
+static void test_blame(void **state)
+{
+	(void)state;
+	static const struct {
+		enum bounce_reason reason;
+		int hard;
+		const char *status, *diag;
+		bool at_rcpt;
+		enum score_blame want;
+	} t[] = {
+		/* hard reasons: proven at RCPT or by a 5.1.x / 5.4.4 status */
+		{ BOUNCE_REASON_USERUNKNOWN, 1, "5.1.1", "550 5.1.1 User unknown", false,
+		  SCORE_BLAME_PROVEN },
+		{ BOUNCE_REASON_USERUNKNOWN, 1, "550", "550 No such user here", true,
+		  SCORE_BLAME_PROVEN },
+		{ BOUNCE_REASON_USERUNKNOWN, 1, "5.0.0",
+		  "host mx.test said: 550 no such user (in reply to RCPT TO command)", false,
+		  SCORE_BLAME_PROVEN },
+		{ BOUNCE_REASON_HOSTUNKNOWN, 1, "5.4.4", "Host or domain name not found", false,
+		  SCORE_BLAME_PROVEN },
+		/* the same words without that evidence: blamed, not proven */
+		{ BOUNCE_REASON_USERUNKNOWN, 1, "5.0.0", "550 no such user", false,
+		  SCORE_BLAME_ADDRESS },
+		{ BOUNCE_REASON_USERUNKNOWN, 1, "4.1.1", "450 4.1.1 user unknown", false,
+		  SCORE_BLAME_ADDRESS },
+		/* after DATA, or at connect / MAIL: never about the address */
+		{ BOUNCE_REASON_USERUNKNOWN, 1, "5.1.1",
+		  "host mx.test said: 550 5.1.1 user unknown (in reply to end of DATA command)",
+		  false, SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_MAILBOXFULL, 0, "5.2.2",
+		  "SMTP error from remote mail server after end of data: 552 5.2.2 over quota",
+		  false, SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_USERUNKNOWN, 1, "5.1.1",
+		  "SMTP error from remote mail server after MAIL FROM:<a@b.test>: 550 unknown",
+		  false, SCORE_BLAME_NONE },
+		/* soft but about the mailbox */
+		{ BOUNCE_REASON_MAILBOXFULL, 0, "5.2.2", "552 5.2.2 Mailbox full", false,
+		  SCORE_BLAME_ADDRESS },
+		{ BOUNCE_REASON_MAILBOXFULL, 0, "452", "452 4.2.2 Mailbox full", true,
+		  SCORE_BLAME_ADDRESS },
+		{ BOUNCE_REASON_SUSPEND, 0, "5.2.1", "550 5.2.1 account disabled", false,
+		  SCORE_BLAME_ADDRESS },
+		/* about the message, us or nothing known */
+		{ BOUNCE_REASON_FILTERED, 0, "5.7.1", "550 5.7.1 content rejected", false,
+		  SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_SPAMDETECTED, 0, "5.7.1", "550 5.7.1 spam", true, SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_POLICYVIOLATION, 0, "5.7.1", "denied by policy", true,
+		  SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_BADREPUTATION, 0, "5.7.1", "poor reputation", true, SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_BLOCKED, 0, "5.7.1", "blocked using a DNSBL", true, SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_TOOMANYCONN, 0, "4.7.0", "too many connections", true,
+		  SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_SPEEDING, 0, "4.7.1", "rate limited", true, SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_NETWORKERROR, 0, "4.4.2", "connection lost", false, SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_EXPIRED, 0, "4.4.7", "delivery time expired", false, SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_UNDEFINED, -1, "", "", false, SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_ONHOLD, -1, "5.0.0", "something failed", true, SCORE_BLAME_NONE },
+		{ BOUNCE_REASON_NOTACCEPT, 0, "4.3.2", "not accepting mail", true, SCORE_BLAME_NONE },
+	};
+	int fails = 0;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		enum score_blame got = score_blame(t[i].reason, t[i].hard, t[i].status, t[i].diag,
+		                                   t[i].at_rcpt);
+		if (got != t[i].want) {
+			printf("# %s %s \"%s\" at_rcpt %d: got %d, want %d\n",
+			       bounce_reason_name(t[i].reason), t[i].status, t[i].diag, t[i].at_rcpt,
+			       got, t[i].want);
+			fails++;
+		}
+	}
+	assert_int_equal(score_blame(BOUNCE_REASON_USERUNKNOWN, 1, NULL, NULL, true),
+	                 SCORE_BLAME_PROVEN);
+	assert_int_equal(fails, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_count_and_last_day),
 		cmocka_unit_test(test_post_blamed),
 		cmocka_unit_test(test_classify_reply),
+		cmocka_unit_test(test_blame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
