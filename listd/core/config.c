@@ -47,9 +47,9 @@ static const char *const level_names[] = { "error", "warning", "info", "debug", 
 
 static const struct config_key keys[] = {
 	{ "relay", T_RELAYS, OFF(relays), "", 0, 0, NULL,
-	  "HOST[:PORT] [weight=N] [max_conn=N][, ...] smarthosts (IPv6: [::1]:25); "
-	  "weight 1..100 (1) counts with relay_mode = spread, max_conn 1..64 caps "
-	  "its connections (default: concurrency)" },
+	  "smarthosts, port 25 by default; weight 1..100 (default 1) is the relay's "
+	  "share with relay_mode = spread; max_conn 1..64 caps its connections "
+	  "(default: concurrency), a relay at its cap is skipped" },
 	{ "relay_mode", T_ENUM, OFF(relay_mode), "failover", 0, 0, relay_mode_names,
 	  "failover: the first relay up takes all; spread: transactions shared by "
 	  "weight over the relays up (a failed relay is set aside with back-off)" },
@@ -848,7 +848,7 @@ void config_key_syntax(size_t i, struct buf *out)
 	case T_HOST: buf_adds(out, "host name"); break;
 	case T_TOKEN: buf_adds(out, "text without blanks, quotes, parentheses or ;"); break;
 	case T_USER: buf_adds(out, "account name"); break;
-	case T_RELAYS: buf_adds(out, "HOST[:PORT], [IPV6]:PORT, ... (at most 16)"); break;
+	case T_RELAYS: buf_adds(out, "HOST[:PORT] [weight=N] [max_conn=N], [IPV6]:PORT, ... (at most 16)"); break;
 	case T_LISTEN: buf_adds(out, "unix:PATH | HOST:PORT"); break;
 	}
 }
@@ -880,6 +880,10 @@ void config_key_value(const struct config *cfg, size_t i, struct buf *out)
 			const struct config_relay *rl = &cfg->relays[r];
 			buf_addf(out, strchr(rl->host, ':') ? "%s[%s]:%u" : "%s%s:%u",
 			         r ? ", " : "", rl->host, rl->port);
+			if (rl->weight)
+				buf_addf(out, " weight=%u", rl->weight);
+			if (rl->max_conn)
+				buf_addf(out, " max_conn=%u", rl->max_conn);
 		}
 		break;
 	default:
