@@ -1,7 +1,7 @@
 /* listd/smtp_client.h — a pool of SMTP client connections to the relays,
  * on libuv, with STARTTLS (GnuTLS), PIPELINING, CHUNKING and AUTH PLAIN.
  *
- * The pool pulls work: whenever a connection is ready for a transaction it
+ * The pool pulls work: while it has room for a transaction (see Relays) it
  * asks the caller (ops->next_txn_cb) for one, sends it, and reports each
  * recipient's reply (ops->rcpt_cb) and the end of the transaction
  * (ops->txn_done_cb). When the caller has no work, the connections wait
@@ -21,15 +21,20 @@
  *    have room: with every relay keeping up, relay i takes weight_i / sum of
  *    weights of the transactions, interleaved; a relay that is full (all
  *    its max_conn connections busy) is skipped, so a slow relay does not
- *    hold the others back. Transactions rather than connections are spread
- *    so that the shares hold whatever the batches' and relays' speeds.
+ *    hold the others back. Transactions rather than connections are dealt
+ *    out because a connection to a fast relay carries more of them than
+ *    one to a slow relay; and by fixed weights rather than by measured
+ *    load because a relay that answers every recipient at once with 4xx
+ *    would look the least loaded and draw all the traffic.
  * A relay that fails (connection refused or lost, timeout, 4xx/5xx greeting
  * or EHLO, 421 at any time, STARTTLS or certificate failure, protocol
  * error) is set aside for a back-off (backoff_min_ms doubling up to
- * backoff_max_ms) and what waited for it goes to the relays up; the
- * transaction it was sending fails temporarily (status below). After the
+ * backoff_max_ms; failures of its other connections meanwhile do not
+ * lengthen it) and what waited for it goes to the relays up; the
+ * transactions it was sending fail temporarily (status below). After the
  * back-off it is tried with one transaction at a time until a session is
- * up, which resets the back-off and gives it its share again. While every
+ * up or a transaction is answered, which resets the back-off and gives it
+ * its share again. While every
  * relay is set aside and no session is up, every transaction the pool holds
  * or is given fails temporarily (status: the last relay failure, e.g.
  * -ECONNREFUSED, -ETIMEDOUT, -EPERM, else -EHOSTUNREACH) so the caller can
@@ -206,8 +211,9 @@ int  smtp_pool_create(uv_loop_t *loop, const struct smtp_pool_config *config,
                       const struct smtp_pool_ops *ops, void *ctx,
                       struct smtp_pool **ret_pool);
 
-/* There may be work: idle connections ask next_txn_cb again and new ones
- * are opened, up to config->connections. Cheap; call as often as needed. */
+/* There may be work: the pool asks next_txn_cb again, up to
+ * config->connections transactions in flight, and opens connections for
+ * those that wait for a relay. Cheap; call as often as needed. */
 void smtp_pool_kick(struct smtp_pool *pool);
 
 /* Drains and closes: no new transaction is asked for; those handed out are
