@@ -156,6 +156,7 @@ static bool parse_result(struct cursor *c, struct authres_result *ret)
 		return false;
 	r.method = method_of(key);
 	r.pass = !strcasecmp(val, "pass");
+	r.fail = !strcasecmp(val, "fail");
 
 	for (;;) {
 		skip_ws(c);
@@ -306,6 +307,46 @@ static bool from_address(const char *msg, size_t len, struct addr *ret)
 	return ok;
 }
 
+/* What the fields of ours in one block of the header say. */
+struct authres_block {
+	size_t n;                       /* fields of ours */
+	bool dmarc, spf, dkim;          /* an aligned pass */
+	bool dmarc_fail;                /* dmarc=fail for an aligned domain */
+	/* per method: some field said pass; some field reported it without */
+	bool said_pass[AUTHRES_METHOD_DMARC + 1], said_other[AUTHRES_METHOD_DMARC + 1];
+};
+
+static void block_add(struct authres_block *b, const struct authres_field *af,
+                      const struct authres_sender *s)
+{
+	bool has[AUTHRES_METHOD_DMARC + 1] = { false }, pass[AUTHRES_METHOD_DMARC + 1] = { false };
+	b->n++;
+	for (size_t i = 0; i < af->n; i++) {
+		const struct authres_result *r = &af->r[i];
+		has[r->method] = true;
+		pass[r->method] |= r->pass;
+		if (!s->have_from)
+			continue;
+		bool aligned = authres_aligned(r->domain, s->from.domain);
+		if (r->method == AUTHRES_METHOD_DMARC && r->fail && aligned)
+			b->dmarc_fail = true;
+		if (!r->pass || !aligned)
+			continue;
+		if (r->method == AUTHRES_METHOD_DMARC)
+			b->dmarc = true;
+		else if (r->method == AUTHRES_METHOD_SPF)
+			b->spf = true;
+		else if (r->method == AUTHRES_METHOD_DKIM)
+			b->dkim = true;
+	}
+	for (int m = AUTHRES_METHOD_SPF; m <= AUTHRES_METHOD_DMARC; m++) {
+		if (has[m] && pass[m])
+			b->said_pass[m] = true;
+		else if (has[m])
+			b->said_other[m] = true;
+	}
+}
+
 int authres_sender_check(const char *msg, size_t len, const char *authserv_id,
                          struct authres_sender *ret)
 {
@@ -313,13 +354,18 @@ int authres_sender_check(const char *msg, size_t len, const char *authserv_id,
 	struct header_field f;
 	struct authres_sender s;
 	struct authres_field af;
-	size_t fields = 0;
-	bool dmarc = false, spf = false, dkim = false;
+	struct authres_block blocks[2];         /* above the 1st Received:, then up to the 2nd */
+	size_t fields = 0, received = 0;
 
 	memset(&s, 0, sizeof(s));
+	memset(blocks, 0, sizeof(blocks));
 	s.have_from = from_address(msg, len, &s.from);
 	header_scan_init(&hs, msg, len);
 	while (header_scan_next(&hs, &f) == 1 && fields < AUTHRES_MAX_FIELDS) {
+		if (slice_case_eq_cstr(f.name, "Received")) {
+			received++;
+			continue;
+		}
 		if (!slice_case_eq_cstr(f.name, "Authentication-Results"))
 			continue;
 		fields++;
@@ -329,23 +375,25 @@ int authres_sender_check(const char *msg, size_t len, const char *authserv_id,
 			s.fields_foreign++;
 			continue;
 		}
-		s.fields_ours++;
-		if (!s.have_from)
-			continue;
-		for (size_t i = 0; i < af.n; i++) {
-			const struct authres_result *r = &af.r[i];
-			if (!r->pass || !authres_aligned(r->domain, s.from.domain))
-				continue;
-			if (r->method == AUTHRES_METHOD_DMARC)
-				dmarc = true;
-			else if (r->method == AUTHRES_METHOD_SPF)
-				spf = true;
-			else if (r->method == AUTHRES_METHOD_DKIM)
-				dkim = true;
-		}
+		if (received < 2)
+			block_add(&blocks[received], &af, &s);
+		else
+			s.fields_below++;
 	}
-	s.trust = dmarc ? AUTHRES_TRUST_DMARC : spf ? AUTHRES_TRUST_SPF :
-	          dkim ? AUTHRES_TRUST_DKIM : AUTHRES_TRUST_NONE;
+	/* the MTA's own fields stand above its Received: (RFC 8601 section
+	 * 7.1); only when there are none there, the ones right below its
+	 * Received: count (filters that insert after the MTA's first header,
+	 * as the milters of Debian 12 do) */
+	const struct authres_block *b = &blocks[blocks[0].n ? 0 : 1];
+	s.fields_below += blocks[0].n ? blocks[1].n : 0;
+	s.fields_ours = b->n;
+	for (int m = AUTHRES_METHOD_SPF; m <= AUTHRES_METHOD_DMARC; m++)
+		if (b->said_pass[m] && b->said_other[m])
+			s.disagree = true;
+	s.dmarc_fail = b->dmarc_fail;
+	s.trust = s.disagree ? AUTHRES_TRUST_NONE :
+	          b->dmarc ? AUTHRES_TRUST_DMARC : b->spf ? AUTHRES_TRUST_SPF :
+	          b->dkim ? AUTHRES_TRUST_DKIM : AUTHRES_TRUST_NONE;
 	*ret = s;
 	return 0;
 }

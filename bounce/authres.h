@@ -8,9 +8,21 @@
  *
  * The trust rule (authres_sender_check):
  *  - only fields whose authserv-id equals the configured one (ASCII
- *    case-insensitive) count; with no configured id nobody is established.
- *    The MTA must remove fields carrying its own id from incoming mail
- *    (RFC 8601 section 5; OpenDKIM, OpenDMARC and Postfix's milters do);
+ *    case-insensitive) count; with no configured id nobody is established;
+ *  - and of those only the ones the receiving MTA wrote: those above the
+ *    first Received: field (RFC 8601 section 7.1: the MTA's own, its
+ *    milters inserting at the top). Only when there is none there, those
+ *    between the first and the second Received: count instead: filters
+ *    that insert after the MTA's own first header (the OpenDKIM and
+ *    OpenDMARC of Debian 12) put them there. A field with our id further
+ *    down came with the message, whoever wrote it, and is ignored. RFC 8601
+ *    section 5 asks the MTA to remove such fields from incoming mail (the
+ *    contrib configurations do): with a filter inserting below the MTA's
+ *    Received:, a sender connecting directly can place a field where that
+ *    filter's would be, and only the stripping (or a disagreement, below)
+ *    stops it. Exim's add_header must use :at_start:;
+ *  - fields of ours that disagree (one says pass for a method, another
+ *    reports the same method without a pass) establish nobody;
  *  - the message must have exactly one From: field naming exactly one
  *    address that addr_parse() accepts (no CR/LF smuggled in);
  *  - a sender is established by one of, in this order of preference:
@@ -52,6 +64,7 @@ enum authres_method {
 struct authres_result {
 	enum authres_method method;
 	bool pass;                              /* result keyword is "pass" */
+	bool fail;                              /* result keyword is "fail" */
 	/* spf: smtp.mailfrom's domain (else smtp.helo's is NOT used);
 	 * dkim: header.d, else header.i's domain; dmarc: header.from.
 	 * ASCII lower case, no trailing dot; "" when absent or unusable. */
@@ -94,8 +107,13 @@ struct authres_sender {
 	bool have_from;                 /* exactly one valid From: address */
 	struct addr from;               /* valid when have_from */
 	enum authres_trust trust;       /* how the From: address was established */
-	size_t fields_ours;             /* fields with the configured authserv-id */
+	size_t fields_ours;             /* fields with the configured authserv-id
+	                                   the MTA wrote (trusted, see above) */
+	size_t fields_below;            /* with our id further down (ignored) */
 	size_t fields_foreign;          /* fields with any other id (ignored) */
+	bool disagree;                  /* trusted fields disagree: trust NONE */
+	bool dmarc_fail;                /* a trusted field says dmarc=fail for a
+	                                   domain aligned with the From: domain */
 };
 
 /* Applies the rule above (except automatic-ness and the daily limit) to

@@ -23,6 +23,7 @@
 #include "bounce/bounce.h"
 #include "bounce/internal.h"
 #include "bounce/mime.h"
+#include "bounce/reason_table.h"
 #include "listd/core/addr.h"
 #include "listd/core/ascii.h"
 #include "listd/core/header.h"
@@ -509,25 +510,23 @@ static bool is_generic_code(const char *s)
 	return !s[0] || !strcmp(s + 1, ".0.0");
 }
 
-/* Fills status, reason and hard of r from its own code and texts. */
-/* The reason the general text gives, computed at most once per message. */
+/* The report's own text, shared by its recipients. */
 struct general {
 	struct slice text;
 	const char *low;        /* the same text in lower case, text.len bytes */
-	bool done;
-	enum bounce_reason reason;
-	/* the reporting MTA relays the remote reply without saying which
-	 * command it answered (see stageless_reporter()) */
-	bool stageless;
+	const struct bounce_text *tt;   /* the whole text, prepared */
+	struct bounce_text *gt; /* text, prepared when first needed; NULL */
+	char rhost[256];        /* the host that answered, when the text names it */
 };
 
-static enum bounce_reason general_reason(struct general *g)
+/* The report's text prepared for phrase searches, once per message. */
+static const struct bounce_text *general_text(struct general *g)
 {
-	if (!g->done) {
-		g->reason = status_reason_from_text(g->text);
-		g->done = true;
+	if (!g->gt) {
+		g->gt = xmalloc(sizeof(*g->gt));
+		bounce_text_init(g->gt, g->text, LIMIT_BOUNCE_DIAG * 4);
 	}
-	return g->reason;
+	return g->gt;
 }
 
 /* In a session transcript, the command that the recipient's reply (the
@@ -552,6 +551,19 @@ static enum smtp_command command_before_reply(const struct general *g, struct sl
 	const char *at = bounce_memfind(g->low, len, needle, 4 + n);
 	if (!at)
 		at = bounce_memfind(g->low, len, needle + 4, n);
+	/* the reply code alone, its text folded onto the next line */
+	if (!at && n > 3 && needle[7] == ' ') {
+		for (size_t from = 0; from + 4 <= len; from++) {
+			const char *p = bounce_memfind(g->low + from, len - from, needle + 4, 3);
+			if (!p || p + 3 >= g->low + len)
+				break;
+			if (p[3] == '\n' && (p == g->low || !ascii_is_digit(p[-1]))) {
+				at = p;
+				break;
+			}
+			from = (size_t)(p - g->low);
+		}
+	}
 	if (!at)
 		return SMTP_COMMAND_NONE;
 	/* Postfix names the command after the reply ("... (in reply to RCPT
@@ -569,70 +581,150 @@ static enum smtp_command command_before_reply(const struct general *g, struct sl
 	return status_smtp_command_lower(g->low + from, pos - from);
 }
 
-/* A local delivery agent's "no such user" under a status that says the
- * mailbox does not exist (X.1.1, X.1.10: RFC 3463, RFC 7505 aside, the
- * addressing subject), as Postfix's local(8) or pipe(8) writes it:
- * "Status: 5.1.1", "Diagnostic-Code: x-unix; ... no such user here". The
- * same words after a program failed on a file ("procmail: Couldn't
- * create ...: No such user") are the program's trouble, not the
- * address's. */
-static bool local_user_unknown(const char *status, struct slice diag)
+/* Has the code a zero subject or detail ("5.1.0", "5.0.1")? */
+static bool code_has_zero(const char *s)
 {
-	static const char *const file_trouble[] = {
-		"couldn't create", "can't create", "cannot create", "couldn't open",
-		"can't open", "cannot open", "permission denied", "couldn't write",
-		"can't write", "cannot write",
-	};
-	if (!status[0] || (strcmp(status + 1, ".1.1") && strcmp(status + 1, ".1.10")))
-		return false;
-	if (status_reason_from_text(diag) != BOUNCE_REASON_USERUNKNOWN)
-		return false;
-	for (size_t i = 0; i < sizeof(file_trouble) / sizeof(file_trouble[0]); i++)
-		if (slice_case_find(diag, file_trouble[i]))
-			return false;
-	return true;
+	const char *d = strchr(s + 2, '.');
+	return s[2] == '0' || (d && !strcmp(d, ".0"));
 }
 
-/* "... example.com does not exist": the word before the phrase is a
- * domain name (dots, no "@", no brackets). */
-static bool domain_does_not_exist(struct slice diag)
+/* The best code a text gives: the first, unless it has a zero part or is
+ * the ambiguous 4.4.7 and a more specific one follows (a reporting MTA's
+ * summary code often quotes the remote server's own, more precise one). */
+static void text_code(struct slice text, char out[BOUNCE_STATUS_MAX])
 {
-	const char *p = slice_case_find(diag, " does not exist");
-	if (!p)
-		return false;
-	const char *e = p, *b = p;
-	while (b > diag.p && b[-1] != ' ')
-		b--;
-	if (e - b < 4 || !memchr(b, '.', (size_t)(e - b)) || memchr(b, '@', (size_t)(e - b)))
-		return false;
-	for (const char *q = b; q < e; q++)
-		if (!ascii_is_alnum(*q) && *q != '.' && *q != '-')
-			return false;
-	return e[-1] != '.';
+	char st[BOUNCE_STATUS_MAX];
+	out[0] = '\0';
+	for (struct slice rest = text; status_find(rest, st) == 1;) {
+		if (!out[0] || ((code_has_zero(out) || !strcmp(out, "4.4.7")) &&
+		                !code_has_zero(st) && strcmp(st, "4.4.7")) ||
+		    (out[0] == '2' && st[0] != '2'))
+			/* in a transcript, a success step (2.x.x) is not the failure */
+			snprintf(out, BOUNCE_STATUS_MAX, "%s", st);
+		const char *at = memmem(rest.p, rest.len, st, strlen(st));
+		if (!at)
+			break;
+		size_t skip = (size_t)(at - rest.p) + strlen(st);
+		rest = slice_make(rest.p + skip, rest.len - skip);
+	}
 }
 
-/* "550 : User unknown" or "550: : User unknown": a reply whose address
- * slot is empty. */
-static bool empty_address_reply(struct slice diag)
+/* Between the Status field and the code in the diagnostic text: the
+ * reply code's class decides when it agrees with only one; otherwise the
+ * more specific one (X.0.0 and codes with a zero part lose to one without;
+ * the ambiguous 4.4.7 and 5.3.x lose to the text's); otherwise the field. */
+static void status_prefer(const char *field, const char *text, int reply, char out[BOUNCE_STATUS_MAX])
 {
-	const char *p = slice_case_find(diag, ": user unknown");
-	if (!p)
-		return false;
-	/* step back over blanks to what precedes the colon */
-	while (p > diag.p && p[-1] == ' ')
-		p--;
-	if (p == diag.p)
-		return false;
-	char c = p[-1];
-	return c == ':' || ascii_is_digit(c);
+	const char *pick = field;
+	if (!text[0]) {
+		pick = field;
+	} else if (!field[0]) {
+		pick = text;
+	} else if (!strcmp(field, text)) {
+		pick = field;
+	} else if (reply && (field[0] == '0' + reply / 100) != (text[0] == '0' + reply / 100)) {
+		pick = field[0] == '0' + reply / 100 ? field : text;
+	} else if (is_generic_code(field)) {
+		pick = is_generic_code(text) ? field : text;
+	} else if (!strcmp(field, "4.4.7") || !strncmp(field, "5.3.", 4)) {
+		pick = text;
+	} else if ((code_has_zero(field) || !strcmp(field, "5.1.1")) && !code_has_zero(text)) {
+		pick = text;
+	}
+	snprintf(out, BOUNCE_STATUS_MAX, "%s", pick);
 }
 
-static void classify(struct bounce_recipient *r, const char *dsn_status,
-                     struct general *gen, bool delayed)
+/* The host named in "host mx.example.com[192.0.2.1] said" (Postfix),
+ * "host mx.example.com [192.0.2.1]" (Exim), "while talking to
+ * mx.example.com." (Sendmail), or a Remote-MTA value "dns; mx...": lower
+ * case, without a trailing dot; "" when none. */
+static void host_name(struct slice s, char out[256])
+{
+	size_t n = 0;
+	out[0] = '\0';
+	/* a Remote-MTA value: "dns; mx.example.com" */
+	if (slice_case_starts(slice_trim(s), "dns;")) {
+		s = slice_trim(s);
+		s = slice_make(s.p + 4, s.len - 4);
+	}
+	while (s.len && (s.p[0] == ' ' || s.p[0] == '<' || s.p[0] == '['))
+		s.p++, s.len--;
+	while (n < s.len && n < 255 && (ascii_is_alnum(s.p[n]) || s.p[n] == '.' || s.p[n] == '-'))
+		n++;
+	while (n && s.p[n - 1] == '.')
+		n--;
+	if (n == 0 || !memchr(s.p, '.', n))
+		return;
+	for (size_t i = 0; i < n; i++)
+		out[i] = ascii_lower(s.p[i]);
+	out[n] = '\0';
+}
+
+/* The same from a text already in lower case (bounce_lower()). */
+static void text_rhost(struct slice low, char out[256])
+{
+	static const char *const marks[] = { "host ", "while talking to ", "dsn generated by:" };
+	out[0] = '\0';
+	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]) && !out[0]; m++) {
+		struct slice rest = low;
+		const char *p;
+		size_t ml = strlen(marks[m]);
+		while (!out[0] && (p = bounce_memfind(rest.p, rest.len, marks[m], ml)) != NULL) {
+			size_t skip = (size_t)(p - rest.p) + ml;
+			rest = slice_make(rest.p + skip, rest.len - skip);
+			if (!rest.len || !ascii_is_alnum(rest.p[0]))
+				continue;
+			host_name(rest, out);
+			/* after "host ": a host name followed by its address or "said" */
+			size_t hl = strlen(out);
+			if (!hl || m != 0)
+				continue;
+			const char *a = rest.p + hl;
+			size_t al = rest.len - hl;
+			if (!(al && (a[0] == '[' || (al >= 2 && !memcmp(a, " [", 2)) ||
+			             (al >= 5 && !memcmp(a, " said", 5)) || (al >= 2 && !memcmp(a, ".[", 2)))))
+				out[0] = '\0';
+		}
+	}
+	/* Exchange Online appends the answering server in brackets:
+	 * "Access denied [XX1PR01MB1234.eurprd01.prod.outlook.com]" */
+	for (struct slice rest = low; !out[0];) {
+		const char *p = memchr(rest.p, '[', rest.len);
+		if (!p)
+			break;
+		size_t skip = (size_t)(p - rest.p) + 1;
+		rest = slice_make(rest.p + skip, rest.len - skip);
+		host_name(rest, out);
+		size_t hl = strlen(out);
+		bool name = false;
+		for (size_t i = 0; i < hl; i++)
+			name = name || ascii_is_alpha(out[i]);
+		if (!name || hl >= rest.len || rest.p[hl] != ']')
+			out[0] = '\0';
+	}
+}
+
+/* The recipient's domain stands for the host that answered when the
+ * report names none: the big receivers answer for their own domains. */
+static void rcpt_domain(const char *addr, char out[256])
+{
+	const char *at = strrchr(addr, '@');
+	out[0] = '\0';
+	if (at && strlen(at + 1) < 254)
+		snprintf(out, 256, ".%s", at + 1);
+}
+
+/* Fills status, reason and hard of r from its own code and texts:
+ * dsn_status is the Status field (NULL: none), rhost the Remote-MTA
+ * value (empty: none), delayed says Action: delayed, xunix a diagnostic
+ * of type X-Unix (a local delivery program's own words). */
+static void classify(struct bounce_recipient *r, const char *dsn_status, struct general *gen,
+                     bool delayed, struct slice rhost, bool xunix)
 {
 	struct slice general = gen->text;
 	struct slice diag = slice_cstr(r->diag);
-	char code[BOUNCE_STATUS_MAX] = "", dcode[BOUNCE_STATUS_MAX] = "", st[BOUNCE_STATUS_MAX];
+	char field[BOUNCE_STATUS_MAX] = "", dcode[BOUNCE_STATUS_MAX], code[BOUNCE_STATUS_MAX];
+	char st[BOUNCE_STATUS_MAX], host[256];
 	int reply = status_reply_code(diag);
 	/* Zoho writes the remote reply code as "ERROR_CODE :421" */
 	const char *ec = reply ? NULL : slice_case_find(diag, "error_code :");
@@ -640,123 +732,98 @@ static void classify(struct bounce_recipient *r, const char *dsn_status,
 		reply = status_reply_code(slice_make(ec + 12, 3));
 
 	if (dsn_status)
-		snprintf(code, sizeof(code), "%s", dsn_status);
-	/* the remote server's own code (the last one given) is more precise
-	 * than the reporting MTA's summary, when both say the same class */
-	for (struct slice rest = diag; status_find(rest, st) == 1;) {
-		snprintf(dcode, sizeof(dcode), "%s", st);
-		const char *at = strstr(rest.p, st);
-		if (!at || (size_t)(at - rest.p) + strlen(st) > rest.len)
-			break;
-		rest = slice_make(at + strlen(st), rest.len - (size_t)(at - rest.p) - strlen(st));
-	}
-	if (dcode[0] && !is_generic_code(dcode) && (!code[0] || code[0] == dcode[0]))
-		snprintf(code, sizeof(code), "%s", dcode);
-	else if (is_generic_code(code) && dcode[0] && (!code[0] || code[0] == dcode[0]))
-		snprintf(code, sizeof(code), "%s", dcode);
+		snprintf(field, sizeof(field), "%s", dsn_status);
+	text_code(diag, dcode);
+	status_prefer(field, dcode, reply, code);
 	/* no code of its own: the report's text may give one for all
 	 * ("could not be delivered because of 550 5.1.1 ...: a, b, c") */
-	if (!code[0] && status_find(general, st) == 1 && !is_generic_code(st))
+	if (!code[0] && !diag.len && status_find(general, st) == 1 && !is_generic_code(st))
 		snprintf(code, sizeof(code), "%s", st);
-	/* a local mailer's exit status ("X-Unix; 255") under a generic code:
-	 * the transcript's own line ("554 5.3.0 unknown mailer error 255")
-	 * is more precise */
-	else if (code[0] && is_generic_code(code) && !dcode[0] && reply == 0 &&
+	/* a generic code and a diagnostic without one (a local mailer's exit
+	 * status, "X-Unix; 255"): the report's own line gives the code */
+	else if (is_generic_code(code) && code[0] && !dcode[0] && reply == 0 &&
 	         status_find(general, st) == 1 && !is_generic_code(st) && st[0] == code[0])
 		snprintf(code, sizeof(code), "%s", st);
 
-	enum bounce_reason reason = status_reason_vendor(diag);
-	bool vendor = reason != BOUNCE_REASON_UNDEFINED;
-	if (reason == BOUNCE_REASON_UNDEFINED && code[0] && status_code_decisive(code))
-		reason = status_reason_from_code(code);
-	if (reason == BOUNCE_REASON_UNDEFINED)
-		reason = status_reason_from_text(diag);
-	if (reason == BOUNCE_REASON_UNDEFINED && code[0] && !is_generic_code(code))
-		reason = status_reason_from_code(code);
-	if (reason == BOUNCE_REASON_UNDEFINED)
-		reason = general_reason(gen);
-	if (reason == BOUNCE_REASON_UNDEFINED && bounce_memfind(gen->low, general.len, "groups.google.com", 17))
-		reason = BOUNCE_REASON_REJECTED;       /* posting to a group refused */
-	/* a final report for a reply that was only ever temporary (4xx): the
-	 * reporting MTA retried until it gave up */
-	if (reason == BOUNCE_REASON_UNDEFINED && (delayed || (reply / 100 == 4 && !code[0])))
-		reason = BOUNCE_REASON_EXPIRED;
-	if (reason == BOUNCE_REASON_UNDEFINED && code[0] && code[0] != '2')
-		reason = status_reason_from_code(code);
-	if (reason == BOUNCE_REASON_UNDEFINED && (reply == 550 || reply == 551 || reply == 553))
-		reason = BOUNCE_REASON_USERUNKNOWN;
-	/* "553 example.com does not exist": what does not exist is a domain */
-	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && domain_does_not_exist(diag))
-		reason = BOUNCE_REASON_HOSTUNKNOWN;
-	/* which command the reply answered, when the report tells */
-	enum smtp_command cmd = SMTP_COMMAND_NONE;
-	if ((reason == BOUNCE_REASON_USERUNKNOWN || reason == BOUNCE_REASON_HOSTUNKNOWN) && !vendor) {
-		cmd = status_smtp_command(diag);
-		if (cmd == SMTP_COMMAND_NONE)
-			cmd = command_before_reply(gen, diag);
-	}
-	bool at_rcpt = cmd == SMTP_COMMAND_RCPT;
-	/* a refusal before any recipient was named cannot be about the
-	 * recipient: at the greeting or EHLO it is about our host, at MAIL
-	 * FROM about the sender */
-	if ((reason == BOUNCE_REASON_USERUNKNOWN || reason == BOUNCE_REASON_HOSTUNKNOWN) && !vendor &&
-	    !(code[0] && status_code_decisive(code))) {
-		if (cmd == SMTP_COMMAND_CONNECT || cmd == SMTP_COMMAND_HELO)
-			reason = BOUNCE_REASON_BLOCKED;
-		else if (cmd == SMTP_COMMAND_MAIL)
-			reason = BOUNCE_REASON_REJECTED;
-	}
-	/* a "user unknown" text under a mailbox-status code (RFC 3463 X.2.0:
-	 * the mailbox exists but refused), or under a security-policy code
-	 * (X.7.x) other than in reply to RCPT TO, is a filter's answer */
-	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && code[0] &&
-	    (!strcmp(code + 1, ".2.0") || (!strncmp(code + 1, ".7.", 3) && !at_rcpt)))
-		reason = BOUNCE_REASON_FILTERED;
-	/* "550 : User unknown", the address left out of the reply, is how
-	 * KDDI's au (ezweb.ne.jp) answers for a recipient whose own filter
-	 * refused the sender */
-	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code)) &&
-	    empty_address_reply(diag))
-		reason = BOUNCE_REASON_FILTERED;
-	/* a reporter that never says the stage: filtering gateways in front
-	 * of the mailbox (SurfControl, MailFoundry, Active!Hunter), whose
-	 * own "no such user" is a filter's verdict, and providers relaying
-	 * the remote reply alone (Zoho, Yahoo's legacy format); without an
-	 * X.1.1 code the words do not prove that the address is bad */
-	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code)) &&
-	    cmd == SMTP_COMMAND_NONE && gen->stageless)
-		reason = BOUNCE_REASON_FILTERED;
-	/* "no such user" is only about the address when it answered RCPT TO
-	 * (or when the code itself says so, X.1.1): in reply to DATA it is
-	 * the recipient's filter speaking */
-	if (reason == BOUNCE_REASON_USERUNKNOWN && !vendor && !(code[0] && status_code_decisive(code)) &&
-	    cmd == SMTP_COMMAND_DATA)
-		reason = BOUNCE_REASON_FILTERED;
-
-	/* a name lookup that failed for now (4.x.x: the reporting MTA keeps
-	 * trying) says nothing final about the domain: a network error */
-	if (reason == BOUNCE_REASON_HOSTUNKNOWN && code[0] == '4' && !status_code_decisive(code))
-		reason = BOUNCE_REASON_NETWORKERROR;
-	/* an envelope that expired in the queue is given up: whatever the
-	 * delay notice's code, the report is final */
-	if (reason == BOUNCE_REASON_EXPIRED && slice_case_find(diag, "envelope expired"))
-		status_pseudo(reason, false, code);
 	/* without an explanation of its own, the report's text explains */
-	struct slice why = diag.len ? diag : general;
-	/* Exim refused at MAIL FROM ("SMTP error from remote mail server
-	 * after MAIL FROM:<...>"): the recipient was never asked, and the
-	 * code says its fate is on hold (X.0.901), whatever the reason */
-	if (!code[0] && slice_case_find(diag, "after mail from"))
-		status_pseudo(BOUNCE_REASON_ONHOLD, reply / 100 == 4 || delayed, code);
-	/* no code at all: the pseudo code for the reason, temporary when the
-	 * reply was, or after Exim's "retry timeout exceeded" (each attempt
-	 * failed temporarily, a full mailbox say, until it gave up) */
+	struct bounce_text *own = NULL;
+	const struct bounce_text *bt;
+	if (diag.len) {
+		own = xmalloc(sizeof(*own));
+		bounce_text_init(own, diag, LIMIT_BOUNCE_DIAG * 4);
+		bt = own;
+	} else {
+		bt = general_text(gen);
+	}
+
+	/* the command the reply answered, when the report tells */
+	enum smtp_command cmd = diag.len ? status_smtp_command_lower(bt->low.data, bt->low.len) :
+	                        SMTP_COMMAND_NONE;
+	if (cmd == SMTP_COMMAND_NONE)
+		cmd = command_before_reply(gen, diag);
+
+	/* the host that answered */
+	host_name(rhost, host);
+	if (!host[0] && diag.len)
+		text_rhost(slice_make(bt->low.data, bt->low.len), host);
+	if (!host[0])
+		snprintf(host, sizeof(host), "%s", gen->rhost);
+	if (!host[0])
+		rcpt_domain(r->addr, host);
+	/* evidence that the failure is about this recipient's address: the
+	 * reply answered RCPT TO; or, the report naming no command, the code
+	 * is an addressing status (RFC 3463 X.1.x, the sender's X.1.7/X.1.8
+	 * aside), or there was no remote reply and no code saying otherwise
+	 * (the recipient's own system looked the address up). A remote reply
+	 * that does not say which command it answered may have answered DATA. */
+	bool addr_code = code[0] && !strncmp(code + 1, ".1.", 3) && strcmp(code + 1, ".1.7") &&
+	                 strcmp(code + 1, ".1.8");
+	bool rcpt_stage = cmd == SMTP_COMMAND_RCPT ||
+	                  (cmd == SMTP_COMMAND_NONE && (addr_code || (reply == 0 && is_generic_code(code))));
+	/* the reply answered the end of the message: Postfix's "in reply to
+	 * end of DATA command", Exim's "after end of data" */
+	bool end_of_data = cmd == SMTP_COMMAND_DATA &&
+	                   (bounce_text_find(bt, "end of data") ||
+	                    bounce_memfind(gen->low, gen->text.len, "end of data", 11));
+	struct reason_input in = { code, reply, cmd, rcpt_stage, end_of_data, delayed, xunix,
+	                           diag.len > 0, host, bt, gen->tt };
+	enum bounce_reason reason = reason_decide(&in);
+	/* the recipient's own lines say nothing usable: the report's text,
+	 * which explains all its recipients, may */
+	if ((reason == BOUNCE_REASON_ONHOLD || reason == BOUNCE_REASON_UNDEFINED) && diag.len &&
+	    general.len) {
+		in.text = general_text(gen);
+		enum bounce_reason g = reason_decide(&in);
+		if (g != BOUNCE_REASON_ONHOLD && g != BOUNCE_REASON_UNDEFINED)
+			reason = g;
+	}
+	/* temporary: a 4xx reply or code, a delay, or the report's words */
+	bool temporary = delayed || reply / 100 == 4 || code[0] == '4' ||
+	                 (bounce_text_find(bt, "temporar") && !bounce_text_find(bt, "permanent")) ||
+	                 bounce_text_find(bt, "will be retried") || bounce_text_find(bt, "retry timeout");
+	bool envelope_expired = bounce_text_find(bt, "envelope expired") != NULL;
+	if (own) {
+		bounce_text_finish(own);
+		free(own);
+	}
+
+	/* a name lookup that failed for now says nothing final about the
+	 * domain: the reporting MTA keeps trying (a network error) */
+	if (reason == BOUNCE_REASON_HOSTUNKNOWN && code[0] == '4')
+		reason = BOUNCE_REASON_NETWORKERROR;
+	/* an envelope the reporting MTA dropped from its queue is given up:
+	 * final, whatever the delay code it reports (OpenSMTPD) */
+	if (reason == BOUNCE_REASON_EXPIRED && envelope_expired) {
+		code[0] = '\0';
+		temporary = false;
+	}
+	/* refused at MAIL FROM, the recipient was never asked: without a code
+	 * of the recipient's own, its fate is on hold (X.0.901) */
+	if (!code[0] && cmd == SMTP_COMMAND_MAIL)
+		status_pseudo(BOUNCE_REASON_ONHOLD, temporary, code);
+	/* no code at all: the pseudo code for the reason */
 	if (!code[0])
-		status_pseudo(reason, delayed || reply / 100 == 4 ||
-		                      slice_case_find(why, "retry timeout") != NULL ||
-		                      (reason == BOUNCE_REASON_EXPIRED &&
-		                       (slice_case_find(why, "temporary") != NULL ||
-		                        slice_case_find(why, "for a long time") != NULL)), code);
+		status_pseudo(reason, temporary, code);
 	snprintf(r->status, sizeof(r->status), "%s", code);
 	r->reason = reason;
 	r->hard = status_hard(reason, code);
@@ -874,7 +941,7 @@ static void ses_add_cb(const struct ses_rcpt *sr, void *ctx)
 				d = slice_make(semi + 1, d.len - (size_t)(semi + 1 - d.p));
 			set_diag(r, d);
 			status_find(sr->status, st);
-			classify(r, st, sx->gen, false);
+			classify(r, st, sx->gen, false, slice_make("", 0), false);
 		} else if (r) {
 			r->reason = sx->kind == 2 ? BOUNCE_REASON_FEEDBACK : BOUNCE_REASON_DELIVERED;
 		}
@@ -990,7 +1057,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 
 	/* one pass over the message's own header block */
 	struct autoreply_hints hints = { false, false, false, false };
-	bool null_sender = false, stageless = false;
+	bool null_sender = false;
 	{
 		const struct header_want top[] = {
 			{ "Subject", &hbuf }, { "From", &from }, { "To", &to },
@@ -1010,14 +1077,6 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 				if (xfr_raw.len)
 					buf_addch(&xfr_raw, ',');
 				unfold(f.value, &xfr_raw);
-			} else if (bounce_field_is(f.name, "X-Mailer")) {
-				stageless = stageless || slice_case_find(f.value, "zoho mail") ||
-				            slice_case_find(f.value, "surfcontrol");
-			} else if (bounce_field_is(f.name, "X-AHMAILID")) {
-				stageless = true;       /* Active!Hunter */
-			} else if (bounce_field_is(f.name, "Received")) {
-				stageless = stageless ||
-				            (f.value.len && memmem(f.value.p, f.value.len, "(MAILFOUNDRY)", 13));
 			} else if (bounce_field_is(f.name, "Return-Path")) {
 				struct slice v = slice_trim(f.value);
 				null_sender = v.len == 2 && v.p[0] == '<' && v.p[1] == '>';
@@ -1036,12 +1095,12 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	struct bounce_text *tt = xmalloc(sizeof(*tt));
 	bounce_text_init(tt, text, LIMIT_BOUNCE_SCAN);
 	struct slice cut = lhost_cut_original(text, tt);
-	/* Yahoo's legacy report: "Message from example.com. Unable to deliver
-	 * message to the following address(es)." */
-	stageless = stageless ||
-	            bounce_text_find(tt, "unable to deliver message to the following address") != NULL;
-	struct general gen = { cut.len > 8192 ? slice_make(cut.p, 8192) : cut, tt->low.data, false,
-	                       BOUNCE_REASON_UNDEFINED, stageless };
+	struct general gen;
+	gen.text = cut.len > 8192 ? slice_make(cut.p, 8192) : cut;
+	gen.low = tt->low.data;
+	gen.tt = tt;
+	gen.gt = NULL;
+	text_rhost(slice_make(gen.low, gen.text.len), gen.rhost);
 
 	/* the enclosed original message's headers: a MIME part, or the
 	 * header block that follows the marker in the text */
@@ -1188,16 +1247,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 				if (h)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
 			}
-			classify(r, st, &gen, slice_case_starts(action, "delayed"));
-			/* a local delivery program failed (RFC 3464 diagnostic type
-			 * X-Unix): a mailer error, unless it says the mailbox is full
-			 * or, under X.1.1 / X.1.10, that there is no such user */
-			if (slice_case_starts(slice_trim(dr[i].diag), "x-unix") &&
-			    r->reason != BOUNCE_REASON_MAILBOXFULL &&
-			    !local_user_unknown(r->status, slice_cstr(r->diag))) {
-				r->reason = BOUNCE_REASON_MAILERERROR;
-				r->hard = status_hard(r->reason, r->status);
-			}
+			classify(r, st, &gen, slice_case_starts(action, "delayed"), dr[i].remote_mta,
+			         slice_case_starts(slice_trim(dr[i].diag), "x-unix"));
 			/* the address the message was sent to, when the report names
 			 * the one it was forwarded to (RFC 3461 ORCPT) */
 			struct buf okey = BUF_INIT;
@@ -1291,13 +1342,17 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		}
 		for (size_t i = 0; i < res->nrcpts; i++)
 			classify(&res->rcpts[i], res->nrcpts == 1 && orphan_status[0] ? orphan_status : NULL,
-			         &gen, false);
+			         &gen, false, slice_make("", 0), false);
 		if (res->nrcpts == 0 && !bounce_like)
 			res->kind = BOUNCE_KIND_NOT_BOUNCE;
 		goto out;
 	}
 
 out:
+	if (gen.gt) {
+		bounce_text_finish(gen.gt);
+		free(gen.gt);
+	}
 	bounce_text_finish(tt);
 	free(tt);
 	hits_finish(&hits);

@@ -52,14 +52,13 @@ static inline bool bounce_field_is(struct slice name, const char *s)
 int status_find(struct slice text, char out[BOUNCE_STATUS_MAX]);
 /* Finds a three-digit SMTP reply code 4xx/5xx standing alone; 0 if none. */
 int status_reply_code(struct slice text);
-/* Reason implied by a specific enhanced status code, or UNDEFINED. */
+/* Reason implied by an enhanced status code (reason_table.c), or UNDEFINED. */
 enum bounce_reason status_reason_from_code(const char *status);
-/* True when the code says enough by itself to outrank the text. */
+/* True when the code's reason is a specific one (not a weak class such as
+ * system, security, network error or expiry). */
 bool status_code_decisive(const char *status);
-/* Reason from a provider's own refusal identifiers and wording (where a
- * provider's convention outranks the generic reading), or UNDEFINED. */
-enum bounce_reason status_reason_vendor(struct slice text);
-/* Reason from diagnostic text phrases, or UNDEFINED. */
+/* Reason from diagnostic text phrases alone (reason_table.c, in the rule
+ * order, no stage guards), or UNDEFINED. */
 enum bounce_reason status_reason_from_text(struct slice text);
 /* The pseudo code used when a message gives no enhanced code:
  * "5.0.9NN" (or "4.0.9NN" when temporary); "" for no reason. */
@@ -80,6 +79,26 @@ enum smtp_command status_smtp_command(struct slice text);
 enum smtp_command status_smtp_command_lower(const char *low, size_t len);
 /* 1 hard, 0 soft, -1 not applicable, from the reason and status. */
 int status_hard(enum bounce_reason r, const char *status);
+
+/* reason.c — the reason of one failed recipient (see reason.c for the
+ * order of decisions; the data is reason_table.c). */
+struct reason_input {
+	const char *status;             /* normalised code, "" when none */
+	int reply;                      /* SMTP reply code, 0 when none */
+	enum smtp_command cmd;          /* the command the reply answered */
+	bool rcpt_stage;                /* evidence the reply is about the address */
+	bool end_of_data;               /* the reply answered the end of the message
+	                                   (not a DATA line that pipelined RCPT
+	                                   replies may follow) */
+	bool delayed;                   /* Action: delayed */
+	bool xunix;                     /* diagnostic type X-Unix */
+	bool own_diag;                  /* text is the recipient's own diagnostic,
+	                                   not only the report's general text */
+	const char *rhost;              /* the host that answered, lower case, "" */
+	const struct bounce_text *text; /* the diagnostic, prepared */
+	const struct bounce_text *report; /* the whole report's text, or NULL */
+};
+enum bounce_reason reason_decide(const struct reason_input *in);
 
 /* dsn.c — message/delivery-status (RFC 3464). */
 struct dsn_rcpt {

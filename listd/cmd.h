@@ -7,6 +7,7 @@ int cmd_version(int argc, char **argv);
 int cmd_deliver(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_smtpd_filter(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "listd/cmd.h"
 #include "listd/core/homecheck.h"
+#include "listd/core/instance.h"
 #include "listd/core/keyfile.h"
 #include "listd/core/log.h"
 #include "listd/daemon.h"
@@ -99,14 +100,23 @@ static void pump(struct daemon *d)
 		}
 		r = store_queue_first(txn, &e);
 		while (r == 0) {
+			uint64_t until;
 			any = true;
 			/* an ingest job is due at its arrival and never deferred:
 			 * one "in the future" means the clocks of deliver and the
 			 * daemon disagree (a step back, a test's fixed clock), and
 			 * it runs now all the same */
 			if (e.due_ms > now && e.job != STORE_JOB_INGEST) {
-				next_due = e.due_ms;
+				if (!next_due || e.due_ms < next_due)
+					next_due = e.due_ms;
 				break;
+			}
+			/* failed lately: it waits its back-off, the others go on */
+			if (backoff_waiting(&d->backoff, e.job, e.msg_id, now, &until)) {
+				if (!next_due || until < next_due)
+					next_due = until;
+				r = store_queue_next(txn, &e, &e);
+				continue;
 			}
 			if (e.job == STORE_JOB_INGEST ||
 			    (e.job == STORE_JOB_SEND && outbox_pending(d) < OUTBOX_LOAD_MAX) ||
@@ -151,15 +161,64 @@ static void pump(struct daemon *d)
 			if (r == 0)
 				continue;       /* running; other ingest jobs may go on */
 		}
-		if (r < 0) {
-			log_warnx("queue: job %d for message %u: %s; retrying in %d s",
-			          (int)pick.job, pick.msg_id, store_strerror(r),
-			          TROUBLE_RETRY_MS / 1000);
-			arm_timer(d, TROUBLE_RETRY_MS);
-			return;
-		}
+		if (r < 0)
+			daemon_job_failed(d, &pick, r);   /* waits; the next one goes on */
+		else
+			daemon_job_ok(d, &pick);
 	}
 	daemon_pump_soon(d);
+}
+
+static const char *job_name(enum store_job j)
+{
+	switch (j) {
+	case STORE_JOB_INGEST: return "ingest";
+	case STORE_JOB_FANOUT: return "fanout";
+	case STORE_JOB_RETRY: return "retry";
+	case STORE_JOB_SEND: return "send";
+	}
+	return "?";
+}
+
+static int quarantine_txn_cb(struct store_txn *txn, void *ctx)
+{
+	const struct store_quarantine *q = ctx;
+	int r = store_quarantine_add(txn, q);
+	return r < 0 ? r : store_stat_add(txn, 0, "jobs_quarantined", 1);
+}
+
+void daemon_job_failed(struct daemon *d, const struct store_job_entry *job, int err)
+{
+	uint64_t now = daemon_now_ms(d);
+	const struct backoff_entry *e = backoff_fail(&d->backoff, job->job, job->msg_id, err, now);
+	if (!backoff_error_is_store(err) && e->same >= BACKOFF_QUARANTINE_AFTER) {
+		/* its own failure, again and again: set aside, the queue goes on */
+		struct store_quarantine q = {
+			.job = *job, .fails = e->fails, .err = err,
+			.first_fail = (int64_t)(e->first_ms / 1000), .since = (int64_t)(now / 1000),
+		};
+		snprintf(q.reason, sizeof(q.reason), "%s failed %u times: %s", job_name(job->job),
+		         e->fails, store_strerror(err));
+		int r = store_write(d->store, quarantine_txn_cb, &q);
+		if (r == 0) {
+			log_warnx("queue: %s of message %u quarantined after %u failures (%s); "
+			          "see listadm queue show %u", job_name(job->job), job->msg_id,
+			          e->fails, store_strerror(err), job->msg_id);
+			backoff_clear(&d->backoff, job->job, job->msg_id);
+			return;
+		}
+		log_warnx("queue: quarantining %s of message %u: %s", job_name(job->job),
+		          job->msg_id, store_strerror(r));
+	}
+	log_warnx("queue: %s of message %u failed (%s); next try in %llu s (failure %u)",
+	          job_name(job->job), job->msg_id, store_strerror(err),
+	          (unsigned long long)((e->not_before_ms - now + 999) / 1000), e->fails);
+	arm_timer(d, e->not_before_ms - now);
+}
+
+void daemon_job_ok(struct daemon *d, const struct store_job_entry *job)
+{
+	backoff_clear(&d->backoff, job->job, job->msg_id);
 }
 
 static void timer_cb(uv_timer_t *t)
@@ -364,6 +423,7 @@ int cmd_run(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.wake_fd = -1;
+	d.lock_fd = -1;
 	config_defaults(&d.cfg);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "H:C:fxdh", opts, NULL)) != -1) {
@@ -392,6 +452,9 @@ int cmd_run(int argc, char **argv)
 	const char *now = getenv("LISTD_NOW_MS");
 	if (now && *now)
 		d.now_override_ms = strtoull(now, NULL, 10);
+	const char *bmin = getenv("LISTD_BACKOFF_MIN_MS");     /* tests: a shorter back-off */
+	if (bmin && *bmin)
+		d.backoff.min_ms = strtoull(bmin, NULL, 10);
 
 	r = config_load(d.conf_path, d.home, &d.cfg, &err);
 	if (r < 0) {
@@ -412,6 +475,22 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	umask(077);
+	/* one daemon per home (instance.h): before the key, the store, the queue */
+	struct instance_holder holder = { 0 };
+	d.lock_fd = instance_lock(d.home, (int64_t)(daemon_now_ms(&d) / 1000), &holder);
+	if (d.lock_fd < 0) {
+		if (d.lock_fd == -EAGAIN) {
+			log_errx("another listd run (pid %ld, since %lld) holds %s/%s: not starting",
+			          (long)holder.pid, (long long)holder.since, log_escs(d.home),
+			          INSTANCE_FILE);
+			ex = EX_TEMPFAIL;
+		} else {
+			errno = -d.lock_fd;
+			log_err("instance lock %s/%s", log_escs(d.home), INSTANCE_FILE);
+			ex = EX_CANTCREAT;
+		}
+		goto out;
+	}
 	psl_reload(&d);
 	r = keyfile_load(d.cfg.key_file, true, d.key, &why);
 	if (r < 0) {
@@ -483,7 +562,10 @@ out:
 	if (d.wake_fd >= 0)
 		close(d.wake_fd);
 	store_close(d.store);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd);       /* last: the store is closed */
 	dmarc_lookup_destroy(d.dmarc);
+	backoff_finish(&d.backoff);
 	psl_free(d.psl);
 	config_finish(&d.cfg);
 	free(d.conf_path);

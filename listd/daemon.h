@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "bounce/token.h"
+#include "listd/backoff.h"
 #include "listd/core/config.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
@@ -31,6 +32,7 @@ struct daemon {
 	struct store *store;
 	uint8_t key[TOKEN_KEY_LEN];
 
+	int lock_fd;                    /* the instance lock (core/instance.h) */
 	int wake_fd;
 	uv_pipe_t wake;                 /* the FIFO deliver writes to */
 	uv_timer_t timer;               /* next due job, or an immediate re-pump */
@@ -48,6 +50,8 @@ struct daemon {
 	bool xverp_refused;             /* the relay lacks XVERP: per-recipient until reload */
 	struct outbox_item *outbox_head, **outbox_tail;   /* loaded, not handed out */
 	size_t outbox_loaded;           /* loaded and not settled (incl. in flight) */
+
+	struct backoff backoff;         /* jobs that failed, waiting (backoff.h) */
 
 	bool stopping;                  /* SIGTERM: finish the batch, then stop */
 	bool exit_when_idle;            /* --exit-when-idle: stop once the queue is empty */
@@ -77,6 +81,12 @@ void relay_pool_kick(struct daemon *d);
 
 /* Schedules a look at the queue on the next loop iteration. */
 void daemon_pump_soon(struct daemon *d);
+/* A job failed with err (-errno): it waits a back-off (backoff.h) while
+ * the rest of the queue goes on, and is quarantined after repeated
+ * failures of its own. Logs once per failure. */
+void daemon_job_failed(struct daemon *d, const struct store_job_entry *job, int err);
+/* A job succeeded, or left the queue: its failures are forgotten. */
+void daemon_job_ok(struct daemon *d, const struct store_job_entry *job);
 
 /* ingest.c: decides about message id (an INGEST job) in one write
  * transaction: removes the job, sets the message's state, and queues a

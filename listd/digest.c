@@ -309,6 +309,8 @@ static bool clean_msgid(const char *s)
 	return true;
 }
 
+#define GET_REPLY_ROOM 4096         /* bytes of a get reply besides the post */
+
 int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                      const struct addr *who, uint32_t number, const struct buf *orig,
                      bool *ret_found)
@@ -329,6 +331,8 @@ int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store
 	}
 	if (r < 0 && r != -ENOENT)
 		goto out;
+	/* the reply must fit what the store keeps, with room for its own lines */
+	bool too_big = found && post.len > LIMIT_MESSAGE_HARD - GET_REPLY_ROOM;
 	buf_addf(&from, "%s%s@%s", l->local, d->cfg.request_suffix, l->domain);
 	addr_format(who, &to);
 	digest_field(orig->data, orig->len, "Message-ID", irt, sizeof(irt));
@@ -347,6 +351,11 @@ int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store
 	if (!found) {
 		buf_addf(&msg, "Content-Type: text/plain; charset=utf-8\n\n"
 		         "The archive of %s@%s has no post %" PRIu32 ".\n", l->local, l->domain, number);
+	} else if (too_big) {
+		buf_addf(&msg, "Content-Type: text/plain; charset=utf-8\n\n"
+		         "Post %" PRIu32 " of %s@%s (%zu bytes) is too large to be sent by mail\n"
+		         "(a message may have %u bytes). Ask the list's owners for it.\n",
+		         number, l->local, l->domain, post.len, (unsigned)LIMIT_MESSAGE_HARD);
 	} else {
 		unsigned i = 0;
 		do

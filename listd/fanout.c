@@ -555,9 +555,17 @@ static void fanout_free_cb(uv_handle_t *h)
 	free(f);
 }
 
-static void fanout_end(struct fanout *f)
+/* Ends this run. err < 0: it stopped on a failure (a checkpoint or the
+ * archive that could not be written, members that could not be read): the
+ * job waits its back-off before it resumes from the last checkpoint, so a
+ * failure re-sends at most the one batch whose checkpoint failed. */
+static void fanout_end(struct fanout *f, int err)
 {
 	struct daemon *d = f->d;
+	if (err < 0)
+		daemon_job_failed(d, &f->job, err);
+	else
+		daemon_job_ok(d, &f->job);
 	double secs = (double)(daemon_now_ms(d) - f->t_start) / 1000.0;
 	log_info("fanout message %u list %s@%s%s: sent=%u deferred=%u failed=%u in %.2f s (%.0f rcpt/s)",
 	         f->msg.id, f->list.local, f->list.domain, f->retry_mode ? " (retry)" : "",
@@ -593,7 +601,7 @@ static void fanout_step(struct fanout *f)
 			if (r < 0)
 				log_warnx("fanout message %u: postponing: %s", f->msg.id,
 				          store_strerror(r));
-			fanout_end(f);
+			fanout_end(f, r < 0 ? r : 0);
 			return;
 		}
 		c.finished = f->batch_end || f->stopping;
@@ -601,24 +609,25 @@ static void fanout_step(struct fanout *f)
 			c.finished = false;
 		r = store_write(d->store, checkpoint_txn_cb, &c);
 		if (r < 0) {
-			/* the batch will be sent again after a restart; stop here */
+			/* the batch will be sent again when the job resumes, after
+			 * its back-off and a successful test write; stop here */
 			log_warnx("fanout message %u: checkpoint failed: %s", f->msg.id,
 			          store_strerror(r));
-			fanout_end(f);
+			fanout_end(f, r);
 			return;
 		}
 		f->sent += c.sent;
 		f->failed += c.failed;
 		f->deferred += c.deferred_new;
 		if (f->batch_end || f->stopping) {
-			fanout_end(f);
+			fanout_end(f, 0);
 			return;
 		}
 	}
 	r = batch_load(f);
 	if (r < 0) {
 		log_warnx("fanout message %u: reading members: %s", f->msg.id, store_strerror(r));
-		fanout_end(f);
+		fanout_end(f, r);
 		return;
 	}
 	if (f->batch_end && f->n == 0) {
@@ -737,8 +746,28 @@ static int fanout_dmarc(struct fanout *f, struct buf *raw)
 	return 1;
 }
 
+/* Rewrites the post's progress record as it is: a write that cannot
+ * commit (disk or store full, I/O error) tells that a batch sent now could
+ * not be checkpointed either. */
+static int probe_txn_cb(struct store_txn *txn, void *ctx)
+{
+	const struct store_job_entry *job = ctx;
+	struct store_fanout prog;
+	int r = store_fanout_get(txn, job->msg_id, &prog);
+	if (r == -ENOENT)
+		return 0;
+	return r < 0 ? r : store_fanout_put(txn, &prog);
+}
+
 int fanout_start(struct daemon *d, const struct store_job_entry *job)
 {
+	/* after a failure, nothing is sent before the store takes a write */
+	if (backoff_find(&d->backoff, job->job, job->msg_id)) {
+		int r = store_write(d->store, probe_txn_cb, (void *)job);
+		if (r < 0)
+			return r;
+	}
+
 	struct store_txn *txn;
 	struct buf raw = BUF_INIT;
 	struct fanout *f = xcalloc(1, sizeof(*f));

@@ -259,10 +259,23 @@ static void connection_cb(uv_stream_t *lis, int status)
 	srv->conns = c;
 	srv->nconns++;
 	r = uv_accept(lis, (uv_stream_t *)&c->tcp);
-	if (r < 0 || srv->nconns > HTTP_CONN_MAX) {
+	if (r < 0) {
 		conn_close(c);
 		return;
 	}
+	/* full: the oldest unanswered connection (each has an absolute
+	 * deadline from its accept, so the oldest is the nearest to it) makes
+	 * room, rather than every newcomer being refused until it expires */
+	size_t open = 0;
+	struct http_conn *oldest = NULL;
+	for (struct http_conn *o = srv->conns; o; o = o->next)
+		if (!o->closing) {
+			open++;
+			if (o != c && !o->answered)
+				oldest = o;     /* newest first: the last one seen */
+		}
+	if (open > HTTP_CONN_MAX && oldest)
+		conn_close(oldest);
 	r = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
 	if (r < 0) {
 		conn_close(c);

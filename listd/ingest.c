@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "bounce/authres.h"
 #include "bounce/bounce.h"
 #include "bounce/score.h"
 #include "bounce/verp.h"
@@ -77,6 +78,27 @@ static int find_member(struct store_txn *txn, uint32_t list_id, struct slice who
 	return store_member_get(txn, list_id, &a, ret);
 }
 
+/* A post that names a member: does the site's MTA contradict it? With
+ * authserv_id configured, a post is held when a trusted
+ * Authentication-Results field (bounce/authres.h: ours, above the first
+ * Received:) says the From: domain failed DMARC, or when only the From:
+ * field names a member (the envelope sender is a stranger) and no trusted
+ * result establishes it. NULL: no doubt; else the note. */
+static const char *member_doubt(struct ingest_ctx *c, bool by_envelope)
+{
+	const char *id = c->d->cfg.authserv_id;
+	struct authres_sender as;
+	if (!id || !*id)
+		return NULL;
+	authres_sender_check(c->data.data, c->data.len, id, &as);
+	if (as.dmarc_fail)
+		return "From: a member, but its domain failed DMARC (trusted Authentication-Results)";
+	if (!by_envelope && as.trust == AUTHRES_TRUST_NONE)
+		return "From: a member, but the envelope sender is not one and no trusted "
+		       "Authentication-Results establishes the From: address";
+	return NULL;
+}
+
 static int gate_post(struct ingest_ctx *c, struct store_txn *txn,
                      const struct store_list *l, const struct bounce_result *br)
 {
@@ -101,6 +123,7 @@ static int gate_post(struct ingest_ctx *c, struct store_txn *txn,
 		return 0;
 	}
 	r = find_member(txn, l->id, slice_cstr(m->sender), &mem);
+	bool by_envelope = r == 0;
 	if (r == -ENOENT) {
 		struct header_field from;
 		if (header_find(c->data.data, c->data.len, "From", &from) == 1) {
@@ -120,6 +143,11 @@ static int gate_post(struct ingest_ctx *c, struct store_txn *txn,
 	}
 	if (l->moderated) {
 		set_verdict(c, VERDICT_HOLD, "held", "the list is moderated");
+		return 0;
+	}
+	const char *doubt = member ? member_doubt(c, by_envelope) : NULL;
+	if (doubt) {
+		set_verdict(c, VERDICT_HOLD, "held_unverified", doubt);
 		return 0;
 	}
 	if (member) {
@@ -270,19 +298,41 @@ static int forward_to_owners(struct ingest_ctx *c, struct store_txn *txn,
 		skip = nl ? (size_t)(nl - c->data.data) + 1 : c->data.len;
 	}
 	buf_add(&out, c->data.data + skip, c->data.len - skip);
+	bool fits = out.len <= LIMIT_MESSAGE_HARD;
+	if (!fits) {
+		/* the copy would outgrow what the store keeps (deliver accepts up
+		 * to the limit; the forward adds its lines): the owners are told
+		 * instead, and the message stays for message_keep_days */
+		char body[1024], subject[sizeof(owner_addr) + 64];
+		snprintf(subject, sizeof(subject), "Mail to %s too large to forward", owner_addr);
+		snprintf(body, sizeof(body),
+		         "A message of %zu bytes from <%.300s> to %s was not forwarded:\n"
+		         "with the forwarding lines it is larger than the %u bytes a message\n"
+		         "may have. It is kept as message %u; `listadm queue show %u` shows it.\n",
+		         c->data.len, c->msg.sender, owner_addr, (unsigned)LIMIT_MESSAGE_HARD,
+		         c->msg.id, c->msg.id);
+		buf_reset(&out);
+		r = outbox_compose(&out, owner_addr, owner_addr, subject, "auto-generated", NULL,
+		                   l->domain, body);
+	}
 	for (size_t i = 0; i < l->n_owners && r == 0; i++) {
 		buf_reset(&to);
 		addr_format(&l->owners[i], &to);
 		struct outbox_msg m = {
 			.list_id = l->id, .return_path = "", .rcpt = to.data,
-			.rule = "owner: mail to the owner address", .data = out.data, .len = out.len,
+			.rule = fits ? "owner: mail to the owner address" :
+			        "owner: notice of owner mail too large to forward",
+			.data = out.data, .len = out.len,
 		};
 		r = outbox_queue(txn, c->d, &m, NULL);
 	}
-	if (r == 0) {
+	if (r == 0 && fits) {
 		char note[64];
 		snprintf(note, sizeof(note), "forwarded to %zu owner(s)", l->n_owners);
 		set_verdict(c, VERDICT_PROCESSED, "owner_forwarded", note);
+	} else if (r == 0) {
+		set_verdict(c, VERDICT_PROCESSED, "owner_too_large",
+		            "too large to forward: the owners were told");
 	}
 	buf_finish(&out);
 	buf_finish(&to);

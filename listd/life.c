@@ -523,6 +523,20 @@ static int carry_out(struct daemon *d, struct store_txn *txn, const struct store
 	return r;
 }
 
+struct post_seen {
+	uint32_t msg_id;
+	size_t n;               /* failure events of the member about msg_id */
+};
+
+static int post_seen_cb(const struct store_event *e, void *ctx)
+{
+	struct post_seen *ps = ctx;
+	if (e->msg_id == ps->msg_id && (e->source == STORE_EVENT_DSN ||
+	                                e->source == STORE_EVENT_RCPT))
+		ps->n++;
+	return 0;
+}
+
 int life_event(struct daemon *d, struct store_txn *txn, const struct store_event *ev,
                unsigned verp_kind)
 {
@@ -567,6 +581,17 @@ int life_event(struct daemon *d, struct store_txn *txn, const struct store_event
 	}
 	enum score_blame blame = failure ? event_blame(ev) : SCORE_BLAME_NONE;
 	bool counts = ev->scored && blame != SCORE_BLAME_NONE;
+	if (counts && !probe && ev->msg_id) {
+		/* one post's return path counts against its member once: a
+		 * replayed copy of a genuine bounce, any later day, changes
+		 * nothing (the caller has stored this event already) */
+		struct post_seen ps = { .msg_id = ev->msg_id };
+		r = store_event_foreach(txn, ev->member_id, post_seen_cb, &ps);
+		if (r < 0)
+			goto out;
+		if (ps.n > 1)
+			counts = false;
+	}
 	if (counts && blamed) {
 		r = excuse(txn, &l, &m, daemon_today(d), &counts);
 		if (r < 0)

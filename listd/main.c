@@ -57,6 +57,7 @@ static const struct listd_cmd {
 	{ "check", cmd_check, "check listd.conf, the account and the home; one line per problem" },
 	{ "config", cmd_config, "print every listd.conf key with its value (-n set, -d defaults)" },
 	{ "token", cmd_token, "verify VERP return paths and show what they name" },
+	{ "smtpd-filter", cmd_smtpd_filter, "OpenSMTPD filter: listd's RCPT refusals, A-R removal" },
 	{ "demo", cmd_demo, "run the live backscatter-free demonstration (root)" },
 	{ "version", cmd_version, "print the version" },
 };

@@ -25,7 +25,7 @@ struct outbox_item {
 	struct smtp_txn txn;
 	struct smtp_rcpt rcpt;
 	char from[LIMIT_ADDR_MAILBOX + 1];
-	char to[LIMIT_ADDR_MAILBOX + 1];
+	char to[LIMIT_ENVELOPE_RCPT + 1];     /* as stored: outbox_queue() checked it */
 	char rcpt_reply[LIMIT_REPLY_TEXT - 40]; /* the relay's refusal at RCPT */
 	struct buf data, raw;
 };
@@ -175,22 +175,30 @@ int outbox_queue(struct store_txn *txn, struct daemon *d, const struct outbox_ms
 /* ---- sending ---------------------------------------------------------------- */
 
 /* LF or CRLF text to CRLF wire form; dot-stuffed with the final dot line
- * when dot is true. */
+ * when dot is true. A bare CR (RFC 5321 section 2.3.8 forbids it on the
+ * wire) becomes a space in the header, where a client taking it for a line
+ * end would see a new field, and a line end in the body, as the transform
+ * does for posts: "\r.\r" cannot end DATA early at a lax relay. */
 static void to_wire(const char *p, size_t n, bool dot, struct buf *out)
 {
-	bool bol = true;
+	bool bol = true, head = true;
 	buf_grow(out, n + n / 32 + 8);
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
-		if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
-			continue;
-		if (bol && dot && c == '.')
-			buf_addch(out, '.');
+		if (c == '\r') {
+			if (i + 1 < n && p[i + 1] == '\n')
+				continue;
+			c = head ? ' ' : '\n';
+		}
 		if (c == '\n') {
+			if (bol)
+				head = false;   /* the empty line after the header */
 			buf_add(out, "\r\n", 2);
 			bol = true;
 			continue;
 		}
+		if (bol && dot && c == '.')
+			buf_addch(out, '.');
 		buf_addch(out, c);
 		bol = false;
 	}

@@ -163,7 +163,7 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 		goto out;
 
 	const char *why;
-	if (req->recipient.len > LIMIT_ADDR_MAILBOX + 2 ||
+	if (req->recipient.len > LIMIT_ENVELOPE_RCPT + 2 ||
 	    recipient_parse(env->cfg, req->recipient, &rcpt, &why) < 0) {
 		/* Postfix took it; if it is under a list domain, it names nothing */
 		char dom[LIMIT_ADDR_DOMAIN + 1];

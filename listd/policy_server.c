@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,15 +36,21 @@ struct policy_server {
 	bool listener_closed;
 	char *path;                     /* unix: the socket file we made; else NULL */
 	struct policy_conn *conns;      /* open connections, doubly linked */
-	size_t nconns;
+	size_t nconns;                  /* until their close callbacks */
+	size_t nopen;                   /* not closing */
 	unsigned long refused_busy;     /* connections over POLICY_CONN_MAX */
+	unsigned long evicted;          /* closed to make room for a new one */
+	uint64_t deadline_ms;           /* a request's time from its first byte */
 };
 
 struct policy_conn {
 	struct policy_server *srv;
 	struct policy_conn *prev, *next;
 	union policy_stream h;
-	uv_timer_t idle;
+	uv_timer_t idle;                /* idle between requests, or the deadline
+	                                   of the request under way */
+	uint64_t since;                 /* loop ms: this idle spell or request began */
+	long peer_uid;                  /* unix socket: the client's uid; -1 unknown */
 	int handles;                    /* of h and idle, not yet closed */
 	bool closing;
 	bool close_after_write;         /* garbage: answered, close when flushed */
@@ -100,6 +107,7 @@ static void conn_close(struct policy_conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	c->srv->nopen--;
 	uv_close(&c->h.handle, conn_handle_close_cb);
 	uv_close((uv_handle_t *)&c->idle, conn_handle_close_cb);
 }
@@ -204,8 +212,56 @@ static void conn_garbage(struct policy_conn *c, int why)
 static void idle_cb(uv_timer_t *t)
 {
 	struct policy_conn *c = t->data;
-	log_debug("policy: idle connection closed");
+	if (c->in_len)
+		log_debug("policy: request not complete within %llu ms; closed",
+		          (unsigned long long)c->srv->deadline_ms);
+	else
+		log_debug("policy: idle connection closed");
 	conn_close(c);
+}
+
+static void conn_timer(struct policy_conn *c, uint64_t ms)
+{
+	c->since = uv_now(c->srv->d->loop);
+	uv_timer_start(&c->idle, idle_cb, ms, 0);
+}
+
+/* The table is full: the connection whose idle spell or request began
+ * longest ago (a client that trickles bytes or holds a slot idle, not
+ * Postfix, whose requests complete at once) makes room. */
+static void evict_oldest(struct policy_server *srv, const struct policy_conn *keep)
+{
+	struct policy_conn *old = NULL;
+	for (struct policy_conn *c = srv->conns; c; c = c->next)
+		if (c != keep && !c->closing && (!old || c->since < old->since))
+			old = c;
+	if (!old)
+		return;
+	if (srv->evicted++ % 100 == 0)
+		log_warnx("policy: %d connections: closing the longest waiting to make room",
+		          POLICY_CONN_MAX);
+	conn_close(old);
+}
+
+/* Open connections of the client with this uid (unix sockets). */
+static size_t conns_of_uid(const struct policy_server *srv, long uid)
+{
+	size_t n = 0;
+	for (const struct policy_conn *c = srv->conns; c; c = c->next)
+		if (!c->closing && c->peer_uid == uid)
+			n++;
+	return n;
+}
+
+static long peer_uid(union policy_stream *h)
+{
+	uv_os_fd_t fd;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	if (uv_fileno(&h->handle, &fd) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return -1;
+	return (long)cr.uid;
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
@@ -234,8 +290,8 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		conn_close(c);
 		return;
 	}
+	bool started = c->in_len == 0;          /* these bytes begin a request */
 	c->in_len += (size_t)n;
-	uv_timer_start(&c->idle, idle_cb, POLICY_IDLE_TIMEOUT_MS, 0);
 	while (!c->closing && !c->close_after_write) {
 		struct policy_request req;
 		int r = policy_request_parse(slice_make(c->in, c->in_len), &req);
@@ -248,7 +304,18 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		conn_answer(c, &req);
 		memmove(c->in, c->in + r, c->in_len - (size_t)r);
 		c->in_len -= (size_t)r;
+		started = true;                 /* what is left begins the next one */
 	}
+	if (c->closing || c->close_after_write)
+		return;
+	/* between requests the idle timer runs; a request must be complete
+	 * within the deadline from its first byte, however it trickles in (a
+	 * timer restarted by every byte would let a byte a minute hold the
+	 * connection for ever) */
+	if (c->in_len == 0)
+		conn_timer(c, POLICY_IDLE_TIMEOUT_MS);
+	else if (started)
+		conn_timer(c, c->srv->deadline_ms);
 }
 
 static void connection_cb(uv_stream_t *lis, int status)
@@ -273,6 +340,7 @@ static void connection_cb(uv_stream_t *lis, int status)
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
+	srv->nopen++;
 
 	int r = uv_accept(lis, &c->h.stream);
 	if (r < 0) {
@@ -280,21 +348,24 @@ static void connection_cb(uv_stream_t *lis, int status)
 		conn_close(c);
 		return;
 	}
-	if (srv->nconns > POLICY_CONN_MAX) {
-		/* Postfix then uses its default_action (or retries) */
+	c->peer_uid = srv->is_unix ? peer_uid(&c->h) : -1;
+	if (c->peer_uid >= 0 && conns_of_uid(srv, c->peer_uid) > POLICY_CONN_PER_UID) {
+		/* one local account cannot take the whole table */
 		if (srv->refused_busy++ % 100 == 0)
-			log_warnx("policy: more than %d connections; closing new ones",
-			          POLICY_CONN_MAX);
+			log_warnx("policy: uid %ld has %d connections; closing new ones",
+			          c->peer_uid, POLICY_CONN_PER_UID);
 		conn_close(c);
 		return;
 	}
+	if (srv->nopen > POLICY_CONN_MAX)
+		evict_oldest(srv, c);
 	r = uv_read_start(&c->h.stream, alloc_cb, read_cb);
 	if (r < 0) {
 		log_warnx("policy: read: %s", uv_strerror(r));
 		conn_close(c);
 		return;
 	}
-	uv_timer_start(&c->idle, idle_cb, POLICY_IDLE_TIMEOUT_MS, 0);
+	conn_timer(c, POLICY_IDLE_TIMEOUT_MS);
 }
 
 /* ---- listening ------------------------------------------------------------ */
@@ -429,6 +500,10 @@ int policy_server_start(struct daemon *d)
 		return 0;
 	struct policy_server *srv = xcalloc(1, sizeof(*srv));
 	srv->d = d;
+	srv->deadline_ms = POLICY_REQUEST_DEADLINE_MS;
+	const char *dl = getenv("LISTD_POLICY_DEADLINE_MS");       /* tests: shorter */
+	if (dl && *dl && strtoull(dl, NULL, 10) > 0)
+		srv->deadline_ms = strtoull(dl, NULL, 10);
 	if (!strncasecmp(spec, "unix:", 5))
 		r = listen_unix(srv, spec + 5, d->cfg.policy_socket_mode);
 	else

@@ -17,9 +17,15 @@
  * Changing either needs a restart; SIGHUP's new suffixes and token age
  * apply to the next request.
  *
- * Connections: at most POLICY_CONN_MAX at once (more are closed at once);
- * each holds at most POLICY_REQUEST_MAX unanswered bytes, and is closed
- * after POLICY_IDLE_TIMEOUT_MS without a request, after garbage or an
+ * Connections: at most POLICY_CONN_MAX at once: a new one beyond that
+ * closes the one whose idle spell or request began longest ago (Postfix's
+ * requests complete at once; a client holding slots loses them first); on
+ * a unix socket one uid has at most POLICY_CONN_PER_UID (more are closed
+ * at once). Each holds at most POLICY_REQUEST_MAX unanswered bytes, and is
+ * closed after POLICY_IDLE_TIMEOUT_MS without a request, when a request is
+ * not complete POLICY_REQUEST_DEADLINE_MS after its first byte (an
+ * absolute deadline: trickling bytes does not extend it;
+ * $LISTD_POLICY_DEADLINE_MS overrides it for tests), after garbage or an
  * oversized request (answered DUNNO first), or when its unread answers
  * pile up. Logs one line per refusal: "policy: reject ...". */
 #ifndef LISTD_POLICY_SERVER_H
@@ -28,6 +34,8 @@
 struct daemon;
 
 #define POLICY_CONN_MAX         256
+#define POLICY_CONN_PER_UID     128             /* Postfix: default_process_limit 100 */
+#define POLICY_REQUEST_DEADLINE_MS (10u * 1000u) /* from a request's first byte */
 #define POLICY_IDLE_TIMEOUT_MS  (330u * 1000u)  /* Postfix keeps idle ones 300 s */
 #define POLICY_WRITE_MAX        65536           /* unread answer bytes per connection */
 

@@ -152,6 +152,25 @@ no_member:
 	return -ENXIO;
 }
 
+struct gone_check {
+	const uint8_t *key;
+	struct slice token;
+	uint32_t today, max_age_days;
+	int result;             /* 0 verified for a list; -ETIME authentic but old */
+};
+
+static int gone_check_cb(const struct store_list *l, void *ctx)
+{
+	struct gone_check *g = ctx;
+	uint32_t id;
+	int r = unsub_token_check(g->key, g->token, l->id, g->today, g->max_age_days, &id);
+	if (r == 0 || r == -ETIME) {
+		g->result = r;
+		return 1;       /* found its list: stop */
+	}
+	return 0;
+}
+
 int recipient_unsub_member(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
                            struct slice token, uint32_t list_id, uint32_t today,
                            uint32_t max_age_days, uint32_t *ret_list_id,
@@ -168,8 +187,20 @@ int recipient_unsub_member(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LE
 		r = unsub_token_check(key, token, list_id, today, max_age_days, &id);
 		return r < 0 ? r : -ENXIO;
 	}
-	if (r == -ENOENT)
-		return -ENXIO;
+	if (r == -ENOENT) {
+		/* gone, list unknown (the one-click endpoint): genuine only if
+		 * it verifies for one of the lists; otherwise a made-up token
+		 * gets the same answer as an altered one, so the answer tells
+		 * nothing about which member ids exist */
+		struct gone_check g = {
+			.key = key, .token = token, .today = today, .max_age_days = max_age_days,
+			.result = -EBADMSG,
+		};
+		r = store_list_foreach(txn, gone_check_cb, &g);
+		if (r < 0)
+			return r;
+		return g.result == 0 ? -ENXIO : g.result;
+	}
 	if (r < 0)
 		return r;
 	if (list_id && lid != list_id)

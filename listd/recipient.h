@@ -78,8 +78,9 @@ uint32_t recipient_bounce_msg(struct store_txn *txn, const struct verp_fields *v
  * before today. list_id: the list the token must belong to, or 0 for
  * whichever list the member is on. Reads only.
  * 0: valid, *ret_list_id and *ret_member filled; -ENXIO: no member has
- * that id (already removed); with list_id given the token was verified for
- * that list first, with 0 nothing is known about its MAC;
+ * that id (already removed) and the token is genuine: verified for
+ * list_id, or with 0 for one of the lists (a made-up token naming an
+ * unused id is -EBADMSG like an altered one: no member-id oracle);
  * -EBADMSG: forged, altered or another list's; -EINVAL: malformed;
  * -ETIME: authentic but too old; -EIO: GnuTLS; other -errno: store
  * trouble. */

@@ -79,6 +79,7 @@ enum store_db {
 	STORE_DB_ARCHIVE_DATA,
 	STORE_DB_ARCHIVE_STATE,
 	STORE_DB_ARCHIVE_MSGS,
+	STORE_DB_QUARANTINE,    /* store_mail.h: jobs set aside */
 	STORE_DB_COUNT,
 };
 

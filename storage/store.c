@@ -36,6 +36,7 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_ARCHIVE_DATA] = "archive_data",
 	[STORE_DB_ARCHIVE_STATE] = "archive_state",
 	[STORE_DB_ARCHIVE_MSGS] = "archive_msgs",
+	[STORE_DB_QUARANTINE] = "quarantine",
 };
 
 /* Meta keys of the counters: permanent as well. */
@@ -108,7 +109,7 @@ const char *store_strerror(int negerr)
 	case EEXIST:
 		return "already exists";
 	case ENOSPC:
-		return "the store is full (its map cannot grow any further)";
+		return "no space: the store's map cannot grow any further, or its disk is full";
 	case EAGAIN:
 		return "the store is busy, try again later";
 	case EBADMSG:

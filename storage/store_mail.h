@@ -16,6 +16,8 @@
  *   stats         u32 BE list id + counter name → u64 BE
  *   dedup         32-byte digest of envelope + bytes → u32 BE message id +
  *                 u64 BE unix seconds (so a retried pipe delivery is stored once)
+ *   quarantine    u32 BE message id + u8 job → quarantine record (a job taken
+ *                 out of the queue after failing repeatedly)
  * Message ids come from the "next_message_id" counter: stable, never
  * reused; they are the "message number" carried in VERP tokens. */
 #ifndef LISTD_STORAGE_STORE_MAIL_H
@@ -62,7 +64,7 @@ struct store_msg {
 	uint32_t list_id;                       /* 0 when role is UNKNOWN */
 	uint32_t size;                          /* bytes of the raw message */
 	char sender[LIMIT_ADDR_MAILBOX + 1];    /* envelope sender; "" = null sender */
-	char recipient[LIMIT_ADDR_MAILBOX + 1]; /* envelope recipient as given */
+	char recipient[LIMIT_ENVELOPE_RCPT + 1]; /* envelope recipient as given */
 	char ext[LIMIT_ADDR_LOCAL + 1];         /* address extension (VERP token), may be "" */
 	char note[LIMIT_MSG_NOTE + 1];          /* why dropped or held, free text */
 };
@@ -143,6 +145,35 @@ int store_queue_next(struct store_txn *txn, const struct store_job_entry *after,
                      struct store_job_entry *ret);
 /* Number of queued jobs. */
 int store_queue_count(struct store_txn *txn, size_t *ret_n);
+
+/* ---- Quarantine -------------------------------------------------------------- */
+
+/* A job that failed the same way again and again (a message too big for
+ * the store, a malformed record) is taken out of the queue, so it cannot
+ * hold up the rest, and kept here with the reason until the administrator
+ * retries it (back to the queue) or drops it (`listadm queue`). */
+struct store_quarantine {
+	struct store_job_entry job;     /* as it was queued */
+	uint32_t fails;                 /* failures before it was set aside */
+	int64_t first_fail, since;      /* unix seconds */
+	int32_t err;                    /* the failure, -errno */
+	char reason[LIMIT_MSG_NOTE + 1];        /* for the administrator */
+};
+
+/* Moves q->job out of the queue (if still there) into the quarantine. */
+int store_quarantine_add(struct store_txn *txn, const struct store_quarantine *q);
+/* -ENOENT when message msg_id has no quarantined job of that kind. */
+int store_quarantine_get(struct store_txn *txn, uint32_t msg_id, enum store_job job,
+                         struct store_quarantine *ret);
+/* Forgets the quarantined job (the queue is not touched). -ENOENT. */
+int store_quarantine_del(struct store_txn *txn, uint32_t msg_id, enum store_job job);
+/* Calls cb for each quarantined job in message id order; a non-zero return
+ * of cb stops the walk and is returned. */
+int store_quarantine_foreach(struct store_txn *txn,
+                             int (*cb)(const struct store_quarantine *q, void *ctx),
+                             void *ctx);
+/* Number of quarantined jobs. */
+int store_quarantine_count(struct store_txn *txn, size_t *ret_n);
 
 /* ---- Fan-out progress ------------------------------------------------------ */
 

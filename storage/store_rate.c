@@ -5,13 +5,21 @@
 #include "storage/internal.h"
 #include "storage/store_rate.h"
 
+/* The counter is the mailbox's, not the address's: "victim+1@" and
+ * "victim+2@" share victim@'s (the sub-address extension after the first
+ * '+', the usual recipient delimiter, is cut; a local part that starts
+ * with '+' is kept whole). */
 static void rate_key(uint32_t day, const struct addr *a, struct buf *out)
 {
 	unsigned char d[4];
+	struct addr base = *a;
+	char *plus = strchr(base.local, '+');
+	if (plus && plus != base.local)
+		*plus = '\0';
 	codec_be32_write(d, day);
 	buf_reset(out);
 	buf_add(out, d, 4);
-	addr_key(a, out);
+	addr_key(&base, out);
 }
 
 int store_rate_get(struct store_txn *txn, uint32_t day, const struct addr *a,

@@ -4,7 +4,9 @@
  *
  * Same conventions as store.h. Layout (storage/internal.h):
  *   rates   u32 BE unix day + addr_key() bytes → u32 BE count
- * Counters are per address across all lists of the installation. */
+ * Counters are per mailbox across all lists of the installation: the
+ * sub-address extension (after the first '+') is not part of the key, so
+ * "a+1@x" and "a+2@x" count against a@x. */
 #ifndef LISTD_STORAGE_STORE_RATE_H
 #define LISTD_STORAGE_STORE_RATE_H
 

@@ -30,6 +30,10 @@ int cmd_report(const struct adm_opts *opts, int argc, char **argv);
 int cmd_import(const struct adm_opts *opts, int argc, char **argv);   /* cmd_import.c */
 /* `bounce ls|show|reset|stats` (cmd_bounce_admin.c; cmd_bounce() hands them on). */
 int cmd_bounce_admin(const struct adm_opts *opts, int argc, char **argv);
+/* `listadm queue ls|show|retry|drop` (cmd_queue.c). */
+int cmd_queue(const struct adm_opts *opts, int argc, char **argv);
+/* `listadm status`: the daemon, its queue and fan-outs (cmd_status.c). */
+int cmd_status(const struct adm_opts *opts, int argc, char **argv);
 /* `listadm archive ls|show|export` (cmd_archive.c). */
 int cmd_archive(const struct adm_opts *opts, int argc, char **argv);
 

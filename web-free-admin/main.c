@@ -35,6 +35,8 @@ static const char usage_text[] =
 	"  report  LIST [--since DATE]                   who listd mailed and why; what it refused\n"
 	"  import  mlmmj LISTDIR | mailman3 LIST FILE    migrate a list (--dry-run shows the changes)\n"
 	"  archive ls | show | export                    the numbered posts of a list (mbox out)\n"
+	"  queue   ls | show | retry | drop              the daemon's queue and quarantined jobs\n"
+	"  status                                        the daemon, queue, fan-outs, held posts\n"
 	"\n"
 	"global options:\n"
 	"  --home DIR   the store's home (else $LISTD_HOME, else " LISTD_DEFAULT_HOME ")\n"
@@ -367,6 +369,8 @@ int main(int argc, char **argv)
 		{ "report", cmd_report },
 		{ "import", cmd_import },
 		{ "archive", cmd_archive },
+		{ "queue", cmd_queue },
+		{ "status", cmd_status },
 	};
 	struct adm_opts opts = { 0 };
 	const char *home = NULL;

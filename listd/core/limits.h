@@ -8,6 +8,11 @@
 #define LIMIT_ADDR_LOCAL        64
 #define LIMIT_ADDR_DOMAIN       255
 #define LIMIT_ADDR_MAILBOX      254     /* path of 256 less the angle brackets */
+/* An envelope recipient as the MTA hands it: a relay-side VERP bounce
+ * address (LIST-bounces+TOKEN+LOCAL=DOMAIN@DOMAIN) carries a whole member
+ * address in its local part, so it may exceed LIMIT_ADDR_MAILBOX:
+ * 64 (LIST-bounces+TOKEN) + 1 + 64 + 1 + 255 + 1 + 255, rounded up. */
+#define LIMIT_ENVELOPE_RCPT     768
 #define LIMIT_DISPLAY_NAME      256     /* bytes kept of a display name */
 
 /* Messages. */

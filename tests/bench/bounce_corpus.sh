@@ -1,12 +1,17 @@
 #!/bin/sh
 # tests/bench/bounce_corpus.sh — the bounce corpus through three parsers in
-# one run: listd's (bounce_parse, through tests/corpus/corpus_check --bench),
-# Sisimai (Debian libsisimai-perl) and flufl.bounce (Debian
-# python3-flufl.bounce). For each: messages per second timed inside the tool
-# around the parsing loop only (files already read, interpreter started,
-# modules loaded), and the whole command's wall time. Then the recipient
-# agreement with expected.tsv of flufl.bounce next to ours, on the same rows
-# (rows that name an address: the address is among those reported).
+# one run: listd's (bounce_parse, through tests/corpus/corpus_check --bench
+# and listadm bounce parse), Sisimai (Debian libsisimai-perl) and
+# flufl.bounce (Debian python3-flufl.bounce).
+#  1. speed on bounces/: messages per second timed inside each tool around
+#     the parsing loop only, and each whole command's wall time;
+#  2. speed as a whole process over all three sets (bounces, bounces-unseen,
+#     bounces-more): one command per parser over every file, start-up
+#     included, listd next to Sisimai;
+#  3. accuracy per set, listd next to Sisimai from the same run, judged as
+#     tests/corpus/corpus_check judges (bounces-more: status only on rows
+#     whose source is Sisimai's), with a table per source family;
+#  4. recipient agreement of flufl.bounce next to ours on bounces/.
 #
 # usage: tests/bench/bounce_corpus.sh [BUILD_DIR] [CORPUS_DIR]
 #   BUILD_DIR defaults to build-bounce, CORPUS_DIR to ../shared/corpus
@@ -132,6 +137,120 @@ for label, subset in (("all rows naming an address", named),
           f"  flufl.bounce={100.0 * score(f, subset) / len(subset):5.1f}%")
 EOF
 
+# (d) all three sets: whole-process speed and accuracy, listd and Sisimai
+sets="bounces bounces-unseen bounces-more"
+: > "$tmp/all.files"
+for set in $sets; do
+	[ -f "$corpus/$set/expected.tsv" ] || continue
+	ls "$corpus/$set" | grep -v '^expected\.tsv$' | sort | sed "s|^|$corpus/$set/|" >> "$tmp/all.files"
+	"$check" --dump "$corpus" "$set" > "$tmp/listd.$set.dump"
+done
+nall=$(wc -l < "$tmp/all.files")
+# the CPU time of a whole command and its children (start-up included),
+# steadier than its wall time on a shared machine
+cpu_of() {
+	/usr/bin/python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.4f" % (r.ru_utime + r.ru_stime))' "$@"
+}
+t0=$(now)
+if [ -x "$listadm" ]; then
+	xargs "$listadm" bounce parse < "$tmp/all.files" > /dev/null
+	listd_all_cpu=$(cpu_of xargs -a "$tmp/all.files" "$listadm" bounce parse)
+else
+	for set in $sets; do "$check" --bench 0 "$corpus" "$set" > /dev/null; done
+	listd_all_cpu=0
+fi
+t1=$(now)
+listd_all_wall=$(echo "$t1 - $t0" | bc -l)
+cat > "$tmp/sisimai_dump.pl" <<'EOF2'
+use strict; use warnings;
+use Sisimai;
+my ($list, $out) = @ARGV;
+open my $fh, '<', $list or die; my @files = map { chomp; $_ } <$fh>;
+open my $o, '>', $out or die;
+for my $f (@files) {
+    my ($name) = $f =~ m{([^/]+)\z};
+    my $r = Sisimai->make($f, 'delivered' => 1);
+    if (!$r || !@$r) { print $o "$name\tnot-bounce\t-\t-\t-\t-\n"; next; }
+    my $all_delivered = !grep { $_->reason ne 'delivered' } @$r;
+    for my $e (@$r) {
+        my $reason = $e->reason // '';
+        my $kind = $reason eq 'vacation' ? 'autoreply' : $reason eq 'feedback' ? 'feedback' :
+                   $all_delivered ? 'not-bounce' : 'dsn';
+        next if $reason eq 'delivered' && !$all_delivered;
+        my $sb = $e->softbounce // '';
+        my $hard = ($sb eq '1') ? '0' : ($sb eq '0') ? '1' : '-';
+        $hard = '-' if $reason =~ /\A(?:vacation|feedback|delivered|undefined|onhold)\z/;
+        my $rcpt = lc($e->recipient->address // '') || '-';
+        my $st = $e->deliverystatus || '-';
+        print $o join("\t", $name, $kind, $rcpt, $st, $hard, $reason || '-'), "\n";
+    }
+}
+EOF2
+t0=$(now)
+perl "$tmp/sisimai_dump.pl" "$tmp/all.files" "$tmp/sisimai.all.dump" 2>/dev/null
+t1=$(now)
+sisimai_all_wall=$(echo "$t1 - $t0" | bc -l)
+sisimai_all_cpu=$(cpu_of perl "$tmp/sisimai_dump.pl" "$tmp/all.files" "$tmp/sisimai.cpu.dump")
+cat > "$tmp/score.py" <<'EOF2'
+import sys
+set_name, exp_path = sys.argv[1], sys.argv[2]
+dumps = dict(zip(("listd", "Sisimai"), sys.argv[3:5]))
+COLS = ("rcpt", "kind", "hard", "status", "reason")
+def load(path):
+    m = {}
+    for line in open(path):
+        p = line.rstrip("\n").split("\t")
+        if len(p) >= 6:
+            m.setdefault(p[0], []).append(p)
+    return m
+rows = [l.rstrip("\n").split("\t") for l in open(exp_path)][1:]
+res = {k: load(v) for k, v in dumps.items()}
+def judge(entries, r):
+    f, kind, rcpt, status, hard, reason, source = r
+    got_kind = entries[0][1] if entries else "not-bounce"
+    if rcpt == "-":
+        e = entries[0] if entries and entries[0][2] != "-" or (entries and len(entries)) else None
+        e = entries[0] if entries else None
+    else:
+        e = next((x for x in entries if x[2] == rcpt), None)
+    out = {"kind": got_kind == kind}
+    out["rcpt"] = out["kind"] if rcpt == "-" else e is not None
+    if status != "-" and (set_name != "bounces-more" or source.startswith("sisimai")):
+        out["status"] = e is not None and e[3] == status
+    if hard != "-":
+        out["hard"] = e is not None and e[4] == hard
+    if reason != "-":
+        out["reason"] = e is not None and e[5] == reason
+    return out
+tot = {k: {c: [0, 0] for c in COLS} for k in dumps}
+fam = {}
+for r in rows:
+    src = r[6]
+    family = src.split(":")[0] if not src.startswith("sisimai") else src
+    for k in dumps:
+        o = judge(res[k].get(r[0], []), r)
+        f = fam.setdefault(family, {kk: {c: [0, 0] for c in COLS} for kk in dumps})
+        for c, ok in o.items():
+            tot[k][c][1] += 1; tot[k][c][0] += ok
+            f[k][c][1] += 1; f[k][c][0] += ok
+def pct(h):
+    return f"{100.0 * h[0] / h[1]:5.1f}" if h[1] else "    -"
+print(f"set {set_name}: {len(rows)} rows")
+print(f"  {'parser':10s}" + "".join(f" {c:>7s}" for c in COLS))
+for k in dumps:
+    print(f"  {k:10s}" + "".join(f" {pct(tot[k][c]):>7s}" for c in COLS) +
+          "   (rows judged: " + " ".join(str(tot[k][c][1]) for c in COLS) + ")")
+print(f"  per source family (listd / Sisimai, percent; '-' where the key declares nothing):")
+print(f"  {'family':34s} {'rows':>4s}" + "".join(f" {c:>13s}" for c in COLS))
+for family in sorted(fam):
+    n = sum(1 for r in rows if (r[6].split(':')[0] if not r[6].startswith('sisimai') else r[6]) == family)
+    cells = "".join(f" {pct(fam[family]['listd'][c]) + '/' + pct(fam[family]['Sisimai'][c]):>13s}" for c in COLS)
+    print(f"  {family:34s} {n:4d}{cells}")
+EOF2
+
 echo "corpus: $n messages ($bounces)"
 echo
 printf '%-14s %12s %12s %10s %12s %10s\n' parser "msgs/s" "msgs/cpu-s" "wall (s)" "vs Sisimai" "(cpu)"
@@ -147,3 +266,21 @@ echo "(listd wall: $listd_cmd; Sisimai: perl + Sisimai->make per file; flufl: py
 echo
 echo "recipient agreement with expected.tsv:"
 /usr/bin/python3 "$tmp/agree.py" "$bounces/expected.tsv" "$tmp/listd.dump" "$tmp/flufl.dump"
+echo
+echo "whole process over all three sets ($nall messages, start-up included):"
+printf '  %-10s %10s %12s %10s %12s\n' parser "wall (s)" "msgs/s" "cpu (s)" "msgs/cpu-s"
+printf '  %-10s %10.2f %12.0f %10.3f %12.0f\n' listd "$listd_all_wall" \
+	"$(echo "$nall / $listd_all_wall" | bc -l)" "$listd_all_cpu" \
+	"$(echo "if ($listd_all_cpu > 0) $nall / $listd_all_cpu else 0" | bc -l)"
+printf '  %-10s %10.2f %12.0f %10.3f %12.0f\n' Sisimai "$sisimai_all_wall" \
+	"$(echo "$nall / $sisimai_all_wall" | bc -l)" "$sisimai_all_cpu" \
+	"$(echo "if ($sisimai_all_cpu > 0) $nall / $sisimai_all_cpu else 0" | bc -l)"
+echo "  (listd: $listd_cmd over every file of the three sets; Sisimai: one perl"
+echo "   process, Sisimai->make per file)"
+echo
+echo "accuracy per set, listd next to Sisimai $(perl -MSisimai -e 'print $Sisimai::VERSION' 2>/dev/null) in this run:"
+for set in $sets; do
+	[ -f "$corpus/$set/expected.tsv" ] || continue
+	/usr/bin/python3 "$tmp/score.py" "$set" "$corpus/$set/expected.tsv" \
+		"$tmp/listd.$set.dump" "$tmp/sisimai.all.dump"
+done

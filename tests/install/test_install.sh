@@ -61,7 +61,7 @@ $DOC/exim/README.md
 $DOC/opensmtpd/README.md
 $DOC/opensmtpd/smtpd.conf
 $DOC/postfix/README.md
-$DOC/postfix/main.cf
+$DOC/postfix/listd-postconf
 $DOC/postfix/master.cf
 LIST
 # the MTA folders are installed whole (contrib/postfix, exim, opensmtpd):

@@ -13,7 +13,7 @@
 # that the forged senders' mailboxes (forged.test) receive nothing and
 # Postfix wrote no DSN to them; that the real bounce of a dead member
 # mailbox still reaches bounce processing; and, live, the policy class of
-# contrib/postfix/main.cf on loopback TCP (default_action while listd is
+# contrib/postfix/listd-postconf on loopback TCP (default_action while listd is
 # down) and listd's refusal of a non-loopback policy_listen.
 #
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no Postfix).
@@ -268,7 +268,7 @@ check "a stale socket is replaced, and answers" \
 	"$(rcpt_reply victim@forged.test "nolist3@$D" | cut -d' ' -f1-4)" "RCPT <nolist3@$D> 550 5.1.1"
 stop_daemon
 
-echo "== contrib/postfix/main.cf's policy class, live, on loopback TCP"
+echo "== contrib/postfix/listd-postconf's policy class, live, on loopback TCP"
 . "$root/tests/harness/ports.sh"
 pport=$(free_port)
 conf=$(grep -v '^policy_' "$H/listd.conf")
@@ -286,7 +286,8 @@ check "a bad policy_socket_mode is refused (EX_CONFIG)" \
 	"$st $(grep -c 'policy_socket_mode' "$dir/refused.log")" "78 1"
 # Postfix with the contrib's class, the port changed; "access" reloads and
 # ends the running smtpd sessions so the new setting is used
-line=$(grep '^listd_policy = ' "$root/contrib/postfix/main.cf" | sed "s/127\.0\.0\.1:10040/127.0.0.1:$pport/")
+line=$(sh "$root/contrib/postfix/listd-postconf" -n -c "$dir/etc" -p "inet:127.0.0.1:$pport" "$D" |
+	sed -n "s/^postconf -e '\(listd_policy = .*\)'\$/\1/p")
 check "contrib's class names the loopback port" "$(printf '%s' "$line" | grep -c "inet:127.0.0.1:$pport")" 1
 postconf -c "$dir/etc" -e "$line"
 pf access "$D"

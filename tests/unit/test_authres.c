@@ -168,6 +168,45 @@ static void test_sender(void **state)
 		  "Authentication-Results: mx.evil; dmarc=pass header.from=example.org\n"
 		  "Authentication-Results: mx.test; spf=fail smtp.mailfrom=alice@example.org\n"
 		  "From: alice@example.org\n\n", "none" },
+		{ "ours above Received: trusted", "mx.test",
+		  "Authentication-Results: mx.test; dmarc=pass header.from=example.org\n"
+		  "Received: from x by mx.test\n"
+		  "From: alice@example.org\n\n", "dmarc" },
+		{ "R4: a field of ours below Received: came with the message", "mx.test",
+		  "Authentication-Results: mx.test; dmarc=fail header.from=example.org\n"
+		  "Received: from evil.test by mx.test\nReceived: from x by evil.test\n"
+		  "Authentication-Results: mx.test; dmarc=pass header.from=example.org\n"
+		  "From: alice@example.org\n\n", "none" },
+		{ "right below the MTA's Received:, none above (a filter at index 1)", "mx.test",
+		  "Received: from x by mx.test\n"
+		  "Authentication-Results: mx.test; dmarc=pass header.from=example.org\n"
+		  "From: alice@example.org\n\n", "dmarc" },
+		{ "below the second Received:", "mx.test",
+		  "Received: from x by mx.test\nReceived: from y by x\n"
+		  "Authentication-Results: mx.test; dmarc=pass header.from=example.org\n"
+		  "From: alice@example.org\n\n", "none" },
+		{ "ours above: the block below the Received: is ignored", "mx.test",
+		  "Authentication-Results: mx.test; spf=none smtp.mailfrom=example.org\n"
+		  "Received: from x by mx.test\n"
+		  "Authentication-Results: mx.test; dmarc=pass header.from=example.org\n"
+		  "From: alice@example.org\n\n", "none" },
+		{ "a filter at index 1 and a forged field below it disagree", "mx.test",
+		  "Received: from x by mx.test\n"
+		  "Authentication-Results: mx.test; dmarc=fail header.from=example.org\n"
+		  "Authentication-Results: mx.test; dmarc=pass header.from=example.org\n"
+		  "From: alice@example.org\n\n", "none" },
+		{ "two of ours disagree", "mx.test",
+		  "Authentication-Results: mx.test; dmarc=pass header.from=example.org\n"
+		  "Authentication-Results: mx.test; dmarc=fail header.from=example.org\n"
+		  "From: alice@example.org\n\n", "none" },
+		{ "two of ours agree", "mx.test",
+		  "Authentication-Results: mx.test; spf=pass smtp.mailfrom=alice@example.org\n"
+		  "Authentication-Results: mx.test; dmarc=pass header.from=example.org\n"
+		  "From: alice@example.org\n\n", "dmarc" },
+		{ "one field, two dkim signatures", "mx.test",
+		  "Authentication-Results: mx.test; dkim=fail header.d=other.example;"
+		  " dkim=pass header.d=example.org\n"
+		  "From: alice@example.org\n\n", "dkim" },
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -176,6 +215,39 @@ static void test_sender(void **state)
 		const char *got = s.have_from ? authres_trust_name(s.trust) : "nofrom";
 		if (strcmp(got, t[i].want)) {
 			printf("# %s: got %s, want %s\n", t[i].label, got, t[i].want);
+			failed++;
+		}
+	}
+	assert_int_equal(failed, 0);
+}
+
+static void test_dmarc_fail(void **state)
+{
+	(void)state;
+	static const struct { const char *label, *msg; bool want; } t[] = {
+		{ "dmarc=fail for the From: domain",
+		  "Authentication-Results: mx.test; dmarc=fail header.from=example.org\n"
+		  "From: alice@example.org\n\n", true },
+		{ "dmarc=none is no failure",
+		  "Authentication-Results: mx.test; dmarc=none header.from=example.org\n"
+		  "From: alice@example.org\n\n", false },
+		{ "fail for another domain",
+		  "Authentication-Results: mx.test; dmarc=fail header.from=other.example\n"
+		  "From: alice@example.org\n\n", false },
+		{ "fail written below the second Received:",
+		  "Received: from x by mx.test\nReceived: from y by x\n"
+		  "Authentication-Results: mx.test; dmarc=fail header.from=example.org\n"
+		  "From: alice@example.org\n\n", false },
+		{ "another authserv-id",
+		  "Authentication-Results: mx.other; dmarc=fail header.from=example.org\n"
+		  "From: alice@example.org\n\n", false },
+	};
+	int failed = 0;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct authres_sender s;
+		assert_int_equal(authres_sender_check(t[i].msg, strlen(t[i].msg), "mx.test", &s), 0);
+		if (s.dmarc_fail != t[i].want) {
+			printf("# %s: got %d, want %d\n", t[i].label, s.dmarc_fail, t[i].want);
 			failed++;
 		}
 	}
@@ -223,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_aligned),
 		cmocka_unit_test(test_sender),
+		cmocka_unit_test(test_dmarc_fail),
 		cmocka_unit_test(test_automatic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -177,7 +177,9 @@ static const struct fixture fixtures[] = {
 	  "Content-Type: multipart/report\n\n"
 	  "Delivery to the following recipient failed: <quinn@example.org>\n"
 	  "550 No such user here\n",
-	  "dsn", "quinn@example.org", "5.0.911", "userunknown" },
+	  /* a remote reply that does not say which command it answered may
+	   * have answered DATA: the words alone do not prove the address bad */
+	  "dsn", "quinn@example.org", "5.0.910", "filtered" },
 	{ "base64 delivery-status",
 	  DSN_HEAD("B8")
 	  "--B8\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
@@ -285,24 +287,28 @@ static const struct fixture fixtures[] = {
 	  DSN_HEAD("F1")
 	  "--F1\nContent-Type: message/delivery-status\n\n"
 	  "Final-Recipient: rfc822; eve@laposte.example\nAction: failed\nStatus: 5.5.0\n"
+	  "Remote-MTA: dns; smtp-in.laposte.net\n"
 	  "Diagnostic-Code: smtp; 550 5.5.0 Adresse destinataire invalide. Invalid recipient. LPN007_416\n--F1--\n",
 	  "dsn", "eve@laposte.example", "5.5.0", "userunknown" },
 	{ "orange / la poste refusal identifier: system",
 	  DSN_HEAD("F2")
 	  "--F2\nContent-Type: message/delivery-status\n\n"
 	  "Final-Recipient: rfc822; fay@wanadoo.example\nAction: failed\nStatus: 4.2.0\n"
+	  "Remote-MTA: dns; smtp-in.orange.fr\n"
 	  "Diagnostic-Code: smtp; 421 4.2.0 Service refuse. Please try later. OFR005_505 [505]\n--F2--\n",
 	  "dsn", "fay@wanadoo.example", "4.2.0", "systemerror" },
 	{ "orange / la poste refusal identifier: policy",
 	  DSN_HEAD("F3")
 	  "--F3\nContent-Type: message/delivery-status\n\n"
 	  "Final-Recipient: rfc822; gus@laposte.example\nAction: failed\nStatus: 5.7.1\n"
+	  "Remote-MTA: dns; smtp-in.laposte.net\n"
 	  "Diagnostic-Code: smtp; 554 5.7.1 Client host rejected: #216 LPN000_630\n--F3--\n",
 	  "dsn", "gus@laposte.example", "5.7.1", "policyviolation" },
 	{ "yahoo: dd no such account, after DATA",
 	  DSN_HEAD("Y1")
 	  "--Y1\nContent-Type: message/delivery-status\n\n"
 	  "Final-Recipient: rfc822; hal@yahoo.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mta7.am0.yahoodns.net\n"
 	  "Diagnostic-Code: SMTP; 554 delivery error: dd This user doesn't have a yahoo.example account\n--Y1--\n",
 	  "dsn", "hal@yahoo.example", "5.0.0", "userunknown" },
 	{ "gmail: DNS error reported as temporary is a network error",
@@ -367,13 +373,89 @@ static const struct fixture fixtures[] = {
 	  "A message that you sent could not be delivered to one or more of its recipients.\n\n"
 	  "quin@example.org, Error, ERROR_CODE :421, ERROR_CODE :, Host not reachable.\n",
 	  "dsn", "quin@example.org", "4.0.947", "expired" },
-	{ "yahoo legacy report: relayed reply without the stage",
+	{ "yahoo legacy report: relayed reply without the stage or a reply code",
 	  "From: MAILER-DAEMON@mail.example.jp\nSubject: Delivery failure\n\n"
 	  "Message from mail.example.jp.\n"
 	  "Unable to deliver message to the following address(es).\n\n"
 	  "<rex@example.jp>:\nThis user doesn't have a example.jp account (rex@example.jp) [0]\n\n"
 	  "--- Original message follows.\n",
+	  /* no remote reply is quoted: the reporting system's own verdict on
+	   * the address, as a directory lookup would give it */
+	  "dsn", "rex@example.jp", "5.0.911", "userunknown" },
+	{ "a remote reply without its stage may have answered DATA",
+	  "From: MAILER-DAEMON@mail.example.jp\nSubject: Delivery failure\n\n"
+	  "Unable to deliver message to the following address(es).\n\n"
+	  "<rex@example.jp>:\n550 <rex@example.jp>: User unknown\n\n"
+	  "--- Original message follows.\n",
 	  "dsn", "rex@example.jp", "5.0.910", "filtered" },
+	{ "user unknown in reply to DATA is a filter's verdict",
+	  DSN_HEAD("Q0")
+	  "--Q0\nContent-Type: text/plain\n\n   ----- Transcript of session follows -----\n"
+	  "... while talking to mx.example.jp.:\n>>> DATA\n<<< 550 5.0.0 <rex@example.jp>... User unknown\n\n"
+	  "--Q0\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: RFC822; rex@example.jp\nAction: failed\nStatus: 5.0.0\n"
+	  "Diagnostic-Code: SMTP; 550 5.0.0 <rex@example.jp>... User unknown\n--Q0--\n",
+	  "dsn", "rex@example.jp", "5.0.0", "filtered" },
+	{ "an addressing code at the end of DATA is the filter's answer (Postfix)",
+	  DSN_HEAD("Q6")
+	  "--Q6\nContent-Type: text/plain\n\n<lu@example.jp>: host mx.example.jp[192.0.2.8] said: 550 5.1.1\n"
+	  "    <lu@example.jp>: user unknown (in reply to end of DATA command)\n\n"
+	  "--Q6\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; lu@example.jp\nAction: failed\nStatus: 5.1.1\n"
+	  "Diagnostic-Code: smtp; 550 5.1.1 <lu@example.jp>: user unknown\n--Q6--\n",
+	  "dsn", "lu@example.jp", "5.1.1", "filtered" },
+	{ "user unknown in reply to RCPT TO is the address",
+	  "From: MAILER-DAEMON@mail.example.jp\nSubject: Returned mail: see transcript\n\n"
+	  "   ----- Transcript of session follows -----\n"
+	  "... while talking to mx.example.jp.:\n>>> RCPT To:<rex@example.jp>\n"
+	  "<<< 550 <rex@example.jp>... User unknown\n",
+	  "dsn", "rex@example.jp", "5.0.911", "userunknown" },
+	{ "a full mailbox is soft whatever the class of the code",
+	  DSN_HEAD("Q1")
+	  "--Q1\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; mia@example.org\nAction: failed\nStatus: 5.2.2\n"
+	  "Diagnostic-Code: smtp; 552 5.2.2 Mailbox full (in reply to RCPT TO command)\n--Q1--\n",
+	  "dsn", "mia@example.org", "5.2.2", "mailboxfull" },
+	{ "a delay notice is expired, not a refusal",
+	  DSN_HEAD("Q2")
+	  "--Q2\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; ned@example.org\nAction: delayed\nStatus: 4.0.0\n"
+	  "Diagnostic-Code: smtp; 421 Try again later\n--Q2--\n",
+	  "dsn", "ned@example.org", "4.0.0", "expired" },
+	{ "exim's own message for a failure it found itself (the MTA's catalogue)",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "This message was created automatically by mail delivery software.\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  abe@example.org\n    delivery to pipe forbidden\n",
+	  "dsn", "abe@example.org", "5.0.930", "systemerror" },
+	{ "the same words in a report that is not exim's are no verdict",
+	  "From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered mail\n\n"
+	  "Delivery to the following recipient failed: <abe@example.org>\n"
+	  "  550 delivery to pipe forbidden\n",
+	  "dsn", "abe@example.org", "5.0.901", "onhold" },
+	{ "spectrum: AUP# number range from the host that answered",
+	  DSN_HEAD("Q4")
+	  "--Q4\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; bo@charter.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.east.charter.net\n"
+	  "Diagnostic-Code: smtp; 550 5.0.0 Message rejected AUP#1330\n--Q4--\n",
+	  "dsn", "bo@charter.example", "5.0.0", "toomanyconn" },
+	{ "the same AUP# number from another host means nothing",
+	  DSN_HEAD("Q5")
+	  "--Q5\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; bo@elsewhere.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.elsewhere.example\n"
+	  "Diagnostic-Code: smtp; 550 5.0.0 Message rejected AUP#1330\n--Q5--\n",
+	  "dsn", "bo@elsewhere.example", "5.0.0", "onhold" },
+	{ "gmail host: the account is disabled (provider table, keyed on the host)",
+	  DSN_HEAD("Q3")
+	  "--Q3\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; ola@example.org\nAction: failed\nStatus: 5.2.1\n"
+	  "Remote-MTA: dns; gmail-smtp-in.l.google.com\n"
+	  "Diagnostic-Code: smtp; 550 5.2.1 The email account that you tried to reach is disabled.\n--Q3--\n",
+	  "dsn", "ola@example.org", "5.2.1", "suspend" },
 	{ "exim: what does not exist is a domain",
 	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
 	  "Subject: Mail delivery failed: returning message to sender\n\n"

@@ -155,7 +155,7 @@ static void test_home_and_open(void **state)
 	store_close(s);
 
 	assert_string_equal(store_strerror(-ENOSPC),
-	                    "the store is full (its map cannot grow any further)");
+	                    "no space: the store's map cannot grow any further, or its disk is full");
 }
 
 /* ---- lists ---------------------------------------------------------------- */
