@@ -1,6 +1,7 @@
 /* listd/confman.c — writes, from the key table (listd/core/config.c), at
- * build time: listd.conf(5) in roff, or with --sample a listd.conf with
- * every key commented out at its default. */
+ * build time: listd.conf(5) in roff, or with --sample a listd.conf that
+ * sets what a Postfix host needs (relay, relay_tls, policy_listen, user)
+ * and has every other key commented out at its default. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,15 +12,17 @@ static void sample(void)
 {
 	struct buf b = BUF_INIT;
 	printf("# listd.conf — the settings of listd (listd.conf(5); `listd config -d`).\n"
-	       "# Copy to %s, set relay and user, then `listd check`.\n"
+	       "# Copy to %s, set relay, policy_listen and user, then `listd check`.\n"
 	       "# A '#' after a blank starts a comment.\n\n"
 	       "relay = 127.0.0.1:10026         # the MTA's loopback listener for the fan-out\n"
 	       "relay_tls = none                # loopback: no TLS needed\n"
+	       "policy_listen = 127.0.0.1:10040 # the MTA asks here at RCPT (listd-postconf's -p)\n"
 	       "user = listd                    # the account that owns %s\n",
 	       LISTD_DEFAULT_CONFIG, LISTD_DEFAULT_HOME);
 	for (size_t i = 0; i < config_key_count(); i++) {
 		const char *name = config_key_name(i);
-		if (!strcmp(name, "relay") || !strcmp(name, "relay_tls") || !strcmp(name, "user"))
+		if (!strcmp(name, "relay") || !strcmp(name, "relay_tls") || !strcmp(name, "user")
+		    || !strcmp(name, "policy_listen"))
 			continue;
 		buf_reset(&b);
 		config_key_syntax(i, &b);

@@ -62,6 +62,8 @@ int relay_pool_ensure(struct daemon *d)
 		relays[i].host = d->cfg.relays[i].host;
 		relays[i].port = d->cfg.relays[i].port;
 		relays[i].tls_name = NULL;
+		relays[i].weight = d->cfg.relays[i].weight;
+		relays[i].max_conn = d->cfg.relays[i].max_conn;
 	}
 	/* starttls with tls_verify = no still encrypts but does not insist */
 	enum smtp_tls_mode mode = SMTP_TLS_NONE;
@@ -93,6 +95,8 @@ int relay_pool_ensure(struct daemon *d)
 	struct smtp_pool_config pc = {
 		.relays = relays,
 		.nrelays = d->cfg.nrelays,
+		.mode = d->cfg.relay_mode == CONFIG_RELAY_SPREAD ? SMTP_RELAY_SPREAD :
+		        SMTP_RELAY_FAILOVER,
 		.connections = d->cfg.concurrency,
 		.helo_name = helo,
 		.tls_mode = mode,

@@ -53,6 +53,13 @@ struct relay_conf {
 	uint16_t port;
 	unsigned fails;
 	uint64_t down_until;    /* uv_now() ms */
+	unsigned weight;        /* >= 1 */
+	unsigned slots;         /* connections of its own: min(max_conn, connections) */
+	int64_t current;        /* smooth weighted round-robin state */
+	unsigned load;          /* transactions assigned: queued + being sent */
+	uint64_t txns;          /* transactions assigned since create */
+	struct smtp_txn **queue;/* assigned, waiting for one of its connections */
+	size_t qlen, qcap;
 };
 
 struct conn {
@@ -95,9 +102,10 @@ struct smtp_pool {
 	void *ctx;
 	struct conn *conns;
 	unsigned nconns;
-	struct smtp_txn **pend;         /* taken from the caller, not yet sent */
+	struct smtp_txn **pend;         /* taken from the caller, no relay yet */
 	size_t pend_len, pend_cap;
 	size_t inflight;                /* handed out, txn_done_cb not yet called */
+	unsigned load;                  /* sum of the relays' load, <= connections */
 	bool producer_empty;
 	bool drained_told;
 	bool in_fill, refill;
@@ -139,6 +147,11 @@ static void conn_timer(struct conn *c, unsigned ms)
 	uv_timer_start(&c->timer, timeout_cb, ms, 0);
 }
 
+static void pend_push_front(struct smtp_pool *pool, struct smtp_txn **t, size_t n);
+
+/* Relay i failed: set aside for a back-off (backoff_min_ms << failures, at
+ * most backoff_max_ms); what waits for its connections goes back to the
+ * pool's queue, for the relays still up. */
 static void relay_down(struct smtp_pool *pool, size_t i)
 {
 	struct relay_conf *r = &pool->relays[i];
@@ -150,17 +163,61 @@ static void relay_down(struct smtp_pool *pool, size_t i)
 		d = pool->cfg.backoff_max_ms;
 	r->fails++;
 	r->down_until = uv_now(pool->loop) + d;
+	log_warnx("smtp: relay=%s:%u set aside for %" PRIu64 " ms (failure %u)%s",
+	          log_escs(r->host), r->port, d, r->fails,
+	          r->qlen ? ", its waiting transactions go to the other relays" : "");
+	if (r->qlen) {
+		pend_push_front(pool, r->queue, r->qlen);
+		r->load -= (unsigned)r->qlen;
+		pool->load -= (unsigned)r->qlen;
+		r->qlen = 0;
+	}
+	pool->refill = true;
 }
 
-/* The first relay not set aside, or -1. */
-static long relay_choose(struct smtp_pool *pool)
+/* How many transactions relay r may hold: one while it is being tried
+ * again after a failure (until a session is up), else its connections. */
+static unsigned relay_cap(const struct relay_conf *r)
+{
+	return r->fails ? 1 : r->slots;
+}
+
+/* The relay the next transaction goes to, or -1: none is up (*none_up set)
+ * or those up are full. Failover: the first relay up that has room.
+ * Spread: smooth weighted round-robin (as nginx's) over the relays up that
+ * have room; commit updates its state, otherwise nothing changes. */
+static long relay_pick(struct smtp_pool *pool, bool commit, bool *none_up)
 {
 	uint64_t now = uv_now(pool->loop);
+	int64_t total = 0;
+	long best = -1;
 
-	for (size_t i = 0; i < pool->nrelays; i++)
-		if (pool->relays[i].down_until <= now)
+	*none_up = true;
+	for (size_t i = 0; i < pool->nrelays; i++) {
+		struct relay_conf *r = &pool->relays[i];
+
+		if (r->down_until > now)
+			continue;
+		*none_up = false;
+		if (r->load >= relay_cap(r))
+			continue;
+		if (pool->cfg.mode == SMTP_RELAY_FAILOVER)
 			return (long)i;
-	return -1;
+		total += r->weight;
+		if (best < 0 || r->current + r->weight > pool->relays[best].current +
+		                                         pool->relays[best].weight)
+			best = (long)i;
+	}
+	if (best < 0 || !commit)
+		return best;
+	for (size_t i = 0; i < pool->nrelays; i++) {
+		struct relay_conf *r = &pool->relays[i];
+
+		if (r->down_until <= now && r->load < relay_cap(r))
+			r->current += r->weight;
+	}
+	pool->relays[best].current -= total;
+	return best;
 }
 
 static void base64_add(struct buf *b, const unsigned char *s, size_t n)
@@ -195,13 +252,16 @@ int smtp_body_is_8bit(const char *data, size_t len)
 
 /* ---- the pending queue ---- */
 
-static void pend_push(struct smtp_pool *pool, struct smtp_txn *t)
+/* Puts n transactions back at the head of the queue, in their order. */
+static void pend_push_front(struct smtp_pool *pool, struct smtp_txn **t, size_t n)
 {
-	if (pool->pend_len == pool->pend_cap) {
-		pool->pend_cap = pool->pend_cap ? pool->pend_cap * 2 : 16;
+	if (pool->pend_len + n > pool->pend_cap) {
+		pool->pend_cap = pool->pend_len + n + 16;
 		pool->pend = xreallocarray(pool->pend, pool->pend_cap, sizeof(*pool->pend));
 	}
-	pool->pend[pool->pend_len++] = t;
+	memmove(pool->pend + n, pool->pend, pool->pend_len * sizeof(*pool->pend));
+	memcpy(pool->pend, t, n * sizeof(*pool->pend));
+	pool->pend_len += n;
 }
 
 static struct smtp_txn *pend_pop(struct smtp_pool *pool)
@@ -244,10 +304,36 @@ static struct smtp_txn *take_work(struct smtp_pool *pool)
 	return t ? t : producer_take(pool);
 }
 
-/* Ends t: unknown results become TEMP; tells the caller. */
-static void txn_end(struct smtp_pool *pool, struct smtp_txn *t, int status,
-                    const struct smtp_reply *reply)
+static void relay_queue_push(struct relay_conf *r, struct smtp_txn *t)
 {
+	if (r->qlen == r->qcap) {
+		r->qcap = r->qcap ? r->qcap * 2 : 8;
+		r->queue = xreallocarray(r->queue, r->qcap, sizeof(*r->queue));
+	}
+	r->queue[r->qlen++] = t;
+}
+
+static struct smtp_txn *relay_queue_pop(struct relay_conf *r)
+{
+	struct smtp_txn *t;
+
+	if (r->qlen == 0)
+		return NULL;
+	t = r->queue[0];
+	memmove(r->queue, r->queue + 1, (r->qlen - 1) * sizeof(*r->queue));
+	r->qlen--;
+	return t;
+}
+
+/* Ends t, which was assigned to relay (or -1: not assigned): unknown
+ * results become TEMP; tells the caller. */
+static void txn_end(struct smtp_pool *pool, long relay, struct smtp_txn *t,
+                    int status, const struct smtp_reply *reply)
+{
+	if (relay >= 0) {
+		pool->relays[relay].load--;
+		pool->load--;
+	}
 	for (size_t i = 0; i < t->nrcpts; i++) {
 		struct smtp_rcpt *r = &t->rcpts[i];
 
@@ -424,19 +510,22 @@ static void conn_fail(struct conn *c, int err, const char *what, const char *det
 		return;
 	log_warnx("smtp: relay=%s conn=%u state=%s failed: %s: %s",
 	          relay_name(c), c->id, state_names[st], what, detail);
+	/* parallel connections failing together count as one failure */
 	if (st < CONN_IDLE) {
 		pool->stats.connect_failures++;
-		relay_down(pool, c->relay);
+		if (pool->relays[c->relay].down_until <= uv_now(pool->loop))
+			relay_down(pool, c->relay);
 		pool->last_err = err;
 	} else if (st >= CONN_TXN && st <= CONN_RSET) {
 		pool->stats.sessions_lost++;
-		relay_down(pool, c->relay);
+		if (pool->relays[c->relay].down_until <= uv_now(pool->loop))
+			relay_down(pool, c->relay);
 		pool->last_err = err;
 	}
 	conn_close(c);
 	if (t) {
 		c->txn = NULL;
-		txn_end(pool, t, err, NULL);
+		txn_end(pool, (long)c->relay, t, err, NULL);
 	}
 }
 
@@ -462,6 +551,8 @@ static void session_ready(struct conn *c)
 	struct smtp_pool *pool = c->pool;
 	struct relay_conf *r = &pool->relays[c->relay];
 
+	if (r->fails)
+		log_info("smtp: relay=%s is back after %u failures", relay_name(c), r->fails);
 	r->fails = 0;
 	r->down_until = 0;
 	log_info("smtp: relay=%s conn=%u state=ready tls=%s pipelining=%s chunking=%s size=%" PRIu64,
@@ -571,7 +662,17 @@ static void txn_finish(struct conn *c, int status, const struct smtp_reply *repl
 	c->txn = NULL;
 	c->ntxns++;
 	c->need_rset = !clean;
-	txn_end(c->pool, t, status, reply);
+	if (status == 0) {
+		/* the relay answered: it is up, also when the transaction
+		 * went over a session older than its last failure */
+		struct relay_conf *r = &c->pool->relays[c->relay];
+
+		if (r->fails && r->down_until <= uv_now(c->pool->loop)) {
+			log_info("smtp: relay=%s is back after %u failures", relay_name(c), r->fails);
+			r->fails = 0;
+		}
+	}
+	txn_end(c->pool, (long)c->relay, t, status, reply);
 	if (c->state == CONN_CLOSING || c->state == CONN_OFF)
 		return;
 	if (c->need_rset) {
@@ -702,7 +803,7 @@ static bool txn_start(struct conn *c, struct smtp_txn *t)
 		log_warnx("smtp: relay=%s conn=%u state=mail from=<%s> not sent: %s",
 		          relay_name(c), c->id, log_escs(t->mail_from), why);
 		c->state = CONN_TXN;    /* not idle while the caller hears of it */
-		txn_end(pool, t, err, NULL);
+		txn_end(pool, (long)c->relay, t, err, NULL);
 		c->state = CONN_IDLE;
 		return false;
 	}
@@ -879,23 +980,24 @@ out:
 		conn_fail(c, r, "write", uv_strerror(r));
 }
 
-/* c is idle: starts its next transaction (true), or says QUIT when the
- * pool closes (true), or waits with its idle timer armed (false). */
+/* c is idle: starts the next transaction waiting for its relay (true),
+ * or says QUIT when the pool closes (true), or stays idle (false; its idle
+ * timer was armed when it became idle). */
 static bool conn_take(struct conn *c)
 {
 	struct smtp_pool *pool = c->pool;
+	struct relay_conf *r = &pool->relays[c->relay];
 	struct smtp_txn *t;
 
-	while (c->state == CONN_IDLE && (t = take_work(pool)))
+	while (c->state == CONN_IDLE && (t = relay_queue_pop(r)))
 		if (txn_start(c, t))
 			return true;
 	if (c->state != CONN_IDLE)
 		return true;
-	if (pool->closing && pool->pend_len == 0) {
+	if (pool->closing && pool->pend_len == 0 && r->qlen == 0) {
 		(void)conn_cmd(c, CONN_QUIT, pool->cfg.command_timeout_ms, "QUIT");
 		return true;
 	}
-	conn_timer(c, pool->cfg.idle_timeout_ms);
 	return false;
 }
 
@@ -909,8 +1011,8 @@ static void conn_next(struct conn *c)
 		(void)conn_cmd(c, CONN_QUIT, pool->cfg.command_timeout_ms, "QUIT");
 		return;
 	}
-	if (!conn_take(c))
-		pool_check_drained(pool);
+	conn_timer(c, pool->cfg.idle_timeout_ms);
+	pool_fill(pool);
 }
 
 /* ---- reading ---- */
@@ -1142,16 +1244,18 @@ static void gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	c->state = CONN_CONNECTING;
 }
 
-/* Starts a connection to relay i. */
-static void conn_start(struct conn *c, size_t i)
+/* Starts a connection to its relay. */
+static void conn_start(struct conn *c)
 {
 	struct smtp_pool *pool = c->pool;
+	const size_t i = c->relay;
 	struct relay_conf *rc = &pool->relays[i];
 	struct addrinfo hints;
 	char port[8];
 	int r;
 
-	c->relay = i;
+	if (!c->rbuf)           /* on first use: most slots of most relays never are */
+		c->rbuf = xmalloc(READ_BUF_SIZE);
 	memset(&c->ehlo, 0, sizeof(c->ehlo));
 	c->tls_active = c->tls_refused = false;
 	smtp_reply_parser_reset(&c->parser);
@@ -1201,6 +1305,7 @@ static void pool_free(struct smtp_pool *pool)
 	for (size_t i = 0; i < pool->nrelays; i++) {
 		free(pool->relays[i].host);
 		free(pool->relays[i].tls_name);
+		free(pool->relays[i].queue);
 	}
 	free(pool->relays);
 	free(pool->conns);
@@ -1225,61 +1330,78 @@ static void timer_close_cb(uv_handle_t *h)
 		pool_free(pool);
 }
 
+/* Gives transactions to relays while the pool has room (load below
+ * connections) and a relay up has room, in the mode's order. */
+static bool pool_assign(struct smtp_pool *pool)
+{
+	bool none_up = false;
+
+	while (pool->load < pool->cfg.connections) {
+		struct smtp_txn *t;
+		long i = relay_pick(pool, false, &none_up);
+
+		if (i < 0 || !(t = take_work(pool)))
+			break;
+		i = relay_pick(pool, true, &none_up);
+		relay_queue_push(&pool->relays[i], t);
+		pool->relays[i].load++;
+		pool->relays[i].txns++;
+		pool->load++;
+	}
+	return none_up;
+}
+
 static void pool_fill_once(struct smtp_pool *pool)
 {
-	unsigned setup = 0, live = 0;
-	bool all_down = false;
+	unsigned live = 0;
+	bool none_up = pool_assign(pool);
 
-	/* idle connections take work */
+	/* idle connections take what waits for their relay */
 	for (unsigned i = 0; i < pool->nconns; i++) {
 		struct conn *c = &pool->conns[i];
 
-		if (c->state == CONN_IDLE && !conn_take(c))
-			break;
+		if (c->state == CONN_IDLE)
+			(void)conn_take(c);
 	}
-	for (unsigned i = 0; i < pool->nconns; i++) {
-		enum conn_state s = pool->conns[i].state;
+	/* open connections to the relays whose work waits for one */
+	for (size_t k = 0; k < pool->nrelays; k++) {
+		struct relay_conf *r = &pool->relays[k];
+		size_t setup = 0;
 
-		if (s > CONN_OFF && s < CONN_IDLE)
-			setup++;
+		for (unsigned i = 0; i < pool->nconns; i++) {
+			enum conn_state s = pool->conns[i].state;
+
+			if (pool->conns[i].relay == k && s > CONN_OFF && s < CONN_IDLE)
+				setup++;
+		}
+		for (unsigned i = 0; i < pool->nconns && r->qlen > setup; i++) {
+			struct conn *c = &pool->conns[i];
+
+			if (c->relay != k || c->state != CONN_OFF)
+				continue;
+			conn_start(c);
+			if (c->state != CONN_OFF)
+				setup++;
+		}
+	}
+	for (unsigned i = 0; i < pool->nconns; i++)
 		if (conn_busy(&pool->conns[i]))
 			live++;
-	}
-	/* open connections while work waits for one */
-	for (unsigned i = 0; i < pool->nconns; i++) {
-		struct conn *c = &pool->conns[i];
-		struct smtp_txn *t;
-		long relay;
-
-		if (c->state != CONN_OFF)
-			continue;
-		if (pool->pend_len <= setup) {
-			if (!(t = producer_take(pool)))
-				break;
-			pend_push(pool, t);
-		}
-		if ((relay = relay_choose(pool)) < 0) {
-			all_down = true;
-			break;
-		}
-		conn_start(c, (size_t)relay);
-		if (c->state != CONN_OFF) {
-			setup++;
-			live++;
-		}
-	}
-	if (all_down && live == 0) {
+	if (none_up && live == 0) {
 		/* no relay to try and no session up: fail what waits and what
 		 * the caller has, so it can reschedule */
 		int err = pool->last_err ? pool->last_err : -EHOSTUNREACH;
-		struct smtp_txn *t;
+		struct smtp_txn *t = take_work(pool);
 		unsigned long n = 0;
 
-		log_warnx("smtp: every relay is down: failing waiting transactions temporarily");
-		while ((t = pend_pop(pool)))
-			txn_end(pool, t, err, NULL);
-		while (n++ < DRAIN_BOUND && (t = producer_take(pool)))
-			txn_end(pool, t, err, NULL);
+		if (t)
+			log_warnx("smtp: every relay is down: failing waiting transactions temporarily");
+		while (t) {
+			txn_end(pool, -1, t, err, NULL);
+			if ((t = pend_pop(pool)))
+				continue;
+			t = n++ < DRAIN_BOUND ? producer_take(pool) : NULL;
+		}
 	}
 }
 
@@ -1302,7 +1424,8 @@ static void pool_fill(struct smtp_pool *pool)
 		for (unsigned i = 0; i < pool->nconns; i++) {
 			struct conn *c = &pool->conns[i];
 
-			if (c->state == CONN_IDLE && pool->pend_len == 0)
+			if (c->state == CONN_IDLE && pool->pend_len == 0 &&
+			    pool->relays[c->relay].qlen == 0)
 				(void)conn_cmd(c, CONN_QUIT, pool->cfg.command_timeout_ms, "QUIT");
 			if (c->state != CONN_OFF)
 				all_off = false;
@@ -1338,6 +1461,7 @@ int smtp_pool_create(uv_loop_t *loop, const struct smtp_pool_config *config,
 	int r;
 
 	if (!config->relays || config->nrelays == 0 || config->connections == 0 ||
+	    (config->mode != SMTP_RELAY_FAILOVER && config->mode != SMTP_RELAY_SPREAD) ||
 	    !config->helo_name || !ops->next_txn_cb || !ops->txn_done_cb ||
 	    (config->auth_user && config->tls_mode == SMTP_TLS_NONE))
 		return -EINVAL;
@@ -1370,20 +1494,32 @@ int smtp_pool_create(uv_loop_t *loop, const struct smtp_pool_config *config,
 	pool->nrelays = config->nrelays;
 	pool->relays = xcalloc(pool->nrelays, sizeof(*pool->relays));
 	for (size_t i = 0; i < pool->nrelays; i++) {
-		pool->relays[i].host = xstrdup(config->relays[i].host);
-		pool->relays[i].tls_name = config->relays[i].tls_name ?
+		struct relay_conf *rc = &pool->relays[i];
+		unsigned m = config->relays[i].max_conn;
+
+		rc->host = xstrdup(config->relays[i].host);
+		rc->tls_name = config->relays[i].tls_name ?
 			xstrdup(config->relays[i].tls_name) : NULL;
-		pool->relays[i].port = config->relays[i].port;
+		rc->port = config->relays[i].port;
+		rc->weight = config->relays[i].weight ? config->relays[i].weight : 1;
+		rc->slots = m && m < config->connections ? m : config->connections;
+		pool->nconns += rc->slots;
 	}
-	pool->nconns = config->connections;
+	/* each relay has connection slots of its own, so traffic moving
+	 * between relays never waits for another relay's idle connection */
 	pool->conns = xcalloc(pool->nconns, sizeof(*pool->conns));
-	for (unsigned i = 0; i < pool->nconns; i++) {
+	for (unsigned i = 0, k = 0, used = 0; i < pool->nconns; i++) {
 		struct conn *c = &pool->conns[i];
 
+		if (used == pool->relays[k].slots) {
+			k++;
+			used = 0;
+		}
+		used++;
+		c->relay = k;
 		c->pool = pool;
 		c->id = i;
 		c->state = CONN_OFF;
-		c->rbuf = xmalloc(READ_BUF_SIZE);
 		smtp_reply_parser_init(&c->parser);
 		smtp_reply_init(&c->mail_reply);
 		buf_init(&c->plain, 0);
@@ -1417,4 +1553,9 @@ void smtp_pool_get_stats(const struct smtp_pool *pool,
                          struct smtp_pool_stats *ret_stats)
 {
 	*ret_stats = pool->stats;
+}
+
+uint64_t smtp_pool_relay_txns(const struct smtp_pool *pool, size_t i)
+{
+	return i < pool->nrelays ? pool->relays[i].txns : 0;
 }

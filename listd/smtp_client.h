@@ -1,7 +1,7 @@
 /* listd/smtp_client.h — a pool of SMTP client connections to the relays,
  * on libuv, with STARTTLS (GnuTLS), PIPELINING, CHUNKING and AUTH PLAIN.
  *
- * The pool pulls work: whenever a connection is ready for a transaction it
+ * The pool pulls work: while it has room for a transaction (see Relays) it
  * asks the caller (ops->next_txn_cb) for one, sends it, and reports each
  * recipient's reply (ops->rcpt_cb) and the end of the transaction
  * (ops->txn_done_cb). When the caller has no work, the connections wait
@@ -10,13 +10,33 @@
  * Everything runs on the loop given to smtp_pool_create(); nothing here is
  * thread-safe. Errors are negative errno (libuv's passed through).
  *
- * Relays are tried in the configured order: a relay that fails (connection
- * refused or lost, timeout, 4xx/5xx greeting or EHLO, 421 at any time,
- * STARTTLS or certificate failure, protocol error) is set aside for a
- * back-off (backoff_min_ms doubling up to backoff_max_ms, reset by a
- * successful session) and the next relay is used. While every relay is set
- * aside and no session is up, every transaction the pool holds or is
- * given fails temporarily (status: the last relay failure, e.g.
+ * Relays: each transaction is given to one relay when the pool takes it,
+ * and at most `connections` transactions are given out at a time. A relay
+ * holds at most as many as its connections (max_conn, at most
+ * `connections`), each waiting for or using one connection of its own.
+ *  - SMTP_RELAY_FAILOVER: the first relay in the configured order that is
+ *    up and has room takes it (with the default max_conn, all go to the
+ *    first relay up).
+ *  - SMTP_RELAY_SPREAD: smooth weighted round-robin over the relays up that
+ *    have room: with every relay keeping up, relay i takes weight_i / sum of
+ *    weights of the transactions, interleaved; a relay that is full (all
+ *    its max_conn connections busy) is skipped, so a slow relay does not
+ *    hold the others back. Transactions rather than connections are dealt
+ *    out because a connection to a fast relay carries more of them than
+ *    one to a slow relay; and by fixed weights rather than by measured
+ *    load because a relay that answers every recipient at once with 4xx
+ *    would look the least loaded and draw all the traffic.
+ * A relay that fails (connection refused or lost, timeout, 4xx/5xx greeting
+ * or EHLO, 421 at any time, STARTTLS or certificate failure, protocol
+ * error) is set aside for a back-off (backoff_min_ms doubling up to
+ * backoff_max_ms; failures of its other connections meanwhile do not
+ * lengthen it) and what waited for it goes to the relays up; the
+ * transactions it was sending fail temporarily (status below). After the
+ * back-off it is tried with one transaction at a time until a session is
+ * up or a transaction is answered, which resets the back-off and gives it
+ * its share again. While every
+ * relay is set aside and no session is up, every transaction the pool holds
+ * or is given fails temporarily (status: the last relay failure, e.g.
  * -ECONNREFUSED, -ETIMEDOUT, -EPERM, else -EHOSTUNREACH) so the caller can
  * reschedule it; the next smtp_pool_kick() after the back-off tries again.
  *
@@ -53,12 +73,21 @@ struct smtp_relay {
 	                         * tried: list addresses as relays to fail over */
 	uint16_t port;
 	const char *tls_name;   /* name the certificate must carry; NULL = host */
+	unsigned weight;        /* SMTP_RELAY_SPREAD share; 0 = 1 */
+	unsigned max_conn;      /* connections to it at most; 0 = connections */
+};
+
+enum smtp_relay_mode {
+	SMTP_RELAY_FAILOVER,    /* in order: the first relay up (the default) */
+	SMTP_RELAY_SPREAD,      /* by weight over every relay up */
 };
 
 struct smtp_pool_config {
 	const struct smtp_relay *relays;  /* failover order; copied by create */
 	size_t nrelays;                   /* >= 1 */
-	unsigned connections;   /* parallel connections, >= 1 */
+	enum smtp_relay_mode mode;
+	unsigned connections;   /* transactions in parallel (one connection
+	                         * each), over all relays; >= 1 */
 	const char *helo_name;  /* EHLO/HELO argument; copied */
 	enum smtp_tls_mode tls_mode;
 	const char *tls_ca_file;/* PEM trust anchors; NULL = system store */
@@ -182,8 +211,9 @@ int  smtp_pool_create(uv_loop_t *loop, const struct smtp_pool_config *config,
                       const struct smtp_pool_ops *ops, void *ctx,
                       struct smtp_pool **ret_pool);
 
-/* There may be work: idle connections ask next_txn_cb again and new ones
- * are opened, up to config->connections. Cheap; call as often as needed. */
+/* There may be work: the pool asks next_txn_cb again, up to
+ * config->connections transactions in flight, and opens connections for
+ * those that wait for a relay. Cheap; call as often as needed. */
 void smtp_pool_kick(struct smtp_pool *pool);
 
 /* Drains and closes: no new transaction is asked for; those handed out are
@@ -202,6 +232,8 @@ struct smtp_pool_stats {
 };
 void smtp_pool_get_stats(const struct smtp_pool *pool,
                          struct smtp_pool_stats *ret_stats);
+/* Transactions given to relays[i] since create (0 for a bad index). */
+uint64_t smtp_pool_relay_txns(const struct smtp_pool *pool, size_t i);
 
 /* 1 if data[0..len) holds a byte over 0x7f (for SMTP_TXN_8BIT), else 0. */
 int  smtp_body_is_8bit(const char *data, size_t len);

@@ -39,6 +39,7 @@ struct config_key {
 };
 
 static const char *const tls_names[] = { "none", "opportunistic", "starttls", NULL };
+static const char *const relay_mode_names[] = { "failover", "spread", NULL };
 static const char *const verp_names[] = { "per-recipient", "xverp", NULL };
 static const char *const level_names[] = { "error", "warning", "info", "debug", NULL };
 
@@ -46,7 +47,12 @@ static const char *const level_names[] = { "error", "warning", "info", "debug", 
 
 static const struct config_key keys[] = {
 	{ "relay", T_RELAYS, OFF(relays), "", 0, 0, NULL,
-	  "HOST[:PORT][, ...] smarthosts in failover order (IPv6: [::1]:25)" },
+	  "smarthosts, port 25 by default; weight 1..100 (default 1) is the relay's "
+	  "share with relay_mode = spread; max_conn 1..64 caps its connections "
+	  "(default: concurrency), a relay at its cap is skipped" },
+	{ "relay_mode", T_ENUM, OFF(relay_mode), "failover", 0, 0, relay_mode_names,
+	  "failover: the first relay up takes all; spread: transactions shared by "
+	  "weight over the relays up (a failed relay is set aside with back-off)" },
 	{ "relay_tls", T_ENUM, OFF(relay_tls), "starttls", 0, 0, tls_names,
 	  "none, opportunistic (STARTTLS if offered, unverified) or starttls (required, verified)" },
 	{ "tls_ca_file", T_PATH, OFF(tls_ca_file), "/etc/ssl/certs/ca-certificates.crt", 0, 0, NULL,
@@ -70,7 +76,7 @@ static const struct config_key keys[] = {
 	{ "moderate_suffix", T_SUFFIX, OFF(moderate_suffix), "-moderate", 0, 0, NULL,
 	  "LIST<suffix>+TOKEN@ receives the moderators' decisions by mail" },
 	{ "concurrency", T_UINT, OFF(concurrency), "4", 1, 64, NULL,
-	  "SMTP connections to the relays" },
+	  "transactions in flight over all relays, one SMTP connection each" },
 	{ "batch_size", T_UINT, OFF(batch_size), "1000", 1, 100000, NULL,
 	  "recipients per checkpointed batch" },
 	{ "key_file", T_PATH, OFF(key_file), "secret.key", 0, 0, NULL,
@@ -255,6 +261,69 @@ static int parse_hostport(struct slice s, bool port_required,
 	return 0;
 }
 
+/* NAME=N with N in min..max, N decimal. */
+static int parse_attr_uint(struct slice a, const char *name, unsigned min,
+                           unsigned max, unsigned *ret, const char **why)
+{
+	size_t nl = strlen(name);
+	unsigned long n = 0;
+
+	if (a.len <= nl + 1 || memcmp(a.p, name, nl) != 0 || a.p[nl] != '=')
+		return 0;
+	if (*ret) {
+		*why = "relay attribute given twice";
+		return -EINVAL;
+	}
+	for (size_t i = nl + 1; i < a.len; i++) {
+		if (!ascii_is_digit(a.p[i]) || n > max) {
+			*why = ascii_is_digit(a.p[i]) ? "relay attribute out of range" :
+			       "relay attribute: expected a number";
+			return -EINVAL;
+		}
+		n = n * 10 + (unsigned)(a.p[i] - '0');
+	}
+	if (n < min || n > max) {
+		*why = "relay attribute out of range";
+		return -EINVAL;
+	}
+	*ret = (unsigned)n;
+	return 1;
+}
+
+/* One relay of the list: HOST[:PORT] then blank-separated attributes
+ * weight=1..100 and max_conn=1..64 (0 in *ret: not given). */
+static int parse_relay_item(struct slice item, struct config_relay *ret,
+                            const char **why)
+{
+	size_t i = 0;
+
+	while (i < item.len && item.p[i] != ' ' && item.p[i] != '\t')
+		i++;
+	if (parse_hostport(slice_make(item.p, i), false, ret, why) < 0)
+		return -EINVAL;
+	ret->weight = ret->max_conn = 0;
+	while (i < item.len) {
+		size_t start;
+		int r;
+
+		while (i < item.len && (item.p[i] == ' ' || item.p[i] == '\t'))
+			i++;
+		start = i;
+		while (i < item.len && item.p[i] != ' ' && item.p[i] != '\t')
+			i++;
+		struct slice a = slice_make(item.p + start, i - start);
+		if ((r = parse_attr_uint(a, "weight", 1, 100, &ret->weight, why)) == 0)
+			r = parse_attr_uint(a, "max_conn", 1, 64, &ret->max_conn, why);
+		if (r < 0)
+			return -EINVAL;
+		if (r == 0) {
+			*why = "unknown relay attribute (weight=N or max_conn=N)";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int parse_value(struct config *c, const struct config_key *k,
                        struct slice v, const char **why)
 {
@@ -382,7 +451,7 @@ static int parse_value(struct config *c, const struct config_key *k,
 				*why = "more than 16 relays";
 				return -EINVAL;
 			}
-			if (parse_hostport(item, false, &relays[n], why) < 0)
+			if (parse_relay_item(item, &relays[n], why) < 0)
 				return -EINVAL;
 			n++;
 			i = end + 1;
@@ -789,7 +858,7 @@ void config_key_syntax(size_t i, struct buf *out)
 	case T_HOST: buf_adds(out, "host name"); break;
 	case T_TOKEN: buf_adds(out, "text without blanks, quotes, parentheses or ;"); break;
 	case T_USER: buf_adds(out, "account name"); break;
-	case T_RELAYS: buf_adds(out, "HOST[:PORT], [IPV6]:PORT, ... (at most 16)"); break;
+	case T_RELAYS: buf_adds(out, "HOST[:PORT] [weight=N] [max_conn=N], [IPV6]:PORT, ... (at most 16)"); break;
 	case T_LISTEN: buf_adds(out, "unix:PATH | HOST:PORT"); break;
 	}
 }
@@ -821,6 +890,10 @@ void config_key_value(const struct config *cfg, size_t i, struct buf *out)
 			const struct config_relay *rl = &cfg->relays[r];
 			buf_addf(out, strchr(rl->host, ':') ? "%s[%s]:%u" : "%s%s:%u",
 			         r ? ", " : "", rl->host, rl->port);
+			if (rl->weight)
+				buf_addf(out, " weight=%u", rl->weight);
+			if (rl->max_conn)
+				buf_addf(out, " max_conn=%u", rl->max_conn);
 		}
 		break;
 	default:

@@ -13,9 +13,15 @@
  *
  * The keys, their types, defaults and meanings are one table in config.c;
  * config_describe() prints it (e.g. for `listd help config`). Summary:
- *   relay = HOST[:PORT][, HOST[:PORT]...]   smarthosts in failover order,
- *        at most CONFIG_RELAYS_MAX; IPv6 as [::1]:25; port 25 by default.
+ *   relay = HOST[:PORT] [weight=N] [max_conn=N][, ...]   smarthosts,
+ *        at most CONFIG_RELAYS_MAX; IPv6 as [::1]:25; port 25 by default;
+ *        weight 1..100 (default 1), max_conn 1..64 (default: concurrency).
  *        Default: none (`listd run` refuses to start without one).
+ *   relay_mode = failover | spread          (default failover)
+ *        failover: the relays in order, the first up takes every
+ *        transaction; spread: transactions shared by weight over the relays
+ *        up (smtp_client.h). Either way a failed relay is set aside with a
+ *        capped exponential back-off.
  *   relay_tls = none | opportunistic | starttls           (default starttls)
  *        none: never TLS. opportunistic: STARTTLS when offered, falling back
  *        to plain text, certificate not verified (only against passive
@@ -90,11 +96,19 @@ enum config_verp {
 struct config_relay {
 	char host[LIMIT_ADDR_DOMAIN + 1];       /* name or address, no brackets */
 	uint16_t port;
+	unsigned weight;                        /* 1..100; 0 = not given (1) */
+	unsigned max_conn;                      /* 1..64; 0 = not given (concurrency) */
+};
+
+enum config_relay_mode {
+	CONFIG_RELAY_FAILOVER,                  /* the first relay up takes all */
+	CONFIG_RELAY_SPREAD,                    /* shared by weight */
 };
 
 struct config {
 	struct config_relay relays[CONFIG_RELAYS_MAX];
 	size_t nrelays;
+	enum config_relay_mode relay_mode;
 	enum config_tls relay_tls;
 	char *tls_ca_file;
 	bool tls_verify;

@@ -41,8 +41,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    || c.recipient_delimiter == '@')
 			__builtin_trap();
 		for (size_t i = 0; i < c.nrelays; i++)
-			if (!c.relays[i].host[0] || c.relays[i].port == 0)
+			if (!c.relays[i].host[0] || c.relays[i].port == 0
+			    || c.relays[i].weight > 100 || c.relays[i].max_conn > 64)
 				__builtin_trap();
+		if (c.relay_mode > CONFIG_RELAY_SPREAD)
+			__builtin_trap();
 		if (config_parse(text, size, &d, NULL) != 0
 		    || d.nrelays != c.nrelays || strcmp(d.key_file, c.key_file)
 		    || strcmp(d.policy_listen, c.policy_listen))

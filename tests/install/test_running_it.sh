@@ -15,14 +15,21 @@
 #    /var/lib/listd and the installed files vanish with the test, and the
 #    machine is untouched;
 #  - Postfix is a private instance on loopback (tests/harness/postfix.sh,
-#    EXTRA_DOMAINS=example.org saves the members' copies) and MAIL_CONFIG
-#    points postconf, postmap, postfix and sendmail at it;
+#    EXTRA_DOMAINS=example.org saves the members' copies) whose
+#    configuration directory is bind-mounted on /etc/postfix, so postconf,
+#    postmap, postfix, sendmail and listd-postconf (postconf -c /etc/postfix)
+#    all find it at the default place, as on a real host; the harness's own
+#    "listd" pipe service and transport entry are taken out first, so
+#    listd-postconf merges into a Postfix that has never seen listd;
 #  - before the last step (the first post) it starts the daemon as the
 #    installed unit does (ExecStart, as User=listd), since there is no
 #    systemd to run "systemctl enable --now listd".
 # It then waits (at most 60 s) until both members hold the post with the
-# "[dev]" tag. Needs root, Postfix, unshare and overlayfs, and port 10026
-# free (the README's loopback listener): otherwise it skips (77).
+# "[dev]" tag, and checks that the policy service is live: RCPT TO an
+# unknown address of the list domain is refused (550, "no such list
+# address") in the SMTP dialogue. Needs root, Postfix, unshare and
+# overlayfs, and ports 10026 and 10040 free (the README's loopback listener
+# and policy service): otherwise it skips (77).
 # Usage: test_running_it.sh BUILD SOURCE_ROOT PREFIX LIBEXECDIR
 set -u
 BUILD=$1 SRC=$2 PREFIX=$3 LIBEXECDIR=$4
@@ -35,6 +42,7 @@ done
 # shellcheck source=../harness/ports.sh
 . "$SRC/tests/harness/ports.sh"
 port_in_use 10026 && skip "port 10026 (the README's loopback listener) is in use"
+port_in_use 10040 && skip "port 10040 (the README's policy service) is in use"
 
 T=$(mktemp -d /tmp/listd-running-it.XXXXXX)
 chmod 755 "$T"
@@ -76,7 +84,16 @@ cleanup() {
 trap cleanup EXIT
 EXTRA_DOMAINS=example.org pf start > "$T/pf-start.log" 2>&1 ||
 	{ echo "STEP postfix-start failed"; cat "$T/pf-start.log"; exit 1; }
-export MAIL_CONFIG=$T/pf/etc
+# the private instance is the host's Postfix: /etc/postfix, without listd,
+# beside the package's own files there (meta_directory: postfix-files,
+# postfix-script... which "postfix check" reads); cp -n keeps its main.cf
+mkdir -p /etc/postfix
+cp -an /etc/postfix/. "$T/pf/etc/"
+mount --bind "$T/pf/etc" /etc/postfix || { echo "STEP bind-mount /etc/postfix failed"; exit 1; }
+unset MAIL_CONFIG
+{ postconf -MX listd/unix && postconf -X listd_destination_recipient_limit &&
+	sed -i '/[[:space:]]listd:$/d' /etc/postfix/transport; } ||
+	{ echo "STEP taking the harness's listd service out failed"; exit 1; }
 mkdir -p "$T/cwd"; cd "$T/cwd" || exit 1
 last=$(ls "$T"/step*.sh | tail -1)
 for s in "$T"/step*.sh; do
@@ -105,6 +122,13 @@ for _ in $(seq 1 120); do
 done
 echo "DELIVERED $got"
 [ $got = 2 ] || { echo "daemon log:"; tail -20 "$T/daemon.log"; pf log | tail -20; }
+# the policy service answers: an unknown list address is refused at RCPT
+printf 'Subject: x\n\nx\n' | pf send alice@example.org nosuch@lists.example.org > "$T/rcpt.log" 2>&1
+if grep -q '^RCPT <nosuch@lists.example.org> 550 .*no such list address' "$T/rcpt.log"; then
+	echo "REFUSED unknown"
+else
+	echo "rcpt:"; cat "$T/rcpt.log"; echo "daemon log:"; tail -20 "$T/daemon.log"
+fi
 INNER
 out=$(unshare -m bash "$T/inner.sh" "$T" "$SRC" "$PREFIX" "$LIBEXECDIR" 2>&1); rc=$?
 [ $rc = 77 ] && skip "$(printf '%s' "$out" | grep SKIP)"
@@ -122,6 +146,13 @@ else
 	echo "not ok $k - the first post reached both members"
 	printf '%s\n' "$out" | sed 's/^/# /'
 fi
+k=$((k + 1))
+if printf '%s' "$out" | grep -qx 'REFUSED unknown'; then
+	echo "ok $k - an unknown list address is refused at RCPT (the policy service is live)"
+else
+	echo "not ok $k - an unknown list address is refused at RCPT"
+	printf '%s\n' "$out" | sed 's/^/# /'
+fi
 echo "1..$k"
 printf '%s' "$out" | grep -q '^STEP failed' && exit 1
-printf '%s' "$out" | grep -qx 'DELIVERED 2'
+printf '%s' "$out" | grep -qx 'DELIVERED 2' && printf '%s' "$out" | grep -qx 'REFUSED unknown'

@@ -39,6 +39,8 @@ struct driver {
 	bool bad;
 	size_t rcb_calls;
 	struct smtp_pool_stats st;      /* taken before the pool is closed */
+	uint64_t relay_txns[8];         /* likewise, per relay */
+	size_t nrelays;
 	uint64_t t0;
 	/* statuses seen, for the report */
 	int statuses[16];
@@ -147,6 +149,8 @@ static void drained_cb(void *ctx)
 		return;
 	}
 	smtp_pool_get_stats(d->pool, &d->st);
+	for (size_t i = 0; i < d->nrelays; i++)
+		d->relay_txns[i] = smtp_pool_relay_txns(d->pool, i);
 	smtp_pool_close(d->pool, close_cb);
 }
 
@@ -169,6 +173,8 @@ static int parse_relay(const char *s, struct smtp_relay *r)
 	r->host = xmemdup0(s, (size_t)(colon - s));
 	r->port = (uint16_t)port;
 	r->tls_name = NULL;
+	r->weight = 0;
+	r->max_conn = 0;
 	return 0;
 }
 
@@ -179,7 +185,8 @@ static void usage(void)
 	        "  [--rcpts K] [--body BYTES] [--bdat] [--no-pipelining] [--no-chunking]\n"
 	        "  [--tls none|opportunistic|required] [--ca FILE] [--tls-name NAME]\n"
 	        "  [--timeout MS] [--backoff MS] [--rounds R] [--retry-delay MS]\n"
-	        "  [--auth-user U --auth-pass P] [--prefix] [-v]\n");
+	        "  [--auth-user U --auth-pass P] [--prefix] [-v]\n"
+	        "  [--spread] [--weight N] [--max-conn N]  (the last two: of the last --relay)\n");
 	exit(64);
 }
 
@@ -204,6 +211,9 @@ int main(int argc, char **argv)
 		{ "auth-user", required_argument, NULL, 'u' },
 		{ "auth-pass", required_argument, NULL, 'p' },
 		{ "prefix", no_argument, NULL, 'X' },
+		{ "spread", no_argument, NULL, 'S' },
+		{ "weight", required_argument, NULL, 'W' },
+		{ "max-conn", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct smtp_relay relays[8];
@@ -259,6 +269,17 @@ int main(int argc, char **argv)
 		case 'p': cfg.auth_pass = optarg; break;
 		case 'v': verbose = true; break;
 		case 'X': prefix = true; break;
+		case 'S': cfg.mode = SMTP_RELAY_SPREAD; break;
+		case 'W':
+			if (nrelays == 0)
+				usage();
+			relays[nrelays - 1].weight = (unsigned)atoi(optarg);
+			break;
+		case 'M':
+			if (nrelays == 0)
+				usage();
+			relays[nrelays - 1].max_conn = (unsigned)atoi(optarg);
+			break;
 		default: usage();
 		}
 	}
@@ -270,6 +291,7 @@ int main(int argc, char **argv)
 		relays[i].tls_name = tls_name;
 	cfg.relays = relays;
 	cfg.nrelays = nrelays;
+	d.nrelays = nrelays;
 	cfg.connect_timeout_ms = cfg.greeting_timeout_ms = timeout;
 	cfg.command_timeout_ms = cfg.data_timeout_ms = timeout;
 	cfg.idle_timeout_ms = 1000;
@@ -355,6 +377,10 @@ int main(int argc, char **argv)
 		       (unsigned long long)d.st.connect_failures,
 		       (unsigned long long)d.st.sessions_lost,
 		       secs, (double)ok / secs, d.bad ? 1 : 0);
+		printf("relay_txns=");
+		for (size_t i = 0; i < nrelays; i++)
+			printf("%s%llu", i ? "," : "", (unsigned long long)d.relay_txns[i]);
+		printf("\n");
 		for (size_t i = 0; i < d.nstatuses; i++)
 			printf("status %d (%s): %zu\n", d.statuses[i],
 			       d.statuses[i] ? strerror(-d.statuses[i]) : "answered",

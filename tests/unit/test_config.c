@@ -172,6 +172,16 @@ static void test_bad(void **state)
 		{ "relay = bad_host!:25\n", "line 1: relay: bad host name: \"bad_host!:25\"" },
 		{ "relay = -mx:25\n", "line 1: relay: bad host name: \"-mx:25\"" },
 		{ "relay = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n", "line 1: relay: more than 16 relays: \"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\"" },
+		{ "relay = a weight=0\n", "line 1: relay: relay attribute out of range: \"a weight=0\"" },
+		{ "relay = a weight=101\n", "line 1: relay: relay attribute out of range: \"a weight=101\"" },
+		{ "relay = a weight=99999999999999999999\n", "line 1: relay: relay attribute out of range: \"a weight=99999999999999999999\"" },
+		{ "relay = a max_conn=65\n", "line 1: relay: relay attribute out of range: \"a max_conn=65\"" },
+		{ "relay = a weight=2x\n", "line 1: relay: relay attribute: expected a number: \"a weight=2x\"" },
+		{ "relay = a weight=\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a weight=\"" },
+		{ "relay = a weight=1 weight=2\n", "line 1: relay: relay attribute given twice: \"a weight=1 weight=2\"" },
+		{ "relay = a maxconn=2\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a maxconn=2\"" },
+		{ "relay = a:25 b:25\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a:25 b:25\"" },
+		{ "relay_mode = roundrobin\n", "line 1: relay_mode: not one of the allowed values (failover, spread): \"roundrobin\"" },
 		{ "recipient_delimiter = ++\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"++\"" },
 		{ "recipient_delimiter = a\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"a\"" },
 		{ "recipient_delimiter = @\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"@\"" },
@@ -293,6 +303,35 @@ static void test_load(void **state)
 	buf_finish(&err);
 }
 
+static void test_relay_attributes(void **state)
+{
+	(void)state;
+	struct config c;
+	struct buf err = BUF_INIT;
+	static const char in[] = "relay = mx1.example:2525 weight=3 max_conn=2,"
+	                         "\t[::1] \t max_conn=64  weight=100 , mx3\n"
+	                         "relay_mode = spread\n";
+
+	config_defaults(&c);
+	assert_int_equal(c.relay_mode, CONFIG_RELAY_FAILOVER);
+	assert_int_equal(config_parse(in, sizeof(in) - 1, &c, &err), 0);
+	assert_int_equal(c.relay_mode, CONFIG_RELAY_SPREAD);
+	assert_int_equal(c.nrelays, 3);
+	assert_string_equal(c.relays[0].host, "mx1.example");
+	assert_int_equal(c.relays[0].port, 2525);
+	assert_int_equal(c.relays[0].weight, 3);
+	assert_int_equal(c.relays[0].max_conn, 2);
+	assert_string_equal(c.relays[1].host, "::1");
+	assert_int_equal(c.relays[1].port, 25);
+	assert_int_equal(c.relays[1].weight, 100);
+	assert_int_equal(c.relays[1].max_conn, 64);
+	assert_string_equal(c.relays[2].host, "mx3");
+	assert_int_equal(c.relays[2].weight, 0);        /* not given */
+	assert_int_equal(c.relays[2].max_conn, 0);
+	config_finish(&c);
+	buf_finish(&err);
+}
+
 static void test_describe(void **state)
 {
 	(void)state;
@@ -302,6 +341,8 @@ static void test_describe(void **state)
 	config_describe(f);
 	fclose(f);
 	assert_non_null(strstr(text, "relay_tls"));
+	assert_non_null(strstr(text, "relay_mode"));
+	assert_non_null(strstr(text, "max_conn"));
 	assert_non_null(strstr(text, "message_max_age_days"));
 	free(text);
 }
@@ -389,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_relay_attributes),
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_check_and_table),
 	};
