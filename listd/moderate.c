@@ -15,24 +15,12 @@
 #include "listd/moderate.h"
 #include "listd/outbox.h"
 #include "listd/recipient.h"
+#include "listd/request.h"
 #include "storage/store_rate.h"
 #include "storage/store_template.h"
 
 #define SUBJECT_SHOWN   200     /* bytes of a post's Subject in notices */
 
-static void outcome(struct request_outcome *o, bool processed, const char *stat,
-                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void outcome(struct request_outcome *o, bool processed, const char *stat,
-                    const char *fmt, ...)
-{
-	va_list ap;
-	o->processed = processed;
-	snprintf(o->stat, sizeof(o->stat), "%s", stat);
-	va_start(ap, fmt);
-	vsnprintf(o->note, sizeof(o->note), fmt, ap);
-	va_end(ap);
-}
 
 static void cut(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void cut(char *dst, size_t n, const char *fmt, ...)
@@ -470,7 +458,7 @@ int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_
 
 	memset(ret, 0, sizeof(*ret));
 	if (authres_automatic(data->data, data->len, m->sender, br->kind, &why)) {
-		outcome(ret, false, "moderation_automatic",
+		request_outcome_set(ret, false, "moderation_automatic",
 		        "automatic mail to the moderation address (%s): no action", why);
 		return 0;
 	}
@@ -480,15 +468,15 @@ int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_
 	case 0:
 		break;
 	case -ETIME:
-		outcome(ret, false, "moderation_stale", "moderation token expired: no action");
+		request_outcome_set(ret, false, "moderation_stale", "moderation token expired: no action");
 		return 0;
 	case -EALREADY:
-		outcome(ret, false, "moderation_decided",
+		request_outcome_set(ret, false, "moderation_decided",
 		        "moderation token for a message decided already: no action");
 		return 0;
 	case -EINVAL:
 	case -EBADMSG:
-		outcome(ret, false, "moderation_bad_token",
+		request_outcome_set(ret, false, "moderation_bad_token",
 		        "moderation token does not verify (forged or altered): no action");
 		return 0;
 	default:
@@ -537,7 +525,7 @@ int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_
 	buf_finish(&body);
 	if (r < 0)
 		goto out;
-	outcome(ret, true, "moderation_decisions", "%s, by mail from %s", c.what, c.actor);
+	request_outcome_set(ret, true, "moderation_decisions", "%s, by mail from %s", c.what, c.actor);
 out:
 	buf_finish(&c.data);
 	return r < 0 ? r : 0;

@@ -67,11 +67,8 @@ static const enum store_delivery delivery_modes[] = {
 _Static_assert(REQCMD_DELIVERY_NORMAL == 0 && REQCMD_DELIVERY_DIGEST == 1 &&
                REQCMD_DELIVERY_NOMAIL == 2, "purpose_delivery[] is indexed by reqcmd_delivery");
 
-static void outcome(struct request_outcome *o, bool processed, const char *stat,
-                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void outcome(struct request_outcome *o, bool processed, const char *stat,
-                    const char *fmt, ...)
+void request_outcome_set(struct request_outcome *o, bool processed, const char *stat,
+                         const char *fmt, ...)
 {
 	va_list ap;
 	o->processed = processed;
@@ -243,14 +240,14 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		struct store_member mem;
 		r = store_member_get(txn, l->id, who, &mem);
 		if (r == 0) {
-			outcome(ret, true, "confirmations",
+			request_outcome_set(ret, true, "confirmations",
 			        "confirmed subscription of <%s>: already a member", a.data);
 		} else if (r == -ENOENT) {
 			r = moderate_notify_subscribe(d, txn, l, m, who);
 			if (r == 0)
 				r = store_audit_add(txn, l->id, a.data, "request.approval", detail);
 			if (r == 0) {
-				outcome(ret, true, "subscriptions_waiting",
+				request_outcome_set(ret, true, "subscriptions_waiting",
 				        "confirmed subscription of <%s>: waiting for a moderator", a.data);
 				ret->pending = true;
 			}
@@ -261,20 +258,20 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (added)
 			r = store_audit_add(txn, l->id, a.data, "member.subscribe", detail);
 		if (r >= 0 && added)
-			outcome(ret, true, "subscribed", "confirmed: <%s> subscribed", a.data);
+			request_outcome_set(ret, true, "subscribed", "confirmed: <%s> subscribed", a.data);
 		else if (r >= 0)
-			outcome(ret, true, "confirmations",
+			request_outcome_set(ret, true, "confirmations",
 			        "confirmed subscription of <%s>: already a member", a.data);
 	} else if (confirm_check(d, l, PURPOSE_UNSUB, who, token) == 0) {
 		r = store_member_remove(txn, l->id, who, NULL);
 		if (r == 0)
 			r = store_audit_add(txn, l->id, a.data, "member.unsubscribe", detail);
 		if (r == -ENOENT) {
-			outcome(ret, true, "confirmations", "confirmed unsubscription of <%s>: not a member",
+			request_outcome_set(ret, true, "confirmations", "confirmed unsubscription of <%s>: not a member",
 			        a.data);
 			r = 0;
 		} else if (r >= 0) {
-			outcome(ret, true, "unsubscribed", "confirmed: <%s> unsubscribed", a.data);
+			request_outcome_set(ret, true, "unsubscribed", "confirmed: <%s> unsubscribed", a.data);
 		}
 	} else if ((mode = delivery_confirmed(d, l, who, token)) >= 0) {
 		struct store_member mem;
@@ -287,14 +284,14 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (r == 0)
 			r = store_audit_add(txn, l->id, a.data, "member.delivery", detail);
 		if (r == -ENOENT) {
-			outcome(ret, true, "confirmations", "confirmed delivery %s for <%s>: not a member",
+			request_outcome_set(ret, true, "confirmations", "confirmed delivery %s for <%s>: not a member",
 			        name, a.data);
 			r = 0;
 		} else if (r >= 0) {
-			outcome(ret, true, "delivery_changed", "confirmed: <%s> delivery %s", a.data, name);
+			request_outcome_set(ret, true, "delivery_changed", "confirmed: <%s> delivery %s", a.data, name);
 		}
 	} else {
-		outcome(ret, false, "requests_bad_token",
+		request_outcome_set(ret, false, "requests_bad_token",
 		        "confirmation token not valid for <%s> (forged, expired or another address): "
 		        "no action, no reply", a.data);
 		r = 0;
@@ -317,7 +314,7 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 
 	memset(ret, 0, sizeof(*ret));
 	if (authres_automatic(data->data, data->len, m->sender, br->kind, &why)) {
-		outcome(ret, false, "requests_automatic",
+		request_outcome_set(ret, false, "requests_automatic",
 		        "automatic mail to the request address (%s): no reply", why);
 		return 0;
 	}
@@ -328,19 +325,19 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 	authres_sender_check(data->data, data->len, cfg->authserv_id, &s);
 	reqcmd_parse(data->data, data->len, slice_cstr(m->ext), &cmd);
 	if (!s.have_from) {
-		outcome(ret, false, "requests_bad_address",
+		request_outcome_set(ret, false, "requests_bad_address",
 		        "no single valid From: address: no action, no reply");
 		return 0;
 	}
 	if (cmd.arg_bad) {
-		outcome(ret, false, "requests_bad_input",
+		request_outcome_set(ret, false, "requests_bad_input",
 		        "%s with an unusable argument: no action, no reply", reqcmd_name(cmd.cmd));
 		return 0;
 	}
 	if ((cmd.cmd == REQCMD_SUBSCRIBE || cmd.cmd == REQCMD_UNSUBSCRIBE) && cmd.arg[0]) {
 		struct addr arg;
 		if (addr_parse(slice_cstr(cmd.arg), &arg, &why) < 0 || !addr_eq(&arg, &s.from)) {
-			outcome(ret, false, "requests_bad_input",
+			request_outcome_set(ret, false, "requests_bad_input",
 			        "%s for an address other than the sender's: no action, no reply",
 			        reqcmd_name(cmd.cmd));
 			return 0;
@@ -362,7 +359,7 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 	r = 0;
 	switch (cmd.cmd) {
 	case REQCMD_NONE:
-		outcome(ret, false, "requests_unknown", "no command understood from <%s>: no reply",
+		request_outcome_set(ret, false, "requests_unknown", "no command understood from <%s>: no reply",
 		        who.data);
 		break;
 	case REQCMD_CONFIRM:
@@ -370,7 +367,7 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 		break;
 	case REQCMD_HELP:
 		if (!trusted && !member && !owner) {
-			outcome(ret, false, "requests_untrusted",
+			request_outcome_set(ret, false, "requests_untrusted",
 			        "help from an untrusted non-member <%s>: no reply", who.data);
 			break;
 		}
@@ -391,19 +388,19 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			buf_finish(&subj);
 		}
 		if (r == 0)
-			outcome(ret, false, "requests_rate_limited",
+			request_outcome_set(ret, false, "requests_rate_limited",
 			        "help for <%s>: daily limit reached, no reply", who.data);
 		else if (r > 0)
-			outcome(ret, true, "requests_help", "help sent to <%s> (%s)", who.data, rule);
+			request_outcome_set(ret, true, "requests_help", "help sent to <%s> (%s)", who.data, rule);
 		break;
 	case REQCMD_SUBSCRIBE:
 		if (member) {
-			outcome(ret, true, "requests_noop", "subscribe from <%s>: already a member, no reply",
+			request_outcome_set(ret, true, "requests_noop", "subscribe from <%s>: already a member, no reply",
 			        who.data);
 			break;
 		}
 		if (!trusted) {
-			outcome(ret, false, "requests_untrusted",
+			request_outcome_set(ret, false, "requests_untrusted",
 			        "subscribe from an untrusted non-member <%s>: no reply", who.data);
 			break;
 		}
@@ -416,41 +413,41 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			if (r >= 0)
 				r = store_audit_add(txn, l->id, who.data, "member.subscribe", detail);
 			if (r >= 0)
-				outcome(ret, true, "subscribed", "subscribe: <%s> subscribed (open list, %s)",
+				request_outcome_set(ret, true, "subscribed", "subscribe: <%s> subscribed (open list, %s)",
 				        who.data, rule);
 			break;
 		}
 		strncat(rule, ": subscribe confirmation", sizeof(rule) - strlen(rule) - 1);
 		r = send_confirmation(d, txn, l, &s.from, data, true, rule);
 		if (r == 0)
-			outcome(ret, false, "requests_rate_limited",
+			request_outcome_set(ret, false, "requests_rate_limited",
 			        "subscribe from <%s>: daily limit reached, no reply", who.data);
 		else if (r > 0) {
-			outcome(ret, true, "requests_confirm_sent",
+			request_outcome_set(ret, true, "requests_confirm_sent",
 			        "subscribe: confirmation sent to <%s> (%s)", who.data, rule);
 			r = store_audit_add(txn, l->id, who.data, "request.subscribe", ret->note);
 		}
 		break;
 	case REQCMD_UNSUBSCRIBE:
 		if (!member) {
-			outcome(ret, false, "requests_nonmember",
+			request_outcome_set(ret, false, "requests_nonmember",
 			        "unsubscribe from a non-member <%s>: no reply", who.data);
 			break;
 		}
 		snprintf(rule, sizeof(rule), "member: unsubscribe confirmation");
 		r = send_confirmation(d, txn, l, &mem.addr, data, false, rule);
 		if (r == 0)
-			outcome(ret, false, "requests_rate_limited",
+			request_outcome_set(ret, false, "requests_rate_limited",
 			        "unsubscribe from <%s>: daily limit reached, no reply", who.data);
 		else if (r > 0) {
-			outcome(ret, true, "requests_confirm_sent",
+			request_outcome_set(ret, true, "requests_confirm_sent",
 			        "unsubscribe: confirmation sent to member <%s>", who.data);
 			r = store_audit_add(txn, l->id, who.data, "request.unsubscribe", ret->note);
 		}
 		break;
 	case REQCMD_GET:
 		if (!member) {
-			outcome(ret, false, "requests_nonmember",
+			request_outcome_set(ret, false, "requests_nonmember",
 			        "get %u from a non-member <%s>: no reply", cmd.number, who.data);
 			break;
 		}
@@ -458,22 +455,22 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			bool found = false;
 			r = digest_reply_get(d, txn, l, &mem.addr, cmd.number, data, &found);
 			if (r == 0)
-				outcome(ret, false, "requests_rate_limited",
+				request_outcome_set(ret, false, "requests_rate_limited",
 				        "get %u from <%s>: daily limit reached, no reply", cmd.number,
 				        who.data);
 			else if (r > 0)
-				outcome(ret, true, "requests_get", "get %u: %s sent to member <%s>",
+				request_outcome_set(ret, true, "requests_get", "get %u: %s sent to member <%s>",
 				        cmd.number, found ? "the post" : "\"no such post\"", who.data);
 		}
 		break;
 	case REQCMD_SET_DELIVERY:
 		if (!member) {
-			outcome(ret, false, "requests_nonmember",
+			request_outcome_set(ret, false, "requests_nonmember",
 			        "set delivery from a non-member <%s>: no reply", who.data);
 			break;
 		}
 		if (mem.delivery == delivery_modes[cmd.delivery]) {
-			outcome(ret, true, "requests_noop", "set delivery %s from <%s>: already so, no reply",
+			request_outcome_set(ret, true, "requests_noop", "set delivery %s from <%s>: already so, no reply",
 			        store_delivery_name(mem.delivery), who.data);
 			break;
 		}
@@ -486,10 +483,10 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			                     what, rule);
 		}
 		if (r == 0)
-			outcome(ret, false, "requests_rate_limited",
+			request_outcome_set(ret, false, "requests_rate_limited",
 			        "set delivery from <%s>: daily limit reached, no reply", who.data);
 		else if (r > 0) {
-			outcome(ret, true, "requests_confirm_sent",
+			request_outcome_set(ret, true, "requests_confirm_sent",
 			        "set delivery: confirmation sent to member <%s>", who.data);
 			r = store_audit_add(txn, l->id, who.data, "request.delivery", ret->note);
 		}

@@ -21,6 +21,11 @@ struct request_outcome {
 	char note[LIMIT_MSG_NOTE + 1];  /* what happened, for the message record */
 };
 
+/* Sets o's verdict: processed or not, the counter stat, and a note made
+ * from fmt (cut to fit). Shared by the request and moderation handlers. */
+void request_outcome_set(struct request_outcome *o, bool processed, const char *stat,
+                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Decides about the request m (raw bytes data, classified as br) to list l
  * inside the caller's write transaction txn: may add or remove a member
  * (audited) and queue one reply through the outbox. Fills *ret; 0, or
