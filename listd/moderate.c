@@ -431,6 +431,9 @@ static int decide_subscribe(struct decision *c)
 		    added ? "" : " (already a member)");
 		if (r >= 0)
 			r = store_stat_add(txn, c->l->id, added ? "subscribed" : "confirmations", 1);
+		if (r >= 0 && added)
+			r = request_send_welcome(c->d, txn, c->l, &s.from, &c->data, true,
+			                         "member: welcome (approved by a moderator)");
 	} else {
 		cut(detail, sizeof(detail), "subscription of <%s> refused by mail", a.data);
 		r = store_audit_add(txn, c->l->id, c->actor, "member.refuse", detail);

@@ -22,7 +22,10 @@
  *     confirming message itself, the list and the action, and be at most
  *     confirm_max_age_days old. The token proves that the mailbox received
  *     the confirmation; requiring the same From: ties it to that address
- *     without keeping any state. Then the member is added or removed.
+ *     without keeping any state. Then the member is added or removed and
+ *     gets the "welcome" or "goodbye" text (the address has just proved
+ *     itself; also after a moderator's approval, listd/moderate.c; never
+ *     for members added by listadm or joining an open list unconfirmed).
  *  7. get N: members only; the archived post N (or a note that there is
  *     none) goes to the member (listd/digest.c);
  *  8. set delivery normal|digest|nomail: members only; like unsubscribe,
@@ -207,6 +210,28 @@ static int send_confirmation(struct daemon *d, struct store_txn *txn, const stru
 	                        subscribe ? "subscribe to" : "unsubscribe from", rule);
 }
 
+int request_send_welcome(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                         const struct addr *who, const struct buf *orig, bool joined,
+                         const char *rule)
+{
+	struct buf subj = BUF_INIT, body = BUF_INIT, member = BUF_INIT;
+	struct listmail_vars lv;
+	struct template_var v[LISTMAIL_NVARS + 1];
+	listmail_vars(&d->cfg, l, &lv);
+	memcpy(v, lv.vars, sizeof(lv.vars));
+	addr_format(who, &member);
+	v[LISTMAIL_NVARS] = (struct template_var){ "member", member.data };
+	buf_addf(&subj, "%s %s@%s", joined ? "welcome to" : "goodbye from", l->local, l->domain);
+	int r = store_template_render(txn, l->id, joined ? "welcome" : "goodbye", v,
+	                              LISTMAIL_NVARS + 1, &body);
+	if (r >= 0)
+		r = send_reply(d, txn, l, who, orig, subj.data, NULL, body.data, rule);
+	buf_finish(&subj);
+	buf_finish(&body);
+	buf_finish(&member);
+	return r;
+}
+
 /* A confirmed "set delivery": the mode index, or -1 when token is none of
  * the delivery purposes for who. */
 static int delivery_confirmed(struct daemon *d, const struct store_list *l,
@@ -227,8 +252,8 @@ static bool is_owner(const struct store_list *l, const struct addr *a)
 }
 
 static int do_confirm(struct daemon *d, struct store_txn *txn, const struct store_list *l,
-                      const struct store_msg *m, const struct addr *who, const char *token,
-                      struct request_outcome *ret)
+                      const struct store_msg *m, const struct buf *data, const struct addr *who,
+                      const char *token, struct request_outcome *ret)
 {
 	struct buf a = BUF_INIT;
 	char detail[LIMIT_AUDIT_DETAIL];
@@ -258,7 +283,10 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (added)
 			r = store_audit_add(txn, l->id, a.data, "member.subscribe", detail);
 		if (r >= 0 && added)
-			request_outcome_set(ret, true, "subscribed", "confirmed: <%s> subscribed", a.data);
+			r = request_send_welcome(d, txn, l, who, data, true, "member: welcome");
+		if (r >= 0 && added)
+			request_outcome_set(ret, true, "subscribed", "confirmed: <%s> subscribed%s",
+			        a.data, r ? ", welcome sent" : "");
 		else if (r >= 0)
 			request_outcome_set(ret, true, "confirmations",
 			        "confirmed subscription of <%s>: already a member", a.data);
@@ -266,12 +294,15 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		r = store_member_remove(txn, l->id, who, NULL);
 		if (r == 0)
 			r = store_audit_add(txn, l->id, a.data, "member.unsubscribe", detail);
+		if (r == 0)
+			r = request_send_welcome(d, txn, l, who, data, false, "member: goodbye");
 		if (r == -ENOENT) {
 			request_outcome_set(ret, true, "confirmations", "confirmed unsubscription of <%s>: not a member",
 			        a.data);
 			r = 0;
 		} else if (r >= 0) {
-			request_outcome_set(ret, true, "unsubscribed", "confirmed: <%s> unsubscribed", a.data);
+			request_outcome_set(ret, true, "unsubscribed", "confirmed: <%s> unsubscribed%s",
+			        a.data, r ? ", goodbye sent" : "");
 		}
 	} else if ((mode = delivery_confirmed(d, l, who, token)) >= 0) {
 		struct store_member mem;
@@ -363,7 +394,7 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 		        who.data);
 		break;
 	case REQCMD_CONFIRM:
-		r = do_confirm(d, txn, l, m, &s.from, cmd.arg, ret);
+		r = do_confirm(d, txn, l, m, data, &s.from, cmd.arg, ret);
 		break;
 	case REQCMD_HELP:
 		if (!trusted && !member && !owner) {

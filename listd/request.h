@@ -34,6 +34,15 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
                    const struct store_msg *m, const struct buf *data,
                    const struct bounce_result *br, struct request_outcome *ret);
 
+/* Queues the "welcome" (joined) or "goodbye" (left) template to who, a
+ * member whose subscription or unsubscription just completed by mail,
+ * within the same daily limit as every reply (orig: the message answered,
+ * for In-Reply-To; rule: why, for the report). 1 queued, 0 not (over the
+ * limit, or an address the outbox refuses), -errno store trouble. */
+int request_send_welcome(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                         const struct addr *who, const struct buf *orig, bool joined,
+                         const char *rule);
+
 /* holds.c: sends each list's owners a digest of newly held posts, at most
  * once a day per list, and forgets the daily-limit counters of past days
  * (once a day); called from the queue pump when it is idle. Best effort:

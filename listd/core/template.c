@@ -31,6 +31,16 @@ static const struct template_def defs[] = {
 	  "                every post, digests, or nothing (members;\n"
 	  "                a confirmation is sent first)\n\n"
 	  "Posts go to ${list_address}. The owners are at ${owner_address}.\n" },
+	{ "welcome", "to a new member who confirmed by mail (or whose subscription a moderator approved)",
+	  LIST_VARS " member",
+	  "Welcome to ${list_address}: <${member}> is now a member.\n\n"
+	  "Posts go to ${post_address}. To leave the list, send\n"
+	  "\"unsubscribe\" to ${request_address}; \"help\" there lists the\n"
+	  "other commands.\n" },
+	{ "goodbye", "to a member who confirmed leaving the list by mail",
+	  LIST_VARS " member",
+	  "<${member}> is no longer a member of ${list_address}.\n\n"
+	  "To join again, send \"subscribe\" to ${request_address}.\n" },
 	{ "get-reply", "to a member who sent \"get N\": the text beside the attached post",
 	  "list_address number",
 	  "Post ${number} of ${list_address}, as archived, is attached.\n" },

@@ -15,7 +15,7 @@
 #    sender hears nothing; the decisions are audited;
 #  - a notice past moderate_max_age_days is refused at RCPT (expired);
 #  - subscribe_policy = approve: a confirmed subscription waits for a
-#    moderator's reply, which adds the member.
+#    moderator's reply, which adds the member and sends the "welcome" text.
 # Exit 0 pass, 1 fail, 77 skipped.
 set -eu
 export LC_ALL=C
@@ -140,6 +140,7 @@ msg "$dir/s2" "From: gina@members.test" "To: $conf" "Subject: Re: confirm"
 send gina@members.test "$conf" "$dir/s2"
 settle
 check "confirmed, not yet a member" "$(adm member ls "$L" | grep -c gina@members.test || true)" "^0$"
+check "  no welcome yet" "$(grep -l '^Subject: welcome to' "$dir/mail/members.test/gina"/*.eml | wc -l)" "^0$"
 sn=$(notice_for 'Subscription to')
 check "moderators asked" "$(grep -c 'gina@members.test' "$sn" || true)" "^[1-9]"
 sub_to=$(header_of "$sn" Reply-To)
@@ -148,6 +149,8 @@ send mod1@members.test "$sub_to" "$dir/s3"
 settle
 check "approved: gina is a member" "$(adm member ls "$L" | grep -c gina@members.test || true)" "^1$"
 check "  audited" "$(adm log "$L" | grep 'member.subscribe' | grep -c 'approved by mail')" "^1$"
+check "  gina got one welcome" "$(grep -l '^Subject: welcome to mm@' "$dir/mail/members.test/gina"/*.eml | wc -l)/$(pf count gina@members.test)" "^1/2$"
+check "  the welcome text" "$(grep -c '^Welcome to mm@[^:]*: <gina@members.test> is now a member' "$(grep -l '^Subject: welcome to mm@' "$dir/mail/members.test/gina"/*.eml | head -n 1)" || true)" "^1$"
 
 stop_daemon
 [ "$fails" = 0 ] && echo PASS || echo "FAIL: $fails check(s)"

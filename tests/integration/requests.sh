@@ -3,13 +3,15 @@
 # through a real Postfix into the real daemon and back out:
 #  - subscribe with a trusted Authentication-Results (the configured
 #    authserv-id, aligned SPF pass): one confirmation, null return path;
-#    replying to its Reply-To subscribes;
+#    replying to its Reply-To subscribes, and the new member gets the
+#    "welcome" text, once;
 #  - the same with a forged Authentication-Results (another authserv-id) or
 #    an unaligned one: nothing;
 #  - CR/LF injection in the From: address or the command's argument: no
 #    mail, nothing changed;
 #  - unsubscribe by a member: one confirmation to the member only;
-#    confirming removes the member;
+#    confirming removes the member, who gets the list's own "goodbye" text
+#    (`listadm template set`), once;
 #  - BOMBS (default 10000) subscribe requests for forged addresses, a
 #    member's post half-way through: no mail to any of them, and the post is
 #    distributed (the time the flood took is printed, not judged: speed is
@@ -54,7 +56,14 @@ msg "$dir/conf1" "From: newcomer@members.test" "To: $reply_to" "Subject: Re: $(h
 send newcomer@members.test "$reply_to" "$dir/conf1"
 settle
 check "confirming subscribed newcomer" "$(adm member ls "$L" | grep -c newcomer@members.test || true)" "^1$"
-check "  and mailed nothing more" "$(pf count newcomer@members.test)" "^1$"
+check "  and mailed one more: the welcome" "$(pf count newcomer@members.test)" "^2$"
+nmail=$dir/mail/members.test/newcomer
+check "  one welcome" "$(grep -l '^Subject: welcome to dev@' "$nmail"/*.eml | wc -l)" "^1$"
+welcome=$(grep -l '^Subject: welcome to dev@' "$nmail"/*.eml | head -n 1)
+check "  with the null return path" "sender=<$(env_of "$welcome" sender)>" "^sender=<>$"
+check "  Auto-Submitted" "$(header_of "$welcome" Auto-Submitted)" "^auto-replied$"
+check "  the default welcome text" "$(grep -c -e '^Welcome to dev@[^:]*: <newcomer@members.test> is now a member' \
+	-e '^"unsubscribe" to dev-request@' "$welcome" || true)" "^2$"
 check "  audited" "$(adm log "$L" | grep -c 'member.subscribe' || true)" "^1$"
 
 echo "== a confirmation from another address, or with a bad token: nothing"
@@ -97,7 +106,9 @@ msg "$dir/uns1" "From: bob@members.test" "To: $R" "Subject: unsubscribe"
 send bob@members.test "$R" "$dir/uns1"
 settle
 check "confirmation mailed to bob" "$(pf count bob@members.test)" "^1$"
-check "  and to nobody else" "$(pf count @members.test)" "^2$"
+check "  and to nobody else" "$(pf count @members.test)" "^3$"
+printf 'So long, ${member}: you left ${list_address}.\nRejoin: ${request_address}\n' |
+	adm --quiet template set "$L" goodbye
 bconf=$(mbox bob@members.test)
 check "  with the null return path" "sender=<$(env_of "$bconf" sender)>" "^sender=<>$"
 breply=$(header_of "$bconf" Reply-To)
@@ -105,6 +116,11 @@ msg "$dir/uns2" "From: bob@members.test" "To: $breply" "Subject: Re: confirm"
 send bob@members.test "$breply" "$dir/uns2"
 settle
 check "confirming unsubscribed bob" "$(adm member ls "$L" | grep -c bob@members.test || true)" "^0$"
+bmail=$dir/mail/members.test/bob
+check "  and mailed one goodbye" "$(grep -l '^Subject: goodbye from dev@' "$bmail"/*.eml | wc -l)/$(pf count bob@members.test)" "^1/2$"
+goodbye=$(grep -l '^Subject: goodbye from dev@' "$bmail"/*.eml | head -n 1)
+check "  the list's own goodbye text" "$(grep -c -e '^So long, bob@members.test: you left dev@' -e '^Rejoin: dev-request@' "$goodbye" || true)" "^2$"
+check "  not the default" "$(grep -c 'is no longer a member' "$goodbye" || true)" "^0$"
 msg "$dir/uns3" "From: stranger@forged.test" "To: $R" "Subject: unsubscribe"
 send stranger@forged.test "$R" "$dir/uns3"
 
@@ -132,10 +148,10 @@ t1=$(date +%s)
 echo "   sent in $((t1 - t0)) s"
 settle
 for _ in $(seq 1 60); do
-	[ "$(pf count newcomer@members.test)" -ge 2 ] && break
+	[ "$(pf count newcomer@members.test)" -ge 3 ] && break
 	sleep 1; settle
 done
-check "the member's post reached newcomer" "$(pf count newcomer@members.test)" "^2$"
+check "the member's post reached newcomer" "$(pf count newcomer@members.test)" "^3$"
 check "  and alice" "$(pf count alice@members.test)" "^1$"
 check "nothing mailed to forged.test" "$(pf count @forged.test)" "^0$"
 check "requests ignored as untrusted" "$(grep -c 'subscribe from an untrusted non-member <bomb' "$dir/listd.log" || true)" "^$BOMBS$"
@@ -151,14 +167,14 @@ check "  the fourth was refused" "$(grep -c 'help for <alice@members.test>: dail
 msg "$dir/help5" "Auto-Submitted: auto-replied" "From: newcomer@members.test" "To: $R" "Subject: help"
 send newcomer@members.test "$R" "$dir/help5"
 settle
-check "automatic mail from a member is not answered" "$(pf count newcomer@members.test)" "^2$"
+check "automatic mail from a member is not answered" "$(pf count newcomer@members.test)" "^3$"
 
 echo "== listadm report"
 adm --json report "$L" > "$dir/report.json"
 adm report "$L" > "$dir/report.txt"
 mailed=$(grep '"type":"mailed"' "$dir/report.json" | sed 's/.*"recipient":"\([^"]*\)".*/\1/' | sort | tr '\n' ' ')
-check "report: mailed exactly newcomer, bob and alice (3 x help)" "$mailed" "^alice@members.test alice@members.test alice@members.test bob@members.test newcomer@members.test $"
-check "report: rules recorded" "$(grep '"type":"mailed"' "$dir/report.json" | grep -c '"return_path":"<>".*"rule":"\(trusted sender (spf pass, authserv-id [^"]*): subscribe confirmation\|member: unsubscribe confirmation\|member: help\)"' || true)" "^5$"
+check "report: mailed exactly newcomer and bob (confirmation, welcome / goodbye) and alice (3 x help)" "$mailed" "^alice@members.test alice@members.test alice@members.test bob@members.test bob@members.test newcomer@members.test newcomer@members.test $"
+check "report: rules recorded" "$(grep '"type":"mailed"' "$dir/report.json" | grep -c '"return_path":"<>".*"rule":"\(trusted sender (spf pass, authserv-id [^"]*): subscribe confirmation\|member: unsubscribe confirmation\|member: help\|member: welcome\|member: goodbye\)"' || true)" "^7$"
 check "report: refused requests listed" "$(grep '"type":"refused"' "$dir/report.json" | grep -c 'untrusted non-member' || true)" "^$((BOMBS + 4))$"
 check "report: counters" "$(grep -c '"name":"requests_untrusted"' "$dir/report.json" || true)" "^1$"
 check "report (text) names the rule" "$(grep -c 'subscribe confirmation' "$dir/report.txt" || true)" "^[12]$"
