@@ -350,25 +350,26 @@ int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store
 	buf_adds(&msg, "MIME-Version: 1.0\nAuto-Submitted: auto-replied\n"
 	         "X-Auto-Response-Suppress: All\nPrecedence: bulk\n");
 	struct buf text = BUF_INIT, la = BUF_INIT;
-	char num[16];
+	char num[16], size[24], limit[24];
 	snprintf(num, sizeof(num), "%" PRIu32, number);
+	snprintf(size, sizeof(size), "%zu", found ? post.len : (size_t)0);
+	snprintf(limit, sizeof(limit), "%u", (unsigned)LIMIT_MESSAGE_HARD);
 	buf_addf(&la, "%s@%s", l->local, l->domain);
-	const struct template_var v[] = { { "list_address", la.data }, { "number", num } };
-	r = store_template_render(txn, l->id, found ? "get-reply" : "get-missing", v, 2, &text);
+	const struct template_var v[] = {
+		{ "list_address", la.data }, { "number", num }, { "size", size }, { "limit", limit },
+	};
+	r = store_template_render(txn, l->id,
+	                          !found ? "get-missing" : too_big ? "get-too-large" : "get-reply",
+	                          v, sizeof(v) / sizeof(v[0]), &text);
 	buf_finish(&la);
 	if (r < 0) {
 		buf_finish(&text);
 		goto out;
 	}
 	const char *tx = text.data ? text.data : "";
-	if (!found) {
+	if (!found || too_big) {
 		buf_addf(&msg, "Content-Type: text/plain; charset=utf-8\n"
 		         "Content-Transfer-Encoding: 8bit\n\n%s", tx);
-	} else if (too_big) {
-		buf_addf(&msg, "Content-Type: text/plain; charset=utf-8\n\n"
-		         "Post %" PRIu32 " of %s@%s (%zu bytes) is too large to be sent by mail\n"
-		         "(a message may have %u bytes). Ask the list's owners for it.\n",
-		         number, l->local, l->domain, post.len, (unsigned)LIMIT_MESSAGE_HARD);
 	} else {
 		unsigned i = 0;
 		do

@@ -21,6 +21,7 @@
 #include "listd/outbox.h"
 #include "listd/recipient.h"
 #include "listd/request.h"
+#include "storage/store_template.h"
 
 enum verdict {
 	VERDICT_DISTRIBUTE,
@@ -304,17 +305,26 @@ static int forward_to_owners(struct ingest_ctx *c, struct store_txn *txn,
 		/* the copy would outgrow what the store keeps (deliver accepts up
 		 * to the limit; the forward adds its lines): the owners are told
 		 * instead, and the message stays for message_keep_days */
-		char body[1024], subject[sizeof(owner_addr) + 64];
+		char subject[sizeof(owner_addr) + 64], la[sizeof(owner_addr)], sender[301];
+		char size[24], limit[24], num[16];
+		struct buf body = BUF_INIT;
 		snprintf(subject, sizeof(subject), "Mail to %s too large to forward", owner_addr);
-		snprintf(body, sizeof(body),
-		         "A message of %zu bytes from <%.300s> to %s was not forwarded:\n"
-		         "with the forwarding lines it is larger than the %u bytes a message\n"
-		         "may have. It is kept as message %u; `listadm queue show %u` shows it.\n",
-		         c->data.len, c->msg.sender, owner_addr, (unsigned)LIMIT_MESSAGE_HARD,
-		         c->msg.id, c->msg.id);
+		snprintf(la, sizeof(la), "%s@%s", l->local, l->domain);
+		snprintf(sender, sizeof(sender), "%.300s", c->msg.sender);
+		snprintf(size, sizeof(size), "%zu", c->data.len);
+		snprintf(limit, sizeof(limit), "%u", (unsigned)LIMIT_MESSAGE_HARD);
+		snprintf(num, sizeof(num), "%u", c->msg.id);
+		const struct template_var v[] = {
+			{ "list_address", la }, { "owner_address", owner_addr }, { "size", size },
+			{ "sender", sender }, { "message_number", num }, { "limit", limit },
+		};
 		buf_reset(&out);
-		r = outbox_compose(&out, owner_addr, owner_addr, subject, "auto-generated", NULL,
-		                   l->domain, body);
+		r = store_template_render(txn, l->id, "owner-too-large", v,
+		                          sizeof(v) / sizeof(v[0]), &body);
+		if (r == 0)
+			r = outbox_compose(&out, owner_addr, owner_addr, subject, "auto-generated",
+			                   NULL, l->domain, body.data ? body.data : "");
+		buf_finish(&body);
 	}
 	for (size_t i = 0; i < l->n_owners && r == 0; i++) {
 		buf_reset(&to);

@@ -151,7 +151,7 @@ int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct s
 	post_subject(data, &psubj);
 	post_from(data, &pfrom);
 	buf_addf(&subj, "Held for %s@%s: %s", l->local, l->domain, psubj.data);
-	if (by_mail) {
+	{       /* no address fits (by_mail false): the notice says to decide on the server */
 		char size[16], number[16];
 		snprintf(size, sizeof(size), "%u", m->size);
 		snprintf(number, sizeof(number), "%u", m->id);
@@ -163,18 +163,11 @@ int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct s
 			{ "subject", psubj.data }, { "size", size }, { "number", number },
 			{ "moderate_address", reply.data }, { "until", until },
 		};
-		r = store_template_render(txn, l->id, "held-notice", v, sizeof(v) / sizeof(v[0]),
-		                          &body);
+		r = store_template_render(txn, l->id, by_mail ? "held-notice" : "held-notice-server",
+		                          v, sizeof(v) / sizeof(v[0]), &body);
 		buf_finish(&la);
 		if (r < 0)
 			goto out;
-	} else {        /* no address fits: the server only */
-		buf_addf(&body, "A post to %s@%s is held for the moderators: %s.\n\n"
-		         "  From:     %s\n  Sender:   <%s>\n  Subject:  %s\n  Size:     %u bytes\n"
-		         "  Number:   %u\n\nDecide on the server:\n"
-		         "  listadm hold approve|reject|discard %s@%s %u\n",
-		         l->local, l->domain, why, pfrom.len ? pfrom.data : "(none)", m->sender,
-		         psubj.data, m->size, m->id, l->local, l->domain, m->id);
 	}
 
 	/* the post, without an mbox "From " line */
@@ -222,23 +215,19 @@ int moderate_notify_subscribe(struct daemon *d, struct store_txn *txn,
 	day_text(expiry, until);
 	addr_format(who, &a);
 	buf_addf(&subj, "Subscription to %s@%s: %s", l->local, l->domain, a.data);
-	if (by_mail) {
+	{       /* no address fits (by_mail false): the notice says to add on the server */
 		struct buf la = BUF_INIT;
 		buf_addf(&la, "%s@%s", l->local, l->domain);
 		const struct template_var v[] = {
 			{ "list_address", la.data }, { "subscriber", a.data },
 			{ "moderate_address", reply.data }, { "until", until },
 		};
-		r = store_template_render(txn, l->id, "subscribe-notice", v, sizeof(v) / sizeof(v[0]),
-		                          &body);
+		r = store_template_render(txn, l->id,
+		                          by_mail ? "subscribe-notice" : "subscribe-notice-server",
+		                          v, sizeof(v) / sizeof(v[0]), &body);
 		buf_finish(&la);
 		if (r < 0)
 			goto out;
-	} else {
-		buf_addf(&body, "<%s> asked to join %s@%s and confirmed the address.\n"
-		         "The list's subscriptions need a moderator's approval.\n\n"
-		         "Add the member on the server: listadm member add %s@%s %s\n",
-		         a.data, l->local, l->domain, l->local, l->domain, a.data);
 	}
 	r = to_moderators(d, txn, l, by_mail ? reply.data : NULL, subj.data, body.data, NULL, NULL,
 	                  0, "moderator: subscription notice");

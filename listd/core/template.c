@@ -47,6 +47,10 @@ static const struct template_def defs[] = {
 	{ "get-missing", "to a member who sent \"get N\" for a post the archive does not have",
 	  "list_address number",
 	  "The archive of ${list_address} has no post ${number}.\n" },
+	{ "get-too-large", "to a member who sent \"get N\" for a post too large to be sent by mail",
+	  "list_address number size limit",
+	  "Post ${number} of ${list_address} (${size} bytes) is too large to be sent by mail\n"
+	  "(a message may have ${limit} bytes). Ask the list's owners for it.\n" },
 	{ "held-notice", "to each moderator: a post is held (the post is attached)",
 	  "list_address reason from sender subject size number moderate_address until",
 	  "A post to ${list_address} is held for the moderators: ${reason}.\n\n"
@@ -59,6 +63,12 @@ static const struct template_def defs[] = {
 	  "    discard\n\n"
 	  "The first decision counts; this notice can be answered until ${until}.\n"
 	  "On the server: listadm hold approve|reject|discard ${list_address} ${number}\n" },
+	{ "held-notice-server", "to each moderator, when no reply address fits: a post is held",
+	  "list_address reason from sender subject size number",
+	  "A post to ${list_address} is held for the moderators: ${reason}.\n\n"
+	  "  From:     ${from}\n  Sender:   <${sender}>\n  Subject:  ${subject}\n"
+	  "  Size:     ${size} bytes\n  Number:   ${number}\n\nDecide on the server:\n"
+	  "  listadm hold approve|reject|discard ${list_address} ${number}\n" },
 	{ "subscribe-notice", "to each moderator: a confirmed subscription waits for approval",
 	  "list_address subscriber moderate_address until",
 	  "<${subscriber}> asked to join ${list_address} and confirmed the address.\n"
@@ -66,6 +76,12 @@ static const struct template_def defs[] = {
 	  "To approve, reply to this message (the reply goes to\n${moderate_address}).\n"
 	  "To refuse, reply with the first line \"reject\" or \"discard\".\n"
 	  "The first decision counts; this notice can be answered until ${until}.\n" },
+	{ "subscribe-notice-server", "to each moderator, when no reply address fits: "
+	  "a confirmed subscription waits",
+	  "list_address subscriber",
+	  "<${subscriber}> asked to join ${list_address} and confirmed the address.\n"
+	  "The list's subscriptions need a moderator's approval.\n\n"
+	  "Add the member on the server: listadm member add ${list_address} ${subscriber}\n" },
 	{ "decision", "to each moderator: what a decision by mail did",
 	  "list_address decision moderator message_number",
 	  "${decision}\n\nDecided by mail from ${moderator} (message ${message_number}).\n" },
@@ -78,6 +94,11 @@ static const struct template_def defs[] = {
 	  "Decide by replying to each post's notice, or with:\n"
 	  "  listadm hold show ${list_address} ID\n"
 	  "  listadm hold approve|reject|discard ${list_address} ID\n" },
+	{ "owner-too-large", "to the owners: mail to the owner address too large to forward",
+	  "list_address owner_address size sender message_number limit",
+	  "A message of ${size} bytes from <${sender}> to ${owner_address} was not forwarded:\n"
+	  "with the forwarding lines it is larger than the ${limit} bytes a message\n"
+	  "may have. It is kept as message ${message_number}; `listadm queue show ${message_number}` shows it.\n" },
 	{ "bounce-probe", "to a member whose delivery bounce processing disabled (also the reminders)",
 	  "list_address member missed days reminders owner_address",
 	  "Hello,\n\nmail from the list ${list_address} to ${member} could not be delivered "

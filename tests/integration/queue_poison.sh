@@ -84,6 +84,8 @@ check "R1: the later post reaches m1" "$(copies m1@sink.test)" 1
 wait_for 10 sh -c "grep -a -q '^X-Rcpt-Args: <owner@owner.test>' '$dir/sink/dump' 2>/dev/null" || true
 check "R1: the owner gets a notice, not the 64 MiB" "$(subject_to owner@owner.test)" \
 	"Subject: Mail to dev-owner@lists.test too large to forward"
+check "R1: the notice's text (template owner-too-large)" \
+	"$(grep -a -c '^A message of [0-9]* bytes from <[^>]*> to dev-owner@lists.test was not forwarded:' "$dir/sink/dump" || true)" 1
 check "R1: no ingest failure logged" "$(grep -c 'failed (' "$dir/run.log" || true)" 0
 
 # ---- R12

@@ -57,6 +57,15 @@ static void test_check(void **state)
 	check("footer", "ok\r\n", -EINVAL, "control byte 0x0d");
 	check("footer", "\xc3(", -EINVAL, "not UTF-8");
 	assert_null(template_find("nothing"));
+	/* the welcome and goodbye have the list's variables and the member */
+	check("welcome", "${member} ${unsubscribe_address} ${request_address}", 0, NULL);
+	check("goodbye", "${member} ${list_address}", 0, NULL);
+	check("goodbye", "${confirm_address}", -EINVAL, "unknown variable ${confirm_address}");
+	check("get-too-large", "${number} ${size} ${limit}", 0, NULL);
+	check("owner-too-large", "${sender} ${message_number} ${size} ${limit}", 0, NULL);
+	check("held-notice-server", "${number}", 0, NULL);
+	check("held-notice-server", "${moderate_address}", -EINVAL, "unknown variable");
+	check("subscribe-notice-server", "${subscriber}", 0, NULL);
 	/* every default passes its own check */
 	size_t n;
 	const struct template_def *all = template_all(&n);
