@@ -123,8 +123,9 @@ void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
  * verp_kind is the enum verp_kind of the token the report came back to
  * (VERP_KIND_POST for the fan-out). 0 or -errno (store trouble: the
  * caller's transaction fails and is retried). life_classify_rcpt() fills
- * the reason, hard and scored of a 5xx-at-RCPT event (source RCPT only)
- * before it is stored. life_start() runs the daily decisions now and
+ * the reason, hard and scored of a refusal by our relay (source RCPT: the
+ * fan-out's 5xx, with the SMTP step named in its diagnostic) before it is
+ * stored. life_start() runs the daily decisions now and
  * then hourly (probe rounds, warnings, the owners' digest); life_tick()
  * runs them once. */
 int life_event(struct daemon *d, struct store_txn *txn, const struct store_event *ev,

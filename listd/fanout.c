@@ -38,6 +38,7 @@ struct slot {
 	struct smtp_txn txn;
 	struct smtp_rcpt rcpt;
 	int status;                     /* txn_done status */
+	int rcpt_class;                 /* class of the reply to its RCPT, 0 if none */
 	uint32_t member_id;
 	struct store_retry retry;       /* retry mode: the record being worked */
 	char addr[LIMIT_ADDR_MAILBOX + 1];
@@ -169,7 +170,7 @@ void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
 {
 	struct fanout *f = d->active;
 	struct slot *s = txn->user;
-	if (smtp_reply_class(reply) == 2 || !f)
+	if (!f)
 		return;
 	if (s->group) {
 		struct group *g = txn->user;
@@ -177,7 +178,9 @@ void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
 			return;
 		s = &f->slots[g->first + idx];
 	}
-	set_reply(s->reply, sizeof(s->reply), reply);
+	s->rcpt_class = smtp_reply_class(reply);
+	if (s->rcpt_class != 2)
+		set_reply(s->reply, sizeof(s->reply), reply);
 }
 
 /* Puts slots [0, nsend) into transactions of up to XVERP_GROUP_MAX
@@ -387,6 +390,17 @@ struct checkpoint_ctx {
 	uint64_t first_retry;
 };
 
+/* The command whose 5xx refused the slot, named as the outbox and MTAs'
+ * reports name it, so that the lifecycle (score_blame()) blames the member
+ * only for a refusal of the address at RCPT, never for one of the message
+ * after DATA or of us at MAIL. */
+static const char *refused_at(const struct slot *s)
+{
+	if (s->rcpt_class == 5)
+		return "RCPT TO";
+	return s->rcpt_class == 2 ? "end of DATA" : "MAIL FROM";
+}
+
 static int record_failure(struct store_txn *txn, struct fanout *f, struct slot *s,
                           enum store_event_source src)
 {
@@ -403,7 +417,12 @@ static int record_failure(struct store_txn *txn, struct fanout *f, struct slot *
 		snprintf(ev.status, sizeof(ev.status), "%d", s->rcpt.code);
 	snprintf(ev.reason, sizeof(ev.reason), "%s",
 	         src == STORE_EVENT_EXPIRED ? "expired" : "rejected");
-	snprintf(ev.diag, sizeof(ev.diag), "%s", s->reply);
+	if (src == STORE_EVENT_RCPT)
+		snprintf(ev.diag, sizeof(ev.diag), "%.*s (in reply to %s command)",
+		         (int)(sizeof(ev.diag) - sizeof(" (in reply to end of DATA command)")),
+		         s->reply, refused_at(s));
+	else
+		snprintf(ev.diag, sizeof(ev.diag), "%s", s->reply);
 	life_classify_rcpt(&ev);
 	int r = store_event_add(txn, &ev);
 	return r < 0 ? r : life_event(f->d, txn, &ev, VERP_KIND_POST);  /* lifecycle (life.c) */

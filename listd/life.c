@@ -335,8 +335,9 @@ void life_classify_rcpt(struct store_event *ev)
 }
 
 /* What a recorded failure says about the member's address (score_blame()):
- * a refusal by our relay (the fan-out's or the outbox's 5xx) was given at
- * RCPT; a DSN tells by its status and diagnostic. An expiry never blames. */
+ * a refusal by our relay (the fan-out's or the outbox's 5xx) names in its
+ * diagnostic the command it answered, and only one at RCPT blames; a DSN
+ * tells by its status and diagnostic. An expiry never blames. */
 static enum score_blame event_blame(const struct store_event *ev)
 {
 	int reason = bounce_reason_from_name(ev->reason);

@@ -27,6 +27,8 @@ struct outbox_item {
 	char from[LIMIT_ADDR_MAILBOX + 1];
 	char to[LIMIT_ENVELOPE_RCPT + 1];     /* as stored: outbox_queue() checked it */
 	char rcpt_reply[LIMIT_REPLY_TEXT - 40]; /* the relay's refusal at RCPT */
+	int rcpt_class;                 /* class of the reply to RCPT, 0 if none: the
+	                                 * client overwrites rcpt.code with DATA's */
 	struct buf data, raw;
 };
 
@@ -443,6 +445,7 @@ void outbox_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
 	struct outbox_item *it = txn->user;
 	(void)d;
 	(void)idx;
+	it->rcpt_class = reply->code / 100;
 	if (reply->code / 100 != 2)
 		snprintf(it->rcpt_reply, sizeof(it->rcpt_reply), "%d %.*s", reply->code,
 		         (int)(reply->text.len < 200 ? reply->text.len : 200), reply->text.data);
@@ -456,7 +459,7 @@ void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
 {
 	struct outbox_item *it = txn->user;
 	char text[LIMIT_REPLY_TEXT + 1] = "";
-	int rcpt_class = it->rcpt.code / 100;
+	int rcpt_class = it->rcpt_class;
 	if (it->rcpt_reply[0] && rcpt_class != 2)
 		snprintf(text, sizeof(text), "%.*s (in reply to RCPT TO command)",
 		         (int)sizeof(it->rcpt_reply) - 1, it->rcpt_reply);
