@@ -47,7 +47,10 @@ while [ "$i" -lt 200 ]; do
 		AS "$LISTD" deliver --home "$H" --sender x@y.test --recipient nolist@lists.test 2>/dev/null || break
 done
 echo "store full after $i fillers"
-AS "$LISTD" run --home "$H" > "$dir/run.log" 2>&1 &
+# not through AS(): a shell function in the background is a subshell, and $!
+# would name it rather than the daemon (setpriv and env exec it: one pid)
+"${BENCH_AS[@]}" env LISTD_STORE_MAP_INITIAL=1048576 LISTD_STORE_MAP_MAX=4194304 \
+	"$LISTD" run --home "$H" > "$dir/run.log" 2>&1 &
 daemon=$!
 sleep 12
 ticks=$(awk '{ print $14 + $15 }' "/proc/$daemon/stat")

@@ -138,7 +138,10 @@ EOF
 chmod 755 "$dir/ns/start"
 
 # listd's daemon first: it creates secret.key, which the filter needs
-as_listd "$LISTD" run --home "$home" --foreground > "$dir/listd.log" 2>&1 &
+# setpriv itself, not as_listd(): a function in the background is a subshell
+# and $! would name it, not the daemon (setpriv execs listd: one pid)
+setpriv --reuid="$LUID" --regid="$LUID" --clear-groups -- \
+    "$LISTD" run --home "$home" --foreground > "$dir/listd.log" 2>&1 &
 listd_pid=$!
 wait_until 10 test -s "$home/secret.key" || { cat "$dir/listd.log"; echo "FAIL listd run did not start"; exit 1; }
 

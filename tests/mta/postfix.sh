@@ -131,7 +131,10 @@ as_user "$LISTADM" --home "$home" -q list create dev@lists.test --owner owner@me
 for m in alice@members.test bob@members.test carol@nouser.test; do
     as_user "$LISTADM" --home "$home" -q member add dev@lists.test "$m"
 done
-as_user "$LISTD" run --home "$home" --foreground > "$dir/listd.log" 2>&1 &
+# setpriv itself, not as_user(): a function in the background is a subshell
+# and $! would name it, not the daemon (setpriv execs listd: one pid)
+setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups -- \
+    "$LISTD" run --home "$home" --foreground > "$dir/listd.log" 2>&1 &
 listd_pid=$!
 wait_until 10 port_in_use "$pport" || { cat "$dir/listd.log"; echo "FAIL listd run did not start"; exit 1; }
 
