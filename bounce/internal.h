@@ -125,6 +125,11 @@ struct lhost_hit {
  * around them); add is called for each candidate with its explanation. */
 void lhost_scan(struct slice text, bool (*accept)(struct slice addr, void *ctx),
                 void (*add)(const struct lhost_hit *hit, void *ctx), void *ctx);
+/* Calls add for each unqualified local part (no "@") listed alone on an
+ * indented line under a line that introduces the failed recipients
+ * ("... to the following recipients ...:"), diag empty; at most 16. Some MTAs list their own users so (AOL's, qmail's). */
+void lhost_bare_locals(struct slice text, void (*add)(struct slice local, struct slice diag, void *ctx),
+                       void *ctx);
 /* The text of a message (its first LIMIT_BOUNCE_SCAN bytes) prepared once
  * for phrase searches by lhost.c and autoreply.c. */
 #define LIMIT_BOUNCE_SCAN (64 * 1024)

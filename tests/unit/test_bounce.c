@@ -465,6 +465,28 @@ static const struct fixture fixtures[] = {
 	  "    SMTP error from remote mail server after end of data:\n"
 	  "    553 gone.example does not exist\n",
 	  "dsn", "sue@gone.example", "5.0.912", "hostunknown" },
+	{ "a recipient whose domain is one label is reported as the DSN names it",
+	  DSN_HEAD("R1")
+	  "--R1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mailhub\n\n"
+	  "Final-Recipient: rfc822; kim@mailhub\nAction: failed\nStatus: 5.1.1\n"
+	  "Diagnostic-Code: smtp; 550 5.1.1 <kim@mailhub>: user unknown\n--R1--\n",
+	  "dsn", "kim@mailhub", "5.1.1", "userunknown" },
+	{ "a bare local part listed as failed is the reporting host's user",
+	  "From: Mail Delivery Subsystem <MAILER-DAEMON@Mail.Example.com>\n"
+	  "To: <news-bounces@lists.example.org>\nSubject: Mail Delivery Problem\n\n"
+	  "Your mail to the following recipients could not be delivered because they are\n"
+	  "not accepting mail from news@lists.example.org:\n\tkimura\n\n",
+	  "dsn", "kimura@mail.example.com", "5.0.932", "notaccept" },
+	{ "a report naming only the original's sender (a message to oneself)",
+	  "From: Mail Delivery System <mailer-daemon@relay.example.net>\n"
+	  "To: sam@example.org\nSubject: Mail delivery failed\n\n"
+	  "A message that you sent could not be delivered to one or more of\n"
+	  "its recipients. This is a permanent error. The following address(es)\nfailed:\n"
+	  "sam@example.org:\nSMTP error from remote server for RCPT command, host: mx.example.org\n"
+	  "reason: 550 5.1.1 no such user\n"
+	  "--- The header of the original message is following. ---\n"
+	  "From: <sam@example.org>\nTo: sam@example.org\nSubject: note\n",
+	  "dsn", "sam@example.org", "5.1.1", "userunknown" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
@@ -493,6 +515,63 @@ static void test_fixtures(void **state)
 			       reason, f->kind, f->rcpt, f->status, f->reason);
 			failed++;
 		}
+		bounce_result_finish(&res);
+	}
+	assert_int_equal(failed, 0);
+}
+
+/* Reports naming several recipients: every one is reported. */
+static const struct {
+	const char *label, *msg, *rcpts;
+} multi[] = {
+	{ "exim: the address a failed one was generated from is reported too",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "X-Failed-Recipients: box@example.net\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "This message was created automatically by mail delivery software.\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  box@example.net\n    (generated from member@example.org)\n    Unrouteable address\n"
+	  "  an undisclosed address\n    (generated from other@example.org)\n\n"
+	  "------ This is a copy of the message, including all the headers. ------\n\n"
+	  "Return-path: <news-bounces@lists.example.org>\nTo: news@lists.example.org\n",
+	  "box@example.net member@example.org other@example.org" },
+	{ "X-Failed-Recipients and the text disagree: both are reported",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "X-Failed-Recipients: ana@example.jp\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  ana@example.or.jp\n    SMTP error from remote mail server after RCPT TO:<ana@example.or.jp>:\n"
+	  "    550 5.1.1 unknown user\n\n"
+	  "------ This is a copy of the message, including all the headers. ------\n\n"
+	  "To: ana@example.or.jp\n",
+	  "ana@example.jp ana@example.or.jp" },
+	{ "X-Failed-Recipients and the text agree: nothing else is taken",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "X-Failed-Recipients: ana@example.jp\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "The following address(es) failed:\n\n"
+	  "  ana@example.jp\n    550 5.1.1 unknown user; see help@example.net\n",
+	  "ana@example.jp" },
+};
+
+static void test_multi(void **state)
+{
+	(void)state;
+	int failed = 0;
+	for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++) {
+		struct bounce_result res;
+		struct buf got = BUF_INIT;
+		bounce_parse(multi[i].msg, strlen(multi[i].msg), &res);
+		for (size_t k = 0; k < res.nrcpts; k++)
+			buf_addf(&got, "%s%s", k ? " " : "", res.rcpts[k].addr);
+		if (strcmp(got.len ? got.data : "", multi[i].rcpts)) {
+			printf("# %s: got \"%s\", want \"%s\"\n", multi[i].label,
+			       got.len ? got.data : "", multi[i].rcpts);
+			failed++;
+		}
+		buf_finish(&got);
 		bounce_result_finish(&res);
 	}
 	assert_int_equal(failed, 0);
@@ -667,6 +746,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_multi),
 		cmocka_unit_test(test_original_headers),
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_big_attachment),
