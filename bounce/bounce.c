@@ -1140,6 +1140,16 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	struct bounce_result *res = ret;
 	char orphan_status[BOUNCE_STATUS_MAX] = "";
 
+	/* a line of blanks before the header block (left by a mailbox export)
+	 * is no end of an empty header block: the fields follow it */
+	for (size_t i = 0; i < len && i < 1024 && (msg[i] == ' ' || msg[i] == '\t'); i++) {
+		size_t nl = i + 1 < len && msg[i + 1] == '\r' ? i + 2 : i + 1;
+		if (nl + 1 < len && msg[nl] == '\n' && ascii_is_alpha(msg[nl + 1])) {
+			msg += nl + 1;
+			len -= nl + 1;
+			break;
+		}
+	}
 	memset(res, 0, sizeof(*res));
 	res->kind = BOUNCE_KIND_NOT_BOUNCE;
 	buf_init(&res->orig_message_id, 0);
@@ -1157,8 +1167,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	buf_init(&sc.orig, 0);
 
 	/* one pass over the message's own header block */
-	struct autoreply_hints hints = { false, false, false, false };
-	bool null_sender = false;
+	struct autoreply_hints hints = { false, false, false, false, false, false };
+	bool null_sender = false, opt_out = false;
 	{
 		const struct header_want top[] = {
 			{ "Subject", &hbuf }, { "From", &from }, { "To", &to },
@@ -1181,6 +1191,10 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			} else if (bounce_field_is(f.name, "Return-Path")) {
 				struct slice v = slice_trim(f.value);
 				null_sender = v.len == 2 && v.p[0] == '<' && v.p[1] == '>';
+			} else if (bounce_field_is(f.name, "X-Apple-Unsubscribe")) {
+				/* Apple Mail's "unsubscribe": the user's opt-out, sent
+				 * to the list's List-Unsubscribe address */
+				opt_out = slice_case_starts(slice_trim(f.value), "true");
 			}
 			autoreply_header(&f, &hints);
 		}
@@ -1245,6 +1259,16 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 
 	/* 1. feedback report */
 	struct slice subj = slice_make(subject.data, subject.len);
+	if (opt_out && bounce_addr_key(slice_make(from.data, from.len), &key) == 0) {
+		/* an opt-out names its sender: the address that no longer wants
+		 * the mail (a feedback report of type opt-out, RFC 5965) */
+		res->kind = BOUNCE_KIND_FEEDBACK;
+		struct bounce_recipient *r = rcpt_add(res, key.data);
+		if (r)
+			r->reason = BOUNCE_REASON_FEEDBACK;
+		goto out;
+	}
+	buf_reset(&key);
 	if (sc.fb.len || slice_case_eq_cstr(slice_make(report_type.data, report_type.len),
 	                                    "feedback-report") ||
 	    (sc.have_orig && (slice_case_find(subj, "complaint about message") ||
@@ -1391,9 +1415,31 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	bool bounce_like = sc.ds.len > 0 || slice_case_eq_cstr(slice_make(report_type.data,
 	                                                   report_type.len), "delivery-status") ||
 	                   from_looks_daemon(slice_make(from.data, from.len)) ||
-	                   subject_looks_bounce(slice_make(subject.data, subject.len));
+	                   subject_looks_bounce(slice_make(subject.data, subject.len)) ||
+	                   /* the null reverse path written as the author: a
+	                    * message the mail system made, not a person */
+	                   slice_case_eq_cstr(slice_trim(slice_make(from.data, from.len)), "<>");
 	if (!bounce_like) {
 		enum autoreply_verdict v = verdict;
+		if (v == AUTOREPLY_VERDICT_AUTOREPLY && autoreply_says_gone(tt)) {
+			/* the responder of a mailbox no longer in use: the
+			 * address the text names, else the responder itself */
+			res->kind = BOUNCE_KIND_DSN;
+			struct hits *h = hits_get(&job);
+			buf_reset(&key);
+			if (h->n)
+				buf_adds(&key, h->v[0].key);
+			else if (bounce_addr_key(slice_make(from.data, from.len), &key) < 0)
+				buf_reset(&key);
+			struct bounce_recipient *r = key.len ? rcpt_add(res, key.data) : NULL;
+			if (r) {
+				set_diag(r, gen.text);
+				r->reason = BOUNCE_REASON_SUSPEND;
+				status_pseudo(r->reason, false, r->status);
+				r->hard = status_hard(r->reason, r->status);
+			}
+			goto out;
+		}
 		if (v != AUTOREPLY_VERDICT_NONE) {
 			res->kind = v == AUTOREPLY_VERDICT_CHALLENGE ? BOUNCE_KIND_CHALLENGE :
 			            BOUNCE_KIND_AUTOREPLY;

@@ -487,6 +487,35 @@ static const struct fixture fixtures[] = {
 	  "--- The header of the original message is following. ---\n"
 	  "From: <sam@example.org>\nTo: sam@example.org\nSubject: note\n",
 	  "dsn", "sam@example.org", "5.1.1", "userunknown" },
+	{ "From: <> is the mail system's own message, even when marked auto-replied",
+	  "Return-Path: <>\nFrom: <>\nTo: news-bounces@lists.example.org\n"
+	  "Auto-Submitted: auto-replied\n\n"
+	  "You sent mail to kai@example.org. That's not a valid user here.\n",
+	  "dsn", "kai@example.org", "5.0.911", "userunknown" },
+	{ "a null return path with Precedence: junk is an auto-reply (vacation(1))",
+	  "Return-Path: <>\nFrom: Kai Lee <kai@example.org>\nTo: news@lists.example.org\n"
+	  "Subject: Thanks for your note\nPrecedence: junk\n\n"
+	  "Thank you for your message. I will answer it next week.\n",
+	  "autoreply", "kai@example.org", "", "vacation" },
+	{ "the same text from a person is ordinary mail",
+	  "Return-Path: <kai@example.org>\nFrom: Kai Lee <kai@example.org>\n"
+	  "To: news@lists.example.org\nSubject: Thanks for your note\nPrecedence: junk\n\n"
+	  "Thank you for your message. I will answer it next week.\n",
+	  "not-bounce", "", "", "" },
+	{ "an auto-reply saying the mailbox is no longer in use is a failure",
+	  "From: <noreply@example.com>\nTo: <news-bounces@lists.example.org>\n"
+	  "Subject: Automatic reply: news\nAuto-Submitted: auto-replied\n\n"
+	  "This inbox kai@example.com is no longer in use. Please write to office@example.com.\n",
+	  "dsn", "kai@example.com", "5.0.921", "suspend" },
+	{ "Apple Mail's unsubscribe is an opt-out report of its sender",
+	  "From: kai@example.org\nTo: news-leave@lists.example.org\nSubject: unsubscribe\n"
+	  "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nunsubscribe\n",
+	  "feedback", "kai@example.org", "", "feedback" },
+	{ "a line of blanks before the header block",
+	  "      \nFrom: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail\n"
+	  "X-Failed-Recipients: ida@example.org\n\n"
+	  "<ida@example.org>: host mx.example.org said: 550 5.1.1 no such user (in reply to RCPT TO command)\n",
+	  "dsn", "ida@example.org", "5.1.1", "userunknown" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
