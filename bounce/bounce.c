@@ -753,6 +753,14 @@ static void rcpt_domain(const char *addr, char out[256])
 		snprintf(out, 256, ".%s", at + 1);
 }
 
+/* Does the report's text give code before it first names addr? */
+static bool code_before_rcpt(const struct general *g, const char *code, const char *addr)
+{
+	const char *c = bounce_memfind(g->low, g->text.len, code, strlen(code));
+	const char *a = bounce_memfind(g->low, g->text.len, addr, strlen(addr));
+	return c && a && c < a;
+}
+
 /* Fills status, reason and hard of r from its own code and texts:
  * dsn_status is the Status field (NULL: none), rhost the Remote-MTA
  * value (empty: none), delayed says Action: delayed, xunix a diagnostic
@@ -777,6 +785,12 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	/* no code of its own: the report's text may give one for all
 	 * ("could not be delivered because of 550 5.1.1 ...: a, b, c") */
 	if (!code[0] && !diag.len && status_find(general, st) == 1 && !is_generic_code(st))
+		snprintf(code, sizeof(code), "%s", st);
+	/* nor a reply of its own: a code the report gives before it lists
+	 * the recipients explains them ("could not be delivered because of
+	 * 550 5.1.1 User unknown. The following recipients were affected:") */
+	else if (!code[0] && reply == 0 && status_find(general, st) == 1 && !is_generic_code(st) &&
+	         code_before_rcpt(gen, st, r->addr))
 		snprintf(code, sizeof(code), "%s", st);
 	/* a generic code and a diagnostic without one (a local mailer's exit
 	 * status, "X-Unix; 255"): the report's own line gives the code */
@@ -1371,6 +1385,16 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 				struct hit *h = hits_find(hits_get(&job), key.data);
 				if (h)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
+			}
+			/* 4.4.7 says only that the retries ran out: the report's
+			 * account of the attempts may give the cause's own code */
+			if (!strcmp(st, "4.4.7")) {
+				struct hit *h = hits_find(hits_get(&job), key.data);
+				char hc[BOUNCE_STATUS_MAX] = "";
+				if (h)
+					text_code(slice_make(h->diag.data, h->diag.len), hc);
+				if (hc[0] == '4' && strcmp(hc, "4.4.7") && !code_has_zero(hc))
+					snprintf(st, sizeof(st), "%s", hc);
 			}
 			classify(r, st, &gen, slice_case_starts(action, "delayed"), dr[i].remote_mta,
 			         slice_case_starts(slice_trim(dr[i].diag), "x-unix"));

@@ -516,6 +516,22 @@ static const struct fixture fixtures[] = {
 	  "X-Failed-Recipients: ida@example.org\n\n"
 	  "<ida@example.org>: host mx.example.org said: 550 5.1.1 no such user (in reply to RCPT TO command)\n",
 	  "dsn", "ida@example.org", "5.1.1", "userunknown" },
+	{ "a code the report gives before its list of recipients explains them",
+	  "From: postmaster@mx.example.net\nSubject: Undeliverable mail\n\n"
+	  "Your message:\n   Subject: news\n\nCould not be delivered because of\n\n"
+	  "550 5.1.1 User unknown\n\nThe following recipients were affected:\n"
+	  "    eve@example.org\n\n\nAdditional Information\n======================\n"
+	  "Reporting-MTA:      <mx.example.net>\n",
+	  "dsn", "eve@example.org", "5.1.1", "userunknown" },
+	{ "4.4.7 gives way to the code of the attempts the report lists",
+	  DSN_HEAD("R2")
+	  "--R2\nContent-Type: text/plain\n\nDelivery has failed to these recipients:\n\n"
+	  "fay@example.org\nRemote Server at mx.example.org returned '550 4.4.7 QUEUE.Expired'\n"
+	  "Remote Server at mx.example.org returned '441 4.4.1 Failed to connect'\n\n"
+	  "--R2\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822;fay@example.org\nAction: failed\nStatus: 4.4.7\n"
+	  "Diagnostic-Code: smtp;550 4.4.7 QUEUE.Expired; message expired\n--R2--\n",
+	  "dsn", "fay@example.org", "4.4.1", "expired" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
