@@ -1150,7 +1150,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	struct hits hits = { NULL, 0, &ex, &ex_to, BUF_INIT };
 	struct buf subject = BUF_INIT, from = BUF_INIT, to = BUF_INIT, hbuf = BUF_INIT;
 	struct buf ctype = BUF_INIT, report_type = BUF_INIT, xfr = BUF_INIT, key = BUF_INIT;
-	struct buf inline_orig = BUF_INIT, xfr_raw = BUF_INIT;
+	struct buf inline_orig = BUF_INIT, xfr_raw = BUF_INIT, orig_rcpt = BUF_INIT;
 	struct bounce_result *res = ret;
 	char orphan_status[BOUNCE_STATUS_MAX] = "";
 
@@ -1252,7 +1252,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		const struct header_want orig[] = {
 			{ "Message-ID", &res->orig_message_id }, { "To", &res->orig_to },
 			{ "From", &res->orig_from }, { "Return-Path", &res->orig_return_path },
-			{ "Subject", &hbuf },
+			{ "Subject", &hbuf }, { "X-HmXmrOriginalRecipient", &orig_rcpt },
 		};
 		header_get_many(o, ol, orig, sizeof(orig) / sizeof(orig[0]));
 		mime_decode_words(slice_make(hbuf.data, hbuf.len), &res->orig_subject, 4096);
@@ -1290,10 +1290,15 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	                      slice_case_find(subj, "spam report")))) {
 		res->kind = BOUNCE_KIND_FEEDBACK;
 		if (arf_recipients(slice_make(sc.fb.data, sc.fb.len), &key) == 0) {
+			/* the enclosed message's recipient: the one Microsoft's
+			 * reports record in X-HmXmrOriginalRecipient, else its To */
 			buf_reset(&key);
-			if (res->orig_to.len == 0 ||
-			    bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) < 0)
+			if (bounce_addr_key(slice_make(orig_rcpt.data, orig_rcpt.len), &key) < 0) {
 				buf_reset(&key);
+				if (res->orig_to.len == 0 ||
+				    bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) < 0)
+					buf_reset(&key);
+			}
 			buf_addch(&key, '\0');
 		}
 		/* one entry per complained-about address; one without an
@@ -1544,6 +1549,7 @@ out:
 	buf_finish(&xfr);
 	buf_finish(&inline_orig);
 	buf_finish(&xfr_raw);
+	buf_finish(&orig_rcpt);
 	buf_finish(&ex.keys);
 	buf_finish(&ex_to.keys);
 	buf_finish(&ex_daemon.keys);

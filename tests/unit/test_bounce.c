@@ -532,6 +532,14 @@ static const struct fixture fixtures[] = {
 	  "Final-Recipient: rfc822;fay@example.org\nAction: failed\nStatus: 4.4.7\n"
 	  "Diagnostic-Code: smtp;550 4.4.7 QUEUE.Expired; message expired\n--R2--\n",
 	  "dsn", "fay@example.org", "4.4.1", "expired" },
+	{ "a complaint without ARF fields: Microsoft's original-recipient field",
+	  "From: staff@complaints.example.net\nTo: fbl@lists.example.org\n"
+	  "Subject: complaint about message from 192.0.2.1\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=\"R3\"\n\n"
+	  "--R3\nContent-Type: text/plain\n\nThis is a complaint.\n"
+	  "--R3\nContent-Type: message/rfc822\n\nX-HmXmrOriginalRecipient: gus@example.com\n"
+	  "From: news@lists.example.org\nTo: \"alias\" <alias@example.com>\nSubject: news\n\nhi\n--R3--\n",
+	  "feedback", "gus@example.com", "", "feedback" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
