@@ -600,6 +600,12 @@ static const struct {
 	  "------ This is a copy of the message, including all the headers. ------\n\n"
 	  "To: ana@example.or.jp\n",
 	  "ana@example.jp ana@example.or.jp" },
+	{ "an address the report labels as the sender's is no recipient",
+	  "From: postmaster@mx.example.net\nSubject: Undeliverable mail\n\n"
+	  "Error: Invalid user address\n\n550 - Requested action not taken: no such user here\n\n"
+	  "Message details:\n  MAIL FROM: news-bounces@lists.example.org\n"
+	  "  RCPT TO: hal@example.com\n  From: author@example.net\n  Sender: news@lists.example.org\n",
+	  "hal@example.com" },
 	{ "X-Failed-Recipients and the text agree: nothing else is taken",
 	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
 	  "X-Failed-Recipients: ana@example.jp\n"
