@@ -1151,6 +1151,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	struct buf subject = BUF_INIT, from = BUF_INIT, to = BUF_INIT, hbuf = BUF_INIT;
 	struct buf ctype = BUF_INIT, report_type = BUF_INIT, xfr = BUF_INIT, key = BUF_INIT;
 	struct buf inline_orig = BUF_INIT, xfr_raw = BUF_INIT, orig_rcpt = BUF_INIT;
+	struct buf orig_list = BUF_INIT;
 	struct bounce_result *res = ret;
 	char orphan_status[BOUNCE_STATUS_MAX] = "";
 
@@ -1253,6 +1254,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			{ "Message-ID", &res->orig_message_id }, { "To", &res->orig_to },
 			{ "From", &res->orig_from }, { "Return-Path", &res->orig_return_path },
 			{ "Subject", &hbuf }, { "X-HmXmrOriginalRecipient", &orig_rcpt },
+			{ "List-Id", &orig_list },
 		};
 		header_get_many(o, ol, orig, sizeof(orig) / sizeof(orig[0]));
 		mime_decode_words(slice_make(hbuf.data, hbuf.len), &res->orig_subject, 4096);
@@ -1519,11 +1521,14 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 					set_diag(r, slice_make(hits.v[i].diag.data, hits.v[i].diag.len));
 			}
 		}
-		if (res->nrcpts == 0 && res->orig_to.len) {
+		if (res->nrcpts == 0 && res->orig_to.len && !orig_list.len) {
 			/* the report names no usable address (a bare local part,
-			 * say): the original's recipient, explained by the report */
+			 * say): the original's recipient, explained by the report;
+			 * not when the original is a list's message (RFC 2919
+			 * List-Id): its To is the list's own address */
 			buf_reset(&key);
-			if (bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) == 0) {
+			if (bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) == 0 &&
+			    !exclude_has(&ex, key.data)) {
 				struct bounce_recipient *r = rcpt_add(res, key.data);
 				if (r)
 					set_diag(r, cut);
@@ -1550,6 +1555,7 @@ out:
 	buf_finish(&inline_orig);
 	buf_finish(&xfr_raw);
 	buf_finish(&orig_rcpt);
+	buf_finish(&orig_list);
 	buf_finish(&ex.keys);
 	buf_finish(&ex_to.keys);
 	buf_finish(&ex_daemon.keys);

@@ -606,6 +606,19 @@ static const struct {
 	  "Message details:\n  MAIL FROM: news-bounces@lists.example.org\n"
 	  "  RCPT TO: hal@example.com\n  From: author@example.net\n  Sender: news@lists.example.org\n",
 	  "hal@example.com" },
+	{ "no address in the report: a list's message names only the list, not a recipient",
+	  "From: MAILER-DAEMON@mx.example.net\nSubject: Undeliverable mail\n\n"
+	  "Your message could not be delivered: mailbox unavailable.\n\n"
+	  "------ Original message follows\n"
+	  "From: author@example.net\nTo: news@lists.example.org\n"
+	  "List-Id: News <news.lists.example.org>\nSubject: hello\n\nhi\n",
+	  "" },
+	{ "no address in the report: a direct message's recipient is the one",
+	  "From: MAILER-DAEMON@mx.example.net\nSubject: Undeliverable mail\n\n"
+	  "Your message could not be delivered: mailbox unavailable.\n\n"
+	  "------ Original message follows\n"
+	  "From: author@example.net\nTo: ivy@example.com\nSubject: hello\n\nhi\n",
+	  "ivy@example.com" },
 	{ "X-Failed-Recipients and the text agree: nothing else is taken",
 	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
 	  "X-Failed-Recipients: ana@example.jp\n"
