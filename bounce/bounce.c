@@ -179,6 +179,13 @@ int bounce_addr_key(struct slice text, struct buf *out)
 			s = slice_make(lt + 1, (size_t)(gt - lt - 1));
 	}
 	s = slice_trim(s);
+	/* a source route ("@relay.example:user@example.org"): RFC 5321
+	 * section 4.1.2 has it accepted and ignored */
+	if (s.len > 1 && s.p[0] == '@') {
+		const char *colon = memchr(s.p, ':', s.len);
+		if (colon)
+			s = slice_make(colon + 1, s.len - (size_t)(colon + 1 - s.p));
+	}
 	/* a quoted local part ("a..b"@example.org) keeps its quotes */
 	bool quoted = s.len > 3 && s.p[0] == '"' && memmem(s.p + 1, s.len - 1, "\"@", 2);
 	while (s.len && !quoted && (s.p[0] == '"' || s.p[0] == '\'' || s.p[0] == '<' ||

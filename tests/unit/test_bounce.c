@@ -619,6 +619,13 @@ static const struct {
 	  "------ Original message follows\n"
 	  "From: author@example.net\nTo: ivy@example.com\nSubject: hello\n\nhi\n",
 	  "ivy@example.com" },
+	{ "a source route in Final-Recipient is ignored (RFC 5321 4.1.2)",
+	  DSN_HEAD("R4")
+	  "--R4\nContent-Type: message/delivery-status\n\n"
+	  "Original-Recipient: rfc822;jo@example.net\n"
+	  "Final-Recipient: rfc822;@smtp.example.net:jo@store.example.net\n"
+	  "Action: failed\nStatus: 5.2.2\n--R4--\n",
+	  "jo@store.example.net jo@example.net" },
 	{ "X-Failed-Recipients and the text agree: nothing else is taken",
 	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
 	  "X-Failed-Recipients: ana@example.jp\n"
