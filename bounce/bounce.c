@@ -979,12 +979,9 @@ static struct hits *hits_get(struct hits_job *j)
 	exclude_add(j->ex, j->from);
 	exclude_add(j->ex, j->orig_from);
 	exclude_add(j->ex_to, j->to);
-	/* a list of the reporting host's own users names the failed ones; an
-	 * address elsewhere in such a report is the sender's ("not accepting
-	 * mail from <list address>:") */
+	/* a list of the reporting host's own users names failed ones too */
 	lhost_bare_locals(j->cut, bare_local_cb, j);
-	if (hits->n == 0)
-		lhost_scan(j->cut, hits_accept_cb, hits_add_cb, hits);
+	lhost_scan(j->cut, hits_accept_cb, hits_add_cb, hits);
 	if (hits->n == 0) {
 		/* the bounce's own recipient is the sender of the original, not a
 		 * failed recipient... unless it is the only address the report

@@ -133,8 +133,10 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 		    slice_case_find(linehead, "references:") || slice_case_find(linehead, "mailer-daemon@"))
 			continue;
 		/* an address the report labels as the sender's ("From:",
-		 * "Sender:", "MAIL FROM:") is no failed recipient */
-		if (slice_case_find(linehead, "from:") || slice_case_find(linehead, "sender:"))
+		 * "Sender:", "MAIL FROM:", "not accepting mail from x") is no
+		 * failed recipient */
+		if (slice_case_find(linehead, "from:") || slice_case_find(linehead, "sender:") ||
+		    slice_case_find(linehead, "mail from "))
 			continue;
 		struct slice cand = slice_make(t.p + s, e - s);
 		if (have_prev && slice_case_eq(cand, prev.addr))

@@ -626,6 +626,12 @@ static const struct {
 	  "Final-Recipient: rfc822;@smtp.example.net:jo@store.example.net\n"
 	  "Action: failed\nStatus: 5.2.2\n--R4--\n",
 	  "jo@store.example.net jo@example.net" },
+	{ "bare local parts and full addresses in one list; not the sender it names",
+	  "From: MAILER-DAEMON@mx.example.net\nTo: news-bounces@lists.example.org\n"
+	  "Subject: Undeliverable mail\n\n"
+	  "Your mail to the following recipients was refused; they are not accepting\n"
+	  "mail from news@lists.example.org:\n  jdoe\n  ann@example.com\n",
+	  "jdoe@mx.example.net ann@example.com" },
 	{ "X-Failed-Recipients and the text agree: nothing else is taken",
 	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
 	  "X-Failed-Recipients: ana@example.jp\n"
