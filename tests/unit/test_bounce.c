@@ -750,6 +750,36 @@ static void test_big_attachment(void **state)
 	buf_finish(&b);
 }
 
+/* A report naming a thousand recipients, each with the address it was
+ * generated from, and a thousand bare local parts: every lookup is
+ * linear in the report, so it parses in well under a second of CPU. */
+static void test_many_recipients(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	struct bounce_result res;
+
+	buf_adds(&b, "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	             "X-Failed-Recipients: a0@example.net\nSubject: Mail delivery failed\n\n"
+	             "The following address(es) failed:\n\n");
+	for (int i = 0; i < 2500; i++)
+		buf_addf(&b, "  a%d@example.net\n    (generated from b%d@example.org)\n", i, i);
+	buf_adds(&b, "\nYour mail to the following recipients could not be delivered:\n");
+	for (int i = 0; i < 2500; i++)
+		buf_addf(&b, "\tuser%d\n", i);
+
+	clock_t t0 = clock();
+	bounce_parse(b.data, b.len, &res);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	printf("# %zu recipients of a %zu-byte report in %.3f s\n", res.nrcpts, b.len, secs);
+	assert_int_equal(res.kind, BOUNCE_KIND_DSN);
+	assert_string_equal(res.rcpts[0].addr, "a0@example.net");
+	assert_true(res.nrcpts > 100);
+	assert_true(secs < 2.0);
+	bounce_result_finish(&res);
+	buf_finish(&b);
+}
+
 static void test_decoders(void **state)
 {
 	(void)state;
@@ -835,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_original_headers),
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_big_attachment),
+		cmocka_unit_test(test_many_recipients),
 		cmocka_unit_test(test_decoders),
 		cmocka_unit_test(test_blame),
 	};
