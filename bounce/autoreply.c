@@ -57,7 +57,12 @@ static const char *const challenge_phrases[] = {
  * as suspend rather than vacation). */
 static const char *const gone_phrases[] = {
 	"is no longer in use", "is no longer active", "is no longer valid",
-	"is no longer available", "has been deactivated", "has been closed",
+	"is not in use anymore", "is not active anymore",
+};
+/* ... said of a mailbox: "the office is no longer in use" is no such
+ * statement */
+static const char *const mailbox_words[] = {
+	"address", "mailbox", "inbox", "account", "e-mail", "email",
 };
 
 /* A challenge or an auto-reply says what it is near the top: phrases are
@@ -126,5 +131,5 @@ enum autoreply_verdict autoreply_detect(const struct autoreply_hints *h, struct 
 
 bool autoreply_says_gone(const struct bounce_text *bt)
 {
-	return HAS_ANY(bt, gone_phrases);
+	return HAS_ANY(bt, gone_phrases) && HAS_ANY(bt, mailbox_words);
 }

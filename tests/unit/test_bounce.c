@@ -507,6 +507,11 @@ static const struct fixture fixtures[] = {
 	  "Subject: Automatic reply: news\nAuto-Submitted: auto-replied\n\n"
 	  "This inbox kai@example.com is no longer in use. Please write to office@example.com.\n",
 	  "dsn", "kai@example.com", "5.0.921", "suspend" },
+	{ "an auto-reply saying something else is no longer in use is a vacation reply",
+	  "From: <kai@example.com>\nTo: <news-bounces@lists.example.org>\n"
+	  "Subject: Automatic reply: news\nAuto-Submitted: auto-replied\n\n"
+	  "I am away until Monday. Our old meeting room is no longer in use.\n",
+	  "autoreply", "kai@example.com", "", "vacation" },
 	{ "Apple Mail's unsubscribe is an opt-out report of its sender",
 	  "From: kai@example.org\nTo: news-leave@lists.example.org\nSubject: unsubscribe\n"
 	  "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nunsubscribe\n",
