@@ -79,15 +79,15 @@ struct dmarc_record {
  * blanks; tag names are compared case-insensitively, values of p= and sp=
  * too. A record without a valid p= is read as p=none (section 6.6.3 would
  * use p=none or discard it: the same for a list). pct= and every other tag
- * are ignored: a strict policy at any pct is strict. 0 and *ret filled, or
+ * are ignored: a strict policy at any pct is strict. 0 and *ret_record filled, or
  * -EINVAL when txt is not a DMARC record. Linear, bounded by
  * DMARC_RECORD_MAX. */
-int dmarc_record_parse(struct slice txt, struct dmarc_record *ret);
+int dmarc_record_parse(struct slice txt, struct dmarc_record *ret_record);
 
 /* Chooses among the TXT records of one name: exactly one must be a DMARC
- * record (section 6.6.3: with several, none applies). 0 and *ret filled, or
+ * record (section 6.6.3: with several, none applies). 0 and *ret_record filled, or
  * -ENOENT. */
-int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record *ret);
+int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record *ret_record);
 
 /* The organizational domain of domain (RFC 7489 section 3.2): the longest
  * public suffix of domain in the Public Suffix List psl, plus one label.
@@ -133,11 +133,11 @@ struct dmarc_rewrite_params {
 	enum dmarc_action action;
 };
 
-/* Appends the rewritten msg (len bytes, any content) to ret, as described
- * above. 0, or -EINVAL for a bad parameter (ret untouched). A message
+/* Appends the rewritten msg (len bytes, any content) to ret_msg, as described
+ * above. 0, or -EINVAL for a bad parameter (ret_msg untouched). A message
  * without a usable From: is still rewritten (NAME is then "unknown author"
  * and no Reply-To: is made from it). Linear in the input. */
 int dmarc_rewrite(const char *msg, size_t len, const struct dmarc_rewrite_params *p,
-                  struct buf *ret);
+                  struct buf *ret_msg);
 
 #endif
