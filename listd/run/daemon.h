@@ -103,7 +103,7 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job);
 /* SIGTERM: send nothing new; finish and checkpoint what is in flight. */
 void fanout_stop(struct fanout *f);
 /* Pool callbacks for fan-out transactions (relay.c routes them). */
-int fanout_next_txn(struct daemon *d, struct smtp_txn **ret);
+int fanout_next_txn(struct daemon *d, struct smtp_txn **ret_txn);
 void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
                  const struct smtp_reply *reply);
 void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,

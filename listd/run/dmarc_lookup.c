@@ -122,19 +122,19 @@ static int walk(struct dmarc_lookup *lk, const psl_ctx_t *psl, const char *domai
 /* dns_resolver from listd.conf, or else the nameservers of /etc/resolv.conf
  * (read at each lookup, as the C library does, so an edit applies without
  * a reload). 0, or -EINVAL for a bad dns_resolver (*ret_why). */
-static int servers_get(const struct config *cfg, struct dns_servers *ret, const char **ret_why)
+static int servers_get(const struct config *cfg, struct dns_servers *ret_servers, const char **ret_why)
 {
 	static char text[DNS_RESOLV_CONF_MAX];
 	size_t n = 0;
 
 	if (cfg->dns_resolver && cfg->dns_resolver[0])
-		return dns_servers_parse(cfg->dns_resolver, ret, ret_why);
+		return dns_servers_parse(cfg->dns_resolver, ret_servers, ret_why);
 	FILE *fp = fopen("/etc/resolv.conf", "re");
 	if (fp) {
 		n = fread(text, 1, sizeof(text), fp);
 		fclose(fp);
 	}
-	dns_servers_from_resolv_conf(text, n, ret);
+	dns_servers_from_resolv_conf(text, n, ret_servers);
 	return 0;
 }
 

@@ -97,7 +97,7 @@ static void cont_cb(uv_timer_t *t)
 
 /* ---- the relay pool's callbacks, routed here by relay.c ---------------- */
 
-int fanout_next_txn(struct daemon *d, struct smtp_txn **ret)
+int fanout_next_txn(struct daemon *d, struct smtp_txn **ret_txn)
 {
 	struct fanout *f = d->active;
 	if (!f)
@@ -106,14 +106,14 @@ int fanout_next_txn(struct daemon *d, struct smtp_txn **ret)
 		if (f->gnext >= f->ngroups)
 			return 0;
 		f->outstanding++;
-		*ret = &f->groups[f->gnext++].txn;
+		*ret_txn = &f->groups[f->gnext++].txn;
 		return 1;
 	}
 	if (f->next >= f->nsend)
 		return 0;
 	struct slot *s = &f->slots[f->next++];
 	f->outstanding++;
-	*ret = &s->txn;
+	*ret_txn = &s->txn;
 	return 1;
 }
 

@@ -62,9 +62,9 @@ static int stat_set(struct store_txn *txn, uint32_t list_id, const char *name,
 	return store_stat_add(txn, list_id, name, value - cur);
 }
 
-static void list_addr(const struct store_list *l, char *out, size_t n)
+static void list_addr(const struct store_list *l, char *ret_addr, size_t n)
 {
-	snprintf(out, n, "%s@%s", l->local, l->domain);
+	snprintf(ret_addr, n, "%s@%s", l->local, l->domain);
 }
 
 static void member_addr(const struct store_member *m, struct buf *out)
@@ -84,7 +84,7 @@ static void settings_of(const struct store_list *l, struct score_settings *s)
 }
 
 static int load_state(struct store_txn *txn, const struct store_list *l,
-                      const struct store_member *m, struct score_member *ret)
+                      const struct store_member *m, struct score_member *ret_state)
 {
 	uint64_t hard_day, trouble;
 	char name[48];
@@ -97,16 +97,16 @@ static int load_state(struct store_txn *txn, const struct store_list *l,
 	}
 	if (r < 0)
 		return r;
-	memset(ret, 0, sizeof(*ret));
-	ret->enabled = m->state == STORE_MEMBER_ENABLED;
-	ret->probing = m->probe == STORE_PROBE_PROBING;
-	ret->score = m->bounce_score;
-	ret->last_day = m->bounce_last_day;
-	ret->count = m->bounce_count;
-	ret->day_hard = m->bounce_last_day && hard_day == m->bounce_last_day;
-	ret->probe_sent_day = m->probe_sent_day;
-	ret->warnings_sent = m->warnings_sent;
-	ret->troubled = trouble != 0;
+	memset(ret_state, 0, sizeof(*ret_state));
+	ret_state->enabled = m->state == STORE_MEMBER_ENABLED;
+	ret_state->probing = m->probe == STORE_PROBE_PROBING;
+	ret_state->score = m->bounce_score;
+	ret_state->last_day = m->bounce_last_day;
+	ret_state->count = m->bounce_count;
+	ret_state->day_hard = m->bounce_last_day && hard_day == m->bounce_last_day;
+	ret_state->probe_sent_day = m->probe_sent_day;
+	ret_state->warnings_sent = m->warnings_sent;
+	ret_state->troubled = trouble != 0;
 	return 0;
 }
 
@@ -196,13 +196,13 @@ static int missed_msg_cb(const struct store_msg *m, void *ctx)
  * once delivery is disabled, every post distributed after the newest of
  * them (the member was skipped). */
 static int missed_posts(struct store_txn *txn, const struct store_list *l,
-                        const struct store_member *m, bool since, struct missed_ctx *ret)
+                        const struct store_member *m, bool since, struct missed_ctx *ret_missed)
 {
-	memset(ret, 0, sizeof(*ret));
-	ret->list_id = l->id;
-	int r = store_event_foreach(txn, m->id, missed_event_cb, ret);
-	if (r == 0 && since && ret->newest)
-		r = store_msg_foreach(txn, ret->newest + 1, missed_msg_cb, ret);
+	memset(ret_missed, 0, sizeof(*ret_missed));
+	ret_missed->list_id = l->id;
+	int r = store_event_foreach(txn, m->id, missed_event_cb, ret_missed);
+	if (r == 0 && since && ret_missed->newest)
+		r = store_msg_foreach(txn, ret_missed->newest + 1, missed_msg_cb, ret_missed);
 	return r;
 }
 

@@ -28,11 +28,11 @@ void request_outcome_set(struct request_outcome *o, bool processed, const char *
 
 /* Decides about the request m (raw bytes data, classified as br) to list l
  * inside the caller's write transaction txn: may add or remove a member
- * (audited) and queue one reply through the outbox. Fills *ret; 0, or
+ * (audited) and queue one reply through the outbox. Fills *ret_outcome; 0, or
  * -errno store trouble (the caller aborts; store_write() may re-run it). */
 int request_handle(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                    const struct store_msg *m, const struct buf *data,
-                   const struct bounce_result *br, struct request_outcome *ret);
+                   const struct bounce_result *br, struct request_outcome *ret_outcome);
 
 /* Queues the "welcome" (joined) or "goodbye" (left) template to who, a
  * member whose subscription or unsubscription just completed by mail,
