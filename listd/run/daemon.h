@@ -126,7 +126,7 @@ void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
  * the reason, hard and scored of a refusal by our relay (source RCPT: the
  * fan-out's 5xx, with the SMTP step named in its diagnostic) before it is
  * stored. life_start() runs the daily decisions now and
- * then hourly (probe rounds, warnings, the owners' digest); life_tick()
+ * then hourly (probe rounds, warnings, the bounce report); life_tick()
  * runs them once. */
 int life_event(struct daemon *d, struct store_txn *txn, const struct store_event *ev,
                unsigned verp_kind);

@@ -1,5 +1,6 @@
 /* listd/run/outbox.h — mail that listd itself originates: probes, bounce
- * warnings, owner digests, confirmations, notices.
+ * warnings, the bounce report and the held summary to owners, confirmations,
+ * notices.
  *
  * Whoever decides to send something queues it here inside the same write
  * transaction as the decision, so the decision and the mail commit
