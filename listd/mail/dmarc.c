@@ -8,29 +8,29 @@
 #include "listd/core/ascii.h"
 #include "listd/core/header.h"
 
-/* ---- policy records ------------------------------------------------------ */
+/* ---- DMARC records ------------------------------------------------------- */
 
 static bool is_wsp(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-static enum dmarc_policy policy_value(struct slice v, bool *ok)
+static enum dmarc_disposition disposition_value(struct slice v, bool *ok)
 {
 	*ok = true;
 	if (slice_case_eq_cstr(v, "none"))
-		return DMARC_POLICY_NONE;
+		return DMARC_DISPOSITION_NONE;
 	if (slice_case_eq_cstr(v, "quarantine"))
-		return DMARC_POLICY_QUARANTINE;
+		return DMARC_DISPOSITION_QUARANTINE;
 	if (slice_case_eq_cstr(v, "reject"))
-		return DMARC_POLICY_REJECT;
+		return DMARC_DISPOSITION_REJECT;
 	*ok = false;
-	return DMARC_POLICY_NONE;
+	return DMARC_DISPOSITION_NONE;
 }
 
 int dmarc_record_parse(struct slice txt, struct dmarc_record *ret_record)
 {
-	struct dmarc_record rec = { DMARC_POLICY_NONE, DMARC_POLICY_NONE };
+	struct dmarc_record rec = { DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_NONE };
 	bool have_p = false, have_sp = false, first = true;
 	size_t i = 0;
 
@@ -70,13 +70,13 @@ int dmarc_record_parse(struct slice txt, struct dmarc_record *ret_record)
 		}
 		bool ok;
 		if (slice_case_eq_cstr(name, "p") && !have_p) {
-			enum dmarc_policy v = policy_value(val, &ok);
+			enum dmarc_disposition v = disposition_value(val, &ok);
 			if (ok) {
 				rec.p = v;
 				have_p = true;
 			}
 		} else if (slice_case_eq_cstr(name, "sp") && !have_sp) {
-			enum dmarc_policy v = policy_value(val, &ok);
+			enum dmarc_disposition v = disposition_value(val, &ok);
 			if (ok) {
 				rec.sp = v;
 				have_sp = true;
@@ -123,23 +123,23 @@ const char *dmarc_org_domain(const psl_ctx_t *psl, const char *domain)
 	return domain + (reg - low);
 }
 
-enum dmarc_policy dmarc_policy_for(const struct dmarc_record *rec, bool from_org)
+enum dmarc_disposition dmarc_disposition_for(const struct dmarc_record *rec, bool from_org)
 {
 	return from_org ? rec->sp : rec->p;
 }
 
-bool dmarc_policy_strict(enum dmarc_policy p)
+bool dmarc_disposition_strict(enum dmarc_disposition p)
 {
-	return p == DMARC_POLICY_QUARANTINE || p == DMARC_POLICY_REJECT;
+	return p == DMARC_DISPOSITION_QUARANTINE || p == DMARC_DISPOSITION_REJECT;
 }
 
-const char *dmarc_policy_name(enum dmarc_policy p)
+const char *dmarc_disposition_name(enum dmarc_disposition p)
 {
 	switch (p) {
-	case DMARC_POLICY_ABSENT: return "absent";
-	case DMARC_POLICY_NONE: return "none";
-	case DMARC_POLICY_QUARANTINE: return "quarantine";
-	case DMARC_POLICY_REJECT: return "reject";
+	case DMARC_DISPOSITION_ABSENT: return "absent";
+	case DMARC_DISPOSITION_NONE: return "none";
+	case DMARC_DISPOSITION_QUARANTINE: return "quarantine";
+	case DMARC_DISPOSITION_REJECT: return "reject";
 	}
 	return "?";
 }
