@@ -203,8 +203,8 @@ void mime_decode_qp(struct slice in, struct buf *out, size_t max)
 }
 
 /* Decodes the body of one entity per its Content-Transfer-Encoding. Sets
- * *ret_body to the result: into scratch when decoding was needed, else a view of
- * body (cut to LIMIT_DECODED_PART). */
+ * *ret_body to the result: into scratch when decoding was needed, else a view
+ * of body (cut to LIMIT_DECODED_PART). */
 static void decode_body(struct slice cte, struct slice body, struct buf *scratch,
                         struct slice *ret_body)
 {

@@ -48,10 +48,10 @@ bool token_bits_equal_mac(const struct token_bits *tb, size_t pos,
 
 /* Appends ceil(tb->n / 5) lower-case base32 characters to out. */
 void token_base32_encode(const struct token_bits *tb, struct buf *out);
-/* Decodes s (either case) into *ret_bits (ret_bits->n = 5 * s.len). -EINVAL when s is
- * empty, holds a character outside the alphabet, or is longer than
- * TOKEN_BITS_MAX / 5 characters; *ret_bits untouched then. The caller checks the
- * padding bits (see token_bits_get). */
+/* Decodes s (either case) into *ret_bits (ret_bits->n = 5 * s.len). -EINVAL
+ * when s is empty, holds a character outside the alphabet, or is longer than
+ * TOKEN_BITS_MAX / 5 characters; *ret_bits untouched then. The caller checks
+ * the padding bits (see token_bits_get). */
 int token_base32_decode(struct slice s, struct token_bits *ret_bits);
 
 /* HMAC-SHA256 under key over an unambiguous encoding of purpose and parts:

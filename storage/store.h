@@ -331,8 +331,8 @@ int store_member_get(struct store_txn *txn, uint32_t list_id,
 int store_member_put(struct store_txn *txn, uint32_t list_id,
                      const struct store_member *m);
 
-/* Removes the member and its member-id entry; the id is never reused.
- * The removed record goes to ret_member (may be NULL). -ENOENT: not a member. */
+/* Removes the member and its member-id entry; the id is never reused. The
+ * removed record goes to ret_member (may be NULL). -ENOENT: not a member. */
 int store_member_remove(struct store_txn *txn, uint32_t list_id,
                         const struct addr *addr, struct store_member *ret_member);
 

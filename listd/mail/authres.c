@@ -101,7 +101,8 @@ static size_t read_word(struct cursor *c, char *ret_word, size_t cap, bool value
 	return n;
 }
 
-/* The domain of v ("user@dom", "@dom" or "dom"), normalised into ret_domain, or "". */
+/* The domain of v ("user@dom", "@dom" or "dom"), normalised into ret_domain, or
+ * "". */
 static void take_domain(const char *v, char ret_domain[LIMIT_ADDR_DOMAIN + 1])
 {
 	const char *at = strrchr(v, '@');

@@ -77,10 +77,10 @@ struct authres_field {
 	struct authres_result r[AUTHRES_MAX_RESULTS];
 };
 
-/* Parses one field value (raw, possibly folded, comments anywhere).
- * 0 with *ret_field filled; -EINVAL when there is no authserv-id (ret_field untouched).
- * Results that do not parse are skipped; the rest of the field is still
- * read (a result ends at the next ';' outside quotes and comments). */
+/* Parses one field value (raw, possibly folded, comments anywhere). 0 with
+ * *ret_field filled; -EINVAL when there is no authserv-id (ret_field
+ * untouched). Results that do not parse are skipped; the rest of the field is
+ * still read (a result ends at the next ';' outside quotes and comments). */
 int authres_parse(struct slice value, struct authres_field *ret_field);
 
 /* The relaxed alignment rule above; both domains in ASCII lower case. */

@@ -75,11 +75,11 @@ int unsub_token_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
  * would pass 64 octets) or, with url (not NULL, not ""),
  *     List-Unsubscribe: <mailto:...>, <URL/TOKEN>
  *     List-Unsubscribe-Post: List-Unsubscribe=One-Click
- * each ending in CRLF; the local part and domain are percent-encoded where
- * a URI needs it. url must be "https://" and then 1..1024 visible ASCII
- * bytes other than < > " , \ (one trailing '/' is dropped).
- * 0 (ret_header appended), -EINVAL for a bad url, empty list/domain or a delimiter
- * that is not printable ASCII (ret_header untouched), -EIO the HMAC could not be computed. */
+ * each ending in CRLF; the local part and domain are percent-encoded where a
+ * URI needs it. url must be "https://" and then 1..1024 visible ASCII bytes
+ * other than < > " , \ (one trailing '/' is dropped). 0 (ret_header appended),
+ * -EINVAL for a bad url, empty list/domain or a delimiter that is not printable
+ * ASCII (ret_header untouched), -EIO the HMAC could not be computed. */
 int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
                         uint32_t list_id, uint32_t day, const char *list_local,
                         const char *request_suffix, char delim,

@@ -27,10 +27,9 @@ struct recipient {
 	char ext[LIMIT_ADDR_LOCAL + 1];         /* after the delimiter; "" = none */
 };
 
-/* Looks rcpt up with cfg's suffixes and delimiter.
- * 0: *ret_recipient filled; -ENOENT: no list of rcpt's domain has such an address
- * (or the local part cannot be one); other -errno: store trouble
- * (store_strerror()). */
+/* Looks rcpt up with cfg's suffixes and delimiter. 0: *ret_recipient filled;
+ * -ENOENT: no list of rcpt's domain has such an address (or the local part
+ * cannot be one); other -errno: store trouble (store_strerror()). */
 int recipient_lookup(struct store_txn *txn, const struct config *cfg,
                      const struct addr *rcpt, struct recipient *ret_recipient);
 
