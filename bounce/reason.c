@@ -88,6 +88,14 @@ static bool domain_does_not_exist(const struct bounce_text *t)
 	return true;
 }
 
+/* The resolver's temporary failure (h_errno TRY_AGAIN), as Postfix
+ * (dns_strerror) and the C library (hstrerror) word it. */
+static bool dns_try_again(const struct bounce_text *t)
+{
+	return bounce_text_find(t, "host not found, try again") ||
+	       bounce_text_find(t, "host name lookup failure");
+}
+
 /* One guarded rule of the first list. */
 static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounce_reason coded,
                  struct memo *m)
@@ -107,7 +115,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 			static const enum bounce_reason other[] = {
 				BOUNCE_REASON_NORELAYING, BOUNCE_REASON_BLOCKED,
 				BOUNCE_REASON_MAILBOXFULL, BOUNCE_REASON_HASMOVED,
-				BOUNCE_REASON_NOTACCEPT,
+				BOUNCE_REASON_NOTACCEPT, BOUNCE_REASON_FILTERED,
 			};
 			for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
 				if (says(m, other[i]))
@@ -159,12 +167,19 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 			return false;
 		return coded == r || says(m, r);
 	case BOUNCE_REASON_HOSTUNKNOWN:
-		if (before_rcpt(cmd))
+		/* a name lookup that failed for now (the resolver's TRY_AGAIN)
+		 * says nothing about whether the domain exists */
+		if (before_rcpt(cmd) || dns_try_again(t))
 			return false;
 		if (coded == r)
 			return !says(m, BOUNCE_REASON_NETWORKERROR) ||
 			       says(m, r);
 		return says(m, r) || domain_does_not_exist(t);
+	case BOUNCE_REASON_NOTACCEPT:
+		/* the domain says it takes no mail (null MX, no mail exchanger);
+		 * "not accepting messages" (X.3.2) is a system's passing state,
+		 * left to the code's meaning when no rule names a cause */
+		return says(m, r) || (coded == r && strcmp(in->status + 1, ".3.2"));
 	case BOUNCE_REASON_HASMOVED:
 	case BOUNCE_REASON_SPEEDING:
 	case BOUNCE_REASON_BADREPUTATION:
@@ -212,6 +227,12 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	/* 3. the code's own meaning, when it is a strong one */
 	if (!weak(coded))
 		return coded;
+	/* the reporting MTA's own message, even a weak one, names the cause
+	 * more precisely than a weak code, the general phrases or the
+	 * retrying that ended in the report (qmail: "wasn't able to establish
+	 * an SMTP connection ... in the queue too long" is a network error) */
+	if (mta != BOUNCE_REASON_UNDEFINED)
+		return mta;
 	/* 4. the phrases of the remaining reasons */
 	for (size_t i = 0; i < reason_order_second_n; i++)
 		if (says(&m, reason_order_second[i]))
@@ -246,8 +267,6 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	/* refused at MAIL FROM: the sender was refused */
 	if (in->cmd == SMTP_COMMAND_MAIL)
 		return BOUNCE_REASON_REJECTED;
-	if (mta != BOUNCE_REASON_UNDEFINED)
-		return mta;
 	/* 7. something failed, but the recipient's own diagnostic does not say
 	 * what (onhold); no diagnostic of its own at all: undefined */
 	if (in->own_diag && in->text && in->text->low.len)

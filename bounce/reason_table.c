@@ -582,6 +582,8 @@ static const struct reason_phrase p_notaccept[] = {
 	{ "not accepting mail", COMMON }, { "accepts no mail", COMMON },
 	{ "couldn't find a mail exchanger", COMMON }, { "indicated no smtp service", COMMON },
 	{ "no mx record", COMMON }, { "not accepting network messages", COMMON },
+	{ "doesn't receive email", GOOGLE },       /* its null MX report */
+	{ "does not receive email", GOOGLE },
 	{ "host/domain does not accept mail", SISIMAI },
 	{ "host does not accept mail", SISIMAI },
 	{ "no mx record found for domain=", SISIMAI },
@@ -692,7 +694,8 @@ const enum bounce_reason reason_order_first[] = {
 	BOUNCE_REASON_SUSPEND, BOUNCE_REASON_HASMOVED, BOUNCE_REASON_NORELAYING,
 	BOUNCE_REASON_AUTHFAILURE, BOUNCE_REASON_USERUNKNOWN, BOUNCE_REASON_FILTERED,
 	BOUNCE_REASON_REQUIREPTR, BOUNCE_REASON_NOTCOMPLIANTRFC, BOUNCE_REASON_BADREPUTATION,
-	BOUNCE_REASON_REJECTED, BOUNCE_REASON_HOSTUNKNOWN, BOUNCE_REASON_SPAMDETECTED,
+	BOUNCE_REASON_REJECTED, BOUNCE_REASON_NOTACCEPT, BOUNCE_REASON_HOSTUNKNOWN,
+	BOUNCE_REASON_SPAMDETECTED,
 	BOUNCE_REASON_SPEEDING, BOUNCE_REASON_TOOMANYCONN, BOUNCE_REASON_BLOCKED,
 };
 const size_t reason_order_first_n = N(reason_order_first);
@@ -915,7 +918,12 @@ static const struct mta_rule mta_rules[] = {
 	{ QMAIL_MARK, "mailbox unavailable (not enough free space)", BOUNCE_REASON_SYSTEMFULL, QMAIL },
 	{ QMAIL_MARK, "bad interpreter: no such file or directory", BOUNCE_REASON_SYSTEMERROR, QMAIL },
 	{ QMAIL_MARK, "sorry, i wasn't able to establish an smtp connection", BOUNCE_REASON_NETWORKERROR, QMAIL },
-	{ QMAIL_MARK, "sorry, i couldn't find a mail exchanger or ip address", BOUNCE_REASON_NETWORKERROR, QMAIL },
+	{ QMAIL_MARK, "sorry, i couldn't find a mail exchanger or ip address", BOUNCE_REASON_NOTACCEPT, QMAIL },
+	/* qmail-remote.c: the remote host refused our name at HELO */
+	{ QMAIL_MARK, "but my name was rejected", BOUNCE_REASON_BLOCKED, QMAIL },
+	{ QMAIL_MARK, "but greeting failed", BOUNCE_REASON_BLOCKED, QMAIL },
+	/* qmail-ldap: its directory could not be asked */
+	{ QMAIL_MARK, "unable to contact ldap server", BOUNCE_REASON_SYSTEMERROR, QMAIL },
 	{ QMAIL_MARK, "although i'm listed as a best-preference mx or a for that host",
 	  BOUNCE_REASON_NETWORKERROR, QMAIL },
 	/* qmail-ldap */
@@ -935,7 +943,7 @@ static const struct mta_rule mta_rules[] = {
 	{ OPENSMTPD_MARK, "could not retrieve source address", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
 	{ OPENSMTPD_MARK, "loop detected", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
 	{ OPENSMTPD_MARK, "network error on destination mxs", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
-	{ OPENSMTPD_MARK, "no mx found for d", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "no mx found for d", BOUNCE_REASON_NOTACCEPT, "OpenSMTPD" },
 	{ OPENSMTPD_MARK, "no valid route to ", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
 	{ OPENSMTPD_MARK, "temporary failure in mx lookup", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
 	{ OPENSMTPD_MARK, "could not retrieve credentials", BOUNCE_REASON_SECURITYERROR, "OpenSMTPD" },
