@@ -135,8 +135,13 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		if (coded == BOUNCE_REASON_FILTERED &&
 		    (says(m, r) || says(m, BOUNCE_REASON_USERUNKNOWN)))
 			return true;
-		if (before_rcpt(cmd) || in->rcpt_stage)
+		if (before_rcpt(cmd) || cmd == SMTP_COMMAND_RCPT)
 			return false;
+		/* a stage only inferred (an addressing code, no remote reply):
+		 * words saying the address is unknown are about the address,
+		 * words saying its owner refuses the mail still say that */
+		if (in->rcpt_stage)
+			return says(m, r);
 		return says(m, r) || says(m, BOUNCE_REASON_USERUNKNOWN);
 	case BOUNCE_REASON_REJECTED:
 		/* no sender was named yet at the greeting or EHLO */
@@ -247,6 +252,11 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	 * address had been accepted: the message was refused) */
 	if (coded == BOUNCE_REASON_USERUNKNOWN && in->end_of_data)
 		return BOUNCE_REASON_FILTERED;
+	/* an addressing code whose text names the sender as the one refused
+	 * ("550 5.1.0 <sender> sender rejected"): not the recipient's fate */
+	if (coded == BOUNCE_REASON_USERUNKNOWN && says(&m, BOUNCE_REASON_REJECTED) &&
+	    !reason_rejected_excluded(in->text) && !says(&m, BOUNCE_REASON_USERUNKNOWN))
+		return BOUNCE_REASON_REJECTED;
 	if (coded != BOUNCE_REASON_UNDEFINED && !(before_rcpt(in->cmd) &&
 	                                          (coded == BOUNCE_REASON_USERUNKNOWN ||
 	                                           coded == BOUNCE_REASON_HOSTUNKNOWN)))

@@ -1271,6 +1271,19 @@ static int spectrum_reason(long code)
 	return -2;
 }
 
+/* Spectrum writes "AUP#1260", or with the direction, "AUP#In-1310",
+ * "AUP#Out-1000". */
+static int spectrum_code(const struct bounce_text *t)
+{
+	static const char *const prefixes[] = { "aup#in-", "aup#out-", "aup#" };
+	for (size_t i = 0; i < N(prefixes); i++) {
+		long c = code_after(t, prefixes[i], 4);
+		if (c >= 0)
+			return spectrum_reason(c);
+	}
+	return -2;
+}
+
 /* Cox: "AUP#CXBL" and the like (COX: cox.com, "email error codes"). */
 static const struct provider_rule r_cox[] = {
 	{ NULL, "aup#cxbl", BOUNCE_REASON_BLOCKED, "Cox error codes" },
@@ -1353,10 +1366,15 @@ int reason_of_provider(const char *rhost, const char *status, const struct bounc
 		if (r == -2)
 			r = rules_reason(r_godaddy, N(r_godaddy), status, t);
 	} else if (host_is(rhost, ".charter.net")) {
-		long c = code_after(t, "aup#", 4);
-		r = c >= 0 ? spectrum_reason(c) : -2;
+		r = spectrum_code(t);
 	} else if (host_is(rhost, ".cox.net")) {
 		r = rules_reason(r_cox, N(r_cox), status, t);
+	} else if (host_is(rhost, ".cloudfilter.net")) {
+		/* the inbound hosts of both Cox and Spectrum: Cox's identifiers
+		 * are letters ("AUP#CXBL"), Spectrum's numbers ("AUP#1260") */
+		r = rules_reason(r_cox, N(r_cox), status, t);
+		if (r == -2)
+			r = spectrum_code(t);
 	} else if (host_is(rhost, ".email.ua")) {
 		long c = code_after(t, ".i.ua/err/", 2);
 		r = c >= 0 ? code_lookup(iua_codes, N(iua_codes), c) : -2;
