@@ -467,7 +467,8 @@ static const struct reason_phrase p_toomanyconn[] = {
 	{ "trop de connexions", SISIMAI },
 };
 
-/* The sending host (its IP, name or network) is refused. */
+/* The sending host (its IP, name or network) is refused. Not the bare word
+ * "blocked": a message, an attachment or a sender is blocked too. */
 static const struct reason_phrase p_blocked[] = {
 	{ "blacklist", COMMON }, { "blocklist", COMMON }, { "block list", COMMON },
 	{ "black list", COMMON }, { "dnsbl", COMMON }, { "spamhaus", SISIMAI },
@@ -480,8 +481,13 @@ static const struct reason_phrase p_blocked[] = {
 	{ "dialup", COMMON }, { "residential", COMMON }, { "connection refused", SISIMAI },
 	{ "connection rejected", COMMON }, { "refused to talk to me", SENDMAIL },
 	{ "not currently accepting mail from your ip", SISIMAI }, { "invalid ip", COMMON },
-	{ "blocked", COMMON }, { "banned", COMMON }, { "not allowed to send", COMMON },
+	{ "banned", COMMON }, { "not allowed to send", COMMON },
 	{ "after initial connection", EXIM },
+	/* mail straight from a dial-up or residential host: send it through
+	 * the provider's relay instead */
+	{ "smtp server of your isp", COMMON }, { "mail server of your isp", COMMON },
+	{ "use your isp", COMMON }, { "through your isp", COMMON },
+	{ "your isp's smtp", COMMON }, { "your isp's mail server", COMMON },
 };
 
 /* -- Second list: reached only when none of the first matched. -- */
@@ -499,7 +505,6 @@ static const struct reason_phrase p_policyviolation[] = {
 	{ "denied by policy", SISIMAI }, { "local policy violation", SISIMAI },
 	{ "closed mailing list", SISIMAI }, { "an illegal attachment", SISIMAI },
 	{ "violation", COMMON }, { "policy", COMMON }, { "prohibited", COMMON },
-	{ "not allowed", COMMON },
 	{ "because the recipient is not accepting mail with", SISIMAI },
 	{ "by non-member to a members-only list", SISIMAI },
 	{ "email not accepted for policy reasons", SISIMAI },
@@ -1113,6 +1118,13 @@ static const struct provider_rule r_yahoo[] = {
 	{ NULL, "mailbox is inactive", BOUNCE_REASON_SUSPEND, YAHOO },
 };
 
+/* Mimecast: its SMTP error code page (community.mimecast.com, linked from
+ * its replies). */
+static const struct provider_rule r_mimecast[] = {
+	/* the sending network is outside a Permitted Senders policy */
+	{ NULL, "host network not allowed", BOUNCE_REASON_POLICYVIOLATION, "Mimecast error codes" },
+};
+
 /* Google Groups: the recipient is a group, which refuses posts from
  * those not allowed to post (Google Groups help, "posting permissions"). */
 static const struct provider_rule r_googlegroups[] = {
@@ -1131,6 +1143,7 @@ static const struct {
 	{ ".outlook.com", r_microsoft, N(r_microsoft) },
 	{ ".hotmail.com", r_microsoft, N(r_microsoft) },
 	{ ".yahoodns.net", r_yahoo, N(r_yahoo) },
+	{ ".mimecast.com", r_mimecast, N(r_mimecast) },
 	{ ".yahoo.com", r_yahoo, N(r_yahoo) },
 };
 
