@@ -158,7 +158,12 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		return coded == BOUNCE_REASON_UNDEFINED || coded == BOUNCE_REASON_ONHOLD ||
 		       coded == BOUNCE_REASON_SECURITYERROR || coded == BOUNCE_REASON_SYSTEMERROR;
 	case BOUNCE_REASON_SPAMDETECTED:
-		if (before_rcpt(cmd) || cmd == SMTP_COMMAND_RCPT)
+		/* content verdicts exist only after DATA; a specific media code
+		 * (X.6.1 and on, RFC 3463) says the content's form was refused,
+		 * not that it was spam (X.6.0 is "other", it names nothing) */
+		if (before_rcpt(cmd) || cmd == SMTP_COMMAND_RCPT ||
+		    (in->status && in->status[0] && !strncmp(in->status + 1, ".6.", 3) &&
+		     strcmp(in->status + 4, "0")))
 			return false;
 		return coded == r || says(m, r);
 	case BOUNCE_REASON_NORELAYING:

@@ -325,6 +325,8 @@ static const struct reason_phrase p_requireptr[] = {
 	{ "client host rejected: cannot find your", POSTFIX }, { "ip name lookup failed", COMMON },
 	{ "no reverse", COMMON }, { "fix reverse dns", SISIMAI }, { "rdns", COMMON },
 	{ "domain name of your ip", COMMON },
+	/* the sending IP is not among the addresses its claimed name has */
+	{ "unverifyable sending ip", SISIMAI }, { "unverifiable sending ip", COMMON },
 };
 
 /* The message does not follow the message format (RFC 5322). */
@@ -348,7 +350,9 @@ static const struct reason_phrase p_rejected[] = {
 	{ "sender is not", COMMON }, { "invalid sender", COMMON },
 	{ "unknown sender", COMMON }, { "sender unknown", COMMON }, { "bad sender", COMMON },
 	{ "reject sender", COMMON }, { "sender denied", COMMON },
-	{ "null sender is not allowed", SISIMAI }, { "unroutable sender", COMMON },
+	{ "null sender is not allowed", SISIMAI },
+	/* Sender ID could not tell who sent it (RFC 4407) */
+	{ "purported responsible address", "RFC 4407" }, { "unroutable sender", COMMON },
 	{ "unrouteable sender", EXIM },
 	{ "not allowed to post", SISIMAI }, { "permission to post", COMMON },
 	{ "not a member of this", COMMON }, { "access denied", COMMON },
