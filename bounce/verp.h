@@ -50,7 +50,7 @@
  * number as the newest message number not above a given one (the store's
  * newest) with the same low bits: exact as long as fewer than 4096 messages
  * were numbered since the token's message (within its max age). The daemon
- * narrows it further with what the store knows (listd/recipient.h,
+ * narrows it further with what the store knows (listd/policy/recipient.h,
  * recipient_bounce_msg(): the list that sent it, its role, its day). The
  * member id, day and kind are always exact.
  *

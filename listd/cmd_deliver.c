@@ -32,7 +32,7 @@
 
 #include <nettle/sha2.h>
 
-#include "config.h"
+#include "build_config.h"
 
 #include "listd/cmd.h"
 #include "listd/core/addr.h"
@@ -41,9 +41,9 @@
 #include "listd/core/limits.h"
 #include "listd/core/listaddr.h"
 #include "listd/core/log.h"
-#include "listd/readall.h"
-#include "listd/recipient.h"
-#include "listd/wake.h"
+#include "listd/core/readall.h"
+#include "listd/policy/recipient.h"
+#include "listd/core/wake.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
 

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "build_config.h"
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
 

@@ -159,7 +159,7 @@ enum store_nonmember {
 	STORE_NONMEMBER_REJECT,         /* refused at SMTP time by the policy service */
 };
 
-/* Who may join through LIST-request@ (listd/request.c). */
+/* Who may join through LIST-request@ (listd/run/request.c). */
 enum store_subscribe_policy {
 	STORE_SUBSCRIBE_CONFIRM,        /* a confirmation to the address first (default) */
 	STORE_SUBSCRIBE_OPEN,           /* a trusted sender joins at once */
@@ -171,7 +171,7 @@ enum store_digest_format {
 	STORE_DIGEST_PLAIN,             /* RFC 1153 plain text */
 };
 
-/* DMARC-safe distribution (listd/dmarc_lookup.c, bounce/dmarc.h). */
+/* DMARC-safe distribution (listd/run/dmarc_lookup.c, listd/mail/dmarc.h). */
 enum store_dmarc_mitigation {
 	STORE_DMARC_OFF,                /* posts keep the author's From: (default) */
 	STORE_DMARC_AUTO,               /* only when the author's domain has p=reject|quarantine */
@@ -203,7 +203,7 @@ struct store_list {
 	uint32_t bounce_probe_interval_days;    /* days between warnings */
 	uint32_t bounce_hard_weight;            /* hundredths added per hard bounce day */
 	uint32_t bounce_soft_weight;            /* hundredths added per soft bounce day */
-	/* Digests (listd/digest.c; record version 2, defaulted for version 1). */
+	/* Digests (listd/run/digest.c; record version 2, defaulted for version 1). */
 	enum store_digest_format digest_format;
 	uint32_t digest_max_bytes;              /* a digest goes out at this size... */
 	uint32_t digest_period_hours;           /* ...or this long after its first post */

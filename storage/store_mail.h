@@ -41,10 +41,10 @@ enum store_msg_role {
 	STORE_MSG_ROLE_UNKNOWN,         /* no list has that address */
 	STORE_MSG_ROLE_OUTBOUND,        /* originated by listd (outbox.h); sender is
 	                                   the return path, note the rule allowing it */
-	STORE_MSG_ROLE_DIGEST,          /* a digest built by listd (listd/digest.c),
+	STORE_MSG_ROLE_DIGEST,          /* a digest built by listd (listd/run/digest.c),
 	                                   fanned out to the digest members */
 	STORE_MSG_ROLE_MODERATE,        /* to LIST-moderate+TOKEN@: a moderator's
-	                                   decision (listd/moderate.h) */
+	                                   decision (listd/run/moderate.h) */
 };
 #define STORE_MSG_ROLE_MAX STORE_MSG_ROLE_MODERATE
 

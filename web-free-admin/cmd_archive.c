@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "bounce/digest_build.h"
+#include "listd/mail/digest_build.h"
 #include "listd/core/json.h"
 #include "listd/core/log.h"
 #include "storage/store.h"

@@ -341,7 +341,7 @@ static int reset_fn(struct store_txn *txn, void *ctx_)
 		ctx->enabled = true;
 	}
 	rc = store_member_put(txn, ctx->list_id, &m);
-	/* the lifecycle's own notes about the member (listd/life.c) */
+	/* the lifecycle's own notes about the member (listd/run/life.c) */
 	if (rc == 0)
 		rc = stat_zero(txn, ctx->list_id, "bounce_trouble", m.id);
 	if (rc == 0)
@@ -410,8 +410,8 @@ out:
 
 /* ---- stats ------------------------------------------------------------------ */
 
-/* The counters shown, in order: the gate's (listd/ingest.c), the fan-out's
- * and the lifecycle's (listd/life.c). */
+/* The counters shown, in order: the gate's (listd/run/ingest.c), the fan-out's
+ * and the lifecycle's (listd/run/life.c). */
 static const char *const counters[] = {
 	"bounce_events", "autoreplies", "feedback_reports", "bounce_forged", "bounce_stale",
 	"bounce_unknown_member", "bounce_not_a_report", "recipients_failed",

@@ -9,7 +9,7 @@
  *                                    and a FANOUT job; the daemon is woken
  *   listadm hold reject LIST ID [--reason TEXT]
  *                                    dropped; the sender gets a notice only
- *                                    when trusted (bounce/authres.h: the
+ *                                    when trusted (listd/mail/authres.h: the
  *                                    configured authserv-id's aligned pass),
  *                                    the post is not itself automatic and
  *                                    the address is within its daily limit
@@ -25,13 +25,13 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "bounce/authres.h"
+#include "listd/mail/authres.h"
 #include "bounce/bounce.h"
 #include "listd/core/config.h"
 #include "listd/core/header.h"
 #include "listd/core/json.h"
 #include "listd/core/log.h"
-#include "listd/wake.h"
+#include "listd/core/wake.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
 #include "storage/store_rate.h"

@@ -10,7 +10,7 @@
  *                               message marked dropped (kept for reports)
  * A job the daemon could not complete again and again (its own failure,
  * not the store's) is quarantined so it cannot hold up the queue (see
- * listd/backoff.h). retry and drop touch quarantined jobs only; both are
+ * listd/run/backoff.h). retry and drop touch quarantined jobs only; both are
  * audited. --json prints one object per line. */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,7 +23,7 @@
 #include "internal.h"
 #include "listd/core/json.h"
 #include "listd/core/log.h"
-#include "listd/wake.h"
+#include "listd/core/wake.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
 

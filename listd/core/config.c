@@ -1,5 +1,5 @@
 /* listd/core/config.c — see config.h. */
-#include "config.h"
+#include "listd/core/config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -56,7 +56,7 @@
  *        there and means "no policy"), dns_timeout_seconds (2, 1..30: one
  *        try of one server), dns_lookup_timeout_seconds (10, 1..120: one
  *        name, all servers and tries),
- *        dmarc_cache_seconds (3600, 0..86400): DMARC lookups (listd/dmarc_lookup.c)
+ *        dmarc_cache_seconds (3600, 0..86400): DMARC lookups (listd/run/dmarc_lookup.c)
  *
  * Paths (key_file, tls_ca_file, relay_auth_password_file, the PATH of
  * policy_listen) that are relative are relative to the home directory:

@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_dmarc.c — DMARC records and the munge/wrap rewrites
- * (bounce/dmarc.h) on arbitrary input. The first byte picks what is fed:
+ * (listd/mail/dmarc.h) on arbitrary input. The first byte picks what is fed:
  * bit 0 the record parser (the rest is TXT data, then a domain name for
  * the organizational domain), otherwise the rewrites
  * (bit 1: wrap). Properties: a parsed record has policies in range; a
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bounce/dmarc.h"
+#include "listd/mail/dmarc.h"
 #include "listd/core/header.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

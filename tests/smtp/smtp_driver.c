@@ -15,7 +15,7 @@
 #include "listd/core/buf.h"
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
-#include "listd/smtp_client.h"
+#include "listd/net/smtp_client.h"
 
 struct item {
 	struct smtp_txn txn;

@@ -1,6 +1,6 @@
 /* tests/unit/test_digest.c — digest builders and mbox form
- * (bounce/digest_build.h), the get / set delivery request commands
- * (bounce/reqcmd.h), the archive store (storage/store_archive.h) and the
+ * (listd/mail/digest_build.h), the get / set delivery request commands
+ * (listd/mail/reqcmd.h), the archive store (storage/store_archive.h) and the
  * list record's digest settings (appended in version 2; version 1 still
  * read). */
 #include <errno.h>
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bounce/digest_build.h"
-#include "bounce/reqcmd.h"
+#include "listd/mail/digest_build.h"
+#include "listd/mail/reqcmd.h"
 #include "listd/core/buf.h"
 #include "storage/internal.h"
 #include "storage/store.h"

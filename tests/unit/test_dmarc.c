@@ -1,5 +1,5 @@
 /* tests/unit/test_dmarc.c — DMARC records, organizational domains and the
- * munge and wrap rewrites (bounce/dmarc.h). */
+ * munge and wrap rewrites (listd/mail/dmarc.h). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bounce/dmarc.h"
+#include "listd/mail/dmarc.h"
 #include "listd/core/header.h"
 #include "storage/internal.h"
 

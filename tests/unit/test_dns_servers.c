@@ -1,5 +1,5 @@
 /* tests/unit/test_dns_servers.c — which DNS servers a lookup asks
- * (listd/dns_servers.h): listd.conf's dns_resolver and resolv.conf text. */
+ * (listd/net/dns_servers.h): listd.conf's dns_resolver and resolv.conf text. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "listd/dns_servers.h"
+#include "listd/net/dns_servers.h"
 
 /* The servers of s, formatted and separated by single blanks. */
 static void joined(const struct dns_servers *s, char *out, size_t cap)

@@ -16,15 +16,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "bounce/modtoken.h"
-#include "bounce/unsub.h"
+#include "listd/mail/modtoken.h"
+#include "listd/mail/unsub.h"
 #include "bounce/verp.h"
 #include "listd/core/addr.h"
 #include "listd/core/buf.h"
 #include "listd/core/config.h"
-#include "listd/policy.h"
-#include "listd/policy_proto.h"
-#include "listd/recipient.h"
+#include "listd/policy/policy.h"
+#include "listd/net/policy_proto.h"
+#include "listd/policy/recipient.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
