@@ -465,6 +465,124 @@ static const struct fixture fixtures[] = {
 	  "    SMTP error from remote mail server after end of data:\n"
 	  "    553 gone.example does not exist\n",
 	  "dsn", "sue@gone.example", "5.0.912", "hostunknown" },
+	{ "qmail: no mail exchanger for the domain is notaccept, not an unknown host",
+	  "From: MAILER-DAEMON@mail.example.net\nSubject: failure notice\n\n"
+	  "Hi. This is the qmail-send program at mail.example.net.\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	  "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+	  "<tom@nomx.example>:\nSorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n\n"
+	  "--- Below this line is a copy of the message.\n\nReturn-Path: <x@y.example>\n",
+	  "dsn", "tom@nomx.example", "5.4.4", "notaccept" },
+	{ "null MX reported by the sending system: notaccept before the DNS words",
+	  DSN_HEAD("N1")
+	  "--N1\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; una@nullmx.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Diagnostic-Code: smtp; DNS Error: DNS type 'mx' lookup of nullmx.example responded\n"
+	  "  with code NOERROR The domain nullmx.example doesn't receive email according to\n"
+	  "  the administrator\n--N1--\n",
+	  "dsn", "una@nullmx.example", "5.0.0", "notaccept" },
+	{ "a name lookup to try again is a network error, not an unknown host",
+	  DSN_HEAD("N2")
+	  "--N2\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; vic@dns.example\nAction: failed\nStatus: 5.4.4\n"
+	  "Diagnostic-Code: X-Postfix; Host or domain name not found. Name service error\n"
+	  "  for name=dns.example type=MX: Host not found, try again\n--N2--\n",
+	  "dsn", "vic@dns.example", "5.4.4", "networkerror" },
+	{ "qmail: our name refused at HELO is blocked",
+	  "From: MAILER-DAEMON@mail.example.net\nSubject: failure notice\n\n"
+	  "Hi. This is the qmail-send program at mail.example.net.\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	  "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+	  "<wes@helo.example>:\nConnected to 192.0.2.7 but my name was rejected.\n"
+	  "Remote host said: 501 5.5.4 Invalid HELO name\n\n"
+	  "--- Below this line is a copy of the message.\n\nReturn-Path: <x@y.example>\n",
+	  "dsn", "wes@helo.example", "5.5.4", "blocked" },
+	{ "qmail: no connection until the queue lifetime ran out is a network error",
+	  "From: MAILER-DAEMON@mail.example.net\nSubject: failure notice\n\n"
+	  "Hi. This is the qmail-send program at mail.example.net.\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	  "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+	  "<xia@down.example>:\nSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+	  "I'm not going to try again; this message has been in the queue too long.\n\n"
+	  "--- Below this line is a copy of the message.\n\nReturn-Path: <x@y.example>\n",
+	  "dsn", "xia@down.example", "4.4.1", "networkerror" },
+	{ "an addressing code with the recipient's preference named is filtered (soft)",
+	  DSN_HEAD("N3")
+	  "--N3\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; yul@pref.example\nAction: failed\nStatus: 5.1.1\n"
+	  "Diagnostic-Code: smtp; 550 5.1.1 Refused due to recipient preferences\n--N3--\n",
+	  "dsn", "yul@pref.example", "5.1.1", "filtered" },
+	{ "an addressing code naming the sender refused is rejected (soft)",
+	  DSN_HEAD("N4")
+	  "--N4\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; zed@mx.example\nAction: failed\nStatus: 5.1.0\n"
+	  "Diagnostic-Code: smtp; 550 5.1.0 <dev-bounces@lists.example.org> sender rejected\n--N4--\n",
+	  "dsn", "zed@mx.example", "5.1.0", "rejected" },
+	{ "a message blocked for its content is a policy, not a blocked host",
+	  DSN_HEAD("N5")
+	  "--N5\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; amy@pol.example\nAction: failed\nStatus: 5.7.0\n"
+	  "Diagnostic-Code: smtp; 552 5.7.0 This message was blocked because its content\n"
+	  "  presents a potential security issue.\n--N5--\n",
+	  "dsn", "amy@pol.example", "5.7.0", "policyviolation" },
+	{ "unauthenticated senders refused: a security refusal, not a policy",
+	  DSN_HEAD("N6")
+	  "--N6\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; ben@auth.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Diagnostic-Code: smtp; 550 Unauthenticated senders not allowed\n--N6--\n",
+	  "dsn", "ben@auth.example", "5.0.0", "securityerror" },
+	{ "a specific media code: the content's form was refused, not spam",
+	  DSN_HEAD("N7")
+	  "--N7\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; cal@media.example\nAction: failed\nStatus: 5.6.1\n"
+	  "Diagnostic-Code: smtp; 500 5.6.1 Message content rejected\n--N7--\n",
+	  "dsn", "cal@media.example", "5.6.1", "contenterror" },
+	{ "exim: told at MAIL FROM to send through its provider: our host is blocked",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "This message was created automatically by mail delivery software.\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  dan@isp.example\n"
+	  "    SMTP error from remote mail server after MAIL FROM:<dev@lists.example.org>:\n"
+	  "    host mx.isp.example [192.0.2.20]: 550 5.7.0 Please use the SMTP server of your ISP.\n",
+	  "dsn", "dan@isp.example", "5.7.0", "blocked" },
+	{ "spectrum: AUP#In- identifier from its host",
+	  DSN_HEAD("N8")
+	  "--N8\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; eve@charter.example\nAction: failed\nStatus: 5.1.0\n"
+	  "Remote-MTA: dns; mx.east.charter.net\n"
+	  "Diagnostic-Code: smtp; 550 5.1.0 <dev-bounces@lists.example.org> sender rejected.\n"
+	  "  AUP#In-1310\n--N8--\n",
+	  "dsn", "eve@charter.example", "5.1.0", "toomanyconn" },
+	{ "cox on its cloudfilter.net hosts",
+	  DSN_HEAD("N9")
+	  "--N9\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; fay@cox.example\nAction: failed\nStatus: 5.1.0\n"
+	  "Remote-MTA: dns; cxr.mx.a.cloudfilter.net\n"
+	  "Diagnostic-Code: smtp; 550 5.1.0 <dev-bounces@lists.example.org> sender rejected.\n"
+	  "  AUP#CXBL\n--N9--\n",
+	  "dsn", "fay@cox.example", "5.1.0", "blocked" },
+	{ "mimecast: a network outside its permitted senders is a policy",
+	  DSN_HEAD("NA")
+	  "--NA\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; gus@mc.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; eu-smtp-inbound-1.mimecast.com\n"
+	  "Diagnostic-Code: smtp; 554 Host network not allowed\n--NA--\n",
+	  "dsn", "gus@mc.example", "5.0.0", "policyviolation" },
+	{ "a sending IP its claimed name does not have is requireptr",
+	  DSN_HEAD("NB")
+	  "--NB\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; hal@ptr.example\nAction: failed\nStatus: 5.7.1\n"
+	  "Diagnostic-Code: smtp; 550 5.7.1 service permits 2 unverifyable sending IPs -\n"
+	  "  lists.example.org is not 192.0.2.5\n--NB--\n",
+	  "dsn", "hal@ptr.example", "5.7.1", "requireptr" },
+	{ "sender ID without a purported responsible address: the sender is refused",
+	  DSN_HEAD("NC")
+	  "--NC\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; ian@pra.example\nAction: failed\nStatus: 5.7.1\n"
+	  "Diagnostic-Code: smtp; 550 5.7.1 can't determine Purported Responsible Address\n--NC--\n",
+	  "dsn", "ian@pra.example", "5.7.1", "rejected" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
