@@ -1356,6 +1356,16 @@ static const struct provider_rule r_kddi[] = {
 	{ NULL, ">: user unknown", BOUNCE_REASON_USERUNKNOWN, "KDDI" },
 };
 
+/* NTT docomo: its hosts answer a message refused by the recipient's
+ * reception settings (mail from chosen domains or addresses only) with
+ * "550 Unknown user" after the data, not at RCPT TO: the sender was
+ * refused, the address exists (DOCOMO: its guidance for senders on
+ * reception refusal); X.2.0 is the recipient's own filter. */
+static const struct provider_rule r_docomo[] = {
+	{ "5.2.0", NULL, BOUNCE_REASON_FILTERED, "NTT docomo" },
+	{ NULL, "unknown user", BOUNCE_REASON_REJECTED, "NTT docomo" },
+};
+
 static int rules_reason(const struct provider_rule *v, size_t n, const char *status,
                         const struct bounce_text *t)
 {
@@ -1397,6 +1407,8 @@ int reason_of_provider(const char *rhost, const char *status, const struct bounc
 		r = c >= 0 ? code_lookup(iua_codes, N(iua_codes), c) : -2;
 	} else if (host_is(rhost, ".qq.com")) {
 		r = rules_reason(r_tencent, N(r_tencent), status, t);
+	} else if (host_is(rhost, ".docomo.ne.jp")) {
+		r = rules_reason(r_docomo, N(r_docomo), status, t);
 	} else if (host_is(rhost, ".ezweb.ne.jp") || host_is(rhost, ".au.com")) {
 		r = rules_reason(r_kddi, N(r_kddi), status, t);
 	} else {

@@ -583,6 +583,13 @@ static const struct fixture fixtures[] = {
 	  "Final-Recipient: rfc822; ian@pra.example\nAction: failed\nStatus: 5.7.1\n"
 	  "Diagnostic-Code: smtp; 550 5.7.1 can't determine Purported Responsible Address\n--NC--\n",
 	  "dsn", "ian@pra.example", "5.7.1", "rejected" },
+	{ "docomo: unknown user after the data is its reception refusal (sender refused, soft)",
+	  DSN_HEAD("ND")
+	  "--ND\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; jo@docomo.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mfsmax.docomo.ne.jp\n"
+	  "Diagnostic-Code: smtp; 550 Unknown user jo@docomo.example\n--ND--\n",
+	  "dsn", "jo@docomo.example", "5.0.0", "rejected" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
