@@ -229,10 +229,12 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	int pr = reason_of_provider(in->rhost, st, in->text);
 	if (pr >= 0)
 		return (enum bounce_reason)pr;
-	/* 2. the guarded rules, first hit wins */
+	/* 2. the guarded rules, first hit wins; a weak verdict of the
+	 * reporting MTA's own stands when its reason's turn comes (the MTA
+	 * looked the address up itself: its "unknown user" needs no stage) */
 	struct memo m = { in->text, 0, 0 };
 	for (size_t i = 0; i < reason_order_first_n; i++)
-		if (rule(reason_order_first[i], in, coded, &m))
+		if (mta == reason_order_first[i] || rule(reason_order_first[i], in, coded, &m))
 			return reason_order_first[i];
 	/* 3. the code's own meaning, when it is a strong one */
 	if (!weak(coded))

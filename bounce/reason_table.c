@@ -919,6 +919,13 @@ static const struct mta_rule mta_rules[] = {
 	{ EXIM_MARK, "has been frozen", BOUNCE_REASON_EXPIRED, EXIM },
 	{ EXIM_MARK, "was frozen on arrival by ", BOUNCE_REASON_EXPIRED, EXIM },
 
+	/* qmail-remote.c's own sentences, which qmail's descendants keep even
+	 * where they change qmail-send's greeting */
+	{ NULL, "sorry, i couldn't find a mail exchanger or ip address", BOUNCE_REASON_NOTACCEPT, QMAIL },
+	{ NULL, "sorry, i wasn't able to establish an smtp connection", BOUNCE_REASON_NETWORKERROR, QMAIL },
+	/* the remote host refused our name at HELO, or did not greet */
+	{ NULL, "but my name was rejected", BOUNCE_REASON_BLOCKED, QMAIL },
+	{ NULL, "but greeting failed", BOUNCE_REASON_BLOCKED, QMAIL },
 	/* qmail: qmail-local.c, qmail-remote.c, error_str.c, qmail-smtpd.c */
 	{ QMAIL_MARK, "no mailbox here by that name", BOUNCE_REASON_USERUNKNOWN, QMAIL },
 	{ QMAIL_MARK, "disk quota exceeded", BOUNCE_REASON_MAILBOXFULL, QMAIL },
@@ -926,16 +933,10 @@ static const struct mta_rule mta_rules[] = {
 	{ QMAIL_MARK, "sorry, i couldn't find any host ", BOUNCE_REASON_HOSTUNKNOWN, QMAIL },
 	{ QMAIL_MARK, "mailbox unavailable (not enough free space)", BOUNCE_REASON_SYSTEMFULL, QMAIL },
 	{ QMAIL_MARK, "bad interpreter: no such file or directory", BOUNCE_REASON_SYSTEMERROR, QMAIL },
-	{ QMAIL_MARK, "sorry, i wasn't able to establish an smtp connection", BOUNCE_REASON_NETWORKERROR, QMAIL },
-	{ QMAIL_MARK, "sorry, i couldn't find a mail exchanger or ip address", BOUNCE_REASON_NOTACCEPT, QMAIL },
-	/* qmail-remote.c: the remote host refused our name at HELO */
-	{ QMAIL_MARK, "but my name was rejected", BOUNCE_REASON_BLOCKED, QMAIL },
-	{ QMAIL_MARK, "but greeting failed", BOUNCE_REASON_BLOCKED, QMAIL },
-	/* qmail-ldap: its directory could not be asked */
-	{ QMAIL_MARK, "unable to contact ldap server", BOUNCE_REASON_SYSTEMERROR, QMAIL },
 	{ QMAIL_MARK, "although i'm listed as a best-preference mx or a for that host",
 	  BOUNCE_REASON_NETWORKERROR, QMAIL },
-	/* qmail-ldap */
+	/* qmail-ldap (its directory could not be asked; its own refusals) */
+	{ QMAIL_MARK, "unable to contact ldap server", BOUNCE_REASON_SYSTEMERROR, QMAIL },
 	{ QMAIL_MARK, "mailaddress is administrativley disabled", BOUNCE_REASON_SUSPEND, QMAIL },
 	{ QMAIL_MARK, "mailaddress is administratively disabled", BOUNCE_REASON_SUSPEND, QMAIL },
 	{ QMAIL_MARK, "the message exeeded the maximum size the user accepts", BOUNCE_REASON_EXCEEDLIMIT, QMAIL },
@@ -995,6 +996,8 @@ static const struct mta_rule mta_rules[] = {
 	/* KDDI (au) */
 	{ NULL, "due to the following smtp relay error", BOUNCE_REASON_NORELAYING, "KDDI" },
 	{ NULL, "as the remote domain doesnt exist", BOUNCE_REASON_HOSTUNKNOWN, "KDDI" },
+	/* Sendmail's local delivery agent (mail.local.c) */
+	{ NULL, "mail.local: unknown user", BOUNCE_REASON_USERUNKNOWN, SENDMAIL },
 	/* Lotus Domino and Notes */
 	{ NULL, "not listed in domino directory", BOUNCE_REASON_USERUNKNOWN, DOMINO },
 	{ NULL, "not listed in public name & address book", BOUNCE_REASON_USERUNKNOWN, DOMINO },

@@ -590,6 +590,21 @@ static const struct fixture fixtures[] = {
 	  "Remote-MTA: dns; mfsmax.docomo.ne.jp\n"
 	  "Diagnostic-Code: smtp; 550 Unknown user jo@docomo.example\n--ND--\n",
 	  "dsn", "jo@docomo.example", "5.0.0", "rejected" },
+	{ "sendmail's local delivery agent saying the user is unknown is about the address",
+	  "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+	  "Subject: Returned mail: Service unavailable\n\n"
+	  "   ----- The following addresses had permanent fatal errors -----\n"
+	  "<kim@local.example>\n\n"
+	  "   ----- Transcript of session follows -----\n"
+	  "mail.local: unknown user: kim\n554 <kim@local.example>... Service unavailable\n\n"
+	  "Final-Recipient: RFC822; <kim@local.example>\nAction: failed\nStatus: 5.5.0\n",
+	  "dsn", "kim@local.example", "5.5.0", "userunknown" },
+	{ "qmail-remote's own sentence without qmail-send's greeting",
+	  "From: MAILER-DAEMON@mail.example.net\nSubject: failure notice\n\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+	  "<lee@down.example>:\nSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+	  "I'm not going to try again; this message has been in the queue too long.\n",
+	  "dsn", "lee@down.example", "4.4.1", "networkerror" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
