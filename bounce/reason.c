@@ -96,12 +96,22 @@ static bool dns_try_again(const struct bounce_text *t)
 	       bounce_text_find(t, "host name lookup failure");
 }
 
+/* Exim's "(:fail:)": a failure the local configuration declared (a
+ * redirect item or a router), in words its administrator chose; no lookup
+ * of the address or its domain stands behind them. */
+static bool declared_failure(const struct bounce_text *t)
+{
+	return bounce_text_find(t, "(:fail:)") != NULL;
+}
+
 /* One guarded rule of the first list. */
 static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounce_reason coded,
                  struct memo *m)
 {
 	const struct bounce_text *t = in->text;
 	enum smtp_command cmd = in->cmd;
+	bool declared = declared_failure(t);
+	bool rcpt_stage = in->rcpt_stage && !declared;
 
 	switch (r) {
 	case BOUNCE_REASON_USERUNKNOWN:
@@ -127,7 +137,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		}
 		/* the words alone: only with evidence that the reply answered
 		 * for the address (RCPT TO, an addressing code, no remote reply) */
-		return in->rcpt_stage && says(m, r);
+		return rcpt_stage && says(m, r);
 	case BOUNCE_REASON_FILTERED:
 		/* a code naming the sender's side or a disabled account decides */
 		if (coded == BOUNCE_REASON_SUSPEND || coded == BOUNCE_REASON_REJECTED)
@@ -140,7 +150,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		/* a stage only inferred (an addressing code, no remote reply):
 		 * words saying the address is unknown are about the address,
 		 * words saying its owner refuses the mail still say that */
-		if (in->rcpt_stage)
+		if (rcpt_stage)
 			return says(m, r);
 		return says(m, r) || says(m, BOUNCE_REASON_USERUNKNOWN);
 	case BOUNCE_REASON_REJECTED:
@@ -179,7 +189,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 	case BOUNCE_REASON_HOSTUNKNOWN:
 		/* a name lookup that failed for now (the resolver's TRY_AGAIN)
 		 * says nothing about whether the domain exists */
-		if (before_rcpt(cmd) || dns_try_again(t))
+		if (before_rcpt(cmd) || dns_try_again(t) || declared)
 			return false;
 		if (coded == r)
 			return !says(m, BOUNCE_REASON_NETWORKERROR) ||
@@ -234,7 +244,8 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	 * looked the address up itself: its "unknown user" needs no stage) */
 	struct memo m = { in->text, 0, 0 };
 	for (size_t i = 0; i < reason_order_first_n; i++)
-		if (mta == reason_order_first[i] || rule(reason_order_first[i], in, coded, &m))
+		if ((mta == reason_order_first[i] && !declared_failure(in->text)) ||
+		    rule(reason_order_first[i], in, coded, &m))
 			return reason_order_first[i];
 	/* 3. the code's own meaning, when it is a strong one */
 	if (!weak(coded))

@@ -605,6 +605,16 @@ static const struct fixture fixtures[] = {
 	  "<lee@down.example>:\nSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
 	  "I'm not going to try again; this message has been in the queue too long.\n",
 	  "dsn", "lee@down.example", "4.4.1", "networkerror" },
+	{ "exim: a failure its configuration declared (:fail:) is not an unknown user",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "Subject: Mail delivery failed: returning message to sender\n"
+	  "X-Failed-Recipients: max@alias.example\n\n"
+	  "This message was created automatically by mail delivery software.\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  max@alias.example\n    (generated from old@alias.example)\n"
+	  "    Address unknown (:fail:)\n",
+	  "dsn", "max@alias.example", "5.0.910", "filtered" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
