@@ -96,6 +96,13 @@ static bool dns_try_again(const struct bounce_text *t)
 	       bounce_text_find(t, "host name lookup failure");
 }
 
+/* An addressing status (RFC 3463 X.1.x), the sender's X.1.7/X.1.8 aside. */
+static bool addressing_code(const char *st)
+{
+	return st && st[0] && !strncmp(st + 1, ".1.", 3) && strcmp(st + 1, ".1.7") &&
+	       strcmp(st + 1, ".1.8");
+}
+
 /* Exim's "(:fail:)": a failure the local configuration declared (a
  * redirect item or a router), in words its administrator chose; no lookup
  * of the address or its domain stands behind them. */
@@ -111,7 +118,12 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 	const struct bounce_text *t = in->text;
 	enum smtp_command cmd = in->cmd;
 	bool declared = declared_failure(t);
-	bool rcpt_stage = in->rcpt_stage && !declared;
+	/* evidence that the reply was about the address: it answered RCPT
+	 * TO, or carries an addressing code; a report with neither a remote
+	 * reply nor such a code, whose words are not the reporting MTA's own
+	 * lookup (reason_of_mta), gives none */
+	bool rcpt_stage = in->rcpt_stage && !declared &&
+	                  !(cmd == SMTP_COMMAND_NONE && in->reply == 0 && !addressing_code(in->status));
 
 	switch (r) {
 	case BOUNCE_REASON_USERUNKNOWN:

@@ -998,7 +998,18 @@ static const struct mta_rule mta_rules[] = {
 	{ NULL, "as the remote domain doesnt exist", BOUNCE_REASON_HOSTUNKNOWN, "KDDI" },
 	/* Sendmail's local delivery agent (mail.local.c) */
 	{ NULL, "mail.local: unknown user", BOUNCE_REASON_USERUNKNOWN, SENDMAIL },
+	/* IMail Server (Ipswitch): its own directory lookup */
+	{ NULL, "invalid final delivery userid", BOUNCE_REASON_USERUNKNOWN, "IMail" },
+	/* InterScan Messaging Security Suite: its own notification */
+	{ "message from interscan messaging security suite", "please check if address is correct",
+	  BOUNCE_REASON_USERUNKNOWN, "InterScan MSS" },
+	/* Google's and Microsoft's own reports of a recipient they looked up */
+	{ NULL, "because the address couldn't be found", BOUNCE_REASON_USERUNKNOWN, GOOGLE },
+	/* Verizon's MMS gateway (MMSC) */
+	{ NULL, "no valid recipients for this mm", BOUNCE_REASON_USERUNKNOWN, "Verizon MMSC" },
 	/* Lotus Domino and Notes */
+	{ NULL, "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xab\xe3\x81\xaf\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", BOUNCE_REASON_USERUNKNOWN, DOMINO },       /* not found in the directory (ja) */
+	{ NULL, "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xae\xe3\x83\xaa\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xab\xe3\x81\x82\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", BOUNCE_REASON_USERUNKNOWN, DOMINO },       /* not in the directory's list (ja) */
 	{ NULL, "not listed in domino directory", BOUNCE_REASON_USERUNKNOWN, DOMINO },
 	{ NULL, "not listed in public name & address book", BOUNCE_REASON_USERUNKNOWN, DOMINO },
 	{ NULL, "non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire domino", BOUNCE_REASON_USERUNKNOWN, DOMINO },

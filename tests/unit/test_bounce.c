@@ -379,8 +379,13 @@ static const struct fixture fixtures[] = {
 	  "Unable to deliver message to the following address(es).\n\n"
 	  "<rex@example.jp>:\nThis user doesn't have a example.jp account (rex@example.jp) [0]\n\n"
 	  "--- Original message follows.\n",
-	  /* no remote reply is quoted: the reporting system's own verdict on
-	   * the address, as a directory lookup would give it */
+	  /* no remote reply, no addressing code, and not a message the
+	   * reporting MTA is known to write for its own lookup: nothing says
+	   * the refusal was about the address (soft) */
+	  "dsn", "rex@example.jp", "5.0.910", "filtered" },
+	{ "a directory lookup by the reporting MTA itself (its own message)",
+	  "From: postmaster@mail.example.jp\nSubject: Undeliverable Mail\n\n"
+	  "Invalid final delivery userid: rex@example.jp\n",
 	  "dsn", "rex@example.jp", "5.0.911", "userunknown" },
 	{ "a remote reply without its stage may have answered DATA",
 	  "From: MAILER-DAEMON@mail.example.jp\nSubject: Delivery failure\n\n"
