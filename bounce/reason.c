@@ -3,16 +3,23 @@
  * answered and the host that answered. The data (phrases, codes, order,
  * providers) is reason_table.c; this file is only the order of decisions:
  *
+ *   0. the reporting MTA's own message for a failure it found itself
+ *      decides, unless its verdict is a weak one (unknown user or host,
+ *      expiry, system or network trouble);
  *   1. a receiver with its own documented codes decides (provider table,
  *      keyed on the host that answered);
  *   2. the guarded rules, in a fixed order: each fires when the status
  *      code means its reason or one of its phrases occurs, within the
  *      stage where that reason can exist at all (a user-unknown reply is
- *      about the address only in reply to RCPT TO; after DATA the address
+ *      about the address only with evidence of the recipient stage: a
+ *      reply to RCPT TO, an addressing code; after DATA the address
  *      exists and a filter spoke; content verdicts only exist after DATA;
  *      sender problems are named at MAIL FROM; nothing is relayed before
- *      a recipient is named);
+ *      a recipient is named); the MTA's weak verdict stands when its
+ *      reason's turn comes;
  *   3. the status code's own meaning, unless it is one of the weak ones;
+ *      then the MTA's weak verdict, which names the cause more precisely
+ *      than a weak code or the general phrases;
  *   4. the phrases of the remaining reasons;
  *   5. the class of the code (X.6: content, X.7: security), a local
  *      program's failure (X-Unix), a syntax reply (50x);
