@@ -1093,7 +1093,8 @@ static const struct provider_rule r_google[] = {
  * reports and SMTP errors in Exchange Online". */
 static const struct provider_rule r_microsoft[] = {
 	{ "5.1.10", NULL, BOUNCE_REASON_USERUNKNOWN, MICROSOFT },      /* recipient not found */
-	{ "5.4.1", "access denied", BOUNCE_REASON_USERUNKNOWN, MICROSOFT },
+	/* directory-based edge blocking: no such recipient in the tenant */
+	{ "5.4.1", "recipient address rejected: access denied", BOUNCE_REASON_USERUNKNOWN, MICROSOFT },
 	{ "5.7.504", NULL, BOUNCE_REASON_SUSPEND, MICROSOFT },
 	{ NULL, "access denied, banned recipient", BOUNCE_REASON_SUSPEND, MICROSOFT },
 	{ NULL, "mailbox cannot be accessed", BOUNCE_REASON_SUSPEND, MICROSOFT },

@@ -620,6 +620,21 @@ static const struct fixture fixtures[] = {
 	  "  max@alias.example\n    (generated from old@alias.example)\n"
 	  "    Address unknown (:fail:)\n",
 	  "dsn", "max@alias.example", "5.0.910", "filtered" },
+	{ "microsoft: 5.4.1 recipient address rejected is its directory's unknown recipient",
+	  DSN_HEAD("NF")
+	  "--NF\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; ned@tenant.example\nAction: failed\nStatus: 5.4.1\n"
+	  "Remote-MTA: dns; tenant-example.mail.protection.outlook.com\n"
+	  "Diagnostic-Code: smtp; 550 5.4.1 Recipient address rejected: Access denied\n--NF--\n",
+	  "dsn", "ned@tenant.example", "5.4.1", "userunknown" },
+	{ "microsoft: every recipient refused at DATA with access denied is not a lookup",
+	  DSN_HEAD("NG")
+	  "--NG\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; ned@tenant.example\nAction: failed\nStatus: 5.4.1\n"
+	  "Remote-MTA: dns; tenant-example.mail.protection.outlook.com\n"
+	  "Diagnostic-Code: smtp; 550 5.4.1 All recipient addresses rejected : Access denied\n"
+	  "  (in reply to DATA command)\n--NG--\n",
+	  "dsn", "ned@tenant.example", "5.4.1", "rejected" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
