@@ -487,6 +487,8 @@ static const struct reason_phrase p_blocked[] = {
 	{ "not currently accepting mail from your ip", SISIMAI }, { "invalid ip", COMMON },
 	{ "banned", COMMON }, { "not allowed to send", COMMON },
 	{ "after initial connection", EXIM },
+	/* a 554 greeting: the server will not talk to this client at all */
+	{ "no smtp service here", RFC5321 }, { "not accepting connections", COMMON },
 	/* mail straight from a dial-up or residential host: send it through
 	 * the provider's relay instead */
 	{ "smtp server of your isp", COMMON }, { "mail server of your isp", COMMON },

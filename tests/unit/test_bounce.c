@@ -635,6 +635,12 @@ static const struct fixture fixtures[] = {
 	  "Diagnostic-Code: smtp; 550 5.4.1 All recipient addresses rejected : Access denied\n"
 	  "  (in reply to DATA command)\n--NG--\n",
 	  "dsn", "ned@tenant.example", "5.4.1", "rejected" },
+	{ "a 554 greeting refusing connections refuses our host",
+	  DSN_HEAD("NH")
+	  "--NH\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; oz@greet.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Diagnostic-Code: smtp; 554 mx.greet.example ESMTP not accepting connections\n--NH--\n",
+	  "dsn", "oz@greet.example", "5.0.0", "blocked" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
