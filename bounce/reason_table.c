@@ -1271,7 +1271,8 @@ static const struct provider_code godaddy_codes[] = {
 	{ 401, BOUNCE_REASON_SECURITYERROR }, { 501, BOUNCE_REASON_REJECTED },
 	{ 502, BOUNCE_REASON_REJECTED }, { 504, BOUNCE_REASON_TOOMANYCONN },
 	{ 506, BOUNCE_REASON_REJECTED }, { 508, BOUNCE_REASON_AUTHFAILURE },
-	{ 510, BOUNCE_REASON_TOOMANYCONN }, { 607, BOUNCE_REASON_TOOMANYCONN },
+	{ 510, BOUNCE_REASON_TOOMANYCONN },
+	{ 607, BOUNCE_REASON_SPEEDING },       /* recipients per hour: a rate, not a crowd */
 	{ 705, BOUNCE_REASON_VIRUSDETECTED },
 };
 static const struct provider_rule r_godaddy[] = {
