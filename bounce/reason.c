@@ -38,6 +38,8 @@ _Static_assert(BOUNCE_REASON_COUNT_ <= 64, "one bit per reason");
 struct memo {
 	const struct bounce_text *t;
 	uint64_t done, yes;
+	bool declared;          /* declared_failure(t) */
+	bool rcpt_stage;        /* rcpt_evidence() */
 };
 
 static bool says(struct memo *m, enum bounce_reason r)
@@ -118,19 +120,23 @@ static bool declared_failure(const struct bounce_text *t)
 	return bounce_text_find(t, "(:fail:)") != NULL;
 }
 
+/* Evidence that the reply was about the address: it answered RCPT TO,
+ * or carries an addressing code; a report with neither a remote reply
+ * nor such a code, whose words are not the reporting MTA's own lookup
+ * (reason_of_mta), gives none; nor does a declared failure. */
+static bool rcpt_evidence(const struct reason_input *in, bool declared)
+{
+	return in->rcpt_stage && !declared &&
+	       !(in->cmd == SMTP_COMMAND_NONE && in->reply == 0 && !addressing_code(in->status));
+}
+
 /* One guarded rule of the first list. */
 static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounce_reason coded,
                  struct memo *m)
 {
 	const struct bounce_text *t = in->text;
 	enum smtp_command cmd = in->cmd;
-	bool declared = declared_failure(t);
-	/* evidence that the reply was about the address: it answered RCPT
-	 * TO, or carries an addressing code; a report with neither a remote
-	 * reply nor such a code, whose words are not the reporting MTA's own
-	 * lookup (reason_of_mta), gives none */
-	bool rcpt_stage = in->rcpt_stage && !declared &&
-	                  !(cmd == SMTP_COMMAND_NONE && in->reply == 0 && !addressing_code(in->status));
+	bool declared = m->declared, rcpt_stage = m->rcpt_stage;
 
 	switch (r) {
 	case BOUNCE_REASON_USERUNKNOWN:
@@ -261,9 +267,10 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	/* 2. the guarded rules, first hit wins; a weak verdict of the
 	 * reporting MTA's own stands when its reason's turn comes (the MTA
 	 * looked the address up itself: its "unknown user" needs no stage) */
-	struct memo m = { in->text, 0, 0 };
+	bool declared = declared_failure(in->text);
+	struct memo m = { in->text, 0, 0, declared, rcpt_evidence(in, declared) };
 	for (size_t i = 0; i < reason_order_first_n; i++)
-		if ((mta == reason_order_first[i] && !declared_failure(in->text)) ||
+		if ((mta == reason_order_first[i] && !declared) ||
 		    rule(reason_order_first[i], in, coded, &m))
 			return reason_order_first[i];
 	/* 3. the code's own meaning, when it is a strong one */
