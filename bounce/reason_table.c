@@ -1146,6 +1146,13 @@ static const struct provider_rule r_mimecast[] = {
 	{ NULL, "host network not allowed", BOUNCE_REASON_POLICYVIOLATION, "Mimecast error codes" },
 };
 
+/* Cloudflare Email Routing: its postmaster page (developers.cloudflare.com,
+ * email-routing/postmaster), linked from its replies. */
+static const struct provider_rule r_cloudflare[] = {
+	/* the mailbox provider it forwards to failed, for now */
+	{ NULL, "upstream error", BOUNCE_REASON_SYSTEMERROR, "Cloudflare postmaster" },
+};
+
 /* Google Groups: the recipient is a group, which refuses posts from
  * those not allowed to post (Google Groups help, "posting permissions"). */
 static const struct provider_rule r_googlegroups[] = {
@@ -1165,6 +1172,7 @@ static const struct {
 	{ ".hotmail.com", r_microsoft, N(r_microsoft) },
 	{ ".yahoodns.net", r_yahoo, N(r_yahoo) },
 	{ ".mimecast.com", r_mimecast, N(r_mimecast) },
+	{ ".mx.cloudflare.net", r_cloudflare, N(r_cloudflare) },
 	{ ".yahoo.com", r_yahoo, N(r_yahoo) },
 };
 

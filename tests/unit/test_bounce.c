@@ -641,6 +641,14 @@ static const struct fixture fixtures[] = {
 	  "Final-Recipient: rfc822; oz@greet.example\nAction: failed\nStatus: 5.0.0\n"
 	  "Diagnostic-Code: smtp; 554 mx.greet.example ESMTP not accepting connections\n--NH--\n",
 	  "dsn", "oz@greet.example", "5.0.0", "blocked" },
+	{ "cloudflare email routing: its upstream failed, for now",
+	  DSN_HEAD("NI")
+	  "--NI\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; pat@routed.example\nAction: failed\nStatus: 4.3.0\n"
+	  "Remote-MTA: dns; route1.mx.cloudflare.net\n"
+	  "Diagnostic-Code: smtp; 421 4.3.0 Upstream error, please check\n"
+	  "  https://developers.cloudflare.com/email-routing/postmaster\n--NI--\n",
+	  "dsn", "pat@routed.example", "4.3.0", "systemerror" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
