@@ -9,6 +9,8 @@
  *   list_ids    u32 BE list id → list key
  *   members     u32 BE list id + addr_key() bytes → member record
  *   member_ids  u32 BE member id → member key (as in members)
+ *               (a member record holds the member's bounce record,
+ *               store_bounce.h)
  *   audit       u64 BE unix microseconds + u32 BE sequence → audit record
  *   messages, message_data, queue, fanout, retries, events, stats:
  *               see storage/store_mail.h
@@ -178,12 +180,26 @@ void store_member_key(uint32_t list_id, const struct addr *a, struct buf *out);
  * out; decode fills ret only on success (-EBADMSG, -EPROTO). */
 #define STORE_LIST_VERSION 4     /* 2: digest settings appended; 3: DMARC settings;
                                     4: moderators, subscribe_policy */
-#define STORE_MEMBER_VERSION 1
+#define STORE_MEMBER_VERSION 2   /* 2: bounce state as a record of its own */
+#define STORE_BOUNCE_VERSION 1
 #define STORE_AUDIT_VERSION 1
 void store_list_encode(const struct store_list *l, struct buf *out);
 int store_list_decode(const void *p, size_t n, struct store_list *ret);
 void store_member_encode(const struct store_member *m, struct buf *out);
 int store_member_decode(const void *p, size_t n, struct store_member *ret);
+void store_bounce_encode(const struct store_bounce *b, struct buf *out);
+int store_bounce_decode(const void *p, size_t n, struct store_bounce *ret);
+/* Range check of the bounce state: 0 or -EINVAL. */
+int store_bounce_validate(const struct store_bounce *b);
+
+/* Schema 1 → 2 (store_bounce.c): moves every member's bounce counters
+ * ("bounce_hard_day.ID", ...) into its record and deletes them, orphans
+ * included. Runs in store_open()'s write transaction. */
+int store_bounce_migrate_v1(struct store_txn *txn);
+/* The per-member bounce counters of schema 1: true when the counter name
+ * (n bytes, not NUL-terminated) is one of them. For store_check. */
+bool store_bounce_counter_name(const char *name, size_t n);
+
 int store_audit_decode(const void *k, size_t klen, const void *p, size_t n,
                        struct store_audit *ret);
 

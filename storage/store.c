@@ -3,6 +3,7 @@
 #include "storage/internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,8 +182,8 @@ static int make_dir(const char *path, bool create)
 	return 0;
 }
 
-/* Stamps a new environment, refuses a newer one. Upgrades from older
- * schemas go here, one step per version, in the same transaction. */
+/* Stamps a new environment, refuses a newer one, and upgrades an older one
+ * (not on a read-only open), one step per version, in the same transaction. */
 static int store_schema_setup(struct store *s, MDB_txn *t)
 {
 	MDB_val k = { strlen(META_SCHEMA), (void *)META_SCHEMA }, v;
@@ -209,10 +210,34 @@ static int store_schema_setup(struct store *s, MDB_txn *t)
 		return -EBADMSG;
 	if (found > STORE_SCHEMA_VERSION)
 		return -EPROTO;
-	/* found < STORE_SCHEMA_VERSION: no older schema exists yet. */
 	s->schema = found;
+	if (found == STORE_SCHEMA_VERSION || (s->flags & STORE_OPEN_RDONLY))
+		return 0;       /* read only: an older store is read as it is */
+
+	/* The steps from found up, in this transaction: all or nothing. */
+	struct store_txn txn = { .store = s, .txn = t };
+	int r = 0;
+	buf_init(&txn.key, 0);
+	buf_init(&txn.val, 0);
+	if (found < 2)
+		r = store_bounce_migrate_v1(&txn);
+	buf_finish(&txn.key);
+	buf_finish(&txn.val);
+	if (r < 0)
+		return r;
+	unsigned char b[4];
+	codec_be32_write(b, STORE_SCHEMA_VERSION);
+	v.mv_size = 4;
+	v.mv_data = b;
+	rc = mdb_put(t, s->dbi[STORE_DB_META], &k, &v, 0);
+	if (rc)
+		return store_err(NULL, rc);
+	log_debug("store: schema %" PRIu32 " upgraded to %d", found, STORE_SCHEMA_VERSION);
+	s->schema = STORE_SCHEMA_VERSION;
 	return 0;
 }
+
+static int store_grow(struct store *s);
 
 static int store_dbs_open(struct store *s)
 {
@@ -335,7 +360,9 @@ int store_open_opts(const char *home, unsigned flags,
 	if (dead)
 		log_debug("store: cleared %d stale reader slot(s)", dead);
 
-	r = store_dbs_open(s);
+	/* an upgrade rewrites records: it may need a larger map */
+	while ((r = store_dbs_open(s)) == -ENOSPC && store_grow(s) == 0)
+		;
 	if (r < 0)
 		goto out;
 	*ret_store = s;

@@ -177,6 +177,11 @@ static int check_members(struct check *ck)
 			        " does not decode", esc(&kk), list_id);
 			continue;
 		}
+		/* version 1 left part of the bounce state in counters, which
+		 * the upgrade to schema 2 moved in (store_bounce.h) */
+		if (ck->txn->store->schema >= 2 && *(const unsigned char *)v.mv_data < 2)
+			problem(ck, "members: record of \"%s\" in list %" PRIu32 " is of "
+			        "version 1, without its bounce record", esc(&kk), list_id);
 		buf_reset(&ck->key);
 		store_member_key(list_id, &m.addr, &ck->key);
 		if (!val_eq(&k, &ck->key))
@@ -227,6 +232,31 @@ static int check_members(struct check *ck)
 			problem(ck, "member_ids: %" PRIu32 " points to member %" PRIu32,
 			        id, m.id);
 		}
+	}
+	mdb_cursor_close(c);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* From schema 2 on a member's bounce state is in its record only: no
+ * counter of schema 1's may be left ("bounce_trouble.ID", ...). */
+static int check_bounce_counters(struct check *ck)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	if (ck->txn->store->schema < 2)
+		return 0;
+	int r = store_cursor_open(ck->txn, STORE_DB_STATS, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size <= 4)
+			continue;
+		MDB_val name = { k.mv_size - 4, (char *)k.mv_data + 4 };
+		if (store_bounce_counter_name(name.mv_data, name.mv_size))
+			problem(ck, "stats: counter \"%s\" of list %" PRIu32 " holds bounce "
+			        "state outside the member records", esc(&name),
+			        codec_be32_read(k.mv_data));
 	}
 	mdb_cursor_close(c);
 	return r == -ENOENT ? 0 : r;
@@ -478,6 +508,8 @@ int store_check(struct store *store,
 		r = check_lists(&ck);
 	if (r == 0)
 		r = check_members(&ck);
+	if (r == 0)
+		r = check_bounce_counters(&ck);
 	if (r == 0)
 		r = check_audit(&ck);
 	if (r == 0)

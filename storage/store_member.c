@@ -35,7 +35,7 @@ int store_member_validate(const struct store_member *m, const char **ret_why)
 		why = "unknown delivery state";
 	else if ((unsigned)m->delivery > STORE_DELIVERY_NOMAIL)
 		why = "unknown delivery mode";
-	else if ((unsigned)m->probe > STORE_PROBE_PROBING)
+	else if (store_bounce_validate(&m->bounce) < 0)
 		why = "unknown probe state";
 	if (why) {
 		if (ret_why)
@@ -49,7 +49,9 @@ int store_member_validate(const struct store_member *m, const char **ret_why)
  * v1: id u32, utf8 bool, local str, domain str, display str, state enum,
  *     delivery enum, moderated bool, joined u64, bounce_score u32,
  *     bounce_last_day u32, bounce_count u32, probe enum,
- *     probe_sent_day u32, warnings_sent u32. */
+ *     probe_sent_day u32, warnings_sent u32 (schema 1).
+ * v2: v1's fields up to joined, then the bounce record as a blob
+ *     (store_bounce_encode()). */
 
 void store_member_encode(const struct store_member *m, struct buf *out)
 {
@@ -63,12 +65,11 @@ void store_member_encode(const struct store_member *m, struct buf *out)
 	codec_put_u8(out, (uint8_t)m->delivery);
 	codec_put_bool(out, m->moderated);
 	codec_put_u64(out, (uint64_t)m->joined);
-	codec_put_u32(out, m->bounce_score);
-	codec_put_u32(out, m->bounce_last_day);
-	codec_put_u32(out, m->bounce_count);
-	codec_put_u8(out, (uint8_t)m->probe);
-	codec_put_u32(out, m->probe_sent_day);
-	codec_put_u32(out, m->warnings_sent);
+	/* the blob's length first, then the record appended in place */
+	size_t at = out->len;
+	codec_put_u32(out, 0);
+	store_bounce_encode(&m->bounce, out);
+	codec_be32_write((unsigned char *)out->data + at, (uint32_t)(out->len - at - 4));
 }
 
 int store_member_decode(const void *p, size_t n, struct store_member *ret)
@@ -91,13 +92,25 @@ int store_member_decode(const void *p, size_t n, struct store_member *ret)
 	m.delivery = codec_get_enum(&d, STORE_DELIVERY_NOMAIL);
 	m.moderated = codec_get_bool(&d);
 	m.joined = (int64_t)codec_get_u64(&d);
-	m.bounce_score = codec_get_u32(&d);
-	m.bounce_last_day = codec_get_u32(&d);
-	m.bounce_count = codec_get_u32(&d);
-	m.probe = codec_get_enum(&d, STORE_PROBE_PROBING);
-	m.probe_sent_day = codec_get_u32(&d);
-	m.warnings_sent = codec_get_u32(&d);
-	/* Fields of later versions go here: if (version >= 2) ... else default. */
+	if (version == 1) {
+		/* the rest of the state was in counters (see store_bounce.c) */
+		m.bounce.score = codec_get_u32(&d);
+		m.bounce.last_day = codec_get_u32(&d);
+		m.bounce.count = codec_get_u32(&d);
+		m.bounce.probe = codec_get_enum(&d, STORE_PROBE_PROBING);
+		m.bounce.probe_sent_day = codec_get_u32(&d);
+		m.bounce.warnings_sent = codec_get_u32(&d);
+	} else {
+		const void *bp;
+		size_t bn;
+		codec_get_blob(&d, &bp, &bn);
+		if (d.err == 0) {
+			r = store_bounce_decode(bp, bn, &m.bounce);
+			if (r < 0)
+				return r;
+		}
+	}
+	/* Fields of later versions go here: if (version >= 3) ... else default. */
 	r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;
