@@ -32,8 +32,9 @@
  *     integers first so LMDB's byte order is numeric order (see
  *     store_member_key() for a composite key).
  *  3. Put the module's operations in their own file (store_queue.c, ...),
- *     going through store_get()/store_put()/store_del() or a cursor from
- *     store_cursor_open(); every LMDB return code goes through store_err().
+ *     going through store_get()/store_put()/store_del(), store_walk_first()
+ *     for walks, or a cursor from store_cursor_open(); every LMDB return
+ *     code goes through store_err().
  *  4. Teach store_check.c what the new index must agree with.
  *
  * ---- Adding a record type ----
@@ -145,6 +146,37 @@ int store_cursor_open(struct store_txn *txn, enum store_db db,
 /* mdb_cursor_get, translated (MDB_NOTFOUND is -ENOENT). */
 int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
                      MDB_val *v, MDB_cursor_op op);
+
+/* A walk over a database in key order: the loop of every _foreach.
+ *
+ *   struct store_walk w;
+ *   for (r = store_walk_first(txn, db, from, from_len, prefix_len, &w); r == 0;
+ *        r = store_walk_next(&w)) {
+ *           ... w.k, w.v ...       (break to stop early)
+ *   }
+ *   store_walk_finish(&w);
+ *   return r == -ENOENT ? 0 : r;
+ *
+ * store_walk_first() starts at the first record whose key is at or after
+ * from (from_len 0: the first record of db); the walk ends before the first
+ * key that does not start with the first prefix_len bytes of from
+ * (prefix_len <= from_len; 0: at the end of db). from is borrowed until
+ * store_walk_finish(). first and next: 0 with w.k and w.v set (pointing
+ * into the map: valid until the next step or write in txn), -ENOENT at the
+ * end, -errno on failure. w.c is the cursor, for mdb_cursor_put/_del on the
+ * record the walk stands on. store_walk_finish() closes the cursor; call it
+ * whatever first returned. */
+struct store_walk {
+	struct store_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	const void *prefix;
+	size_t prefix_len;
+};
+int store_walk_first(struct store_txn *txn, enum store_db db, const void *from,
+                     size_t from_len, size_t prefix_len, struct store_walk *w);
+int store_walk_next(struct store_walk *w);
+void store_walk_finish(struct store_walk *w);
 
 /* What a pruning walk does with a record (store_prune()). */
 enum store_prune_verdict {

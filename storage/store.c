@@ -672,20 +672,65 @@ int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
 	return store_err(txn, mdb_cursor_get(c, k, v, op));
 }
 
+/* ---- Walks ------------------------------------------------------------- */
+
+/* -ENOENT when w stands past its prefix. */
+static int walk_in_prefix(const struct store_walk *w)
+{
+	if (w->k.mv_size < w->prefix_len ||
+	    memcmp(w->k.mv_data, w->prefix, w->prefix_len) != 0)
+		return -ENOENT;
+	return 0;
+}
+
+int store_walk_first(struct store_txn *txn, enum store_db db, const void *from,
+                     size_t from_len, size_t prefix_len, struct store_walk *w)
+{
+	if (prefix_len > from_len) {
+		fprintf(stderr, "store_walk_first: prefix of %zu bytes, longer than the "
+		        "start key's %zu\n", prefix_len, from_len);
+		abort();
+	}
+	memset(w, 0, sizeof(*w));
+	w->txn = txn;
+	w->prefix = from;
+	w->prefix_len = prefix_len;
+	int r = store_cursor_open(txn, db, &w->c);
+	if (r < 0) {
+		w->c = NULL;
+		return r;
+	}
+	w->k.mv_size = from_len;
+	w->k.mv_data = (void *)from;
+	r = store_cursor_get(txn, w->c, &w->k, &w->v, from_len ? MDB_SET_RANGE : MDB_FIRST);
+	return r < 0 ? r : walk_in_prefix(w);
+}
+
+int store_walk_next(struct store_walk *w)
+{
+	int r = store_cursor_get(w->txn, w->c, &w->k, &w->v, MDB_NEXT);
+	return r < 0 ? r : walk_in_prefix(w);
+}
+
+void store_walk_finish(struct store_walk *w)
+{
+	if (w->c)
+		mdb_cursor_close(w->c);
+	w->c = NULL;
+}
+
 int store_prune(struct store_txn *txn, enum store_db db, size_t max_scan, size_t max_del,
                 int (*decide)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx,
                 size_t *ret_n)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	size_t n = 0, scanned = 0;
-	int r = store_cursor_open(txn, db, &c);
-	if (r < 0)
-		return r;
-	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
-	while (r == 0 && n < max_del && (!max_scan || scanned < max_scan)) {
+	int r;
+	for (r = store_walk_first(txn, db, NULL, 0, 0, &w);
+	     r == 0 && n < max_del && (!max_scan || scanned < max_scan);
+	     r = store_walk_next(&w)) {
 		scanned++;
-		int verdict = decide(&k, &v, ctx);
+		int verdict = decide(&w.k, &w.v, ctx);
 		if (verdict < 0) {
 			r = verdict;
 			break;
@@ -695,14 +740,13 @@ int store_prune(struct store_txn *txn, enum store_db db, size_t max_scan, size_t
 		if (verdict == STORE_PRUNE_DELETE) {
 			/* the cursor then stands on the next record: MDB_NEXT
 			 * returns that one */
-			r = store_err(txn, mdb_cursor_del(c, 0));
+			r = store_err(txn, mdb_cursor_del(w.c, 0));
 			if (r < 0)
 				break;
 			n++;
 		}
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (ret_n)

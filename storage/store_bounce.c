@@ -175,37 +175,31 @@ int store_bounce_migrate_v1(struct store_txn *txn)
 {
 	struct buf key = BUF_INIT, val = BUF_INIT;
 	struct store_member m;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int r = store_cursor_open(txn, STORE_DB_MEMBERS, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(txn, c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size <= 4)
+	struct store_walk w;
+	int r;
+	for (r = store_walk_first(txn, STORE_DB_MEMBERS, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size <= 4)
 			continue;       /* malformed key: store_check reports it */
 		buf_reset(&key);
-		buf_add(&key, k.mv_data, k.mv_size);
-		r = store_member_decode(v.mv_data, v.mv_size, &m);
+		buf_add(&key, w.k.mv_data, w.k.mv_size);
+		r = store_member_decode(w.v.mv_data, w.v.mv_size, &m);
 		if (r == -EBADMSG || r == -EPROTO) {
 			r = 0;          /* left as it is: store_check reports it */
 			continue;
 		}
 		if (r == 0)
-			r = v1_counters_read(txn, codec_be32_read(k.mv_data), &m);
+			r = v1_counters_read(txn, codec_be32_read(w.k.mv_data), &m);
 		if (r < 0)
 			break;
 		buf_reset(&val);
 		store_member_encode(&m, &val);
-		k.mv_data = key.data;
-		k.mv_size = key.len;
-		v.mv_data = val.data;
-		v.mv_size = val.len;
-		r = store_err(txn, mdb_cursor_put(c, &k, &v, MDB_CURRENT));
+		MDB_val k = { key.len, key.data }, v = { val.len, val.data };
+		r = store_err(txn, mdb_cursor_put(w.c, &k, &v, MDB_CURRENT));
 		if (r < 0)
 			break;
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	buf_finish(&key);
 	buf_finish(&val);
 	if (r < 0 && r != -ENOENT)
