@@ -677,6 +677,8 @@ int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
 /* -ENOENT when w stands past its prefix. */
 static int walk_in_prefix(const struct store_walk *w)
 {
+	if (w->prefix_len == 0)
+		return 0;
 	if (w->k.mv_size < w->prefix_len ||
 	    memcmp(w->k.mv_data, w->prefix, w->prefix_len) != 0)
 		return -ENOENT;
