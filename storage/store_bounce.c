@@ -35,7 +35,7 @@ void store_bounce_encode(const struct store_bounce *b, struct buf *out)
 	codec_put_u32(out, b->excused_day);
 }
 
-int store_bounce_decode(const void *p, size_t n, struct store_bounce *ret)
+int store_bounce_decode(const void *p, size_t n, struct store_bounce *ret_bounce)
 {
 	struct store_bounce b;
 	struct codec_dec d;
@@ -60,20 +60,20 @@ int store_bounce_decode(const void *p, size_t n, struct store_bounce *ret)
 	r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;
-	*ret = b;
+	*ret_bounce = b;
 	return 0;
 }
 
 /* ---- Operations --------------------------------------------------------- */
 
 int store_bounce_get(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, struct store_bounce *ret)
+                     const struct addr *addr, struct store_bounce *ret_bounce)
 {
 	struct store_member m;
 	int r = store_member_get(txn, list_id, addr, &m);
 	if (r < 0)
 		return r;
-	*ret = m.bounce;
+	*ret_bounce = m.bounce;
 	return 0;
 }
 

@@ -51,7 +51,7 @@ struct store_bounce {
 /* The bounce state of member addr of the list. -ENOENT: not a member;
  * -EINVAL: malformed address. */
 int store_bounce_get(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, struct store_bounce *ret);
+                     const struct addr *addr, struct store_bounce *ret_bounce);
 
 /* Replaces the bounce state of member addr; the member's other fields stay.
  * -ENOENT: not a member; -EINVAL: malformed address or b out of range. */
