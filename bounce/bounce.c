@@ -771,10 +771,12 @@ static bool code_before_rcpt(const struct general *g, const char *code, const ch
 /* Fills status, reason and hard of r from its own code and texts:
  * dsn_status is the Status field (NULL: none), rhost the Remote-MTA
  * value (empty: none), delayed says Action: delayed, xunix a diagnostic
- * of type X-Unix (a local delivery program's own words). */
+ * of type X-Unix (a local delivery program's own words), category the
+ * sending MTA's own classification of the reply (empty: none). */
 static void classify(struct bounce_recipient *r, const char *dsn_status, struct general *gen,
-                     bool delayed, struct slice rhost, bool xunix)
+                     bool delayed, struct slice rhost, bool xunix, struct slice category)
 {
+	enum bounce_reason cat = reason_of_category(category);
 	struct slice general = gen->text;
 	struct slice diag = slice_cstr(r->diag);
 	char field[BOUNCE_STATUS_MAX] = "", dcode[BOUNCE_STATUS_MAX], code[BOUNCE_STATUS_MAX];
@@ -833,20 +835,22 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	/* evidence that the failure is about this recipient's address: the
 	 * reply answered RCPT TO; or, the report naming no command, the code
 	 * is an addressing status (RFC 3463 X.1.x, the sender's X.1.7/X.1.8
-	 * aside), or there was no remote reply and no code saying otherwise
-	 * (the recipient's own system looked the address up). A remote reply
-	 * that does not say which command it answered may have answered DATA. */
+	 * aside), or the sending MTA's own classification of the reply says
+	 * the mailbox is bad (PowerMTA's "bad-mailbox"). Neither a remote
+	 * reply that does not say which command it answered (it may have
+	 * answered DATA) nor a report without any remote reply is such
+	 * evidence. */
 	bool addr_code = code[0] && !strncmp(code + 1, ".1.", 3) && strcmp(code + 1, ".1.7") &&
 	                 strcmp(code + 1, ".1.8");
 	bool rcpt_stage = cmd == SMTP_COMMAND_RCPT ||
-	                  (cmd == SMTP_COMMAND_NONE && (addr_code || (reply == 0 && is_generic_code(code))));
+	                  (cmd == SMTP_COMMAND_NONE && (addr_code || cat == BOUNCE_REASON_USERUNKNOWN));
 	/* the reply answered the end of the message: Postfix's "in reply to
 	 * end of DATA command", Exim's "after end of data" */
 	bool end_of_data = cmd == SMTP_COMMAND_DATA &&
 	                   (bounce_text_find(bt, "end of data") ||
 	                    bounce_memfind(gen->low, gen->text.len, "end of data", 11));
 	struct reason_input in = { code, reply, cmd, rcpt_stage, end_of_data, delayed, xunix,
-	                           diag.len > 0, host, bt, gen->tt };
+	                           diag.len > 0, host, bt, gen->tt, cat };
 	enum bounce_reason reason = reason_decide(&in);
 	/* the recipient's own lines say nothing usable: the report's text,
 	 * which explains all its recipients, may */
@@ -1033,7 +1037,7 @@ static void ses_add_cb(const struct ses_rcpt *sr, void *ctx)
 				d = slice_make(semi + 1, d.len - (size_t)(semi + 1 - d.p));
 			set_diag(r, d);
 			status_find(sr->status, st);
-			classify(r, st, sx->gen, false, slice_make("", 0), false);
+			classify(r, st, sx->gen, false, slice_make("", 0), false, slice_make("", 0));
 		} else if (r) {
 			r->reason = sx->kind == 2 ? BOUNCE_REASON_FEEDBACK : BOUNCE_REASON_DELIVERED;
 		}
@@ -1404,7 +1408,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 					snprintf(st, sizeof(st), "%s", hc);
 			}
 			classify(r, st, &gen, slice_case_starts(action, "delayed"), dr[i].remote_mta,
-			         slice_case_starts(slice_trim(dr[i].diag), "x-unix"));
+			         slice_case_starts(slice_trim(dr[i].diag), "x-unix"), dr[i].category);
 			/* the address the message was sent to, when the report names
 			 * the one it was forwarded to (RFC 3461 ORCPT) */
 			struct buf okey = BUF_INIT;
@@ -1538,7 +1542,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		}
 		for (size_t i = 0; i < res->nrcpts; i++)
 			classify(&res->rcpts[i], res->nrcpts == 1 && orphan_status[0] ? orphan_status : NULL,
-			         &gen, false, slice_make("", 0), false);
+			         &gen, false, slice_make("", 0), false, slice_make("", 0));
 		if (res->nrcpts == 0 && !bounce_like)
 			res->kind = BOUNCE_KIND_NOT_BOUNCE;
 		goto out;

@@ -4,7 +4,8 @@
  * scanner, so folding, CRLF and junk lines are handled the same way as in
  * a header block. A group counts as a recipient's when it names one
  * (Final-Recipient or Original-Recipient); the per-message fields are not
- * needed here. */
+ * needed here. Besides the RFC 3464 fields, PowerMTA's per-recipient
+ * X-PowerMTA-BounceCategory is kept: its own reading of the reply. */
 #include <string.h>
 
 #include "bounce/internal.h"
@@ -49,6 +50,8 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 				r.diag = f.value;
 			} else if (slice_case_eq_cstr(f.name, "Remote-MTA")) {
 				r.remote_mta = f.value;
+			} else if (slice_case_eq_cstr(f.name, "X-PowerMTA-BounceCategory")) {
+				r.category = f.value;
 			}
 		}
 		if (named && n < max)

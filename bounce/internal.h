@@ -86,7 +86,11 @@ struct reason_input {
 	const char *status;             /* normalised code, "" when none */
 	int reply;                      /* SMTP reply code, 0 when none */
 	enum smtp_command cmd;          /* the command the reply answered */
-	bool rcpt_stage;                /* evidence the reply is about the address */
+	bool rcpt_stage;                /* evidence the reply is about the address:
+	                                   it answered RCPT TO, or (no command
+	                                   named) an addressing code X.1.x or the
+	                                   sending MTA's "bad mailbox" category;
+	                                   a report without a remote reply is not */
 	bool end_of_data;               /* the reply answered the end of the message
 	                                   (not a DATA line that pipelined RCPT
 	                                   replies may follow) */
@@ -97,6 +101,9 @@ struct reason_input {
 	const char *rhost;              /* the host that answered, lower case, "" */
 	const struct bounce_text *text; /* the diagnostic, prepared */
 	const struct bounce_text *report; /* the whole report's text, or NULL */
+	enum bounce_reason category;    /* the sending MTA's own classification
+	                                   of the reply (reason_of_category()),
+	                                   UNDEFINED when it gives none */
 };
 enum bounce_reason reason_decide(const struct reason_input *in);
 
@@ -108,6 +115,8 @@ struct dsn_rcpt {
 	struct slice status;
 	struct slice diag;              /* Diagnostic-Code value, folded */
 	struct slice remote_mta;
+	struct slice category;          /* X-PowerMTA-BounceCategory (the
+	                                   sending MTA's own classification) */
 };
 /* Parses the fields of a delivery-status body: the per-message group is
  * skipped, each per-recipient group (one that names a recipient) fills one
