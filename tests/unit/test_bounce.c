@@ -730,6 +730,37 @@ static const struct fixture fixtures[] = {
 	  "Diagnostic-Code: smtp; 421 4.3.0 Upstream error, please check\n"
 	  "  https://developers.cloudflare.com/email-routing/postmaster\n--NI--\n",
 	  "dsn", "pat@routed.example", "4.3.0", "systemerror" },
+	{ "powermta: its bad-mailbox category says the reply was about the address",
+	  DSN_HEAD("PA")
+	  "--PA\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; out.example.net\n\n"
+	  "Final-Recipient: rfc822; quinn@mx.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.example\n"
+	  "Diagnostic-Code: smtp; 550 No such recipient here\n"
+	  "X-PowerMTA-BounceCategory: bad-mailbox\n--PA--\n",
+	  "dsn", "quinn@mx.example", "5.0.0", "userunknown" },
+	{ "powermta: the same reply without a category may have answered DATA",
+	  DSN_HEAD("PB")
+	  "--PB\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; out.example.net\n\n"
+	  "Final-Recipient: rfc822; quinn@mx.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.example\n"
+	  "Diagnostic-Code: smtp; 550 No such recipient here\n--PB--\n",
+	  "dsn", "quinn@mx.example", "5.0.0", "filtered" },
+	{ "powermta: bad-mailbox does not outrank the end of DATA",
+	  DSN_HEAD("PC")
+	  "--PC\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; out.example.net\n\n"
+	  "Final-Recipient: rfc822; quinn@mx.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.example\n"
+	  "Diagnostic-Code: smtp; 550 No such recipient here (in reply to end of DATA command)\n"
+	  "X-PowerMTA-BounceCategory: bad-mailbox\n--PC--\n",
+	  "dsn", "quinn@mx.example", "5.0.0", "filtered" },
+	{ "powermta: a category names the cause the words do not",
+	  DSN_HEAD("PD")
+	  "--PD\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; out.example.net\n\n"
+	  "Final-Recipient: rfc822; rae@mx.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.example\n"
+	  "Diagnostic-Code: smtp; 552 Requested action aborted\n"
+	  "X-PowerMTA-BounceCategory: quota-issues\n--PD--\n",
+	  "dsn", "rae@mx.example", "5.0.0", "mailboxfull" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
