@@ -551,6 +551,58 @@ static void set_diag(struct bounce_recipient *r, struct slice d)
 	buf_finish(&conv);
 }
 
+/* A diagnostic holding only the first line of a multi-line SMTP reply
+ * ("550-5.7.1 This message does not have"; RFC 5321 section 4.2.1: every
+ * line but the last has a hyphen after the code) is cut short: Sendmail
+ * writes the first line alone into Diagnostic-Code. The report's
+ * transcript of the session ("<<< 550-5.7.1 ...") may hold the rest.
+ * When text holds first on a line of its own, appends first and the lines
+ * of the same reply that follow it, up to its last line, to out and
+ * returns true. */
+static bool reply_rest(struct slice text, struct slice first, struct buf *out)
+{
+	if (first.len < 5 || !ascii_is_digit(first.p[0]) || !ascii_is_digit(first.p[1]) ||
+	    !ascii_is_digit(first.p[2]) || first.p[3] != '-' || memchr(first.p, '\n', first.len))
+		return false;
+	const char *end = text.p + text.len, *nl = NULL;
+	/* the reply as a line of the transcript: only blanks or the
+	 * transcript's "<<<" before it, only blanks after it */
+	for (const char *at = text.p; !nl && at < end;) {
+		const char *m = memmem(at, (size_t)(end - at), first.p, first.len);
+		if (!m)
+			return false;
+		const char *b = m;
+		while (b > text.p && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '<'))
+			b--;
+		const char *e = m + first.len;
+		while (e < end && (*e == ' ' || *e == '\t' || *e == '\r'))
+			e++;
+		if ((b == text.p || b[-1] == '\n') && e < end && *e == '\n')
+			nl = e;
+		at = m + 1;
+	}
+	if (!nl)
+		return false;
+	buf_add(out, first.p, first.len);
+	size_t lines = 0;
+	for (const char *p = nl + 1; p < end && lines < 32 && out->len < LIMIT_BOUNCE_DIAG; lines++) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		if (!e)
+			e = end;
+		const char *q = p;
+		while (q < e && (*q == ' ' || *q == '\t' || *q == '<'))
+			q++;
+		if (e - q < 4 || memcmp(q, first.p, 3) || (q[3] != '-' && q[3] != ' '))
+			break;
+		buf_add(out, " ", 1);
+		buf_add(out, q, (size_t)(e - q));
+		if (q[3] == ' ')
+			break;
+		p = e + 1;
+	}
+	return true;
+}
+
 static bool is_generic_code(const char *s)
 {
 	return !s[0] || !strcmp(s + 1, ".0.0");
@@ -1390,13 +1442,17 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			const char *semi = d.len ? memchr(d.p, ';', d.len < 20 ? d.len : 20) : NULL;
 			if (semi)
 				d = slice_make(semi + 1, d.len - (size_t)(semi + 1 - d.p));
-			if (d.len) {
+			struct buf whole = BUF_INIT;
+			if (d.len && reply_rest(gen.text, slice_trim(d), &whole)) {
+				set_diag(r, slice_make(whole.data, whole.len));
+			} else if (d.len) {
 				set_diag(r, d);
 			} else {
 				struct hit *h = hits_find(hits_get(&job), key.data);
 				if (h)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
 			}
+			buf_finish(&whole);
 			/* 4.4.7 says only that the retries ran out: the report's
 			 * account of the attempts may give the cause's own code */
 			if (!strcmp(st, "4.4.7")) {

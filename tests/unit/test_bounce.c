@@ -761,6 +761,19 @@ static const struct fixture fixtures[] = {
 	  "Diagnostic-Code: smtp; 552 Requested action aborted\n"
 	  "X-PowerMTA-BounceCategory: quota-issues\n--PD--\n",
 	  "dsn", "rae@mx.example", "5.0.0", "mailboxfull" },
+	{ "sendmail: a multi-line reply cut to its first line is read whole from the transcript",
+	  DSN_HEAD("SM")
+	  "--SM\nContent-Type: text/plain\n\n   ----- Transcript of session follows -----\n"
+	  "... while talking to mx.example.com.:\n>>> DATA\n"
+	  "<<< 550-5.7.1 The message from this sender was refused because its\n"
+	  "<<< 550-5.7.1 DMARC policy\n"
+	  "<<< 550 5.7.1 says to reject it.\n"
+	  "554 5.0.0 Service unavailable\n"
+	  "--SM\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; out.example.net\n\n"
+	  "Final-Recipient: RFC822; sam@example.com\nAction: failed\nStatus: 5.7.1\n"
+	  "Diagnostic-Code: SMTP; 550-5.7.1 The message from this sender was refused because its\n"
+	  "--SM--\n",
+	  "dsn", "sam@example.com", "5.7.1", "authfailure" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
