@@ -623,6 +623,11 @@ static const struct reason_phrase p_expired[] = {
 	{ "unable to deliver message after multiple retries", SISIMAI },
 	{ "was not reachable within the allowed queue period", SISIMAI },
 	{ "your message could not be delivered for more than", SISIMAI },
+	/* the attempts were counted and gave out: a give-up after retries,
+	 * what RFC 3463 calls X.4.7, delivery time expired ("delivery failed
+	 * 20 attempts", "failed after 5 attempts") */
+	{ "\tdelivery failed \t attempts", COMMON }, { "\tfailed after \t attempts", COMMON },
+	{ "delivery attempts exhausted", COMMON }, { "maximum number of delivery attempts", COMMON },
 };
 
 static const struct reason_phrase p_securityerror[] = {
