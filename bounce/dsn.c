@@ -11,7 +11,7 @@
 #include "bounce/internal.h"
 #include "listd/core/header.h"
 
-size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
+size_t dsn_parse(struct slice body, struct dsn_rcpt *ret_rcpts, size_t max)
 {
 	size_t n = 0, pos = 0;
 
@@ -34,7 +34,7 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 				if (r.final_rcpt.len && n < max) {
 					/* a second recipient without the empty line
 					 * between the groups */
-					out[n++] = r;
+					ret_rcpts[n++] = r;
 					memset(&r, 0, sizeof(r));
 				}
 				r.final_rcpt = f.value;
@@ -55,7 +55,7 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 			}
 		}
 		if (named && n < max)
-			out[n++] = r;
+			ret_rcpts[n++] = r;
 		size_t adv = hs.body;
 		if (adv == 0) {
 			/* a junk line: step over it */

@@ -47,9 +47,9 @@ static inline bool bounce_field_is(struct slice name, const char *s)
 /* status.c — RFC 3463 codes, SMTP reply codes and reasons. */
 
 /* Finds the first enhanced status code ("5.1.1") in text, standing alone
- * (not inside a longer number or an IP address); copies it to out.
+ * (not inside a longer number or an IP address); copies it to ret_status.
  * 1 = found, 0 = none. */
-int status_find(struct slice text, char out[BOUNCE_STATUS_MAX]);
+int status_find(struct slice text, char ret_status[BOUNCE_STATUS_MAX]);
 /* Finds a three-digit SMTP reply code 4xx/5xx standing alone; 0 if none. */
 int status_reply_code(struct slice text);
 /* Reason implied by an enhanced status code (reason_table.c), or UNDEFINED. */
@@ -62,7 +62,7 @@ bool status_code_decisive(const char *status);
 enum bounce_reason status_reason_from_text(struct slice text);
 /* The pseudo code used when a message gives no enhanced code:
  * "5.0.9NN" (or "4.0.9NN" when temporary); "" for no reason. */
-void status_pseudo(enum bounce_reason r, bool temporary, char out[BOUNCE_STATUS_MAX]);
+void status_pseudo(enum bounce_reason r, bool temporary, char ret_status[BOUNCE_STATUS_MAX]);
 /* The SMTP command a remote reply answered, as the report tells it
  * ("in reply to RCPT TO command", "after end of data", ">>> DATA"). */
 enum smtp_command {
@@ -121,7 +121,7 @@ struct dsn_rcpt {
 /* Parses the fields of a delivery-status body: the per-message group is
  * skipped, each per-recipient group (one that names a recipient) fills one
  * entry, at most max. Returns the number of entries. */
-size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max);
+size_t dsn_parse(struct slice body, struct dsn_rcpt *ret_rcpts, size_t max);
 
 /* lhost.c — bounces that are not RFC 3464. */
 struct lhost_hit {
