@@ -1048,6 +1048,40 @@ static void test_decoders(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* Sendmail's item lines ("550 <a@b>... text", "550 host (mailer)...
+ * text"): an address's explanation stops at the next item's line. */
+static void test_sendmail_items(void **state)
+{
+	(void)state;
+	static const char msg[] =
+		"From: Mail Delivery Subsystem <MAILER-DAEMON@out.example.net>\n"
+		"To: dev-bounces+tok@lists.example.org\nSubject: Returned mail: see transcript\n\n"
+		"   ----- Transcript of session follows -----\n"
+		"554 <tom@mx.example.com>... Remote protocol error\n"
+		"550 other.example (smtp)... 550 Host unknown\n"
+		"While talking to mx.example.net:\n>>> RCPT To:<ann@mx.example.net>\n"
+		"<<< 550 <ann@mx.example.net>... User unknown\n"
+		"550 <ann@mx.example.net>... User unknown\n"
+		"   ----- Unsent message follows -----\n"
+		"From: dev@lists.example.org\nTo: tom@mx.example.com\n\nhello\n";
+	struct bounce_result res;
+	bounce_parse(msg, strlen(msg), &res);
+	assert_int_equal(res.kind, BOUNCE_KIND_DSN);
+	assert_int_equal(res.nrcpts, 2);
+	for (size_t i = 0; i < res.nrcpts; i++) {
+		const struct bounce_recipient *r = &res.rcpts[i];
+		if (!strcmp(r->addr, "tom@mx.example.com")) {
+			assert_non_null(strstr(r->diag, "Remote protocol error"));
+			assert_null(strstr(r->diag, "Host unknown"));
+			assert_null(strstr(r->diag, "ann@"));
+		} else {
+			assert_string_equal(r->addr, "ann@mx.example.net");
+			assert_string_equal(bounce_reason_name(r->reason), "userunknown");
+		}
+	}
+	bounce_result_finish(&res);
+}
+
 static void test_blame(void **state)
 {
 	(void)state;
@@ -1101,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_big_attachment),
 		cmocka_unit_test(test_many_recipients),
 		cmocka_unit_test(test_decoders),
+		cmocka_unit_test(test_sendmail_items),
 		cmocka_unit_test(test_blame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
