@@ -628,6 +628,8 @@ static const struct reason_phrase p_expired[] = {
 	 * 20 attempts", "failed after 5 attempts") */
 	{ "\tdelivery failed \t attempts", COMMON }, { "\tfailed after \t attempts", COMMON },
 	{ "delivery attempts exhausted", COMMON }, { "maximum number of delivery attempts", COMMON },
+	/* the time allowed for delivery ran out (X.4.7) */
+	{ "not delivered within", COMMON },
 };
 
 static const struct reason_phrase p_securityerror[] = {
