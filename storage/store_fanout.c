@@ -153,3 +153,62 @@ int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_mem
 	*ret_n = n;
 	return 0;
 }
+
+int store_retry_del_msg(struct store_txn *txn, uint32_t msg_id, size_t *ret_n)
+{
+	unsigned char prefix[4];
+	MDB_cursor *c;
+	size_t n = 0;
+
+	codec_be32_write(prefix, msg_id);
+	int r = store_cursor_open(txn, STORE_DB_RETRIES, &c);
+	if (r < 0)
+		return r;
+	MDB_val k = { 4, prefix }, v;
+	r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
+	while (r == 0 && k.mv_size == 8 && memcmp(k.mv_data, prefix, 4) == 0) {
+		r = store_err(txn, mdb_cursor_del(c, 0));
+		if (r < 0)
+			break;
+		n++;
+		k.mv_size = 4;
+		k.mv_data = prefix;
+		r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(c);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (ret_n)
+		*ret_n = n;
+	return 0;
+}
+
+int store_retry_foreach_msg(struct store_txn *txn,
+                            int (*cb)(uint32_t msg_id, size_t n, void *ctx), void *ctx)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint32_t id = 0;
+	size_t n = 0;
+	int r = store_cursor_open(txn, STORE_DB_RETRIES, &c);
+	if (r < 0)
+		return r;
+	for (r = store_cursor_get(txn, c, &k, &v, MDB_FIRST); r == 0;
+	     r = store_cursor_get(txn, c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8)
+			continue;
+		uint32_t m = codec_be32_read(k.mv_data);
+		if (n && m != id) {
+			r = cb(id, n, ctx);
+			if (r != 0)
+				break;
+			n = 0;
+		}
+		id = m;
+		n++;
+	}
+	mdb_cursor_close(c);
+	if (r == -ENOENT)
+		r = n ? cb(id, n, ctx) : 0;
+	return r;
+}
