@@ -157,6 +157,30 @@ static int notice_start(struct daemon *d, const struct store_list *l, enum modto
 	return 1;
 }
 
+/* The daily cap on held-post notices (moderate_notice_daily_limit): counted
+ * per list in the rate store (storage/store_rate.h) under the list's
+ * moderation mailbox LIST-moderate@DOMAIN, an address listd never mails.
+ * 1: send this notice; 0: the cap is reached (the post is held all the
+ * same, and the held summary lists it); -errno. Logs once a day, when the
+ * last notice the cap allows is taken. */
+static int notice_cap_take(struct daemon *d, struct store_txn *txn, const struct store_list *l)
+{
+	const struct config *cfg = &d->cfg;
+	struct addr key;
+	uint32_t count = 0;
+
+	memset(&key, 0, sizeof(key));
+	snprintf(key.local, sizeof(key.local), "%s%s", l->local, cfg->moderate_suffix);
+	snprintf(key.domain, sizeof(key.domain), "%s", l->domain);
+	int r = store_rate_take(txn, daemon_today(d), &key, cfg->moderate_notice_daily_limit,
+	                        &count);
+	if (r == 1 && count == cfg->moderate_notice_daily_limit)
+		log_warnx("moderation: %s@%s sent the %u held-post notices "
+		          "moderate_notice_daily_limit allows today; later held posts today are "
+		          "in the held summary only", l->local, l->domain, count);
+	return r;
+}
+
 int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                          const struct store_msg *m, const struct buf *data, const char *why)
 {
@@ -166,6 +190,9 @@ int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct s
 	int r = notice_start(d, l, MODTOKEN_POST, m->id, &n);
 	if (r <= 0)
 		return r;
+	r = notice_cap_take(d, txn, l);
+	if (r <= 0)
+		goto out;
 	post_subject(data, &psubj);
 	post_from(data, &pfrom);
 	buf_addf(&subj, "Held for %s: %s", n.list_address.data, psubj.data);
