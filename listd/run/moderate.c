@@ -185,9 +185,9 @@ int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct s
                          const struct store_msg *m, const struct buf *data, const char *why)
 {
 	struct buf subj = BUF_INIT, psubj = BUF_INIT, pfrom = BUF_INIT, body = BUF_INIT;
-	struct notice n;
+	struct notice notice;
 
-	int r = notice_start(d, l, MODTOKEN_POST, m->id, &n);
+	int r = notice_start(d, l, MODTOKEN_POST, m->id, &notice);
 	if (r <= 0)
 		return r;
 	r = notice_cap_take(d, txn, l);
@@ -195,18 +195,19 @@ int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct s
 		goto out;
 	post_subject(data, &psubj);
 	post_from(data, &pfrom);
-	buf_addf(&subj, "Held for %s: %s", n.list_address.data, psubj.data);
+	buf_addf(&subj, "Held for %s: %s", notice.list_address.data, psubj.data);
 	{       /* no address fits (by_mail false): the notice says to decide on the server */
 		char size[16], number[16];
 		snprintf(size, sizeof(size), "%u", m->size);
 		snprintf(number, sizeof(number), "%u", m->id);
 		const struct template_var v[] = {
-			{ "list_address", n.list_address.data }, { "reason", why },
+			{ "list_address", notice.list_address.data }, { "reason", why },
 			{ "from", pfrom.len ? pfrom.data : "(none)" }, { "sender", m->sender },
 			{ "subject", psubj.data }, { "size", size }, { "number", number },
-			{ "moderate_address", n.reply.data }, { "until", n.until },
+			{ "moderate_address", notice.reply.data }, { "until", notice.until },
 		};
-		r = store_template_render(txn, l->id, n.by_mail ? "held-notice" : "held-notice-server",
+		r = store_template_render(txn, l->id,
+		                          notice.by_mail ? "held-notice" : "held-notice-server",
 		                          v, sizeof(v) / sizeof(v[0]), &body);
 		if (r < 0)
 			goto out;
@@ -225,12 +226,12 @@ int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct s
 		att_len = header_body_offset(att, att_len);
 		att_type = "text/rfc822-headers";
 	}
-	r = to_moderators(d, txn, l, n.by_mail ? n.reply.data : NULL, subj.data, body.data,
-	                  att_type, att, att_len, "moderator: held-post notice");
+	r = to_moderators(d, txn, l, notice.by_mail ? notice.reply.data : NULL, subj.data,
+	                  body.data, att_type, att, att_len, "moderator: held-post notice");
 	if (r == 0)
 		r = store_stat_add(txn, l->id, "moderation_notices", 1);
 out:
-	notice_finish(&n);
+	notice_finish(&notice);
 	buf_finish(&subj);
 	buf_finish(&psubj);
 	buf_finish(&pfrom);
@@ -243,30 +244,30 @@ int moderate_notify_subscribe(struct daemon *d, struct store_txn *txn,
                               const struct addr *who)
 {
 	struct buf subj = BUF_INIT, body = BUF_INIT, a = BUF_INIT;
-	struct notice n;
+	struct notice notice;
 
-	int r = notice_start(d, l, MODTOKEN_SUBSCRIBE, m->id, &n);
+	int r = notice_start(d, l, MODTOKEN_SUBSCRIBE, m->id, &notice);
 	if (r <= 0)
 		return r;
 	addr_format(who, &a);
-	buf_addf(&subj, "Subscription to %s: %s", n.list_address.data, a.data);
+	buf_addf(&subj, "Subscription to %s: %s", notice.list_address.data, a.data);
 	{       /* no address fits (by_mail false): the notice says to add on the server */
 		const struct template_var v[] = {
-			{ "list_address", n.list_address.data }, { "subscriber", a.data },
-			{ "moderate_address", n.reply.data }, { "until", n.until },
+			{ "list_address", notice.list_address.data }, { "subscriber", a.data },
+			{ "moderate_address", notice.reply.data }, { "until", notice.until },
 		};
 		r = store_template_render(txn, l->id,
-		                          n.by_mail ? "subscribe-notice" : "subscribe-notice-server",
+		                          notice.by_mail ? "subscribe-notice" : "subscribe-notice-server",
 		                          v, sizeof(v) / sizeof(v[0]), &body);
 		if (r < 0)
 			goto out;
 	}
-	r = to_moderators(d, txn, l, n.by_mail ? n.reply.data : NULL, subj.data, body.data, NULL,
-	                  NULL, 0, "moderator: subscription notice");
+	r = to_moderators(d, txn, l, notice.by_mail ? notice.reply.data : NULL, subj.data,
+	                  body.data, NULL, NULL, 0, "moderator: subscription notice");
 	if (r == 0)
 		r = store_stat_add(txn, l->id, "moderation_notices", 1);
 out:
-	notice_finish(&n);
+	notice_finish(&notice);
 	buf_finish(&subj);
 	buf_finish(&body);
 	buf_finish(&a);
