@@ -149,26 +149,21 @@ int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_mem
 
 int store_retry_del_msg(struct store_txn *txn, uint32_t msg_id, size_t *ret_n)
 {
+	struct store_walk w;
 	unsigned char prefix[4];
-	MDB_cursor *c;
 	size_t n = 0;
+	int r;
 
 	codec_be32_write(prefix, msg_id);
-	int r = store_cursor_open(txn, STORE_DB_RETRIES, &c);
-	if (r < 0)
-		return r;
-	MDB_val k = { 4, prefix }, v;
-	r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
-	while (r == 0 && k.mv_size == 8 && memcmp(k.mv_data, prefix, 4) == 0) {
-		r = store_err(txn, mdb_cursor_del(c, 0));
+	for (r = store_walk_first(txn, STORE_DB_RETRIES, prefix, 4, 4, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		/* the cursor then stands on the next record: MDB_NEXT returns it */
+		r = store_err(txn, mdb_cursor_del(w.c, 0));
 		if (r < 0)
 			break;
 		n++;
-		k.mv_size = 4;
-		k.mv_data = prefix;
-		r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (ret_n)
@@ -179,18 +174,16 @@ int store_retry_del_msg(struct store_txn *txn, uint32_t msg_id, size_t *ret_n)
 int store_retry_foreach_msg(struct store_txn *txn,
                             int (*cb)(uint32_t msg_id, size_t n, void *ctx), void *ctx)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	uint32_t id = 0;
 	size_t n = 0;
-	int r = store_cursor_open(txn, STORE_DB_RETRIES, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(txn, c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 8)
+	int r;
+
+	for (r = store_walk_first(txn, STORE_DB_RETRIES, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 8)
 			continue;
-		uint32_t m = codec_be32_read(k.mv_data);
+		uint32_t m = codec_be32_read(w.k.mv_data);
 		if (n && m != id) {
 			r = cb(id, n, ctx);
 			if (r != 0)
@@ -200,7 +193,7 @@ int store_retry_foreach_msg(struct store_txn *txn,
 		id = m;
 		n++;
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r == -ENOENT)
 		r = n ? cb(id, n, ctx) : 0;
 	return r;
