@@ -630,6 +630,9 @@ static const struct reason_phrase p_expired[] = {
 	{ "delivery attempts exhausted", COMMON }, { "maximum number of delivery attempts", COMMON },
 	/* the time allowed for delivery ran out (X.4.7) */
 	{ "not delivered within", COMMON },
+	/* a delay notice: the report says the delivery is still pending
+	 * (Exim's warning "has not yet been delivered"), as Action: delayed */
+	{ "yet to be delivered", COMMON }, { "not yet been delivered", EXIM },
 };
 
 static const struct reason_phrase p_securityerror[] = {
