@@ -13,8 +13,9 @@
  *   deadline_cb(conn, buffered)  the connection's deadline passed with
  *        buffered unconsumed bytes. It answers and finishes, or closes.
  *        NULL: the connection is closed.
- *   close_cb(conn)  the connection is closing (its last callback; also
- *        after net_server_destroy()). NULL: nothing to do.
+ *   close_cb(conn)  the connection is closing: its last callback (for the
+ *        connections still open, it runs within net_server_destroy(); after
+ *        that returns, no callback runs). NULL: nothing to do.
  *
  * Deadlines (absolute: bytes trickling in do not extend them). At accept,
  * and whenever data_cb leaves the buffer empty, the idle deadline is armed:
@@ -99,8 +100,9 @@ int net_server_bind_tcp(struct net_server *srv, const struct sockaddr *addr);
 /* Starts accepting on the bound socket. Does not log. */
 int net_server_listen(struct net_server *srv);
 
-/* Closes the listener and every connection (close_cb runs for each) and
- * removes the unix socket file; the server is freed once all are closed.
+/* Closes the listener and every connection (close_cb runs for each before
+ * this returns; no callback runs afterwards) and removes the unix socket
+ * file; the server is freed once all handles are closed.
  * Safe at any point after net_server_create(), also after a failed bind
  * or listen. NULL is a no-op. */
 void net_server_destroy(struct net_server *srv);
