@@ -476,7 +476,6 @@ static int hold_decide(const struct adm_opts *opts, int argc, char **argv, enum 
 	struct buf err = BUF_INIT;
 	int ch, ex, r;
 
-	config_defaults(&cfg);
 	optind = 0;
 	while ((ch = adm_getopt(argc, argv, what == DECIDE_REJECT ? "r:" : "", longopts,
 	                        hold_usage)) != -1) {
@@ -498,6 +497,7 @@ static int hold_decide(const struct adm_opts *opts, int argc, char **argv, enum 
 	}
 	if (argc - optind != 2)
 		return adm_usage_error(hold_usage, "hold %s takes LIST and ID", names[what]);
+	config_defaults(&cfg);          /* after the usage checks: nothing to free before */
 	if (what == DECIDE_REJECT && config_load(opts->conf_path, opts->home, &cfg, &err) < 0) {
 		log_errx("%s", err.data);
 		buf_finish(&err);
