@@ -122,7 +122,7 @@ static void deadline_cb(struct net_conn *c, size_t buffered)
 /* ---- listening ------------------------------------------------------------ */
 
 /* policy_socket_mode: octal, at most 0777. */
-static int parse_mode(const char *s, unsigned *ret)
+static int parse_mode(const char *s, unsigned *ret_mode)
 {
 	unsigned v = 0;
 	size_t n = strlen(s);
@@ -135,7 +135,7 @@ static int parse_mode(const char *s, unsigned *ret)
 	}
 	if (v > 0777)
 		return -EINVAL;
-	*ret = v;
+	*ret_mode = v;
 	return 0;
 }
 
