@@ -333,12 +333,9 @@ static int bounce_reset(const struct adm_opts *opts, int argc, char **argv)
 		return adm_usage_error(reset_usage, "bounce reset takes LIST and ADDR");
 	if (adm_parse_addr_arg(argv[optind + 1], &ctx.addr, NULL))
 		return EX_DATAERR;
-	ex = adm_open(opts, 0, &store);
+	ex = adm_open_list(opts, 0, argv[optind], &store, NULL, &l);
 	if (ex)
 		return ex;
-	ex = adm_list_lookup(store, argv[optind], &l);
-	if (ex)
-		goto out;
 	ctx.list_id = l.id;
 	rc = store_write(store, reset_fn, &ctx);
 	if (ctx.missing) {
@@ -365,7 +362,6 @@ static int bounce_reset(const struct adm_opts *opts, int argc, char **argv)
 		buf_finish(&a);
 		ex = EX_OK;
 	}
-out:
 	store_close(store);
 	return ex;
 }

@@ -171,9 +171,6 @@ int adm_open(const struct adm_opts *opts, unsigned flags, struct store **ret_sto
 int adm_open_list(const struct adm_opts *opts, unsigned flags, const char *name,
                   struct store **ret_store, struct store_txn **ret_txn,
                   struct store_list *ret_list);
-/* Looks the list up in a read transaction of a store already open; 0 or
- * an exit code (reported). */
-int adm_list_lookup(struct store *store, const char *name, struct store_list *ret_list);
 /* Reports a failed list lookup of name and returns the exit code. */
 int adm_list_error(int err, const char *name);
 /* Reports a store failure (what: "adding members") and returns its code. */

@@ -192,25 +192,6 @@ int adm_dispatch(const struct adm_opts *opts, const char *group_usage,
 	                       argv[0], log_escs(argv[1]));
 }
 
-/* Begins a read transaction and finds the list in it. 0 with *ret_txn
- * open, or an exit code (reported) with nothing open. */
-static int adm_list_lookup_txn(struct store *store, const char *name,
-                               struct store_txn **ret_txn, struct store_list *ret_list)
-{
-	struct store_txn *txn;
-	int rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
-
-	if (rc < 0)
-		return adm_store_error(rc, "reading the store");
-	rc = store_list_get(txn, name, ret_list);
-	if (rc < 0) {
-		store_txn_abort(txn);
-		return adm_list_error(rc, name);
-	}
-	*ret_txn = txn;
-	return EX_OK;
-}
-
 int adm_open(const struct adm_opts *opts, unsigned flags, struct store **ret_store)
 {
 	int rc = store_open(opts->home, flags, ret_store);
@@ -232,13 +213,20 @@ int adm_open_list(const struct adm_opts *opts, unsigned flags, const char *name,
 	struct store *store = NULL;
 	struct store_txn *txn = NULL;
 	int ex = adm_open(opts, flags, &store);
+	int rc;
 
 	if (ex)
 		return ex;
-	ex = adm_list_lookup_txn(store, name, &txn, ret_list);
-	if (ex) {
+	rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
+	if (rc < 0) {
 		store_close(store);
-		return ex;
+		return adm_store_error(rc, "reading the store");
+	}
+	rc = store_list_get(txn, name, ret_list);
+	if (rc < 0) {
+		store_txn_abort(txn);
+		store_close(store);
+		return adm_list_error(rc, name);
 	}
 	if (ret_txn)
 		*ret_txn = txn;
@@ -246,16 +234,6 @@ int adm_open_list(const struct adm_opts *opts, unsigned flags, const char *name,
 		store_txn_abort(txn);
 	*ret_store = store;
 	return EX_OK;
-}
-
-int adm_list_lookup(struct store *store, const char *name, struct store_list *ret_list)
-{
-	struct store_txn *txn;
-	int ex = adm_list_lookup_txn(store, name, &txn, ret_list);
-
-	if (ex == EX_OK)
-		store_txn_abort(txn);
-	return ex;
 }
 
 int adm_list_error(int err, const char *name)
