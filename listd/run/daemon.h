@@ -65,16 +65,6 @@ static inline uint32_t daemon_today(const struct daemon *d)
 	return (uint32_t)(daemon_now_ms(d) / 86400000u);
 }
 
-/* What a transaction handed to the relay pool belongs to: every struct
- * passed as smtp_txn.user starts with a struct relay_item. */
-enum relay_owner {
-	RELAY_OWNER_FANOUT = 1,
-	RELAY_OWNER_OUTBOX = 2,
-};
-struct relay_item {
-	enum relay_owner owner;
-};
-
 /* relay.c: creates the pool from the configuration (again after SIGHUP). */
 int relay_pool_ensure(struct daemon *d);
 void relay_pool_kick(struct daemon *d);
@@ -102,19 +92,9 @@ int ingest_message(struct daemon *d, const struct store_job_entry *job);
 int fanout_start(struct daemon *d, const struct store_job_entry *job);
 /* SIGTERM: send nothing new; finish and checkpoint what is in flight. */
 void fanout_stop(struct fanout *f);
-/* Pool callbacks for fan-out transactions (relay.c routes them). */
+/* The relay pool's next fan-out transaction: 1 and *ret (it carries its
+ * own callbacks), or 0 when there is none now. */
 int fanout_next_txn(struct daemon *d, struct smtp_txn **ret);
-void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
-                 const struct smtp_reply *reply);
-void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
-                     const struct smtp_reply *reply);
-/* outbox.c: the pool's end of an outbound transaction: the relay's reply
- * to RCPT, then the transaction's end. */
-struct smtp_reply;
-void outbox_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
-                 const struct smtp_reply *reply);
-void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
-                     const struct smtp_reply *reply);
 
 /* life.c: the member bounce lifecycle (bounce/score.h). life_event()
  * applies one event, already stored in txn by the caller (the gate, or the

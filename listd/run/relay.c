@@ -1,6 +1,6 @@
 /* listd/run/relay.c — the one SMTP pool the daemon keeps towards its relays,
  * shared by the fan-out (posts) and the outbox (mail listd originates):
- * transactions carry a struct relay_item first, which says whose they are. */
+ * each transaction carries its own completion callbacks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,31 +22,8 @@ static int next_txn_cb(void *ctx, struct smtp_txn **ret)
 	return fanout_next_txn(d, ret);
 }
 
-static void rcpt_cb(void *ctx, struct smtp_txn *txn, size_t idx,
-                    const struct smtp_reply *reply)
-{
-	const struct relay_item *it = txn->user;
-	if (it->owner == RELAY_OWNER_FANOUT)
-		fanout_rcpt(ctx, txn, idx, reply);
-	else
-		outbox_rcpt(ctx, txn, idx, reply);
-}
-
-static void txn_done_cb(void *ctx, struct smtp_txn *txn, int status,
-                        const struct smtp_reply *reply)
-{
-	struct daemon *d = ctx;
-	const struct relay_item *it = txn->user;
-	if (it->owner == RELAY_OWNER_OUTBOX)
-		outbox_txn_done(d, txn, status, reply);
-	else
-		fanout_txn_done(d, txn, status, reply);
-}
-
 static const struct smtp_pool_ops pool_ops = {
 	.next_txn_cb = next_txn_cb,
-	.rcpt_cb = rcpt_cb,
-	.txn_done_cb = txn_done_cb,
 };
 
 int relay_pool_ensure(struct daemon *d)
