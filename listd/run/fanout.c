@@ -25,12 +25,15 @@
 #include "bounce/verp.h"
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
+#include "listd/core/readall.h"
+#include "listd/net/smtp_client.h"
 #include "listd/run/daemon.h"
 #include "listd/run/digest.h"
 #include "listd/run/dmarc_lookup.h"
+#include "listd/run/fanout.h"
+#include "listd/run/life.h"
 #include "listd/run/listmail.h"
-#include "listd/core/readall.h"
-#include "listd/net/smtp_client.h"
+#include "listd/run/relay.h"
 
 struct slot {
 	struct fanout *f;
@@ -682,7 +685,7 @@ static void fanout_step(struct fanout *f)
 		uv_timer_start(&f->cont, cont_cb, 0, 0);
 		return;
 	}
-	smtp_pool_kick(d->pool);
+	relay_pool_kick(d);
 }
 
 void fanout_stop(struct fanout *f)

@@ -10,9 +10,10 @@
 #include "listd/core/header.h"
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
+#include "listd/net/smtp_client.h"
 #include "listd/run/daemon.h"
 #include "listd/run/outbox.h"
-#include "listd/net/smtp_client.h"
+#include "listd/run/relay.h"
 #include "storage/store_mail.h"
 
 #define OUTBOX_LEASE_MS (15u * 60u * 1000u)     /* a loaded job is hidden this long */

@@ -1,6 +1,5 @@
-/* listd/run/relay.c — the one SMTP pool the daemon keeps towards its relays,
- * shared by the fan-out (posts) and the outbox (mail listd originates):
- * each transaction carries its own completion callbacks. */
+/* listd/run/relay.c — the daemon's SMTP pool towards its relays (see
+ * relay.h): built from listd.conf, fed through d->relay_next_cb. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,18 +7,15 @@
 #include <unistd.h>
 
 #include "listd/core/log.h"
-#include "listd/run/daemon.h"
-#include "listd/run/outbox.h"
 #include "listd/core/readall.h"
 #include "listd/net/smtp_client.h"
+#include "listd/run/daemon.h"
+#include "listd/run/relay.h"
 
 static int next_txn_cb(void *ctx, struct smtp_txn **ret)
 {
 	struct daemon *d = ctx;
-	/* originated mail first: it is small, and owners and probes wait on it */
-	if (outbox_next_txn(d, ret))
-		return 1;
-	return fanout_next_txn(d, ret);
+	return d->relay_next_cb ? d->relay_next_cb(d, ret) : 0;
 }
 
 static const struct smtp_pool_ops pool_ops = {
@@ -91,9 +87,16 @@ int relay_pool_ensure(struct daemon *d)
 	return 0;
 }
 
-
 void relay_pool_kick(struct daemon *d)
 {
 	if (d->pool)
 		smtp_pool_kick(d->pool);
+}
+
+void relay_pool_close(struct daemon *d)
+{
+	if (d->pool) {
+		smtp_pool_close(d->pool, NULL);
+		d->pool = NULL;
+	}
 }
