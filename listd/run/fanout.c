@@ -189,8 +189,8 @@ static void group_done_cb(struct smtp_txn *txn, int status, const struct smtp_re
 	txn_over(f);
 }
 
-/* Points slot s's transaction at its own fields and callbacks (after
- * slot_fill(), and again after slots were moved). */
+/* Points slot s's transaction at its own fields and callbacks (from
+ * slot_fill(), and again when fanout_step() has moved the slots). */
 static void slot_link(struct fanout *f, struct slot *s)
 {
 	s->f = f;
