@@ -38,6 +38,7 @@
 #include "listd/core/addr.h"
 #include "listd/core/buf.h"
 #include "listd/core/limits.h"
+#include "storage/store_bounce.h"
 
 struct store;
 struct store_txn;
@@ -70,11 +71,15 @@ struct store_options {
 #define STORE_MAP_MAX_DEFAULT ((size_t)1 << (sizeof(size_t) > 4 ? 40 : 30))
 
 /* The schema this code writes; a store with a newer one is refused. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2      /* 2: member bounce state in the member
+                                       record, no longer in counters */
 
 /* Opens (with STORE_OPEN_CREATE: creates) the store under home. Clears
  * stale reader slots left by killed processes (mdb_reader_check). A new
- * environment is stamped with STORE_SCHEMA_VERSION.
+ * environment is stamped with STORE_SCHEMA_VERSION; an older one is
+ * upgraded to it in one write transaction, unless opened read-only (then
+ * it is read as it is). After the upgrade an older program refuses the
+ * store (-EPROTO).
  * -ENOENT: home or HOME/store missing (without STORE_OPEN_CREATE), or a
  *          read-only open of a store that was never initialised;
  * -EPROTO: the store's schema is newer than this program;
@@ -235,9 +240,9 @@ void store_list_format_addr(const struct store_list *l, struct buf *out);
  * settings of init (NULL: store_list_defaults(); init's id, address and
  * created are ignored). Assigns a new id and created = now.
  * -EEXIST: a list with that address exists; -EINVAL: bad address or
- * settings (see store_list_addr_check()). ret may be NULL. */
+ * settings (see store_list_addr_check()). ret_list may be NULL. */
 int store_list_create(struct store_txn *txn, const struct addr *list_addr,
-                      const struct store_list *init, struct store_list *ret);
+                      const struct store_list *init, struct store_list *ret_list);
 
 /* Looks a list up by "name@domain" (parsed with addr_parse, domain
  * normalised, compared case-insensitively) or by a bare "name" when
@@ -245,13 +250,13 @@ int store_list_create(struct store_txn *txn, const struct addr *list_addr,
  * -ENOENT: no such list; -ENOTUNIQ: a bare name matches several lists;
  * -EINVAL: not a valid address. */
 int store_list_get(struct store_txn *txn, const char *name,
-                   struct store_list *ret);
+                   struct store_list *ret_list);
 /* By parsed address (local part compared case-insensitively). -ENOENT. */
 int store_list_get_addr(struct store_txn *txn, const struct addr *list_addr,
-                        struct store_list *ret);
+                        struct store_list *ret_list);
 /* By id. -ENOENT. */
 int store_list_get_by_id(struct store_txn *txn, uint32_t list_id,
-                         struct store_list *ret);
+                         struct store_list *ret_list);
 
 /* Replaces the settings of the existing list l->id. The address and
  * created time cannot change (-EINVAL if l's address differs from the
@@ -285,11 +290,6 @@ enum store_delivery {
 	STORE_DELIVERY_NOMAIL,
 };
 
-enum store_probe {
-	STORE_PROBE_NONE,
-	STORE_PROBE_PROBING,            /* a probe is out; warnings counting */
-};
-
 struct store_member {
 	uint32_t id;                            /* global, stable, never reused */
 	struct addr addr;                       /* as first written (canonical form) */
@@ -298,14 +298,8 @@ struct store_member {
 	enum store_delivery delivery;
 	bool moderated;                         /* this member's posts are held */
 	int64_t joined;                         /* unix seconds */
-	/* Bounce state, kept by bounce processing. Days are unix days
-	 * (seconds / 86400); 0 = never. */
-	uint32_t bounce_score;                  /* hundredths */
-	uint32_t bounce_last_day;
-	uint32_t bounce_count;
-	enum store_probe probe;
-	uint32_t probe_sent_day;
-	uint32_t warnings_sent;
+	struct store_bounce bounce;             /* kept by bounce processing:
+	                                           storage/store_bounce.h */
 };
 
 /* Adds addr to the list: a new member with a new id, joined = now,
@@ -314,16 +308,16 @@ struct store_member {
  * addr_key(): Foo@Example.org and foo@example.org are the same member, and
  * the spelling first added is kept.
  * Returns 1 when added, 0 when already a member (the existing record is
- * returned, unchanged); -ENOENT: no such list. ret may be NULL.
+ * returned, unchanged); -ENOENT: no such list. ret_member may be NULL.
  * Cheap enough for bulk import: no allocation per call; the member-id
  * counter is kept in the transaction and written once at commit. */
 int store_member_add(struct store_txn *txn, uint32_t list_id,
                      const struct addr *addr, const char *display,
-                     struct store_member *ret);
+                     struct store_member *ret_member);
 
 /* -ENOENT: not a member (or no such list). */
 int store_member_get(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, struct store_member *ret);
+                     const struct addr *addr, struct store_member *ret_member);
 
 /* Replaces the record of the existing member m->addr of the list. The id
  * cannot change (-EINVAL); the stored spelling is replaced by m->addr's.
@@ -331,15 +325,15 @@ int store_member_get(struct store_txn *txn, uint32_t list_id,
 int store_member_put(struct store_txn *txn, uint32_t list_id,
                      const struct store_member *m);
 
-/* Removes the member and its member-id entry; the id is never reused.
- * The removed record goes to ret (may be NULL). -ENOENT: not a member. */
+/* Removes the member and its member-id entry; the id is never reused. The
+ * removed record goes to ret_member (may be NULL). -ENOENT: not a member. */
 int store_member_remove(struct store_txn *txn, uint32_t list_id,
-                        const struct addr *addr, struct store_member *ret);
+                        const struct addr *addr, struct store_member *ret_member);
 
-/* Finds a member by id (as carried in a VERP token). ret_list_id and ret
+/* Finds a member by id (as carried in a VERP token). ret_list_id and ret_member
  * may each be NULL. -ENOENT: no such member (never was, or removed). */
 int store_member_get_by_id(struct store_txn *txn, uint32_t member_id,
-                           uint32_t *ret_list_id, struct store_member *ret);
+                           uint32_t *ret_list_id, struct store_member *ret_member);
 
 /* Counts the list's members (walks them: O(members)). */
 int store_member_count(struct store_txn *txn, uint32_t list_id,
@@ -415,7 +409,6 @@ int store_member_setting_format(const struct store_member *m, const char *key,
 const char *store_nonmember_name(enum store_nonmember v);
 const char *store_member_state_name(enum store_member_state v);
 const char *store_delivery_name(enum store_delivery v);
-const char *store_probe_name(enum store_probe v);
 const char *store_digest_format_name(enum store_digest_format v);
 const char *store_dmarc_mitigation_name(enum store_dmarc_mitigation v);
 const char *store_dmarc_action_name(enum store_dmarc_action v);
@@ -454,9 +447,10 @@ int store_audit_foreach(struct store_txn *txn, uint32_t list_id,
 /* ---- Consistency ------------------------------------------------------- */
 
 /* Verifies, in one read transaction, every index against its records:
- * every record decodes; lists ↔ list_ids; members ↔ member_ids (each
- * member's list exists); the counters are above every id in use; the
- * schema version is present. Calls problem_cb (may be NULL) once per
+ * every record decodes (a member's bounce record with it); lists ↔
+ * list_ids; members ↔ member_ids (each member's list exists); no member
+ * bounce state outside the member records (schema 1's counters); the
+ * counters are above every id in use; the schema version is present. Calls problem_cb (may be NULL) once per
  * problem with a message (borrowed for the call; outside values escaped).
  * Returns the number of problems found (0: consistent), or -errno when
  * the check itself could not run. */

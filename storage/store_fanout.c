@@ -9,7 +9,7 @@
 #define STORE_FANOUT_VERSION 1
 #define STORE_RETRY_VERSION 1
 
-int store_fanout_get(struct store_txn *txn, uint32_t msg_id, struct store_fanout *ret)
+int store_fanout_get(struct store_txn *txn, uint32_t msg_id, struct store_fanout *ret_fanout)
 {
 	unsigned char k[4];
 	MDB_val v;
@@ -44,7 +44,7 @@ int store_fanout_get(struct store_txn *txn, uint32_t msg_id, struct store_fanout
 		return r;
 	memcpy(f.cursor, cur, curlen);
 	f.cursor_len = (uint32_t)curlen;
-	*ret = f;
+	*ret_fanout = f;
 	return 0;
 }
 
@@ -75,7 +75,7 @@ static void retry_key(uint32_t msg_id, uint32_t member_id, unsigned char k[8])
 	codec_be32_write(k + 4, member_id);
 }
 
-static int retry_decode(const MDB_val *k, const MDB_val *v, struct store_retry *ret)
+static int retry_decode(const MDB_val *k, const MDB_val *v, struct store_retry *ret_retry)
 {
 	struct codec_dec d;
 	struct store_retry r;
@@ -94,7 +94,7 @@ static int retry_decode(const MDB_val *k, const MDB_val *v, struct store_retry *
 	int rc = codec_dec_finish(&d);
 	if (rc < 0)
 		return rc;
-	*ret = r;
+	*ret_retry = r;
 	return 0;
 }
 
@@ -121,8 +121,7 @@ int store_retry_del(struct store_txn *txn, uint32_t msg_id, uint32_t member_id)
 int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_member,
                       size_t max, struct store_retry *ret_array, size_t *ret_n)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	unsigned char kb[8];
 	size_t n = 0;
 	int r;
@@ -131,23 +130,17 @@ int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_mem
 		*ret_n = 0;
 		return 0;
 	}
-	r = store_cursor_open(txn, STORE_DB_RETRIES, &c);
-	if (r < 0)
-		return r;
 	retry_key(msg_id, after_member + 1, kb);
-	k.mv_data = kb;
-	k.mv_size = 8;
-	r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
-	while (r == 0 && n < max) {
-		if (k.mv_size != 8 || codec_be32_read(k.mv_data) != msg_id)
+	for (r = store_walk_first(txn, STORE_DB_RETRIES, kb, 8, 4, &w); r == 0 && n < max;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 8)
 			break;
-		r = retry_decode(&k, &v, &ret_array[n]);
+		r = retry_decode(&w.k, &w.v, &ret_array[n]);
 		if (r < 0)
 			break;
 		n++;
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	*ret_n = n;

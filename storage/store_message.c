@@ -28,7 +28,7 @@ static void msg_encode(const struct store_msg *m, struct buf *out)
 	codec_put_str(out, m->note);
 }
 
-static int msg_decode(const void *p, size_t n, struct store_msg *ret)
+static int msg_decode(const void *p, size_t n, struct store_msg *ret_msg)
 {
 	struct codec_dec d;
 	struct store_msg m;
@@ -50,7 +50,7 @@ static int msg_decode(const void *p, size_t n, struct store_msg *ret)
 	int r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;
-	*ret = m;
+	*ret_msg = m;
 	return 0;
 }
 
@@ -96,7 +96,7 @@ int store_msg_add(struct store_txn *txn, const struct store_msg *m,
 	return 0;
 }
 
-int store_msg_get(struct store_txn *txn, uint32_t id, struct store_msg *ret)
+int store_msg_get(struct store_txn *txn, uint32_t id, struct store_msg *ret_msg)
 {
 	unsigned char k[4];
 	MDB_val v;
@@ -104,7 +104,7 @@ int store_msg_get(struct store_txn *txn, uint32_t id, struct store_msg *ret)
 	int r = store_get(txn, STORE_DB_MESSAGES, k, 4, &v);
 	if (r < 0)
 		return r;
-	return msg_decode(v.mv_data, v.mv_size, ret);
+	return msg_decode(v.mv_data, v.mv_size, ret_msg);
 }
 
 int store_msg_data(struct store_txn *txn, uint32_t id, struct buf *out)
@@ -187,27 +187,21 @@ int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan,
 int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
                       int (*cb)(const struct store_msg *m, void *ctx), void *ctx)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	unsigned char kb[4];
-	int r = store_cursor_open(txn, STORE_DB_MESSAGES, &c);
-	if (r < 0)
-		return r;
+	int r;
 	msg_key(first_id, kb);
-	k.mv_data = kb;
-	k.mv_size = 4;
-	r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
-	while (r == 0) {
+	for (r = store_walk_first(txn, STORE_DB_MESSAGES, kb, 4, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
 		struct store_msg m;
-		r = msg_decode(v.mv_data, v.mv_size, &m);
+		r = msg_decode(w.v.mv_data, w.v.mv_size, &m);
 		if (r < 0)
 			break;
 		r = cb(&m, ctx);
 		if (r != 0)
 			break;
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }
 

@@ -225,12 +225,12 @@ static const struct field member_fields[] = {
 	{ FIELD_PLAIN, MOFF(delivery), 0, 0, 0, delivery_names, N(delivery_names) },
 	{ FIELD_PLAIN, MOFF(moderated), 0, 0, 0, NULL, 0 },
 	{ FIELD_PLAIN, MOFF(joined), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(bounce_score), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(bounce_count), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(bounce_last_day), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(probe), 0, 0, 0, probe_names, N(probe_names) },
-	{ FIELD_PLAIN, MOFF(probe_sent_day), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(warnings_sent), 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(bounce.score), 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(bounce.count), 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(bounce.last_day), 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(bounce.probe), 0, 0, 0, probe_names, N(probe_names) },
+	{ FIELD_PLAIN, MOFF(bounce.probe_sent_day), 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(bounce.warnings_sent), 0, 0, 0, NULL, 0 },
 };
 _Static_assert(N(member_settings) == N(member_fields), "member tables differ");
 
@@ -248,25 +248,25 @@ const struct store_setting *store_member_settings(size_t *ret_n)
 
 /* ---- Parsing ------------------------------------------------------------ */
 
-static int parse_bool(const char *s, bool *ret)
+static int parse_bool(const char *s, bool *ret_value)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
 	static const char *const no[] = { "no", "false", "off", "0" };
 	for (size_t i = 0; i < N(yes); i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
-			*ret = true;
+			*ret_value = true;
 			return 0;
 		}
 		if (strcasecmp(s, no[i]) == 0) {
-			*ret = false;
+			*ret_value = false;
 			return 0;
 		}
 	}
 	return -EINVAL;
 }
 
-/* Decimal digits into *ret (no sign, no blanks); -EINVAL or -ERANGE. */
-static int parse_digits(const char **sp, uint64_t *ret)
+/* Decimal digits into *ret_value (no sign, no blanks); -EINVAL or -ERANGE. */
+static int parse_digits(const char **sp, uint64_t *ret_value)
 {
 	const char *s = *sp;
 	uint64_t v = 0;
@@ -278,19 +278,19 @@ static int parse_digits(const char **sp, uint64_t *ret)
 			return -ERANGE;
 	}
 	*sp = s;
-	*ret = v;
+	*ret_value = v;
 	return 0;
 }
 
-static int parse_uint(const char *s, uint64_t *ret)
+static int parse_uint(const char *s, uint64_t *ret_value)
 {
-	int r = parse_digits(&s, ret);
+	int r = parse_digits(&s, ret_value);
 	if (r < 0)
 		return r;
 	return *s ? -EINVAL : 0;
 }
 
-static int parse_size(const char *s, uint64_t *ret)
+static int parse_size(const char *s, uint64_t *ret_value)
 {
 	uint64_t v;
 	int r = parse_digits(&s, &v);
@@ -309,12 +309,12 @@ static int parse_size(const char *s, uint64_t *ret)
 		return -EINVAL;
 	if (v > UINT32_MAX)
 		return -ERANGE;
-	*ret = v;
+	*ret_value = v;
 	return 0;
 }
 
 /* "5", "2.5", "0.25" into hundredths. */
-static int parse_score(const char *s, uint64_t *ret)
+static int parse_score(const char *s, uint64_t *ret_value)
 {
 	uint64_t whole, frac = 0;
 	int r = parse_digits(&s, &whole);
@@ -335,7 +335,7 @@ static int parse_score(const char *s, uint64_t *ret)
 		return -EINVAL;
 	if (whole > UINT32_MAX / 100)
 		return -ERANGE;
-	*ret = whole * 100 + frac;
+	*ret_value = whole * 100 + frac;
 	return 0;
 }
 

@@ -59,7 +59,7 @@ struct daemon {
 	struct fanout *active;          /* the fan-out under way, or NULL */
 	struct policy_server *policy;   /* policy_server.c: the MTA policy service, or NULL */
 	struct http_server *http;       /* http_server.c: one-click unsubscribe endpoint, or NULL */
-	struct dmarc_lookup *dmarc;     /* dmarc_lookup.c: policy cache, made on first use */
+	struct dmarc_lookup *dmarc;     /* dmarc_lookup.c: record cache, made on first use */
 	psl_ctx_t *psl;                 /* the Public Suffix List, loaded at start and on SIGHUP */
 	bool pool_stale;                /* configuration reloaded: recreate */
 	bool xverp_refused;             /* the relay lacks XVERP: per-recipient until reload */

@@ -1,7 +1,7 @@
 /* listd/run/life.h — the member bounce lifecycle in the daemon
  * (bounce/score.h applied to the store): scoring, disabling with a probe,
- * removal, an ARF complaint's unsubscription, warnings and the owners'
- * daily digest. */
+ * removal, an ARF complaint's unsubscription, warnings and the bounce
+ * report to the owners. */
 #ifndef LISTD_RUN_LIFE_H
 #define LISTD_RUN_LIFE_H
 
@@ -21,7 +21,7 @@ int life_event(struct daemon *d, struct store_txn *txn, const struct store_event
  * RCPT: the fan-out's 5xx, with the SMTP step named in its diagnostic)
  * before it is stored. */
 void life_classify_rcpt(struct store_event *ev);
-/* Runs the daily decisions (probe rounds, warnings, the owners' digest)
+/* Runs the daily decisions (probe rounds, warnings, the bounce report)
  * now and then hourly on d->life_timer. */
 void life_start(struct daemon *d);
 /* Runs them once. */

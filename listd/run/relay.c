@@ -12,10 +12,10 @@
 #include "listd/run/daemon.h"
 #include "listd/run/relay.h"
 
-static int next_txn_cb(void *ctx, struct smtp_txn **ret)
+static int next_txn_cb(void *ctx, struct smtp_txn **ret_txn)
 {
 	struct daemon *d = ctx;
-	return d->relay_next_cb ? d->relay_next_cb(d, ret) : 0;
+	return d->relay_next_cb ? d->relay_next_cb(d, ret_txn) : 0;
 }
 
 static const struct smtp_pool_ops pool_ops = {
