@@ -308,6 +308,15 @@ struct store_msg stagefix_msg(struct stagefix *fx, uint32_t id)
 	return m;
 }
 
+void stagefix_assert_state(struct stagefix *fx, uint32_t id, enum store_msg_state want)
+{
+	struct store_msg m = stagefix_msg(fx, id);
+	if (m.state != want)
+		print_message("# message %u: got %s (%s), want %s\n", id,
+		              store_msg_state_name(m.state), m.note, store_msg_state_name(want));
+	assert_int_equal(m.state, want);
+}
+
 static int last_cb(const struct store_msg *m, void *ctx)
 {
 	*(uint32_t *)ctx = m->id;

@@ -90,6 +90,9 @@ uint32_t stagefix_receive(struct stagefix *fx, const char *sender, const char *r
 
 /* The message record of id. */
 struct store_msg stagefix_msg(struct stagefix *fx, uint32_t id);
+/* Fails the test, naming both states and the message's note, unless
+ * message id is in state want. */
+void stagefix_assert_state(struct stagefix *fx, uint32_t id, enum store_msg_state want);
 /* The newest message id in the store (0: none); marks where a step began. */
 uint32_t stagefix_last_id(struct stagefix *fx);
 /* Is a job of kind job for msg_id in the queue (due at any time)? */

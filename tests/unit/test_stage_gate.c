@@ -51,15 +51,6 @@ static void assert_no_mail(struct stagefix *fx, uint32_t after)
 	assert_int_equal(n, 0);
 }
 
-static void assert_state(struct stagefix *fx, uint32_t id, enum store_msg_state want)
-{
-	struct store_msg m = stagefix_msg(fx, id);
-	if (m.state != want)
-		print_message("# message %u: got %s (%s), want %s\n", id, store_msg_state_name(m.state),
-		              m.note, store_msg_state_name(want));
-	assert_int_equal(m.state, want);
-}
-
 static void test_member_post_accepted(void **state)
 {
 	struct stagefix *fx = *state;
@@ -67,7 +58,7 @@ static void test_member_post_accepted(void **state)
 	stagefix_member_add(fx, ALICE);
 	post(&b, "Alice <" ALICE ">", NULL);
 	uint32_t id = stagefix_receive(fx, ALICE, LIST, b.data);
-	assert_state(fx, id, STORE_MSG_DISTRIBUTING);
+	stagefix_assert_state(fx, id, STORE_MSG_DISTRIBUTING);
 	/* queued for the fan-out, due now */
 	assert_true(stagefix_queued(fx, STORE_JOB_FANOUT, id));
 	assert_int_equal(stagefix_stat(fx, "posts"), 1);
@@ -99,7 +90,7 @@ static void test_nonmember_post(void **state)
 		post(&b, "stranger@example.net", NULL);
 		uint32_t id = stagefix_receive(fx, "stranger@example.net", LIST, b.data);
 		print_message("# %s\n", t[i].label);
-		assert_state(fx, id, t[i].want);
+		stagefix_assert_state(fx, id, t[i].want);
 		assert_int_equal(stagefix_queued(fx, STORE_JOB_FANOUT, id), t[i].fanout);
 		/* a held post: one notice, to the moderators (the owner here);
 		 * the stranger hears nothing either way */
@@ -133,7 +124,7 @@ static void test_dsn_to_verp_is_an_event(void **state)
 	uint32_t before = stagefix_last_id(fx);
 	uint32_t id = stagefix_receive(fx, "", rp.data, b.data);
 	assert_int_equal(stagefix_msg(fx, id).role, STORE_MSG_ROLE_BOUNCES);
-	assert_state(fx, id, STORE_MSG_PROCESSED);
+	stagefix_assert_state(fx, id, STORE_MSG_PROCESSED);
 	assert_false(stagefix_queued(fx, STORE_JOB_FANOUT, id));
 
 	struct store_event ev[4];
@@ -180,7 +171,7 @@ static void test_automatic_to_post_address_dropped(void **state)
 		print_message("# %s\n", t[i].label);
 		uint32_t before = stagefix_last_id(fx);
 		uint32_t id = stagefix_receive(fx, t[i].sender, LIST, t[i].data);
-		assert_state(fx, id, STORE_MSG_DROPPED);
+		stagefix_assert_state(fx, id, STORE_MSG_DROPPED);
 		assert_false(stagefix_queued(fx, STORE_JOB_FANOUT, id));
 		assert_no_mail(fx, before);
 	}
@@ -213,7 +204,7 @@ static void test_forged_sender_gets_nothing(void **state)
 	stagefix_dsn(&b, rp.data, ALICE, "5.1.1", "550 5.1.1 user unknown");
 	uint32_t before = stagefix_last_id(fx);
 	uint32_t id = stagefix_receive(fx, "", rp.data, b.data);
-	assert_state(fx, id, STORE_MSG_DROPPED);
+	stagefix_assert_state(fx, id, STORE_MSG_DROPPED);
 	assert_int_equal(stagefix_stat(fx, "bounce_forged"), 1);
 	assert_int_equal(stagefix_events(fx, alice, NULL, 0), 0);
 	assert_no_mail(fx, before);
@@ -222,7 +213,7 @@ static void test_forged_sender_gets_nothing(void **state)
 	post(&b, "Alice <" ALICE ">", NULL);
 	before = stagefix_last_id(fx);
 	id = stagefix_receive(fx, "forger@example.net", LIST, b.data);
-	assert_state(fx, id, STORE_MSG_HELD);
+	stagefix_assert_state(fx, id, STORE_MSG_HELD);
 	assert_false(stagefix_queued(fx, STORE_JOB_FANOUT, id));
 	struct stagefix_mail m[4];
 	size_t n = stagefix_outbox(fx, before, m, 4);
@@ -235,7 +226,7 @@ static void test_forged_sender_gets_nothing(void **state)
 	     "; dmarc=pass header.from=example.org\n");
 	before = stagefix_last_id(fx);
 	id = stagefix_receive(fx, "bounces-123@mailer.example.org", LIST, b.data);
-	assert_state(fx, id, STORE_MSG_DISTRIBUTING);
+	stagefix_assert_state(fx, id, STORE_MSG_DISTRIBUTING);
 	assert_true(stagefix_queued(fx, STORE_JOB_FANOUT, id));
 	assert_no_mail(fx, before);
 	buf_finish(&b);

@@ -33,15 +33,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void assert_state(struct stagefix *fx, uint32_t id, enum store_msg_state want)
-{
-	struct store_msg m = stagefix_msg(fx, id);
-	if (m.state != want)
-		print_message("# message %u: got %s (%s), want %s\n", id, store_msg_state_name(m.state),
-		              m.note, store_msg_state_name(want));
-	assert_int_equal(m.state, want);
-}
-
 /* The mails queued after message after, each to the owner (the list has no
  * moderators of its own) with rule; how many. The last one's Reply-To goes
  * to ret_reply_to (may be NULL). */
@@ -73,7 +64,7 @@ static uint32_t stranger_posts(struct stagefix *fx, struct buf *ret_moderate)
 	uint32_t id = stagefix_receive(fx, STRANGER, LIST,
 	                               "From: " STRANGER "\nTo: " LIST "\nSubject: may I?\n"
 	                               "Message-ID: <s.1@example.net>\n\nA question.\n");
-	assert_state(fx, id, STORE_MSG_HELD);
+	stagefix_assert_state(fx, id, STORE_MSG_HELD);
 	assert_false(stagefix_queued(fx, STORE_JOB_FANOUT, id));
 	assert_int_equal(owner_mails(fx, before, "moderator: held-post notice", ret_moderate), 1);
 	assert_true(strncmp(ret_moderate->data, "dev-moderate+", 13) == 0);
@@ -99,8 +90,8 @@ static void test_hold_and_approve(void **state)
 
 	uint32_t before = stagefix_last_id(fx);
 	uint32_t id = owner_replies(fx, mod.data, "Fine with me.");
-	assert_state(fx, id, STORE_MSG_PROCESSED);
-	assert_state(fx, held, STORE_MSG_DISTRIBUTING);
+	stagefix_assert_state(fx, id, STORE_MSG_PROCESSED);
+	stagefix_assert_state(fx, held, STORE_MSG_DISTRIBUTING);
 	assert_true(stagefix_queued(fx, STORE_JOB_FANOUT, held));
 	assert_int_equal(stagefix_stat(fx, "approved"), 1);
 	/* the moderators are told; the stranger is not */
@@ -109,7 +100,7 @@ static void test_hold_and_approve(void **state)
 	/* the same token again: decided already, nothing happens */
 	before = stagefix_last_id(fx);
 	id = owner_replies(fx, mod.data, "approve");
-	assert_state(fx, id, STORE_MSG_DROPPED);
+	stagefix_assert_state(fx, id, STORE_MSG_DROPPED);
 	assert_int_equal(stagefix_outbox(fx, before, NULL, 0), 0);
 	assert_int_equal(stagefix_stat(fx, "approved"), 1);
 	buf_finish(&mod);
@@ -122,7 +113,7 @@ static void test_hold_and_discard(void **state)
 	uint32_t held = stranger_posts(fx, &mod);
 	uint32_t before = stagefix_last_id(fx);
 	owner_replies(fx, mod.data, "discard");
-	assert_state(fx, held, STORE_MSG_DROPPED);
+	stagefix_assert_state(fx, held, STORE_MSG_DROPPED);
 	assert_false(stagefix_queued(fx, STORE_JOB_FANOUT, held));
 	assert_int_equal(owner_mails(fx, before, "moderator: decision confirmation", NULL), 1);
 	buf_finish(&mod);
@@ -149,12 +140,14 @@ static void test_moderation_token_expires(void **state)
 		stagefix_advance_days(&fx, t[i].days);
 		uint32_t before = stagefix_last_id(&fx);
 		uint32_t id = owner_replies(&fx, mod.data, "");
-		assert_state(&fx, id, t[i].decides ? STORE_MSG_PROCESSED : STORE_MSG_DROPPED);
-		assert_state(&fx, held, t[i].decides ? STORE_MSG_DISTRIBUTING : STORE_MSG_HELD);
+		stagefix_assert_state(&fx, id,
+		                      t[i].decides ? STORE_MSG_PROCESSED : STORE_MSG_DROPPED);
+		stagefix_assert_state(&fx, held,
+		                      t[i].decides ? STORE_MSG_DISTRIBUTING : STORE_MSG_HELD);
 		assert_int_equal(stagefix_queued(&fx, STORE_JOB_FANOUT, held), t[i].decides);
 		if (t[i].decides) {
-			assert_int_equal(owner_mails(&fx, before, "moderator: decision confirmation",
-			                             NULL), 1);
+			assert_int_equal(owner_mails(&fx, before,
+			                             "moderator: decision confirmation", NULL), 1);
 		} else {
 			assert_int_equal(stagefix_stat(&fx, "moderation_stale"), 1);
 			assert_int_equal(stagefix_outbox(&fx, before, NULL, 0), 0);
@@ -175,7 +168,7 @@ static void test_moderation_token_expires(void **state)
 	char *at = strchr(mod.data, '@');
 	at[-1] = at[-1] == 'a' ? 'b' : 'a';
 	owner_replies(&fx, mod.data, "approve");
-	assert_state(&fx, held, STORE_MSG_HELD);
+	stagefix_assert_state(&fx, held, STORE_MSG_HELD);
 	assert_int_equal(stagefix_outbox(&fx, before, NULL, 0), 0);
 	assert_int_equal(stagefix_stat(&fx, "moderation_automatic"), 1);
 	assert_int_equal(stagefix_stat(&fx, "moderation_bad_token"), 1);

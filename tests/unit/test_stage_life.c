@@ -135,7 +135,8 @@ static void disable_alice(struct stagefix *fx, struct buf *ret_probe_rp)
 			print_message("# day %u: got score %u, want %u\n", days, m.score, score);
 		assert_int_equal(m.score, score);
 		assert_int_equal(m.bounce_days, days);
-		size_t probes = mails_by_rule(fx, before, "member: bounce probe", ALICE, ret_probe_rp);
+		size_t probes = mails_by_rule(fx, before, "member: bounce probe", ALICE,
+		                              ret_probe_rp);
 		if (score < l.bounce_score_threshold) {
 			assert_int_equal(m.state, STORE_MEMBER_ENABLED);
 			assert_false(m.probing);
@@ -239,7 +240,8 @@ static void test_probe_reports(void **state)
 			struct store_event ev[16];
 			assert_int_equal(stagefix_events(&fx, alice, ev, 16), nev + 1);
 			if (strcmp(ev[nev].reason, t[i].reason))
-				print_message("# got reason %s, want %s\n", ev[nev].reason, t[i].reason);
+				print_message("# got reason %s, want %s\n", ev[nev].reason,
+				              t[i].reason);
 			assert_string_equal(ev[nev].reason, t[i].reason);
 			assert_int_equal(ev[nev].source, STORE_EVENT_DSN);
 		}
@@ -301,8 +303,8 @@ static void test_warnings_then_removal(void **state)
 			assert_true(there);
 			assert_true(m.probing);
 			assert_int_equal(m.warnings_sent, w + 1);
-			assert_int_equal(mails_by_rule(fx, before, "member: bounce warning", ALICE, &rp),
-			                 1);
+			assert_int_equal(mails_by_rule(fx, before, "member: bounce warning", ALICE,
+			                               &rp), 1);
 		} else {
 			assert_false(there);
 			assert_int_equal(mails_by_rule(fx, before, "member: bounce warning", ALICE,

@@ -46,15 +46,6 @@ static uint32_t request(struct stagefix *fx, const char *head, const char *from,
 	return stagefix_receive(fx, from, rcpt, data);
 }
 
-static void assert_state(struct stagefix *fx, uint32_t id, enum store_msg_state want)
-{
-	struct store_msg m = stagefix_msg(fx, id);
-	if (m.state != want)
-		print_message("# message %u: got %s (%s), want %s\n", id, store_msg_state_name(m.state),
-		              m.note, store_msg_state_name(want));
-	assert_int_equal(m.state, want);
-}
-
 /* The one mail queued after message after: to rcpt, with rule; its
  * Reply-To goes to ret_reply_to (may be NULL). */
 static void assert_one_mail(struct stagefix *fx, uint32_t after, const char *rcpt,
@@ -87,7 +78,7 @@ static void carol_subscribes(struct stagefix *fx, struct buf *ret_confirm)
 	struct stagefix_member m;
 	uint32_t before = stagefix_last_id(fx);
 	uint32_t id = request(fx, CAROL_PASS, CAROL, REQUEST, "subscribe");
-	assert_state(fx, id, STORE_MSG_PROCESSED);
+	stagefix_assert_state(fx, id, STORE_MSG_PROCESSED);
 	assert_false(stagefix_member(fx, CAROL, &m));     /* not before she confirms */
 	assert_one_mail(fx, before, CAROL,
 	                "trusted sender (dmarc pass, authserv-id " STAGEFIX_AUTHSERV
@@ -106,7 +97,7 @@ static void test_subscribe_with_confirmation(void **state)
 	 * proves she got the mail) */
 	uint32_t before = stagefix_last_id(fx);
 	uint32_t id = request(fx, NULL, CAROL, confirm.data, "Re: confirm");
-	assert_state(fx, id, STORE_MSG_PROCESSED);
+	stagefix_assert_state(fx, id, STORE_MSG_PROCESSED);
 	assert_true(stagefix_member(fx, CAROL, &m));
 	assert_int_equal(m.state, STORE_MEMBER_ENABLED);
 	assert_one_mail(fx, before, CAROL, "member: welcome", NULL);
@@ -129,18 +120,18 @@ static void test_subscribe_refusals(void **state)
 	uint32_t before = stagefix_last_id(fx);
 	/* no Authentication-Results of ours: could be anyone's address */
 	uint32_t id = request(fx, NULL, CAROL, REQUEST, "subscribe");
-	assert_state(fx, id, STORE_MSG_DROPPED);
+	stagefix_assert_state(fx, id, STORE_MSG_DROPPED);
 	/* ours, but below the MTA's Received: and the next one: it came
 	 * with the message */
 	id = request(fx, "Received: from mx.example.net by mx.lists.test; "
 	             "Mon, 7 Dec 2026 10:00:00 +0000\n"
 	             "Received: from client.example.net by mx.example.net; "
 	             "Mon, 7 Dec 2026 09:59:59 +0000\n" CAROL_PASS, CAROL, REQUEST, "subscribe");
-	assert_state(fx, id, STORE_MSG_DROPPED);
+	stagefix_assert_state(fx, id, STORE_MSG_DROPPED);
 	/* an automatic message asking for it */
 	id = request(fx, CAROL_PASS "Auto-Submitted: auto-generated\n", CAROL, REQUEST,
 	             "subscribe");
-	assert_state(fx, id, STORE_MSG_DROPPED);
+	stagefix_assert_state(fx, id, STORE_MSG_DROPPED);
 	assert_no_mail(fx, before);
 	assert_false(stagefix_member(fx, CAROL, &m));
 
@@ -148,7 +139,7 @@ static void test_subscribe_refusals(void **state)
 	carol_subscribes(fx, &confirm);
 	before = stagefix_last_id(fx);
 	id = request(fx, NULL, "mallory@example.net", confirm.data, "Re: confirm");
-	assert_state(fx, id, STORE_MSG_DROPPED);
+	stagefix_assert_state(fx, id, STORE_MSG_DROPPED);
 	assert_false(stagefix_member(fx, "mallory@example.net", &m));
 	assert_false(stagefix_member(fx, CAROL, &m));
 	assert_no_mail(fx, before);
@@ -164,19 +155,19 @@ static void test_unsubscribe_with_confirmation(void **state)
 	/* a non-member asking to leave hears nothing */
 	uint32_t before = stagefix_last_id(fx);
 	uint32_t id = request(fx, CAROL_PASS, CAROL, REQUEST, "unsubscribe");
-	assert_state(fx, id, STORE_MSG_DROPPED);
+	stagefix_assert_state(fx, id, STORE_MSG_DROPPED);
 	assert_no_mail(fx, before);
 
 	/* a member: a confirmation to the member's own address first */
 	before = stagefix_last_id(fx);
 	id = request(fx, NULL, ALICE, REQUEST, "unsubscribe");
-	assert_state(fx, id, STORE_MSG_PROCESSED);
+	stagefix_assert_state(fx, id, STORE_MSG_PROCESSED);
 	assert_true(stagefix_member(fx, ALICE, &m));
 	assert_one_mail(fx, before, ALICE, "member: unsubscribe confirmation", &confirm);
 
 	before = stagefix_last_id(fx);
 	id = request(fx, NULL, ALICE, confirm.data, "Re: confirm");
-	assert_state(fx, id, STORE_MSG_PROCESSED);
+	stagefix_assert_state(fx, id, STORE_MSG_PROCESSED);
 	assert_false(stagefix_member(fx, ALICE, &m));
 	assert_one_mail(fx, before, ALICE, "member: goodbye", NULL);
 	assert_int_equal(stagefix_stat(fx, "unsubscribed"), 1);
@@ -207,10 +198,10 @@ static void test_confirmation_expires(void **state)
 		uint32_t id = request(&fx, NULL, CAROL, confirm.data, "Re: confirm");
 		assert_int_equal(stagefix_member(&fx, CAROL, &m), t[i].joins);
 		if (t[i].joins) {
-			assert_state(&fx, id, STORE_MSG_PROCESSED);
+			stagefix_assert_state(&fx, id, STORE_MSG_PROCESSED);
 			assert_one_mail(&fx, before, CAROL, "member: welcome", NULL);
 		} else {
-			assert_state(&fx, id, STORE_MSG_DROPPED);
+			stagefix_assert_state(&fx, id, STORE_MSG_DROPPED);
 			assert_int_equal(stagefix_stat(&fx, "requests_bad_token"), 1);
 			assert_no_mail(&fx, before);
 		}
@@ -224,7 +215,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_subscribe_with_confirmation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subscribe_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unsubscribe_with_confirmation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsubscribe_with_confirmation, setup,
+		                                teardown),
 		cmocka_unit_test(test_confirmation_expires),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
