@@ -147,6 +147,59 @@ static void test_dsn_to_verp_is_an_event(void **state)
 	buf_finish(&rp);
 }
 
+/* The other reports to a member's return path: an auto-reply is recorded
+ * and never counted; an abuse complaint (ARF) unsubscribes the member.
+ * Neither is answered. */
+static void test_other_reports_to_verp(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *label, *sender, *head, *body;
+		enum store_event_source source;
+		bool stays;
+	} t[] = {
+		{ "auto-reply", ALICE, "Subject: Out of office\nAuto-Submitted: auto-replied\n",
+		  "I am away until Monday.\n", STORE_EVENT_AUTOREPLY, true },
+		{ "abuse complaint", "fbl@isp.example",
+		  "Subject: FW: about the release\nContent-Type: multipart/report; "
+		  "report-type=feedback-report; boundary=F1\n",
+		  "--F1\nContent-Type: text/plain\n\nThis is an abuse report.\n"
+		  "--F1\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\n"
+		  "User-Agent: Example-FBL/1.0\nVersion: 1\nOriginal-Rcpt-To: <" ALICE ">\n"
+		  "--F1\nContent-Type: message/rfc822\n\nFrom: " BOB "\nTo: " LIST "\n\nhi\n"
+		  "--F1--\n", STORE_EVENT_FEEDBACK, false },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct stagefix fx;
+		struct buf b = BUF_INIT, rp = BUF_INIT;
+		print_message("# %s\n", t[i].label);
+		stagefix_init(&fx, "dev", NULL);
+		uint32_t alice = stagefix_member_add(&fx, ALICE);
+		stagefix_member_add(&fx, BOB);
+		post(&b, BOB, NULL);
+		uint32_t post_id = stagefix_receive(&fx, BOB, LIST, b.data);
+		stagefix_verp(&fx, VERP_KIND_POST, alice, post_id, &rp);
+		buf_reset(&b);
+		buf_addf(&b, "From: %s\nTo: %s\n%s\n%s", t[i].sender, rp.data, t[i].head,
+		         t[i].body);
+		uint32_t before = stagefix_last_id(&fx);
+		uint32_t id = stagefix_receive(&fx, t[i].sender, rp.data, b.data);
+		stagefix_assert_state(&fx, id, STORE_MSG_PROCESSED);
+		struct store_event ev[4];
+		assert_int_equal(stagefix_events(&fx, alice, ev, 4), 1);
+		assert_int_equal(ev[0].source, t[i].source);
+		assert_false(ev[0].scored);
+		struct stagefix_member m;
+		assert_int_equal(stagefix_member(&fx, ALICE, &m), t[i].stays);
+		if (t[i].stays)
+			assert_int_equal(m.score, 0);
+		assert_no_mail(&fx, before);
+		stagefix_finish(&fx);
+		buf_finish(&b);
+		buf_finish(&rp);
+	}
+}
+
 /* Automatic mail to the posting address is dropped: never distributed,
  * never answered, never counted against the member it is about. */
 static void test_automatic_to_post_address_dropped(void **state)
@@ -239,6 +292,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_member_post_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nonmember_post, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dsn_to_verp_is_an_event, setup, teardown),
+		cmocka_unit_test(test_other_reports_to_verp),
 		cmocka_unit_test_setup_teardown(test_automatic_to_post_address_dropped, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_forged_sender_gets_nothing, setup, teardown),
