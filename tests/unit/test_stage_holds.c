@@ -11,7 +11,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "listd/run/request.h"
 #include "tests/unit/stagefix.h"
 
 #define LIST    "dev@" STAGEFIX_DOMAIN
