@@ -196,6 +196,24 @@ static void test_rcpt_refusals_disable_with_probe(void **state)
 	buf_finish(&rp);
 }
 
+/* A score goes stale: after stale_days without a counted day the daily
+ * tick returns it to 0 (the day count stays), and not a day earlier. */
+static void test_score_goes_stale(void **state)
+{
+	struct stagefix *fx = *state;
+	uint32_t alice = member(fx, ALICE).id;
+	uint32_t stale = stagefix_list(fx).bounce_stale_days;
+	refused_at_rcpt(fx, alice, bob_posts(fx), UNKNOWN_AT_RCPT);
+	stagefix_advance_days(fx, stale);
+	life_tick(&fx->d);
+	assert_int_equal(member(fx, ALICE).score, fx->list.bounce_hard_weight);
+	stagefix_advance_days(fx, 1);
+	life_tick(&fx->d);
+	assert_int_equal(member(fx, ALICE).score, 0);
+	assert_int_equal(member(fx, ALICE).bounce_days, 1);
+	assert_int_equal(member(fx, ALICE).state, STORE_MEMBER_ENABLED);
+}
+
 /* What a report about the probe does at once, and at the daily tick one
  * probe interval later. */
 static void test_probe_reports(void **state)
@@ -324,6 +342,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rcpt_refusals_disable_with_probe, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_score_goes_stale, setup, teardown),
 		cmocka_unit_test(test_probe_reports),
 		cmocka_unit_test_setup_teardown(test_warnings_then_removal, setup, teardown),
 	};
