@@ -181,7 +181,7 @@ static void digest_part(struct sha256_ctx *h, const void *p, uint64_t n)
 
 /* SHA-256 over sender, recipient and bytes, each length-prefixed. */
 static void digest_delivery(const char *sender, const char *recipient,
-                            const struct buf *msg, uint8_t out[STORE_DIGEST_LEN])
+                            const struct buf *msg, uint8_t ret_digest[STORE_DIGEST_LEN])
 {
 	struct sha256_ctx h;
 	_Static_assert(STORE_DIGEST_LEN == SHA256_DIGEST_SIZE, "a whole SHA-256");
@@ -189,7 +189,7 @@ static void digest_delivery(const char *sender, const char *recipient,
 	digest_part(&h, sender, strlen(sender));
 	digest_part(&h, recipient, strlen(recipient));
 	digest_part(&h, msg->data, msg->len);
-	sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+	sha256_digest(&h, SHA256_DIGEST_SIZE, ret_digest);
 }
 
 /* The MTA counted `size` bytes; `msg` is what arrived. Exim and OpenSMTPD

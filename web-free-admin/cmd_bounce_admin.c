@@ -38,19 +38,19 @@ static const char stats_usage[] =
 	"Shows the list's bounce counters (events, dropped forged and stale\n"
 	"bounces, lifecycle actions) and its members' events by reason.\n";
 
-static void day_format(uint32_t day, char out[32])
+static void day_format(uint32_t day, char ret_text[32])
 {
 	if (!day) {
-		snprintf(out, 32, "-");
+		snprintf(ret_text, 32, "-");
 		return;
 	}
-	adm_time_format((int64_t)day * 86400, out);
-	out[10] = '\0';                 /* the date only */
+	adm_time_format((int64_t)day * 86400, ret_text);
+	ret_text[10] = '\0';                 /* the date only */
 }
 
-static void score_format(uint32_t score, char out[16])
+static void score_format(uint32_t score, char ret_text[16])
 {
-	snprintf(out, 16, "%u.%02u", score / 100, score % 100);
+	snprintf(ret_text, 16, "%u.%02u", score / 100, score % 100);
 }
 
 static const char *source_name(enum store_event_source s)

@@ -44,14 +44,14 @@ static const char *job_name(enum store_job j)
 	return "?";
 }
 
-static int parse_id(const char *s, uint32_t *ret)
+static int parse_id(const char *s, uint32_t *ret_id)
 {
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || end == s || *end || v == 0 || v > UINT32_MAX || s[0] == '-')
 		return -EINVAL;
-	*ret = (uint32_t)v;
+	*ret_id = (uint32_t)v;
 	return 0;
 }
 

@@ -148,8 +148,9 @@ struct config {
 	uint64_t set_keys;                      /* bit i: key i was in the file */
 };
 
-/* Fills *ret with the defaults. Always succeeds; finish with config_finish(). */
-void config_defaults(struct config *ret);
+/* Fills *ret_config with the defaults. Always succeeds; finish with
+ * config_finish(). */
+void config_defaults(struct config *ret_config);
 /* Frees the strings and leaves the defaults' zero state; NULL is a no-op. */
 void config_finish(struct config *cfg);
 

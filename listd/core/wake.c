@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int wake_path(const char *home, const char *leaf, char *out, size_t n)
+static int wake_path(const char *home, const char *leaf, char *ret_path, size_t n)
 {
-	int k = snprintf(out, n, "%s/run%s%s", home, leaf ? "/" : "", leaf ? leaf : "");
+	int k = snprintf(ret_path, n, "%s/run%s%s", home, leaf ? "/" : "", leaf ? leaf : "");
 	return (k < 0 || (size_t)k >= n) ? -ENAMETOOLONG : 0;
 }
 

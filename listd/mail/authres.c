@@ -14,9 +14,9 @@
 #include "listd/core/buf.h"
 #include "listd/core/header.h"
 
-/* Cleans v into out (at most cap - 1 bytes, NUL-terminated); returns the
+/* Cleans v into ret_value (at most cap - 1 bytes, NUL-terminated); returns the
  * length. Input past the bound is ignored. */
-static size_t clean_value(struct slice v, char *out, size_t cap)
+static size_t clean_value(struct slice v, char *ret_value, size_t cap)
 {
 	size_t n = 0, depth = 0;
 	bool quoted = false;
@@ -31,19 +31,19 @@ static size_t clean_value(struct slice v, char *out, size_t cap)
 			else if (c == '(')
 				depth++;
 			else if (c == ')' && --depth == 0)
-				out[n++] = ' ';
+				ret_value[n++] = ' ';
 			continue;
 		}
 		if (quoted) {
 			if (c == '\\' && i + 1 < lim) {
-				out[n++] = c;
+				ret_value[n++] = c;
 				c = v.p[++i];
 				if (c == '\r' || c == '\n' || c == '\0')
 					c = ' ';
 			} else if (c == '"') {
 				quoted = false;
 			}
-			out[n++] = c;
+			ret_value[n++] = c;
 			continue;
 		}
 		if (c == '(') {
@@ -52,9 +52,9 @@ static size_t clean_value(struct slice v, char *out, size_t cap)
 		}
 		if (c == '"')
 			quoted = true;
-		out[n++] = c;
+		ret_value[n++] = c;
 	}
-	out[n] = '\0';
+	ret_value[n] = '\0';
 	return n;
 }
 
@@ -69,10 +69,10 @@ static void skip_ws(struct cursor *c)
 		c->i++;
 }
 
-/* A word: a quoted string (unquoted into out) or a run of bytes other than
+/* A word: a quoted string (unquoted into ret_word) or a run of bytes other than
  * blanks, '=', '/' and '"'. Returns its length (0: none); at most cap - 1
  * bytes are kept, the rest skipped. */
-static size_t read_word(struct cursor *c, char *out, size_t cap, bool value)
+static size_t read_word(struct cursor *c, char *ret_word, size_t cap, bool value)
 {
 	size_t n = 0;
 	if (c->i < c->len && c->p[c->i] == '"') {
@@ -81,12 +81,12 @@ static size_t read_word(struct cursor *c, char *out, size_t cap, bool value)
 			if (c->p[c->i] == '\\' && c->i + 1 < c->len)
 				c->i++;
 			if (n + 1 < cap)
-				out[n++] = c->p[c->i];
+				ret_word[n++] = c->p[c->i];
 			c->i++;
 		}
 		if (c->i < c->len)
 			c->i++;
-		out[n] = '\0';
+		ret_word[n] = '\0';
 		return n ? n : 1;       /* "" is a word, if an empty one */
 	}
 	while (c->i < c->len) {
@@ -94,28 +94,29 @@ static size_t read_word(struct cursor *c, char *out, size_t cap, bool value)
 		if (ch == ' ' || ch == '"' || (!value && (ch == '=' || ch == '/')))
 			break;
 		if (n + 1 < cap)
-			out[n++] = ch;
+			ret_word[n++] = ch;
 		c->i++;
 	}
-	out[n] = '\0';
+	ret_word[n] = '\0';
 	return n;
 }
 
-/* The domain of v ("user@dom", "@dom" or "dom"), normalised into out, or "". */
-static void take_domain(const char *v, char out[LIMIT_ADDR_DOMAIN + 1])
+/* The domain of v ("user@dom", "@dom" or "dom"), normalised into ret_domain, or
+ * "". */
+static void take_domain(const char *v, char ret_domain[LIMIT_ADDR_DOMAIN + 1])
 {
 	const char *at = strrchr(v, '@');
 	const char *d = at ? at + 1 : v;
 	size_t n = strlen(d);
 	const char *why;
-	out[0] = '\0';
+	ret_domain[0] = '\0';
 	while (n > 0 && d[n - 1] == '.')
 		n--;
 	if (n == 0 || n > LIMIT_ADDR_DOMAIN)
 		return;
 	char tmp[LIMIT_ADDR_DOMAIN + 1];
 	if (addr_domain_normalize(slice_make(d, n), tmp, &why) == 0)
-		memcpy(out, tmp, sizeof(tmp));
+		memcpy(ret_domain, tmp, sizeof(tmp));
 }
 
 static enum authres_method method_of(const char *name)
@@ -130,7 +131,7 @@ static enum authres_method method_of(const char *name)
 }
 
 /* One "method = result *(key = value)" piece. True when it parsed. */
-static bool parse_result(struct cursor *c, struct authres_result *ret)
+static bool parse_result(struct cursor *c, struct authres_result *ret_result)
 {
 	char key[64], val[LIMIT_ADDR_MAILBOX + 2];
 	char dkim_i[LIMIT_ADDR_DOMAIN + 1] = "";
@@ -184,11 +185,11 @@ static bool parse_result(struct cursor *c, struct authres_result *ret)
 	}
 	if (r.method == AUTHRES_METHOD_DKIM && r.domain[0] == '\0')
 		memcpy(r.domain, dkim_i, sizeof(dkim_i));
-	*ret = r;
+	*ret_result = r;
 	return true;
 }
 
-int authres_parse(struct slice value, struct authres_field *ret)
+int authres_parse(struct slice value, struct authres_field *ret_field)
 {
 	char clean[AUTHRES_FIELD_MAX + 2];
 	size_t n = clean_value(value, clean, sizeof(clean));
@@ -225,7 +226,7 @@ int authres_parse(struct slice value, struct authres_field *ret)
 	}
 	if (piece == 0)
 		return -EINVAL;
-	memcpy(ret, &f, sizeof(f));
+	memcpy(ret_field, &f, sizeof(f));
 	return 0;
 }
 
@@ -281,7 +282,7 @@ bool authres_automatic(const char *msg, size_t len, const char *envelope_sender,
 	return why != NULL;
 }
 
-static bool from_address(const char *msg, size_t len, struct addr *ret)
+static bool from_address(const char *msg, size_t len, struct addr *ret_addr)
 {
 	struct header_scan hs;
 	struct header_field f;
@@ -303,7 +304,7 @@ static bool from_address(const char *msg, size_t len, struct addr *ret)
 		buf_finish(&v);
 	}
 	if (ok)
-		*ret = a;
+		*ret_addr = a;
 	return ok;
 }
 
@@ -348,7 +349,7 @@ static void block_add(struct authres_block *b, const struct authres_field *af,
 }
 
 int authres_sender_check(const char *msg, size_t len, const char *authserv_id,
-                         struct authres_sender *ret)
+                         struct authres_sender *ret_sender)
 {
 	struct header_scan hs;
 	struct header_field f;
@@ -394,7 +395,7 @@ int authres_sender_check(const char *msg, size_t len, const char *authserv_id,
 	s.trust = s.disagree ? AUTHRES_TRUST_NONE :
 	          b->dmarc ? AUTHRES_TRUST_DMARC : b->spf ? AUTHRES_TRUST_SPF :
 	          b->dkim ? AUTHRES_TRUST_DKIM : AUTHRES_TRUST_NONE;
-	*ret = s;
+	*ret_sender = s;
 	return 0;
 }
 

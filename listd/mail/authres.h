@@ -77,11 +77,11 @@ struct authres_field {
 	struct authres_result r[AUTHRES_MAX_RESULTS];
 };
 
-/* Parses one field value (raw, possibly folded, comments anywhere).
- * 0 with *ret filled; -EINVAL when there is no authserv-id (ret untouched).
- * Results that do not parse are skipped; the rest of the field is still
- * read (a result ends at the next ';' outside quotes and comments). */
-int authres_parse(struct slice value, struct authres_field *ret);
+/* Parses one field value (raw, possibly folded, comments anywhere). 0 with
+ * *ret_field filled; -EINVAL when there is no authserv-id (ret_field
+ * untouched). Results that do not parse are skipped; the rest of the field is
+ * still read (a result ends at the next ';' outside quotes and comments). */
+int authres_parse(struct slice value, struct authres_field *ret_field);
 
 /* The relaxed alignment rule above; both domains in ASCII lower case. */
 bool authres_aligned(const char *domain, const char *from_domain);
@@ -118,9 +118,9 @@ struct authres_sender {
 
 /* Applies the rule above (except automatic-ness and the daily limit) to
  * msg. authserv_id NULL or "": trust is always NONE. Always returns 0;
- * *ret is filled. */
+ * *ret_sender is filled. */
 int authres_sender_check(const char *msg, size_t len, const char *authserv_id,
-                         struct authres_sender *ret);
+                         struct authres_sender *ret_sender);
 
 /* "dmarc", "spf", "dkim", "none". Static. */
 const char *authres_trust_name(enum authres_trust t);

@@ -28,16 +28,16 @@ static void post_trim(const char **p, size_t *n)
 	}
 }
 
-void digest_field(const char *data, size_t len, const char *name, char *out,
-                  size_t outsz)
+void digest_field(const char *data, size_t len, const char *name, char *ret_value,
+                  size_t size)
 {
 	struct header_field f;
 	struct buf b;
 	size_t n = 0;
 
-	if (outsz == 0)
+	if (size == 0)
 		return;
-	out[0] = '\0';
+	ret_value[0] = '\0';
 	if (header_find(data, len, name, &f) != 1)
 		return;
 	buf_init(&b, 0);
@@ -50,16 +50,16 @@ void digest_field(const char *data, size_t len, const char *name, char *out,
 	}
 	while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
 		vl--;
-	n = vl < outsz - 1 ? vl : outsz - 1;
+	n = vl < size - 1 ? vl : size - 1;
 	/* do not cut a UTF-8 sequence */
 	if (n < vl)
 		while (n > 0 && ((unsigned char)v[n] & 0xc0) == 0x80)
 			n--;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)v[i];
-		out[i] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+		ret_value[i] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
 	}
-	out[n] = '\0';
+	ret_value[n] = '\0';
 	buf_finish(&b);
 }
 
@@ -98,11 +98,11 @@ static bool boundary_clashes(const char *boundary, const struct digest_post *pos
 
 static int boundary_pick(const struct digest_params *p, const char *tag,
                          const struct digest_post *posts, size_t n,
-                         char *out, size_t outsz)
+                         char *ret_boundary, size_t size)
 {
 	for (unsigned i = 0; i < BOUNDARY_TRIES; i++) {
-		snprintf(out, outsz, "=_%s_%016" PRIx64 "_%u_%u", tag, p->seed, p->issue, i);
-		if (!boundary_clashes(out, posts, n))
+		snprintf(ret_boundary, size, "=_%s_%016" PRIx64 "_%u_%u", tag, p->seed, p->issue, i);
+		if (!boundary_clashes(ret_boundary, posts, n))
 			return 0;
 	}
 	return -ELOOP;

@@ -48,11 +48,11 @@ int digest_build(enum digest_form form, const struct digest_params *p,
                  const struct digest_post *posts, size_t n, struct buf *out);
 
 /* Copies the value of the first header field name of the message into
- * out[outsz], unfolded and with RFC 2047 encoded words decoded to UTF-8
+ * ret_value[size], unfolded and with RFC 2047 encoded words decoded to UTF-8
  * (truncated at a UTF-8 boundary, control characters made blanks); ""
  * when absent. */
-void digest_field(const char *data, size_t len, const char *name, char *out,
-                  size_t outsz);
+void digest_field(const char *data, size_t len, const char *name, char *ret_value,
+                  size_t size);
 
 /* Appends one message in mbox form to out: a "From SENDER DATE" line
  * (sender "" is written as MAILER-DAEMON; date in asctime form, UTC), the

@@ -8,29 +8,29 @@
 #include "listd/core/ascii.h"
 #include "listd/core/header.h"
 
-/* ---- policy records ------------------------------------------------------ */
+/* ---- DMARC records ------------------------------------------------------- */
 
 static bool is_wsp(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-static enum dmarc_policy policy_value(struct slice v, bool *ok)
+static enum dmarc_disposition disposition_value(struct slice v, bool *ok)
 {
 	*ok = true;
 	if (slice_case_eq_cstr(v, "none"))
-		return DMARC_POLICY_NONE;
+		return DMARC_DISPOSITION_NONE;
 	if (slice_case_eq_cstr(v, "quarantine"))
-		return DMARC_POLICY_QUARANTINE;
+		return DMARC_DISPOSITION_QUARANTINE;
 	if (slice_case_eq_cstr(v, "reject"))
-		return DMARC_POLICY_REJECT;
+		return DMARC_DISPOSITION_REJECT;
 	*ok = false;
-	return DMARC_POLICY_NONE;
+	return DMARC_DISPOSITION_NONE;
 }
 
-int dmarc_record_parse(struct slice txt, struct dmarc_record *ret)
+int dmarc_record_parse(struct slice txt, struct dmarc_record *ret_record)
 {
-	struct dmarc_record rec = { DMARC_POLICY_NONE, DMARC_POLICY_NONE };
+	struct dmarc_record rec = { DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_NONE };
 	bool have_p = false, have_sp = false, first = true;
 	size_t i = 0;
 
@@ -70,13 +70,13 @@ int dmarc_record_parse(struct slice txt, struct dmarc_record *ret)
 		}
 		bool ok;
 		if (slice_case_eq_cstr(name, "p") && !have_p) {
-			enum dmarc_policy v = policy_value(val, &ok);
+			enum dmarc_disposition v = disposition_value(val, &ok);
 			if (ok) {
 				rec.p = v;
 				have_p = true;
 			}
 		} else if (slice_case_eq_cstr(name, "sp") && !have_sp) {
-			enum dmarc_policy v = policy_value(val, &ok);
+			enum dmarc_disposition v = disposition_value(val, &ok);
 			if (ok) {
 				rec.sp = v;
 				have_sp = true;
@@ -87,11 +87,11 @@ int dmarc_record_parse(struct slice txt, struct dmarc_record *ret)
 		return -EINVAL;
 	if (!have_sp)
 		rec.sp = rec.p;
-	*ret = rec;
+	*ret_record = rec;
 	return 0;
 }
 
-int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record *ret)
+int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record *ret_record)
 {
 	struct dmarc_record rec, found;
 	size_t count = 0;
@@ -103,7 +103,7 @@ int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record 
 	}
 	if (count != 1)
 		return -ENOENT;
-	*ret = found;
+	*ret_record = found;
 	return 0;
 }
 
@@ -123,23 +123,23 @@ const char *dmarc_org_domain(const psl_ctx_t *psl, const char *domain)
 	return domain + (reg - low);
 }
 
-enum dmarc_policy dmarc_policy_for(const struct dmarc_record *rec, bool from_org)
+enum dmarc_disposition dmarc_disposition_for(const struct dmarc_record *rec, bool from_org)
 {
 	return from_org ? rec->sp : rec->p;
 }
 
-bool dmarc_policy_strict(enum dmarc_policy p)
+bool dmarc_disposition_strict(enum dmarc_disposition p)
 {
-	return p == DMARC_POLICY_QUARANTINE || p == DMARC_POLICY_REJECT;
+	return p == DMARC_DISPOSITION_QUARANTINE || p == DMARC_DISPOSITION_REJECT;
 }
 
-const char *dmarc_policy_name(enum dmarc_policy p)
+const char *dmarc_disposition_name(enum dmarc_disposition p)
 {
 	switch (p) {
-	case DMARC_POLICY_ABSENT: return "absent";
-	case DMARC_POLICY_NONE: return "none";
-	case DMARC_POLICY_QUARANTINE: return "quarantine";
-	case DMARC_POLICY_REJECT: return "reject";
+	case DMARC_DISPOSITION_ABSENT: return "absent";
+	case DMARC_DISPOSITION_NONE: return "none";
+	case DMARC_DISPOSITION_QUARANTINE: return "quarantine";
+	case DMARC_DISPOSITION_REJECT: return "reject";
 	}
 	return "?";
 }
@@ -270,7 +270,7 @@ static void add_field(struct buf *b, const char *name, struct slice value)
 }
 
 static void munge(const char *msg, size_t len, const struct dmarc_rewrite_params *p,
-                  struct buf *ret)
+                  struct buf *ret_msg)
 {
 	struct header_scan hs;
 	struct header_field f;
@@ -287,7 +287,7 @@ static void munge(const char *msg, size_t len, const struct dmarc_rewrite_params
 		}
 	}
 	if (!have_from) {
-		add_from(ret, msg, len, p);
+		add_from(ret_msg, msg, len, p);
 		done_from = true;
 	}
 	header_scan_init(&hs, msg, len);
@@ -296,20 +296,20 @@ static void munge(const char *msg, size_t len, const struct dmarc_rewrite_params
 			continue;
 		if (!done_from && slice_case_eq_cstr(f.name, "From")) {
 			done_from = true;
-			add_from(ret, msg, len, p);
-			add_field(ret, "X-Original-From", from);
+			add_from(ret_msg, msg, len, p);
+			add_field(ret_msg, "X-Original-From", from);
 			if (!have_reply_to)
-				add_field(ret, "Reply-To", from);
+				add_field(ret_msg, "Reply-To", from);
 			continue;
 		}
-		buf_add(ret, msg + f.start, f.end - f.start);
+		buf_add(ret_msg, msg + f.start, f.end - f.start);
 		/* a last field without a line break still needs one */
 		if (f.end == f.start || (msg[f.end - 1] != '\n' && msg[f.end - 1] != '\r'))
-			buf_adds(ret, "\r\n");
+			buf_adds(ret_msg, "\r\n");
 	}
-	buf_adds(ret, "\r\n");
+	buf_adds(ret_msg, "\r\n");
 	if (hs.body < len)
-		buf_add(ret, msg + hs.body, len - hs.body);
+		buf_add(ret_msg, msg + hs.body, len - hs.body);
 }
 
 static uint64_t fnv1a(const char *p, size_t n, uint64_t h)
@@ -322,7 +322,7 @@ static uint64_t fnv1a(const char *p, size_t n, uint64_t h)
 }
 
 static void wrap(const char *msg, size_t len, const struct dmarc_rewrite_params *p,
-                 struct buf *ret)
+                 struct buf *ret_msg)
 {
 	static const char *const copied[] = {
 		"To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
@@ -350,13 +350,13 @@ static void wrap(const char *msg, size_t len, const struct dmarc_rewrite_params 
 		h = fnv1a(boundary, strlen(boundary), h);   /* bounded by the odds */
 	}
 
-	add_from(ret, msg, len, p);
+	add_from(ret_msg, msg, len, p);
 	if (header_find(msg, len, "Reply-To", &f) == 1 || header_find(msg, len, "From", &f) == 1)
-		add_field(ret, "Reply-To", f.value);
+		add_field(ret_msg, "Reply-To", f.value);
 	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
 		if (header_find(msg, len, copied[i], &f) == 1)
-			add_field(ret, copied[i], f.value);
-	buf_addf(ret, "MIME-Version: 1.0\r\n"
+			add_field(ret_msg, copied[i], f.value);
+	buf_addf(ret_msg, "MIME-Version: 1.0\r\n"
 	         "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
 	         "\r\n"
 	         "This is a MIME message: the list's post is attached.\r\n"
@@ -364,10 +364,10 @@ static void wrap(const char *msg, size_t len, const struct dmarc_rewrite_params 
 	         "Content-Type: text/plain; charset=us-ascii\r\n"
 	         "\r\n", boundary, boundary);
 	if (dmarc_author(msg, len, &a, NULL) == 0 && !a.utf8)
-		buf_addf(ret, "The attached message from %s@%s", a.local, a.domain);
+		buf_addf(ret_msg, "The attached message from %s@%s", a.local, a.domain);
 	else
-		buf_adds(ret, "The attached message");
-	buf_addf(ret, " was posted to %s@%s.\r\n"
+		buf_adds(ret_msg, "The attached message");
+	buf_addf(ret_msg, " was posted to %s@%s.\r\n"
 	         "It is forwarded unchanged as an attachment so that its sender's\r\n"
 	         "DMARC policy is respected.\r\n"
 	         "--%s\r\n"
@@ -376,19 +376,19 @@ static void wrap(const char *msg, size_t len, const struct dmarc_rewrite_params 
 	         "%s"
 	         "\r\n", p->list_local, p->domain, boundary,
 	         eightbit ? "Content-Transfer-Encoding: 8bit\r\n" : "");
-	buf_add(ret, msg + start, len - start);
-	buf_addf(ret, "\r\n--%s--\r\n", boundary);
+	buf_add(ret_msg, msg + start, len - start);
+	buf_addf(ret_msg, "\r\n--%s--\r\n", boundary);
 }
 
 int dmarc_rewrite(const char *msg, size_t len, const struct dmarc_rewrite_params *p,
-                  struct buf *ret)
+                  struct buf *ret_msg)
 {
 	if (!param_ok(p->list_local) || !param_ok(p->domain) ||
 	    strchr(p->list_local, '@') || strchr(p->domain, '@'))
 		return -EINVAL;
 	if (p->action == DMARC_ACTION_WRAP)
-		wrap(msg, len, p, ret);
+		wrap(msg, len, p, ret_msg);
 	else
-		munge(msg, len, p, ret);
+		munge(msg, len, p, ret_msg);
 	return 0;
 }

@@ -1,6 +1,7 @@
-/* listd/mail/dmarc.h — DMARC (RFC 7489) for a list: reading an author's policy
- * record, and the two rewrites that let a strict author's post reach
- * receivers that enforce it. Pure: no I/O, no logging.
+/* listd/mail/dmarc.h — DMARC (RFC 7489) for a list: reading the record in
+ * which an author's domain requests a disposition, and the two rewrites that
+ * let a strict author's post reach receivers that enforce it. Pure: no I/O,
+ * no logging.
  *
  * The DNS side (TXT _dmarc.DOMAIN, asynchronous, cached) is
  * listd/run/dmarc_lookup.c; the wire format of its answers listd/net/dns_proto.h.
@@ -61,16 +62,18 @@
 #define DMARC_NAME_MAX          128     /* bytes of the author's name kept */
 #define DMARC_RECORD_MAX        4096    /* longer TXT data is not a record we read */
 
-enum dmarc_policy {
-	DMARC_POLICY_ABSENT,            /* no record (or none that applies) */
-	DMARC_POLICY_NONE,
-	DMARC_POLICY_QUARANTINE,
-	DMARC_POLICY_REJECT,
+/* What a domain asks receivers to do with mail that fails DMARC: p= and sp=,
+ * RFC 7489's "requested Mail Receiver policy". */
+enum dmarc_disposition {
+	DMARC_DISPOSITION_ABSENT,            /* no record (or none that applies) */
+	DMARC_DISPOSITION_NONE,
+	DMARC_DISPOSITION_QUARANTINE,
+	DMARC_DISPOSITION_REJECT,
 };
 
 struct dmarc_record {
-	enum dmarc_policy p;            /* NONE when p= is missing or unknown */
-	enum dmarc_policy sp;           /* = p when sp= is missing or unknown */
+	enum dmarc_disposition p;            /* NONE when p= is missing or unknown */
+	enum dmarc_disposition sp;           /* = p when sp= is missing or unknown */
 };
 
 /* Parses one TXT record's text (the character-strings concatenated).
@@ -79,15 +82,15 @@ struct dmarc_record {
  * blanks; tag names are compared case-insensitively, values of p= and sp=
  * too. A record without a valid p= is read as p=none (section 6.6.3 would
  * use p=none or discard it: the same for a list). pct= and every other tag
- * are ignored: a strict policy at any pct is strict. 0 and *ret filled, or
- * -EINVAL when txt is not a DMARC record. Linear, bounded by
+ * are ignored: a strict disposition at any pct is strict. 0 and *ret_record
+ * filled, or -EINVAL when txt is not a DMARC record. Linear, bounded by
  * DMARC_RECORD_MAX. */
-int dmarc_record_parse(struct slice txt, struct dmarc_record *ret);
+int dmarc_record_parse(struct slice txt, struct dmarc_record *ret_record);
 
 /* Chooses among the TXT records of one name: exactly one must be a DMARC
- * record (section 6.6.3: with several, none applies). 0 and *ret filled, or
- * -ENOENT. */
-int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record *ret);
+ * record (section 6.6.3: with several, none applies). 0 and *ret_record
+ * filled, or -ENOENT. */
+int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record *ret_record);
 
 /* The organizational domain of domain (RFC 7489 section 3.2): the longest
  * public suffix of domain in the Public Suffix List psl, plus one label.
@@ -105,14 +108,14 @@ int dmarc_record_select(const struct slice *txts, size_t n, struct dmarc_record 
  * none), when it is longer than LIMIT_ADDR_DOMAIN, or when psl is NULL. */
 const char *dmarc_org_domain(const psl_ctx_t *psl, const char *domain);
 
-/* The policy that applies to the author's domain: rec's p= when it was
+/* The disposition requested for the author's domain: rec's p= when it was
  * found at the domain itself, its sp= when it came from the organizational
  * domain. */
-enum dmarc_policy dmarc_policy_for(const struct dmarc_record *rec, bool from_org);
+enum dmarc_disposition dmarc_disposition_for(const struct dmarc_record *rec, bool from_org);
 
 /* True for quarantine and reject. */
-bool dmarc_policy_strict(enum dmarc_policy p);
-const char *dmarc_policy_name(enum dmarc_policy p);
+bool dmarc_disposition_strict(enum dmarc_disposition p);
+const char *dmarc_disposition_name(enum dmarc_disposition p);
 
 /* The author: the first From: field of msg, parsed as one mailbox with an
  * optional display name. 0 with ret_addr filled and the display name
@@ -133,11 +136,11 @@ struct dmarc_rewrite_params {
 	enum dmarc_action action;
 };
 
-/* Appends the rewritten msg (len bytes, any content) to ret, as described
- * above. 0, or -EINVAL for a bad parameter (ret untouched). A message
+/* Appends the rewritten msg (len bytes, any content) to ret_msg, as described
+ * above. 0, or -EINVAL for a bad parameter (ret_msg untouched). A message
  * without a usable From: is still rewritten (NAME is then "unknown author"
  * and no Reply-To: is made from it). Linear in the input. */
 int dmarc_rewrite(const char *msg, size_t len, const struct dmarc_rewrite_params *p,
-                  struct buf *ret);
+                  struct buf *ret_msg);
 
 #endif

@@ -271,11 +271,11 @@ static bool skip_none(struct slice name)
 }
 
 /* A boundary found nowhere in the post. */
-static void new_boundary(const struct post *p, char out[64])
+static void new_boundary(const struct post *p, char ret_boundary[64])
 {
 	for (unsigned n = 0;; n++) {
-		snprintf(out, 64, "=_listd_footer_%u_%zu", n, p->len);
-		if (!memmem(p->msg, p->len, out, strlen(out)))
+		snprintf(ret_boundary, 64, "=_listd_footer_%u_%zu", n, p->len);
+		if (!memmem(p->msg, p->len, ret_boundary, strlen(ret_boundary)))
 			return;
 	}
 }

@@ -54,7 +54,7 @@ static bool word_is(struct slice line, const char *w, struct slice *ret_rest)
 
 /* Copies the reason: trimmed, control bytes as spaces, cut on a UTF-8
  * boundary. */
-static void copy_reason(struct slice s, char out[MODREPLY_REASON_MAX + 1])
+static void copy_reason(struct slice s, char ret_reason[MODREPLY_REASON_MAX + 1])
 {
 	while (s.len && blank(s.p[0]))
 		s.p++, s.len--;
@@ -66,17 +66,17 @@ static void copy_reason(struct slice s, char out[MODREPLY_REASON_MAX + 1])
 			n--;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)s.p[i];
-		out[i] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+		ret_reason[i] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
 	}
-	out[n] = '\0';
+	ret_reason[n] = '\0';
 }
 
-void modreply_parse(const char *msg, size_t len, struct modreply *ret)
+void modreply_parse(const char *msg, size_t len, struct modreply *ret_reply)
 {
 	struct find_ctx c = { BUF_INIT, false };
 
-	memset(ret, 0, sizeof(*ret));
-	ret->action = MODREPLY_APPROVE;
+	memset(ret_reply, 0, sizeof(*ret_reply));
+	ret_reply->action = MODREPLY_APPROVE;
 	mime_walk(msg, len, part_cb, &c);
 	if (!c.found) {
 		buf_finish(&c.text);
@@ -97,10 +97,10 @@ void modreply_parse(const char *msg, size_t len, struct modreply *ret)
 			line.len = MODREPLY_LINE_MAX;
 		struct slice rest;
 		if (word_is(line, "reject", &rest)) {
-			ret->action = MODREPLY_REJECT;
-			copy_reason(rest, ret->reason);
+			ret_reply->action = MODREPLY_REJECT;
+			copy_reason(rest, ret_reply->reason);
 		} else if (word_is(line, "discard", &rest)) {
-			ret->action = MODREPLY_DISCARD;
+			ret_reply->action = MODREPLY_DISCARD;
 		}
 		break;
 	}

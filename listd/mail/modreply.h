@@ -36,7 +36,7 @@ struct modreply {
 };
 
 /* Reads the decision of the message msg (len bytes, headers and body). */
-void modreply_parse(const char *msg, size_t len, struct modreply *ret);
+void modreply_parse(const char *msg, size_t len, struct modreply *ret_reply);
 
 const char *modreply_action_name(enum modreply_action a);
 

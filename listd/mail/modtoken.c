@@ -11,12 +11,12 @@
 _Static_assert(2 + 32 + 16 + MODTOKEN_MAC_BITS == MODTOKEN_CHARS * 5,
                "the fields fill the token exactly");
 
-static void be32(uint8_t out[4], uint32_t v)
+static void be32(uint8_t ret_bytes[4], uint32_t v)
 {
-	out[0] = (uint8_t)(v >> 24);
-	out[1] = (uint8_t)(v >> 16);
-	out[2] = (uint8_t)(v >> 8);
-	out[3] = (uint8_t)v;
+	ret_bytes[0] = (uint8_t)(v >> 24);
+	ret_bytes[1] = (uint8_t)(v >> 16);
+	ret_bytes[2] = (uint8_t)(v >> 8);
+	ret_bytes[3] = (uint8_t)v;
 }
 
 static void mac_of(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id,
@@ -35,7 +35,7 @@ static void mac_of(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id,
 }
 
 int modtoken_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id,
-                  const struct modtoken *t, struct buf *ret)
+                  const struct modtoken *t, struct buf *ret_token)
 {
 	uint8_t mac[TOKEN_MAC_LEN];
 	struct token_bits tb = TOKEN_BITS_INIT;
@@ -46,12 +46,12 @@ int modtoken_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id,
 	token_bits_put(&tb, t->msg_id, 32);
 	token_bits_put(&tb, t->expiry_day & 0xffffu, 16);
 	token_bits_put_bytes(&tb, mac, MODTOKEN_MAC_BITS);
-	token_base32_encode(&tb, ret);
+	token_base32_encode(&tb, ret_token);
 	return 0;
 }
 
 int modtoken_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
-                   uint32_t list_id, uint32_t today, struct modtoken *ret)
+                   uint32_t list_id, uint32_t today, struct modtoken *ret_token)
 {
 	struct token_bits tb;
 	uint8_t mac[TOKEN_MAC_LEN];
@@ -79,16 +79,16 @@ int modtoken_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
 		return -EBADMSG;
 	if (t.expiry_day < today)
 		return -ETIME;
-	*ret = t;
+	*ret_token = t;
 	return 0;
 }
 
 bool modtoken_address(const char *local, const char *suffix, char delim,
-                      const char *token, const char *domain, struct buf *ret)
+                      const char *token, const char *domain, struct buf *ret_addr)
 {
 	size_t n = strlen(local) + strlen(suffix) + 1 + strlen(token);
 	if (n > LIMIT_ADDR_LOCAL)
 		return false;
-	buf_addf(ret, "%s%s%c%s@%s", local, suffix, delim, token, domain);
+	buf_addf(ret_addr, "%s%s%c%s@%s", local, suffix, delim, token, domain);
 	return true;
 }

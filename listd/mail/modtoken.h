@@ -53,21 +53,21 @@ struct modtoken {
 	uint32_t expiry_day;            /* last valid day */
 };
 
-/* Appends the token for t under list_id to ret. 0, or -EINVAL for a kind
- * out of range (ret untouched). */
+/* Appends the token for t under list_id to ret_token. 0, or -EINVAL for a kind
+ * out of range (ret_token untouched). */
 int modtoken_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id,
-                  const struct modtoken *t, struct buf *ret);
+                  const struct modtoken *t, struct buf *ret_token);
 
 /* Verifies token (either case) for list_id on day today.
- * 0 = valid, *ret filled; -EINVAL malformed (length, alphabet, kind);
+ * 0 = valid, *ret_token filled; -EINVAL malformed (length, alphabet, kind);
  * -EBADMSG bad MAC (forged, altered, another list's); -ETIME authentic
  * but past its expiry day. */
 int modtoken_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
-                   uint32_t list_id, uint32_t today, struct modtoken *ret);
+                   uint32_t list_id, uint32_t today, struct modtoken *ret_token);
 
-/* Appends LOCAL SUFFIX DELIM TOKEN "@" DOMAIN to ret when the local part
- * fits in 64 octets: true; false (ret untouched) when it would not. */
+/* Appends LOCAL SUFFIX DELIM TOKEN "@" DOMAIN to ret_addr when the local part
+ * fits in 64 octets: true; false (ret_addr untouched) when it would not. */
 bool modtoken_address(const char *local, const char *suffix, char delim,
-                      const char *token, const char *domain, struct buf *ret);
+                      const char *token, const char *domain, struct buf *ret_addr);
 
 #endif

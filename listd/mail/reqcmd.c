@@ -45,7 +45,7 @@ static const char *const delivery_words[] = {
 };
 
 /* "get N": N decimal, 1 .. UINT32_MAX. */
-static bool parse_number(struct slice s, uint32_t *ret)
+static bool parse_number(struct slice s, uint32_t *ret_number)
 {
 	uint64_t v = 0;
 	if (s.len == 0 || s.len > 10)
@@ -57,7 +57,7 @@ static bool parse_number(struct slice s, uint32_t *ret)
 	}
 	if (v == 0 || v > UINT32_MAX)
 		return false;
-	*ret = (uint32_t)v;
+	*ret_number = (uint32_t)v;
 	return true;
 }
 
@@ -77,7 +77,7 @@ static void parse_set(struct slice line, size_t pos, struct reqcmd_result *r)
 	r->arg_bad = !ok;
 }
 
-void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret)
+void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret_result)
 {
 	struct reqcmd_result r;
 	size_t pos = 0;
@@ -91,12 +91,12 @@ void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret)
 		if (slice_case_eq_cstr(w, words[i].word))
 			r.cmd = words[i].cmd;
 	if (r.cmd == REQCMD_NONE) {
-		*ret = r;
+		*ret_result = r;
 		return;
 	}
 	if (r.cmd == REQCMD_SET_DELIVERY) {
 		parse_set(line, pos, &r);
-		*ret = r;
+		*ret_result = r;
 		return;
 	}
 	struct slice arg = next_word(line, &pos);
@@ -118,7 +118,7 @@ void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret)
 		memcpy(r.arg, arg.p, arg.len);
 		r.arg[arg.len] = '\0';
 	}
-	*ret = r;
+	*ret_result = r;
 }
 
 /* Drops reply and forward prefixes from a subject. */
@@ -142,7 +142,7 @@ static struct slice strip_prefixes(struct slice s)
 }
 
 int reqcmd_parse(const char *msg, size_t len, struct slice ext,
-                 struct reqcmd_result *ret)
+                 struct reqcmd_result *ret_result)
 {
 	struct reqcmd_result r;
 	struct header_field f;
@@ -161,7 +161,7 @@ int reqcmd_parse(const char *msg, size_t len, struct slice ext,
 				if (!ascii_is_alnum(tok.p[i]))
 					r.arg_bad = true;
 		}
-		*ret = r;
+		*ret_result = r;
 		return 0;
 	}
 	if (header_find(msg, len, "Subject", &f) == 1) {
@@ -171,7 +171,7 @@ int reqcmd_parse(const char *msg, size_t len, struct slice ext,
 			reqcmd_parse_line(strip_prefixes(slice_make(v.data, v.len)), &r);
 		buf_finish(&v);
 		if (r.cmd != REQCMD_NONE) {
-			*ret = r;
+			*ret_result = r;
 			return 0;
 		}
 	}
@@ -187,7 +187,7 @@ int reqcmd_parse(const char *msg, size_t len, struct slice ext,
 		}
 		i = e + 1;
 	}
-	*ret = r;
+	*ret_result = r;
 	return 0;
 }
 

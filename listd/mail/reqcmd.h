@@ -59,12 +59,13 @@ struct reqcmd_result {
 };
 
 /* Parses msg (raw, LF or CRLF) and the recipient's extension ext (may be
- * empty). Always 0; ret->cmd is REQCMD_NONE when nothing was understood. */
+ * empty). Always 0; ret_result->cmd is REQCMD_NONE when nothing was
+ * understood. */
 int reqcmd_parse(const char *msg, size_t len, struct slice ext,
-                 struct reqcmd_result *ret);
+                 struct reqcmd_result *ret_result);
 
 /* Parses one command line (no line break inside expected). */
-void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret);
+void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret_result);
 
 /* "subscribe", "unsubscribe", "help", "confirm", "get", "set", "none".
  * Static. */

@@ -308,7 +308,7 @@ static size_t skip_cfws(struct slice v, size_t i)
 	return i;
 }
 
-int transform_authserv_id(struct slice v, struct slice *ret)
+int transform_authserv_id(struct slice v, struct slice *ret_id)
 {
 	size_t i = skip_cfws(v, 0), s;
 	if (i >= v.len)
@@ -330,7 +330,7 @@ int transform_authserv_id(struct slice v, struct slice *ret)
 	}
 	if (i == s)
 		return -ENOENT;
-	*ret = slice_make(v.p + s, i - s);
+	*ret_id = slice_make(v.p + s, i - s);
 	return 0;
 }
 
@@ -414,11 +414,11 @@ static void write_subject(struct writer *w, const char *msg,
 }
 
 int transform_message(const char *msg, size_t len,
-                      const struct transform_params *p, struct buf *ret)
+                      const struct transform_params *p, struct buf *ret_msg)
 {
 	struct header_scan hs;
 	struct header_field f;
-	struct writer w = { ret, p->form == TRANSFORM_DATA, true };
+	struct writer w = { ret_msg, p->form == TRANSFORM_DATA, true };
 	const char *tag = p->subject_tag ? p->subject_tag : "";
 	bool have_subject = false;
 	int r;
@@ -431,7 +431,7 @@ int transform_message(const char *msg, size_t len,
 	if (*tag)
 		have_subject = header_find(msg, len, "Subject", &f) == 1;
 
-	buf_grow(ret, len + len / 16 + 1024);
+	buf_grow(ret_msg, len + len / 16 + 1024);
 	add_list_fields(&w, p, *tag && !have_subject);
 
 	bool subject_done = false;
@@ -464,6 +464,6 @@ int transform_message(const char *msg, size_t len,
 	if (!w.bol)
 		w_eol(&w);
 	if (w.stuff)
-		buf_add(ret, ".\r\n", 3);
+		buf_add(ret_msg, ".\r\n", 3);
 	return 0;
 }

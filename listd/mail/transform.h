@@ -90,15 +90,15 @@ struct transform_params {
 	bool no_unsubscribe;
 };
 
-/* Appends the transformed msg (len bytes, any content) to ret.
- * 0, or -EINVAL for a bad parameter (ret untouched). */
+/* Appends the transformed msg (len bytes, any content) to ret_msg.
+ * 0, or -EINVAL for a bad parameter (ret_msg untouched). */
 int transform_message(const char *msg, size_t len,
-                      const struct transform_params *p, struct buf *ret);
+                      const struct transform_params *p, struct buf *ret_msg);
 
 /* The authserv-id of an Authentication-Results value (raw, possibly folded):
  * leading blanks and comments skipped, a quoted string unquoted in the
- * returned view's bounds. 0 (with *ret pointing into value) or -ENOENT when
+ * returned view's bounds. 0 (with *ret_id pointing into value) or -ENOENT when
  * the value has none. */
-int transform_authserv_id(struct slice value, struct slice *ret);
+int transform_authserv_id(struct slice value, struct slice *ret_id);
 
 #endif

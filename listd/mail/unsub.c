@@ -32,7 +32,7 @@ static int unsub_mac(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
 }
 
 int unsub_token_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
-                     uint32_t list_id, uint32_t day, struct buf *ret)
+                     uint32_t list_id, uint32_t day, struct buf *ret_token)
 {
 	struct token_bits tb = TOKEN_BITS_INIT;
 	uint8_t mac[TOKEN_MAC_LEN];
@@ -43,7 +43,7 @@ int unsub_token_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
 	token_bits_put(&tb, member_id, 32);
 	token_bits_put(&tb, day & UNSUB_DAY_MASK, UNSUB_DAY_BITS);
 	token_bits_put_bytes(&tb, mac, UNSUB_MAC_BITS);
-	token_base32_encode(&tb, ret);
+	token_base32_encode(&tb, ret_token);
 	return 0;
 }
 
@@ -154,7 +154,7 @@ bool unsub_ext_token(struct slice ext, struct slice *ret_token)
 int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
                         uint32_t list_id, uint32_t day, const char *list_local,
                         const char *request_suffix, char delim,
-                        const char *domain, const char *url, struct buf *ret)
+                        const char *domain, const char *url, struct buf *ret_header)
 {
 	struct buf tok = BUF_INIT;
 	char d[2] = { delim, '\0' };
@@ -173,33 +173,33 @@ int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
 		return r;
 	}
 	const char *suffix = request_suffix ? request_suffix : "-request";
-	buf_adds(ret, "List-Unsubscribe: <mailto:");
-	add_uri(ret, list_local);
-	add_uri(ret, suffix);
+	buf_adds(ret_header, "List-Unsubscribe: <mailto:");
+	add_uri(ret_header, list_local);
+	add_uri(ret_header, suffix);
 	if (strlen(list_local) + strlen(suffix) + 1 + strlen(UNSUB_EXT_PREFIX) +
 	    UNSUB_TOKEN_CHARS <= LIMIT_ADDR_LOCAL) {
-		add_uri(ret, d);
-		buf_adds(ret, UNSUB_EXT_PREFIX);
-		buf_add(ret, tok.data, tok.len);
-		buf_addch(ret, '@');
-		add_uri(ret, domain);
+		add_uri(ret_header, d);
+		buf_adds(ret_header, UNSUB_EXT_PREFIX);
+		buf_add(ret_header, tok.data, tok.len);
+		buf_addch(ret_header, '@');
+		add_uri(ret_header, domain);
 	} else {        /* no room for the token: the confirmed request */
-		buf_addch(ret, '@');
-		add_uri(ret, domain);
-		buf_adds(ret, "?subject=unsubscribe");
+		buf_addch(ret_header, '@');
+		add_uri(ret_header, domain);
+		buf_adds(ret_header, "?subject=unsubscribe");
 	}
-	buf_addch(ret, '>');
+	buf_addch(ret_header, '>');
 	if (with_url) {
 		ulen = strlen(url);
 		if (url[ulen - 1] == '/')
 			ulen--;
-		buf_adds(ret, ", <");
-		buf_add(ret, url, ulen);
-		buf_addch(ret, '/');
-		buf_add(ret, tok.data, tok.len);
-		buf_adds(ret, ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click");
+		buf_adds(ret_header, ", <");
+		buf_add(ret_header, url, ulen);
+		buf_addch(ret_header, '/');
+		buf_add(ret_header, tok.data, tok.len);
+		buf_adds(ret_header, ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click");
 	}
-	buf_adds(ret, "\r\n");
+	buf_adds(ret_header, "\r\n");
 	buf_finish(&tok);
 	return 0;
 }

@@ -50,9 +50,9 @@
  * address" for the policy service and the daemon alike. */
 bool unsub_ext_token(struct slice ext, struct slice *ret_token);
 
-/* Appends the token to ret (only on success). 0 or -EIO. */
+/* Appends the token to ret_token (only on success). 0 or -EIO. */
 int unsub_token_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
-                     uint32_t list_id, uint32_t day, struct buf *ret);
+                     uint32_t list_id, uint32_t day, struct buf *ret_token);
 
 /* Reads the member id a token claims, WITHOUT checking it: only to find
  * the member whose list id unsub_token_check() needs. 0, or -EINVAL when
@@ -75,15 +75,15 @@ int unsub_token_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
  * would pass 64 octets) or, with url (not NULL, not ""),
  *     List-Unsubscribe: <mailto:...>, <URL/TOKEN>
  *     List-Unsubscribe-Post: List-Unsubscribe=One-Click
- * each ending in CRLF; the local part and domain are percent-encoded where
- * a URI needs it. url must be "https://" and then 1..1024 visible ASCII
- * bytes other than < > " , \ (one trailing '/' is dropped).
- * 0 (ret appended), -EINVAL for a bad url, empty list/domain or a delimiter
- * that is not printable ASCII (ret untouched), -EIO the HMAC could not be computed. */
+ * each ending in CRLF; the local part and domain are percent-encoded where a
+ * URI needs it. url must be "https://" and then 1..1024 visible ASCII bytes
+ * other than < > " , \ (one trailing '/' is dropped). 0 (ret_header appended),
+ * -EINVAL for a bad url, empty list/domain or a delimiter that is not printable
+ * ASCII (ret_header untouched), -EIO the HMAC could not be computed. */
 int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
                         uint32_t list_id, uint32_t day, const char *list_local,
                         const char *request_suffix, char delim,
-                        const char *domain, const char *url, struct buf *ret);
+                        const char *domain, const char *url, struct buf *ret_header);
 
 /* True when url is acceptable to unsub_header_format(). */
 bool unsub_url_valid(const char *url);

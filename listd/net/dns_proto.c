@@ -30,7 +30,7 @@ static bool label_byte_ok(char c)
 }
 
 int dns_query_build(uint16_t id, const char *name, uint16_t qtype,
-                    uint8_t out[DNS_QUERY_MAX], size_t *ret_len)
+                    uint8_t ret_query[DNS_QUERY_MAX], size_t *ret_len)
 {
 	size_t n = strlen(name), o = 12;
 
@@ -38,11 +38,11 @@ int dns_query_build(uint16_t id, const char *name, uint16_t qtype,
 		n--;
 	if (n == 0 || n > DNS_NAME_MAX)
 		return -EINVAL;
-	memset(out, 0, 12);
-	put16(out, id);
-	out[2] = 0x01;          /* RD */
-	put16(out + 4, 1);      /* QDCOUNT */
-	put16(out + 10, 1);     /* ARCOUNT: the OPT record */
+	memset(ret_query, 0, 12);
+	put16(ret_query, id);
+	ret_query[2] = 0x01;          /* RD */
+	put16(ret_query + 4, 1);      /* QDCOUNT */
+	put16(ret_query + 10, 1);     /* ARCOUNT: the OPT record */
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n && name[j] != '.') {
@@ -52,22 +52,22 @@ int dns_query_build(uint16_t id, const char *name, uint16_t qtype,
 		}
 		if (j == i || j - i > 63)
 			return -EINVAL;
-		out[o++] = (uint8_t)(j - i);
-		memcpy(out + o, name + i, j - i);
+		ret_query[o++] = (uint8_t)(j - i);
+		memcpy(ret_query + o, name + i, j - i);
 		o += j - i;
 		i = j + 1;
 		if (j + 1 == n)         /* "a..": an empty last label */
 			return -EINVAL;
 	}
-	out[o++] = 0;
-	put16(out + o, qtype);
-	put16(out + o + 2, 1);  /* IN */
+	ret_query[o++] = 0;
+	put16(ret_query + o, qtype);
+	put16(ret_query + o + 2, 1);  /* IN */
 	o += 4;
 	/* OPT: root name, type 41, class = payload size, ttl 0, rdlen 0 */
-	out[o++] = 0;
-	put16(out + o, 41);
-	put16(out + o + 2, DNS_UDP_PAYLOAD);
-	memset(out + o + 4, 0, 6);
+	ret_query[o++] = 0;
+	put16(ret_query + o, 41);
+	put16(ret_query + o + 2, DNS_UDP_PAYLOAD);
+	memset(ret_query + o + 4, 0, 6);
 	o += 10;
 	*ret_len = o;
 	return 0;
@@ -75,7 +75,7 @@ int dns_query_build(uint16_t id, const char *name, uint16_t qtype,
 
 /* Reads the name at *off into text (lower case, no trailing dot; "" for the
  * root) and moves *off past it. 0 or -EBADMSG. */
-static int read_name(const uint8_t *msg, size_t len, size_t *off, char out[DNS_NAME_MAX + 2])
+static int read_name(const uint8_t *msg, size_t len, size_t *off, char ret_name[DNS_NAME_MAX + 2])
 {
 	size_t p = *off, o = 0, end = 0;
 	unsigned jumps = 0;
@@ -107,16 +107,16 @@ static int read_name(const uint8_t *msg, size_t len, size_t *off, char out[DNS_N
 		if (p + 1 + l > len || o + l + 1 > DNS_NAME_MAX + 1)
 			return -EBADMSG;
 		if (o)
-			out[o++] = '.';
+			ret_name[o++] = '.';
 		for (size_t i = 0; i < l; i++) {
 			char c = (char)msg[p + 1 + i];
 			if ((unsigned char)c <= 0x20 || (unsigned char)c >= 0x7f || c == '.')
 				return -EBADMSG;
-			out[o++] = ascii_lower(c);
+			ret_name[o++] = ascii_lower(c);
 		}
 		p += 1 + (size_t)l;
 	}
-	out[o] = '\0';
+	ret_name[o] = '\0';
 	*off = jumped ? end : p;
 	return 0;
 }
@@ -136,34 +136,34 @@ static bool name_eq(const char *a, const char *b)
 	return true;
 }
 
-static void keep_ttl(struct dns_txt_answer *ret, bool *have, uint32_t ttl)
+static void keep_ttl(struct dns_txt_answer *ret_answer, bool *have, uint32_t ttl)
 {
 	if (ttl > 0x7fffffffu)          /* RFC 2181 section 8 */
 		ttl = 0;
-	if (!*have || ttl < ret->ttl)
-		ret->ttl = ttl;
+	if (!*have || ttl < ret_answer->ttl)
+		ret_answer->ttl = ttl;
 	*have = true;
 }
 
 int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
-                       const char *qname, uint16_t qtype, struct dns_txt_answer *ret)
+                       const char *qname, uint16_t qtype, struct dns_txt_answer *ret_answer)
 {
 	char name[DNS_NAME_MAX + 2], owner[DNS_NAME_MAX + 2];
 	size_t off = 12;
 	bool have_ttl = false;
 	unsigned hops = 0;
 
-	ret->rcode = 0;
-	ret->ttl = 0;
-	ret->n = 0;
-	ret->skipped = 0;
+	ret_answer->rcode = 0;
+	ret_answer->ttl = 0;
+	ret_answer->n = 0;
+	ret_answer->skipped = 0;
 	if (len < 12 || get16(msg) != id)
 		return -EBADMSG;
 	if (!(msg[2] & 0x80) || (msg[2] & 0x78) != 0)
 		return -EBADMSG;        /* not a response, or not a QUERY */
 	if (msg[2] & 0x02)
 		return -EMSGSIZE;
-	ret->rcode = msg[3] & 0x0f;
+	ret_answer->rcode = msg[3] & 0x0f;
 	unsigned qd = get16(msg + 4), an = get16(msg + 6), ns = get16(msg + 8);
 	if (qd != 1)
 		return -EBADMSG;
@@ -192,26 +192,26 @@ int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
 			size_t t = rd;
 			if (++hops > DNS_CNAME_MAX || read_name(msg, rdend, &t, owner) < 0 || t != rdend)
 				return -EBADMSG;
-			keep_ttl(ret, &have_ttl, ttl);
+			keep_ttl(ret_answer, &have_ttl, ttl);
 		} else if (answer && type == DNS_TYPE_TXT && type == qtype && name_eq(name, owner)) {
 			size_t tl = 0;
-			bool over = ret->n >= DNS_TXT_MAX;
+			bool over = ret_answer->n >= DNS_TXT_MAX;
 			while (rd < rdend) {
 				size_t sl = msg[rd];
 				if (rd + 1 + sl > rdend)
 					return -EBADMSG;
 				if (!over && tl + sl <= DNS_TXT_LEN_MAX)
-					memcpy(ret->txt[ret->n] + tl, msg + rd + 1, sl);
+					memcpy(ret_answer->txt[ret_answer->n] + tl, msg + rd + 1, sl);
 				else
 					over = true;
 				tl += sl;
 				rd += 1 + sl;
 			}
 			if (over) {
-				ret->skipped++;
+				ret_answer->skipped++;
 			} else {
-				ret->len[ret->n++] = tl;
-				keep_ttl(ret, &have_ttl, ttl);
+				ret_answer->len[ret_answer->n++] = tl;
+				keep_ttl(ret_answer, &have_ttl, ttl);
 			}
 		} else if (!answer && type == DNS_TYPE_SOA && an == 0) {
 			/* negative answer: min(SOA TTL, SOA MINIMUM), RFC 2308 */
@@ -221,7 +221,7 @@ int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
 			    read_name(msg, rdend, &t, scratch) < 0 || t + 20 != rdend)
 				return -EBADMSG;
 			uint32_t minimum = get32(msg + t + 16);
-			keep_ttl(ret, &have_ttl, ttl < minimum ? ttl : minimum);
+			keep_ttl(ret_answer, &have_ttl, ttl < minimum ? ttl : minimum);
 		}
 	}
 	return 0;
@@ -240,7 +240,7 @@ int dns_tcp_frame(const uint8_t *in, size_t len, size_t *ret_len)
 	return 1;
 }
 
-void dns_tcp_prefix(size_t len, uint8_t out[2])
+void dns_tcp_prefix(size_t len, uint8_t ret_prefix[2])
 {
-	put16(out, (uint16_t)len);
+	put16(ret_prefix, (uint16_t)len);
 }

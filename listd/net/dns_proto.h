@@ -26,9 +26,9 @@
 
 /* Builds a recursive query (RD set, EDNS0 OPT with DNS_UDP_PAYLOAD) for
  * name (text, optional trailing dot, ASCII letters, digits, '-', '_' in
- * labels of 1..63 bytes) into out. 0 and *ret_len, or -EINVAL. */
+ * labels of 1..63 bytes) into ret_query. 0 and *ret_len, or -EINVAL. */
 int dns_query_build(uint16_t id, const char *name, uint16_t qtype,
-                    uint8_t out[DNS_QUERY_MAX], size_t *ret_len);
+                    uint8_t ret_query[DNS_QUERY_MAX], size_t *ret_len);
 
 struct dns_txt_answer {
 	int rcode;                      /* the response code */
@@ -46,11 +46,11 @@ struct dns_txt_answer {
  * compared case-insensitively), then the answer section, keeping the TXT
  * records (class IN) of qname or of the target of a CNAME chain starting at
  * qname (at most DNS_CNAME_MAX hops); everything else is skipped. 0 and
- * *ret filled (any rcode: the caller decides what SERVFAIL means);
+ * *ret_answer filled (any rcode: the caller decides what SERVFAIL means);
  * -EMSGSIZE when truncated (TC); -EBADMSG for anything malformed or not an
- * answer to this query. ret is written also on failure (scratch). */
+ * answer to this query. ret_answer is written also on failure (scratch). */
 int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
-                       const char *qname, uint16_t qtype, struct dns_txt_answer *ret);
+                       const char *qname, uint16_t qtype, struct dns_txt_answer *ret_answer);
 
 /* DNS over TCP (RFC 1035 section 4.2.2, RFC 7766): each message is
  * preceded by its length, two bytes in network order. DNS_TCP_MAX is the
@@ -63,6 +63,6 @@ int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
 int dns_tcp_frame(const uint8_t *in, size_t len, size_t *ret_len);
 
 /* Writes the two-byte prefix for a message of len bytes (len <= 65535). */
-void dns_tcp_prefix(size_t len, uint8_t out[2]);
+void dns_tcp_prefix(size_t len, uint8_t ret_prefix[2]);
 
 #endif

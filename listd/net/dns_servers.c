@@ -9,7 +9,7 @@
 #include <uv.h>
 
 /* One address, n bytes of s, port 53 by default. 0 or -EINVAL. */
-static int parse_one(const char *s, size_t n, struct sockaddr_storage *ret)
+static int parse_one(const char *s, size_t n, struct sockaddr_storage *ret_addr)
 {
 	const char *end = s + n, *host = s, *port = NULL;
 	char hbuf[64], digits[8];
@@ -57,10 +57,10 @@ static int parse_one(const char *s, size_t n, struct sockaddr_storage *ret)
 		if (pv == 0 || pv > 65535)
 			return -EINVAL;
 	}
-	memset(ret, 0, sizeof(*ret));
+	memset(ret_addr, 0, sizeof(*ret_addr));
 	if (!strchr(hbuf, ':'))
-		return uv_ip4_addr(hbuf, (int)pv, (struct sockaddr_in *)ret) == 0 ? 0 : -EINVAL;
-	return uv_ip6_addr(hbuf, (int)pv, (struct sockaddr_in6 *)ret) == 0 ? 0 : -EINVAL;
+		return uv_ip4_addr(hbuf, (int)pv, (struct sockaddr_in *)ret_addr) == 0 ? 0 : -EINVAL;
+	return uv_ip6_addr(hbuf, (int)pv, (struct sockaddr_in6 *)ret_addr) == 0 ? 0 : -EINVAL;
 }
 
 static bool is_sep(char c)
@@ -68,7 +68,7 @@ static bool is_sep(char c)
 	return c == ',' || c == ' ' || c == '\t';
 }
 
-int dns_servers_parse(const char *spec, struct dns_servers *ret, const char **ret_why)
+int dns_servers_parse(const char *spec, struct dns_servers *ret_servers, const char **ret_why)
 {
 	static const char *const nth[] = {
 		"the 1st address", "the 2nd address", "the 3rd address",
@@ -99,18 +99,18 @@ int dns_servers_parse(const char *spec, struct dns_servers *ret, const char **re
 		*ret_why = "no address";
 		return -EINVAL;
 	}
-	*ret = out;
+	*ret_servers = out;
 	return 0;
 }
 
-void dns_servers_from_resolv_conf(const char *text, size_t len, struct dns_servers *ret)
+void dns_servers_from_resolv_conf(const char *text, size_t len, struct dns_servers *ret_servers)
 {
 	size_t i = 0;
 
 	if (len > DNS_RESOLV_CONF_MAX)
 		len = DNS_RESOLV_CONF_MAX;
-	memset(ret, 0, sizeof(*ret));
-	while (i < len && ret->n < DNS_SERVERS_MAX) {
+	memset(ret_servers, 0, sizeof(*ret_servers));
+	while (i < len && ret_servers->n < DNS_SERVERS_MAX) {
 		const char *line = text + i;
 		const char *nl = memchr(line, '\n', len - i);
 		size_t ll = nl ? (size_t)(nl - line) : len - i;
@@ -142,24 +142,24 @@ void dns_servers_from_resolv_conf(const char *text, size_t len, struct dns_serve
 		} else if (parse_one(line + a, b - a, &ss) < 0) {
 			continue;
 		}
-		ret->addr[ret->n++] = ss;
+		ret_servers->addr[ret_servers->n++] = ss;
 	}
-	if (ret->n == 0) {
-		uv_ip4_addr("127.0.0.1", 53, (struct sockaddr_in *)&ret->addr[0]);
-		ret->n = 1;
+	if (ret_servers->n == 0) {
+		uv_ip4_addr("127.0.0.1", 53, (struct sockaddr_in *)&ret_servers->addr[0]);
+		ret_servers->n = 1;
 	}
 }
 
-void dns_server_format(const struct sockaddr_storage *addr, char out[64])
+void dns_server_format(const struct sockaddr_storage *addr, char ret_text[64])
 {
 	char ip[48] = "?";
 	if (addr->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const void *)addr;
 		uv_ip6_name(a, ip, sizeof(ip));
-		snprintf(out, 64, "[%s]:%u", ip, (unsigned)ntohs(a->sin6_port));
+		snprintf(ret_text, 64, "[%s]:%u", ip, (unsigned)ntohs(a->sin6_port));
 	} else {
 		const struct sockaddr_in *a = (const void *)addr;
 		uv_ip4_name(a, ip, sizeof(ip));
-		snprintf(out, 64, "%s:%u", ip, (unsigned)ntohs(a->sin_port));
+		snprintf(ret_text, 64, "%s:%u", ip, (unsigned)ntohs(a->sin_port));
 	}
 }

@@ -76,7 +76,7 @@ bad:
 	return -EBADMSG;
 }
 
-static int parse_length(struct slice v, size_t *ret)
+static int parse_length(struct slice v, size_t *ret_length)
 {
 	size_t n = 0;
 
@@ -87,7 +87,7 @@ static int parse_length(struct slice v, size_t *ret)
 			return -EINVAL;
 		n = n * 10 + (size_t)(v.p[i] - '0');
 	}
-	*ret = n;
+	*ret_length = n;
 	return 0;
 }
 

@@ -69,7 +69,7 @@ static int parse_attr(struct policy_request *r, struct slice line, bool seen[],
 	return 0;
 }
 
-int policy_request_parse(struct slice in, struct policy_request *ret)
+int policy_request_parse(struct slice in, struct policy_request *ret_req)
 {
 	struct policy_request r;
 	/* one flag per slice of struct policy_request */
@@ -95,7 +95,7 @@ int policy_request_parse(struct slice in, struct policy_request *ret)
 		if (line.len && line.p[line.len - 1] == '\r')
 			line.len--;
 		if (line.len == 0) {
-			*ret = r;
+			*ret_req = r;
 			return (int)pos;
 		}
 		if (r.nattrs >= POLICY_ATTR_MAX)

@@ -49,14 +49,14 @@ struct policy_request {
 
 /* Reads one request from the start of in (the bytes received so far).
  *   > 0       a complete request: the number of bytes it took (up to and
- *             including the empty line); *ret filled, its slices pointing
+ *             including the empty line); *ret_req filled, its slices pointing
  *             into in (valid while in is);
  *   0         incomplete and within the bounds so far: read more;
  *   -EMSGSIZE a line, the attribute count or the request exceeds its bound
  *             (also reported for an incomplete request already too big);
  *   -EBADMSG  garbage (see above).
- * ret is written only for a complete request. */
-int policy_request_parse(struct slice in, struct policy_request *ret);
+ * ret_req is written only for a complete request. */
+int policy_request_parse(struct slice in, struct policy_request *ret_req);
 
 /* Appends "action=" text LF LF to out. Bytes of text outside printable
  * ASCII (a CR or LF above all: they would split the reply) become '?', and

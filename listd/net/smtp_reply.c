@@ -181,7 +181,7 @@ int smtp_reply_parse(struct smtp_reply_parser *p, const char *data, size_t len,
 	return 0;
 }
 
-static bool parse_u64(struct slice s, uint64_t *ret)
+static bool parse_u64(struct slice s, uint64_t *ret_value)
 {
 	uint64_t v = 0;
 
@@ -192,7 +192,7 @@ static bool parse_u64(struct slice s, uint64_t *ret)
 			return false;
 		v = v * 10 + (uint64_t)(s.p[i] - '0');
 	}
-	*ret = v;
+	*ret_value = v;
 	return true;
 }
 

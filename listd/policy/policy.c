@@ -55,16 +55,16 @@ static bool slice_is(struct slice s, const char *lit)
 
 /* Parses an attribute's value as an address (copied: it is not
  * NUL-terminated). */
-static int parse_value_addr(struct slice v, struct addr *ret)
+static int parse_value_addr(struct slice v, struct addr *ret_addr)
 {
 	const char *why;
 	if (v.len == 0 || v.len > LIMIT_ADDR_MAILBOX + 2)
 		return -EINVAL;
-	return addr_parse(v, ret, &why);
+	return addr_parse(v, ret_addr, &why);
 }
 
 /* The domain of an address that did not parse, normalised when possible. */
-static int loose_domain(struct slice v, char out[LIMIT_ADDR_DOMAIN + 1])
+static int loose_domain(struct slice v, char ret_domain[LIMIT_ADDR_DOMAIN + 1])
 {
 	const char *why;
 	const char *at = NULL;
@@ -79,11 +79,11 @@ static int loose_domain(struct slice v, char out[LIMIT_ADDR_DOMAIN + 1])
 	struct slice dom = slice_make(at + 1, v.len - (size_t)(at + 1 - v.p));
 	if (dom.len && dom.p[dom.len - 1] == '>')
 		dom.len--;
-	return addr_domain_normalize(dom, out, &why);
+	return addr_domain_normalize(dom, ret_domain, &why);
 }
 
 static void decide_bounces(const struct policy_env *env, const struct recipient *rc,
-                           struct slice rcpt_raw, struct policy_decision *ret)
+                           struct slice rcpt_raw, struct policy_decision *ret_decision)
 {
 	const struct config *cfg = env->cfg;
 	struct verp_fields vf;
@@ -94,7 +94,7 @@ static void decide_bounces(const struct policy_env *env, const struct recipient 
 		at--;
 
 	if (!rc->ext[0]) {
-		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", "bounce address does not verify");
+		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1", "bounce address does not verify");
 		return;
 	}
 	/* the whole local part: a relay-VERP address is longer than rc's */
@@ -103,17 +103,17 @@ static void decide_bounces(const struct policy_env *env, const struct recipient 
 	                                 &vf, NULL, NULL) : -EINVAL;
 	switch (r) {
 	case 0:
-		dunno(ret);
+		dunno(ret_decision);
 		return;
 	case -ETIME:
 	case -ESTALE:
-		reject(ret, POLICY_RULE_STALE_TOKEN, "5.7.1", "bounce address is stale");
+		reject(ret_decision, POLICY_RULE_STALE_TOKEN, "5.7.1", "bounce address is stale");
 		return;
 	case -EIO:
-		defer(ret);
+		defer(ret_decision);
 		return;
 	default:        /* -ENOENT, -EINVAL, -EBADMSG */
-		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", "bounce address does not verify");
+		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1", "bounce address does not verify");
 		return;
 	}
 }
@@ -124,7 +124,7 @@ static void decide_bounces(const struct policy_env *env, const struct recipient 
  * request is idempotent). */
 static void decide_unsub(struct store_txn *txn, const struct policy_env *env,
                          const struct recipient *rc, struct slice tok,
-                         struct policy_decision *ret)
+                         struct policy_decision *ret_decision)
 {
 	struct store_member m;
 	uint32_t lid;
@@ -133,17 +133,17 @@ static void decide_unsub(struct store_txn *txn, const struct policy_env *env,
 	switch (r) {
 	case 0:
 	case -ENXIO:
-		dunno(ret);
+		dunno(ret_decision);
 		return;
 	case -ETIME:
-		reject(ret, POLICY_RULE_STALE_TOKEN, "5.7.1", "unsubscribe address has expired");
+		reject(ret_decision, POLICY_RULE_STALE_TOKEN, "5.7.1", "unsubscribe address has expired");
 		return;
 	case -EINVAL:
 	case -EBADMSG:
-		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", "unsubscribe address does not verify");
+		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1", "unsubscribe address does not verify");
 		return;
 	default:
-		defer(ret);
+		defer(ret_decision);
 		return;
 	}
 }
@@ -152,7 +152,7 @@ static void decide_unsub(struct store_txn *txn, const struct policy_env *env,
  * still waiting is taken; the rest is refused now, so nothing reaches the
  * daemon that could change anything. */
 static void decide_moderate(struct store_txn *txn, const struct policy_env *env,
-                            const struct recipient *rc, struct policy_decision *ret)
+                            const struct recipient *rc, struct policy_decision *ret_decision)
 {
 	struct modtoken t;
 	struct store_msg m;
@@ -160,26 +160,26 @@ static void decide_moderate(struct store_txn *txn, const struct policy_env *env,
 	                                 &t, &m);
 	switch (r) {
 	case 0:
-		dunno(ret);
+		dunno(ret_decision);
 		return;
 	case -ETIME:
-		reject(ret, POLICY_RULE_STALE_TOKEN, "5.7.1", "moderation address has expired");
+		reject(ret_decision, POLICY_RULE_STALE_TOKEN, "5.7.1", "moderation address has expired");
 		return;
 	case -EALREADY:
-		reject(ret, POLICY_RULE_STALE_TOKEN, "5.7.1", "already decided");
+		reject(ret_decision, POLICY_RULE_STALE_TOKEN, "5.7.1", "already decided");
 		return;
 	case -EINVAL:
 	case -EBADMSG:
-		reject(ret, POLICY_RULE_BAD_TOKEN, "5.1.1", "moderation address does not verify");
+		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1", "moderation address does not verify");
 		return;
 	default:
-		defer(ret);
+		defer(ret_decision);
 		return;
 	}
 }
 
 void policy_decide(struct store_txn *txn, const struct policy_env *env,
-                   const struct policy_request *req, struct policy_decision *ret)
+                   const struct policy_request *req, struct policy_decision *ret_decision)
 {
 	struct policy_decision d;
 	struct addr rcpt;
@@ -253,5 +253,5 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 		goto out;
 	}
 out:
-	*ret = d;
+	*ret_decision = d;
 }

@@ -83,10 +83,10 @@ struct policy_decision {
 	char action[POLICY_REPLY_TEXT_MAX + 1];
 };
 
-/* Judges req in txn (a read transaction). Always decides: *ret is always
- * written. */
+/* Judges req in txn (a read transaction). Always decides: *ret_decision is
+ * always written. */
 void policy_decide(struct store_txn *txn, const struct policy_env *env,
-                   const struct policy_request *req, struct policy_decision *ret);
+                   const struct policy_request *req, struct policy_decision *ret_decision);
 
 /* "unknown-address", "bad-token", ...; "none" for POLICY_RULE_NONE. Static. */
 const char *policy_rule_name(enum policy_rule rule);

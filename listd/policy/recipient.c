@@ -7,7 +7,7 @@
 #include "storage/store_mail.h"
 
 int recipient_lookup(struct store_txn *txn, const struct config *cfg,
-                     const struct addr *rcpt, struct recipient *ret)
+                     const struct addr *rcpt, struct recipient *ret_recipient)
 {
 	const struct listaddr_syntax syn = {
 		.request_suffix = cfg->request_suffix,
@@ -29,15 +29,15 @@ int recipient_lookup(struct store_txn *txn, const struct config *cfg,
 		memcpy(la.local, cands[i].name, nl + 1);
 		memcpy(la.domain, rcpt->domain, sizeof(la.domain));
 		la.utf8 = false;
-		int r = store_list_get_addr(txn, &la, &ret->list);
+		int r = store_list_get_addr(txn, &la, &ret_recipient->list);
 		if (r == -ENOENT || r == -EINVAL)
 			continue;
 		if (r < 0)
 			return r;
-		ret->role = cands[i].role;
+		ret_recipient->role = cands[i].role;
 		size_t el = cands[i].ext.len < LIMIT_ADDR_LOCAL ? cands[i].ext.len : LIMIT_ADDR_LOCAL;
-		memcpy(ret->ext, cands[i].ext.p, el);
-		ret->ext[el] = '\0';
+		memcpy(ret_recipient->ext, cands[i].ext.p, el);
+		ret_recipient->ext[el] = '\0';
 		return 0;
 	}
 	return -ENOENT;
@@ -53,10 +53,10 @@ int recipient_domain_has_lists(struct store_txn *txn, const char *domain)
 	return store_list_foreach(txn, domain_cb, (void *)domain);
 }
 
-int recipient_parse(const struct config *cfg, struct slice s, struct addr *ret,
+int recipient_parse(const struct config *cfg, struct slice s, struct addr *ret_addr,
                     const char **ret_why)
 {
-	if (addr_parse(s, ret, ret_why) == 0)
+	if (addr_parse(s, ret_addr, ret_why) == 0)
 		return 0;
 	/* a relay-VERP bounce address: cut after LIST SUFFIX DELIM TOKEN */
 	const char *at = NULL;
@@ -84,7 +84,7 @@ int recipient_parse(const struct config *cfg, struct slice s, struct addr *ret,
 		return -EINVAL;
 	memcpy(cut, s.p, ll);
 	memcpy(cut + ll, at, dl);
-	return addr_parse(slice_make(cut, ll + dl), ret, ret_why);
+	return addr_parse(slice_make(cut, ll + dl), ret_addr, ret_why);
 }
 
 int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,

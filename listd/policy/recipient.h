@@ -27,12 +27,11 @@ struct recipient {
 	char ext[LIMIT_ADDR_LOCAL + 1];         /* after the delimiter; "" = none */
 };
 
-/* Looks rcpt up with cfg's suffixes and delimiter.
- * 0: *ret filled; -ENOENT: no list of rcpt's domain has such an address
- * (or the local part cannot be one); other -errno: store trouble
- * (store_strerror()). */
+/* Looks rcpt up with cfg's suffixes and delimiter. 0: *ret_recipient filled;
+ * -ENOENT: no list of rcpt's domain has such an address (or the local part
+ * cannot be one); other -errno: store trouble (store_strerror()). */
 int recipient_lookup(struct store_txn *txn, const struct config *cfg,
-                     const struct addr *rcpt, struct recipient *ret);
+                     const struct addr *rcpt, struct recipient *ret_recipient);
 
 /* addr_parse() for envelope recipients of list addresses, which also
  * takes a relay-VERP bounce address (bounce/verp.h, verp_decode_relay())
@@ -40,7 +39,7 @@ int recipient_lookup(struct store_txn *txn, const struct config *cfg,
  * TOKEN DELIM LOCAL=DOMAIN. Such an address comes back cut after the token,
  * which is what names the list and the role; the caller keeps the whole
  * string for recipient_bounce_member(). 0, or -EINVAL with *ret_why. */
-int recipient_parse(const struct config *cfg, struct slice s, struct addr *ret,
+int recipient_parse(const struct config *cfg, struct slice s, struct addr *ret_addr,
                     const char **ret_why);
 
 /* Verifies the bounce address whose whole local part (any case, uncut) is

@@ -9,12 +9,12 @@
 
 /* The next '|'-separated field of *rest; false when there is no '|' left
  * (then the whole rest is the last field and is not taken). */
-static bool next_field(struct slice *rest, struct slice *ret)
+static bool next_field(struct slice *rest, struct slice *ret_field)
 {
 	const char *bar = memchr(rest->p, '|', rest->len);
 	if (!bar)
 		return false;
-	*ret = slice_make(rest->p, (size_t)(bar - rest->p));
+	*ret_field = slice_make(rest->p, (size_t)(bar - rest->p));
 	rest->len -= (size_t)(bar - rest->p) + 1;
 	rest->p = bar + 1;
 	return true;
@@ -38,7 +38,7 @@ static bool version_ok(struct slice v)
 	return major > 0 || minor >= 5;
 }
 
-int smtpd_filter_parse(struct slice line, struct smtpd_filter_event *ret)
+int smtpd_filter_parse(struct slice line, struct smtpd_filter_event *ret_event)
 {
 	struct smtpd_filter_event ev;
 	struct slice rest = line, kind, time;
@@ -57,7 +57,7 @@ int smtpd_filter_parse(struct slice line, struct smtpd_filter_event *ret)
 		if (ev.name.len == 0)
 			return -EBADMSG;
 		ev.params = rest;
-		*ret = ev;
+		*ret_event = ev;
 		return 0;
 	}
 	if (slice_eq(kind, slice_cstr("report")))
@@ -87,7 +87,7 @@ int smtpd_filter_parse(struct slice line, struct smtpd_filter_event *ret)
 			return -EBADMSG;
 	}
 	ev.params = rest;
-	*ret = ev;
+	*ret_event = ev;
 	return 0;
 }
 

@@ -49,11 +49,11 @@ struct smtpd_filter_event {
 	struct slice params;            /* the rest of the line, may be empty */
 };
 
-/* Splits one line (without its LF) into *ret.
+/* Splits one line (without its LF) into *ret_event.
  * 0 on success; -EBADMSG for a line of no known kind, too few fields, an
  * empty session or token, or a protocol version before 0.5; -EMSGSIZE for a
- * line over SMTPD_FILTER_LINE_MAX. ret is written only on success. */
-int smtpd_filter_parse(struct slice line, struct smtpd_filter_event *ret);
+ * line over SMTPD_FILTER_LINE_MAX. ret_event is written only on success. */
+int smtpd_filter_parse(struct slice line, struct smtpd_filter_event *ret_event);
 
 /* The client address of a link-connect report's params
  * ("RDNS|FCRDNS|SRC|DEST"): SRC without its port and brackets, e.g.

@@ -134,7 +134,7 @@ static void pump(struct daemon *d)
 			return;
 		}
 		if (!found) {
-			holds_digest_tick(d);   /* idle: owners' digest of held posts (holds.c) */
+			holds_summary_tick(d);  /* idle: the held summary (holds.c) */
 			uint64_t digest_due = 0;
 			if (digest_tick(d, &digest_due) > 0) {  /* digests whose period is over */
 				daemon_pump_soon(d);

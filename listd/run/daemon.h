@@ -44,7 +44,7 @@ struct daemon {
 	struct fanout *active;          /* the fan-out under way, or NULL */
 	struct policy_server *policy;   /* policy_server.c: the MTA policy service, or NULL */
 	struct http_server *http;       /* http_server.c: one-click unsubscribe endpoint, or NULL */
-	struct dmarc_lookup *dmarc;     /* dmarc_lookup.c: policy cache, made on first use */
+	struct dmarc_lookup *dmarc;     /* dmarc_lookup.c: record cache, made on first use */
 	psl_ctx_t *psl;                 /* the Public Suffix List, loaded at start and on SIGHUP */
 	bool pool_stale;                /* configuration reloaded: recreate */
 	bool xverp_refused;             /* the relay lacks XVERP: per-recipient until reload */
@@ -103,7 +103,7 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job);
 /* SIGTERM: send nothing new; finish and checkpoint what is in flight. */
 void fanout_stop(struct fanout *f);
 /* Pool callbacks for fan-out transactions (relay.c routes them). */
-int fanout_next_txn(struct daemon *d, struct smtp_txn **ret);
+int fanout_next_txn(struct daemon *d, struct smtp_txn **ret_txn);
 void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
                  const struct smtp_reply *reply);
 void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
@@ -126,7 +126,7 @@ void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
  * the reason, hard and scored of a refusal by our relay (source RCPT: the
  * fan-out's 5xx, with the SMTP step named in its diagnostic) before it is
  * stored. life_start() runs the daily decisions now and
- * then hourly (probe rounds, warnings, the owners' digest); life_tick()
+ * then hourly (probe rounds, warnings, the bounce report); life_tick()
  * runs them once. */
 int life_event(struct daemon *d, struct store_txn *txn, const struct store_event *ev,
                unsigned verp_kind);

@@ -291,12 +291,12 @@ int digest_tick(struct daemon *d, uint64_t *ret_next_ms)
 
 /* ---- get N ------------------------------------------------------------------ */
 
-static void date_now(struct daemon *d, char out[64])
+static void date_now(struct daemon *d, char ret_date[64])
 {
 	time_t tt = (time_t)(daemon_now_ms(d) / 1000);
 	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || !strftime(out, 64, "%a, %d %b %Y %H:%M:%S +0000", &tm))
-		snprintf(out, 64, "Thu, 01 Jan 1970 00:00:00 +0000");
+	if (!gmtime_r(&tt, &tm) || !strftime(ret_date, 64, "%a, %d %b %Y %H:%M:%S +0000", &tm))
+		snprintf(ret_date, 64, "Thu, 01 Jan 1970 00:00:00 +0000");
 }
 
 static bool clean_msgid(const char *s)

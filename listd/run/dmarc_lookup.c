@@ -1,4 +1,4 @@
-/* listd/run/dmarc_lookup.c — see dmarc_lookup.h. The policy cache and the walk
+/* listd/run/dmarc_lookup.c — see dmarc_lookup.h. The record cache and the walk
  * from the author's domain to its organizational domain; the questions go
  * out through listd/net/dns_client.h (libuv, no threads, no blocking resolver
  * call, every try and every question bounded by a timer). */
@@ -83,13 +83,13 @@ static void cache_put(struct dmarc_lookup *lk, const char *name, enum entry_stat
 }
 
 /* Walks domain, then its organizational domain, through the cache.
- * 1: decided (*ret_policy); 0: ret_qname must be asked first. */
+ * 1: decided (*ret_disposition); 0: ret_qname must be asked first. */
 static int walk(struct dmarc_lookup *lk, const psl_ctx_t *psl, const char *domain, uint64_t now,
-                enum dmarc_policy *ret_policy, char ret_qname[DNS_NAME_MAX + 2])
+                enum dmarc_disposition *ret_disposition, char ret_qname[DNS_NAME_MAX + 2])
 {
 	char q[DNS_NAME_MAX + 2];
 	struct entry *used[2] = { NULL, NULL };
-	enum dmarc_policy pol = DMARC_POLICY_ABSENT;
+	enum dmarc_disposition pol = DMARC_DISPOSITION_ABSENT;
 	const char *org = dmarc_org_domain(psl, domain);
 
 	snprintf(q, sizeof(q), "_dmarc.%s", domain);
@@ -99,7 +99,7 @@ static int walk(struct dmarc_lookup *lk, const psl_ctx_t *psl, const char *domai
 		return 0;
 	}
 	if (used[0]->state == ENTRY_RECORD) {
-		pol = dmarc_policy_for(&used[0]->rec, false);
+		pol = dmarc_disposition_for(&used[0]->rec, false);
 	} else if (used[0]->state == ENTRY_NONE && org != domain) {
 		snprintf(q, sizeof(q), "_dmarc.%s", org);
 		used[1] = cache_find(lk, q, now);
@@ -108,12 +108,12 @@ static int walk(struct dmarc_lookup *lk, const psl_ctx_t *psl, const char *domai
 			return 0;
 		}
 		if (used[1]->state == ENTRY_RECORD)
-			pol = dmarc_policy_for(&used[1]->rec, true);
+			pol = dmarc_disposition_for(&used[1]->rec, true);
 	}
 	for (size_t i = 0; i < 2; i++)
 		if (used[i])
 			used[i]->keep_once = false;
-	*ret_policy = pol;
+	*ret_disposition = pol;
 	return 1;
 }
 
@@ -122,19 +122,19 @@ static int walk(struct dmarc_lookup *lk, const psl_ctx_t *psl, const char *domai
 /* dns_resolver from listd.conf, or else the nameservers of /etc/resolv.conf
  * (read at each lookup, as the C library does, so an edit applies without
  * a reload). 0, or -EINVAL for a bad dns_resolver (*ret_why). */
-static int servers_get(const struct config *cfg, struct dns_servers *ret, const char **ret_why)
+static int servers_get(const struct config *cfg, struct dns_servers *ret_servers, const char **ret_why)
 {
 	static char text[DNS_RESOLV_CONF_MAX];
 	size_t n = 0;
 
 	if (cfg->dns_resolver && cfg->dns_resolver[0])
-		return dns_servers_parse(cfg->dns_resolver, ret, ret_why);
+		return dns_servers_parse(cfg->dns_resolver, ret_servers, ret_why);
 	FILE *fp = fopen("/etc/resolv.conf", "re");
 	if (fp) {
 		n = fread(text, 1, sizeof(text), fp);
 		fclose(fp);
 	}
-	dns_servers_from_resolv_conf(text, n, ret);
+	dns_servers_from_resolv_conf(text, n, ret_servers);
 	return 0;
 }
 
@@ -152,7 +152,7 @@ static void answer_cb(void *arg, int status, const struct dns_txt_answer *ans,
 /* The name asked is settled: the next one, or the end. */
 static void req_next(struct dmarc_req *q)
 {
-	enum dmarc_policy pol;
+	enum dmarc_disposition pol;
 	struct dmarc_lookup *lk = q->d->dmarc;
 
 	while (walk(lk, q->d->psl, q->domain, daemon_now_ms(q->d), &pol, q->qname) == 0) {
@@ -190,7 +190,8 @@ static void answer_cb(void *arg, int status, const struct dns_txt_answer *ans,
 		txts[i] = slice_make(ans->txt[i], ans->len[i]);
 	if (dmarc_record_select(txts, ans->n, &rec) == 0) {
 		log_info("dmarc: %s: p=%s sp=%s (ttl %u, from %s)", log_escs(q->qname),
-		         dmarc_policy_name(rec.p), dmarc_policy_name(rec.sp), ans->ttl, server);
+		         dmarc_disposition_name(rec.p), dmarc_disposition_name(rec.sp), ans->ttl,
+		         server);
 		cache_put(q->d->dmarc, q->qname, ENTRY_RECORD, &rec,
 		          now + cap_ms(&q->d->cfg, ans->ttl), now);
 	} else {
@@ -203,12 +204,12 @@ static void answer_cb(void *arg, int status, const struct dns_txt_answer *ans,
 	req_next(q);
 }
 
-int dmarc_lookup_policy(struct daemon *d, const char *domain, dmarc_lookup_cb *cb,
-                        void *arg, enum dmarc_policy *ret_policy)
+int dmarc_lookup_disposition(struct daemon *d, const char *domain, dmarc_lookup_cb *cb,
+                             void *arg, enum dmarc_disposition *ret_disposition)
 {
 	char qname[DNS_NAME_MAX + 2];
 	struct dns_client_params params;
-	enum dmarc_policy pol;
+	enum dmarc_disposition pol;
 	const char *why = NULL;
 	int r;
 
@@ -219,8 +220,9 @@ int dmarc_lookup_policy(struct daemon *d, const char *domain, dmarc_lookup_cb *c
 	if (strlen(domain) > LIMIT_ADDR_DOMAIN)
 		return -EINVAL;
 	if (walk(d->dmarc, d->psl, domain, daemon_now_ms(d), &pol, qname) == 1) {
-		log_debug("dmarc: %s: p=%s (cached)", log_escs(domain), dmarc_policy_name(pol));
-		*ret_policy = pol;
+		log_debug("dmarc: %s: p=%s (cached)", log_escs(domain),
+		          dmarc_disposition_name(pol));
+		*ret_disposition = pol;
 		return 1;
 	}
 	memset(&params, 0, sizeof(params));

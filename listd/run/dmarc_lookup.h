@@ -1,5 +1,5 @@
-/* listd/run/dmarc_lookup.h — the DMARC policy of an author's domain, from DNS,
- * on the daemon's loop.
+/* listd/run/dmarc_lookup.h — the disposition an author's domain requests
+ * (its DMARC record), from DNS, on the daemon's loop.
  *
  * TXT _dmarc.DOMAIN is asked through listd/net/dns_client.h of the servers of
  * listd.conf's dns_resolver (up to three, IP[:PORT], "[v6]:PORT"), or else
@@ -15,7 +15,7 @@
  * for their TTL (the SOA's negative TTL for negative ones), capped at
  * dmarc_cache_seconds; failures (no server gave an answer) for at most 60
  * seconds, logged once each, and read as "no
- * policy". At most DMARC_CACHE_MAX names are kept (expired ones first,
+ * record". At most DMARC_CACHE_MAX names are kept (expired ones first,
  * then the soonest to expire are dropped). A result is always kept for the
  * next question about it, even with dmarc_cache_seconds = 0, so a caller
  * that asks again after its callback gets the answer from the cache. */
@@ -33,13 +33,14 @@ struct dmarc_lookup;
 /* Called once, on the loop, when a started lookup is over. */
 typedef void dmarc_lookup_cb(void *arg);
 
-/* The policy for domain (an A-label). 1: known now, *ret_policy written,
- * cb never called. 0: a DNS lookup is under way; cb(arg) is called once when
- * it is over, and the question asked again then is answered from the cache
- * (returns 1). -errno: nothing started, cb never called (e.g. -EINVAL for a
- * bad dns_resolver). Creates d->dmarc on first use. */
-int dmarc_lookup_policy(struct daemon *d, const char *domain, dmarc_lookup_cb *cb,
-                        void *arg, enum dmarc_policy *ret_policy);
+/* The disposition requested for domain (an A-label). 1: known now,
+ * *ret_disposition written, cb never called. 0: a DNS lookup is under way;
+ * cb(arg) is called once when it is over, and the question asked again then
+ * is answered from the cache (returns 1). -errno: nothing started, cb never
+ * called (e.g. -EINVAL for a bad dns_resolver). Creates d->dmarc on first
+ * use. */
+int dmarc_lookup_disposition(struct daemon *d, const char *domain, dmarc_lookup_cb *cb,
+                             void *arg, enum dmarc_disposition *ret_disposition);
 
 /* Frees the cache. Lookups under way must be over (their callbacks
  * called). NULL is a no-op. */

@@ -97,7 +97,7 @@ static void cont_cb(uv_timer_t *t)
 
 /* ---- the relay pool's callbacks, routed here by relay.c ---------------- */
 
-int fanout_next_txn(struct daemon *d, struct smtp_txn **ret)
+int fanout_next_txn(struct daemon *d, struct smtp_txn **ret_txn)
 {
 	struct fanout *f = d->active;
 	if (!f)
@@ -106,14 +106,14 @@ int fanout_next_txn(struct daemon *d, struct smtp_txn **ret)
 		if (f->gnext >= f->ngroups)
 			return 0;
 		f->outstanding++;
-		*ret = &f->groups[f->gnext++].txn;
+		*ret_txn = &f->groups[f->gnext++].txn;
 		return 1;
 	}
 	if (f->next >= f->nsend)
 		return 0;
 	struct slot *s = &f->slots[f->next++];
 	f->outstanding++;
-	*ret = &s->txn;
+	*ret_txn = &s->txn;
 	return 1;
 }
 
@@ -705,15 +705,15 @@ static void dmarc_wait_cb(void *arg)
 }
 
 /* Decides the list's DMARC mitigation for the post in raw, and rewrites raw
- * when it applies. 1: raw is ready for the transform. 0: the author's policy
- * needs DNS: f now holds the fan-out slot (d->active) without sending
- * anything until the answer comes (a bounded wait, see dmarc_lookup.h);
- * other kinds of job go on meanwhile. -errno: the rewrite refused the list's
- * settings. */
+ * when it applies. 1: raw is ready for the transform. 0: the disposition the
+ * author's domain requests needs DNS: f now holds the fan-out slot
+ * (d->active) without sending anything until the answer comes (a bounded
+ * wait, see dmarc_lookup.h); other kinds of job go on meanwhile. -errno: the
+ * rewrite refused the list's settings. */
 static int fanout_dmarc(struct fanout *f, struct buf *raw)
 {
 	struct daemon *d = f->d;
-	enum dmarc_policy pol = DMARC_POLICY_ABSENT;
+	enum dmarc_disposition pol = DMARC_DISPOSITION_ABSENT;
 	struct addr author;
 	bool rewrite = false;
 	int r;
@@ -728,8 +728,8 @@ static int fanout_dmarc(struct fanout *f, struct buf *raw)
 		break;
 	case STORE_DMARC_AUTO:
 		if (dmarc_author(raw->data, raw->len, &author, NULL) < 0)
-			return 1;       /* no usable From: no author's policy to honour */
-		r = dmarc_lookup_policy(d, author.domain, dmarc_wait_cb, f, &pol);
+			return 1;       /* no usable From: no disposition to honour */
+		r = dmarc_lookup_disposition(d, author.domain, dmarc_wait_cb, f, &pol);
 		if (r == 0) {
 			uv_timer_init(d->loop, &f->cont);
 			f->cont.data = f;
@@ -741,7 +741,7 @@ static int fanout_dmarc(struct fanout *f, struct buf *raw)
 		if (r < 0)
 			log_warnx("fanout message %u: DMARC policy of %s: %s; no policy assumed",
 			          f->msg.id, author.domain, strerror(-r));
-		rewrite = dmarc_policy_strict(pol);
+		rewrite = dmarc_disposition_strict(pol);
 		break;
 	}
 	if (!rewrite)
@@ -762,7 +762,8 @@ static int fanout_dmarc(struct fanout *f, struct buf *raw)
 	*raw = out;
 	log_info("fanout message %u: DMARC %s (mitigation %s, author's policy %s)", f->msg.id,
 	         store_dmarc_action_name(f->list.dmarc_action),
-	         store_dmarc_mitigation_name(f->list.dmarc_mitigation), dmarc_policy_name(pol));
+	         store_dmarc_mitigation_name(f->list.dmarc_mitigation),
+	         dmarc_disposition_name(pol));
 	return 1;
 }
 

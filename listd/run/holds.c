@@ -1,15 +1,18 @@
-/* listd/run/holds.c — the owners' digest of held posts (request.h).
+/* listd/run/holds.c — the held summary: the owners' daily list of held posts
+ * (request.h).
  *
- * The pump calls holds_digest_tick() on each round. It walks the messages
+ * The pump calls holds_summary_tick() on each round. It walks the messages
  * stored since its last call (the walk stops advancing at the first message
  * the gate has not decided yet) and remembers the lists with newly held
- * posts. For each such list, when no digest went out today (list counter
+ * posts. For each such list, when no summary went out today (list counter
  * "digest_day", stored as unix day + 1) and a post newer than the last one
- * reported (counter "digest_last_id") is held, every owner gets one digest
+ * reported (counter "digest_last_id") is held, every owner gets one summary
  * listing the list's held posts, queued through the outbox with the null
  * return path. The rest waits for the next day's first pump: at most one
- * digest a day per list, and none when nothing new is held. After a restart
- * the walk starts again from the first message, so nothing is missed. */
+ * summary a day per list, and none when nothing new is held. After a restart
+ * the walk starts again from the first message, so nothing is missed. The
+ * counter names, the template name "held-digest" and the outbox rule are
+ * older than the name "held summary" and stay as stored. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,14 +25,14 @@
 #include "storage/store_rate.h"
 #include "storage/store_template.h"
 
-#define HOLDS_PENDING_MAX       64      /* lists waiting for their digest */
+#define HOLDS_PENDING_MAX       64      /* lists waiting for their summary */
 #define HOLDS_SCAN_MAX          20000   /* messages walked per tick */
-#define HOLDS_DIGEST_LINES      200     /* held posts listed per digest */
+#define HOLDS_SUMMARY_LINES     200     /* held posts listed per summary */
 
 static struct {
 	uint32_t cursor;                        /* messages below are walked */
 	uint32_t pending[HOLDS_PENDING_MAX];
-	uint32_t not_before[HOLDS_PENDING_MAX];  /* unix day its next digest may go */
+	uint32_t not_before[HOLDS_PENDING_MAX];  /* unix day its next summary may go */
 	size_t npending;
 } holds;
 
@@ -64,7 +67,7 @@ static int scan_cb(const struct store_msg *m, void *ctx_)
 	return 0;
 }
 
-struct digest_ctx {
+struct summary_ctx {
 	struct daemon *d;
 	uint32_t list_id;
 	struct store_list l;
@@ -77,12 +80,12 @@ struct digest_ctx {
 
 static int held_cb(const struct store_msg *m, void *ctx_)
 {
-	struct digest_ctx *c = ctx_;
+	struct summary_ctx *c = ctx_;
 	if (m->list_id != c->list_id || m->state != STORE_MSG_HELD)
 		return 0;
 	if (m->id > c->max_id)
 		c->max_id = m->id;
-	if (++c->n <= HOLDS_DIGEST_LINES) {
+	if (++c->n <= HOLDS_SUMMARY_LINES) {
 		char when[32];
 		time_t t = (time_t)m->received;
 		struct tm tm;
@@ -103,9 +106,9 @@ static int stat_set(struct store_txn *txn, uint32_t list_id, const char *name, u
 	return store_stat_add(txn, list_id, name, v - cur);
 }
 
-static int digest_txn_cb(struct store_txn *txn, void *ctx_)
+static int summary_txn_cb(struct store_txn *txn, void *ctx_)
 {
-	struct digest_ctx *c = ctx_;
+	struct summary_ctx *c = ctx_;
 	uint64_t day, last;
 	uint32_t today = daemon_today(c->d);
 	int r;
@@ -155,7 +158,7 @@ static int digest_txn_cb(struct store_txn *txn, void *ctx_)
 		buf_addf(&la, "%s@%s", c->l.local, c->l.domain);
 		const struct template_var v[] = {
 			{ "list_address", la.data }, { "held", c->lines.data },
-			{ "more", c->n > HOLDS_DIGEST_LINES ? "  (more not shown)\n" : "" },
+			{ "more", c->n > HOLDS_SUMMARY_LINES ? "  (more not shown)\n" : "" },
 		};
 		r = store_template_render(txn, c->list_id, "held-digest", v, 3, &body);
 		buf_finish(&la);
@@ -213,7 +216,7 @@ static void rates_prune(struct daemon *d)
 		pruned_day = today;
 }
 
-void holds_digest_tick(struct daemon *d)
+void holds_summary_tick(struct daemon *d)
 {
 	rates_prune(d);
 
@@ -232,7 +235,7 @@ void holds_digest_tick(struct daemon *d)
 
 	uint32_t today = daemon_today(d);
 	for (size_t i = 0; i < holds.npending;) {
-		struct digest_ctx c;
+		struct summary_ctx c;
 		if (holds.not_before[i] > today) {
 			i++;
 			continue;
@@ -241,7 +244,7 @@ void holds_digest_tick(struct daemon *d)
 		c.d = d;
 		c.list_id = holds.pending[i];
 		buf_init(&c.lines, 0);
-		r = store_write(d->store, digest_txn_cb, &c);
+		r = store_write(d->store, summary_txn_cb, &c);
 		buf_finish(&c.lines);
 		if (r < 0) {
 			log_warnx("held digest for list %u: %s", c.list_id, store_strerror(r));

@@ -71,13 +71,13 @@ static bool is_loop(const struct buf *data, const struct store_list *l)
 
 /* Is sender (an envelope sender, or the From: address) a member? */
 static int find_member(struct store_txn *txn, uint32_t list_id, struct slice who,
-                       struct store_member *ret)
+                       struct store_member *ret_member)
 {
 	struct addr a;
 	const char *why;
 	if (addr_parse_entry(who, &a, NULL, &why) < 0)
 		return -ENOENT;
-	return store_member_get(txn, list_id, &a, ret);
+	return store_member_get(txn, list_id, &a, ret_member);
 }
 
 /* A post that names a member: does the site's MTA contradict it? With

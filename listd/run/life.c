@@ -1,6 +1,6 @@
 /* listd/run/life.c — the member bounce lifecycle in the daemon: applies the
  * rules of bounce/score.h to the store, and sends what they call for
- * (probes, warnings, the owners' daily digest) through the outbox.
+ * (probes, warnings, the owners' daily bounce report) through the outbox.
  *
  * Every decision is taken inside the caller's write transaction (the gate's
  * for a bounce, the fan-out's checkpoint for a 5xx at RCPT, the tick's own),
@@ -19,13 +19,13 @@
  *                          because its post was blamed
  *   post.MSG.REASON        distinct failures of post MSG with REASON
  *   blamed.MSG.REASON      1 once post MSG was blamed for REASON (reported)
- *   bounce_digest_day      day of the last owners' digest
- *   bounce_digest_usec     newest audit record that digest covered
+ *   bounce_digest_day      day of the last bounce report
+ *   bounce_digest_usec     newest audit record that report covered
  * and the counters `listadm bounce stats` shows: bounce_disabled,
  * bounce_removed, bounce_enabled, bounce_warnings, bounce_post_blamed,
  * complaint_removed.
  *
- * The owners' digest is built from the audit records this module writes
+ * The bounce report is built from the audit records this module writes
  * (actor LIFE_ACTOR), so it survives restarts and never repeats. */
 #include <errno.h>
 #include <stdarg.h>
@@ -62,9 +62,9 @@ static int stat_set(struct store_txn *txn, uint32_t list_id, const char *name,
 	return store_stat_add(txn, list_id, name, value - cur);
 }
 
-static void list_addr(const struct store_list *l, char *out, size_t n)
+static void list_addr(const struct store_list *l, char *ret_addr, size_t n)
 {
-	snprintf(out, n, "%s@%s", l->local, l->domain);
+	snprintf(ret_addr, n, "%s@%s", l->local, l->domain);
 }
 
 static void member_addr(const struct store_member *m, struct buf *out)
@@ -84,7 +84,7 @@ static void settings_of(const struct store_list *l, struct score_settings *s)
 }
 
 static int load_state(struct store_txn *txn, const struct store_list *l,
-                      const struct store_member *m, struct score_member *ret)
+                      const struct store_member *m, struct score_member *ret_state)
 {
 	uint64_t hard_day, trouble;
 	char name[48];
@@ -97,16 +97,16 @@ static int load_state(struct store_txn *txn, const struct store_list *l,
 	}
 	if (r < 0)
 		return r;
-	memset(ret, 0, sizeof(*ret));
-	ret->enabled = m->state == STORE_MEMBER_ENABLED;
-	ret->probing = m->probe == STORE_PROBE_PROBING;
-	ret->score = m->bounce_score;
-	ret->last_day = m->bounce_last_day;
-	ret->count = m->bounce_count;
-	ret->day_hard = m->bounce_last_day && hard_day == m->bounce_last_day;
-	ret->probe_sent_day = m->probe_sent_day;
-	ret->warnings_sent = m->warnings_sent;
-	ret->troubled = trouble != 0;
+	memset(ret_state, 0, sizeof(*ret_state));
+	ret_state->enabled = m->state == STORE_MEMBER_ENABLED;
+	ret_state->probing = m->probe == STORE_PROBE_PROBING;
+	ret_state->score = m->bounce_score;
+	ret_state->last_day = m->bounce_last_day;
+	ret_state->count = m->bounce_count;
+	ret_state->day_hard = m->bounce_last_day && hard_day == m->bounce_last_day;
+	ret_state->probe_sent_day = m->probe_sent_day;
+	ret_state->warnings_sent = m->warnings_sent;
+	ret_state->troubled = trouble != 0;
 	return 0;
 }
 
@@ -196,13 +196,13 @@ static int missed_msg_cb(const struct store_msg *m, void *ctx)
  * once delivery is disabled, every post distributed after the newest of
  * them (the member was skipped). */
 static int missed_posts(struct store_txn *txn, const struct store_list *l,
-                        const struct store_member *m, bool since, struct missed_ctx *ret)
+                        const struct store_member *m, bool since, struct missed_ctx *ret_missed)
 {
-	memset(ret, 0, sizeof(*ret));
-	ret->list_id = l->id;
-	int r = store_event_foreach(txn, m->id, missed_event_cb, ret);
-	if (r == 0 && since && ret->newest)
-		r = store_msg_foreach(txn, ret->newest + 1, missed_msg_cb, ret);
+	memset(ret_missed, 0, sizeof(*ret_missed));
+	ret_missed->list_id = l->id;
+	int r = store_event_foreach(txn, m->id, missed_event_cb, ret_missed);
+	if (r == 0 && since && ret_missed->newest)
+		r = store_msg_foreach(txn, ret_missed->newest + 1, missed_msg_cb, ret_missed);
 	return r;
 }
 
@@ -629,7 +629,7 @@ out:
 	return r;
 }
 
-/* ---- the daily decisions and the owners' digest ----------------------- */
+/* ---- the daily decisions and the bounce report ------------------------ */
 
 struct probing_ctx {
 	struct store_member *members;   /* probing, or with a stale score */
@@ -652,15 +652,15 @@ static int probing_cb(const struct store_member *m, void *ctx_)
 	return 0;
 }
 
-struct digest_ctx {
+struct report_ctx {
 	struct buf body;
 	size_t n;
 	uint64_t newest;
 };
 
-static int digest_cb(const struct store_audit *a, void *ctx_)
+static int report_cb(const struct store_audit *a, void *ctx_)
 {
-	struct digest_ctx *c = ctx_;
+	struct report_ctx *c = ctx_;
 	if (strcmp(a->actor, LIFE_ACTOR))
 		return 0;
 	if (a->time_usec > c->newest)
@@ -670,13 +670,14 @@ static int digest_cb(const struct store_audit *a, void *ctx_)
 	return 0;
 }
 
-/* Sends the owners of l the bounce actions recorded since the last digest,
- * at most once a day. */
-static int digest(struct daemon *d, struct store_txn *txn, const struct store_list *l,
-                  uint32_t today)
+/* The bounce report: sends the owners of l the bounce actions recorded since
+ * the last report, at most once a day. The counter names, the template name
+ * "bounce-digest" and the outbox rule keep the older name. */
+static int bounce_report(struct daemon *d, struct store_txn *txn,
+                         const struct store_list *l, uint32_t today)
 {
 	const struct config *cfg = &d->cfg;
-	struct digest_ctx c = { .n = 0 };
+	struct report_ctx c = { .n = 0 };
 	uint64_t day, since;
 	char la[LIMIT_LIST_NAME + LIMIT_ADDR_DOMAIN + 2];
 	char from[LIMIT_LIST_NAME + CONFIG_SUFFIX_MAX + LIMIT_ADDR_DOMAIN + 4];
@@ -690,7 +691,7 @@ static int digest(struct daemon *d, struct store_txn *txn, const struct store_li
 		r = store_stat_get(txn, l->id, "bounce_digest_usec", &since);
 	if (r < 0 || day >= today)
 		goto out;
-	r = store_audit_foreach(txn, l->id, since + 1, digest_cb, &c);
+	r = store_audit_foreach(txn, l->id, since + 1, report_cb, &c);
 	if (r < 0 || c.n == 0)
 		goto out;
 
@@ -846,7 +847,7 @@ static int tick_txn_cb(struct store_txn *txn, void *ctx_)
 		}
 		free(p.members);
 		if (r == 0)
-			r = digest(c->d, txn, l, c->today);
+			r = bounce_report(c->d, txn, l, c->today);
 	}
 	return r;
 }

@@ -10,29 +10,29 @@
 #include "storage/store_template.h"
 
 void listmail_vars(const struct config *cfg, const struct store_list *l,
-                   struct listmail_vars *ret)
+                   struct listmail_vars *ret_vars)
 {
-	snprintf(ret->list_address, sizeof(ret->list_address), "%s@%s", l->local, l->domain);
-	snprintf(ret->request_address, sizeof(ret->request_address), "%s%s@%s", l->local,
+	snprintf(ret_vars->list_address, sizeof(ret_vars->list_address), "%s@%s", l->local, l->domain);
+	snprintf(ret_vars->request_address, sizeof(ret_vars->request_address), "%s%s@%s", l->local,
 	         cfg->request_suffix, l->domain);
-	snprintf(ret->owner_address, sizeof(ret->owner_address), "%s%s@%s", l->local,
+	snprintf(ret_vars->owner_address, sizeof(ret_vars->owner_address), "%s%s@%s", l->local,
 	         cfg->owner_suffix, l->domain);
-	snprintf(ret->help_address, sizeof(ret->help_address), "%s?subject=help",
-	         ret->request_address);
-	snprintf(ret->unsubscribe_address, sizeof(ret->unsubscribe_address),
-	         "%s?subject=unsubscribe", ret->request_address);
+	snprintf(ret_vars->help_address, sizeof(ret_vars->help_address), "%s?subject=help",
+	         ret_vars->request_address);
+	snprintf(ret_vars->unsubscribe_address, sizeof(ret_vars->unsubscribe_address),
+	         "%s?subject=unsubscribe", ret_vars->request_address);
 	const struct template_var v[LISTMAIL_NVARS] = {
 		{ "list", l->local },
 		{ "domain", l->domain },
-		{ "list_address", ret->list_address },
-		{ "post_address", ret->list_address },
+		{ "list_address", ret_vars->list_address },
+		{ "post_address", ret_vars->list_address },
 		{ "description", l->description },
-		{ "request_address", ret->request_address },
-		{ "owner_address", ret->owner_address },
-		{ "help_address", ret->help_address },
-		{ "unsubscribe_address", ret->unsubscribe_address },
+		{ "request_address", ret_vars->request_address },
+		{ "owner_address", ret_vars->owner_address },
+		{ "help_address", ret_vars->help_address },
+		{ "unsubscribe_address", ret_vars->unsubscribe_address },
 	};
-	memcpy(ret->vars, v, sizeof(v));
+	memcpy(ret_vars->vars, v, sizeof(v));
 }
 
 int listmail_footer(struct store_txn *txn, const struct config *cfg,

@@ -29,9 +29,9 @@ struct listmail_vars {
 	struct template_var vars[LISTMAIL_NVARS];
 };
 
-/* Fills *ret for l (borrowed: l must outlive ret's use). */
+/* Fills *ret_vars for l (borrowed: l must outlive ret_vars's use). */
 void listmail_vars(const struct config *cfg, const struct store_list *l,
-                   struct listmail_vars *ret);
+                   struct listmail_vars *ret_vars);
 
 /* Adds l's header and footer text (if any) to the post raw (replaced in
  * place) in txn (read is enough). 0 (also when there is nothing to add or

@@ -58,12 +58,12 @@ static void post_from(const struct buf *data, struct buf *out)
 			out->data[i] = '?';
 }
 
-static void day_text(uint32_t day, char out[16])
+static void day_text(uint32_t day, char ret_text[16])
 {
 	time_t t = (time_t)day * 86400;
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	strftime(out, 16, "%Y-%m-%d", &tm);
+	strftime(ret_text, 16, "%Y-%m-%d", &tm);
 }
 
 /* Queues to every moderator of l a message: the text body, Reply-To the
@@ -441,16 +441,16 @@ static int decide_subscribe(struct decision *c)
 
 int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                     const struct store_msg *m, const struct buf *data,
-                    const struct bounce_result *br, struct request_outcome *ret)
+                    const struct bounce_result *br, struct request_outcome *ret_outcome)
 {
 	const char *why = NULL;
 	struct modtoken tok;
 	struct store_msg held;
 	int r;
 
-	memset(ret, 0, sizeof(*ret));
+	memset(ret_outcome, 0, sizeof(*ret_outcome));
 	if (authres_automatic(data->data, data->len, m->sender, br->kind, &why)) {
-		request_outcome_set(ret, false, "moderation_automatic",
+		request_outcome_set(ret_outcome, false, "moderation_automatic",
 		        "automatic mail to the moderation address (%s): no action", why);
 		return 0;
 	}
@@ -460,15 +460,15 @@ int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_
 	case 0:
 		break;
 	case -ETIME:
-		request_outcome_set(ret, false, "moderation_stale", "moderation token expired: no action");
+		request_outcome_set(ret_outcome, false, "moderation_stale", "moderation token expired: no action");
 		return 0;
 	case -EALREADY:
-		request_outcome_set(ret, false, "moderation_decided",
+		request_outcome_set(ret_outcome, false, "moderation_decided",
 		        "moderation token for a message decided already: no action");
 		return 0;
 	case -EINVAL:
 	case -EBADMSG:
-		request_outcome_set(ret, false, "moderation_bad_token",
+		request_outcome_set(ret_outcome, false, "moderation_bad_token",
 		        "moderation token does not verify (forged or altered): no action");
 		return 0;
 	default:
@@ -517,7 +517,7 @@ int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_
 	buf_finish(&body);
 	if (r < 0)
 		goto out;
-	request_outcome_set(ret, true, "moderation_decisions", "%s, by mail from %s", c.what, c.actor);
+	request_outcome_set(ret_outcome, true, "moderation_decisions", "%s, by mail from %s", c.what, c.actor);
 out:
 	buf_finish(&c.data);
 	return r < 0 ? r : 0;

@@ -46,9 +46,9 @@ int moderate_notify_subscribe(struct daemon *d, struct store_txn *txn,
 
 /* Decides about m (raw bytes data, classified as br), a message to
  * LIST-moderate+TOKEN@ of list l, inside the caller's write transaction.
- * Fills *ret as request_handle() does. 0, or -errno store trouble. */
+ * Fills *ret_outcome as request_handle() does. 0, or -errno store trouble. */
 int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                     const struct store_msg *m, const struct buf *data,
-                    const struct bounce_result *br, struct request_outcome *ret);
+                    const struct bounce_result *br, struct request_outcome *ret_outcome);
 
 #endif

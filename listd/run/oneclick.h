@@ -27,20 +27,21 @@ enum oneclick_result {
 	ONECLICK_INVALID,       /* malformed, forged, expired, or another list */
 };
 
-/* In txn: verifies token and removes the member it names. list_id: the list
- * the token must belong to (mail), or 0 for the member's own (HTTP). via:
- * "mail" or "http", for the audit record. *ret set, and the member's address
- * (or "") copied into ret_addr (size bytes) for the log. 0 or -errno (store
+/* In txn: verifies token and removes the member it names. list_id: the list the
+ * token must belong to (mail), or 0 for the member's own (HTTP). via: "mail" or
+ * "http", for the audit record. *ret_result set, and the member's address (or
+ * "") copied into ret_addr (size bytes) for the log. 0 or -errno (store
  * trouble; the caller aborts). Re-runnable (store_write()). */
 int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
                    struct slice token, uint32_t list_id, uint32_t today,
-                   const char *via, enum oneclick_result *ret,
+                   const char *via, enum oneclick_result *ret_result,
                    char *ret_addr, size_t size);
 
 /* request.c's hook for a mail to LIST-request+unsub-TOKEN@: acts on token
- * (unsub_ext_token() of the address extension), never replies. Fills *ret; 0 or -errno (store trouble). */
+ * (unsub_ext_token() of the address extension), never replies. Fills
+ * *ret_outcome; 0 or -errno (store trouble). */
 int oneclick_request(struct daemon *d, struct store_txn *txn,
                      const struct store_list *l, struct slice token,
-                     struct request_outcome *ret);
+                     struct request_outcome *ret_outcome);
 
 #endif

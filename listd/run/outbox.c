@@ -352,7 +352,7 @@ int outbox_start(struct daemon *d, uint32_t msg_id, uint64_t due_ms)
 	return 0;
 }
 
-int outbox_next_txn(struct daemon *d, struct smtp_txn **ret)
+int outbox_next_txn(struct daemon *d, struct smtp_txn **ret_txn)
 {
 	struct outbox_item *it = d->outbox_head;
 	if (!it)
@@ -361,7 +361,7 @@ int outbox_next_txn(struct daemon *d, struct smtp_txn **ret)
 	if (!d->outbox_head)
 		d->outbox_tail = &d->outbox_head;
 	it->next = NULL;
-	*ret = &it->txn;
+	*ret_txn = &it->txn;
 	return 1;
 }
 

@@ -1,5 +1,6 @@
 /* listd/run/outbox.h — mail that listd itself originates: probes, bounce
- * warnings, owner digests, confirmations, notices.
+ * warnings, the bounce report and the held summary to owners, confirmations,
+ * notices.
  *
  * Whoever decides to send something queues it here inside the same write
  * transaction as the decision, so the decision and the mail commit
@@ -72,7 +73,7 @@ int outbox_compose_attach(struct buf *out, const char *from, const char *to,
  * 0 started, 1 nothing to do (job completed), -errno store trouble. */
 int outbox_start(struct daemon *d, uint32_t msg_id, uint64_t due_ms);
 /* Hands the next queued outbound transaction to the pool (1) or none (0). */
-int outbox_next_txn(struct daemon *d, struct smtp_txn **ret);
+int outbox_next_txn(struct daemon *d, struct smtp_txn **ret_txn);
 /* Number of outbound messages loaded and not yet settled. */
 size_t outbox_pending(const struct daemon *d);
 /* Frees whatever is loaded (shutdown; the jobs stay in the store). */

@@ -371,7 +371,7 @@ static void connection_cb(uv_stream_t *lis, int status)
 /* ---- listening ------------------------------------------------------------ */
 
 /* policy_socket_mode: octal, at most 0777. */
-static int parse_mode(const char *s, unsigned *ret)
+static int parse_mode(const char *s, unsigned *ret_mode)
 {
 	unsigned v = 0;
 	size_t n = strlen(s);
@@ -384,7 +384,7 @@ static int parse_mode(const char *s, unsigned *ret)
 	}
 	if (v > 0777)
 		return -EINVAL;
-	*ret = v;
+	*ret_mode = v;
 	return 0;
 }
 

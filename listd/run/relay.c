@@ -13,13 +13,13 @@
 #include "listd/core/readall.h"
 #include "listd/net/smtp_client.h"
 
-static int next_txn_cb(void *ctx, struct smtp_txn **ret)
+static int next_txn_cb(void *ctx, struct smtp_txn **ret_txn)
 {
 	struct daemon *d = ctx;
 	/* originated mail first: it is small, and owners and probes wait on it */
-	if (outbox_next_txn(d, ret))
+	if (outbox_next_txn(d, ret_txn))
 		return 1;
-	return fanout_next_txn(d, ret);
+	return fanout_next_txn(d, ret_txn);
 }
 
 static void rcpt_cb(void *ctx, struct smtp_txn *txn, size_t idx,

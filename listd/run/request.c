@@ -82,13 +82,13 @@ void request_outcome_set(struct request_outcome *o, bool processed, const char *
 }
 
 static int confirm_token(struct daemon *d, const struct store_list *l, const char *purpose,
-                         const struct addr *who, uint32_t day, struct buf *ret)
+                         const struct addr *who, uint32_t day, struct buf *ret_token)
 {
 	struct buf lk = BUF_INIT, ak = BUF_INIT;
 	buf_addf(&lk, "%s@%s", l->local, l->domain);
 	addr_key(who, &ak);
 	struct slice parts[2] = { { lk.data, lk.len }, { ak.data, ak.len } };
-	int r = token_make(d->key, purpose, parts, 2, day, ret);
+	int r = token_make(d->key, purpose, parts, 2, day, ret_token);
 	buf_finish(&lk);
 	buf_finish(&ak);
 	return r;
@@ -110,10 +110,10 @@ static int confirm_check(struct daemon *d, const struct store_list *l, const cha
 }
 
 /* The original Message-ID, if it is short and clean, for In-Reply-To. */
-static void message_id(const struct buf *data, char out[256])
+static void message_id(const struct buf *data, char ret_id[256])
 {
 	struct header_field f;
-	out[0] = '\0';
+	ret_id[0] = '\0';
 	if (header_find(data->data, data->len, "Message-ID", &f) != 1)
 		return;
 	struct buf v = BUF_INIT;
@@ -123,7 +123,7 @@ static void message_id(const struct buf *data, char out[256])
 		if ((unsigned char)v.data[i] <= 0x20 || (unsigned char)v.data[i] >= 0x7f)
 			ok = false;
 	if (ok)
-		memcpy(out, v.data, v.len + 1);
+		memcpy(ret_id, v.data, v.len + 1);
 	buf_finish(&v);
 }
 
@@ -253,7 +253,7 @@ static bool is_owner(const struct store_list *l, const struct addr *a)
 
 static int do_confirm(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                       const struct store_msg *m, const struct buf *data, const struct addr *who,
-                      const char *token, struct request_outcome *ret)
+                      const char *token, struct request_outcome *ret_outcome)
 {
 	struct buf a = BUF_INIT;
 	char detail[LIMIT_AUDIT_DETAIL];
@@ -265,16 +265,16 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		struct store_member mem;
 		r = store_member_get(txn, l->id, who, &mem);
 		if (r == 0) {
-			request_outcome_set(ret, true, "confirmations",
+			request_outcome_set(ret_outcome, true, "confirmations",
 			        "confirmed subscription of <%s>: already a member", a.data);
 		} else if (r == -ENOENT) {
 			r = moderate_notify_subscribe(d, txn, l, m, who);
 			if (r == 0)
 				r = store_audit_add(txn, l->id, a.data, "request.approval", detail);
 			if (r == 0) {
-				request_outcome_set(ret, true, "subscriptions_waiting",
+				request_outcome_set(ret_outcome, true, "subscriptions_waiting",
 				        "confirmed subscription of <%s>: waiting for a moderator", a.data);
-				ret->pending = true;
+				ret_outcome->pending = true;
 			}
 		}
 	} else if (confirm_check(d, l, PURPOSE_SUB, who, token) == 0) {
@@ -285,10 +285,10 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (r >= 0 && added)
 			r = request_send_welcome(d, txn, l, who, data, true, "member: welcome");
 		if (r >= 0 && added)
-			request_outcome_set(ret, true, "subscribed", "confirmed: <%s> subscribed%s",
+			request_outcome_set(ret_outcome, true, "subscribed", "confirmed: <%s> subscribed%s",
 			        a.data, r ? ", welcome sent" : "");
 		else if (r >= 0)
-			request_outcome_set(ret, true, "confirmations",
+			request_outcome_set(ret_outcome, true, "confirmations",
 			        "confirmed subscription of <%s>: already a member", a.data);
 	} else if (confirm_check(d, l, PURPOSE_UNSUB, who, token) == 0) {
 		r = store_member_remove(txn, l->id, who, NULL);
@@ -297,11 +297,11 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (r == 0)
 			r = request_send_welcome(d, txn, l, who, data, false, "member: goodbye");
 		if (r == -ENOENT) {
-			request_outcome_set(ret, true, "confirmations", "confirmed unsubscription of <%s>: not a member",
+			request_outcome_set(ret_outcome, true, "confirmations", "confirmed unsubscription of <%s>: not a member",
 			        a.data);
 			r = 0;
 		} else if (r >= 0) {
-			request_outcome_set(ret, true, "unsubscribed", "confirmed: <%s> unsubscribed%s",
+			request_outcome_set(ret_outcome, true, "unsubscribed", "confirmed: <%s> unsubscribed%s",
 			        a.data, r ? ", goodbye sent" : "");
 		}
 	} else if ((mode = delivery_confirmed(d, l, who, token)) >= 0) {
@@ -315,14 +315,14 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (r == 0)
 			r = store_audit_add(txn, l->id, a.data, "member.delivery", detail);
 		if (r == -ENOENT) {
-			request_outcome_set(ret, true, "confirmations", "confirmed delivery %s for <%s>: not a member",
+			request_outcome_set(ret_outcome, true, "confirmations", "confirmed delivery %s for <%s>: not a member",
 			        name, a.data);
 			r = 0;
 		} else if (r >= 0) {
-			request_outcome_set(ret, true, "delivery_changed", "confirmed: <%s> delivery %s", a.data, name);
+			request_outcome_set(ret_outcome, true, "delivery_changed", "confirmed: <%s> delivery %s", a.data, name);
 		}
 	} else {
-		request_outcome_set(ret, false, "requests_bad_token",
+		request_outcome_set(ret_outcome, false, "requests_bad_token",
 		        "confirmation token not valid for <%s> (forged, expired or another address): "
 		        "no action, no reply", a.data);
 		r = 0;
@@ -333,7 +333,7 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 
 int request_handle(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                    const struct store_msg *m, const struct buf *data,
-                   const struct bounce_result *br, struct request_outcome *ret)
+                   const struct bounce_result *br, struct request_outcome *ret_outcome)
 {
 	const struct config *cfg = &d->cfg;
 	struct authres_sender s;
@@ -343,32 +343,32 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 	char rule[128];
 	int r;
 
-	memset(ret, 0, sizeof(*ret));
+	memset(ret_outcome, 0, sizeof(*ret_outcome));
 	if (authres_automatic(data->data, data->len, m->sender, br->kind, &why)) {
-		request_outcome_set(ret, false, "requests_automatic",
+		request_outcome_set(ret_outcome, false, "requests_automatic",
 		        "automatic mail to the request address (%s): no reply", why);
 		return 0;
 	}
 	/* LIST-request+unsub-TOKEN@: the token is the authority (RFC 8058) */
 	struct slice unsub_token;
 	if (unsub_ext_token(slice_cstr(m->ext), &unsub_token))
-		return oneclick_request(d, txn, l, unsub_token, ret);
+		return oneclick_request(d, txn, l, unsub_token, ret_outcome);
 	authres_sender_check(data->data, data->len, cfg->authserv_id, &s);
 	reqcmd_parse(data->data, data->len, slice_cstr(m->ext), &cmd);
 	if (!s.have_from) {
-		request_outcome_set(ret, false, "requests_bad_address",
+		request_outcome_set(ret_outcome, false, "requests_bad_address",
 		        "no single valid From: address: no action, no reply");
 		return 0;
 	}
 	if (cmd.arg_bad) {
-		request_outcome_set(ret, false, "requests_bad_input",
+		request_outcome_set(ret_outcome, false, "requests_bad_input",
 		        "%s with an unusable argument: no action, no reply", reqcmd_name(cmd.cmd));
 		return 0;
 	}
 	if ((cmd.cmd == REQCMD_SUBSCRIBE || cmd.cmd == REQCMD_UNSUBSCRIBE) && cmd.arg[0]) {
 		struct addr arg;
 		if (addr_parse(slice_cstr(cmd.arg), &arg, &why) < 0 || !addr_eq(&arg, &s.from)) {
-			request_outcome_set(ret, false, "requests_bad_input",
+			request_outcome_set(ret_outcome, false, "requests_bad_input",
 			        "%s for an address other than the sender's: no action, no reply",
 			        reqcmd_name(cmd.cmd));
 			return 0;
@@ -390,15 +390,15 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 	r = 0;
 	switch (cmd.cmd) {
 	case REQCMD_NONE:
-		request_outcome_set(ret, false, "requests_unknown", "no command understood from <%s>: no reply",
+		request_outcome_set(ret_outcome, false, "requests_unknown", "no command understood from <%s>: no reply",
 		        who.data);
 		break;
 	case REQCMD_CONFIRM:
-		r = do_confirm(d, txn, l, m, data, &s.from, cmd.arg, ret);
+		r = do_confirm(d, txn, l, m, data, &s.from, cmd.arg, ret_outcome);
 		break;
 	case REQCMD_HELP:
 		if (!trusted && !member && !owner) {
-			request_outcome_set(ret, false, "requests_untrusted",
+			request_outcome_set(ret_outcome, false, "requests_untrusted",
 			        "help from an untrusted non-member <%s>: no reply", who.data);
 			break;
 		}
@@ -419,19 +419,19 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			buf_finish(&subj);
 		}
 		if (r == 0)
-			request_outcome_set(ret, false, "requests_rate_limited",
+			request_outcome_set(ret_outcome, false, "requests_rate_limited",
 			        "help for <%s>: daily limit reached, no reply", who.data);
 		else if (r > 0)
-			request_outcome_set(ret, true, "requests_help", "help sent to <%s> (%s)", who.data, rule);
+			request_outcome_set(ret_outcome, true, "requests_help", "help sent to <%s> (%s)", who.data, rule);
 		break;
 	case REQCMD_SUBSCRIBE:
 		if (member) {
-			request_outcome_set(ret, true, "requests_noop", "subscribe from <%s>: already a member, no reply",
+			request_outcome_set(ret_outcome, true, "requests_noop", "subscribe from <%s>: already a member, no reply",
 			        who.data);
 			break;
 		}
 		if (!trusted) {
-			request_outcome_set(ret, false, "requests_untrusted",
+			request_outcome_set(ret_outcome, false, "requests_untrusted",
 			        "subscribe from an untrusted non-member <%s>: no reply", who.data);
 			break;
 		}
@@ -444,41 +444,41 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			if (r >= 0)
 				r = store_audit_add(txn, l->id, who.data, "member.subscribe", detail);
 			if (r >= 0)
-				request_outcome_set(ret, true, "subscribed", "subscribe: <%s> subscribed (open list, %s)",
+				request_outcome_set(ret_outcome, true, "subscribed", "subscribe: <%s> subscribed (open list, %s)",
 				        who.data, rule);
 			break;
 		}
 		strncat(rule, ": subscribe confirmation", sizeof(rule) - strlen(rule) - 1);
 		r = send_confirmation(d, txn, l, &s.from, data, true, rule);
 		if (r == 0)
-			request_outcome_set(ret, false, "requests_rate_limited",
+			request_outcome_set(ret_outcome, false, "requests_rate_limited",
 			        "subscribe from <%s>: daily limit reached, no reply", who.data);
 		else if (r > 0) {
-			request_outcome_set(ret, true, "requests_confirm_sent",
+			request_outcome_set(ret_outcome, true, "requests_confirm_sent",
 			        "subscribe: confirmation sent to <%s> (%s)", who.data, rule);
-			r = store_audit_add(txn, l->id, who.data, "request.subscribe", ret->note);
+			r = store_audit_add(txn, l->id, who.data, "request.subscribe", ret_outcome->note);
 		}
 		break;
 	case REQCMD_UNSUBSCRIBE:
 		if (!member) {
-			request_outcome_set(ret, false, "requests_nonmember",
+			request_outcome_set(ret_outcome, false, "requests_nonmember",
 			        "unsubscribe from a non-member <%s>: no reply", who.data);
 			break;
 		}
 		snprintf(rule, sizeof(rule), "member: unsubscribe confirmation");
 		r = send_confirmation(d, txn, l, &mem.addr, data, false, rule);
 		if (r == 0)
-			request_outcome_set(ret, false, "requests_rate_limited",
+			request_outcome_set(ret_outcome, false, "requests_rate_limited",
 			        "unsubscribe from <%s>: daily limit reached, no reply", who.data);
 		else if (r > 0) {
-			request_outcome_set(ret, true, "requests_confirm_sent",
+			request_outcome_set(ret_outcome, true, "requests_confirm_sent",
 			        "unsubscribe: confirmation sent to member <%s>", who.data);
-			r = store_audit_add(txn, l->id, who.data, "request.unsubscribe", ret->note);
+			r = store_audit_add(txn, l->id, who.data, "request.unsubscribe", ret_outcome->note);
 		}
 		break;
 	case REQCMD_GET:
 		if (!member) {
-			request_outcome_set(ret, false, "requests_nonmember",
+			request_outcome_set(ret_outcome, false, "requests_nonmember",
 			        "get %u from a non-member <%s>: no reply", cmd.number, who.data);
 			break;
 		}
@@ -486,22 +486,22 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			bool found = false;
 			r = digest_reply_get(d, txn, l, &mem.addr, cmd.number, data, &found);
 			if (r == 0)
-				request_outcome_set(ret, false, "requests_rate_limited",
+				request_outcome_set(ret_outcome, false, "requests_rate_limited",
 				        "get %u from <%s>: daily limit reached, no reply", cmd.number,
 				        who.data);
 			else if (r > 0)
-				request_outcome_set(ret, true, "requests_get", "get %u: %s sent to member <%s>",
+				request_outcome_set(ret_outcome, true, "requests_get", "get %u: %s sent to member <%s>",
 				        cmd.number, found ? "the post" : "\"no such post\"", who.data);
 		}
 		break;
 	case REQCMD_SET_DELIVERY:
 		if (!member) {
-			request_outcome_set(ret, false, "requests_nonmember",
+			request_outcome_set(ret_outcome, false, "requests_nonmember",
 			        "set delivery from a non-member <%s>: no reply", who.data);
 			break;
 		}
 		if (mem.delivery == delivery_modes[cmd.delivery]) {
-			request_outcome_set(ret, true, "requests_noop", "set delivery %s from <%s>: already so, no reply",
+			request_outcome_set(ret_outcome, true, "requests_noop", "set delivery %s from <%s>: already so, no reply",
 			        store_delivery_name(mem.delivery), who.data);
 			break;
 		}
@@ -514,12 +514,12 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			                     what, rule);
 		}
 		if (r == 0)
-			request_outcome_set(ret, false, "requests_rate_limited",
+			request_outcome_set(ret_outcome, false, "requests_rate_limited",
 			        "set delivery from <%s>: daily limit reached, no reply", who.data);
 		else if (r > 0) {
-			request_outcome_set(ret, true, "requests_confirm_sent",
+			request_outcome_set(ret_outcome, true, "requests_confirm_sent",
 			        "set delivery: confirmation sent to member <%s>", who.data);
-			r = store_audit_add(txn, l->id, who.data, "request.delivery", ret->note);
+			r = store_audit_add(txn, l->id, who.data, "request.delivery", ret_outcome->note);
 		}
 		break;
 	}

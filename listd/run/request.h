@@ -28,11 +28,11 @@ void request_outcome_set(struct request_outcome *o, bool processed, const char *
 
 /* Decides about the request m (raw bytes data, classified as br) to list l
  * inside the caller's write transaction txn: may add or remove a member
- * (audited) and queue one reply through the outbox. Fills *ret; 0, or
+ * (audited) and queue one reply through the outbox. Fills *ret_outcome; 0, or
  * -errno store trouble (the caller aborts; store_write() may re-run it). */
 int request_handle(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                    const struct store_msg *m, const struct buf *data,
-                   const struct bounce_result *br, struct request_outcome *ret);
+                   const struct bounce_result *br, struct request_outcome *ret_outcome);
 
 /* Queues the "welcome" (joined) or "goodbye" (left) template to who, a
  * member whose subscription or unsubscription just completed by mail,
@@ -43,10 +43,10 @@ int request_send_welcome(struct daemon *d, struct store_txn *txn, const struct s
                          const struct addr *who, const struct buf *orig, bool joined,
                          const char *rule);
 
-/* holds.c: sends each list's owners a digest of newly held posts, at most
- * once a day per list, and forgets the daily-limit counters of past days
- * (once a day); called from the queue pump when it is idle. Best effort:
- * trouble is logged and retried on a later call. */
-void holds_digest_tick(struct daemon *d);
+/* holds.c: sends each list's owners the held summary (the newly held
+ * posts), at most once a day per list, and forgets the daily-limit counters
+ * of past days (once a day); called from the queue pump when it is idle.
+ * Best effort: trouble is logged and retried on a later call. */
+void holds_summary_tick(struct daemon *d);
 
 #endif

@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sel & 1) {
 		struct dmarc_record rec;
 		if (dmarc_record_parse(slice_make(in, len), &rec) == 0 &&
-		    (rec.p > DMARC_POLICY_REJECT || rec.sp > DMARC_POLICY_REJECT ||
-		     rec.p == DMARC_POLICY_ABSENT))
+		    (rec.p > DMARC_DISPOSITION_REJECT || rec.sp > DMARC_DISPOSITION_REJECT ||
+		     rec.p == DMARC_DISPOSITION_ABSENT))
 			__builtin_trap();
 		/* the rest, as a domain name, against libpsl's built-in list */
 		char name[LIMIT_ADDR_DOMAIN + 2];

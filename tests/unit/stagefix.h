@@ -32,7 +32,7 @@
 /* the stages' declarations the tests call, here alone so that a move of
  * them between headers is adapted to in one place */
 #include "listd/run/daemon.h"       /* ingest_message, life_event, life_tick */
-#include "listd/run/request.h"      /* holds_digest_tick */
+#include "listd/run/request.h"      /* holds_summary_tick */
 #include "storage/store.h"
 #include "storage/store_mail.h"
 

@@ -12,13 +12,13 @@
 #include "listd/net/dns_servers.h"
 
 /* The servers of s, formatted and separated by single blanks. */
-static void joined(const struct dns_servers *s, char *out, size_t cap)
+static void joined(const struct dns_servers *s, char *ret_text, size_t cap)
 {
 	char one[64];
-	out[0] = '\0';
+	ret_text[0] = '\0';
 	for (size_t i = 0; i < s->n; i++) {
 		dns_server_format(&s->addr[i], one);
-		snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? " " : "", one);
+		snprintf(ret_text + strlen(ret_text), cap - strlen(ret_text), "%s%s", i ? " " : "", one);
 	}
 }
 

@@ -1,7 +1,7 @@
 /* tests/unit/test_stage_holds.c — held posts against a store: the gate
  * holds and tells the moderators (listd/run/moderate.c), a moderator's
  * reply decides while its token is valid and not after, and the owners get
- * one digest of held posts a day (listd/run/holds.c). */
+ * one held summary a day (listd/run/holds.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -175,32 +175,32 @@ static void test_moderation_token_expires(void **state)
 	buf_finish(&mod);
 }
 
-/* The owners' digest of held posts: one a day while something new is
+/* The owners' held summary (holds.c): one a day while something new is
  * held. holds.c keeps its walk position in the process (not the store),
- * so this is the one test of this program that calls holds_digest_tick(). */
-static void test_held_digest(void **state)
+ * so this is the one test of this program that calls holds_summary_tick(). */
+static void test_held_summary(void **state)
 {
 	struct stagefix *fx = *state;
 	struct buf mod = BUF_INIT;
-	holds_digest_tick(&fx->d);
+	holds_summary_tick(&fx->d);
 	assert_int_equal(stagefix_outbox(fx, 0, NULL, 0), 0);   /* nothing held */
 
 	stranger_posts(fx, &mod);
 	uint32_t before = stagefix_last_id(fx);
-	holds_digest_tick(&fx->d);
+	holds_summary_tick(&fx->d);
 	assert_int_equal(owner_mails(fx, before, "owner: held-message digest", NULL), 1);
 	/* again the same day, with another post held: tomorrow */
 	stranger_posts(fx, &mod);
 	before = stagefix_last_id(fx);
-	holds_digest_tick(&fx->d);
+	holds_summary_tick(&fx->d);
 	assert_int_equal(stagefix_outbox(fx, before, NULL, 0), 0);
 	stagefix_advance_days(fx, 1);
-	holds_digest_tick(&fx->d);
+	holds_summary_tick(&fx->d);
 	assert_int_equal(owner_mails(fx, before, "owner: held-message digest", NULL), 1);
 	/* the next day, nothing new held: none */
 	stagefix_advance_days(fx, 1);
 	before = stagefix_last_id(fx);
-	holds_digest_tick(&fx->d);
+	holds_summary_tick(&fx->d);
 	assert_int_equal(stagefix_outbox(fx, before, NULL, 0), 0);
 	assert_int_equal(stagefix_stat(fx, "digests_sent"), 2);
 	buf_finish(&mod);
@@ -212,7 +212,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hold_and_approve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hold_and_discard, setup, teardown),
 		cmocka_unit_test(test_moderation_token_expires),
-		cmocka_unit_test_setup_teardown(test_held_digest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_summary, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

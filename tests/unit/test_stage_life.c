@@ -299,7 +299,7 @@ static void test_probe_reports(void **state)
 
 /* A mailbox that stays full: a warning each probe interval, then, with
  * every warning unanswered, removal; the owners hear of it in their daily
- * digest. */
+ * report. */
 static void test_warnings_then_removal(void **state)
 {
 	struct stagefix *fx = *state;
@@ -328,7 +328,7 @@ static void test_warnings_then_removal(void **state)
 			assert_int_equal(mails_by_rule(fx, before, "member: bounce warning", ALICE,
 			                               NULL), 0);
 		}
-		/* the owners' digest of the day's actions */
+		/* the owners' bounce report of the day's actions */
 		assert_int_equal(mails_by_rule(fx, before, "owner: bounce digest", STAGEFIX_OWNER,
 		                               NULL), 1);
 	}
