@@ -194,10 +194,10 @@ bool stagefix_member(struct stagefix *fx, const char *addr, struct stagefix_memb
 	memset(ret, 0, sizeof(*ret));
 	ret->id = m.id;
 	ret->state = m.state;
-	ret->score = m.bounce_score;
-	ret->bounce_days = m.bounce_count;
-	ret->probing = m.probe == STORE_PROBE_PROBING;
-	ret->warnings_sent = m.warnings_sent;
+	ret->score = m.bounce.score;
+	ret->bounce_days = m.bounce.count;
+	ret->probing = m.bounce.probe == STORE_PROBE_PROBING;
+	ret->warnings_sent = m.bounce.warnings_sent;
 	return true;
 }
 

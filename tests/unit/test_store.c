@@ -690,9 +690,10 @@ static void test_schema_refused(void **state)
 	} ts[] = {
 		{ "3 bytes", "\0\0\1", 3, -EBADMSG },
 		{ "zero", "\0\0\0\0", 4, -EBADMSG },
-		{ "current", "\0\0\0\1", 4, 0 },
+		{ "1, upgraded", "\0\0\0\1", 4, 0 },
+		{ "current", "\0\0\0\2", 4, 0 },
 	};
-	_Static_assert(STORE_SCHEMA_VERSION == 1, "update the table above");
+	_Static_assert(STORE_SCHEMA_VERSION == 2, "update the table above");
 	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
 		/* Written with LMDB directly: the store refuses to open. */
 		char path[256];
