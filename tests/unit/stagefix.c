@@ -197,6 +197,7 @@ bool stagefix_member(struct stagefix *fx, const char *addr, struct stagefix_memb
 	ret->score = m.bounce.score;
 	ret->bounce_days = m.bounce.count;
 	ret->probing = m.bounce.probe == STORE_PROBE_PROBING;
+	ret->troubled = m.bounce.troubled;
 	ret->warnings_sent = m.bounce.warnings_sent;
 	return true;
 }

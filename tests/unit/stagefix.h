@@ -74,6 +74,8 @@ struct stagefix_member {
 	uint32_t score;                 /* hundredths */
 	uint32_t bounce_days;           /* counted bounce days */
 	bool probing;
+	bool troubled;                  /* probing: a failure of the probe or
+	                                   warning out now is on record */
 	uint32_t warnings_sent;
 };
 /* true with *ret filled when addr is a member, false when not. */
