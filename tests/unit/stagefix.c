@@ -63,18 +63,16 @@ void stagefix_init(struct stagefix *fx, const char *name, const char *conf)
 
 	memset(fx, 0, sizeof(*fx));
 	log_init("stagefix", 0);
+	struct daemon *d = &fx->d;
+	daemon_init(d);
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/listd-test-stage-XXXXXX");
 	assert_non_null(mkdtemp(fx->dir));
-	check(store_open(fx->dir, STORE_OPEN_CREATE, &fx->d.store), "store_open");
+	check(store_open(fx->dir, STORE_OPEN_CREATE, &d->store), "store_open");
 	struct create_ctx cc = { name, &fx->list };
-	check(store_write(fx->d.store, create_cb, &cc), "list create");
+	check(store_write(d->store, create_cb, &cc), "list create");
 
-	struct daemon *d = &fx->d;
 	d->home = fx->dir;
-	d->wake_fd = -1;
-	d->lock_fd = -1;
 	memset(d->key, 0x42, sizeof(d->key));
-	config_defaults(&d->cfg);
 	if (!conf || !strstr(conf, "authserv_id"))
 		buf_adds(&text, "authserv_id = " STAGEFIX_AUTHSERV "\n");
 	if (conf)
@@ -88,11 +86,10 @@ void stagefix_init(struct stagefix *fx, const char *name, const char *conf)
 	/* noon of the real current day (see stagefix.h) */
 	d->now_override_ms = (uint64_t)(time(NULL) / 86400) * 86400000u + STAGEFIX_NOON_MS;
 
-	/* a loop that is never run: the stages' wake-up arms d->timer only */
+	/* a loop that is never run: the stages' wake-up arms d->timer only,
+	 * and no pump_cb is set */
 	assert_int_equal(uv_loop_init(&fx->loop), 0);
-	d->loop = &fx->loop;
-	assert_int_equal(uv_timer_init(d->loop, &d->timer), 0);
-	d->timer.data = d;
+	assert_int_equal(daemon_loop_init(d, &fx->loop), 0);
 }
 
 static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
