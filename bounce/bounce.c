@@ -551,6 +551,58 @@ static void set_diag(struct bounce_recipient *r, struct slice d)
 	buf_finish(&conv);
 }
 
+/* A diagnostic holding only the first line of a multi-line SMTP reply
+ * ("550-5.7.1 This message does not have"; RFC 5321 section 4.2.1: every
+ * line but the last has a hyphen after the code) is cut short: Sendmail
+ * writes the first line alone into Diagnostic-Code. The report's
+ * transcript of the session ("<<< 550-5.7.1 ...") may hold the rest.
+ * When text holds first on a line of its own, appends first and the lines
+ * of the same reply that follow it, up to its last line, to out and
+ * returns true. */
+static bool reply_rest(struct slice text, struct slice first, struct buf *out)
+{
+	if (first.len < 5 || !ascii_is_digit(first.p[0]) || !ascii_is_digit(first.p[1]) ||
+	    !ascii_is_digit(first.p[2]) || first.p[3] != '-' || memchr(first.p, '\n', first.len))
+		return false;
+	const char *end = text.p + text.len, *nl = NULL;
+	/* the reply as a line of the transcript: only blanks or the
+	 * transcript's "<<<" before it, only blanks after it */
+	for (const char *at = text.p; !nl && at < end;) {
+		const char *m = memmem(at, (size_t)(end - at), first.p, first.len);
+		if (!m)
+			return false;
+		const char *b = m;
+		while (b > text.p && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '<'))
+			b--;
+		const char *e = m + first.len;
+		while (e < end && (*e == ' ' || *e == '\t' || *e == '\r'))
+			e++;
+		if ((b == text.p || b[-1] == '\n') && e < end && *e == '\n')
+			nl = e;
+		at = m + 1;
+	}
+	if (!nl)
+		return false;
+	buf_add(out, first.p, first.len);
+	size_t lines = 0;
+	for (const char *p = nl + 1; p < end && lines < 32 && out->len < LIMIT_BOUNCE_DIAG; lines++) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		if (!e)
+			e = end;
+		const char *q = p;
+		while (q < e && (*q == ' ' || *q == '\t' || *q == '<'))
+			q++;
+		if (e - q < 4 || memcmp(q, first.p, 3) || (q[3] != '-' && q[3] != ' '))
+			break;
+		buf_add(out, " ", 1);
+		buf_add(out, q, (size_t)(e - q));
+		if (q[3] == ' ')
+			break;
+		p = e + 1;
+	}
+	return true;
+}
+
 static bool is_generic_code(const char *s)
 {
 	return !s[0] || !strcmp(s + 1, ".0.0");
@@ -637,16 +689,16 @@ static bool code_has_zero(const char *s)
 /* The best code a text gives: the first, unless it has a zero part or is
  * the ambiguous 4.4.7 and a more specific one follows (a reporting MTA's
  * summary code often quotes the remote server's own, more precise one). */
-static void text_code(struct slice text, char out[BOUNCE_STATUS_MAX])
+static void text_code(struct slice text, char ret_code[BOUNCE_STATUS_MAX])
 {
 	char st[BOUNCE_STATUS_MAX];
-	out[0] = '\0';
+	ret_code[0] = '\0';
 	for (struct slice rest = text; status_find(rest, st) == 1;) {
-		if (!out[0] || ((code_has_zero(out) || !strcmp(out, "4.4.7")) &&
+		if (!ret_code[0] || ((code_has_zero(ret_code) || !strcmp(ret_code, "4.4.7")) &&
 		                !code_has_zero(st) && strcmp(st, "4.4.7")) ||
-		    (out[0] == '2' && st[0] != '2'))
+		    (ret_code[0] == '2' && st[0] != '2'))
 			/* in a transcript, a success step (2.x.x) is not the failure */
-			snprintf(out, BOUNCE_STATUS_MAX, "%s", st);
+			snprintf(ret_code, BOUNCE_STATUS_MAX, "%s", st);
 		const char *at = memmem(rest.p, rest.len, st, strlen(st));
 		if (!at)
 			break;
@@ -659,7 +711,8 @@ static void text_code(struct slice text, char out[BOUNCE_STATUS_MAX])
  * reply code's class decides when it agrees with only one; otherwise the
  * more specific one (X.0.0 and codes with a zero part lose to one without;
  * the ambiguous 4.4.7 and 5.3.x lose to the text's); otherwise the field. */
-static void status_prefer(const char *field, const char *text, int reply, char out[BOUNCE_STATUS_MAX])
+static void status_prefer(const char *field, const char *text, int reply,
+                          char ret_code[BOUNCE_STATUS_MAX])
 {
 	const char *pick = field;
 	if (!text[0]) {
@@ -677,17 +730,17 @@ static void status_prefer(const char *field, const char *text, int reply, char o
 	} else if ((code_has_zero(field) || !strcmp(field, "5.1.1")) && !code_has_zero(text)) {
 		pick = text;
 	}
-	snprintf(out, BOUNCE_STATUS_MAX, "%s", pick);
+	snprintf(ret_code, BOUNCE_STATUS_MAX, "%s", pick);
 }
 
 /* The host named in "host mx.example.com[192.0.2.1] said" (Postfix),
  * "host mx.example.com [192.0.2.1]" (Exim), "while talking to
  * mx.example.com." (Sendmail), or a Remote-MTA value "dns; mx...": lower
  * case, without a trailing dot; "" when none. */
-static void host_name(struct slice s, char out[256])
+static void host_name(struct slice s, char ret_host[256])
 {
 	size_t n = 0;
-	out[0] = '\0';
+	ret_host[0] = '\0';
 	/* a Remote-MTA value: "dns; mx.example.com" */
 	if (slice_case_starts(slice_trim(s), "dns;")) {
 		s = slice_trim(s);
@@ -702,62 +755,62 @@ static void host_name(struct slice s, char out[256])
 	if (n == 0 || !memchr(s.p, '.', n))
 		return;
 	for (size_t i = 0; i < n; i++)
-		out[i] = ascii_lower(s.p[i]);
-	out[n] = '\0';
+		ret_host[i] = ascii_lower(s.p[i]);
+	ret_host[n] = '\0';
 }
 
 /* The same from a text already in lower case (bounce_lower()). */
-static void text_rhost(struct slice low, char out[256])
+static void text_rhost(struct slice low, char ret_host[256])
 {
 	static const char *const marks[] = { "host ", "while talking to ", "dsn generated by:" };
-	out[0] = '\0';
-	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]) && !out[0]; m++) {
+	ret_host[0] = '\0';
+	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]) && !ret_host[0]; m++) {
 		struct slice rest = low;
 		const char *p;
 		size_t ml = strlen(marks[m]);
-		while (!out[0] && (p = bounce_memfind(rest.p, rest.len, marks[m], ml)) != NULL) {
+		while (!ret_host[0] && (p = bounce_memfind(rest.p, rest.len, marks[m], ml)) != NULL) {
 			size_t skip = (size_t)(p - rest.p) + ml;
 			rest = slice_make(rest.p + skip, rest.len - skip);
 			if (!rest.len || !ascii_is_alnum(rest.p[0]))
 				continue;
-			host_name(rest, out);
+			host_name(rest, ret_host);
 			/* after "host ": a host name followed by its address or "said" */
-			size_t hl = strlen(out);
+			size_t hl = strlen(ret_host);
 			if (!hl || m != 0)
 				continue;
 			const char *a = rest.p + hl;
 			size_t al = rest.len - hl;
 			if (!(al && (a[0] == '[' || (al >= 2 && !memcmp(a, " [", 2)) ||
 			             (al >= 5 && !memcmp(a, " said", 5)) || (al >= 2 && !memcmp(a, ".[", 2)))))
-				out[0] = '\0';
+				ret_host[0] = '\0';
 		}
 	}
 	/* Exchange Online appends the answering server in brackets:
 	 * "Access denied [XX1PR01MB1234.eurprd01.prod.outlook.com]" */
-	for (struct slice rest = low; !out[0];) {
+	for (struct slice rest = low; !ret_host[0];) {
 		const char *p = memchr(rest.p, '[', rest.len);
 		if (!p)
 			break;
 		size_t skip = (size_t)(p - rest.p) + 1;
 		rest = slice_make(rest.p + skip, rest.len - skip);
-		host_name(rest, out);
-		size_t hl = strlen(out);
+		host_name(rest, ret_host);
+		size_t hl = strlen(ret_host);
 		bool name = false;
 		for (size_t i = 0; i < hl; i++)
-			name = name || ascii_is_alpha(out[i]);
+			name = name || ascii_is_alpha(ret_host[i]);
 		if (!name || hl >= rest.len || rest.p[hl] != ']')
-			out[0] = '\0';
+			ret_host[0] = '\0';
 	}
 }
 
 /* The recipient's domain stands for the host that answered when the
  * report names none: the big receivers answer for their own domains. */
-static void rcpt_domain(const char *addr, char out[256])
+static void rcpt_domain(const char *addr, char ret_host[256])
 {
 	const char *at = strrchr(addr, '@');
-	out[0] = '\0';
+	ret_host[0] = '\0';
 	if (at && strlen(at + 1) < 254)
-		snprintf(out, 256, ".%s", at + 1);
+		snprintf(ret_host, 256, ".%s", at + 1);
 }
 
 /* Does the report's text give code before it first names addr? */
@@ -771,10 +824,12 @@ static bool code_before_rcpt(const struct general *g, const char *code, const ch
 /* Fills status, reason and hard of r from its own code and texts:
  * dsn_status is the Status field (NULL: none), rhost the Remote-MTA
  * value (empty: none), delayed says Action: delayed, xunix a diagnostic
- * of type X-Unix (a local delivery program's own words). */
+ * of type X-Unix (a local delivery program's own words), category the
+ * sending MTA's own classification of the reply (empty: none). */
 static void classify(struct bounce_recipient *r, const char *dsn_status, struct general *gen,
-                     bool delayed, struct slice rhost, bool xunix)
+                     bool delayed, struct slice rhost, bool xunix, struct slice category)
 {
+	enum bounce_reason cat = reason_of_category(category);
 	struct slice general = gen->text;
 	struct slice diag = slice_cstr(r->diag);
 	char field[BOUNCE_STATUS_MAX] = "", dcode[BOUNCE_STATUS_MAX], code[BOUNCE_STATUS_MAX];
@@ -833,20 +888,22 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	/* evidence that the failure is about this recipient's address: the
 	 * reply answered RCPT TO; or, the report naming no command, the code
 	 * is an addressing status (RFC 3463 X.1.x, the sender's X.1.7/X.1.8
-	 * aside), or there was no remote reply and no code saying otherwise
-	 * (the recipient's own system looked the address up). A remote reply
-	 * that does not say which command it answered may have answered DATA. */
+	 * aside), or the sending MTA's own classification of the reply says
+	 * the mailbox is bad (PowerMTA's "bad-mailbox"). Neither a remote
+	 * reply that does not say which command it answered (it may have
+	 * answered DATA) nor a report without any remote reply is such
+	 * evidence. */
 	bool addr_code = code[0] && !strncmp(code + 1, ".1.", 3) && strcmp(code + 1, ".1.7") &&
 	                 strcmp(code + 1, ".1.8");
 	bool rcpt_stage = cmd == SMTP_COMMAND_RCPT ||
-	                  (cmd == SMTP_COMMAND_NONE && (addr_code || (reply == 0 && is_generic_code(code))));
+	                  (cmd == SMTP_COMMAND_NONE && (addr_code || cat == BOUNCE_REASON_USERUNKNOWN));
 	/* the reply answered the end of the message: Postfix's "in reply to
 	 * end of DATA command", Exim's "after end of data" */
 	bool end_of_data = cmd == SMTP_COMMAND_DATA &&
 	                   (bounce_text_find(bt, "end of data") ||
 	                    bounce_memfind(gen->low, gen->text.len, "end of data", 11));
 	struct reason_input in = { code, reply, cmd, rcpt_stage, end_of_data, delayed, xunix,
-	                           diag.len > 0, host, bt, gen->tt };
+	                           diag.len > 0, host, bt, gen->tt, cat };
 	enum bounce_reason reason = reason_decide(&in);
 	/* the recipient's own lines say nothing usable: the report's text,
 	 * which explains all its recipients, may */
@@ -1033,7 +1090,7 @@ static void ses_add_cb(const struct ses_rcpt *sr, void *ctx)
 				d = slice_make(semi + 1, d.len - (size_t)(semi + 1 - d.p));
 			set_diag(r, d);
 			status_find(sr->status, st);
-			classify(r, st, sx->gen, false, slice_make("", 0), false);
+			classify(r, st, sx->gen, false, slice_make("", 0), false, slice_make("", 0));
 		} else if (r) {
 			r->reason = sx->kind == 2 ? BOUNCE_REASON_FEEDBACK : BOUNCE_REASON_DELIVERED;
 		}
@@ -1142,7 +1199,7 @@ static void add_xfr(const struct exclude *ex, struct slice v, struct buf *list)
 	buf_finish(&k);
 }
 
-int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
+int bounce_parse(const char *msg, size_t len, struct bounce_result *ret_result)
 {
 	struct scan sc;
 	struct exclude ex = { BUF_INIT }, ex_to = { BUF_INIT }, ex_daemon = { BUF_INIT };
@@ -1152,7 +1209,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	struct buf ctype = BUF_INIT, report_type = BUF_INIT, xfr = BUF_INIT, key = BUF_INIT;
 	struct buf inline_orig = BUF_INIT, xfr_raw = BUF_INIT, orig_rcpt = BUF_INIT;
 	struct buf orig_list = BUF_INIT;
-	struct bounce_result *res = ret;
+	struct bounce_result *res = ret_result;
 	char orphan_status[BOUNCE_STATUS_MAX] = "";
 
 	/* a line of blanks before the header block (left by a mailbox export)
@@ -1386,13 +1443,17 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			const char *semi = d.len ? memchr(d.p, ';', d.len < 20 ? d.len : 20) : NULL;
 			if (semi)
 				d = slice_make(semi + 1, d.len - (size_t)(semi + 1 - d.p));
-			if (d.len) {
+			struct buf whole = BUF_INIT;
+			if (d.len && reply_rest(gen.text, slice_trim(d), &whole)) {
+				set_diag(r, slice_make(whole.data, whole.len));
+			} else if (d.len) {
 				set_diag(r, d);
 			} else {
 				struct hit *h = hits_find(hits_get(&job), key.data);
 				if (h)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
 			}
+			buf_finish(&whole);
 			/* 4.4.7 says only that the retries ran out: the report's
 			 * account of the attempts may give the cause's own code */
 			if (!strcmp(st, "4.4.7")) {
@@ -1404,7 +1465,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 					snprintf(st, sizeof(st), "%s", hc);
 			}
 			classify(r, st, &gen, slice_case_starts(action, "delayed"), dr[i].remote_mta,
-			         slice_case_starts(slice_trim(dr[i].diag), "x-unix"));
+			         slice_case_starts(slice_trim(dr[i].diag), "x-unix"), dr[i].category);
 			/* the address the message was sent to, when the report names
 			 * the one it was forwarded to (RFC 3461 ORCPT) */
 			struct buf okey = BUF_INIT;
@@ -1538,7 +1599,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		}
 		for (size_t i = 0; i < res->nrcpts; i++)
 			classify(&res->rcpts[i], res->nrcpts == 1 && orphan_status[0] ? orphan_status : NULL,
-			         &gen, false, slice_make("", 0), false);
+			         &gen, false, slice_make("", 0), false, slice_make("", 0));
 		if (res->nrcpts == 0 && !bounce_like)
 			res->kind = BOUNCE_KIND_NOT_BOUNCE;
 		goto out;

@@ -99,11 +99,11 @@ struct bounce_result {
 	struct buf orig_subject;
 };
 
-/* Parses msg (len bytes, raw as received; LF or CRLF) into *ret, which the
- * caller provides uninitialised. Returns 0; *ret then owns memory that
+/* Parses msg (len bytes, raw as received; LF or CRLF) into *ret_result, which the
+ * caller provides uninitialised. Returns 0; *ret_result then owns memory that
  * bounce_result_finish() releases (also when the message is not a bounce).
  * Never fails on content. */
-int bounce_parse(const char *msg, size_t len, struct bounce_result *ret);
+int bounce_parse(const char *msg, size_t len, struct bounce_result *ret_result);
 void bounce_result_finish(struct bounce_result *res);    /* NULL: no-op */
 
 /* Static names: "dsn", "autoreply", ... and "userunknown", ... */
@@ -112,7 +112,7 @@ const char *bounce_reason_name(enum bounce_reason r);
 /* -1 when name is not in the vocabulary. */
 int bounce_reason_from_name(const char *name);
 
-/* The scoring policy (DESIGN.md, "Scoring"): does a failure with this
+/* The scoring rules (DESIGN.md, "Scoring"): does a failure with this
  * reason say something about the member's address? True for user or host
  * unknown, mailbox moved, mailbox disabled or suspended, a domain that
  * accepts no mail at all (notaccept with hard == 1), and a full mailbox,

@@ -47,9 +47,9 @@ static inline bool bounce_field_is(struct slice name, const char *s)
 /* status.c — RFC 3463 codes, SMTP reply codes and reasons. */
 
 /* Finds the first enhanced status code ("5.1.1") in text, standing alone
- * (not inside a longer number or an IP address); copies it to out.
+ * (not inside a longer number or an IP address); copies it to ret_status.
  * 1 = found, 0 = none. */
-int status_find(struct slice text, char out[BOUNCE_STATUS_MAX]);
+int status_find(struct slice text, char ret_status[BOUNCE_STATUS_MAX]);
 /* Finds a three-digit SMTP reply code 4xx/5xx standing alone; 0 if none. */
 int status_reply_code(struct slice text);
 /* Reason implied by an enhanced status code (reason_table.c), or UNDEFINED. */
@@ -62,7 +62,7 @@ bool status_code_decisive(const char *status);
 enum bounce_reason status_reason_from_text(struct slice text);
 /* The pseudo code used when a message gives no enhanced code:
  * "5.0.9NN" (or "4.0.9NN" when temporary); "" for no reason. */
-void status_pseudo(enum bounce_reason r, bool temporary, char out[BOUNCE_STATUS_MAX]);
+void status_pseudo(enum bounce_reason r, bool temporary, char ret_status[BOUNCE_STATUS_MAX]);
 /* The SMTP command a remote reply answered, as the report tells it
  * ("in reply to RCPT TO command", "after end of data", ">>> DATA"). */
 enum smtp_command {
@@ -86,7 +86,11 @@ struct reason_input {
 	const char *status;             /* normalised code, "" when none */
 	int reply;                      /* SMTP reply code, 0 when none */
 	enum smtp_command cmd;          /* the command the reply answered */
-	bool rcpt_stage;                /* evidence the reply is about the address */
+	bool rcpt_stage;                /* evidence the reply is about the address:
+	                                   it answered RCPT TO, or (no command
+	                                   named) an addressing code X.1.x or the
+	                                   sending MTA's "bad mailbox" category;
+	                                   a report without a remote reply is not */
 	bool end_of_data;               /* the reply answered the end of the message
 	                                   (not a DATA line that pipelined RCPT
 	                                   replies may follow) */
@@ -97,6 +101,9 @@ struct reason_input {
 	const char *rhost;              /* the host that answered, lower case, "" */
 	const struct bounce_text *text; /* the diagnostic, prepared */
 	const struct bounce_text *report; /* the whole report's text, or NULL */
+	enum bounce_reason category;    /* the sending MTA's own classification
+	                                   of the reply (reason_of_category()),
+	                                   UNDEFINED when it gives none */
 };
 enum bounce_reason reason_decide(const struct reason_input *in);
 
@@ -108,11 +115,13 @@ struct dsn_rcpt {
 	struct slice status;
 	struct slice diag;              /* Diagnostic-Code value, folded */
 	struct slice remote_mta;
+	struct slice category;          /* X-PowerMTA-BounceCategory (the
+	                                   sending MTA's own classification) */
 };
 /* Parses the fields of a delivery-status body: the per-message group is
  * skipped, each per-recipient group (one that names a recipient) fills one
  * entry, at most max. Returns the number of entries. */
-size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max);
+size_t dsn_parse(struct slice body, struct dsn_rcpt *ret_rcpts, size_t max);
 
 /* lhost.c — bounces that are not RFC 3464. */
 struct lhost_hit {

@@ -92,6 +92,35 @@ static bool domain_char(char c)
 	       c == '[' || c == ']' || c == ':';
 }
 
+static bool names(struct slice line, struct slice addr)
+{
+	for (size_t k = 0; addr.len && k + addr.len <= line.len; k++)
+		if (slice_case_eq(slice_make(line.p + k, addr.len), addr))
+			return true;
+	return false;
+}
+
+/* Sendmail writes one line per failed item at the margin, "550 <a@b>...
+ * User unknown" or "550 host (mailer)... Host unknown": the reply code,
+ * the item, three dots, the text. An address's explanation (d, the text
+ * after addr) ends before the next such line that names another item (a
+ * line naming addr itself is its reply). Returns the explanation's length. */
+static size_t own_items_end(struct slice d, struct slice addr)
+{
+	const char *nl = memchr(d.p, '\n', d.len);
+	while (nl) {
+		size_t ls = (size_t)(nl + 1 - d.p);
+		const char *l = nl + 1;
+		nl = memchr(l, '\n', d.len - ls);
+		size_t ll = nl ? (size_t)(nl - l) : d.len - ls;
+		if (ll > 8 && (l[0] == '4' || l[0] == '5') && ascii_is_digit(l[1]) &&
+		    ascii_is_digit(l[2]) && l[3] == ' ' && memmem(l + 4, ll - 4, "... ", 4) &&
+		    !names(slice_make(l, ll), addr))
+			return ls;
+	}
+	return d.len;
+}
+
 void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
                 void (*add)(const struct lhost_hit *hit, void *ctx), void *ctx)
 {
@@ -147,6 +176,7 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 			size_t dstart = (size_t)(prev.diag.p - t.p);
 			size_t dend = ls > dstart ? ls : s;
 			prev.diag.len = dend > dstart ? dend - dstart : 0;
+			prev.diag.len = own_items_end(prev.diag, prev.addr);
 			add(&prev, ctx);
 		}
 		prev.addr = cand;
@@ -155,6 +185,7 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 	}
 	if (have_prev) {
 		prev.diag.len = t.len - (size_t)(prev.diag.p - t.p);
+		prev.diag.len = own_items_end(prev.diag, prev.addr);
 		add(&prev, ctx);
 	}
 }

@@ -105,13 +105,6 @@ static bool dns_try_again(const struct bounce_text *t)
 	       bounce_text_find(t, "host name lookup failure");
 }
 
-/* An addressing status (RFC 3463 X.1.x), the sender's X.1.7/X.1.8 aside. */
-static bool addressing_code(const char *st)
-{
-	return st && st[0] && !strncmp(st + 1, ".1.", 3) && strcmp(st + 1, ".1.7") &&
-	       strcmp(st + 1, ".1.8");
-}
-
 /* Exim's "(:fail:)": a failure the local configuration declared (a
  * redirect item or a router), in words its administrator chose; no lookup
  * of the address or its domain stands behind them. */
@@ -120,14 +113,11 @@ static bool declared_failure(const struct bounce_text *t)
 	return bounce_text_find(t, "(:fail:)") != NULL;
 }
 
-/* Evidence that the reply was about the address: it answered RCPT TO,
- * or carries an addressing code; a report with neither a remote reply
- * nor such a code, whose words are not the reporting MTA's own lookup
- * (reason_of_mta), gives none; nor does a declared failure. */
+/* Evidence that the reply was about the address: the caller's (a reply
+ * to RCPT TO, or an addressing code), unless the failure was declared. */
 static bool rcpt_evidence(const struct reason_input *in, bool declared)
 {
-	return in->rcpt_stage && !declared &&
-	       !(in->cmd == SMTP_COMMAND_NONE && in->reply == 0 && !addressing_code(in->status));
+	return in->rcpt_stage && !declared;
 }
 
 /* One guarded rule of the first list. */
@@ -161,7 +151,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 			return true;
 		}
 		/* the words alone: only with evidence that the reply answered
-		 * for the address (RCPT TO, an addressing code, no remote reply) */
+		 * for the address (RCPT TO, an addressing code) */
 		return rcpt_stage && says(m, r);
 	case BOUNCE_REASON_FILTERED:
 		/* a code naming the sender's side or a disabled account decides */
@@ -172,7 +162,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 			return true;
 		if (before_rcpt(cmd) || cmd == SMTP_COMMAND_RCPT)
 			return false;
-		/* a stage only inferred (an addressing code, no remote reply):
+		/* a stage only inferred (an addressing code):
 		 * words saying the address is unknown are about the address,
 		 * words saying its owner refuses the mail still say that */
 		if (rcpt_stage)
@@ -282,6 +272,14 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	 * an SMTP connection ... in the queue too long" is a network error) */
 	if (mta != BOUNCE_REASON_UNDEFINED)
 		return mta;
+	/* the sending MTA's own classification of the reply (PowerMTA's
+	 * bounce category): it read the same reply, and names a cause where
+	 * neither the rules nor a strong code did; an unknown user or host
+	 * only where the reply could be about the address at all */
+	if (in->category != BOUNCE_REASON_UNDEFINED &&
+	    !((in->category == BOUNCE_REASON_USERUNKNOWN || in->category == BOUNCE_REASON_HOSTUNKNOWN) &&
+	      (before_rcpt(in->cmd) || in->end_of_data)))
+		return in->category;
 	/* 4. the phrases of the remaining reasons */
 	for (size_t i = 0; i < reason_order_second_n; i++)
 		if (says(&m, reason_order_second[i]))

@@ -623,6 +623,16 @@ static const struct reason_phrase p_expired[] = {
 	{ "unable to deliver message after multiple retries", SISIMAI },
 	{ "was not reachable within the allowed queue period", SISIMAI },
 	{ "your message could not be delivered for more than", SISIMAI },
+	/* the attempts were counted and gave out: a give-up after retries,
+	 * what RFC 3463 calls X.4.7, delivery time expired ("delivery failed
+	 * 20 attempts", "failed after 5 attempts") */
+	{ "\tdelivery failed \t attempts", COMMON }, { "\tfailed after \t attempts", COMMON },
+	{ "delivery attempts exhausted", COMMON }, { "maximum number of delivery attempts", COMMON },
+	/* the time allowed for delivery ran out (X.4.7) */
+	{ "not delivered within", COMMON },
+	/* a delay notice: the report says the delivery is still pending
+	 * (Exim's warning "has not yet been delivered"), as Action: delayed */
+	{ "yet to be delivered", COMMON }, { "not yet been delivered", EXIM },
 };
 
 static const struct reason_phrase p_securityerror[] = {
@@ -1019,6 +1029,40 @@ static const struct mta_rule mta_rules[] = {
 	{ NULL, "several matches found in domino directory", BOUNCE_REASON_SYSTEMERROR, DOMINO },
 	{ NULL, "message has exceeded maximum hop count", BOUNCE_REASON_NETWORKERROR, DOMINO },
 };
+
+/* PowerMTA's bounce categories: the sending MTA's own per-recipient
+ * classification of the reply (X-PowerMTA-BounceCategory, in the
+ * delivery-status group of each recipient; the category names are those
+ * of PowerMTA's documented bounce-category patterns and accounting
+ * records). Categories that name no single cause (other, protocol-errors,
+ * routing-errors, bad-configuration) are left out. */
+static const struct {
+	const char *name;
+	enum bounce_reason reason;
+} bounce_categories[] = {
+	{ "bad-mailbox", BOUNCE_REASON_USERUNKNOWN },
+	{ "bad-domain", BOUNCE_REASON_HOSTUNKNOWN },
+	{ "inactive-mailbox", BOUNCE_REASON_SUSPEND },
+	{ "quota-issues", BOUNCE_REASON_MAILBOXFULL },
+	{ "message-expired", BOUNCE_REASON_EXPIRED },
+	{ "no-answer-from-host", BOUNCE_REASON_NETWORKERROR },
+	{ "bad-connection", BOUNCE_REASON_NETWORKERROR },
+	{ "relaying-issues", BOUNCE_REASON_NORELAYING },
+	{ "invalid-sender", BOUNCE_REASON_REJECTED },
+	{ "spam-related", BOUNCE_REASON_SPAMDETECTED },
+	{ "virus-related", BOUNCE_REASON_VIRUSDETECTED },
+	{ "policy-related", BOUNCE_REASON_POLICYVIOLATION },
+	{ "content-related", BOUNCE_REASON_CONTENTERROR },
+};
+
+enum bounce_reason reason_of_category(struct slice name)
+{
+	name = slice_trim(name);
+	for (size_t i = 0; i < N(bounce_categories); i++)
+		if (slice_case_eq_cstr(name, bounce_categories[i].name))
+			return bounce_categories[i].reason;
+	return BOUNCE_REASON_UNDEFINED;
+}
 
 enum bounce_reason reason_of_mta(const struct bounce_text *report, const struct bounce_text *t)
 {

@@ -20,7 +20,7 @@ static bool code_boundary_before(struct slice t, size_t i)
 	return !ascii_is_digit(c) && c != '.' && !ascii_is_alpha(c) && c != '-';
 }
 
-int status_find(struct slice t, char out[BOUNCE_STATUS_MAX])
+int status_find(struct slice t, char ret_status[BOUNCE_STATUS_MAX])
 {
 	for (size_t i = 0; i + 5 <= t.len; i++) {
 		char c = t.p[i];
@@ -49,8 +49,8 @@ int status_find(struct slice t, char out[BOUNCE_STATUS_MAX])
 		size_t n = j - i;
 		if (n >= BOUNCE_STATUS_MAX)
 			continue;
-		memcpy(out, t.p + i, n);
-		out[n] = '\0';
+		memcpy(ret_status, t.p + i, n);
+		ret_status[n] = '\0';
 		return 1;
 	}
 	return 0;
@@ -341,12 +341,12 @@ static const unsigned pseudo_detail[BOUNCE_REASON_COUNT_] = {
 	[BOUNCE_REASON_HASMOVED] = 916,
 };
 
-void status_pseudo(enum bounce_reason r, bool temporary, char out[BOUNCE_STATUS_MAX])
+void status_pseudo(enum bounce_reason r, bool temporary, char ret_status[BOUNCE_STATUS_MAX])
 {
-	out[0] = '\0';
+	ret_status[0] = '\0';
 	if ((unsigned)r >= BOUNCE_REASON_COUNT_ || !pseudo_detail[r])
 		return;
-	snprintf(out, BOUNCE_STATUS_MAX, "%c.0.%u", temporary ? '4' : '5', pseudo_detail[r]);
+	snprintf(ret_status, BOUNCE_STATUS_MAX, "%c.0.%u", temporary ? '4' : '5', pseudo_detail[r]);
 }
 
 int status_hard(enum bounce_reason r, const char *status)

@@ -730,6 +730,50 @@ static const struct fixture fixtures[] = {
 	  "Diagnostic-Code: smtp; 421 4.3.0 Upstream error, please check\n"
 	  "  https://developers.cloudflare.com/email-routing/postmaster\n--NI--\n",
 	  "dsn", "pat@routed.example", "4.3.0", "systemerror" },
+	{ "powermta: its bad-mailbox category says the reply was about the address",
+	  DSN_HEAD("PA")
+	  "--PA\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; out.example.net\n\n"
+	  "Final-Recipient: rfc822; quinn@mx.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.example\n"
+	  "Diagnostic-Code: smtp; 550 No such recipient here\n"
+	  "X-PowerMTA-BounceCategory: bad-mailbox\n--PA--\n",
+	  "dsn", "quinn@mx.example", "5.0.0", "userunknown" },
+	{ "powermta: the same reply without a category may have answered DATA",
+	  DSN_HEAD("PB")
+	  "--PB\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; out.example.net\n\n"
+	  "Final-Recipient: rfc822; quinn@mx.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.example\n"
+	  "Diagnostic-Code: smtp; 550 No such recipient here\n--PB--\n",
+	  "dsn", "quinn@mx.example", "5.0.0", "filtered" },
+	{ "powermta: bad-mailbox does not outrank the end of DATA",
+	  DSN_HEAD("PC")
+	  "--PC\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; out.example.net\n\n"
+	  "Final-Recipient: rfc822; quinn@mx.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.example\n"
+	  "Diagnostic-Code: smtp; 550 No such recipient here (in reply to end of DATA command)\n"
+	  "X-PowerMTA-BounceCategory: bad-mailbox\n--PC--\n",
+	  "dsn", "quinn@mx.example", "5.0.0", "filtered" },
+	{ "powermta: a category names the cause the words do not",
+	  DSN_HEAD("PD")
+	  "--PD\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; out.example.net\n\n"
+	  "Final-Recipient: rfc822; rae@mx.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mx.example\n"
+	  "Diagnostic-Code: smtp; 552 Requested action aborted\n"
+	  "X-PowerMTA-BounceCategory: quota-issues\n--PD--\n",
+	  "dsn", "rae@mx.example", "5.0.0", "mailboxfull" },
+	{ "sendmail: a multi-line reply cut to its first line is read whole from the transcript",
+	  DSN_HEAD("SM")
+	  "--SM\nContent-Type: text/plain\n\n   ----- Transcript of session follows -----\n"
+	  "... while talking to mx.example.com.:\n>>> DATA\n"
+	  "<<< 550-5.7.1 The message from this sender was refused because its\n"
+	  "<<< 550-5.7.1 DMARC policy\n"
+	  "<<< 550 5.7.1 says to reject it.\n"
+	  "554 5.0.0 Service unavailable\n"
+	  "--SM\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; out.example.net\n\n"
+	  "Final-Recipient: RFC822; sam@example.com\nAction: failed\nStatus: 5.7.1\n"
+	  "Diagnostic-Code: SMTP; 550-5.7.1 The message from this sender was refused because its\n"
+	  "--SM--\n",
+	  "dsn", "sam@example.com", "5.7.1", "authfailure" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
@@ -1004,6 +1048,40 @@ static void test_decoders(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* Sendmail's item lines ("550 <a@b>... text", "550 host (mailer)...
+ * text"): an address's explanation stops at the next item's line. */
+static void test_sendmail_items(void **state)
+{
+	(void)state;
+	static const char msg[] =
+		"From: Mail Delivery Subsystem <MAILER-DAEMON@out.example.net>\n"
+		"To: dev-bounces+tok@lists.example.org\nSubject: Returned mail: see transcript\n\n"
+		"   ----- Transcript of session follows -----\n"
+		"554 <tom@mx.example.com>... Remote protocol error\n"
+		"550 other.example (smtp)... 550 Host unknown\n"
+		"While talking to mx.example.net:\n>>> RCPT To:<ann@mx.example.net>\n"
+		"<<< 550 <ann@mx.example.net>... User unknown\n"
+		"550 <ann@mx.example.net>... User unknown\n"
+		"   ----- Unsent message follows -----\n"
+		"From: dev@lists.example.org\nTo: tom@mx.example.com\n\nhello\n";
+	struct bounce_result res;
+	bounce_parse(msg, strlen(msg), &res);
+	assert_int_equal(res.kind, BOUNCE_KIND_DSN);
+	assert_int_equal(res.nrcpts, 2);
+	for (size_t i = 0; i < res.nrcpts; i++) {
+		const struct bounce_recipient *r = &res.rcpts[i];
+		if (!strcmp(r->addr, "tom@mx.example.com")) {
+			assert_non_null(strstr(r->diag, "Remote protocol error"));
+			assert_null(strstr(r->diag, "Host unknown"));
+			assert_null(strstr(r->diag, "ann@"));
+		} else {
+			assert_string_equal(r->addr, "ann@mx.example.net");
+			assert_string_equal(bounce_reason_name(r->reason), "userunknown");
+		}
+	}
+	bounce_result_finish(&res);
+}
+
 static void test_blame(void **state)
 {
 	(void)state;
@@ -1057,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_big_attachment),
 		cmocka_unit_test(test_many_recipients),
 		cmocka_unit_test(test_decoders),
+		cmocka_unit_test(test_sendmail_items),
 		cmocka_unit_test(test_blame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
