@@ -22,8 +22,9 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *ret_rcpts, size_t max)
 		bool named = false;
 
 		/* skip empty lines between groups */
-		while (pos < body.len && (body.p[pos] == '\n' || body.p[pos] == '\r' ||
-		                          body.p[pos] == ' ' || body.p[pos] == '\t'))
+		while (pos < body.len &&
+		       (body.p[pos] == '\n' || body.p[pos] == '\r' || body.p[pos] == ' ' ||
+		        body.p[pos] == '\t'))
 			pos++;
 		if (pos >= body.len)
 			break;

@@ -38,8 +38,8 @@ _Static_assert(BOUNCE_REASON_COUNT_ <= 64, "one bit per reason");
 struct memo {
 	const struct bounce_text *t;
 	uint64_t done, yes;
-	bool declared;          /* declared_failure(t) */
-	bool rcpt_stage;        /* rcpt_evidence() */
+	bool declared;   /* declared_failure(t) */
+	bool rcpt_stage; /* rcpt_evidence() */
 };
 
 static bool says(struct memo *m, enum bounce_reason r)
@@ -92,7 +92,8 @@ static bool domain_does_not_exist(const struct bounce_text *t)
 	if (p - b < 4 || p[-1] == '.' || !memchr(b, '.', (size_t)(p - b)))
 		return false;
 	for (const char *q = b; q < p; q++)
-		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '.' || *q == '-'))
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '.' ||
+		      *q == '-'))
 			return false;
 	return true;
 }
@@ -102,7 +103,7 @@ static bool domain_does_not_exist(const struct bounce_text *t)
 static bool dns_try_again(const struct bounce_text *t)
 {
 	return bounce_text_find(t, "host not found, try again") ||
-	       bounce_text_find(t, "host name lookup failure");
+	        bounce_text_find(t, "host name lookup failure");
 }
 
 /* Exim's "(:fail:)": a failure the local configuration declared (a
@@ -138,9 +139,9 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		/* the code says so, and the text does not name another cause */
 		if (coded == BOUNCE_REASON_USERUNKNOWN) {
 			static const enum bounce_reason other[] = {
-				BOUNCE_REASON_NORELAYING, BOUNCE_REASON_BLOCKED,
+				BOUNCE_REASON_NORELAYING,  BOUNCE_REASON_BLOCKED,
 				BOUNCE_REASON_MAILBOXFULL, BOUNCE_REASON_HASMOVED,
-				BOUNCE_REASON_NOTACCEPT, BOUNCE_REASON_FILTERED,
+				BOUNCE_REASON_NOTACCEPT,   BOUNCE_REASON_FILTERED,
 			};
 			for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
 				if (says(m, other[i]))
@@ -181,7 +182,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		if (cmd == SMTP_COMMAND_DATA)
 			return coded != BOUNCE_REASON_USERUNKNOWN;
 		return coded == BOUNCE_REASON_UNDEFINED || coded == BOUNCE_REASON_ONHOLD ||
-		       coded == BOUNCE_REASON_SECURITYERROR || coded == BOUNCE_REASON_SYSTEMERROR;
+		        coded == BOUNCE_REASON_SECURITYERROR || coded == BOUNCE_REASON_SYSTEMERROR;
 	case BOUNCE_REASON_SPAMDETECTED:
 		/* content verdicts exist only after DATA; a specific media code
 		 * (X.6.1 and on, RFC 3463) says the content's form was refused,
@@ -207,8 +208,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		if (before_rcpt(cmd) || dns_try_again(t) || declared)
 			return false;
 		if (coded == r)
-			return !says(m, BOUNCE_REASON_NETWORKERROR) ||
-			       says(m, r);
+			return !says(m, BOUNCE_REASON_NETWORKERROR) || says(m, r);
 		return says(m, r) || domain_does_not_exist(t);
 	case BOUNCE_REASON_NOTACCEPT:
 		/* the domain says it takes no mail (null MX, no mail exchanger);
@@ -277,7 +277,8 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	 * neither the rules nor a strong code did; an unknown user or host
 	 * only where the reply could be about the address at all */
 	if (in->category != BOUNCE_REASON_UNDEFINED &&
-	    !((in->category == BOUNCE_REASON_USERUNKNOWN || in->category == BOUNCE_REASON_HOSTUNKNOWN) &&
+	    !((in->category == BOUNCE_REASON_USERUNKNOWN ||
+	       in->category == BOUNCE_REASON_HOSTUNKNOWN) &&
 	      (before_rcpt(in->cmd) || in->end_of_data)))
 		return in->category;
 	/* 4. the phrases of the remaining reasons */
@@ -299,9 +300,9 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	if (coded == BOUNCE_REASON_USERUNKNOWN && says(&m, BOUNCE_REASON_REJECTED) &&
 	    !reason_rejected_excluded(in->text) && !says(&m, BOUNCE_REASON_USERUNKNOWN))
 		return BOUNCE_REASON_REJECTED;
-	if (coded != BOUNCE_REASON_UNDEFINED && !(before_rcpt(in->cmd) &&
-	                                          (coded == BOUNCE_REASON_USERUNKNOWN ||
-	                                           coded == BOUNCE_REASON_HOSTUNKNOWN)))
+	if (coded != BOUNCE_REASON_UNDEFINED &&
+	    !(before_rcpt(in->cmd) &&
+	      (coded == BOUNCE_REASON_USERUNKNOWN || coded == BOUNCE_REASON_HOSTUNKNOWN)))
 		return coded;
 	if (st[0] && !strncmp(st + 1, ".7.", 3))
 		return BOUNCE_REASON_SECURITYERROR;
