@@ -30,10 +30,9 @@ struct token_bits {
 	uint8_t b[TOKEN_BITS_MAX / 8];
 	size_t n; /* bits held */
 };
-#define TOKEN_BITS_INIT \
-	{ \
-		{ 0 }, 0 \
-	}
+/* clang-format off */
+#define TOKEN_BITS_INIT { { 0 }, 0 }
+/* clang-format on */
 
 /* Appends the low width bits of v (width <= 64). Exceeding TOKEN_BITS_MAX
  * is a caller bug and aborts. */

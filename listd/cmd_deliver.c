@@ -241,8 +241,7 @@ static int parse_size(const char *s, unsigned long long *ret_size)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: listd deliver [--home DIR] [--sender ADDR] [--recipient ADDR] [--size N] < "
-	        "message\n"
+	        "usage: listd deliver [--home DIR] [--sender ADDR] [--recipient ADDR] [--size N] < message\n"
 	        "\n"
 	        "Stores one message handed over by the MTA and queues it for the daemon.\n"
 	        "Exit 0: stored durably. Exit 75 (EX_TEMPFAIL): anything else; the MTA\n"

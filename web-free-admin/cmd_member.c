@@ -579,8 +579,7 @@ static const char *imp_item_fill(struct imp_item *it, const struct import_entry 
 	if (e->state[0]) {
 		int v = enum_lookup(state_name_int, STORE_MEMBER_DISABLED_BOUNCE, e->state);
 		if (v < 0)
-			return "unknown state (enabled, disabled-admin, disabled-user, "
-			       "disabled-bounce)";
+			return "unknown state (enabled, disabled-admin, disabled-user, disabled-bounce)";
 		it->has_state = true;
 		it->state = (enum store_member_state)v;
 	}

@@ -191,10 +191,10 @@ static int bulk_read(const char *path, enum import_format fmt, bool skip_invalid
 		log_errx("%s: no valid entry", log_escs(path));
 		ex = EX_DATAERR;
 	} else if (f->invalid && !skip_invalid) {
-		log_errx("%s: %llu invalid %s; nothing changed (--skip-invalid goes on without "
-		         "them)",
-		         log_escs(path), (unsigned long long)f->invalid,
-		         f->invalid == 1 ? "entry" : "entries");
+		log_errx(
+		        "%s: %llu invalid %s; nothing changed (--skip-invalid goes on without them)",
+		        log_escs(path), (unsigned long long)f->invalid,
+		        f->invalid == 1 ? "entry" : "entries");
 		ex = EX_DATAERR;
 	}
 out:

@@ -707,8 +707,8 @@ int import_open(const char *path, enum import_format fmt, struct import_reader *
 	}
 	if (memchr(r->in.buf, 0, r->in.end)) {
 		rc = -EINVAL;
-		*ret_why = "the file holds binary data (a NUL byte in its first block), not a "
-		           "member list";
+		*ret_why =
+		        "the file holds binary data (a NUL byte in its first block), not a member list";
 		goto fail;
 	}
 
@@ -775,8 +775,8 @@ int import_open_fd(int fd, const char *label, const char *head, size_t n,
 		return rc;
 	}
 	if (memchr(r->in.buf, 0, r->in.end)) {
-		*ret_why = "the file holds binary data (a NUL byte in its first block), not a "
-		           "member list";
+		*ret_why =
+		        "the file holds binary data (a NUL byte in its first block), not a member list";
 		r->in.fd = -1;
 		import_close(r);
 		return -EINVAL;

@@ -32,10 +32,8 @@ static const char usage_text[] =
         "  check                                         verify the store's consistency\n"
         "  bounce  parse | ls | show | reset | stats     bounces: parse messages, member scores\n"
         "  hold    ls | show | approve | reject | discard  held posts\n"
-        "  report  LIST [--since DATE]                   who listd mailed and why; what it "
-        "refused\n"
-        "  import  mlmmj LISTDIR | mailman3 LIST FILE    migrate a list (--dry-run shows the "
-        "changes)\n"
+        "  report  LIST [--since DATE]                   who listd mailed and why; what it refused\n"
+        "  import  mlmmj LISTDIR | mailman3 LIST FILE    migrate a list (--dry-run shows the changes)\n"
         "  archive ls | show | export                    the numbered posts of a list (mbox out)\n"
         "  queue   ls | show | retry | drop              the daemon's queue and quarantined jobs\n"
         "  status                                        the daemon, queue, fan-outs, held posts\n"
@@ -355,19 +353,19 @@ static int adm_account(const char *home, const char *conf_path)
 			struct passwd *pw = getpwnam(cfg.user);
 			if (pw && pw->pw_uid != 0) {
 				if (have)
-					log_errx("the home %s belongs to root, but %s runs listd "
-					         "as %s, "
-					         "who could not open what listadm writes there "
-					         "(fix: chown -R %s: %s)",
-					         log_escs(home), log_escs(conf_path),
-					         log_escs(cfg.user), log_escs(cfg.user),
-					         log_escs(home));
+					log_errx(
+					        "the home %s belongs to root, but %s runs listd as %s, "
+					        "who could not open what listadm writes there "
+					        "(fix: chown -R %s: %s)",
+					        log_escs(home), log_escs(conf_path),
+					        log_escs(cfg.user), log_escs(cfg.user),
+					        log_escs(home));
 				else
-					log_errx("the home %s does not exist (fix: install -d -m "
-					         "0750 "
-					         "-o %s -g %s %s)",
-					         log_escs(home), log_escs(cfg.user),
-					         log_escs(cfg.user), log_escs(home));
+					log_errx(
+					        "the home %s does not exist (fix: install -d -m 0750 "
+					        "-o %s -g %s %s)",
+					        log_escs(home), log_escs(cfg.user),
+					        log_escs(cfg.user), log_escs(home));
 				ex = EX_CONFIG;
 			}
 		}

@@ -17,10 +17,9 @@ struct buf {
 };
 
 extern char buf_empty_[1];
-#define BUF_INIT \
-	{ \
-		buf_empty_, 0, 0 \
-	}
+/* clang-format off */
+#define BUF_INIT { buf_empty_, 0, 0 }
+/* clang-format on */
 
 void buf_init(struct buf *b, size_t hint);
 void buf_finish(struct buf *b); /* NULL is a no-op */

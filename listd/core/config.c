@@ -54,8 +54,7 @@ static const struct config_key keys[] = {
 	  "failover: the first relay up takes all; spread: transactions shared by "
 	  "weight over the relays up (a failed relay is set aside with back-off)" },
 	{ "relay_tls", T_ENUM, OFF(relay_tls), "starttls", 0, 0, tls_names,
-	  "none, opportunistic (STARTTLS if offered, unverified) or starttls (required, "
-	  "verified)" },
+	  "none, opportunistic (STARTTLS if offered, unverified) or starttls (required, verified)" },
 	{ "tls_ca_file", T_PATH, OFF(tls_ca_file), "/etc/ssl/certs/ca-certificates.crt", 0, 0, NULL,
 	  "CA bundle for verifying relays" },
 	{ "tls_verify", T_BOOL, OFF(tls_verify), "yes", 0, 0, NULL,
@@ -101,14 +100,11 @@ static const struct config_key keys[] = {
 	{ "policy_listen", T_LISTEN, OFF(policy_listen), "", 0, 0, NULL,
 	  "MTA policy service: unix:PATH or HOST:PORT (empty: off)" },
 	{ "policy_socket_mode", T_TOKEN, OFF(policy_socket_mode), "0660", 0, 0, NULL,
-	  "octal mode of the policy_listen unix socket (0..0777; the MTA's account must be able to "
-	  "connect)" },
+	  "octal mode of the policy_listen unix socket (0..0777; the MTA's account must be able to connect)" },
 	{ "unsubscribe_url", T_STRING, OFF(unsubscribe_url), "", 0, 0, NULL,
-	  "one-click unsubscribe (RFC 8058): https base URL, copies get <URL/TOKEN> (empty: mailto "
-	  "only)" },
+	  "one-click unsubscribe (RFC 8058): https base URL, copies get <URL/TOKEN> (empty: mailto only)" },
 	{ "http_listen", T_LISTEN, OFF(http_listen), "", 0, 0, NULL,
-	  "one-click unsubscribe endpoint: loopback HOST:PORT behind the site's proxy (empty: "
-	  "off)" },
+	  "one-click unsubscribe endpoint: loopback HOST:PORT behind the site's proxy (empty: off)" },
 	{ "syslog", T_BOOL, OFF(syslog), "no", 0, 0, NULL, "also log to syslog" },
 	{ "log_level", T_ENUM, OFF(log_level), "info", 0, 0, level_names,
 	  "error, warning, info or debug" },
@@ -591,9 +587,9 @@ static int cross_check(const struct config *c, const unsigned *lines, struct buf
 			l = lines[os];
 		if (lines[ms] > l)
 			l = lines[ms];
-		return fail(err, l, "%s",
-		            "bounce_suffix, request_suffix, owner_suffix and moderate_suffix must "
-		            "differ");
+		return fail(
+		        err, l, "%s",
+		        "bounce_suffix, request_suffix, owner_suffix and moderate_suffix must differ");
 	}
 	return 0;
 }

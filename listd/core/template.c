@@ -97,8 +97,7 @@ static const struct template_def defs[] = {
 	  "list_address owner_address size sender message_number limit",
 	  "A message of ${size} bytes from <${sender}> to ${owner_address} was not forwarded:\n"
 	  "with the forwarding lines it is larger than the ${limit} bytes a message\n"
-	  "may have. It is kept as message ${message_number}; `listadm queue show "
-	  "${message_number}` shows it.\n" },
+	  "may have. It is kept as message ${message_number}; `listadm queue show ${message_number}` shows it.\n" },
 	{ "bounce-probe",
 	  "to a member whose delivery bounce processing disabled (also the reminders)",
 	  "list_address member missed days reminders owner_address",

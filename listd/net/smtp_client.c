@@ -789,8 +789,7 @@ static bool txn_start(struct conn *c, struct smtp_txn *t)
 
 	if (!txn_valid(t)) {
 		err = -EINVAL;
-		why = "malformed transaction (address with CR, LF or <>, body not ending in "
-		      "CRLF.CRLF, or bad prefix)";
+		why = "malformed transaction (address with CR, LF or <>, body not ending in CRLF.CRLF, or bad prefix)";
 	} else if ((t->flags & SMTP_TXN_SMTPUTF8) && !(ext & SMTP_EXT_SMTPUTF8)) {
 		err = -ENOTSUP;
 		why = "SMTPUTF8 needed, not offered";
@@ -1068,9 +1067,9 @@ static void on_reply(struct conn *c, const struct smtp_reply *r)
 				conn_fail(c, -EPERM, "starttls", reply_esc(r));
 				return;
 			}
-			log_warnx("smtp: relay=%s conn=%u state=starttls refused, going on without "
-			          "TLS: reply=\"%s\"",
-			          relay_name(c), c->id, reply_esc(r));
+			log_warnx(
+			        "smtp: relay=%s conn=%u state=starttls refused, going on without TLS: reply=\"%s\"",
+			        relay_name(c), c->id, reply_esc(r));
 			c->tls_refused = true;
 			after_ehlo(c);
 			return;
@@ -1401,8 +1400,8 @@ static void pool_fill_once(struct smtp_pool *pool)
 		unsigned long n = 0;
 
 		if (t)
-			log_warnx("smtp: every relay is down: failing waiting transactions "
-			          "temporarily");
+			log_warnx(
+			        "smtp: every relay is down: failing waiting transactions temporarily");
 		while (t) {
 			txn_end(pool, -1, t, err, NULL);
 			if ((t = pend_pop(pool)))

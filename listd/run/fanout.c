@@ -601,11 +601,11 @@ static void fanout_end(struct fanout *f, int err)
 	else
 		daemon_job_ok(d, &f->job);
 	double secs = (double)(daemon_now_ms(d) - f->t_start) / 1000.0;
-	log_info("fanout message %u list %s@%s%s: sent=%u deferred=%u failed=%u in %.2f s (%.0f "
-	         "rcpt/s)",
-	         f->msg.id, f->list.local, f->list.domain, f->retry_mode ? " (retry)" : "", f->sent,
-	         f->deferred, f->failed, secs,
-	         secs > 0 ? (double)(f->sent + f->failed) / secs : 0.0);
+	log_info(
+	        "fanout message %u list %s@%s%s: sent=%u deferred=%u failed=%u in %.2f s (%.0f rcpt/s)",
+	        f->msg.id, f->list.local, f->list.domain, f->retry_mode ? " (retry)" : "", f->sent,
+	        f->deferred, f->failed, secs,
+	        secs > 0 ? (double)(f->sent + f->failed) / secs : 0.0);
 	if (d->active == f)
 		d->active = NULL;
 	uv_close((uv_handle_t *)&f->cont, fanout_free_cb);

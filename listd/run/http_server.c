@@ -103,8 +103,8 @@ static void conn_answer(struct net_conn *c, const struct http_request *req)
 		conn_reply(c, 200, text_done, false);
 		break;
 	case ONECLICK_INVALID:
-		log_info("http: one-click unsubscribe: token not valid (forged, expired or "
-		         "altered)");
+		log_info(
+		        "http: one-click unsubscribe: token not valid (forged, expired or altered)");
 		conn_reply(c, 400, text_invalid, false);
 		break;
 	}

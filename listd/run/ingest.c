@@ -95,8 +95,7 @@ static const char *member_doubt(struct ingest_ctx *c, bool by_envelope)
 		return NULL;
 	authres_sender_check(c->data.data, c->data.len, id, &as);
 	if (as.dmarc_fail)
-		return "From: a member, but its domain failed DMARC (trusted "
-		       "Authentication-Results)";
+		return "From: a member, but its domain failed DMARC (trusted Authentication-Results)";
 	if (!by_envelope && as.trust == AUTHRES_TRUST_NONE)
 		return "From: a member, but the envelope sender is not one and no trusted "
 		       "Authentication-Results establishes the From: address";

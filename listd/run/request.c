@@ -343,11 +343,11 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 			                    "confirmed: <%s> delivery %s", a.data, name);
 		}
 	} else {
-		request_outcome_set(ret_outcome, false, "requests_bad_token",
-		                    "confirmation token not valid for <%s> (forged, expired or "
-		                    "another address): "
-		                    "no action, no reply",
-		                    a.data);
+		request_outcome_set(
+		        ret_outcome, false, "requests_bad_token",
+		        "confirmation token not valid for <%s> (forged, expired or another address): "
+		        "no action, no reply",
+		        a.data);
 		r = 0;
 	}
 	buf_finish(&a);

@@ -34,12 +34,12 @@ static int fill_cb(struct store_txn *txn, void *ctx)
 	int r = 0;
 	for (uint32_t i = 0; i < f->n && r == 0; i++) {
 		buf_reset(&post);
-		buf_addf(&post,
-		         "From: Member %u <m%07u@members.bench.test>\n"
-		         "Subject: post number %u about something\nDate: Sat, 28 Nov 2026 10:00:00 "
-		         "+0000\n"
-		         "Message-ID: <p%u@members.bench.test>\n\n",
-		         i, i, i, i);
+		buf_addf(
+		        &post,
+		        "From: Member %u <m%07u@members.bench.test>\n"
+		        "Subject: post number %u about something\nDate: Sat, 28 Nov 2026 10:00:00 +0000\n"
+		        "Message-ID: <p%u@members.bench.test>\n\n",
+		        i, i, i, i);
 		while (post.len < f->post_bytes)
 			buf_adds(&post, "Some words of the post, on a line of ordinary length.\n");
 		memset(&e, 0, sizeof(e));

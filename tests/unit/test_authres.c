@@ -51,11 +51,9 @@ static void test_parse(void **state)
 		  "mx.example.net | spf:pass:example.org" },
 		{ "three methods",
 		  "mx.example.net 1; spf=pass smtp.mailfrom=a@b.example;\r\n"
-		  "\tdkim=pass (2048-bit key) header.d=Example.ORG header.i=@example.org "
-		  "header.b=abc;\r\n"
+		  "\tdkim=pass (2048-bit key) header.d=Example.ORG header.i=@example.org header.b=abc;\r\n"
 		  " dmarc=pass (p=none dis=none) header.from=example.org",
-		  "mx.example.net | spf:pass:b.example dkim:pass:example.org "
-		  "dmarc:pass:example.org" },
+		  "mx.example.net | spf:pass:b.example dkim:pass:example.org dmarc:pass:example.org" },
 		{ "fail results",
 		  "mx; spf=softfail smtp.mailfrom=x@y.example; dkim=fail header.d=y.example",
 		  "mx | spf:fail:y.example dkim:fail:y.example" },
@@ -165,8 +163,7 @@ static void test_sender(void **state)
 		  "From: alice@example.org\n\n",
 		  "none" },
 		{ "spf not aligned", "mx.test",
-		  "Authentication-Results: mx.test; spf=pass "
-		  "smtp.mailfrom=bounces@mailer.example.net\n"
+		  "Authentication-Results: mx.test; spf=pass smtp.mailfrom=bounces@mailer.example.net\n"
 		  "From: alice@example.org\n\n",
 		  "none" },
 		{ "dkim not aligned", "mx.test",

@@ -106,8 +106,7 @@ static void test_good(void **state)
 		  "[smtp.example.net]:25 tls=starttls verify=0 delim=- bs=-b rs=-r os=-o conc=64"
 		  " batch=100000 key=keys/k verp=1 age=100 asid=mx.example.org"
 		  " listen=unix:policy.sock syslog=1 level=3 user=listd"
-		  " auth=listd//etc/listd/pw helo=lists.example.org retry=60-60 timeout=60 "
-		  "maxage=365" },
+		  " auth=listd//etc/listd/pw helo=lists.example.org retry=60-60 timeout=60 maxage=365" },
 		{ "no final newline", "concurrency = 1", NULL },
 		{ "value with '#' and '='", "authserv_id = a#b=c\n", NULL },
 		{ "trailing comments",
@@ -116,8 +115,7 @@ static void test_good(void **state)
 		  "user = listd                     # the daemon refuses to run as root otherwise\n"
 		  "concurrency = 4 #SMTP connections\n"
 		  "authserv_id = mx#1   # the only Authentication-Results trusted\n",
-		  "[127.0.0.1]:10026 tls=none verify=1 delim=+ bs=-bounces rs=-request os=-owner "
-		  "conc=4"
+		  "[127.0.0.1]:10026 tls=none verify=1 delim=+ bs=-bounces rs=-request os=-owner conc=4"
 		  " batch=1000 key=secret.key verp=0 age=30 asid=mx#1 listen= syslog=0 level=2"
 		  " user=listd auth=/ helo= retry=300-14400 timeout=300 maxage=5" },
 		{ "policy host:port", "policy_listen = 127.0.0.1:10031\n", NULL },
@@ -170,16 +168,14 @@ static void test_bad(void **state)
 		{ "concurrency = 2\nconcurrency = 3\n",
 		  "line 2: concurrency set twice (first on line 1)" },
 		{ "relay_tls = required\n",
-		  "line 1: relay_tls: not one of the allowed values (none, opportunistic, "
-		  "starttls): \"required\"" },
+		  "line 1: relay_tls: not one of the allowed values (none, opportunistic, starttls): \"required\"" },
 		{ "tls_verify = maybe\n", "line 1: tls_verify: expected yes or no: \"maybe\"" },
 		{ "relay = mx:0\n", "line 1: relay: port out of range 1..65535: \"mx:0\"" },
 		{ "relay = mx:65536\n", "line 1: relay: port out of range 1..65535: \"mx:65536\"" },
 		{ "relay = mx:\n", "line 1: relay: bad port: \"mx:\"" },
 		{ "relay = mx:25x\n", "line 1: relay: bad port: \"mx:25x\"" },
 		{ "relay = ::1\n",
-		  "line 1: relay: an IPv6 address must be written in brackets, as [::1]:25: "
-		  "\"::1\"" },
+		  "line 1: relay: an IPv6 address must be written in brackets, as [::1]:25: \"::1\"" },
 		{ "relay = [::1\n", "line 1: relay: missing ']' after an IPv6 address: \"[::1\"" },
 		{ "relay = [zz::1]:25\n", "line 1: relay: bad IPv6 address: \"[zz::1]:25\"" },
 		{ "relay = [::1]25\n", "line 1: relay: expected ':PORT' after ']': \"[::1]25\"" },
@@ -194,52 +190,40 @@ static void test_bad(void **state)
 		{ "relay = a weight=101\n",
 		  "line 1: relay: relay attribute out of range: \"a weight=101\"" },
 		{ "relay = a weight=99999999999999999999\n",
-		  "line 1: relay: relay attribute out of range: \"a "
-		  "weight=99999999999999999999\"" },
+		  "line 1: relay: relay attribute out of range: \"a weight=99999999999999999999\"" },
 		{ "relay = a max_conn=65\n",
 		  "line 1: relay: relay attribute out of range: \"a max_conn=65\"" },
 		{ "relay = a weight=2x\n",
 		  "line 1: relay: relay attribute: expected a number: \"a weight=2x\"" },
 		{ "relay = a weight=\n",
-		  "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a "
-		  "weight=\"" },
+		  "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a weight=\"" },
 		{ "relay = a weight=1 weight=2\n",
 		  "line 1: relay: relay attribute given twice: \"a weight=1 weight=2\"" },
 		{ "relay = a maxconn=2\n",
-		  "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a "
-		  "maxconn=2\"" },
+		  "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a maxconn=2\"" },
 		{ "relay = a:25 b:25\n",
-		  "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a:25 "
-		  "b:25\"" },
+		  "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a:25 b:25\"" },
 		{ "relay_mode = roundrobin\n",
-		  "line 1: relay_mode: not one of the allowed values (failover, spread): "
-		  "\"roundrobin\"" },
+		  "line 1: relay_mode: not one of the allowed values (failover, spread): \"roundrobin\"" },
 		{ "recipient_delimiter = ++\n",
-		  "line 1: recipient_delimiter: expected one punctuation character such as + or -: "
-		  "\"++\"" },
+		  "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"++\"" },
 		{ "recipient_delimiter = a\n",
-		  "line 1: recipient_delimiter: expected one punctuation character such as + or -: "
-		  "\"a\"" },
+		  "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"a\"" },
 		{ "recipient_delimiter = @\n",
-		  "line 1: recipient_delimiter: expected one punctuation character such as + or -: "
-		  "\"@\"" },
+		  "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"@\"" },
 		{ "bounce_suffix =\n", "line 1: bounce_suffix: expected 1 to 16 characters: \"\"" },
 		{ "bounce_suffix = -bounces-bounces-x\n",
 		  "line 1: bounce_suffix: expected 1 to 16 characters: \"-bounces-bounces-x\"" },
 		{ "bounce_suffix = -b@\n",
 		  "line 1: bounce_suffix: only letters, digits and - _ . = are allowed: \"-b@\"" },
 		{ "owner_suffix = -request\n",
-		  "line 1: bounce_suffix, request_suffix, owner_suffix and moderate_suffix must "
-		  "differ" },
+		  "line 1: bounce_suffix, request_suffix, owner_suffix and moderate_suffix must differ" },
 		{ "moderate_suffix = -owner\n",
-		  "line 1: bounce_suffix, request_suffix, owner_suffix and moderate_suffix must "
-		  "differ" },
+		  "line 1: bounce_suffix, request_suffix, owner_suffix and moderate_suffix must differ" },
 		{ "log_level = verbose\n",
-		  "line 1: log_level: not one of the allowed values (error, warning, info, debug): "
-		  "\"verbose\"" },
+		  "line 1: log_level: not one of the allowed values (error, warning, info, debug): \"verbose\"" },
 		{ "verp_mode = both\n",
-		  "line 1: verp_mode: not one of the allowed values (per-recipient, xverp): "
-		  "\"both\"" },
+		  "line 1: verp_mode: not one of the allowed values (per-recipient, xverp): \"both\"" },
 		{ "token_max_age_days = 101\n",
 		  "line 1: token_max_age_days: out of range 1..100: \"101\"" },
 		{ "authserv_id = a b\n",
@@ -249,8 +233,7 @@ static void test_bad(void **state)
 		{ "policy_listen = 127.0.0.1\n",
 		  "line 1: policy_listen: missing :PORT: \"127.0.0.1\"" },
 		{ "user = -x\n",
-		  "line 1: user: bad user name (at most 32 characters, not starting with '-'): "
-		  "\"-x\"" },
+		  "line 1: user: bad user name (at most 32 characters, not starting with '-'): \"-x\"" },
 		{ "user = a/b\n",
 		  "line 1: user: bad user name (letters, digits, '.', '_' and '-' only): \"a/b\"" },
 		{ "helo_name = a..b\n", "line 1: helo_name: bad host name: \"a..b\"" },
@@ -419,13 +402,13 @@ static void test_check_and_table(void **state)
 	                           "just words\n";
 	struct buf err = BUF_INIT, v = BUF_INIT;
 	assert_int_equal(config_check_text(text, strlen(text), &err), 5);
-	assert_string_equal(err.data,
-	                    "line 1: relay: port out of range 1..65535: \"mx:0\"\n"
-	                    "line 3: unknown key 'colour' (`listd config -d` lists every key)\n"
-	                    "line 4: concurrency set twice (first on line 2)\n"
-	                    "line 5: relay_tls: not one of the allowed values (none, "
-	                    "opportunistic, starttls): \"maybe\"\n"
-	                    "line 6: expected key = value");
+	assert_string_equal(
+	        err.data,
+	        "line 1: relay: port out of range 1..65535: \"mx:0\"\n"
+	        "line 3: unknown key 'colour' (`listd config -d` lists every key)\n"
+	        "line 4: concurrency set twice (first on line 2)\n"
+	        "line 5: relay_tls: not one of the allowed values (none, opportunistic, starttls): \"maybe\"\n"
+	        "line 6: expected key = value");
 	buf_reset(&err);
 	assert_int_equal(config_check_text("concurrency = 2\n", 16, &err), 0);
 	assert_int_equal(err.len, 0);

@@ -193,8 +193,7 @@ static void test_mbox(void **state)
 		{ "plain", "a@b.example", "Subject: x\n\nbody\n",
 		  "From a@b.example Sat Nov 28 09:20:00 2026\nSubject: x\n\nbody\n\n" },
 		{ "From quoted", "a@b.example", "Subject: x\n\nFrom here\n>From there\nFromage\n",
-		  "From a@b.example Sat Nov 28 09:20:00 2026\nSubject: x\n\n>From here\n>>From "
-		  "there\nFromage\n\n" },
+		  "From a@b.example Sat Nov 28 09:20:00 2026\nSubject: x\n\n>From here\n>>From there\nFromage\n\n" },
 		{ "null sender, CRLF, no final newline", "", "Subject: y\r\n\r\nlast",
 		  "From MAILER-DAEMON Sat Nov 28 09:20:00 2026\nSubject: y\n\nlast\n\n" },
 		{ "stored From line dropped", "s@x.example",

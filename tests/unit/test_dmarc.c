@@ -157,8 +157,7 @@ static void test_munge(void **state)
 		  "Reply-To: Alice Example <alice@example.org>\r\n"
 		  "To: dev@lists.example.org\r\nSubject: hi\r\n\r\nbody\r\n" },
 		{ "existing Reply-To kept, X-Original-From replaced",
-		  "X-Original-From: forged@example.net\nFrom: \"Bob \\\"B\\\" Q\" "
-		  "<bob@example.org>\n"
+		  "X-Original-From: forged@example.net\nFrom: \"Bob \\\"B\\\" Q\" <bob@example.org>\n"
 		  "Reply-To: team@example.org\n\nbody\n",
 		  "From: \"Bob \\\"B\\\" Q via dev\" <dev@lists.example.org>\r\n"
 		  "X-Original-From: \"Bob \\\"B\\\" Q\" <bob@example.org>\r\n"

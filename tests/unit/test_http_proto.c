@@ -102,8 +102,7 @@ static void test_parse_table(void **state)
 			if (!slice_eq(r.method, slice_cstr(c->want_method)) ||
 			    !slice_eq(r.target, slice_cstr(c->want_target)) ||
 			    !slice_eq(r.body, slice_cstr(c->want_body)) || r.total != len) {
-				printf("# %s: got %.*s %.*s body \"%.*s\" total %zu, want %s %s "
-				       "\"%s\" %zu\n",
+				printf("# %s: got %.*s %.*s body \"%.*s\" total %zu, want %s %s \"%s\" %zu\n",
 				       c->label, (int)r.method.len, r.method.p, (int)r.target.len,
 				       r.target.p, (int)r.body.len, r.body.p, r.total,
 				       c->want_method, c->want_target, c->want_body, len);

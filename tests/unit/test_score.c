@@ -44,15 +44,13 @@ struct scase {
 	size_t n;
 };
 
-#define DEFAULTS \
-	{ \
-		.threshold = 500, .stale_days = 14, .probe_warnings = 3, .probe_interval_days = 7, \
-		.hard_weight = 100, .soft_weight = 50 \
-	}
-#define ENABLED \
-	{ \
-		.enabled = true \
-	}
+/* clang-format off */
+#define DEFAULTS { .threshold = 500, .stale_days = 14, .probe_warnings = 3, \
+	.probe_interval_days = 7, .hard_weight = 100, .soft_weight = 50 }
+/* clang-format on */
+/* clang-format off */
+#define ENABLED { .enabled = true }
+/* clang-format on */
 
 static const struct scase cases[] = {
 	{ "one scored event a day; hard +1, soft +0.5",

@@ -201,11 +201,11 @@ static void test_ehlo(void **state)
 		assert_int_equal(smtp_ehlo_parse(&p.reply, &e), 0);
 		if (e.ext != ehlo_cases[i].want_ext || e.auth != ehlo_cases[i].want_auth ||
 		    e.size != ehlo_cases[i].want_size)
-			fail_msg("%s: got ext=%#x auth=%#x size=%llu, want ext=%#x auth=%#x "
-			         "size=%llu",
-			         ehlo_cases[i].label, e.ext, e.auth, (unsigned long long)e.size,
-			         ehlo_cases[i].want_ext, ehlo_cases[i].want_auth,
-			         (unsigned long long)ehlo_cases[i].want_size);
+			fail_msg(
+			        "%s: got ext=%#x auth=%#x size=%llu, want ext=%#x auth=%#x size=%llu",
+			        ehlo_cases[i].label, e.ext, e.auth, (unsigned long long)e.size,
+			        ehlo_cases[i].want_ext, ehlo_cases[i].want_auth,
+			        (unsigned long long)ehlo_cases[i].want_size);
 		smtp_reply_parser_finish(&p);
 	}
 	{

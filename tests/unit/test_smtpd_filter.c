@@ -151,8 +151,7 @@ static const struct strip_case strip_cases[] = {
 	  "Authentication-Results: mx.example.org.evil; dmarc=pass\n\n.",
 	  "Authentication-Results: mx.example.org.evil; dmarc=pass\n\n.\n", 0 },
 	{ "held field at the end of the header", "mx.example.org",
-	  "Authentication-Results: mx.example.org; x=y\n\nAuthentication-Results: mx.example.org; "
-	  "x\n.",
+	  "Authentication-Results: mx.example.org; x=y\n\nAuthentication-Results: mx.example.org; x\n.",
 	  "\nAuthentication-Results: mx.example.org; x\n.\n", 1 },
 	{ "body untouched", "mx.example.org",
 	  "S: 1\n\nAuthentication-Results: mx.example.org; spf=pass\n.",
