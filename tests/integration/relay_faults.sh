@@ -16,43 +16,29 @@ command -v smtp-sink >/dev/null || { echo "SKIP: smtp-sink missing"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-rfault.XXXXXX)
 chmod 755 "$dir"
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 sink() { "$root/tests/harness/sink.sh" "$1" "$dir/sink" "${@:2}"; }
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	sink stop >/dev/null 2>&1 || true
-	[ "${KEEP:-0}" = 1 ] && echo "kept $dir" || rm -rf "$dir"
-}
-trap cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
 # a free port, kept closed for now
-port=$(sink start 2>/dev/null); sink stop >/dev/null; rm -rf "$dir/sink"
+port=$(free_port)
 
 N=300
-H=$dir/home
-mkdir -p "$H"
 L=r@lists.test
-"$LISTADM" --home "$H" --quiet list create "$L"
-"$LISTADM" --home "$H" --quiet list set "$L" nonmember_action=accept
-seq 1 $N | sed 's/^/m/; s/$/@sink.test/' > "$dir/members"
-"$LISTADM" --home "$H" --quiet member import "$L" "$dir/members"
+make_home "$port" "retry_min_seconds = 1" "retry_max_seconds = 2"
 conf() {
-	printf 'relay = 127.0.0.1:%s\nrelay_tls = %s\nretry_min_seconds = 1\nretry_max_seconds = 2\n' \
-		"$port" "$1" > "$H/listd.conf"
-	[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-	return 0
+	"${BENCH_AS[@]}" sed -i "s/^relay_tls = .*/relay_tls = $1/" "$H/listd.conf"
 }
-conf none
-bench_own "$H"
+ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" --quiet "$@"; }
+ADM list create "$L"
+ADM list set "$L" nonmember_action=accept
+seq 1 $N | sed 's/^/m/; s/$/@sink.test/' > "$dir/members"
+ADM member import "$L" "$dir/members"
 post() {
 	printf 'From: p@sink.test\nSubject: %s\nMessage-ID: <%s@sink.test>\n\nbody\n' "$1" "$1" |
 		"${BENCH_AS[@]}" "$LISTD" deliver --home "$H" --sender p@sink.test --recipient "$L" 2>/dev/null
-}
-start_daemon() {
-	"${BENCH_AS[@]}" "$LISTD" run --home "$H" >> "$dir/run.log" 2>&1 &
-	daemon=$!
 }
 wait_msgs() {  # wait_msgs N SECS
 	local end=$(( $(date +%s) + $2 ))
@@ -90,21 +76,19 @@ sink stop >/dev/null; rm -rf "$dir/sink"
 
 echo "# 3. STARTTLS required but not offered, then SIGHUP with relay_tls = none"
 conf starttls
-kill -HUP "$daemon"
+kill -HUP "$DAEMON_PID"
 sleep 0.5
 sink start "$port" >/dev/null
 post p3
 sleep 3
 check "nothing sent in clear when TLS is required" "$(sink count | sed 's/.*messages=\([0-9]*\).*/\1/')" 0
 conf none
-kill -HUP "$daemon"
+kill -HUP "$DAEMON_PID"
 wait_msgs $N 60 || echo "timeout waiting for delivery"
 exactly_once "after reload"
 check "SIGHUP reload logged" "$(grep -c 'configuration reloaded' "$dir/run.log" | awk '{ print ($1 >= 2) }')" 1
 
-kill -TERM "$daemon"
-rc=0; wait "$daemon" || rc=$?
-daemon=
+rc=0; stop_daemon || rc=$?
 check "SIGTERM: clean exit" "$rc" 0
 [ "$fails" = 0 ] && echo PASS || { echo "$fails check(s) failed"; tail -n 30 "$dir/run.log"; }
 [ "$fails" = 0 ]

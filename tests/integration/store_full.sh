@@ -16,23 +16,14 @@ bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-mapfull.XXXXXX)
 chmod 755 "$dir"
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	"$root/tests/harness/sink.sh" stop "$dir/sink" >/dev/null 2>&1 || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 le() { if [ "$2" -le "$3" ]; then echo "ok   $1: $2 (at most $3)"; else echo "FAIL $1: $2, want at most $3"; fails=$((fails + 1)); fi; }
 
-port=$("$root/tests/harness/sink.sh" start "$dir/sink")
-H=$dir/home
-mkdir -p "$H"
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nbatch_size = 100\n' "$port" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
+start_sink
+make_home "$SINK_PORT" "batch_size = 100"
 AS() { "${BENCH_AS[@]}" env LISTD_STORE_MAP_INITIAL=1048576 LISTD_STORE_MAP_MAX=4194304 "$@"; }
 AS "$LISTADM" --home "$H" --quiet list create dev@lists.test
 AS "$LISTADM" --home "$H" --quiet member add dev@lists.test poster@poster.test
@@ -47,15 +38,11 @@ while [ "$i" -lt 200 ]; do
 		AS "$LISTD" deliver --home "$H" --sender x@y.test --recipient nolist@lists.test 2>/dev/null || break
 done
 echo "store full after $i fillers"
-# not through AS(): a shell function in the background is a subshell, and $!
-# would name it rather than the daemon (setpriv and env exec it: one pid)
-"${BENCH_AS[@]}" env LISTD_STORE_MAP_INITIAL=1048576 LISTD_STORE_MAP_MAX=4194304 \
-	"$LISTD" run --home "$H" > "$dir/run.log" 2>&1 &
-daemon=$!
+start_daemon LISTD_STORE_MAP_INITIAL=1048576 LISTD_STORE_MAP_MAX=4194304
 sleep 12
-ticks=$(awk '{ print $14 + $15 }' "/proc/$daemon/stat")
+ticks=$(awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat")
 failed=$(grep -c 'checkpoint failed' "$dir/run.log" || true)
-kill -TERM "$daemon"; wait "$daemon" || true; daemon=
+stop_daemon || true
 echo "checkpoint failures in 12 s: $failed; daemon CPU: $((ticks * 1000 / $(getconf CLK_TCK))) ms"
 check "the final checkpoint failed (the store is full)" "$([ "$failed" -ge 1 ] && echo yes)" yes
 le "checkpoint failures in 12 s (back-off 5 s, 10 s ...)" "$failed" 4

@@ -46,22 +46,22 @@ dir=$(mktemp -d /tmp/listd-mta-postfix.XXXXXX)
 chmod 755 "$dir"
 . "$here/lib.sh"
 C=$dir/etc
-listd_pid= started=0
+started=0
 cleanup() {
-    [ -z "$listd_pid" ] || { kill -TERM "$listd_pid" 2>/dev/null || true; wait "$listd_pid" 2>/dev/null || true; }
+    stop_daemon || true
     [ "$started" = 0 ] || postfix -c "$C" stop >/dev/null 2>&1 || true
-    "$root/tests/harness/sink.sh" stop "$dir/sink" >/dev/null 2>&1 || true
-    rm -rf "$dir"
+    testlib_cleanup
 }
 trap cleanup EXIT
 mta_stage "$build"
-as_user() { setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups -- "$@"; }
+BENCH_AS=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups --)
+as_user() { "${BENCH_AS[@]}" "$@"; }
 pc() { postconf -c "$C" "$@"; }
 
 port=$(free_port)     # the public smtpd
 fport=$(free_port)    # contrib's loopback listener for listd's fan-out
 pport=$(free_port)    # listd's policy service
-sport=$("$root/tests/harness/sink.sh" start "$dir/sink")
+start_sink; sport=$SINK_PORT
 asid=mx.example.test
 
 # --- a stock Debian configuration -------------------------------------------
@@ -131,12 +131,8 @@ as_user "$LISTADM" --home "$home" -q list create dev@lists.test --owner owner@me
 for m in alice@members.test bob@members.test carol@nouser.test; do
     as_user "$LISTADM" --home "$home" -q member add dev@lists.test "$m"
 done
-# setpriv itself, not as_user(): a function in the background is a subshell
-# and $! would name it, not the daemon (setpriv execs listd: one pid)
-setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups -- \
-    "$LISTD" run --home "$home" --foreground > "$dir/listd.log" 2>&1 &
-listd_pid=$!
-wait_until 10 port_in_use "$pport" || { cat "$dir/listd.log"; echo "FAIL listd run did not start"; exit 1; }
+H=$home DAEMON_LOG=$dir/listd.log
+start_daemon -- --foreground || { echo "FAIL listd run did not start"; exit 1; }
 
 postfix -c "$C" start >/dev/null 2>&1 || { cat "$dir/maillog"; echo "FAIL postfix start"; exit 1; }
 started=1
