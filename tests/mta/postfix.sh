@@ -42,6 +42,9 @@ command -v postfix >/dev/null && command -v smtp-sink >/dev/null || { echo "SKIP
 user=nobody
 id "$user" >/dev/null 2>&1 || { echo "SKIP: no account $user"; exit 77; }
 
+# postconf dating main.cf back after each call: Postfix waits up to 2 s for
+# a main.cf changed in the last second to settle (settled/postconf says why)
+PATH=$root/tests/harness/settled:$PATH
 dir=$(mktemp -d /tmp/listd-mta-postfix.XXXXXX)
 chmod 755 "$dir"
 . "$here/lib.sh"
@@ -222,7 +225,7 @@ check "the queue is empty" "$(postqueue -c "$C" -p | grep -c 'dev@lists.test' ||
 # --- a wrong path to listd is deferred too, never bounced -----------------------------
 pc -Me "listd/unix=$(pc -M listd/unix | sed "s|argv=$LISTD |argv=$dir/bin/no-such-listd |")"
 postfix -c "$C" reload >/dev/null 2>&1
-sleep 1
+wait_until 10 grep -q 'master.*: reload ' "$dir/maillog" || true
 o=$(post_message alice@members.test post-three "$asid" | smtp "$port" alice@members.test dev@lists.test || true)
 wait_until 20 grep -q 'to=<dev@lists.test>, relay=listd.*status=deferred.*no-such-listd' "$dir/maillog" || true
 check_ge "a missing program: deferred" "$(grep -c 'to=<dev@lists.test>, relay=listd.*status=deferred.*no-such-listd' "$dir/maillog" || true)" 1
