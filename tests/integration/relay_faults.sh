@@ -47,6 +47,9 @@ wait_msgs() {  # wait_msgs N SECS
 		sleep 0.2
 	done
 }
+logged() {  # logged N PATTERN: the daemon's log has N lines matching PATTERN
+	[ "$(grep -c -- "$2" "$dir/run.log" || true)" -ge "$1" ]
+}
 exactly_once() {  # exactly_once LABEL
 	local got
 	got=$(sink recipients | sort)
@@ -57,7 +60,8 @@ exactly_once() {  # exactly_once LABEL
 echo "# 1. relay down, then back"
 post p1
 start_daemon
-sleep 3
+# refused, postponed and tried again while the relay stays down
+wait_until 30 logged 2 'no relay took the batch' || true
 check "nothing delivered while the relay is down" "$(grep -c 'no relay took the batch' "$dir/run.log" | awk '{ print ($1 > 0) }')" 1
 sink start "$port" >/dev/null
 wait_msgs $N 60 || echo "timeout waiting for delivery"
@@ -67,7 +71,8 @@ sink stop >/dev/null; rm -rf "$dir/sink"
 echo "# 2. 421 and hang-up at DATA, then a healthy relay"
 SINK_OPTS="-Q DATA" sink start "$port" >/dev/null
 post p2
-sleep 3
+# the relay hung up at DATA, and again when it was tried after its back-off
+wait_until 30 logged 2 'state=transaction failed: reply: 421 ' || true
 sink stop >/dev/null; rm -rf "$dir/sink"
 sink start "$port" >/dev/null
 wait_msgs $N 60 || echo "timeout waiting for delivery"
@@ -77,10 +82,12 @@ sink stop >/dev/null; rm -rf "$dir/sink"
 echo "# 3. STARTTLS required but not offered, then SIGHUP with relay_tls = none"
 conf starttls
 kill -HUP "$DAEMON_PID"
-sleep 0.5
+wait_until 10 logged 1 'configuration reloaded' || true
 sink start "$port" >/dev/null
 post p3
-sleep 3
+# the batch refused for want of STARTTLS, twice (tried again after its back-off)
+wait_until 30 logged 2 'STARTTLS required but not offered' || true
+check "STARTTLS refusal logged" "$(grep -c 'STARTTLS required but not offered' "$dir/run.log" | awk '{ print ($1 >= 2) }')" 1
 check "nothing sent in clear when TLS is required" "$(sink count | sed 's/.*messages=\([0-9]*\).*/\1/')" 0
 conf none
 kill -HUP "$DAEMON_PID"
