@@ -51,7 +51,7 @@ static size_t skip_cfws(struct slice v, size_t i)
 	return i;
 }
 
-bool mime_content_type(struct slice value, char *out, size_t n)
+bool mime_content_type(struct slice value, char *ret_type, size_t n)
 {
 	size_t i = skip_cfws(value, 0), o = 0;
 	bool slash = false;
@@ -63,14 +63,14 @@ bool mime_content_type(struct slice value, char *out, size_t n)
 			slash = true;
 		}
 		if (o + 1 < n)
-			out[o++] = ascii_lower(value.p[i]);
+			ret_type[o++] = ascii_lower(value.p[i]);
 		i++;
 	}
-	if (!slash || o < 3 || out[o - 1] == '/' || out[0] == '/' || o + 1 >= n) {
-		snprintf(out, n, "text/plain");
+	if (!slash || o < 3 || ret_type[o - 1] == '/' || ret_type[0] == '/' || o + 1 >= n) {
+		snprintf(ret_type, n, "text/plain");
 		return false;
 	}
-	out[o] = '\0';
+	ret_type[o] = '\0';
 	return true;
 }
 
@@ -203,22 +203,22 @@ void mime_decode_qp(struct slice in, struct buf *out, size_t max)
 }
 
 /* Decodes the body of one entity per its Content-Transfer-Encoding. Sets
- * *ret to the result: into scratch when decoding was needed, else a view of
- * body (cut to LIMIT_DECODED_PART). */
+ * *ret_body to the result: into scratch when decoding was needed, else a view
+ * of body (cut to LIMIT_DECODED_PART). */
 static void decode_body(struct slice cte, struct slice body, struct buf *scratch,
-                        struct slice *ret)
+                        struct slice *ret_body)
 {
 	struct slice enc = slice_trim(cte);
 	if (slice_case_starts(enc, "base64")) {
 		mime_decode_base64(body, scratch, LIMIT_DECODED_PART);
-		*ret = slice_make(scratch->data, scratch->len);
+		*ret_body = slice_make(scratch->data, scratch->len);
 	} else if (slice_case_starts(enc, "quoted-printable")) {
 		mime_decode_qp(body, scratch, LIMIT_DECODED_PART);
-		*ret = slice_make(scratch->data, scratch->len);
+		*ret_body = slice_make(scratch->data, scratch->len);
 	} else {
 		if (body.len > LIMIT_DECODED_PART)
 			body.len = LIMIT_DECODED_PART;
-		*ret = body;
+		*ret_body = body;
 	}
 }
 

@@ -55,10 +55,10 @@ int mime_walk(const char *msg, size_t len, mime_part_cb cb, void *ctx);
  * header value such as Content-Type, unquoted, to out. 1 = found, 0 = not. */
 int mime_param(struct slice value, const char *name, struct buf *out);
 
-/* Writes "type/subtype" of a Content-Type value into out (lower case,
+/* Writes "type/subtype" of a Content-Type value into ret_type (lower case,
  * NUL-terminated, at most n - 1 bytes). Returns false when it is unparsable
- * (out then holds "text/plain"). */
-bool mime_content_type(struct slice value, char *out, size_t n);
+ * (ret_type then holds "text/plain"). */
+bool mime_content_type(struct slice value, char *ret_type, size_t n);
 
 /* Decoders: append the decoded form of in to out, at most max bytes.
  * Invalid input is skipped, never an error. */

@@ -2,7 +2,7 @@
  * bounce event changes a member's score, when delivery is disabled, how a
  * probe and its warnings end (removal or re-enabling), and when a post
  * rather than its recipients is to blame. No I/O, no clock: days are
- * given, the caller loads and stores the state (listd/life.c does, in the
+ * given, the caller loads and stores the state (listd/run/life.c does, in the
  * same write transaction as the event).
  *
  * The lifecycle, exactly (DESIGN.md "Scoring"; days are unix days):

@@ -90,7 +90,7 @@ static int b32_value(char c)
 	return -1;
 }
 
-int token_base32_decode(struct slice s, struct token_bits *ret)
+int token_base32_decode(struct slice s, struct token_bits *ret_bits)
 {
 	if (s.len == 0 || s.len > TOKEN_BITS_MAX / 5)
 		return -EINVAL;
@@ -101,7 +101,7 @@ int token_base32_decode(struct slice s, struct token_bits *ret)
 			return -EINVAL;
 		token_bits_put(&tb, (uint64_t)v, 5);
 	}
-	*ret = tb;
+	*ret_bits = tb;
 	return 0;
 }
 
@@ -157,7 +157,7 @@ static int generic_mac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
 
 int token_make(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
                const struct slice *parts, size_t nparts, uint32_t day,
-               struct buf *ret)
+               struct buf *ret_token)
 {
 	uint8_t mac[TOKEN_MAC_LEN];
 	struct token_bits tb = TOKEN_BITS_INIT;
@@ -166,7 +166,7 @@ int token_make(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
 		return r;
 	token_bits_put(&tb, day, 32);
 	token_bits_put_bytes(&tb, mac, TOKEN_GENERIC_MAC_BITS);
-	token_base32_encode(&tb, ret);
+	token_base32_encode(&tb, ret_token);
 	return 0;
 }
 

@@ -48,11 +48,11 @@ bool token_bits_equal_mac(const struct token_bits *tb, size_t pos,
 
 /* Appends ceil(tb->n / 5) lower-case base32 characters to out. */
 void token_base32_encode(const struct token_bits *tb, struct buf *out);
-/* Decodes s (either case) into *ret (ret->n = 5 * s.len). -EINVAL when s is
- * empty, holds a character outside the alphabet, or is longer than
- * TOKEN_BITS_MAX / 5 characters; *ret untouched then. The caller checks the
- * padding bits (see token_bits_get). */
-int token_base32_decode(struct slice s, struct token_bits *ret);
+/* Decodes s (either case) into *ret_bits (ret_bits->n = 5 * s.len). -EINVAL
+ * when s is empty, holds a character outside the alphabet, or is longer than
+ * TOKEN_BITS_MAX / 5 characters; *ret_bits untouched then. The caller checks
+ * the padding bits (see token_bits_get). */
+int token_base32_decode(struct slice s, struct token_bits *ret_bits);
 
 /* HMAC-SHA256 under key over an unambiguous encoding of purpose and parts:
  * "listd-token" 0x00, then purpose and each part as a 4-byte big-endian
@@ -72,10 +72,10 @@ int token_hmac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
 #define TOKEN_GENERIC_CHARS     24
 #define TOKEN_GENERIC_MAC_BITS  88
 
-/* Appends the token to ret. 0 or -EIO. */
+/* Appends the token to ret_token. 0 or -EIO. */
 int token_make(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
                const struct slice *parts, size_t nparts, uint32_t day,
-               struct buf *ret);
+               struct buf *ret_token);
 /* Verifies token (either case) made on a day in [today - max_age_days, today].
  * 0 = valid, with the day it was made in *ret_day (may be NULL);
  * -EINVAL malformed (wrong length or alphabet); -EBADMSG bad MAC;

@@ -185,7 +185,7 @@ static int day_resolve(uint32_t carried, uint32_t today, uint32_t *ret_day)
 int verp_decode(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
                 const char *list_local, const char *suffix, char delim,
                 const char *domain, uint32_t today, uint32_t max_age_days,
-                struct verp_fields *ret)
+                struct verp_fields *ret_fields)
 {
 	struct slice list, token;
 	struct token_bits tb;
@@ -243,7 +243,7 @@ int verp_decode(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
 		return -ESTALE;
 	if (today - f.day > max_age_days)
 		return -ETIME;
-	*ret = f;
+	*ret_fields = f;
 	return 0;
 }
 
@@ -261,7 +261,7 @@ uint64_t verp_msg_resolve(uint64_t low, uint64_t newest)
 int verp_decode_relay(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
                       const char *list_local, const char *suffix, char delim,
                       const char *domain, uint32_t today, uint32_t max_age_days,
-                      struct verp_fields *ret, struct slice *ret_rcpt)
+                      struct verp_fields *ret_fields, struct slice *ret_rcpt)
 {
 	struct verp_fields f;
 	size_t prefix = strlen(list_local) + strlen(suffix) + 1;
@@ -276,7 +276,7 @@ int verp_decode_relay(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
 		return r;
 	if (f.member_id != VERP_MEMBER_RELAY || f.kind != VERP_KIND_POST)
 		return -EINVAL;
-	*ret = f;
+	*ret_fields = f;
 	*ret_rcpt = slice_make(local_part.p + end + 1, local_part.len - end - 1);
 	return 0;
 }

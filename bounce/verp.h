@@ -50,7 +50,7 @@
  * number as the newest message number not above a given one (the store's
  * newest) with the same low bits: exact as long as fewer than 4096 messages
  * were numbered since the token's message (within its max age). The daemon
- * narrows it further with what the store knows (listd/recipient.h,
+ * narrows it further with what the store knows (listd/policy/recipient.h,
  * recipient_bounce_msg(): the list that sent it, its role, its day). The
  * member id, day and kind are always exact.
  *
@@ -120,7 +120,7 @@ int verp_split(struct slice local_part, const char *suffix, char delim,
 /* Verifies local_part (the part before '@', any case) as a return path of
  * the list list_local@domain, on day today.
  * 0: authentic and at most max_age_days old (capped at VERP_MAX_AGE_DAYS);
- *    *ret filled (ret->msg holds only the carried low bits).
+ *    *ret_fields filled (ret_fields->msg holds only the carried low bits).
  * -ENOENT   not a VERP address of this list (other list, no delimiter or
  *           suffix, empty token);
  * -EINVAL   malformed token (wrong length, bad character, reserved kind,
@@ -133,7 +133,7 @@ int verp_split(struct slice local_part, const char *suffix, char delim,
 int verp_decode(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
                 const char *list_local, const char *suffix, char delim,
                 const char *domain, uint32_t today, uint32_t max_age_days,
-                struct verp_fields *ret);
+                struct verp_fields *ret_fields);
 
 /* The newest message number <= newest whose low VERP_MSG_BITS bits are low;
  * when none exists (newest too small), low itself. */
@@ -156,6 +156,6 @@ uint64_t verp_msg_resolve(uint64_t low, uint64_t newest);
 int verp_decode_relay(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
                       const char *list_local, const char *suffix, char delim,
                       const char *domain, uint32_t today, uint32_t max_age_days,
-                      struct verp_fields *ret, struct slice *ret_rcpt);
+                      struct verp_fields *ret_fields, struct slice *ret_rcpt);
 
 #endif

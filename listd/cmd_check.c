@@ -23,13 +23,13 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "build_config.h"
 #include "listd/cmd.h"
 #include "listd/core/config.h"
 #include "listd/core/homecheck.h"
 #include "listd/core/keyfile.h"
 #include "listd/core/log.h"
-#include "listd/readall.h"
+#include "listd/core/readall.h"
 #include "storage/store.h"
 
 /* The account listd runs as: user = ACCOUNT, else whoever runs this. */

@@ -32,7 +32,7 @@
 
 #include <nettle/sha2.h>
 
-#include "config.h"
+#include "build_config.h"
 
 #include "listd/cmd.h"
 #include "listd/core/addr.h"
@@ -41,9 +41,9 @@
 #include "listd/core/limits.h"
 #include "listd/core/listaddr.h"
 #include "listd/core/log.h"
-#include "listd/readall.h"
-#include "listd/recipient.h"
-#include "listd/wake.h"
+#include "listd/core/readall.h"
+#include "listd/policy/recipient.h"
+#include "listd/core/wake.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
@@ -181,7 +181,7 @@ static void digest_part(struct sha256_ctx *h, const void *p, uint64_t n)
 
 /* SHA-256 over sender, recipient and bytes, each length-prefixed. */
 static void digest_delivery(const char *sender, const char *recipient,
-                            const struct buf *msg, uint8_t out[STORE_DIGEST_LEN])
+                            const struct buf *msg, uint8_t ret_digest[STORE_DIGEST_LEN])
 {
 	struct sha256_ctx h;
 	_Static_assert(STORE_DIGEST_LEN == SHA256_DIGEST_SIZE, "a whole SHA-256");
@@ -189,7 +189,7 @@ static void digest_delivery(const char *sender, const char *recipient,
 	digest_part(&h, sender, strlen(sender));
 	digest_part(&h, recipient, strlen(recipient));
 	digest_part(&h, msg->data, msg->len);
-	sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+	sha256_digest(&h, SHA256_DIGEST_SIZE, ret_digest);
 }
 
 /* The MTA counted `size` bytes; `msg` is what arrived. Exim and OpenSMTPD

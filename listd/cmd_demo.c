@@ -19,7 +19,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "build_config.h"
 #include "listd/cmd.h"
 
 static void usage(FILE *f)

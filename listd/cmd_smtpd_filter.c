@@ -38,8 +38,8 @@
 #include "listd/core/config.h"
 #include "listd/core/keyfile.h"
 #include "listd/core/log.h"
-#include "listd/policy.h"
-#include "listd/smtpd_filter.h"
+#include "listd/policy/policy.h"
+#include "listd/policy/smtpd_filter.h"
 #include "storage/store.h"
 
 #define SESSIONS_MAX    4096    /* more open sessions: the oldest is forgotten */

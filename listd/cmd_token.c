@@ -18,7 +18,7 @@
 #include "listd/core/keyfile.h"
 #include "listd/core/listaddr.h"
 #include "listd/core/log.h"
-#include "listd/recipient.h"
+#include "listd/policy/recipient.h"
 #include "storage/store.h"
 
 static const char *verp_err_name(int r)

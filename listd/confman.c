@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "build_config.h"
 #include "listd/core/config.h"
 
 static void sample(void)

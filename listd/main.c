@@ -14,7 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "build_config.h"
 #include "listd/core/log.h"
 #include "listd/cmd.h"
 

@@ -139,13 +139,13 @@ unsigned codec_get_enum(struct codec_dec *d, unsigned max)
 	return v;
 }
 
-void codec_get_str(struct codec_dec *d, char *out, size_t outsz)
+void codec_get_str(struct codec_dec *d, char *ret_str, size_t size)
 {
-	out[0] = '\0';
+	ret_str[0] = '\0';
 	uint16_t n = codec_get_u16(d);
 	if (d->err)
 		return;
-	if ((size_t)n >= outsz) {
+	if ((size_t)n >= size) {
 		codec_dec_fail(d, -EBADMSG);
 		return;
 	}
@@ -156,8 +156,8 @@ void codec_get_str(struct codec_dec *d, char *out, size_t outsz)
 		codec_dec_fail(d, -EBADMSG);
 		return;
 	}
-	memcpy(out, p, n);
-	out[n] = '\0';
+	memcpy(ret_str, p, n);
+	ret_str[n] = '\0';
 }
 
 void codec_get_blob(struct codec_dec *d, const void **ret_p, size_t *ret_n)

@@ -95,9 +95,9 @@ uint64_t codec_get_u64(struct codec_dec *d);
 bool codec_get_bool(struct codec_dec *d);
 /* A byte that must be <= max (an enum): -EBADMSG otherwise. */
 unsigned codec_get_enum(struct codec_dec *d, unsigned max);
-/* A string copied into out[outsz] and NUL-terminated. Refused (-EBADMSG,
- * out set to "") when it does not fit in outsz - 1 bytes or holds a NUL. */
-void codec_get_str(struct codec_dec *d, char *out, size_t outsz);
+/* A string copied into ret_str[size] and NUL-terminated. Refused (-EBADMSG,
+ * ret_str set to "") when it does not fit in size - 1 bytes or holds a NUL. */
+void codec_get_str(struct codec_dec *d, char *ret_str, size_t size);
 /* A blob: a view into the decoder's input (borrowed like it). */
 void codec_get_blob(struct codec_dec *d, const void **ret_p, size_t *ret_n);
 

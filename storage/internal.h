@@ -36,7 +36,7 @@
  *
  * ---- Adding a record type ----
  *  Write NAME_encode(const struct x *, struct buf *out) and
- *  NAME_decode(const void *p, size_t n, struct x *ret) with codec.h, version
+ *  NAME_decode(const void *p, size_t n, struct x *ret_x) with codec.h, version
  *  byte first (STORE_X_VERSION), fields in a fixed order. To change it
  *  later, append fields under a new version and let the decoder default
  *  them for older versions (see codec.h); test the old version with a
@@ -175,17 +175,17 @@ void store_list_key(const char *local, const char *domain, struct buf *out);
 void store_member_key(uint32_t list_id, const struct addr *a, struct buf *out);
 
 /* Records (store_list.c, store_member.c, store_audit.c). encode appends to
- * out; decode fills ret only on success (-EBADMSG, -EPROTO). */
+ * out; decode fills ret_x only on success (-EBADMSG, -EPROTO). */
 #define STORE_LIST_VERSION 4     /* 2: digest settings appended; 3: DMARC settings;
                                     4: moderators, subscribe_policy */
 #define STORE_MEMBER_VERSION 1
 #define STORE_AUDIT_VERSION 1
 void store_list_encode(const struct store_list *l, struct buf *out);
-int store_list_decode(const void *p, size_t n, struct store_list *ret);
+int store_list_decode(const void *p, size_t n, struct store_list *ret_list);
 void store_member_encode(const struct store_member *m, struct buf *out);
-int store_member_decode(const void *p, size_t n, struct store_member *ret);
+int store_member_decode(const void *p, size_t n, struct store_member *ret_member);
 int store_audit_decode(const void *k, size_t klen, const void *p, size_t n,
-                       struct store_audit *ret);
+                       struct store_audit *ret_audit);
 
 /* Range checks shared by put and the settings setters: 0 or -EINVAL. */
 int store_list_validate(const struct store_list *l, const char **ret_why);

@@ -11,7 +11,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "build_config.h"
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
 
@@ -424,7 +424,7 @@ int store_release_memory(struct store *s)
 	return 0;
 }
 
-int store_stat(struct store *s, struct store_stat *ret)
+int store_stat(struct store *s, struct store_stat *ret_stat)
 {
 	MDB_envinfo info;
 	MDB_stat st;
@@ -434,12 +434,12 @@ int store_stat(struct store *s, struct store_stat *ret)
 	r = store_err(NULL, mdb_env_stat(s->env, &st));
 	if (r < 0)
 		return r;
-	ret->map_size = info.me_mapsize;
-	ret->map_max = s->map_max;
-	ret->page_size = st.ms_psize;
-	ret->used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
-	ret->schema = s->schema;
-	ret->readers = info.me_numreaders;
+	ret_stat->map_size = info.me_mapsize;
+	ret_stat->map_max = s->map_max;
+	ret_stat->page_size = st.ms_psize;
+	ret_stat->used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+	ret_stat->schema = s->schema;
+	ret_stat->readers = info.me_numreaders;
 	return 0;
 }
 

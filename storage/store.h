@@ -159,7 +159,7 @@ enum store_nonmember {
 	STORE_NONMEMBER_REJECT,         /* refused at SMTP time by the policy service */
 };
 
-/* Who may join through LIST-request@ (listd/request.c). */
+/* Who may join through LIST-request@ (listd/run/request.c). */
 enum store_subscribe_policy {
 	STORE_SUBSCRIBE_CONFIRM,        /* a confirmation to the address first (default) */
 	STORE_SUBSCRIBE_OPEN,           /* a trusted sender joins at once */
@@ -171,7 +171,7 @@ enum store_digest_format {
 	STORE_DIGEST_PLAIN,             /* RFC 1153 plain text */
 };
 
-/* DMARC-safe distribution (listd/dmarc_lookup.c, bounce/dmarc.h). */
+/* DMARC-safe distribution (listd/run/dmarc_lookup.c, listd/mail/dmarc.h). */
 enum store_dmarc_mitigation {
 	STORE_DMARC_OFF,                /* posts keep the author's From: (default) */
 	STORE_DMARC_AUTO,               /* only when the author's domain has p=reject|quarantine */
@@ -203,7 +203,7 @@ struct store_list {
 	uint32_t bounce_probe_interval_days;    /* days between warnings */
 	uint32_t bounce_hard_weight;            /* hundredths added per hard bounce day */
 	uint32_t bounce_soft_weight;            /* hundredths added per soft bounce day */
-	/* Digests (listd/digest.c; record version 2, defaulted for version 1). */
+	/* Digests (listd/run/digest.c; record version 2, defaulted for version 1). */
 	enum store_digest_format digest_format;
 	uint32_t digest_max_bytes;              /* a digest goes out at this size... */
 	uint32_t digest_period_hours;           /* ...or this long after its first post */
@@ -235,9 +235,9 @@ void store_list_format_addr(const struct store_list *l, struct buf *out);
  * settings of init (NULL: store_list_defaults(); init's id, address and
  * created are ignored). Assigns a new id and created = now.
  * -EEXIST: a list with that address exists; -EINVAL: bad address or
- * settings (see store_list_addr_check()). ret may be NULL. */
+ * settings (see store_list_addr_check()). ret_list may be NULL. */
 int store_list_create(struct store_txn *txn, const struct addr *list_addr,
-                      const struct store_list *init, struct store_list *ret);
+                      const struct store_list *init, struct store_list *ret_list);
 
 /* Looks a list up by "name@domain" (parsed with addr_parse, domain
  * normalised, compared case-insensitively) or by a bare "name" when
@@ -245,13 +245,13 @@ int store_list_create(struct store_txn *txn, const struct addr *list_addr,
  * -ENOENT: no such list; -ENOTUNIQ: a bare name matches several lists;
  * -EINVAL: not a valid address. */
 int store_list_get(struct store_txn *txn, const char *name,
-                   struct store_list *ret);
+                   struct store_list *ret_list);
 /* By parsed address (local part compared case-insensitively). -ENOENT. */
 int store_list_get_addr(struct store_txn *txn, const struct addr *list_addr,
-                        struct store_list *ret);
+                        struct store_list *ret_list);
 /* By id. -ENOENT. */
 int store_list_get_by_id(struct store_txn *txn, uint32_t list_id,
-                         struct store_list *ret);
+                         struct store_list *ret_list);
 
 /* Replaces the settings of the existing list l->id. The address and
  * created time cannot change (-EINVAL if l's address differs from the
@@ -314,16 +314,16 @@ struct store_member {
  * addr_key(): Foo@Example.org and foo@example.org are the same member, and
  * the spelling first added is kept.
  * Returns 1 when added, 0 when already a member (the existing record is
- * returned, unchanged); -ENOENT: no such list. ret may be NULL.
+ * returned, unchanged); -ENOENT: no such list. ret_member may be NULL.
  * Cheap enough for bulk import: no allocation per call; the member-id
  * counter is kept in the transaction and written once at commit. */
 int store_member_add(struct store_txn *txn, uint32_t list_id,
                      const struct addr *addr, const char *display,
-                     struct store_member *ret);
+                     struct store_member *ret_member);
 
 /* -ENOENT: not a member (or no such list). */
 int store_member_get(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, struct store_member *ret);
+                     const struct addr *addr, struct store_member *ret_member);
 
 /* Replaces the record of the existing member m->addr of the list. The id
  * cannot change (-EINVAL); the stored spelling is replaced by m->addr's.
@@ -331,15 +331,15 @@ int store_member_get(struct store_txn *txn, uint32_t list_id,
 int store_member_put(struct store_txn *txn, uint32_t list_id,
                      const struct store_member *m);
 
-/* Removes the member and its member-id entry; the id is never reused.
- * The removed record goes to ret (may be NULL). -ENOENT: not a member. */
+/* Removes the member and its member-id entry; the id is never reused. The
+ * removed record goes to ret_member (may be NULL). -ENOENT: not a member. */
 int store_member_remove(struct store_txn *txn, uint32_t list_id,
-                        const struct addr *addr, struct store_member *ret);
+                        const struct addr *addr, struct store_member *ret_member);
 
-/* Finds a member by id (as carried in a VERP token). ret_list_id and ret
+/* Finds a member by id (as carried in a VERP token). ret_list_id and ret_member
  * may each be NULL. -ENOENT: no such member (never was, or removed). */
 int store_member_get_by_id(struct store_txn *txn, uint32_t member_id,
-                           uint32_t *ret_list_id, struct store_member *ret);
+                           uint32_t *ret_list_id, struct store_member *ret_member);
 
 /* Counts the list's members (walks them: O(members)). */
 int store_member_count(struct store_txn *txn, uint32_t list_id,

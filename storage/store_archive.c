@@ -20,7 +20,7 @@ static void archive_key(uint32_t list_id, uint32_t number, unsigned char k[8])
  * v1: next_number u32, digest_last u32, digest_issue u32, digest_posts u32,
  *     digest_bytes u64, digest_since u64, digest_last_sent u64. */
 
-static int state_decode(uint32_t list_id, const MDB_val *v, struct store_archive_state *ret)
+static int state_decode(uint32_t list_id, const MDB_val *v, struct store_archive_state *ret_state)
 {
 	struct codec_dec d;
 	struct store_archive_state s;
@@ -43,12 +43,12 @@ static int state_decode(uint32_t list_id, const MDB_val *v, struct store_archive
 	int r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;
-	*ret = s;
+	*ret_state = s;
 	return 0;
 }
 
 int store_archive_state_get(struct store_txn *txn, uint32_t list_id,
-                            struct store_archive_state *ret)
+                            struct store_archive_state *ret_state)
 {
 	unsigned char k[4];
 	MDB_val v;
@@ -56,14 +56,14 @@ int store_archive_state_get(struct store_txn *txn, uint32_t list_id,
 	codec_be32_write(k, list_id);
 	int r = store_get(txn, STORE_DB_ARCHIVE_STATE, k, 4, &v);
 	if (r == -ENOENT) {
-		memset(ret, 0, sizeof(*ret));
-		ret->list_id = list_id;
-		ret->next_number = 1;
+		memset(ret_state, 0, sizeof(*ret_state));
+		ret_state->list_id = list_id;
+		ret_state->next_number = 1;
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	return state_decode(list_id, &v, ret);
+	return state_decode(list_id, &v, ret_state);
 }
 
 int store_archive_state_put(struct store_txn *txn, const struct store_archive_state *s)
@@ -115,7 +115,7 @@ int store_archive_state_foreach(struct store_txn *txn,
 /* ---- Entries --------------------------------------------------------------
  * v1: msg_id u32, date u64, size u32, hidden bool, from str, subject str. */
 
-static int entry_decode(const MDB_val *k, const MDB_val *v, struct store_archive_entry *ret)
+static int entry_decode(const MDB_val *k, const MDB_val *v, struct store_archive_entry *ret_entry)
 {
 	struct codec_dec d;
 	struct store_archive_entry e;
@@ -138,7 +138,7 @@ static int entry_decode(const MDB_val *k, const MDB_val *v, struct store_archive
 	int r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;
-	*ret = e;
+	*ret_entry = e;
 	return 0;
 }
 
@@ -188,7 +188,7 @@ int store_archive_add(struct store_txn *txn, const struct store_archive_entry *e
 }
 
 int store_archive_get(struct store_txn *txn, uint32_t list_id, uint32_t number,
-                      struct store_archive_entry *ret)
+                      struct store_archive_entry *ret_entry)
 {
 	unsigned char kb[8];
 	MDB_val k = { .mv_size = 8, .mv_data = kb }, v;
@@ -197,7 +197,7 @@ int store_archive_get(struct store_txn *txn, uint32_t list_id, uint32_t number,
 	int r = store_get(txn, STORE_DB_ARCHIVE, kb, 8, &v);
 	if (r < 0)
 		return r;
-	return entry_decode(&k, &v, ret);
+	return entry_decode(&k, &v, ret_entry);
 }
 
 int store_archive_data(struct store_txn *txn, uint32_t list_id, uint32_t number,

@@ -59,7 +59,7 @@ struct store_archive_state {
 /* The list's state; a list never archived gets the initial state
  * (next_number 1, everything else 0) and 0. */
 int store_archive_state_get(struct store_txn *txn, uint32_t list_id,
-                            struct store_archive_state *ret);
+                            struct store_archive_state *ret_state);
 int store_archive_state_put(struct store_txn *txn, const struct store_archive_state *s);
 /* Calls cb for each list that has a state, in list-id order; s valid
  * during the call. cb returns 0 to go on. */
@@ -76,7 +76,7 @@ int store_archive_add(struct store_txn *txn, const struct store_archive_entry *e
                       const void *data, size_t len, uint32_t *ret_number);
 /* -ENOENT: no such entry. */
 int store_archive_get(struct store_txn *txn, uint32_t list_id, uint32_t number,
-                      struct store_archive_entry *ret);
+                      struct store_archive_entry *ret_entry);
 /* Appends the post's bytes to out. -ENOENT. */
 int store_archive_data(struct store_txn *txn, uint32_t list_id, uint32_t number,
                        struct buf *out);

@@ -74,7 +74,7 @@ int store_audit_add(struct store_txn *txn, uint32_t list_id,
 }
 
 int store_audit_decode(const void *k, size_t klen, const void *p, size_t n,
-                       struct store_audit *ret)
+                       struct store_audit *ret_audit)
 {
 	struct store_audit a;
 	struct codec_dec d;
@@ -96,7 +96,7 @@ int store_audit_decode(const void *k, size_t klen, const void *p, size_t n,
 	r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;
-	*ret = a;
+	*ret_audit = a;
 	return 0;
 }
 

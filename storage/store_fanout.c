@@ -9,7 +9,7 @@
 #define STORE_FANOUT_VERSION 1
 #define STORE_RETRY_VERSION 1
 
-int store_fanout_get(struct store_txn *txn, uint32_t msg_id, struct store_fanout *ret)
+int store_fanout_get(struct store_txn *txn, uint32_t msg_id, struct store_fanout *ret_fanout)
 {
 	unsigned char k[4];
 	MDB_val v;
@@ -44,7 +44,7 @@ int store_fanout_get(struct store_txn *txn, uint32_t msg_id, struct store_fanout
 		return r;
 	memcpy(f.cursor, cur, curlen);
 	f.cursor_len = (uint32_t)curlen;
-	*ret = f;
+	*ret_fanout = f;
 	return 0;
 }
 
@@ -75,7 +75,7 @@ static void retry_key(uint32_t msg_id, uint32_t member_id, unsigned char k[8])
 	codec_be32_write(k + 4, member_id);
 }
 
-static int retry_decode(const MDB_val *k, const MDB_val *v, struct store_retry *ret)
+static int retry_decode(const MDB_val *k, const MDB_val *v, struct store_retry *ret_retry)
 {
 	struct codec_dec d;
 	struct store_retry r;
@@ -94,7 +94,7 @@ static int retry_decode(const MDB_val *k, const MDB_val *v, struct store_retry *
 	int rc = codec_dec_finish(&d);
 	if (rc < 0)
 		return rc;
-	*ret = r;
+	*ret_retry = r;
 	return 0;
 }
 

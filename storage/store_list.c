@@ -202,7 +202,7 @@ void store_list_encode(const struct store_list *l, struct buf *out)
 	codec_put_u8(out, (uint8_t)l->subscribe_policy);
 }
 
-int store_list_decode(const void *p, size_t n, struct store_list *ret)
+int store_list_decode(const void *p, size_t n, struct store_list *ret_list)
 {
 	struct store_list l;
 	struct codec_dec d;
@@ -274,7 +274,7 @@ int store_list_decode(const void *p, size_t n, struct store_list *ret)
 		return r;
 	if (l.id == 0 || !l.local[0] || !l.domain[0])
 		return -EBADMSG;
-	*ret = l;
+	*ret_list = l;
 	return 0;
 }
 
@@ -292,7 +292,7 @@ static int list_write(struct store_txn *txn, const struct store_list *l,
 }
 
 int store_list_create(struct store_txn *txn, const struct addr *list_addr,
-                      const struct store_list *init, struct store_list *ret)
+                      const struct store_list *init, struct store_list *ret_list)
 {
 	struct store_list l;
 	uint32_t id;
@@ -337,38 +337,38 @@ int store_list_create(struct store_txn *txn, const struct addr *list_addr,
 	if (r < 0)
 		return r;
 	txn->list_known = id;
-	if (ret)
-		*ret = l;
+	if (ret_list)
+		*ret_list = l;
 	return 0;
 }
 
 static int list_get_key(struct store_txn *txn, const void *key, size_t klen,
-                        struct store_list *ret)
+                        struct store_list *ret_list)
 {
 	MDB_val v;
 	int r = store_get(txn, STORE_DB_LISTS, key, klen, &v);
 	if (r < 0)
 		return r;
-	return store_list_decode(v.mv_data, v.mv_size, ret);
+	return store_list_decode(v.mv_data, v.mv_size, ret_list);
 }
 
 int store_list_get_addr(struct store_txn *txn, const struct addr *list_addr,
-                        struct store_list *ret)
+                        struct store_list *ret_list)
 {
 	buf_reset(&txn->key);
 	store_list_key(list_addr->local, list_addr->domain, &txn->key);
-	return list_get_key(txn, txn->key.data, txn->key.len, ret);
+	return list_get_key(txn, txn->key.data, txn->key.len, ret_list);
 }
 
 int store_list_get(struct store_txn *txn, const char *name,
-                   struct store_list *ret)
+                   struct store_list *ret_list)
 {
 	if (strchr(name, '@')) {
 		struct addr a;
 		const char *why;
 		if (addr_parse(slice_cstr(name), &a, &why) < 0)
 			return -EINVAL;
-		return store_list_get_addr(txn, &a, ret);
+		return store_list_get_addr(txn, &a, ret_list);
 	}
 
 	/* A bare name: keys "name@..." are contiguous in the lists database. */
@@ -404,7 +404,7 @@ int store_list_get(struct store_txn *txn, const char *name,
 	else if (matches > 1)
 		r = -ENOTUNIQ;
 	else {
-		*ret = found;
+		*ret_list = found;
 		r = 0;
 	}
 out:
@@ -415,7 +415,7 @@ out:
 }
 
 int store_list_get_by_id(struct store_txn *txn, uint32_t list_id,
-                         struct store_list *ret)
+                         struct store_list *ret_list)
 {
 	unsigned char k[4];
 	MDB_val v;
@@ -437,7 +437,7 @@ int store_list_get_by_id(struct store_txn *txn, uint32_t list_id,
 		return r;
 	if (l.id != list_id)
 		return -EBADMSG;
-	*ret = l;
+	*ret_list = l;
 	return 0;
 }
 

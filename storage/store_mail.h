@@ -41,10 +41,10 @@ enum store_msg_role {
 	STORE_MSG_ROLE_UNKNOWN,         /* no list has that address */
 	STORE_MSG_ROLE_OUTBOUND,        /* originated by listd (outbox.h); sender is
 	                                   the return path, note the rule allowing it */
-	STORE_MSG_ROLE_DIGEST,          /* a digest built by listd (listd/digest.c),
+	STORE_MSG_ROLE_DIGEST,          /* a digest built by listd (listd/run/digest.c),
 	                                   fanned out to the digest members */
 	STORE_MSG_ROLE_MODERATE,        /* to LIST-moderate+TOKEN@: a moderator's
-	                                   decision (listd/moderate.h) */
+	                                   decision (listd/run/moderate.h) */
 };
 #define STORE_MSG_ROLE_MAX STORE_MSG_ROLE_MODERATE
 
@@ -77,7 +77,7 @@ struct store_msg {
 int store_msg_add(struct store_txn *txn, const struct store_msg *m,
                   const void *data, size_t len, uint32_t *ret_id);
 /* -ENOENT: no such message. */
-int store_msg_get(struct store_txn *txn, uint32_t id, struct store_msg *ret);
+int store_msg_get(struct store_txn *txn, uint32_t id, struct store_msg *ret_msg);
 /* Appends the raw bytes to out. -ENOENT: no such message (or purged). */
 int store_msg_data(struct store_txn *txn, uint32_t id, struct buf *out);
 /* Replaces the record of m->id (envelope, state, note). -ENOENT. */
@@ -140,11 +140,11 @@ int store_queue_add(struct store_txn *txn, const struct store_job_entry *e);
 /* -ENOENT when the entry is not queued. */
 int store_queue_del(struct store_txn *txn, const struct store_job_entry *e);
 /* The earliest job, due or not. -ENOENT: the queue is empty. */
-int store_queue_first(struct store_txn *txn, struct store_job_entry *ret);
+int store_queue_first(struct store_txn *txn, struct store_job_entry *ret_entry);
 /* The job after *after in queue order (after need not be queued any more).
  * -ENOENT: none. */
 int store_queue_next(struct store_txn *txn, const struct store_job_entry *after,
-                     struct store_job_entry *ret);
+                     struct store_job_entry *ret_entry);
 /* Number of queued jobs. */
 int store_queue_count(struct store_txn *txn, size_t *ret_n);
 
@@ -166,7 +166,7 @@ struct store_quarantine {
 int store_quarantine_add(struct store_txn *txn, const struct store_quarantine *q);
 /* -ENOENT when message msg_id has no quarantined job of that kind. */
 int store_quarantine_get(struct store_txn *txn, uint32_t msg_id, enum store_job job,
-                         struct store_quarantine *ret);
+                         struct store_quarantine *ret_quarantine);
 /* Forgets the quarantined job (the queue is not touched). -ENOENT. */
 int store_quarantine_del(struct store_txn *txn, uint32_t msg_id, enum store_job job);
 /* Calls cb for each quarantined job in message id order; a non-zero return
@@ -195,7 +195,7 @@ struct store_fanout {
 };
 
 /* -ENOENT when no fan-out was started for the message. */
-int store_fanout_get(struct store_txn *txn, uint32_t msg_id, struct store_fanout *ret);
+int store_fanout_get(struct store_txn *txn, uint32_t msg_id, struct store_fanout *ret_fanout);
 int store_fanout_put(struct store_txn *txn, const struct store_fanout *f);
 
 /* ---- Deferred recipients --------------------------------------------------- */

@@ -71,7 +71,7 @@ void store_member_encode(const struct store_member *m, struct buf *out)
 	codec_put_u32(out, m->warnings_sent);
 }
 
-int store_member_decode(const void *p, size_t n, struct store_member *ret)
+int store_member_decode(const void *p, size_t n, struct store_member *ret_member)
 {
 	struct store_member m;
 	struct codec_dec d;
@@ -103,7 +103,7 @@ int store_member_decode(const void *p, size_t n, struct store_member *ret)
 		return r;
 	if (m.id == 0 || !m.addr.local[0] || !m.addr.domain[0])
 		return -EBADMSG;
-	*ret = m;
+	*ret_member = m;
 	return 0;
 }
 
@@ -111,7 +111,7 @@ int store_member_decode(const void *p, size_t n, struct store_member *ret)
 
 int store_member_add(struct store_txn *txn, uint32_t list_id,
                      const struct addr *addr, const char *display,
-                     struct store_member *ret)
+                     struct store_member *ret_member)
 {
 	struct store_member m;
 	MDB_val v;
@@ -154,8 +154,8 @@ int store_member_add(struct store_txn *txn, uint32_t list_id,
 		r = store_member_decode(v.mv_data, v.mv_size, &m);
 		if (r < 0)
 			return r;
-		if (ret)
-			*ret = m;
+		if (ret_member)
+			*ret_member = m;
 		return 0;
 	}
 	if (r < 0)
@@ -168,29 +168,29 @@ int store_member_add(struct store_txn *txn, uint32_t list_id,
 	              txn->key.len, MDB_APPEND);
 	if (r < 0)
 		return r;
-	if (ret)
-		*ret = m;
+	if (ret_member)
+		*ret_member = m;
 	return 1;
 }
 
-/* Reads the member under txn->key into *ret. */
-static int member_get_key(struct store_txn *txn, struct store_member *ret)
+/* Reads the member under txn->key into *ret_member. */
+static int member_get_key(struct store_txn *txn, struct store_member *ret_member)
 {
 	MDB_val v;
 	int r = store_get(txn, STORE_DB_MEMBERS, txn->key.data, txn->key.len, &v);
 	if (r < 0)
 		return r;
-	return store_member_decode(v.mv_data, v.mv_size, ret);
+	return store_member_decode(v.mv_data, v.mv_size, ret_member);
 }
 
 int store_member_get(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, struct store_member *ret)
+                     const struct addr *addr, struct store_member *ret_member)
 {
 	if (!addr_ok(addr))
 		return -EINVAL;
 	buf_reset(&txn->key);
 	store_member_key(list_id, addr, &txn->key);
-	return member_get_key(txn, ret);
+	return member_get_key(txn, ret_member);
 }
 
 int store_member_put(struct store_txn *txn, uint32_t list_id,
@@ -214,7 +214,7 @@ int store_member_put(struct store_txn *txn, uint32_t list_id,
 }
 
 int store_member_remove(struct store_txn *txn, uint32_t list_id,
-                        const struct addr *addr, struct store_member *ret)
+                        const struct addr *addr, struct store_member *ret_member)
 {
 	struct store_member old;
 	if (!addr_ok(addr))
@@ -232,13 +232,13 @@ int store_member_remove(struct store_txn *txn, uint32_t list_id,
 	r = store_del(txn, STORE_DB_MEMBER_IDS, ik, 4);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	if (ret)
-		*ret = old;
+	if (ret_member)
+		*ret_member = old;
 	return 0;
 }
 
 int store_member_get_by_id(struct store_txn *txn, uint32_t member_id,
-                           uint32_t *ret_list_id, struct store_member *ret)
+                           uint32_t *ret_list_id, struct store_member *ret_member)
 {
 	unsigned char ik[4];
 	struct store_member m;
@@ -261,8 +261,8 @@ int store_member_get_by_id(struct store_txn *txn, uint32_t member_id,
 		return -EBADMSG;
 	if (ret_list_id)
 		*ret_list_id = list_id;
-	if (ret)
-		*ret = m;
+	if (ret_member)
+		*ret_member = m;
 	return 0;
 }
 

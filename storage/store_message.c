@@ -28,7 +28,7 @@ static void msg_encode(const struct store_msg *m, struct buf *out)
 	codec_put_str(out, m->note);
 }
 
-static int msg_decode(const void *p, size_t n, struct store_msg *ret)
+static int msg_decode(const void *p, size_t n, struct store_msg *ret_msg)
 {
 	struct codec_dec d;
 	struct store_msg m;
@@ -50,7 +50,7 @@ static int msg_decode(const void *p, size_t n, struct store_msg *ret)
 	int r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;
-	*ret = m;
+	*ret_msg = m;
 	return 0;
 }
 
@@ -96,7 +96,7 @@ int store_msg_add(struct store_txn *txn, const struct store_msg *m,
 	return 0;
 }
 
-int store_msg_get(struct store_txn *txn, uint32_t id, struct store_msg *ret)
+int store_msg_get(struct store_txn *txn, uint32_t id, struct store_msg *ret_msg)
 {
 	unsigned char k[4];
 	MDB_val v;
@@ -104,7 +104,7 @@ int store_msg_get(struct store_txn *txn, uint32_t id, struct store_msg *ret)
 	int r = store_get(txn, STORE_DB_MESSAGES, k, 4, &v);
 	if (r < 0)
 		return r;
-	return msg_decode(v.mv_data, v.mv_size, ret);
+	return msg_decode(v.mv_data, v.mv_size, ret_msg);
 }
 
 int store_msg_data(struct store_txn *txn, uint32_t id, struct buf *out)

@@ -15,7 +15,7 @@ static void qkey(uint32_t msg_id, enum store_job job, unsigned char k[QKEY_LEN])
 	k[4] = (unsigned char)job;
 }
 
-static int qdecode(const MDB_val *k, const MDB_val *v, struct store_quarantine *ret)
+static int qdecode(const MDB_val *k, const MDB_val *v, struct store_quarantine *ret_quarantine)
 {
 	struct codec_dec d;
 	struct store_quarantine q;
@@ -40,7 +40,7 @@ static int qdecode(const MDB_val *k, const MDB_val *v, struct store_quarantine *
 	int r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;
-	*ret = q;
+	*ret_quarantine = q;
 	return 0;
 }
 
@@ -66,13 +66,13 @@ int store_quarantine_add(struct store_txn *txn, const struct store_quarantine *q
 }
 
 int store_quarantine_get(struct store_txn *txn, uint32_t msg_id, enum store_job job,
-                         struct store_quarantine *ret)
+                         struct store_quarantine *ret_quarantine)
 {
 	unsigned char kb[QKEY_LEN];
 	MDB_val k = { QKEY_LEN, kb }, v;
 	qkey(msg_id, job, kb);
 	int r = store_get(txn, STORE_DB_QUARANTINE, kb, QKEY_LEN, &v);
-	return r < 0 ? r : qdecode(&k, &v, ret);
+	return r < 0 ? r : qdecode(&k, &v, ret_quarantine);
 }
 
 int store_quarantine_del(struct store_txn *txn, uint32_t msg_id, enum store_job job)

@@ -34,7 +34,7 @@ int store_queue_del(struct store_txn *txn, const struct store_job_entry *e)
  * (op: MDB_FIRST or MDB_SET_RANGE with k set), skipping an exact match of
  * skip (may be NULL). */
 static int queue_scan(struct store_txn *txn, MDB_cursor_op op, const unsigned char *from,
-                      struct store_job_entry *ret)
+                      struct store_job_entry *ret_entry)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
@@ -51,9 +51,9 @@ static int queue_scan(struct store_txn *txn, MDB_cursor_op op, const unsigned ch
 		bool same = from && k.mv_size == QKEY_LEN && memcmp(p, from, QKEY_LEN) == 0;
 		if (!same && k.mv_size == QKEY_LEN && p[8] >= STORE_JOB_INGEST &&
 		    p[8] <= STORE_JOB_MAX) {
-			ret->due_ms = codec_be64_read(p);
-			ret->job = (enum store_job)p[8];
-			ret->msg_id = codec_be32_read(p + 9);
+			ret_entry->due_ms = codec_be64_read(p);
+			ret_entry->job = (enum store_job)p[8];
+			ret_entry->msg_id = codec_be32_read(p + 9);
 			break;
 		}
 		/* a malformed key cannot be acted on: skip it (store_check reports) */
@@ -63,17 +63,17 @@ static int queue_scan(struct store_txn *txn, MDB_cursor_op op, const unsigned ch
 	return r;
 }
 
-int store_queue_first(struct store_txn *txn, struct store_job_entry *ret)
+int store_queue_first(struct store_txn *txn, struct store_job_entry *ret_entry)
 {
-	return queue_scan(txn, MDB_FIRST, NULL, ret);
+	return queue_scan(txn, MDB_FIRST, NULL, ret_entry);
 }
 
 int store_queue_next(struct store_txn *txn, const struct store_job_entry *after,
-                     struct store_job_entry *ret)
+                     struct store_job_entry *ret_entry)
 {
 	unsigned char k[QKEY_LEN];
 	queue_key(after, k);
-	return queue_scan(txn, MDB_SET_RANGE, k, ret);
+	return queue_scan(txn, MDB_SET_RANGE, k, ret_entry);
 }
 
 int store_queue_count(struct store_txn *txn, size_t *ret_n)

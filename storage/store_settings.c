@@ -248,25 +248,25 @@ const struct store_setting *store_member_settings(size_t *ret_n)
 
 /* ---- Parsing ------------------------------------------------------------ */
 
-static int parse_bool(const char *s, bool *ret)
+static int parse_bool(const char *s, bool *ret_value)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
 	static const char *const no[] = { "no", "false", "off", "0" };
 	for (size_t i = 0; i < N(yes); i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
-			*ret = true;
+			*ret_value = true;
 			return 0;
 		}
 		if (strcasecmp(s, no[i]) == 0) {
-			*ret = false;
+			*ret_value = false;
 			return 0;
 		}
 	}
 	return -EINVAL;
 }
 
-/* Decimal digits into *ret (no sign, no blanks); -EINVAL or -ERANGE. */
-static int parse_digits(const char **sp, uint64_t *ret)
+/* Decimal digits into *ret_value (no sign, no blanks); -EINVAL or -ERANGE. */
+static int parse_digits(const char **sp, uint64_t *ret_value)
 {
 	const char *s = *sp;
 	uint64_t v = 0;
@@ -278,19 +278,19 @@ static int parse_digits(const char **sp, uint64_t *ret)
 			return -ERANGE;
 	}
 	*sp = s;
-	*ret = v;
+	*ret_value = v;
 	return 0;
 }
 
-static int parse_uint(const char *s, uint64_t *ret)
+static int parse_uint(const char *s, uint64_t *ret_value)
 {
-	int r = parse_digits(&s, ret);
+	int r = parse_digits(&s, ret_value);
 	if (r < 0)
 		return r;
 	return *s ? -EINVAL : 0;
 }
 
-static int parse_size(const char *s, uint64_t *ret)
+static int parse_size(const char *s, uint64_t *ret_value)
 {
 	uint64_t v;
 	int r = parse_digits(&s, &v);
@@ -309,12 +309,12 @@ static int parse_size(const char *s, uint64_t *ret)
 		return -EINVAL;
 	if (v > UINT32_MAX)
 		return -ERANGE;
-	*ret = v;
+	*ret_value = v;
 	return 0;
 }
 
 /* "5", "2.5", "0.25" into hundredths. */
-static int parse_score(const char *s, uint64_t *ret)
+static int parse_score(const char *s, uint64_t *ret_value)
 {
 	uint64_t whole, frac = 0;
 	int r = parse_digits(&s, &whole);
@@ -335,7 +335,7 @@ static int parse_score(const char *s, uint64_t *ret)
 		return -EINVAL;
 	if (whole > UINT32_MAX / 100)
 		return -ERANGE;
-	*ret = whole * 100 + frac;
+	*ret_value = whole * 100 + frac;
 	return 0;
 }
 

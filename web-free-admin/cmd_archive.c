@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "bounce/digest_build.h"
+#include "listd/mail/digest_build.h"
 #include "listd/core/json.h"
 #include "listd/core/log.h"
 #include "storage/store.h"
@@ -132,14 +132,14 @@ static int archive_ls(const struct adm_opts *opts, int argc, char **argv)
 	return ex;
 }
 
-static int parse_number(const char *s, uint32_t *ret)
+static int parse_number(const char *s, uint32_t *ret_number)
 {
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (!*s || *end || errno || v == 0 || v > UINT32_MAX || s[0] == '-' || s[0] == '+')
 		return -EINVAL;
-	*ret = (uint32_t)v;
+	*ret_number = (uint32_t)v;
 	return 0;
 }
 

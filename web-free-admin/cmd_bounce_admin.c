@@ -38,19 +38,19 @@ static const char stats_usage[] =
 	"Shows the list's bounce counters (events, dropped forged and stale\n"
 	"bounces, lifecycle actions) and its members' events by reason.\n";
 
-static void day_format(uint32_t day, char out[32])
+static void day_format(uint32_t day, char ret_text[32])
 {
 	if (!day) {
-		snprintf(out, 32, "-");
+		snprintf(ret_text, 32, "-");
 		return;
 	}
-	adm_time_format((int64_t)day * 86400, out);
-	out[10] = '\0';                 /* the date only */
+	adm_time_format((int64_t)day * 86400, ret_text);
+	ret_text[10] = '\0';                 /* the date only */
 }
 
-static void score_format(uint32_t score, char out[16])
+static void score_format(uint32_t score, char ret_text[16])
 {
-	snprintf(out, 16, "%u.%02u", score / 100, score % 100);
+	snprintf(ret_text, 16, "%u.%02u", score / 100, score % 100);
 }
 
 static const char *source_name(enum store_event_source s)
@@ -341,7 +341,7 @@ static int reset_fn(struct store_txn *txn, void *ctx_)
 		ctx->enabled = true;
 	}
 	rc = store_member_put(txn, ctx->list_id, &m);
-	/* the lifecycle's own notes about the member (listd/life.c) */
+	/* the lifecycle's own notes about the member (listd/run/life.c) */
 	if (rc == 0)
 		rc = stat_zero(txn, ctx->list_id, "bounce_trouble", m.id);
 	if (rc == 0)
@@ -410,8 +410,8 @@ out:
 
 /* ---- stats ------------------------------------------------------------------ */
 
-/* The counters shown, in order: the gate's (listd/ingest.c), the fan-out's
- * and the lifecycle's (listd/life.c). */
+/* The counters shown, in order: the gate's (listd/run/ingest.c), the fan-out's
+ * and the lifecycle's (listd/run/life.c). */
 static const char *const counters[] = {
 	"bounce_events", "autoreplies", "feedback_reports", "bounce_forged", "bounce_stale",
 	"bounce_unknown_member", "bounce_not_a_report", "recipients_failed",

@@ -9,7 +9,7 @@
  *                                    and a FANOUT job; the daemon is woken
  *   listadm hold reject LIST ID [--reason TEXT]
  *                                    dropped; the sender gets a notice only
- *                                    when trusted (bounce/authres.h: the
+ *                                    when trusted (listd/mail/authres.h: the
  *                                    configured authserv-id's aligned pass),
  *                                    the post is not itself automatic and
  *                                    the address is within its daily limit
@@ -25,13 +25,13 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "bounce/authres.h"
+#include "listd/mail/authres.h"
 #include "bounce/bounce.h"
 #include "listd/core/config.h"
 #include "listd/core/header.h"
 #include "listd/core/json.h"
 #include "listd/core/log.h"
-#include "listd/wake.h"
+#include "listd/core/wake.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
 #include "storage/store_rate.h"
@@ -60,14 +60,14 @@ static void fmt_cut(char *dst, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int parse_id(const char *s, uint32_t *ret)
+static int parse_id(const char *s, uint32_t *ret_id)
 {
 	char *end;
 	errno = 0;
 	unsigned long v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || v == 0 || v > UINT32_MAX || *s == '-' || *s == '+')
 		return -EINVAL;
-	*ret = (uint32_t)v;
+	*ret_id = (uint32_t)v;
 	return 0;
 }
 
@@ -168,15 +168,15 @@ out:
 /* Loads message id of list l (any state when any_state, else HELD only).
  * 0 or an exit code (reported). */
 static int load_msg(struct store_txn *txn, const struct store_list *l, const char *id_arg,
-                    bool any_state, struct store_msg *ret, struct buf *data)
+                    bool any_state, struct store_msg *ret_msg, struct buf *data)
 {
 	uint32_t id;
 	if (parse_id(id_arg, &id) < 0) {
 		log_errx("bad message id \"%s\"", log_escs(id_arg));
 		return EX_USAGE;
 	}
-	int r = store_msg_get(txn, id, ret);
-	if (r == 0 && (ret->list_id != l->id || ret->role == STORE_MSG_ROLE_OUTBOUND))
+	int r = store_msg_get(txn, id, ret_msg);
+	if (r == 0 && (ret_msg->list_id != l->id || ret_msg->role == STORE_MSG_ROLE_OUTBOUND))
 		r = -ENOENT;
 	if (r == -ENOENT) {
 		log_errx("no message %u for %s@%s", id, l->local, l->domain);
@@ -184,8 +184,8 @@ static int load_msg(struct store_txn *txn, const struct store_list *l, const cha
 	}
 	if (r < 0)
 		return adm_store_error(r, "reading the message");
-	if (!any_state && ret->state != STORE_MSG_HELD) {
-		log_errx("message %u is not held (it is %s)", id, store_msg_state_name(ret->state));
+	if (!any_state && ret_msg->state != STORE_MSG_HELD) {
+		log_errx("message %u is not held (it is %s)", id, store_msg_state_name(ret_msg->state));
 		return ADM_EX_NOLIST;
 	}
 	if (data) {

@@ -78,14 +78,14 @@ static void seen_destroy(struct mig_seen *set)
 
 /* ---- the run ---------------------------------------------------------------- */
 
-int mig_delivery_parse(const char *s, enum store_delivery *ret)
+int mig_delivery_parse(const char *s, enum store_delivery *ret_delivery)
 {
 	if (!s[0] || strcmp(s, "normal") == 0)
-		*ret = STORE_DELIVERY_NORMAL;
+		*ret_delivery = STORE_DELIVERY_NORMAL;
 	else if (strcmp(s, "digest") == 0)
-		*ret = STORE_DELIVERY_DIGEST;
+		*ret_delivery = STORE_DELIVERY_DIGEST;
 	else if (strcmp(s, "nomail") == 0)
-		*ret = STORE_DELIVERY_NOMAIL;
+		*ret_delivery = STORE_DELIVERY_NOMAIL;
 	else
 		return -EINVAL;
 	return 0;

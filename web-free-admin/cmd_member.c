@@ -24,13 +24,13 @@ static const char member_usage[] =
 	"       listadm member export LIST [FILE|-]\n";
 
 /* Looks the list up in a read transaction. 0 or an exit code (reported). */
-int adm_list_lookup(struct store *store, const char *name, struct store_list *ret)
+int adm_list_lookup(struct store *store, const char *name, struct store_list *ret_list)
 {
 	struct store_txn *txn;
 	int rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
 	if (rc < 0)
 		return adm_store_error(rc, "reading the store");
-	rc = store_list_get(txn, name, ret);
+	rc = store_list_get(txn, name, ret_list);
 	store_txn_abort(txn);
 	return rc < 0 ? adm_list_error(rc, name) : EX_OK;
 }

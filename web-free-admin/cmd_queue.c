@@ -10,7 +10,7 @@
  *                               message marked dropped (kept for reports)
  * A job the daemon could not complete again and again (its own failure,
  * not the store's) is quarantined so it cannot hold up the queue (see
- * listd/backoff.h). retry and drop touch quarantined jobs only; both are
+ * listd/run/backoff.h). retry and drop touch quarantined jobs only; both are
  * audited. --json prints one object per line. */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,7 +23,7 @@
 #include "internal.h"
 #include "listd/core/json.h"
 #include "listd/core/log.h"
-#include "listd/wake.h"
+#include "listd/core/wake.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
@@ -44,14 +44,14 @@ static const char *job_name(enum store_job j)
 	return "?";
 }
 
-static int parse_id(const char *s, uint32_t *ret)
+static int parse_id(const char *s, uint32_t *ret_id)
 {
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || end == s || *end || v == 0 || v > UINT32_MAX || s[0] == '-')
 		return -EINVAL;
-	*ret = (uint32_t)v;
+	*ret_id = (uint32_t)v;
 	return 0;
 }
 

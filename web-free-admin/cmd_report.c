@@ -105,7 +105,7 @@ static int report_cb(const struct store_msg *m, void *ctx_)
 	}
 	if (c->section == SECTION_DISTRIBUTED) {
 		struct store_fanout f;
-		/* posts, and digests (listd/digest.h) to the digest members */
+		/* posts, and digests (listd/run/digest.h) to the digest members */
 		if ((m->role != STORE_MSG_ROLE_POST && m->role != STORE_MSG_ROLE_DIGEST) ||
 		    (m->state != STORE_MSG_DISTRIBUTING && m->state != STORE_MSG_DISTRIBUTED))
 			return 0;

@@ -177,13 +177,13 @@ static int gather(struct status *st, uint64_t now)
 	return r;
 }
 
-static void list_name(struct store_txn *txn, uint32_t list_id, char *out, size_t outsz)
+static void list_name(struct store_txn *txn, uint32_t list_id, char *ret_name, size_t size)
 {
 	struct store_list l;
 	if (list_id && store_list_get_by_id(txn, list_id, &l) == 0)
-		snprintf(out, outsz, "%s@%s", l.local, l.domain);
+		snprintf(ret_name, size, "%s@%s", l.local, l.domain);
 	else
-		snprintf(out, outsz, "-");
+		snprintf(ret_name, size, "-");
 }
 
 static const char *const job_names[STORE_JOB_MAX + 1] = {

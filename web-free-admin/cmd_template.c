@@ -32,10 +32,10 @@ static const char template_usage[] =
 	"       listadm template reset LIST NAME\n"
 	"Texts use ${variable}; $$ is a dollar sign. `show` names the variables.\n";
 
-static int find_def(const char *name, const struct template_def **ret)
+static int find_def(const char *name, const struct template_def **ret_def)
 {
-	*ret = template_find(name);
-	if (*ret)
+	*ret_def = template_find(name);
+	if (*ret_def)
 		return 0;
 	size_t n;
 	const struct template_def *all = template_all(&n);

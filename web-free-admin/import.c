@@ -102,11 +102,11 @@ static int lines_fill(struct lines *l)
 	return 0;
 }
 
-/* 1: *ret holds the next line (without its LF or CRLF; it points into the
+/* 1: *ret_line holds the next line (without its LF or CRLF; it points into the
  * reader's buffer and is valid until the next call). 0: end of input.
  * -E2BIG: line l->lineno is longer than LIMIT_LINE (it has been skipped).
  * -errno: read error. */
-static int lines_next(struct lines *l, struct slice *ret)
+static int lines_next(struct lines *l, struct slice *ret_line)
 {
 	bool skipping = false;
 
@@ -155,7 +155,7 @@ static int lines_next(struct lines *l, struct slice *ret)
 		}
 		if (len > LIMIT_LINE)
 			return -E2BIG;
-		*ret = slice_make(p, len);
+		*ret_line = slice_make(p, len);
 		return 1;
 	}
 }
@@ -198,7 +198,7 @@ static const char *text_check(struct slice s)
 	return NULL;
 }
 
-int import_format_parse(const char *name, enum import_format *ret)
+int import_format_parse(const char *name, enum import_format *ret_format)
 {
 	static const struct { const char *name; enum import_format fmt; } tab[] = {
 		{ "auto", IMPORT_FORMAT_AUTO },
@@ -208,7 +208,7 @@ int import_format_parse(const char *name, enum import_format *ret)
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		if (strcmp(name, tab[i].name) == 0) {
-			*ret = tab[i].fmt;
+			*ret_format = tab[i].fmt;
 			return 0;
 		}
 	}

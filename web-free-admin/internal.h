@@ -44,11 +44,11 @@ void table_finish(struct table *t);
  * added here) as one line on stdout and resets j. */
 void json_line_end(struct buf *j);
 
-/* Formats a Unix time as "2026-11-28T10:24:12Z" into out (>= 21 bytes). */
-void adm_time_format(int64_t t, char out[32]);
+/* Formats a Unix time as "2026-11-28T10:24:12Z" into ret_text (>= 21 bytes). */
+void adm_time_format(int64_t t, char ret_text[32]);
 /* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC) or "@UNIXTIME".
  * 0 or -EINVAL. */
-int adm_time_parse(const char *s, int64_t *ret);
+int adm_time_parse(const char *s, int64_t *ret_time);
 
 /* ---- import.c: streaming readers for member files ----------------------- */
 
@@ -60,7 +60,7 @@ enum import_format {
 };
 
 /* 0 or -EINVAL when name is not one of plain, csv, mlmmj, auto. */
-int import_format_parse(const char *name, enum import_format *ret);
+int import_format_parse(const char *name, enum import_format *ret_format);
 
 /* One member as read from a file. Optional fields are empty strings when the
  * input did not give them (has_* false). */
@@ -177,13 +177,13 @@ int adm_exit_from_errno(int err);
 int adm_split_kv(char *s, char **ret_key, char **ret_value);
 /* Parses an address argument given on the command line ("addr" or
  * "Name <addr>"); prints the error naming the argument. 0 or EX_DATAERR. */
-int adm_parse_addr_arg(const char *arg, struct addr *ret, struct buf *ret_name);
+int adm_parse_addr_arg(const char *arg, struct addr *ret_addr, struct buf *ret_name);
 /* Bools for KEY=VALUE: yes/no/true/false/on/off/1/0. 0 or -EINVAL. */
-int adm_parse_bool(const char *s, bool *ret);
+int adm_parse_bool(const char *s, bool *ret_value);
 
 /* cmd_member.c: looks the list up in a read transaction; 0 or an exit
  * code (reported). */
-int adm_list_lookup(struct store *store, const char *name, struct store_list *ret);
+int adm_list_lookup(struct store *store, const char *name, struct store_list *ret_list);
 /* cmd_member_bulk.c: `member remove LIST --file FILE` and `member sync`. */
 extern const char member_remove_file_usage[];
 int member_remove_file(const struct adm_opts *opts, int argc, char **argv);

@@ -41,14 +41,14 @@ struct json_reader {
 };
 
 void json_reader_create(int (*read_cb)(void *ctx, char *buf, size_t cap), void *ctx,
-                        struct json_reader **ret)
+                        struct json_reader **ret_reader)
 {
 	struct json_reader *jr = xcalloc(1, sizeof(*jr));
 	jr->read_cb = read_cb;
 	jr->ctx = ctx;
 	jr->line = jr->tok_line = 1;
 	jr->why = "";
-	*ret = jr;
+	*ret_reader = jr;
 }
 
 void json_reader_destroy(struct json_reader *jr)
@@ -115,7 +115,7 @@ static int json_text_add(struct json_reader *jr, const char *p, size_t n)
 	return 0;
 }
 
-static int json_hex4(struct json_reader *jr, unsigned *ret)
+static int json_hex4(struct json_reader *jr, unsigned *ret_value)
 {
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
@@ -131,7 +131,7 @@ static int json_hex4(struct json_reader *jr, unsigned *ret)
 		else
 			return json_fail(jr, "bad \\u escape");
 	}
-	*ret = v;
+	*ret_value = v;
 	return 0;
 }
 

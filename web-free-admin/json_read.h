@@ -36,11 +36,11 @@ enum json_tok {
 
 struct json_reader;
 
-/* read_cb(ctx, buf, cap) returns the number of bytes it put in buf (0 at
- * the end of the input) or -errno. It is called only from
- * json_reader_next(). *ret belongs to the caller: json_reader_destroy(). */
+/* read_cb(ctx, buf, cap) returns the number of bytes it put in buf (0 at the
+ * end of the input) or -errno. It is called only from json_reader_next().
+ * *ret_reader belongs to the caller: json_reader_destroy(). */
 void json_reader_create(int (*read_cb)(void *ctx, char *buf, size_t cap), void *ctx,
-                        struct json_reader **ret);
+                        struct json_reader **ret_reader);
 void json_reader_destroy(struct json_reader *jr);       /* NULL is a no-op */
 
 /* Reads the next token.

@@ -14,7 +14,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "build_config.h"
 #include "listd/core/config.h"
 #include "listd/core/homecheck.h"
 #include "listd/core/log.h"
@@ -96,7 +96,7 @@ int adm_split_kv(char *s, char **ret_key, char **ret_value)
 	return 0;
 }
 
-int adm_parse_addr_arg(const char *arg, struct addr *ret, struct buf *ret_name)
+int adm_parse_addr_arg(const char *arg, struct addr *ret_addr, struct buf *ret_name)
 {
 	const char *why = NULL;
 	struct buf scratch = BUF_INIT;
@@ -104,7 +104,7 @@ int adm_parse_addr_arg(const char *arg, struct addr *ret, struct buf *ret_name)
 	int rc;
 
 	buf_reset(name);
-	rc = addr_parse_entry(slice_cstr(arg), ret, name, &why);
+	rc = addr_parse_entry(slice_cstr(arg), ret_addr, name, &why);
 	buf_finish(&scratch);
 	if (rc < 0) {
 		log_errx("invalid address \"%s\": %s", log_escs(arg), why ? why : "unparsable");
@@ -113,17 +113,17 @@ int adm_parse_addr_arg(const char *arg, struct addr *ret, struct buf *ret_name)
 	return 0;
 }
 
-int adm_parse_bool(const char *s, bool *ret)
+int adm_parse_bool(const char *s, bool *ret_value)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
 	static const char *const no[] = { "no", "false", "off", "0" };
 	for (size_t i = 0; i < 4; i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
-			*ret = true;
+			*ret_value = true;
 			return 0;
 		}
 		if (strcasecmp(s, no[i]) == 0) {
-			*ret = false;
+			*ret_value = false;
 			return 0;
 		}
 	}

@@ -85,7 +85,7 @@ void mig_summary(struct mig *m);
 void mig_finish(struct mig *m);
 
 /* Maps a delivery name of the readers ("", "normal", "digest", "nomail"). */
-int mig_delivery_parse(const char *s, enum store_delivery *ret);
+int mig_delivery_parse(const char *s, enum store_delivery *ret_delivery);
 
 extern const char import_mlmmj_usage[];
 extern const char import_mailman3_usage[];

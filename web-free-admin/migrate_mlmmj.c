@@ -138,7 +138,7 @@ static int ctl_read(const char *dir, const char *name, struct ctl_file *f)
 
 /* Next line of f from *pos (trimmed); 1, or 0 at the end. */
 static int ctl_line(const struct ctl_file *f, size_t *pos, unsigned long *lineno,
-                    struct slice *ret)
+                    struct slice *ret_line)
 {
 	if (*pos >= f->data.len)
 		return 0;
@@ -148,7 +148,7 @@ static int ctl_line(const struct ctl_file *f, size_t *pos, unsigned long *lineno
 	size_t len = nl ? (size_t)(nl - p) : left;
 	*pos += len + (nl ? 1 : 0);
 	(*lineno)++;
-	*ret = slice_trim(slice_make(p, len));
+	*ret_line = slice_trim(slice_make(p, len));
 	return 1;
 }
 

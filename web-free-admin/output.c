@@ -107,16 +107,16 @@ void json_line_end(struct buf *j)
 	buf_reset(j);
 }
 
-void adm_time_format(int64_t t, char out[32])
+void adm_time_format(int64_t t, char ret_text[32])
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
-	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, 32, "@%lld", (long long)t);
+	if (!gmtime_r(&tt, &tm) || !strftime(ret_text, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(ret_text, 32, "@%lld", (long long)t);
 }
 
-/* Reads n digits at *p into *ret; advances p. */
-static bool digits(const char **p, int n, int *ret)
+/* Reads n digits at *p into *ret_value; advances p. */
+static bool digits(const char **p, int n, int *ret_value)
 {
 	int v = 0;
 	for (int i = 0; i < n; i++) {
@@ -125,11 +125,11 @@ static bool digits(const char **p, int n, int *ret)
 		v = v * 10 + ((*p)[i] - '0');
 	}
 	*p += n;
-	*ret = v;
+	*ret_value = v;
 	return true;
 }
 
-int adm_time_parse(const char *s, int64_t *ret)
+int adm_time_parse(const char *s, int64_t *ret_time)
 {
 	if (s[0] == '@') {
 		char *end;
@@ -137,7 +137,7 @@ int adm_time_parse(const char *s, int64_t *ret)
 		long long v = strtoll(s + 1, &end, 10);
 		if (errno || end == s + 1 || *end)
 			return -EINVAL;
-		*ret = v;
+		*ret_time = v;
 		return 0;
 	}
 	const char *p = s;
@@ -164,6 +164,6 @@ int adm_time_parse(const char *s, int64_t *ret)
 	time_t t = timegm(&tm);
 	if (t == (time_t)-1)
 		return -EINVAL;
-	*ret = (int64_t)t;
+	*ret_time = (int64_t)t;
 	return 0;
 }

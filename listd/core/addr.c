@@ -193,7 +193,7 @@ static const char *ldh_check(const char *d, size_t n)
 	return NULL;
 }
 
-int addr_domain_normalize(struct slice in, char out[LIMIT_ADDR_DOMAIN + 1],
+int addr_domain_normalize(struct slice in, char ret_domain[LIMIT_ADDR_DOMAIN + 1],
                           const char **ret_why)
 {
 	char tmp[LIMIT_ADDR_DOMAIN * 4 + 1];
@@ -265,11 +265,11 @@ int addr_domain_normalize(struct slice in, char out[LIMIT_ADDR_DOMAIN + 1],
 		*ret_why = why;
 		return -EINVAL;
 	}
-	memcpy(out, tmp, strlen(tmp) + 1);
+	memcpy(ret_domain, tmp, strlen(tmp) + 1);
 	return 0;
 }
 
-int addr_parse(struct slice in, struct addr *ret, const char **ret_why)
+int addr_parse(struct slice in, struct addr *ret_addr, const char **ret_why)
 {
 	struct addr a;
 	size_t used = 0;
@@ -315,7 +315,7 @@ int addr_parse(struct slice in, struct addr *ret, const char **ret_why)
 		*ret_why = "address longer than 254 octets";
 		return -EINVAL;
 	}
-	*ret = a;
+	*ret_addr = a;
 	return 0;
 }
 
@@ -339,7 +339,7 @@ static void display_add(struct slice s, struct buf *out)
 	}
 }
 
-int addr_parse_entry(struct slice in, struct addr *ret, struct buf *ret_display,
+int addr_parse_entry(struct slice in, struct addr *ret_addr, struct buf *ret_display,
                      const char **ret_why)
 {
 	in = slice_trim(in);
@@ -368,7 +368,7 @@ int addr_parse_entry(struct slice in, struct addr *ret, struct buf *ret_display,
 			*ret_why = "text after '>'";
 			return -EINVAL;
 		}
-		int rc = addr_parse(slice_make(lt + 1, (size_t)(gt - lt - 1)), ret, ret_why);
+		int rc = addr_parse(slice_make(lt + 1, (size_t)(gt - lt - 1)), ret_addr, ret_why);
 		if (rc == 0 && ret_display)
 			display_add(slice_make(in.p, (size_t)(lt - in.p)), ret_display);
 		return rc;
@@ -377,14 +377,14 @@ int addr_parse_entry(struct slice in, struct addr *ret, struct buf *ret_display,
 	if (in.len && in.p[in.len - 1] == ')') {
 		const char *lp = memchr(in.p, '(', in.len);
 		if (lp) {
-			int rc = addr_parse(slice_make(in.p, (size_t)(lp - in.p)), ret, ret_why);
+			int rc = addr_parse(slice_make(in.p, (size_t)(lp - in.p)), ret_addr, ret_why);
 			if (rc == 0 && ret_display)
 				display_add(slice_make(lp + 1, (size_t)(in.p + in.len - lp - 2)),
 				            ret_display);
 			return rc;
 		}
 	}
-	return addr_parse(in, ret, ret_why);
+	return addr_parse(in, ret_addr, ret_why);
 }
 
 void addr_format(const struct addr *a, struct buf *out)

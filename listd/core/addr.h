@@ -25,20 +25,20 @@ struct addr {
 };
 
 /* Parses a bare mailbox "local@domain", optionally in angle brackets and
- * surrounded by blanks. 0 on success (*ret filled); -EINVAL with *ret_why
- * set to a static English reason on failure (ret untouched). */
-int addr_parse(struct slice in, struct addr *ret, const char **ret_why);
+ * surrounded by blanks. 0 on success (*ret_addr filled); -EINVAL with *ret_why
+ * set to a static English reason on failure (ret_addr untouched). */
+int addr_parse(struct slice in, struct addr *ret_addr, const char **ret_why);
 
 /* Parses one import entry: "addr", "<addr>", "Display Name <addr>",
  * "\"Quoted, Name\" <addr>" or "addr (Name)". The display name (unquoted,
  * unfolded, at most LIMIT_DISPLAY_NAME bytes) is appended to ret_display
  * when it is not NULL. Same return convention as addr_parse(). */
-int addr_parse_entry(struct slice in, struct addr *ret, struct buf *ret_display,
+int addr_parse_entry(struct slice in, struct addr *ret_addr, struct buf *ret_display,
                      const char **ret_why);
 
-/* Normalises a bare domain (list domains, configuration) into out.
+/* Normalises a bare domain (list domains, configuration) into ret_domain.
  * 0 or -EINVAL with *ret_why. */
-int addr_domain_normalize(struct slice in, char out[LIMIT_ADDR_DOMAIN + 1],
+int addr_domain_normalize(struct slice in, char ret_domain[LIMIT_ADDR_DOMAIN + 1],
                           const char **ret_why);
 
 /* Appends "local@domain" to out. */

@@ -1,5 +1,5 @@
 /* listd/core/config.c — see config.h. */
-#include "config.h"
+#include "listd/core/config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -172,7 +172,7 @@ static bool host_valid(struct slice h)
 	return h.p[h.len - 1] != '-';
 }
 
-static int parse_port(struct slice p, uint16_t *ret, const char **why)
+static int parse_port(struct slice p, uint16_t *ret_port, const char **why)
 {
 	unsigned v = 0;
 	if (p.len == 0 || p.len > 5) {
@@ -190,13 +190,13 @@ static int parse_port(struct slice p, uint16_t *ret, const char **why)
 		*why = "port out of range 1..65535";
 		return -EINVAL;
 	}
-	*ret = (uint16_t)v;
+	*ret_port = (uint16_t)v;
 	return 0;
 }
 
 /* HOST[:PORT] or [IPV6][:PORT]; port_required for policy_listen. */
 static int parse_hostport(struct slice s, bool port_required,
-                          struct config_relay *ret, const char **why)
+                          struct config_relay *ret_relay, const char **why)
 {
 	struct config_relay r;
 	struct slice host, port = { NULL, 0 };
@@ -257,20 +257,20 @@ static int parse_hostport(struct slice s, bool port_required,
 	}
 	memcpy(r.host, host.p, host.len);
 	r.host[host.len] = 0;
-	*ret = r;
+	*ret_relay = r;
 	return 0;
 }
 
 /* NAME=N with N in min..max, N decimal. */
 static int parse_attr_uint(struct slice a, const char *name, unsigned min,
-                           unsigned max, unsigned *ret, const char **why)
+                           unsigned max, unsigned *ret_value, const char **why)
 {
 	size_t nl = strlen(name);
 	unsigned long n = 0;
 
 	if (a.len <= nl + 1 || memcmp(a.p, name, nl) != 0 || a.p[nl] != '=')
 		return 0;
-	if (*ret) {
+	if (*ret_value) {
 		*why = "relay attribute given twice";
 		return -EINVAL;
 	}
@@ -286,22 +286,22 @@ static int parse_attr_uint(struct slice a, const char *name, unsigned min,
 		*why = "relay attribute out of range";
 		return -EINVAL;
 	}
-	*ret = (unsigned)n;
+	*ret_value = (unsigned)n;
 	return 1;
 }
 
 /* One relay of the list: HOST[:PORT] then blank-separated attributes
- * weight=1..100 and max_conn=1..64 (0 in *ret: not given). */
-static int parse_relay_item(struct slice item, struct config_relay *ret,
+ * weight=1..100 and max_conn=1..64 (0 in *ret_relay: not given). */
+static int parse_relay_item(struct slice item, struct config_relay *ret_relay,
                             const char **why)
 {
 	size_t i = 0;
 
 	while (i < item.len && item.p[i] != ' ' && item.p[i] != '\t')
 		i++;
-	if (parse_hostport(slice_make(item.p, i), false, ret, why) < 0)
+	if (parse_hostport(slice_make(item.p, i), false, ret_relay, why) < 0)
 		return -EINVAL;
-	ret->weight = ret->max_conn = 0;
+	ret_relay->weight = ret_relay->max_conn = 0;
 	while (i < item.len) {
 		size_t start;
 		int r;
@@ -312,8 +312,8 @@ static int parse_relay_item(struct slice item, struct config_relay *ret,
 		while (i < item.len && item.p[i] != ' ' && item.p[i] != '\t')
 			i++;
 		struct slice a = slice_make(item.p + start, i - start);
-		if ((r = parse_attr_uint(a, "weight", 1, 100, &ret->weight, why)) == 0)
-			r = parse_attr_uint(a, "max_conn", 1, 64, &ret->max_conn, why);
+		if ((r = parse_attr_uint(a, "weight", 1, 100, &ret_relay->weight, why)) == 0)
+			r = parse_attr_uint(a, "max_conn", 1, 64, &ret_relay->max_conn, why);
 		if (r < 0)
 			return -EINVAL;
 		if (r == 0) {
@@ -504,9 +504,9 @@ static void apply_defaults(struct config *c)
 	}
 }
 
-void config_defaults(struct config *ret)
+void config_defaults(struct config *ret_config)
 {
-	apply_defaults(ret);
+	apply_defaults(ret_config);
 }
 
 void config_finish(struct config *cfg)

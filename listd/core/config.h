@@ -56,7 +56,7 @@
  *        there and means "no policy"), dns_timeout_seconds (2, 1..30: one
  *        try of one server), dns_lookup_timeout_seconds (10, 1..120: one
  *        name, all servers and tries),
- *        dmarc_cache_seconds (3600, 0..86400): DMARC lookups (listd/dmarc_lookup.c)
+ *        dmarc_cache_seconds (3600, 0..86400): DMARC lookups (listd/run/dmarc_lookup.c)
  *
  * Paths (key_file, tls_ca_file, relay_auth_password_file, the PATH of
  * policy_listen) that are relative are relative to the home directory:
@@ -148,8 +148,9 @@ struct config {
 	uint64_t set_keys;                      /* bit i: key i was in the file */
 };
 
-/* Fills *ret with the defaults. Always succeeds; finish with config_finish(). */
-void config_defaults(struct config *ret);
+/* Fills *ret_config with the defaults. Always succeeds; finish with
+ * config_finish(). */
+void config_defaults(struct config *ret_config);
 /* Frees the strings and leaves the defaults' zero state; NULL is a no-op. */
 void config_finish(struct config *cfg);
 

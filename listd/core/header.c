@@ -53,7 +53,7 @@ static int finish(struct header_scan *hs, size_t body)
 	return 0;
 }
 
-int header_scan_next(struct header_scan *hs, struct header_field *ret)
+int header_scan_next(struct header_scan *hs, struct header_field *ret_field)
 {
 	if (hs->done)
 		return 0;
@@ -87,10 +87,10 @@ int header_scan_next(struct header_scan *hs, struct header_field *ret)
 		next = n2;
 	}
 	size_t vstart = (size_t)(colon - hs->msg) + 1;
-	ret->name = name;
-	ret->value = slice_make(hs->msg + vstart, vend - vstart);
-	ret->start = start;
-	ret->end = next;
+	ret_field->name = name;
+	ret_field->value = slice_make(hs->msg + vstart, vend - vstart);
+	ret_field->start = start;
+	ret_field->end = next;
 	hs->pos = next;
 	hs->count++;
 	return 1;
@@ -107,14 +107,14 @@ size_t header_body_offset(const char *msg, size_t len)
 }
 
 int header_find(const char *msg, size_t len, const char *name,
-                struct header_field *ret)
+                struct header_field *ret_field)
 {
 	struct header_scan hs;
 	struct header_field f;
 	header_scan_init(&hs, msg, len);
 	while (header_scan_next(&hs, &f) == 1) {
 		if (slice_case_eq_cstr(f.name, name)) {
-			*ret = f;
+			*ret_field = f;
 			return 1;
 		}
 	}

@@ -35,17 +35,17 @@ struct header_scan {
 };
 
 void header_scan_init(struct header_scan *hs, const char *msg, size_t len);
-/* 1: *ret holds the next field. 0: the header block is over, hs->body is
+/* 1: *ret_field holds the next field. 0: the header block is over, hs->body is
  * the offset of the body (len when there is none). */
-int header_scan_next(struct header_scan *hs, struct header_field *ret);
+int header_scan_next(struct header_scan *hs, struct header_field *ret_field);
 
 /* Offset of the body of msg (after the header block and its empty line). */
 size_t header_body_offset(const char *msg, size_t len);
 
 /* First field named name (case-insensitive) in msg's header block.
- * 1 = found (*ret filled), 0 = absent. */
+ * 1 = found (*ret_field filled), 0 = absent. */
 int header_find(const char *msg, size_t len, const char *name,
-                struct header_field *ret);
+                struct header_field *ret_field);
 
 /* Appends value with folding removed (CR/LF dropped, each fold kept as the
  * blanks that follow it), leading and trailing blanks trimmed, and NUL bytes

@@ -10,10 +10,10 @@
 
 #include "listd/core/instance.h"
 
-static int lock_path(const char *home, char *out, size_t outsz)
+static int lock_path(const char *home, char *ret_path, size_t size)
 {
-	int n = snprintf(out, outsz, "%s/%s", home, INSTANCE_FILE);
-	return n < 0 || (size_t)n >= outsz ? -ENAMETOOLONG : 0;
+	int n = snprintf(ret_path, size, "%s/%s", home, INSTANCE_FILE);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
 /* Parses "PID START\n" (both decimal); anything else leaves zeros. */

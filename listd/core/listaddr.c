@@ -6,12 +6,12 @@
 
 #include "ascii.h"
 
-static int add(struct listaddr_cand *out, size_t *n, const char *name, size_t len,
+static int add(struct listaddr_cand *ret_cands, size_t *n, const char *name, size_t len,
                enum listaddr_role role, struct slice ext)
 {
 	if (len == 0 || len > LIMIT_ADDR_LOCAL || *n >= LISTADDR_MAX_CANDS)
 		return 0;
-	struct listaddr_cand *c = &out[(*n)++];
+	struct listaddr_cand *c = &ret_cands[(*n)++];
 	for (size_t i = 0; i < len; i++)
 		c->name[i] = ascii_lower(name[i]);
 	c->name[len] = '\0';
@@ -32,7 +32,7 @@ static bool ends_with_case(const char *s, size_t len, const char *suffix)
 }
 
 int listaddr_split(const struct listaddr_syntax *syn, struct slice local,
-                   struct listaddr_cand out[LISTADDR_MAX_CANDS], size_t *ret_n)
+                   struct listaddr_cand ret_cands[LISTADDR_MAX_CANDS], size_t *ret_n)
 {
 	size_t n = 0;
 	if (local.len == 0 || local.len > LIMIT_ADDR_LOCAL)
@@ -47,7 +47,7 @@ int listaddr_split(const struct listaddr_syntax *syn, struct slice local,
 
 	/* the whole base as a list name comes first: a list called
 	 * "x-owner" wins over the owner address of list "x" */
-	add(out, &n, base.p, base.len, LISTADDR_ROLE_POST, ext);
+	add(ret_cands, &n, base.p, base.len, LISTADDR_ROLE_POST, ext);
 	const struct { const char *suffix; enum listaddr_role role; } sfx[] = {
 		{ syn->bounce_suffix, LISTADDR_ROLE_BOUNCES },
 		{ syn->request_suffix, LISTADDR_ROLE_REQUEST },
@@ -56,7 +56,7 @@ int listaddr_split(const struct listaddr_syntax *syn, struct slice local,
 	};
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		if (sfx[i].suffix && ends_with_case(base.p, base.len, sfx[i].suffix))
-			add(out, &n, base.p, base.len - strlen(sfx[i].suffix), sfx[i].role, ext);
+			add(ret_cands, &n, base.p, base.len - strlen(sfx[i].suffix), sfx[i].role, ext);
 	}
 	*ret_n = n;
 	return 0;

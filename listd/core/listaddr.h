@@ -42,10 +42,10 @@ struct listaddr_cand {
 
 #define LISTADDR_MAX_CANDS 5
 
-/* Fills out[0..*ret_n) with the readings of local (most specific first).
+/* Fills ret_cands[0..*ret_n) with the readings of local (most specific first).
  * Returns 0, or -EINVAL when local is empty or too long. */
 int listaddr_split(const struct listaddr_syntax *syn, struct slice local,
-                   struct listaddr_cand out[LISTADDR_MAX_CANDS], size_t *ret_n);
+                   struct listaddr_cand ret_cands[LISTADDR_MAX_CANDS], size_t *ret_n);
 
 const char *listaddr_role_name(enum listaddr_role role);
 

@@ -2,9 +2,10 @@
  * expander that fills them in.
  *
  * Every text listd writes (confirmations, help, moderation notices, the
- * owners' digests, bounce probes, and the list's footer and header text)
- * has a name and a built-in default here; a list may replace any of them
- * (`listadm template set`, kept in the store: storage/store_template.h).
+ * owners' bounce report and held summary, bounce probes, and the list's
+ * footer and header text) has a name and a built-in default here; a list may
+ * replace any of them (`listadm template set`, kept in the store:
+ * storage/store_template.h).
  * Subjects and the header fields stay built in.
  *
  * Syntax: ${name} is replaced by the variable's value; $$ is one '$'; any

@@ -1,7 +1,7 @@
 /* tests/bench/digest_bench.c — the work of one digest of N posts, as the
  * daemon does it: N posts archived in a fresh store (timed apart), then,
  * in one read transaction, every post read back from the archive and the
- * digest built (bounce/digest_build.h). Prints one line of key=value
+ * digest built (listd/mail/digest_build.h). Prints one line of key=value
  * figures; peak RSS is the process's (getrusage), so run one form per
  * process; the peak after archiving is printed too, since the write
  * transaction that fills the store holds its dirty pages in memory.
@@ -16,7 +16,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "bounce/digest_build.h"
+#include "listd/mail/digest_build.h"
 #include "listd/core/buf.h"
 #include "storage/store.h"
 #include "storage/store_archive.h"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/dns/dns_client.sh DNS_DRIVER — the DMARC lookups' DNS client
-# (listd/dns_client.h) against real servers on loopback:
+# (listd/net/dns_client.h) against real servers on loopback:
 #   live   Debian's unbound serving a test zone, answering at most 512
 #          bytes over UDP (max-udp-size), so longer answers are truncated;
 #   notcp  the same zone from an unbound that does not listen on TCP;

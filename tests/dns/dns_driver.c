@@ -1,4 +1,4 @@
-/* tests/dns/dns_driver.c — asks one TXT question through listd/dns_client.h
+/* tests/dns/dns_driver.c — asks one TXT question through listd/net/dns_client.h
  * and prints what came back, for tests/dns/dns_client.sh:
  *
  *   dns_driver SERVERS TRY_MS TOTAL_MS ROUNDS NAME
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "listd/dns_client.h"
+#include "listd/net/dns_client.h"
 
 static unsigned calls;
 static uint64_t t0;

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bounce/authres.h"
+#include "listd/mail/authres.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

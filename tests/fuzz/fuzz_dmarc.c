@@ -1,5 +1,5 @@
 /* tests/fuzz/fuzz_dmarc.c — DMARC records and the munge/wrap rewrites
- * (bounce/dmarc.h) on arbitrary input. The first byte picks what is fed:
+ * (listd/mail/dmarc.h) on arbitrary input. The first byte picks what is fed:
  * bit 0 the record parser (the rest is TXT data, then a domain name for
  * the organizational domain), otherwise the rewrites
  * (bit 1: wrap). Properties: a parsed record has policies in range; a
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bounce/dmarc.h"
+#include "listd/mail/dmarc.h"
 #include "listd/core/header.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sel & 1) {
 		struct dmarc_record rec;
 		if (dmarc_record_parse(slice_make(in, len), &rec) == 0 &&
-		    (rec.p > DMARC_POLICY_REJECT || rec.sp > DMARC_POLICY_REJECT ||
-		     rec.p == DMARC_POLICY_ABSENT))
+		    (rec.p > DMARC_DISPOSITION_REJECT || rec.sp > DMARC_DISPOSITION_REJECT ||
+		     rec.p == DMARC_DISPOSITION_ABSENT))
 			__builtin_trap();
 		/* the rest, as a domain name, against libpsl's built-in list */
 		char name[LIMIT_ADDR_DOMAIN + 2];

@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_dns_proto.c — DNS answers (listd/dns_proto.h) from
+/* tests/fuzz/fuzz_dns_proto.c — DNS answers (listd/net/dns_proto.h) from
  * arbitrary bytes. The first two bytes are the query id the answer must
  * carry; the rest is the answer to TXT _dmarc.example.org. Properties: no
  * read outside the input (sanitizers), the kept records within their
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "listd/dns_proto.h"
+#include "listd/net/dns_proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_dns_servers.c — the DNS server lists (listd/dns_servers.h)
+/* tests/fuzz/fuzz_dns_servers.c — the DNS server lists (listd/net/dns_servers.h)
  * from arbitrary bytes. The first byte picks the reader: even, resolv.conf
  * text (the rest, as read from the file); odd, a dns_resolver value (the
  * rest up to its first NUL). Properties: the resolv.conf reader always
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "listd/dns_servers.h"
+#include "listd/net/dns_servers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,4 +1,4 @@
-/* tests/fuzz/fuzz_footer.c — the footer transform (bounce/footer.h) on
+/* tests/fuzz/fuzz_footer.c — the footer transform (listd/mail/footer.h) on
  * arbitrary posts: the input's first line is the footer text (also tried
  * as header text), the rest the post. Checks: a refusal leaves the output
  * untouched; a result is bounded in size, has a header block, walks as
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bounce/footer.h"
+#include "listd/mail/footer.h"
 #include "bounce/mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "listd/http_proto.h"
+#include "listd/net/http_proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,13 +1,13 @@
 /* tests/fuzz/fuzz_modreply.c — a moderator's reply on arbitrary bytes
- * (bounce/modreply.h), and the moderation token reader (bounce/modtoken.h)
+ * (listd/mail/modreply.h), and the moderation token reader (listd/mail/modtoken.h)
  * on the input's first line. Checks: the action is one of three, the
  * reason is terminated, bounded, free of control bytes and only set on a
  * reject; a token that verifies round-trips to the same spelling. */
 #include <stdint.h>
 #include <string.h>
 
-#include "bounce/modreply.h"
-#include "bounce/modtoken.h"
+#include "listd/mail/modreply.h"
+#include "listd/mail/modtoken.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "listd/policy_proto.h"
+#include "listd/net/policy_proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bounce/reqcmd.h"
+#include "listd/mail/reqcmd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "listd/core/limits.h"
-#include "listd/smtp_reply.h"
+#include "listd/net/smtp_reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

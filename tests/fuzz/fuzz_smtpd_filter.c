@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "listd/smtpd_filter.h"
+#include "listd/policy/smtpd_filter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

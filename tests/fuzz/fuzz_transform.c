@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bounce/transform.h"
+#include "listd/mail/transform.h"
 #include "listd/core/header.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

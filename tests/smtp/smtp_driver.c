@@ -15,7 +15,7 @@
 #include "listd/core/buf.h"
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
-#include "listd/smtp_client.h"
+#include "listd/net/smtp_client.h"
 
 struct item {
 	struct smtp_txn txn;
@@ -48,7 +48,7 @@ struct driver {
 	size_t nstatuses;
 };
 
-static int next_txn_cb(void *ctx, struct smtp_txn **ret)
+static int next_txn_cb(void *ctx, struct smtp_txn **ret_txn)
 {
 	struct driver *d = ctx;
 	struct item *it;
@@ -57,7 +57,7 @@ static int next_txn_cb(void *ctx, struct smtp_txn **ret)
 		return 0;
 	it = &d->items[d->queue[d->qpos++]];
 	it->done = 0;
-	*ret = &it->txn;
+	*ret_txn = &it->txn;
 	return 1;
 }
 

@@ -1,5 +1,5 @@
 /* tests/unit/test_authres.c — Authentication-Results parsing, alignment,
- * automatic mail and the sender trust rule (bounce/authres.h). */
+ * automatic mail and the sender trust rule (listd/mail/authres.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bounce/authres.h"
+#include "listd/mail/authres.h"
 #include "listd/core/buf.h"
 
 static const char *method_name(enum authres_method m)

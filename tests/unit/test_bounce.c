@@ -1,6 +1,6 @@
 /* tests/unit/test_bounce.c — bounce recognition on small fixtures written
  * for these tests, one or more per MTA family and per kind, MIME edge
- * cases, and the scoring policy. */
+ * cases, and the scoring rules. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

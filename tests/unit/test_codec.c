@@ -22,13 +22,13 @@ static void hex(const void *p, size_t n, struct buf *out)
 }
 
 /* "0a0b" → bytes; returns the length. */
-static size_t unhex(const char *s, unsigned char *out, size_t cap)
+static size_t unhex(const char *s, unsigned char *ret_bytes, size_t cap)
 {
 	size_t n = 0;
 	for (; s[0] && s[1] && n < cap; s += 2) {
 		unsigned v;
 		sscanf(s, "%2x", &v);
-		out[n++] = (unsigned char)v;
+		ret_bytes[n++] = (unsigned char)v;
 	}
 	return n;
 }
@@ -84,7 +84,7 @@ struct demo {
 	bool flag;
 };
 
-static int demo_decode(const void *p, size_t n, struct demo *ret)
+static int demo_decode(const void *p, size_t n, struct demo *ret_demo)
 {
 	struct codec_dec d;
 	struct demo x = { 0 };
@@ -99,7 +99,7 @@ static int demo_decode(const void *p, size_t n, struct demo *ret)
 	r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;
-	*ret = x;
+	*ret_demo = x;
 	return 0;
 }
 
@@ -224,14 +224,14 @@ static int refuse_damaged(const struct buf *good,
 	return failed;
 }
 
-static int member_decode_v(const void *p, size_t n, void *ret)
+static int member_decode_v(const void *p, size_t n, void *ret_obj)
 {
-	return store_member_decode(p, n, ret);
+	return store_member_decode(p, n, ret_obj);
 }
 
-static int list_decode_v(const void *p, size_t n, void *ret)
+static int list_decode_v(const void *p, size_t n, void *ret_obj)
 {
-	return store_list_decode(p, n, ret);
+	return store_list_decode(p, n, ret_obj);
 }
 
 static void test_member_record(void **state)

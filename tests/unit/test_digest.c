@@ -1,6 +1,6 @@
 /* tests/unit/test_digest.c — digest builders and mbox form
- * (bounce/digest_build.h), the get / set delivery request commands
- * (bounce/reqcmd.h), the archive store (storage/store_archive.h) and the
+ * (listd/mail/digest_build.h), the get / set delivery request commands
+ * (listd/mail/reqcmd.h), the archive store (storage/store_archive.h) and the
  * list record's digest settings (appended in version 2; version 1 still
  * read). */
 #include <errno.h>
@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bounce/digest_build.h"
-#include "bounce/reqcmd.h"
+#include "listd/mail/digest_build.h"
+#include "listd/mail/reqcmd.h"
 #include "listd/core/buf.h"
 #include "storage/internal.h"
 #include "storage/store.h"
@@ -44,16 +44,16 @@ static void posts_init(struct digest_post p[3])
 }
 
 /* The value of boundary="..." in the first Content-Type at or after from. */
-static void boundary_of(const char *from, char *out, size_t outsz)
+static void boundary_of(const char *from, char *ret_boundary, size_t size)
 {
 	const char *p = strstr(from, "boundary=\"");
 	assert_non_null(p);
 	p += 10;
 	const char *e = strchr(p, '"');
 	assert_non_null(e);
-	assert_true((size_t)(e - p) < outsz);
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
+	assert_true((size_t)(e - p) < size);
+	memcpy(ret_boundary, p, (size_t)(e - p));
+	ret_boundary[e - p] = '\0';
 }
 
 static size_t count(const char *hay, const char *needle)

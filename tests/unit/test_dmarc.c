@@ -1,5 +1,5 @@
 /* tests/unit/test_dmarc.c — DMARC records, organizational domains and the
- * munge and wrap rewrites (bounce/dmarc.h). */
+ * munge and wrap rewrites (listd/mail/dmarc.h). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bounce/dmarc.h"
+#include "listd/mail/dmarc.h"
 #include "listd/core/header.h"
 #include "storage/internal.h"
 
@@ -20,24 +20,25 @@ static void test_record_parse(void **state)
 	static const struct {
 		const char *label, *in;
 		int r;
-		enum dmarc_policy p, sp;
+		enum dmarc_disposition p, sp;
 	} t[] = {
-		{ "reject", "v=DMARC1; p=reject", 0, DMARC_POLICY_REJECT, DMARC_POLICY_REJECT },
+		{ "reject", "v=DMARC1; p=reject", 0,
+		  DMARC_DISPOSITION_REJECT, DMARC_DISPOSITION_REJECT },
 		{ "quarantine sp none", "v=DMARC1;p=quarantine;sp=none", 0,
-		  DMARC_POLICY_QUARANTINE, DMARC_POLICY_NONE },
+		  DMARC_DISPOSITION_QUARANTINE, DMARC_DISPOSITION_NONE },
 		{ "none", "v=DMARC1; p=none; rua=mailto:d@example.org", 0,
-		  DMARC_POLICY_NONE, DMARC_POLICY_NONE },
+		  DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_NONE },
 		{ "blanks around =", "v = DMARC1 ; p = Reject ;", 0,
-		  DMARC_POLICY_REJECT, DMARC_POLICY_REJECT },
+		  DMARC_DISPOSITION_REJECT, DMARC_DISPOSITION_REJECT },
 		{ "tag name case", "v=DMARC1; P=reject; SP=quarantine", 0,
-		  DMARC_POLICY_REJECT, DMARC_POLICY_QUARANTINE },
+		  DMARC_DISPOSITION_REJECT, DMARC_DISPOSITION_QUARANTINE },
 		{ "no p", "v=DMARC1; rua=mailto:x@example.org", 0,
-		  DMARC_POLICY_NONE, DMARC_POLICY_NONE },
-		{ "bad p", "v=DMARC1; p=drop", 0, DMARC_POLICY_NONE, DMARC_POLICY_NONE },
+		  DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_NONE },
+		{ "bad p", "v=DMARC1; p=drop", 0, DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_NONE },
 		{ "first p wins", "v=DMARC1; p=none; p=reject", 0,
-		  DMARC_POLICY_NONE, DMARC_POLICY_NONE },
+		  DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_NONE },
 		{ "pct ignored", "v=DMARC1; p=reject; pct=0", 0,
-		  DMARC_POLICY_REJECT, DMARC_POLICY_REJECT },
+		  DMARC_DISPOSITION_REJECT, DMARC_DISPOSITION_REJECT },
 		{ "v not first", "p=reject; v=DMARC1", -EINVAL, 0, 0 },
 		{ "v case", "v=dmarc1; p=reject", -EINVAL, 0, 0 },
 		{ "spf record", "v=spf1 -all", -EINVAL, 0, 0 },
@@ -46,12 +47,13 @@ static void test_record_parse(void **state)
 		{ "leading ;", "; v=DMARC1; p=reject", -EINVAL, 0, 0 },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct dmarc_record rec = { DMARC_POLICY_ABSENT, DMARC_POLICY_ABSENT };
+		struct dmarc_record rec = { DMARC_DISPOSITION_ABSENT, DMARC_DISPOSITION_ABSENT };
 		int r = dmarc_record_parse(slice_cstr(t[i].in), &rec);
 		if (r != t[i].r || (r == 0 && (rec.p != t[i].p || rec.sp != t[i].sp)))
 			printf("# %s: got %d p=%s sp=%s, want %d p=%s sp=%s\n", t[i].label, r,
-			       dmarc_policy_name(rec.p), dmarc_policy_name(rec.sp), t[i].r,
-			       dmarc_policy_name(t[i].p), dmarc_policy_name(t[i].sp));
+			       dmarc_disposition_name(rec.p), dmarc_disposition_name(rec.sp),
+			       t[i].r, dmarc_disposition_name(t[i].p),
+			       dmarc_disposition_name(t[i].sp));
 		assert_int_equal(r, t[i].r);
 		if (r == 0) {
 			assert_int_equal(rec.p, t[i].p);
@@ -66,7 +68,7 @@ static void test_record_select(void **state)
 	struct dmarc_record rec;
 	struct slice one[] = { slice_cstr("v=spf1 -all"), slice_cstr("v=DMARC1; p=reject") };
 	assert_int_equal(dmarc_record_select(one, 2, &rec), 0);
-	assert_int_equal(rec.p, DMARC_POLICY_REJECT);
+	assert_int_equal(rec.p, DMARC_DISPOSITION_REJECT);
 	struct slice two[] = { slice_cstr("v=DMARC1; p=none"), slice_cstr("v=DMARC1; p=reject") };
 	assert_int_equal(dmarc_record_select(two, 2, &rec), -ENOENT);
 	assert_int_equal(dmarc_record_select(NULL, 0, &rec), -ENOENT);
@@ -123,12 +125,12 @@ static void test_org_domain(void **state)
 	longname[100] = longname[200] = '.';
 	assert_ptr_equal(dmarc_org_domain(latest, longname), longname);
 	psl_free(latest);
-	struct dmarc_record rec = { DMARC_POLICY_NONE, DMARC_POLICY_REJECT };
-	assert_int_equal(dmarc_policy_for(&rec, false), DMARC_POLICY_NONE);
-	assert_int_equal(dmarc_policy_for(&rec, true), DMARC_POLICY_REJECT);
-	assert_true(dmarc_policy_strict(DMARC_POLICY_QUARANTINE));
-	assert_false(dmarc_policy_strict(DMARC_POLICY_NONE));
-	assert_false(dmarc_policy_strict(DMARC_POLICY_ABSENT));
+	struct dmarc_record rec = { DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_REJECT };
+	assert_int_equal(dmarc_disposition_for(&rec, false), DMARC_DISPOSITION_NONE);
+	assert_int_equal(dmarc_disposition_for(&rec, true), DMARC_DISPOSITION_REJECT);
+	assert_true(dmarc_disposition_strict(DMARC_DISPOSITION_QUARANTINE));
+	assert_false(dmarc_disposition_strict(DMARC_DISPOSITION_NONE));
+	assert_false(dmarc_disposition_strict(DMARC_DISPOSITION_ABSENT));
 }
 
 static char *rewrite(const char *msg, enum dmarc_action action)

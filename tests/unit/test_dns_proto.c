@@ -1,5 +1,5 @@
 /* tests/unit/test_dns_proto.c — DNS queries and TXT answers on the wire
- * (listd/dns_proto.h). Answers are assembled here byte by byte. */
+ * (listd/net/dns_proto.h). Answers are assembled here byte by byte. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "listd/dns_proto.h"
+#include "listd/net/dns_proto.h"
 
 struct pkt {
 	uint8_t b[2048];

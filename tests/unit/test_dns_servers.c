@@ -1,5 +1,5 @@
 /* tests/unit/test_dns_servers.c — which DNS servers a lookup asks
- * (listd/dns_servers.h): listd.conf's dns_resolver and resolv.conf text. */
+ * (listd/net/dns_servers.h): listd.conf's dns_resolver and resolv.conf text. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,16 +9,16 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "listd/dns_servers.h"
+#include "listd/net/dns_servers.h"
 
 /* The servers of s, formatted and separated by single blanks. */
-static void joined(const struct dns_servers *s, char *out, size_t cap)
+static void joined(const struct dns_servers *s, char *ret_text, size_t cap)
 {
 	char one[64];
-	out[0] = '\0';
+	ret_text[0] = '\0';
 	for (size_t i = 0; i < s->n; i++) {
 		dns_server_format(&s->addr[i], one);
-		snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? " " : "", one);
+		snprintf(ret_text + strlen(ret_text), cap - strlen(ret_text), "%s%s", i ? " " : "", one);
 	}
 }
 

@@ -1,5 +1,5 @@
 /* tests/unit/test_footer.c — header and footer text added MIME-correctly
- * (bounce/footer.h): in a text/plain body in its charset and transfer
+ * (listd/mail/footer.h): in a text/plain body in its charset and transfer
  * encoding, as a new part of a multipart/mixed, around anything else, and
  * never in signed or encrypted mail. Results are read back with the MIME
  * walker, not compared as strings only. */
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bounce/footer.h"
+#include "listd/mail/footer.h"
 #include "bounce/mime.h"
 #include "listd/core/header.h"
 

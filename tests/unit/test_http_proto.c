@@ -1,5 +1,5 @@
 /* tests/unit/test_http_proto.c — the one-click endpoint's HTTP reader and
- * writer (listd/http_proto.h): tables of good, bad, oversized and partial
+ * writer (listd/net/http_proto.h): tables of good, bad, oversized and partial
  * requests; the RFC 8058 body check; the target's token; the response. */
 #include <errno.h>
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "listd/http_proto.h"
+#include "listd/net/http_proto.h"
 
 #define FORM "application/x-www-form-urlencoded"
 #define ONECLICK "List-Unsubscribe=One-Click"

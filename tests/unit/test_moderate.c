@@ -1,5 +1,5 @@
 /* tests/unit/test_moderate.c — moderation by mail: the signed token
- * (bounce/modtoken.h), the reply parser (bounce/modreply.h) and the list
+ * (listd/mail/modtoken.h), the reply parser (listd/mail/modreply.h) and the list
  * settings it reads (moderators, subscribe_policy; list record version 4). */
 #include <errno.h>
 #include <setjmp.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bounce/modreply.h"
-#include "bounce/modtoken.h"
+#include "listd/mail/modreply.h"
+#include "listd/mail/modtoken.h"
 #include "storage/internal.h"
 
 static const uint8_t key[TOKEN_KEY_LEN] = { 9, 8, 7, 6, 5 };

@@ -16,15 +16,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "bounce/modtoken.h"
-#include "bounce/unsub.h"
+#include "listd/mail/modtoken.h"
+#include "listd/mail/unsub.h"
 #include "bounce/verp.h"
 #include "listd/core/addr.h"
 #include "listd/core/buf.h"
 #include "listd/core/config.h"
-#include "listd/policy.h"
-#include "listd/policy_proto.h"
-#include "listd/recipient.h"
+#include "listd/policy/policy.h"
+#include "listd/net/policy_proto.h"
+#include "listd/policy/recipient.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
@@ -286,41 +286,41 @@ static int populate_cb(struct store_txn *txn, void *ctx)
 }
 
 static void make_token_sfx(struct fx *f, enum verp_kind kind, uint32_t member, uint32_t day,
-                           const char *list, const char *suffix, char *out, size_t outsz)
+                           const char *list, const char *suffix, char *ret_token, size_t size)
 {
 	struct verp_fields vf = { kind, member, 7, day };
 	struct buf b = BUF_INIT;
 	int r = verp_encode(f->key, &vf, list, suffix, '+', DOMAIN, &b);
 	assert_int_equal(r, 0);
-	assert_true(b.len < outsz);
-	memcpy(out, b.data, b.len + 1);
+	assert_true(b.len < size);
+	memcpy(ret_token, b.data, b.len + 1);
 	buf_finish(&b);
 }
 
 static void make_token(struct fx *f, enum verp_kind kind, uint32_t member, uint32_t day,
-                       const char *list, char *out, size_t outsz)
+                       const char *list, char *ret_token, size_t size)
 {
-	make_token_sfx(f, kind, member, day, list, "-bounces", out, outsz);
+	make_token_sfx(f, kind, member, day, list, "-bounces", ret_token, size);
 }
 
 /* LIST-request+unsub-TOKEN@DOMAIN for member on list_id, made on day */
 static void make_unsub(struct fx *f, const char *list, uint32_t member, uint32_t list_id,
-                       uint32_t day, char *out, size_t outsz)
+                       uint32_t day, char *ret_addr, size_t size)
 {
 	struct buf t = BUF_INIT;
 	assert_int_equal(unsub_token_make(f->key, member, list_id, day, &t), 0);
-	snprintf(out, outsz, "%s-request+unsub-%s@" DOMAIN, list, t.data);
+	snprintf(ret_addr, size, "%s-request+unsub-%s@" DOMAIN, list, t.data);
 	buf_finish(&t);
 }
 
 /* LIST-moderate+TOKEN@DOMAIN */
 static void make_mod(struct fx *f, const char *list, uint32_t list_id, enum modtoken_kind kind,
-                     uint32_t msg, uint32_t expiry, char out[128])
+                     uint32_t msg, uint32_t expiry, char ret_addr[128])
 {
 	struct modtoken t = { .kind = kind, .msg_id = msg, .expiry_day = expiry };
 	struct buf b = BUF_INIT;
 	assert_int_equal(modtoken_make(f->key, list_id, &t, &b), 0);
-	snprintf(out, 128, "%s-moderate+%s@" DOMAIN, list, b.data);
+	snprintf(ret_addr, 128, "%s-moderate+%s@" DOMAIN, list, b.data);
 	buf_finish(&b);
 }
 
@@ -439,13 +439,13 @@ static const char *fx_rcpt(const struct fx *f, const char *r)
 #define REJ(rule, act) POLICY_VERDICT_REJECT, POLICY_RULE_##rule, act
 
 /* tmpl with its "%s" (if any) replaced by rcpt */
-static void subst(char *out, size_t outsz, const char *tmpl, const char *rcpt)
+static void subst(char *ret_text, size_t size, const char *tmpl, const char *rcpt)
 {
 	const char *p = strstr(tmpl, "%s");
 	if (!p)
-		snprintf(out, outsz, "%s", tmpl);
+		snprintf(ret_text, size, "%s", tmpl);
 	else
-		snprintf(out, outsz, "%.*s%s%s", (int)(p - tmpl), tmpl, rcpt, p + 2);
+		snprintf(ret_text, size, "%.*s%s%s", (int)(p - tmpl), tmpl, rcpt, p + 2);
 }
 
 static void test_decide_table(void **state)

@@ -1,4 +1,4 @@
-/* tests/unit/test_reqcmd.c — request commands (bounce/reqcmd.h). */
+/* tests/unit/test_reqcmd.c — request commands (listd/mail/reqcmd.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bounce/reqcmd.h"
+#include "listd/mail/reqcmd.h"
 #include "listd/core/buf.h"
 
 static void test_table(void **state)

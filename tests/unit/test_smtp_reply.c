@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "listd/core/limits.h"
-#include "listd/smtp_reply.h"
+#include "listd/net/smtp_reply.h"
 
 /* Each input is fed whole, then again one byte at a time: the results must
  * be the same. want_code 0: a protocol error is wanted. */

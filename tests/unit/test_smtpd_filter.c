@@ -1,5 +1,5 @@
 /* tests/unit/test_smtpd_filter.c — the OpenSMTPD filter protocol reader
- * and the Authentication-Results remover (listd/smtpd_filter.h): tables of
+ * and the Authentication-Results remover (listd/policy/smtpd_filter.h): tables of
  * event lines, link-connect sources and message headers. */
 #include <errno.h>
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "listd/smtpd_filter.h"
+#include "listd/policy/smtpd_filter.h"
 
 struct parse_case {
 	const char *label;

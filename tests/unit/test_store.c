@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "build_config.h"
 #include "listd/core/addr.h"
 #include "listd/core/buf.h"
 #include "storage/internal.h"

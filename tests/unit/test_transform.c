@@ -10,7 +10,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "bounce/transform.h"
+#include "listd/mail/transform.h"
 #include "listd/core/header.h"
 #include "listd/core/limits.h"
 

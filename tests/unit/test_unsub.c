@@ -1,4 +1,4 @@
-/* tests/unit/test_unsub.c — one-click unsubscribe tokens (bounce/unsub.h):
+/* tests/unit/test_unsub.c — one-click unsubscribe tokens (listd/mail/unsub.h):
  * round trip, case folding, the member it names, tampering, another list,
  * another key, age and malformed tokens. */
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "bounce/unsub.h"
+#include "listd/mail/unsub.h"
 
 #define TODAY 20000u
 

@@ -57,10 +57,10 @@ static char *enc(const uint8_t *k, const struct verp_fields *f, const char *list
 }
 
 static int dec(const char *local, const char *list, uint32_t today,
-               uint32_t max_age, struct verp_fields *ret)
+               uint32_t max_age, struct verp_fields *ret_fields)
 {
 	return verp_decode(key, slice_cstr(local), list, "-bounces", '+', DOMAIN,
-	                   today, max_age, ret);
+	                   today, max_age, ret_fields);
 }
 
 static void test_round_trip_random(void **state)

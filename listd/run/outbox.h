@@ -1,0 +1,82 @@
+/* listd/run/outbox.h — mail that listd itself originates: probes, bounce
+ * warnings, the bounce report and the held summary to owners, confirmations,
+ * notices.
+ *
+ * Whoever decides to send something queues it here inside the same write
+ * transaction as the decision, so the decision and the mail commit
+ * together. The message is stored like received mail (role OUTBOUND, with
+ * its envelope: the return path and the one recipient) and a SEND job
+ * hands it to the relay pool; 4xx is retried with back-off, 5xx or age
+ * ends it. Every queued message carries the rule that allowed it (the
+ * report of issue "who may be mailed" lists them).
+ *
+ * Callers decide WHO may be mailed (members, owners, trusted senders within
+ * their daily limit); this module only refuses what can never be right:
+ * an empty or invalid recipient, a recipient with CR/LF, a message without
+ * an Auto-Submitted header. */
+#ifndef LISTD_RUN_OUTBOX_H
+#define LISTD_RUN_OUTBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "listd/core/buf.h"
+#include "storage/store.h"
+
+struct daemon;
+struct smtp_txn;
+
+struct outbox_msg {
+	uint32_t list_id;               /* 0: not about one list */
+	const char *return_path;        /* "" = null sender (notices, confirmations);
+	                                   a signed VERP address for probes/warnings */
+	const char *rcpt;               /* one recipient */
+	const char *rule;               /* why listd may mail rcpt, e.g. "member: probe",
+	                                   "owner: bounce digest" (stored, reported) */
+	const char *data;               /* the complete message, LF or CRLF */
+	size_t len;
+};
+
+/* Queues m in txn (a write transaction of the caller's). d supplies the
+ * clock. ret_id (may be NULL) gets the stored message id.
+ * -EINVAL: bad recipient or no Auto-Submitted header; store errors. */
+int outbox_queue(struct store_txn *txn, struct daemon *d, const struct outbox_msg *m,
+                 uint32_t *ret_id);
+
+/* Composes a plain-text message listd originates into out (appends):
+ * From, To, Subject (RFC 2047-encoded when not ASCII), Date, Message-ID
+ * (under the list's domain), MIME-Version, Content-Type text/plain UTF-8,
+ * Auto-Submitted: auto_submitted ("auto-generated" or "auto-replied"),
+ * X-Auto-Response-Suppress: All, Precedence: bulk, In-Reply-To when
+ * in_reply_to is not NULL, then body (LF line ends; lines kept under 998
+ * octets). from/to are full header values ("Name <a@b>" or "a@b");
+ * anything with CR or LF in a header value is refused (-EINVAL, out
+ * untouched). */
+int outbox_compose(struct buf *out, const char *from, const char *to,
+                   const char *subject, const char *auto_submitted,
+                   const char *in_reply_to, const char *msgid_domain,
+                   const char *body);
+
+/* As outbox_compose() without In-Reply-To, as a multipart/mixed of the
+ * text body and an attachment of att_type ("message/rfc822",
+ * "text/rfc822-headers") holding att (att_len bytes, sent as they are, so
+ * 7bit or 8bit; the caller keeps its lines short); the multipart is
+ * labelled 8bit, as permissive as its parts may be. -EINVAL as above. */
+int outbox_compose_attach(struct buf *out, const char *from, const char *to,
+                          const char *subject, const char *auto_submitted,
+                          const char *msgid_domain, const char *body,
+                          const char *att_type, const char *att, size_t att_len);
+
+/* Daemon side (cmd_run.c / the relay pool). */
+
+/* A SEND job is due: loads the message and puts it in the send queue.
+ * 0 started, 1 nothing to do (job completed), -errno store trouble. */
+int outbox_start(struct daemon *d, uint32_t msg_id, uint64_t due_ms);
+/* Hands the next queued outbound transaction to the pool (1) or none (0). */
+int outbox_next_txn(struct daemon *d, struct smtp_txn **ret_txn);
+/* Number of outbound messages loaded and not yet settled. */
+size_t outbox_pending(const struct daemon *d);
+/* Frees whatever is loaded (shutdown; the jobs stay in the store). */
+void outbox_clear(struct daemon *d);
+
+#endif
