@@ -19,6 +19,9 @@ chmod 755 "$dir"
 . "$root/tests/harness/testlib.sh"
 trap testlib_cleanup EXIT
 sink() { "$root/tests/harness/sink.sh" "$1" "$dir/sink" "${@:2}"; }
+# the sink on the list's relay port; testlib_cleanup stops it
+relay_up() { start_sink sink "$port"; }
+relay_down() { stop_sink; rm -rf "$dir/sink"; }
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
@@ -63,27 +66,27 @@ start_daemon
 # refused, postponed and tried again while the relay stays down
 wait_until 30 logged 2 'no relay took the batch' || true
 check "nothing delivered while the relay is down" "$(grep -c 'no relay took the batch' "$dir/run.log" | awk '{ print ($1 > 0) }')" 1
-sink start "$port" >/dev/null
+relay_up
 wait_msgs $N 60 || echo "timeout waiting for delivery"
 exactly_once "relay back"
-sink stop >/dev/null; rm -rf "$dir/sink"
+relay_down
 
 echo "# 2. 421 and hang-up at DATA, then a healthy relay"
-SINK_OPTS="-Q DATA" sink start "$port" >/dev/null
+SINK_OPTS="-Q DATA" relay_up
 post p2
 # the relay hung up at DATA, and again when it was tried after its back-off
 wait_until 30 logged 2 'state=transaction failed: reply: 421 ' || true
-sink stop >/dev/null; rm -rf "$dir/sink"
-sink start "$port" >/dev/null
+relay_down
+relay_up
 wait_msgs $N 60 || echo "timeout waiting for delivery"
 exactly_once "after 421"
-sink stop >/dev/null; rm -rf "$dir/sink"
+relay_down
 
 echo "# 3. STARTTLS required but not offered, then SIGHUP with relay_tls = none"
 conf starttls
 kill -HUP "$DAEMON_PID"
 wait_until 10 logged 1 'configuration reloaded' || true
-sink start "$port" >/dev/null
+relay_up
 post p3
 # the batch refused for want of STARTTLS, twice (tried again after its back-off)
 wait_until 30 logged 2 'STARTTLS required but not offered' || true
