@@ -3,8 +3,11 @@
 # full (LISTD_STORE_MAP_MAX) when a fan-out ends, so its final checkpoint
 # (with the archive write) cannot be written. The daemon must back off
 # instead of restarting the job hundreds of times a second: a few
-# "checkpoint failed" lines in 12 s, little CPU, and no member gets the post
-# more than twice. Exit 0 pass, 1 fail, 77 skipped.
+# "checkpoint failed" lines in the 12 s from the first one, little CPU in
+# them, and no member gets the post more than twice. (When the first
+# failure comes depends on the machine: the fan-out before it takes longer
+# under load or a sanitizer; it is awaited, up to 120 s.)
+# Exit 0 pass, 1 fail, 77 skipped.
 set -eu
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,14 +42,18 @@ while [ "$i" -lt 200 ]; do
 done
 echo "store full after $i fillers"
 start_daemon LISTD_STORE_MAP_INITIAL=1048576 LISTD_STORE_MAP_MAX=4194304
+ticks() { awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat"; }
+wait_until 120 grep -q 'checkpoint failed' "$dir/run.log" || true
+t0=$(ticks)
 sleep 12
-ticks=$(awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat")
+t1=$(ticks)
 failed=$(grep -c 'checkpoint failed' "$dir/run.log" || true)
 stop_daemon || true
-echo "checkpoint failures in 12 s: $failed; daemon CPU: $((ticks * 1000 / $(getconf CLK_TCK))) ms"
+cpu=$(( (t1 - t0) * 1000 / $(getconf CLK_TCK) ))
+echo "checkpoint failures in the 12 s from the first: $failed; daemon CPU in them: $cpu ms"
 check "the final checkpoint failed (the store is full)" "$([ "$failed" -ge 1 ] && echo yes)" yes
-le "checkpoint failures in 12 s (back-off 5 s, 10 s ...)" "$failed" 4
-le "daemon CPU in 12 s (ms)" "$((ticks * 1000 / $(getconf CLK_TCK)))" 3000
+le "checkpoint failures in the 12 s from the first (back-off 5 s, 10 s ...)" "$failed" 4
+le "daemon CPU in those 12 s (ms)" "$cpu" 3000
 le "most copies of the post at one member" "$("$root/tests/harness/sink.sh" recipients "$dir/sink" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $1 }')" "$failed"
 [ "$fails" = 0 ] && echo PASS || { echo "$fails check(s) failed"; grep -v 'info: smtp' "$dir/run.log" | tail -n 8; }
 [ "$fails" = 0 ]
