@@ -42,6 +42,21 @@ smtp() { python3 "$root/tests/mta/smtp.py" "$@"; }
 # rcpt_code OUTPUT ADDR: the reply code the RCPT of ADDR got.
 rcpt_code() { printf '%s\n' "$1" | grep -F "RCPT <$2> " | awk '{ print $3; exit }'; }
 
+# check_refusals PORT: what listd's policy refuses in the SMTP dialogue of the
+# MTA on PORT (an unknown list address, a forged bounce address, the null
+# sender to the posting address), with its reason
+check_refusals() {
+    local o
+    o=$(smtp "$1" bob@members.test nosuch@lists.test < /dev/null || true)
+    check "unknown list address refused at RCPT" "$(rcpt_code "$o" nosuch@lists.test)" 550
+    o=$(smtp "$1" "" dev-bounces+aaaaaaaaaaaaaaaaaaaaaaaa@lists.test < /dev/null || true)
+    check "forged bounce address refused at RCPT" \
+        "$(rcpt_code "$o" dev-bounces+aaaaaaaaaaaaaaaaaaaaaaaa@lists.test)" 550
+    o=$(smtp "$1" "" dev@lists.test < /dev/null || true)
+    check "null sender to the posting address refused at RCPT" "$(rcpt_code "$o" dev@lists.test)" 550
+    check "the refusal says why" "$(printf '%s\n' "$o" | grep -c 'no bounces or automatic replies')" 1
+}
+
 # a post with a marker in its Subject, and an Authentication-Results field
 # in the site's name that the sender wrote: the MTA must remove it.
 post_message() {   # post_message FROM MARKER AUTHSERV_ID
