@@ -3,16 +3,23 @@
  * answered and the host that answered. The data (phrases, codes, order,
  * providers) is reason_table.c; this file is only the order of decisions:
  *
+ *   0. the reporting MTA's own message for a failure it found itself
+ *      decides, unless its verdict is a weak one (unknown user or host,
+ *      expiry, system or network trouble);
  *   1. a receiver with its own documented codes decides (provider table,
  *      keyed on the host that answered);
  *   2. the guarded rules, in a fixed order: each fires when the status
  *      code means its reason or one of its phrases occurs, within the
  *      stage where that reason can exist at all (a user-unknown reply is
- *      about the address only in reply to RCPT TO; after DATA the address
+ *      about the address only with evidence of the recipient stage: a
+ *      reply to RCPT TO, an addressing code; after DATA the address
  *      exists and a filter spoke; content verdicts only exist after DATA;
  *      sender problems are named at MAIL FROM; nothing is relayed before
- *      a recipient is named);
+ *      a recipient is named); the MTA's weak verdict stands when its
+ *      reason's turn comes;
  *   3. the status code's own meaning, unless it is one of the weak ones;
+ *      then the MTA's weak verdict, which names the cause more precisely
+ *      than a weak code or the general phrases;
  *   4. the phrases of the remaining reasons;
  *   5. the class of the code (X.6: content, X.7: security), a local
  *      program's failure (X-Unix), a syntax reply (50x);
@@ -31,6 +38,8 @@ _Static_assert(BOUNCE_REASON_COUNT_ <= 64, "one bit per reason");
 struct memo {
 	const struct bounce_text *t;
 	uint64_t done, yes;
+	bool declared;          /* declared_failure(t) */
+	bool rcpt_stage;        /* rcpt_evidence() */
 };
 
 static bool says(struct memo *m, enum bounce_reason r)
@@ -88,12 +97,46 @@ static bool domain_does_not_exist(const struct bounce_text *t)
 	return true;
 }
 
+/* The resolver's temporary failure (h_errno TRY_AGAIN), as Postfix
+ * (dns_strerror) and the C library (hstrerror) word it. */
+static bool dns_try_again(const struct bounce_text *t)
+{
+	return bounce_text_find(t, "host not found, try again") ||
+	       bounce_text_find(t, "host name lookup failure");
+}
+
+/* An addressing status (RFC 3463 X.1.x), the sender's X.1.7/X.1.8 aside. */
+static bool addressing_code(const char *st)
+{
+	return st && st[0] && !strncmp(st + 1, ".1.", 3) && strcmp(st + 1, ".1.7") &&
+	       strcmp(st + 1, ".1.8");
+}
+
+/* Exim's "(:fail:)": a failure the local configuration declared (a
+ * redirect item or a router), in words its administrator chose; no lookup
+ * of the address or its domain stands behind them. */
+static bool declared_failure(const struct bounce_text *t)
+{
+	return bounce_text_find(t, "(:fail:)") != NULL;
+}
+
+/* Evidence that the reply was about the address: it answered RCPT TO,
+ * or carries an addressing code; a report with neither a remote reply
+ * nor such a code, whose words are not the reporting MTA's own lookup
+ * (reason_of_mta), gives none; nor does a declared failure. */
+static bool rcpt_evidence(const struct reason_input *in, bool declared)
+{
+	return in->rcpt_stage && !declared &&
+	       !(in->cmd == SMTP_COMMAND_NONE && in->reply == 0 && !addressing_code(in->status));
+}
+
 /* One guarded rule of the first list. */
 static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounce_reason coded,
                  struct memo *m)
 {
 	const struct bounce_text *t = in->text;
 	enum smtp_command cmd = in->cmd;
+	bool declared = m->declared, rcpt_stage = m->rcpt_stage;
 
 	switch (r) {
 	case BOUNCE_REASON_USERUNKNOWN:
@@ -107,7 +150,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 			static const enum bounce_reason other[] = {
 				BOUNCE_REASON_NORELAYING, BOUNCE_REASON_BLOCKED,
 				BOUNCE_REASON_MAILBOXFULL, BOUNCE_REASON_HASMOVED,
-				BOUNCE_REASON_NOTACCEPT,
+				BOUNCE_REASON_NOTACCEPT, BOUNCE_REASON_FILTERED,
 			};
 			for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
 				if (says(m, other[i]))
@@ -119,7 +162,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		}
 		/* the words alone: only with evidence that the reply answered
 		 * for the address (RCPT TO, an addressing code, no remote reply) */
-		return in->rcpt_stage && says(m, r);
+		return rcpt_stage && says(m, r);
 	case BOUNCE_REASON_FILTERED:
 		/* a code naming the sender's side or a disabled account decides */
 		if (coded == BOUNCE_REASON_SUSPEND || coded == BOUNCE_REASON_REJECTED)
@@ -127,8 +170,13 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		if (coded == BOUNCE_REASON_FILTERED &&
 		    (says(m, r) || says(m, BOUNCE_REASON_USERUNKNOWN)))
 			return true;
-		if (before_rcpt(cmd) || in->rcpt_stage)
+		if (before_rcpt(cmd) || cmd == SMTP_COMMAND_RCPT)
 			return false;
+		/* a stage only inferred (an addressing code, no remote reply):
+		 * words saying the address is unknown are about the address,
+		 * words saying its owner refuses the mail still say that */
+		if (rcpt_stage)
+			return says(m, r);
 		return says(m, r) || says(m, BOUNCE_REASON_USERUNKNOWN);
 	case BOUNCE_REASON_REJECTED:
 		/* no sender was named yet at the greeting or EHLO */
@@ -145,7 +193,12 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		return coded == BOUNCE_REASON_UNDEFINED || coded == BOUNCE_REASON_ONHOLD ||
 		       coded == BOUNCE_REASON_SECURITYERROR || coded == BOUNCE_REASON_SYSTEMERROR;
 	case BOUNCE_REASON_SPAMDETECTED:
-		if (before_rcpt(cmd) || cmd == SMTP_COMMAND_RCPT)
+		/* content verdicts exist only after DATA; a specific media code
+		 * (X.6.1 and on, RFC 3463) says the content's form was refused,
+		 * not that it was spam (X.6.0 is "other", it names nothing) */
+		if (before_rcpt(cmd) || cmd == SMTP_COMMAND_RCPT ||
+		    (in->status && in->status[0] && !strncmp(in->status + 1, ".6.", 3) &&
+		     strcmp(in->status + 4, "0")))
 			return false;
 		return coded == r || says(m, r);
 	case BOUNCE_REASON_NORELAYING:
@@ -159,12 +212,19 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 			return false;
 		return coded == r || says(m, r);
 	case BOUNCE_REASON_HOSTUNKNOWN:
-		if (before_rcpt(cmd))
+		/* a name lookup that failed for now (the resolver's TRY_AGAIN)
+		 * says nothing about whether the domain exists */
+		if (before_rcpt(cmd) || dns_try_again(t) || declared)
 			return false;
 		if (coded == r)
 			return !says(m, BOUNCE_REASON_NETWORKERROR) ||
 			       says(m, r);
 		return says(m, r) || domain_does_not_exist(t);
+	case BOUNCE_REASON_NOTACCEPT:
+		/* the domain says it takes no mail (null MX, no mail exchanger);
+		 * "not accepting messages" (X.3.2) is a system's passing state,
+		 * left to the code's meaning when no rule names a cause */
+		return says(m, r) || (coded == r && strcmp(in->status + 1, ".3.2"));
 	case BOUNCE_REASON_HASMOVED:
 	case BOUNCE_REASON_SPEEDING:
 	case BOUNCE_REASON_BADREPUTATION:
@@ -204,14 +264,24 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	int pr = reason_of_provider(in->rhost, st, in->text);
 	if (pr >= 0)
 		return (enum bounce_reason)pr;
-	/* 2. the guarded rules, first hit wins */
-	struct memo m = { in->text, 0, 0 };
+	/* 2. the guarded rules, first hit wins; a weak verdict of the
+	 * reporting MTA's own stands when its reason's turn comes (the MTA
+	 * looked the address up itself: its "unknown user" needs no stage) */
+	bool declared = declared_failure(in->text);
+	struct memo m = { in->text, 0, 0, declared, rcpt_evidence(in, declared) };
 	for (size_t i = 0; i < reason_order_first_n; i++)
-		if (rule(reason_order_first[i], in, coded, &m))
+		if ((mta == reason_order_first[i] && !declared) ||
+		    rule(reason_order_first[i], in, coded, &m))
 			return reason_order_first[i];
 	/* 3. the code's own meaning, when it is a strong one */
 	if (!weak(coded))
 		return coded;
+	/* the reporting MTA's own message, even a weak one, names the cause
+	 * more precisely than a weak code, the general phrases or the
+	 * retrying that ended in the report (qmail: "wasn't able to establish
+	 * an SMTP connection ... in the queue too long" is a network error) */
+	if (mta != BOUNCE_REASON_UNDEFINED)
+		return mta;
 	/* 4. the phrases of the remaining reasons */
 	for (size_t i = 0; i < reason_order_second_n; i++)
 		if (says(&m, reason_order_second[i]))
@@ -226,6 +296,11 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	 * address had been accepted: the message was refused) */
 	if (coded == BOUNCE_REASON_USERUNKNOWN && in->end_of_data)
 		return BOUNCE_REASON_FILTERED;
+	/* an addressing code whose text names the sender as the one refused
+	 * ("550 5.1.0 <sender> sender rejected"): not the recipient's fate */
+	if (coded == BOUNCE_REASON_USERUNKNOWN && says(&m, BOUNCE_REASON_REJECTED) &&
+	    !reason_rejected_excluded(in->text) && !says(&m, BOUNCE_REASON_USERUNKNOWN))
+		return BOUNCE_REASON_REJECTED;
 	if (coded != BOUNCE_REASON_UNDEFINED && !(before_rcpt(in->cmd) &&
 	                                          (coded == BOUNCE_REASON_USERUNKNOWN ||
 	                                           coded == BOUNCE_REASON_HOSTUNKNOWN)))
@@ -246,8 +321,6 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	/* refused at MAIL FROM: the sender was refused */
 	if (in->cmd == SMTP_COMMAND_MAIL)
 		return BOUNCE_REASON_REJECTED;
-	if (mta != BOUNCE_REASON_UNDEFINED)
-		return mta;
 	/* 7. something failed, but the recipient's own diagnostic does not say
 	 * what (onhold); no diagnostic of its own at all: undefined */
 	if (in->own_diag && in->text && in->text->low.len)

@@ -325,6 +325,8 @@ static const struct reason_phrase p_requireptr[] = {
 	{ "client host rejected: cannot find your", POSTFIX }, { "ip name lookup failed", COMMON },
 	{ "no reverse", COMMON }, { "fix reverse dns", SISIMAI }, { "rdns", COMMON },
 	{ "domain name of your ip", COMMON },
+	/* the sending IP is not among the addresses its claimed name has */
+	{ "unverifyable sending ip", SISIMAI }, { "unverifiable sending ip", COMMON },
 };
 
 /* The message does not follow the message format (RFC 5322). */
@@ -348,7 +350,9 @@ static const struct reason_phrase p_rejected[] = {
 	{ "sender is not", COMMON }, { "invalid sender", COMMON },
 	{ "unknown sender", COMMON }, { "sender unknown", COMMON }, { "bad sender", COMMON },
 	{ "reject sender", COMMON }, { "sender denied", COMMON },
-	{ "null sender is not allowed", SISIMAI }, { "unroutable sender", COMMON },
+	{ "null sender is not allowed", SISIMAI },
+	/* Sender ID could not tell who sent it (RFC 4407) */
+	{ "purported responsible address", "RFC 4407" }, { "unroutable sender", COMMON },
 	{ "unrouteable sender", EXIM },
 	{ "not allowed to post", SISIMAI }, { "permission to post", COMMON },
 	{ "not a member of this", COMMON }, { "access denied", COMMON },
@@ -467,7 +471,8 @@ static const struct reason_phrase p_toomanyconn[] = {
 	{ "trop de connexions", SISIMAI },
 };
 
-/* The sending host (its IP, name or network) is refused. */
+/* The sending host (its IP, name or network) is refused. Not the bare word
+ * "blocked": a message, an attachment or a sender is blocked too. */
 static const struct reason_phrase p_blocked[] = {
 	{ "blacklist", COMMON }, { "blocklist", COMMON }, { "block list", COMMON },
 	{ "black list", COMMON }, { "dnsbl", COMMON }, { "spamhaus", SISIMAI },
@@ -480,8 +485,15 @@ static const struct reason_phrase p_blocked[] = {
 	{ "dialup", COMMON }, { "residential", COMMON }, { "connection refused", SISIMAI },
 	{ "connection rejected", COMMON }, { "refused to talk to me", SENDMAIL },
 	{ "not currently accepting mail from your ip", SISIMAI }, { "invalid ip", COMMON },
-	{ "blocked", COMMON }, { "banned", COMMON }, { "not allowed to send", COMMON },
+	{ "banned", COMMON }, { "not allowed to send", COMMON },
 	{ "after initial connection", EXIM },
+	/* a 554 greeting: the server will not talk to this client at all */
+	{ "no smtp service here", RFC5321 }, { "not accepting connections", COMMON },
+	/* mail straight from a dial-up or residential host: send it through
+	 * the provider's relay instead */
+	{ "smtp server of your isp", COMMON }, { "mail server of your isp", COMMON },
+	{ "use your isp", COMMON }, { "through your isp", COMMON },
+	{ "your isp's smtp", COMMON }, { "your isp's mail server", COMMON },
 };
 
 /* -- Second list: reached only when none of the first matched. -- */
@@ -499,7 +511,6 @@ static const struct reason_phrase p_policyviolation[] = {
 	{ "denied by policy", SISIMAI }, { "local policy violation", SISIMAI },
 	{ "closed mailing list", SISIMAI }, { "an illegal attachment", SISIMAI },
 	{ "violation", COMMON }, { "policy", COMMON }, { "prohibited", COMMON },
-	{ "not allowed", COMMON },
 	{ "because the recipient is not accepting mail with", SISIMAI },
 	{ "by non-member to a members-only list", SISIMAI },
 	{ "email not accepted for policy reasons", SISIMAI },
@@ -582,6 +593,8 @@ static const struct reason_phrase p_notaccept[] = {
 	{ "not accepting mail", COMMON }, { "accepts no mail", COMMON },
 	{ "couldn't find a mail exchanger", COMMON }, { "indicated no smtp service", COMMON },
 	{ "no mx record", COMMON }, { "not accepting network messages", COMMON },
+	{ "doesn't receive email", GOOGLE },       /* its null MX report */
+	{ "does not receive email", GOOGLE },
 	{ "host/domain does not accept mail", SISIMAI },
 	{ "host does not accept mail", SISIMAI },
 	{ "no mx record found for domain=", SISIMAI },
@@ -692,7 +705,8 @@ const enum bounce_reason reason_order_first[] = {
 	BOUNCE_REASON_SUSPEND, BOUNCE_REASON_HASMOVED, BOUNCE_REASON_NORELAYING,
 	BOUNCE_REASON_AUTHFAILURE, BOUNCE_REASON_USERUNKNOWN, BOUNCE_REASON_FILTERED,
 	BOUNCE_REASON_REQUIREPTR, BOUNCE_REASON_NOTCOMPLIANTRFC, BOUNCE_REASON_BADREPUTATION,
-	BOUNCE_REASON_REJECTED, BOUNCE_REASON_HOSTUNKNOWN, BOUNCE_REASON_SPAMDETECTED,
+	BOUNCE_REASON_REJECTED, BOUNCE_REASON_NOTACCEPT, BOUNCE_REASON_HOSTUNKNOWN,
+	BOUNCE_REASON_SPAMDETECTED,
 	BOUNCE_REASON_SPEEDING, BOUNCE_REASON_TOOMANYCONN, BOUNCE_REASON_BLOCKED,
 };
 const size_t reason_order_first_n = N(reason_order_first);
@@ -907,6 +921,13 @@ static const struct mta_rule mta_rules[] = {
 	{ EXIM_MARK, "has been frozen", BOUNCE_REASON_EXPIRED, EXIM },
 	{ EXIM_MARK, "was frozen on arrival by ", BOUNCE_REASON_EXPIRED, EXIM },
 
+	/* qmail-remote.c's own sentences, which qmail's descendants keep even
+	 * where they change qmail-send's greeting */
+	{ NULL, "sorry, i couldn't find a mail exchanger or ip address", BOUNCE_REASON_NOTACCEPT, QMAIL },
+	{ NULL, "sorry, i wasn't able to establish an smtp connection", BOUNCE_REASON_NETWORKERROR, QMAIL },
+	/* the remote host refused our name at HELO, or did not greet */
+	{ NULL, "but my name was rejected", BOUNCE_REASON_BLOCKED, QMAIL },
+	{ NULL, "but greeting failed", BOUNCE_REASON_BLOCKED, QMAIL },
 	/* qmail: qmail-local.c, qmail-remote.c, error_str.c, qmail-smtpd.c */
 	{ QMAIL_MARK, "no mailbox here by that name", BOUNCE_REASON_USERUNKNOWN, QMAIL },
 	{ QMAIL_MARK, "disk quota exceeded", BOUNCE_REASON_MAILBOXFULL, QMAIL },
@@ -914,11 +935,10 @@ static const struct mta_rule mta_rules[] = {
 	{ QMAIL_MARK, "sorry, i couldn't find any host ", BOUNCE_REASON_HOSTUNKNOWN, QMAIL },
 	{ QMAIL_MARK, "mailbox unavailable (not enough free space)", BOUNCE_REASON_SYSTEMFULL, QMAIL },
 	{ QMAIL_MARK, "bad interpreter: no such file or directory", BOUNCE_REASON_SYSTEMERROR, QMAIL },
-	{ QMAIL_MARK, "sorry, i wasn't able to establish an smtp connection", BOUNCE_REASON_NETWORKERROR, QMAIL },
-	{ QMAIL_MARK, "sorry, i couldn't find a mail exchanger or ip address", BOUNCE_REASON_NETWORKERROR, QMAIL },
 	{ QMAIL_MARK, "although i'm listed as a best-preference mx or a for that host",
 	  BOUNCE_REASON_NETWORKERROR, QMAIL },
-	/* qmail-ldap */
+	/* qmail-ldap (its directory could not be asked; its own refusals) */
+	{ QMAIL_MARK, "unable to contact ldap server", BOUNCE_REASON_SYSTEMERROR, QMAIL },
 	{ QMAIL_MARK, "mailaddress is administrativley disabled", BOUNCE_REASON_SUSPEND, QMAIL },
 	{ QMAIL_MARK, "mailaddress is administratively disabled", BOUNCE_REASON_SUSPEND, QMAIL },
 	{ QMAIL_MARK, "the message exeeded the maximum size the user accepts", BOUNCE_REASON_EXCEEDLIMIT, QMAIL },
@@ -935,7 +955,7 @@ static const struct mta_rule mta_rules[] = {
 	{ OPENSMTPD_MARK, "could not retrieve source address", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
 	{ OPENSMTPD_MARK, "loop detected", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
 	{ OPENSMTPD_MARK, "network error on destination mxs", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
-	{ OPENSMTPD_MARK, "no mx found for d", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
+	{ OPENSMTPD_MARK, "no mx found for d", BOUNCE_REASON_NOTACCEPT, "OpenSMTPD" },
 	{ OPENSMTPD_MARK, "no valid route to ", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
 	{ OPENSMTPD_MARK, "temporary failure in mx lookup", BOUNCE_REASON_NETWORKERROR, "OpenSMTPD" },
 	{ OPENSMTPD_MARK, "could not retrieve credentials", BOUNCE_REASON_SECURITYERROR, "OpenSMTPD" },
@@ -978,7 +998,20 @@ static const struct mta_rule mta_rules[] = {
 	/* KDDI (au) */
 	{ NULL, "due to the following smtp relay error", BOUNCE_REASON_NORELAYING, "KDDI" },
 	{ NULL, "as the remote domain doesnt exist", BOUNCE_REASON_HOSTUNKNOWN, "KDDI" },
+	/* Sendmail's local delivery agent (mail.local.c) */
+	{ NULL, "mail.local: unknown user", BOUNCE_REASON_USERUNKNOWN, SENDMAIL },
+	/* IMail Server (Ipswitch): its own directory lookup */
+	{ NULL, "invalid final delivery userid", BOUNCE_REASON_USERUNKNOWN, "IMail" },
+	/* InterScan Messaging Security Suite: its own notification */
+	{ "message from interscan messaging security suite", "please check if address is correct",
+	  BOUNCE_REASON_USERUNKNOWN, "InterScan MSS" },
+	/* Google's and Microsoft's own reports of a recipient they looked up */
+	{ NULL, "because the address couldn't be found", BOUNCE_REASON_USERUNKNOWN, GOOGLE },
+	/* Verizon's MMS gateway (MMSC) */
+	{ NULL, "no valid recipients for this mm", BOUNCE_REASON_USERUNKNOWN, "Verizon MMSC" },
 	/* Lotus Domino and Notes */
+	{ NULL, "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xab\xe3\x81\xaf\xe8\xa6\x8b\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", BOUNCE_REASON_USERUNKNOWN, DOMINO },       /* not found in the directory (ja) */
+	{ NULL, "\xe3\x83\x87\xe3\x82\xa3\xe3\x83\xac\xe3\x82\xaf\xe3\x83\x88\xe3\x83\xaa\xe3\x81\xae\xe3\x83\xaa\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xab\xe3\x81\x82\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x9b\xe3\x82\x93", BOUNCE_REASON_USERUNKNOWN, DOMINO },       /* not in the directory's list (ja) */
 	{ NULL, "not listed in domino directory", BOUNCE_REASON_USERUNKNOWN, DOMINO },
 	{ NULL, "not listed in public name & address book", BOUNCE_REASON_USERUNKNOWN, DOMINO },
 	{ NULL, "non r\xc3\xa9pertori\xc3\xa9 dans l'annuaire domino", BOUNCE_REASON_USERUNKNOWN, DOMINO },
@@ -1062,7 +1095,8 @@ static const struct provider_rule r_google[] = {
  * reports and SMTP errors in Exchange Online". */
 static const struct provider_rule r_microsoft[] = {
 	{ "5.1.10", NULL, BOUNCE_REASON_USERUNKNOWN, MICROSOFT },      /* recipient not found */
-	{ "5.4.1", "access denied", BOUNCE_REASON_USERUNKNOWN, MICROSOFT },
+	/* directory-based edge blocking: no such recipient in the tenant */
+	{ "5.4.1", "recipient address rejected: access denied", BOUNCE_REASON_USERUNKNOWN, MICROSOFT },
 	{ "5.7.504", NULL, BOUNCE_REASON_SUSPEND, MICROSOFT },
 	{ NULL, "access denied, banned recipient", BOUNCE_REASON_SUSPEND, MICROSOFT },
 	{ NULL, "mailbox cannot be accessed", BOUNCE_REASON_SUSPEND, MICROSOFT },
@@ -1105,6 +1139,20 @@ static const struct provider_rule r_yahoo[] = {
 	{ NULL, "mailbox is inactive", BOUNCE_REASON_SUSPEND, YAHOO },
 };
 
+/* Mimecast: its SMTP error code page (community.mimecast.com, linked from
+ * its replies). */
+static const struct provider_rule r_mimecast[] = {
+	/* the sending network is outside a Permitted Senders policy */
+	{ NULL, "host network not allowed", BOUNCE_REASON_POLICYVIOLATION, "Mimecast error codes" },
+};
+
+/* Cloudflare Email Routing: its postmaster page (developers.cloudflare.com,
+ * email-routing/postmaster), linked from its replies. */
+static const struct provider_rule r_cloudflare[] = {
+	/* the mailbox provider it forwards to failed, for now */
+	{ NULL, "upstream error", BOUNCE_REASON_SYSTEMERROR, "Cloudflare postmaster" },
+};
+
 /* Google Groups: the recipient is a group, which refuses posts from
  * those not allowed to post (Google Groups help, "posting permissions"). */
 static const struct provider_rule r_googlegroups[] = {
@@ -1123,6 +1171,8 @@ static const struct {
 	{ ".outlook.com", r_microsoft, N(r_microsoft) },
 	{ ".hotmail.com", r_microsoft, N(r_microsoft) },
 	{ ".yahoodns.net", r_yahoo, N(r_yahoo) },
+	{ ".mimecast.com", r_mimecast, N(r_mimecast) },
+	{ ".mx.cloudflare.net", r_cloudflare, N(r_cloudflare) },
 	{ ".yahoo.com", r_yahoo, N(r_yahoo) },
 };
 
@@ -1229,7 +1279,8 @@ static const struct provider_code godaddy_codes[] = {
 	{ 401, BOUNCE_REASON_SECURITYERROR }, { 501, BOUNCE_REASON_REJECTED },
 	{ 502, BOUNCE_REASON_REJECTED }, { 504, BOUNCE_REASON_TOOMANYCONN },
 	{ 506, BOUNCE_REASON_REJECTED }, { 508, BOUNCE_REASON_AUTHFAILURE },
-	{ 510, BOUNCE_REASON_TOOMANYCONN }, { 607, BOUNCE_REASON_TOOMANYCONN },
+	{ 510, BOUNCE_REASON_TOOMANYCONN },
+	{ 607, BOUNCE_REASON_SPEEDING },       /* recipients per hour: a rate, not a crowd */
 	{ 705, BOUNCE_REASON_VIRUSDETECTED },
 };
 static const struct provider_rule r_godaddy[] = {
@@ -1260,6 +1311,19 @@ static int spectrum_reason(long code)
 	for (size_t i = 0; i < N(ranges); i++)
 		if (code >= ranges[i].lo && code <= ranges[i].hi)
 			return ranges[i].reason;
+	return -2;
+}
+
+/* Spectrum writes "AUP#1260", or with the direction, "AUP#In-1310",
+ * "AUP#Out-1000". */
+static int spectrum_code(const struct bounce_text *t)
+{
+	static const char *const prefixes[] = { "aup#in-", "aup#out-", "aup#" };
+	for (size_t i = 0; i < N(prefixes); i++) {
+		long c = code_after(t, prefixes[i], 4);
+		if (c >= 0)
+			return spectrum_reason(c);
+	}
 	return -2;
 }
 
@@ -1318,6 +1382,16 @@ static const struct provider_rule r_kddi[] = {
 	{ NULL, ">: user unknown", BOUNCE_REASON_USERUNKNOWN, "KDDI" },
 };
 
+/* NTT docomo: its hosts answer a message refused by the recipient's
+ * reception settings (mail from chosen domains or addresses only) with
+ * "550 Unknown user" after the data, not at RCPT TO: the sender was
+ * refused, the address exists (DOCOMO: its guidance for senders on
+ * reception refusal); X.2.0 is the recipient's own filter. */
+static const struct provider_rule r_docomo[] = {
+	{ "5.2.0", NULL, BOUNCE_REASON_FILTERED, "NTT docomo" },
+	{ NULL, "unknown user", BOUNCE_REASON_REJECTED, "NTT docomo" },
+};
+
 static int rules_reason(const struct provider_rule *v, size_t n, const char *status,
                         const struct bounce_text *t)
 {
@@ -1345,15 +1419,22 @@ int reason_of_provider(const char *rhost, const char *status, const struct bounc
 		if (r == -2)
 			r = rules_reason(r_godaddy, N(r_godaddy), status, t);
 	} else if (host_is(rhost, ".charter.net")) {
-		long c = code_after(t, "aup#", 4);
-		r = c >= 0 ? spectrum_reason(c) : -2;
+		r = spectrum_code(t);
 	} else if (host_is(rhost, ".cox.net")) {
 		r = rules_reason(r_cox, N(r_cox), status, t);
+	} else if (host_is(rhost, ".cloudfilter.net")) {
+		/* the inbound hosts of both Cox and Spectrum: Cox's identifiers
+		 * are letters ("AUP#CXBL"), Spectrum's numbers ("AUP#1260") */
+		r = rules_reason(r_cox, N(r_cox), status, t);
+		if (r == -2)
+			r = spectrum_code(t);
 	} else if (host_is(rhost, ".email.ua")) {
 		long c = code_after(t, ".i.ua/err/", 2);
 		r = c >= 0 ? code_lookup(iua_codes, N(iua_codes), c) : -2;
 	} else if (host_is(rhost, ".qq.com")) {
 		r = rules_reason(r_tencent, N(r_tencent), status, t);
+	} else if (host_is(rhost, ".docomo.ne.jp")) {
+		r = rules_reason(r_docomo, N(r_docomo), status, t);
 	} else if (host_is(rhost, ".ezweb.ne.jp") || host_is(rhost, ".au.com")) {
 		r = rules_reason(r_kddi, N(r_kddi), status, t);
 	} else {

@@ -379,8 +379,13 @@ static const struct fixture fixtures[] = {
 	  "Unable to deliver message to the following address(es).\n\n"
 	  "<rex@example.jp>:\nThis user doesn't have a example.jp account (rex@example.jp) [0]\n\n"
 	  "--- Original message follows.\n",
-	  /* no remote reply is quoted: the reporting system's own verdict on
-	   * the address, as a directory lookup would give it */
+	  /* no remote reply, no addressing code, and not a message the
+	   * reporting MTA is known to write for its own lookup: nothing says
+	   * the refusal was about the address (soft) */
+	  "dsn", "rex@example.jp", "5.0.910", "filtered" },
+	{ "a directory lookup by the reporting MTA itself (its own message)",
+	  "From: postmaster@mail.example.jp\nSubject: Undeliverable Mail\n\n"
+	  "Invalid final delivery userid: rex@example.jp\n",
 	  "dsn", "rex@example.jp", "5.0.911", "userunknown" },
 	{ "a remote reply without its stage may have answered DATA",
 	  "From: MAILER-DAEMON@mail.example.jp\nSubject: Delivery failure\n\n"
@@ -465,6 +470,185 @@ static const struct fixture fixtures[] = {
 	  "    SMTP error from remote mail server after end of data:\n"
 	  "    553 gone.example does not exist\n",
 	  "dsn", "sue@gone.example", "5.0.912", "hostunknown" },
+	{ "qmail: no mail exchanger for the domain is notaccept, not an unknown host",
+	  "From: MAILER-DAEMON@mail.example.net\nSubject: failure notice\n\n"
+	  "Hi. This is the qmail-send program at mail.example.net.\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	  "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+	  "<tom@nomx.example>:\nSorry, I couldn't find a mail exchanger or IP address. (#5.4.4)\n\n"
+	  "--- Below this line is a copy of the message.\n\nReturn-Path: <x@y.example>\n",
+	  "dsn", "tom@nomx.example", "5.4.4", "notaccept" },
+	{ "null MX reported by the sending system: notaccept before the DNS words",
+	  DSN_HEAD("N1")
+	  "--N1\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; una@nullmx.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Diagnostic-Code: smtp; DNS Error: DNS type 'mx' lookup of nullmx.example responded\n"
+	  "  with code NOERROR The domain nullmx.example doesn't receive email according to\n"
+	  "  the administrator\n--N1--\n",
+	  "dsn", "una@nullmx.example", "5.0.0", "notaccept" },
+	{ "a name lookup to try again is a network error, not an unknown host",
+	  DSN_HEAD("N2")
+	  "--N2\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; vic@dns.example\nAction: failed\nStatus: 5.4.4\n"
+	  "Diagnostic-Code: X-Postfix; Host or domain name not found. Name service error\n"
+	  "  for name=dns.example type=MX: Host not found, try again\n--N2--\n",
+	  "dsn", "vic@dns.example", "5.4.4", "networkerror" },
+	{ "qmail: our name refused at HELO is blocked",
+	  "From: MAILER-DAEMON@mail.example.net\nSubject: failure notice\n\n"
+	  "Hi. This is the qmail-send program at mail.example.net.\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	  "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+	  "<wes@helo.example>:\nConnected to 192.0.2.7 but my name was rejected.\n"
+	  "Remote host said: 501 5.5.4 Invalid HELO name\n\n"
+	  "--- Below this line is a copy of the message.\n\nReturn-Path: <x@y.example>\n",
+	  "dsn", "wes@helo.example", "5.5.4", "blocked" },
+	{ "qmail: no connection until the queue lifetime ran out is a network error",
+	  "From: MAILER-DAEMON@mail.example.net\nSubject: failure notice\n\n"
+	  "Hi. This is the qmail-send program at mail.example.net.\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	  "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+	  "<xia@down.example>:\nSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+	  "I'm not going to try again; this message has been in the queue too long.\n\n"
+	  "--- Below this line is a copy of the message.\n\nReturn-Path: <x@y.example>\n",
+	  "dsn", "xia@down.example", "4.4.1", "networkerror" },
+	{ "an addressing code with the recipient's preference named is filtered (soft)",
+	  DSN_HEAD("N3")
+	  "--N3\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; yul@pref.example\nAction: failed\nStatus: 5.1.1\n"
+	  "Diagnostic-Code: smtp; 550 5.1.1 Refused due to recipient preferences\n--N3--\n",
+	  "dsn", "yul@pref.example", "5.1.1", "filtered" },
+	{ "an addressing code naming the sender refused is rejected (soft)",
+	  DSN_HEAD("N4")
+	  "--N4\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; zed@mx.example\nAction: failed\nStatus: 5.1.0\n"
+	  "Diagnostic-Code: smtp; 550 5.1.0 <dev-bounces@lists.example.org> sender rejected\n--N4--\n",
+	  "dsn", "zed@mx.example", "5.1.0", "rejected" },
+	{ "a message blocked for its content is a policy, not a blocked host",
+	  DSN_HEAD("N5")
+	  "--N5\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; amy@pol.example\nAction: failed\nStatus: 5.7.0\n"
+	  "Diagnostic-Code: smtp; 552 5.7.0 This message was blocked because its content\n"
+	  "  presents a potential security issue.\n--N5--\n",
+	  "dsn", "amy@pol.example", "5.7.0", "policyviolation" },
+	{ "unauthenticated senders refused: a security refusal, not a policy",
+	  DSN_HEAD("N6")
+	  "--N6\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; ben@auth.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Diagnostic-Code: smtp; 550 Unauthenticated senders not allowed\n--N6--\n",
+	  "dsn", "ben@auth.example", "5.0.0", "securityerror" },
+	{ "a specific media code: the content's form was refused, not spam",
+	  DSN_HEAD("N7")
+	  "--N7\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; cal@media.example\nAction: failed\nStatus: 5.6.1\n"
+	  "Diagnostic-Code: smtp; 500 5.6.1 Message content rejected\n--N7--\n",
+	  "dsn", "cal@media.example", "5.6.1", "contenterror" },
+	{ "exim: told at MAIL FROM to send through its provider: our host is blocked",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "This message was created automatically by mail delivery software.\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  dan@isp.example\n"
+	  "    SMTP error from remote mail server after MAIL FROM:<dev@lists.example.org>:\n"
+	  "    host mx.isp.example [192.0.2.20]: 550 5.7.0 Please use the SMTP server of your ISP.\n",
+	  "dsn", "dan@isp.example", "5.7.0", "blocked" },
+	{ "spectrum: AUP#In- identifier from its host",
+	  DSN_HEAD("N8")
+	  "--N8\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; eve@charter.example\nAction: failed\nStatus: 5.1.0\n"
+	  "Remote-MTA: dns; mx.east.charter.net\n"
+	  "Diagnostic-Code: smtp; 550 5.1.0 <dev-bounces@lists.example.org> sender rejected.\n"
+	  "  AUP#In-1310\n--N8--\n",
+	  "dsn", "eve@charter.example", "5.1.0", "toomanyconn" },
+	{ "cox on its cloudfilter.net hosts",
+	  DSN_HEAD("N9")
+	  "--N9\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; fay@cox.example\nAction: failed\nStatus: 5.1.0\n"
+	  "Remote-MTA: dns; cxr.mx.a.cloudfilter.net\n"
+	  "Diagnostic-Code: smtp; 550 5.1.0 <dev-bounces@lists.example.org> sender rejected.\n"
+	  "  AUP#CXBL\n--N9--\n",
+	  "dsn", "fay@cox.example", "5.1.0", "blocked" },
+	{ "mimecast: a network outside its permitted senders is a policy",
+	  DSN_HEAD("NA")
+	  "--NA\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; gus@mc.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; eu-smtp-inbound-1.mimecast.com\n"
+	  "Diagnostic-Code: smtp; 554 Host network not allowed\n--NA--\n",
+	  "dsn", "gus@mc.example", "5.0.0", "policyviolation" },
+	{ "a sending IP its claimed name does not have is requireptr",
+	  DSN_HEAD("NB")
+	  "--NB\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; hal@ptr.example\nAction: failed\nStatus: 5.7.1\n"
+	  "Diagnostic-Code: smtp; 550 5.7.1 service permits 2 unverifyable sending IPs -\n"
+	  "  lists.example.org is not 192.0.2.5\n--NB--\n",
+	  "dsn", "hal@ptr.example", "5.7.1", "requireptr" },
+	{ "sender ID without a purported responsible address: the sender is refused",
+	  DSN_HEAD("NC")
+	  "--NC\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; ian@pra.example\nAction: failed\nStatus: 5.7.1\n"
+	  "Diagnostic-Code: smtp; 550 5.7.1 can't determine Purported Responsible Address\n--NC--\n",
+	  "dsn", "ian@pra.example", "5.7.1", "rejected" },
+	{ "docomo: unknown user after the data is its reception refusal (sender refused, soft)",
+	  DSN_HEAD("ND")
+	  "--ND\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; jo@docomo.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Remote-MTA: dns; mfsmax.docomo.ne.jp\n"
+	  "Diagnostic-Code: smtp; 550 Unknown user jo@docomo.example\n--ND--\n",
+	  "dsn", "jo@docomo.example", "5.0.0", "rejected" },
+	{ "sendmail's local delivery agent saying the user is unknown is about the address",
+	  "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+	  "Subject: Returned mail: Service unavailable\n\n"
+	  "   ----- The following addresses had permanent fatal errors -----\n"
+	  "<kim@local.example>\n\n"
+	  "   ----- Transcript of session follows -----\n"
+	  "mail.local: unknown user: kim\n554 <kim@local.example>... Service unavailable\n\n"
+	  "Final-Recipient: RFC822; <kim@local.example>\nAction: failed\nStatus: 5.5.0\n",
+	  "dsn", "kim@local.example", "5.5.0", "userunknown" },
+	{ "qmail-remote's own sentence without qmail-send's greeting",
+	  "From: MAILER-DAEMON@mail.example.net\nSubject: failure notice\n\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+	  "<lee@down.example>:\nSorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+	  "I'm not going to try again; this message has been in the queue too long.\n",
+	  "dsn", "lee@down.example", "4.4.1", "networkerror" },
+	{ "exim: a failure its configuration declared (:fail:) is not an unknown user",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "Subject: Mail delivery failed: returning message to sender\n"
+	  "X-Failed-Recipients: max@alias.example\n\n"
+	  "This message was created automatically by mail delivery software.\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  max@alias.example\n    (generated from old@alias.example)\n"
+	  "    Address unknown (:fail:)\n",
+	  "dsn", "max@alias.example", "5.0.910", "filtered" },
+	{ "microsoft: 5.4.1 recipient address rejected is its directory's unknown recipient",
+	  DSN_HEAD("NF")
+	  "--NF\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; ned@tenant.example\nAction: failed\nStatus: 5.4.1\n"
+	  "Remote-MTA: dns; tenant-example.mail.protection.outlook.com\n"
+	  "Diagnostic-Code: smtp; 550 5.4.1 Recipient address rejected: Access denied\n--NF--\n",
+	  "dsn", "ned@tenant.example", "5.4.1", "userunknown" },
+	{ "microsoft: every recipient refused at DATA with access denied is not a lookup",
+	  DSN_HEAD("NG")
+	  "--NG\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; ned@tenant.example\nAction: failed\nStatus: 5.4.1\n"
+	  "Remote-MTA: dns; tenant-example.mail.protection.outlook.com\n"
+	  "Diagnostic-Code: smtp; 550 5.4.1 All recipient addresses rejected : Access denied\n"
+	  "  (in reply to DATA command)\n--NG--\n",
+	  "dsn", "ned@tenant.example", "5.4.1", "rejected" },
+	{ "a 554 greeting refusing connections refuses our host",
+	  DSN_HEAD("NH")
+	  "--NH\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; oz@greet.example\nAction: failed\nStatus: 5.0.0\n"
+	  "Diagnostic-Code: smtp; 554 mx.greet.example ESMTP not accepting connections\n--NH--\n",
+	  "dsn", "oz@greet.example", "5.0.0", "blocked" },
+	{ "cloudflare email routing: its upstream failed, for now",
+	  DSN_HEAD("NI")
+	  "--NI\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822; pat@routed.example\nAction: failed\nStatus: 4.3.0\n"
+	  "Remote-MTA: dns; route1.mx.cloudflare.net\n"
+	  "Diagnostic-Code: smtp; 421 4.3.0 Upstream error, please check\n"
+	  "  https://developers.cloudflare.com/email-routing/postmaster\n--NI--\n",
+	  "dsn", "pat@routed.example", "4.3.0", "systemerror" },
 	{ "base64 garbage",
 	  DSN_HEAD("B9")
 	  "--B9\nContent-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n"
