@@ -104,10 +104,11 @@ start_daemon() {
 		tail -n 20 "$DAEMON_LOG" >&2
 		return 1
 	fi
+	# (gone already is fine: --exit-when-idle with nothing to do)
 	exe=$(readlink "/proc/$DAEMON_PID/exe" 2>/dev/null || true)
 	case ${exe##*/} in
-	listd|listd-run) ;;
-	*) echo "start_daemon: pid $DAEMON_PID is ${exe:-gone}, not the daemon" >&2; return 1 ;;
+	''|listd|listd-run) ;;
+	*) echo "start_daemon: pid $DAEMON_PID is $exe, not the daemon" >&2; return 1 ;;
 	esac
 }
 
