@@ -444,14 +444,21 @@ do_access() {
     sleep 0.2
 }
 
+# A reload ("access") while a message is being delivered restarts qmgr,
+# which puts the message back in the incoming queue and skips it as "still
+# being delivered"; nothing makes it look at the incoming queue again until
+# new mail comes. So every 2 s of waiting it is asked to (postkick "I": a
+# scan of the incoming queue only; deferred mail keeps its retry time).
 do_wait() {
-    local secs=${1:-30} end
+    local secs=${1:-30} end n=0
     end=$(( $(date +%s) + secs ))
     while [ "$(queued)" -gt 0 ]; do
         if [ "$(date +%s)" -ge "$end" ]; then
             echo "postfix.sh: queue not empty after ${secs}s ($(queued) left)" >&2
             return 1
         fi
+        n=$((n + 1))
+        [ $((n % 10)) != 0 ] || postkick -c "$conf" public qmgr I 2>/dev/null || true
         sleep 0.2
     done
 }
