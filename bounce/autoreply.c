@@ -52,6 +52,19 @@ static const char *const challenge_phrases[] = {
 	"pre-approved senders",
 };
 
+/* An auto-reply that says its mailbox is gone: the address is dead even
+ * though a responder still answers for it (Sisimai 5.4 reads such replies
+ * as suspend rather than vacation). */
+static const char *const gone_phrases[] = {
+	"is no longer in use", "is no longer active", "is no longer valid",
+	"is not in use anymore", "is not active anymore",
+};
+/* ... said of a mailbox: "the office is no longer in use" is no such
+ * statement */
+static const char *const mailbox_words[] = {
+	"address", "mailbox", "inbox", "account", "e-mail", "email",
+};
+
 /* A challenge or an auto-reply says what it is near the top: phrases are
  * looked for in the first LIMIT_AUTOREPLY_READ bytes only. */
 #define LIMIT_AUTOREPLY_READ 8192
@@ -68,14 +81,16 @@ static bool has_any(const struct bounce_text *bt, const char *const *list, size_
 
 void autoreply_header(const struct header_field *f, struct autoreply_hints *h)
 {
-	/* every name below starts with A, P or X: most fields stop here */
+	/* every name below starts with A, P, R or X: most fields stop here */
 	char c0 = f->name.len ? ascii_lower(f->name.p[0]) : 0;
-	if (c0 != 'a' && c0 != 'p' && c0 != 'x')
+	if (c0 != 'a' && c0 != 'p' && c0 != 'x' && c0 != 'r')
 		return;
 	struct slice v = slice_trim(f->value);
 	if (bounce_field_is(f->name, "Auto-Submitted")) {
 		if (slice_case_starts(v, "auto-replied"))
 			h->auto_replied = true;
+	} else if (bounce_field_is(f->name, "Return-Path")) {
+		h->null_path = v.len == 2 && v.p[0] == '<' && v.p[1] == '>';
 	} else if (bounce_field_is(f->name, "X-Autoreply") ||
 	           bounce_field_is(f->name, "X-Autorespond") ||
 	           bounce_field_is(f->name, "X-Autoresponder") ||
@@ -86,6 +101,8 @@ void autoreply_header(const struct header_field *f, struct autoreply_hints *h)
 	} else if (bounce_field_is(f->name, "Precedence")) {
 		if (slice_case_starts(v, "auto_reply") || slice_case_starts(v, "auto-reply"))
 			h->precedence = true;
+		else if (slice_case_starts(v, "bulk") || slice_case_starts(v, "junk"))
+			h->bulk = true;
 	} else if (bounce_field_is(f->name, "X-Boxbe-Challenge") ||
 	           slice_case_starts(f->name, "X-Bluebottle") ||
 	           bounce_field_is(f->name, "X-Challenge")) {
@@ -103,10 +120,16 @@ enum autoreply_verdict autoreply_detect(const struct autoreply_hints *h, struct 
 	bounce_text_init(bs, subject, 4096);
 	if (challenge_hdr || HAS_ANY(bt, challenge_phrases) || HAS_ANY(bs, challenge_phrases))
 		v = AUTOREPLY_VERDICT_CHALLENGE;
-	else if (auto_replied || vendor || precedence || HAS_ANY(bs, subject_phrases) ||
+	else if (auto_replied || vendor || precedence || (h->bulk && h->null_path) ||
+	         HAS_ANY(bs, subject_phrases) ||
 	         (text.len < 4096 && HAS_ANY(bt, body_phrases)))
 		v = AUTOREPLY_VERDICT_AUTOREPLY;
 	bounce_text_finish(bs);
 	free(bs);
 	return v;
+}
+
+bool autoreply_says_gone(const struct bounce_text *bt)
+{
+	return HAS_ANY(bt, gone_phrases) && HAS_ANY(bt, mailbox_words);
 }

@@ -114,6 +114,45 @@ bool bounce_reason_blames_member(enum bounce_reason r, int hard)
 	}
 }
 
+/* A recipient whose domain is a single label ("user@mailhub", "userx@domain1"):
+ * RFC 5321's Domain allows it and an MTA reports such a recipient as it
+ * was given (Final-Recipient, X-Failed-Recipients). The core parser, made
+ * for subscriptions, wants a dot, so the local part is checked with it
+ * under the reserved name label.invalid (RFC 2606) and the key keeps the
+ * label alone. No member can have such an address; the recipient is still
+ * reported, as the report names it. */
+static int dotless_key(struct slice s, struct buf *out)
+{
+	const char *at = memrchr(s.p, '@', s.len);
+	if (!at)
+		return -EINVAL;
+	struct slice dom = slice_make(at + 1, s.len - (size_t)(at + 1 - s.p));
+	if (dom.len == 0 || dom.len > 63 || dom.p[0] == '-' || dom.p[dom.len - 1] == '-')
+		return -EINVAL;
+	for (size_t i = 0; i < dom.len; i++)
+		if (!ascii_is_alnum(dom.p[i]) && dom.p[i] != '-')
+			return -EINVAL;
+	char tmp[LIMIT_ADDR_MAILBOX + sizeof(".invalid")];
+	if (s.len + 8 >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, s.p, s.len);
+	memcpy(tmp + s.len, ".invalid", 9);
+	struct addr a;
+	const char *why;
+	if (addr_parse(slice_make(tmp, s.len + 8), &a, &why) < 0)
+		return -EINVAL;
+	size_t start = out->len;
+	addr_key(&a, out);
+	if (out->len - start < 8 || memcmp(out->data + out->len - 8, ".invalid", 8)) {
+		out->len = start;
+		out->data[start] = '\0';
+		return -EINVAL;
+	}
+	out->len -= 8;
+	out->data[out->len] = '\0';
+	return 0;
+}
+
 int bounce_addr_key(struct slice text, struct buf *out)
 {
 	struct slice s = slice_trim(text);
@@ -140,6 +179,13 @@ int bounce_addr_key(struct slice text, struct buf *out)
 			s = slice_make(lt + 1, (size_t)(gt - lt - 1));
 	}
 	s = slice_trim(s);
+	/* a source route ("@relay.example:user@example.org"): RFC 5321
+	 * section 4.1.2 has it accepted and ignored */
+	if (s.len > 1 && s.p[0] == '@') {
+		const char *colon = memchr(s.p, ':', s.len);
+		if (colon)
+			s = slice_make(colon + 1, s.len - (size_t)(colon + 1 - s.p));
+	}
 	/* a quoted local part ("a..b"@example.org) keeps its quotes */
 	bool quoted = s.len > 3 && s.p[0] == '"' && memmem(s.p + 1, s.len - 1, "\"@", 2);
 	while (s.len && !quoted && (s.p[0] == '"' || s.p[0] == '\'' || s.p[0] == '<' ||
@@ -159,7 +205,7 @@ int bounce_addr_key(struct slice text, struct buf *out)
 	if (s.len == 0 || s.len > LIMIT_ADDR_MAILBOX || !memchr(s.p, '@', s.len))
 		return -EINVAL;
 	if (addr_parse(s, &a, &why) < 0)
-		return -EINVAL;
+		return dotless_key(s, out);
 	addr_key(&a, out);
 	return 0;
 }
@@ -714,6 +760,14 @@ static void rcpt_domain(const char *addr, char out[256])
 		snprintf(out, 256, ".%s", at + 1);
 }
 
+/* Does the report's text give code before it first names addr? */
+static bool code_before_rcpt(const struct general *g, const char *code, const char *addr)
+{
+	const char *c = bounce_memfind(g->low, g->text.len, code, strlen(code));
+	const char *a = bounce_memfind(g->low, g->text.len, addr, strlen(addr));
+	return c && a && c < a;
+}
+
 /* Fills status, reason and hard of r from its own code and texts:
  * dsn_status is the Status field (NULL: none), rhost the Remote-MTA
  * value (empty: none), delayed says Action: delayed, xunix a diagnostic
@@ -738,6 +792,12 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	/* no code of its own: the report's text may give one for all
 	 * ("could not be delivered because of 550 5.1.1 ...: a, b, c") */
 	if (!code[0] && !diag.len && status_find(general, st) == 1 && !is_generic_code(st))
+		snprintf(code, sizeof(code), "%s", st);
+	/* nor a reply of its own: a code the report gives before it lists
+	 * the recipients explains them ("could not be delivered because of
+	 * 550 5.1.1 User unknown. The following recipients were affected:") */
+	else if (!code[0] && reply == 0 && status_find(general, st) == 1 && !is_generic_code(st) &&
+	         code_before_rcpt(gen, st, r->addr))
 		snprintf(code, sizeof(code), "%s", st);
 	/* a generic code and a diagnostic without one (a local mailer's exit
 	 * status, "X-Unix; 255"): the report's own line gives the code */
@@ -887,9 +947,28 @@ static void hits_add_cb(const struct lhost_hit *lh, void *ctx)
 struct hits_job {
 	struct hits *hits;
 	struct exclude *ex, *ex_to;
+	struct exclude *ex_daemon;      /* the bounce's own sender only */
 	struct slice cut, from, orig_from, to;
 	bool done;
 };
+
+/* An unqualified local part listed as failed (lhost_bare_locals()) is
+ * the reporting host's: qualified with the domain of the bounce's sender,
+ * as an MTA qualifies a bare local part with its own domain. */
+static void bare_local_cb(struct slice local, struct slice diag, void *ctx)
+{
+	struct hits_job *j = ctx;
+	struct buf k = BUF_INIT, a = BUF_INIT;
+	if (bounce_addr_key(j->from, &k) == 0) {
+		const char *at = strrchr(k.data, '@');
+		buf_add(&a, local.p, local.len);
+		buf_add(&a, at, strlen(at));
+		struct lhost_hit lh = { slice_make(a.data, a.len), diag };
+		hits_add_cb(&lh, j->hits);
+	}
+	buf_finish(&k);
+	buf_finish(&a);
+}
 
 static struct hits *hits_get(struct hits_job *j)
 {
@@ -900,6 +979,8 @@ static struct hits *hits_get(struct hits_job *j)
 	exclude_add(j->ex, j->from);
 	exclude_add(j->ex, j->orig_from);
 	exclude_add(j->ex_to, j->to);
+	/* a list of the reporting host's own users names failed ones too */
+	lhost_bare_locals(j->cut, bare_local_cb, j);
 	lhost_scan(j->cut, hits_accept_cb, hits_add_cb, hits);
 	if (hits->n == 0) {
 		/* the bounce's own recipient is the sender of the original, not a
@@ -907,6 +988,17 @@ static struct hits *hits_get(struct hits_job *j)
 		 * names (a message its sender sent to itself) */
 		hits->ex_to = NULL;
 		lhost_scan(j->cut, hits_accept_cb, hits_add_cb, hits);
+		hits->ex_to = j->ex_to;
+	}
+	if (hits->n == 0) {
+		/* the same for the original's sender, when it is also the
+		 * bounce's recipient or the report names no other address */
+		exclude_add(j->ex_daemon, j->from);
+		const struct exclude *ex = hits->ex;
+		hits->ex = j->ex_daemon;
+		hits->ex_to = NULL;
+		lhost_scan(j->cut, hits_accept_cb, hits_add_cb, hits);
+		hits->ex = ex;
 		hits->ex_to = j->ex_to;
 	}
 	return hits;
@@ -947,6 +1039,28 @@ static void ses_add_cb(const struct ses_rcpt *sr, void *ctx)
 		}
 	}
 	buf_finish(&key);
+}
+
+/* The addresses the text names as those others were generated from
+ * (Exim: "(generated from x)", "(ultimately generated from x)", "pipe to
+ * |prog generated by x"), added to set; one pass over the text. */
+static void generated_from(struct slice text, struct exclude *set)
+{
+	static const char *const marks[] = { "generated from ", "generated by " };
+	for (size_t m = 0; m < 2; m++) {
+		struct slice rest = text;
+		const char *p;
+		size_t ml = strlen(marks[m]);
+		while ((p = slice_case_find(rest, marks[m])) != NULL) {
+			size_t skip = (size_t)(p - rest.p) + ml;
+			rest = slice_make(rest.p + skip, rest.len - skip);
+			size_t n = 0;
+			while (n < rest.len && n < LIMIT_ADDR_MAILBOX + 2 && !ascii_is_space(rest.p[n]) &&
+			       rest.p[n] != ')' && rest.p[n] != ',')
+				n++;
+			exclude_add(set, slice_make(rest.p, n));
+		}
+	}
 }
 
 static bool text_has_evidence(bool null_sender, bool xfr, struct slice cut)
@@ -1031,14 +1145,26 @@ static void add_xfr(const struct exclude *ex, struct slice v, struct buf *list)
 int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 {
 	struct scan sc;
-	struct exclude ex = { BUF_INIT }, ex_to = { BUF_INIT };
+	struct exclude ex = { BUF_INIT }, ex_to = { BUF_INIT }, ex_daemon = { BUF_INIT };
+	struct exclude parents = { BUF_INIT };
 	struct hits hits = { NULL, 0, &ex, &ex_to, BUF_INIT };
 	struct buf subject = BUF_INIT, from = BUF_INIT, to = BUF_INIT, hbuf = BUF_INIT;
 	struct buf ctype = BUF_INIT, report_type = BUF_INIT, xfr = BUF_INIT, key = BUF_INIT;
-	struct buf inline_orig = BUF_INIT, xfr_raw = BUF_INIT;
+	struct buf inline_orig = BUF_INIT, xfr_raw = BUF_INIT, orig_rcpt = BUF_INIT;
+	struct buf orig_list = BUF_INIT;
 	struct bounce_result *res = ret;
 	char orphan_status[BOUNCE_STATUS_MAX] = "";
 
+	/* a line of blanks before the header block (left by a mailbox export)
+	 * is no end of an empty header block: the fields follow it */
+	for (size_t i = 0; i < len && i < 1024 && (msg[i] == ' ' || msg[i] == '\t'); i++) {
+		size_t nl = i + 1 < len && msg[i + 1] == '\r' ? i + 2 : i + 1;
+		if (nl + 1 < len && msg[nl] == '\n' && ascii_is_alpha(msg[nl + 1])) {
+			msg += nl + 1;
+			len -= nl + 1;
+			break;
+		}
+	}
 	memset(res, 0, sizeof(*res));
 	res->kind = BOUNCE_KIND_NOT_BOUNCE;
 	buf_init(&res->orig_message_id, 0);
@@ -1056,8 +1182,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	buf_init(&sc.orig, 0);
 
 	/* one pass over the message's own header block */
-	struct autoreply_hints hints = { false, false, false, false };
-	bool null_sender = false;
+	struct autoreply_hints hints = { false, false, false, false, false, false };
+	bool null_sender = false, opt_out = false;
 	{
 		const struct header_want top[] = {
 			{ "Subject", &hbuf }, { "From", &from }, { "To", &to },
@@ -1080,6 +1206,10 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			} else if (bounce_field_is(f.name, "Return-Path")) {
 				struct slice v = slice_trim(f.value);
 				null_sender = v.len == 2 && v.p[0] == '<' && v.p[1] == '>';
+			} else if (bounce_field_is(f.name, "X-Apple-Unsubscribe")) {
+				/* Apple Mail's "unsubscribe": the user's opt-out, sent
+				 * to the list's List-Unsubscribe address */
+				opt_out = slice_case_starts(slice_trim(f.value), "true");
 			}
 			autoreply_header(&f, &hints);
 		}
@@ -1123,7 +1253,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		const struct header_want orig[] = {
 			{ "Message-ID", &res->orig_message_id }, { "To", &res->orig_to },
 			{ "From", &res->orig_from }, { "Return-Path", &res->orig_return_path },
-			{ "Subject", &hbuf },
+			{ "Subject", &hbuf }, { "X-HmXmrOriginalRecipient", &orig_rcpt },
+			{ "List-Id", &orig_list },
 		};
 		header_get_many(o, ol, orig, sizeof(orig) / sizeof(orig[0]));
 		mime_decode_words(slice_make(hbuf.data, hbuf.len), &res->orig_subject, 4096);
@@ -1144,6 +1275,16 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 
 	/* 1. feedback report */
 	struct slice subj = slice_make(subject.data, subject.len);
+	if (opt_out && bounce_addr_key(slice_make(from.data, from.len), &key) == 0) {
+		/* an opt-out names its sender: the address that no longer wants
+		 * the mail (a feedback report of type opt-out, RFC 5965) */
+		res->kind = BOUNCE_KIND_FEEDBACK;
+		struct bounce_recipient *r = rcpt_add(res, key.data);
+		if (r)
+			r->reason = BOUNCE_REASON_FEEDBACK;
+		goto out;
+	}
+	buf_reset(&key);
 	if (sc.fb.len || slice_case_eq_cstr(slice_make(report_type.data, report_type.len),
 	                                    "feedback-report") ||
 	    (sc.have_orig && (slice_case_find(subj, "complaint about message") ||
@@ -1151,10 +1292,15 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	                      slice_case_find(subj, "spam report")))) {
 		res->kind = BOUNCE_KIND_FEEDBACK;
 		if (arf_recipients(slice_make(sc.fb.data, sc.fb.len), &key) == 0) {
+			/* the enclosed message's recipient: the one Microsoft's
+			 * reports record in X-HmXmrOriginalRecipient, else its To */
 			buf_reset(&key);
-			if (res->orig_to.len == 0 ||
-			    bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) < 0)
+			if (bounce_addr_key(slice_make(orig_rcpt.data, orig_rcpt.len), &key) < 0) {
 				buf_reset(&key);
+				if (res->orig_to.len == 0 ||
+				    bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) < 0)
+					buf_reset(&key);
+			}
 			buf_addch(&key, '\0');
 		}
 		/* one entry per complained-about address; one without an
@@ -1169,7 +1315,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 
 	/* the addresses the text names are found when first needed: a report
 	 * whose delivery-status fields explain every recipient needs none */
-	struct hits_job job = { &hits, &ex, &ex_to, cut, slice_make(from.data, from.len),
+	struct hits_job job = { &hits, &ex, &ex_to, &ex_daemon, cut, slice_make(from.data, from.len),
 	                        slice_make(res->orig_from.data, res->orig_from.len),
 	                        slice_make(to.data, to.len), false };
 
@@ -1247,6 +1393,16 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 				if (h)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
 			}
+			/* 4.4.7 says only that the retries ran out: the report's
+			 * account of the attempts may give the cause's own code */
+			if (!strcmp(st, "4.4.7")) {
+				struct hit *h = hits_find(hits_get(&job), key.data);
+				char hc[BOUNCE_STATUS_MAX] = "";
+				if (h)
+					text_code(slice_make(h->diag.data, h->diag.len), hc);
+				if (hc[0] == '4' && strcmp(hc, "4.4.7") && !code_has_zero(hc))
+					snprintf(st, sizeof(st), "%s", hc);
+			}
 			classify(r, st, &gen, slice_case_starts(action, "delayed"), dr[i].remote_mta,
 			         slice_case_starts(slice_trim(dr[i].diag), "x-unix"));
 			/* the address the message was sent to, when the report names
@@ -1290,9 +1446,31 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	bool bounce_like = sc.ds.len > 0 || slice_case_eq_cstr(slice_make(report_type.data,
 	                                                   report_type.len), "delivery-status") ||
 	                   from_looks_daemon(slice_make(from.data, from.len)) ||
-	                   subject_looks_bounce(slice_make(subject.data, subject.len));
+	                   subject_looks_bounce(slice_make(subject.data, subject.len)) ||
+	                   /* the null reverse path written as the author: a
+	                    * message the mail system made, not a person */
+	                   slice_case_eq_cstr(slice_trim(slice_make(from.data, from.len)), "<>");
 	if (!bounce_like) {
 		enum autoreply_verdict v = verdict;
+		if (v == AUTOREPLY_VERDICT_AUTOREPLY && autoreply_says_gone(tt)) {
+			/* the responder of a mailbox no longer in use: the
+			 * address the text names, else the responder itself */
+			res->kind = BOUNCE_KIND_DSN;
+			struct hits *h = hits_get(&job);
+			buf_reset(&key);
+			if (h->n)
+				buf_adds(&key, h->v[0].key);
+			else if (bounce_addr_key(slice_make(from.data, from.len), &key) < 0)
+				buf_reset(&key);
+			struct bounce_recipient *r = key.len ? rcpt_add(res, key.data) : NULL;
+			if (r) {
+				set_diag(r, gen.text);
+				r->reason = BOUNCE_REASON_SUSPEND;
+				status_pseudo(r->reason, false, r->status);
+				r->hard = status_hard(r->reason, r->status);
+			}
+			goto out;
+		}
 		if (v != AUTOREPLY_VERDICT_NONE) {
 			res->kind = v == AUTOREPLY_VERDICT_CHALLENGE ? BOUNCE_KIND_CHALLENGE :
 			            BOUNCE_KIND_AUTOREPLY;
@@ -1317,11 +1495,26 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		hits_get(&job);
 		add_xfr(&ex, slice_make(xfr_raw.data, xfr_raw.len), &xfr);
 		if (xfr.len) {
+			bool told = false;
 			for (size_t i = 0; i < xfr.len; i += strlen(xfr.data + i) + 1) {
 				struct bounce_recipient *r = rcpt_add(res, xfr.data + i);
 				struct hit *h = hits_find(&hits, xfr.data + i);
 				if (r && h)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
+				told = told || h;
+			}
+			/* the text's own list as well, where the field names none
+			 * of its addresses (the two disagree: both are reported);
+			 * and the addresses the failed ones were generated from
+			 * (Exim's "(generated from x)": what the sender wrote) */
+			if (told)
+				generated_from(cut, &parents);
+			for (size_t i = 0; i < hits.n; i++) {
+				if (told && !exclude_has(&parents, hits.v[i].key))
+					continue;
+				struct bounce_recipient *r = rcpt_add(res, hits.v[i].key);
+				if (r)
+					set_diag(r, slice_make(hits.v[i].diag.data, hits.v[i].diag.len));
 			}
 		} else {
 			for (size_t i = 0; i < hits.n; i++) {
@@ -1330,11 +1523,14 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 					set_diag(r, slice_make(hits.v[i].diag.data, hits.v[i].diag.len));
 			}
 		}
-		if (res->nrcpts == 0 && res->orig_to.len) {
+		if (res->nrcpts == 0 && res->orig_to.len && !orig_list.len) {
 			/* the report names no usable address (a bare local part,
-			 * say): the original's recipient, explained by the report */
+			 * say): the original's recipient, explained by the report;
+			 * not when the original is a list's message (RFC 2919
+			 * List-Id): its To is the list's own address */
 			buf_reset(&key);
-			if (bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) == 0) {
+			if (bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) == 0 &&
+			    !exclude_has(&ex, key.data)) {
 				struct bounce_recipient *r = rcpt_add(res, key.data);
 				if (r)
 					set_diag(r, cut);
@@ -1360,8 +1556,12 @@ out:
 	buf_finish(&xfr);
 	buf_finish(&inline_orig);
 	buf_finish(&xfr_raw);
+	buf_finish(&orig_rcpt);
+	buf_finish(&orig_list);
 	buf_finish(&ex.keys);
 	buf_finish(&ex_to.keys);
+	buf_finish(&ex_daemon.keys);
+	buf_finish(&parents.keys);
 	buf_finish(&subject);
 	buf_finish(&from);
 	buf_finish(&to);

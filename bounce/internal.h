@@ -125,6 +125,11 @@ struct lhost_hit {
  * around them); add is called for each candidate with its explanation. */
 void lhost_scan(struct slice text, bool (*accept)(struct slice addr, void *ctx),
                 void (*add)(const struct lhost_hit *hit, void *ctx), void *ctx);
+/* Calls add for each unqualified local part (no "@") listed alone on an
+ * indented line under a line that introduces the failed recipients
+ * ("... to the following recipients ...:"), diag empty; at most 16. Some MTAs list their own users so (AOL's, qmail's). */
+void lhost_bare_locals(struct slice text, void (*add)(struct slice local, struct slice diag, void *ctx),
+                       void *ctx);
 /* The text of a message (its first LIMIT_BOUNCE_SCAN bytes) prepared once
  * for phrase searches by lhost.c and autoreply.c. */
 #define LIMIT_BOUNCE_SCAN (64 * 1024)
@@ -148,6 +153,8 @@ struct autoreply_hints {
 	bool vendor;            /* X-Autoreply, X-Autorespond, X-Vacation, ... */
 	bool precedence;        /* Precedence: auto_reply */
 	bool challenge;         /* a challenge-response system's own field */
+	bool bulk;              /* Precedence: bulk or junk (vacation(1) writes junk) */
+	bool null_path;         /* Return-Path: <> */
 };
 struct header_field;
 void autoreply_header(const struct header_field *f, struct autoreply_hints *h);
@@ -155,6 +162,9 @@ void autoreply_header(const struct header_field *f, struct autoreply_hints *h);
  * prepared with bounce_text_init(). */
 enum autoreply_verdict autoreply_detect(const struct autoreply_hints *h, struct slice subject,
                                         struct slice text, const struct bounce_text *bt);
+/* True when an auto-reply's text says the mailbox is no longer in use: a
+ * dead address answering for itself, reported as a failure (suspend). */
+bool autoreply_says_gone(const struct bounce_text *bt);
 
 /* arf.c — message/feedback-report (RFC 5965). Appends the address keys of
  * the complained-about recipients (Original-Rcpt-To, else

@@ -132,6 +132,12 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 		if (slice_case_find(linehead, "message-id") || slice_case_find(linehead, "in-reply-to") ||
 		    slice_case_find(linehead, "references:") || slice_case_find(linehead, "mailer-daemon@"))
 			continue;
+		/* an address the report labels as the sender's ("From:",
+		 * "Sender:", "MAIL FROM:", "not accepting mail from x") is no
+		 * failed recipient */
+		if (slice_case_find(linehead, "from:") || slice_case_find(linehead, "sender:") ||
+		    slice_case_find(linehead, "mail from "))
+			continue;
 		struct slice cand = slice_make(t.p + s, e - s);
 		if (have_prev && slice_case_eq(cand, prev.addr))
 			continue;       /* the same address again: part of its text */
@@ -150,6 +156,76 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 	if (have_prev) {
 		prev.diag.len = t.len - (size_t)(prev.diag.p - t.p);
 		add(&prev, ctx);
+	}
+}
+
+/* Words of a line that introduces the list of failed recipients. */
+static const char *const list_intros[] = {
+	"following recipient", "following address", "following user",
+};
+
+static struct slice next_line(struct slice t, size_t *pos)
+{
+	size_t s = *pos;
+	const char *nl = memchr(t.p + s, '\n', t.len - s);
+	size_t e = nl ? (size_t)(nl - t.p) : t.len;
+	*pos = nl ? e + 1 : t.len;
+	while (e > s && (t.p[e - 1] == '\r' || t.p[e - 1] == ' ' || t.p[e - 1] == '\t'))
+		e--;
+	return slice_make(t.p + s, e - s);
+}
+
+void lhost_bare_locals(struct slice t, void (*add)(struct slice local, struct slice diag, void *ctx),
+                       void *ctx)
+{
+	size_t pos = 0, found = 0;
+	struct slice prev = slice_make(t.p, 0);
+	while (pos < t.len) {
+		size_t start = pos;
+		struct slice line = next_line(t, &pos);
+		/* the introducing sentence ends with a colon; it may be folded
+		 * over two lines */
+		struct slice sentence = prev.len ? slice_make(prev.p, (size_t)(line.p - prev.p) + line.len) :
+		                        line;
+		prev = line.len ? slice_make(t.p + start, line.len) : slice_make(t.p, 0);
+		bool intro = false;
+		for (size_t i = 0; line.len && line.p[line.len - 1] == ':' &&
+		                   i < sizeof(list_intros) / sizeof(list_intros[0]); i++)
+			intro = intro || slice_case_find(sentence, list_intros[i]);
+		if (!intro)
+			continue;
+		/* the items: indented lines, each a local part and perhaps its
+		 * explanation; the list ends at the first other line */
+		bool any = false;
+		while (pos < t.len && found < 16) {
+			size_t at = pos;
+			struct slice item = next_line(t, &pos);
+			if (item.len == 0 && !any)
+				continue;
+			if (item.len == 0 || (item.p[0] != ' ' && item.p[0] != '\t')) {
+				pos = at;
+				break;
+			}
+			size_t s = 0;
+			while (s < item.len && (item.p[s] == ' ' || item.p[s] == '\t'))
+				s++;
+			size_t e = s;
+			while (e < item.len && local_char(item.p[e]) && item.p[e] != '/' && item.p[e] != '|')
+				e++;
+			bool alnum = false;
+			for (size_t k = s; k < e; k++)
+				alnum = alnum || ascii_is_alnum(item.p[k]);
+			/* the line holds the local part alone ("an undisclosed
+			 * address", "* user@host" are not) */
+			if (e == s || e - s > 64 || !alnum || item.p[s] == '.' || item.p[e - 1] == '.' ||
+			    e < item.len) {
+				pos = at;
+				break;
+			}
+			add(slice_make(item.p + s, e - s), slice_make(item.p + e, 0), ctx);
+			any = true;
+			found++;
+		}
 	}
 }
 

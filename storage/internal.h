@@ -9,6 +9,8 @@
  *   list_ids    u32 BE list id → list key
  *   members     u32 BE list id + addr_key() bytes → member record
  *   member_ids  u32 BE member id → member key (as in members)
+ *               (a member record holds the member's bounce record,
+ *               store_bounce.h)
  *   audit       u64 BE unix microseconds + u32 BE sequence → audit record
  *   messages, message_data, queue, fanout, retries, events, stats:
  *               see storage/store_mail.h
@@ -30,8 +32,9 @@
  *     integers first so LMDB's byte order is numeric order (see
  *     store_member_key() for a composite key).
  *  3. Put the module's operations in their own file (store_queue.c, ...),
- *     going through store_get()/store_put()/store_del() or a cursor from
- *     store_cursor_open(); every LMDB return code goes through store_err().
+ *     going through store_get()/store_put()/store_del(), store_walk_first()
+ *     for walks, or a cursor from store_cursor_open(); every LMDB return
+ *     code goes through store_err().
  *  4. Teach store_check.c what the new index must agree with.
  *
  * ---- Adding a record type ----
@@ -144,6 +147,37 @@ int store_cursor_open(struct store_txn *txn, enum store_db db,
 int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
                      MDB_val *v, MDB_cursor_op op);
 
+/* A walk over a database in key order: the loop of every _foreach.
+ *
+ *   struct store_walk w;
+ *   for (r = store_walk_first(txn, db, from, from_len, prefix_len, &w); r == 0;
+ *        r = store_walk_next(&w)) {
+ *           ... w.k, w.v ...       (break to stop early)
+ *   }
+ *   store_walk_finish(&w);
+ *   return r == -ENOENT ? 0 : r;
+ *
+ * store_walk_first() starts at the first record whose key is at or after
+ * from (from_len 0: the first record of db); the walk ends before the first
+ * key that does not start with the first prefix_len bytes of from
+ * (prefix_len <= from_len; 0: at the end of db). from is borrowed until
+ * store_walk_finish(). first and next: 0 with w.k and w.v set (pointing
+ * into the map: valid until the next step or write in txn), -ENOENT at the
+ * end, -errno on failure. w.c is the cursor, for mdb_cursor_put/_del on the
+ * record the walk stands on. store_walk_finish() closes the cursor; call it
+ * whatever first returned. */
+struct store_walk {
+	struct store_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	const void *prefix;
+	size_t prefix_len;
+};
+int store_walk_first(struct store_txn *txn, enum store_db db, const void *from,
+                     size_t from_len, size_t prefix_len, struct store_walk *w);
+int store_walk_next(struct store_walk *w);
+void store_walk_finish(struct store_walk *w);
+
 /* What a pruning walk does with a record (store_prune()). */
 enum store_prune_verdict {
 	STORE_PRUNE_KEEP,
@@ -178,12 +212,26 @@ void store_member_key(uint32_t list_id, const struct addr *a, struct buf *out);
  * out; decode fills ret_x only on success (-EBADMSG, -EPROTO). */
 #define STORE_LIST_VERSION 4     /* 2: digest settings appended; 3: DMARC settings;
                                     4: moderators, subscribe_policy */
-#define STORE_MEMBER_VERSION 1
+#define STORE_MEMBER_VERSION 2   /* 2: bounce state as a record of its own */
+#define STORE_BOUNCE_VERSION 1
 #define STORE_AUDIT_VERSION 1
 void store_list_encode(const struct store_list *l, struct buf *out);
 int store_list_decode(const void *p, size_t n, struct store_list *ret_list);
 void store_member_encode(const struct store_member *m, struct buf *out);
 int store_member_decode(const void *p, size_t n, struct store_member *ret_member);
+void store_bounce_encode(const struct store_bounce *b, struct buf *out);
+int store_bounce_decode(const void *p, size_t n, struct store_bounce *ret_bounce);
+/* Range check of the bounce state: 0 or -EINVAL. */
+int store_bounce_validate(const struct store_bounce *b);
+
+/* Schema 1 → 2 (store_bounce.c): moves every member's bounce counters
+ * ("bounce_hard_day.ID", ...) into its record and deletes them, orphans
+ * included. Runs in store_open()'s write transaction. */
+int store_bounce_migrate_v1(struct store_txn *txn);
+/* The per-member bounce counters of schema 1: true when the counter name
+ * (n bytes, not NUL-terminated) is one of them. For store_check. */
+bool store_bounce_counter_name(const char *name, size_t n);
+
 int store_audit_decode(const void *k, size_t klen, const void *p, size_t n,
                        struct store_audit *ret_audit);
 

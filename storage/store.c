@@ -3,6 +3,7 @@
 #include "storage/internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,8 +182,8 @@ static int make_dir(const char *path, bool create)
 	return 0;
 }
 
-/* Stamps a new environment, refuses a newer one. Upgrades from older
- * schemas go here, one step per version, in the same transaction. */
+/* Stamps a new environment, refuses a newer one, and upgrades an older one
+ * (not on a read-only open), one step per version, in the same transaction. */
 static int store_schema_setup(struct store *s, MDB_txn *t)
 {
 	MDB_val k = { strlen(META_SCHEMA), (void *)META_SCHEMA }, v;
@@ -209,10 +210,34 @@ static int store_schema_setup(struct store *s, MDB_txn *t)
 		return -EBADMSG;
 	if (found > STORE_SCHEMA_VERSION)
 		return -EPROTO;
-	/* found < STORE_SCHEMA_VERSION: no older schema exists yet. */
 	s->schema = found;
+	if (found == STORE_SCHEMA_VERSION || (s->flags & STORE_OPEN_RDONLY))
+		return 0;       /* read only: an older store is read as it is */
+
+	/* The steps from found up, in this transaction: all or nothing. */
+	struct store_txn txn = { .store = s, .txn = t };
+	int r = 0;
+	buf_init(&txn.key, 0);
+	buf_init(&txn.val, 0);
+	if (found < 2)
+		r = store_bounce_migrate_v1(&txn);
+	buf_finish(&txn.key);
+	buf_finish(&txn.val);
+	if (r < 0)
+		return r;
+	unsigned char b[4];
+	codec_be32_write(b, STORE_SCHEMA_VERSION);
+	v.mv_size = 4;
+	v.mv_data = b;
+	rc = mdb_put(t, s->dbi[STORE_DB_META], &k, &v, 0);
+	if (rc)
+		return store_err(NULL, rc);
+	log_debug("store: schema %" PRIu32 " upgraded to %d", found, STORE_SCHEMA_VERSION);
+	s->schema = STORE_SCHEMA_VERSION;
 	return 0;
 }
+
+static int store_grow(struct store *s);
 
 static int store_dbs_open(struct store *s)
 {
@@ -335,7 +360,9 @@ int store_open_opts(const char *home, unsigned flags,
 	if (dead)
 		log_debug("store: cleared %d stale reader slot(s)", dead);
 
-	r = store_dbs_open(s);
+	/* an upgrade rewrites records: it may need a larger map */
+	while ((r = store_dbs_open(s)) == -ENOSPC && store_grow(s) == 0)
+		;
 	if (r < 0)
 		goto out;
 	*ret_store = s;
@@ -645,20 +672,67 @@ int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
 	return store_err(txn, mdb_cursor_get(c, k, v, op));
 }
 
+/* ---- Walks ------------------------------------------------------------- */
+
+/* -ENOENT when w stands past its prefix. */
+static int walk_in_prefix(const struct store_walk *w)
+{
+	if (w->prefix_len == 0)
+		return 0;
+	if (w->k.mv_size < w->prefix_len ||
+	    memcmp(w->k.mv_data, w->prefix, w->prefix_len) != 0)
+		return -ENOENT;
+	return 0;
+}
+
+int store_walk_first(struct store_txn *txn, enum store_db db, const void *from,
+                     size_t from_len, size_t prefix_len, struct store_walk *w)
+{
+	if (prefix_len > from_len) {
+		fprintf(stderr, "store_walk_first: prefix of %zu bytes, longer than the "
+		        "start key's %zu\n", prefix_len, from_len);
+		abort();
+	}
+	memset(w, 0, sizeof(*w));
+	w->txn = txn;
+	w->prefix = from;
+	w->prefix_len = prefix_len;
+	int r = store_cursor_open(txn, db, &w->c);
+	if (r < 0) {
+		w->c = NULL;
+		return r;
+	}
+	w->k.mv_size = from_len;
+	w->k.mv_data = (void *)from;
+	r = store_cursor_get(txn, w->c, &w->k, &w->v, from_len ? MDB_SET_RANGE : MDB_FIRST);
+	return r < 0 ? r : walk_in_prefix(w);
+}
+
+int store_walk_next(struct store_walk *w)
+{
+	int r = store_cursor_get(w->txn, w->c, &w->k, &w->v, MDB_NEXT);
+	return r < 0 ? r : walk_in_prefix(w);
+}
+
+void store_walk_finish(struct store_walk *w)
+{
+	if (w->c)
+		mdb_cursor_close(w->c);
+	w->c = NULL;
+}
+
 int store_prune(struct store_txn *txn, enum store_db db, size_t max_scan, size_t max_del,
                 int (*decide)(const MDB_val *k, const MDB_val *v, void *ctx), void *ctx,
                 size_t *ret_n)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	size_t n = 0, scanned = 0;
-	int r = store_cursor_open(txn, db, &c);
-	if (r < 0)
-		return r;
-	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
-	while (r == 0 && n < max_del && (!max_scan || scanned < max_scan)) {
+	int r;
+	for (r = store_walk_first(txn, db, NULL, 0, 0, &w);
+	     r == 0 && n < max_del && (!max_scan || scanned < max_scan);
+	     r = store_walk_next(&w)) {
 		scanned++;
-		int verdict = decide(&k, &v, ctx);
+		int verdict = decide(&w.k, &w.v, ctx);
 		if (verdict < 0) {
 			r = verdict;
 			break;
@@ -668,14 +742,13 @@ int store_prune(struct store_txn *txn, enum store_db db, size_t max_scan, size_t
 		if (verdict == STORE_PRUNE_DELETE) {
 			/* the cursor then stands on the next record: MDB_NEXT
 			 * returns that one */
-			r = store_err(txn, mdb_cursor_del(c, 0));
+			r = store_err(txn, mdb_cursor_del(w.c, 0));
 			if (r < 0)
 				break;
 			n++;
 		}
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (ret_n)

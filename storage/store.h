@@ -38,6 +38,7 @@
 #include "listd/core/addr.h"
 #include "listd/core/buf.h"
 #include "listd/core/limits.h"
+#include "storage/store_bounce.h"
 
 struct store;
 struct store_txn;
@@ -70,11 +71,15 @@ struct store_options {
 #define STORE_MAP_MAX_DEFAULT ((size_t)1 << (sizeof(size_t) > 4 ? 40 : 30))
 
 /* The schema this code writes; a store with a newer one is refused. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2      /* 2: member bounce state in the member
+                                       record, no longer in counters */
 
 /* Opens (with STORE_OPEN_CREATE: creates) the store under home. Clears
  * stale reader slots left by killed processes (mdb_reader_check). A new
- * environment is stamped with STORE_SCHEMA_VERSION.
+ * environment is stamped with STORE_SCHEMA_VERSION; an older one is
+ * upgraded to it in one write transaction, unless opened read-only (then
+ * it is read as it is). After the upgrade an older program refuses the
+ * store (-EPROTO).
  * -ENOENT: home or HOME/store missing (without STORE_OPEN_CREATE), or a
  *          read-only open of a store that was never initialised;
  * -EPROTO: the store's schema is newer than this program;
@@ -285,11 +290,6 @@ enum store_delivery {
 	STORE_DELIVERY_NOMAIL,
 };
 
-enum store_probe {
-	STORE_PROBE_NONE,
-	STORE_PROBE_PROBING,            /* a probe is out; warnings counting */
-};
-
 struct store_member {
 	uint32_t id;                            /* global, stable, never reused */
 	struct addr addr;                       /* as first written (canonical form) */
@@ -298,14 +298,8 @@ struct store_member {
 	enum store_delivery delivery;
 	bool moderated;                         /* this member's posts are held */
 	int64_t joined;                         /* unix seconds */
-	/* Bounce state, kept by bounce processing. Days are unix days
-	 * (seconds / 86400); 0 = never. */
-	uint32_t bounce_score;                  /* hundredths */
-	uint32_t bounce_last_day;
-	uint32_t bounce_count;
-	enum store_probe probe;
-	uint32_t probe_sent_day;
-	uint32_t warnings_sent;
+	struct store_bounce bounce;             /* kept by bounce processing:
+	                                           storage/store_bounce.h */
 };
 
 /* Adds addr to the list: a new member with a new id, joined = now,
@@ -415,7 +409,6 @@ int store_member_setting_format(const struct store_member *m, const char *key,
 const char *store_nonmember_name(enum store_nonmember v);
 const char *store_member_state_name(enum store_member_state v);
 const char *store_delivery_name(enum store_delivery v);
-const char *store_probe_name(enum store_probe v);
 const char *store_digest_format_name(enum store_digest_format v);
 const char *store_dmarc_mitigation_name(enum store_dmarc_mitigation v);
 const char *store_dmarc_action_name(enum store_dmarc_action v);
@@ -454,9 +447,10 @@ int store_audit_foreach(struct store_txn *txn, uint32_t list_id,
 /* ---- Consistency ------------------------------------------------------- */
 
 /* Verifies, in one read transaction, every index against its records:
- * every record decodes; lists ↔ list_ids; members ↔ member_ids (each
- * member's list exists); the counters are above every id in use; the
- * schema version is present. Calls problem_cb (may be NULL) once per
+ * every record decodes (a member's bounce record with it); lists ↔
+ * list_ids; members ↔ member_ids (each member's list exists); no member
+ * bounce state outside the member records (schema 1's counters); the
+ * counters are above every id in use; the schema version is present. Calls problem_cb (may be NULL) once per
  * problem with a message (borrowed for the call; outside values escaped).
  * Returns the number of problems found (0: consistent), or -errno when
  * the check itself could not run. */

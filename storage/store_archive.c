@@ -89,26 +89,22 @@ int store_archive_state_foreach(struct store_txn *txn,
                                 int (*cb)(const struct store_archive_state *s, void *ctx),
                                 void *ctx)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	struct store_archive_state s;
-	int r = store_cursor_open(txn, STORE_DB_ARCHIVE_STATE, &c);
-	if (r < 0)
-		return r;
-	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
-	while (r == 0) {
-		if (k.mv_size != 4) {
+	int r;
+	for (r = store_walk_first(txn, STORE_DB_ARCHIVE_STATE, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 4) {
 			r = -EBADMSG;
 			break;
 		}
-		r = state_decode(codec_be32_read(k.mv_data), &v, &s);
+		r = state_decode(codec_be32_read(w.k.mv_data), &w.v, &s);
 		if (r == 0)
 			r = cb(&s, ctx);
 		if (r != 0)
 			break;
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }
 
@@ -256,27 +252,21 @@ int store_archive_foreach(struct store_txn *txn, uint32_t list_id, uint32_t firs
                           int (*cb)(const struct store_archive_entry *e, void *ctx),
                           void *ctx)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	unsigned char kb[8];
 	struct store_archive_entry e;
-	int r = store_cursor_open(txn, STORE_DB_ARCHIVE, &c);
-	if (r < 0)
-		return r;
+	int r;
 	archive_key(list_id, first, kb);
-	k.mv_data = kb;
-	k.mv_size = 8;
-	r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
-	while (r == 0) {
-		if (k.mv_size != 8 || codec_be32_read(k.mv_data) != list_id)
+	for (r = store_walk_first(txn, STORE_DB_ARCHIVE, kb, 8, 4, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 8)
 			break;
-		r = entry_decode(&k, &v, &e);
+		r = entry_decode(&w.k, &w.v, &e);
 		if (r == 0)
 			r = cb(&e, ctx);
 		if (r != 0)
 			break;
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }

@@ -107,18 +107,13 @@ int store_audit_foreach(struct store_txn *txn, uint32_t list_id,
 {
 	unsigned char start[AUDIT_KEY_LEN];
 	struct store_audit a;
-	MDB_cursor *c;
-	MDB_val k, v;
-	int r = store_cursor_open(txn, STORE_DB_AUDIT, &c);
-	if (r < 0)
-		return r;
+	struct store_walk w;
+	int r;
 	codec_be64_write(start, since_usec);
 	codec_be32_write(start + 8, 0);
-	k.mv_size = sizeof(start);
-	k.mv_data = start;
-	for (r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE); r == 0;
-	     r = store_cursor_get(txn, c, &k, &v, MDB_NEXT)) {
-		r = store_audit_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size,
+	for (r = store_walk_first(txn, STORE_DB_AUDIT, start, sizeof(start), 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		r = store_audit_decode(w.k.mv_data, w.k.mv_size, w.v.mv_data, w.v.mv_size,
 		                       &a);
 		if (r < 0)
 			break;
@@ -128,6 +123,6 @@ int store_audit_foreach(struct store_txn *txn, uint32_t list_id,
 		if (r != 0)
 			break;
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }

@@ -79,22 +79,20 @@ static int check_meta(struct check *ck)
 
 static int check_lists(struct check *ck)
 {
-	MDB_cursor *c;
-	MDB_val k, v, iv;
+	struct store_walk w;
+	MDB_val iv;
 	struct store_list l;
-	int r = store_cursor_open(ck->txn, STORE_DB_LISTS, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
-		if (store_list_decode(v.mv_data, v.mv_size, &l) < 0) {
-			problem(ck, "lists: record of \"%s\" does not decode", esc(&k));
+	int r;
+	for (r = store_walk_first(ck->txn, STORE_DB_LISTS, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (store_list_decode(w.v.mv_data, w.v.mv_size, &l) < 0) {
+			problem(ck, "lists: record of \"%s\" does not decode", esc(&w.k));
 			continue;
 		}
 		buf_reset(&ck->key);
 		store_list_key(l.local, l.domain, &ck->key);
-		if (!val_eq(&k, &ck->key))
-			problem(ck, "lists: key \"%s\" holds list \"%s\"", esc(&k),
+		if (!val_eq(&w.k, &ck->key))
+			problem(ck, "lists: key \"%s\" holds list \"%s\"", esc(&w.k),
 			        log_esc(ck->key.data, ck->key.len));
 		if (l.id >= ck->next_list)
 			problem(ck, "lists: id %" PRIu32 " not below the counter %" PRIu32,
@@ -104,64 +102,59 @@ static int check_lists(struct check *ck)
 		int g = store_get(ck->txn, STORE_DB_LIST_IDS, ik, 4, &iv);
 		if (g == -ENOENT)
 			problem(ck, "list_ids: no entry for list %" PRIu32 " \"%s\"",
-			        l.id, esc(&k));
+			        l.id, esc(&w.k));
 		else if (g < 0)
 			r = g;
-		else if (iv.mv_size != k.mv_size ||
-		         memcmp(iv.mv_data, k.mv_data, k.mv_size) != 0)
+		else if (iv.mv_size != w.k.mv_size ||
+		         memcmp(iv.mv_data, w.k.mv_data, w.k.mv_size) != 0)
 			problem(ck, "list_ids: list %" PRIu32 " points to \"%s\", not \"%s\"",
-			        l.id, esc(&iv), esc(&k));
+			        l.id, esc(&iv), esc(&w.k));
 		if (r < 0)
 			break;
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r != -ENOENT)
 		return r;
 
-	r = store_cursor_open(ck->txn, STORE_DB_LIST_IDS, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 4) {
-			problem(ck, "list_ids: key of %zu bytes", k.mv_size);
+	for (r = store_walk_first(ck->txn, STORE_DB_LIST_IDS, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 4) {
+			problem(ck, "list_ids: key of %zu bytes", w.k.mv_size);
 			continue;
 		}
-		uint32_t id = codec_be32_read(k.mv_data);
+		uint32_t id = codec_be32_read(w.k.mv_data);
 		MDB_val lv;
-		int g = store_get(ck->txn, STORE_DB_LISTS, v.mv_data, v.mv_size, &lv);
+		int g = store_get(ck->txn, STORE_DB_LISTS, w.v.mv_data, w.v.mv_size, &lv);
 		if (g == -ENOENT) {
 			problem(ck, "list_ids: list %" PRIu32 " points to missing \"%s\"",
-			        id, esc(&v));
+			        id, esc(&w.v));
 		} else if (g < 0) {
 			r = g;
 			break;
 		} else if (store_list_decode(lv.mv_data, lv.mv_size, &l) == 0 &&
 		           l.id != id) {
 			problem(ck, "list_ids: %" PRIu32 " points to \"%s\" whose id is %"
-			        PRIu32, id, esc(&v), l.id);
+			        PRIu32, id, esc(&w.v), l.id);
 		}
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }
 
 static int check_members(struct check *ck)
 {
-	MDB_cursor *c;
-	MDB_val k, v, iv;
+	struct store_walk w;
+	MDB_val iv;
 	struct store_member m;
-	int r = store_cursor_open(ck->txn, STORE_DB_MEMBERS, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size <= 4) {
-			problem(ck, "members: key of %zu bytes", k.mv_size);
+	int r;
+	for (r = store_walk_first(ck->txn, STORE_DB_MEMBERS, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size <= 4) {
+			problem(ck, "members: key of %zu bytes", w.k.mv_size);
 			continue;
 		}
-		uint32_t list_id = codec_be32_read(k.mv_data);
-		MDB_val kk = { k.mv_size - 4, (char *)k.mv_data + 4 };
+		uint32_t list_id = codec_be32_read(w.k.mv_data);
+		MDB_val kk = { w.k.mv_size - 4, (char *)w.k.mv_data + 4 };
 		unsigned char lk[4];
 		codec_be32_write(lk, list_id);
 		int g = store_get(ck->txn, STORE_DB_LIST_IDS, lk, 4, &iv);
@@ -172,14 +165,19 @@ static int check_members(struct check *ck)
 			r = g;
 			break;
 		}
-		if (store_member_decode(v.mv_data, v.mv_size, &m) < 0) {
+		if (store_member_decode(w.v.mv_data, w.v.mv_size, &m) < 0) {
 			problem(ck, "members: record of \"%s\" in list %" PRIu32
 			        " does not decode", esc(&kk), list_id);
 			continue;
 		}
+		/* version 1 left part of the bounce state in counters, which
+		 * the upgrade to schema 2 moved in (store_bounce.h) */
+		if (ck->txn->store->schema >= 2 && *(const unsigned char *)w.v.mv_data < 2)
+			problem(ck, "members: record of \"%s\" in list %" PRIu32 " is of "
+			        "version 1, without its bounce record", esc(&kk), list_id);
 		buf_reset(&ck->key);
 		store_member_key(list_id, &m.addr, &ck->key);
-		if (!val_eq(&k, &ck->key))
+		if (!val_eq(&w.k, &ck->key))
 			problem(ck, "members: key \"%s\" holds member %s@%s", esc(&kk),
 			        log_escs(m.addr.local), log_escs(m.addr.domain));
 		if (m.id >= ck->next_member)
@@ -194,28 +192,25 @@ static int check_members(struct check *ck)
 		else if (g < 0) {
 			r = g;
 			break;
-		} else if (iv.mv_size != k.mv_size ||
-		           memcmp(iv.mv_data, k.mv_data, k.mv_size) != 0) {
+		} else if (iv.mv_size != w.k.mv_size ||
+		           memcmp(iv.mv_data, w.k.mv_data, w.k.mv_size) != 0) {
 			problem(ck, "member_ids: member %" PRIu32 " points elsewhere "
 			        "than \"%s\" of list %" PRIu32, m.id, esc(&kk), list_id);
 		}
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r != -ENOENT)
 		return r;
 
-	r = store_cursor_open(ck->txn, STORE_DB_MEMBER_IDS, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 4) {
-			problem(ck, "member_ids: key of %zu bytes", k.mv_size);
+	for (r = store_walk_first(ck->txn, STORE_DB_MEMBER_IDS, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 4) {
+			problem(ck, "member_ids: key of %zu bytes", w.k.mv_size);
 			continue;
 		}
-		uint32_t id = codec_be32_read(k.mv_data);
+		uint32_t id = codec_be32_read(w.k.mv_data);
 		MDB_val mv;
-		int g = store_get(ck->txn, STORE_DB_MEMBERS, v.mv_data, v.mv_size, &mv);
+		int g = store_get(ck->txn, STORE_DB_MEMBERS, w.v.mv_data, w.v.mv_size, &mv);
 		if (g == -ENOENT) {
 			problem(ck, "member_ids: member %" PRIu32 " points to a missing "
 			        "member", id);
@@ -228,24 +223,43 @@ static int check_members(struct check *ck)
 			        id, m.id);
 		}
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* From schema 2 on a member's bounce state is in its record only: no
+ * counter of schema 1's may be left ("bounce_trouble.ID", ...). */
+static int check_bounce_counters(struct check *ck)
+{
+	struct store_walk w;
+	if (ck->txn->store->schema < 2)
+		return 0;
+	int r;
+	for (r = store_walk_first(ck->txn, STORE_DB_STATS, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size <= 4)
+			continue;
+		MDB_val name = { w.k.mv_size - 4, (char *)w.k.mv_data + 4 };
+		if (store_bounce_counter_name(name.mv_data, name.mv_size))
+			problem(ck, "stats: counter \"%s\" of list %" PRIu32 " holds bounce "
+			        "state outside the member records", esc(&name),
+			        codec_be32_read(w.k.mv_data));
+	}
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }
 
 static int check_audit(struct check *ck)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	struct store_audit a;
-	int r = store_cursor_open(ck->txn, STORE_DB_AUDIT, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT))
-		if (store_audit_decode(k.mv_data, k.mv_size, v.mv_data, v.mv_size,
+	int r;
+	for (r = store_walk_first(ck->txn, STORE_DB_AUDIT, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w))
+		if (store_audit_decode(w.k.mv_data, w.k.mv_size, w.v.mv_data, w.v.mv_size,
 		                       &a) < 0)
 			problem(ck, "audit: a record does not decode");
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }
 
@@ -276,21 +290,18 @@ static int archive_entry_cb(const struct store_archive_entry *e, void *ctx)
 
 static int check_archive(struct check *ck)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	struct store_archive_entry e;
-	int r = store_cursor_open(ck->txn, STORE_DB_ARCHIVE_MSGS, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 4 || v.mv_size != 8) {
+	int r;
+	for (r = store_walk_first(ck->txn, STORE_DB_ARCHIVE_MSGS, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 4 || w.v.mv_size != 8) {
 			problem(ck, "archive_msgs: a record of the wrong size");
 			continue;
 		}
-		uint32_t msg_id = codec_be32_read(k.mv_data);
-		uint32_t list_id = codec_be32_read(v.mv_data);
-		uint32_t number = codec_be32_read((const unsigned char *)v.mv_data + 4);
+		uint32_t msg_id = codec_be32_read(w.k.mv_data);
+		uint32_t list_id = codec_be32_read(w.v.mv_data);
+		uint32_t number = codec_be32_read((const unsigned char *)w.v.mv_data + 4);
 		int g = store_archive_get(ck->txn, list_id, number, &e);
 		if (g < 0 && g != -ENOENT) {
 			r = g;
@@ -300,25 +311,22 @@ static int check_archive(struct check *ck)
 			problem(ck, "archive_msgs: message %" PRIu32 " names list %" PRIu32
 			        " post %" PRIu32 ", which is not it", msg_id, list_id, number);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r != -ENOENT)
 		return r;
 	/* entries, list by list */
-	r = store_cursor_open(ck->txn, STORE_DB_ARCHIVE_STATE, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 4)
+	for (r = store_walk_first(ck->txn, STORE_DB_ARCHIVE_STATE, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 4)
 			continue;
-		int w = store_archive_foreach(ck->txn, codec_be32_read(k.mv_data), 1,
+		int g = store_archive_foreach(ck->txn, codec_be32_read(w.k.mv_data), 1,
 		                              archive_entry_cb, ck);
-		if (w < 0) {
-			r = w;
+		if (g < 0) {
+			r = g;
 			break;
 		}
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }
 
@@ -341,15 +349,12 @@ static int need_msg(struct check *ck, const char *what, uint32_t id)
 static int check_msg_refs(struct check *ck, enum store_db db, const char *what,
                           size_t ksize, size_t off, bool in_value)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	int r = store_cursor_open(ck->txn, db, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
-		const MDB_val *src = in_value ? &v : &k;
-		if ((ksize && k.mv_size != ksize) || src->mv_size < off + 4) {
+	struct store_walk w;
+	int r;
+	for (r = store_walk_first(ck->txn, db, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		const MDB_val *src = in_value ? &w.v : &w.k;
+		if ((ksize && w.k.mv_size != ksize) || src->mv_size < off + 4) {
 			problem(ck, "%s: a record of the wrong size", what);
 			continue;
 		}
@@ -357,7 +362,7 @@ static int check_msg_refs(struct check *ck, enum store_db db, const char *what,
 		if (r < 0)
 			break;
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }
 
@@ -367,19 +372,16 @@ static int check_msg_refs(struct check *ck, enum store_db db, const char *what,
  * are known ones; event and rate keys have their sizes. */
 static int check_mail(struct check *ck)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	struct store_msg m;
-	int r = store_cursor_open(ck->txn, STORE_DB_MESSAGES, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 4) {
+	int r;
+	for (r = store_walk_first(ck->txn, STORE_DB_MESSAGES, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 4) {
 			problem(ck, "messages: a key of the wrong size");
 			continue;
 		}
-		uint32_t id = codec_be32_read(k.mv_data);
+		uint32_t id = codec_be32_read(w.k.mv_data);
 		int g = store_msg_get(ck->txn, id, &m);
 		if (g == -EBADMSG || g == -EPROTO || (g == 0 && m.id != id)) {
 			problem(ck, "messages: message %" PRIu32 " does not decode as itself", id);
@@ -406,18 +408,15 @@ static int check_mail(struct check *ck)
 				        "says %" PRIu32, id, dv.mv_size, m.size);
 		}
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r != -ENOENT)
 		return r;
 
 	/* queue: u64 due + u8 job + u32 message */
-	r = store_cursor_open(ck->txn, STORE_DB_QUEUE, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT)) {
-		const unsigned char *p = k.mv_data;
-		if (k.mv_size != 13) {
+	for (r = store_walk_first(ck->txn, STORE_DB_QUEUE, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		const unsigned char *p = w.k.mv_data;
+		if (w.k.mv_size != 13) {
 			problem(ck, "queue: a key of the wrong size");
 			continue;
 		}
@@ -427,7 +426,7 @@ static int check_mail(struct check *ck)
 		if (r < 0)
 			break;
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r != -ENOENT)
 		return r;
 
@@ -449,15 +448,12 @@ static int check_mail(struct check *ck)
 		{ STORE_DB_RATES, "rates", 0, 4 },
 	};
 	for (size_t i = 0; i < sizeof(sized) / sizeof(sized[0]); i++) {
-		r = store_cursor_open(ck->txn, sized[i].db, &c);
-		if (r < 0)
-			return r;
-		for (r = store_cursor_get(ck->txn, c, &k, &v, MDB_FIRST); r == 0;
-		     r = store_cursor_get(ck->txn, c, &k, &v, MDB_NEXT))
-			if ((sized[i].ksize ? k.mv_size != sized[i].ksize : k.mv_size < 5) ||
-			    (sized[i].vsize && v.mv_size != sized[i].vsize))
+		for (r = store_walk_first(ck->txn, sized[i].db, NULL, 0, 0, &w); r == 0;
+		     r = store_walk_next(&w))
+			if ((sized[i].ksize ? w.k.mv_size != sized[i].ksize : w.k.mv_size < 5) ||
+			    (sized[i].vsize && w.v.mv_size != sized[i].vsize))
 				problem(ck, "%s: a record of the wrong size", sized[i].name);
-		mdb_cursor_close(c);
+		store_walk_finish(&w);
 		if (r != -ENOENT)
 			return r;
 	}
@@ -478,6 +474,8 @@ int store_check(struct store *store,
 		r = check_lists(&ck);
 	if (r == 0)
 		r = check_members(&ck);
+	if (r == 0)
+		r = check_bounce_counters(&ck);
 	if (r == 0)
 		r = check_audit(&ck);
 	if (r == 0)

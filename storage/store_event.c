@@ -75,18 +75,14 @@ int store_event_add(struct store_txn *txn, const struct store_event *e)
 int store_event_foreach(struct store_txn *txn, uint32_t member_id,
                         int (*cb)(const struct store_event *e, void *ctx), void *ctx)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	unsigned char kb[4];
-	int r = store_cursor_open(txn, STORE_DB_EVENTS, &c);
-	if (r < 0)
-		return r;
+	int r;
 	codec_be32_write(kb, member_id);
-	k.mv_data = kb;
-	k.mv_size = 4;
-	r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
-	while (r == 0) {
-		if (k.mv_size != EKEY_LEN || codec_be32_read(k.mv_data) != member_id)
+	for (r = store_walk_first(txn, STORE_DB_EVENTS, kb, 4, 4, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		MDB_val k = w.k, v = w.v;
+		if (k.mv_size != EKEY_LEN)
 			break;
 		struct store_event e;
 		struct codec_dec d;
@@ -112,9 +108,8 @@ int store_event_foreach(struct store_txn *txn, uint32_t member_id,
 		r = cb(&e, ctx);
 		if (r != 0)
 			break;
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }
 

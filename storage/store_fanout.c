@@ -121,8 +121,7 @@ int store_retry_del(struct store_txn *txn, uint32_t msg_id, uint32_t member_id)
 int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_member,
                       size_t max, struct store_retry *ret_array, size_t *ret_n)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	unsigned char kb[8];
 	size_t n = 0;
 	int r;
@@ -131,25 +130,71 @@ int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_mem
 		*ret_n = 0;
 		return 0;
 	}
-	r = store_cursor_open(txn, STORE_DB_RETRIES, &c);
-	if (r < 0)
-		return r;
 	retry_key(msg_id, after_member + 1, kb);
-	k.mv_data = kb;
-	k.mv_size = 8;
-	r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
-	while (r == 0 && n < max) {
-		if (k.mv_size != 8 || codec_be32_read(k.mv_data) != msg_id)
+	for (r = store_walk_first(txn, STORE_DB_RETRIES, kb, 8, 4, &w); r == 0 && n < max;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 8)
 			break;
-		r = retry_decode(&k, &v, &ret_array[n]);
+		r = retry_decode(&w.k, &w.v, &ret_array[n]);
 		if (r < 0)
 			break;
 		n++;
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	*ret_n = n;
 	return 0;
+}
+
+int store_retry_del_msg(struct store_txn *txn, uint32_t msg_id, size_t *ret_n)
+{
+	struct store_walk w;
+	unsigned char prefix[4];
+	size_t n = 0;
+	int r;
+
+	codec_be32_write(prefix, msg_id);
+	for (r = store_walk_first(txn, STORE_DB_RETRIES, prefix, 4, 4, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		/* the cursor then stands on the next record: MDB_NEXT returns it */
+		r = store_err(txn, mdb_cursor_del(w.c, 0));
+		if (r < 0)
+			break;
+		n++;
+	}
+	store_walk_finish(&w);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (ret_n)
+		*ret_n = n;
+	return 0;
+}
+
+int store_retry_foreach_msg(struct store_txn *txn,
+                            int (*cb)(uint32_t msg_id, size_t n, void *ctx), void *ctx)
+{
+	struct store_walk w;
+	uint32_t id = 0;
+	size_t n = 0;
+	int r;
+
+	for (r = store_walk_first(txn, STORE_DB_RETRIES, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		if (w.k.mv_size != 8)
+			continue;
+		uint32_t m = codec_be32_read(w.k.mv_data);
+		if (n && m != id) {
+			r = cb(id, n, ctx);
+			if (r != 0)
+				break;
+			n = 0;
+		}
+		id = m;
+		n++;
+	}
+	store_walk_finish(&w);
+	if (r == -ENOENT)
+		r = n ? cb(id, n, ctx) : 0;
+	return r;
 }

@@ -380,22 +380,17 @@ int store_list_get(struct store_txn *txn, const char *name,
 		buf_addch(&prefix, ascii_lower(name[i]));
 	buf_addch(&prefix, '@');
 
-	MDB_cursor *c = NULL;
+	struct store_walk w;
 	struct store_list found;
 	int matches = 0;
-	int r = store_cursor_open(txn, STORE_DB_LISTS, &c);
-	if (r < 0)
-		goto out;
-	MDB_val k = { prefix.len, prefix.data }, v;
-	r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
-	while (r == 0 && k.mv_size > prefix.len &&
-	       memcmp(k.mv_data, prefix.data, prefix.len) == 0) {
+	int r;
+	for (r = store_walk_first(txn, STORE_DB_LISTS, prefix.data, prefix.len, prefix.len, &w);
+	     r == 0 && w.k.mv_size > prefix.len; r = store_walk_next(&w)) {
 		if (++matches > 1)
 			break;
-		r = store_list_decode(v.mv_data, v.mv_size, &found);
+		r = store_list_decode(w.v.mv_data, w.v.mv_size, &found);
 		if (r < 0)
 			goto out;
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
 	if (r < 0 && r != -ENOENT)
 		goto out;
@@ -408,8 +403,7 @@ int store_list_get(struct store_txn *txn, const char *name,
 		r = 0;
 	}
 out:
-	if (c)
-		mdb_cursor_close(c);
+	store_walk_finish(&w);
 	buf_finish(&prefix);
 	return r;
 }
@@ -536,21 +530,18 @@ int store_list_foreach(struct store_txn *txn,
                        int (*cb)(const struct store_list *l, void *ctx),
                        void *ctx)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	struct store_list l;
-	int r = store_cursor_open(txn, STORE_DB_LISTS, &c);
-	if (r < 0)
-		return r;
-	for (r = store_cursor_get(txn, c, &k, &v, MDB_FIRST); r == 0;
-	     r = store_cursor_get(txn, c, &k, &v, MDB_NEXT)) {
-		r = store_list_decode(v.mv_data, v.mv_size, &l);
+	int r;
+	for (r = store_walk_first(txn, STORE_DB_LISTS, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
+		r = store_list_decode(w.v.mv_data, w.v.mv_size, &l);
 		if (r < 0)
 			break;
 		r = cb(&l, ctx);
 		if (r != 0)
 			break;
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }

@@ -215,6 +215,16 @@ int store_retry_del(struct store_txn *txn, uint32_t msg_id, uint32_t member_id);
  * member-id order. *ret_n == 0: no more. */
 int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_member,
                       size_t max, struct store_retry *ret_array, size_t *ret_n);
+/* Deletes every retry record of msg_id in txn (a message given up, e.g.
+ * `listadm queue drop`); *ret_n (may be NULL) gets how many went. 0 or
+ * -errno. */
+int store_retry_del_msg(struct store_txn *txn, uint32_t msg_id, size_t *ret_n);
+/* Calls cb once for each message that has retry records, in message id
+ * order, with how many it has; a non-zero return of cb stops the walk and
+ * is returned. Keys of the wrong size are skipped (store_check names
+ * them). */
+int store_retry_foreach_msg(struct store_txn *txn,
+                            int (*cb)(uint32_t msg_id, size_t n, void *ctx), void *ctx);
 
 /* ---- Events (delivery failures, bounces) ----------------------------------- */
 

@@ -35,7 +35,7 @@ int store_member_validate(const struct store_member *m, const char **ret_why)
 		why = "unknown delivery state";
 	else if ((unsigned)m->delivery > STORE_DELIVERY_NOMAIL)
 		why = "unknown delivery mode";
-	else if ((unsigned)m->probe > STORE_PROBE_PROBING)
+	else if (store_bounce_validate(&m->bounce) < 0)
 		why = "unknown probe state";
 	if (why) {
 		if (ret_why)
@@ -49,7 +49,9 @@ int store_member_validate(const struct store_member *m, const char **ret_why)
  * v1: id u32, utf8 bool, local str, domain str, display str, state enum,
  *     delivery enum, moderated bool, joined u64, bounce_score u32,
  *     bounce_last_day u32, bounce_count u32, probe enum,
- *     probe_sent_day u32, warnings_sent u32. */
+ *     probe_sent_day u32, warnings_sent u32 (schema 1).
+ * v2: v1's fields up to joined, then the bounce record as a blob
+ *     (store_bounce_encode()). */
 
 void store_member_encode(const struct store_member *m, struct buf *out)
 {
@@ -63,12 +65,11 @@ void store_member_encode(const struct store_member *m, struct buf *out)
 	codec_put_u8(out, (uint8_t)m->delivery);
 	codec_put_bool(out, m->moderated);
 	codec_put_u64(out, (uint64_t)m->joined);
-	codec_put_u32(out, m->bounce_score);
-	codec_put_u32(out, m->bounce_last_day);
-	codec_put_u32(out, m->bounce_count);
-	codec_put_u8(out, (uint8_t)m->probe);
-	codec_put_u32(out, m->probe_sent_day);
-	codec_put_u32(out, m->warnings_sent);
+	/* the blob's length first, then the record appended in place */
+	size_t at = out->len;
+	codec_put_u32(out, 0);
+	store_bounce_encode(&m->bounce, out);
+	codec_be32_write((unsigned char *)out->data + at, (uint32_t)(out->len - at - 4));
 }
 
 int store_member_decode(const void *p, size_t n, struct store_member *ret_member)
@@ -91,13 +92,25 @@ int store_member_decode(const void *p, size_t n, struct store_member *ret_member
 	m.delivery = codec_get_enum(&d, STORE_DELIVERY_NOMAIL);
 	m.moderated = codec_get_bool(&d);
 	m.joined = (int64_t)codec_get_u64(&d);
-	m.bounce_score = codec_get_u32(&d);
-	m.bounce_last_day = codec_get_u32(&d);
-	m.bounce_count = codec_get_u32(&d);
-	m.probe = codec_get_enum(&d, STORE_PROBE_PROBING);
-	m.probe_sent_day = codec_get_u32(&d);
-	m.warnings_sent = codec_get_u32(&d);
-	/* Fields of later versions go here: if (version >= 2) ... else default. */
+	if (version == 1) {
+		/* the rest of the state was in counters (see store_bounce.c) */
+		m.bounce.score = codec_get_u32(&d);
+		m.bounce.last_day = codec_get_u32(&d);
+		m.bounce.count = codec_get_u32(&d);
+		m.bounce.probe = codec_get_enum(&d, STORE_PROBE_PROBING);
+		m.bounce.probe_sent_day = codec_get_u32(&d);
+		m.bounce.warnings_sent = codec_get_u32(&d);
+	} else {
+		const void *bp;
+		size_t bn;
+		codec_get_blob(&d, &bp, &bn);
+		if (d.err == 0) {
+			r = store_bounce_decode(bp, bn, &m.bounce);
+			if (r < 0)
+				return r;
+		}
+	}
+	/* Fields of later versions go here: if (version >= 3) ... else default. */
 	r = codec_dec_finish(&d);
 	if (r < 0)
 		return r;
@@ -266,62 +279,48 @@ int store_member_get_by_id(struct store_txn *txn, uint32_t member_id,
 	return 0;
 }
 
-/* Positions c on the first member of the list after pos (pos NULL or
- * empty: the first member). Returns 0 with k/v set, -ENOENT at the end of
- * the list, or an error. */
-static int member_seek(struct store_txn *txn, MDB_cursor *c,
-                       const unsigned char prefix[4], const struct buf *pos,
-                       MDB_val *k, MDB_val *v)
+/* Starts w on the first member of the list (prefix: its id, 4 bytes)
+ * after pos (pos NULL or empty: the first member); prefix and pos are
+ * borrowed until store_walk_finish(w). 0 with w->k/w->v set, -ENOENT at
+ * the end of the list, -EINVAL for a pos not in it, or an error. */
+static int member_walk_first(struct store_txn *txn, const unsigned char prefix[4],
+                             const struct buf *pos, struct store_walk *w)
 {
 	int r;
 	if (!pos || pos->len == 0) {
-		k->mv_size = 4;
-		k->mv_data = (void *)prefix;
-		r = store_cursor_get(txn, c, k, v, MDB_SET_RANGE);
+		r = store_walk_first(txn, STORE_DB_MEMBERS, prefix, 4, 4, w);
 	} else {
 		if (pos->len < 4 || pos->len > MEMBER_KEY_MAX ||
-		    memcmp(pos->data, prefix, 4) != 0)
+		    memcmp(pos->data, prefix, 4) != 0) {
+			memset(w, 0, sizeof(*w));
 			return -EINVAL;
-		k->mv_size = pos->len;
-		k->mv_data = pos->data;
-		r = store_cursor_get(txn, c, k, v, MDB_SET_RANGE);
-		if (r == 0 && k->mv_size == pos->len &&
-		    memcmp(k->mv_data, pos->data, pos->len) == 0)
-			r = store_cursor_get(txn, c, k, v, MDB_NEXT);
+		}
+		r = store_walk_first(txn, STORE_DB_MEMBERS, pos->data, pos->len, 4, w);
+		if (r == 0 && w->k.mv_size == pos->len &&
+		    memcmp(w->k.mv_data, pos->data, pos->len) == 0)
+			r = store_walk_next(w);
 	}
-	if (r < 0)
-		return r;
-	if (k->mv_size <= 4 || memcmp(k->mv_data, prefix, 4) != 0)
-		return -ENOENT;
-	return 0;
+	/* a key of the list id alone is no member: the end */
+	return r == 0 && w->k.mv_size <= 4 ? -ENOENT : r;
 }
 
-static int member_next(struct store_txn *txn, MDB_cursor *c,
-                       const unsigned char prefix[4], MDB_val *k, MDB_val *v)
+static int member_walk_next(struct store_walk *w)
 {
-	int r = store_cursor_get(txn, c, k, v, MDB_NEXT);
-	if (r < 0)
-		return r;
-	if (k->mv_size <= 4 || memcmp(k->mv_data, prefix, 4) != 0)
-		return -ENOENT;
-	return 0;
+	int r = store_walk_next(w);
+	return r == 0 && w->k.mv_size <= 4 ? -ENOENT : r;
 }
 
 int store_member_count(struct store_txn *txn, uint32_t list_id,
                        size_t *ret_count)
 {
 	unsigned char prefix[4];
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	size_t n = 0;
+	int r;
 	codec_be32_write(prefix, list_id);
-	int r = store_cursor_open(txn, STORE_DB_MEMBERS, &c);
-	if (r < 0)
-		return r;
-	for (r = member_seek(txn, c, prefix, NULL, &k, &v); r == 0;
-	     r = member_next(txn, c, prefix, &k, &v))
+	for (r = member_walk_first(txn, prefix, NULL, &w); r == 0; r = member_walk_next(&w))
 		n++;
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r != -ENOENT)
 		return r;
 	*ret_count = n;
@@ -336,28 +335,24 @@ int store_member_batch(struct store_txn *txn, uint32_t list_id,
 	unsigned char prefix[4];
 	unsigned char last[MEMBER_KEY_MAX];
 	size_t last_len = 0, n = 0;
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w = { .c = NULL };
+	int r;
 	codec_be32_write(prefix, list_id);
-	int r = store_cursor_open(txn, STORE_DB_MEMBERS, &c);
-	if (r < 0)
-		return r;
-	r = max ? member_seek(txn, c, prefix, after_key, &k, &v) : -ENOENT;
-	while (r == 0) {
-		if (k.mv_size > MEMBER_KEY_MAX) {
+	r = max ? member_walk_first(txn, prefix, after_key, &w) : -ENOENT;
+	for (; r == 0; r = member_walk_next(&w)) {
+		if (w.k.mv_size > MEMBER_KEY_MAX) {
 			r = -EBADMSG;
 			break;
 		}
-		r = store_member_decode(v.mv_data, v.mv_size, &ret_array[n]);
+		r = store_member_decode(w.v.mv_data, w.v.mv_size, &ret_array[n]);
 		if (r < 0)
 			break;
-		memcpy(last, k.mv_data, k.mv_size);
-		last_len = k.mv_size;
+		memcpy(last, w.k.mv_data, w.k.mv_size);
+		last_len = w.k.mv_size;
 		if (++n == max)
 			break;
-		r = member_next(txn, c, prefix, &k, &v);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (n > 0) {
@@ -374,21 +369,17 @@ int store_member_foreach(struct store_txn *txn, uint32_t list_id,
 {
 	unsigned char prefix[4];
 	struct store_member m;
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
+	int r;
 	codec_be32_write(prefix, list_id);
-	int r = store_cursor_open(txn, STORE_DB_MEMBERS, &c);
-	if (r < 0)
-		return r;
-	for (r = member_seek(txn, c, prefix, NULL, &k, &v); r == 0;
-	     r = member_next(txn, c, prefix, &k, &v)) {
-		r = store_member_decode(v.mv_data, v.mv_size, &m);
+	for (r = member_walk_first(txn, prefix, NULL, &w); r == 0; r = member_walk_next(&w)) {
+		r = store_member_decode(w.v.mv_data, w.v.mv_size, &m);
 		if (r < 0)
 			break;
 		r = cb(&m, ctx);
 		if (r != 0)
 			break;
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }

@@ -187,27 +187,21 @@ int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan,
 int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
                       int (*cb)(const struct store_msg *m, void *ctx), void *ctx)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct store_walk w;
 	unsigned char kb[4];
-	int r = store_cursor_open(txn, STORE_DB_MESSAGES, &c);
-	if (r < 0)
-		return r;
+	int r;
 	msg_key(first_id, kb);
-	k.mv_data = kb;
-	k.mv_size = 4;
-	r = store_cursor_get(txn, c, &k, &v, MDB_SET_RANGE);
-	while (r == 0) {
+	for (r = store_walk_first(txn, STORE_DB_MESSAGES, kb, 4, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
 		struct store_msg m;
-		r = msg_decode(v.mv_data, v.mv_size, &m);
+		r = msg_decode(w.v.mv_data, w.v.mv_size, &m);
 		if (r < 0)
 			break;
 		r = cb(&m, ctx);
 		if (r != 0)
 			break;
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }
 

@@ -86,23 +86,19 @@ int store_quarantine_foreach(struct store_txn *txn,
                              int (*cb)(const struct store_quarantine *q, void *ctx),
                              void *ctx)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	int r = store_cursor_open(txn, STORE_DB_QUARANTINE, &c);
-	if (r < 0)
-		return r;
-	r = store_cursor_get(txn, c, &k, &v, MDB_FIRST);
-	while (r == 0) {
+	struct store_walk w;
+	int r;
+	for (r = store_walk_first(txn, STORE_DB_QUARANTINE, NULL, 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
 		struct store_quarantine q;
-		r = qdecode(&k, &v, &q);
+		r = qdecode(&w.k, &w.v, &q);
 		if (r < 0)
 			break;
 		r = cb(&q, ctx);
 		if (r != 0)
 			break;
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
 }
 

@@ -30,26 +30,18 @@ int store_queue_del(struct store_txn *txn, const struct store_job_entry *e)
 	return store_del(txn, STORE_DB_QUEUE, k, sizeof(k));
 }
 
-/* Reads the first well-formed entry at or after the cursor's position
- * (op: MDB_FIRST or MDB_SET_RANGE with k set), skipping an exact match of
- * skip (may be NULL). */
-static int queue_scan(struct store_txn *txn, MDB_cursor_op op, const unsigned char *from,
+/* Reads the first well-formed entry at or after from (NULL: from the
+ * start), skipping an exact match of from. -ENOENT: none. */
+static int queue_scan(struct store_txn *txn, const unsigned char *from,
                       struct store_job_entry *ret_entry)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	int r = store_cursor_open(txn, STORE_DB_QUEUE, &c);
-	if (r < 0)
-		return r;
-	if (from) {
-		k.mv_data = (void *)from;
-		k.mv_size = QKEY_LEN;
-	}
-	r = store_cursor_get(txn, c, &k, &v, op);
-	while (r == 0) {
-		const unsigned char *p = k.mv_data;
-		bool same = from && k.mv_size == QKEY_LEN && memcmp(p, from, QKEY_LEN) == 0;
-		if (!same && k.mv_size == QKEY_LEN && p[8] >= STORE_JOB_INGEST &&
+	struct store_walk w;
+	int r;
+	for (r = store_walk_first(txn, STORE_DB_QUEUE, from, from ? QKEY_LEN : 0, 0, &w);
+	     r == 0; r = store_walk_next(&w)) {
+		const unsigned char *p = w.k.mv_data;
+		bool same = from && w.k.mv_size == QKEY_LEN && memcmp(p, from, QKEY_LEN) == 0;
+		if (!same && w.k.mv_size == QKEY_LEN && p[8] >= STORE_JOB_INGEST &&
 		    p[8] <= STORE_JOB_MAX) {
 			ret_entry->due_ms = codec_be64_read(p);
 			ret_entry->job = (enum store_job)p[8];
@@ -57,15 +49,14 @@ static int queue_scan(struct store_txn *txn, MDB_cursor_op op, const unsigned ch
 			break;
 		}
 		/* a malformed key cannot be acted on: skip it (store_check reports) */
-		r = store_cursor_get(txn, c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
+	store_walk_finish(&w);
 	return r;
 }
 
 int store_queue_first(struct store_txn *txn, struct store_job_entry *ret_entry)
 {
-	return queue_scan(txn, MDB_FIRST, NULL, ret_entry);
+	return queue_scan(txn, NULL, ret_entry);
 }
 
 int store_queue_next(struct store_txn *txn, const struct store_job_entry *after,
@@ -73,7 +64,7 @@ int store_queue_next(struct store_txn *txn, const struct store_job_entry *after,
 {
 	unsigned char k[QKEY_LEN];
 	queue_key(after, k);
-	return queue_scan(txn, MDB_SET_RANGE, k, ret_entry);
+	return queue_scan(txn, k, ret_entry);
 }
 
 int store_queue_count(struct store_txn *txn, size_t *ret_n)

@@ -225,12 +225,12 @@ static const struct field member_fields[] = {
 	{ FIELD_PLAIN, MOFF(delivery), 0, 0, 0, delivery_names, N(delivery_names) },
 	{ FIELD_PLAIN, MOFF(moderated), 0, 0, 0, NULL, 0 },
 	{ FIELD_PLAIN, MOFF(joined), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(bounce_score), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(bounce_count), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(bounce_last_day), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(probe), 0, 0, 0, probe_names, N(probe_names) },
-	{ FIELD_PLAIN, MOFF(probe_sent_day), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(warnings_sent), 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(bounce.score), 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(bounce.count), 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(bounce.last_day), 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(bounce.probe), 0, 0, 0, probe_names, N(probe_names) },
+	{ FIELD_PLAIN, MOFF(bounce.probe_sent_day), 0, 0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(bounce.warnings_sent), 0, 0, 0, NULL, 0 },
 };
 _Static_assert(N(member_settings) == N(member_fields), "member tables differ");
 

@@ -13,6 +13,7 @@
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
 #include "storage/store.h"
+#include "storage/store_bounce.h"
 #include "storage/store_mail.h"
 
 static const char bounce_usage[] =
@@ -111,20 +112,20 @@ fail:
 static void member_json(struct buf *j, const struct store_member *m, const char *addr)
 {
 	char score[16], last[32], probe_day[32];
-	score_format(m->bounce_score, score);
-	day_format(m->bounce_last_day, last);
-	day_format(m->probe_sent_day, probe_day);
+	score_format(m->bounce.score, score);
+	day_format(m->bounce.last_day, last);
+	day_format(m->bounce.probe_sent_day, probe_day);
 	json_kv_str(j, "address", addr);
 	json_kv_u64(j, "id", m->id);
 	json_add_sep(j);
 	json_add_key(j, "score");
 	buf_adds(j, score);
-	json_kv_u64(j, "bounce_days", m->bounce_count);
-	json_kv_str(j, "last_bounce", m->bounce_last_day ? last : NULL);
+	json_kv_u64(j, "bounce_days", m->bounce.count);
+	json_kv_str(j, "last_bounce", m->bounce.last_day ? last : NULL);
 	json_kv_str(j, "state", store_member_state_name(m->state));
-	json_kv_str(j, "probe", store_probe_name(m->probe));
-	json_kv_str(j, "probe_sent", m->probe_sent_day ? probe_day : NULL);
-	json_kv_u64(j, "warnings_sent", m->warnings_sent);
+	json_kv_str(j, "probe", store_probe_name(m->bounce.probe));
+	json_kv_str(j, "probe_sent", m->bounce.probe_sent_day ? probe_day : NULL);
+	json_kv_u64(j, "warnings_sent", m->bounce.warnings_sent);
 }
 
 /* ---- ls --------------------------------------------------------------------- */
@@ -148,12 +149,12 @@ static int ls_cb(const struct store_member *m, void *ctx_)
 		json_line_end(&ctx->j);
 		return 0;
 	}
-	score_format(m->bounce_score, score);
-	day_format(m->bounce_last_day, last);
-	snprintf(days, sizeof(days), "%u", m->bounce_count);
-	snprintf(warn, sizeof(warn), "%u", m->warnings_sent);
+	score_format(m->bounce.score, score);
+	day_format(m->bounce.last_day, last);
+	snprintf(days, sizeof(days), "%u", m->bounce.count);
+	snprintf(warn, sizeof(warn), "%u", m->bounce.warnings_sent);
 	const char *cells[] = { ctx->a.data, score, days, last,
-	                        store_member_state_name(m->state), store_probe_name(m->probe),
+	                        store_member_state_name(m->state), store_probe_name(m->bounce.probe),
 	                        warn };
 	table_add(&ctx->table, cells);
 	return 0;
@@ -269,15 +270,15 @@ static int bounce_show(const struct adm_opts *opts, int argc, char **argv)
 		json_line_end(&ctx.j);
 	} else {
 		char score[16], last[32], probe_day[32];
-		score_format(m.bounce_score, score);
-		day_format(m.bounce_last_day, last);
-		day_format(m.probe_sent_day, probe_day);
+		score_format(m.bounce.score, score);
+		day_format(m.bounce.last_day, last);
+		day_format(m.bounce.probe_sent_day, probe_day);
 		printf("%s (member %u): score %s, %u bounce day%s, last %s, %s, probe %s",
-		       a.data, m.id, score, m.bounce_count, m.bounce_count == 1 ? "" : "s", last,
-		       store_member_state_name(m.state), store_probe_name(m.probe));
-		if (m.probe == STORE_PROBE_PROBING)
-			printf(" (sent %s, %u warning%s)", probe_day, m.warnings_sent,
-			       m.warnings_sent == 1 ? "" : "s");
+		       a.data, m.id, score, m.bounce.count, m.bounce.count == 1 ? "" : "s", last,
+		       store_member_state_name(m.state), store_probe_name(m.bounce.probe));
+		if (m.bounce.probe == STORE_PROBE_PROBING)
+			printf(" (sent %s, %u warning%s)", probe_day, m.bounce.warnings_sent,
+			       m.bounce.warnings_sent == 1 ? "" : "s");
 		printf("\n");
 		table_init(&ctx.table, stdout, 8, heads);
 	}
@@ -305,17 +306,6 @@ struct reset_ctx {
 	uint32_t old_score;
 };
 
-static int stat_zero(struct store_txn *txn, uint32_t list_id, const char *prefix, uint32_t id)
-{
-	char name[48];
-	uint64_t v;
-	snprintf(name, sizeof(name), "%s.%u", prefix, id);
-	int rc = store_stat_get(txn, list_id, name, &v);
-	if (rc < 0 || v == 0)
-		return rc;
-	return store_stat_add(txn, list_id, name, (uint64_t)0 - v);
-}
-
 static int reset_fn(struct store_txn *txn, void *ctx_)
 {
 	struct reset_ctx *ctx = ctx_;
@@ -325,35 +315,17 @@ static int reset_fn(struct store_txn *txn, void *ctx_)
 
 	ctx->missing = false;
 	ctx->enabled = false;
-	rc = store_member_get(txn, ctx->list_id, &ctx->addr, &m);
+	rc = store_bounce_reset(txn, ctx->list_id, &ctx->addr, &m);
 	if (rc == -ENOENT)
 		ctx->missing = true;
 	if (rc < 0)
 		return rc;
-	ctx->old_score = m.bounce_score;
-	m.bounce_score = 0;
-	m.bounce_last_day = 0;
-	m.probe = STORE_PROBE_NONE;
-	m.probe_sent_day = 0;
-	m.warnings_sent = 0;
-	if (m.state == STORE_MEMBER_DISABLED_BOUNCE) {
-		m.state = STORE_MEMBER_ENABLED;
-		ctx->enabled = true;
-	}
-	rc = store_member_put(txn, ctx->list_id, &m);
-	/* the lifecycle's own notes about the member (listd/run/life.c) */
-	if (rc == 0)
-		rc = stat_zero(txn, ctx->list_id, "bounce_trouble", m.id);
-	if (rc == 0)
-		rc = stat_zero(txn, ctx->list_id, "bounce_hard_day", m.id);
-	if (rc == 0)
-		rc = stat_zero(txn, ctx->list_id, "bounce_excused", m.id);
-	if (rc == 0) {
-		addr_format(&m.addr, &detail);
-		buf_addf(&detail, ": bounce score %u.%02u reset to 0%s", ctx->old_score / 100,
-		         ctx->old_score % 100, ctx->enabled ? ", delivery enabled again" : "");
-		rc = store_audit_add(txn, ctx->list_id, adm_actor(), "bounce.reset", detail.data);
-	}
+	ctx->old_score = m.bounce.score;
+	ctx->enabled = m.state == STORE_MEMBER_DISABLED_BOUNCE;
+	addr_format(&m.addr, &detail);
+	buf_addf(&detail, ": bounce score %u.%02u reset to 0%s", ctx->old_score / 100,
+	         ctx->old_score % 100, ctx->enabled ? ", delivery enabled again" : "");
+	rc = store_audit_add(txn, ctx->list_id, adm_actor(), "bounce.reset", detail.data);
 	buf_finish(&detail);
 	return rc;
 }

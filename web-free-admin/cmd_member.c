@@ -268,8 +268,8 @@ static int ls_cb(const struct store_member *m, void *ctx_)
 		json_kv_u64(j, "id", m->id);
 		json_add_sep(j);
 		json_add_key(j, "bounce_score");
-		buf_addf(j, "%u.%02u", (unsigned)(m->bounce_score / 100),
-		         (unsigned)(m->bounce_score % 100));
+		buf_addf(j, "%u.%02u", (unsigned)(m->bounce.score / 100),
+		         (unsigned)(m->bounce.score % 100));
 		json_line_end(j);
 		return 0;
 	}

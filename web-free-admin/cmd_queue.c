@@ -6,8 +6,10 @@
  *   listadm queue show ID       message ID: envelope, state, its jobs
  *   listadm queue retry ID      its quarantined jobs back into the queue,
  *                               due now; the daemon is woken
- *   listadm queue drop ID       its quarantined jobs forgotten and the
- *                               message marked dropped (kept for reports)
+ *   listadm queue drop ID       its quarantined jobs forgotten, its
+ *                               deferred recipients (retry records) too,
+ *                               and the message marked dropped (kept for
+ *                               reports)
  * A job the daemon could not complete again and again (its own failure,
  * not the store's) is quarantined so it cannot hold up the queue (see
  * listd/run/backoff.h). retry and drop touch quarantined jobs only; both are
@@ -243,6 +245,7 @@ struct decide_ctx {
 	bool drop;
 	uint64_t now_ms;
 	size_t n;
+	size_t retries;                 /* drop: retry records deleted */
 	char reasons[LIMIT_MSG_NOTE + 1];
 };
 
@@ -250,10 +253,11 @@ static int decide_txn_cb(struct store_txn *txn, void *ctx)
 {
 	struct decide_ctx *c = ctx;
 	struct store_msg m;
-	char detail[LIMIT_MSG_NOTE + 64];
+	char detail[LIMIT_MSG_NOTE + 128];
 	int r;
 
 	c->n = 0;
+	c->retries = 0;
 	c->reasons[0] = '\0';
 	/* a malformed record may be the very reason of the quarantine: the
 	 * job can still be retried or dropped */
@@ -282,6 +286,10 @@ static int decide_txn_cb(struct store_txn *txn, void *ctx)
 	}
 	if (!c->n)
 		return -ESRCH;
+	/* nothing of a dropped message is sent any more: its deferred
+	 * recipients go with it */
+	if (c->drop && (r = store_retry_del_msg(txn, c->id, &c->retries)) < 0)
+		return r;
 	if (c->drop && have_msg) {
 		snprintf(detail, sizeof(detail), "dropped from the quarantine by the administrator (%s)",
 		         c->reasons);
@@ -290,7 +298,12 @@ static int decide_txn_cb(struct store_txn *txn, void *ctx)
 		if (r < 0)
 			return r;
 	}
-	snprintf(detail, sizeof(detail), "message %" PRIu32 " (%s)", c->id, c->reasons);
+	if (c->retries)
+		snprintf(detail, sizeof(detail), "message %" PRIu32 " (%s); %zu deferred "
+		         "recipient%s forgotten", c->id, c->reasons, c->retries,
+		         c->retries == 1 ? "" : "s");
+	else
+		snprintf(detail, sizeof(detail), "message %" PRIu32 " (%s)", c->id, c->reasons);
 	r = store_audit_add(txn, m.list_id, adm_actor(), c->drop ? "queue.drop" : "queue.retry",
 	                    detail);
 	return r < 0 ? r : store_stat_add(txn, 0, c->drop ? "jobs_dropped" : "jobs_retried", c->n);
@@ -330,11 +343,17 @@ static int queue_decide(const struct adm_opts *opts, int argc, char **argv, bool
 		json_kv_u64(&j, "msg", c.id);
 		json_kv_str(&j, "decision", drop ? "drop" : "retry");
 		json_kv_u64(&j, "jobs", c.n);
+		if (drop)
+			json_kv_u64(&j, "retries", c.retries);
 		json_line_end(&j);
 		buf_finish(&j);
 	} else if (!opts->quiet) {
-		printf("message %" PRIu32 ": %zu job%s %s\n", c.id, c.n, c.n == 1 ? "" : "s",
+		printf("message %" PRIu32 ": %zu job%s %s", c.id, c.n, c.n == 1 ? "" : "s",
 		       drop ? "dropped (message marked dropped)" : "queued again");
+		if (c.retries)
+			printf(", %zu deferred recipient%s forgotten", c.retries,
+			       c.retries == 1 ? "" : "s");
+		printf("\n");
 	}
 out:
 	store_close(store);

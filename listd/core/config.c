@@ -93,6 +93,9 @@ static const struct config_key keys[] = {
 	  "a subscription or unsubscription confirmation expires after this" },
 	{ "moderate_max_age_days", T_UINT, OFF(moderate_max_age_days), "14", 1, 365, NULL,
 	  "a held-post or subscription notice can be answered for this long" },
+	{ "moderate_notice_daily_limit", T_UINT, OFF(moderate_notice_daily_limit), "50", 0, 100000,
+	  NULL, "held-post notices one list sends its moderators a day (beyond: held all the same, "
+	  "listed in the held summary only)" },
 	{ "policy_listen", T_LISTEN, OFF(policy_listen), "", 0, 0, NULL,
 	  "MTA policy service: unix:PATH or HOST:PORT (empty: off)" },
 	{ "policy_socket_mode", T_TOKEN, OFF(policy_socket_mode), "0660", 0, 0, NULL,

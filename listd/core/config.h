@@ -39,7 +39,8 @@
  *   key_file (secret.key), verp_mode (per-recipient | xverp)
  *   token_max_age_days (30, 1..100), authserv_id (empty)
  *   trusted_daily_limit (3, 0..1000), confirm_max_age_days (3, 1..30)
- *   moderate_max_age_days (14, 1..365)
+ *   moderate_max_age_days (14, 1..365), moderate_notice_daily_limit (50,
+ *        0..100000: held-post notices per list a day)
  *   policy_listen (empty = off; unix:PATH or HOST:PORT)
  *   unsubscribe_url (empty = off; https base URL of the one-click endpoint)
  *   http_listen (empty = off; loopback HOST:PORT of the one-click endpoint)
@@ -129,6 +130,7 @@ struct config {
 	unsigned trusted_daily_limit;           /* automatic messages per address a day */
 	unsigned confirm_max_age_days;          /* confirmation tokens expire after */
 	unsigned moderate_max_age_days;         /* moderation tokens expire after */
+	unsigned moderate_notice_daily_limit;   /* held-post notices per list a day */
 	char *policy_listen;                    /* "" = off */
 	char *policy_socket_mode;               /* octal text, "0660"; checked by listd run */
 	char *unsubscribe_url;                  /* "" = List-Unsubscribe mailto only */

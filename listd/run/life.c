@@ -7,16 +7,9 @@
  * so a decision, its audit record and the mail it sends commit together.
  * Each decision is logged once, as "bounce: LIST member ID <ADDR>: WHAT".
  *
- * State beyond the member record is kept in per-list counters (store_stat),
- * which need no schema change:
- *   bounce_hard_day.ID     the member's last counted day was weighed as hard
- *                          (value: that day)
- *   bounce_trouble.ID      1 while a failure to the current probe or
- *                          warning is on record, else 0
- *   bounce_probe_msg.ID    message id of the member's latest probe or
- *                          warning, until its fate is known
- *   bounce_excused.ID      day the member's failure was last excused
- *                          because its post was blamed
+ * A member's state is its bounce record (storage/store_bounce.h: score,
+ * days, hard day, probe, warnings, trouble, probe message, excuse), written
+ * with the member record. The rest is kept in per-list counters (store_stat):
  *   post.MSG.REASON        distinct failures of post MSG with REASON
  *   blamed.MSG.REASON      1 once post MSG was blamed for REASON (reported)
  *   bounce_digest_day      day of the last bounce report
@@ -86,55 +79,38 @@ static void settings_of(const struct store_list *l, struct score_settings *s)
 static int load_state(struct store_txn *txn, const struct store_list *l,
                       const struct store_member *m, struct score_member *ret_state)
 {
-	uint64_t hard_day, trouble;
-	char name[48];
-	int r;
-	snprintf(name, sizeof(name), "bounce_hard_day.%u", m->id);
-	r = store_stat_get(txn, l->id, name, &hard_day);
-	if (r == 0) {
-		snprintf(name, sizeof(name), "bounce_trouble.%u", m->id);
-		r = store_stat_get(txn, l->id, name, &trouble);
-	}
-	if (r < 0)
-		return r;
+	(void)txn;
+	(void)l;
 	memset(ret_state, 0, sizeof(*ret_state));
 	ret_state->enabled = m->state == STORE_MEMBER_ENABLED;
-	ret_state->probing = m->probe == STORE_PROBE_PROBING;
-	ret_state->score = m->bounce_score;
-	ret_state->last_day = m->bounce_last_day;
-	ret_state->count = m->bounce_count;
-	ret_state->day_hard = m->bounce_last_day && hard_day == m->bounce_last_day;
-	ret_state->probe_sent_day = m->probe_sent_day;
-	ret_state->warnings_sent = m->warnings_sent;
-	ret_state->troubled = trouble != 0;
+	ret_state->probing = m->bounce.probe == STORE_PROBE_PROBING;
+	ret_state->score = m->bounce.score;
+	ret_state->last_day = m->bounce.last_day;
+	ret_state->count = m->bounce.count;
+	ret_state->day_hard = m->bounce.last_day && m->bounce.hard_day == m->bounce.last_day;
+	ret_state->probe_sent_day = m->bounce.probe_sent_day;
+	ret_state->warnings_sent = m->bounce.warnings_sent;
+	ret_state->troubled = m->bounce.troubled;
 	return 0;
 }
 
-/* Writes s back into the member record and the counters. */
+/* Writes s back into the member record. */
 static int save_state(struct store_txn *txn, const struct store_list *l,
                       struct store_member *m, const struct score_member *s)
 {
-	char name[48];
-	int r;
-	m->bounce_score = s->score;
-	m->bounce_last_day = s->last_day;
-	m->bounce_count = s->count;
-	m->probe = s->probing ? STORE_PROBE_PROBING : STORE_PROBE_NONE;
-	m->probe_sent_day = s->probe_sent_day;
-	m->warnings_sent = s->warnings_sent;
+	m->bounce.score = s->score;
+	m->bounce.last_day = s->last_day;
+	m->bounce.count = s->count;
+	m->bounce.probe = s->probing ? STORE_PROBE_PROBING : STORE_PROBE_NONE;
+	m->bounce.probe_sent_day = s->probe_sent_day;
+	m->bounce.warnings_sent = s->warnings_sent;
+	m->bounce.hard_day = s->day_hard ? s->last_day : 0;
+	m->bounce.troubled = s->troubled;
 	if (s->probing && m->state == STORE_MEMBER_ENABLED)
 		m->state = STORE_MEMBER_DISABLED_BOUNCE;       /* not over an admin's choice */
 	else if (s->enabled && m->state == STORE_MEMBER_DISABLED_BOUNCE)
 		m->state = STORE_MEMBER_ENABLED;
-	r = store_member_put(txn, l->id, m);
-	if (r < 0)
-		return r;
-	snprintf(name, sizeof(name), "bounce_hard_day.%u", m->id);
-	r = stat_set(txn, l->id, name, s->day_hard ? s->last_day : 0);
-	if (r < 0)
-		return r;
-	snprintf(name, sizeof(name), "bounce_trouble.%u", m->id);
-	return stat_set(txn, l->id, name, s->troubled ? 1 : 0);
+	return store_member_put(txn, l->id, m);
 }
 
 static int audit(struct store_txn *txn, const struct store_list *l, const char *action,
@@ -206,9 +182,10 @@ static int missed_posts(struct store_txn *txn, const struct store_list *l,
 	return r;
 }
 
-/* Queues the probe (warning == 0) or warning number `warning` to m. */
+/* Queues the probe (warning == 0) or warning number `warning` to m, and
+ * notes it in m's bounce record. */
 static int send_probe(struct daemon *d, struct store_txn *txn, const struct store_list *l,
-                      const struct store_member *m, uint32_t warning, uint32_t *ret_id)
+                      struct store_member *m, uint32_t warning, uint32_t *ret_id)
 {
 	const struct config *cfg = &d->cfg;
 	struct buf rp = BUF_INIT, to = BUF_INIT, body = BUF_INIT, msg = BUF_INIT;
@@ -302,10 +279,9 @@ static int send_probe(struct daemon *d, struct store_txn *txn, const struct stor
 	};
 	uint32_t id = 0;
 	r = outbox_queue(txn, d, &om, &id);
-	if (r == 0) {
-		char name[48];
-		snprintf(name, sizeof(name), "bounce_probe_msg.%u", m->id);
-		r = stat_set(txn, l->id, name, id);
+	if (r == 0 && m->bounce.probe_msg != id) {
+		m->bounce.probe_msg = id;
+		r = store_member_put(txn, l->id, m);
 	}
 	if (r == 0 && ret_id)
 		*ret_id = id;
@@ -405,19 +381,18 @@ static int post_blame(struct store_txn *txn, const struct store_list *l,
  * list's stale_days (and not today), so a list with many dead addresses
  * cannot have them excused post after post. *ret_counts is set. */
 static int excuse(struct store_txn *txn, const struct store_list *l,
-                  const struct store_member *m, uint32_t today, bool *ret_counts)
+                  struct store_member *m, uint32_t today, bool *ret_counts)
 {
-	char name[48];
-	uint64_t last;
-	snprintf(name, sizeof(name), "bounce_excused.%u", m->id);
-	int r = store_stat_get(txn, l->id, name, &last);
-	if (r < 0)
-		return r;
+	uint32_t last = m->bounce.excused_day;
+	int r = 0;
 	if (last && last != today && today > last && today - last <= l->bounce_stale_days) {
 		*ret_counts = true;
 		return 0;
 	}
-	r = stat_set(txn, l->id, name, today);
+	if (last != today) {
+		m->bounce.excused_day = today;
+		r = store_member_put(txn, l->id, m);
+	}
 	if (r == 0)
 		*ret_counts = false;
 	return r;
@@ -640,9 +615,9 @@ struct probing_ctx {
 static int probing_cb(const struct store_member *m, void *ctx_)
 {
 	struct probing_ctx *c = ctx_;
-	bool stale = m->bounce_score && m->bounce_last_day && c->today > m->bounce_last_day &&
-	             c->today - m->bounce_last_day > c->stale_days;
-	if (m->probe != STORE_PROBE_PROBING && !stale)
+	bool stale = m->bounce.score && m->bounce.last_day && c->today > m->bounce.last_day &&
+	             c->today - m->bounce.last_day > c->stale_days;
+	if (m->bounce.probe != STORE_PROBE_PROBING && !stale)
 		return 0;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 16;
@@ -737,6 +712,14 @@ out:
 	return r;
 }
 
+/* The fate of m's latest probe or warning is known. */
+static int probe_msg_forget(struct store_txn *txn, const struct store_list *l,
+                            struct store_member *m)
+{
+	m->bounce.probe_msg = 0;
+	return store_member_put(txn, l->id, m);
+}
+
 /* The relay refused the latest probe or warning of m outright (5xx at
  * RCPT: the outbox dropped it, "(refused): REPLY" in its note): that is the
  * probe bouncing, taken as a failure report to the probe's token. Looked
@@ -744,36 +727,33 @@ out:
 static int probe_refused(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                          struct store_member *m, bool *ret_gone)
 {
-	char name[48];
-	uint64_t id;
+	uint32_t id = m->bounce.probe_msg;
 	struct store_msg msg;
 	const char *reply;
 	int r;
 
-	snprintf(name, sizeof(name), "bounce_probe_msg.%u", m->id);
-	r = store_stat_get(txn, l->id, name, &id);
-	if (r < 0 || id == 0)
-		return r;
-	r = store_msg_get(txn, (uint32_t)id, &msg);
+	if (id == 0)
+		return 0;
+	r = store_msg_get(txn, id, &msg);
 	if (r == -ENOENT)
-		return stat_set(txn, l->id, name, 0);
+		return probe_msg_forget(txn, l, m);
 	if (r < 0)
 		return r;
 	if (msg.state != STORE_MSG_DROPPED || !(reply = strstr(msg.note, "(refused): ")))
-		return msg.state == STORE_MSG_DROPPED ? stat_set(txn, l->id, name, 0) : 0;
+		return msg.state == STORE_MSG_DROPPED ? probe_msg_forget(txn, l, m) : 0;
 	reply += strlen("(refused): ");
 
 	struct store_event ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.member_id = m->id;
 	ev.list_id = l->id;
-	ev.msg_id = (uint32_t)id;
+	ev.msg_id = id;
 	ev.source = STORE_EVENT_RCPT;
 	snprintf(ev.diag, sizeof(ev.diag), "%s", reply);
 	life_classify_rcpt(&ev);
 	r = store_event_add(txn, &ev);
 	if (r == 0)
-		r = stat_set(txn, l->id, name, 0);
+		r = probe_msg_forget(txn, l, m);
 	if (r < 0)
 		return r;
 
@@ -832,7 +812,7 @@ static int tick_txn_cb(struct store_txn *txn, void *ctx_)
 		for (size_t k = 0; r == 0 && k < p.n; k++) {
 			struct score_member st;
 			bool gone = false;
-			if (p.members[k].probe == STORE_PROBE_PROBING)
+			if (p.members[k].bounce.probe == STORE_PROBE_PROBING)
 				r = probe_refused(c->d, txn, l, &p.members[k], &gone);
 			if (r < 0 || gone)
 				continue;

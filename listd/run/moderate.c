@@ -108,64 +108,107 @@ static int to_moderators(struct daemon *d, struct store_txn *txn, const struct s
 	return r;
 }
 
-/* The moderation address for (kind, msg_id) into addr (reset first);
- * false when it does not fit a local part (the notice then names listadm
- * only). */
-static int moderation_address(struct daemon *d, const struct store_list *l,
-                              enum modtoken_kind kind, uint32_t msg_id, uint32_t *ret_expiry,
-                              struct buf *addr)
+/* What both notices start from: the moderation address (Reply-To) of
+ * what they name, whether it fits a local part (else the notice names
+ * listadm only), the day it expires, and the list address. */
+struct notice {
+	struct buf reply;               /* LIST-moderate+TOKEN@DOMAIN, "" when none fits */
+	bool by_mail;                   /* reply fits: decisions by mail */
+	char until[16];                 /* the token's expiry day, YYYY-MM-DD */
+	struct buf list_address;        /* LIST@DOMAIN */
+};
+
+static void notice_finish(struct notice *n)
+{
+	buf_finish(&n->reply);
+	buf_finish(&n->list_address);
+}
+
+/* Fills *ret_notice for (kind, msg_id) of l and returns 1 (release it with
+ * notice_finish()); returns 0 when l has no moderator (nothing to send) and
+ * -errno on failure (nothing to release either way). */
+static int notice_start(struct daemon *d, const struct store_list *l, enum modtoken_kind kind,
+                        uint32_t msg_id, struct notice *ret_notice)
 {
 	const struct config *cfg = &d->cfg;
+	size_t n;
+
+	store_list_moderators(l, &n);
+	if (n == 0)
+		return 0;
 	struct modtoken t = {
 		.kind = kind, .msg_id = msg_id,
 		.expiry_day = daemon_today(d) + cfg->moderate_max_age_days,
 	};
 	struct buf tok = BUF_INIT;
 	int r = modtoken_make(d->key, l->id, &t, &tok);
-	buf_reset(addr);
-	*ret_expiry = t.expiry_day;
-	if (r == 0 && !modtoken_address(l->local, cfg->moderate_suffix, cfg->recipient_delimiter,
-	                                tok.data, l->domain, addr))
-		r = 1;
+	if (r < 0) {
+		buf_finish(&tok);
+		return r;
+	}
+	struct notice *o = ret_notice;
+	buf_init(&o->reply, 0);
+	buf_init(&o->list_address, 0);
+	o->by_mail = modtoken_address(l->local, cfg->moderate_suffix, cfg->recipient_delimiter,
+	                              tok.data, l->domain, &o->reply);
 	buf_finish(&tok);
+	day_text(t.expiry_day, o->until);
+	buf_addf(&o->list_address, "%s@%s", l->local, l->domain);
+	return 1;
+}
+
+/* The daily cap on held-post notices (moderate_notice_daily_limit): counted
+ * per list in the rate store (storage/store_rate.h) under the list's
+ * moderation mailbox LIST-moderate@DOMAIN, an address listd never mails.
+ * 1: send this notice; 0: the cap is reached (the post is held all the
+ * same, and the held summary lists it); -errno. Logs once a day, when the
+ * last notice the cap allows is taken. */
+static int notice_cap_take(struct daemon *d, struct store_txn *txn, const struct store_list *l)
+{
+	const struct config *cfg = &d->cfg;
+	struct addr key;
+	uint32_t count = 0;
+
+	memset(&key, 0, sizeof(key));
+	snprintf(key.local, sizeof(key.local), "%s%s", l->local, cfg->moderate_suffix);
+	snprintf(key.domain, sizeof(key.domain), "%s", l->domain);
+	int r = store_rate_take(txn, daemon_today(d), &key, cfg->moderate_notice_daily_limit,
+	                        &count);
+	if (r == 1 && count == cfg->moderate_notice_daily_limit)
+		log_warnx("moderation: %s@%s sent the %u held-post notices "
+		          "moderate_notice_daily_limit allows today; later held posts today are "
+		          "in the held summary only", l->local, l->domain, count);
 	return r;
 }
 
 int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                          const struct store_msg *m, const struct buf *data, const char *why)
 {
-	struct buf reply = BUF_INIT, subj = BUF_INIT, psubj = BUF_INIT, pfrom = BUF_INIT;
-	struct buf body = BUF_INIT;
-	uint32_t expiry;
-	char until[16];
-	size_t n;
+	struct buf subj = BUF_INIT, psubj = BUF_INIT, pfrom = BUF_INIT, body = BUF_INIT;
+	struct notice notice;
 
-	store_list_moderators(l, &n);
-	if (n == 0)
-		return 0;
-	int r = moderation_address(d, l, MODTOKEN_POST, m->id, &expiry, &reply);
-	if (r < 0)
+	int r = notice_start(d, l, MODTOKEN_POST, m->id, &notice);
+	if (r <= 0)
+		return r;
+	r = notice_cap_take(d, txn, l);
+	if (r <= 0)
 		goto out;
-	bool by_mail = r == 0;
-	day_text(expiry, until);
 	post_subject(data, &psubj);
 	post_from(data, &pfrom);
-	buf_addf(&subj, "Held for %s@%s: %s", l->local, l->domain, psubj.data);
+	buf_addf(&subj, "Held for %s: %s", notice.list_address.data, psubj.data);
 	{       /* no address fits (by_mail false): the notice says to decide on the server */
 		char size[16], number[16];
 		snprintf(size, sizeof(size), "%u", m->size);
 		snprintf(number, sizeof(number), "%u", m->id);
-		struct buf la = BUF_INIT;
-		buf_addf(&la, "%s@%s", l->local, l->domain);
 		const struct template_var v[] = {
-			{ "list_address", la.data }, { "reason", why },
+			{ "list_address", notice.list_address.data }, { "reason", why },
 			{ "from", pfrom.len ? pfrom.data : "(none)" }, { "sender", m->sender },
 			{ "subject", psubj.data }, { "size", size }, { "number", number },
-			{ "moderate_address", reply.data }, { "until", until },
+			{ "moderate_address", notice.reply.data }, { "until", notice.until },
 		};
-		r = store_template_render(txn, l->id, by_mail ? "held-notice" : "held-notice-server",
+		r = store_template_render(txn, l->id,
+		                          notice.by_mail ? "held-notice" : "held-notice-server",
 		                          v, sizeof(v) / sizeof(v[0]), &body);
-		buf_finish(&la);
 		if (r < 0)
 			goto out;
 	}
@@ -183,12 +226,12 @@ int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct s
 		att_len = header_body_offset(att, att_len);
 		att_type = "text/rfc822-headers";
 	}
-	r = to_moderators(d, txn, l, by_mail ? reply.data : NULL, subj.data, body.data, att_type,
-	                  att, att_len, "moderator: held-post notice");
+	r = to_moderators(d, txn, l, notice.by_mail ? notice.reply.data : NULL, subj.data,
+	                  body.data, att_type, att, att_len, "moderator: held-post notice");
 	if (r == 0)
 		r = store_stat_add(txn, l->id, "moderation_notices", 1);
 out:
-	buf_finish(&reply);
+	notice_finish(&notice);
 	buf_finish(&subj);
 	buf_finish(&psubj);
 	buf_finish(&pfrom);
@@ -200,41 +243,31 @@ int moderate_notify_subscribe(struct daemon *d, struct store_txn *txn,
                               const struct store_list *l, const struct store_msg *m,
                               const struct addr *who)
 {
-	struct buf reply = BUF_INIT, subj = BUF_INIT, body = BUF_INIT, a = BUF_INIT;
-	uint32_t expiry;
-	char until[16];
-	size_t n;
+	struct buf subj = BUF_INIT, body = BUF_INIT, a = BUF_INIT;
+	struct notice notice;
 
-	store_list_moderators(l, &n);
-	if (n == 0)
-		return 0;
-	int r = moderation_address(d, l, MODTOKEN_SUBSCRIBE, m->id, &expiry, &reply);
-	if (r < 0)
-		goto out;
-	bool by_mail = r == 0;
-	day_text(expiry, until);
+	int r = notice_start(d, l, MODTOKEN_SUBSCRIBE, m->id, &notice);
+	if (r <= 0)
+		return r;
 	addr_format(who, &a);
-	buf_addf(&subj, "Subscription to %s@%s: %s", l->local, l->domain, a.data);
+	buf_addf(&subj, "Subscription to %s: %s", notice.list_address.data, a.data);
 	{       /* no address fits (by_mail false): the notice says to add on the server */
-		struct buf la = BUF_INIT;
-		buf_addf(&la, "%s@%s", l->local, l->domain);
 		const struct template_var v[] = {
-			{ "list_address", la.data }, { "subscriber", a.data },
-			{ "moderate_address", reply.data }, { "until", until },
+			{ "list_address", notice.list_address.data }, { "subscriber", a.data },
+			{ "moderate_address", notice.reply.data }, { "until", notice.until },
 		};
 		r = store_template_render(txn, l->id,
-		                          by_mail ? "subscribe-notice" : "subscribe-notice-server",
+		                          notice.by_mail ? "subscribe-notice" : "subscribe-notice-server",
 		                          v, sizeof(v) / sizeof(v[0]), &body);
-		buf_finish(&la);
 		if (r < 0)
 			goto out;
 	}
-	r = to_moderators(d, txn, l, by_mail ? reply.data : NULL, subj.data, body.data, NULL, NULL,
-	                  0, "moderator: subscription notice");
+	r = to_moderators(d, txn, l, notice.by_mail ? notice.reply.data : NULL, subj.data,
+	                  body.data, NULL, NULL, 0, "moderator: subscription notice");
 	if (r == 0)
 		r = store_stat_add(txn, l->id, "moderation_notices", 1);
 out:
-	buf_finish(&reply);
+	notice_finish(&notice);
 	buf_finish(&subj);
 	buf_finish(&body);
 	buf_finish(&a);

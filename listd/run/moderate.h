@@ -8,7 +8,10 @@
  * LIST-moderate+TOKEN@DOMAIN (listd/mail/modtoken.h: the list, the message,
  * an expiry moderate_max_age_days ahead, signed with the installation
  * key). A subscription confirmed on a list with subscribe_policy =
- * approve is announced the same way.
+ * approve is announced the same way. A list sends at most
+ * moderate_notice_daily_limit held-post notices a day (the rate store,
+ * under LIST-moderate@DOMAIN); later posts are held without one and wait
+ * in the held summary (holds.c). Subscription notices are not capped.
  *
  * Mail to that address decides (listd/mail/modreply.h: a reply approves, a
  * first line "reject [REASON]" or "discard" does that) when the token
@@ -34,7 +37,8 @@
 struct daemon;
 
 /* The gate has held post m (raw bytes data) of list l for why: queues one
- * notice per moderator in txn. 0, or -errno store trouble. */
+ * notice per moderator in txn, unless the list's daily cap is reached.
+ * 0, or -errno store trouble. */
 int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                          const struct store_msg *m, const struct buf *data, const char *why);
 

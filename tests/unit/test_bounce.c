@@ -470,6 +470,87 @@ static const struct fixture fixtures[] = {
 	  "    SMTP error from remote mail server after end of data:\n"
 	  "    553 gone.example does not exist\n",
 	  "dsn", "sue@gone.example", "5.0.912", "hostunknown" },
+	{ "a recipient whose domain is one label is reported as the DSN names it",
+	  DSN_HEAD("R1")
+	  "--R1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mailhub\n\n"
+	  "Final-Recipient: rfc822; kim@mailhub\nAction: failed\nStatus: 5.1.1\n"
+	  "Diagnostic-Code: smtp; 550 5.1.1 <kim@mailhub>: user unknown\n--R1--\n",
+	  "dsn", "kim@mailhub", "5.1.1", "userunknown" },
+	{ "a bare local part listed as failed is the reporting host's user",
+	  "From: Mail Delivery Subsystem <MAILER-DAEMON@Mail.Example.com>\n"
+	  "To: <news-bounces@lists.example.org>\nSubject: Mail Delivery Problem\n\n"
+	  "Your mail to the following recipients could not be delivered because they are\n"
+	  "not accepting mail from news@lists.example.org:\n\tkimura\n\n",
+	  "dsn", "kimura@mail.example.com", "5.0.932", "notaccept" },
+	{ "a report naming only the original's sender (a message to oneself)",
+	  "From: Mail Delivery System <mailer-daemon@relay.example.net>\n"
+	  "To: sam@example.org\nSubject: Mail delivery failed\n\n"
+	  "A message that you sent could not be delivered to one or more of\n"
+	  "its recipients. This is a permanent error. The following address(es)\nfailed:\n"
+	  "sam@example.org:\nSMTP error from remote server for RCPT command, host: mx.example.org\n"
+	  "reason: 550 5.1.1 no such user\n"
+	  "--- The header of the original message is following. ---\n"
+	  "From: <sam@example.org>\nTo: sam@example.org\nSubject: note\n",
+	  "dsn", "sam@example.org", "5.1.1", "userunknown" },
+	{ "From: <> is the mail system's own message, even when marked auto-replied",
+	  "Return-Path: <>\nFrom: <>\nTo: news-bounces@lists.example.org\n"
+	  "Auto-Submitted: auto-replied\n\n"
+	  "You sent mail to kai@example.org. That's not a valid user here.\n",
+	  /* no stage or code says the lookup was the recipient's own */
+	  "dsn", "kai@example.org", "5.0.910", "filtered" },
+	{ "a null return path with Precedence: junk is an auto-reply (vacation(1))",
+	  "Return-Path: <>\nFrom: Kai Lee <kai@example.org>\nTo: news@lists.example.org\n"
+	  "Subject: Thanks for your note\nPrecedence: junk\n\n"
+	  "Thank you for your message. I will answer it next week.\n",
+	  "autoreply", "kai@example.org", "", "vacation" },
+	{ "the same text from a person is ordinary mail",
+	  "Return-Path: <kai@example.org>\nFrom: Kai Lee <kai@example.org>\n"
+	  "To: news@lists.example.org\nSubject: Thanks for your note\nPrecedence: junk\n\n"
+	  "Thank you for your message. I will answer it next week.\n",
+	  "not-bounce", "", "", "" },
+	{ "an auto-reply saying the mailbox is no longer in use is a failure",
+	  "From: <noreply@example.com>\nTo: <news-bounces@lists.example.org>\n"
+	  "Subject: Automatic reply: news\nAuto-Submitted: auto-replied\n\n"
+	  "This inbox kai@example.com is no longer in use. Please write to office@example.com.\n",
+	  "dsn", "kai@example.com", "5.0.921", "suspend" },
+	{ "an auto-reply saying something else is no longer in use is a vacation reply",
+	  "From: <kai@example.com>\nTo: <news-bounces@lists.example.org>\n"
+	  "Subject: Automatic reply: news\nAuto-Submitted: auto-replied\n\n"
+	  "I am away until Monday. Our old meeting room is no longer in use.\n",
+	  "autoreply", "kai@example.com", "", "vacation" },
+	{ "Apple Mail's unsubscribe is an opt-out report of its sender",
+	  "From: kai@example.org\nTo: news-leave@lists.example.org\nSubject: unsubscribe\n"
+	  "Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\nunsubscribe\n",
+	  "feedback", "kai@example.org", "", "feedback" },
+	{ "a line of blanks before the header block",
+	  "      \nFrom: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail\n"
+	  "X-Failed-Recipients: ida@example.org\n\n"
+	  "<ida@example.org>: host mx.example.org said: 550 5.1.1 no such user (in reply to RCPT TO command)\n",
+	  "dsn", "ida@example.org", "5.1.1", "userunknown" },
+	{ "a code the report gives before its list of recipients explains them",
+	  "From: postmaster@mx.example.net\nSubject: Undeliverable mail\n\n"
+	  "Your message:\n   Subject: news\n\nCould not be delivered because of\n\n"
+	  "550 5.1.1 User unknown\n\nThe following recipients were affected:\n"
+	  "    eve@example.org\n\n\nAdditional Information\n======================\n"
+	  "Reporting-MTA:      <mx.example.net>\n",
+	  "dsn", "eve@example.org", "5.1.1", "userunknown" },
+	{ "4.4.7 gives way to the code of the attempts the report lists",
+	  DSN_HEAD("R2")
+	  "--R2\nContent-Type: text/plain\n\nDelivery has failed to these recipients:\n\n"
+	  "fay@example.org\nRemote Server at mx.example.org returned '550 4.4.7 QUEUE.Expired'\n"
+	  "Remote Server at mx.example.org returned '441 4.4.1 Failed to connect'\n\n"
+	  "--R2\nContent-Type: message/delivery-status\n\n"
+	  "Final-Recipient: rfc822;fay@example.org\nAction: failed\nStatus: 4.4.7\n"
+	  "Diagnostic-Code: smtp;550 4.4.7 QUEUE.Expired; message expired\n--R2--\n",
+	  "dsn", "fay@example.org", "4.4.1", "expired" },
+	{ "a complaint without ARF fields: Microsoft's original-recipient field",
+	  "From: staff@complaints.example.net\nTo: fbl@lists.example.org\n"
+	  "Subject: complaint about message from 192.0.2.1\nMIME-Version: 1.0\n"
+	  "Content-Type: multipart/mixed; boundary=\"R3\"\n\n"
+	  "--R3\nContent-Type: text/plain\n\nThis is a complaint.\n"
+	  "--R3\nContent-Type: message/rfc822\n\nX-HmXmrOriginalRecipient: gus@example.com\n"
+	  "From: news@lists.example.org\nTo: \"alias\" <alias@example.com>\nSubject: news\n\nhi\n--R3--\n",
+	  "feedback", "gus@example.com", "", "feedback" },
 	{ "qmail: no mail exchanger for the domain is notaccept, not an unknown host",
 	  "From: MAILER-DAEMON@mail.example.net\nSubject: failure notice\n\n"
 	  "Hi. This is the qmail-send program at mail.example.net.\n"
@@ -682,6 +763,95 @@ static void test_fixtures(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/* Reports naming several recipients: every one is reported. */
+static const struct {
+	const char *label, *msg, *rcpts;
+} multi[] = {
+	{ "exim: the address a failed one was generated from is reported too",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "X-Failed-Recipients: box@example.net\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "This message was created automatically by mail delivery software.\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  box@example.net\n    (generated from member@example.org)\n    Unrouteable address\n"
+	  "  an undisclosed address\n    (generated from other@example.org)\n\n"
+	  "------ This is a copy of the message, including all the headers. ------\n\n"
+	  "Return-path: <news-bounces@lists.example.org>\nTo: news@lists.example.org\n",
+	  "box@example.net member@example.org other@example.org" },
+	{ "X-Failed-Recipients and the text disagree: both are reported",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "X-Failed-Recipients: ana@example.jp\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "  ana@example.or.jp\n    SMTP error from remote mail server after RCPT TO:<ana@example.or.jp>:\n"
+	  "    550 5.1.1 unknown user\n\n"
+	  "------ This is a copy of the message, including all the headers. ------\n\n"
+	  "To: ana@example.or.jp\n",
+	  "ana@example.jp ana@example.or.jp" },
+	{ "an address the report labels as the sender's is no recipient",
+	  "From: postmaster@mx.example.net\nSubject: Undeliverable mail\n\n"
+	  "Error: Invalid user address\n\n550 - Requested action not taken: no such user here\n\n"
+	  "Message details:\n  MAIL FROM: news-bounces@lists.example.org\n"
+	  "  RCPT TO: hal@example.com\n  From: author@example.net\n  Sender: news@lists.example.org\n",
+	  "hal@example.com" },
+	{ "no address in the report: a list's message names only the list, not a recipient",
+	  "From: MAILER-DAEMON@mx.example.net\nSubject: Undeliverable mail\n\n"
+	  "Your message could not be delivered: mailbox unavailable.\n\n"
+	  "------ Original message follows\n"
+	  "From: author@example.net\nTo: news@lists.example.org\n"
+	  "List-Id: News <news.lists.example.org>\nSubject: hello\n\nhi\n",
+	  "" },
+	{ "no address in the report: a direct message's recipient is the one",
+	  "From: MAILER-DAEMON@mx.example.net\nSubject: Undeliverable mail\n\n"
+	  "Your message could not be delivered: mailbox unavailable.\n\n"
+	  "------ Original message follows\n"
+	  "From: author@example.net\nTo: ivy@example.com\nSubject: hello\n\nhi\n",
+	  "ivy@example.com" },
+	{ "a source route in Final-Recipient is ignored (RFC 5321 4.1.2)",
+	  DSN_HEAD("R4")
+	  "--R4\nContent-Type: message/delivery-status\n\n"
+	  "Original-Recipient: rfc822;jo@example.net\n"
+	  "Final-Recipient: rfc822;@smtp.example.net:jo@store.example.net\n"
+	  "Action: failed\nStatus: 5.2.2\n--R4--\n",
+	  "jo@store.example.net jo@example.net" },
+	{ "bare local parts and full addresses in one list; not the sender it names",
+	  "From: MAILER-DAEMON@mx.example.net\nTo: news-bounces@lists.example.org\n"
+	  "Subject: Undeliverable mail\n\n"
+	  "Your mail to the following recipients was refused; they are not accepting\n"
+	  "mail from news@lists.example.org:\n  jdoe\n  ann@example.com\n",
+	  "jdoe@mx.example.net ann@example.com" },
+	{ "X-Failed-Recipients and the text agree: nothing else is taken",
+	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	  "X-Failed-Recipients: ana@example.jp\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "The following address(es) failed:\n\n"
+	  "  ana@example.jp\n    550 5.1.1 unknown user; see help@example.net\n",
+	  "ana@example.jp" },
+};
+
+static void test_multi(void **state)
+{
+	(void)state;
+	int failed = 0;
+	for (size_t i = 0; i < sizeof(multi) / sizeof(multi[0]); i++) {
+		struct bounce_result res;
+		struct buf got = BUF_INIT;
+		bounce_parse(multi[i].msg, strlen(multi[i].msg), &res);
+		for (size_t k = 0; k < res.nrcpts; k++)
+			buf_addf(&got, "%s%s", k ? " " : "", res.rcpts[k].addr);
+		if (strcmp(got.len ? got.data : "", multi[i].rcpts)) {
+			printf("# %s: got \"%s\", want \"%s\"\n", multi[i].label,
+			       got.len ? got.data : "", multi[i].rcpts);
+			failed++;
+		}
+		buf_finish(&got);
+		bounce_result_finish(&res);
+	}
+	assert_int_equal(failed, 0);
+}
+
 static void test_original_headers(void **state)
 {
 	(void)state;
@@ -770,6 +940,36 @@ static void test_big_attachment(void **state)
 	buf_finish(&b);
 }
 
+/* A report naming a thousand recipients, each with the address it was
+ * generated from, and a thousand bare local parts: every lookup is
+ * linear in the report, so it parses in well under a second of CPU. */
+static void test_many_recipients(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	struct bounce_result res;
+
+	buf_adds(&b, "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
+	             "X-Failed-Recipients: a0@example.net\nSubject: Mail delivery failed\n\n"
+	             "The following address(es) failed:\n\n");
+	for (int i = 0; i < 2500; i++)
+		buf_addf(&b, "  a%d@example.net\n    (generated from b%d@example.org)\n", i, i);
+	buf_adds(&b, "\nYour mail to the following recipients could not be delivered:\n");
+	for (int i = 0; i < 2500; i++)
+		buf_addf(&b, "\tuser%d\n", i);
+
+	clock_t t0 = clock();
+	bounce_parse(b.data, b.len, &res);
+	double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	printf("# %zu recipients of a %zu-byte report in %.3f s\n", res.nrcpts, b.len, secs);
+	assert_int_equal(res.kind, BOUNCE_KIND_DSN);
+	assert_string_equal(res.rcpts[0].addr, "a0@example.net");
+	assert_true(res.nrcpts > 100);
+	assert_true(secs < 2.0);
+	bounce_result_finish(&res);
+	buf_finish(&b);
+}
+
 static void test_decoders(void **state)
 {
 	(void)state;
@@ -851,9 +1051,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_multi),
 		cmocka_unit_test(test_original_headers),
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_big_attachment),
+		cmocka_unit_test(test_many_recipients),
 		cmocka_unit_test(test_decoders),
 		cmocka_unit_test(test_blame),
 	};

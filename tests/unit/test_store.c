@@ -690,9 +690,10 @@ static void test_schema_refused(void **state)
 	} ts[] = {
 		{ "3 bytes", "\0\0\1", 3, -EBADMSG },
 		{ "zero", "\0\0\0\0", 4, -EBADMSG },
-		{ "current", "\0\0\0\1", 4, 0 },
+		{ "1, upgraded", "\0\0\0\1", 4, 0 },
+		{ "current", "\0\0\0\2", 4, 0 },
 	};
-	_Static_assert(STORE_SCHEMA_VERSION == 1, "update the table above");
+	_Static_assert(STORE_SCHEMA_VERSION == 2, "update the table above");
 	for (size_t i = 0; i < sizeof(ts) / sizeof(ts[0]); i++) {
 		/* Written with LMDB directly: the store refuses to open. */
 		char path[256];
@@ -1069,6 +1070,56 @@ static void test_msg_purge_old(void **state)
 	check_clean(s);
 }
 
+static int retry_count_cb(uint32_t msg_id, size_t n, void *ctx)
+{
+	size_t *per_msg = ctx;         /* indexed by message id, 1..3 */
+	assert_true(msg_id >= 1 && msg_id <= 3);
+	per_msg[msg_id] = n;
+	return 0;
+}
+
+/* store_retry_del_msg() deletes one message's retry records and nothing
+ * else; store_retry_foreach_msg() counts them per message. */
+static void test_retry_del_msg(void **state)
+{
+	struct fx *f = *state;
+	struct store *s = f->s = open_new(f, 0, 0);
+	struct store_txn *t;
+	struct store_retry rt;
+	struct store_retry got[8];
+	size_t n = 99, per_msg[4] = { 0 };
+
+	memset(&rt, 0, sizeof(rt));
+	assert_int_equal(store_txn_begin(s, 0, &t), 0);
+	for (uint32_t msg = 1; msg <= 3; msg++)
+		for (uint32_t member = 1; member <= msg + 1; member++) {
+			rt.msg_id = msg;
+			rt.member_id = member * 1000;
+			assert_int_equal(store_retry_put(t, &rt), 0);
+		}
+	assert_int_equal(store_retry_foreach_msg(t, retry_count_cb, per_msg), 0);
+	assert_int_equal(per_msg[1], 2);
+	assert_int_equal(per_msg[2], 3);
+	assert_int_equal(per_msg[3], 4);
+	assert_int_equal(store_retry_del_msg(t, 2, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_retry_batch(t, 2, 0, 8, got, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_retry_batch(t, 1, 0, 8, got, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_retry_batch(t, 3, 0, 8, got, &n), 0);
+	assert_int_equal(n, 4);
+	memset(per_msg, 0, sizeof(per_msg));
+	assert_int_equal(store_retry_foreach_msg(t, retry_count_cb, per_msg), 0);
+	assert_int_equal(per_msg[2], 0);
+	assert_int_equal(per_msg[1] + per_msg[3], 6);
+	/* none left: nothing to do */
+	assert_int_equal(store_retry_del_msg(t, 2, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_retry_del_msg(t, 9, NULL), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+}
+
 /* ---- settings tables --------------------------------------------------- */
 
 static void test_settings(void **state)
@@ -1251,6 +1302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_finds_mail_damage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msg_purge_old, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_del_msg, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_finds_damage, setup, teardown),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_errors),
