@@ -33,6 +33,7 @@ life_cleanup() {
 	if [ "$rc" != 0 ] && [ -f "$dir/run.log" ]; then
 		echo "--- listd log (last 30 lines)"; tail -n 30 "$dir/run.log"
 	fi
+	stop_sink       # also one a test started itself in $dir/sink
 	testlib_cleanup
 }
 trap life_cleanup EXIT
