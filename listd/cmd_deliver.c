@@ -159,7 +159,7 @@ static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
 	/* due at arrival: the queue keeps new messages and the daemon's timed
 	 * jobs in arrival order, so a flood of new mail cannot starve a post
 	 * already accepted (the daemon never waits for an ingest job, even
-	 * one its own clock puts in the future: see cmd_run.c) */
+	 * one its own clock puts in the future: see pump.c) */
 	struct store_job_entry job = {
 		.due_ms = now_ms(), .job = STORE_JOB_INGEST, .msg_id = ctx->msg_id,
 	};

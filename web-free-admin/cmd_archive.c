@@ -63,32 +63,6 @@ static int ls_cb(const struct store_archive_entry *e, void *ctx_)
 	return 0;
 }
 
-/* Opens the store read-only, finds the list and begins a read transaction.
- * 0 or an exit code (reported). */
-static int open_list(const struct adm_opts *opts, const char *name, struct store **ret_store,
-                     struct store_txn **ret_txn, struct store_list *ret_list)
-{
-	struct store *store;
-	struct store_txn *txn;
-	int ex = adm_open(opts, STORE_OPEN_RDONLY, &store);
-	if (ex)
-		return ex;
-	int r = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
-	if (r < 0) {
-		store_close(store);
-		return adm_store_error(r, "reading the store");
-	}
-	r = store_list_get(txn, name, ret_list);
-	if (r < 0) {
-		store_txn_abort(txn);
-		store_close(store);
-		return adm_list_error(r, name);
-	}
-	*ret_store = store;
-	*ret_txn = txn;
-	return 0;
-}
-
 static int archive_ls(const struct adm_opts *opts, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -98,8 +72,8 @@ static int archive_ls(const struct adm_opts *opts, int argc, char **argv)
 	};
 	static const char *const heads[] = { "NUMBER", "DATE", "FROM", "SUBJECT" };
 	struct ls_ctx c = { .opts = opts, .j = BUF_INIT };
-	struct store *store;
-	struct store_txn *txn;
+	struct store *store = NULL;
+	struct store_txn *txn = NULL;
 	struct store_list l;
 	int ch, ex, r;
 
@@ -118,7 +92,7 @@ static int archive_ls(const struct adm_opts *opts, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return adm_usage_error(ls_usage, "archive ls takes one LIST");
-	if ((ex = open_list(opts, argv[optind], &store, &txn, &l)))
+	if ((ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[optind], &store, &txn, &l)))
 		return ex;
 	if (!opts->json)
 		table_init(&c.table, stdout, 4, heads);
@@ -145,8 +119,8 @@ static int parse_number(const char *s, uint32_t *ret_number)
 
 static int archive_show(const struct adm_opts *opts, int argc, char **argv)
 {
-	struct store *store;
-	struct store_txn *txn;
+	struct store *store = NULL;
+	struct store_txn *txn = NULL;
 	struct store_list l;
 	struct store_archive_entry e;
 	struct buf data = BUF_INIT, j = BUF_INIT;
@@ -160,7 +134,7 @@ static int archive_show(const struct adm_opts *opts, int argc, char **argv)
 		return adm_usage_error(show_usage, "archive show takes LIST and N");
 	if (parse_number(argv[optind + 1], &n) < 0)
 		return adm_usage_error(show_usage, "bad post number \"%s\"", log_escs(argv[optind + 1]));
-	if ((ex = open_list(opts, argv[optind], &store, &txn, &l)))
+	if ((ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[optind], &store, &txn, &l)))
 		return ex;
 	r = store_archive_get(txn, l.id, n, &e);
 	if (r == 0 && e.hidden)
@@ -231,7 +205,7 @@ static int export_cb(const struct store_archive_entry *e, void *ctx_)
 static int archive_export(const struct adm_opts *opts, int argc, char **argv)
 {
 	struct export_ctx c = { .data = BUF_INIT, .mbox = BUF_INIT };
-	struct store *store;
+	struct store *store = NULL;
 	struct store_list l;
 	const char *path = NULL;
 	int ch, ex, r;
@@ -243,7 +217,7 @@ static int archive_export(const struct adm_opts *opts, int argc, char **argv)
 		return adm_usage_error(export_usage_text, "archive export takes LIST [FILE|-]");
 	if (argc - optind == 2 && strcmp(argv[optind + 1], "-") != 0)
 		path = argv[optind + 1];
-	if ((ex = open_list(opts, argv[optind], &store, &c.txn, &l)))
+	if ((ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[optind], &store, &c.txn, &l)))
 		return ex;
 	c.out = path ? fopen(path, "w") : stdout;
 	if (!c.out) {

@@ -75,19 +75,9 @@ static int open_list(const struct adm_opts *opts, unsigned flags, const char *na
 	struct store_txn *txn = NULL;
 	int ex, rc;
 
-	ex = adm_open(opts, flags, &store);
+	ex = adm_open_list(opts, flags, name, &store, &txn, ret_list);
 	if (ex)
 		return ex;
-	rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
-	if (rc < 0) {
-		ex = adm_store_error(rc, "reading the store");
-		goto fail;
-	}
-	rc = store_list_get(txn, name, ret_list);
-	if (rc < 0) {
-		ex = adm_list_error(rc, name);
-		goto fail;
-	}
 	if (addr) {
 		rc = store_member_get(txn, ret_list->id, addr, ret_member);
 		if (rc == -ENOENT) {
@@ -166,8 +156,8 @@ static int bounce_ls(const struct adm_opts *opts, int argc, char **argv)
 		"ADDRESS", "SCORE", "DAYS", "LAST", "STATE", "PROBE", "WARNINGS",
 	};
 	struct ls_ctx ctx = { .opts = opts, .a = BUF_INIT, .j = BUF_INIT };
-	struct store *store;
-	struct store_txn *txn;
+	struct store *store = NULL;
+	struct store_txn *txn = NULL;
 	struct store_list l;
 	int c, rc, ex;
 
@@ -244,8 +234,8 @@ static int bounce_show(const struct adm_opts *opts, int argc, char **argv)
 		"TIME", "SOURCE", "POST", "STATUS", "HARD", "REASON", "SCORED", "DIAGNOSTIC",
 	};
 	struct show_ctx ctx = { .opts = opts, .j = BUF_INIT };
-	struct store *store;
-	struct store_txn *txn;
+	struct store *store = NULL;
+	struct store_txn *txn = NULL;
 	struct store_list l;
 	struct store_member m;
 	struct addr addr;
@@ -343,12 +333,9 @@ static int bounce_reset(const struct adm_opts *opts, int argc, char **argv)
 		return adm_usage_error(reset_usage, "bounce reset takes LIST and ADDR");
 	if (adm_parse_addr_arg(argv[optind + 1], &ctx.addr, NULL))
 		return EX_DATAERR;
-	ex = adm_open(opts, 0, &store);
+	ex = adm_open_list(opts, 0, argv[optind], &store, NULL, &l);
 	if (ex)
 		return ex;
-	ex = adm_list_lookup(store, argv[optind], &l);
-	if (ex)
-		goto out;
 	ctx.list_id = l.id;
 	rc = store_write(store, reset_fn, &ctx);
 	if (ctx.missing) {
@@ -375,7 +362,6 @@ static int bounce_reset(const struct adm_opts *opts, int argc, char **argv)
 		buf_finish(&a);
 		ex = EX_OK;
 	}
-out:
 	store_close(store);
 	return ex;
 }
@@ -436,8 +422,8 @@ static int stats_member_cb(const struct store_member *m, void *ctx_)
 static int bounce_stats(const struct adm_opts *opts, int argc, char **argv)
 {
 	struct stats_ctx ctx = { .n = 0 };
-	struct store *store;
-	struct store_txn *txn;
+	struct store *store = NULL;
+	struct store_txn *txn = NULL;
 	struct store_list l;
 	uint64_t values[sizeof(counters) / sizeof(counters[0])];
 	int c, rc, ex;

@@ -137,15 +137,8 @@ static int hold_ls(const struct adm_opts *opts, int argc, char **argv)
 
 	if (argc != 2)
 		return adm_usage_error(usage, "hold ls takes one LIST");
-	if ((ex = adm_open(opts, STORE_OPEN_RDONLY, &store)))
+	if ((ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[1], &store, &c.txn, &l)))
 		return ex;
-	if ((ex = adm_list_lookup(store, argv[1], &l)))
-		goto out;
-	r = store_txn_begin(store, STORE_TXN_RDONLY, &c.txn);
-	if (r < 0) {
-		ex = adm_store_error(r, "reading the store");
-		goto out;
-	}
 	c.list_id = l.id;
 	if (!opts->json)
 		table_init(&c.table, stdout, 6, heads);
@@ -157,7 +150,6 @@ static int hold_ls(const struct adm_opts *opts, int argc, char **argv)
 		ex = adm_store_error(r, "reading held messages");
 	else if (!opts->json && !opts->quiet)
 		fprintf(stderr, "%zu held message%s\n", c.n, c.n == 1 ? "" : "s");
-out:
 	buf_finish(&c.j);
 	store_close(store);
 	return ex;
@@ -204,19 +196,12 @@ static int hold_show(const struct adm_opts *opts, int argc, char **argv)
 	struct store_list l;
 	struct store_msg m;
 	struct buf data = BUF_INIT, out = BUF_INIT;
-	int ex, r;
+	int ex;
 
 	if (argc != 3)
 		return adm_usage_error(usage, "hold show takes LIST and ID");
-	if ((ex = adm_open(opts, STORE_OPEN_RDONLY, &store)))
+	if ((ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[1], &store, &txn, &l)))
 		return ex;
-	if ((ex = adm_list_lookup(store, argv[1], &l)))
-		goto out;
-	r = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
-	if (r < 0) {
-		ex = adm_store_error(r, "reading the store");
-		goto out;
-	}
 	ex = load_msg(txn, &l, argv[2], true, &m, &data);
 	store_txn_abort(txn);
 	if (ex)
@@ -491,7 +476,6 @@ static int hold_decide(const struct adm_opts *opts, int argc, char **argv, enum 
 	struct buf err = BUF_INIT;
 	int ch, ex, r;
 
-	config_defaults(&cfg);
 	optind = 0;
 	while ((ch = adm_getopt(argc, argv, what == DECIDE_REJECT ? "r:" : "", longopts,
 	                        hold_usage)) != -1) {
@@ -513,15 +497,14 @@ static int hold_decide(const struct adm_opts *opts, int argc, char **argv, enum 
 	}
 	if (argc - optind != 2)
 		return adm_usage_error(hold_usage, "hold %s takes LIST and ID", names[what]);
+	config_defaults(&cfg);          /* after the usage checks: nothing to free before */
 	if (what == DECIDE_REJECT && config_load(opts->conf_path, opts->home, &cfg, &err) < 0) {
 		log_errx("%s", err.data);
 		buf_finish(&err);
 		config_finish(&cfg);
 		return EX_CONFIG;
 	}
-	if ((ex = adm_open(opts, 0, &store)))
-		goto out;
-	if ((ex = adm_list_lookup(store, argv[optind], &l)))
+	if ((ex = adm_open_list(opts, 0, argv[optind], &store, NULL, &l)))
 		goto out;
 	c.l = &l;
 	c.id_arg = argv[optind + 1];

@@ -427,27 +427,17 @@ static int list_fmt(const void *obj, const char *key, struct buf *out)
 static int list_show(const struct adm_opts *opts, int argc, char **argv)
 {
 	struct store *store = NULL;
-	struct store_txn *txn = NULL;
 	struct store_list l;
-	int c, rc, ex;
+	int c, ex;
 
 	while ((c = adm_getopt(argc, argv, NULL, NULL, show_usage)) != -1)
 		return c == 'h' ? EX_OK : EX_USAGE;
 	if (optind + 1 != argc)
 		return adm_usage_error(show_usage, "list show takes one LIST");
-	ex = adm_open(opts, STORE_OPEN_RDONLY, &store);
+	ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[optind], &store, NULL, &l);
 	if (ex)
 		return ex;
-	rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
-	if (rc < 0) {
-		store_close(store);
-		return adm_store_error(rc, "reading the store");
-	}
-	rc = store_list_get(txn, argv[optind], &l);
-	store_txn_abort(txn);
 	store_close(store);
-	if (rc < 0)
-		return adm_list_error(rc, argv[optind]);
 
 	size_t n;
 	const struct store_setting *tab = store_list_settings(&n);

@@ -23,18 +23,6 @@ static const char member_usage[] =
 	"       listadm member import LIST FILE|- [--format=auto|plain|csv|mlmmj] [--batch=N]\n"
 	"       listadm member export LIST [FILE|-]\n";
 
-/* Looks the list up in a read transaction. 0 or an exit code (reported). */
-int adm_list_lookup(struct store *store, const char *name, struct store_list *ret_list)
-{
-	struct store_txn *txn;
-	int rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
-	if (rc < 0)
-		return adm_store_error(rc, "reading the store");
-	rc = store_list_get(txn, name, ret_list);
-	store_txn_abort(txn);
-	return rc < 0 ? adm_list_error(rc, name) : EX_OK;
-}
-
 /* Parses ADDR arguments, all of them before anything is stored. */
 struct addr_args {
 	size_t n;
@@ -162,10 +150,7 @@ static int member_addrm(const struct adm_opts *opts, int argc, char **argv, bool
 		goto out;
 	}
 	ctx.result = xcalloc(aa.n, 1);
-	ex = adm_open(opts, 0, &store);
-	if (ex)
-		goto out;
-	ex = adm_list_lookup(store, name, &l);
+	ex = adm_open_list(opts, 0, name, &store, NULL, &l);
 	if (ex)
 		goto out;
 	ctx.list_id = l.id;
@@ -306,20 +291,10 @@ static int member_ls(const struct adm_opts *opts, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return adm_usage_error(ls_usage, "member ls takes one LIST");
-	ex = adm_open(opts, STORE_OPEN_RDONLY, &store);
+	ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[optind], &store, &txn, &l);
 	if (ex)
 		return ex;
 	ctx.store = store;
-	rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
-	if (rc < 0) {
-		ex = adm_store_error(rc, "reading the store");
-		goto out;
-	}
-	rc = store_list_get(txn, argv[optind], &l);
-	if (rc < 0) {
-		ex = adm_list_error(rc, argv[optind]);
-		goto out;
-	}
 	bool table = !opts->json && !ctx.addresses;
 	if (table)
 		table_init(&ctx.table, stdout, 7, heads);
@@ -327,7 +302,6 @@ static int member_ls(const struct adm_opts *opts, int argc, char **argv)
 	if (table)
 		table_finish(&ctx.table);
 	ex = rc < 0 ? adm_store_error(rc, "listing the members") : EX_OK;
-out:
 	store_txn_abort(txn);
 	store_close(store);
 	buf_finish(&ctx.a);
@@ -366,19 +340,9 @@ static int member_show(const struct adm_opts *opts, int argc, char **argv)
 		return adm_usage_error(show_usage, "member show takes LIST and ADDR");
 	if (adm_parse_addr_arg(argv[optind + 1], &addr, NULL))
 		return EX_DATAERR;
-	ex = adm_open(opts, STORE_OPEN_RDONLY, &store);
+	ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[optind], &store, &txn, &l);
 	if (ex)
 		return ex;
-	rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
-	if (rc < 0) {
-		ex = adm_store_error(rc, "reading the store");
-		goto out;
-	}
-	rc = store_list_get(txn, argv[optind], &l);
-	if (rc < 0) {
-		ex = adm_list_error(rc, argv[optind]);
-		goto out;
-	}
 	rc = store_member_get(txn, l.id, &addr, &m);
 	if (rc == -ENOENT) {
 		log_errx("%s is not a member of %s", log_escs(argv[optind + 1]),
@@ -459,10 +423,7 @@ static int member_set(const struct adm_opts *opts, int argc, char **argv)
 	                     &ctx.detail);
 	if (ex)
 		goto out;
-	ex = adm_open(opts, 0, &store);
-	if (ex)
-		goto out;
-	ex = adm_list_lookup(store, argv[optind], &l);
+	ex = adm_open_list(opts, 0, argv[optind], &store, NULL, &l);
 	if (ex)
 		goto out;
 	ctx.list_id = l.id;
@@ -666,12 +627,9 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 	const char *list_name = argv[optind];
 	const char *path = argv[optind + 1];
 
-	ex = adm_open(opts, 0, &store);
+	ex = adm_open_list(opts, 0, list_name, &store, NULL, &l);
 	if (ex)
 		return ex;
-	ex = adm_list_lookup(store, list_name, &l);
-	if (ex)
-		goto out;
 	rc = import_open(path, fmt, &r, &why);
 	if (rc < 0) {
 		log_errx("%s: %s%s%s", log_escs(path), why,

@@ -339,10 +339,7 @@ int member_remove_file(const struct adm_opts *opts, int argc, char **argv)
 	const char *name = argv[optind];
 	ctx.file = strcmp(o.file, "-") == 0 ? "standard input" : o.file;
 
-	ex = adm_open(opts, 0, &store);
-	if (ex)
-		goto out;
-	ex = adm_list_lookup(store, name, &l);
+	ex = adm_open_list(opts, 0, name, &store, NULL, &l);
 	if (ex)
 		goto out;
 	ex = bulk_read(o.file, o.fmt, o.skip_invalid, &f);
@@ -527,10 +524,7 @@ int member_sync(const struct adm_opts *opts, int argc, char **argv)
 	ctx.file = strcmp(path, "-") == 0 ? "standard input" : path;
 	ctx.dry_run = o.dry_run;
 
-	ex = adm_open(opts, o.dry_run ? STORE_OPEN_RDONLY : 0, &store);
-	if (ex)
-		goto out;
-	ex = adm_list_lookup(store, name, &l);
+	ex = adm_open_list(opts, o.dry_run ? STORE_OPEN_RDONLY : 0, name, &store, NULL, &l);
 	if (ex)
 		goto out;
 	ex = bulk_read(path, o.fmt, o.skip_invalid, &f);

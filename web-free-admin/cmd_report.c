@@ -218,15 +218,8 @@ int cmd_report(const struct adm_opts *opts, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return adm_usage_error(report_usage, "report takes one LIST");
-	if ((ex = adm_open(opts, STORE_OPEN_RDONLY, &store)))
+	if ((ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[optind], &store, &c.txn, &l)))
 		return ex;
-	if ((ex = adm_list_lookup(store, argv[optind], &l)))
-		goto out;
-	r = store_txn_begin(store, STORE_TXN_RDONLY, &c.txn);
-	if (r < 0) {
-		ex = adm_store_error(r, "reading the store");
-		goto out;
-	}
 	c.list_id = l.id;
 	if (!opts->json)
 		printf("report for %s@%s\n\n", l.local, l.domain);

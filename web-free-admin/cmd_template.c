@@ -61,14 +61,8 @@ static int template_ls(const struct adm_opts *opts, int argc, char **argv)
 
 	if (argc != 2)
 		return adm_usage_error(template_usage, "template ls takes one LIST");
-	if ((ex = adm_open(opts, STORE_OPEN_RDONLY, &store)))
+	if ((ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[1], &store, &txn, &l)))
 		return ex;
-	if ((ex = adm_list_lookup(store, argv[1], &l)))
-		goto out;
-	if ((r = store_txn_begin(store, STORE_TXN_RDONLY, &txn)) < 0) {
-		ex = adm_store_error(r, "reading the store");
-		goto out;
-	}
 	if (!opts->json)
 		table_init(&t, stdout, 3, heads);
 	for (size_t i = 0; i < n && r >= 0; i++) {
@@ -97,7 +91,6 @@ static int template_ls(const struct adm_opts *opts, int argc, char **argv)
 	store_txn_abort(txn);
 	if (r < 0)
 		ex = adm_store_error(r, "reading the templates");
-out:
 	store_close(store);
 	return ex;
 }
@@ -115,14 +108,8 @@ static int template_show(const struct adm_opts *opts, int argc, char **argv)
 		return adm_usage_error(template_usage, "template show takes LIST and NAME");
 	if ((ex = find_def(argv[2], &def)))
 		return ex;
-	if ((ex = adm_open(opts, STORE_OPEN_RDONLY, &store)))
+	if ((ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[1], &store, &txn, &l)))
 		return ex;
-	if ((ex = adm_list_lookup(store, argv[1], &l)))
-		goto out;
-	if ((r = store_txn_begin(store, STORE_TXN_RDONLY, &txn)) < 0) {
-		ex = adm_store_error(r, "reading the store");
-		goto out;
-	}
 	r = store_template_get(txn, l.id, def->name, &own);
 	store_txn_abort(txn);
 	if (r < 0 && r != -ENOENT) {
@@ -259,9 +246,7 @@ static int template_change(const struct adm_opts *opts, int argc, char **argv, b
 			goto out;
 		}
 	}
-	if ((ex = adm_open(opts, 0, &store)))
-		goto out;
-	if ((ex = adm_list_lookup(store, argv[optind], &l)))
+	if ((ex = adm_open_list(opts, 0, argv[optind], &store, NULL, &l)))
 		goto out;
 	struct set_ctx c = { .l = &l, .name = def->name, .text = set ? &text : NULL };
 	r = store_write(store, set_txn_cb, &c);

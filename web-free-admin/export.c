@@ -84,20 +84,10 @@ int member_export(const struct adm_opts *opts, int argc, char **argv)
 	if (argc - optind == 2 && strcmp(argv[optind + 1], "-") != 0)
 		path = argv[optind + 1];
 
-	ex = adm_open(opts, STORE_OPEN_RDONLY, &store);
+	ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[optind], &store, &txn, &l);
 	if (ex)
 		return ex;
 	ctx.store = store;
-	rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
-	if (rc < 0) {
-		ex = adm_store_error(rc, "reading the store");
-		goto out;
-	}
-	rc = store_list_get(txn, argv[optind], &l);
-	if (rc < 0) {
-		ex = adm_list_error(rc, argv[optind]);
-		goto out;
-	}
 	if (path) {
 		buf_addf(&tmp, "%s.XXXXXX", path);
 		fd = mkstemp(tmp.data);

@@ -160,6 +160,17 @@ int adm_usage_error(const char *usage, const char *fmt, ...)
  * and returns its exit code (an -ENOENT missing store gives 67); 0 on
  * success with *ret_store to be closed by the caller. */
 int adm_open(const struct adm_opts *opts, unsigned flags, struct store **ret_store);
+/* The start-up of a command on one list: opens the store of opts->home
+ * (flags are STORE_OPEN_*) and finds the list name (NAME or NAME@DOMAIN) in
+ * a read transaction. With ret_txn, that transaction stays open for the
+ * caller, who ends it (store_txn_abort()) before store_close(); with
+ * ret_txn NULL it is ended here. Reports a failure as adm_open() and
+ * adm_list_error() do and returns its exit code (67 no store or no such
+ * list, 65 an invalid or ambiguous name, 75 a busy store ...), with nothing
+ * left open; 0 on success, *ret_store then belongs to the caller. */
+int adm_open_list(const struct adm_opts *opts, unsigned flags, const char *name,
+                  struct store **ret_store, struct store_txn **ret_txn,
+                  struct store_list *ret_list);
 /* Reports a failed list lookup of name and returns the exit code. */
 int adm_list_error(int err, const char *name);
 /* Reports a store failure (what: "adding members") and returns its code. */
@@ -181,9 +192,6 @@ int adm_parse_addr_arg(const char *arg, struct addr *ret_addr, struct buf *ret_n
 /* Bools for KEY=VALUE: yes/no/true/false/on/off/1/0. 0 or -EINVAL. */
 int adm_parse_bool(const char *s, bool *ret_value);
 
-/* cmd_member.c: looks the list up in a read transaction; 0 or an exit
- * code (reported). */
-int adm_list_lookup(struct store *store, const char *name, struct store_list *ret_list);
 /* cmd_member_bulk.c: `member remove LIST --file FILE` and `member sync`. */
 extern const char member_remove_file_usage[];
 int member_remove_file(const struct adm_opts *opts, int argc, char **argv);

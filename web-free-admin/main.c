@@ -206,6 +206,36 @@ int adm_open(const struct adm_opts *opts, unsigned flags, struct store **ret_sto
 	return adm_exit_from_errno(rc);
 }
 
+int adm_open_list(const struct adm_opts *opts, unsigned flags, const char *name,
+                  struct store **ret_store, struct store_txn **ret_txn,
+                  struct store_list *ret_list)
+{
+	struct store *store = NULL;
+	struct store_txn *txn = NULL;
+	int ex = adm_open(opts, flags, &store);
+	int rc;
+
+	if (ex)
+		return ex;
+	rc = store_txn_begin(store, STORE_TXN_RDONLY, &txn);
+	if (rc < 0) {
+		store_close(store);
+		return adm_store_error(rc, "reading the store");
+	}
+	rc = store_list_get(txn, name, ret_list);
+	if (rc < 0) {
+		store_txn_abort(txn);
+		store_close(store);
+		return adm_list_error(rc, name);
+	}
+	if (ret_txn)
+		*ret_txn = txn;
+	else
+		store_txn_abort(txn);
+	*ret_store = store;
+	return EX_OK;
+}
+
 int adm_list_error(int err, const char *name)
 {
 	switch (err) {

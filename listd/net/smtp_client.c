@@ -104,7 +104,7 @@ struct smtp_pool {
 	unsigned nconns;
 	struct smtp_txn **pend;         /* taken from the caller, no relay yet */
 	size_t pend_len, pend_cap;
-	size_t inflight;                /* handed out, txn_done_cb not yet called */
+	size_t inflight;                /* handed out, done_cb not yet called */
 	unsigned load;                  /* sum of the relays' load, <= connections */
 	bool producer_empty;
 	bool drained_told;
@@ -287,6 +287,10 @@ static struct smtp_txn *producer_take(struct smtp_pool *pool)
 		pool->producer_empty = true;
 		return NULL;
 	}
+	if (!t->done_cb) {
+		fprintf(stderr, "smtp_pool: a transaction without done_cb was handed out\n");
+		abort();
+	}
 	pool->inflight++;
 	pool->drained_told = false;
 	for (size_t i = 0; i < t->nrcpts; i++) {
@@ -351,7 +355,7 @@ static void txn_end(struct smtp_pool *pool, long relay, struct smtp_txn *t,
 	else
 		pool->stats.txns_failed++;
 	pool->inflight--;
-	pool->ops->txn_done_cb(pool->ctx, t, status, reply);
+	t->done_cb(t, status, reply);
 }
 
 /* ---- writing ---- */
@@ -374,7 +378,7 @@ static void write_cb(uv_write_t *req, int status)
 }
 
 /* Writes len bytes; owned: mem was malloc'd and is freed after the write,
- * else the bytes are borrowed (they stay valid until txn_done_cb). */
+ * else the bytes are borrowed (they stay valid until done_cb). */
 static int conn_write_raw(struct conn *c, char *mem, const char *p, size_t len,
                           bool owned)
 {
@@ -900,8 +904,8 @@ static void txn_reply(struct conn *c, const struct smtp_reply *reply)
 			if (cls != 2)
 				log_info("smtp: relay=%s conn=%u state=rcpt to=<%s> reply=\"%s\"",
 				         relay_name(c), c->id, log_escs(rc->addr), reply_esc(reply));
-			if (pool->ops->rcpt_cb)
-				pool->ops->rcpt_cb(pool->ctx, t, i, reply);
+			if (t->rcpt_cb)
+				t->rcpt_cb(t, i, reply);
 			if (c->state != CONN_TXN || c->txn != t)
 				return;
 		}
@@ -1462,7 +1466,7 @@ int smtp_pool_create(uv_loop_t *loop, const struct smtp_pool_config *config,
 
 	if (!config->relays || config->nrelays == 0 || config->connections == 0 ||
 	    (config->mode != SMTP_RELAY_FAILOVER && config->mode != SMTP_RELAY_SPREAD) ||
-	    !config->helo_name || !ops->next_txn_cb || !ops->txn_done_cb ||
+	    !config->helo_name || !ops->next_txn_cb ||
 	    (config->auth_user && config->tls_mode == SMTP_TLS_NONE))
 		return -EINVAL;
 	for (size_t i = 0; i < config->nrelays; i++)

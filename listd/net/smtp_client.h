@@ -3,8 +3,10 @@
  *
  * The pool pulls work: while it has room for a transaction (see Relays) it
  * asks the caller (ops->next_txn_cb) for one, sends it, and reports each
- * recipient's reply (ops->rcpt_cb) and the end of the transaction
- * (ops->txn_done_cb). When the caller has no work, the connections wait
+ * recipient's reply (txn->rcpt_cb) and the end of the transaction
+ * (txn->done_cb) through the callbacks the transaction carries, as a libuv
+ * request does, so one pool serves callers of several kinds without
+ * knowing them. When the caller has no work, the connections wait
  * (idle_timeout_ms, then QUIT); smtp_pool_kick() says there is work again.
  *
  * Everything runs on the loop given to smtp_pool_create(); nothing here is
@@ -109,7 +111,7 @@ struct smtp_pool_config {
 	unsigned backoff_max_ms;      /* ... doubling up to (60 s) */
 };
 
-/* The outcome of one recipient, written by the pool before txn_done_cb. */
+/* The outcome of one recipient, written by the pool before txn->done_cb. */
 enum smtp_result {
 	SMTP_RESULT_NONE,       /* (not yet known) */
 	SMTP_RESULT_OK,         /* the relay took responsibility (final reply 2xx) */
@@ -136,7 +138,7 @@ enum smtp_txn_flags {
 
 /* One transaction: one MAIL FROM, one or more RCPT TO, one body.
  * Owned by the caller; everything it points at must stay valid and
- * unchanged from next_txn_cb until its txn_done_cb; the pool writes only
+ * unchanged from next_txn_cb until its done_cb; the pool writes only
  * the rcpts[].result/code/enhanced fields. */
 struct smtp_txn {
 	const char *mail_from;  /* return path without <>; "" = null sender */
@@ -160,23 +162,10 @@ struct smtp_txn {
 	 * Counted into SIZE and the BDAT length. NULL/0: none. */
 	const char *prefix;
 	size_t prefix_len;
-	void *user;             /* the caller's; untouched */
-};
-
-struct smtp_pool_ops {
-	/* A connection is ready: return 1 and set *ret_txn to the next
-	 * transaction, or return 0 when there is none now (call
-	 * smtp_pool_kick() when there is). A transaction that failed
-	 * temporarily must not be handed out again at once: reschedule it
-	 * with a delay (while every relay is down the pool fails what it is
-	 * given, so an immediate re-offer would spin). Must not call the
-	 * pool's functions other than smtp_pool_kick(). Required. */
-	int  (*next_txn_cb)(void *ctx, struct smtp_txn **ret_txn);
-	/* The relay's reply to RCPT TO for txn->rcpts[idx]; reply borrowed for
-	 * the call. A 2xx here is provisional (the transaction may still fail);
+	/* The relay's reply to RCPT TO for rcpts[idx]; reply borrowed for the
+	 * call. A 2xx here is provisional (the transaction may still fail);
 	 * a 5xx is final. May be NULL. */
-	void (*rcpt_cb)(void *ctx, struct smtp_txn *txn, size_t idx,
-	                const struct smtp_reply *reply);
+	void (*rcpt_cb)(struct smtp_txn *txn, size_t idx, const struct smtp_reply *reply);
 	/* The transaction is over, exactly once per transaction handed out;
 	 * every txn->rcpts[i].result is set. status: 0 when the relay gave its
 	 * final answers (each recipient OK, TEMP or PERM as it said; a refused
@@ -192,9 +181,20 @@ struct smtp_pool_ops {
 	 * while every relay is down the last relay error or -EHOSTUNREACH.
 	 * reply: the reply that decided (MAIL, DATA or end-of-data reply), or
 	 * NULL; borrowed for the call. The pool no longer touches txn after.
-	 * Required. */
-	void (*txn_done_cb)(void *ctx, struct smtp_txn *txn, int status,
-	                    const struct smtp_reply *reply);
+	 * Required: handing out a transaction without it is a bug (abort). */
+	void (*done_cb)(struct smtp_txn *txn, int status, const struct smtp_reply *reply);
+	void *cb_data;          /* the caller's, for its callbacks; untouched */
+};
+
+struct smtp_pool_ops {
+	/* A connection is ready: return 1 and set *ret_txn to the next
+	 * transaction, or return 0 when there is none now (call
+	 * smtp_pool_kick() when there is). A transaction that failed
+	 * temporarily must not be handed out again at once: reschedule it
+	 * with a delay (while every relay is down the pool fails what it is
+	 * given, so an immediate re-offer would spin). Must not call the
+	 * pool's functions other than smtp_pool_kick(). Required. */
+	int  (*next_txn_cb)(void *ctx, struct smtp_txn **ret_txn);
 	/* Every transaction handed out is done and next_txn_cb had nothing.
 	 * May be NULL. */
 	void (*drained_cb)(void *ctx);

@@ -7,6 +7,13 @@
 #include "listd/core/slice.h"
 #include "listd/net/smtp_reply.h"
 
+const char *smtp_reply_step(int rcpt_class)
+{
+	if (rcpt_class == 4 || rcpt_class == 5)
+		return "RCPT TO";
+	return rcpt_class == 2 ? "end of DATA" : "MAIL FROM";
+}
+
 void smtp_reply_init(struct smtp_reply *r)
 {
 	r->code = 0;

@@ -32,6 +32,15 @@ static inline int smtp_reply_class(const struct smtp_reply *r)
 	return r->code / 100;   /* 2, 3, 4 or 5 */
 }
 
+/* The command a refusal of one recipient answered, named as MTAs name it
+ * in their reports ("... (in reply to RCPT TO command)"), from rcpt_class:
+ * the class of the reply to that recipient's RCPT TO, 0 when none came.
+ * Refused at RCPT (4, 5): "RCPT TO"; accepted there (2), so refused with
+ * the message: "end of DATA"; no reply to RCPT, so refused before it:
+ * "MAIL FROM". The bounce lifecycle blames the member only for RCPT TO
+ * (bounce/score.h). A static string. */
+const char *smtp_reply_step(int rcpt_class);
+
 struct smtp_reply_parser {
 	struct buf line;        /* the line being assembled */
 	struct smtp_reply reply;/* the reply being assembled / just completed */

@@ -1,10 +1,7 @@
-/* listd/run/cmd_run.c — `listd run`, the daemon: start-up, privileges,
- * signals, and the queue pump that hands each due job to the gate
- * (ingest.c) or the fan-out (fanout.c).
- *
- * The queue lives in LMDB, so the daemon holds no state that a kill -9
- * could lose: on start it simply looks at the queue again. `listd deliver`
- * wakes it through a FIFO; a timer covers jobs due later. */
+/* listd/run/cmd_run.c — `listd run`, the daemon's entry: start-up,
+ * privileges, signals, reload and shutdown. The queue pump (pump.h) and
+ * the stages behind it do the work; nothing here is called by them but
+ * through d->shutdown_cb. */
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -13,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -23,28 +19,12 @@
 #include "listd/core/instance.h"
 #include "listd/core/keyfile.h"
 #include "listd/core/log.h"
-#include "listd/run/daemon.h"
-#include "listd/run/digest.h"
-#include "listd/run/dmarc_lookup.h"
-#include "listd/run/request.h"
-#include "listd/run/outbox.h"
-#include "listd/run/policy_server.h"
-#include "listd/run/http_server.h"
-#include "listd/net/smtp_client.h"
 #include "listd/core/wake.h"
-
-#define PUMP_BUDGET 64          /* jobs looked at per loop iteration */
-#define TROUBLE_RETRY_MS 5000   /* store trouble: look again after */
-#define OUTBOX_LOAD_MAX 64      /* outbound messages loaded at once */
-
-uint64_t daemon_now_ms(const struct daemon *d)
-{
-	if (d->now_override_ms)
-		return d->now_override_ms;
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
-}
+#include "listd/run/daemon.h"
+#include "listd/run/dmarc_lookup.h"
+#include "listd/run/http_server.h"
+#include "listd/run/policy_server.h"
+#include "listd/run/pump.h"
 
 static void close_handle(uv_handle_t *h)
 {
@@ -52,19 +32,10 @@ static void close_handle(uv_handle_t *h)
 		uv_close(h, NULL);
 }
 
-static void pool_closed_cb(void *ctx)
-{
-	(void)ctx;
-}
-
 /* Stops for good: closes every handle so uv_run() returns. */
 static void daemon_shutdown(struct daemon *d)
 {
-	outbox_clear(d);
-	if (d->pool) {
-		smtp_pool_close(d->pool, pool_closed_cb);
-		d->pool = NULL;
-	}
+	pump_finish(d);
 	policy_server_stop(d);
 	http_server_stop(d);
 	close_handle((uv_handle_t *)&d->timer);
@@ -74,174 +45,6 @@ static void daemon_shutdown(struct daemon *d)
 	close_handle((uv_handle_t *)&d->sig_term);
 	close_handle((uv_handle_t *)&d->sig_int);
 	close_handle((uv_handle_t *)&d->sig_hup);
-}
-
-static void arm_timer(struct daemon *d, uint64_t delay_ms);
-
-static void pump(struct daemon *d)
-{
-	if (d->stopping) {
-		if (!d->active && !outbox_pending(d)) {
-			log_info("stopping: queue state is in the store");
-			daemon_shutdown(d);
-		}
-		return;
-	}
-	for (int budget = PUMP_BUDGET; budget > 0; budget--) {
-		struct store_txn *txn;
-		struct store_job_entry e, pick;
-		bool found = false, any = false;
-		uint64_t now = daemon_now_ms(d), next_due = 0;
-		int r = store_txn_begin(d->store, STORE_TXN_RDONLY, &txn);
-		if (r < 0) {
-			log_warnx("queue: %s", store_strerror(r));
-			arm_timer(d, TROUBLE_RETRY_MS);
-			return;
-		}
-		r = store_queue_first(txn, &e);
-		while (r == 0) {
-			uint64_t until;
-			any = true;
-			/* an ingest job is due at its arrival and never deferred:
-			 * one "in the future" means the clocks of deliver and the
-			 * daemon disagree (a step back, a test's fixed clock), and
-			 * it runs now all the same */
-			if (e.due_ms > now && e.job != STORE_JOB_INGEST) {
-				if (!next_due || e.due_ms < next_due)
-					next_due = e.due_ms;
-				break;
-			}
-			/* failed lately: it waits its back-off, the others go on */
-			if (backoff_waiting(&d->backoff, e.job, e.msg_id, now, &until)) {
-				if (!next_due || until < next_due)
-					next_due = until;
-				r = store_queue_next(txn, &e, &e);
-				continue;
-			}
-			if (e.job == STORE_JOB_INGEST ||
-			    (e.job == STORE_JOB_SEND && outbox_pending(d) < OUTBOX_LOAD_MAX) ||
-			    ((e.job == STORE_JOB_FANOUT || e.job == STORE_JOB_RETRY) && !d->active)) {
-				pick = e;
-				found = true;
-				break;
-			}
-			r = store_queue_next(txn, &e, &e);
-		}
-		store_txn_abort(txn);
-		if (r < 0 && r != -ENOENT) {
-			log_warnx("queue: %s", store_strerror(r));
-			arm_timer(d, TROUBLE_RETRY_MS);
-			return;
-		}
-		if (!found) {
-			holds_summary_tick(d);  /* idle: the held summary (holds.c) */
-			uint64_t digest_due = 0;
-			if (digest_tick(d, &digest_due) > 0) {  /* digests whose period is over */
-				daemon_pump_soon(d);
-				return;
-			}
-			if (digest_due > now && (!next_due || digest_due < next_due))
-				next_due = digest_due;
-			if (next_due)
-				arm_timer(d, next_due - now);
-			if (!any && !d->active && !outbox_pending(d) && d->exit_when_idle) {
-				log_info("queue empty: exiting (--exit-when-idle)");
-				daemon_shutdown(d);
-			}
-			return;
-		}
-		if (pick.job == STORE_JOB_INGEST) {
-			r = ingest_message(d, &pick);
-		} else if (pick.job == STORE_JOB_SEND) {
-			r = outbox_start(d, pick.msg_id, pick.due_ms);
-			if (r >= 0)
-				continue;
-		} else {
-			r = fanout_start(d, &pick);
-			if (r == 0)
-				continue;       /* running; other ingest jobs may go on */
-		}
-		if (r < 0)
-			daemon_job_failed(d, &pick, r);   /* waits; the next one goes on */
-		else
-			daemon_job_ok(d, &pick);
-	}
-	daemon_pump_soon(d);
-}
-
-static const char *job_name(enum store_job j)
-{
-	switch (j) {
-	case STORE_JOB_INGEST: return "ingest";
-	case STORE_JOB_FANOUT: return "fanout";
-	case STORE_JOB_RETRY: return "retry";
-	case STORE_JOB_SEND: return "send";
-	}
-	return "?";
-}
-
-static int quarantine_txn_cb(struct store_txn *txn, void *ctx)
-{
-	const struct store_quarantine *q = ctx;
-	int r = store_quarantine_add(txn, q);
-	return r < 0 ? r : store_stat_add(txn, 0, "jobs_quarantined", 1);
-}
-
-void daemon_job_failed(struct daemon *d, const struct store_job_entry *job, int err)
-{
-	uint64_t now = daemon_now_ms(d);
-	const struct backoff_entry *e = backoff_fail(&d->backoff, job->job, job->msg_id, err, now);
-	if (!backoff_error_is_store(err) && e->same >= BACKOFF_QUARANTINE_AFTER) {
-		/* its own failure, again and again: set aside, the queue goes on */
-		struct store_quarantine q = {
-			.job = *job, .fails = e->fails, .err = err,
-			.first_fail = (int64_t)(e->first_ms / 1000), .since = (int64_t)(now / 1000),
-		};
-		snprintf(q.reason, sizeof(q.reason), "%s failed %u times: %s", job_name(job->job),
-		         e->fails, store_strerror(err));
-		int r = store_write(d->store, quarantine_txn_cb, &q);
-		if (r == 0) {
-			log_warnx("queue: %s of message %u quarantined after %u failures (%s); "
-			          "see listadm queue show %u", job_name(job->job), job->msg_id,
-			          e->fails, store_strerror(err), job->msg_id);
-			backoff_clear(&d->backoff, job->job, job->msg_id);
-			return;
-		}
-		log_warnx("queue: quarantining %s of message %u: %s", job_name(job->job),
-		          job->msg_id, store_strerror(r));
-	}
-	log_warnx("queue: %s of message %u failed (%s); next try in %llu s (failure %u)",
-	          job_name(job->job), job->msg_id, store_strerror(err),
-	          (unsigned long long)((e->not_before_ms - now + 999) / 1000), e->fails);
-	arm_timer(d, e->not_before_ms - now);
-}
-
-void daemon_job_ok(struct daemon *d, const struct store_job_entry *job)
-{
-	backoff_clear(&d->backoff, job->job, job->msg_id);
-}
-
-static void timer_cb(uv_timer_t *t)
-{
-	pump(t->data);
-}
-
-static void arm_timer(struct daemon *d, uint64_t delay_ms)
-{
-	if (uv_is_closing((uv_handle_t *)&d->timer))
-		return;
-	/* keep an earlier deadline that is already set */
-	if (uv_is_active((uv_handle_t *)&d->timer)) {
-		uint64_t due = uv_timer_get_due_in(&d->timer);
-		if (due <= delay_ms)
-			return;
-	}
-	uv_timer_start(&d->timer, timer_cb, delay_ms, 0);
-}
-
-void daemon_pump_soon(struct daemon *d)
-{
-	arm_timer(d, 0);
 }
 
 static void wake_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
@@ -302,10 +105,7 @@ static void signal_cb(uv_signal_t *s, int signum)
 	}
 	if (!d->stopping)
 		log_info("signal %d: finishing the current batch, then stopping", signum);
-	d->stopping = true;
-	if (d->active)
-		fanout_stop(d->active);
-	daemon_pump_soon(d);
+	pump_stop(d);
 }
 
 /* Drops root for cfg->user. 0, or -1 after logging why. */
@@ -339,48 +139,6 @@ static int drop_privileges(const struct config *cfg, const char *conf_path)
 	}
 	log_info("running as %s (uid %u)", log_escs(cfg->user), (unsigned)pw->pw_uid);
 	return 0;
-}
-
-#define DEDUP_KEEP_DAYS 14
-#define HOUSEKEEP_MS (3600u * 1000u)    /* housekeeping: hourly after the start */
-#define HOUSEKEEP_SCAN 100000           /* stored messages looked at per round */
-
-struct housekeep {
-	struct daemon *d;
-	size_t dedup, purged;
-};
-
-/* Digests of retried deliveries need keeping only as long as an MTA
- * retries (days); the bytes of finished messages only message_keep_days
- * (their records stay for reports and `listadm check`). */
-static int housekeep_txn_cb(struct store_txn *txn, void *ctx)
-{
-	struct housekeep *h = ctx;
-	int64_t now = (int64_t)(daemon_now_ms(h->d) / 1000);
-	int r = store_dedup_prune(txn, now - DEDUP_KEEP_DAYS * 86400, HOUSEKEEP_SCAN, &h->dedup);
-	if (r == 0)
-		r = store_msg_purge_old(txn, now - (int64_t)h->d->cfg.message_keep_days * 86400,
-		                        HOUSEKEEP_SCAN, &h->purged);
-	return r;
-}
-
-static void housekeep(struct daemon *d)
-{
-	struct housekeep h = { .d = d };
-	int r = store_write(d->store, housekeep_txn_cb, &h);
-	if (r < 0)
-		log_warnx("housekeeping: %s; trying again in an hour", store_strerror(r));
-	else if (h.dedup || h.purged)
-		log_info("housekeeping: %zu delivery digest(s) forgotten, the bytes of %zu "
-		         "finished message(s) older than %u days deleted", h.dedup, h.purged,
-		         d->cfg.message_keep_days);
-}
-
-static void housekeep_timer_cb(uv_timer_t *t)
-{
-	struct daemon *d = t->data;
-	if (!d->stopping)
-		housekeep(d);
 }
 
 static void usage(FILE *f)
@@ -421,10 +179,7 @@ int cmd_run(int argc, char **argv)
 	bool debug = false;
 	int c, r, ex = EX_SOFTWARE;
 
-	memset(&d, 0, sizeof(d));
-	d.wake_fd = -1;
-	d.lock_fd = -1;
-	config_defaults(&d.cfg);
+	daemon_init(&d);                /* incl. LISTD_NOW_MS, LISTD_BACKOFF_MIN_MS */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "H:C:fxdh", opts, NULL)) != -1) {
 		switch (c) {
@@ -449,13 +204,6 @@ int cmd_run(int argc, char **argv)
 		ex = EX_CONFIG;
 		goto out;
 	}
-	const char *now = getenv("LISTD_NOW_MS");
-	if (now && *now)
-		d.now_override_ms = strtoull(now, NULL, 10);
-	const char *bmin = getenv("LISTD_BACKOFF_MIN_MS");     /* tests: a shorter back-off */
-	if (bmin && *bmin)
-		d.backoff.min_ms = strtoull(bmin, NULL, 10);
-
 	r = config_load(d.conf_path, d.home, &d.cfg, &err);
 	if (r < 0) {
 		log_errx("%s", err.len ? err.data : strerror(-r));
@@ -508,15 +256,13 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	housekeep(&d);
-
-	d.loop = uv_default_loop();
-	uv_timer_init(d.loop, &d.timer);
-	d.timer.data = &d;
-	uv_timer_init(d.loop, &d.house_timer);
-	d.house_timer.data = &d;
-	uv_unref((uv_handle_t *)&d.house_timer);        /* keeps nothing running */
-	uv_timer_start(&d.house_timer, housekeep_timer_cb, HOUSEKEEP_MS, HOUSEKEEP_MS);
+	d.shutdown_cb = daemon_shutdown;
+	r = daemon_loop_init(&d, uv_default_loop());
+	if (r < 0) {
+		log_warnx("event loop: %s", uv_strerror(r));
+		ex = EX_OSERR;
+		goto out;
+	}
 	d.wake_fd = wake_open_reader(d.home);
 	if (d.wake_fd < 0) {
 		errno = -d.wake_fd;
@@ -549,8 +295,7 @@ int cmd_run(int argc, char **argv)
 	log_info("listd %s running: home=%s relays=%zu concurrency=%u batch=%u",
 	         LISTD_VERSION, log_escs(d.home), d.cfg.nrelays,
 	         d.cfg.concurrency, d.cfg.batch_size);
-	life_start(&d);                 /* bounce lifecycle: daily decisions (life.c) */
-	daemon_pump_soon(&d);
+	pump_start(&d);                 /* housekeeping, the lifecycle, the queue */
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	ex = d.exit_code ? d.exit_code : EX_OK;
 out:

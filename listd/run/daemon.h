@@ -1,7 +1,14 @@
-/* listd/run/daemon.h — the state of `listd run`, shared by its parts:
- *   cmd_run.c   start-up, signals, the queue pump
- *   ingest.c    the gate: what a newly stored message is and where it goes
- *   fanout.c    distributing one post to the members through the SMTP pool
+/* listd/run/daemon.h — the state of `listd run`, shared by its parts, and the
+ * little every part needs: the clock, the wake-up of the queue pump, and the
+ * pump's memory of jobs that failed. daemon.c names no stage; the stages
+ * have headers of their own:
+ *   cmd_run.c   start-up, privileges, signals, reload, shutdown (the entry)
+ *   pump.c      the queue pump: hands each due job to its stage (pump.h)
+ *   ingest.c    the gate: what a newly stored message is (ingest.h)
+ *   fanout.c    distributing one post to the members (fanout.h)
+ *   outbox.c    mail listd originates (outbox.h)
+ *   life.c      the member bounce lifecycle (life.h)
+ *   relay.c     the SMTP pool towards the relays (relay.h)
  * Single-threaded, on one libuv loop. */
 #ifndef LISTD_RUN_DAEMON_H
 #define LISTD_RUN_DAEMON_H
@@ -22,10 +29,9 @@ struct fanout;
 struct outbox_item;
 struct smtp_pool;
 struct smtp_txn;
-struct smtp_reply;
 
 struct daemon {
-	uv_loop_t *loop;
+	uv_loop_t *loop;                /* NULL: no loop (nothing is woken) */
 	const char *home;
 	char *conf_path;                /* the listd.conf read (config_path) */
 	struct config cfg;
@@ -37,8 +43,17 @@ struct daemon {
 	uv_pipe_t wake;                 /* the FIFO deliver writes to */
 	uv_timer_t timer;               /* next due job, or an immediate re-pump */
 	uv_timer_t life_timer;          /* hourly bounce lifecycle tick (life.c) */
-	uv_timer_t house_timer;         /* hourly housekeeping (cmd_run.c) */
+	uv_timer_t house_timer;         /* hourly housekeeping (pump.c) */
 	uv_signal_t sig_term, sig_int, sig_hup;
+
+	/* Ends the daemon: closes every handle so that uv_run() returns
+	 * (cmd_run.c sets it; the pump calls it once the queue is done with). */
+	void (*shutdown_cb)(struct daemon *d);
+	/* What the wake-up runs: the queue pump (pump.c sets it). */
+	void (*pump_cb)(struct daemon *d);
+	/* Where the relay pool takes its next transaction: 1 and *ret_txn, or
+	 * 0 for none now (pump.c sets it; relay.c calls it). */
+	int (*relay_next_cb)(struct daemon *d, struct smtp_txn **ret_txn);
 
 	struct smtp_pool *pool;         /* created for a fan-out, kept while busy */
 	struct fanout *active;          /* the fan-out under way, or NULL */
@@ -59,79 +74,32 @@ struct daemon {
 	uint64_t now_override_ms;       /* LISTD_NOW_MS for tests; 0 = the clock */
 };
 
+/* Zeroes d, with the configuration's defaults (d->cfg, freed by
+ * config_finish()), no descriptors (-1), no loop, and the test overrides
+ * from the environment: LISTD_NOW_MS (a fixed clock, now_override_ms) and
+ * LISTD_BACKOFF_MIN_MS (backoff.min_ms). The caller fills the rest. */
+void daemon_init(struct daemon *d);
+
+/* The time in milliseconds since the epoch: now_override_ms when set. */
 uint64_t daemon_now_ms(const struct daemon *d);
 static inline uint32_t daemon_today(const struct daemon *d)
 {
 	return (uint32_t)(daemon_now_ms(d) / 86400000u);
 }
 
-/* What a transaction handed to the relay pool belongs to: every struct
- * passed as smtp_txn.user starts with a struct relay_item. */
-enum relay_owner {
-	RELAY_OWNER_FANOUT = 1,
-	RELAY_OWNER_OUTBOX = 2,
-};
-struct relay_item {
-	enum relay_owner owner;
-};
-
-/* relay.c: creates the pool from the configuration (again after SIGHUP). */
-int relay_pool_ensure(struct daemon *d);
-void relay_pool_kick(struct daemon *d);
-
-/* Schedules a look at the queue on the next loop iteration. */
+/* Starts the wake-up timer on loop (d->loop). 0 or -errno (libuv's). */
+int daemon_loop_init(struct daemon *d, uv_loop_t *loop);
+/* Schedules a look at the queue (d->pump_cb) on the next loop iteration. */
 void daemon_pump_soon(struct daemon *d);
+/* ... or after delay_ms, unless one is due sooner already. Without a loop,
+ * or once the timer is closing, nothing happens. */
+void daemon_pump_after(struct daemon *d, uint64_t delay_ms);
+
 /* A job failed with err (-errno): it waits a back-off (backoff.h) while
  * the rest of the queue goes on, and is quarantined after repeated
  * failures of its own. Logs once per failure. */
 void daemon_job_failed(struct daemon *d, const struct store_job_entry *job, int err);
 /* A job succeeded, or left the queue: its failures are forgotten. */
 void daemon_job_ok(struct daemon *d, const struct store_job_entry *job);
-
-/* ingest.c: decides about message id (an INGEST job) in one write
- * transaction: removes the job, sets the message's state, and queues a
- * FANOUT job for an accepted post. Returns 0 or -errno (store trouble:
- * the job stays and is retried). */
-int ingest_message(struct daemon *d, const struct store_job_entry *job);
-
-/* fanout.c: starts (or resumes) distributing the post of a FANOUT job, or
- * re-sending the deferred recipients of a RETRY job. 0 when started (the
- * fan-out runs on the loop and calls daemon_pump_soon() when it ends),
- * 1 when there was nothing to do (the job was completed), -errno on
- * trouble (the job stays, retried later). */
-int fanout_start(struct daemon *d, const struct store_job_entry *job);
-/* SIGTERM: send nothing new; finish and checkpoint what is in flight. */
-void fanout_stop(struct fanout *f);
-/* Pool callbacks for fan-out transactions (relay.c routes them). */
-int fanout_next_txn(struct daemon *d, struct smtp_txn **ret_txn);
-void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
-                 const struct smtp_reply *reply);
-void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
-                     const struct smtp_reply *reply);
-/* outbox.c: the pool's end of an outbound transaction: the relay's reply
- * to RCPT, then the transaction's end. */
-struct smtp_reply;
-void outbox_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
-                 const struct smtp_reply *reply);
-void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
-                     const struct smtp_reply *reply);
-
-/* life.c: the member bounce lifecycle (bounce/score.h). life_event()
- * applies one event, already stored in txn by the caller (the gate, or the
- * fan-out's checkpoint), to its member in the same transaction: scoring,
- * disabling with a probe, removal, an ARF complaint's unsubscription.
- * verp_kind is the enum verp_kind of the token the report came back to
- * (VERP_KIND_POST for the fan-out). 0 or -errno (store trouble: the
- * caller's transaction fails and is retried). life_classify_rcpt() fills
- * the reason, hard and scored of a refusal by our relay (source RCPT: the
- * fan-out's 5xx, with the SMTP step named in its diagnostic) before it is
- * stored. life_start() runs the daily decisions now and
- * then hourly (probe rounds, warnings, the bounce report); life_tick()
- * runs them once. */
-int life_event(struct daemon *d, struct store_txn *txn, const struct store_event *ev,
-               unsigned verp_kind);
-void life_classify_rcpt(struct store_event *ev);
-void life_start(struct daemon *d);
-void life_tick(struct daemon *d);
 
 #endif

@@ -35,7 +35,7 @@ struct daemon;
 int digest_post_done(struct daemon *d, struct store_txn *txn, const struct store_msg *msg,
                      const struct store_list *l);
 
-/* cmd_run.c, when the queue is idle: builds the digests whose period is
+/* pump.c, when the queue is idle: builds the digests whose period is
  * over. 1 when a digest was queued (the pump should look again), 0 when
  * none; *ret_next_ms (unix ms, 0 for none) gets when the next one falls
  * due. Store trouble is logged and retried on a later call. */

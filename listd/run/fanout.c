@@ -25,17 +25,19 @@
 #include "bounce/verp.h"
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
+#include "listd/core/readall.h"
+#include "listd/net/smtp_client.h"
 #include "listd/run/daemon.h"
 #include "listd/run/digest.h"
 #include "listd/run/dmarc_lookup.h"
+#include "listd/run/fanout.h"
+#include "listd/run/life.h"
 #include "listd/run/listmail.h"
-#include "listd/core/readall.h"
-#include "listd/net/smtp_client.h"
+#include "listd/run/relay.h"
 
 struct slot {
-	struct relay_item tag;          /* first: relay.c routes by it */
-	bool group;                     /* false: a struct slot */
-	struct smtp_txn txn;
+	struct fanout *f;
+	struct smtp_txn txn;            /* txn.cb_data: the slot */
 	struct smtp_rcpt rcpt;
 	int status;                     /* txn_done status */
 	int rcpt_class;                 /* class of the reply to its RCPT, 0 if none */
@@ -54,9 +56,8 @@ struct slot {
 #define XVERP_GROUP_MAX 100
 
 struct group {
-	struct relay_item tag;          /* first: relay.c routes by it */
-	bool group;                     /* true: a struct group */
-	struct smtp_txn txn;
+	struct fanout *f;
+	struct smtp_txn txn;            /* txn.cb_data: the group */
 	size_t first, n;                /* its slots */
 };
 
@@ -95,7 +96,7 @@ static void cont_cb(uv_timer_t *t)
 	fanout_step(t->data);
 }
 
-/* ---- the relay pool's callbacks, routed here by relay.c ---------------- */
+/* ---- the relay pool's side: transactions and their callbacks ----------- */
 
 int fanout_next_txn(struct daemon *d, struct smtp_txn **ret_txn)
 {
@@ -135,52 +136,70 @@ static void slot_done(struct slot *s, int status, const struct smtp_reply *reply
 		snprintf(s->reply, sizeof(s->reply), "%s", strerror(-status));
 }
 
-void fanout_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
-                     const struct smtp_reply *reply)
+/* A transaction of f is over: once all of the batch are, the batch is
+ * recorded (off the pool's callback). */
+static void txn_over(struct fanout *f)
 {
-	struct fanout *f = d->active;
-	struct slot *s = txn->user;
-
-	if (!f)
-		return;
-	if (s->group) {
-		struct group *g = txn->user;
-		if (status == -ENOTSUP && !d->xverp_refused) {
-			d->xverp_refused = true;
-			log_warnx("fanout: the relay does not offer XVERP; posts go out with "
-			          "per-recipient return paths until the next reload");
-		}
-		for (size_t i = 0; i < g->n; i++) {
-			struct slot *gs = &f->slots[g->first + i];
-			gs->rcpt.result = g->txn.rcpts[i].result;
-			gs->rcpt.code = g->txn.rcpts[i].code;
-			memcpy(gs->rcpt.enhanced, g->txn.rcpts[i].enhanced, sizeof(gs->rcpt.enhanced));
-			slot_done(gs, status, reply);
-		}
-	} else {
-		slot_done(s, status, reply);
-	}
 	f->outstanding--;
 	if (f->outstanding == 0 && (f->relay ? f->gnext >= f->ngroups : f->next >= f->nsend))
 		uv_timer_start(&f->cont, cont_cb, 0, 0);
 }
 
-void fanout_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
-                 const struct smtp_reply *reply)
+static void slot_rcpt_cb(struct smtp_txn *txn, size_t idx, const struct smtp_reply *reply)
 {
-	struct fanout *f = d->active;
-	struct slot *s = txn->user;
-	if (!f)
-		return;
-	if (s->group) {
-		struct group *g = txn->user;
-		if (idx >= g->n)
-			return;
-		s = &f->slots[g->first + idx];
-	}
+	struct slot *s = txn->cb_data;
+	(void)idx;
 	s->rcpt_class = smtp_reply_class(reply);
 	if (s->rcpt_class != 2)
 		set_reply(s->reply, sizeof(s->reply), reply);
+}
+
+static void slot_done_cb(struct smtp_txn *txn, int status, const struct smtp_reply *reply)
+{
+	struct slot *s = txn->cb_data;
+	slot_done(s, status, reply);
+	txn_over(s->f);
+}
+
+/* Relay-side VERP: the answers of a group go back to its slots. */
+static void group_rcpt_cb(struct smtp_txn *txn, size_t idx, const struct smtp_reply *reply)
+{
+	struct group *g = txn->cb_data;
+	if (idx < g->n)
+		slot_rcpt_cb(&g->f->slots[g->first + idx].txn, 0, reply);
+}
+
+static void group_done_cb(struct smtp_txn *txn, int status, const struct smtp_reply *reply)
+{
+	struct group *g = txn->cb_data;
+	struct fanout *f = g->f;
+	struct daemon *d = f->d;
+	if (status == -ENOTSUP && !d->xverp_refused) {
+		d->xverp_refused = true;
+		log_warnx("fanout: the relay does not offer XVERP; posts go out with "
+		          "per-recipient return paths until the next reload");
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		struct slot *gs = &f->slots[g->first + i];
+		gs->rcpt.result = g->txn.rcpts[i].result;
+		gs->rcpt.code = g->txn.rcpts[i].code;
+		memcpy(gs->rcpt.enhanced, g->txn.rcpts[i].enhanced, sizeof(gs->rcpt.enhanced));
+		slot_done(gs, status, reply);
+	}
+	txn_over(f);
+}
+
+/* Points slot s's transaction at its own fields and callbacks (from
+ * slot_fill(), and again when fanout_step() has moved the slots). */
+static void slot_link(struct fanout *f, struct slot *s)
+{
+	s->f = f;
+	s->rcpt.addr = s->addr;
+	s->txn.mail_from = s->verp;
+	s->txn.rcpts = &s->rcpt;
+	s->txn.rcpt_cb = slot_rcpt_cb;
+	s->txn.done_cb = slot_done_cb;
+	s->txn.cb_data = s;
 }
 
 /* Puts slots [0, nsend) into transactions of up to XVERP_GROUP_MAX
@@ -196,8 +215,7 @@ static void groups_build(struct fanout *f)
 	for (size_t g = 0; g < ng; g++) {
 		struct group *gr = &f->groups[g];
 		memset(gr, 0, sizeof(*gr));
-		gr->tag.owner = RELAY_OWNER_FANOUT;
-		gr->group = true;
+		gr->f = f;
 		gr->first = g * XVERP_GROUP_MAX;
 		gr->n = f->nsend - gr->first < XVERP_GROUP_MAX ? f->nsend - gr->first : XVERP_GROUP_MAX;
 		unsigned flags = f->flags | SMTP_TXN_XVERP;
@@ -211,7 +229,9 @@ static void groups_build(struct fanout *f)
 		gr->txn.rcpts = &f->grcpts[gr->first];
 		gr->txn.nrcpts = gr->n;
 		gr->txn.flags = flags;
-		gr->txn.user = gr;
+		gr->txn.rcpt_cb = group_rcpt_cb;
+		gr->txn.done_cb = group_done_cb;
+		gr->txn.cb_data = gr;
 	}
 	f->ngroups = ng;
 	f->gnext = 0;
@@ -283,9 +303,7 @@ static int slot_fill(struct fanout *f, struct slot *s, const struct store_member
 	buf_finish(&b);
 	if (r < 0)
 		return r;
-	s->rcpt.addr = s->addr;
-	s->txn.mail_from = s->verp;
-	s->txn.rcpts = &s->rcpt;
+	slot_link(f, s);
 	s->txn.nrcpts = 1;
 	s->txn.flags = f->flags | (m->addr.utf8 ? SMTP_TXN_SMTPUTF8 : 0);
 	s->txn.data = f->data_form.data;
@@ -294,8 +312,6 @@ static int slot_fill(struct fanout *f, struct slot *s, const struct store_member
 	s->txn.raw_len = f->raw_form.len;
 	if (f->unsub_per_member)
 		slot_unsub(f, s, m->id);
-	s->tag.owner = RELAY_OWNER_FANOUT;
-	s->txn.user = s;
 	return 0;
 }
 
@@ -390,17 +406,6 @@ struct checkpoint_ctx {
 	uint64_t first_retry;
 };
 
-/* The command whose 5xx refused the slot, named as the outbox and MTAs'
- * reports name it, so that the lifecycle (score_blame()) blames the member
- * only for a refusal of the address at RCPT, never for one of the message
- * after DATA or of us at MAIL. */
-static const char *refused_at(const struct slot *s)
-{
-	if (s->rcpt_class == 5)
-		return "RCPT TO";
-	return s->rcpt_class == 2 ? "end of DATA" : "MAIL FROM";
-}
-
 static int record_failure(struct store_txn *txn, struct fanout *f, struct slot *s,
                           enum store_event_source src)
 {
@@ -417,10 +422,14 @@ static int record_failure(struct store_txn *txn, struct fanout *f, struct slot *
 		snprintf(ev.status, sizeof(ev.status), "%d", s->rcpt.code);
 	snprintf(ev.reason, sizeof(ev.reason), "%s",
 	         src == STORE_EVENT_EXPIRED ? "expired" : "rejected");
+	/* the command whose 5xx refused the slot, named as MTAs' reports name
+	 * it, so that the lifecycle (score_blame()) blames the member only for
+	 * a refusal of the address at RCPT, never for one of the message after
+	 * DATA or of us at MAIL */
 	if (src == STORE_EVENT_RCPT)
 		snprintf(ev.diag, sizeof(ev.diag), "%.*s (in reply to %s command)",
 		         (int)(sizeof(ev.diag) - sizeof(" (in reply to end of DATA command)")),
-		         s->reply, refused_at(s));
+		         s->reply, smtp_reply_step(s->rcpt_class));
 	else
 		snprintf(ev.diag, sizeof(ev.diag), "%s", s->reply);
 	life_classify_rcpt(&ev);
@@ -666,12 +675,8 @@ static void fanout_step(struct fanout *f)
 		}
 		w++;
 	}
-	for (size_t i = 0; i < f->n; i++) {       /* re-point after the moves */
-		f->slots[i].txn.user = &f->slots[i];
-		f->slots[i].txn.rcpts = &f->slots[i].rcpt;
-		f->slots[i].rcpt.addr = f->slots[i].addr;
-		f->slots[i].txn.mail_from = f->slots[i].verp;
-	}
+	for (size_t i = 0; i < f->n; i++)         /* re-point after the moves */
+		slot_link(f, &f->slots[i]);
 	f->nsend = w;
 	f->next = 0;
 	if (f->relay)
@@ -680,7 +685,7 @@ static void fanout_step(struct fanout *f)
 		uv_timer_start(&f->cont, cont_cb, 0, 0);
 		return;
 	}
-	smtp_pool_kick(d->pool);
+	relay_pool_kick(d);
 }
 
 void fanout_stop(struct fanout *f)

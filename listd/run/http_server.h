@@ -21,7 +21,7 @@
  * One request per connection; the answer carries Connection: close. No mail
  * is ever sent from here.
  *
- * Connections: at most HTTP_CONN_MAX at once (a new one beyond that
+ * Connections (kept by listd/net/server.h): at most HTTP_CONN_MAX at once (a new one beyond that
  * closes the oldest unanswered one); each closed after
  * HTTP_IDLE_TIMEOUT_MS from its accept without a complete request (an
  * absolute deadline: bytes trickling in do not extend it). */

@@ -17,6 +17,8 @@
 #include "listd/core/header.h"
 #include "listd/core/log.h"
 #include "listd/run/daemon.h"
+#include "listd/run/ingest.h"
+#include "listd/run/life.h"
 #include "listd/run/moderate.h"
 #include "listd/run/outbox.h"
 #include "listd/policy/recipient.h"

@@ -33,6 +33,7 @@
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
 #include "listd/run/daemon.h"
+#include "listd/run/life.h"
 #include "listd/run/outbox.h"
 #include "storage/store_archive.h"
 #include "storage/store_template.h"

@@ -10,19 +10,20 @@
 #include "listd/core/header.h"
 #include "listd/core/log.h"
 #include "listd/core/xalloc.h"
+#include "listd/net/smtp_client.h"
 #include "listd/run/daemon.h"
 #include "listd/run/outbox.h"
-#include "listd/net/smtp_client.h"
+#include "listd/run/relay.h"
 #include "storage/store_mail.h"
 
 #define OUTBOX_LEASE_MS (15u * 60u * 1000u)     /* a loaded job is hidden this long */
 
 struct outbox_item {
-	struct relay_item tag;          /* first: relay.c routes by it */
+	struct daemon *d;
 	struct outbox_item *next;
 	uint32_t msg_id;
 	uint64_t lease_due;             /* where the SEND job sits while loaded */
-	struct smtp_txn txn;
+	struct smtp_txn txn;            /* txn.cb_data: the item */
 	struct smtp_rcpt rcpt;
 	char from[LIMIT_ADDR_MAILBOX + 1];
 	char to[LIMIT_ENVELOPE_RCPT + 1];     /* as stored: outbox_queue() checked it */
@@ -303,6 +304,9 @@ static int lease_txn_cb(struct store_txn *txn, void *ctx_)
 	return store_queue_add(txn, &leased);
 }
 
+static void rcpt_cb(struct smtp_txn *txn, size_t idx, const struct smtp_reply *reply);
+static void done_cb(struct smtp_txn *txn, int status, const struct smtp_reply *reply);
+
 int outbox_start(struct daemon *d, uint32_t msg_id, uint64_t due_ms)
 {
 	struct buf data = BUF_INIT;
@@ -321,7 +325,7 @@ int outbox_start(struct daemon *d, uint32_t msg_id, uint64_t due_ms)
 		return r;
 	}
 	struct outbox_item *it = xcalloc(1, sizeof(*it));
-	it->tag.owner = RELAY_OWNER_OUTBOX;
+	it->d = d;
 	it->msg_id = msg_id;
 	it->lease_due = c.lease;
 	snprintf(it->from, sizeof(it->from), "%s", c.msg.sender);
@@ -342,7 +346,9 @@ int outbox_start(struct daemon *d, uint32_t msg_id, uint64_t due_ms)
 	it->txn.flags = smtp_body_is_8bit(it->raw.data, it->raw.len) ? SMTP_TXN_8BIT : 0;
 	if (!is_ascii(it->to) || !is_ascii(it->from))
 		it->txn.flags |= SMTP_TXN_SMTPUTF8;
-	it->txn.user = it;
+	it->txn.rcpt_cb = rcpt_cb;
+	it->txn.done_cb = done_cb;
+	it->txn.cb_data = it;
 	if (!d->outbox_tail)
 		d->outbox_tail = &d->outbox_head;
 	*d->outbox_tail = it;
@@ -439,14 +445,12 @@ static int settle_txn_cb(struct store_txn *txn, void *ctx_)
 	return store_queue_add(txn, &again);
 }
 
-void outbox_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
-                 const struct smtp_reply *reply)
+static void rcpt_cb(struct smtp_txn *txn, size_t idx, const struct smtp_reply *reply)
 {
-	struct outbox_item *it = txn->user;
-	(void)d;
+	struct outbox_item *it = txn->cb_data;
 	(void)idx;
-	it->rcpt_class = reply->code / 100;
-	if (reply->code / 100 != 2)
+	it->rcpt_class = smtp_reply_class(reply);
+	if (it->rcpt_class != 2)
 		snprintf(it->rcpt_reply, sizeof(it->rcpt_reply), "%d %.*s", reply->code,
 		         (int)(reply->text.len < 200 ? reply->text.len : 200), reply->text.data);
 }
@@ -454,19 +458,20 @@ void outbox_rcpt(struct daemon *d, struct smtp_txn *txn, size_t idx,
 /* The reply that decided, with the command it answered named the way
  * MTAs name it in their reports, so that the lifecycle can tell a refusal
  * of the address (RCPT) from one of the message (DATA) or of us (MAIL). */
-void outbox_txn_done(struct daemon *d, struct smtp_txn *txn, int status,
-                     const struct smtp_reply *reply)
+static void done_cb(struct smtp_txn *txn, int status, const struct smtp_reply *reply)
 {
-	struct outbox_item *it = txn->user;
+	struct outbox_item *it = txn->cb_data;
+	struct daemon *d = it->d;
 	char text[LIMIT_REPLY_TEXT + 1] = "";
 	int rcpt_class = it->rcpt_class;
-	if (it->rcpt_reply[0] && rcpt_class != 2)
-		snprintf(text, sizeof(text), "%.*s (in reply to RCPT TO command)",
-		         (int)sizeof(it->rcpt_reply) - 1, it->rcpt_reply);
+	if (it->rcpt_reply[0] && rcpt_class != 2)       /* refused at RCPT */
+		snprintf(text, sizeof(text), "%.*s (in reply to %s command)",
+		         (int)sizeof(it->rcpt_reply) - 1, it->rcpt_reply,
+		         smtp_reply_step(rcpt_class));
 	else if (reply && reply->code / 100 != 2)
 		snprintf(text, sizeof(text), "%d %.*s (in reply to %s command)", reply->code,
 		         (int)(reply->text.len < 200 ? reply->text.len : 200), reply->text.data,
-		         rcpt_class == 2 ? "end of DATA" : "MAIL FROM");
+		         smtp_reply_step(rcpt_class));
 	else if (reply)
 		snprintf(text, sizeof(text), "%d %.*s", reply->code,
 		         (int)(reply->text.len < 250 ? reply->text.len : 250), reply->text.data);

@@ -67,12 +67,13 @@ int outbox_compose_attach(struct buf *out, const char *from, const char *to,
                           const char *msgid_domain, const char *body,
                           const char *att_type, const char *att, size_t att_len);
 
-/* Daemon side (cmd_run.c / the relay pool). */
+/* Daemon side (the queue pump, pump.c, and the relay pool, relay.h). */
 
 /* A SEND job is due: loads the message and puts it in the send queue.
  * 0 started, 1 nothing to do (job completed), -errno store trouble. */
 int outbox_start(struct daemon *d, uint32_t msg_id, uint64_t due_ms);
-/* Hands the next queued outbound transaction to the pool (1) or none (0). */
+/* Hands the next queued outbound transaction to the pool (1; it carries
+ * its own callbacks, which record the outcome) or none (0). */
 int outbox_next_txn(struct daemon *d, struct smtp_txn **ret_txn);
 /* Number of outbound messages loaded and not yet settled. */
 size_t outbox_pending(const struct daemon *d);

@@ -17,9 +17,10 @@
  * Changing either needs a restart; SIGHUP's new suffixes and token age
  * apply to the next request.
  *
- * Connections: at most POLICY_CONN_MAX at once: a new one beyond that
- * closes the one whose idle spell or request began longest ago (Postfix's
- * requests complete at once; a client holding slots loses them first); on
+ * Connections (kept by listd/net/server.h, with the limits below): at most
+ * POLICY_CONN_MAX at once: a new one beyond that closes the one whose idle
+ * spell or request began longest ago (Postfix's requests complete at once;
+ * a client holding slots loses them first); on
  * a unix socket one uid has at most POLICY_CONN_PER_UID (more are closed
  * at once). Each holds at most POLICY_REQUEST_MAX unanswered bytes, and is
  * closed after POLICY_IDLE_TIMEOUT_MS without a request, when a request is

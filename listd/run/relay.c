@@ -1,6 +1,5 @@
-/* listd/run/relay.c — the one SMTP pool the daemon keeps towards its relays,
- * shared by the fan-out (posts) and the outbox (mail listd originates):
- * transactions carry a struct relay_item first, which says whose they are. */
+/* listd/run/relay.c — the daemon's SMTP pool towards its relays (see
+ * relay.h): built from listd.conf, fed through d->relay_next_cb. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,45 +7,19 @@
 #include <unistd.h>
 
 #include "listd/core/log.h"
-#include "listd/run/daemon.h"
-#include "listd/run/outbox.h"
 #include "listd/core/readall.h"
 #include "listd/net/smtp_client.h"
+#include "listd/run/daemon.h"
+#include "listd/run/relay.h"
 
 static int next_txn_cb(void *ctx, struct smtp_txn **ret_txn)
 {
 	struct daemon *d = ctx;
-	/* originated mail first: it is small, and owners and probes wait on it */
-	if (outbox_next_txn(d, ret_txn))
-		return 1;
-	return fanout_next_txn(d, ret_txn);
-}
-
-static void rcpt_cb(void *ctx, struct smtp_txn *txn, size_t idx,
-                    const struct smtp_reply *reply)
-{
-	const struct relay_item *it = txn->user;
-	if (it->owner == RELAY_OWNER_FANOUT)
-		fanout_rcpt(ctx, txn, idx, reply);
-	else
-		outbox_rcpt(ctx, txn, idx, reply);
-}
-
-static void txn_done_cb(void *ctx, struct smtp_txn *txn, int status,
-                        const struct smtp_reply *reply)
-{
-	struct daemon *d = ctx;
-	const struct relay_item *it = txn->user;
-	if (it->owner == RELAY_OWNER_OUTBOX)
-		outbox_txn_done(d, txn, status, reply);
-	else
-		fanout_txn_done(d, txn, status, reply);
+	return d->relay_next_cb ? d->relay_next_cb(d, ret_txn) : 0;
 }
 
 static const struct smtp_pool_ops pool_ops = {
 	.next_txn_cb = next_txn_cb,
-	.rcpt_cb = rcpt_cb,
-	.txn_done_cb = txn_done_cb,
 };
 
 int relay_pool_ensure(struct daemon *d)
@@ -114,9 +87,16 @@ int relay_pool_ensure(struct daemon *d)
 	return 0;
 }
 
-
 void relay_pool_kick(struct daemon *d)
 {
 	if (d->pool)
 		smtp_pool_kick(d->pool);
+}
+
+void relay_pool_close(struct daemon *d)
+{
+	if (d->pool) {
+		smtp_pool_close(d->pool, NULL);
+		d->pool = NULL;
+	}
 }

@@ -17,12 +17,15 @@
 #include "listd/core/xalloc.h"
 #include "listd/net/smtp_client.h"
 
+struct driver;
+
 struct item {
-	struct smtp_txn txn;
+	struct smtp_txn txn;            /* txn.cb_data: the item */
+	struct driver *d;
 	struct smtp_rcpt *rcpts;
 	char *from;
 	char **addrs;
-	unsigned done;          /* txn_done_cb calls in this round */
+	unsigned done;          /* done_cb calls in this round */
 	int status;
 };
 
@@ -61,10 +64,10 @@ static int next_txn_cb(void *ctx, struct smtp_txn **ret_txn)
 	return 1;
 }
 
-static void rcpt_cb(void *ctx, struct smtp_txn *txn, size_t idx,
-                    const struct smtp_reply *reply)
+static void rcpt_cb(struct smtp_txn *txn, size_t idx, const struct smtp_reply *reply)
 {
-	struct driver *d = ctx;
+	struct item *it = txn->cb_data;
+	struct driver *d = it->d;
 
 	d->rcb_calls++;
 	if (idx >= txn->nrcpts || reply->code < 200 || reply->code > 599)
@@ -84,11 +87,10 @@ static void note_status(struct driver *d, int status)
 	}
 }
 
-static void txn_done_cb(void *ctx, struct smtp_txn *txn, int status,
-                        const struct smtp_reply *reply)
+static void done_cb(struct smtp_txn *txn, int status, const struct smtp_reply *reply)
 {
-	struct driver *d = ctx;
-	struct item *it = txn->user;
+	struct item *it = txn->cb_data;
+	struct driver *d = it->d;
 
 	it->done++;
 	it->status = status;
@@ -218,7 +220,7 @@ int main(int argc, char **argv)
 	};
 	struct smtp_relay relays[8];
 	struct smtp_pool_config cfg;
-	struct smtp_pool_ops ops = { next_txn_cb, rcpt_cb, txn_done_cb, drained_cb };
+	struct smtp_pool_ops ops = { next_txn_cb, drained_cb };
 	struct driver d;
 	struct buf data = BUF_INIT, raw = BUF_INIT;
 	size_t nrelays = 0, ntxns = 100, nrcpts = 1, body = 2000;
@@ -342,7 +344,10 @@ int main(int argc, char **argv)
 			it->txn.prefix_len = b.len;
 			it->txn.prefix = buf_detach(&b, NULL);
 		}
-		it->txn.user = it;
+		it->txn.rcpt_cb = rcpt_cb;
+		it->txn.done_cb = done_cb;
+		it->txn.cb_data = it;
+		it->d = &d;
 		d.queue[i] = i;
 	}
 	d.qlen = ntxns;

@@ -215,6 +215,27 @@ static void test_ehlo(void **state)
 	}
 }
 
+/* The command a refusal answered, from the class of the reply to RCPT. */
+static void test_step(void **state)
+{
+	static const struct {
+		int rcpt_class;
+		const char *want;
+	} steps[] = {
+		{ 5, "RCPT TO" },       /* refused at RCPT */
+		{ 4, "RCPT TO" },
+		{ 2, "end of DATA" },   /* accepted at RCPT: refused with the message */
+		{ 0, "MAIL FROM" },     /* no reply to RCPT: refused before it */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		const char *got = smtp_reply_step(steps[i].rcpt_class);
+		if (strcmp(got, steps[i].want) != 0)
+			fail_msg("class %d: got \"%s\", want \"%s\"", steps[i].rcpt_class, got,
+			         steps[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_ehlo),
+		cmocka_unit_test(test_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
