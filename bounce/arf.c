@@ -21,7 +21,7 @@ size_t arf_recipients(struct slice body, struct buf *out)
 				continue;
 			buf_reset(&key);
 			if (bounce_addr_key(f.value, &key) == 0) {
-				buf_add(out, key.data, key.len + 1);    /* with its NUL */
+				buf_add(out, key.data, key.len + 1); /* with its NUL */
 				n++;
 			}
 		}

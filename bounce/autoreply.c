@@ -17,38 +17,89 @@
 #include "listd/core/xalloc.h"
 
 static const char *const subject_phrases[] = {
-	"out of office", "out of the office", "out-of-office", "automatic reply",
-	"auto reply", "auto-reply", "autoreply", "auto response", "autoresponse",
-	"auto-response", "automatische antwort", "abwesenheitsnotiz",
-	"abwesend", "r\xc3\xa9ponse automatique", "reponse automatique",
-	"absence", "vacation", "on holiday", "on leave", "away from",
-	"respuesta autom\xc3\xa1tica", "risposta automatica", "fuori ufficio",
-	"automatisch antwoord", "afwezig", "odpowied\xc5\xba automatyczna",
-	"automatyczna odpowied\xc5\xba", "autosvar", "automaattinen vastaus",
+	"out of office",
+	"out of the office",
+	"out-of-office",
+	"automatic reply",
+	"auto reply",
+	"auto-reply",
+	"autoreply",
+	"auto response",
+	"autoresponse",
+	"auto-response",
+	"automatische antwort",
+	"abwesenheitsnotiz",
+	"abwesend",
+	"r\xc3\xa9ponse automatique",
+	"reponse automatique",
+	"absence",
+	"vacation",
+	"on holiday",
+	"on leave",
+	"away from",
+	"respuesta autom\xc3\xa1tica",
+	"risposta automatica",
+	"fuori ufficio",
+	"automatisch antwoord",
+	"afwezig",
+	"odpowied\xc5\xba automatyczna",
+	"automatyczna odpowied\xc5\xba",
+	"autosvar",
+	"automaattinen vastaus",
 	"\xe8\x87\xaa\xe5\x8b\x95\xe5\xbf\x9c\xe7\xad\x94", /* 自動応答 */
 	"\xe8\x87\xaa\xe5\x8b\x95\xe8\xbf\x94\xe4\xbf\xa1", /* 自動返信 */
-	"\xe4\xb8\x8d\xe5\x9c\xa8", /* 不在 */
-	"auto:", "away until", "i am away", "i'm away", "currently away",
+	"\xe4\xb8\x8d\xe5\x9c\xa8",                         /* 不在 */
+	"auto:",
+	"away until",
+	"i am away",
+	"i'm away",
+	"currently away",
 };
 
 static const char *const body_phrases[] = {
-	"out of the office", "out of office", "i am away", "i'm away",
-	"currently away", "on vacation", "on holiday", "on leave",
-	"will be back", "i will return", "limited access to email",
-	"limited access to e-mail", "return to the office", "returning to the office",
-	"back in the office", "this is an automatic reply", "auto-reply",
-	"automatic reply", "autoreply",
+	"out of the office",
+	"out of office",
+	"i am away",
+	"i'm away",
+	"currently away",
+	"on vacation",
+	"on holiday",
+	"on leave",
+	"will be back",
+	"i will return",
+	"limited access to email",
+	"limited access to e-mail",
+	"return to the office",
+	"returning to the office",
+	"back in the office",
+	"this is an automatic reply",
+	"auto-reply",
+	"automatic reply",
+	"autoreply",
 };
 
 static const char *const challenge_phrases[] = {
-	"verify you are human", "prove you are human", "verify that you are a human",
-	"confirm you are a human", "confirm that you are a human",
-	"challenge-response", "challenge response", "boxbe", "bluebottle",
-	"please verify your email", "verify your message", "to have your message delivered",
-	"add you to my list of approved senders", "approved senders list",
-	"spam filter that requires", "one-time verification",
-	"waiting for your verification", "click the link below to verify",
-	"i use a spam protection", "my spam blocker", "not pre-approved",
+	"verify you are human",
+	"prove you are human",
+	"verify that you are a human",
+	"confirm you are a human",
+	"confirm that you are a human",
+	"challenge-response",
+	"challenge response",
+	"boxbe",
+	"bluebottle",
+	"please verify your email",
+	"verify your message",
+	"to have your message delivered",
+	"add you to my list of approved senders",
+	"approved senders list",
+	"spam filter that requires",
+	"one-time verification",
+	"waiting for your verification",
+	"click the link below to verify",
+	"i use a spam protection",
+	"my spam blocker",
+	"not pre-approved",
 	"pre-approved senders",
 };
 
@@ -56,7 +107,7 @@ static const char *const challenge_phrases[] = {
  * though a responder still answers for it (Sisimai 5.4 reads such replies
  * as suspend rather than vacation). */
 static const char *const gone_phrases[] = {
-	"is no longer in use", "is no longer active", "is no longer valid",
+	"is no longer in use",   "is no longer active",   "is no longer valid",
 	"is not in use anymore", "is not active anymore",
 };
 /* ... said of a mailbox: "the office is no longer in use" is no such
@@ -121,8 +172,7 @@ enum autoreply_verdict autoreply_detect(const struct autoreply_hints *h, struct 
 	if (challenge_hdr || HAS_ANY(bt, challenge_phrases) || HAS_ANY(bs, challenge_phrases))
 		v = AUTOREPLY_VERDICT_CHALLENGE;
 	else if (auto_replied || vendor || precedence || (h->bulk && h->null_path) ||
-	         HAS_ANY(bs, subject_phrases) ||
-	         (text.len < 4096 && HAS_ANY(bt, body_phrases)))
+	         HAS_ANY(bs, subject_phrases) || (text.len < 4096 && HAS_ANY(bt, body_phrases)))
 		v = AUTOREPLY_VERDICT_AUTOREPLY;
 	bounce_text_finish(bs);
 	free(bs);

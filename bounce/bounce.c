@@ -30,10 +30,8 @@
 #include "listd/core/xalloc.h"
 
 static const char *const kind_names[] = {
-	[BOUNCE_KIND_NOT_BOUNCE] = "not-bounce",
-	[BOUNCE_KIND_DSN] = "dsn",
-	[BOUNCE_KIND_AUTOREPLY] = "autoreply",
-	[BOUNCE_KIND_CHALLENGE] = "challenge",
+	[BOUNCE_KIND_NOT_BOUNCE] = "not-bounce", [BOUNCE_KIND_DSN] = "dsn",
+	[BOUNCE_KIND_AUTOREPLY] = "autoreply",   [BOUNCE_KIND_CHALLENGE] = "challenge",
 	[BOUNCE_KIND_FEEDBACK] = "feedback",
 };
 
@@ -188,15 +186,17 @@ int bounce_addr_key(struct slice text, struct buf *out)
 	}
 	/* a quoted local part ("a..b"@example.org) keeps its quotes */
 	bool quoted = s.len > 3 && s.p[0] == '"' && memmem(s.p + 1, s.len - 1, "\"@", 2);
-	while (s.len && !quoted && (s.p[0] == '"' || s.p[0] == '\'' || s.p[0] == '<' ||
-	                            s.p[0] == '(' || s.p[0] == '['))  {
+	while (s.len && !quoted &&
+	       (s.p[0] == '"' || s.p[0] == '\'' || s.p[0] == '<' || s.p[0] == '(' ||
+	        s.p[0] == '[')) {
 		s.p++;
 		s.len--;
 	}
 	while (s.len && strchr("\"'>),.;:]", s.p[s.len - 1]))
 		s.len--;
 	/* a blank ends it: "user@example.com (comment)" */
-	for (size_t i = quoted ? (size_t)((const char *)memmem(s.p + 1, s.len - 1, "\"@", 2) - s.p) : 0;
+	for (size_t i = quoted ? (size_t)((const char *)memmem(s.p + 1, s.len - 1, "\"@", 2) - s.p)
+	                       : 0;
 	     i < s.len; i++)
 		if (ascii_is_space(s.p[i])) {
 			s.len = i;
@@ -212,14 +212,14 @@ int bounce_addr_key(struct slice text, struct buf *out)
 
 /* What the MIME walk collects. */
 struct scan {
-	struct buf text;        /* decoded text/plain parts outside enclosed messages */
-	struct buf html;        /* text/html parts, tags removed */
-	struct buf ds;          /* delivery-status bodies */
-	struct buf ds_inner;    /* the same, inside an enclosed message (a
+	struct buf text;     /* decoded text/plain parts outside enclosed messages */
+	struct buf html;     /* text/html parts, tags removed */
+	struct buf ds;       /* delivery-status bodies */
+	struct buf ds_inner; /* the same, inside an enclosed message (a
 	                           report forwarded by a person or a list) */
-	struct buf fb;          /* feedback-report body */
-	struct buf orig;        /* the original message's header block */
-	bool want_orig;         /* the next part starts the enclosed message */
+	struct buf fb;       /* feedback-report body */
+	struct buf orig;     /* the original message's header block */
+	bool want_orig;      /* the next part starts the enclosed message */
 	bool have_orig;
 	bool orig_from_headers; /* orig came from text/rfc822-headers */
 	struct slice bounce_from, bounce_to, bounce_subject, bounce_return_path;
@@ -248,7 +248,8 @@ static void add_text(struct buf *b, struct slice s, size_t max)
 		size_t i = pos;
 		while (i + 1 < end && s.p[i] == '>' && (s.p[i + 1] == ' ' || s.p[i + 1] == '>')) {
 			/* a session transcript's ">>> COMMAND" line is kept */
-			if (i + 4 < end && !memcmp(s.p + i, ">>> ", 4) && (s.p[i + 4] >= 'A' && s.p[i + 4] <= 'Z'))
+			if (i + 4 < end && !memcmp(s.p + i, ">>> ", 4) &&
+			    (s.p[i + 4] >= 'A' && s.p[i + 4] <= 'Z'))
 				break;
 			i += s.p[i + 1] == ' ' ? 2 : 1;
 		}
@@ -280,10 +281,9 @@ static void add_html_text(struct buf *b, struct slice s, size_t max)
 		if (c == '<') {
 			tag = true;
 			/* a line break per block element is enough for reading */
-			if (i + 3 < s.len && (!strncasecmp(s.p + i, "<br", 3) ||
-			                      !strncasecmp(s.p + i, "<p", 2) ||
-			                      !strncasecmp(s.p + i, "<tr", 3) ||
-			                      !strncasecmp(s.p + i, "<div", 4)))
+			if (i + 3 < s.len &&
+			    (!strncasecmp(s.p + i, "<br", 3) || !strncasecmp(s.p + i, "<p", 2) ||
+			     !strncasecmp(s.p + i, "<tr", 3) || !strncasecmp(s.p + i, "<div", 4)))
 				d[o++] = '\n';
 		} else if (c == '>' && tag) {
 			tag = false;
@@ -408,7 +408,7 @@ static void header_get_many(const char *msg, size_t len, const struct header_wan
 
 /* Set of address keys never reported as failed recipients. */
 struct exclude {
-	struct buf keys;        /* "\n" + key + "\n" ... */
+	struct buf keys; /* "\n" + key + "\n" ... */
 };
 
 static void exclude_add(struct exclude *ex, struct slice text)
@@ -448,8 +448,8 @@ static bool exclude_has(const struct exclude *ex, const char *key)
 static bool system_local(const char *key)
 {
 	static const char *const locals[] = {
-		"mailer-daemon@", "postmaster@", "mail-daemon@", "mailerdaemon@",
-		"abuse@", "noreply@", "no-reply@", "root@", "double-bounce@",
+		"mailer-daemon@", "postmaster@", "mail-daemon@", "mailerdaemon@",  "abuse@",
+		"noreply@",       "no-reply@",   "root@",        "double-bounce@",
 	};
 	for (size_t i = 0; i < sizeof(locals) / sizeof(locals[0]); i++)
 		if (!strncmp(key, locals[i], strlen(locals[i])))
@@ -501,7 +501,8 @@ static void collapse_reply(struct buf *b)
 	size_t first_end = i + 4;
 	for (size_t r = 0; r < b->len;) {
 		if (r > first_end && b->data[r - 1] == ' ' && r + 4 <= b->len &&
-		    !memcmp(b->data + r, code, 3) && (b->data[r + 3] == '-' || b->data[r + 3] == ' ') &&
+		    !memcmp(b->data + r, code, 3) &&
+		    (b->data[r + 3] == '-' || b->data[r + 3] == ' ') &&
 		    (r + 4 == b->len || !ascii_is_digit(b->data[r + 4]) || ecode[0])) {
 			size_t skip = 4;
 			size_t el = strlen(ecode);
@@ -551,6 +552,59 @@ static void set_diag(struct bounce_recipient *r, struct slice d)
 	buf_finish(&conv);
 }
 
+/* A diagnostic holding only the first line of a multi-line SMTP reply
+ * ("550-5.7.1 This message does not have"; RFC 5321 section 4.2.1: every
+ * line but the last has a hyphen after the code) is cut short: Sendmail
+ * writes the first line alone into Diagnostic-Code. The report's
+ * transcript of the session ("<<< 550-5.7.1 ...") may hold the rest.
+ * When text holds first on a line of its own, appends first and the lines
+ * of the same reply that follow it, up to its last line, to out and
+ * returns true. */
+static bool reply_rest(struct slice text, struct slice first, struct buf *out)
+{
+	if (first.len < 5 || !ascii_is_digit(first.p[0]) || !ascii_is_digit(first.p[1]) ||
+	    !ascii_is_digit(first.p[2]) || first.p[3] != '-' || memchr(first.p, '\n', first.len))
+		return false;
+	const char *end = text.p + text.len, *nl = NULL;
+	/* the reply as a line of the transcript: only blanks or the
+	 * transcript's "<<<" before it, only blanks after it */
+	for (const char *at = text.p; !nl && at < end;) {
+		const char *m = memmem(at, (size_t)(end - at), first.p, first.len);
+		if (!m)
+			return false;
+		const char *b = m;
+		while (b > text.p && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '<'))
+			b--;
+		const char *e = m + first.len;
+		while (e < end && (*e == ' ' || *e == '\t' || *e == '\r'))
+			e++;
+		if ((b == text.p || b[-1] == '\n') && e < end && *e == '\n')
+			nl = e;
+		at = m + 1;
+	}
+	if (!nl)
+		return false;
+	buf_add(out, first.p, first.len);
+	size_t lines = 0;
+	for (const char *p = nl + 1; p < end && lines < 32 && out->len < LIMIT_BOUNCE_DIAG;
+	     lines++) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		if (!e)
+			e = end;
+		const char *q = p;
+		while (q < e && (*q == ' ' || *q == '\t' || *q == '<'))
+			q++;
+		if (e - q < 4 || memcmp(q, first.p, 3) || (q[3] != '-' && q[3] != ' '))
+			break;
+		buf_add(out, " ", 1);
+		buf_add(out, q, (size_t)(e - q));
+		if (q[3] == ' ')
+			break;
+		p = e + 1;
+	}
+	return true;
+}
+
 static bool is_generic_code(const char *s)
 {
 	return !s[0] || !strcmp(s + 1, ".0.0");
@@ -559,10 +613,10 @@ static bool is_generic_code(const char *s)
 /* The report's own text, shared by its recipients. */
 struct general {
 	struct slice text;
-	const char *low;        /* the same text in lower case, text.len bytes */
-	const struct bounce_text *tt;   /* the whole text, prepared */
-	struct bounce_text *gt; /* text, prepared when first needed; NULL */
-	char rhost[256];        /* the host that answered, when the text names it */
+	const char *low;              /* the same text in lower case, text.len bytes */
+	const struct bounce_text *tt; /* the whole text, prepared */
+	struct bounce_text *gt;       /* text, prepared when first needed; NULL */
+	char rhost[256];              /* the host that answered, when the text names it */
 };
 
 /* The report's text prepared for phrase searches, once per message. */
@@ -637,16 +691,17 @@ static bool code_has_zero(const char *s)
 /* The best code a text gives: the first, unless it has a zero part or is
  * the ambiguous 4.4.7 and a more specific one follows (a reporting MTA's
  * summary code often quotes the remote server's own, more precise one). */
-static void text_code(struct slice text, char out[BOUNCE_STATUS_MAX])
+static void text_code(struct slice text, char ret_code[BOUNCE_STATUS_MAX])
 {
 	char st[BOUNCE_STATUS_MAX];
-	out[0] = '\0';
+	ret_code[0] = '\0';
 	for (struct slice rest = text; status_find(rest, st) == 1;) {
-		if (!out[0] || ((code_has_zero(out) || !strcmp(out, "4.4.7")) &&
-		                !code_has_zero(st) && strcmp(st, "4.4.7")) ||
-		    (out[0] == '2' && st[0] != '2'))
+		if (!ret_code[0] ||
+		    ((code_has_zero(ret_code) || !strcmp(ret_code, "4.4.7")) &&
+		     !code_has_zero(st) && strcmp(st, "4.4.7")) ||
+		    (ret_code[0] == '2' && st[0] != '2'))
 			/* in a transcript, a success step (2.x.x) is not the failure */
-			snprintf(out, BOUNCE_STATUS_MAX, "%s", st);
+			snprintf(ret_code, BOUNCE_STATUS_MAX, "%s", st);
 		const char *at = memmem(rest.p, rest.len, st, strlen(st));
 		if (!at)
 			break;
@@ -659,7 +714,8 @@ static void text_code(struct slice text, char out[BOUNCE_STATUS_MAX])
  * reply code's class decides when it agrees with only one; otherwise the
  * more specific one (X.0.0 and codes with a zero part lose to one without;
  * the ambiguous 4.4.7 and 5.3.x lose to the text's); otherwise the field. */
-static void status_prefer(const char *field, const char *text, int reply, char out[BOUNCE_STATUS_MAX])
+static void status_prefer(const char *field, const char *text, int reply,
+                          char ret_code[BOUNCE_STATUS_MAX])
 {
 	const char *pick = field;
 	if (!text[0]) {
@@ -677,17 +733,17 @@ static void status_prefer(const char *field, const char *text, int reply, char o
 	} else if ((code_has_zero(field) || !strcmp(field, "5.1.1")) && !code_has_zero(text)) {
 		pick = text;
 	}
-	snprintf(out, BOUNCE_STATUS_MAX, "%s", pick);
+	snprintf(ret_code, BOUNCE_STATUS_MAX, "%s", pick);
 }
 
 /* The host named in "host mx.example.com[192.0.2.1] said" (Postfix),
  * "host mx.example.com [192.0.2.1]" (Exim), "while talking to
  * mx.example.com." (Sendmail), or a Remote-MTA value "dns; mx...": lower
  * case, without a trailing dot; "" when none. */
-static void host_name(struct slice s, char out[256])
+static void host_name(struct slice s, char ret_host[256])
 {
 	size_t n = 0;
-	out[0] = '\0';
+	ret_host[0] = '\0';
 	/* a Remote-MTA value: "dns; mx.example.com" */
 	if (slice_case_starts(slice_trim(s), "dns;")) {
 		s = slice_trim(s);
@@ -702,62 +758,65 @@ static void host_name(struct slice s, char out[256])
 	if (n == 0 || !memchr(s.p, '.', n))
 		return;
 	for (size_t i = 0; i < n; i++)
-		out[i] = ascii_lower(s.p[i]);
-	out[n] = '\0';
+		ret_host[i] = ascii_lower(s.p[i]);
+	ret_host[n] = '\0';
 }
 
 /* The same from a text already in lower case (bounce_lower()). */
-static void text_rhost(struct slice low, char out[256])
+static void text_rhost(struct slice low, char ret_host[256])
 {
 	static const char *const marks[] = { "host ", "while talking to ", "dsn generated by:" };
-	out[0] = '\0';
-	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]) && !out[0]; m++) {
+	ret_host[0] = '\0';
+	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]) && !ret_host[0]; m++) {
 		struct slice rest = low;
 		const char *p;
 		size_t ml = strlen(marks[m]);
-		while (!out[0] && (p = bounce_memfind(rest.p, rest.len, marks[m], ml)) != NULL) {
+		while (!ret_host[0] &&
+		       (p = bounce_memfind(rest.p, rest.len, marks[m], ml)) != NULL) {
 			size_t skip = (size_t)(p - rest.p) + ml;
 			rest = slice_make(rest.p + skip, rest.len - skip);
 			if (!rest.len || !ascii_is_alnum(rest.p[0]))
 				continue;
-			host_name(rest, out);
+			host_name(rest, ret_host);
 			/* after "host ": a host name followed by its address or "said" */
-			size_t hl = strlen(out);
+			size_t hl = strlen(ret_host);
 			if (!hl || m != 0)
 				continue;
 			const char *a = rest.p + hl;
 			size_t al = rest.len - hl;
-			if (!(al && (a[0] == '[' || (al >= 2 && !memcmp(a, " [", 2)) ||
-			             (al >= 5 && !memcmp(a, " said", 5)) || (al >= 2 && !memcmp(a, ".[", 2)))))
-				out[0] = '\0';
+			if (!(al &&
+			      (a[0] == '[' || (al >= 2 && !memcmp(a, " [", 2)) ||
+			       (al >= 5 && !memcmp(a, " said", 5)) ||
+			       (al >= 2 && !memcmp(a, ".[", 2)))))
+				ret_host[0] = '\0';
 		}
 	}
 	/* Exchange Online appends the answering server in brackets:
 	 * "Access denied [XX1PR01MB1234.eurprd01.prod.outlook.com]" */
-	for (struct slice rest = low; !out[0];) {
+	for (struct slice rest = low; !ret_host[0];) {
 		const char *p = memchr(rest.p, '[', rest.len);
 		if (!p)
 			break;
 		size_t skip = (size_t)(p - rest.p) + 1;
 		rest = slice_make(rest.p + skip, rest.len - skip);
-		host_name(rest, out);
-		size_t hl = strlen(out);
+		host_name(rest, ret_host);
+		size_t hl = strlen(ret_host);
 		bool name = false;
 		for (size_t i = 0; i < hl; i++)
-			name = name || ascii_is_alpha(out[i]);
+			name = name || ascii_is_alpha(ret_host[i]);
 		if (!name || hl >= rest.len || rest.p[hl] != ']')
-			out[0] = '\0';
+			ret_host[0] = '\0';
 	}
 }
 
 /* The recipient's domain stands for the host that answered when the
  * report names none: the big receivers answer for their own domains. */
-static void rcpt_domain(const char *addr, char out[256])
+static void rcpt_domain(const char *addr, char ret_host[256])
 {
 	const char *at = strrchr(addr, '@');
-	out[0] = '\0';
+	ret_host[0] = '\0';
 	if (at && strlen(at + 1) < 254)
-		snprintf(out, 256, ".%s", at + 1);
+		snprintf(ret_host, 256, ".%s", at + 1);
 }
 
 /* Does the report's text give code before it first names addr? */
@@ -771,10 +830,12 @@ static bool code_before_rcpt(const struct general *g, const char *code, const ch
 /* Fills status, reason and hard of r from its own code and texts:
  * dsn_status is the Status field (NULL: none), rhost the Remote-MTA
  * value (empty: none), delayed says Action: delayed, xunix a diagnostic
- * of type X-Unix (a local delivery program's own words). */
+ * of type X-Unix (a local delivery program's own words), category the
+ * sending MTA's own classification of the reply (empty: none). */
 static void classify(struct bounce_recipient *r, const char *dsn_status, struct general *gen,
-                     bool delayed, struct slice rhost, bool xunix)
+                     bool delayed, struct slice rhost, bool xunix, struct slice category)
 {
+	enum bounce_reason cat = reason_of_category(category);
 	struct slice general = gen->text;
 	struct slice diag = slice_cstr(r->diag);
 	char field[BOUNCE_STATUS_MAX] = "", dcode[BOUNCE_STATUS_MAX], code[BOUNCE_STATUS_MAX];
@@ -817,8 +878,8 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	}
 
 	/* the command the reply answered, when the report tells */
-	enum smtp_command cmd = diag.len ? status_smtp_command_lower(bt->low.data, bt->low.len) :
-	                        SMTP_COMMAND_NONE;
+	enum smtp_command cmd =
+	        diag.len ? status_smtp_command_lower(bt->low.data, bt->low.len) : SMTP_COMMAND_NONE;
 	if (cmd == SMTP_COMMAND_NONE)
 		cmd = command_before_reply(gen, diag);
 
@@ -833,20 +894,22 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	/* evidence that the failure is about this recipient's address: the
 	 * reply answered RCPT TO; or, the report naming no command, the code
 	 * is an addressing status (RFC 3463 X.1.x, the sender's X.1.7/X.1.8
-	 * aside), or there was no remote reply and no code saying otherwise
-	 * (the recipient's own system looked the address up). A remote reply
-	 * that does not say which command it answered may have answered DATA. */
+	 * aside), or the sending MTA's own classification of the reply says
+	 * the mailbox is bad (PowerMTA's "bad-mailbox"). Neither a remote
+	 * reply that does not say which command it answered (it may have
+	 * answered DATA) nor a report without any remote reply is such
+	 * evidence. */
 	bool addr_code = code[0] && !strncmp(code + 1, ".1.", 3) && strcmp(code + 1, ".1.7") &&
-	                 strcmp(code + 1, ".1.8");
+	        strcmp(code + 1, ".1.8");
 	bool rcpt_stage = cmd == SMTP_COMMAND_RCPT ||
-	                  (cmd == SMTP_COMMAND_NONE && (addr_code || (reply == 0 && is_generic_code(code))));
+	        (cmd == SMTP_COMMAND_NONE && (addr_code || cat == BOUNCE_REASON_USERUNKNOWN));
 	/* the reply answered the end of the message: Postfix's "in reply to
 	 * end of DATA command", Exim's "after end of data" */
 	bool end_of_data = cmd == SMTP_COMMAND_DATA &&
-	                   (bounce_text_find(bt, "end of data") ||
-	                    bounce_memfind(gen->low, gen->text.len, "end of data", 11));
-	struct reason_input in = { code, reply, cmd, rcpt_stage, end_of_data, delayed, xunix,
-	                           diag.len > 0, host, bt, gen->tt };
+	        (bounce_text_find(bt, "end of data") ||
+	         bounce_memfind(gen->low, gen->text.len, "end of data", 11));
+	struct reason_input in = { code,  reply,        cmd,  rcpt_stage, end_of_data, delayed,
+		                   xunix, diag.len > 0, host, bt,         gen->tt,     cat };
 	enum bounce_reason reason = reason_decide(&in);
 	/* the recipient's own lines say nothing usable: the report's text,
 	 * which explains all its recipients, may */
@@ -859,8 +922,8 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 	}
 	/* temporary: a 4xx reply or code, a delay, or the report's words */
 	bool temporary = delayed || reply / 100 == 4 || code[0] == '4' ||
-	                 (bounce_text_find(bt, "temporar") && !bounce_text_find(bt, "permanent")) ||
-	                 bounce_text_find(bt, "will be retried") || bounce_text_find(bt, "retry timeout");
+	        (bounce_text_find(bt, "temporar") && !bounce_text_find(bt, "permanent")) ||
+	        bounce_text_find(bt, "will be retried") || bounce_text_find(bt, "retry timeout");
 	bool envelope_expired = bounce_text_find(bt, "envelope expired") != NULL;
 	if (own) {
 		bounce_text_finish(own);
@@ -899,7 +962,7 @@ struct hits {
 	struct hit *v;
 	size_t n;
 	const struct exclude *ex;
-	const struct exclude *ex_to;    /* NULL: the bounce's To is allowed */
+	const struct exclude *ex_to; /* NULL: the bounce's To is allowed */
 	struct buf key;
 };
 
@@ -918,7 +981,7 @@ static bool hits_accept_cb(struct slice addr, void *ctx)
 	if (bounce_addr_key(addr, &h->key) < 0 || h->key.len > LIMIT_ADDR_MAILBOX)
 		return false;
 	return !exclude_has(h->ex, h->key.data) && !system_local(h->key.data) &&
-	       !(h->ex_to && exclude_has(h->ex_to, h->key.data));
+	        !(h->ex_to && exclude_has(h->ex_to, h->key.data));
 }
 
 static void hits_add_cb(const struct lhost_hit *lh, void *ctx)
@@ -939,15 +1002,16 @@ static void hits_add_cb(const struct lhost_hit *lh, void *ctx)
 		buf_addch(&e->diag, ' ');
 	}
 	if (e->diag.len < LIMIT_BOUNCE_DIAG)
-		buf_add(&e->diag, d.p, d.len < LIMIT_BOUNCE_DIAG - e->diag.len ?
-		                       d.len : LIMIT_BOUNCE_DIAG - e->diag.len);
+		buf_add(&e->diag, d.p,
+		        d.len < LIMIT_BOUNCE_DIAG - e->diag.len ? d.len
+		                                                : LIMIT_BOUNCE_DIAG - e->diag.len);
 }
 
 /* The lazy scan of the text for addresses (lhost.c) and what it needs. */
 struct hits_job {
 	struct hits *hits;
 	struct exclude *ex, *ex_to;
-	struct exclude *ex_daemon;      /* the bounce's own sender only */
+	struct exclude *ex_daemon; /* the bounce's own sender only */
 	struct slice cut, from, orig_from, to;
 	bool done;
 };
@@ -1033,9 +1097,11 @@ static void ses_add_cb(const struct ses_rcpt *sr, void *ctx)
 				d = slice_make(semi + 1, d.len - (size_t)(semi + 1 - d.p));
 			set_diag(r, d);
 			status_find(sr->status, st);
-			classify(r, st, sx->gen, false, slice_make("", 0), false);
+			classify(r, st, sx->gen, false, slice_make("", 0), false,
+			         slice_make("", 0));
 		} else if (r) {
-			r->reason = sx->kind == 2 ? BOUNCE_REASON_FEEDBACK : BOUNCE_REASON_DELIVERED;
+			r->reason =
+			        sx->kind == 2 ? BOUNCE_REASON_FEEDBACK : BOUNCE_REASON_DELIVERED;
 		}
 	}
 	buf_finish(&key);
@@ -1055,8 +1121,8 @@ static void generated_from(struct slice text, struct exclude *set)
 			size_t skip = (size_t)(p - rest.p) + ml;
 			rest = slice_make(rest.p + skip, rest.len - skip);
 			size_t n = 0;
-			while (n < rest.len && n < LIMIT_ADDR_MAILBOX + 2 && !ascii_is_space(rest.p[n]) &&
-			       rest.p[n] != ')' && rest.p[n] != ',')
+			while (n < rest.len && n < LIMIT_ADDR_MAILBOX + 2 &&
+			       !ascii_is_space(rest.p[n]) && rest.p[n] != ')' && rest.p[n] != ',')
 				n++;
 			exclude_add(set, slice_make(rest.p, n));
 		}
@@ -1077,17 +1143,40 @@ static bool text_has_evidence(bool null_sender, bool xfr, struct slice cut)
 static bool subject_looks_bounce(struct slice s)
 {
 	static const char *const words[] = {
-		"undeliver", "undelivered", "delivery status", "delivery failure",
-		"delivery notification", "failure notice", "returned mail",
-		"mail delivery failed", "delivery failed", "could not be delivered",
-		"delivery problem", "nondeliverable", "non-delivery", "not delivered",
-		"rejected", "bounce", "mail system error", "delivery report",
-		"failed delivery", "error sending", "unable to deliver",
-		"warning: could not send", "delayed mail", "delivery delay",
-		"message delivery", "mail failure", "permanent failure",
-		"delivery final failure", "returned to sender", "\xe4\xb8\x8d\xe9\x81\x94",
-		"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc", /* mail error */
-		"\xe9\x85\x8d\xe4\xbf\xa1\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc", /* delivery error */
+		"undeliver",
+		"undelivered",
+		"delivery status",
+		"delivery failure",
+		"delivery notification",
+		"failure notice",
+		"returned mail",
+		"mail delivery failed",
+		"delivery failed",
+		"could not be delivered",
+		"delivery problem",
+		"nondeliverable",
+		"non-delivery",
+		"not delivered",
+		"rejected",
+		"bounce",
+		"mail system error",
+		"delivery report",
+		"failed delivery",
+		"error sending",
+		"unable to deliver",
+		"warning: could not send",
+		"delayed mail",
+		"delivery delay",
+		"message delivery",
+		"mail failure",
+		"permanent failure",
+		"delivery final failure",
+		"returned to sender",
+		"\xe4\xb8\x8d\xe9\x81\x94",
+		"\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab\xe3\x82\xa8\xe3\x83"
+		"\xa9\xe3\x83\xbc", /* mail error */
+		"\xe9\x85\x8d\xe4\xbf\xa1\xe3\x82\xa8\xe3\x83\xa9\xe3\x83"
+		"\xbc", /* delivery error */
 	};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (slice_case_find(s, words[i]))
@@ -1098,9 +1187,9 @@ static bool subject_looks_bounce(struct slice s)
 static bool from_looks_daemon(struct slice s)
 {
 	return slice_case_find(s, "mailer-daemon") || slice_case_find(s, "postmaster") ||
-	       slice_case_find(s, "mail delivery") || slice_case_find(s, "mail-daemon") ||
-	       slice_case_find(s, "mailer_daemon") || slice_case_find(s, "mdaemon") ||
-	       slice_case_find(s, "mail administrator") || slice_case_find(s, "mailerdaemon");
+	        slice_case_find(s, "mail delivery") || slice_case_find(s, "mail-daemon") ||
+	        slice_case_find(s, "mailer_daemon") || slice_case_find(s, "mdaemon") ||
+	        slice_case_find(s, "mail administrator") || slice_case_find(s, "mailerdaemon");
 }
 
 /* Start of RFC 3464 fields written as plain text (no MIME part), or NULL. */
@@ -1118,8 +1207,9 @@ static const char *inline_dsn(struct slice text, const struct bounce_text *tt)
 		if (p && (!best || p + 1 < best))
 			best = p + 1;
 	}
-	if (best && !slice_case_find(slice_make(best, text.len - (size_t)(best - text.p)),
-	                             "Final-Recipient:"))
+	if (best &&
+	    !slice_case_find(slice_make(best, text.len - (size_t)(best - text.p)),
+	                     "Final-Recipient:"))
 		return NULL;
 	return best;
 }
@@ -1142,7 +1232,7 @@ static void add_xfr(const struct exclude *ex, struct slice v, struct buf *list)
 	buf_finish(&k);
 }
 
-int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
+int bounce_parse(const char *msg, size_t len, struct bounce_result *ret_result)
 {
 	struct scan sc;
 	struct exclude ex = { BUF_INIT }, ex_to = { BUF_INIT }, ex_daemon = { BUF_INIT };
@@ -1152,7 +1242,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	struct buf ctype = BUF_INIT, report_type = BUF_INIT, xfr = BUF_INIT, key = BUF_INIT;
 	struct buf inline_orig = BUF_INIT, xfr_raw = BUF_INIT, orig_rcpt = BUF_INIT;
 	struct buf orig_list = BUF_INIT;
-	struct bounce_result *res = ret;
+	struct bounce_result *res = ret_result;
 	char orphan_status[BOUNCE_STATUS_MAX] = "";
 
 	/* a line of blanks before the header block (left by a mailbox export)
@@ -1186,7 +1276,9 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	bool null_sender = false, opt_out = false;
 	{
 		const struct header_want top[] = {
-			{ "Subject", &hbuf }, { "From", &from }, { "To", &to },
+			{ "Subject", &hbuf },
+			{ "From", &from },
+			{ "To", &to },
 			{ "Content-Type", &ctype },
 		};
 		bool done[4] = { false };
@@ -1251,9 +1343,12 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	if (ol) {
 		buf_reset(&hbuf);
 		const struct header_want orig[] = {
-			{ "Message-ID", &res->orig_message_id }, { "To", &res->orig_to },
-			{ "From", &res->orig_from }, { "Return-Path", &res->orig_return_path },
-			{ "Subject", &hbuf }, { "X-HmXmrOriginalRecipient", &orig_rcpt },
+			{ "Message-ID", &res->orig_message_id },
+			{ "To", &res->orig_to },
+			{ "From", &res->orig_from },
+			{ "Return-Path", &res->orig_return_path },
+			{ "Subject", &hbuf },
+			{ "X-HmXmrOriginalRecipient", &orig_rcpt },
 			{ "List-Id", &orig_list },
 		};
 		header_get_many(o, ol, orig, sizeof(orig) / sizeof(orig[0]));
@@ -1265,10 +1360,14 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	    memmem(text.p, text.len < 65536 ? text.len : 65536, "\"notificationType\"", 18)) {
 		struct ses_ctx sx = { res, &gen, ses_kind(text) };
 		if (sx.kind) {
-			res->kind = sx.kind == 1 ? BOUNCE_KIND_DSN : sx.kind == 2 ? BOUNCE_KIND_FEEDBACK :
-			            BOUNCE_KIND_NOT_BOUNCE;
-			ses_recipients(text, sx.kind == 1 ? "bouncedRecipients" : sx.kind == 2 ?
-			               "complainedRecipients" : "recipients", ses_add_cb, &sx);
+			res->kind = sx.kind == 1 ? BOUNCE_KIND_DSN
+			        : sx.kind == 2   ? BOUNCE_KIND_FEEDBACK
+			                         : BOUNCE_KIND_NOT_BOUNCE;
+			ses_recipients(text,
+			               sx.kind == 1           ? "bouncedRecipients"
+			                       : sx.kind == 2 ? "complainedRecipients"
+			                                      : "recipients",
+			               ses_add_cb, &sx);
 			goto out;
 		}
 	}
@@ -1285,11 +1384,11 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		goto out;
 	}
 	buf_reset(&key);
-	if (sc.fb.len || slice_case_eq_cstr(slice_make(report_type.data, report_type.len),
-	                                    "feedback-report") ||
-	    (sc.have_orig && (slice_case_find(subj, "complaint about message") ||
-	                      slice_case_find(subj, "abuse report") ||
-	                      slice_case_find(subj, "spam report")))) {
+	if (sc.fb.len ||
+	    slice_case_eq_cstr(slice_make(report_type.data, report_type.len), "feedback-report") ||
+	    (sc.have_orig &&
+	     (slice_case_find(subj, "complaint about message") ||
+	      slice_case_find(subj, "abuse report") || slice_case_find(subj, "spam report")))) {
 		res->kind = BOUNCE_KIND_FEEDBACK;
 		if (arf_recipients(slice_make(sc.fb.data, sc.fb.len), &key) == 0) {
 			/* the enclosed message's recipient: the one Microsoft's
@@ -1298,7 +1397,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			if (bounce_addr_key(slice_make(orig_rcpt.data, orig_rcpt.len), &key) < 0) {
 				buf_reset(&key);
 				if (res->orig_to.len == 0 ||
-				    bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) < 0)
+				    bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len),
+				                    &key) < 0)
 					buf_reset(&key);
 			}
 			buf_addch(&key, '\0');
@@ -1315,14 +1415,20 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 
 	/* the addresses the text names are found when first needed: a report
 	 * whose delivery-status fields explain every recipient needs none */
-	struct hits_job job = { &hits, &ex, &ex_to, &ex_daemon, cut, slice_make(from.data, from.len),
-	                        slice_make(res->orig_from.data, res->orig_from.len),
-	                        slice_make(to.data, to.len), false };
+	struct hits_job job = { &hits,
+		                &ex,
+		                &ex_to,
+		                &ex_daemon,
+		                cut,
+		                slice_make(from.data, from.len),
+		                slice_make(res->orig_from.data, res->orig_from.len),
+		                slice_make(to.data, to.len),
+		                false };
 
 	/* 2. a challenge-response request; it often comes from a daemon-like
 	 * sender with a bounce-like subject, even as a DSN, so it goes first */
-	enum autoreply_verdict verdict = autoreply_detect(&hints,
-	                                                  slice_make(subject.data, subject.len), text, tt);
+	enum autoreply_verdict verdict =
+	        autoreply_detect(&hints, slice_make(subject.data, subject.len), text, tt);
 	if (verdict == AUTOREPLY_VERDICT_CHALLENGE) {
 		res->kind = BOUNCE_KIND_CHALLENGE;
 		goto out;
@@ -1355,11 +1461,11 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			/* success: RFC 3464's actions, Postfix's address verification
 			 * ("deliverable"), or a 2.x.x status without a failing action */
 			bool ok = slice_case_starts(action, "delivered") ||
-			          slice_case_starts(action, "relayed") ||
-			          slice_case_starts(action, "expanded") ||
-			          slice_case_starts(action, "deliverable") ||
-			          (st[0] == '2' && !slice_case_starts(action, "failed") &&
-			           !slice_case_starts(action, "delayed"));
+			        slice_case_starts(action, "relayed") ||
+			        slice_case_starts(action, "expanded") ||
+			        slice_case_starts(action, "deliverable") ||
+			        (st[0] == '2' && !slice_case_starts(action, "failed") &&
+			         !slice_case_starts(action, "delayed"));
 			buf_reset(&key);
 			if (bounce_addr_key(dr[i].final_rcpt, &key) < 0) {
 				buf_reset(&key);
@@ -1368,7 +1474,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 					 * "/var/mail/box"): its status still holds for
 					 * the address the text names */
 					if (!ok && st[0] && !orphan_status[0])
-						snprintf(orphan_status, sizeof(orphan_status), "%s", st);
+						snprintf(orphan_status, sizeof(orphan_status), "%s",
+						         st);
 					continue;
 				}
 			}
@@ -1386,13 +1493,17 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			const char *semi = d.len ? memchr(d.p, ';', d.len < 20 ? d.len : 20) : NULL;
 			if (semi)
 				d = slice_make(semi + 1, d.len - (size_t)(semi + 1 - d.p));
-			if (d.len) {
+			struct buf whole = BUF_INIT;
+			if (d.len && reply_rest(gen.text, slice_trim(d), &whole)) {
+				set_diag(r, slice_make(whole.data, whole.len));
+			} else if (d.len) {
 				set_diag(r, d);
 			} else {
 				struct hit *h = hits_find(hits_get(&job), key.data);
 				if (h)
 					set_diag(r, slice_make(h->diag.data, h->diag.len));
 			}
+			buf_finish(&whole);
 			/* 4.4.7 says only that the retries ran out: the report's
 			 * account of the attempts may give the cause's own code */
 			if (!strcmp(st, "4.4.7")) {
@@ -1403,12 +1514,15 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 				if (hc[0] == '4' && strcmp(hc, "4.4.7") && !code_has_zero(hc))
 					snprintf(st, sizeof(st), "%s", hc);
 			}
-			classify(r, st, &gen, slice_case_starts(action, "delayed"), dr[i].remote_mta,
-			         slice_case_starts(slice_trim(dr[i].diag), "x-unix"));
+			classify(r, st, &gen, slice_case_starts(action, "delayed"),
+			         dr[i].remote_mta,
+			         slice_case_starts(slice_trim(dr[i].diag), "x-unix"),
+			         dr[i].category);
 			/* the address the message was sent to, when the report names
 			 * the one it was forwarded to (RFC 3461 ORCPT) */
 			struct buf okey = BUF_INIT;
-			if (bounce_addr_key(dr[i].orig_rcpt, &okey) == 0 && strcmp(okey.data, key.data)) {
+			if (bounce_addr_key(dr[i].orig_rcpt, &okey) == 0 &&
+			    strcmp(okey.data, key.data)) {
 				struct bounce_recipient copy = *r;
 				struct bounce_recipient *o2 = rcpt_add(res, okey.data);
 				if (o2) {
@@ -1443,13 +1557,14 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 		}
 	}
 
-	bool bounce_like = sc.ds.len > 0 || slice_case_eq_cstr(slice_make(report_type.data,
-	                                                   report_type.len), "delivery-status") ||
-	                   from_looks_daemon(slice_make(from.data, from.len)) ||
-	                   subject_looks_bounce(slice_make(subject.data, subject.len)) ||
-	                   /* the null reverse path written as the author: a
+	bool bounce_like = sc.ds.len > 0 ||
+	        slice_case_eq_cstr(slice_make(report_type.data, report_type.len),
+	                           "delivery-status") ||
+	        from_looks_daemon(slice_make(from.data, from.len)) ||
+	        subject_looks_bounce(slice_make(subject.data, subject.len)) ||
+	        /* the null reverse path written as the author: a
 	                    * message the mail system made, not a person */
-	                   slice_case_eq_cstr(slice_trim(slice_make(from.data, from.len)), "<>");
+	        slice_case_eq_cstr(slice_trim(slice_make(from.data, from.len)), "<>");
 	if (!bounce_like) {
 		enum autoreply_verdict v = verdict;
 		if (v == AUTOREPLY_VERDICT_AUTOREPLY && autoreply_says_gone(tt)) {
@@ -1472,8 +1587,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			goto out;
 		}
 		if (v != AUTOREPLY_VERDICT_NONE) {
-			res->kind = v == AUTOREPLY_VERDICT_CHALLENGE ? BOUNCE_KIND_CHALLENGE :
-			            BOUNCE_KIND_AUTOREPLY;
+			res->kind = v == AUTOREPLY_VERDICT_CHALLENGE ? BOUNCE_KIND_CHALLENGE
+			                                             : BOUNCE_KIND_AUTOREPLY;
 			buf_reset(&key);
 			if (v == AUTOREPLY_VERDICT_AUTOREPLY &&
 			    bounce_addr_key(slice_make(from.data, from.len), &key) == 0) {
@@ -1490,7 +1605,9 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 	 * read like a report and carry evidence of one (a null return path,
 	 * X-Failed-Recipients, an SMTP code): an ordinary post that talks
 	 * about bounces must still reach the list */
-	if (bounce_like || (lhost_looks_bounce(tt, cut.len) && text_has_evidence(null_sender, xfr_raw.len > 0, cut))) {
+	if (bounce_like ||
+	    (lhost_looks_bounce(tt, cut.len) &&
+	     text_has_evidence(null_sender, xfr_raw.len > 0, cut))) {
 		res->kind = BOUNCE_KIND_DSN;
 		hits_get(&job);
 		add_xfr(&ex, slice_make(xfr_raw.data, xfr_raw.len), &xfr);
@@ -1514,13 +1631,17 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 					continue;
 				struct bounce_recipient *r = rcpt_add(res, hits.v[i].key);
 				if (r)
-					set_diag(r, slice_make(hits.v[i].diag.data, hits.v[i].diag.len));
+					set_diag(r,
+					         slice_make(hits.v[i].diag.data,
+					                    hits.v[i].diag.len));
 			}
 		} else {
 			for (size_t i = 0; i < hits.n; i++) {
 				struct bounce_recipient *r = rcpt_add(res, hits.v[i].key);
 				if (r)
-					set_diag(r, slice_make(hits.v[i].diag.data, hits.v[i].diag.len));
+					set_diag(r,
+					         slice_make(hits.v[i].diag.data,
+					                    hits.v[i].diag.len));
 			}
 		}
 		if (res->nrcpts == 0 && res->orig_to.len && !orig_list.len) {
@@ -1529,7 +1650,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			 * not when the original is a list's message (RFC 2919
 			 * List-Id): its To is the list's own address */
 			buf_reset(&key);
-			if (bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len), &key) == 0 &&
+			if (bounce_addr_key(slice_make(res->orig_to.data, res->orig_to.len),
+			                    &key) == 0 &&
 			    !exclude_has(&ex, key.data)) {
 				struct bounce_recipient *r = rcpt_add(res, key.data);
 				if (r)
@@ -1537,8 +1659,9 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret)
 			}
 		}
 		for (size_t i = 0; i < res->nrcpts; i++)
-			classify(&res->rcpts[i], res->nrcpts == 1 && orphan_status[0] ? orphan_status : NULL,
-			         &gen, false, slice_make("", 0), false);
+			classify(&res->rcpts[i],
+			         res->nrcpts == 1 && orphan_status[0] ? orphan_status : NULL, &gen,
+			         false, slice_make("", 0), false, slice_make("", 0));
 		if (res->nrcpts == 0 && !bounce_like)
 			res->kind = BOUNCE_KIND_NOT_BOUNCE;
 		goto out;

@@ -66,7 +66,7 @@ enum bounce_reason {
 	BOUNCE_REASON_COUNT_,
 };
 
-#define BOUNCE_STATUS_MAX 16    /* "5.7.606" and the like, NUL included */
+#define BOUNCE_STATUS_MAX 16 /* "5.7.606" and the like, NUL included */
 
 /* One failed recipient (or, for an auto-reply or feedback report, the
  * address the message is about). */
@@ -75,7 +75,7 @@ struct bounce_recipient {
 	char status[BOUNCE_STATUS_MAX];    /* "5.1.1", "" when unknown */
 	int hard;                          /* 1 hard, 0 soft, -1 unknown / n.a. */
 	enum bounce_reason reason;
-	char *diag;                        /* diagnostic text, one line, at most
+	char *diag; /* diagnostic text, one line, at most
 	                                      LIMIT_BOUNCE_DIAG bytes; never NULL */
 };
 
@@ -86,7 +86,7 @@ struct bounce_result {
 	 * entry without an address (reason feedback). NOT_BOUNCE: empty, or the
 	 * recipients a success notice names (reason delivered). CHALLENGE:
 	 * empty. At most LIMIT_BOUNCE_RCPTS entries, addresses unique. */
-	struct bounce_recipient *rcpts;    /* nrcpts entries */
+	struct bounce_recipient *rcpts; /* nrcpts entries */
 	size_t nrcpts;
 	/* From the enclosed original message (message/rfc822 or
 	 * text/rfc822-headers), unfolded; empty when not found. The daemon
@@ -99,12 +99,12 @@ struct bounce_result {
 	struct buf orig_subject;
 };
 
-/* Parses msg (len bytes, raw as received; LF or CRLF) into *ret, which the
- * caller provides uninitialised. Returns 0; *ret then owns memory that
+/* Parses msg (len bytes, raw as received; LF or CRLF) into *ret_result, which the
+ * caller provides uninitialised. Returns 0; *ret_result then owns memory that
  * bounce_result_finish() releases (also when the message is not a bounce).
  * Never fails on content. */
-int bounce_parse(const char *msg, size_t len, struct bounce_result *ret);
-void bounce_result_finish(struct bounce_result *res);    /* NULL: no-op */
+int bounce_parse(const char *msg, size_t len, struct bounce_result *ret_result);
+void bounce_result_finish(struct bounce_result *res); /* NULL: no-op */
 
 /* Static names: "dsn", "autoreply", ... and "userunknown", ... */
 const char *bounce_kind_name(enum bounce_kind k);
@@ -112,7 +112,7 @@ const char *bounce_reason_name(enum bounce_reason r);
 /* -1 when name is not in the vocabulary. */
 int bounce_reason_from_name(const char *name);
 
-/* The scoring policy (DESIGN.md, "Scoring"): does a failure with this
+/* The scoring rules (DESIGN.md, "Scoring"): does a failure with this
  * reason say something about the member's address? True for user or host
  * unknown, mailbox moved, mailbox disabled or suspended, a domain that
  * accepts no mail at all (notaccept with hard == 1), and a full mailbox,

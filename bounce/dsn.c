@@ -4,13 +4,14 @@
  * scanner, so folding, CRLF and junk lines are handled the same way as in
  * a header block. A group counts as a recipient's when it names one
  * (Final-Recipient or Original-Recipient); the per-message fields are not
- * needed here. */
+ * needed here. Besides the RFC 3464 fields, PowerMTA's per-recipient
+ * X-PowerMTA-BounceCategory is kept: its own reading of the reply. */
 #include <string.h>
 
 #include "bounce/internal.h"
 #include "listd/core/header.h"
 
-size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
+size_t dsn_parse(struct slice body, struct dsn_rcpt *ret_rcpts, size_t max)
 {
 	size_t n = 0, pos = 0;
 
@@ -21,8 +22,9 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 		bool named = false;
 
 		/* skip empty lines between groups */
-		while (pos < body.len && (body.p[pos] == '\n' || body.p[pos] == '\r' ||
-		                          body.p[pos] == ' ' || body.p[pos] == '\t'))
+		while (pos < body.len &&
+		       (body.p[pos] == '\n' || body.p[pos] == '\r' || body.p[pos] == ' ' ||
+		        body.p[pos] == '\t'))
 			pos++;
 		if (pos >= body.len)
 			break;
@@ -33,7 +35,7 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 				if (r.final_rcpt.len && n < max) {
 					/* a second recipient without the empty line
 					 * between the groups */
-					out[n++] = r;
+					ret_rcpts[n++] = r;
 					memset(&r, 0, sizeof(r));
 				}
 				r.final_rcpt = f.value;
@@ -49,10 +51,12 @@ size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max)
 				r.diag = f.value;
 			} else if (slice_case_eq_cstr(f.name, "Remote-MTA")) {
 				r.remote_mta = f.value;
+			} else if (slice_case_eq_cstr(f.name, "X-PowerMTA-BounceCategory")) {
+				r.category = f.value;
 			}
 		}
 		if (named && n < max)
-			out[n++] = r;
+			ret_rcpts[n++] = r;
 		size_t adv = hs.body;
 		if (adv == 0) {
 			/* a junk line: step over it */

@@ -47,9 +47,9 @@ static inline bool bounce_field_is(struct slice name, const char *s)
 /* status.c — RFC 3463 codes, SMTP reply codes and reasons. */
 
 /* Finds the first enhanced status code ("5.1.1") in text, standing alone
- * (not inside a longer number or an IP address); copies it to out.
+ * (not inside a longer number or an IP address); copies it to ret_status.
  * 1 = found, 0 = none. */
-int status_find(struct slice text, char out[BOUNCE_STATUS_MAX]);
+int status_find(struct slice text, char ret_status[BOUNCE_STATUS_MAX]);
 /* Finds a three-digit SMTP reply code 4xx/5xx standing alone; 0 if none. */
 int status_reply_code(struct slice text);
 /* Reason implied by an enhanced status code (reason_table.c), or UNDEFINED. */
@@ -62,11 +62,11 @@ bool status_code_decisive(const char *status);
 enum bounce_reason status_reason_from_text(struct slice text);
 /* The pseudo code used when a message gives no enhanced code:
  * "5.0.9NN" (or "4.0.9NN" when temporary); "" for no reason. */
-void status_pseudo(enum bounce_reason r, bool temporary, char out[BOUNCE_STATUS_MAX]);
+void status_pseudo(enum bounce_reason r, bool temporary, char ret_status[BOUNCE_STATUS_MAX]);
 /* The SMTP command a remote reply answered, as the report tells it
  * ("in reply to RCPT TO command", "after end of data", ">>> DATA"). */
 enum smtp_command {
-	SMTP_COMMAND_NONE,      /* the text does not say */
+	SMTP_COMMAND_NONE, /* the text does not say */
 	SMTP_COMMAND_CONNECT,
 	SMTP_COMMAND_HELO,
 	SMTP_COMMAND_MAIL,
@@ -83,41 +83,50 @@ int status_hard(enum bounce_reason r, const char *status);
 /* reason.c — the reason of one failed recipient (see reason.c for the
  * order of decisions; the data is reason_table.c). */
 struct reason_input {
-	const char *status;             /* normalised code, "" when none */
-	int reply;                      /* SMTP reply code, 0 when none */
-	enum smtp_command cmd;          /* the command the reply answered */
-	bool rcpt_stage;                /* evidence the reply is about the address */
-	bool end_of_data;               /* the reply answered the end of the message
+	const char *status;               /* normalised code, "" when none */
+	int reply;                        /* SMTP reply code, 0 when none */
+	enum smtp_command cmd;            /* the command the reply answered */
+	bool rcpt_stage;                  /* evidence the reply is about the address:
+	                                   it answered RCPT TO, or (no command
+	                                   named) an addressing code X.1.x or the
+	                                   sending MTA's "bad mailbox" category;
+	                                   a report without a remote reply is not */
+	bool end_of_data;                 /* the reply answered the end of the message
 	                                   (not a DATA line that pipelined RCPT
 	                                   replies may follow) */
-	bool delayed;                   /* Action: delayed */
-	bool xunix;                     /* diagnostic type X-Unix */
-	bool own_diag;                  /* text is the recipient's own diagnostic,
+	bool delayed;                     /* Action: delayed */
+	bool xunix;                       /* diagnostic type X-Unix */
+	bool own_diag;                    /* text is the recipient's own diagnostic,
 	                                   not only the report's general text */
-	const char *rhost;              /* the host that answered, lower case, "" */
-	const struct bounce_text *text; /* the diagnostic, prepared */
+	const char *rhost;                /* the host that answered, lower case, "" */
+	const struct bounce_text *text;   /* the diagnostic, prepared */
 	const struct bounce_text *report; /* the whole report's text, or NULL */
+	enum bounce_reason category;      /* the sending MTA's own classification
+	                                   of the reply (reason_of_category()),
+	                                   UNDEFINED when it gives none */
 };
 enum bounce_reason reason_decide(const struct reason_input *in);
 
 /* dsn.c — message/delivery-status (RFC 3464). */
 struct dsn_rcpt {
-	struct slice final_rcpt;        /* raw values, as found; may be empty */
+	struct slice final_rcpt; /* raw values, as found; may be empty */
 	struct slice orig_rcpt;
 	struct slice action;
 	struct slice status;
-	struct slice diag;              /* Diagnostic-Code value, folded */
+	struct slice diag; /* Diagnostic-Code value, folded */
 	struct slice remote_mta;
+	struct slice category; /* X-PowerMTA-BounceCategory (the
+	                                   sending MTA's own classification) */
 };
 /* Parses the fields of a delivery-status body: the per-message group is
  * skipped, each per-recipient group (one that names a recipient) fills one
  * entry, at most max. Returns the number of entries. */
-size_t dsn_parse(struct slice body, struct dsn_rcpt *out, size_t max);
+size_t dsn_parse(struct slice body, struct dsn_rcpt *ret_rcpts, size_t max);
 
 /* lhost.c — bounces that are not RFC 3464. */
 struct lhost_hit {
-	struct slice addr;              /* raw address text */
-	struct slice diag;              /* text that explains it */
+	struct slice addr; /* raw address text */
+	struct slice diag; /* text that explains it */
 };
 /* Scans the human-readable text of a bounce for failed recipients and
  * their explanations. accept says whether an address is a candidate at
@@ -128,8 +137,8 @@ void lhost_scan(struct slice text, bool (*accept)(struct slice addr, void *ctx),
 /* Calls add for each unqualified local part (no "@") listed alone on an
  * indented line under a line that introduces the failed recipients
  * ("... to the following recipients ...:"), diag empty; at most 16. Some MTAs list their own users so (AOL's, qmail's). */
-void lhost_bare_locals(struct slice text, void (*add)(struct slice local, struct slice diag, void *ctx),
-                       void *ctx);
+void lhost_bare_locals(struct slice text,
+                       void (*add)(struct slice local, struct slice diag, void *ctx), void *ctx);
 /* The text of a message (its first LIMIT_BOUNCE_SCAN bytes) prepared once
  * for phrase searches by lhost.c and autoreply.c. */
 #define LIMIT_BOUNCE_SCAN (64 * 1024)
@@ -149,12 +158,12 @@ enum autoreply_verdict {
 /* What the header block says; filled by autoreply_header() for each field
  * of the message's own header block (zero-initialised first). */
 struct autoreply_hints {
-	bool auto_replied;      /* Auto-Submitted: auto-replied (RFC 3834) */
-	bool vendor;            /* X-Autoreply, X-Autorespond, X-Vacation, ... */
-	bool precedence;        /* Precedence: auto_reply */
-	bool challenge;         /* a challenge-response system's own field */
-	bool bulk;              /* Precedence: bulk or junk (vacation(1) writes junk) */
-	bool null_path;         /* Return-Path: <> */
+	bool auto_replied; /* Auto-Submitted: auto-replied (RFC 3834) */
+	bool vendor;       /* X-Autoreply, X-Autorespond, X-Vacation, ... */
+	bool precedence;   /* Precedence: auto_reply */
+	bool challenge;    /* a challenge-response system's own field */
+	bool bulk;         /* Precedence: bulk or junk (vacation(1) writes junk) */
+	bool null_path;    /* Return-Path: <> */
 };
 struct header_field;
 void autoreply_header(const struct header_field *f, struct autoreply_hints *h);
@@ -173,7 +182,7 @@ size_t arf_recipients(struct slice body, struct buf *out);
 
 /* ses.c — Amazon SES notifications (JSON). */
 struct ses_rcpt {
-	struct slice addr, status, diag;        /* borrowed for the callback */
+	struct slice addr, status, diag; /* borrowed for the callback */
 };
 /* 0 none, 1 Bounce, 2 Complaint, 3 Delivery. */
 int ses_kind(struct slice text);

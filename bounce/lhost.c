@@ -45,11 +45,8 @@ static const char *const original_markers[] = {
 /* Header names that start an enclosed header block when a line begins
  * with them (lower case, with the line break before). */
 static const char *const header_starts[] = {
-	"\nreceived: ",
-	"\nreturn-path: ",
-	"\nmessage-id: ",
-	"\ndkim-signature: ",
-	"\nx-original-to: ",
+	"\nreceived: ",       "\nreturn-path: ",   "\nmessage-id: ",
+	"\ndkim-signature: ", "\nx-original-to: ",
 };
 
 struct slice lhost_cut_original(struct slice t, const struct bounce_text *bt)
@@ -83,13 +80,42 @@ struct slice lhost_cut_original(struct slice t, const struct bounce_text *bt)
 static bool local_char(char c)
 {
 	return ascii_is_alnum(c) || (c && strchr(".!#$%&'*+-/=?^_`{|}~", c)) ||
-	       (unsigned char)c >= 0x80;
+	        (unsigned char)c >= 0x80;
 }
 
 static bool domain_char(char c)
 {
-	return ascii_is_alnum(c) || c == '.' || c == '-' || (unsigned char)c >= 0x80 ||
-	       c == '[' || c == ']' || c == ':';
+	return ascii_is_alnum(c) || c == '.' || c == '-' || (unsigned char)c >= 0x80 || c == '[' ||
+	        c == ']' || c == ':';
+}
+
+static bool names(struct slice line, struct slice addr)
+{
+	for (size_t k = 0; addr.len && k + addr.len <= line.len; k++)
+		if (slice_case_eq(slice_make(line.p + k, addr.len), addr))
+			return true;
+	return false;
+}
+
+/* Sendmail writes one line per failed item at the margin, "550 <a@b>...
+ * User unknown" or "550 host (mailer)... Host unknown": the reply code,
+ * the item, three dots, the text. An address's explanation (d, the text
+ * after addr) ends before the next such line that names another item (a
+ * line naming addr itself is its reply). Returns the explanation's length. */
+static size_t own_items_end(struct slice d, struct slice addr)
+{
+	const char *nl = memchr(d.p, '\n', d.len);
+	while (nl) {
+		size_t ls = (size_t)(nl + 1 - d.p);
+		const char *l = nl + 1;
+		nl = memchr(l, '\n', d.len - ls);
+		size_t ll = nl ? (size_t)(nl - l) : d.len - ls;
+		if (ll > 8 && (l[0] == '4' || l[0] == '5') && ascii_is_digit(l[1]) &&
+		    ascii_is_digit(l[2]) && l[3] == ' ' && memmem(l + 4, ll - 4, "... ", 4) &&
+		    !names(slice_make(l, ll), addr))
+			return ls;
+	}
+	return d.len;
 }
 
 void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
@@ -109,8 +135,9 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 		while (e < t.len && domain_char(t.p[e]) && e - i < 256)
 			e++;
 		/* trim trailing dots, colons and brackets */
-		while (e > i + 1 && (t.p[e - 1] == '.' || t.p[e - 1] == ':' ||
-		                     t.p[e - 1] == ']' || t.p[e - 1] == '-'))
+		while (e > i + 1 &&
+		       (t.p[e - 1] == '.' || t.p[e - 1] == ':' || t.p[e - 1] == ']' ||
+		        t.p[e - 1] == '-'))
 			e--;
 		while (s < i && (t.p[s] == '.' || t.p[s] == '\'' || t.p[s] == '='))
 			s++;
@@ -129,8 +156,10 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 		while (ls > 0 && t.p[ls - 1] != '\n' && s - ls < 200)
 			ls--;
 		struct slice linehead = slice_make(t.p + ls, s - ls);
-		if (slice_case_find(linehead, "message-id") || slice_case_find(linehead, "in-reply-to") ||
-		    slice_case_find(linehead, "references:") || slice_case_find(linehead, "mailer-daemon@"))
+		if (slice_case_find(linehead, "message-id") ||
+		    slice_case_find(linehead, "in-reply-to") ||
+		    slice_case_find(linehead, "references:") ||
+		    slice_case_find(linehead, "mailer-daemon@"))
 			continue;
 		/* an address the report labels as the sender's ("From:",
 		 * "Sender:", "MAIL FROM:", "not accepting mail from x") is no
@@ -140,13 +169,14 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 			continue;
 		struct slice cand = slice_make(t.p + s, e - s);
 		if (have_prev && slice_case_eq(cand, prev.addr))
-			continue;       /* the same address again: part of its text */
+			continue; /* the same address again: part of its text */
 		if (!accept(cand, ctx))
-			continue;       /* the sender, postmaster...: part of the text */
+			continue; /* the sender, postmaster...: part of the text */
 		if (have_prev) {
 			size_t dstart = (size_t)(prev.diag.p - t.p);
 			size_t dend = ls > dstart ? ls : s;
 			prev.diag.len = dend > dstart ? dend - dstart : 0;
+			prev.diag.len = own_items_end(prev.diag, prev.addr);
 			add(&prev, ctx);
 		}
 		prev.addr = cand;
@@ -155,13 +185,16 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 	}
 	if (have_prev) {
 		prev.diag.len = t.len - (size_t)(prev.diag.p - t.p);
+		prev.diag.len = own_items_end(prev.diag, prev.addr);
 		add(&prev, ctx);
 	}
 }
 
 /* Words of a line that introduces the list of failed recipients. */
 static const char *const list_intros[] = {
-	"following recipient", "following address", "following user",
+	"following recipient",
+	"following address",
+	"following user",
 };
 
 static struct slice next_line(struct slice t, size_t *pos)
@@ -175,8 +208,8 @@ static struct slice next_line(struct slice t, size_t *pos)
 	return slice_make(t.p + s, e - s);
 }
 
-void lhost_bare_locals(struct slice t, void (*add)(struct slice local, struct slice diag, void *ctx),
-                       void *ctx)
+void lhost_bare_locals(struct slice t,
+                       void (*add)(struct slice local, struct slice diag, void *ctx), void *ctx)
 {
 	size_t pos = 0, found = 0;
 	struct slice prev = slice_make(t.p, 0);
@@ -185,12 +218,13 @@ void lhost_bare_locals(struct slice t, void (*add)(struct slice local, struct sl
 		struct slice line = next_line(t, &pos);
 		/* the introducing sentence ends with a colon; it may be folded
 		 * over two lines */
-		struct slice sentence = prev.len ? slice_make(prev.p, (size_t)(line.p - prev.p) + line.len) :
-		                        line;
+		struct slice sentence =
+		        prev.len ? slice_make(prev.p, (size_t)(line.p - prev.p) + line.len) : line;
 		prev = line.len ? slice_make(t.p + start, line.len) : slice_make(t.p, 0);
 		bool intro = false;
 		for (size_t i = 0; line.len && line.p[line.len - 1] == ':' &&
-		                   i < sizeof(list_intros) / sizeof(list_intros[0]); i++)
+		     i < sizeof(list_intros) / sizeof(list_intros[0]);
+		     i++)
 			intro = intro || slice_case_find(sentence, list_intros[i]);
 		if (!intro)
 			continue;
@@ -210,15 +244,16 @@ void lhost_bare_locals(struct slice t, void (*add)(struct slice local, struct sl
 			while (s < item.len && (item.p[s] == ' ' || item.p[s] == '\t'))
 				s++;
 			size_t e = s;
-			while (e < item.len && local_char(item.p[e]) && item.p[e] != '/' && item.p[e] != '|')
+			while (e < item.len && local_char(item.p[e]) && item.p[e] != '/' &&
+			       item.p[e] != '|')
 				e++;
 			bool alnum = false;
 			for (size_t k = s; k < e; k++)
 				alnum = alnum || ascii_is_alnum(item.p[k]);
 			/* the line holds the local part alone ("an undisclosed
 			 * address", "* user@host" are not) */
-			if (e == s || e - s > 64 || !alnum || item.p[s] == '.' || item.p[e - 1] == '.' ||
-			    e < item.len) {
+			if (e == s || e - s > 64 || !alnum || item.p[s] == '.' ||
+			    item.p[e - 1] == '.' || e < item.len) {
 				pos = at;
 				break;
 			}

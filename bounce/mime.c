@@ -123,11 +123,16 @@ int mime_param(struct slice value, const char *name, struct buf *out)
 
 static int b64val(char c)
 {
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
 	return -1;
 }
 
@@ -222,8 +227,8 @@ static void decode_body(struct slice cte, struct slice body, struct buf *scratch
 	}
 }
 
-static void walk_entity(struct walk *w, const char *msg, size_t len,
-                        unsigned depth, bool in_message);
+static void walk_entity(struct walk *w, const char *msg, size_t len, unsigned depth,
+                        bool in_message);
 
 /* Does the line [p, p+n) (without its line end) open a part of boundary b?
  * 1 = delimiter, 2 = close delimiter, 0 = neither. */
@@ -242,14 +247,14 @@ static int delimiter_kind(const char *p, size_t n, struct slice b)
 	return i == n ? kind : 0;
 }
 
-static void walk_multipart(struct walk *w, struct slice body, struct slice b,
-                           unsigned depth, bool in_message)
+static void walk_multipart(struct walk *w, struct slice body, struct slice b, unsigned depth,
+                           bool in_message)
 {
 	size_t pos = 0;
 	bool open = false;
 	size_t part_start = 0;
 	bool any = false;
-	char needle[2 + 200];   /* "--" and the boundary (at most 200 bytes) */
+	char needle[2 + 200]; /* "--" and the boundary (at most 200 bytes) */
 
 	if (b.len > sizeof(needle) - 2)
 		return;
@@ -289,8 +294,8 @@ static void walk_multipart(struct walk *w, struct slice body, struct slice b,
 					end--;
 				if (end > part_start && body.p[end - 1] == '\r')
 					end--;
-				walk_entity(w, body.p + part_start, end - part_start,
-				            depth + 1, in_message);
+				walk_entity(w, body.p + part_start, end - part_start, depth + 1,
+				            in_message);
 			}
 			if (kind == 2)
 				return;
@@ -301,8 +306,7 @@ static void walk_multipart(struct walk *w, struct slice body, struct slice b,
 	}
 	if (open && !w->stop && part_start < body.len) {
 		/* truncated: the last part runs to the end */
-		walk_entity(w, body.p + part_start, body.len - part_start, depth + 1,
-		            in_message);
+		walk_entity(w, body.p + part_start, body.len - part_start, depth + 1, in_message);
 	}
 	if (!any && !w->stop) {
 		/* no delimiter at all: read the body as plain text */
@@ -314,14 +318,14 @@ static void walk_multipart(struct walk *w, struct slice body, struct slice b,
 		snprintf(p.type, sizeof(p.type), "text/plain");
 		p.header = slice_make(body.p, 0);
 		p.content_type = slice_make(body.p, 0);
-		p.body = body.len > LIMIT_DECODED_PART ?
-			slice_make(body.p, LIMIT_DECODED_PART) : body;
+		p.body = body.len > LIMIT_DECODED_PART ? slice_make(body.p, LIMIT_DECODED_PART)
+		                                       : body;
 		w->stop = w->cb(&p, w->ctx);
 	}
 }
 
-static void walk_entity(struct walk *w, const char *msg, size_t len,
-                        unsigned depth, bool in_message)
+static void walk_entity(struct walk *w, const char *msg, size_t len, unsigned depth,
+                        bool in_message)
 {
 	struct header_scan hs;
 	struct header_field f;
@@ -338,8 +342,7 @@ static void walk_entity(struct walk *w, const char *msg, size_t len,
 		if (!have_ct && slice_case_eq_cstr(f.name, "Content-Type")) {
 			ct = f.value;
 			have_ct = true;
-		} else if (!have_cte &&
-		           slice_case_eq_cstr(f.name, "Content-Transfer-Encoding")) {
+		} else if (!have_cte && slice_case_eq_cstr(f.name, "Content-Transfer-Encoding")) {
 			cte = f.value;
 			have_cte = true;
 		}
@@ -380,8 +383,7 @@ static void walk_entity(struct walk *w, const char *msg, size_t len,
 	else
 		p.body = slice_make(raw.p, 0);
 	w->stop = w->cb(&p, w->ctx);
-	if (!w->stop && (!strcmp(p.type, "message/rfc822") ||
-	                 !strcmp(p.type, "message/global")))
+	if (!w->stop && (!strcmp(p.type, "message/rfc822") || !strcmp(p.type, "message/global")))
 		walk_entity(w, p.body.p, p.body.len, depth + 1, true);
 	buf_finish(&scratch);
 }

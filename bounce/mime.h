@@ -29,15 +29,15 @@
  * into the caller's message or into the walker's scratch buffer and are
  * valid only during the callback. */
 struct mime_part {
-	unsigned depth;         /* 0 for the top-level entity */
-	unsigned index;         /* order of appearance, 0-based */
-	bool in_message;        /* inside an enclosed message/rfc822 */
-	bool is_multipart;      /* a container; body is its raw body */
-	char type[64];          /* "type/subtype", lower case; "text/plain" when
+	unsigned depth;            /* 0 for the top-level entity */
+	unsigned index;            /* order of appearance, 0-based */
+	bool in_message;           /* inside an enclosed message/rfc822 */
+	bool is_multipart;         /* a container; body is its raw body */
+	char type[64];             /* "type/subtype", lower case; "text/plain" when
 	                           absent or unparsable */
-	struct slice header;    /* the part's raw header block */
+	struct slice header;       /* the part's raw header block */
 	struct slice content_type; /* raw Content-Type value (may be empty) */
-	struct slice body;      /* decoded body (transfer encoding removed),
+	struct slice body;         /* decoded body (transfer encoding removed),
 	                           at most LIMIT_DECODED_PART bytes */
 };
 
@@ -73,8 +73,7 @@ void mime_decode_words(struct slice value, struct buf *out, size_t max);
 /* Converts in from charset to UTF-8 (appended to out, at most max bytes).
  * Returns false, appending nothing, when the charset is already ASCII or
  * UTF-8 or is unknown to iconv. Invalid sequences become '?'. */
-bool mime_charset_convert(const char *charset, struct slice in, struct buf *out,
-                          size_t max);
+bool mime_charset_convert(const char *charset, struct slice in, struct buf *out, size_t max);
 
 /* Converts in from charset to UTF-8 (appended to out, at most max bytes),
  * whatever the charset: text read as text (a moderator's reason). UTF-8

@@ -38,8 +38,8 @@ _Static_assert(BOUNCE_REASON_COUNT_ <= 64, "one bit per reason");
 struct memo {
 	const struct bounce_text *t;
 	uint64_t done, yes;
-	bool declared;          /* declared_failure(t) */
-	bool rcpt_stage;        /* rcpt_evidence() */
+	bool declared;   /* declared_failure(t) */
+	bool rcpt_stage; /* rcpt_evidence() */
 };
 
 static bool says(struct memo *m, enum bounce_reason r)
@@ -92,7 +92,8 @@ static bool domain_does_not_exist(const struct bounce_text *t)
 	if (p - b < 4 || p[-1] == '.' || !memchr(b, '.', (size_t)(p - b)))
 		return false;
 	for (const char *q = b; q < p; q++)
-		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '.' || *q == '-'))
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '.' ||
+		      *q == '-'))
 			return false;
 	return true;
 }
@@ -102,14 +103,7 @@ static bool domain_does_not_exist(const struct bounce_text *t)
 static bool dns_try_again(const struct bounce_text *t)
 {
 	return bounce_text_find(t, "host not found, try again") ||
-	       bounce_text_find(t, "host name lookup failure");
-}
-
-/* An addressing status (RFC 3463 X.1.x), the sender's X.1.7/X.1.8 aside. */
-static bool addressing_code(const char *st)
-{
-	return st && st[0] && !strncmp(st + 1, ".1.", 3) && strcmp(st + 1, ".1.7") &&
-	       strcmp(st + 1, ".1.8");
+	        bounce_text_find(t, "host name lookup failure");
 }
 
 /* Exim's "(:fail:)": a failure the local configuration declared (a
@@ -120,14 +114,11 @@ static bool declared_failure(const struct bounce_text *t)
 	return bounce_text_find(t, "(:fail:)") != NULL;
 }
 
-/* Evidence that the reply was about the address: it answered RCPT TO,
- * or carries an addressing code; a report with neither a remote reply
- * nor such a code, whose words are not the reporting MTA's own lookup
- * (reason_of_mta), gives none; nor does a declared failure. */
+/* Evidence that the reply was about the address: the caller's (a reply
+ * to RCPT TO, or an addressing code), unless the failure was declared. */
 static bool rcpt_evidence(const struct reason_input *in, bool declared)
 {
-	return in->rcpt_stage && !declared &&
-	       !(in->cmd == SMTP_COMMAND_NONE && in->reply == 0 && !addressing_code(in->status));
+	return in->rcpt_stage && !declared;
 }
 
 /* One guarded rule of the first list. */
@@ -148,9 +139,9 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		/* the code says so, and the text does not name another cause */
 		if (coded == BOUNCE_REASON_USERUNKNOWN) {
 			static const enum bounce_reason other[] = {
-				BOUNCE_REASON_NORELAYING, BOUNCE_REASON_BLOCKED,
+				BOUNCE_REASON_NORELAYING,  BOUNCE_REASON_BLOCKED,
 				BOUNCE_REASON_MAILBOXFULL, BOUNCE_REASON_HASMOVED,
-				BOUNCE_REASON_NOTACCEPT, BOUNCE_REASON_FILTERED,
+				BOUNCE_REASON_NOTACCEPT,   BOUNCE_REASON_FILTERED,
 			};
 			for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
 				if (says(m, other[i]))
@@ -161,7 +152,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 			return true;
 		}
 		/* the words alone: only with evidence that the reply answered
-		 * for the address (RCPT TO, an addressing code, no remote reply) */
+		 * for the address (RCPT TO, an addressing code) */
 		return rcpt_stage && says(m, r);
 	case BOUNCE_REASON_FILTERED:
 		/* a code naming the sender's side or a disabled account decides */
@@ -172,7 +163,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 			return true;
 		if (before_rcpt(cmd) || cmd == SMTP_COMMAND_RCPT)
 			return false;
-		/* a stage only inferred (an addressing code, no remote reply):
+		/* a stage only inferred (an addressing code):
 		 * words saying the address is unknown are about the address,
 		 * words saying its owner refuses the mail still say that */
 		if (rcpt_stage)
@@ -191,7 +182,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		if (cmd == SMTP_COMMAND_DATA)
 			return coded != BOUNCE_REASON_USERUNKNOWN;
 		return coded == BOUNCE_REASON_UNDEFINED || coded == BOUNCE_REASON_ONHOLD ||
-		       coded == BOUNCE_REASON_SECURITYERROR || coded == BOUNCE_REASON_SYSTEMERROR;
+		        coded == BOUNCE_REASON_SECURITYERROR || coded == BOUNCE_REASON_SYSTEMERROR;
 	case BOUNCE_REASON_SPAMDETECTED:
 		/* content verdicts exist only after DATA; a specific media code
 		 * (X.6.1 and on, RFC 3463) says the content's form was refused,
@@ -217,8 +208,7 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		if (before_rcpt(cmd) || dns_try_again(t) || declared)
 			return false;
 		if (coded == r)
-			return !says(m, BOUNCE_REASON_NETWORKERROR) ||
-			       says(m, r);
+			return !says(m, BOUNCE_REASON_NETWORKERROR) || says(m, r);
 		return says(m, r) || domain_does_not_exist(t);
 	case BOUNCE_REASON_NOTACCEPT:
 		/* the domain says it takes no mail (null MX, no mail exchanger);
@@ -282,6 +272,15 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	 * an SMTP connection ... in the queue too long" is a network error) */
 	if (mta != BOUNCE_REASON_UNDEFINED)
 		return mta;
+	/* the sending MTA's own classification of the reply (PowerMTA's
+	 * bounce category): it read the same reply, and names a cause where
+	 * neither the rules nor a strong code did; an unknown user or host
+	 * only where the reply could be about the address at all */
+	if (in->category != BOUNCE_REASON_UNDEFINED &&
+	    !((in->category == BOUNCE_REASON_USERUNKNOWN ||
+	       in->category == BOUNCE_REASON_HOSTUNKNOWN) &&
+	      (before_rcpt(in->cmd) || in->end_of_data)))
+		return in->category;
 	/* 4. the phrases of the remaining reasons */
 	for (size_t i = 0; i < reason_order_second_n; i++)
 		if (says(&m, reason_order_second[i]))
@@ -301,9 +300,9 @@ enum bounce_reason reason_decide(const struct reason_input *in)
 	if (coded == BOUNCE_REASON_USERUNKNOWN && says(&m, BOUNCE_REASON_REJECTED) &&
 	    !reason_rejected_excluded(in->text) && !says(&m, BOUNCE_REASON_USERUNKNOWN))
 		return BOUNCE_REASON_REJECTED;
-	if (coded != BOUNCE_REASON_UNDEFINED && !(before_rcpt(in->cmd) &&
-	                                          (coded == BOUNCE_REASON_USERUNKNOWN ||
-	                                           coded == BOUNCE_REASON_HOSTUNKNOWN)))
+	if (coded != BOUNCE_REASON_UNDEFINED &&
+	    !(before_rcpt(in->cmd) &&
+	      (coded == BOUNCE_REASON_USERUNKNOWN || coded == BOUNCE_REASON_HOSTUNKNOWN)))
 		return coded;
 	if (st[0] && !strncmp(st + 1, ".7.", 3))
 		return BOUNCE_REASON_SECURITYERROR;

@@ -59,6 +59,11 @@ extern const size_t reason_order_second_n;
  * marker) and the diagnostic t carries the message; UNDEFINED otherwise. */
 enum bounce_reason reason_of_mta(const struct bounce_text *report, const struct bounce_text *t);
 
+/* The reason a sending MTA's own bounce category names
+ * (X-PowerMTA-BounceCategory: "bad-mailbox" → userunknown), or UNDEFINED
+ * for a category that names no single cause or is not known. */
+enum bounce_reason reason_of_category(struct slice name);
+
 /* A receiver's own reading of its refusal, when the host that answered
  * (rhost, lower case, may be "") belongs to one with its own documented
  * codes: the reason (UNDEFINED when the provider documents the code as

@@ -41,8 +41,7 @@ static bool convert(const char *cs, struct slice in, struct buf *out, size_t max
 {
 	if (!cs[0])
 		return false;
-	if (!strcasecmp(cs, "utf-8") || !strcasecmp(cs, "us-ascii") ||
-	    !strcasecmp(cs, "utf8")) {
+	if (!strcasecmp(cs, "utf-8") || !strcasecmp(cs, "us-ascii") || !strcasecmp(cs, "utf8")) {
 		buf_add(out, in.p, in.len < max ? in.len : max);
 		return true;
 	}
@@ -90,7 +89,7 @@ static bool convert(const char *cs, struct slice in, struct buf *out, size_t max
 			written++;
 		}
 	}
-	iconv(cd, NULL, NULL, NULL, NULL);     /* back to the initial state */
+	iconv(cd, NULL, NULL, NULL, NULL); /* back to the initial state */
 	return true;
 }
 
@@ -109,8 +108,8 @@ static size_t encoded_word(struct slice v, size_t i, struct buf *out, size_t max
 	if ((enc != 'Q' && enc != 'B') || v.p[j + 2] != '?')
 		return i;
 	size_t ts = j + 3, k = ts;
-	while (k + 1 < v.len && !(v.p[k] == '?' && v.p[k + 1] == '=') &&
-	       v.p[k] != '\n' && k - ts < 1000)
+	while (k + 1 < v.len && !(v.p[k] == '?' && v.p[k + 1] == '=') && v.p[k] != '\n' &&
+	       k - ts < 1000)
 		k++;
 	if (k + 1 >= v.len || v.p[k] != '?' || v.p[k + 1] != '=')
 		return i;
@@ -119,7 +118,7 @@ static size_t encoded_word(struct slice v, size_t i, struct buf *out, size_t max
 	size_t cl = j - cs;
 	memcpy(charset, v.p + cs, cl);
 	charset[cl] = '\0';
-	char *star = strchr(charset, '*');      /* RFC 2231 language */
+	char *star = strchr(charset, '*'); /* RFC 2231 language */
 	if (star)
 		*star = '\0';
 
@@ -135,8 +134,9 @@ static size_t encoded_word(struct slice v, size_t i, struct buf *out, size_t max
 			} else if (c == '=' && m + 2 < text.len &&
 			           ascii_hexval(text.p[m + 1]) >= 0 &&
 			           ascii_hexval(text.p[m + 2]) >= 0) {
-				buf_addch(&raw, ascii_hexval(text.p[m + 1]) * 16 +
-				          ascii_hexval(text.p[m + 2]));
+				buf_addch(&raw,
+				          ascii_hexval(text.p[m + 1]) * 16 +
+				                  ascii_hexval(text.p[m + 2]));
 				m += 2;
 			} else {
 				buf_addch(&raw, c);
@@ -199,8 +199,8 @@ bool mime_charset_convert(const char *charset, struct slice in, struct buf *out,
 {
 	/* charsets that keep ASCII as ASCII need no work for reading phrases */
 	static const char *const ascii_kept[] = {
-		"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-", "iso8859-", "windows-",
-		"cp125", "koi8-", "latin",
+		"utf-8",    "utf8",     "us-ascii", "ascii", "iso-8859-",
+		"iso8859-", "windows-", "cp125",    "koi8-", "latin",
 	};
 	for (size_t i = 0; i < sizeof(ascii_kept) / sizeof(ascii_kept[0]); i++)
 		if (!strncasecmp(charset, ascii_kept[i], strlen(ascii_kept[i])))

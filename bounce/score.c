@@ -10,12 +10,9 @@
 const char *score_action_name(enum score_action a)
 {
 	static const char *const names[] = {
-		[SCORE_ACTION_NONE] = "none",
-		[SCORE_ACTION_SCORED] = "scored",
-		[SCORE_ACTION_DISABLE] = "disable",
-		[SCORE_ACTION_WARN] = "warn",
-		[SCORE_ACTION_ENABLE] = "enable",
-		[SCORE_ACTION_REMOVE] = "remove",
+		[SCORE_ACTION_NONE] = "none",       [SCORE_ACTION_SCORED] = "scored",
+		[SCORE_ACTION_DISABLE] = "disable", [SCORE_ACTION_WARN] = "warn",
+		[SCORE_ACTION_ENABLE] = "enable",   [SCORE_ACTION_REMOVE] = "remove",
 	};
 	if ((size_t)a >= sizeof(names) / sizeof(names[0]))
 		return "?";
@@ -25,11 +22,11 @@ const char *score_action_name(enum score_action a)
 static enum score_action apply_probing(struct score_member *m, const struct score_event *e)
 {
 	if (!e->probe || !e->failure)
-		return SCORE_ACTION_NONE;       /* an old post's bounce, or an auto-reply */
+		return SCORE_ACTION_NONE; /* an old post's bounce, or an auto-reply */
 	if (e->proven)
-		return SCORE_ACTION_REMOVE;     /* the probe bounced: the address is bad */
+		return SCORE_ACTION_REMOVE; /* the probe bounced: the address is bad */
 	if (!e->counts || m->troubled)
-		return SCORE_ACTION_NONE;       /* about the message or us, or noted already */
+		return SCORE_ACTION_NONE; /* about the message or us, or noted already */
 	m->troubled = true;
 	return SCORE_ACTION_SCORED;
 }
@@ -71,8 +68,7 @@ enum score_action score_apply(const struct score_settings *s, struct score_membe
 	return SCORE_ACTION_SCORED;
 }
 
-enum score_action score_tick(const struct score_settings *s, struct score_member *m,
-                             uint32_t today)
+enum score_action score_tick(const struct score_settings *s, struct score_member *m, uint32_t today)
 {
 	uint32_t interval = s->probe_interval_days ? s->probe_interval_days : 1;
 
@@ -123,8 +119,8 @@ enum score_blame score_blame(enum bounce_reason reason, int hard, const char *st
 		return SCORE_BLAME_ADDRESS;
 	const char *st = status ? status : "";
 	bool permanent = st[0] == '5';
-	if (at_rcpt || (permanent && cmd == SMTP_COMMAND_RCPT) ||
-	    !strncmp(st, "5.1.", 4) || !strcmp(st, "5.4.4"))
+	if (at_rcpt || (permanent && cmd == SMTP_COMMAND_RCPT) || !strncmp(st, "5.1.", 4) ||
+	    !strcmp(st, "5.4.4"))
 		return SCORE_BLAME_PROVEN;
 	return SCORE_BLAME_ADDRESS;
 }

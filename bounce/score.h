@@ -76,8 +76,8 @@
 
 #include "bounce/bounce.h"
 
-#define SCORE_POST_BLAME_MIN            3
-#define SCORE_POST_BLAME_PERCENT        10
+#define SCORE_POST_BLAME_MIN 3
+#define SCORE_POST_BLAME_PERCENT 10
 
 /* A list's bounce settings (store_list's bounce_* fields). Weights and
  * threshold in hundredths. */
@@ -92,37 +92,37 @@ struct score_settings {
 
 /* A member's bounce state, as the caller keeps it. */
 struct score_member {
-	bool enabled;                   /* delivery enabled (not disabled by anyone) */
-	bool probing;                   /* disabled by bounces, probe out */
-	uint32_t score;                 /* hundredths */
-	uint32_t last_day;              /* last counted bounce day; 0 = never */
-	uint32_t count;                 /* counted bounce days */
-	bool day_hard;                  /* last_day already weighed as hard */
-	uint32_t probe_sent_day;        /* day the probe or latest warning went out */
+	bool enabled;            /* delivery enabled (not disabled by anyone) */
+	bool probing;            /* disabled by bounces, probe out */
+	uint32_t score;          /* hundredths */
+	uint32_t last_day;       /* last counted bounce day; 0 = never */
+	uint32_t count;          /* counted bounce days */
+	bool day_hard;           /* last_day already weighed as hard */
+	uint32_t probe_sent_day; /* day the probe or latest warning went out */
 	uint32_t warnings_sent;
-	bool troubled;                  /* probing: a failure to the probe or a
+	bool troubled; /* probing: a failure to the probe or a
 	                                   warning since it went out */
 };
 
 /* One event about the member. */
 struct score_event {
 	uint32_t day;
-	bool hard;                      /* hard failure (unknown counts as soft) */
-	bool counts;                    /* blames the address, post not blamed */
-	bool proven;                    /* the address is bad, as said where it
+	bool hard;    /* hard failure (unknown counts as soft) */
+	bool counts;  /* blames the address, post not blamed */
+	bool proven;  /* the address is bad, as said where it
 	                                   is known (score_blame()) */
-	bool failure;                   /* a failure report (DSN, 5xx), not an
+	bool failure; /* a failure report (DSN, 5xx), not an
 	                                   auto-reply or a complaint */
-	bool probe;                     /* to a PROBE or WARNING token */
+	bool probe;   /* to a PROBE or WARNING token */
 };
 
 /* What one failure report says about the member's address. */
 enum score_blame {
-	SCORE_BLAME_NONE,               /* nothing: the message, the list, the
+	SCORE_BLAME_NONE,    /* nothing: the message, the list, the
 	                                   network, or not known */
-	SCORE_BLAME_ADDRESS,            /* the mailbox or address, as far as
+	SCORE_BLAME_ADDRESS, /* the mailbox or address, as far as
 	                                   the report can tell (counts) */
-	SCORE_BLAME_PROVEN,             /* the address is bad, said by the one
+	SCORE_BLAME_PROVEN,  /* the address is bad, said by the one
 	                                   who knows it: a probe removes */
 };
 
@@ -148,12 +148,12 @@ enum score_blame score_blame(enum bounce_reason reason, int hard, const char *st
                              const char *diag, bool at_rcpt);
 
 enum score_action {
-	SCORE_ACTION_NONE,              /* nothing changed */
-	SCORE_ACTION_SCORED,            /* state changed, nothing to send */
-	SCORE_ACTION_DISABLE,           /* disable delivery, send the probe */
-	SCORE_ACTION_WARN,              /* send the next warning */
-	SCORE_ACTION_ENABLE,            /* clean round: enable delivery again */
-	SCORE_ACTION_REMOVE,            /* remove the member */
+	SCORE_ACTION_NONE,    /* nothing changed */
+	SCORE_ACTION_SCORED,  /* state changed, nothing to send */
+	SCORE_ACTION_DISABLE, /* disable delivery, send the probe */
+	SCORE_ACTION_WARN,    /* send the next warning */
+	SCORE_ACTION_ENABLE,  /* clean round: enable delivery again */
+	SCORE_ACTION_REMOVE,  /* remove the member */
 };
 
 /* Static name: "none", "scored", "disable", "warn", "enable", "remove". */

@@ -28,7 +28,8 @@ static size_t member(struct slice t, const char *name)
 				r++;
 			if (r < end && *r == ':') {
 				r++;
-				while (r < end && (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n'))
+				while (r < end &&
+				       (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\n'))
 					r++;
 				return (size_t)(r - t.p);
 			}
@@ -87,8 +88,9 @@ size_t ses_recipients(struct slice t, const char *array,
 		return 0;
 	i++;
 	while (i < t.len && n < LIMIT_BOUNCE_RCPTS) {
-		while (i < t.len && (t.p[i] == ' ' || t.p[i] == ',' || t.p[i] == '\n' ||
-		                     t.p[i] == '\r' || t.p[i] == '\t'))
+		while (i < t.len &&
+		       (t.p[i] == ' ' || t.p[i] == ',' || t.p[i] == '\n' || t.p[i] == '\r' ||
+		        t.p[i] == '\t'))
 			i++;
 		if (i >= t.len || t.p[i] == ']')
 			break;

@@ -20,7 +20,7 @@ static bool code_boundary_before(struct slice t, size_t i)
 	return !ascii_is_digit(c) && c != '.' && !ascii_is_alpha(c) && c != '-';
 }
 
-int status_find(struct slice t, char out[BOUNCE_STATUS_MAX])
+int status_find(struct slice t, char ret_status[BOUNCE_STATUS_MAX])
 {
 	for (size_t i = 0; i + 5 <= t.len; i++) {
 		char c = t.p[i];
@@ -49,8 +49,8 @@ int status_find(struct slice t, char out[BOUNCE_STATUS_MAX])
 		size_t n = j - i;
 		if (n >= BOUNCE_STATUS_MAX)
 			continue;
-		memcpy(out, t.p + i, n);
-		out[n] = '\0';
+		memcpy(ret_status, t.p + i, n);
+		ret_status[n] = '\0';
 		return 1;
 	}
 	return 0;
@@ -63,11 +63,13 @@ int status_reply_code(struct slice t)
 		if ((c != '4' && c != '5') || !ascii_is_digit(t.p[i + 1]) ||
 		    !ascii_is_digit(t.p[i + 2]))
 			continue;
-		if (i > 0 && (ascii_is_alnum(t.p[i - 1]) || t.p[i - 1] == '.' ||
-		              t.p[i - 1] == '-' || t.p[i - 1] == '#' || t.p[i - 1] == ':'))
+		if (i > 0 &&
+		    (ascii_is_alnum(t.p[i - 1]) || t.p[i - 1] == '.' || t.p[i - 1] == '-' ||
+		     t.p[i - 1] == '#' || t.p[i - 1] == ':'))
 			continue;
-		if (i + 3 < t.len && (ascii_is_alnum(t.p[i + 3]) || t.p[i + 3] == '.' ||
-		                      t.p[i + 3] == '@' || t.p[i + 3] == ':'))
+		if (i + 3 < t.len &&
+		    (ascii_is_alnum(t.p[i + 3]) || t.p[i + 3] == '.' || t.p[i + 3] == '@' ||
+		     t.p[i + 3] == ':'))
 			continue;
 		if (t.p[i + 1] > '5')
 			continue;
@@ -218,13 +220,13 @@ enum bounce_reason status_reason_from_text(struct slice text)
 /* The words every phrase below contains: a phrase is searched for only
  * when its word occurs in the text at all. */
 static const char *const command_words[] = {
-	"rcpt", "data", "mail from", "helo", "ehlo", "initial", "connected", "recipient",
-	"command mail",
+	"rcpt",    "data",      "mail from", "helo",         "ehlo",
+	"initial", "connected", "recipient", "command mail",
 };
 
 static const struct {
 	enum smtp_command cmd;
-	unsigned word;          /* index into command_words */
+	unsigned word; /* index into command_words */
 	const char *text;
 } command_phrases[] = {
 	{ SMTP_COMMAND_CONNECT, 5, "after initial connection" },
@@ -241,14 +243,14 @@ static const struct {
 	{ SMTP_COMMAND_MAIL, 2, ">>> mail from" },
 	{ SMTP_COMMAND_MAIL, 8, "smtp command mail" },
 	{ SMTP_COMMAND_MAIL, 2, "mail from command" },
-	{ SMTP_COMMAND_RCPT, 0, "in reply to rcpt" },   /* "TO" may be folded away */
+	{ SMTP_COMMAND_RCPT, 0, "in reply to rcpt" }, /* "TO" may be folded away */
 	{ SMTP_COMMAND_RCPT, 0, "after rcpt to" },
 	{ SMTP_COMMAND_RCPT, 0, ">>> rcpt to" },
 	{ SMTP_COMMAND_RCPT, 0, "smtp command rcpt" },
 	{ SMTP_COMMAND_RCPT, 0, "rcpt to command" },
 	{ SMTP_COMMAND_RCPT, 0, "rcpt to:" },
 	{ SMTP_COMMAND_RCPT, 0, "rcpt command" },
-	{ SMTP_COMMAND_RCPT, 0, "rcpt to response" }, /* qmail */
+	{ SMTP_COMMAND_RCPT, 0, "rcpt to response" },        /* qmail */
 	{ SMTP_COMMAND_RCPT, 7, "does not like recipient" }, /* qmail */
 	{ SMTP_COMMAND_RCPT, 0, "smtp:rcpt" },
 	{ SMTP_COMMAND_RCPT, 0, "[rcpt_to]" }, /* Yahoo */
@@ -271,7 +273,8 @@ enum smtp_command status_smtp_command_lower(const char *low, size_t len)
 
 	/* which words occur: most texts name no command word */
 	for (size_t w = 0; w < sizeof(command_words) / sizeof(command_words[0]); w++) {
-		have[w] = bounce_memfind(low, len, command_words[w], strlen(command_words[w])) != NULL;
+		have[w] = bounce_memfind(low, len, command_words[w], strlen(command_words[w])) !=
+		        NULL;
 		any = any || have[w];
 	}
 	if (!any)
@@ -285,7 +288,8 @@ enum smtp_command status_smtp_command_lower(const char *low, size_t len)
 		size_t n = strlen(ph);
 		size_t from = found ? best + 1 : 0;
 		const char *p;
-		while (from + n <= len && (p = bounce_memfind(low + from, len - from, ph, n)) != NULL) {
+		while (from + n <= len &&
+		       (p = bounce_memfind(low + from, len - from, ph, n)) != NULL) {
 			best = (size_t)(p - low);
 			found = true;
 			cmd = command_phrases[i].cmd;
@@ -307,46 +311,30 @@ enum smtp_command status_smtp_command(struct slice text)
 /* The detail numbers of the pseudo codes, by reason (0: none), as the
  * established parsers write them (Sisimai's SMTP/Status.pm, 5.0.9xx). */
 static const unsigned pseudo_detail[BOUNCE_REASON_COUNT_] = {
-	[BOUNCE_REASON_UNDEFINED] = 900,
-	[BOUNCE_REASON_ONHOLD] = 901,
-	[BOUNCE_REASON_SYNTAXERROR] = 902,
-	[BOUNCE_REASON_NORELAYING] = 909,
-	[BOUNCE_REASON_FILTERED] = 910,
-	[BOUNCE_REASON_USERUNKNOWN] = 911,
-	[BOUNCE_REASON_HOSTUNKNOWN] = 912,
-	[BOUNCE_REASON_REJECTED] = 918,
-	[BOUNCE_REASON_SUSPEND] = 921,
-	[BOUNCE_REASON_MAILBOXFULL] = 922,
-	[BOUNCE_REASON_EXCEEDLIMIT] = 923,
-	[BOUNCE_REASON_NOTACCEPT] = 932,
-	[BOUNCE_REASON_MESGTOOBIG] = 934,
-	[BOUNCE_REASON_MAILERERROR] = 939,
-	[BOUNCE_REASON_NETWORKERROR] = 944,
-	[BOUNCE_REASON_EXPIRED] = 947,
-	[BOUNCE_REASON_SECURITYERROR] = 970,
-	[BOUNCE_REASON_BLOCKED] = 971,
-	[BOUNCE_REASON_POLICYVIOLATION] = 972,
-	[BOUNCE_REASON_REQUIREPTR] = 973,
-	[BOUNCE_REASON_NOTCOMPLIANTRFC] = 974,
-	[BOUNCE_REASON_AUTHFAILURE] = 972,
-	[BOUNCE_REASON_SPAMDETECTED] = 980,
-	[BOUNCE_REASON_VIRUSDETECTED] = 971,
-	[BOUNCE_REASON_CONTENTERROR] = 960,
-	[BOUNCE_REASON_SYSTEMERROR] = 930,
-	[BOUNCE_REASON_SYSTEMFULL] = 931,
-	[BOUNCE_REASON_TOOMANYCONN] = 945,
-	[BOUNCE_REASON_SPEEDING] = 946,
-	[BOUNCE_REASON_RATELIMITED] = 946,
-	[BOUNCE_REASON_BADREPUTATION] = 975,
-	[BOUNCE_REASON_HASMOVED] = 916,
+	[BOUNCE_REASON_UNDEFINED] = 900,       [BOUNCE_REASON_ONHOLD] = 901,
+	[BOUNCE_REASON_SYNTAXERROR] = 902,     [BOUNCE_REASON_NORELAYING] = 909,
+	[BOUNCE_REASON_FILTERED] = 910,        [BOUNCE_REASON_USERUNKNOWN] = 911,
+	[BOUNCE_REASON_HOSTUNKNOWN] = 912,     [BOUNCE_REASON_REJECTED] = 918,
+	[BOUNCE_REASON_SUSPEND] = 921,         [BOUNCE_REASON_MAILBOXFULL] = 922,
+	[BOUNCE_REASON_EXCEEDLIMIT] = 923,     [BOUNCE_REASON_NOTACCEPT] = 932,
+	[BOUNCE_REASON_MESGTOOBIG] = 934,      [BOUNCE_REASON_MAILERERROR] = 939,
+	[BOUNCE_REASON_NETWORKERROR] = 944,    [BOUNCE_REASON_EXPIRED] = 947,
+	[BOUNCE_REASON_SECURITYERROR] = 970,   [BOUNCE_REASON_BLOCKED] = 971,
+	[BOUNCE_REASON_POLICYVIOLATION] = 972, [BOUNCE_REASON_REQUIREPTR] = 973,
+	[BOUNCE_REASON_NOTCOMPLIANTRFC] = 974, [BOUNCE_REASON_AUTHFAILURE] = 972,
+	[BOUNCE_REASON_SPAMDETECTED] = 980,    [BOUNCE_REASON_VIRUSDETECTED] = 971,
+	[BOUNCE_REASON_CONTENTERROR] = 960,    [BOUNCE_REASON_SYSTEMERROR] = 930,
+	[BOUNCE_REASON_SYSTEMFULL] = 931,      [BOUNCE_REASON_TOOMANYCONN] = 945,
+	[BOUNCE_REASON_SPEEDING] = 946,        [BOUNCE_REASON_RATELIMITED] = 946,
+	[BOUNCE_REASON_BADREPUTATION] = 975,   [BOUNCE_REASON_HASMOVED] = 916,
 };
 
-void status_pseudo(enum bounce_reason r, bool temporary, char out[BOUNCE_STATUS_MAX])
+void status_pseudo(enum bounce_reason r, bool temporary, char ret_status[BOUNCE_STATUS_MAX])
 {
-	out[0] = '\0';
+	ret_status[0] = '\0';
 	if ((unsigned)r >= BOUNCE_REASON_COUNT_ || !pseudo_detail[r])
 		return;
-	snprintf(out, BOUNCE_STATUS_MAX, "%c.0.%u", temporary ? '4' : '5', pseudo_detail[r]);
+	snprintf(ret_status, BOUNCE_STATUS_MAX, "%c.0.%u", temporary ? '4' : '5', pseudo_detail[r]);
 }
 
 int status_hard(enum bounce_reason r, const char *status)

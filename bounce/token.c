@@ -23,7 +23,7 @@ static void put_bit(struct token_bits *tb, unsigned bit)
 	if (bit)
 		tb->b[tb->n / 8] |= (uint8_t)(0x80u >> (tb->n % 8));
 	else
-		tb->b[tb->n / 8] &= (uint8_t)~(0x80u >> (tb->n % 8));
+		tb->b[tb->n / 8] &= (uint8_t) ~(0x80u >> (tb->n % 8));
 	tb->n++;
 }
 
@@ -48,8 +48,7 @@ void token_bits_put_bytes(struct token_bits *tb, const uint8_t *p, size_t nbits)
 		put_bit(tb, (p[i / 8] >> (7 - i % 8)) & 1u);
 }
 
-int token_bits_get(const struct token_bits *tb, size_t *pos, unsigned width,
-                   uint64_t *ret_v)
+int token_bits_get(const struct token_bits *tb, size_t *pos, unsigned width, uint64_t *ret_v)
 {
 	if (width > 64 || *pos > tb->n || tb->n - *pos < width)
 		return -EINVAL;
@@ -61,8 +60,7 @@ int token_bits_get(const struct token_bits *tb, size_t *pos, unsigned width,
 	return 0;
 }
 
-bool token_bits_equal_mac(const struct token_bits *tb, size_t pos,
-                          const uint8_t *mac, size_t nbits)
+bool token_bits_equal_mac(const struct token_bits *tb, size_t pos, const uint8_t *mac, size_t nbits)
 {
 	unsigned diff = 0;
 	for (size_t i = 0; i < nbits; i++)
@@ -108,20 +106,22 @@ int token_base32_decode(struct slice s, struct token_bits *ret_bits)
 static void add_part(struct buf *b, const void *p, size_t n)
 {
 	uint8_t len[4] = {
-		(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n,
+		(uint8_t)(n >> 24),
+		(uint8_t)(n >> 16),
+		(uint8_t)(n >> 8),
+		(uint8_t)n,
 	};
 	buf_add(b, len, sizeof(len));
 	buf_add(b, p, n);
 }
 
-int token_hmac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
-               const struct slice *parts, size_t nparts,
-               uint8_t ret_mac[TOKEN_MAC_LEN])
+int token_hmac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose, const struct slice *parts,
+               size_t nparts, uint8_t ret_mac[TOKEN_MAC_LEN])
 {
 	struct buf in = BUF_INIT;
 	struct hmac_sha256_ctx ctx;
 
-	buf_add(&in, "listd-token", sizeof("listd-token"));  /* with its NUL */
+	buf_add(&in, "listd-token", sizeof("listd-token")); /* with its NUL */
 	add_part(&in, purpose, strlen(purpose));
 	for (size_t i = 0; i < nparts; i++)
 		add_part(&in, parts[i].p, parts[i].len);
@@ -139,7 +139,10 @@ static int generic_mac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
 {
 	struct slice *all = calloc(nparts + 1, sizeof(*all));
 	uint8_t d[4] = {
-		(uint8_t)(day >> 24), (uint8_t)(day >> 16), (uint8_t)(day >> 8), (uint8_t)day,
+		(uint8_t)(day >> 24),
+		(uint8_t)(day >> 16),
+		(uint8_t)(day >> 8),
+		(uint8_t)day,
 	};
 	int r;
 
@@ -155,9 +158,8 @@ static int generic_mac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
 	return r;
 }
 
-int token_make(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
-               const struct slice *parts, size_t nparts, uint32_t day,
-               struct buf *ret_token)
+int token_make(const uint8_t key[TOKEN_KEY_LEN], const char *purpose, const struct slice *parts,
+               size_t nparts, uint32_t day, struct buf *ret_token)
 {
 	uint8_t mac[TOKEN_MAC_LEN];
 	struct token_bits tb = TOKEN_BITS_INIT;
@@ -170,9 +172,9 @@ int token_make(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
 	return 0;
 }
 
-int token_check(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
-                const struct slice *parts, size_t nparts, struct slice token,
-                uint32_t today, uint32_t max_age_days, uint32_t *ret_day)
+int token_check(const uint8_t key[TOKEN_KEY_LEN], const char *purpose, const struct slice *parts,
+                size_t nparts, struct slice token, uint32_t today, uint32_t max_age_days,
+                uint32_t *ret_day)
 {
 	struct token_bits tb;
 	uint8_t mac[TOKEN_MAC_LEN];

@@ -20,17 +20,20 @@
 #include "listd/core/buf.h"
 #include "listd/core/slice.h"
 
-#define TOKEN_KEY_LEN   32
-#define TOKEN_MAC_LEN   32              /* HMAC-SHA256 output */
-#define TOKEN_BITS_MAX  320             /* capacity of a struct token_bits */
+#define TOKEN_KEY_LEN 32
+#define TOKEN_MAC_LEN 32   /* HMAC-SHA256 output */
+#define TOKEN_BITS_MAX 320 /* capacity of a struct token_bits */
 
 /* A bit string of at most TOKEN_BITS_MAX bits, MSB first. Initialise with
  * TOKEN_BITS_INIT or memset to 0. */
 struct token_bits {
 	uint8_t b[TOKEN_BITS_MAX / 8];
-	size_t n;                       /* bits held */
+	size_t n; /* bits held */
 };
-#define TOKEN_BITS_INIT { { 0 }, 0 }
+#define TOKEN_BITS_INIT \
+	{ \
+		{ 0 }, 0 \
+	}
 
 /* Appends the low width bits of v (width <= 64). Exceeding TOKEN_BITS_MAX
  * is a caller bug and aborts. */
@@ -39,12 +42,11 @@ void token_bits_put(struct token_bits *tb, uint64_t v, unsigned width);
 void token_bits_put_bytes(struct token_bits *tb, const uint8_t *p, size_t nbits);
 /* Reads width bits (<= 64) at *pos into *ret_v and advances *pos.
  * -EINVAL when fewer than width bits remain (nothing written). */
-int token_bits_get(const struct token_bits *tb, size_t *pos, unsigned width,
-                   uint64_t *ret_v);
+int token_bits_get(const struct token_bits *tb, size_t *pos, unsigned width, uint64_t *ret_v);
 /* Constant-time comparison of bits [pos, pos + nbits) of tb with the first
  * nbits bits of mac. True when equal. Caller guarantees the range exists. */
-bool token_bits_equal_mac(const struct token_bits *tb, size_t pos,
-                          const uint8_t *mac, size_t nbits);
+bool token_bits_equal_mac(const struct token_bits *tb, size_t pos, const uint8_t *mac,
+                          size_t nbits);
 
 /* Appends ceil(tb->n / 5) lower-case base32 characters to out. */
 void token_base32_encode(const struct token_bits *tb, struct buf *out);
@@ -58,9 +60,8 @@ int token_base32_decode(struct slice s, struct token_bits *ret_bits);
  * "listd-token" 0x00, then purpose and each part as a 4-byte big-endian
  * length followed by its bytes. Parts may hold any bytes. 0 (nettle's HMAC
  * cannot fail; callers still check, should a backend that can replace it). */
-int token_hmac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
-               const struct slice *parts, size_t nparts,
-               uint8_t ret_mac[TOKEN_MAC_LEN]);
+int token_hmac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose, const struct slice *parts,
+               size_t nparts, uint8_t ret_mac[TOKEN_MAC_LEN]);
 
 /* ---- Generic expiring token ----
  * 24 base32 characters (120 bits): the day (days since the Unix epoch,
@@ -69,21 +70,20 @@ int token_hmac(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
  * a token made for one is never valid for another. Parts are what the token
  * vouches for, e.g. { list address, subscriber address }: compare-ready
  * (normalised) values, since the verifier must reproduce them byte for byte. */
-#define TOKEN_GENERIC_CHARS     24
-#define TOKEN_GENERIC_MAC_BITS  88
+#define TOKEN_GENERIC_CHARS 24
+#define TOKEN_GENERIC_MAC_BITS 88
 
 /* Appends the token to ret_token. 0 or -EIO. */
-int token_make(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
-               const struct slice *parts, size_t nparts, uint32_t day,
-               struct buf *ret_token);
+int token_make(const uint8_t key[TOKEN_KEY_LEN], const char *purpose, const struct slice *parts,
+               size_t nparts, uint32_t day, struct buf *ret_token);
 /* Verifies token (either case) made on a day in [today - max_age_days, today].
  * 0 = valid, with the day it was made in *ret_day (may be NULL);
  * -EINVAL malformed (wrong length or alphabet); -EBADMSG bad MAC;
  * -ETIME authentic but older than max_age_days; -ESTALE authentic but made
  * after today; -EIO the HMAC could not be computed. The MAC is checked before the age, so
  * only authentic tokens ever report -ETIME or -ESTALE. */
-int token_check(const uint8_t key[TOKEN_KEY_LEN], const char *purpose,
-                const struct slice *parts, size_t nparts, struct slice token,
-                uint32_t today, uint32_t max_age_days, uint32_t *ret_day);
+int token_check(const uint8_t key[TOKEN_KEY_LEN], const char *purpose, const struct slice *parts,
+                size_t nparts, struct slice token, uint32_t today, uint32_t max_age_days,
+                uint32_t *ret_day);
 
 #endif

@@ -26,8 +26,7 @@ static unsigned member_nibbles(uint32_t id)
 
 static size_t payload_bits(unsigned nibbles)
 {
-	return VERP_KIND_BITS + VERP_DAY_BITS + VERP_NLEN_BITS + 4 * nibbles
-	       + VERP_MSG_BITS;
+	return VERP_KIND_BITS + VERP_DAY_BITS + VERP_NLEN_BITS + 4 * nibbles + VERP_MSG_BITS;
 }
 
 /* MAC bits for a token of chars characters and a member of so many nibbles,
@@ -54,9 +53,8 @@ static bool delim_valid(char delim)
 	return true;
 }
 
-static int verp_mac(const uint8_t key[TOKEN_KEY_LEN], struct slice list_local,
-                    const char *domain, size_t chars, const struct verp_fields *f,
-                    uint8_t ret_mac[TOKEN_MAC_LEN])
+static int verp_mac(const uint8_t key[TOKEN_KEY_LEN], struct slice list_local, const char *domain,
+                    size_t chars, const struct verp_fields *f, uint8_t ret_mac[TOKEN_MAC_LEN])
 {
 	struct buf addr = BUF_INIT;
 	uint8_t meta[1 + 1 + 4 + 4 + 8];
@@ -89,20 +87,18 @@ static int verp_mac(const uint8_t key[TOKEN_KEY_LEN], struct slice list_local,
 }
 
 int verp_encode(const uint8_t key[TOKEN_KEY_LEN], const struct verp_fields *f,
-                const char *list_local, const char *suffix, char delim,
-                const char *domain, struct buf *ret_address)
+                const char *list_local, const char *suffix, char delim, const char *domain,
+                struct buf *ret_address)
 {
 	uint8_t mac[TOKEN_MAC_LEN];
 	struct token_bits tb = TOKEN_BITS_INIT;
 	size_t llen = strlen(list_local), slen = strlen(suffix);
 	int r;
 
-	if (llen == 0 || llen > VERP_LOCAL_MAX || slen > VERP_LOCAL_MAX
-	    || !domain[0] || !delim_valid(delim)
-	    || memchr(list_local, '@', llen) || memchr(suffix, '@', slen))
+	if (llen == 0 || llen > VERP_LOCAL_MAX || slen > VERP_LOCAL_MAX || !domain[0] ||
+	    !delim_valid(delim) || memchr(list_local, '@', llen) || memchr(suffix, '@', slen))
 		return -EINVAL;
-	if (f->kind != VERP_KIND_POST && f->kind != VERP_KIND_PROBE
-	    && f->kind != VERP_KIND_WARNING)
+	if (f->kind != VERP_KIND_POST && f->kind != VERP_KIND_PROBE && f->kind != VERP_KIND_WARNING)
 		return -EINVAL;
 
 	size_t chars = verp_token_chars(llen + slen + 1);
@@ -135,8 +131,8 @@ int verp_encode(const uint8_t key[TOKEN_KEY_LEN], const struct verp_fields *f,
 	return 0;
 }
 
-int verp_split(struct slice local_part, const char *suffix, char delim,
-               struct slice *ret_list, struct slice *ret_token)
+int verp_split(struct slice local_part, const char *suffix, char delim, struct slice *ret_list,
+               struct slice *ret_token)
 {
 	size_t slen = strlen(suffix);
 	const char *d = NULL;
@@ -165,8 +161,7 @@ int verp_split(struct slice local_part, const char *suffix, char delim,
  * -EBADMSG when the reading would lie before day 0 (cannot be authentic). */
 static int day_resolve(uint32_t carried, uint32_t today, uint32_t *ret_day)
 {
-	uint32_t delta = (carried + VERP_DAY_PERIOD - today % VERP_DAY_PERIOD)
-	                 % VERP_DAY_PERIOD;
+	uint32_t delta = (carried + VERP_DAY_PERIOD - today % VERP_DAY_PERIOD) % VERP_DAY_PERIOD;
 	if (delta == 0) {
 		*ret_day = today;
 	} else if (delta <= VERP_FUTURE_DAYS) {
@@ -182,10 +177,9 @@ static int day_resolve(uint32_t carried, uint32_t today, uint32_t *ret_day)
 	return 0;
 }
 
-int verp_decode(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
-                const char *list_local, const char *suffix, char delim,
-                const char *domain, uint32_t today, uint32_t max_age_days,
-                struct verp_fields *ret_fields)
+int verp_decode(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part, const char *list_local,
+                const char *suffix, char delim, const char *domain, uint32_t today,
+                uint32_t max_age_days, struct verp_fields *ret_fields)
 {
 	struct slice list, token;
 	struct token_bits tb;
@@ -210,16 +204,16 @@ int verp_decode(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
 	if (r < 0)
 		return r;
 
-	if (token_bits_get(&tb, &pos, VERP_KIND_BITS, &kind) < 0
-	    || token_bits_get(&tb, &pos, VERP_DAY_BITS, &day) < 0
-	    || token_bits_get(&tb, &pos, VERP_NLEN_BITS, &nlen) < 0
-	    || token_bits_get(&tb, &pos, 4 * ((unsigned)nlen + 1), &member) < 0
-	    || token_bits_get(&tb, &pos, VERP_MSG_BITS, &msg) < 0)
+	if (token_bits_get(&tb, &pos, VERP_KIND_BITS, &kind) < 0 ||
+	    token_bits_get(&tb, &pos, VERP_DAY_BITS, &day) < 0 ||
+	    token_bits_get(&tb, &pos, VERP_NLEN_BITS, &nlen) < 0 ||
+	    token_bits_get(&tb, &pos, 4 * ((unsigned)nlen + 1), &member) < 0 ||
+	    token_bits_get(&tb, &pos, VERP_MSG_BITS, &msg) < 0)
 		return -EINVAL;
 	if (kind > VERP_KIND_WARNING)
 		return -EINVAL;
 	if (member_nibbles((uint32_t)member) != nlen + 1)
-		return -EINVAL;         /* non-canonical: would shorten the MAC */
+		return -EINVAL; /* non-canonical: would shorten the MAC */
 	size_t macn = mac_bits_for(chars, (unsigned)nlen + 1);
 	if (macn == 0 || pos + macn != tb.n)
 		return -EINVAL;
@@ -259,9 +253,9 @@ uint64_t verp_msg_resolve(uint64_t low, uint64_t newest)
 }
 
 int verp_decode_relay(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
-                      const char *list_local, const char *suffix, char delim,
-                      const char *domain, uint32_t today, uint32_t max_age_days,
-                      struct verp_fields *ret_fields, struct slice *ret_rcpt)
+                      const char *list_local, const char *suffix, char delim, const char *domain,
+                      uint32_t today, uint32_t max_age_days, struct verp_fields *ret_fields,
+                      struct slice *ret_rcpt)
 {
 	struct verp_fields f;
 	size_t prefix = strlen(list_local) + strlen(suffix) + 1;
@@ -270,8 +264,8 @@ int verp_decode_relay(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
 
 	if (chars == 0 || local_part.len <= end + 1 || local_part.p[end] != delim)
 		return -ENOENT;
-	int r = verp_decode(key, slice_make(local_part.p, end), list_local, suffix, delim,
-	                    domain, today, max_age_days, &f);
+	int r = verp_decode(key, slice_make(local_part.p, end), list_local, suffix, delim, domain,
+	                    today, max_age_days, &f);
 	if (r < 0)
 		return r;
 	if (f.member_id != VERP_MEMBER_RELAY || f.kind != VERP_KIND_POST)

@@ -66,29 +66,29 @@
 #include "listd/core/slice.h"
 
 enum verp_kind {
-	VERP_KIND_POST = 0,     /* list traffic */
-	VERP_KIND_PROBE = 1,    /* probe of a member whose delivery is disabled */
-	VERP_KIND_WARNING = 2,  /* bounce warning to a member */
+	VERP_KIND_POST = 0,    /* list traffic */
+	VERP_KIND_PROBE = 1,   /* probe of a member whose delivery is disabled */
+	VERP_KIND_WARNING = 2, /* bounce warning to a member */
 };
 
-#define VERP_KIND_BITS          2
-#define VERP_DAY_BITS           7
-#define VERP_DAY_PERIOD         (1u << VERP_DAY_BITS)
-#define VERP_FUTURE_DAYS        16
-#define VERP_MAX_AGE_DAYS       (VERP_DAY_PERIOD - 1 - VERP_FUTURE_DAYS)  /* 111 */
-#define VERP_NLEN_BITS          3
-#define VERP_MSG_BITS           12
-#define VERP_MSG_MASK           ((UINT64_C(1) << VERP_MSG_BITS) - 1)
-#define VERP_TOKEN_MAX_CHARS    24      /* 120 bits */
-#define VERP_MAC_MIN_BITS       16
-#define VERP_LOCAL_MAX          64      /* RFC 5321 local-part limit */
+#define VERP_KIND_BITS 2
+#define VERP_DAY_BITS 7
+#define VERP_DAY_PERIOD (1u << VERP_DAY_BITS)
+#define VERP_FUTURE_DAYS 16
+#define VERP_MAX_AGE_DAYS (VERP_DAY_PERIOD - 1 - VERP_FUTURE_DAYS) /* 111 */
+#define VERP_NLEN_BITS 3
+#define VERP_MSG_BITS 12
+#define VERP_MSG_MASK ((UINT64_C(1) << VERP_MSG_BITS) - 1)
+#define VERP_TOKEN_MAX_CHARS 24 /* 120 bits */
+#define VERP_MAC_MIN_BITS 16
+#define VERP_LOCAL_MAX 64 /* RFC 5321 local-part limit */
 
 struct verp_fields {
 	enum verp_kind kind;
 	uint32_t member_id;
-	uint64_t msg;           /* encode: the full number; decode: its low
+	uint64_t msg; /* encode: the full number; decode: its low
 	                           VERP_MSG_BITS bits (see verp_msg_resolve) */
-	uint32_t day;           /* days since the Unix epoch, always full */
+	uint32_t day; /* days since the Unix epoch, always full */
 };
 
 /* Characters of the token for a local-part prefix (LIST SUFFIX DELIM) of
@@ -107,15 +107,15 @@ size_t verp_mac_bits(size_t prefix_len, uint32_t member_id);
  * -ENAMETOOLONG when the MAC would get fewer than VERP_MAC_MIN_BITS bits,
  * -EIO when the HMAC could not be computed. */
 int verp_encode(const uint8_t key[TOKEN_KEY_LEN], const struct verp_fields *f,
-                const char *list_local, const char *suffix, char delim,
-                const char *domain, struct buf *ret_address);
+                const char *list_local, const char *suffix, char delim, const char *domain,
+                struct buf *ret_address);
 
 /* Splits a local part at its last delim into the list name (before suffix,
  * matched case-insensitively) and the token. 0, or -ENOENT when local_part
  * is not of the form LIST SUFFIX DELIM TOKEN with LIST and TOKEN non-empty.
  * The slices point into local_part. */
-int verp_split(struct slice local_part, const char *suffix, char delim,
-               struct slice *ret_list, struct slice *ret_token);
+int verp_split(struct slice local_part, const char *suffix, char delim, struct slice *ret_list,
+               struct slice *ret_token);
 
 /* Verifies local_part (the part before '@', any case) as a return path of
  * the list list_local@domain, on day today.
@@ -130,10 +130,9 @@ int verp_split(struct slice local_part, const char *suffix, char delim,
  * -ESTALE   authentic but dated after today;
  * -EIO      the HMAC could not be computed.
  * The MAC is checked before the age, so forged tokens always give -EBADMSG. */
-int verp_decode(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
-                const char *list_local, const char *suffix, char delim,
-                const char *domain, uint32_t today, uint32_t max_age_days,
-                struct verp_fields *ret_fields);
+int verp_decode(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part, const char *list_local,
+                const char *suffix, char delim, const char *domain, uint32_t today,
+                uint32_t max_age_days, struct verp_fields *ret_fields);
 
 /* The newest message number <= newest whose low VERP_MSG_BITS bits are low;
  * when none exists (newest too small), low itself. */
@@ -154,8 +153,8 @@ uint64_t verp_msg_resolve(uint64_t low, uint64_t newest);
  * token never carries a recipient part); other errors as verp_decode(). */
 #define VERP_MEMBER_RELAY 0u
 int verp_decode_relay(const uint8_t key[TOKEN_KEY_LEN], struct slice local_part,
-                      const char *list_local, const char *suffix, char delim,
-                      const char *domain, uint32_t today, uint32_t max_age_days,
-                      struct verp_fields *ret_fields, struct slice *ret_rcpt);
+                      const char *list_local, const char *suffix, char delim, const char *domain,
+                      uint32_t today, uint32_t max_age_days, struct verp_fields *ret_fields,
+                      struct slice *ret_rcpt);
 
 #endif

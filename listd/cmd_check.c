@@ -41,18 +41,19 @@ struct owner {
 };
 
 /* "chown -R listd: PATH" for a thing of the wrong owner. */
-static void check_owner(struct buf *p, const char *what, const char *path,
-                        const struct stat *st, const struct owner *o, bool recursive)
+static void check_owner(struct buf *p, const char *what, const char *path, const struct stat *st,
+                        const struct owner *o, bool recursive)
 {
 	if (!o->known || st->st_uid == o->uid)
 		return;
 	struct passwd *pw = getpwuid(st->st_uid);
 	char uid[24];
 	snprintf(uid, sizeof(uid), "%lu", (unsigned long)st->st_uid);
-	homecheck_add(p, "%s %s belongs to %s, but listd runs as %s and must own it "
-	              "(fix: chown %s%s: %s)", what, log_escs(path),
-	              pw ? log_escs(pw->pw_name) : uid, o->name, recursive ? "-R " : "",
-	              o->name, log_escs(path));
+	homecheck_add(p,
+	              "%s %s belongs to %s, but listd runs as %s and must own it "
+	              "(fix: chown %s%s: %s)",
+	              what, log_escs(path), pw ? log_escs(pw->pw_name) : uid, o->name,
+	              recursive ? "-R " : "", o->name, log_escs(path));
 }
 
 static void check_store(struct buf *p, const char *home, const struct owner *o)
@@ -61,7 +62,8 @@ static void check_store(struct buf *p, const char *home, const struct owner *o)
 	struct stat st;
 	buf_addf(&path, "%s/store", home);
 	if (lstat(path.data, &st) < 0) {
-		homecheck_add(p, "no store in %s: the daemon has nothing to run "
+		homecheck_add(p,
+		              "no store in %s: the daemon has nothing to run "
 		              "(fix: listadm --home %s list create LIST@DOMAIN)",
 		              log_escs(home), log_escs(home));
 		buf_finish(&path);
@@ -84,12 +86,14 @@ static void check_store(struct buf *p, const char *home, const struct owner *o)
 				homecheck_add(p, "%s is not a regular file (fix: move it away)",
 				              log_escs(f.data));
 			if (st.st_mode & S_IWOTH)
-				homecheck_add(p, "%s is writable by every account (fix: chmod 600 %s)",
+				homecheck_add(p,
+				              "%s is writable by every account (fix: chmod 600 %s)",
 				              log_escs(f.data), log_escs(f.data));
 		} else if (i == 0) {
-			homecheck_add(p, "no %s: the store is incomplete (fix: listadm --home %s "
-			              "list create LIST@DOMAIN, or restore it)", log_escs(f.data),
-			              log_escs(home));
+			homecheck_add(p,
+			              "no %s: the store is incomplete (fix: listadm --home %s "
+			              "list create LIST@DOMAIN, or restore it)",
+			              log_escs(f.data), log_escs(home));
 		}
 		buf_finish(&f);
 	}
@@ -108,29 +112,34 @@ static void check_key(struct buf *p, const char *key_file, const struct owner *o
 	if (lstat(key_file, &st) < 0) {
 		if (errno != ENOENT)
 			homecheck_add(p, "key file %s: %s", log_escs(key_file), strerror(errno));
-		return;         /* created by the first `listd run` */
+		return; /* created by the first `listd run` */
 	}
 	check_owner(p, "the key file", key_file, &st, o, false);
 	int r = keyfile_load(key_file, false, key, &why);
 	memset(key, 0, sizeof(key));
 	if (r == -EPERM && S_ISREG(st.st_mode) && (st.st_mode & 077))
-		homecheck_add(p, "key file %s is readable or writable by group or other "
-		              "(fix: chmod 600 %s)", log_escs(key_file), log_escs(key_file));
+		homecheck_add(p,
+		              "key file %s is readable or writable by group or other "
+		              "(fix: chmod 600 %s)",
+		              log_escs(key_file), log_escs(key_file));
 	else if (r == -EINVAL)
-		homecheck_add(p, "key file %s does not hold exactly %d bytes (fix: restore the "
+		homecheck_add(p,
+		              "key file %s does not hold exactly %d bytes (fix: restore the "
 		              "installation's key, or remove it before the first post to make a "
-		              "new one)", log_escs(key_file), KEYFILE_KEY_LEN);
+		              "new one)",
+		              log_escs(key_file), KEYFILE_KEY_LEN);
 	else if (r < 0 && !(r == -EPERM && st.st_uid != o->uid && o->known))
-		homecheck_add(p, "key file %s %s (fix: make it a regular file of mode 600 "
-		              "owned by %s)", log_escs(key_file), why ? why : strerror(-r),
-		              o->name);
+		homecheck_add(p,
+		              "key file %s %s (fix: make it a regular file of mode 600 "
+		              "owned by %s)",
+		              log_escs(key_file), why ? why : strerror(-r), o->name);
 }
 
 static void check_readable(struct buf *p, const char *key, const char *path)
 {
 	if (path[0] && access(path, R_OK) < 0)
-		homecheck_add(p, "%s %s: %s (fix: create it, or correct %s)", key,
-		              log_escs(path), strerror(errno), key);
+		homecheck_add(p, "%s %s: %s (fix: create it, or correct %s)", key, log_escs(path),
+		              strerror(errno), key);
 }
 
 static void check_usage(FILE *f)
@@ -193,10 +202,20 @@ int cmd_check(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "H:C:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'H': opt_home = optarg; break;
-		case 'C': opt_config = optarg; break;
-		case 'h': check_usage(stdout); ex = EX_OK; goto out;
-		default: check_usage(stderr); ex = EX_USAGE; goto out;
+		case 'H':
+			opt_home = optarg;
+			break;
+		case 'C':
+			opt_config = optarg;
+			break;
+		case 'h':
+			check_usage(stdout);
+			ex = EX_OK;
+			goto out;
+		default:
+			check_usage(stderr);
+			ex = EX_USAGE;
+			goto out;
 		}
 	}
 	if (optind != argc) {
@@ -209,16 +228,20 @@ int cmd_check(int argc, char **argv)
 		goto out;
 
 	/* 0. two candidate files: say which one is read */
-	if (!opt_config && !getenv("LISTD_CONFIG") && !strcmp(home, LISTD_DEFAULT_HOME)
-	    && strcmp(path, LISTD_DEFAULT_CONFIG) && access(LISTD_DEFAULT_CONFIG, F_OK) == 0)
-		homecheck_add(&p, "both %s and %s exist: only %s is read (fix: merge it into %s "
-		              "and remove it)", log_escs(path), LISTD_DEFAULT_CONFIG,
-		              log_escs(path), LISTD_DEFAULT_CONFIG);
+	if (!opt_config && !getenv("LISTD_CONFIG") && !strcmp(home, LISTD_DEFAULT_HOME) &&
+	    strcmp(path, LISTD_DEFAULT_CONFIG) && access(LISTD_DEFAULT_CONFIG, F_OK) == 0)
+		homecheck_add(&p,
+		              "both %s and %s exist: only %s is read (fix: merge it into %s "
+		              "and remove it)",
+		              log_escs(path), LISTD_DEFAULT_CONFIG, log_escs(path),
+		              LISTD_DEFAULT_CONFIG);
 
 	/* 1. listd.conf, every line */
 	if (missing) {
-		homecheck_add(&p, "%s does not exist: every key has its default and no relay is "
-		              "set (fix: write it; `listd config -d` shows the keys)", log_escs(path));
+		homecheck_add(&p,
+		              "%s does not exist: every key has its default and no relay is "
+		              "set (fix: write it; `listd config -d` shows the keys)",
+		              log_escs(path));
 	} else if (config_check_text(text.data, text.len, &err)) {
 		const char *l = err.data;
 		while (l && *l) {
@@ -234,7 +257,8 @@ int cmd_check(int argc, char **argv)
 		else
 			conf_ok = true;
 		if (conf_ok && cfg.nrelays == 0)
-			homecheck_add(&p, "%s: relay is not set: the daemon refuses to start "
+			homecheck_add(&p,
+			              "%s: relay is not set: the daemon refuses to start "
 			              "(fix: add 'relay = HOST:PORT', the MTA's loopback listener)",
 			              log_escs(path));
 	}
@@ -245,14 +269,16 @@ int cmd_check(int argc, char **argv)
 	} else if (cfg.user[0]) {
 		struct passwd *pw = getpwnam(cfg.user);
 		if (!pw) {
-			homecheck_add(&p, "user '%s' does not exist (fix: useradd --system "
+			homecheck_add(&p,
+			              "user '%s' does not exist (fix: useradd --system "
 			              "--home-dir %s --shell /usr/sbin/nologin %s, or "
-			              "systemd-sysusers)", log_escs(cfg.user), log_escs(home),
-			              log_escs(cfg.user));
+			              "systemd-sysusers)",
+			              log_escs(cfg.user), log_escs(home), log_escs(cfg.user));
 		} else if (pw->pw_uid == 0) {
-			homecheck_add(&p, "user '%s' is root: the daemon runs as an unprivileged "
-			              "account (fix: user = listd in %s)", log_escs(cfg.user),
-			              log_escs(path));
+			homecheck_add(&p,
+			              "user '%s' is root: the daemon runs as an unprivileged "
+			              "account (fix: user = listd in %s)",
+			              log_escs(cfg.user), log_escs(path));
 		} else {
 			o.uid = pw->pw_uid;
 			o.gid = pw->pw_gid;
@@ -260,8 +286,10 @@ int cmd_check(int argc, char **argv)
 			o.known = true;
 		}
 	} else if (geteuid() == 0) {
-		homecheck_add(&p, "user is not set: `listd run` started as root refuses to run "
-		              "(fix: add 'user = listd' to %s)", log_escs(path));
+		homecheck_add(&p,
+		              "user is not set: `listd run` started as root refuses to run "
+		              "(fix: add 'user = listd' to %s)",
+		              log_escs(path));
 	} else {
 		struct passwd *pw = getpwuid(geteuid());
 		o.uid = geteuid();
@@ -296,8 +324,10 @@ int cmd_check(int argc, char **argv)
 		char *end;
 		unsigned long m = strtoul(cfg.policy_socket_mode, &end, 8);
 		if (*end || m > 0777)
-			homecheck_add(&p, "policy_socket_mode %s is not an octal mode 0..0777 "
-			              "(fix: policy_socket_mode = 0660)", log_escs(cfg.policy_socket_mode));
+			homecheck_add(&p,
+			              "policy_socket_mode %s is not an octal mode 0..0777 "
+			              "(fix: policy_socket_mode = 0660)",
+			              log_escs(cfg.policy_socket_mode));
 	}
 
 	if (p.len) {
@@ -309,7 +339,8 @@ int cmd_check(int argc, char **argv)
 		}
 		ex = EX_CONFIG;
 	} else {
-		printf("listd check: %s and %s: no problem found\n", log_escs(path), log_escs(home));
+		printf("listd check: %s and %s: no problem found\n", log_escs(path),
+		       log_escs(home));
 		ex = EX_OK;
 	}
 out:
@@ -356,13 +387,29 @@ int cmd_config(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ndvH:C:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': only_set = true; break;
-		case 'd': defaults = true; break;
-		case 'v': verbose = true; break;
-		case 'H': opt_home = optarg; break;
-		case 'C': opt_config = optarg; break;
-		case 'h': config_usage(stdout); ex = EX_OK; goto out;
-		default: config_usage(stderr); ex = EX_USAGE; goto out;
+		case 'n':
+			only_set = true;
+			break;
+		case 'd':
+			defaults = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'H':
+			opt_home = optarg;
+			break;
+		case 'C':
+			opt_config = optarg;
+			break;
+		case 'h':
+			config_usage(stdout);
+			ex = EX_OK;
+			goto out;
+		default:
+			config_usage(stderr);
+			ex = EX_USAGE;
+			goto out;
 		}
 	}
 	if (only_set && defaults) {
@@ -386,7 +433,8 @@ int cmd_config(int argc, char **argv)
 		if (ex)
 			goto out;
 		if (!missing && config_load(path, home, &cfg, &err) < 0) {
-			fprintf(stderr, "listd config: %s (listd check lists every problem)\n", err.data);
+			fprintf(stderr, "listd config: %s (listd check lists every problem)\n",
+			        err.data);
 			ex = EX_CONFIG;
 			goto out;
 		}

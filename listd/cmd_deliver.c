@@ -78,9 +78,8 @@ static uint64_t now_ms(void)
 }
 
 /* Finds which list and which of its addresses the recipient names. */
-static int classify(struct store_txn *txn, const struct config *cfg,
-                    const char *recipient, struct store_msg *rec,
-                    char *list_name, size_t list_name_sz)
+static int classify(struct store_txn *txn, const struct config *cfg, const char *recipient,
+                    struct store_msg *rec, char *list_name, size_t list_name_sz)
 {
 	struct addr a;
 	const char *why;
@@ -121,7 +120,8 @@ static int classify(struct store_txn *txn, const struct config *cfg,
 		};
 		rec->role = roles[cands[i].role];
 		rec->list_id = l.id;
-		size_t el = cands[i].ext.len < LIMIT_ADDR_LOCAL ? cands[i].ext.len : LIMIT_ADDR_LOCAL;
+		size_t el =
+		        cands[i].ext.len < LIMIT_ADDR_LOCAL ? cands[i].ext.len : LIMIT_ADDR_LOCAL;
 		memcpy(rec->ext, cands[i].ext.p, el);
 		rec->ext[el] = '\0';
 		snprintf(list_name, list_name_sz, "%s@%s", l.local, l.domain);
@@ -143,14 +143,13 @@ static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
 	if (r < 0)
 		return r;
 	if (r == 1) {
-		ctx->duplicate = true;  /* stored by an earlier try of this delivery */
+		ctx->duplicate = true; /* stored by an earlier try of this delivery */
 		return 0;
 	}
 	copy_clean(rec.sender, sizeof(rec.sender), ctx->sender);
 	copy_clean(rec.recipient, sizeof(rec.recipient), ctx->recipient);
 	rec.state = STORE_MSG_NEW;
-	r = classify(txn, ctx->cfg, ctx->recipient, &rec, ctx->list_name,
-	             sizeof(ctx->list_name));
+	r = classify(txn, ctx->cfg, ctx->recipient, &rec, ctx->list_name, sizeof(ctx->list_name));
 	if (r < 0)
 		return r;
 	r = store_msg_add(txn, &rec, ctx->msg->data, ctx->msg->len, &ctx->msg_id);
@@ -161,7 +160,9 @@ static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
 	 * already accepted (the daemon never waits for an ingest job, even
 	 * one its own clock puts in the future: see pump.c) */
 	struct store_job_entry job = {
-		.due_ms = now_ms(), .job = STORE_JOB_INGEST, .msg_id = ctx->msg_id,
+		.due_ms = now_ms(),
+		.job = STORE_JOB_INGEST,
+		.msg_id = ctx->msg_id,
 	};
 	r = store_queue_add(txn, &job);
 	if (r < 0)
@@ -180,8 +181,8 @@ static void digest_part(struct sha256_ctx *h, const void *p, uint64_t n)
 }
 
 /* SHA-256 over sender, recipient and bytes, each length-prefixed. */
-static void digest_delivery(const char *sender, const char *recipient,
-                            const struct buf *msg, uint8_t ret_digest[STORE_DIGEST_LEN])
+static void digest_delivery(const char *sender, const char *recipient, const struct buf *msg,
+                            uint8_t ret_digest[STORE_DIGEST_LEN])
 {
 	struct sha256_ctx h;
 	_Static_assert(STORE_DIGEST_LEN == SHA256_DIGEST_SIZE, "a whole SHA-256");
@@ -240,7 +241,8 @@ static int parse_size(const char *s, unsigned long long *ret_size)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: listd deliver [--home DIR] [--sender ADDR] [--recipient ADDR] [--size N] < message\n"
+	        "usage: listd deliver [--home DIR] [--sender ADDR] [--recipient ADDR] [--size N] < "
+	        "message\n"
 	        "\n"
 	        "Stores one message handed over by the MTA and queues it for the daemon.\n"
 	        "Exit 0: stored durably. Exit 75 (EX_TEMPFAIL): anything else; the MTA\n"
@@ -279,14 +281,25 @@ int cmd_deliver(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "H:s:r:S:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'H': home = optarg; break;
-		case 's': sender = optarg; break;
-		case 'r': recipient = optarg; break;
-		case 'S': size_arg = optarg; break;
-		case 'h': usage(stdout); ex = EX_OK; goto out;
+		case 'H':
+			home = optarg;
+			break;
+		case 's':
+			sender = optarg;
+			break;
+		case 'r':
+			recipient = optarg;
+			break;
+		case 'S':
+			size_arg = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			ex = EX_OK;
+			goto out;
 		default:
 			usage(stderr);
-			goto out;       /* tempfail, see the top of this file */
+			goto out; /* tempfail, see the top of this file */
 		}
 	}
 	if (optind != argc) {
@@ -303,7 +316,8 @@ int cmd_deliver(int argc, char **argv)
 		goto out;
 	}
 	if (size_arg && parse_size(size_arg, &size) < 0) {
-		log_warnx("deliver: --size \"%s\" is not a byte count (exit 75)", log_escs(size_arg));
+		log_warnx("deliver: --size \"%s\" is not a byte count (exit 75)",
+		          log_escs(size_arg));
 		goto out;
 	}
 	home = store_home_resolve(home);
@@ -341,8 +355,8 @@ int cmd_deliver(int argc, char **argv)
 
 	r = store_open(home, 0, &store);
 	if (r < 0) {
-		log_warnx("deliver: cannot open the store in %s: %s (exit 75)",
-		          log_escs(home), store_strerror(r));
+		log_warnx("deliver: cannot open the store in %s: %s (exit 75)", log_escs(home),
+		          store_strerror(r));
 		goto out;
 	}
 	memset(&ctx, 0, sizeof(ctx));
@@ -363,9 +377,8 @@ int cmd_deliver(int argc, char **argv)
 		ex = EX_OK;
 		goto out;
 	}
-	log_info("stored message %u from=<%s> to=<%s> role=%s list=%s size=%zu",
-	         ctx.msg_id, log_escs(sender), log_escs(recipient),
-	         store_msg_role_name(ctx.rec.role),
+	log_info("stored message %u from=<%s> to=<%s> role=%s list=%s size=%zu", ctx.msg_id,
+	         log_escs(sender), log_escs(recipient), store_msg_role_name(ctx.rec.role),
 	         ctx.list_name[0] ? ctx.list_name : "-", msg.len);
 	wake_notify(home);
 	ex = EX_OK;

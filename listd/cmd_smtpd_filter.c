@@ -42,16 +42,16 @@
 #include "listd/policy/smtpd_filter.h"
 #include "storage/store.h"
 
-#define SESSIONS_MAX    4096    /* more open sessions: the oldest is forgotten */
-#define SESSION_ID_MAX  32
-#define ADDR_FIELD_MAX  1024    /* what is kept of a sender or client address */
+#define SESSIONS_MAX 4096 /* more open sessions: the oldest is forgotten */
+#define SESSION_ID_MAX 32
+#define ADDR_FIELD_MAX 1024 /* what is kept of a sender or client address */
 
 struct session {
 	char id[SESSION_ID_MAX + 1];
 	char sender[ADDR_FIELD_MAX + 1];
 	char client[ADDR_FIELD_MAX + 1];
-	bool mail_seen;                 /* sender holds this transaction's MAIL FROM */
-	unsigned long long seq;         /* for forgetting the oldest */
+	bool mail_seen;         /* sender holds this transaction's MAIL FROM */
+	unsigned long long seq; /* for forgetting the oldest */
 	struct smtpd_filter_arstrip ar;
 };
 
@@ -60,7 +60,7 @@ struct filter {
 	const char *home;
 	char **domains;
 	int ndomains;
-	struct store *store;            /* opened at the first question */
+	struct store *store; /* opened at the first question */
 	uint8_t key[KEYFILE_KEY_LEN];
 	bool key_loaded;
 	struct session *sessions;
@@ -136,8 +136,8 @@ static uint32_t today(void)
 	const char *now = getenv("LISTD_NOW_MS");
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
-	uint64_t ms = now && *now ? strtoull(now, NULL, 10) :
-	              (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+	uint64_t ms = now && *now ? strtoull(now, NULL, 10)
+	                          : (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
 	return (uint32_t)(ms / 86400000u);
 }
 
@@ -162,7 +162,8 @@ static void decide(struct filter *f, const struct session *s, struct slice rcpt,
 	if (r == 0 && !f->store) {
 		r = store_open(f->home, STORE_OPEN_RDONLY, &f->store);
 		if (r < 0)
-			log_warnx("smtpd-filter: store in %s: %s", log_escs(f->home), store_strerror(r));
+			log_warnx("smtpd-filter: store in %s: %s", log_escs(f->home),
+			          store_strerror(r));
 	}
 	if (r == 0) {
 		r = store_txn_begin(f->store, STORE_TXN_RDONLY, &txn);
@@ -210,7 +211,8 @@ static void on_rcpt(struct filter *f, const struct smtpd_filter_event *ev)
 	if (!s || !s->mail_seen) {
 		/* never refuse on a sender we did not see (it would read as null) */
 		log_warnx("smtpd-filter: rcpt=<%s> in a session whose MAIL FROM was not seen: "
-		          "not judged", log_esc(rcpt.p, rcpt.len));
+		          "not judged",
+		          log_esc(rcpt.p, rcpt.len));
 		answer(f, ev, "proceed");
 		return;
 	}
@@ -219,14 +221,15 @@ static void on_rcpt(struct filter *f, const struct smtpd_filter_event *ev)
 	case POLICY_VERDICT_REJECT:
 		log_info("smtpd-filter: reject rcpt=<%s> from=<%s> client=%s rule=%s: %s",
 		         log_esc(rcpt.p, rcpt.len), s ? log_escs(s->sender) : "",
-		         s && s->client[0] ? log_escs(s->client) : "-",
-		         policy_rule_name(dec.rule), log_escs(dec.action));
+		         s && s->client[0] ? log_escs(s->client) : "-", policy_rule_name(dec.rule),
+		         log_escs(dec.action));
 		/* the action is "5NN X.Y.Z text", printable ASCII (policy.c) */
 		snprintf(result, sizeof(result), "reject|%s", dec.action);
 		answer(f, ev, result);
 		break;
 	case POLICY_VERDICT_DEFER:
-		log_warnx("smtpd-filter: defer rcpt=<%s>: store trouble", log_esc(rcpt.p, rcpt.len));
+		log_warnx("smtpd-filter: defer rcpt=<%s>: store trouble",
+		          log_esc(rcpt.p, rcpt.len));
 		answer(f, ev, "reject|451 4.3.0 list service busy, try again later");
 		break;
 	default:
@@ -263,10 +266,11 @@ static void on_event(struct filter *f, const struct smtpd_filter_event *ev)
 	case SMTPD_FILTER_CONFIG:
 		if (!slice_eq(ev->name, slice_cstr("ready")))
 			return;
-		buf_adds(&f->out, "register|report|smtp-in|link-connect\n"
-		                  "register|report|smtp-in|link-disconnect\n"
-		                  "register|filter|smtp-in|mail-from\n"
-		                  "register|filter|smtp-in|rcpt-to\n");
+		buf_adds(&f->out,
+		         "register|report|smtp-in|link-connect\n"
+		         "register|report|smtp-in|link-disconnect\n"
+		         "register|filter|smtp-in|mail-from\n"
+		         "register|filter|smtp-in|rcpt-to\n");
 		if (f->cfg.authserv_id[0])
 			buf_adds(&f->out, "register|filter|smtp-in|data-line\n");
 		buf_adds(&f->out, "register|ready\n");
@@ -274,7 +278,8 @@ static void on_event(struct filter *f, const struct smtpd_filter_event *ev)
 	case SMTPD_FILTER_REPORT:
 		if (slice_eq(ev->name, slice_cstr("link-connect"))) {
 			s = session_find(f, ev->session, true);
-			copy_field(s->client, ADDR_FIELD_MAX, smtpd_filter_connect_address(ev->params));
+			copy_field(s->client, ADDR_FIELD_MAX,
+			           smtpd_filter_connect_address(ev->params));
 		} else if (slice_eq(ev->name, slice_cstr("link-disconnect"))) {
 			session_forget(f, ev->session);
 		}
@@ -293,7 +298,7 @@ static void on_event(struct filter *f, const struct smtpd_filter_event *ev)
 		} else if (slice_eq(ev->name, slice_cstr("data-line"))) {
 			on_data_line(f, ev);
 		} else {
-			answer(f, ev, "proceed");       /* a phase not asked for */
+			answer(f, ev, "proceed"); /* a phase not asked for */
 		}
 		return;
 	}
@@ -353,10 +358,19 @@ int cmd_smtpd_filter(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "H:C:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'H': f.home = optarg; break;
-		case 'C': opt_config = optarg; break;
-		case 'h': usage(stdout); goto out;
-		default: usage(stderr); ex = EX_USAGE; goto out;
+		case 'H':
+			f.home = optarg;
+			break;
+		case 'C':
+			opt_config = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			goto out;
+		default:
+			usage(stderr);
+			ex = EX_USAGE;
+			goto out;
 		}
 	}
 	if (optind >= argc) {
@@ -387,7 +401,8 @@ int cmd_smtpd_filter(int argc, char **argv)
 		}
 		on_event(&f, &ev);
 		if (f.out.len) {
-			if (fwrite(f.out.data, 1, f.out.len, stdout) != f.out.len || fflush(stdout) != 0) {
+			if (fwrite(f.out.data, 1, f.out.len, stdout) != f.out.len ||
+			    fflush(stdout) != 0) {
 				log_warn("smtpd-filter: writing to smtpd");
 				ex = EX_IOERR;
 				goto out;

@@ -24,18 +24,24 @@
 static const char *verp_err_name(int r)
 {
 	switch (r) {
-	case -ENOENT: return "not a bounce address of this list";
-	case -EINVAL: return "malformed token";
-	case -EBADMSG: return "signature does not verify";
-	case -ETIME: case -ESTALE: return "token expired or from the future";
-	default: return strerror(-r);
+	case -ENOENT:
+		return "not a bounce address of this list";
+	case -EINVAL:
+		return "malformed token";
+	case -EBADMSG:
+		return "signature does not verify";
+	case -ETIME:
+	case -ESTALE:
+		return "token expired or from the future";
+	default:
+		return strerror(-r);
 	}
 }
 
 /* Checks one address; appends its JSON object to out. 1 valid, 0 not. */
 static int verp_check_one(struct store_txn *txn, const struct config *cfg,
-                       const uint8_t key[KEYFILE_KEY_LEN], uint32_t today,
-                       const char *address, struct buf *out)
+                          const uint8_t key[KEYFILE_KEY_LEN], uint32_t today, const char *address,
+                          struct buf *out)
 {
 	struct addr a;
 	const char *why = NULL;
@@ -54,8 +60,9 @@ static int verp_check_one(struct store_txn *txn, const struct config *cfg,
 	r = recipient_lookup(txn, cfg, &a, &rc);
 	if (r < 0 || rc.role != LISTADDR_ROLE_BOUNCES) {
 		json_kv_bool(out, "valid", false);
-		json_kv_str(out, "error", r < 0 && r != -ENOENT ? store_strerror(r) :
-		            "no list has this bounce address");
+		json_kv_str(out, "error",
+		            r < 0 && r != -ENOENT ? store_strerror(r)
+		                                  : "no list has this bounce address");
 		goto done;
 	}
 	const struct store_list *l = &rc.list;
@@ -120,7 +127,9 @@ int cmd_token(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "H:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'H': home = optarg; break;
+		case 'H':
+			home = optarg;
+			break;
 		case 'h':
 			printf("usage: listd token [--home DIR] ADDRESS...\n\n"
 			       "Verifies signed VERP return paths (LIST-bounces+TOKEN@DOMAIN) and\n"
@@ -128,7 +137,9 @@ int cmd_token(int argc, char **argv)
 			       "verify, 1 when some do not.\n");
 			ex = EX_OK;
 			goto out;
-		default: ex = EX_USAGE; goto out;
+		default:
+			ex = EX_USAGE;
+			goto out;
 		}
 	}
 	if (optind >= argc) {
@@ -160,8 +171,8 @@ int cmd_token(int argc, char **argv)
 	const char *now = getenv("LISTD_NOW_MS");
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
-	uint64_t ms = now && *now ? strtoull(now, NULL, 10) :
-	              (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+	uint64_t ms = now && *now ? strtoull(now, NULL, 10)
+	                          : (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
 	for (int i = optind; i < argc; i++)
 		if (!verp_check_one(txn, &cfg, key, (uint32_t)(ms / 86400000u), argv[i], &out))
 			invalid++;

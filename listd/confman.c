@@ -21,8 +21,8 @@ static void sample(void)
 	       LISTD_DEFAULT_CONFIG, LISTD_DEFAULT_HOME);
 	for (size_t i = 0; i < config_key_count(); i++) {
 		const char *name = config_key_name(i);
-		if (!strcmp(name, "relay") || !strcmp(name, "relay_tls") || !strcmp(name, "user")
-		    || !strcmp(name, "policy_listen"))
+		if (!strcmp(name, "relay") || !strcmp(name, "relay_tls") || !strcmp(name, "user") ||
+		    !strcmp(name, "policy_listen"))
 			continue;
 		buf_reset(&b);
 		config_key_syntax(i, &b);

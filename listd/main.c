@@ -39,11 +39,12 @@ static int run_exec(int argc, char **argv)
 		snprintf(path, sizeof(path), "%.*s/listd-run", (int)(slash - self), self);
 		execv(path, main_argv);
 	}
-	if (!slash || errno == ENOENT || errno == EACCES) {   /* the installed one */
+	if (!slash || errno == ENOENT || errno == EACCES) { /* the installed one */
 		snprintf(path, sizeof(path), "%s/listd-run", LISTD_LIBEXEC_DIR);
 		execv(path, main_argv);
 	}
-	fprintf(stderr, "listd: cannot start the daemon program %s: %s\n", log_escs(path), strerror(errno));
+	fprintf(stderr, "listd: cannot start the daemon program %s: %s\n", log_escs(path),
+	        strerror(errno));
 	return errno == ENOENT ? EX_OSFILE : EX_OSERR;
 }
 
@@ -57,7 +58,8 @@ static const struct listd_cmd {
 	{ "check", cmd_check, "check listd.conf, the account and the home; one line per problem" },
 	{ "config", cmd_config, "print every listd.conf key with its value (-n set, -d defaults)" },
 	{ "token", cmd_token, "verify VERP return paths and show what they name" },
-	{ "smtpd-filter", cmd_smtpd_filter, "OpenSMTPD filter: listd's RCPT refusals, A-R removal" },
+	{ "smtpd-filter", cmd_smtpd_filter,
+	  "OpenSMTPD filter: listd's RCPT refusals, A-R removal" },
 	{ "demo", cmd_demo, "run the live backscatter-free demonstration (root)" },
 	{ "version", cmd_version, "print the version" },
 };

@@ -79,8 +79,7 @@ static const unsigned char *take(struct codec_dec *d, size_t n)
 	return p;
 }
 
-int codec_get_version(struct codec_dec *d, uint8_t max_known,
-                      uint8_t *ret_version)
+int codec_get_version(struct codec_dec *d, uint8_t max_known, uint8_t *ret_version)
 {
 	const unsigned char *p = take(d, 1);
 	if (!p)

@@ -37,8 +37,7 @@ static inline void codec_be32_write(unsigned char *p, uint32_t v)
 
 static inline uint32_t codec_be32_read(const unsigned char *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
 static inline void codec_be64_write(unsigned char *p, uint64_t v)
@@ -52,7 +51,7 @@ static inline uint64_t codec_be64_read(const unsigned char *p)
 	return (uint64_t)codec_be32_read(p) << 32 | codec_be32_read(p + 4);
 }
 
-#define CODEC_STR_MAX 0xffffu           /* longest string codec_put_str takes */
+#define CODEC_STR_MAX 0xffffu /* longest string codec_put_str takes */
 
 /* ---- Encoding: appends to out; out grows as needed (aborts on OOM). --- */
 
@@ -74,9 +73,9 @@ void codec_put_blob(struct buf *out, const void *p, size_t n);
 /* ---- Decoding ------------------------------------------------------- */
 
 struct codec_dec {
-	const unsigned char *p;         /* next unread byte (borrowed) */
-	size_t left;                    /* bytes after p */
-	int err;                        /* 0, or the first error (sticky) */
+	const unsigned char *p; /* next unread byte (borrowed) */
+	size_t left;            /* bytes after p */
+	int err;                /* 0, or the first error (sticky) */
 };
 
 /* p (n bytes) is borrowed for as long as d is used. */
@@ -84,8 +83,7 @@ void codec_dec_init(struct codec_dec *d, const void *p, size_t n);
 
 /* Reads the version byte: -EBADMSG when missing or 0, -EPROTO when above
  * max_known. Sets d->err as well. */
-int codec_get_version(struct codec_dec *d, uint8_t max_known,
-                      uint8_t *ret_version);
+int codec_get_version(struct codec_dec *d, uint8_t max_known, uint8_t *ret_version);
 
 uint8_t codec_get_u8(struct codec_dec *d);
 uint16_t codec_get_u16(struct codec_dec *d);

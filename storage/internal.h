@@ -77,18 +77,18 @@ enum store_db {
 	STORE_DB_EVENTS,
 	STORE_DB_STATS,
 	STORE_DB_DEDUP,
-	STORE_DB_RATES,         /* store_rate.h */
-	STORE_DB_ARCHIVE,       /* store_archive.h */
+	STORE_DB_RATES,   /* store_rate.h */
+	STORE_DB_ARCHIVE, /* store_archive.h */
 	STORE_DB_ARCHIVE_DATA,
 	STORE_DB_ARCHIVE_STATE,
 	STORE_DB_ARCHIVE_MSGS,
-	STORE_DB_QUARANTINE,    /* store_mail.h: jobs set aside */
-	STORE_DB_TEMPLATES,     /* store_template.h; may be absent from a read-only
+	STORE_DB_QUARANTINE, /* store_mail.h: jobs set aside */
+	STORE_DB_TEMPLATES,  /* store_template.h; may be absent from a read-only
 	                           store written by an older version */
 	STORE_DB_COUNT,
 };
 
-#define STORE_MAXDBS 32         /* room for the databases still to come */
+#define STORE_MAXDBS 32 /* room for the databases still to come */
 
 enum store_counter {
 	STORE_COUNTER_LIST_ID,
@@ -100,17 +100,17 @@ enum store_counter {
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[STORE_DB_COUNT];
-	unsigned flags;                 /* STORE_OPEN_* */
+	unsigned flags; /* STORE_OPEN_* */
 	size_t map_max;
-	uint32_t schema;                /* as found (or written) at open */
-	bool templates_absent;          /* read-only open of a store without them */
-	unsigned open_txns;             /* transactions of this process now open */
-	uintptr_t map_start, map_end;   /* the map's bounds once known, else 0;
+	uint32_t schema;              /* as found (or written) at open */
+	bool templates_absent;        /* read-only open of a store without them */
+	unsigned open_txns;           /* transactions of this process now open */
+	uintptr_t map_start, map_end; /* the map's bounds once known, else 0;
 	                                   reset whenever the map is resized */
 };
 
 struct store_counter_cache {
-	uint32_t next;                  /* next id to hand out */
+	uint32_t next; /* next id to hand out */
 	bool loaded, dirty;
 };
 
@@ -118,10 +118,10 @@ struct store_txn {
 	struct store *store;
 	MDB_txn *txn;
 	bool rdonly;
-	bool map_full;                  /* an operation hit MDB_MAP_FULL */
+	bool map_full; /* an operation hit MDB_MAP_FULL */
 	struct store_counter_cache counters[STORE_COUNTER_COUNT];
-	uint32_t list_known;            /* a list id known to exist in this txn, 0 none */
-	struct buf key, val;            /* scratch, reused by every operation */
+	uint32_t list_known; /* a list id known to exist in this txn, 0 none */
+	struct buf key, val; /* scratch, reused by every operation */
 };
 
 /* The one place LMDB's return codes become negative errnos. Records
@@ -130,22 +130,19 @@ int store_err(struct store_txn *txn, int mdb_rc);
 
 /* Thin wrappers, errors translated. store_get's value points into the map:
  * valid until the next write in txn or its end; decode it at once. */
-int store_get(struct store_txn *txn, enum store_db db, const void *key,
-              size_t klen, MDB_val *ret_val);
-int store_put(struct store_txn *txn, enum store_db db, const void *key,
-              size_t klen, const void *val, size_t vlen, unsigned mdb_flags);
+int store_get(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
+              MDB_val *ret_val);
+int store_put(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
+              const void *val, size_t vlen, unsigned mdb_flags);
 /* Inserts key only if it is new: -EEXIST with *ret_existing (may be
  * NULL) set to the stored value, valid as store_get's, when it is not. */
-int store_put_new(struct store_txn *txn, enum store_db db, const void *key,
-                  size_t klen, const void *val, size_t vlen,
-                  MDB_val *ret_existing);
-int store_del(struct store_txn *txn, enum store_db db, const void *key,
-              size_t klen);
-int store_cursor_open(struct store_txn *txn, enum store_db db,
-                      MDB_cursor **ret_cursor);
+int store_put_new(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
+                  const void *val, size_t vlen, MDB_val *ret_existing);
+int store_del(struct store_txn *txn, enum store_db db, const void *key, size_t klen);
+int store_cursor_open(struct store_txn *txn, enum store_db db, MDB_cursor **ret_cursor);
 /* mdb_cursor_get, translated (MDB_NOTFOUND is -ENOENT). */
-int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
-                     MDB_val *v, MDB_cursor_op op);
+int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k, MDB_val *v,
+                     MDB_cursor_op op);
 
 /* A walk over a database in key order: the loop of every _foreach.
  *
@@ -173,8 +170,8 @@ struct store_walk {
 	const void *prefix;
 	size_t prefix_len;
 };
-int store_walk_first(struct store_txn *txn, enum store_db db, const void *from,
-                     size_t from_len, size_t prefix_len, struct store_walk *w);
+int store_walk_first(struct store_txn *txn, enum store_db db, const void *from, size_t from_len,
+                     size_t prefix_len, struct store_walk *w);
 int store_walk_next(struct store_walk *w);
 void store_walk_finish(struct store_walk *w);
 
@@ -182,7 +179,7 @@ void store_walk_finish(struct store_walk *w);
 enum store_prune_verdict {
 	STORE_PRUNE_KEEP,
 	STORE_PRUNE_DELETE,
-	STORE_PRUNE_STOP,               /* this record and the rest stay */
+	STORE_PRUNE_STOP, /* this record and the rest stay */
 };
 /* Walks db in key order from the first record, asks decide (a verdict, or
  * -errno to fail the walk) about each, and deletes those it says to; stops
@@ -193,15 +190,12 @@ int store_prune(struct store_txn *txn, enum store_db db, size_t max_scan, size_t
                 size_t *ret_n);
 
 /* Hands out the next id of the counter (cached in txn, written at commit). */
-int store_counter_next(struct store_txn *txn, enum store_counter which,
-                       uint32_t *ret_id);
+int store_counter_next(struct store_txn *txn, enum store_counter which, uint32_t *ret_id);
 /* Gives back id, the last one store_counter_next() handed out in this
  * transaction, when it went unused. Any other id is kept (never reused). */
-void store_counter_unget(struct store_txn *txn, enum store_counter which,
-                         uint32_t id);
+void store_counter_unget(struct store_txn *txn, enum store_counter which, uint32_t id);
 /* Current next-id value of the counter (for store_check). */
-int store_counter_peek(struct store_txn *txn, enum store_counter which,
-                       uint32_t *ret_next);
+int store_counter_peek(struct store_txn *txn, enum store_counter which, uint32_t *ret_next);
 
 /* Keys. */
 void store_list_key(const char *local, const char *domain, struct buf *out);
@@ -210,9 +204,10 @@ void store_member_key(uint32_t list_id, const struct addr *a, struct buf *out);
 
 /* Records (store_list.c, store_member.c, store_audit.c). encode appends to
  * out; decode fills ret_x only on success (-EBADMSG, -EPROTO). */
-#define STORE_LIST_VERSION 4     /* 2: digest settings appended; 3: DMARC settings;
+#define STORE_LIST_VERSION \
+	4                      /* 2: digest settings appended; 3: DMARC settings;
                                     4: moderators, subscribe_policy */
-#define STORE_MEMBER_VERSION 2   /* 2: bounce state as a record of its own */
+#define STORE_MEMBER_VERSION 2 /* 2: bounce state as a record of its own */
 #define STORE_BOUNCE_VERSION 1
 #define STORE_AUDIT_VERSION 1
 void store_list_encode(const struct store_list *l, struct buf *out);

@@ -212,7 +212,7 @@ static int store_schema_setup(struct store *s, MDB_txn *t)
 		return -EPROTO;
 	s->schema = found;
 	if (found == STORE_SCHEMA_VERSION || (s->flags & STORE_OPEN_RDONLY))
-		return 0;       /* read only: an older store is read as it is */
+		return 0; /* read only: an older store is read as it is */
 
 	/* The steps from found up, in this transaction: all or nothing. */
 	struct store_txn txn = { .store = s, .txn = t };
@@ -276,8 +276,8 @@ fail:
 	return r;
 }
 
-int store_open_opts(const char *home, unsigned flags,
-                    const struct store_options *opts, struct store **ret_store)
+int store_open_opts(const char *home, unsigned flags, const struct store_options *opts,
+                    struct store **ret_store)
 {
 	struct buf path = BUF_INIT;
 	struct store *s = NULL;
@@ -289,10 +289,11 @@ int store_open_opts(const char *home, unsigned flags,
 	if ((flags & STORE_OPEN_RDONLY) && create)
 		return -EINVAL;
 
-	size_t initial = opts && opts->map_initial ? opts->map_initial :
-		env_size("LISTD_STORE_MAP_INITIAL", STORE_MAP_INITIAL_DEFAULT);
-	size_t max = opts && opts->map_max ? opts->map_max :
-		env_size("LISTD_STORE_MAP_MAX", STORE_MAP_MAX_DEFAULT);
+	size_t initial = opts && opts->map_initial
+	        ? opts->map_initial
+	        : env_size("LISTD_STORE_MAP_INITIAL", STORE_MAP_INITIAL_DEFAULT);
+	size_t max = opts && opts->map_max ? opts->map_max
+	                                   : env_size("LISTD_STORE_MAP_MAX", STORE_MAP_MAX_DEFAULT);
 	initial = round_page(initial);
 	max = round_page(max);
 	if (max < initial)
@@ -383,8 +384,7 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	if (s->open_txns) {
-		fprintf(stderr, "store_close: %u transaction(s) still open\n",
-		        s->open_txns);
+		fprintf(stderr, "store_close: %u transaction(s) still open\n", s->open_txns);
 		abort();
 	}
 	if (s->env)
@@ -445,8 +445,7 @@ int store_release_memory(struct store *s)
 	 * MADV_DONTNEED drops page-table entries, never data, and the pages
 	 * come back from the page cache unchanged (LMDB never rewrites a page
 	 * a live transaction can see), so this is safe mid-transaction. */
-	if (madvise((void *)s->map_start, s->map_end - s->map_start,
-	            MADV_DONTNEED) < 0)
+	if (madvise((void *)s->map_start, s->map_end - s->map_start, MADV_DONTNEED) < 0)
 		return -errno;
 	return 0;
 }
@@ -582,8 +581,7 @@ static int store_grow(struct store *s)
 	return 0;
 }
 
-int store_write(struct store *s,
-                int (*fn)(struct store_txn *txn, void *ctx), void *ctx)
+int store_write(struct store *s, int (*fn)(struct store_txn *txn, void *ctx), void *ctx)
 {
 	if (s->open_txns) {
 		fprintf(stderr, "store_write: called with a transaction open\n");
@@ -615,8 +613,8 @@ int store_write(struct store *s,
 
 /* ---- Access wrappers ------------------------------------------------- */
 
-int store_get(struct store_txn *txn, enum store_db db, const void *key,
-              size_t klen, MDB_val *ret_val)
+int store_get(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
+              MDB_val *ret_val)
 {
 	MDB_val k = { klen, (void *)key }, v;
 	int r = store_err(txn, mdb_get(txn->txn, txn->store->dbi[db], &k, &v));
@@ -626,32 +624,28 @@ int store_get(struct store_txn *txn, enum store_db db, const void *key,
 	return 0;
 }
 
-int store_put(struct store_txn *txn, enum store_db db, const void *key,
-              size_t klen, const void *val, size_t vlen, unsigned mdb_flags)
+int store_put(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
+              const void *val, size_t vlen, unsigned mdb_flags)
 {
 	if (txn->rdonly)
 		return -EACCES;
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
-	return store_err(txn, mdb_put(txn->txn, txn->store->dbi[db], &k, &v,
-	                              mdb_flags));
+	return store_err(txn, mdb_put(txn->txn, txn->store->dbi[db], &k, &v, mdb_flags));
 }
 
-int store_put_new(struct store_txn *txn, enum store_db db, const void *key,
-                  size_t klen, const void *val, size_t vlen,
-                  MDB_val *ret_existing)
+int store_put_new(struct store_txn *txn, enum store_db db, const void *key, size_t klen,
+                  const void *val, size_t vlen, MDB_val *ret_existing)
 {
 	if (txn->rdonly)
 		return -EACCES;
 	MDB_val k = { klen, (void *)key }, v = { vlen, (void *)val };
-	int r = store_err(txn, mdb_put(txn->txn, txn->store->dbi[db], &k, &v,
-	                               MDB_NOOVERWRITE));
+	int r = store_err(txn, mdb_put(txn->txn, txn->store->dbi[db], &k, &v, MDB_NOOVERWRITE));
 	if (r == -EEXIST && ret_existing)
-		*ret_existing = v;      /* LMDB points v at the stored value */
+		*ret_existing = v; /* LMDB points v at the stored value */
 	return r;
 }
 
-int store_del(struct store_txn *txn, enum store_db db, const void *key,
-              size_t klen)
+int store_del(struct store_txn *txn, enum store_db db, const void *key, size_t klen)
 {
 	if (txn->rdonly)
 		return -EACCES;
@@ -659,15 +653,12 @@ int store_del(struct store_txn *txn, enum store_db db, const void *key,
 	return store_err(txn, mdb_del(txn->txn, txn->store->dbi[db], &k, NULL));
 }
 
-int store_cursor_open(struct store_txn *txn, enum store_db db,
-                      MDB_cursor **ret_cursor)
+int store_cursor_open(struct store_txn *txn, enum store_db db, MDB_cursor **ret_cursor)
 {
-	return store_err(txn, mdb_cursor_open(txn->txn, txn->store->dbi[db],
-	                                      ret_cursor));
+	return store_err(txn, mdb_cursor_open(txn->txn, txn->store->dbi[db], ret_cursor));
 }
 
-int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k,
-                     MDB_val *v, MDB_cursor_op op)
+int store_cursor_get(struct store_txn *txn, MDB_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op)
 {
 	return store_err(txn, mdb_cursor_get(c, k, v, op));
 }
@@ -679,18 +670,19 @@ static int walk_in_prefix(const struct store_walk *w)
 {
 	if (w->prefix_len == 0)
 		return 0;
-	if (w->k.mv_size < w->prefix_len ||
-	    memcmp(w->k.mv_data, w->prefix, w->prefix_len) != 0)
+	if (w->k.mv_size < w->prefix_len || memcmp(w->k.mv_data, w->prefix, w->prefix_len) != 0)
 		return -ENOENT;
 	return 0;
 }
 
-int store_walk_first(struct store_txn *txn, enum store_db db, const void *from,
-                     size_t from_len, size_t prefix_len, struct store_walk *w)
+int store_walk_first(struct store_txn *txn, enum store_db db, const void *from, size_t from_len,
+                     size_t prefix_len, struct store_walk *w)
 {
 	if (prefix_len > from_len) {
-		fprintf(stderr, "store_walk_first: prefix of %zu bytes, longer than the "
-		        "start key's %zu\n", prefix_len, from_len);
+		fprintf(stderr,
+		        "store_walk_first: prefix of %zu bytes, longer than the "
+		        "start key's %zu\n",
+		        prefix_len, from_len);
 		abort();
 	}
 	memset(w, 0, sizeof(*w));
@@ -729,8 +721,7 @@ int store_prune(struct store_txn *txn, enum store_db db, size_t max_scan, size_t
 	size_t n = 0, scanned = 0;
 	int r;
 	for (r = store_walk_first(txn, db, NULL, 0, 0, &w);
-	     r == 0 && n < max_del && (!max_scan || scanned < max_scan);
-	     r = store_walk_next(&w)) {
+	     r == 0 && n < max_del && (!max_scan || scanned < max_scan); r = store_walk_next(&w)) {
 		scanned++;
 		int verdict = decide(&w.k, &w.v, ctx);
 		if (verdict < 0) {
@@ -781,8 +772,7 @@ static int counter_load(struct store_txn *txn, enum store_counter which)
 	return 0;
 }
 
-int store_counter_next(struct store_txn *txn, enum store_counter which,
-                       uint32_t *ret_id)
+int store_counter_next(struct store_txn *txn, enum store_counter which, uint32_t *ret_id)
 {
 	if (txn->rdonly)
 		return -EACCES;
@@ -797,16 +787,14 @@ int store_counter_next(struct store_txn *txn, enum store_counter which,
 	return 0;
 }
 
-void store_counter_unget(struct store_txn *txn, enum store_counter which,
-                         uint32_t id)
+void store_counter_unget(struct store_txn *txn, enum store_counter which, uint32_t id)
 {
 	struct store_counter_cache *c = &txn->counters[which];
 	if (c->loaded && id + 1 == c->next)
 		c->next = id;
 }
 
-int store_counter_peek(struct store_txn *txn, enum store_counter which,
-                       uint32_t *ret_next)
+int store_counter_peek(struct store_txn *txn, enum store_counter which, uint32_t *ret_next)
 {
 	int r = counter_load(txn, which);
 	if (r < 0)

@@ -51,8 +51,8 @@ struct store_txn;
 const char *store_home_resolve(const char *opt_home);
 
 enum {
-	STORE_OPEN_RDONLY = 1u << 0,    /* no write transaction may be begun */
-	STORE_OPEN_CREATE = 1u << 1,    /* create HOME and HOME/store (0700) if
+	STORE_OPEN_RDONLY = 1u << 0, /* no write transaction may be begun */
+	STORE_OPEN_CREATE = 1u << 1, /* create HOME and HOME/store (0700) if
 	                                   missing; HOME's parent must exist */
 };
 
@@ -66,12 +66,13 @@ struct store_options {
 	size_t map_max;
 };
 
-#define STORE_MAP_INITIAL_DEFAULT ((size_t)64 << 20)    /* 64 MiB */
+#define STORE_MAP_INITIAL_DEFAULT ((size_t)64 << 20) /* 64 MiB */
 /* 1 TiB of address space (1 GiB on 32-bit); the file grows only as used. */
 #define STORE_MAP_MAX_DEFAULT ((size_t)1 << (sizeof(size_t) > 4 ? 40 : 30))
 
 /* The schema this code writes; a store with a newer one is refused. */
-#define STORE_SCHEMA_VERSION 2      /* 2: member bounce state in the member
+#define STORE_SCHEMA_VERSION \
+	2 /* 2: member bounce state in the member
                                        record, no longer in counters */
 
 /* Opens (with STORE_OPEN_CREATE: creates) the store under home. Clears
@@ -91,19 +92,19 @@ struct store_options {
  * On success *ret_store belongs to the caller: store_close() frees it. */
 int store_open(const char *home, unsigned flags, struct store **ret_store);
 /* As store_open() with explicit map sizes; opts may be NULL. */
-int store_open_opts(const char *home, unsigned flags,
-                    const struct store_options *opts, struct store **ret_store);
+int store_open_opts(const char *home, unsigned flags, const struct store_options *opts,
+                    struct store **ret_store);
 /* All transactions must have ended. NULL is a no-op. */
 void store_close(struct store *store);
 
 /* Sizes, for `listadm` status lines, benchmarks and tests. */
 struct store_stat {
-	size_t map_size;        /* current map size */
-	size_t map_max;         /* growth stops here */
-	size_t used;            /* bytes of the map in use (pages up to the last) */
+	size_t map_size; /* current map size */
+	size_t map_max;  /* growth stops here */
+	size_t used;     /* bytes of the map in use (pages up to the last) */
 	size_t page_size;
-	uint32_t schema;        /* schema version stored in the environment */
-	unsigned readers;       /* reader slots in use */
+	uint32_t schema;  /* schema version stored in the environment */
+	unsigned readers; /* reader slots in use */
 };
 int store_stat(struct store *store, struct store_stat *ret_stat);
 
@@ -134,8 +135,7 @@ enum {
  * -EACCES: a write transaction on a read-only store; -EAGAIN: reader table
  * full. On success *ret_txn must be ended by store_txn_commit() or
  * store_txn_abort(). */
-int store_txn_begin(struct store *store, unsigned flags,
-                    struct store_txn **ret_txn);
+int store_txn_begin(struct store *store, unsigned flags, struct store_txn **ret_txn);
 /* Commits and frees txn, whatever the result (txn is invalid afterwards).
  * For a read-only transaction this just ends it. -ENOSPC when the map is
  * full: nothing was written (store_write() grows the map and retries). */
@@ -152,71 +152,70 @@ void store_txn_abort(struct store_txn *txn);
  * process grew the map. -ENOSPC: it cannot fit even at map_max, and
  * nothing was written. Must be called with no transaction of this process
  * open. */
-int store_write(struct store *store,
-                int (*fn)(struct store_txn *txn, void *ctx), void *ctx);
+int store_write(struct store *store, int (*fn)(struct store_txn *txn, void *ctx), void *ctx);
 
 /* ---- Lists ------------------------------------------------------------ */
 
 enum store_nonmember {
-	STORE_NONMEMBER_HOLD,           /* held for the owners (default) */
-	STORE_NONMEMBER_DISCARD,        /* dropped silently, counted */
-	STORE_NONMEMBER_ACCEPT,         /* posted like a member's */
-	STORE_NONMEMBER_REJECT,         /* refused at SMTP time by the policy service */
+	STORE_NONMEMBER_HOLD,    /* held for the owners (default) */
+	STORE_NONMEMBER_DISCARD, /* dropped silently, counted */
+	STORE_NONMEMBER_ACCEPT,  /* posted like a member's */
+	STORE_NONMEMBER_REJECT,  /* refused at SMTP time by the policy service */
 };
 
 /* Who may join through LIST-request@ (listd/run/request.c). */
 enum store_subscribe_policy {
-	STORE_SUBSCRIBE_CONFIRM,        /* a confirmation to the address first (default) */
-	STORE_SUBSCRIBE_OPEN,           /* a trusted sender joins at once */
-	STORE_SUBSCRIBE_APPROVE,        /* confirmed, then a moderator approves */
+	STORE_SUBSCRIBE_CONFIRM, /* a confirmation to the address first (default) */
+	STORE_SUBSCRIBE_OPEN,    /* a trusted sender joins at once */
+	STORE_SUBSCRIBE_APPROVE, /* confirmed, then a moderator approves */
 };
 
 enum store_digest_format {
-	STORE_DIGEST_MIME,              /* RFC 2046 multipart/digest (default) */
-	STORE_DIGEST_PLAIN,             /* RFC 1153 plain text */
+	STORE_DIGEST_MIME,  /* RFC 2046 multipart/digest (default) */
+	STORE_DIGEST_PLAIN, /* RFC 1153 plain text */
 };
 
 /* DMARC-safe distribution (listd/run/dmarc_lookup.c, listd/mail/dmarc.h). */
 enum store_dmarc_mitigation {
-	STORE_DMARC_OFF,                /* posts keep the author's From: (default) */
-	STORE_DMARC_AUTO,               /* only when the author's domain has p=reject|quarantine */
-	STORE_DMARC_ALWAYS,             /* every post */
+	STORE_DMARC_OFF,    /* posts keep the author's From: (default) */
+	STORE_DMARC_AUTO,   /* only when the author's domain has p=reject|quarantine */
+	STORE_DMARC_ALWAYS, /* every post */
 };
 enum store_dmarc_action {
-	STORE_DMARC_MUNGE,              /* From: becomes the list, author in Reply-To */
-	STORE_DMARC_WRAP,               /* the post travels as a message/rfc822 attachment */
+	STORE_DMARC_MUNGE, /* From: becomes the list, author in Reply-To */
+	STORE_DMARC_WRAP,  /* the post travels as a message/rfc822 attachment */
 };
 
 struct store_list {
-	uint32_t id;                            /* stable, never reused; 0 = unset */
-	char local[LIMIT_LIST_NAME + 1];        /* list name, ASCII lower case */
-	char domain[LIMIT_ADDR_DOMAIN + 1];     /* A-label, lower case */
-	int64_t created;                        /* unix seconds */
-	size_t n_owners;                        /* <= LIMIT_OWNERS */
+	uint32_t id;                        /* stable, never reused; 0 = unset */
+	char local[LIMIT_LIST_NAME + 1];    /* list name, ASCII lower case */
+	char domain[LIMIT_ADDR_DOMAIN + 1]; /* A-label, lower case */
+	int64_t created;                    /* unix seconds */
+	size_t n_owners;                    /* <= LIMIT_OWNERS */
 	struct addr owners[LIMIT_OWNERS];
 	char description[LIMIT_LIST_DESCRIPTION + 1];
-	char subject_tag[LIMIT_SUBJECT_TAG + 1];   /* "" = none; e.g. "[dev]" */
-	bool moderated;                         /* every post is held */
+	char subject_tag[LIMIT_SUBJECT_TAG + 1]; /* "" = none; e.g. "[dev]" */
+	bool moderated;                          /* every post is held */
 	enum store_nonmember nonmember_action;
-	uint32_t max_size;                      /* bytes; posts above are held */
-	bool reply_to_list;                     /* add Reply-To: the list */
-	bool archive;                           /* keep posts in the archive */
+	uint32_t max_size;  /* bytes; posts above are held */
+	bool reply_to_list; /* add Reply-To: the list */
+	bool archive;       /* keep posts in the archive */
 	/* Bounce processing (see DESIGN.md "Scoring"). */
-	uint32_t bounce_score_threshold;        /* hundredths: 500 = 5.0 */
-	uint32_t bounce_stale_days;             /* score resets after this quiet time */
-	uint32_t bounce_probe_warnings;         /* unanswered warnings before removal */
-	uint32_t bounce_probe_interval_days;    /* days between warnings */
-	uint32_t bounce_hard_weight;            /* hundredths added per hard bounce day */
-	uint32_t bounce_soft_weight;            /* hundredths added per soft bounce day */
+	uint32_t bounce_score_threshold;     /* hundredths: 500 = 5.0 */
+	uint32_t bounce_stale_days;          /* score resets after this quiet time */
+	uint32_t bounce_probe_warnings;      /* unanswered warnings before removal */
+	uint32_t bounce_probe_interval_days; /* days between warnings */
+	uint32_t bounce_hard_weight;         /* hundredths added per hard bounce day */
+	uint32_t bounce_soft_weight;         /* hundredths added per soft bounce day */
 	/* Digests (listd/run/digest.c; record version 2, defaulted for version 1). */
 	enum store_digest_format digest_format;
-	uint32_t digest_max_bytes;              /* a digest goes out at this size... */
-	uint32_t digest_period_hours;           /* ...or this long after its first post */
+	uint32_t digest_max_bytes;    /* a digest goes out at this size... */
+	uint32_t digest_period_hours; /* ...or this long after its first post */
 	/* DMARC (record version 3, defaulted to off/munge for older ones). */
 	enum store_dmarc_mitigation dmarc_mitigation;
 	enum store_dmarc_action dmarc_action;
 	/* Moderation by mail (record version 4; older records: none, confirm). */
-	size_t n_moderators;                    /* <= LIMIT_OWNERS; 0 = the owners */
+	size_t n_moderators; /* <= LIMIT_OWNERS; 0 = the owners */
 	struct addr moderators[LIMIT_OWNERS];
 	enum store_subscribe_policy subscribe_policy;
 };
@@ -249,14 +248,12 @@ int store_list_create(struct store_txn *txn, const struct addr *list_addr,
  * exactly one list on any domain has that name.
  * -ENOENT: no such list; -ENOTUNIQ: a bare name matches several lists;
  * -EINVAL: not a valid address. */
-int store_list_get(struct store_txn *txn, const char *name,
-                   struct store_list *ret_list);
+int store_list_get(struct store_txn *txn, const char *name, struct store_list *ret_list);
 /* By parsed address (local part compared case-insensitively). -ENOENT. */
 int store_list_get_addr(struct store_txn *txn, const struct addr *list_addr,
                         struct store_list *ret_list);
 /* By id. -ENOENT. */
-int store_list_get_by_id(struct store_txn *txn, uint32_t list_id,
-                         struct store_list *ret_list);
+int store_list_get_by_id(struct store_txn *txn, uint32_t list_id, struct store_list *ret_list);
 
 /* Replaces the settings of the existing list l->id. The address and
  * created time cannot change (-EINVAL if l's address differs from the
@@ -271,17 +268,16 @@ int store_list_delete(struct store_txn *txn, uint32_t list_id);
 /* Calls cb for every list in address order. l is valid during the call
  * only. cb returns 0 to go on; anything else stops the walk and is
  * returned. Returns 0 after the last list. */
-int store_list_foreach(struct store_txn *txn,
-                       int (*cb)(const struct store_list *l, void *ctx),
+int store_list_foreach(struct store_txn *txn, int (*cb)(const struct store_list *l, void *ctx),
                        void *ctx);
 
 /* ---- Members ------------------------------------------------------------ */
 
 enum store_member_state {
 	STORE_MEMBER_ENABLED,
-	STORE_MEMBER_DISABLED_ADMIN,    /* by an administrator */
-	STORE_MEMBER_DISABLED_USER,     /* by the member (request address) */
-	STORE_MEMBER_DISABLED_BOUNCE,   /* by bounce processing */
+	STORE_MEMBER_DISABLED_ADMIN,  /* by an administrator */
+	STORE_MEMBER_DISABLED_USER,   /* by the member (request address) */
+	STORE_MEMBER_DISABLED_BOUNCE, /* by bounce processing */
 };
 
 enum store_delivery {
@@ -291,14 +287,14 @@ enum store_delivery {
 };
 
 struct store_member {
-	uint32_t id;                            /* global, stable, never reused */
-	struct addr addr;                       /* as first written (canonical form) */
-	char display[LIMIT_DISPLAY_NAME + 1];   /* display name, may be "" */
+	uint32_t id;                          /* global, stable, never reused */
+	struct addr addr;                     /* as first written (canonical form) */
+	char display[LIMIT_DISPLAY_NAME + 1]; /* display name, may be "" */
 	enum store_member_state state;
 	enum store_delivery delivery;
-	bool moderated;                         /* this member's posts are held */
-	int64_t joined;                         /* unix seconds */
-	struct store_bounce bounce;             /* kept by bounce processing:
+	bool moderated;             /* this member's posts are held */
+	int64_t joined;             /* unix seconds */
+	struct store_bounce bounce; /* kept by bounce processing:
 	                                           storage/store_bounce.h */
 };
 
@@ -311,33 +307,30 @@ struct store_member {
  * returned, unchanged); -ENOENT: no such list. ret_member may be NULL.
  * Cheap enough for bulk import: no allocation per call; the member-id
  * counter is kept in the transaction and written once at commit. */
-int store_member_add(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, const char *display,
-                     struct store_member *ret_member);
+int store_member_add(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
+                     const char *display, struct store_member *ret_member);
 
 /* -ENOENT: not a member (or no such list). */
-int store_member_get(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, struct store_member *ret_member);
+int store_member_get(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
+                     struct store_member *ret_member);
 
 /* Replaces the record of the existing member m->addr of the list. The id
  * cannot change (-EINVAL); the stored spelling is replaced by m->addr's.
  * -ENOENT: not a member; -EINVAL: a field out of range. */
-int store_member_put(struct store_txn *txn, uint32_t list_id,
-                     const struct store_member *m);
+int store_member_put(struct store_txn *txn, uint32_t list_id, const struct store_member *m);
 
 /* Removes the member and its member-id entry; the id is never reused. The
  * removed record goes to ret_member (may be NULL). -ENOENT: not a member. */
-int store_member_remove(struct store_txn *txn, uint32_t list_id,
-                        const struct addr *addr, struct store_member *ret_member);
+int store_member_remove(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
+                        struct store_member *ret_member);
 
 /* Finds a member by id (as carried in a VERP token). ret_list_id and ret_member
  * may each be NULL. -ENOENT: no such member (never was, or removed). */
-int store_member_get_by_id(struct store_txn *txn, uint32_t member_id,
-                           uint32_t *ret_list_id, struct store_member *ret_member);
+int store_member_get_by_id(struct store_txn *txn, uint32_t member_id, uint32_t *ret_list_id,
+                           struct store_member *ret_member);
 
 /* Counts the list's members (walks them: O(members)). */
-int store_member_count(struct store_txn *txn, uint32_t list_id,
-                       size_t *ret_count);
+int store_member_count(struct store_txn *txn, uint32_t list_id, size_t *ret_count);
 
 /* Reads up to max members of the list in key order (addr_key() order),
  * starting after the position after_key (an empty buffer, or NULL: from the
@@ -349,9 +342,8 @@ int store_member_count(struct store_txn *txn, uint32_t list_id,
  * untouched). ret_last_key may be the same buffer as after_key.
  * -EINVAL: after_key is not a position in this list. On failure the
  * contents of ret_array are unspecified. */
-int store_member_batch(struct store_txn *txn, uint32_t list_id,
-                       const struct buf *after_key, size_t max,
-                       struct store_member *ret_array, size_t *ret_n,
+int store_member_batch(struct store_txn *txn, uint32_t list_id, const struct buf *after_key,
+                       size_t max, struct store_member *ret_array, size_t *ret_n,
                        struct buf *ret_last_key);
 
 /* Calls cb for every member of the list in key order; m valid during the
@@ -360,29 +352,28 @@ int store_member_batch(struct store_txn *txn, uint32_t list_id,
  * then change; or use store_member_batch()). The same holds for the other
  * _foreach functions and what they walk. */
 int store_member_foreach(struct store_txn *txn, uint32_t list_id,
-                         int (*cb)(const struct store_member *m, void *ctx),
-                         void *ctx);
+                         int (*cb)(const struct store_member *m, void *ctx), void *ctx);
 
 /* ---- Settings tables (`listadm list set/show`, `member set/show`) ------ */
 
 enum store_setting_type {
-	STORE_SETTING_BOOL,     /* yes|no (also true/false, on/off, 1/0) */
-	STORE_SETTING_UINT,     /* decimal */
-	STORE_SETTING_SIZE,     /* bytes; suffixes k, M (powers of 1024) */
-	STORE_SETTING_SCORE,    /* decimal with up to two places: "5", "2.5" */
-	STORE_SETTING_TEXT,     /* free text, UTF-8, no control characters */
-	STORE_SETTING_ENUM,     /* one of the words in choices */
-	STORE_SETTING_ADDRS,    /* comma-separated addresses ("" = none) */
-	STORE_SETTING_TIME,     /* unix seconds, shown as ISO 8601 UTC */
+	STORE_SETTING_BOOL,  /* yes|no (also true/false, on/off, 1/0) */
+	STORE_SETTING_UINT,  /* decimal */
+	STORE_SETTING_SIZE,  /* bytes; suffixes k, M (powers of 1024) */
+	STORE_SETTING_SCORE, /* decimal with up to two places: "5", "2.5" */
+	STORE_SETTING_TEXT,  /* free text, UTF-8, no control characters */
+	STORE_SETTING_ENUM,  /* one of the words in choices */
+	STORE_SETTING_ADDRS, /* comma-separated addresses ("" = none) */
+	STORE_SETTING_TIME,  /* unix seconds, shown as ISO 8601 UTC */
 };
 
 struct store_setting {
-	const char *name;       /* "max_size" */
+	const char *name; /* "max_size" */
 	enum store_setting_type type;
-	bool readonly;          /* shown by `show`, refused by `set` */
-	const char *choices;    /* ENUM: "hold|discard|accept|reject"; else NULL */
-	const char *def;        /* default as text; NULL for read-only fields */
-	const char *desc;       /* one line of English */
+	bool readonly;       /* shown by `show`, refused by `set` */
+	const char *choices; /* ENUM: "hold|discard|accept|reject"; else NULL */
+	const char *def;     /* default as text; NULL for read-only fields */
+	const char *desc;    /* one line of English */
 };
 
 /* The tables, in display order; static, n entries each. */
@@ -393,16 +384,14 @@ const struct store_setting *store_member_settings(size_t *ret_n);
  * changes). -ENOENT: unknown key; -EINVAL: bad value or a read-only key.
  * In both cases *ret_why (may be NULL) gets a static English reason.
  * Owners are parsed with addr_parse(); duplicates are dropped. */
-int store_list_setting_set(struct store_list *l, const char *key,
-                           const char *value, const char **ret_why);
-int store_member_setting_set(struct store_member *m, const char *key,
-                             const char *value, const char **ret_why);
+int store_list_setting_set(struct store_list *l, const char *key, const char *value,
+                           const char **ret_why);
+int store_member_setting_set(struct store_member *m, const char *key, const char *value,
+                             const char **ret_why);
 /* Appends the current value of key, in the form the setter takes back, to
  * out. -ENOENT: unknown key (out untouched). */
-int store_list_setting_format(const struct store_list *l, const char *key,
-                              struct buf *out);
-int store_member_setting_format(const struct store_member *m, const char *key,
-                                struct buf *out);
+int store_list_setting_format(const struct store_list *l, const char *key, struct buf *out);
+int store_member_setting_format(const struct store_member *m, const char *key, struct buf *out);
 
 /* Names of enum values as the settings use them ("hold", "digest",
  * "disabled-bounce", ...); static strings, "?" for out-of-range values. */
@@ -421,28 +410,26 @@ const struct addr *store_list_moderators(const struct store_list *l, size_t *ret
 /* ---- Audit log ------------------------------------------------------------ */
 
 struct store_audit {
-	uint64_t time_usec;                     /* unix microseconds */
-	uint32_t seq;                           /* orders records of one microsecond */
-	uint32_t list_id;                       /* 0: not about one list */
-	char actor[LIMIT_AUDIT_ACTOR + 1];      /* "root", "listadm:uid=0", an address */
-	char action[LIMIT_AUDIT_ACTION + 1];    /* "list.create", "member.add", ... */
-	char detail[LIMIT_AUDIT_DETAIL + 1];    /* free text */
+	uint64_t time_usec;                  /* unix microseconds */
+	uint32_t seq;                        /* orders records of one microsecond */
+	uint32_t list_id;                    /* 0: not about one list */
+	char actor[LIMIT_AUDIT_ACTOR + 1];   /* "root", "listadm:uid=0", an address */
+	char action[LIMIT_AUDIT_ACTION + 1]; /* "list.create", "member.add", ... */
+	char detail[LIMIT_AUDIT_DETAIL + 1]; /* free text */
 };
 
 /* Appends an audit record stamped now. Keys are strictly increasing even
  * when the clock steps back. Texts longer than their limits are truncated
  * (at a UTF-8 boundary); actor and action must not be empty (-EINVAL);
  * detail may be NULL. */
-int store_audit_add(struct store_txn *txn, uint32_t list_id,
-                    const char *actor, const char *action, const char *detail);
+int store_audit_add(struct store_txn *txn, uint32_t list_id, const char *actor, const char *action,
+                    const char *detail);
 
 /* Calls cb for the audit records of list_id (0: of all lists) at or after
  * since_usec (0: all), oldest first; a valid during the call only. cb
  * returns 0 to go on, anything else stops and is returned. */
-int store_audit_foreach(struct store_txn *txn, uint32_t list_id,
-                        uint64_t since_usec,
-                        int (*cb)(const struct store_audit *a, void *ctx),
-                        void *ctx);
+int store_audit_foreach(struct store_txn *txn, uint32_t list_id, uint64_t since_usec,
+                        int (*cb)(const struct store_audit *a, void *ctx), void *ctx);
 
 /* ---- Consistency ------------------------------------------------------- */
 
@@ -454,7 +441,6 @@ int store_audit_foreach(struct store_txn *txn, uint32_t list_id,
  * problem with a message (borrowed for the call; outside values escaped).
  * Returns the number of problems found (0: consistent), or -errno when
  * the check itself could not run. */
-int store_check(struct store *store,
-                void (*problem_cb)(const char *msg, void *ctx), void *ctx);
+int store_check(struct store *store, void (*problem_cb)(const char *msg, void *ctx), void *ctx);
 
 #endif

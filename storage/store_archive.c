@@ -138,8 +138,8 @@ static int entry_decode(const MDB_val *k, const MDB_val *v, struct store_archive
 	return 0;
 }
 
-int store_archive_add(struct store_txn *txn, const struct store_archive_entry *e,
-                      const void *data, size_t len, uint32_t *ret_number)
+int store_archive_add(struct store_txn *txn, const struct store_archive_entry *e, const void *data,
+                      size_t len, uint32_t *ret_number)
 {
 	struct store_archive_state s;
 	unsigned char k[8];
@@ -196,8 +196,7 @@ int store_archive_get(struct store_txn *txn, uint32_t list_id, uint32_t number,
 	return entry_decode(&k, &v, ret_entry);
 }
 
-int store_archive_data(struct store_txn *txn, uint32_t list_id, uint32_t number,
-                       struct buf *out)
+int store_archive_data(struct store_txn *txn, uint32_t list_id, uint32_t number, struct buf *out)
 {
 	unsigned char k[8];
 	MDB_val v;
@@ -249,8 +248,7 @@ int store_archive_del(struct store_txn *txn, uint32_t list_id, uint32_t number)
 }
 
 int store_archive_foreach(struct store_txn *txn, uint32_t list_id, uint32_t first,
-                          int (*cb)(const struct store_archive_entry *e, void *ctx),
-                          void *ctx)
+                          int (*cb)(const struct store_archive_entry *e, void *ctx), void *ctx)
 {
 	struct store_walk w;
 	unsigned char kb[8];

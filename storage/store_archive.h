@@ -32,28 +32,28 @@
 #include "listd/core/buf.h"
 #include "storage/store.h"
 
-#define STORE_ARCHIVE_FIELD 200         /* bytes kept of From: and Subject: */
+#define STORE_ARCHIVE_FIELD 200 /* bytes kept of From: and Subject: */
 
 struct store_archive_entry {
 	uint32_t list_id;
-	uint32_t number;                        /* 1, 2, 3 ... per list */
-	uint32_t msg_id;                        /* the message it came from */
-	int64_t date;                           /* unix seconds, when distributed */
-	uint32_t size;                          /* bytes of the post */
-	bool hidden;                            /* kept for a digest only */
-	char from[STORE_ARCHIVE_FIELD + 1];     /* header From:, unfolded, may be "" */
-	char subject[STORE_ARCHIVE_FIELD + 1];  /* header Subject:, unfolded, may be "" */
+	uint32_t number;                       /* 1, 2, 3 ... per list */
+	uint32_t msg_id;                       /* the message it came from */
+	int64_t date;                          /* unix seconds, when distributed */
+	uint32_t size;                         /* bytes of the post */
+	bool hidden;                           /* kept for a digest only */
+	char from[STORE_ARCHIVE_FIELD + 1];    /* header From:, unfolded, may be "" */
+	char subject[STORE_ARCHIVE_FIELD + 1]; /* header Subject:, unfolded, may be "" */
 };
 
 struct store_archive_state {
 	uint32_t list_id;
-	uint32_t next_number;           /* the number the next post gets (>= 1) */
-	uint32_t digest_last;           /* highest number already sent in a digest */
-	uint32_t digest_issue;          /* digests built so far */
-	uint32_t digest_posts;          /* posts waiting for the next digest */
-	uint64_t digest_bytes;          /* their size */
-	int64_t digest_since;           /* unix seconds of the oldest waiting post, 0 none */
-	int64_t digest_last_sent;       /* unix seconds, 0 never */
+	uint32_t next_number;     /* the number the next post gets (>= 1) */
+	uint32_t digest_last;     /* highest number already sent in a digest */
+	uint32_t digest_issue;    /* digests built so far */
+	uint32_t digest_posts;    /* posts waiting for the next digest */
+	uint64_t digest_bytes;    /* their size */
+	int64_t digest_since;     /* unix seconds of the oldest waiting post, 0 none */
+	int64_t digest_last_sent; /* unix seconds, 0 never */
 };
 
 /* The list's state; a list never archived gets the initial state
@@ -72,14 +72,13 @@ int store_archive_state_foreach(struct store_txn *txn,
  * counters are the caller's. *ret_number (may be NULL) gets the number.
  * -EINVAL: list_id 0 or texts too long; -EFBIG: len above
  * LIMIT_MESSAGE_HARD. */
-int store_archive_add(struct store_txn *txn, const struct store_archive_entry *e,
-                      const void *data, size_t len, uint32_t *ret_number);
+int store_archive_add(struct store_txn *txn, const struct store_archive_entry *e, const void *data,
+                      size_t len, uint32_t *ret_number);
 /* -ENOENT: no such entry. */
 int store_archive_get(struct store_txn *txn, uint32_t list_id, uint32_t number,
                       struct store_archive_entry *ret_entry);
 /* Appends the post's bytes to out. -ENOENT. */
-int store_archive_data(struct store_txn *txn, uint32_t list_id, uint32_t number,
-                       struct buf *out);
+int store_archive_data(struct store_txn *txn, uint32_t list_id, uint32_t number, struct buf *out);
 /* The number under which message msg_id was archived, when it is shown
  * (not hidden). -ENOENT: not archived, removed, or hidden. */
 int store_archive_number(struct store_txn *txn, uint32_t msg_id, uint32_t *ret_number);
@@ -89,7 +88,6 @@ int store_archive_del(struct store_txn *txn, uint32_t list_id, uint32_t number);
  * order, hidden ones included; e valid during the call. cb returns 0 to go
  * on; anything else stops and is returned. */
 int store_archive_foreach(struct store_txn *txn, uint32_t list_id, uint32_t first,
-                          int (*cb)(const struct store_archive_entry *e, void *ctx),
-                          void *ctx);
+                          int (*cb)(const struct store_archive_entry *e, void *ctx), void *ctx);
 
 #endif

@@ -21,8 +21,8 @@ static size_t utf8_cut(const char *s, size_t max)
 	return n;
 }
 
-int store_audit_add(struct store_txn *txn, uint32_t list_id,
-                    const char *actor, const char *action, const char *detail)
+int store_audit_add(struct store_txn *txn, uint32_t list_id, const char *actor, const char *action,
+                    const char *detail)
 {
 	if (!actor || !*actor || !action || !*action)
 		return -EINVAL;
@@ -69,8 +69,8 @@ int store_audit_add(struct store_txn *txn, uint32_t list_id,
 	codec_put_strn(&txn->val, actor, utf8_cut(actor, LIMIT_AUDIT_ACTOR));
 	codec_put_strn(&txn->val, action, utf8_cut(action, LIMIT_AUDIT_ACTION));
 	codec_put_strn(&txn->val, detail, utf8_cut(detail, LIMIT_AUDIT_DETAIL));
-	return store_put(txn, STORE_DB_AUDIT, key, sizeof(key), txn->val.data,
-	                 txn->val.len, MDB_APPEND);
+	return store_put(txn, STORE_DB_AUDIT, key, sizeof(key), txn->val.data, txn->val.len,
+	                 MDB_APPEND);
 }
 
 int store_audit_decode(const void *k, size_t klen, const void *p, size_t n,
@@ -100,10 +100,8 @@ int store_audit_decode(const void *k, size_t klen, const void *p, size_t n,
 	return 0;
 }
 
-int store_audit_foreach(struct store_txn *txn, uint32_t list_id,
-                        uint64_t since_usec,
-                        int (*cb)(const struct store_audit *a, void *ctx),
-                        void *ctx)
+int store_audit_foreach(struct store_txn *txn, uint32_t list_id, uint64_t since_usec,
+                        int (*cb)(const struct store_audit *a, void *ctx), void *ctx)
 {
 	unsigned char start[AUDIT_KEY_LEN];
 	struct store_audit a;
@@ -113,8 +111,7 @@ int store_audit_foreach(struct store_txn *txn, uint32_t list_id,
 	codec_be32_write(start + 8, 0);
 	for (r = store_walk_first(txn, STORE_DB_AUDIT, start, sizeof(start), 0, &w); r == 0;
 	     r = store_walk_next(&w)) {
-		r = store_audit_decode(w.k.mv_data, w.k.mv_size, w.v.mv_data, w.v.mv_size,
-		                       &a);
+		r = store_audit_decode(w.k.mv_data, w.k.mv_size, w.v.mv_data, w.v.mv_size, &a);
 		if (r < 0)
 			break;
 		if (list_id && a.list_id != list_id)

@@ -66,8 +66,8 @@ int store_bounce_decode(const void *p, size_t n, struct store_bounce *ret_bounce
 
 /* ---- Operations --------------------------------------------------------- */
 
-int store_bounce_get(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, struct store_bounce *ret_bounce)
+int store_bounce_get(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
+                     struct store_bounce *ret_bounce)
 {
 	struct store_member m;
 	int r = store_member_get(txn, list_id, addr, &m);
@@ -77,8 +77,8 @@ int store_bounce_get(struct store_txn *txn, uint32_t list_id,
 	return 0;
 }
 
-int store_bounce_put(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, const struct store_bounce *b)
+int store_bounce_put(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
+                     const struct store_bounce *b)
 {
 	struct store_member m;
 	int r = store_bounce_validate(b);
@@ -91,8 +91,7 @@ int store_bounce_put(struct store_txn *txn, uint32_t list_id,
 	return store_member_put(txn, list_id, &m);
 }
 
-int store_bounce_reset(struct store_txn *txn, uint32_t list_id,
-                       const struct addr *addr,
+int store_bounce_reset(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
                        struct store_member *ret_before)
 {
 	struct store_member m, before;
@@ -116,10 +115,10 @@ int store_bounce_reset(struct store_txn *txn, uint32_t list_id,
  * counters (storage/store_event.c), named PREFIX.MEMBER_ID. */
 
 static const char *const v1_counters[] = {
-	"bounce_hard_day",      /* the day, when last_day was weighed as hard */
-	"bounce_trouble",       /* 1 while a probe failure is on record */
-	"bounce_probe_msg",     /* message id of the latest probe or warning */
-	"bounce_excused",       /* the day of the last excused failure */
+	"bounce_hard_day",  /* the day, when last_day was weighed as hard */
+	"bounce_trouble",   /* 1 while a probe failure is on record */
+	"bounce_probe_msg", /* message id of the latest probe or warning */
+	"bounce_excused",   /* the day of the last excused failure */
 };
 #define V1_COUNTERS (sizeof(v1_counters) / sizeof(v1_counters[0]))
 
@@ -141,8 +140,7 @@ bool store_bounce_counter_name(const char *name, size_t n)
 /* Reads the schema 1 counters of member m of the list into m->bounce.
  * -EBADMSG for a value no release wrote (above 32 bits): the upgrade stops
  * and nothing changes. */
-static int v1_counters_read(struct store_txn *txn, uint32_t list_id,
-                            struct store_member *m)
+static int v1_counters_read(struct store_txn *txn, uint32_t list_id, struct store_member *m)
 {
 	uint64_t v[V1_COUNTERS];
 	char name[48];
@@ -180,12 +178,12 @@ int store_bounce_migrate_v1(struct store_txn *txn)
 	for (r = store_walk_first(txn, STORE_DB_MEMBERS, NULL, 0, 0, &w); r == 0;
 	     r = store_walk_next(&w)) {
 		if (w.k.mv_size <= 4)
-			continue;       /* malformed key: store_check reports it */
+			continue; /* malformed key: store_check reports it */
 		buf_reset(&key);
 		buf_add(&key, w.k.mv_data, w.k.mv_size);
 		r = store_member_decode(w.v.mv_data, w.v.mv_size, &m);
 		if (r == -EBADMSG || r == -EPROTO) {
-			r = 0;          /* left as it is: store_check reports it */
+			r = 0; /* left as it is: store_check reports it */
 			continue;
 		}
 		if (r == 0)

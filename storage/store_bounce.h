@@ -28,35 +28,35 @@ struct store_txn;
 
 enum store_probe {
 	STORE_PROBE_NONE,
-	STORE_PROBE_PROBING,            /* a probe is out; warnings counting */
+	STORE_PROBE_PROBING, /* a probe is out; warnings counting */
 };
 
 struct store_bounce {
-	uint32_t score;                 /* hundredths */
-	uint32_t last_day;              /* the last day a failure counted */
-	uint32_t count;                 /* days a failure counted */
-	uint32_t hard_day;              /* last_day when that day was weighed as
+	uint32_t score;    /* hundredths */
+	uint32_t last_day; /* the last day a failure counted */
+	uint32_t count;    /* days a failure counted */
+	uint32_t hard_day; /* last_day when that day was weighed as
 	                                   hard, else 0 (or an older day) */
 	enum store_probe probe;
-	uint32_t probe_sent_day;        /* day of the latest probe or warning */
-	uint32_t warnings_sent;         /* warnings since the probe */
-	bool troubled;                  /* a failure to the current probe or
+	uint32_t probe_sent_day; /* day of the latest probe or warning */
+	uint32_t warnings_sent;  /* warnings since the probe */
+	bool troubled;           /* a failure to the current probe or
 	                                   warning is on record */
-	uint32_t probe_msg;             /* message id of the latest probe or
+	uint32_t probe_msg;      /* message id of the latest probe or
 	                                   warning until its fate is known, 0 none */
-	uint32_t excused_day;           /* last day a failure was excused
+	uint32_t excused_day;    /* last day a failure was excused
 	                                   because its post was blamed */
 };
 
 /* The bounce state of member addr of the list. -ENOENT: not a member;
  * -EINVAL: malformed address. */
-int store_bounce_get(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, struct store_bounce *ret_bounce);
+int store_bounce_get(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
+                     struct store_bounce *ret_bounce);
 
 /* Replaces the bounce state of member addr; the member's other fields stay.
  * -ENOENT: not a member; -EINVAL: malformed address or b out of range. */
-int store_bounce_put(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, const struct store_bounce *b);
+int store_bounce_put(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
+                     const struct store_bounce *b);
 
 /* Forgets the member's bounce history (`listadm bounce reset`): score, last
  * day, hard day, probe, warnings, trouble, probe message and excuse go back
@@ -64,8 +64,7 @@ int store_bounce_put(struct store_txn *txn, uint32_t list_id,
  * A member disabled by bounce processing is enabled again; one disabled by
  * an administrator or by itself stays so. The member as it was before goes
  * to ret_before (may be NULL). -ENOENT: not a member. */
-int store_bounce_reset(struct store_txn *txn, uint32_t list_id,
-                       const struct addr *addr,
+int store_bounce_reset(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
                        struct store_member *ret_before);
 
 /* "none", "probing"; "?" for out-of-range values. Static. */

@@ -19,8 +19,7 @@ struct check {
 	uint32_t next_list, next_member;
 };
 
-static void problem(struct check *ck, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void problem(struct check *ck, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void problem(struct check *ck, const char *fmt, ...)
 {
@@ -95,20 +94,20 @@ static int check_lists(struct check *ck)
 			problem(ck, "lists: key \"%s\" holds list \"%s\"", esc(&w.k),
 			        log_esc(ck->key.data, ck->key.len));
 		if (l.id >= ck->next_list)
-			problem(ck, "lists: id %" PRIu32 " not below the counter %" PRIu32,
-			        l.id, ck->next_list);
+			problem(ck, "lists: id %" PRIu32 " not below the counter %" PRIu32, l.id,
+			        ck->next_list);
 		unsigned char ik[4];
 		codec_be32_write(ik, l.id);
 		int g = store_get(ck->txn, STORE_DB_LIST_IDS, ik, 4, &iv);
 		if (g == -ENOENT)
-			problem(ck, "list_ids: no entry for list %" PRIu32 " \"%s\"",
-			        l.id, esc(&w.k));
+			problem(ck, "list_ids: no entry for list %" PRIu32 " \"%s\"", l.id,
+			        esc(&w.k));
 		else if (g < 0)
 			r = g;
 		else if (iv.mv_size != w.k.mv_size ||
 		         memcmp(iv.mv_data, w.k.mv_data, w.k.mv_size) != 0)
-			problem(ck, "list_ids: list %" PRIu32 " points to \"%s\", not \"%s\"",
-			        l.id, esc(&iv), esc(&w.k));
+			problem(ck, "list_ids: list %" PRIu32 " points to \"%s\", not \"%s\"", l.id,
+			        esc(&iv), esc(&w.k));
 		if (r < 0)
 			break;
 	}
@@ -126,15 +125,14 @@ static int check_lists(struct check *ck)
 		MDB_val lv;
 		int g = store_get(ck->txn, STORE_DB_LISTS, w.v.mv_data, w.v.mv_size, &lv);
 		if (g == -ENOENT) {
-			problem(ck, "list_ids: list %" PRIu32 " points to missing \"%s\"",
-			        id, esc(&w.v));
+			problem(ck, "list_ids: list %" PRIu32 " points to missing \"%s\"", id,
+			        esc(&w.v));
 		} else if (g < 0) {
 			r = g;
 			break;
-		} else if (store_list_decode(lv.mv_data, lv.mv_size, &l) == 0 &&
-		           l.id != id) {
-			problem(ck, "list_ids: %" PRIu32 " points to \"%s\" whose id is %"
-			        PRIu32, id, esc(&w.v), l.id);
+		} else if (store_list_decode(lv.mv_data, lv.mv_size, &l) == 0 && l.id != id) {
+			problem(ck, "list_ids: %" PRIu32 " points to \"%s\" whose id is %" PRIu32,
+			        id, esc(&w.v), l.id);
 		}
 	}
 	store_walk_finish(&w);
@@ -159,43 +157,47 @@ static int check_members(struct check *ck)
 		codec_be32_write(lk, list_id);
 		int g = store_get(ck->txn, STORE_DB_LIST_IDS, lk, 4, &iv);
 		if (g == -ENOENT)
-			problem(ck, "members: \"%s\" belongs to missing list %" PRIu32,
-			        esc(&kk), list_id);
+			problem(ck, "members: \"%s\" belongs to missing list %" PRIu32, esc(&kk),
+			        list_id);
 		else if (g < 0) {
 			r = g;
 			break;
 		}
 		if (store_member_decode(w.v.mv_data, w.v.mv_size, &m) < 0) {
-			problem(ck, "members: record of \"%s\" in list %" PRIu32
-			        " does not decode", esc(&kk), list_id);
+			problem(ck, "members: record of \"%s\" in list %" PRIu32 " does not decode",
+			        esc(&kk), list_id);
 			continue;
 		}
 		/* version 1 left part of the bounce state in counters, which
 		 * the upgrade to schema 2 moved in (store_bounce.h) */
 		if (ck->txn->store->schema >= 2 && *(const unsigned char *)w.v.mv_data < 2)
-			problem(ck, "members: record of \"%s\" in list %" PRIu32 " is of "
-			        "version 1, without its bounce record", esc(&kk), list_id);
+			problem(ck,
+			        "members: record of \"%s\" in list %" PRIu32 " is of "
+			        "version 1, without its bounce record",
+			        esc(&kk), list_id);
 		buf_reset(&ck->key);
 		store_member_key(list_id, &m.addr, &ck->key);
 		if (!val_eq(&w.k, &ck->key))
 			problem(ck, "members: key \"%s\" holds member %s@%s", esc(&kk),
 			        log_escs(m.addr.local), log_escs(m.addr.domain));
 		if (m.id >= ck->next_member)
-			problem(ck, "members: id %" PRIu32 " not below the counter %" PRIu32,
-			        m.id, ck->next_member);
+			problem(ck, "members: id %" PRIu32 " not below the counter %" PRIu32, m.id,
+			        ck->next_member);
 		unsigned char ik[4];
 		codec_be32_write(ik, m.id);
 		g = store_get(ck->txn, STORE_DB_MEMBER_IDS, ik, 4, &iv);
 		if (g == -ENOENT)
-			problem(ck, "member_ids: no entry for member %" PRIu32 " \"%s\"",
-			        m.id, esc(&kk));
+			problem(ck, "member_ids: no entry for member %" PRIu32 " \"%s\"", m.id,
+			        esc(&kk));
 		else if (g < 0) {
 			r = g;
 			break;
 		} else if (iv.mv_size != w.k.mv_size ||
 		           memcmp(iv.mv_data, w.k.mv_data, w.k.mv_size) != 0) {
-			problem(ck, "member_ids: member %" PRIu32 " points elsewhere "
-			        "than \"%s\" of list %" PRIu32, m.id, esc(&kk), list_id);
+			problem(ck,
+			        "member_ids: member %" PRIu32 " points elsewhere "
+			        "than \"%s\" of list %" PRIu32,
+			        m.id, esc(&kk), list_id);
 		}
 	}
 	store_walk_finish(&w);
@@ -212,15 +214,15 @@ static int check_members(struct check *ck)
 		MDB_val mv;
 		int g = store_get(ck->txn, STORE_DB_MEMBERS, w.v.mv_data, w.v.mv_size, &mv);
 		if (g == -ENOENT) {
-			problem(ck, "member_ids: member %" PRIu32 " points to a missing "
-			        "member", id);
+			problem(ck,
+			        "member_ids: member %" PRIu32 " points to a missing "
+			        "member",
+			        id);
 		} else if (g < 0) {
 			r = g;
 			break;
-		} else if (store_member_decode(mv.mv_data, mv.mv_size, &m) == 0 &&
-		           m.id != id) {
-			problem(ck, "member_ids: %" PRIu32 " points to member %" PRIu32,
-			        id, m.id);
+		} else if (store_member_decode(mv.mv_data, mv.mv_size, &m) == 0 && m.id != id) {
+			problem(ck, "member_ids: %" PRIu32 " points to member %" PRIu32, id, m.id);
 		}
 	}
 	store_walk_finish(&w);
@@ -241,9 +243,10 @@ static int check_bounce_counters(struct check *ck)
 			continue;
 		MDB_val name = { w.k.mv_size - 4, (char *)w.k.mv_data + 4 };
 		if (store_bounce_counter_name(name.mv_data, name.mv_size))
-			problem(ck, "stats: counter \"%s\" of list %" PRIu32 " holds bounce "
-			        "state outside the member records", esc(&name),
-			        codec_be32_read(w.k.mv_data));
+			problem(ck,
+			        "stats: counter \"%s\" of list %" PRIu32 " holds bounce "
+			        "state outside the member records",
+			        esc(&name), codec_be32_read(w.k.mv_data));
 	}
 	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
@@ -256,8 +259,7 @@ static int check_audit(struct check *ck)
 	int r;
 	for (r = store_walk_first(ck->txn, STORE_DB_AUDIT, NULL, 0, 0, &w); r == 0;
 	     r = store_walk_next(&w))
-		if (store_audit_decode(w.k.mv_data, w.k.mv_size, w.v.mv_data, w.v.mv_size,
-		                       &a) < 0)
+		if (store_audit_decode(w.k.mv_data, w.k.mv_size, w.v.mv_data, w.v.mv_size, &a) < 0)
 			problem(ck, "audit: a record does not decode");
 	store_walk_finish(&w);
 	return r == -ENOENT ? 0 : r;
@@ -275,15 +277,17 @@ static int archive_entry_cb(const struct store_archive_entry *e, void *ctx)
 	codec_be32_write(k + 4, e->number);
 	int r = store_get(ck->txn, STORE_DB_ARCHIVE_DATA, k, 8, &v);
 	if (r == -ENOENT)
-		problem(ck, "archive: list %" PRIu32 " post %" PRIu32 " has no bytes",
-		        e->list_id, e->number);
+		problem(ck, "archive: list %" PRIu32 " post %" PRIu32 " has no bytes", e->list_id,
+		        e->number);
 	else if (r < 0)
 		return r;
 	r = store_archive_state_get(ck->txn, e->list_id, &st);
 	if (r < 0)
 		return r;
 	if (e->number >= st.next_number)
-		problem(ck, "archive: list %" PRIu32 " post %" PRIu32 " beyond the next number %" PRIu32,
+		problem(ck,
+		        "archive: list %" PRIu32 " post %" PRIu32
+		        " beyond the next number %" PRIu32,
 		        e->list_id, e->number, st.next_number);
 	return 0;
 }
@@ -308,8 +312,10 @@ static int check_archive(struct check *ck)
 			break;
 		}
 		if (g == -ENOENT || e.msg_id != msg_id || e.hidden)
-			problem(ck, "archive_msgs: message %" PRIu32 " names list %" PRIu32
-			        " post %" PRIu32 ", which is not it", msg_id, list_id, number);
+			problem(ck,
+			        "archive_msgs: message %" PRIu32 " names list %" PRIu32
+			        " post %" PRIu32 ", which is not it",
+			        msg_id, list_id, number);
 	}
 	store_walk_finish(&w);
 	if (r != -ENOENT)
@@ -346,13 +352,12 @@ static int need_msg(struct check *ck, const char *what, uint32_t id)
 /* Walks db; for every key of a valid size names a message (its u32 BE
  * at offset off) that must have a record. what: the database, for the
  * report. */
-static int check_msg_refs(struct check *ck, enum store_db db, const char *what,
-                          size_t ksize, size_t off, bool in_value)
+static int check_msg_refs(struct check *ck, enum store_db db, const char *what, size_t ksize,
+                          size_t off, bool in_value)
 {
 	struct store_walk w;
 	int r;
-	for (r = store_walk_first(ck->txn, db, NULL, 0, 0, &w); r == 0;
-	     r = store_walk_next(&w)) {
+	for (r = store_walk_first(ck->txn, db, NULL, 0, 0, &w); r == 0; r = store_walk_next(&w)) {
 		const MDB_val *src = in_value ? &w.v : &w.k;
 		if ((ksize && w.k.mv_size != ksize) || src->mv_size < off + 4) {
 			problem(ck, "%s: a record of the wrong size", what);
@@ -404,8 +409,10 @@ static int check_mail(struct check *ck)
 				r = g;
 				break;
 			} else if (dv.mv_size != m.size)
-				problem(ck, "messages: message %" PRIu32 " has %zu bytes, its record "
-				        "says %" PRIu32, id, dv.mv_size, m.size);
+				problem(ck,
+				        "messages: message %" PRIu32 " has %zu bytes, its record "
+				        "says %" PRIu32,
+				        id, dv.mv_size, m.size);
 		}
 	}
 	store_walk_finish(&w);
@@ -443,7 +450,11 @@ static int check_mail(struct check *ck)
 		return r;
 
 	/* events: u32 member + u64 µs + u32 seq; rates: u32 day + key → u32 */
-	static const struct { enum store_db db; const char *name; size_t ksize, vsize; } sized[] = {
+	static const struct {
+		enum store_db db;
+		const char *name;
+		size_t ksize, vsize;
+	} sized[] = {
 		{ STORE_DB_EVENTS, "events", 16, 0 },
 		{ STORE_DB_RATES, "rates", 0, 4 },
 	};
@@ -460,8 +471,7 @@ static int check_mail(struct check *ck)
 	return 0;
 }
 
-int store_check(struct store *store,
-                void (*problem_cb)(const char *msg, void *ctx), void *ctx)
+int store_check(struct store *store, void (*problem_cb)(const char *msg, void *ctx), void *ctx)
 {
 	struct check ck = { .cb = problem_cb, .ctx = ctx };
 	int r = store_txn_begin(store, STORE_TXN_RDONLY, &ck.txn);

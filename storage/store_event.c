@@ -95,7 +95,8 @@ int store_event_foreach(struct store_txn *txn, uint32_t member_id,
 		if (codec_get_version(&d, STORE_EVENT_VERSION, &ver) == 0) {
 			e.list_id = codec_get_u32(&d);
 			e.msg_id = codec_get_u32(&d);
-			e.source = (enum store_event_source)codec_get_enum(&d, STORE_EVENT_SOURCE_MAX);
+			e.source =
+			        (enum store_event_source)codec_get_enum(&d, STORE_EVENT_SOURCE_MAX);
 			e.hard = (int8_t)codec_get_u8(&d);
 			e.scored = codec_get_bool(&d);
 			codec_get_str(&d, e.status, sizeof(e.status));
@@ -126,8 +127,7 @@ static int stat_key(uint32_t list_id, const char *name, struct buf *out)
 	return 0;
 }
 
-int store_stat_get(struct store_txn *txn, uint32_t list_id, const char *name,
-                   uint64_t *ret_value)
+int store_stat_get(struct store_txn *txn, uint32_t list_id, const char *name, uint64_t *ret_value)
 {
 	MDB_val v;
 	int r = stat_key(list_id, name, &txn->key);
@@ -146,8 +146,7 @@ int store_stat_get(struct store_txn *txn, uint32_t list_id, const char *name,
 	return 0;
 }
 
-int store_stat_add(struct store_txn *txn, uint32_t list_id, const char *name,
-                   uint64_t delta)
+int store_stat_add(struct store_txn *txn, uint32_t list_id, const char *name, uint64_t delta)
 {
 	uint64_t cur;
 	unsigned char b[8];

@@ -118,8 +118,8 @@ int store_retry_del(struct store_txn *txn, uint32_t msg_id, uint32_t member_id)
 	return store_del(txn, STORE_DB_RETRIES, k, 8);
 }
 
-int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_member,
-                      size_t max, struct store_retry *ret_array, size_t *ret_n)
+int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_member, size_t max,
+                      struct store_retry *ret_array, size_t *ret_n)
 {
 	struct store_walk w;
 	unsigned char kb[8];
@@ -171,8 +171,8 @@ int store_retry_del_msg(struct store_txn *txn, uint32_t msg_id, size_t *ret_n)
 	return 0;
 }
 
-int store_retry_foreach_msg(struct store_txn *txn,
-                            int (*cb)(uint32_t msg_id, size_t n, void *ctx), void *ctx)
+int store_retry_foreach_msg(struct store_txn *txn, int (*cb)(uint32_t msg_id, size_t n, void *ctx),
+                            void *ctx)
 {
 	struct store_walk w;
 	uint32_t id = 0;

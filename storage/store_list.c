@@ -63,8 +63,8 @@ int store_list_addr_check(const struct addr *a, const char **ret_why)
 		why = "empty list name";
 	else if (n > LIMIT_LIST_NAME)
 		why = "list name longer than 40 characters";
-	else if (a->local[0] == '.' || a->local[0] == '-' ||
-	         a->local[n - 1] == '.' || a->local[n - 1] == '-')
+	else if (a->local[0] == '.' || a->local[0] == '-' || a->local[n - 1] == '.' ||
+	         a->local[n - 1] == '-')
 		why = "list name starts or ends with '.' or '-'";
 	else if (!a->domain[0])
 		why = "empty domain";
@@ -109,15 +109,13 @@ int store_list_validate(const struct store_list *l, const char **ret_why)
 		why = "unknown non-member action";
 	else if (l->max_size < 1024 || l->max_size > LIMIT_MESSAGE_HARD)
 		why = "max_size must be between 1k and 64M";
-	else if (l->bounce_score_threshold < 1 ||
-	         l->bounce_score_threshold > 100000)
+	else if (l->bounce_score_threshold < 1 || l->bounce_score_threshold > 100000)
 		why = "bounce score threshold must be between 0.01 and 1000";
 	else if (l->bounce_stale_days < 1 || l->bounce_stale_days > 3650)
 		why = "bounce stale days must be between 1 and 3650";
 	else if (l->bounce_probe_warnings > 100)
 		why = "probe warnings must be at most 100";
-	else if (l->bounce_probe_interval_days < 1 ||
-	         l->bounce_probe_interval_days > 365)
+	else if (l->bounce_probe_interval_days < 1 || l->bounce_probe_interval_days > 365)
 		why = "probe interval must be between 1 and 365 days";
 	else if (l->bounce_hard_weight > 100000 || l->bounce_soft_weight > 100000)
 		why = "bounce weights must be at most 1000";
@@ -130,15 +128,13 @@ int store_list_validate(const struct store_list *l, const char **ret_why)
 	for (size_t i = 0; !why && i < l->n_owners; i++) {
 		const struct addr *o = &l->owners[i];
 		if (!memchr(o->local, '\0', sizeof(o->local)) ||
-		    !memchr(o->domain, '\0', sizeof(o->domain)) ||
-		    !o->local[0] || !o->domain[0])
+		    !memchr(o->domain, '\0', sizeof(o->domain)) || !o->local[0] || !o->domain[0])
 			why = "malformed owner address";
 	}
 	for (size_t i = 0; !why && i < l->n_moderators; i++) {
 		const struct addr *o = &l->moderators[i];
 		if (!memchr(o->local, '\0', sizeof(o->local)) ||
-		    !memchr(o->domain, '\0', sizeof(o->domain)) ||
-		    !o->local[0] || !o->domain[0])
+		    !memchr(o->domain, '\0', sizeof(o->domain)) || !o->local[0] || !o->domain[0])
 			why = "malformed moderator address";
 	}
 	if (why) {
@@ -280,15 +276,14 @@ int store_list_decode(const void *p, size_t n, struct store_list *ret_list)
 
 /* ---- Operations ------------------------------------------------------- */
 
-static int list_write(struct store_txn *txn, const struct store_list *l,
-                      unsigned mdb_flags)
+static int list_write(struct store_txn *txn, const struct store_list *l, unsigned mdb_flags)
 {
 	buf_reset(&txn->key);
 	store_list_key(l->local, l->domain, &txn->key);
 	buf_reset(&txn->val);
 	store_list_encode(l, &txn->val);
-	return store_put(txn, STORE_DB_LISTS, txn->key.data, txn->key.len,
-	                 txn->val.data, txn->val.len, mdb_flags);
+	return store_put(txn, STORE_DB_LISTS, txn->key.data, txn->key.len, txn->val.data,
+	                 txn->val.len, mdb_flags);
 }
 
 int store_list_create(struct store_txn *txn, const struct addr *list_addr,
@@ -332,8 +327,7 @@ int store_list_create(struct store_txn *txn, const struct addr *list_addr,
 	unsigned char k[4];
 	codec_be32_write(k, id);
 	/* txn->key still holds the list key. */
-	r = store_put(txn, STORE_DB_LIST_IDS, k, 4, txn->key.data, txn->key.len,
-	              MDB_NOOVERWRITE);
+	r = store_put(txn, STORE_DB_LIST_IDS, k, 4, txn->key.data, txn->key.len, MDB_NOOVERWRITE);
 	if (r < 0)
 		return r;
 	txn->list_known = id;
@@ -360,8 +354,7 @@ int store_list_get_addr(struct store_txn *txn, const struct addr *list_addr,
 	return list_get_key(txn, txn->key.data, txn->key.len, ret_list);
 }
 
-int store_list_get(struct store_txn *txn, const char *name,
-                   struct store_list *ret_list)
+int store_list_get(struct store_txn *txn, const char *name, struct store_list *ret_list)
 {
 	if (strchr(name, '@')) {
 		struct addr a;
@@ -408,8 +401,7 @@ out:
 	return r;
 }
 
-int store_list_get_by_id(struct store_txn *txn, uint32_t list_id,
-                         struct store_list *ret_list)
+int store_list_get_by_id(struct store_txn *txn, uint32_t list_id, struct store_list *ret_list)
 {
 	unsigned char k[4];
 	MDB_val v;
@@ -426,7 +418,7 @@ int store_list_get_by_id(struct store_txn *txn, uint32_t list_id,
 	memcpy(key, v.mv_data, klen);
 	r = list_get_key(txn, key, klen, &l);
 	if (r == -ENOENT)
-		return -EBADMSG;        /* dangling index entry */
+		return -EBADMSG; /* dangling index entry */
 	if (r < 0)
 		return r;
 	if (l.id != list_id)
@@ -526,8 +518,7 @@ out:
 	return r;
 }
 
-int store_list_foreach(struct store_txn *txn,
-                       int (*cb)(const struct store_list *l, void *ctx),
+int store_list_foreach(struct store_txn *txn, int (*cb)(const struct store_list *l, void *ctx),
                        void *ctx)
 {
 	struct store_walk w;

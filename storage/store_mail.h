@@ -38,44 +38,44 @@ enum store_msg_role {
 	STORE_MSG_ROLE_REQUEST,
 	STORE_MSG_ROLE_OWNER,
 	STORE_MSG_ROLE_BOUNCES,
-	STORE_MSG_ROLE_UNKNOWN,         /* no list has that address */
-	STORE_MSG_ROLE_OUTBOUND,        /* originated by listd (outbox.h); sender is
+	STORE_MSG_ROLE_UNKNOWN,  /* no list has that address */
+	STORE_MSG_ROLE_OUTBOUND, /* originated by listd (outbox.h); sender is
 	                                   the return path, note the rule allowing it */
-	STORE_MSG_ROLE_DIGEST,          /* a digest built by listd (listd/run/digest.c),
+	STORE_MSG_ROLE_DIGEST,   /* a digest built by listd (listd/run/digest.c),
 	                                   fanned out to the digest members */
-	STORE_MSG_ROLE_MODERATE,        /* to LIST-moderate+TOKEN@: a moderator's
+	STORE_MSG_ROLE_MODERATE, /* to LIST-moderate+TOKEN@: a moderator's
 	                                   decision (listd/run/moderate.h) */
 };
 #define STORE_MSG_ROLE_MAX STORE_MSG_ROLE_MODERATE
 
 enum store_msg_state {
-	STORE_MSG_NEW,                  /* stored by deliver, not yet looked at */
-	STORE_MSG_DISTRIBUTING,         /* accepted; fan-out under way */
-	STORE_MSG_DISTRIBUTED,          /* every recipient done */
-	STORE_MSG_HELD,                 /* waiting for a moderator */
-	STORE_MSG_PENDING,              /* kept for a later stage (request, owner) */
-	STORE_MSG_PROCESSED,            /* consumed (a bounce recorded, ...) */
-	STORE_MSG_DROPPED,              /* refused by the gate; note says why */
+	STORE_MSG_NEW,          /* stored by deliver, not yet looked at */
+	STORE_MSG_DISTRIBUTING, /* accepted; fan-out under way */
+	STORE_MSG_DISTRIBUTED,  /* every recipient done */
+	STORE_MSG_HELD,         /* waiting for a moderator */
+	STORE_MSG_PENDING,      /* kept for a later stage (request, owner) */
+	STORE_MSG_PROCESSED,    /* consumed (a bounce recorded, ...) */
+	STORE_MSG_DROPPED,      /* refused by the gate; note says why */
 };
 
 struct store_msg {
 	uint32_t id;
-	int64_t received;                       /* unix seconds */
+	int64_t received; /* unix seconds */
 	enum store_msg_role role;
 	enum store_msg_state state;
-	uint32_t list_id;                       /* 0 when role is UNKNOWN */
-	uint32_t size;                          /* bytes of the raw message */
-	char sender[LIMIT_ADDR_MAILBOX + 1];    /* envelope sender; "" = null sender */
+	uint32_t list_id;                        /* 0 when role is UNKNOWN */
+	uint32_t size;                           /* bytes of the raw message */
+	char sender[LIMIT_ADDR_MAILBOX + 1];     /* envelope sender; "" = null sender */
 	char recipient[LIMIT_ENVELOPE_RCPT + 1]; /* envelope recipient as given */
-	char ext[LIMIT_ADDR_LOCAL + 1];         /* address extension (VERP token), may be "" */
-	char note[LIMIT_MSG_NOTE + 1];          /* why dropped or held, free text */
+	char ext[LIMIT_ADDR_LOCAL + 1];          /* address extension (VERP token), may be "" */
+	char note[LIMIT_MSG_NOTE + 1];           /* why dropped or held, free text */
 };
 
 /* Stores a message: m's envelope fields (id, received and size are
  * assigned) and data (len bytes, any content). ret_id may be NULL.
  * -EFBIG: len above LIMIT_MESSAGE_HARD. */
-int store_msg_add(struct store_txn *txn, const struct store_msg *m,
-                  const void *data, size_t len, uint32_t *ret_id);
+int store_msg_add(struct store_txn *txn, const struct store_msg *m, const void *data, size_t len,
+                  uint32_t *ret_id);
 /* -ENOENT: no such message. */
 int store_msg_get(struct store_txn *txn, uint32_t id, struct store_msg *ret_msg);
 /* Appends the raw bytes to out. -ENOENT: no such message (or purged). */
@@ -83,8 +83,8 @@ int store_msg_data(struct store_txn *txn, uint32_t id, struct buf *out);
 /* Replaces the record of m->id (envelope, state, note). -ENOENT. */
 int store_msg_put(struct store_txn *txn, const struct store_msg *m);
 /* Sets state and note (note may be NULL: unchanged). -ENOENT. */
-int store_msg_set_state(struct store_txn *txn, uint32_t id,
-                        enum store_msg_state state, const char *note);
+int store_msg_set_state(struct store_txn *txn, uint32_t id, enum store_msg_state state,
+                        const char *note);
 /* Deletes the raw bytes only (the record stays for reports). */
 int store_msg_purge_data(struct store_txn *txn, uint32_t id);
 /* Deletes the raw bytes of finished messages (distributed, processed,
@@ -93,8 +93,7 @@ int store_msg_purge_data(struct store_txn *txn, uint32_t id);
  * stay for reports, and messages still waiting (new, distributing, held,
  * pending) keep their bytes however old. The walk stops at the first message received at or
  * after cutoff. *ret_n (may be NULL) gets how many went. */
-int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan,
-                        size_t *ret_n);
+int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan, size_t *ret_n);
 /* Calls cb for every message record in id order from first_id on. */
 int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
                       int (*cb)(const struct store_msg *m, void *ctx), void *ctx);
@@ -113,8 +112,8 @@ const char *store_msg_state_name(enum store_msg_state s);
  * message stored then), 0 when not. */
 int store_dedup_get(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN],
                     uint32_t *ret_msg_id);
-int store_dedup_put(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN],
-                    uint32_t msg_id, int64_t when);
+int store_dedup_put(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN], uint32_t msg_id,
+                    int64_t when);
 /* Forgets digests recorded before cutoff (unix seconds); at most max of
  * them per call. *ret_n (may be NULL) gets how many went. */
 int store_dedup_prune(struct store_txn *txn, int64_t cutoff, size_t max, size_t *ret_n);
@@ -122,15 +121,15 @@ int store_dedup_prune(struct store_txn *txn, int64_t cutoff, size_t max, size_t 
 /* ---- Queue ---------------------------------------------------------------- */
 
 enum store_job {
-	STORE_JOB_INGEST = 1,           /* look at a new message */
-	STORE_JOB_FANOUT = 2,           /* (continue to) distribute a post */
-	STORE_JOB_RETRY = 3,            /* re-send a post's deferred recipients */
-	STORE_JOB_SEND = 4,             /* send a message listd originated */
+	STORE_JOB_INGEST = 1, /* look at a new message */
+	STORE_JOB_FANOUT = 2, /* (continue to) distribute a post */
+	STORE_JOB_RETRY = 3,  /* re-send a post's deferred recipients */
+	STORE_JOB_SEND = 4,   /* send a message listd originated */
 };
 #define STORE_JOB_MAX STORE_JOB_SEND
 
 struct store_job_entry {
-	uint64_t due_ms;                /* unix milliseconds */
+	uint64_t due_ms; /* unix milliseconds */
 	enum store_job job;
 	uint32_t msg_id;
 };
@@ -155,11 +154,11 @@ int store_queue_count(struct store_txn *txn, size_t *ret_n);
  * hold up the rest, and kept here with the reason until the administrator
  * retries it (back to the queue) or drops it (`listadm queue`). */
 struct store_quarantine {
-	struct store_job_entry job;     /* as it was queued */
-	uint32_t fails;                 /* failures before it was set aside */
-	int64_t first_fail, since;      /* unix seconds */
-	int32_t err;                    /* the failure, -errno */
-	char reason[LIMIT_MSG_NOTE + 1];        /* for the administrator */
+	struct store_job_entry job;      /* as it was queued */
+	uint32_t fails;                  /* failures before it was set aside */
+	int64_t first_fail, since;       /* unix seconds */
+	int32_t err;                     /* the failure, -errno */
+	char reason[LIMIT_MSG_NOTE + 1]; /* for the administrator */
 };
 
 /* Moves q->job out of the queue (if still there) into the quarantine. */
@@ -172,8 +171,7 @@ int store_quarantine_del(struct store_txn *txn, uint32_t msg_id, enum store_job 
 /* Calls cb for each quarantined job in message id order; a non-zero return
  * of cb stops the walk and is returned. */
 int store_quarantine_foreach(struct store_txn *txn,
-                             int (*cb)(const struct store_quarantine *q, void *ctx),
-                             void *ctx);
+                             int (*cb)(const struct store_quarantine *q, void *ctx), void *ctx);
 /* Number of quarantined jobs. */
 int store_quarantine_count(struct store_txn *txn, size_t *ret_n);
 
@@ -184,14 +182,14 @@ int store_quarantine_count(struct store_txn *txn, size_t *ret_n);
 struct store_fanout {
 	uint32_t msg_id;
 	uint32_t list_id;
-	int64_t started, finished;      /* unix seconds; finished 0 = under way */
-	bool done;                      /* every member has been tried once */
-	uint32_t cursor_len;            /* 0 = from the first member */
-	unsigned char cursor[STORE_CURSOR_MAX];  /* store_member_batch() position */
-	uint32_t sent;                  /* accepted by the relay */
-	uint32_t deferred;              /* currently waiting for a retry */
-	uint32_t failed;                /* refused for good (5xx, or expired) */
-	uint32_t batches;               /* batches checkpointed */
+	int64_t started, finished;              /* unix seconds; finished 0 = under way */
+	bool done;                              /* every member has been tried once */
+	uint32_t cursor_len;                    /* 0 = from the first member */
+	unsigned char cursor[STORE_CURSOR_MAX]; /* store_member_batch() position */
+	uint32_t sent;                          /* accepted by the relay */
+	uint32_t deferred;                      /* currently waiting for a retry */
+	uint32_t failed;                        /* refused for good (5xx, or expired) */
+	uint32_t batches;                       /* batches checkpointed */
 };
 
 /* -ENOENT when no fan-out was started for the message. */
@@ -203,9 +201,9 @@ int store_fanout_put(struct store_txn *txn, const struct store_fanout *f);
 struct store_retry {
 	uint32_t msg_id, member_id;
 	uint32_t attempts;
-	uint64_t next_ms;               /* unix milliseconds of the next try */
-	int64_t first_fail;             /* unix seconds */
-	char reply[LIMIT_REPLY_TEXT + 1];       /* last reply, for the logs */
+	uint64_t next_ms;                 /* unix milliseconds of the next try */
+	int64_t first_fail;               /* unix seconds */
+	char reply[LIMIT_REPLY_TEXT + 1]; /* last reply, for the logs */
 };
 
 int store_retry_put(struct store_txn *txn, const struct store_retry *r);
@@ -213,8 +211,8 @@ int store_retry_put(struct store_txn *txn, const struct store_retry *r);
 int store_retry_del(struct store_txn *txn, uint32_t msg_id, uint32_t member_id);
 /* Reads up to max retries of msg_id with member id > after_member, in
  * member-id order. *ret_n == 0: no more. */
-int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_member,
-                      size_t max, struct store_retry *ret_array, size_t *ret_n);
+int store_retry_batch(struct store_txn *txn, uint32_t msg_id, uint32_t after_member, size_t max,
+                      struct store_retry *ret_array, size_t *ret_n);
 /* Deletes every retry record of msg_id in txn (a message given up, e.g.
  * `listadm queue drop`); *ret_n (may be NULL) gets how many went. 0 or
  * -errno. */
@@ -223,17 +221,17 @@ int store_retry_del_msg(struct store_txn *txn, uint32_t msg_id, size_t *ret_n);
  * order, with how many it has; a non-zero return of cb stops the walk and
  * is returned. Keys of the wrong size are skipped (store_check names
  * them). */
-int store_retry_foreach_msg(struct store_txn *txn,
-                            int (*cb)(uint32_t msg_id, size_t n, void *ctx), void *ctx);
+int store_retry_foreach_msg(struct store_txn *txn, int (*cb)(uint32_t msg_id, size_t n, void *ctx),
+                            void *ctx);
 
 /* ---- Events (delivery failures, bounces) ----------------------------------- */
 
 enum store_event_source {
-	STORE_EVENT_RCPT,               /* refused by the relay during fan-out */
-	STORE_EVENT_DSN,                /* a bounce to the member's VERP address */
-	STORE_EVENT_EXPIRED,            /* deferred too long, given up */
-	STORE_EVENT_AUTOREPLY,          /* a vacation reply (recorded, never scored) */
-	STORE_EVENT_FEEDBACK,           /* an ARF complaint */
+	STORE_EVENT_RCPT,      /* refused by the relay during fan-out */
+	STORE_EVENT_DSN,       /* a bounce to the member's VERP address */
+	STORE_EVENT_EXPIRED,   /* deferred too long, given up */
+	STORE_EVENT_AUTOREPLY, /* a vacation reply (recorded, never scored) */
+	STORE_EVENT_FEEDBACK,  /* an ARF complaint */
 };
 #define STORE_EVENT_SOURCE_MAX STORE_EVENT_FEEDBACK
 
@@ -242,12 +240,12 @@ struct store_event {
 	uint64_t time_usec;
 	uint32_t seq;
 	uint32_t list_id;
-	uint32_t msg_id;                /* the post it was about, 0 if unknown */
+	uint32_t msg_id; /* the post it was about, 0 if unknown */
 	enum store_event_source source;
-	int8_t hard;                    /* 1 hard, 0 soft, -1 unknown */
-	bool scored;                    /* counted against the member */
-	char status[16];                /* "5.1.1" */
-	char reason[24];                /* the bounce reason's name */
+	int8_t hard;     /* 1 hard, 0 soft, -1 unknown */
+	bool scored;     /* counted against the member */
+	char status[16]; /* "5.1.1" */
+	char reason[24]; /* the bounce reason's name */
 	char diag[LIMIT_REPLY_TEXT + 1];
 };
 
@@ -260,10 +258,8 @@ int store_event_foreach(struct store_txn *txn, uint32_t member_id,
 /* ---- Counters ----------------------------------------------------------------- */
 
 /* Adds delta to the list's counter name (list 0: installation-wide). */
-int store_stat_add(struct store_txn *txn, uint32_t list_id, const char *name,
-                   uint64_t delta);
+int store_stat_add(struct store_txn *txn, uint32_t list_id, const char *name, uint64_t delta);
 /* 0 when never counted. */
-int store_stat_get(struct store_txn *txn, uint32_t list_id, const char *name,
-                   uint64_t *ret_value);
+int store_stat_get(struct store_txn *txn, uint32_t list_id, const char *name, uint64_t *ret_value);
 
 #endif

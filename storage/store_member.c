@@ -20,8 +20,7 @@ void store_member_key(uint32_t list_id, const struct addr *a, struct buf *out)
 static bool addr_ok(const struct addr *a)
 {
 	return memchr(a->local, '\0', sizeof(a->local)) &&
-	       memchr(a->domain, '\0', sizeof(a->domain)) &&
-	       a->local[0] && a->domain[0];
+	        memchr(a->domain, '\0', sizeof(a->domain)) && a->local[0] && a->domain[0];
 }
 
 int store_member_validate(const struct store_member *m, const char **ret_why)
@@ -122,9 +121,8 @@ int store_member_decode(const void *p, size_t n, struct store_member *ret_member
 
 /* ---- Operations ------------------------------------------------------- */
 
-int store_member_add(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, const char *display,
-                     struct store_member *ret_member)
+int store_member_add(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
+                     const char *display, struct store_member *ret_member)
 {
 	struct store_member m;
 	MDB_val v;
@@ -160,8 +158,8 @@ int store_member_add(struct store_txn *txn, uint32_t list_id,
 	store_member_key(list_id, addr, &txn->key);
 	buf_reset(&txn->val);
 	store_member_encode(&m, &txn->val);
-	r = store_put_new(txn, STORE_DB_MEMBERS, txn->key.data, txn->key.len,
-	                  txn->val.data, txn->val.len, &v);
+	r = store_put_new(txn, STORE_DB_MEMBERS, txn->key.data, txn->key.len, txn->val.data,
+	                  txn->val.len, &v);
 	if (r == -EEXIST) {
 		store_counter_unget(txn, STORE_COUNTER_MEMBER_ID, m.id);
 		r = store_member_decode(v.mv_data, v.mv_size, &m);
@@ -177,8 +175,7 @@ int store_member_add(struct store_txn *txn, uint32_t list_id,
 	 * that went backwards shows up as -EEXIST instead of an overwrite). */
 	unsigned char ik[4];
 	codec_be32_write(ik, m.id);
-	r = store_put(txn, STORE_DB_MEMBER_IDS, ik, 4, txn->key.data,
-	              txn->key.len, MDB_APPEND);
+	r = store_put(txn, STORE_DB_MEMBER_IDS, ik, 4, txn->key.data, txn->key.len, MDB_APPEND);
 	if (r < 0)
 		return r;
 	if (ret_member)
@@ -196,8 +193,8 @@ static int member_get_key(struct store_txn *txn, struct store_member *ret_member
 	return store_member_decode(v.mv_data, v.mv_size, ret_member);
 }
 
-int store_member_get(struct store_txn *txn, uint32_t list_id,
-                     const struct addr *addr, struct store_member *ret_member)
+int store_member_get(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
+                     struct store_member *ret_member)
 {
 	if (!addr_ok(addr))
 		return -EINVAL;
@@ -206,8 +203,7 @@ int store_member_get(struct store_txn *txn, uint32_t list_id,
 	return member_get_key(txn, ret_member);
 }
 
-int store_member_put(struct store_txn *txn, uint32_t list_id,
-                     const struct store_member *m)
+int store_member_put(struct store_txn *txn, uint32_t list_id, const struct store_member *m)
 {
 	struct store_member old;
 	int r = store_member_validate(m, NULL);
@@ -222,12 +218,12 @@ int store_member_put(struct store_txn *txn, uint32_t list_id,
 		return -EINVAL;
 	buf_reset(&txn->val);
 	store_member_encode(m, &txn->val);
-	return store_put(txn, STORE_DB_MEMBERS, txn->key.data, txn->key.len,
-	                 txn->val.data, txn->val.len, 0);
+	return store_put(txn, STORE_DB_MEMBERS, txn->key.data, txn->key.len, txn->val.data,
+	                 txn->val.len, 0);
 }
 
-int store_member_remove(struct store_txn *txn, uint32_t list_id,
-                        const struct addr *addr, struct store_member *ret_member)
+int store_member_remove(struct store_txn *txn, uint32_t list_id, const struct addr *addr,
+                        struct store_member *ret_member)
 {
 	struct store_member old;
 	if (!addr_ok(addr))
@@ -250,8 +246,8 @@ int store_member_remove(struct store_txn *txn, uint32_t list_id,
 	return 0;
 }
 
-int store_member_get_by_id(struct store_txn *txn, uint32_t member_id,
-                           uint32_t *ret_list_id, struct store_member *ret_member)
+int store_member_get_by_id(struct store_txn *txn, uint32_t member_id, uint32_t *ret_list_id,
+                           struct store_member *ret_member)
 {
 	unsigned char ik[4];
 	struct store_member m;
@@ -267,7 +263,7 @@ int store_member_get_by_id(struct store_txn *txn, uint32_t member_id,
 	uint32_t list_id = codec_be32_read((const unsigned char *)txn->key.data);
 	r = member_get_key(txn, &m);
 	if (r == -ENOENT)
-		return -EBADMSG;        /* dangling index entry */
+		return -EBADMSG; /* dangling index entry */
 	if (r < 0)
 		return r;
 	if (m.id != member_id)
@@ -310,8 +306,7 @@ static int member_walk_next(struct store_walk *w)
 	return r == 0 && w->k.mv_size <= 4 ? -ENOENT : r;
 }
 
-int store_member_count(struct store_txn *txn, uint32_t list_id,
-                       size_t *ret_count)
+int store_member_count(struct store_txn *txn, uint32_t list_id, size_t *ret_count)
 {
 	unsigned char prefix[4];
 	struct store_walk w;
@@ -327,9 +322,8 @@ int store_member_count(struct store_txn *txn, uint32_t list_id,
 	return 0;
 }
 
-int store_member_batch(struct store_txn *txn, uint32_t list_id,
-                       const struct buf *after_key, size_t max,
-                       struct store_member *ret_array, size_t *ret_n,
+int store_member_batch(struct store_txn *txn, uint32_t list_id, const struct buf *after_key,
+                       size_t max, struct store_member *ret_array, size_t *ret_n,
                        struct buf *ret_last_key)
 {
 	unsigned char prefix[4];
@@ -364,8 +358,7 @@ int store_member_batch(struct store_txn *txn, uint32_t list_id,
 }
 
 int store_member_foreach(struct store_txn *txn, uint32_t list_id,
-                         int (*cb)(const struct store_member *m, void *ctx),
-                         void *ctx)
+                         int (*cb)(const struct store_member *m, void *ctx), void *ctx)
 {
 	unsigned char prefix[4];
 	struct store_member m;

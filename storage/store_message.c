@@ -61,8 +61,8 @@ static void copy_bounded(char *dst, size_t dstsz, const char *src)
 	dst[n] = '\0';
 }
 
-int store_msg_add(struct store_txn *txn, const struct store_msg *m,
-                  const void *data, size_t len, uint32_t *ret_id)
+int store_msg_add(struct store_txn *txn, const struct store_msg *m, const void *data, size_t len,
+                  uint32_t *ret_id)
 {
 	struct store_msg rec = *m;
 	unsigned char k[4];
@@ -87,8 +87,7 @@ int store_msg_add(struct store_txn *txn, const struct store_msg *m,
 		return r;
 	buf_reset(&txn->val);
 	msg_encode(&rec, &txn->val);
-	r = store_put(txn, STORE_DB_MESSAGES, k, 4, txn->val.data, txn->val.len,
-	              MDB_NOOVERWRITE);
+	r = store_put(txn, STORE_DB_MESSAGES, k, 4, txn->val.data, txn->val.len, MDB_NOOVERWRITE);
 	if (r < 0)
 		return r;
 	if (ret_id)
@@ -132,8 +131,8 @@ int store_msg_put(struct store_txn *txn, const struct store_msg *m)
 	return store_put(txn, STORE_DB_MESSAGES, k, 4, txn->val.data, txn->val.len, 0);
 }
 
-int store_msg_set_state(struct store_txn *txn, uint32_t id,
-                        enum store_msg_state state, const char *note)
+int store_msg_set_state(struct store_txn *txn, uint32_t id, enum store_msg_state state,
+                        const char *note)
 {
 	struct store_msg m;
 	int r = store_msg_get(txn, id, &m);
@@ -167,21 +166,21 @@ static int purge_decide(const MDB_val *k, const MDB_val *v, void *ctx)
 		return STORE_PRUNE_KEEP;
 	int g = store_msg_get(p->txn, codec_be32_read(k->mv_data), &m);
 	if (g == -ENOENT || g == -EBADMSG || g == -EPROTO)
-		return STORE_PRUNE_KEEP;        /* `listadm check` reports it */
+		return STORE_PRUNE_KEEP; /* `listadm check` reports it */
 	if (g < 0)
 		return g;
 	if (m.received >= p->cutoff)
-		return STORE_PRUNE_STOP;        /* ids grow with arrival: the rest is newer */
+		return STORE_PRUNE_STOP; /* ids grow with arrival: the rest is newer */
 	return m.state == STORE_MSG_DISTRIBUTED || m.state == STORE_MSG_PROCESSED ||
-	       m.state == STORE_MSG_DROPPED ? STORE_PRUNE_DELETE : STORE_PRUNE_KEEP;
+	                m.state == STORE_MSG_DROPPED
+	        ? STORE_PRUNE_DELETE
+	        : STORE_PRUNE_KEEP;
 }
 
-int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan,
-                        size_t *ret_n)
+int store_msg_purge_old(struct store_txn *txn, int64_t cutoff, size_t max_scan, size_t *ret_n)
 {
 	struct purge p = { txn, cutoff };
-	return store_prune(txn, STORE_DB_MESSAGE_DATA, max_scan, SIZE_MAX,
-	                   purge_decide, &p, ret_n);
+	return store_prune(txn, STORE_DB_MESSAGE_DATA, max_scan, SIZE_MAX, purge_decide, &p, ret_n);
 }
 
 int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
@@ -207,15 +206,15 @@ int store_msg_foreach(struct store_txn *txn, uint32_t first_id,
 
 const char *store_msg_role_name(enum store_msg_role r)
 {
-	static const char *const names[] = { "post", "request", "owner", "bounces", "unknown",
-		"outbound", "digest", "moderate" };
+	static const char *const names[] = { "post",    "request",  "owner",  "bounces",
+		                             "unknown", "outbound", "digest", "moderate" };
 	return (unsigned)r <= STORE_MSG_ROLE_MAX ? names[r] : "?";
 }
 
 const char *store_msg_state_name(enum store_msg_state s)
 {
-	static const char *const names[] = { "new", "distributing", "distributed",
-		"held", "pending", "processed", "dropped" };
+	static const char *const names[] = { "new",     "distributing", "distributed", "held",
+		                             "pending", "processed",    "dropped" };
 	return (unsigned)s <= STORE_MSG_DROPPED ? names[s] : "?";
 }
 
@@ -237,8 +236,8 @@ int store_dedup_get(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN
 	return 1;
 }
 
-int store_dedup_put(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN],
-                    uint32_t msg_id, int64_t when)
+int store_dedup_put(struct store_txn *txn, const uint8_t digest[STORE_DIGEST_LEN], uint32_t msg_id,
+                    int64_t when)
 {
 	unsigned char v[12];
 	codec_be32_write(v, msg_id);
@@ -250,8 +249,10 @@ static int dedup_decide(const MDB_val *k, const MDB_val *v, void *ctx)
 {
 	(void)k;
 	return v->mv_size != 12 ||
-	       (int64_t)codec_be64_read((const unsigned char *)v->mv_data + 4) < *(const int64_t *)ctx ?
-	       STORE_PRUNE_DELETE : STORE_PRUNE_KEEP;
+	                (int64_t)codec_be64_read((const unsigned char *)v->mv_data + 4) <
+	                        *(const int64_t *)ctx
+	        ? STORE_PRUNE_DELETE
+	        : STORE_PRUNE_KEEP;
 }
 
 int store_dedup_prune(struct store_txn *txn, int64_t cutoff, size_t max, size_t *ret_n)

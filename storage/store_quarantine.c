@@ -83,8 +83,7 @@ int store_quarantine_del(struct store_txn *txn, uint32_t msg_id, enum store_job 
 }
 
 int store_quarantine_foreach(struct store_txn *txn,
-                             int (*cb)(const struct store_quarantine *q, void *ctx),
-                             void *ctx)
+                             int (*cb)(const struct store_quarantine *q, void *ctx), void *ctx)
 {
 	struct store_walk w;
 	int r;

@@ -37,8 +37,8 @@ static int queue_scan(struct store_txn *txn, const unsigned char *from,
 {
 	struct store_walk w;
 	int r;
-	for (r = store_walk_first(txn, STORE_DB_QUEUE, from, from ? QKEY_LEN : 0, 0, &w);
-	     r == 0; r = store_walk_next(&w)) {
+	for (r = store_walk_first(txn, STORE_DB_QUEUE, from, from ? QKEY_LEN : 0, 0, &w); r == 0;
+	     r = store_walk_next(&w)) {
 		const unsigned char *p = w.k.mv_data;
 		bool same = from && w.k.mv_size == QKEY_LEN && memcmp(p, from, QKEY_LEN) == 0;
 		if (!same && w.k.mv_size == QKEY_LEN && p[8] >= STORE_JOB_INGEST &&

@@ -22,8 +22,7 @@ static void rate_key(uint32_t day, const struct addr *a, struct buf *out)
 	addr_key(&base, out);
 }
 
-int store_rate_get(struct store_txn *txn, uint32_t day, const struct addr *a,
-                   uint32_t *ret_count)
+int store_rate_get(struct store_txn *txn, uint32_t day, const struct addr *a, uint32_t *ret_count)
 {
 	MDB_val v;
 	rate_key(day, a, &txn->key);
@@ -40,8 +39,8 @@ int store_rate_get(struct store_txn *txn, uint32_t day, const struct addr *a,
 	return 0;
 }
 
-int store_rate_take(struct store_txn *txn, uint32_t day, const struct addr *a,
-                    uint32_t limit, uint32_t *ret_count)
+int store_rate_take(struct store_txn *txn, uint32_t day, const struct addr *a, uint32_t limit,
+                    uint32_t *ret_count)
 {
 	uint32_t n;
 	unsigned char b[4];
@@ -63,12 +62,12 @@ int store_rate_take(struct store_txn *txn, uint32_t day, const struct addr *a,
 static int rate_decide(const MDB_val *k, const MDB_val *v, void *ctx)
 {
 	(void)v;
-	return k->mv_size >= 4 && codec_be32_read(k->mv_data) >= *(const uint32_t *)ctx ?
-	       STORE_PRUNE_STOP : STORE_PRUNE_DELETE;
+	return k->mv_size >= 4 && codec_be32_read(k->mv_data) >= *(const uint32_t *)ctx
+	        ? STORE_PRUNE_STOP
+	        : STORE_PRUNE_DELETE;
 }
 
-int store_rate_prune(struct store_txn *txn, uint32_t before_day, size_t max,
-                     size_t *ret_n)
+int store_rate_prune(struct store_txn *txn, uint32_t before_day, size_t max, size_t *ret_n)
 {
 	return store_prune(txn, STORE_DB_RATES, 0, max, rate_decide, &before_day, ret_n);
 }

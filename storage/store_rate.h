@@ -19,14 +19,12 @@
 /* Counts one message to a on day when fewer than limit were counted:
  * returns 1 (and the new count in *ret_count, may be NULL). Returns 0 and
  * changes nothing when the limit is reached (limit 0: always 0). */
-int store_rate_take(struct store_txn *txn, uint32_t day, const struct addr *a,
-                    uint32_t limit, uint32_t *ret_count);
+int store_rate_take(struct store_txn *txn, uint32_t day, const struct addr *a, uint32_t limit,
+                    uint32_t *ret_count);
 /* The count of a on day (0 when none). */
-int store_rate_get(struct store_txn *txn, uint32_t day, const struct addr *a,
-                   uint32_t *ret_count);
+int store_rate_get(struct store_txn *txn, uint32_t day, const struct addr *a, uint32_t *ret_count);
 /* Deletes the counters of days before before_day, at most max of them;
  * *ret_n (may be NULL) gets how many went. */
-int store_rate_prune(struct store_txn *txn, uint32_t before_day, size_t max,
-                     size_t *ret_n);
+int store_rate_prune(struct store_txn *txn, uint32_t before_day, size_t max, size_t *ret_n);
 
 #endif

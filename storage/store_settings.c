@@ -13,39 +13,54 @@
 #include "listd/core/ascii.h"
 
 _Static_assert(sizeof(enum store_nonmember) == sizeof(unsigned) &&
-               sizeof(enum store_member_state) == sizeof(unsigned) &&
-               sizeof(enum store_delivery) == sizeof(unsigned) &&
-               sizeof(enum store_probe) == sizeof(unsigned) &&
-               sizeof(enum store_digest_format) == sizeof(unsigned) &&
-               sizeof(enum store_dmarc_mitigation) == sizeof(unsigned) &&
-               sizeof(enum store_dmarc_action) == sizeof(unsigned) &&
-               sizeof(enum store_subscribe_policy) == sizeof(unsigned),
+                       sizeof(enum store_member_state) == sizeof(unsigned) &&
+                       sizeof(enum store_delivery) == sizeof(unsigned) &&
+                       sizeof(enum store_probe) == sizeof(unsigned) &&
+                       sizeof(enum store_digest_format) == sizeof(unsigned) &&
+                       sizeof(enum store_dmarc_mitigation) == sizeof(unsigned) &&
+                       sizeof(enum store_dmarc_action) == sizeof(unsigned) &&
+                       sizeof(enum store_subscribe_policy) == sizeof(unsigned),
                "enums are stored through unsigned pointers");
 
 static const char *const nonmember_names[] = {
-	"hold", "discard", "accept", "reject",
+	"hold",
+	"discard",
+	"accept",
+	"reject",
 };
 static const char *const state_names[] = {
-	"enabled", "disabled-admin", "disabled-user", "disabled-bounce",
+	"enabled",
+	"disabled-admin",
+	"disabled-user",
+	"disabled-bounce",
 };
 static const char *const delivery_names[] = {
-	"normal", "digest", "nomail",
+	"normal",
+	"digest",
+	"nomail",
 };
 static const char *const probe_names[] = {
-	"none", "probing",
+	"none",
+	"probing",
 };
 static const char *const digest_format_names[] = {
-	"mime", "plain",
+	"mime",
+	"plain",
 };
 static const char *const dmarc_mitigation_names[] = {
-	"off", "auto", "always",
+	"off",
+	"auto",
+	"always",
 };
 static const char *const dmarc_action_names[] = {
-	"munge", "wrap",
+	"munge",
+	"wrap",
 };
 /* indexed by enum store_subscribe_policy */
 static const char *const subscribe_policy_names[] = {
-	"confirm", "open", "approve",
+	"confirm",
+	"open",
+	"approve",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -92,19 +107,19 @@ const char *store_subscribe_policy_name(enum store_subscribe_policy v)
 
 /* How each entry of a public table is stored; same order as the table. */
 enum field_kind {
-	FIELD_PLAIN,            /* handled by type at off */
-	FIELD_LIST_ADDRESS,     /* read-only "local@domain" of a list */
-	FIELD_MEMBER_ADDRESS,   /* read-only address of a member */
+	FIELD_PLAIN,          /* handled by type at off */
+	FIELD_LIST_ADDRESS,   /* read-only "local@domain" of a list */
+	FIELD_MEMBER_ADDRESS, /* read-only address of a member */
 	FIELD_OWNERS,
 	FIELD_MODERATORS,
 };
 
 struct field {
 	enum field_kind kind;
-	size_t off;                     /* offset in the struct */
-	size_t size;                    /* TEXT: array size */
-	uint32_t min, max;              /* UINT, SIZE, SCORE */
-	const char *const *names;       /* ENUM */
+	size_t off;               /* offset in the struct */
+	size_t size;              /* TEXT: array size */
+	uint32_t min, max;        /* UINT, SIZE, SCORE */
+	const char *const *names; /* ENUM */
 	size_t n_names;
 };
 
@@ -120,14 +135,12 @@ static const struct store_setting list_settings[] = {
 	{ "description", STORE_SETTING_TEXT, false, NULL, "", "one line about the list" },
 	{ "subject_tag", STORE_SETTING_TEXT, false, NULL, "",
 	  "prefix added to the subject of posts, e.g. [dev]; empty for none" },
-	{ "moderated", STORE_SETTING_BOOL, false, NULL, "no",
-	  "hold every post for the owners" },
+	{ "moderated", STORE_SETTING_BOOL, false, NULL, "no", "hold every post for the owners" },
 	{ "nonmember_action", STORE_SETTING_ENUM, false, "hold|discard|accept|reject", "hold",
 	  "what happens to posts from non-members (reject: refused at SMTP time)" },
 	{ "max_size", STORE_SETTING_SIZE, false, NULL, "1M",
 	  "posts larger than this are held (k, M suffixes)" },
-	{ "reply_to_list", STORE_SETTING_BOOL, false, NULL, "no",
-	  "add Reply-To: the list" },
+	{ "reply_to_list", STORE_SETTING_BOOL, false, NULL, "no", "add Reply-To: the list" },
 	{ "archive", STORE_SETTING_BOOL, false, NULL, "yes", "keep posts in the archive" },
 	{ "bounce_score_threshold", STORE_SETTING_SCORE, false, NULL, "5",
 	  "bounce score at which delivery is disabled and a probe sent" },
@@ -164,13 +177,12 @@ static const struct field list_fields[] = {
 	{ FIELD_LIST_ADDRESS, 0, 0, 0, 0, NULL, 0 },
 	{ FIELD_PLAIN, LOFF(created), 0, 0, 0, NULL, 0 },
 	{ FIELD_OWNERS, 0, 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, LOFF(description), sizeof(((struct store_list *)0)->description),
-	  0, 0, NULL, 0 },
-	{ FIELD_PLAIN, LOFF(subject_tag), sizeof(((struct store_list *)0)->subject_tag),
-	  0, 0, NULL, 0 },
+	{ FIELD_PLAIN, LOFF(description), sizeof(((struct store_list *)0)->description), 0, 0, NULL,
+	  0 },
+	{ FIELD_PLAIN, LOFF(subject_tag), sizeof(((struct store_list *)0)->subject_tag), 0, 0, NULL,
+	  0 },
 	{ FIELD_PLAIN, LOFF(moderated), 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, LOFF(nonmember_action), 0, 0, 0, nonmember_names,
-	  N(nonmember_names) },
+	{ FIELD_PLAIN, LOFF(nonmember_action), 0, 0, 0, nonmember_names, N(nonmember_names) },
 	{ FIELD_PLAIN, LOFF(max_size), 0, 1024, LIMIT_MESSAGE_HARD, NULL, 0 },
 	{ FIELD_PLAIN, LOFF(reply_to_list), 0, 0, 0, NULL, 0 },
 	{ FIELD_PLAIN, LOFF(archive), 0, 0, 0, NULL, 0 },
@@ -180,14 +192,12 @@ static const struct field list_fields[] = {
 	{ FIELD_PLAIN, LOFF(bounce_probe_interval_days), 0, 1, 365, NULL, 0 },
 	{ FIELD_PLAIN, LOFF(bounce_hard_weight), 0, 0, 100000, NULL, 0 },
 	{ FIELD_PLAIN, LOFF(bounce_soft_weight), 0, 0, 100000, NULL, 0 },
-	{ FIELD_PLAIN, LOFF(digest_format), 0, 0, 0, digest_format_names,
-	  N(digest_format_names) },
+	{ FIELD_PLAIN, LOFF(digest_format), 0, 0, 0, digest_format_names, N(digest_format_names) },
 	{ FIELD_PLAIN, LOFF(digest_max_bytes), 0, 1024, LIMIT_MESSAGE_HARD, NULL, 0 },
 	{ FIELD_PLAIN, LOFF(digest_period_hours), 0, 1, 24 * 366, NULL, 0 },
 	{ FIELD_PLAIN, LOFF(dmarc_mitigation), 0, 0, 0, dmarc_mitigation_names,
 	  N(dmarc_mitigation_names) },
-	{ FIELD_PLAIN, LOFF(dmarc_action), 0, 0, 0, dmarc_action_names,
-	  N(dmarc_action_names) },
+	{ FIELD_PLAIN, LOFF(dmarc_action), 0, 0, 0, dmarc_action_names, N(dmarc_action_names) },
 	{ FIELD_MODERATORS, 0, 0, 0, 0, NULL, 0 },
 	{ FIELD_PLAIN, LOFF(subscribe_policy), 0, 0, 0, subscribe_policy_names,
 	  N(subscribe_policy_names) },
@@ -219,8 +229,7 @@ static const struct store_setting member_settings[] = {
 static const struct field member_fields[] = {
 	{ FIELD_PLAIN, MOFF(id), 0, 0, 0, NULL, 0 },
 	{ FIELD_MEMBER_ADDRESS, 0, 0, 0, 0, NULL, 0 },
-	{ FIELD_PLAIN, MOFF(display), sizeof(((struct store_member *)0)->display),
-	  0, 0, NULL, 0 },
+	{ FIELD_PLAIN, MOFF(display), sizeof(((struct store_member *)0)->display), 0, 0, NULL, 0 },
 	{ FIELD_PLAIN, MOFF(state), 0, 0, 0, state_names, N(state_names) },
 	{ FIELD_PLAIN, MOFF(delivery), 0, 0, 0, delivery_names, N(delivery_names) },
 	{ FIELD_PLAIN, MOFF(moderated), 0, 0, 0, NULL, 0 },
@@ -368,8 +377,8 @@ static bool text_valid(const char *s)
 
 /* Parses comma-separated addresses into list (LIMIT_OWNERS entries),
  * *ret_n how many; what names them in the error. */
-static int parse_addrs(struct addr *list, size_t *ret_n, const char *value,
-                       const char *too_many, const char **ret_why)
+static int parse_addrs(struct addr *list, size_t *ret_n, const char *value, const char *too_many,
+                       const char **ret_why)
 {
 	struct addr owners[LIMIT_OWNERS];
 	size_t n = 0;
@@ -404,9 +413,8 @@ static int parse_addrs(struct addr *list, size_t *ret_n, const char *value,
 }
 
 /* Sets a FIELD_PLAIN of base from value. */
-static int field_set(void *base, const struct store_setting *st,
-                     const struct field *f, const char *value,
-                     const char **ret_why)
+static int field_set(void *base, const struct store_setting *st, const struct field *f,
+                     const char *value, const char **ret_why)
 {
 	char *at = (char *)base + f->off;
 	uint64_t v = 0;
@@ -478,8 +486,7 @@ static int field_set(void *base, const struct store_setting *st,
 	return 0;
 }
 
-static int setting_find(const struct store_setting *table, size_t n,
-                        const char *key)
+static int setting_find(const struct store_setting *table, size_t n, const char *key)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(table[i].name, key) == 0)
@@ -487,8 +494,8 @@ static int setting_find(const struct store_setting *table, size_t n,
 	return -1;
 }
 
-int store_list_setting_set(struct store_list *l, const char *key,
-                           const char *value, const char **ret_why)
+int store_list_setting_set(struct store_list *l, const char *key, const char *value,
+                           const char **ret_why)
 {
 	const char *why_dummy;
 	if (!ret_why)
@@ -511,8 +518,8 @@ int store_list_setting_set(struct store_list *l, const char *key,
 	return field_set(l, &list_settings[i], &list_fields[i], value, ret_why);
 }
 
-int store_member_setting_set(struct store_member *m, const char *key,
-                             const char *value, const char **ret_why)
+int store_member_setting_set(struct store_member *m, const char *key, const char *value,
+                             const char **ret_why)
 {
 	const char *why_dummy;
 	if (!ret_why)
@@ -563,8 +570,8 @@ static void format_time(int64_t t, struct buf *out)
 	buf_adds(out, s);
 }
 
-static void field_format(const void *base, const struct store_setting *st,
-                         const struct field *f, struct buf *out)
+static void field_format(const void *base, const struct store_setting *st, const struct field *f,
+                         struct buf *out)
 {
 	const char *at = (const char *)base + f->off;
 	switch (st->type) {
@@ -596,8 +603,7 @@ static void field_format(const void *base, const struct store_setting *st,
 	}
 }
 
-int store_list_setting_format(const struct store_list *l, const char *key,
-                              struct buf *out)
+int store_list_setting_format(const struct store_list *l, const char *key, struct buf *out)
 {
 	int i = setting_find(list_settings, N(list_settings), key);
 	if (i < 0)
@@ -627,8 +633,7 @@ int store_list_setting_format(const struct store_list *l, const char *key,
 	return 0;
 }
 
-int store_member_setting_format(const struct store_member *m, const char *key,
-                                struct buf *out)
+int store_member_setting_format(const struct store_member *m, const char *key, struct buf *out)
 {
 	int i = setting_find(member_settings, N(member_settings), key);
 	if (i < 0)

@@ -18,8 +18,7 @@ static int make_key(uint32_t list_id, const char *name, unsigned char key[4 + TE
 	return 0;
 }
 
-int store_template_get(struct store_txn *txn, uint32_t list_id, const char *name,
-                       struct buf *out)
+int store_template_get(struct store_txn *txn, uint32_t list_id, const char *name, struct buf *out)
 {
 	unsigned char key[4 + TEMPLATE_NAME_MAX];
 	size_t kl;
@@ -36,8 +35,8 @@ int store_template_get(struct store_txn *txn, uint32_t list_id, const char *name
 	return 0;
 }
 
-int store_template_put(struct store_txn *txn, uint32_t list_id, const char *name,
-                       const char *text, size_t len)
+int store_template_put(struct store_txn *txn, uint32_t list_id, const char *name, const char *text,
+                       size_t len)
 {
 	unsigned char key[4 + TEMPLATE_NAME_MAX];
 	size_t kl;

@@ -16,13 +16,12 @@
 
 /* Appends list_id's own text for name to out. -ENOENT: none (the built-in
  * default applies). */
-int store_template_get(struct store_txn *txn, uint32_t list_id, const char *name,
-                       struct buf *out);
+int store_template_get(struct store_txn *txn, uint32_t list_id, const char *name, struct buf *out);
 /* Stores text (len bytes) as list_id's name. -EINVAL: name empty or longer
  * than TEMPLATE_NAME_MAX, or text longer than TEMPLATE_TEXT_MAX; -ENOENT:
  * no such list. */
-int store_template_put(struct store_txn *txn, uint32_t list_id, const char *name,
-                       const char *text, size_t len);
+int store_template_put(struct store_txn *txn, uint32_t list_id, const char *name, const char *text,
+                       size_t len);
 /* Forgets list_id's name (back to the default). -ENOENT: it had none. */
 int store_template_del(struct store_txn *txn, uint32_t list_id, const char *name);
 /* Deletes every text of list_id (store_list_delete() calls it). */

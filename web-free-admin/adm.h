@@ -8,13 +8,13 @@
 #include <stdbool.h>
 
 /* Exit codes beyond <sysexits.h>'s names, as listadm documents them. */
-#define ADM_EX_NOLIST 67        /* unknown list or member (EX_NOUSER) */
+#define ADM_EX_NOLIST 67 /* unknown list or member (EX_NOUSER) */
 
 struct adm_opts {
-	const char *home;       /* resolved home directory (never NULL) */
-	const char *conf_path;  /* the listd.conf read (config_path), never NULL */
-	bool json;              /* --json: one JSON object per line */
-	bool quiet;             /* --quiet: no progress output */
+	const char *home;      /* resolved home directory (never NULL) */
+	const char *conf_path; /* the listd.conf read (config_path), never NULL */
+	bool json;             /* --json: one JSON object per line */
+	bool quiet;            /* --quiet: no progress output */
 };
 
 /* argv[0] is the group's name ("list", "member", ...); argc >= 1. */
@@ -27,7 +27,7 @@ int cmd_bounce(const struct adm_opts *opts, int argc, char **argv);
 /* `listadm hold`: held posts (cmd_hold.c); `listadm report` (cmd_report.c). */
 int cmd_hold(const struct adm_opts *opts, int argc, char **argv);
 int cmd_report(const struct adm_opts *opts, int argc, char **argv);
-int cmd_import(const struct adm_opts *opts, int argc, char **argv);   /* cmd_import.c */
+int cmd_import(const struct adm_opts *opts, int argc, char **argv); /* cmd_import.c */
 /* `bounce ls|show|reset|stats` (cmd_bounce_admin.c; cmd_bounce() hands them on). */
 int cmd_bounce_admin(const struct adm_opts *opts, int argc, char **argv);
 /* `listadm queue ls|show|retry|drop` (cmd_queue.c). */

@@ -17,14 +17,14 @@
 #include "storage/store_mail.h"
 
 static const char archive_usage[] =
-	"usage: listadm archive ls LIST [--since DATE]\n"
-	"       listadm archive show LIST N\n"
-	"       listadm archive export LIST [FILE|-]\n"
-	"The archive keeps every distributed post of a list whose archive setting\n"
-	"is on, numbered 1, 2, 3 ... in distribution order. ls lists them (number,\n"
-	"date, sender, subject), show prints post N as stored, export writes them\n"
-	"all as an mbox (mboxrd: \"From \" lines quoted with '>') to FILE or\n"
-	"standard output. DATE is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or @UNIXTIME.\n";
+        "usage: listadm archive ls LIST [--since DATE]\n"
+        "       listadm archive show LIST N\n"
+        "       listadm archive export LIST [FILE|-]\n"
+        "The archive keeps every distributed post of a list whose archive setting\n"
+        "is on, numbered 1, 2, 3 ... in distribution order. ls lists them (number,\n"
+        "date, sender, subject), show prints post N as stored, export writes them\n"
+        "all as an mbox (mboxrd: \"From \" lines quoted with '>') to FILE or\n"
+        "standard output. DATE is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or @UNIXTIME.\n";
 
 static const char ls_usage[] = "usage: listadm archive ls LIST [--since DATE]\n";
 static const char show_usage[] = "usage: listadm archive show LIST N\n";
@@ -58,7 +58,7 @@ static int ls_cb(const struct store_archive_entry *e, void *ctx_)
 	}
 	snprintf(num, sizeof(num), "%" PRIu32, e->number);
 	const char *cells[] = { num, when, e->from[0] ? e->from : "-",
-		e->subject[0] ? e->subject : "-" };
+		                e->subject[0] ? e->subject : "-" };
 	table_add(&c->table, cells);
 	return 0;
 }
@@ -84,7 +84,8 @@ static int archive_ls(const struct adm_opts *opts, int argc, char **argv)
 			return EX_OK;
 		case 's':
 			if (adm_time_parse(optarg, &c.since) < 0 || c.since < 0)
-				return adm_usage_error(ls_usage, "bad --since \"%s\"", log_escs(optarg));
+				return adm_usage_error(ls_usage, "bad --since \"%s\"",
+				                       log_escs(optarg));
 			break;
 		default:
 			return EX_USAGE;
@@ -133,7 +134,8 @@ static int archive_show(const struct adm_opts *opts, int argc, char **argv)
 	if (argc - optind != 2)
 		return adm_usage_error(show_usage, "archive show takes LIST and N");
 	if (parse_number(argv[optind + 1], &n) < 0)
-		return adm_usage_error(show_usage, "bad post number \"%s\"", log_escs(argv[optind + 1]));
+		return adm_usage_error(show_usage, "bad post number \"%s\"",
+		                       log_escs(argv[optind + 1]));
 	if ((ex = adm_open_list(opts, STORE_OPEN_RDONLY, argv[optind], &store, &txn, &l)))
 		return ex;
 	r = store_archive_get(txn, l.id, n, &e);
@@ -247,7 +249,8 @@ static int archive_export(const struct adm_opts *opts, int argc, char **argv)
 				json_line_end(&j);
 				buf_finish(&j);
 			} else {
-				printf("%zu posts of %s@%s written to %s\n", c.n, l.local, l.domain, path);
+				printf("%zu posts of %s@%s written to %s\n", c.n, l.local, l.domain,
+				       path);
 			}
 		}
 	}

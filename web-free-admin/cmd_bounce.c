@@ -26,8 +26,7 @@ static int read_bounded(FILE *f, struct buf *out)
 {
 	char tmp[65536];
 	size_t n;
-	while (out->len < LIMIT_MESSAGE_HARD &&
-	       (n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+	while (out->len < LIMIT_MESSAGE_HARD && (n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
 		if (n > LIMIT_MESSAGE_HARD - out->len)
 			n = LIMIT_MESSAGE_HARD - out->len;
 		buf_add(out, tmp, n);
@@ -118,7 +117,7 @@ int cmd_bounce(const struct adm_opts *opts, int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (strcmp(argv[1], "parse"))
-		return cmd_bounce_admin(opts, argc, argv);     /* ls, show, reset, stats */
+		return cmd_bounce_admin(opts, argc, argv); /* ls, show, reset, stats */
 	for (size_t i = 0; i < sizeof(bounce_cmds) / sizeof(bounce_cmds[0]); i++)
 		if (!strcmp(argv[1], bounce_cmds[i].name))
 			return bounce_cmds[i].run(argc - 1, argv + 1);

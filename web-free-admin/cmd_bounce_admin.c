@@ -16,28 +16,27 @@
 #include "storage/store_bounce.h"
 #include "storage/store_mail.h"
 
-static const char bounce_usage[] =
-	"usage: listadm bounce parse [FILE|-]...\n"
-	"       listadm bounce ls LIST\n"
-	"       listadm bounce show LIST ADDR\n"
-	"       listadm bounce reset LIST ADDR\n"
-	"       listadm bounce stats LIST\n";
+static const char bounce_usage[] = "usage: listadm bounce parse [FILE|-]...\n"
+                                   "       listadm bounce ls LIST\n"
+                                   "       listadm bounce show LIST ADDR\n"
+                                   "       listadm bounce reset LIST ADDR\n"
+                                   "       listadm bounce stats LIST\n";
 static const char ls_usage[] =
-	"usage: listadm bounce ls LIST\n"
-	"Lists the members with their bounce score, bounce days, last bounce day,\n"
-	"state and probe state.\n";
+        "usage: listadm bounce ls LIST\n"
+        "Lists the members with their bounce score, bounce days, last bounce day,\n"
+        "state and probe state.\n";
 static const char show_usage[] =
-	"usage: listadm bounce show LIST ADDR\n"
-	"Shows the member's bounce state and every delivery or bounce event\n"
-	"recorded for it, oldest first.\n";
+        "usage: listadm bounce show LIST ADDR\n"
+        "Shows the member's bounce state and every delivery or bounce event\n"
+        "recorded for it, oldest first.\n";
 static const char reset_usage[] =
-	"usage: listadm bounce reset LIST ADDR\n"
-	"Sets the member's bounce score to 0, ends a probe, and enables delivery\n"
-	"again when bounce processing had disabled it (audited).\n";
+        "usage: listadm bounce reset LIST ADDR\n"
+        "Sets the member's bounce score to 0, ends a probe, and enables delivery\n"
+        "again when bounce processing had disabled it (audited).\n";
 static const char stats_usage[] =
-	"usage: listadm bounce stats LIST\n"
-	"Shows the list's bounce counters (events, dropped forged and stale\n"
-	"bounces, lifecycle actions) and its members' events by reason.\n";
+        "usage: listadm bounce stats LIST\n"
+        "Shows the list's bounce counters (events, dropped forged and stale\n"
+        "bounces, lifecycle actions) and its members' events by reason.\n";
 
 static void day_format(uint32_t day, char ret_text[32])
 {
@@ -46,7 +45,7 @@ static void day_format(uint32_t day, char ret_text[32])
 		return;
 	}
 	adm_time_format((int64_t)day * 86400, ret_text);
-	ret_text[10] = '\0';                 /* the date only */
+	ret_text[10] = '\0'; /* the date only */
 }
 
 static void score_format(uint32_t score, char ret_text[16])
@@ -57,8 +56,8 @@ static void score_format(uint32_t score, char ret_text[16])
 static const char *source_name(enum store_event_source s)
 {
 	static const char *const names[] = {
-		[STORE_EVENT_RCPT] = "rcpt", [STORE_EVENT_DSN] = "dsn",
-		[STORE_EVENT_EXPIRED] = "expired", [STORE_EVENT_AUTOREPLY] = "autoreply",
+		[STORE_EVENT_RCPT] = "rcpt",         [STORE_EVENT_DSN] = "dsn",
+		[STORE_EVENT_EXPIRED] = "expired",   [STORE_EVENT_AUTOREPLY] = "autoreply",
 		[STORE_EVENT_FEEDBACK] = "feedback",
 	};
 	return (size_t)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
@@ -143,9 +142,13 @@ static int ls_cb(const struct store_member *m, void *ctx_)
 	day_format(m->bounce.last_day, last);
 	snprintf(days, sizeof(days), "%u", m->bounce.count);
 	snprintf(warn, sizeof(warn), "%u", m->bounce.warnings_sent);
-	const char *cells[] = { ctx->a.data, score, days, last,
-	                        store_member_state_name(m->state), store_probe_name(m->bounce.probe),
-	                        warn };
+	const char *cells[] = { ctx->a.data,
+		                score,
+		                days,
+		                last,
+		                store_member_state_name(m->state),
+		                store_probe_name(m->bounce.probe),
+		                warn };
 	table_add(&ctx->table, cells);
 	return 0;
 }
@@ -221,9 +224,14 @@ static int show_cb(const struct store_event *e, void *ctx_)
 		json_line_end(j);
 		return 0;
 	}
-	const char *cells[] = { when, source_name(e->source), e->msg_id ? post : "-",
-	                        e->status[0] ? e->status : "-", hard, e->reason,
-	                        e->scored ? "yes" : "no", e->diag[0] ? e->diag : "-" };
+	const char *cells[] = { when,
+		                source_name(e->source),
+		                e->msg_id ? post : "-",
+		                e->status[0] ? e->status : "-",
+		                hard,
+		                e->reason,
+		                e->scored ? "yes" : "no",
+		                e->diag[0] ? e->diag : "-" };
 	table_add(&ctx->table, cells);
 	return 0;
 }
@@ -248,8 +256,8 @@ static int bounce_show(const struct adm_opts *opts, int argc, char **argv)
 		return adm_usage_error(show_usage, "bounce show takes LIST and ADDR");
 	if (adm_parse_addr_arg(argv[optind + 1], &addr, NULL))
 		return EX_DATAERR;
-	ex = open_list(opts, STORE_OPEN_RDONLY, argv[optind], &addr, argv[optind + 1], &store,
-	               &txn, &l, &m);
+	ex = open_list(opts, STORE_OPEN_RDONLY, argv[optind], &addr, argv[optind + 1], &store, &txn,
+	               &l, &m);
 	if (ex)
 		return ex;
 	ctx.list_id = l.id;
@@ -263,8 +271,8 @@ static int bounce_show(const struct adm_opts *opts, int argc, char **argv)
 		score_format(m.bounce.score, score);
 		day_format(m.bounce.last_day, last);
 		day_format(m.bounce.probe_sent_day, probe_day);
-		printf("%s (member %u): score %s, %u bounce day%s, last %s, %s, probe %s",
-		       a.data, m.id, score, m.bounce.count, m.bounce.count == 1 ? "" : "s", last,
+		printf("%s (member %u): score %s, %u bounce day%s, last %s, %s, probe %s", a.data,
+		       m.id, score, m.bounce.count, m.bounce.count == 1 ? "" : "s", last,
 		       store_member_state_name(m.state), store_probe_name(m.bounce.probe));
 		if (m.bounce.probe == STORE_PROBE_PROBING)
 			printf(" (sent %s, %u warning%s)", probe_day, m.bounce.warnings_sent,
@@ -292,7 +300,7 @@ struct reset_ctx {
 	uint32_t list_id;
 	struct addr addr;
 	bool missing;
-	bool enabled;                   /* was disabled by bounces, enabled now */
+	bool enabled; /* was disabled by bounces, enabled now */
 	uint32_t old_score;
 };
 
@@ -340,7 +348,7 @@ static int bounce_reset(const struct adm_opts *opts, int argc, char **argv)
 	rc = store_write(store, reset_fn, &ctx);
 	if (ctx.missing) {
 		log_errx("%s is not a member of %s", log_escs(argv[optind + 1]),
-		          log_escs(argv[optind]));
+		         log_escs(argv[optind]));
 		ex = ADM_EX_NOLIST;
 	} else if (rc < 0) {
 		ex = adm_store_error(rc, "resetting the member");
@@ -371,9 +379,9 @@ static int bounce_reset(const struct adm_opts *opts, int argc, char **argv)
 /* The counters shown, in order: the gate's (listd/run/ingest.c), the fan-out's
  * and the lifecycle's (listd/run/life.c). */
 static const char *const counters[] = {
-	"bounce_events", "autoreplies", "feedback_reports", "bounce_forged", "bounce_stale",
-	"bounce_unknown_member", "bounce_not_a_report", "recipients_failed",
-	"bounce_disabled", "bounce_warnings", "bounce_enabled", "bounce_removed",
+	"bounce_events",     "autoreplies",           "feedback_reports",    "bounce_forged",
+	"bounce_stale",      "bounce_unknown_member", "bounce_not_a_report", "recipients_failed",
+	"bounce_disabled",   "bounce_warnings",       "bounce_enabled",      "bounce_removed",
 	"complaint_removed", "bounce_post_blamed",
 };
 

@@ -38,20 +38,19 @@
 #include "storage/store_template.h"
 #include "web-free-admin/internal.h"
 
-#define HOLD_SHOW_BODY          4096    /* body bytes `hold show` prints */
-#define HOLD_SHOW_HEADERS       65536   /* header bytes `hold show` prints */
-#define HOLD_REASON_MAX         300
+#define HOLD_SHOW_BODY 4096     /* body bytes `hold show` prints */
+#define HOLD_SHOW_HEADERS 65536 /* header bytes `hold show` prints */
+#define HOLD_REASON_MAX 300
 
-static const char hold_usage[] =
-	"usage: listadm hold ls LIST\n"
-	"       listadm hold show LIST ID\n"
-	"       listadm hold approve LIST ID\n"
-	"       listadm hold reject LIST ID [--reason TEXT]\n"
-	"       listadm hold discard LIST ID\n";
+static const char hold_usage[] = "usage: listadm hold ls LIST\n"
+                                 "       listadm hold show LIST ID\n"
+                                 "       listadm hold approve LIST ID\n"
+                                 "       listadm hold reject LIST ID [--reason TEXT]\n"
+                                 "       listadm hold discard LIST ID\n";
 
 /* snprintf into a fixed field, truncation intended (notes are bounded). */
 static void fmt_cut(char *dst, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 static void fmt_cut(char *dst, size_t n, const char *fmt, ...)
 {
 	va_list ap;
@@ -117,8 +116,12 @@ static int ls_cb(const struct store_msg *m, void *ctx_)
 	} else {
 		snprintf(id, sizeof(id), "%u", m->id);
 		snprintf(size, sizeof(size), "%u", m->size);
-		const char *cells[] = { id, when, m->sender[0] ? m->sender : "<>", size,
-		                        subj.len ? log_esc(subj.data, subj.len) : "-", m->note };
+		const char *cells[] = { id,
+			                when,
+			                m->sender[0] ? m->sender : "<>",
+			                size,
+			                subj.len ? log_esc(subj.data, subj.len) : "-",
+			                m->note };
 		table_add(&c->table, cells);
 	}
 	buf_finish(&data);
@@ -177,7 +180,8 @@ static int load_msg(struct store_txn *txn, const struct store_list *l, const cha
 	if (r < 0)
 		return adm_store_error(r, "reading the message");
 	if (!any_state && ret_msg->state != STORE_MSG_HELD) {
-		log_errx("message %u is not held (it is %s)", id, store_msg_state_name(ret_msg->state));
+		log_errx("message %u is not held (it is %s)", id,
+		         store_msg_state_name(ret_msg->state));
 		return ADM_EX_NOLIST;
 	}
 	if (data) {
@@ -229,12 +233,13 @@ static int hold_show(const struct adm_opts *opts, int argc, char **argv)
 		json_kv_bool(&out, "body_truncated", blen < data.len - body);
 		json_line_end(&out);
 	} else {
-		printf("message %u, %s, received %s from <%s> to <%s>, %u bytes\nwhy: %s\n\n",
-		       m.id, store_msg_state_name(m.state), when, log_escs(m.sender),
+		printf("message %u, %s, received %s from <%s> to <%s>, %u bytes\nwhy: %s\n\n", m.id,
+		       store_msg_state_name(m.state), when, log_escs(m.sender),
 		       log_escs(m.recipient), m.size, m.note);
 		/* outside text: control bytes other than line ends are escaped */
 		for (size_t i = 0; i < hlen + blen; i++) {
-			unsigned char ch = (unsigned char)(i < hlen ? data.data[i] : data.data[body + i - hlen]);
+			unsigned char ch = (unsigned char)(i < hlen ? data.data[i]
+			                                            : data.data[body + i - hlen]);
 			if (i == hlen && hlen < body)
 				fputs("[... headers cut ...]\n", stdout);
 			if (ch == '\r')
@@ -265,7 +270,7 @@ struct decide_ctx {
 	const char *id_arg;
 	const char *reason;
 	const struct config *cfg;
-	int ex;                         /* an exit code found inside the txn */
+	int ex; /* an exit code found inside the txn */
 	struct store_msg m;
 	bool notified;
 	char notice_to[LIMIT_ADDR_MAILBOX + 1];
@@ -298,19 +303,21 @@ static int queue_notice(struct store_txn *txn, struct decide_ctx *c, const struc
 	buf_addf(&msg, "Date: %s\n", date);
 	buf_addf(&msg, "Message-ID: <listd.reject.%u.%lld@%s>\n", c->m.id, (long long)now,
 	         c->l->domain);
-	buf_adds(&msg, "MIME-Version: 1.0\n"
-	               "Content-Type: text/plain; charset=utf-8\n"
-	               "Content-Transfer-Encoding: 8bit\n"
-	               "Auto-Submitted: auto-replied\n"
-	               "X-Auto-Response-Suppress: All\n"
-	               "Precedence: bulk\n\n");
+	buf_adds(&msg,
+	         "MIME-Version: 1.0\n"
+	         "Content-Type: text/plain; charset=utf-8\n"
+	         "Content-Transfer-Encoding: 8bit\n"
+	         "Auto-Submitted: auto-replied\n"
+	         "X-Auto-Response-Suppress: All\n"
+	         "Precedence: bulk\n\n");
 	{
 		struct buf la = BUF_INIT, rt = BUF_INIT;
 		buf_addf(&la, "%s@%s", c->l->local, c->l->domain);
 		if (c->reason && *c->reason)
 			buf_addf(&rt, "\nTheir reason:\n\n  %s\n", c->reason);
 		const struct template_var v[] = {
-			{ "list_address", la.data }, { "reason_text", rt.data },
+			{ "list_address", la.data },
+			{ "reason_text", rt.data },
 		};
 		r = store_template_render(txn, c->l->id, "reject-notice", v, 2, &msg);
 		buf_finish(&la);
@@ -336,7 +343,8 @@ static int queue_notice(struct store_txn *txn, struct decide_ctx *c, const struc
 		clock_gettime(CLOCK_REALTIME, &ts);
 		struct store_job_entry j = {
 			.due_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u,
-			.job = STORE_JOB_SEND, .msg_id = id,
+			.job = STORE_JOB_SEND,
+			.msg_id = id,
 		};
 		r = store_queue_add(txn, &j);
 	}
@@ -374,7 +382,7 @@ static int reject_notice(struct store_txn *txn, struct decide_ctx *c, const stru
 	}
 	if (s.trust == AUTHRES_TRUST_NONE) {
 		fmt_cut(c->why_not, sizeof(c->why_not), "the sender is not trusted%s",
-		         c->cfg->authserv_id[0] ? "" : " (no authserv_id configured)");
+		        c->cfg->authserv_id[0] ? "" : " (no authserv_id configured)");
 		return 0;
 	}
 	r = store_rate_take(txn, (uint32_t)(time(NULL) / 86400), &s.from,
@@ -386,7 +394,7 @@ static int reject_notice(struct store_txn *txn, struct decide_ctx *c, const stru
 		return 0;
 	}
 	fmt_cut(rule, sizeof(rule), "trusted sender (%s pass, authserv-id %s): reject notice",
-	         authres_trust_name(s.trust), c->cfg->authserv_id);
+	        authres_trust_name(s.trust), c->cfg->authserv_id);
 	r = queue_notice(txn, c, &s.from, rule, data);
 	if (r == 0)
 		c->notified = true;
@@ -403,7 +411,8 @@ static int decide_txn_cb(struct store_txn *txn, void *ctx_)
 	c->ex = 0;
 	c->notified = false;
 	c->notice_to[0] = c->why_not[0] = '\0';
-	c->ex = load_msg(txn, c->l, c->id_arg, false, &c->m, c->what == DECIDE_REJECT ? &data : NULL);
+	c->ex = load_msg(txn, c->l, c->id_arg, false, &c->m,
+	                 c->what == DECIDE_REJECT ? &data : NULL);
 	if (c->ex)
 		goto out;
 	switch (c->what) {
@@ -416,15 +425,17 @@ static int decide_txn_cb(struct store_txn *txn, void *ctx_)
 		f.msg_id = c->m.id;
 		f.list_id = c->l->id;
 		f.started = (int64_t)(now_ms / 1000);
-		fmt_cut(note, sizeof(note), "approved by %s (was held: %s)", adm_actor(), c->m.note);
-		struct store_job_entry j = { .due_ms = now_ms, .job = STORE_JOB_FANOUT,
-		                             .msg_id = c->m.id };
+		fmt_cut(note, sizeof(note), "approved by %s (was held: %s)", adm_actor(),
+		        c->m.note);
+		struct store_job_entry j = { .due_ms = now_ms,
+			                     .job = STORE_JOB_FANOUT,
+			                     .msg_id = c->m.id };
 		if ((r = store_msg_set_state(txn, c->m.id, STORE_MSG_DISTRIBUTING, note)) < 0 ||
-		    (r = store_fanout_put(txn, &f)) < 0 ||
-		    (r = store_queue_add(txn, &j)) < 0 ||
+		    (r = store_fanout_put(txn, &f)) < 0 || (r = store_queue_add(txn, &j)) < 0 ||
 		    (r = store_stat_add(txn, c->l->id, "approved", 1)) < 0)
 			goto out;
-		fmt_cut(detail, sizeof(detail), "message %u from <%s> approved", c->m.id, c->m.sender);
+		fmt_cut(detail, sizeof(detail), "message %u from <%s> approved", c->m.id,
+		        c->m.sender);
 		r = store_audit_add(txn, c->l->id, adm_actor(), "hold.approve", detail);
 		break;
 	}
@@ -433,24 +444,26 @@ static int decide_txn_cb(struct store_txn *txn, void *ctx_)
 		if (r < 0)
 			goto out;
 		fmt_cut(note, sizeof(note), "rejected by %s%s%s; %s%s", adm_actor(),
-		         c->reason ? ": " : "", c->reason ? c->reason : "",
-		         c->notified ? "notice sent to " : "no notice: ",
-		         c->notified ? c->notice_to : c->why_not);
+		        c->reason ? ": " : "", c->reason ? c->reason : "",
+		        c->notified ? "notice sent to " : "no notice: ",
+		        c->notified ? c->notice_to : c->why_not);
 		if ((r = store_msg_set_state(txn, c->m.id, STORE_MSG_DROPPED, note)) < 0 ||
 		    (r = store_stat_add(txn, c->l->id, "rejected", 1)) < 0)
 			goto out;
 		fmt_cut(detail, sizeof(detail), "message %u from <%s> rejected%s%s; %s%s", c->m.id,
-		         c->m.sender, c->reason ? ": " : "", c->reason ? c->reason : "",
-		         c->notified ? "notice sent to " : "no notice: ",
-		         c->notified ? c->notice_to : c->why_not);
+		        c->m.sender, c->reason ? ": " : "", c->reason ? c->reason : "",
+		        c->notified ? "notice sent to " : "no notice: ",
+		        c->notified ? c->notice_to : c->why_not);
 		r = store_audit_add(txn, c->l->id, adm_actor(), "hold.reject", detail);
 		break;
 	case DECIDE_DISCARD:
-		fmt_cut(note, sizeof(note), "discarded by %s (was held: %s)", adm_actor(), c->m.note);
+		fmt_cut(note, sizeof(note), "discarded by %s (was held: %s)", adm_actor(),
+		        c->m.note);
 		if ((r = store_msg_set_state(txn, c->m.id, STORE_MSG_DROPPED, note)) < 0 ||
 		    (r = store_stat_add(txn, c->l->id, "discarded", 1)) < 0)
 			goto out;
-		fmt_cut(detail, sizeof(detail), "message %u from <%s> discarded", c->m.id, c->m.sender);
+		fmt_cut(detail, sizeof(detail), "message %u from <%s> discarded", c->m.id,
+		        c->m.sender);
 		r = store_audit_add(txn, c->l->id, adm_actor(), "hold.discard", detail);
 		break;
 	}
@@ -458,7 +471,7 @@ out:
 	buf_finish(&data);
 	if (r < 0)
 		return r;
-	return c->ex ? -ECANCELED : 0;  /* nothing to commit on a refusal */
+	return c->ex ? -ECANCELED : 0; /* nothing to commit on a refusal */
 }
 
 static int hold_decide(const struct adm_opts *opts, int argc, char **argv, enum decision what)
@@ -484,7 +497,8 @@ static int hold_decide(const struct adm_opts *opts, int argc, char **argv, enum 
 			return EX_OK;
 		case 'r':
 			if (what != DECIDE_REJECT)
-				return adm_usage_error(hold_usage, "--reason goes with reject only");
+				return adm_usage_error(hold_usage,
+				                       "--reason goes with reject only");
 			if (strlen(optarg) > HOLD_REASON_MAX || strpbrk(optarg, "\r\n"))
 				return adm_usage_error(hold_usage,
 				                       "--reason: one line of at most %d bytes",
@@ -497,7 +511,7 @@ static int hold_decide(const struct adm_opts *opts, int argc, char **argv, enum 
 	}
 	if (argc - optind != 2)
 		return adm_usage_error(hold_usage, "hold %s takes LIST and ID", names[what]);
-	config_defaults(&cfg);          /* after the usage checks: nothing to free before */
+	config_defaults(&cfg); /* after the usage checks: nothing to free before */
 	if (what == DECIDE_REJECT && config_load(opts->conf_path, opts->home, &cfg, &err) < 0) {
 		log_errx("%s", err.data);
 		buf_finish(&err);
@@ -533,8 +547,10 @@ static int hold_decide(const struct adm_opts *opts, int argc, char **argv, enum 
 		json_line_end(&j);
 		buf_finish(&j);
 	} else if (!opts->quiet) {
-		printf("message %u %s", c.m.id, what == DECIDE_APPROVE ? "approved: queued for the members" :
-		       what == DECIDE_DISCARD ? "discarded" : "rejected");
+		printf("message %u %s", c.m.id,
+		       what == DECIDE_APPROVE           ? "approved: queued for the members"
+		               : what == DECIDE_DISCARD ? "discarded"
+		                                        : "rejected");
 		if (what == DECIDE_REJECT)
 			printf("; %s%s", c.notified ? "notice queued to " : "no notice: ",
 			       c.notified ? c.notice_to : c.why_not);

@@ -18,8 +18,8 @@
 #include "listd/core/xalloc.h"
 
 static const char import_usage[] =
-	"usage: listadm import mlmmj LISTDIR [--list LIST@DOMAIN] [--dry-run]\n"
-	"       listadm import mailman3 LIST@DOMAIN FILE|- [--dry-run]\n";
+        "usage: listadm import mlmmj LISTDIR [--list LIST@DOMAIN] [--dry-run]\n"
+        "       listadm import mailman3 LIST@DOMAIN FILE|- [--dry-run]\n";
 
 /* ---- the dry run's set of addresses already counted ---------------------- */
 
@@ -105,8 +105,8 @@ static void mig_line(struct mig *m, const char *kind, const char *what, const ch
 	}
 }
 
-int mig_begin(struct mig *m, const struct adm_opts *opts, const char *list_name,
-              bool dry_run, const char *source)
+int mig_begin(struct mig *m, const struct adm_opts *opts, const char *list_name, bool dry_run,
+              const char *source)
 {
 	struct store_txn *txn = NULL;
 	const char *why = NULL;
@@ -138,7 +138,7 @@ int mig_begin(struct mig *m, const struct adm_opts *opts, const char *list_name,
 	if (dry_run) {
 		rc = store_open(opts->home, STORE_OPEN_RDONLY, &m->store);
 		if (rc == -ENOENT)
-			m->store = NULL;        /* no store yet: nothing exists */
+			m->store = NULL; /* no store yet: nothing exists */
 		else if (rc < 0)
 			return adm_store_error(rc, "opening the store");
 	} else {
@@ -162,8 +162,10 @@ int mig_begin(struct mig *m, const struct adm_opts *opts, const char *list_name,
 		}
 	}
 	m->want = m->cur;
-	mig_line(m, "list", m->list_name, m->list_existed ? "exists" :
-	         dry_run ? "would create" : "create");
+	mig_line(m, "list", m->list_name,
+	         m->list_existed   ? "exists"
+	                 : dry_run ? "would create"
+	                           : "create");
 	return EX_OK;
 }
 
@@ -374,10 +376,10 @@ static int mig_settings_fn(struct store_txn *txn, void *ctx_)
 	rc = mig_list_ensure(txn, m);
 	if (rc < 0)
 		return rc;
-	if (m->b_created)       /* made with the wanted settings */
-		return m->changed == 0 ? 0 :
-		       store_audit_add(txn, m->b_list_id, adm_actor(), "import.settings",
-		                       ctx->detail);
+	if (m->b_created) /* made with the wanted settings */
+		return m->changed == 0 ? 0
+		                       : store_audit_add(txn, m->b_list_id, adm_actor(),
+		                                         "import.settings", ctx->detail);
 	/* apply the wanted values on top of the list as it is now */
 	rc = store_list_get_by_id(txn, m->b_list_id, &l);
 	if (rc < 0)
@@ -390,7 +392,7 @@ static int mig_settings_fn(struct store_txn *txn, void *ctx_)
 			continue;
 		mig_fmt(&m->cur, tab[i].name, &was);
 		mig_fmt(&m->want, tab[i].name, &v);
-		if (strcmp(was.data, v.data) != 0)     /* only what the import changes */
+		if (strcmp(was.data, v.data) != 0) /* only what the import changes */
 			rc = store_list_setting_set(&l, tab[i].name, v.data, NULL);
 	}
 	buf_finish(&v);
@@ -469,8 +471,8 @@ void mig_summary(struct mig *m)
 	       m->dry_run ? "would add" : "added", (unsigned long long)total,
 	       (unsigned long long)m->added[STORE_DELIVERY_NORMAL],
 	       (unsigned long long)m->added[STORE_DELIVERY_DIGEST],
-	       (unsigned long long)m->added[STORE_DELIVERY_NOMAIL],
-	       (unsigned long long)m->already, (unsigned long long)m->invalid);
+	       (unsigned long long)m->added[STORE_DELIVERY_NOMAIL], (unsigned long long)m->already,
+	       (unsigned long long)m->invalid);
 	if (m->dry_run)
 		printf("dry run: nothing was written\n");
 }

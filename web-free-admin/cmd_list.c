@@ -12,18 +12,18 @@
 #include "storage/store.h"
 
 static const char list_usage[] =
-	"usage: listadm list create LIST@DOMAIN [--owner ADDR]... [--description TEXT]\n"
-	"       listadm list delete LIST [--yes]\n"
-	"       listadm list ls\n"
-	"       listadm list show LIST\n"
-	"       listadm list set LIST KEY=VALUE...\n";
+        "usage: listadm list create LIST@DOMAIN [--owner ADDR]... [--description TEXT]\n"
+        "       listadm list delete LIST [--yes]\n"
+        "       listadm list ls\n"
+        "       listadm list show LIST\n"
+        "       listadm list set LIST KEY=VALUE...\n";
 
 /* ---- create ---------------------------------------------------------------- */
 
 static const char create_usage[] =
-	"usage: listadm list create LIST@DOMAIN [--owner ADDR]... [--description TEXT]\n"
-	"Creates a list with default settings. LIST is the posting address;\n"
-	"the domain is stored as its IDNA A-label.\n";
+        "usage: listadm list create LIST@DOMAIN [--owner ADDR]... [--description TEXT]\n"
+        "Creates a list with default settings. LIST is the posting address;\n"
+        "the domain is stored as its IDNA A-label.\n";
 
 struct create_ctx {
 	struct addr addr;
@@ -38,8 +38,7 @@ static int create_fn(struct store_txn *txn, void *ctx_)
 	int rc = store_list_create(txn, &ctx->addr, &ctx->init, &ctx->made);
 	if (rc < 0)
 		return rc;
-	return store_audit_add(txn, ctx->made.id, adm_actor(), "list.create",
-	                       ctx->detail.data);
+	return store_audit_add(txn, ctx->made.id, adm_actor(), "list.create", ctx->detail.data);
 }
 
 static int list_create(const struct adm_opts *opts, int argc, char **argv)
@@ -149,9 +148,9 @@ out:
 /* ---- delete ---------------------------------------------------------------- */
 
 static const char delete_usage[] =
-	"usage: listadm list delete LIST [--yes]\n"
-	"Deletes the list and all its members (its audit records are kept).\n"
-	"A list that still has members is deleted only with --yes.\n";
+        "usage: listadm list delete LIST [--yes]\n"
+        "Deletes the list and all its members (its audit records are kept).\n"
+        "A list that still has members is deleted only with --yes.\n";
 
 struct delete_ctx {
 	const char *name;
@@ -213,7 +212,7 @@ static int list_delete(const struct adm_opts *opts, int argc, char **argv)
 		return adm_list_error(ctx.lookup_rc, ctx.name);
 	if (rc == -ENOTEMPTY) {
 		log_errx("list \"%s\" has %zu members: add --yes to delete it with them",
-		          log_escs(ctx.name), ctx.members);
+		         log_escs(ctx.name), ctx.members);
 		return EX_USAGE;
 	}
 	if (rc < 0)
@@ -237,9 +236,8 @@ static int list_delete(const struct adm_opts *opts, int argc, char **argv)
 
 /* ---- ls -------------------------------------------------------------------- */
 
-static const char ls_usage[] =
-	"usage: listadm list ls\n"
-	"Lists the lists: address, id, members, owners, creation time.\n";
+static const char ls_usage[] = "usage: listadm list ls\n"
+                               "Lists the lists: address, id, members, owners, creation time.\n";
 
 struct ls_ctx {
 	const struct adm_opts *opts;
@@ -289,8 +287,8 @@ static int ls_cb(const struct store_list *l, void *ctx_)
 	}
 	snprintf(id, sizeof(id), "%u", (unsigned)l->id);
 	snprintf(count, sizeof(count), "%zu", n);
-	const char *cells[] = { ctx->a.data, id, count,
-	                        ctx->owners.len ? ctx->owners.data : "-", created };
+	const char *cells[] = { ctx->a.data, id, count, ctx->owners.len ? ctx->owners.data : "-",
+		                created };
 	table_add(&ctx->table, cells);
 	return 0;
 }
@@ -308,7 +306,7 @@ static int list_ls(const struct adm_opts *opts, int argc, char **argv)
 		return adm_usage_error(ls_usage, "list ls takes no arguments");
 	rc = store_open(opts->home, STORE_OPEN_RDONLY, &store);
 	if (rc == -ENOENT)
-		return EX_OK;           /* no store yet: no lists */
+		return EX_OK; /* no store yet: no lists */
 	if (rc < 0)
 		return adm_open(opts, STORE_OPEN_RDONLY, &store);
 	rc = store_txn_begin(store, STORE_TXN_RDONLY, &ctx.txn);
@@ -329,9 +327,8 @@ static int list_ls(const struct adm_opts *opts, int argc, char **argv)
 
 /* ---- show ------------------------------------------------------------------ */
 
-static const char show_usage[] =
-	"usage: listadm list show LIST\n"
-	"Shows every setting of the list with its value.\n";
+static const char show_usage[] = "usage: listadm list show LIST\n"
+                                 "Shows every setting of the list with its value.\n";
 
 /* Prints the settings of a list or member: a KEY VALUE table, or one JSON
  * object holding head_key: head_value first. */
@@ -354,8 +351,8 @@ static void json_add_addr_array(struct buf *j, const char *v)
 	buf_addch(j, ']');
 }
 
-void adm_print_settings(const struct adm_opts *opts, const struct store_setting *tab,
-                        size_t n, int (*fmt)(const void *obj, const char *key, struct buf *out),
+void adm_print_settings(const struct adm_opts *opts, const struct store_setting *tab, size_t n,
+                        int (*fmt)(const void *obj, const char *key, struct buf *out),
                         const void *obj, const char *head_key, const char *head_value)
 {
 	struct buf v = BUF_INIT, j = BUF_INIT;
@@ -382,20 +379,20 @@ void adm_print_settings(const struct adm_opts *opts, const struct store_setting 
 		char *end;
 		size_t nl = strlen(tab[i].name);
 		if (!strcmp(tab[i].name, head_key))
-			continue;       /* named once, by the head */
+			continue; /* named once, by the head */
 		if (tab[i].type == STORE_SETTING_ADDRS) {
 			json_add_sep(&j);
 			json_add_key(&j, tab[i].name);
 			json_add_addr_array(&j, v.data);
-		} else if (tab[i].type == STORE_SETTING_SCORE && v.len > 0
-		           && strspn(v.data, "0123456789.") == v.len
-		           && v.data[0] != '.' && v.data[v.len - 1] != '.'
-		           && strchr(v.data, '.') == strrchr(v.data, '.')) {
+		} else if (tab[i].type == STORE_SETTING_SCORE && v.len > 0 &&
+		           strspn(v.data, "0123456789.") == v.len && v.data[0] != '.' &&
+		           v.data[v.len - 1] != '.' &&
+		           strchr(v.data, '.') == strrchr(v.data, '.')) {
 			json_add_sep(&j);
 			json_add_key(&j, tab[i].name);
-			buf_adds(&j, v.data);   /* a number, as member ls and bounce ls give it */
-		} else if (tab[i].type == STORE_SETTING_UINT && nl > 4
-		           && !strcmp(tab[i].name + nl - 4, "_day")) {
+			buf_adds(&j, v.data); /* a number, as member ls and bounce ls give it */
+		} else if (tab[i].type == STORE_SETTING_UINT && nl > 4 &&
+		           !strcmp(tab[i].name + nl - 4, "_day")) {
 			/* unix days: a date, as bounce ls gives it; 0 is never */
 			uint64_t day = strtoull(v.data, NULL, 10);
 			char date[32];
@@ -451,19 +448,19 @@ static int list_show(const struct adm_opts *opts, int argc, char **argv)
 /* ---- set ------------------------------------------------------------------- */
 
 static const char set_usage[] =
-	"usage: listadm list set LIST KEY=VALUE...\n"
-	"Changes settings; all pairs are checked first and nothing changes if\n"
-	"one is refused. `listadm list show LIST` names the keys.\n";
+        "usage: listadm list set LIST KEY=VALUE...\n"
+        "Changes settings; all pairs are checked first and nothing changes if\n"
+        "one is refused. `listadm list show LIST` names the keys.\n";
 
 struct set_ctx {
 	const char *name;
 	int nkv;
 	char **keys, **values;
 	int lookup_rc;
-	int bad;                /* index of the refused pair, -1 */
+	int bad; /* index of the refused pair, -1 */
 	const char *why;
 	struct buf detail;
-	struct buf addr;        /* the list's canonical address, for --json */
+	struct buf addr; /* the list's canonical address, for --json */
 };
 
 static int set_fn(struct store_txn *txn, void *ctx_)
@@ -493,8 +490,8 @@ static int set_fn(struct store_txn *txn, void *ctx_)
 
 /* Splits argv[first..argc) into keys and values; prints and returns 64 on
  * a malformed pair. */
-int adm_split_pairs(int argc, char **argv, int first, const char *usage,
-                    char ***ret_keys, char ***ret_values, struct buf *detail)
+int adm_split_pairs(int argc, char **argv, int first, const char *usage, char ***ret_keys,
+                    char ***ret_values, struct buf *detail)
 {
 	int n = argc - first;
 	char **keys = xcalloc((size_t)n + 1, sizeof(*keys));
@@ -539,8 +536,8 @@ static int list_set(const struct adm_opts *opts, int argc, char **argv)
 		ex = adm_list_error(ctx.lookup_rc, ctx.name);
 	} else if (ctx.bad >= 0) {
 		log_errx("%s \"%s\": %s; nothing changed",
-		          rc == -ENOENT ? "unknown setting" : "bad value for",
-		          log_escs(ctx.keys[ctx.bad]), ctx.why ? ctx.why : "refused");
+		         rc == -ENOENT ? "unknown setting" : "bad value for",
+		         log_escs(ctx.keys[ctx.bad]), ctx.why ? ctx.why : "refused");
 		ex = EX_DATAERR;
 	} else if (rc < 0) {
 		ex = adm_store_error(rc, "changing the list");
@@ -548,7 +545,7 @@ static int list_set(const struct adm_opts *opts, int argc, char **argv)
 		if (opts->json) {
 			struct buf j = BUF_INIT;
 			buf_addch(&j, '{');
-			json_kv_str(&j, "list", ctx.addr.data);   /* canonical, as list ls */
+			json_kv_str(&j, "list", ctx.addr.data); /* canonical, as list ls */
 			json_kv_str(&j, "changed", ctx.detail.data);
 			json_line_end(&j);
 			buf_finish(&j);

@@ -14,10 +14,10 @@
 #include "storage/store_mail.h"
 
 static const char log_usage[] =
-	"usage: listadm log [LIST] [--since DATE]\n"
-	"Shows the audit records of LIST (of every list, deleted ones included,\n"
-	"without LIST), oldest first: time, actor, action, detail.\n"
-	"DATE is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (UTC) or @UNIXTIME.\n";
+        "usage: listadm log [LIST] [--since DATE]\n"
+        "Shows the audit records of LIST (of every list, deleted ones included,\n"
+        "without LIST), oldest first: time, actor, action, detail.\n"
+        "DATE is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] (UTC) or @UNIXTIME.\n";
 
 struct log_ctx {
 	const struct adm_opts *opts;
@@ -113,10 +113,10 @@ out:
 
 /* `listadm check`: verifies the store's indexes against its records. */
 static const char check_usage[] =
-	"usage: listadm check\n"
-	"Verifies every index of the store against its records, and that no\n"
-	"deferred recipient is left to a dropped message; prints each problem.\n"
-	"Exit 0 when consistent, 65 when problems were found.\n";
+        "usage: listadm check\n"
+        "Verifies every index of the store against its records, and that no\n"
+        "deferred recipient is left to a dropped message; prints each problem.\n"
+        "Exit 0 when consistent, 65 when problems were found.\n";
 
 static void check_cb(const char *msg, void *ctx)
 {

@@ -13,15 +13,15 @@
 #include "storage/store.h"
 
 static const char member_usage[] =
-	"usage: listadm member add LIST ADDR...\n"
-	"       listadm member remove LIST ADDR...\n"
-	"       listadm member remove LIST --file FILE|- [--skip-invalid]\n"
-	"       listadm member sync LIST FILE|- [--dry-run] [--skip-invalid]\n"
-	"       listadm member ls LIST [--addresses]\n"
-	"       listadm member show LIST ADDR\n"
-	"       listadm member set LIST ADDR KEY=VALUE...\n"
-	"       listadm member import LIST FILE|- [--format=auto|plain|csv|mlmmj] [--batch=N]\n"
-	"       listadm member export LIST [FILE|-]\n";
+        "usage: listadm member add LIST ADDR...\n"
+        "       listadm member remove LIST ADDR...\n"
+        "       listadm member remove LIST --file FILE|- [--skip-invalid]\n"
+        "       listadm member sync LIST FILE|- [--dry-run] [--skip-invalid]\n"
+        "       listadm member ls LIST [--addresses]\n"
+        "       listadm member show LIST ADDR\n"
+        "       listadm member set LIST ADDR KEY=VALUE...\n"
+        "       listadm member import LIST FILE|- [--format=auto|plain|csv|mlmmj] [--batch=N]\n"
+        "       listadm member export LIST [FILE|-]\n";
 
 /* Parses ADDR arguments, all of them before anything is stored. */
 struct addr_args {
@@ -41,7 +41,7 @@ static int addr_args_parse(struct addr_args *aa, int argc, char **argv)
 	for (size_t i = 0; i < aa->n; i++) {
 		if (adm_parse_addr_arg(argv[i], &aa->addrs[i], &name) != 0) {
 			ex = EX_DATAERR;
-			continue;       /* report every bad one */
+			continue; /* report every bad one */
 		}
 		if (name.len > LIMIT_DISPLAY_NAME) {
 			log_errx("display name of \"%s\" is too long", log_escs(argv[i]));
@@ -53,7 +53,7 @@ static int addr_args_parse(struct addr_args *aa, int argc, char **argv)
 			ctl = ctl || (unsigned char)name.data[k] < 0x20 || name.data[k] == 0x7f;
 		if (ctl) {
 			log_errx("display name of \"%s\" holds control characters",
-			          log_escs(argv[i]));
+			         log_escs(argv[i]));
 			ex = EX_DATAERR;
 			continue;
 		}
@@ -72,22 +72,22 @@ static void addr_args_finish(struct addr_args *aa)
 /* ---- add / remove ------------------------------------------------------------ */
 
 static const char add_usage[] =
-	"usage: listadm member add LIST ADDR...\n"
-	"Adds members; ADDR may be \"Name <addr>\" or \"addr (Name)\". All addresses\n"
-	"are checked first: if one is invalid nothing is added (exit 65). An\n"
-	"address that is already a member is reported and left unchanged (exit 0).\n";
+        "usage: listadm member add LIST ADDR...\n"
+        "Adds members; ADDR may be \"Name <addr>\" or \"addr (Name)\". All addresses\n"
+        "are checked first: if one is invalid nothing is added (exit 65). An\n"
+        "address that is already a member is reported and left unchanged (exit 0).\n";
 static const char remove_usage[] =
-	"usage: listadm member remove LIST ADDR...\n"
-	"       listadm member remove LIST --file FILE|- [--format=...] [--skip-invalid]\n"
-	"Removes members. If one ADDR is not a member nothing is removed (exit 67).\n"
-	"With --file, removes the addresses read from FILE (see --file --help).\n";
+        "usage: listadm member remove LIST ADDR...\n"
+        "       listadm member remove LIST --file FILE|- [--format=...] [--skip-invalid]\n"
+        "Removes members. If one ADDR is not a member nothing is removed (exit 67).\n"
+        "With --file, removes the addresses read from FILE (see --file --help).\n";
 
 struct addrm_ctx {
 	uint32_t list_id;
 	const struct addr_args *aa;
 	bool remove;
-	signed char *result;    /* per address: add 1 added / 0 already; remove 1 / -1 not member */
-	size_t missing;         /* remove: first missing index + 1 */
+	signed char *result; /* per address: add 1 added / 0 already; remove 1 / -1 not member */
+	size_t missing;      /* remove: first missing index + 1 */
 	struct buf detail;
 };
 
@@ -159,7 +159,7 @@ static int member_addrm(const struct adm_opts *opts, int argc, char **argv, bool
 		buf_reset(&a);
 		addr_format(&aa.addrs[ctx.missing - 1], &a);
 		log_errx("%s is not a member of %s; nothing removed", log_escs(a.data),
-		          log_escs(name));
+		         log_escs(name));
 		ex = ADM_EX_NOLIST;
 		goto out;
 	}
@@ -174,8 +174,9 @@ static int member_addrm(const struct adm_opts *opts, int argc, char **argv, bool
 	for (size_t i = 0; i < aa.n; i++) {
 		buf_reset(&a);
 		addr_format(&aa.addrs[i], &a);
-		const char *what = remove ? "removed" :
-			ctx.result[i] == 1 ? "added" : "already a member";
+		const char *what = remove    ? "removed"
+		        : ctx.result[i] == 1 ? "added"
+		                             : "already a member";
 		if (opts->json) {
 			buf_addch(&j, '{');
 			json_kv_str(&j, "address", a.data);
@@ -212,15 +213,15 @@ static int member_remove(const struct adm_opts *opts, int argc, char **argv)
 /* ---- ls ---------------------------------------------------------------------- */
 
 static const char ls_usage[] =
-	"usage: listadm member ls LIST [--addresses]\n"
-	"Lists the members. With --json (a global option), one object per line:\n"
-	"address, name, delivery, state, moderated, joined, id, bounce_score.\n"
-	"With --addresses, only the addresses, one a line, nothing else (what\n"
-	"`member sync` and `member remove --file` read back).\n";
+        "usage: listadm member ls LIST [--addresses]\n"
+        "Lists the members. With --json (a global option), one object per line:\n"
+        "address, name, delivery, state, moderated, joined, id, bounce_score.\n"
+        "With --addresses, only the addresses, one a line, nothing else (what\n"
+        "`member sync` and `member remove --file` read back).\n";
 
 struct ls_ctx {
 	const struct adm_opts *opts;
-	bool addresses;         /* --addresses: one address a line */
+	bool addresses; /* --addresses: one address a line */
 	struct store *store;
 	struct table table;
 	struct buf a, j;
@@ -259,10 +260,13 @@ static int ls_cb(const struct store_member *m, void *ctx_)
 		return 0;
 	}
 	snprintf(id, sizeof(id), "%u", (unsigned)m->id);
-	const char *cells[] = { ctx->a.data, m->display[0] ? m->display : "-",
-	                        store_delivery_name(m->delivery),
-	                        store_member_state_name(m->state),
-	                        m->moderated ? "yes" : "no", joined, id };
+	const char *cells[] = { ctx->a.data,
+		                m->display[0] ? m->display : "-",
+		                store_delivery_name(m->delivery),
+		                store_member_state_name(m->state),
+		                m->moderated ? "yes" : "no",
+		                joined,
+		                id };
 	table_add(&ctx->table, cells);
 	return 0;
 }
@@ -311,14 +315,13 @@ static int member_ls(const struct adm_opts *opts, int argc, char **argv)
 
 /* ---- show / set -------------------------------------------------------------- */
 
-static const char show_usage[] =
-	"usage: listadm member show LIST ADDR\n"
-	"Shows every field of the member's record.\n";
+static const char show_usage[] = "usage: listadm member show LIST ADDR\n"
+                                 "Shows every field of the member's record.\n";
 static const char set_usage[] =
-	"usage: listadm member set LIST ADDR KEY=VALUE...\n"
-	"Changes the member's settings (e.g. delivery=digest, state=disabled-admin,\n"
-	"moderated=yes, name=\"...\"); all pairs are checked first and nothing\n"
-	"changes if one is refused. `listadm member show` names the keys.\n";
+        "usage: listadm member set LIST ADDR KEY=VALUE...\n"
+        "Changes the member's settings (e.g. delivery=digest, state=disabled-admin,\n"
+        "moderated=yes, name=\"...\"); all pairs are checked first and nothing\n"
+        "changes if one is refused. `listadm member show` names the keys.\n";
 
 static int member_fmt(const void *obj, const char *key, struct buf *out)
 {
@@ -346,7 +349,7 @@ static int member_show(const struct adm_opts *opts, int argc, char **argv)
 	rc = store_member_get(txn, l.id, &addr, &m);
 	if (rc == -ENOENT) {
 		log_errx("%s is not a member of %s", log_escs(argv[optind + 1]),
-		          log_escs(argv[optind]));
+		         log_escs(argv[optind]));
 		ex = ADM_EX_NOLIST;
 		goto out;
 	}
@@ -430,12 +433,12 @@ static int member_set(const struct adm_opts *opts, int argc, char **argv)
 	rc = store_write(store, mset_fn, &ctx);
 	if (ctx.missing) {
 		log_errx("%s is not a member of %s", log_escs(argv[optind + 1]),
-		          log_escs(argv[optind]));
+		         log_escs(argv[optind]));
 		ex = ADM_EX_NOLIST;
 	} else if (ctx.bad >= 0) {
 		log_errx("%s \"%s\": %s; nothing changed",
-		          rc == -ENOENT ? "unknown setting" : "bad value for",
-		          log_escs(ctx.keys[ctx.bad]), ctx.why ? ctx.why : "refused");
+		         rc == -ENOENT ? "unknown setting" : "bad value for",
+		         log_escs(ctx.keys[ctx.bad]), ctx.why ? ctx.why : "refused");
 		ex = EX_DATAERR;
 	} else if (rc < 0) {
 		ex = adm_store_error(rc, "changing the member");
@@ -445,7 +448,8 @@ static int member_set(const struct adm_opts *opts, int argc, char **argv)
 			addr_format(&ctx.addr, &a);
 			buf_addch(&j, '{');
 			json_kv_str(&j, "address", a.data);
-			json_kv_str(&j, "changed", ctx.detail.data + a.len + (ctx.detail.len > a.len));
+			json_kv_str(&j, "changed",
+			            ctx.detail.data + a.len + (ctx.detail.len > a.len));
 			json_line_end(&j);
 			buf_finish(&j);
 			buf_finish(&a);
@@ -465,18 +469,18 @@ out:
 /* ---- import -------------------------------------------------------------------- */
 
 static const char import_usage[] =
-	"usage: listadm member import LIST FILE|- [--format=auto|plain|csv|mlmmj] [--batch=N]\n"
-	"Adds the members read from FILE (- for standard input):\n"
-	"  plain  one \"addr\" or \"Name <addr>\" a line; blank and # lines ignored\n"
-	"  csv    a header row with an \"email\" column; optional name, delivery,\n"
-	"         state, moderated columns (what `member export` writes)\n"
-	"  mlmmj  a subscribers.d directory, or an mlmmj list directory\n"
-	"         (subscribers.d, digesters.d, nomailsubs.d)\n"
-	"auto (the default) picks mlmmj for a directory, csv when the first line\n"
-	"is a header with an email column, else plain. Existing members are left\n"
-	"unchanged. Invalid lines are reported (FILE:LINE: reason) and skipped.\n"
-	"Entries are committed N at a time (default 5000). Exit 0 when at least\n"
-	"one valid entry was read, 65 when none was (empty, binary or garbage).\n";
+        "usage: listadm member import LIST FILE|- [--format=auto|plain|csv|mlmmj] [--batch=N]\n"
+        "Adds the members read from FILE (- for standard input):\n"
+        "  plain  one \"addr\" or \"Name <addr>\" a line; blank and # lines ignored\n"
+        "  csv    a header row with an \"email\" column; optional name, delivery,\n"
+        "         state, moderated columns (what `member export` writes)\n"
+        "  mlmmj  a subscribers.d directory, or an mlmmj list directory\n"
+        "         (subscribers.d, digesters.d, nomailsubs.d)\n"
+        "auto (the default) picks mlmmj for a directory, csv when the first line\n"
+        "is a header with an email column, else plain. Existing members are left\n"
+        "unchanged. Invalid lines are reported (FILE:LINE: reason) and skipped.\n"
+        "Entries are committed N at a time (default 5000). Exit 0 when at least\n"
+        "one valid entry was read, 65 when none was (empty, binary or garbage).\n";
 
 
 struct imp_item {
@@ -494,7 +498,7 @@ struct imp_ctx {
 	const char *file;
 	struct imp_item *items;
 	size_t n;
-	size_t added, already;          /* of this batch */
+	size_t added, already; /* of this batch */
 };
 
 static int imp_fn(struct store_txn *txn, void *ctx_)
@@ -534,8 +538,8 @@ static int imp_fn(struct store_txn *txn, void *ctx_)
 	}
 	if (ctx->added == 0)
 		return 0;
-	snprintf(detail, sizeof(detail), "%zu added, %zu already members from %s",
-	         ctx->added, ctx->already, ctx->file);
+	snprintf(detail, sizeof(detail), "%zu added, %zu already members from %s", ctx->added,
+	         ctx->already, ctx->file);
 	return store_audit_add(txn, ctx->list_id, adm_actor(), "member.import", detail);
 }
 
@@ -548,8 +552,14 @@ static int enum_lookup(const char *(*name_fn)(int), int max, const char *s)
 	return -1;
 }
 
-static const char *delivery_name_int(int v) { return store_delivery_name((enum store_delivery)v); }
-static const char *state_name_int(int v) { return store_member_state_name((enum store_member_state)v); }
+static const char *delivery_name_int(int v)
+{
+	return store_delivery_name((enum store_delivery)v);
+}
+static const char *state_name_int(int v)
+{
+	return store_member_state_name((enum store_member_state)v);
+}
 
 /* Checks and converts the optional fields of e into it. NULL or a reason. */
 static const char *imp_item_fill(struct imp_item *it, const struct import_entry *e)
@@ -569,7 +579,8 @@ static const char *imp_item_fill(struct imp_item *it, const struct import_entry 
 	if (e->state[0]) {
 		int v = enum_lookup(state_name_int, STORE_MEMBER_DISABLED_BOUNCE, e->state);
 		if (v < 0)
-			return "unknown state (enabled, disabled-admin, disabled-user, disabled-bounce)";
+			return "unknown state (enabled, disabled-admin, disabled-user, "
+			       "disabled-bounce)";
 		it->has_state = true;
 		it->state = (enum store_member_state)v;
 	}
@@ -632,8 +643,8 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 		return ex;
 	rc = import_open(path, fmt, &r, &why);
 	if (rc < 0) {
-		log_errx("%s: %s%s%s", log_escs(path), why,
-		          rc == -EINVAL ? "" : ": ", rc == -EINVAL ? "" : strerror(-rc));
+		log_errx("%s: %s%s%s", log_escs(path), why, rc == -EINVAL ? "" : ": ",
+		         rc == -EINVAL ? "" : strerror(-rc));
 		ex = EX_DATAERR;
 		goto out;
 	}
@@ -651,7 +662,8 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 			log_errx("%s:%lu: %s", log_escs(e.file), e.line, why);
 			if (valid == 0 && invalid >= LIMIT_IMPORT_GIVE_UP) {
 				log_errx("%s: giving up: the first %d entries are all invalid; "
-				          "not a member list?", log_escs(path), LIMIT_IMPORT_GIVE_UP);
+				         "not a member list?",
+				         log_escs(path), LIMIT_IMPORT_GIVE_UP);
 				ex = EX_DATAERR;
 				goto out_summary;
 			}
@@ -671,7 +683,8 @@ static int member_import(const struct adm_opts *opts, int argc, char **argv)
 		}
 		if (rc < 0 && rc != -EINVAL) {
 			progress_finish(&prog);
-			log_errx("%s: %s: %s", log_escs(e.file ? e.file : path), why, strerror(-rc));
+			log_errx("%s: %s: %s", log_escs(e.file ? e.file : path), why,
+			         strerror(-rc));
 		}
 		if (ctx.n > 0 && (ctx.n == batch || rc <= 0)) {
 			int wr = store_write(store, imp_fn, &ctx);

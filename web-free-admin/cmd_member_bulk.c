@@ -24,7 +24,7 @@
 struct bulk_item {
 	struct addr addr;
 	char display[LIMIT_DISPLAY_NAME + 1];
-	char delivery[24], state[24], moderated[8];     /* "" = not given */
+	char delivery[24], state[24], moderated[8]; /* "" = not given */
 };
 
 /* The file's entries, duplicates (same addr_key()) dropped, and a hash
@@ -32,8 +32,8 @@ struct bulk_item {
 struct bulk_file {
 	struct bulk_item *items;
 	size_t n, cap;
-	char **keys;            /* open addressing; key strings, owned */
-	size_t *slot_item;      /* index into items of each key */
+	char **keys;       /* open addressing; key strings, owned */
+	size_t *slot_item; /* index into items of each key */
 	size_t kcap, kn;
 	uint64_t invalid, duplicates;
 };
@@ -129,7 +129,8 @@ static const char *item_fill(struct bulk_item *it, const struct import_entry *e)
 		return "unknown delivery (normal, digest or nomail)";
 	if (e->state[0] && store_member_setting_set(&probe, "state", e->state, &why) < 0)
 		return "unknown state (enabled, disabled-admin, disabled-user, disabled-bounce)";
-	if (e->moderated[0] && store_member_setting_set(&probe, "moderated", e->moderated, &why) < 0)
+	if (e->moderated[0] &&
+	    store_member_setting_set(&probe, "moderated", e->moderated, &why) < 0)
 		return "moderated is not yes or no";
 	snprintf(it->delivery, sizeof(it->delivery), "%s", e->delivery);
 	snprintf(it->state, sizeof(it->state), "%s", e->state);
@@ -151,8 +152,8 @@ static int bulk_read(const char *path, enum import_format fmt, bool skip_invalid
 
 	rc = import_open(path, fmt, &r, &why);
 	if (rc < 0) {
-		log_errx("%s: %s%s%s", log_escs(path), why,
-		          rc == -EINVAL ? "" : ": ", rc == -EINVAL ? "" : strerror(-rc));
+		log_errx("%s: %s%s%s", log_escs(path), why, rc == -EINVAL ? "" : ": ",
+		         rc == -EINVAL ? "" : strerror(-rc));
 		ex = EX_DATAERR;
 		goto out;
 	}
@@ -175,7 +176,8 @@ static int bulk_read(const char *path, enum import_format fmt, bool skip_invalid
 			log_warnx("%s:%lu: %s", log_escs(e.file), e.line, why);
 			if (f->n == 0 && f->invalid >= LIMIT_IMPORT_GIVE_UP) {
 				log_errx("%s: giving up: the first %d entries are all invalid; "
-				          "not a member list?", log_escs(path), LIMIT_IMPORT_GIVE_UP);
+				         "not a member list?",
+				         log_escs(path), LIMIT_IMPORT_GIVE_UP);
 				ex = EX_DATAERR;
 				goto out;
 			}
@@ -189,9 +191,10 @@ static int bulk_read(const char *path, enum import_format fmt, bool skip_invalid
 		log_errx("%s: no valid entry", log_escs(path));
 		ex = EX_DATAERR;
 	} else if (f->invalid && !skip_invalid) {
-		log_errx("%s: %llu invalid %s; nothing changed (--skip-invalid goes on without them)",
-		          log_escs(path), (unsigned long long)f->invalid,
-		          f->invalid == 1 ? "entry" : "entries");
+		log_errx("%s: %llu invalid %s; nothing changed (--skip-invalid goes on without "
+		         "them)",
+		         log_escs(path), (unsigned long long)f->invalid,
+		         f->invalid == 1 ? "entry" : "entries");
 		ex = EX_DATAERR;
 	}
 out:
@@ -209,8 +212,8 @@ struct bulk_opts {
 	const char *file;
 };
 
-static int bulk_getopt(int argc, char **argv, const char *usage, bool with_file,
-                       bool with_dry_run, struct bulk_opts *o)
+static int bulk_getopt(int argc, char **argv, const char *usage, bool with_file, bool with_dry_run,
+                       struct bulk_opts *o)
 {
 	static const struct option all[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -230,7 +233,8 @@ static int bulk_getopt(int argc, char **argv, const char *usage, bool with_file,
 			return EX_OK;
 		case 'f':
 			if (import_format_parse(optarg, &o->fmt) < 0)
-				return adm_usage_error(usage, "unknown format \"%s\"", log_escs(optarg));
+				return adm_usage_error(usage, "unknown format \"%s\"",
+				                       log_escs(optarg));
 			break;
 		case 's':
 			o->skip_invalid = true;
@@ -273,19 +277,19 @@ static void bulk_line(const struct adm_opts *opts, struct buf *j, const struct a
 /* ---- remove --file ------------------------------------------------------------ */
 
 const char member_remove_file_usage[] =
-	"usage: listadm member remove LIST --file FILE|- [--format=auto|plain|csv|mlmmj]\n"
-	"                             [--skip-invalid]\n"
-	"Removes the members read from FILE (the formats of `member import`), all\n"
-	"in one transaction. Addresses that are not members are reported and\n"
-	"left alone. An invalid entry (reported as FILE:LINE: reason) changes\n"
-	"nothing (exit 65) unless --skip-invalid is given.\n";
+        "usage: listadm member remove LIST --file FILE|- [--format=auto|plain|csv|mlmmj]\n"
+        "                             [--skip-invalid]\n"
+        "Removes the members read from FILE (the formats of `member import`), all\n"
+        "in one transaction. Addresses that are not members are reported and\n"
+        "left alone. An invalid entry (reported as FILE:LINE: reason) changes\n"
+        "nothing (exit 65) unless --skip-invalid is given.\n";
 
 struct rmf_ctx {
 	uint32_t list_id;
 	const struct bulk_file *f;
 	const char *file;
-	signed char *removed;   /* per item: 1 removed, 0 not a member */
-	struct addr *stored;    /* per removed item: the member as it was stored */
+	signed char *removed; /* per item: 1 removed, 0 not a member */
+	struct addr *stored;  /* per removed item: the member as it was stored */
 	size_t n_removed;
 	struct buf detail;
 };
@@ -311,7 +315,8 @@ static int rmf_fn(struct store_txn *txn, void *ctx_)
 		buf_reset(&ctx->detail);
 		addr_format(&m.addr, &ctx->detail);
 		buf_addf(&ctx->detail, " (from %s)", ctx->file);
-		rc = store_audit_add(txn, ctx->list_id, adm_actor(), "member.remove", ctx->detail.data);
+		rc = store_audit_add(txn, ctx->list_id, adm_actor(), "member.remove",
+		                     ctx->detail.data);
 		if (rc < 0)
 			return rc;
 	}
@@ -385,16 +390,16 @@ out:
 /* ---- sync ----------------------------------------------------------------------- */
 
 const char member_sync_usage[] =
-	"usage: listadm member sync LIST FILE|- [--dry-run] [--format=auto|plain|csv|mlmmj]\n"
-	"                           [--skip-invalid]\n"
-	"Makes the members of LIST those of FILE (the formats of `member import`):\n"
-	"adds the addresses of FILE that are not members (with the name and, in\n"
-	"CSV, the delivery, state and moderated columns), removes the members\n"
-	"FILE does not name, and leaves the others as they are; prints each\n"
-	"address added and removed. One transaction: all or nothing. An invalid\n"
-	"entry changes nothing (exit 65) unless --skip-invalid is given, and a\n"
-	"FILE without any valid entry is refused (it would remove everyone).\n"
-	"--dry-run prints what would change and writes nothing.\n";
+        "usage: listadm member sync LIST FILE|- [--dry-run] [--format=auto|plain|csv|mlmmj]\n"
+        "                           [--skip-invalid]\n"
+        "Makes the members of LIST those of FILE (the formats of `member import`):\n"
+        "adds the addresses of FILE that are not members (with the name and, in\n"
+        "CSV, the delivery, state and moderated columns), removes the members\n"
+        "FILE does not name, and leaves the others as they are; prints each\n"
+        "address added and removed. One transaction: all or nothing. An invalid\n"
+        "entry changes nothing (exit 65) unless --skip-invalid is given, and a\n"
+        "FILE without any valid entry is refused (it would remove everyone).\n"
+        "--dry-run prints what would change and writes nothing.\n";
 
 struct sync_ctx {
 	struct store *store;
@@ -403,12 +408,12 @@ struct sync_ctx {
 	const char *file;
 	bool dry_run;
 	/* results, rebuilt by every run of sync_fn */
-	struct addr *gone;      /* members FILE does not name */
+	struct addr *gone; /* members FILE does not name */
 	size_t n_gone, cap_gone;
-	signed char *added;     /* per item: 1 added (or would be), 0 already */
+	signed char *added; /* per item: 1 added (or would be), 0 already */
 	size_t n_added, n_kept;
 	struct buf key, detail;
-	const char *why;        /* a CSV value the store refused, at add time */
+	const char *why; /* a CSV value the store refused, at add time */
 };
 
 static int sync_collect_cb(const struct store_member *m, void *ctx_)

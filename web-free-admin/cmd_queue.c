@@ -29,19 +29,22 @@
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
-static const char queue_usage[] =
-	"usage: listadm queue ls\n"
-	"       listadm queue show ID\n"
-	"       listadm queue retry ID\n"
-	"       listadm queue drop ID\n";
+static const char queue_usage[] = "usage: listadm queue ls\n"
+                                  "       listadm queue show ID\n"
+                                  "       listadm queue retry ID\n"
+                                  "       listadm queue drop ID\n";
 
 static const char *job_name(enum store_job j)
 {
 	switch (j) {
-	case STORE_JOB_INGEST: return "ingest";
-	case STORE_JOB_FANOUT: return "fanout";
-	case STORE_JOB_RETRY: return "retry";
-	case STORE_JOB_SEND: return "send";
+	case STORE_JOB_INGEST:
+		return "ingest";
+	case STORE_JOB_FANOUT:
+		return "fanout";
+	case STORE_JOB_RETRY:
+		return "retry";
+	case STORE_JOB_SEND:
+		return "send";
 	}
 	return "?";
 }
@@ -70,7 +73,7 @@ struct row_ctx {
 	struct store_txn *txn;
 	struct table table;
 	struct buf j;
-	uint32_t only;                  /* 0 = every message */
+	uint32_t only; /* 0 = every message */
 	size_t queued, quarantined;
 };
 
@@ -106,10 +109,14 @@ static void row(struct row_ctx *c, const struct store_job_entry *e,
 	}
 	snprintf(id, sizeof(id), "%" PRIu32, e->msg_id);
 	snprintf(fails, sizeof(fails), "%" PRIu32, q ? q->fails : 0);
-	const char *cells[] = { id, job_name(e->job), state, when,
-	                        have_msg ? store_msg_role_name(m.role) : NULL,
-	                        lname[0] ? lname : NULL, q ? fails : NULL,
-	                        q ? q->reason : NULL };
+	const char *cells[] = { id,
+		                job_name(e->job),
+		                state,
+		                when,
+		                have_msg ? store_msg_role_name(m.role) : NULL,
+		                lname[0] ? lname : NULL,
+		                q ? fails : NULL,
+		                q ? q->reason : NULL };
 	table_add(&c->table, cells);
 }
 
@@ -142,8 +149,8 @@ static int rows(struct row_ctx *c)
 
 static int queue_list(const struct adm_opts *opts, uint32_t only)
 {
-	static const char *const heads[] = { "MSG", "JOB", "STATE", "DUE", "ROLE", "LIST",
-	                                     "FAILS", "REASON" };
+	static const char *const heads[] = { "MSG",  "JOB",  "STATE", "DUE",
+		                             "ROLE", "LIST", "FAILS", "REASON" };
 	struct store *store = NULL;
 	struct row_ctx c = { .opts = opts, .j = BUF_INIT, .only = only };
 	int ex, r;
@@ -170,7 +177,8 @@ static int queue_list(const struct adm_opts *opts, uint32_t only)
 			store_txn_abort(c.txn);
 			if (r == -ENOENT)
 				log_errx("no message %" PRIu32, only);
-			ex = r == -ENOENT ? ADM_EX_NOLIST : adm_store_error(r, "reading the message");
+			ex = r == -ENOENT ? ADM_EX_NOLIST
+			                  : adm_store_error(r, "reading the message");
 			goto out;
 		}
 		char when[32];
@@ -189,11 +197,13 @@ static int queue_list(const struct adm_opts *opts, uint32_t only)
 			json_kv_str(&c.j, "note", m.note);
 			json_line_end(&c.j);
 		} else {
-			printf("message    %" PRIu32 "\nreceived   %s\nrole       %s\nstate      %s\n"
-			       "sender     <%s>\nrecipient  <%s>\nsize       %" PRIu32 "\nnote       %s\n\n",
-			       m.id, when, store_msg_role_name(m.role), store_msg_state_name(m.state),
-			       log_escs(m.sender), log_escs(m.recipient), m.size,
-			       m.note[0] ? log_escs(m.note) : "-");
+			printf("message    %" PRIu32
+			       "\nreceived   %s\nrole       %s\nstate      %s\n"
+			       "sender     <%s>\nrecipient  <%s>\nsize       %" PRIu32
+			       "\nnote       %s\n\n",
+			       m.id, when, store_msg_role_name(m.role),
+			       store_msg_state_name(m.state), log_escs(m.sender),
+			       log_escs(m.recipient), m.size, m.note[0] ? log_escs(m.note) : "-");
 		}
 	}
 	if (!opts->json)
@@ -245,7 +255,7 @@ struct decide_ctx {
 	bool drop;
 	uint64_t now_ms;
 	size_t n;
-	size_t retries;                 /* drop: retry records deleted */
+	size_t retries; /* drop: retry records deleted */
 	char reasons[LIMIT_MSG_NOTE + 1];
 };
 
@@ -275,7 +285,9 @@ static int decide_txn_cb(struct store_txn *txn, void *ctx)
 		if (r == 0)
 			r = store_quarantine_del(txn, c->id, j);
 		if (r == 0 && !c->drop) {
-			struct store_job_entry e = { .due_ms = c->now_ms, .job = j, .msg_id = c->id };
+			struct store_job_entry e = { .due_ms = c->now_ms,
+				                     .job = j,
+				                     .msg_id = c->id };
 			r = store_queue_add(txn, &e);
 		}
 		if (r < 0)
@@ -291,17 +303,18 @@ static int decide_txn_cb(struct store_txn *txn, void *ctx)
 	if (c->drop && (r = store_retry_del_msg(txn, c->id, &c->retries)) < 0)
 		return r;
 	if (c->drop && have_msg) {
-		snprintf(detail, sizeof(detail), "dropped from the quarantine by the administrator (%s)",
-		         c->reasons);
+		snprintf(detail, sizeof(detail),
+		         "dropped from the quarantine by the administrator (%s)", c->reasons);
 		detail[LIMIT_MSG_NOTE] = '\0';
 		r = store_msg_set_state(txn, c->id, STORE_MSG_DROPPED, detail);
 		if (r < 0)
 			return r;
 	}
 	if (c->retries)
-		snprintf(detail, sizeof(detail), "message %" PRIu32 " (%s); %zu deferred "
-		         "recipient%s forgotten", c->id, c->reasons, c->retries,
-		         c->retries == 1 ? "" : "s");
+		snprintf(detail, sizeof(detail),
+		         "message %" PRIu32 " (%s); %zu deferred "
+		         "recipient%s forgotten",
+		         c->id, c->reasons, c->retries, c->retries == 1 ? "" : "s");
 	else
 		snprintf(detail, sizeof(detail), "message %" PRIu32 " (%s)", c->id, c->reasons);
 	r = store_audit_add(txn, m.list_id, adm_actor(), c->drop ? "queue.drop" : "queue.retry",
@@ -311,7 +324,8 @@ static int decide_txn_cb(struct store_txn *txn, void *ctx)
 
 static int queue_decide(const struct adm_opts *opts, int argc, char **argv, bool drop)
 {
-	const char *usage = drop ? "usage: listadm queue drop ID\n" : "usage: listadm queue retry ID\n";
+	const char *usage =
+	        drop ? "usage: listadm queue drop ID\n" : "usage: listadm queue retry ID\n";
 	struct store *store = NULL;
 	struct decide_ctx c = { .drop = drop, .now_ms = now_ms() };
 	int ch, ex, r;
@@ -319,15 +333,18 @@ static int queue_decide(const struct adm_opts *opts, int argc, char **argv, bool
 	while ((ch = adm_getopt(argc, argv, "", NULL, usage)) != -1)
 		return ch == 'h' ? EX_OK : EX_USAGE;
 	if (argc - optind != 1)
-		return adm_usage_error(usage, "queue %s takes one message ID", drop ? "drop" : "retry");
+		return adm_usage_error(usage, "queue %s takes one message ID",
+		                       drop ? "drop" : "retry");
 	if (parse_id(argv[optind], &c.id) < 0)
 		return adm_usage_error(usage, "invalid message ID \"%s\"", log_escs(argv[optind]));
 	if ((ex = adm_open(opts, 0, &store)))
 		return ex;
 	r = store_write(store, decide_txn_cb, &c);
 	if (r == -ESRCH || r == -ENOENT) {
-		log_errx(r == -ENOENT ? "no message %" PRIu32 : "message %" PRIu32
-		          " has no quarantined job (listadm queue show %" PRIu32 ")", c.id, c.id);
+		log_errx(r == -ENOENT ? "no message %" PRIu32
+		                      : "message %" PRIu32
+		                        " has no quarantined job (listadm queue show %" PRIu32 ")",
+		         c.id, c.id);
 		ex = ADM_EX_NOLIST;
 		goto out;
 	}

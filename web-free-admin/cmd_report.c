@@ -24,23 +24,47 @@
 #include "web-free-admin/internal.h"
 
 static const char report_usage[] =
-	"usage: listadm report LIST [--since DATE]\n"
-	"  every address listd mailed for LIST and the rule that allowed it,\n"
-	"  every message dropped or held and why, and the list's counters.\n"
-	"  DATE: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z or @UNIXTIME (UTC)\n";
+        "usage: listadm report LIST [--since DATE]\n"
+        "  every address listd mailed for LIST and the rule that allowed it,\n"
+        "  every message dropped or held and why, and the list's counters.\n"
+        "  DATE: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z or @UNIXTIME (UTC)\n";
 
 /* The counters the daemon and listadm keep per list (store_stat_add). */
 static const char *const counter_names[] = {
-	"posts", "held", "approved", "rejected", "discarded",
-	"dropped_null_sender", "dropped_automatic", "dropped_loop", "dropped_nonmember",
+	"posts",
+	"held",
+	"approved",
+	"rejected",
+	"discarded",
+	"dropped_null_sender",
+	"dropped_automatic",
+	"dropped_loop",
+	"dropped_nonmember",
 	"dropped_unknown_address",
-	"bounce_events", "bounce_forged", "bounce_stale", "bounce_unknown_member",
-	"bounce_not_a_report", "autoreplies", "feedback_reports",
-	"requests_automatic", "requests_bad_address", "requests_bad_input",
-	"requests_bad_token", "requests_untrusted", "requests_nonmember",
-	"requests_rate_limited", "requests_unknown", "requests_noop", "requests_help",
-	"requests_confirm_sent", "subscribed", "unsubscribed", "confirmations",
-	"outbound_queued", "digests_sent", "pending",
+	"bounce_events",
+	"bounce_forged",
+	"bounce_stale",
+	"bounce_unknown_member",
+	"bounce_not_a_report",
+	"autoreplies",
+	"feedback_reports",
+	"requests_automatic",
+	"requests_bad_address",
+	"requests_bad_input",
+	"requests_bad_token",
+	"requests_untrusted",
+	"requests_nonmember",
+	"requests_rate_limited",
+	"requests_unknown",
+	"requests_noop",
+	"requests_help",
+	"requests_confirm_sent",
+	"subscribed",
+	"unsubscribed",
+	"confirmations",
+	"outbound_queued",
+	"digests_sent",
+	"pending",
 };
 
 enum section { SECTION_MAILED, SECTION_DISTRIBUTED, SECTION_REFUSED };
@@ -98,7 +122,8 @@ static int report_cb(const struct store_msg *m, void *ctx_)
 			json_kv_str(j, "outcome", out);
 			json_line_end(j);
 		} else {
-			const char *cells[] = { when, m->recipient, rp, m->note[0] ? m->note : "-", out };
+			const char *cells[] = { when, m->recipient, rp, m->note[0] ? m->note : "-",
+				                out };
 			table_add(&c->table, cells);
 		}
 		return 0;
@@ -125,8 +150,10 @@ static int report_cb(const struct store_msg *m, void *ctx_)
 			json_kv_u64(j, "id", m->id);
 			json_kv_str(j, "time", when);
 			json_kv_str(j, "sender", m->sender);
-			json_kv_str(j, "rule", m->role == STORE_MSG_ROLE_DIGEST ?
-			            "digest members: list traffic" : "members: list traffic");
+			json_kv_str(j, "rule",
+			            m->role == STORE_MSG_ROLE_DIGEST
+			                    ? "digest members: list traffic"
+			                    : "members: list traffic");
 			json_kv_str(j, "note", m->note);
 			json_kv_u64(j, "sent", f.sent);
 			json_kv_u64(j, "deferred", f.deferred);
@@ -135,7 +162,8 @@ static int report_cb(const struct store_msg *m, void *ctx_)
 			json_line_end(j);
 		} else {
 			snprintf(tmp, sizeof(tmp), "%u", m->id);
-			const char *cells[] = { when, tmp, m->sender[0] ? m->sender : "<>", counts };
+			const char *cells[] = { when, tmp, m->sender[0] ? m->sender : "<>",
+				                counts };
 			table_add(&c->table, cells);
 		}
 		return 0;
@@ -157,14 +185,15 @@ static int report_cb(const struct store_msg *m, void *ctx_)
 		json_line_end(j);
 	} else {
 		const char *cells[] = { when, m->sender[0] ? m->sender : "<>", m->recipient,
-		                        store_msg_state_name(m->state), m->note[0] ? m->note : "-" };
+			                store_msg_state_name(m->state),
+			                m->note[0] ? m->note : "-" };
 		table_add(&c->table, cells);
 	}
 	return 0;
 }
 
-static int run_section(struct report_ctx *c, enum section s, const char *title,
-                       size_t ncols, const char *const *heads)
+static int run_section(struct report_ctx *c, enum section s, const char *title, size_t ncols,
+                       const char *const *heads)
 {
 	c->section = s;
 	c->n = 0;
@@ -193,10 +222,10 @@ int cmd_report(const struct adm_opts *opts, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const mailed_heads[] = { "TIME", "RECIPIENT", "RETURN-PATH", "RULE",
-	                                            "OUTCOME" };
+		                                    "OUTCOME" };
 	static const char *const dist_heads[] = { "TIME", "ID", "SENDER", "MEMBERS" };
 	static const char *const refused_heads[] = { "TIME", "SENDER", "RECIPIENT", "STATE",
-	                                             "WHY" };
+		                                     "WHY" };
 	struct report_ctx c = { .opts = opts, .j = BUF_INIT };
 	struct store *store = NULL;
 	struct store_list l;
@@ -223,10 +252,10 @@ int cmd_report(const struct adm_opts *opts, int argc, char **argv)
 	c.list_id = l.id;
 	if (!opts->json)
 		printf("report for %s@%s\n\n", l.local, l.domain);
-	if ((r = run_section(&c, SECTION_MAILED, "mailed by listd (every address, and why):",
-	                     5, mailed_heads)) < 0 ||
-	    (r = run_section(&c, SECTION_DISTRIBUTED, "distributed to the members:",
-	                     4, dist_heads)) < 0 ||
+	if ((r = run_section(&c, SECTION_MAILED, "mailed by listd (every address, and why):", 5,
+	                     mailed_heads)) < 0 ||
+	    (r = run_section(&c, SECTION_DISTRIBUTED, "distributed to the members:", 4,
+	                     dist_heads)) < 0 ||
 	    (r = run_section(&c, SECTION_REFUSED, "dropped or held:", 5, refused_heads)) < 0) {
 		store_txn_abort(c.txn);
 		ex = adm_store_error(r, "reading messages");

@@ -27,8 +27,8 @@
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
-#define STATUS_ERRORS_MAX 5     /* distinct relay replies shown */
-#define STATUS_RETRY_READ 512   /* retry records read per call */
+#define STATUS_ERRORS_MAX 5   /* distinct relay replies shown */
+#define STATUS_RETRY_READ 512 /* retry records read per call */
 
 struct held_count {
 	uint32_t list_id;
@@ -37,18 +37,18 @@ struct held_count {
 
 struct fan {
 	uint32_t msg_id, list_id;
-	bool retry;                     /* a RETRY job (else FANOUT) */
+	bool retry; /* a RETRY job (else FANOUT) */
 	struct store_fanout prog;
 	bool have_prog;
-	size_t total;                   /* members of the list */
-	size_t deferred;                /* retry records */
-	uint64_t next_ms;               /* earliest retry */
+	size_t total;     /* members of the list */
+	size_t deferred;  /* retry records */
+	uint64_t next_ms; /* earliest retry */
 	char reply[LIMIT_REPLY_TEXT + 1];
 };
 
 struct status {
 	struct store_txn *txn;
-	size_t jobs[STORE_JOB_MAX + 1][2];      /* [job][0 due, 1 waiting] */
+	size_t jobs[STORE_JOB_MAX + 1][2]; /* [job][0 due, 1 waiting] */
 	size_t quarantined;
 	struct fan *fans;
 	size_t nfans, capfans;
@@ -187,17 +187,21 @@ static void list_name(struct store_txn *txn, uint32_t list_id, char *ret_name, s
 }
 
 static const char *const job_names[STORE_JOB_MAX + 1] = {
-	[STORE_JOB_INGEST] = "ingest", [STORE_JOB_FANOUT] = "fanout",
-	[STORE_JOB_RETRY] = "retry", [STORE_JOB_SEND] = "send",
+	[STORE_JOB_INGEST] = "ingest",
+	[STORE_JOB_FANOUT] = "fanout",
+	[STORE_JOB_RETRY] = "retry",
+	[STORE_JOB_SEND] = "send",
 };
 
 /* done, rate (per second) and ETA (seconds, -1 unknown) of a fan-out */
-static void fan_figures(const struct fan *f, uint64_t now, uint64_t *ret_done,
-                        double *ret_rate, int64_t *ret_eta)
+static void fan_figures(const struct fan *f, uint64_t now, uint64_t *ret_done, double *ret_rate,
+                        int64_t *ret_eta)
 {
-	uint64_t done = f->have_prog ? (uint64_t)f->prog.sent + f->prog.failed + f->prog.deferred : 0;
-	double secs = f->have_prog && f->prog.started ?
-	              (double)((int64_t)(now / 1000) - f->prog.started) : 0;
+	uint64_t done =
+	        f->have_prog ? (uint64_t)f->prog.sent + f->prog.failed + f->prog.deferred : 0;
+	double secs = f->have_prog && f->prog.started
+	        ? (double)((int64_t)(now / 1000) - f->prog.started)
+	        : 0;
 	double rate = secs > 0 ? (double)done / secs : 0;
 	*ret_done = done;
 	*ret_rate = rate;
@@ -336,7 +340,8 @@ static void print_text(const struct status *st, int locked, const struct instanc
 			continue;
 		list_name(st->txn, f->list_id, name, sizeof(name));
 		adm_time_format((int64_t)(f->next_ms / 1000), when);
-		printf("%s message %" PRIu32 " to %s: %zu recipient%s, next try %s, last reply \"%s\"\n",
+		printf("%s message %" PRIu32
+		       " to %s: %zu recipient%s, next try %s, last reply \"%s\"\n",
 		       shown++ ? "             " : "deferred     ", f->msg_id, name, f->deferred,
 		       f->deferred == 1 ? "" : "s", when, log_escs(f->reply));
 	}
@@ -352,7 +357,8 @@ static void print_text(const struct status *st, int locked, const struct instanc
 	if (!st->nheld)
 		printf("held          none\n");
 	for (size_t i = 0; i < st->nerrors; i++)
-		printf("%s \"%s\"\n", i ? "             " : "relay errors ", log_escs(st->errors[i]));
+		printf("%s \"%s\"\n", i ? "             " : "relay errors ",
+		       log_escs(st->errors[i]));
 	if (!st->nerrors)
 		printf("relay errors  none\n");
 }

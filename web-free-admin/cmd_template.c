@@ -26,11 +26,11 @@
 #include "web-free-admin/internal.h"
 
 static const char template_usage[] =
-	"usage: listadm template ls LIST\n"
-	"       listadm template show LIST NAME\n"
-	"       listadm template set LIST NAME [--file FILE]   (else the text from stdin)\n"
-	"       listadm template reset LIST NAME\n"
-	"Texts use ${variable}; $$ is a dollar sign. `show` names the variables.\n";
+        "usage: listadm template ls LIST\n"
+        "       listadm template show LIST NAME\n"
+        "       listadm template set LIST NAME [--file FILE]   (else the text from stdin)\n"
+        "       listadm template reset LIST NAME\n"
+        "Texts use ${variable}; $$ is a dollar sign. `show` names the variables.\n";
 
 static int find_def(const char *name, const struct template_def **ret_def)
 {
@@ -142,8 +142,8 @@ out:
 struct set_ctx {
 	const struct store_list *l;
 	const char *name;
-	const struct buf *text;         /* NULL: reset */
-	bool had;                       /* reset: there was an own text */
+	const struct buf *text; /* NULL: reset */
+	bool had;               /* reset: there was an own text */
 };
 
 static int set_txn_cb(struct store_txn *txn, void *ctx_)
@@ -159,7 +159,7 @@ static int set_txn_cb(struct store_txn *txn, void *ctx_)
 		r = store_template_del(txn, c->l->id, c->name);
 		c->had = r == 0;
 		if (r == -ENOENT)
-			return 0;       /* the default already: nothing to change */
+			return 0; /* the default already: nothing to change */
 		snprintf(detail, sizeof(detail), "%s: back to the default", c->name);
 	}
 	if (r < 0)
@@ -256,7 +256,9 @@ static int template_change(const struct adm_opts *opts, int argc, char **argv, b
 	}
 	if (!opts->quiet)
 		printf("%s@%s: template %s %s\n", l.local, l.domain, def->name,
-		       set ? "set" : c.had ? "back to the default" : "was the default already");
+		       set             ? "set"
+		               : c.had ? "back to the default"
+		                       : "was the default already");
 out:
 	buf_finish(&text);
 	buf_finish(&err);

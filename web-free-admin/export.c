@@ -16,8 +16,7 @@
 
 void csv_add_field(struct buf *out, const char *s, size_t n)
 {
-	bool quote = n > 0 && (s[0] == ' ' || s[0] == '\t' ||
-	                       s[n - 1] == ' ' || s[n - 1] == '\t');
+	bool quote = n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
 	for (size_t i = 0; i < n && !quote; i++)
 		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
 	if (!quote) {
@@ -34,11 +33,11 @@ void csv_add_field(struct buf *out, const char *s, size_t n)
 }
 
 const char export_usage[] =
-	"usage: listadm member export LIST [FILE|-]\n"
-	"Writes the members as CSV (" EXPORT_CSV_HEADER ") to FILE (mode 0600,\n"
-	"written to a temporary file, synced and renamed into place) or to\n"
-	"standard output (the default). `listadm member import` reads it back\n"
-	"unchanged: same members, names, delivery modes, states, moderation.\n";
+        "usage: listadm member export LIST [FILE|-]\n"
+        "Writes the members as CSV (" EXPORT_CSV_HEADER ") to FILE (mode 0600,\n"
+        "written to a temporary file, synced and renamed into place) or to\n"
+        "standard output (the default). `listadm member import` reads it back\n"
+        "unchanged: same members, names, delivery modes, states, moderation.\n";
 
 struct export_ctx {
 	struct store *store;
@@ -80,7 +79,8 @@ int member_export(const struct adm_opts *opts, int argc, char **argv)
 	while ((c = adm_getopt(argc, argv, NULL, NULL, export_usage)) != -1)
 		return c == 'h' ? EX_OK : EX_USAGE;
 	if (argc - optind < 1 || argc - optind > 2)
-		return adm_usage_error(export_usage, "member export takes LIST and an optional FILE");
+		return adm_usage_error(export_usage,
+		                       "member export takes LIST and an optional FILE");
 	if (argc - optind == 2 && strcmp(argv[optind + 1], "-") != 0)
 		path = argv[optind + 1];
 
@@ -96,7 +96,7 @@ int member_export(const struct adm_opts *opts, int argc, char **argv)
 			ex = EX_CANTCREAT;
 			goto out;
 		}
-		fd = -1;        /* owned by ctx.out now */
+		fd = -1; /* owned by ctx.out now */
 	} else {
 		ctx.out = stdout;
 	}
@@ -123,7 +123,7 @@ int member_export(const struct adm_opts *opts, int argc, char **argv)
 			ex = EX_IOERR;
 			goto out;
 		}
-		buf_reset(&tmp);        /* nothing to unlink */
+		buf_reset(&tmp); /* nothing to unlink */
 		if (!opts->quiet)
 			fprintf(stderr, "%zu members written to %s\n", ctx.n, path);
 	}

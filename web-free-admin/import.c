@@ -19,31 +19,31 @@
 #include "listd/core/slice.h"
 #include "listd/core/xalloc.h"
 
-#define IMPORT_BLOCK    (64 * 1024)
+#define IMPORT_BLOCK (64 * 1024)
 
 /* A bounded line reader on a file descriptor. */
 struct lines {
 	int fd;
-	char *buf;              /* IMPORT_BLOCK bytes */
-	size_t start, end;      /* unread bytes are buf[start, end) */
+	char *buf;         /* IMPORT_BLOCK bytes */
+	size_t start, end; /* unread bytes are buf[start, end) */
 	bool eof;
-	bool first;             /* nothing returned yet (for the UTF-8 BOM) */
-	unsigned long lineno;   /* number of the line last returned */
-	uint64_t consumed;      /* bytes handed out so far */
+	bool first;           /* nothing returned yet (for the UTF-8 BOM) */
+	unsigned long lineno; /* number of the line last returned */
+	uint64_t consumed;    /* bytes handed out so far */
 };
 
 struct import_reader {
 	enum import_format fmt;
 	struct lines in;
 	bool in_open;
-	char *path;             /* file being read (owned) */
-	uint64_t total;         /* size of all files when known */
-	uint64_t done_before;   /* bytes of files already finished (mlmmj) */
+	char *path;           /* file being read (owned) */
+	uint64_t total;       /* size of all files when known */
+	uint64_t done_before; /* bytes of files already finished (mlmmj) */
 
 	/* CSV */
 	int col_email, col_name, col_delivery, col_state, col_moderated;
-	struct buf rec;         /* current record, unescaped fields */
-	struct buf raw;         /* current record as read */
+	struct buf rec; /* current record, unescaped fields */
+	struct buf raw; /* current record as read */
 	size_t fstart[LIMIT_CSV_FIELDS], flen[LIMIT_CSV_FIELDS];
 	bool fquoted[LIMIT_CSV_FIELDS];
 	size_t nfields;
@@ -58,7 +58,7 @@ struct import_reader {
 	char **files;
 	const char **file_delivery;
 	size_t nfiles, next_file;
-	const char *delivery;   /* of the current file, NULL = not given */
+	const char *delivery; /* of the current file, NULL = not given */
 };
 
 static int lines_open(struct lines *l, int fd)
@@ -179,10 +179,17 @@ static const char *text_check(struct slice s)
 		}
 		size_t len;
 		unsigned cp;
-		if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1fu; }
-		else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0fu; }
-		else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07u; }
-		else return "invalid UTF-8";
+		if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			cp = c & 0x1fu;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			cp = c & 0x0fu;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			cp = c & 0x07u;
+		} else
+			return "invalid UTF-8";
 		if (n - i < len)
 			return "invalid UTF-8";
 		for (size_t k = 1; k < len; k++) {
@@ -190,8 +197,8 @@ static const char *text_check(struct slice s)
 				return "invalid UTF-8";
 			cp = (cp << 6) | (p[i + k] & 0x3fu);
 		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
 			return "invalid UTF-8";
 		i += len;
 	}
@@ -200,7 +207,10 @@ static const char *text_check(struct slice s)
 
 int import_format_parse(const char *name, enum import_format *ret_format)
 {
-	static const struct { const char *name; enum import_format fmt; } tab[] = {
+	static const struct {
+		const char *name;
+		enum import_format fmt;
+	} tab[] = {
 		{ "auto", IMPORT_FORMAT_AUTO },
 		{ "plain", IMPORT_FORMAT_PLAIN },
 		{ "csv", IMPORT_FORMAT_CSV },
@@ -218,10 +228,14 @@ int import_format_parse(const char *name, enum import_format *ret_format)
 const char *import_format_name(enum import_format fmt)
 {
 	switch (fmt) {
-	case IMPORT_FORMAT_PLAIN: return "plain";
-	case IMPORT_FORMAT_CSV: return "csv";
-	case IMPORT_FORMAT_MLMMJ: return "mlmmj";
-	case IMPORT_FORMAT_AUTO: break;
+	case IMPORT_FORMAT_PLAIN:
+		return "plain";
+	case IMPORT_FORMAT_CSV:
+		return "csv";
+	case IMPORT_FORMAT_MLMMJ:
+		return "mlmmj";
+	case IMPORT_FORMAT_AUTO:
+		break;
 	}
 	return "auto";
 }
@@ -285,7 +299,7 @@ static const char *csv_split(struct import_reader *r, struct slice s)
 		r->nfields++;
 		if (i >= s.len)
 			return NULL;
-		i++;    /* the comma */
+		i++; /* the comma */
 	}
 }
 
@@ -301,8 +315,8 @@ static struct slice csv_field(const struct import_reader *r, int col)
  * a line is an error of that line alone, and the next line starts afresh
  * (a runaway quote cannot swallow the rest of the file).
  * 1, 0 at end, -EINVAL with *ret_why, -errno. */
-static int csv_read_record(struct import_reader *r, struct buf *raw,
-                           unsigned long *ret_line, const char **ret_why)
+static int csv_read_record(struct import_reader *r, struct buf *raw, unsigned long *ret_line,
+                           const char **ret_why)
 {
 	struct slice line;
 	int rc = lines_next(&r->in, &line);
@@ -355,7 +369,7 @@ static int csv_header(struct import_reader *r, struct slice line, const char **r
 		else if (slice_case_eq_cstr(f, "moderated"))
 			col = &r->col_moderated;
 		if (!col)
-			continue;       /* other columns are ignored */
+			continue; /* other columns are ignored */
 		if (*col >= 0) {
 			*ret_why = "CSV header names a column twice";
 			return -EINVAL;
@@ -378,7 +392,7 @@ static void entry_reset(struct import_entry *e)
 
 static int csv_next(struct import_reader *r, struct import_entry *e, const char **ret_why)
 {
-	struct buf raw = r->raw;        /* kept in the reader between calls */
+	struct buf raw = r->raw; /* kept in the reader between calls */
 	int rc;
 
 	for (;;) {
@@ -423,10 +437,10 @@ static int csv_next(struct import_reader *r, struct import_entry *e, const char 
 			buf_add(&e->name, name.p, name.len);
 			e->has_name = true;
 		}
-		if ((why = copy_opt(e->delivery, sizeof(e->delivery),
-		                    csv_field(r, r->col_delivery), "delivery value too long")) ||
-		    (why = copy_opt(e->state, sizeof(e->state),
-		                    csv_field(r, r->col_state), "state value too long")) ||
+		if ((why = copy_opt(e->delivery, sizeof(e->delivery), csv_field(r, r->col_delivery),
+		                    "delivery value too long")) ||
+		    (why = copy_opt(e->state, sizeof(e->state), csv_field(r, r->col_state),
+		                    "state value too long")) ||
 		    (why = copy_opt(e->moderated, sizeof(e->moderated),
 		                    csv_field(r, r->col_moderated), "moderated value too long"))) {
 			*ret_why = why;
@@ -574,8 +588,8 @@ static int mlmmj_add_dir(struct import_reader *r, const char *dir, const char *d
 			continue;
 		}
 		r->files = xreallocarray(r->files, r->nfiles + 1, sizeof(*r->files));
-		r->file_delivery = xreallocarray(r->file_delivery, r->nfiles + 1,
-		                                 sizeof(*r->file_delivery));
+		r->file_delivery =
+		        xreallocarray(r->file_delivery, r->nfiles + 1, sizeof(*r->file_delivery));
 		r->files[r->nfiles] = buf_detach(&p, NULL);
 		r->file_delivery[r->nfiles] = delivery;
 		r->nfiles++;
@@ -588,7 +602,10 @@ static int mlmmj_add_dir(struct import_reader *r, const char *dir, const char *d
 
 static int mlmmj_open(struct import_reader *r, const char *path, const char **ret_why)
 {
-	static const struct { const char *sub; const char *delivery; } subs[] = {
+	static const struct {
+		const char *sub;
+		const char *delivery;
+	} subs[] = {
 		{ "subscribers.d", NULL },
 		{ "digesters.d", "digest" },
 		{ "nomailsubs.d", "nomail" },
@@ -631,8 +648,8 @@ static bool csv_header_like(struct import_reader *r, struct slice line)
 	return false;
 }
 
-int import_open(const char *path, enum import_format fmt,
-                struct import_reader **ret_reader, const char **ret_why)
+int import_open(const char *path, enum import_format fmt, struct import_reader **ret_reader,
+                const char **ret_why)
 {
 	struct import_reader *r = xcalloc(1, sizeof(*r));
 	struct stat st;
@@ -690,7 +707,8 @@ int import_open(const char *path, enum import_format fmt,
 	}
 	if (memchr(r->in.buf, 0, r->in.end)) {
 		rc = -EINVAL;
-		*ret_why = "the file holds binary data (a NUL byte in its first block), not a member list";
+		*ret_why = "the file holds binary data (a NUL byte in its first block), not a "
+		           "member list";
 		goto fail;
 	}
 
@@ -701,7 +719,8 @@ int import_open(const char *path, enum import_format fmt,
 		goto fail;
 	}
 	if (fmt == IMPORT_FORMAT_AUTO)
-		fmt = (rc == 1 && csv_header_like(r, line)) ? IMPORT_FORMAT_CSV : IMPORT_FORMAT_PLAIN;
+		fmt = (rc == 1 && csv_header_like(r, line)) ? IMPORT_FORMAT_CSV
+		                                            : IMPORT_FORMAT_PLAIN;
 	r->fmt = fmt;
 	if (fmt == IMPORT_FORMAT_CSV) {
 		if (rc != 1) {
@@ -751,12 +770,13 @@ int import_open_fd(int fd, const char *label, const char *head, size_t n,
 	rc = lines_fill(&r->in);
 	if (rc < 0) {
 		*ret_why = "read error";
-		r->in.fd = -1;          /* the caller's */
+		r->in.fd = -1; /* the caller's */
 		import_close(r);
 		return rc;
 	}
 	if (memchr(r->in.buf, 0, r->in.end)) {
-		*ret_why = "the file holds binary data (a NUL byte in its first block), not a member list";
+		*ret_why = "the file holds binary data (a NUL byte in its first block), not a "
+		           "member list";
 		r->in.fd = -1;
 		import_close(r);
 		return -EINVAL;

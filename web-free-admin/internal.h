@@ -27,9 +27,9 @@
 struct table {
 	FILE *out;
 	size_t ncols;
-	const char *heads[TABLE_MAX_COLS];      /* borrowed, static strings */
+	const char *heads[TABLE_MAX_COLS]; /* borrowed, static strings */
 	size_t width[TABLE_MAX_COLS];
-	char **cells;                           /* nrows * ncols, owned */
+	char **cells; /* nrows * ncols, owned */
 	size_t nrows, cap;
 	bool head_done;
 };
@@ -66,13 +66,13 @@ int import_format_parse(const char *name, enum import_format *ret_format);
  * input did not give them (has_* false). */
 struct import_entry {
 	struct addr addr;
-	struct buf name;        /* display name, may be empty */
+	struct buf name; /* display name, may be empty */
 	bool has_name;
 	char delivery[24];
 	char state[24];
 	char moderated[8];
-	const char *file;       /* borrowed from the reader: file being read */
-	unsigned long line;     /* first line of the record in that file */
+	const char *file;   /* borrowed from the reader: file being read */
+	unsigned long line; /* first line of the record in that file */
 };
 
 struct import_reader;
@@ -83,9 +83,9 @@ struct import_reader;
  * 0 or -errno with *ret_why set to a static reason (e.g. "the file holds
  * binary data (a NUL byte in its first block)"). *ret_reader is freed with
  * import_close(). */
-int import_open(const char *path, enum import_format fmt,
-                struct import_reader **ret_reader, const char **ret_why);
-void import_close(struct import_reader *r);     /* NULL is a no-op */
+int import_open(const char *path, enum import_format fmt, struct import_reader **ret_reader,
+                const char **ret_why);
+void import_close(struct import_reader *r); /* NULL is a no-op */
 /* Plain lines from fd (taken over: import_close() closes it), whose first
  * n bytes were already read by the caller into head (n <= 64 KiB); label
  * names the input in e->file. Same returns as import_open() (fd stays the
@@ -115,9 +115,9 @@ void csv_add_field(struct buf *out, const char *s, size_t n);
 /* ---- progress.c ---------------------------------------------------------- */
 
 struct progress {
-	bool on;                /* drawing (stderr is a terminal, not quiet) */
+	bool on; /* drawing (stderr is a terminal, not quiet) */
 	uint64_t last_ms;
-	size_t drawn;           /* width of the last line drawn */
+	size_t drawn; /* width of the last line drawn */
 };
 
 void progress_init(struct progress *p, bool quiet);
@@ -137,24 +137,23 @@ struct store_setting;
 struct adm_cmd {
 	const char *name;
 	int (*fn)(const struct adm_opts *opts, int argc, char **argv);
-	const char *usage;      /* "usage: listadm GROUP NAME ...\n..." */
+	const char *usage; /* "usage: listadm GROUP NAME ...\n..." */
 };
 
 /* Runs the subcommand named by argv[1] (argv[0] is the group). Prints the
  * group's usage for --help / -h (exit 0) or a missing or unknown name
  * (exit 64). */
-int adm_dispatch(const struct adm_opts *opts, const char *group_usage,
-                 const struct adm_cmd *cmds, size_t ncmds, int argc, char **argv);
+int adm_dispatch(const struct adm_opts *opts, const char *group_usage, const struct adm_cmd *cmds,
+                 size_t ncmds, int argc, char **argv);
 
 /* Parses a subcommand's options with getopt_long (short options in
  * shortopts; -h/--help is always known). Returns the option character,
  * -1 at the end, or, having printed the usage, 'h' for --help (caller
  * exits 0) or '?' for a bad option (caller exits 64). */
-int adm_getopt(int argc, char **argv, const char *shortopts,
-               const struct option *longopts, const char *usage);
+int adm_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const char *usage);
 /* Prints usage to stderr and returns EX_USAGE. */
-int adm_usage_error(const char *usage, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int adm_usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Opens the store of opts->home. flags are STORE_OPEN_*. Reports a failure
  * and returns its exit code (an -ENOENT missing store gives 67); 0 on
@@ -204,13 +203,13 @@ int member_export(const struct adm_opts *opts, int argc, char **argv);
 /* cmd_list.c: prints the settings of a list or member (tab, n entries,
  * each formatted by fmt(obj, key, out)) as a SETTING VALUE table, or as
  * one JSON object that starts with head_key: head_value. */
-void adm_print_settings(const struct adm_opts *opts, const struct store_setting *tab,
-                        size_t n, int (*fmt)(const void *obj, const char *key, struct buf *out),
+void adm_print_settings(const struct adm_opts *opts, const struct store_setting *tab, size_t n,
+                        int (*fmt)(const void *obj, const char *key, struct buf *out),
                         const void *obj, const char *head_key, const char *head_value);
 /* cmd_list.c: splits argv[first..argc) "KEY=VALUE" pairs in place into two
  * arrays (freed by the caller with free()) and appends "k=v k=v" to
  * detail. 0, or 64 after printing the usage for a malformed pair. */
-int adm_split_pairs(int argc, char **argv, int first, const char *usage,
-                    char ***ret_keys, char ***ret_values, struct buf *detail);
+int adm_split_pairs(int argc, char **argv, int first, const char *usage, char ***ret_keys,
+                    char ***ret_values, struct buf *detail);
 
 #endif

@@ -11,29 +11,29 @@
 #include "listd/core/xalloc.h"
 
 enum json_expect {
-	JSON_EXPECT_TOP,                /* a top-level value or the end */
-	JSON_EXPECT_VALUE,              /* after ':' or an array's ',' */
-	JSON_EXPECT_VALUE_OR_END,       /* after '[' */
-	JSON_EXPECT_KEY_OR_END,         /* after '{' */
-	JSON_EXPECT_KEY,                /* after an object's ',' */
-	JSON_EXPECT_COLON,              /* after a key */
-	JSON_EXPECT_NEXT,               /* after a value inside a container */
+	JSON_EXPECT_TOP,          /* a top-level value or the end */
+	JSON_EXPECT_VALUE,        /* after ':' or an array's ',' */
+	JSON_EXPECT_VALUE_OR_END, /* after '[' */
+	JSON_EXPECT_KEY_OR_END,   /* after '{' */
+	JSON_EXPECT_KEY,          /* after an object's ',' */
+	JSON_EXPECT_COLON,        /* after a key */
+	JSON_EXPECT_NEXT,         /* after a value inside a container */
 };
 
-#define JSON_CH_EOF     (-1)
-#define JSON_CH_ERR     (-2)
+#define JSON_CH_EOF (-1)
+#define JSON_CH_ERR (-2)
 
 struct json_reader {
 	int (*read_cb)(void *ctx, char *buf, size_t cap);
 	void *ctx;
 	size_t pos, end;
 	bool eof;
-	bool started;                   /* BOM check done */
+	bool started; /* BOM check done */
 	enum json_expect expect;
 	unsigned depth;
-	char stack[JSON_READ_DEPTH];    /* 'o' object, 'a' array */
+	char stack[JSON_READ_DEPTH]; /* 'o' object, 'a' array */
 	unsigned long line, tok_line, count;
-	int err;                        /* sticky: 0 or the final error */
+	int err; /* sticky: 0 or the final error */
 	const char *why;
 	size_t text_len;
 	char text[JSON_READ_STRING + 1];
@@ -200,10 +200,17 @@ static int json_utf8(struct json_reader *jr, int c)
 	size_t len;
 	unsigned cp;
 
-	if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = (unsigned)c & 0x1f; }
-	else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = (unsigned)c & 0x0f; }
-	else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = (unsigned)c & 0x07; }
-	else return json_fail(jr, "invalid UTF-8");
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = (unsigned)c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = (unsigned)c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = (unsigned)c & 0x07;
+	} else
+		return json_fail(jr, "invalid UTF-8");
 	u[0] = (char)c;
 	for (size_t k = 1; k < len; k++) {
 		int d = json_getc(jr);
@@ -214,8 +221,8 @@ static int json_utf8(struct json_reader *jr, int c)
 		u[k] = (char)d;
 		cp = (cp << 6) | ((unsigned)d & 0x3f);
 	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
 		return json_fail(jr, "invalid UTF-8");
 	return json_text_add(jr, u, len);
 }
@@ -366,8 +373,10 @@ static int json_value(struct json_reader *jr, int c, enum json_tok *ret_tok)
 		r = json_string(jr);
 		*ret_tok = JSON_TOK_STRING;
 		break;
-	case 't': case 'f': case 'n':
-		jr->pos--;      /* c was not a line feed: put it back */
+	case 't':
+	case 'f':
+	case 'n':
+		jr->pos--; /* c was not a line feed: put it back */
 		r = json_literal(jr, ret_tok);
 		break;
 	default:
@@ -426,7 +435,8 @@ int json_reader_next(struct json_reader *jr, enum json_tok *ret_tok)
 				*ret_tok = c == '}' ? JSON_TOK_OBJ_END : JSON_TOK_ARR_END;
 				return 1;
 			}
-			return json_fail(jr, top == 'o' ? "expected ',' or '}'" : "expected ',' or ']'");
+			return json_fail(
+			        jr, top == 'o' ? "expected ',' or '}'" : "expected ',' or ']'");
 		}
 		case JSON_EXPECT_KEY_OR_END:
 			if (c == '}') {

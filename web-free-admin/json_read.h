@@ -16,19 +16,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define JSON_READ_BLOCK         (64 * 1024)
-#define JSON_READ_STRING        4096    /* bytes of one string or key, unescaped */
-#define JSON_READ_NUMBER        64      /* characters of one number */
-#define JSON_READ_DEPTH         32      /* nested arrays and objects */
+#define JSON_READ_BLOCK (64 * 1024)
+#define JSON_READ_STRING 4096 /* bytes of one string or key, unescaped */
+#define JSON_READ_NUMBER 64   /* characters of one number */
+#define JSON_READ_DEPTH 32    /* nested arrays and objects */
 
 enum json_tok {
 	JSON_TOK_OBJ_BEGIN,
 	JSON_TOK_OBJ_END,
 	JSON_TOK_ARR_BEGIN,
 	JSON_TOK_ARR_END,
-	JSON_TOK_KEY,           /* an object member's name */
+	JSON_TOK_KEY, /* an object member's name */
 	JSON_TOK_STRING,
-	JSON_TOK_NUMBER,        /* text as written */
+	JSON_TOK_NUMBER, /* text as written */
 	JSON_TOK_TRUE,
 	JSON_TOK_FALSE,
 	JSON_TOK_NULL,
@@ -41,7 +41,7 @@ struct json_reader;
  * *ret_reader belongs to the caller: json_reader_destroy(). */
 void json_reader_create(int (*read_cb)(void *ctx, char *buf, size_t cap), void *ctx,
                         struct json_reader **ret_reader);
-void json_reader_destroy(struct json_reader *jr);       /* NULL is a no-op */
+void json_reader_destroy(struct json_reader *jr); /* NULL is a no-op */
 
 /* Reads the next token.
  * 1: *ret_tok holds it; for KEY, STRING and NUMBER json_reader_text()

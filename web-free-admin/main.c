@@ -22,33 +22,35 @@
 #include "storage/store.h"
 
 static const char usage_text[] =
-	"usage: listadm [--home DIR] [--json] [--quiet] GROUP SUBCOMMAND [ARGS...]\n"
-	"(the global options may also come anywhere after the group)\n"
-	"\n"
-	"groups:\n"
-	"  list    create | delete | ls | show | set     lists and their settings\n"
-	"  member  add | remove | ls | show | set | import | export\n"
-	"  log     LIST [--since DATE]                   the audit log of a list\n"
-	"  check                                         verify the store's consistency\n"
-	"  bounce  parse | ls | show | reset | stats     bounces: parse messages, member scores\n"
-	"  hold    ls | show | approve | reject | discard  held posts\n"
-	"  report  LIST [--since DATE]                   who listd mailed and why; what it refused\n"
-	"  import  mlmmj LISTDIR | mailman3 LIST FILE    migrate a list (--dry-run shows the changes)\n"
-	"  archive ls | show | export                    the numbered posts of a list (mbox out)\n"
-	"  queue   ls | show | retry | drop              the daemon's queue and quarantined jobs\n"
-	"  status                                        the daemon, queue, fan-outs, held posts\n"
-	"  template ls | show | set | reset LIST [NAME]  the texts of the mails listd writes\n"
-	"\n"
-	"global options:\n"
-	"  --home DIR   the store's home (else $LISTD_HOME, else " LISTD_DEFAULT_HOME ")\n"
-	"  --json       one JSON object per line instead of tables\n"
-	"  -q, --quiet  no progress bar, no summaries on success\n"
-	"  -h, --help   this text; GROUP --help and GROUP SUBCOMMAND --help also work\n"
-	"  -V, --version\n"
-	"\n"
-	"exit status: 0 ok, 64 usage, 65 bad data, 67 unknown list or member,\n"
-	"75 temporary failure (store busy, full or I/O error), 77 the home belongs to\n"
-	"another account, 78 an unsafe home or listd.conf. See listadm(1).\n";
+        "usage: listadm [--home DIR] [--json] [--quiet] GROUP SUBCOMMAND [ARGS...]\n"
+        "(the global options may also come anywhere after the group)\n"
+        "\n"
+        "groups:\n"
+        "  list    create | delete | ls | show | set     lists and their settings\n"
+        "  member  add | remove | ls | show | set | import | export\n"
+        "  log     LIST [--since DATE]                   the audit log of a list\n"
+        "  check                                         verify the store's consistency\n"
+        "  bounce  parse | ls | show | reset | stats     bounces: parse messages, member scores\n"
+        "  hold    ls | show | approve | reject | discard  held posts\n"
+        "  report  LIST [--since DATE]                   who listd mailed and why; what it "
+        "refused\n"
+        "  import  mlmmj LISTDIR | mailman3 LIST FILE    migrate a list (--dry-run shows the "
+        "changes)\n"
+        "  archive ls | show | export                    the numbered posts of a list (mbox out)\n"
+        "  queue   ls | show | retry | drop              the daemon's queue and quarantined jobs\n"
+        "  status                                        the daemon, queue, fan-outs, held posts\n"
+        "  template ls | show | set | reset LIST [NAME]  the texts of the mails listd writes\n"
+        "\n"
+        "global options:\n"
+        "  --home DIR   the store's home (else $LISTD_HOME, else " LISTD_DEFAULT_HOME ")\n"
+        "  --json       one JSON object per line instead of tables\n"
+        "  -q, --quiet  no progress bar, no summaries on success\n"
+        "  -h, --help   this text; GROUP --help and GROUP SUBCOMMAND --help also work\n"
+        "  -V, --version\n"
+        "\n"
+        "exit status: 0 ok, 64 usage, 65 bad data, 67 unknown list or member,\n"
+        "75 temporary failure (store busy, full or I/O error), 77 the home belongs to\n"
+        "another account, 78 an unsafe home or listd.conf. See listadm(1).\n";
 
 const char *adm_actor(void)
 {
@@ -142,8 +144,8 @@ int adm_usage_error(const char *usage, const char *fmt, ...)
 	return EX_USAGE;
 }
 
-int adm_getopt(int argc, char **argv, const char *shortopts,
-               const struct option *longopts, const char *usage)
+int adm_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const char *usage)
 {
 	static const struct option help_only[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -170,8 +172,8 @@ int adm_getopt(int argc, char **argv, const char *shortopts,
 	}
 }
 
-int adm_dispatch(const struct adm_opts *opts, const char *group_usage,
-                 const struct adm_cmd *cmds, size_t ncmds, int argc, char **argv)
+int adm_dispatch(const struct adm_opts *opts, const char *group_usage, const struct adm_cmd *cmds,
+                 size_t ncmds, int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(group_usage, stderr);
@@ -188,8 +190,8 @@ int adm_dispatch(const struct adm_opts *opts, const char *group_usage,
 			return cmds[i].fn(opts, argc - 1, argv + 1);
 		}
 	}
-	return adm_usage_error(group_usage, "unknown subcommand \"%s %s\"",
-	                       argv[0], log_escs(argv[1]));
+	return adm_usage_error(group_usage, "unknown subcommand \"%s %s\"", argv[0],
+	                       log_escs(argv[1]));
 }
 
 int adm_open(const struct adm_opts *opts, unsigned flags, struct store **ret_store)
@@ -199,7 +201,7 @@ int adm_open(const struct adm_opts *opts, unsigned flags, struct store **ret_sto
 		return EX_OK;
 	if (rc == -ENOENT) {
 		log_errx("no list store in %s (create a list first, or check --home)",
-		          log_escs(opts->home));
+		         log_escs(opts->home));
 		return ADM_EX_NOLIST;
 	}
 	log_errx("cannot open the store in %s: %s", log_escs(opts->home), store_strerror(rc));
@@ -207,8 +209,7 @@ int adm_open(const struct adm_opts *opts, unsigned flags, struct store **ret_sto
 }
 
 int adm_open_list(const struct adm_opts *opts, unsigned flags, const char *name,
-                  struct store **ret_store, struct store_txn **ret_txn,
-                  struct store_list *ret_list)
+                  struct store **ret_store, struct store_txn **ret_txn, struct store_list *ret_list)
 {
 	struct store *store = NULL;
 	struct store_txn *txn = NULL;
@@ -264,8 +265,8 @@ int adm_store_error(int err, const char *what)
 static bool takes_value(const char *a)
 {
 	static const char *const longs[] = {
-		"--batch", "--description", "--file", "--format", "--list", "--owner", "--reason",
-		"--since",
+		"--batch", "--description", "--file",   "--format",
+		"--list",  "--owner",       "--reason", "--since",
 	};
 	if (a[0] == '-' && a[1] && a[1] != '-' && !a[2])
 		return strchr("fblodrs", a[1]) != NULL;
@@ -338,8 +339,8 @@ static int adm_account(const char *home, const char *conf_path)
 		if (have && st.st_uid != 0) {
 			struct passwd *pw = getpwuid(st.st_uid);
 			gid_t gid = pw ? pw->pw_gid : st.st_gid;
-			if ((pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) < 0
-			    || setgid(gid) < 0 || setuid(st.st_uid) < 0) {
+			if ((pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) < 0 ||
+			    setgid(gid) < 0 || setuid(st.st_uid) < 0) {
 				log_err("cannot act as the owner of %s (uid %lu)", log_escs(home),
 				        (unsigned long)st.st_uid);
 				return EX_OSERR;
@@ -354,14 +355,18 @@ static int adm_account(const char *home, const char *conf_path)
 			struct passwd *pw = getpwnam(cfg.user);
 			if (pw && pw->pw_uid != 0) {
 				if (have)
-					log_errx("the home %s belongs to root, but %s runs listd as %s, "
+					log_errx("the home %s belongs to root, but %s runs listd "
+					         "as %s, "
 					         "who could not open what listadm writes there "
-					         "(fix: chown -R %s: %s)", log_escs(home),
-					         log_escs(conf_path), log_escs(cfg.user),
-					         log_escs(cfg.user), log_escs(home));
+					         "(fix: chown -R %s: %s)",
+					         log_escs(home), log_escs(conf_path),
+					         log_escs(cfg.user), log_escs(cfg.user),
+					         log_escs(home));
 				else
-					log_errx("the home %s does not exist (fix: install -d -m 0750 "
-					         "-o %s -g %s %s)", log_escs(home), log_escs(cfg.user),
+					log_errx("the home %s does not exist (fix: install -d -m "
+					         "0750 "
+					         "-o %s -g %s %s)",
+					         log_escs(home), log_escs(cfg.user),
 					         log_escs(cfg.user), log_escs(home));
 				ex = EX_CONFIG;
 			}
@@ -373,8 +378,8 @@ static int adm_account(const char *home, const char *conf_path)
 		struct passwd *pw = getpwuid(st.st_uid);
 		const char *who = pw ? pw->pw_name : "another account";
 		log_errx("the home %s belongs to %s: run listadm as %s or as root, so the store "
-		         "keeps one owner (sudo -u %s listadm ...)", log_escs(home),
-		         log_escs(who), log_escs(who), log_escs(who));
+		         "keeps one owner (sudo -u %s listadm ...)",
+		         log_escs(home), log_escs(who), log_escs(who), log_escs(who));
 		return EX_NOPERM;
 	}
 	return EX_OK;
@@ -391,18 +396,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(const struct adm_opts *, int, char **);
 	} groups[] = {
-		{ "list", cmd_list },
-		{ "member", cmd_member },
-		{ "log", cmd_log },
-		{ "check", cmd_check },
-		{ "bounce", cmd_bounce },
-		{ "hold", cmd_hold },
-		{ "template", cmd_template },
-		{ "report", cmd_report },
-		{ "import", cmd_import },
-		{ "archive", cmd_archive },
-		{ "queue", cmd_queue },
-		{ "status", cmd_status },
+		{ "list", cmd_list },         { "member", cmd_member }, { "log", cmd_log },
+		{ "check", cmd_check },       { "bounce", cmd_bounce }, { "hold", cmd_hold },
+		{ "template", cmd_template }, { "report", cmd_report }, { "import", cmd_import },
+		{ "archive", cmd_archive },   { "queue", cmd_queue },   { "status", cmd_status },
 	};
 	struct adm_opts opts = { 0 };
 	const char *home = NULL;
@@ -441,14 +438,16 @@ int main(int argc, char **argv)
 			char **sub_argv = argv + optind;
 			bool help = false;
 			for (int j = 1; j < sub_argc && strcmp(sub_argv[j], "--"); j++)
-				help |= !strcmp(sub_argv[j], "--help") || !strcmp(sub_argv[j], "-h");
+				help |= !strcmp(sub_argv[j], "--help") ||
+				        !strcmp(sub_argv[j], "-h");
 			/* bounce parse reads files, not the store */
-			bool store = !help && !(i == 4 && sub_argc > 1 && !strcmp(sub_argv[1], "parse"));
+			bool store =
+			        !help && !(i == 4 && sub_argc > 1 && !strcmp(sub_argv[1], "parse"));
 			if (store && (ex = adm_account(opts.home, conf_path)) != EX_OK) {
 				free(conf_path);
 				return ex;
 			}
-			optind = 0;     /* let the group restart getopt */
+			optind = 0; /* let the group restart getopt */
 			ex = groups[i].fn(&opts, sub_argc, sub_argv);
 			free(conf_path);
 			return ex;

@@ -33,22 +33,22 @@ struct mig_seen;
 
 struct mig {
 	const struct adm_opts *opts;
-	struct store *store;            /* NULL in a dry run on a missing store */
+	struct store *store; /* NULL in a dry run on a missing store */
 	bool dry_run;
-	char source[512];               /* "mlmmj /var/spool/mlmmj/dev", for audit */
+	char source[512]; /* "mlmmj /var/spool/mlmmj/dev", for audit */
 	struct addr list_addr;
 	char list_name[LIMIT_ADDR_MAILBOX + 1];
-	bool list_existed;              /* at the start */
-	uint32_t list_id;               /* 0 while the list does not exist */
+	bool list_existed; /* at the start */
+	uint32_t list_id;  /* 0 while the list does not exist */
 	bool list_created;
-	struct store_list cur;          /* settings at the start (defaults when new) */
-	struct store_list want;         /* settings the import asks for */
-	struct mig_item *items;         /* LIMIT_IMPORT_BATCH, owned */
+	struct store_list cur;  /* settings at the start (defaults when new) */
+	struct store_list want; /* settings the import asks for */
+	struct mig_item *items; /* LIMIT_IMPORT_BATCH, owned */
 	size_t n;
-	uint64_t added[3];              /* by enum store_delivery */
+	uint64_t added[3]; /* by enum store_delivery */
 	uint64_t already, invalid, skipped, unmapped, changed;
-	uint64_t valid;                 /* members queued so far */
-	struct mig_seen *seen;          /* dry run: addresses counted as added */
+	uint64_t valid;        /* members queued so far */
+	struct mig_seen *seen; /* dry run: addresses counted as added */
 	/* per transaction, copied out on success */
 	size_t b_added[3], b_already;
 	uint32_t b_list_id;
@@ -58,8 +58,8 @@ struct mig {
 /* Opens the store (read-only for a dry run) and looks the list up by its
  * address list_name. Prints "list NAME: exists|create|would create".
  * 0 or an exit code (reported); m is ready for mig_finish() either way. */
-int mig_begin(struct mig *m, const struct adm_opts *opts, const char *list_name,
-              bool dry_run, const char *source);
+int mig_begin(struct mig *m, const struct adm_opts *opts, const char *list_name, bool dry_run,
+              const char *source);
 /* Queues a member (copied); commits (or counts) a full batch. 0 or an
  * exit code. */
 int mig_add(struct mig *m, const struct mig_item *it);

@@ -43,19 +43,19 @@
 #include "listd/core/xalloc.h"
 
 const char import_mailman3_usage[] =
-	"usage: listadm import mailman3 LIST@DOMAIN FILE|- [--dry-run]\n"
-	"Imports the members of a Mailman 3 list from the output of\n"
-	"`mailman members LIST` (\"Name <addr>\" or \"addr\" a line) or from a\n"
-	"JSON export of the REST API's members (fields email, display_name,\n"
-	"delivery_mode, delivery_status, role, moderation_action). The list is\n"
-	"created when missing; owners and moderators become owners; nonmembers\n"
-	"are skipped and counted. Existing members are left unchanged; a second\n"
-	"run changes nothing. --dry-run prints what would change and writes\n"
-	"nothing.\n";
+        "usage: listadm import mailman3 LIST@DOMAIN FILE|- [--dry-run]\n"
+        "Imports the members of a Mailman 3 list from the output of\n"
+        "`mailman members LIST` (\"Name <addr>\" or \"addr\" a line) or from a\n"
+        "JSON export of the REST API's members (fields email, display_name,\n"
+        "delivery_mode, delivery_status, role, moderation_action). The list is\n"
+        "created when missing; owners and moderators become owners; nonmembers\n"
+        "are skipped and counted. Existing members are left unchanged; a second\n"
+        "run changes nothing. --dry-run prints what would change and writes\n"
+        "nothing.\n";
 
 struct mm_src {
 	int fd;
-	const char *head;       /* bytes read before the format was known */
+	const char *head; /* bytes read before the format was known */
 	size_t head_len, head_pos;
 };
 
@@ -195,8 +195,7 @@ static int mm_member(struct mm_run *run, const struct mm_fields *f, unsigned lon
 	const char *ma = f->moderation_action;
 	if (!ma[0] || strcmp(ma, "accept") == 0 || strcmp(ma, "defer") == 0)
 		it.moderated = false;
-	else if (strcmp(ma, "hold") == 0 || strcmp(ma, "reject") == 0 ||
-	         strcmp(ma, "discard") == 0)
+	else if (strcmp(ma, "hold") == 0 || strcmp(ma, "reject") == 0 || strcmp(ma, "discard") == 0)
 		it.moderated = true;
 	else {
 		mig_invalid(m, run->label, line, "unknown moderation_action");
@@ -211,7 +210,7 @@ static int mm_json_error(struct mm_run *run, int rc)
 	struct mig *m = run->m;
 	if (rc == -EINVAL)
 		log_errx("%s:%lu: not valid JSON: %s", log_escs(run->label),
-		          json_reader_line(run->jr), json_reader_why(run->jr));
+		         json_reader_line(run->jr), json_reader_why(run->jr));
 	else
 		log_errx("%s: read error: %s", log_escs(run->label), strerror(-rc));
 	mig_drop(m);
@@ -220,8 +219,8 @@ static int mm_json_error(struct mm_run *run, int rc)
 		log_errx("nothing was stored");
 	else
 		log_errx("stopped: %llu members were stored before the error; the import "
-		          "can be run again once the input is fixed",
-		          (unsigned long long)stored);
+		         "can be run again once the input is fixed",
+		         (unsigned long long)stored);
 	return EX_DATAERR;
 }
 
@@ -287,7 +286,7 @@ static int mm_object(struct mm_run *run)
 			f.has_email = true;
 	}
 	if (had_entries && !f.has_email)
-		return EX_OK;   /* the REST wrapper */
+		return EX_OK; /* the REST wrapper */
 	return mm_member(run, &f, line);
 }
 
@@ -338,7 +337,7 @@ static int mm_json(struct mig *m, struct mm_src *src, const char *label)
 			ex = mm_array(&run);
 		else {
 			log_errx("%s:%lu: a JSON value that is neither an object nor an array",
-			          log_escs(label), json_reader_line(run.jr));
+			         log_escs(label), json_reader_line(run.jr));
 			mig_drop(m);
 			ex = EX_DATAERR;
 		}
@@ -365,7 +364,7 @@ static int mm_text(struct mig *m, struct mm_src *src, const char *label)
 		log_errx("%s: %s", log_escs(label), why);
 		return EX_DATAERR;
 	}
-	src->fd = -1;           /* the reader's now */
+	src->fd = -1; /* the reader's now */
 	for (;;) {
 		rc = import_next(r, &e, &why);
 		if (rc == 0)
@@ -374,7 +373,8 @@ static int mm_text(struct mig *m, struct mm_src *src, const char *label)
 			mig_invalid(m, e.file, e.line, why);
 			if (valid == 0 && m->invalid >= LIMIT_IMPORT_GIVE_UP) {
 				log_errx("%s: giving up: the first %d entries are all invalid; "
-				          "not a member list?", log_escs(label), LIMIT_IMPORT_GIVE_UP);
+				         "not a member list?",
+				         log_escs(label), LIMIT_IMPORT_GIVE_UP);
 				mig_drop(m);
 				ex = EX_DATAERR;
 				break;
@@ -447,7 +447,7 @@ int import_mailman3(const struct adm_opts *opts, int argc, char **argv)
 		struct stat st;
 		if (src.fd < 0 || fstat(src.fd, &st) != 0 || S_ISDIR(st.st_mode)) {
 			log_errx("%s: cannot open: %s", log_escs(path),
-			          src.fd < 0 ? strerror(errno) : "is a directory");
+			         src.fd < 0 ? strerror(errno) : "is a directory");
 			ex = EX_DATAERR;
 			goto out;
 		}

@@ -41,18 +41,18 @@
 #include "listd/core/slice.h"
 #include "listd/core/xalloc.h"
 
-#define MLMMJ_CONTROL_MAX       (64 * 1024)     /* bytes read of one control file */
+#define MLMMJ_CONTROL_MAX (64 * 1024) /* bytes read of one control file */
 
 const char import_mlmmj_usage[] =
-	"usage: listadm import mlmmj LISTDIR [--list LIST@DOMAIN] [--dry-run]\n"
-	"Imports an mlmmj list directory: the list (created when missing; its\n"
-	"address from control/listaddress unless --list is given), the settings\n"
-	"that map (owners and moderators as owners, prefix, moderated,\n"
-	"subonlypost/modnonsubposts, maxmailsize, noarchive, a Reply-To in\n"
-	"customheaders) and the members of subscribers.d (normal), digesters.d\n"
-	"(digest) and nomailsubs.d (nomail). Control files that do not map are\n"
-	"reported one a line. Existing members are left unchanged; a second run\n"
-	"changes nothing. --dry-run prints what would change and writes nothing.\n";
+        "usage: listadm import mlmmj LISTDIR [--list LIST@DOMAIN] [--dry-run]\n"
+        "Imports an mlmmj list directory: the list (created when missing; its\n"
+        "address from control/listaddress unless --list is given), the settings\n"
+        "that map (owners and moderators as owners, prefix, moderated,\n"
+        "subonlypost/modnonsubposts, maxmailsize, noarchive, a Reply-To in\n"
+        "customheaders) and the members of subscribers.d (normal), digesters.d\n"
+        "(digest) and nomailsubs.d (nomail). Control files that do not map are\n"
+        "reported one a line. Existing members are left unchanged; a second run\n"
+        "changes nothing. --dry-run prints what would change and writes nothing.\n";
 
 /* Control files with no listd equivalent, and why. Files not named here
  * nor mapped get a generic line. */
@@ -89,13 +89,13 @@ static const struct {
 
 /* Handled by mlmmj_settings(); not reported again by the control walk. */
 static const char *const mlmmj_mapped[] = {
-	"listaddress", "owner", "moderators", "prefix", "moderated", "subonlypost",
-	"modnonsubposts", "maxmailsize", "noarchive", "customheaders",
+	"listaddress", "owner",          "moderators",  "prefix",    "moderated",
+	"subonlypost", "modnonsubposts", "maxmailsize", "noarchive", "customheaders",
 };
 
 struct ctl_file {
 	char path[4096];
-	struct buf data;        /* whole file, at most MLMMJ_CONTROL_MAX bytes */
+	struct buf data; /* whole file, at most MLMMJ_CONTROL_MAX bytes */
 	bool present;
 };
 
@@ -211,8 +211,7 @@ static void ctl_owners(struct mig *m, struct ctl_file *f)
 	}
 }
 
-static void mlmmj_set(struct mig *m, const struct ctl_file *f, const char *key,
-                      const char *value)
+static void mlmmj_set(struct mig *m, const struct ctl_file *f, const char *key, const char *value)
 {
 	const char *why = NULL;
 	if (store_list_setting_set(&m->want, key, value, &why) < 0)
@@ -231,7 +230,8 @@ static void mlmmj_settings(struct mig *m, const char *dir)
 		size_t before = m->want.n_owners;
 		ctl_owners(m, &f);
 		if (m->want.n_owners > before)
-			mig_note(m, "control/moderators", "moderators added as owners "
+			mig_note(m, "control/moderators",
+			         "moderators added as owners "
 			         "(in listd the owners approve held posts)");
 	}
 
@@ -252,7 +252,8 @@ static void mlmmj_settings(struct mig *m, const char *dir)
 	modnonsub = ctl_get(m, dir, "modnonsubposts", &f);
 	mlmmj_set(m, &f, "nonmember_action", !subonly ? "accept" : modnonsub ? "hold" : "reject");
 	if (modnonsub && !subonly)
-		mig_note(m, "control/modnonsubposts", "has no effect without subonlypost "
+		mig_note(m, "control/modnonsubposts",
+		         "has no effect without subonlypost "
 		         "(non-members' posts are accepted)");
 
 	if (ctl_get(m, dir, "maxmailsize", &f)) {
@@ -282,8 +283,7 @@ static void mlmmj_settings(struct mig *m, const char *dir)
 				continue;
 			buf_reset(&what);
 			buf_addf(&what, "control/customheaders:%lu", ln);
-			if (slice_case_starts(s, "reply-to:") &&
-			    slice_case_find(s, la.data)) {
+			if (slice_case_starts(s, "reply-to:") && slice_case_find(s, la.data)) {
 				reply_to = true;
 				continue;
 			}
@@ -329,7 +329,8 @@ static void mlmmj_control_walk(struct mig *m, const char *dir)
 			mapped = mapped || strcmp(names[i], mlmmj_mapped[k]) == 0;
 		if (!mapped) {
 			const char *why = "no listd equivalent; not imported";
-			for (size_t k = 0; k < sizeof(mlmmj_unmapped) / sizeof(mlmmj_unmapped[0]); k++)
+			for (size_t k = 0; k < sizeof(mlmmj_unmapped) / sizeof(mlmmj_unmapped[0]);
+			     k++)
 				if (strcmp(names[i], mlmmj_unmapped[k].name) == 0)
 					why = mlmmj_unmapped[k].why;
 			char what[300];
@@ -455,7 +456,7 @@ int import_mlmmj(const struct adm_opts *opts, int argc, char **argv)
 		struct slice s = ctl_first(&f);
 		if (s.len == 0) {
 			log_errx("%s: no list address in control/listaddress; give --list",
-			          log_escs(dir));
+			         log_escs(dir));
 			ex = EX_DATAERR;
 			goto out;
 		}
@@ -475,10 +476,10 @@ int import_mlmmj(const struct adm_opts *opts, int argc, char **argv)
 				continue;
 			char what[64];
 			snprintf(what, sizeof(what), "control/listaddress:%lu", ln);
-			mig_unmapped(&m, what, list_opt ?
-			             "an mlmmj list address not used (--list given): "
-			             "add it as an MTA alias if mail still comes to it" :
-			             "a further list address: add it as an MTA alias");
+			mig_unmapped(&m, what,
+			             list_opt ? "an mlmmj list address not used (--list given): "
+			                        "add it as an MTA alias if mail still comes to it"
+			                      : "a further list address: add it as an MTA alias");
 		}
 	}
 

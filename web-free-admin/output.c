@@ -142,8 +142,8 @@ int adm_time_parse(const char *s, int64_t *ret_time)
 	}
 	const char *p = s;
 	int y, mo, d, h = 0, mi = 0, sec = 0;
-	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) ||
-	    *p++ != '-' || !digits(&p, 2, &d))
+	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+	    !digits(&p, 2, &d))
 		return -EINVAL;
 	if (*p == 'T' || *p == ' ') {
 		p++;
@@ -159,8 +159,12 @@ int adm_time_parse(const char *s, int64_t *ret_time)
 	}
 	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
 		return -EINVAL;
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-	                 .tm_hour = h, .tm_min = mi, .tm_sec = sec };
+	struct tm tm = { .tm_year = y - 1900,
+		         .tm_mon = mo - 1,
+		         .tm_mday = d,
+		         .tm_hour = h,
+		         .tm_min = mi,
+		         .tm_sec = sec };
 	time_t t = timegm(&tm);
 	if (t == (time_t)-1)
 		return -EINVAL;

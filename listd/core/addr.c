@@ -11,7 +11,7 @@
 static bool is_atext(unsigned char c)
 {
 	if (c >= 0x80)
-		return true;            /* UTF-8, validated separately */
+		return true; /* UTF-8, validated separately */
 	if (ascii_is_alnum((char)c))
 		return true;
 	return c && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
@@ -25,10 +25,17 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 	unsigned cp;
 	if (c < 0x80)
 		return 1;
-	if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
-	else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
-	else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-	else return 0;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else
+		return 0;
 	if (n < len)
 		return 0;
 	for (size_t i = 1; i < len; i++) {
@@ -363,7 +370,8 @@ int addr_parse_entry(struct slice in, struct addr *ret_addr, struct buf *ret_dis
 			*ret_why = "missing '>'";
 			return -EINVAL;
 		}
-		struct slice rest = slice_trim(slice_make(gt + 1, (size_t)(in.p + in.len - gt - 1)));
+		struct slice rest =
+		        slice_trim(slice_make(gt + 1, (size_t)(in.p + in.len - gt - 1)));
 		if (rest.len && !(rest.p[0] == '(' && rest.p[rest.len - 1] == ')')) {
 			*ret_why = "text after '>'";
 			return -EINVAL;
@@ -377,7 +385,8 @@ int addr_parse_entry(struct slice in, struct addr *ret_addr, struct buf *ret_dis
 	if (in.len && in.p[in.len - 1] == ')') {
 		const char *lp = memchr(in.p, '(', in.len);
 		if (lp) {
-			int rc = addr_parse(slice_make(in.p, (size_t)(lp - in.p)), ret_addr, ret_why);
+			int rc = addr_parse(slice_make(in.p, (size_t)(lp - in.p)), ret_addr,
+			                    ret_why);
 			if (rc == 0 && ret_display)
 				display_add(slice_make(lp + 1, (size_t)(in.p + in.len - lp - 2)),
 				            ret_display);

@@ -19,9 +19,9 @@
 #include "slice.h"
 
 struct addr {
-	char local[LIMIT_ADDR_LOCAL + 1];       /* canonical local part, NUL-terminated */
-	char domain[LIMIT_ADDR_DOMAIN + 1];     /* A-label, lower case, NUL-terminated */
-	bool utf8;                              /* local part holds non-ASCII bytes */
+	char local[LIMIT_ADDR_LOCAL + 1];   /* canonical local part, NUL-terminated */
+	char domain[LIMIT_ADDR_DOMAIN + 1]; /* A-label, lower case, NUL-terminated */
+	bool utf8;                          /* local part holds non-ASCII bytes */
 };
 
 /* Parses a bare mailbox "local@domain", optionally in angle brackets and

@@ -14,15 +14,15 @@
 #include "xalloc.h"
 
 enum config_type {
-	T_STRING,       /* printable text, may be empty */
-	T_PATH,         /* a file name; relative = relative to the home */
+	T_STRING, /* printable text, may be empty */
+	T_PATH,   /* a file name; relative = relative to the home */
 	T_BOOL,
 	T_UINT,
 	T_ENUM,
 	T_DELIM,
 	T_SUFFIX,
-	T_HOST,         /* host name, may be empty */
-	T_TOKEN,        /* no blanks or ';', may be empty */
+	T_HOST,  /* host name, may be empty */
+	T_TOKEN, /* no blanks or ';', may be empty */
 	T_USER,
 	T_RELAYS,
 	T_LISTEN,
@@ -33,8 +33,8 @@ struct config_key {
 	enum config_type type;
 	size_t offset;
 	const char *dflt;
-	unsigned min, max;              /* T_UINT */
-	const char *const *names;       /* T_ENUM: NULL-terminated, index = value */
+	unsigned min, max;        /* T_UINT */
+	const char *const *names; /* T_ENUM: NULL-terminated, index = value */
 	const char *help;
 };
 
@@ -54,7 +54,8 @@ static const struct config_key keys[] = {
 	  "failover: the first relay up takes all; spread: transactions shared by "
 	  "weight over the relays up (a failed relay is set aside with back-off)" },
 	{ "relay_tls", T_ENUM, OFF(relay_tls), "starttls", 0, 0, tls_names,
-	  "none, opportunistic (STARTTLS if offered, unverified) or starttls (required, verified)" },
+	  "none, opportunistic (STARTTLS if offered, unverified) or starttls (required, "
+	  "verified)" },
 	{ "tls_ca_file", T_PATH, OFF(tls_ca_file), "/etc/ssl/certs/ca-certificates.crt", 0, 0, NULL,
 	  "CA bundle for verifying relays" },
 	{ "tls_verify", T_BOOL, OFF(tls_verify), "yes", 0, 0, NULL,
@@ -94,18 +95,21 @@ static const struct config_key keys[] = {
 	{ "moderate_max_age_days", T_UINT, OFF(moderate_max_age_days), "14", 1, 365, NULL,
 	  "a held-post or subscription notice can be answered for this long" },
 	{ "moderate_notice_daily_limit", T_UINT, OFF(moderate_notice_daily_limit), "50", 0, 100000,
-	  NULL, "held-post notices one list sends its moderators a day (beyond: held all the same, "
+	  NULL,
+	  "held-post notices one list sends its moderators a day (beyond: held all the same, "
 	  "listed in the held summary only)" },
 	{ "policy_listen", T_LISTEN, OFF(policy_listen), "", 0, 0, NULL,
 	  "MTA policy service: unix:PATH or HOST:PORT (empty: off)" },
 	{ "policy_socket_mode", T_TOKEN, OFF(policy_socket_mode), "0660", 0, 0, NULL,
-	  "octal mode of the policy_listen unix socket (0..0777; the MTA's account must be able to connect)" },
+	  "octal mode of the policy_listen unix socket (0..0777; the MTA's account must be able to "
+	  "connect)" },
 	{ "unsubscribe_url", T_STRING, OFF(unsubscribe_url), "", 0, 0, NULL,
-	  "one-click unsubscribe (RFC 8058): https base URL, copies get <URL/TOKEN> (empty: mailto only)" },
+	  "one-click unsubscribe (RFC 8058): https base URL, copies get <URL/TOKEN> (empty: mailto "
+	  "only)" },
 	{ "http_listen", T_LISTEN, OFF(http_listen), "", 0, 0, NULL,
-	  "one-click unsubscribe endpoint: loopback HOST:PORT behind the site's proxy (empty: off)" },
-	{ "syslog", T_BOOL, OFF(syslog), "no", 0, 0, NULL,
-	  "also log to syslog" },
+	  "one-click unsubscribe endpoint: loopback HOST:PORT behind the site's proxy (empty: "
+	  "off)" },
+	{ "syslog", T_BOOL, OFF(syslog), "no", 0, 0, NULL, "also log to syslog" },
 	{ "log_level", T_ENUM, OFF(log_level), "info", 0, 0, level_names,
 	  "error, warning, info or debug" },
 	{ "user", T_USER, OFF(user), "", 0, 0, NULL,
@@ -198,8 +202,8 @@ static int parse_port(struct slice p, uint16_t *ret_port, const char **why)
 }
 
 /* HOST[:PORT] or [IPV6][:PORT]; port_required for policy_listen. */
-static int parse_hostport(struct slice s, bool port_required,
-                          struct config_relay *ret_relay, const char **why)
+static int parse_hostport(struct slice s, bool port_required, struct config_relay *ret_relay,
+                          const char **why)
 {
 	struct config_relay r;
 	struct slice host, port = { NULL, 0 };
@@ -265,8 +269,8 @@ static int parse_hostport(struct slice s, bool port_required,
 }
 
 /* NAME=N with N in min..max, N decimal. */
-static int parse_attr_uint(struct slice a, const char *name, unsigned min,
-                           unsigned max, unsigned *ret_value, const char **why)
+static int parse_attr_uint(struct slice a, const char *name, unsigned min, unsigned max,
+                           unsigned *ret_value, const char **why)
 {
 	size_t nl = strlen(name);
 	unsigned long n = 0;
@@ -279,8 +283,8 @@ static int parse_attr_uint(struct slice a, const char *name, unsigned min,
 	}
 	for (size_t i = nl + 1; i < a.len; i++) {
 		if (!ascii_is_digit(a.p[i]) || n > max) {
-			*why = ascii_is_digit(a.p[i]) ? "relay attribute out of range" :
-			       "relay attribute: expected a number";
+			*why = ascii_is_digit(a.p[i]) ? "relay attribute out of range"
+			                              : "relay attribute: expected a number";
 			return -EINVAL;
 		}
 		n = n * 10 + (unsigned)(a.p[i] - '0');
@@ -295,8 +299,7 @@ static int parse_attr_uint(struct slice a, const char *name, unsigned min,
 
 /* One relay of the list: HOST[:PORT] then blank-separated attributes
  * weight=1..100 and max_conn=1..64 (0 in *ret_relay: not given). */
-static int parse_relay_item(struct slice item, struct config_relay *ret_relay,
-                            const char **why)
+static int parse_relay_item(struct slice item, struct config_relay *ret_relay, const char **why)
 {
 	size_t i = 0;
 
@@ -327,8 +330,8 @@ static int parse_relay_item(struct slice item, struct config_relay *ret_relay,
 	return 0;
 }
 
-static int parse_value(struct config *c, const struct config_key *k,
-                       struct slice v, const char **why)
+static int parse_value(struct config *c, const struct config_key *k, struct slice v,
+                       const char **why)
 {
 	switch (k->type) {
 	case T_STRING:
@@ -340,11 +343,11 @@ static int parse_value(struct config *c, const struct config_key *k,
 		break;
 	case T_BOOL: {
 		bool *b = (bool *)((char *)c + k->offset);
-		if (slice_case_eq_cstr(v, "yes") || slice_case_eq_cstr(v, "true")
-		    || slice_case_eq_cstr(v, "on")) {
+		if (slice_case_eq_cstr(v, "yes") || slice_case_eq_cstr(v, "true") ||
+		    slice_case_eq_cstr(v, "on")) {
 			*b = true;
-		} else if (slice_case_eq_cstr(v, "no") || slice_case_eq_cstr(v, "false")
-		           || slice_case_eq_cstr(v, "off")) {
+		} else if (slice_case_eq_cstr(v, "no") || slice_case_eq_cstr(v, "false") ||
+		           slice_case_eq_cstr(v, "off")) {
 			*b = false;
 		} else {
 			*why = "expected yes or no";
@@ -368,7 +371,7 @@ static int parse_value(struct config *c, const struct config_key *k,
 				break;
 		}
 		if (n < k->min || n > k->max) {
-			*why = "out of range";              /* config_parse() gives the range */
+			*why = "out of range"; /* config_parse() gives the range */
 			return -EINVAL;
 		}
 		*(unsigned *)((char *)c + k->offset) = (unsigned)n;
@@ -382,11 +385,11 @@ static int parse_value(struct config *c, const struct config_key *k,
 				return 0;
 			}
 		}
-		*why = "not one of the allowed values";    /* config_parse() names them */
+		*why = "not one of the allowed values"; /* config_parse() names them */
 		return -EINVAL;
 	case T_DELIM:
-		if (v.len != 1 || !ascii_is_print(v.p[0]) || ascii_is_alnum(v.p[0])
-		    || strchr(" @\"\\<>,;:()[]", v.p[0])) {
+		if (v.len != 1 || !ascii_is_print(v.p[0]) || ascii_is_alnum(v.p[0]) ||
+		    strchr(" @\"\\<>,;:()[]", v.p[0])) {
 			*why = "expected one punctuation character such as + or -";
 			return -EINVAL;
 		}
@@ -412,8 +415,8 @@ static int parse_value(struct config *c, const struct config_key *k,
 		break;
 	case T_TOKEN:
 		for (size_t i = 0; i < v.len; i++) {
-			if (!ascii_is_print(v.p[i]) || v.p[i] == ' ' || v.p[i] == ';'
-			    || v.p[i] == '"' || v.p[i] == '(' || v.p[i] == ')') {
+			if (!ascii_is_print(v.p[i]) || v.p[i] == ' ' || v.p[i] == ';' ||
+			    v.p[i] == '"' || v.p[i] == '(' || v.p[i] == ')') {
 				*why = "no blanks, quotes, parentheses or ';' allowed";
 				return -EINVAL;
 			}
@@ -471,7 +474,7 @@ static int parse_value(struct config *c, const struct config_key *k,
 				*why = "unix: needs a path";
 				return -EINVAL;
 			}
-			if (v.len - 5 > 100) {  /* sun_path */
+			if (v.len - 5 > 100) { /* sun_path */
 				*why = "socket path too long";
 				return -EINVAL;
 			}
@@ -518,15 +521,15 @@ void config_finish(struct config *cfg)
 		return;
 	for (size_t i = 0; i < NKEYS; i++) {
 		enum config_type t = keys[i].type;
-		if (t == T_STRING || t == T_PATH || t == T_SUFFIX || t == T_HOST
-		    || t == T_TOKEN || t == T_USER || t == T_LISTEN)
+		if (t == T_STRING || t == T_PATH || t == T_SUFFIX || t == T_HOST || t == T_TOKEN ||
+		    t == T_USER || t == T_LISTEN)
 			free(*str_at(cfg, &keys[i]));
 	}
 	zero(cfg);
 }
 
 static int fail(struct buf *err, unsigned line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 static int fail(struct buf *err, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
@@ -540,43 +543,57 @@ static int fail(struct buf *err, unsigned line, const char *fmt, ...)
 }
 
 /* Checks between keys, once all are read. */
-static int cross_check(const struct config *c, const unsigned *lines,
-                       struct buf *err)
+static int cross_check(const struct config *c, const unsigned *lines, struct buf *err)
 {
 	size_t user = 0, pass = 0, rmin = 0, rmax = 0, bs = 0, rs = 0, os = 0, ms = 0;
 	for (size_t i = 0; i < NKEYS; i++) {
-		if (!strcmp(keys[i].name, "relay_auth_user")) user = i;
-		if (!strcmp(keys[i].name, "relay_auth_password_file")) pass = i;
-		if (!strcmp(keys[i].name, "retry_min_seconds")) rmin = i;
-		if (!strcmp(keys[i].name, "retry_max_seconds")) rmax = i;
-		if (!strcmp(keys[i].name, "bounce_suffix")) bs = i;
-		if (!strcmp(keys[i].name, "request_suffix")) rs = i;
-		if (!strcmp(keys[i].name, "owner_suffix")) os = i;
-		if (!strcmp(keys[i].name, "moderate_suffix")) ms = i;
+		if (!strcmp(keys[i].name, "relay_auth_user"))
+			user = i;
+		if (!strcmp(keys[i].name, "relay_auth_password_file"))
+			pass = i;
+		if (!strcmp(keys[i].name, "retry_min_seconds"))
+			rmin = i;
+		if (!strcmp(keys[i].name, "retry_max_seconds"))
+			rmax = i;
+		if (!strcmp(keys[i].name, "bounce_suffix"))
+			bs = i;
+		if (!strcmp(keys[i].name, "request_suffix"))
+			rs = i;
+		if (!strcmp(keys[i].name, "owner_suffix"))
+			os = i;
+		if (!strcmp(keys[i].name, "moderate_suffix"))
+			ms = i;
 	}
 	bool has_user = c->relay_auth_user[0], has_pass = c->relay_auth_password_file[0];
 	if (has_user && !has_pass)
-		return fail(err, lines[user], "%s", "relay_auth_user needs relay_auth_password_file");
+		return fail(err, lines[user], "%s",
+		            "relay_auth_user needs relay_auth_password_file");
 	if (has_pass && !has_user)
-		return fail(err, lines[pass], "%s", "relay_auth_password_file needs relay_auth_user");
+		return fail(err, lines[pass], "%s",
+		            "relay_auth_password_file needs relay_auth_user");
 	if (has_user && c->relay_tls != CONFIG_TLS_STARTTLS)
 		return fail(err, lines[user], "%s%s",
-		            "relay_auth_user needs relay_tls = starttls (no password in clear)", "");
+		            "relay_auth_user needs relay_tls = starttls (no password in clear)",
+		            "");
 	if (c->retry_min_seconds > c->retry_max_seconds)
 		return fail(err, lines[rmax] > lines[rmin] ? lines[rmax] : lines[rmin], "%s%s",
 		            "retry_min_seconds is above retry_max_seconds", "");
-	if (!strcasecmp(c->bounce_suffix, c->request_suffix)
-	    || !strcasecmp(c->bounce_suffix, c->owner_suffix)
-	    || !strcasecmp(c->request_suffix, c->owner_suffix)
-	    || !strcasecmp(c->moderate_suffix, c->bounce_suffix)
-	    || !strcasecmp(c->moderate_suffix, c->request_suffix)
-	    || !strcasecmp(c->moderate_suffix, c->owner_suffix)) {
+	if (!strcasecmp(c->bounce_suffix, c->request_suffix) ||
+	    !strcasecmp(c->bounce_suffix, c->owner_suffix) ||
+	    !strcasecmp(c->request_suffix, c->owner_suffix) ||
+	    !strcasecmp(c->moderate_suffix, c->bounce_suffix) ||
+	    !strcasecmp(c->moderate_suffix, c->request_suffix) ||
+	    !strcasecmp(c->moderate_suffix, c->owner_suffix)) {
 		unsigned l = lines[bs];
-		if (lines[rs] > l) l = lines[rs];
-		if (lines[os] > l) l = lines[os];
-		if (lines[ms] > l) l = lines[ms];
+		if (lines[rs] > l)
+			l = lines[rs];
+		if (lines[os] > l)
+			l = lines[os];
+		if (lines[ms] > l)
+			l = lines[ms];
 		return fail(err, l, "%s",
-		            "bounce_suffix, request_suffix, owner_suffix and moderate_suffix must differ");
+		            "bounce_suffix, request_suffix, owner_suffix and moderate_suffix must "
+		            "differ");
 	}
 	return 0;
 }
@@ -612,22 +629,23 @@ static void value_error(struct buf *err, unsigned line, const struct config_key 
 /* The parser behind config_parse() and config_check_text(): with all, it
  * goes on after a bad line and reports every one, one per line. Returns
  * the number of problems; *c holds the result (finish it either way). */
-static unsigned parse_text(const char *text, size_t len, struct config *c,
-                           struct buf *err, bool all)
+static unsigned parse_text(const char *text, size_t len, struct config *c, struct buf *err,
+                           bool all)
 {
 	unsigned lines[NKEYS] = { 0 };
 	unsigned lineno = 0, problems = 0;
 	size_t pos = 0;
 
 	/* one problem: report it, then the next line (all) or stop */
-#define PROBLEM(...) {                                          \
-		if (err && problems)                            \
-			buf_addch(err, '\n');                   \
-		fail(err, __VA_ARGS__);                         \
-		problems++;                                     \
-		if (!all)                                       \
-			return problems;                        \
-		continue;                                       \
+#define PROBLEM(...) \
+	{ \
+		if (err && problems) \
+			buf_addch(err, '\n'); \
+		fail(err, __VA_ARGS__); \
+		problems++; \
+		if (!all) \
+			return problems; \
+		continue; \
 	}
 
 	apply_defaults(c);
@@ -653,8 +671,8 @@ static unsigned parse_text(const char *text, size_t len, struct config *c,
 		if (!eq)
 			PROBLEM(lineno, "%s", "expected key = value");
 		struct slice key = slice_trim(slice_make(line.p, (size_t)(eq - line.p)));
-		struct slice val = slice_trim(slice_make(eq + 1,
-		                                         (size_t)(line.p + line.len - eq - 1)));
+		struct slice val =
+		        slice_trim(slice_make(eq + 1, (size_t)(line.p + line.len - eq - 1)));
 		size_t k;
 		for (k = 0; k < NKEYS; k++)
 			if (slice_eq(key, slice_cstr(keys[k].name)))
@@ -687,8 +705,7 @@ static unsigned parse_text(const char *text, size_t len, struct config *c,
 	return problems;
 }
 
-int config_parse(const char *text, size_t len, struct config *cfg,
-                 struct buf *ret_err)
+int config_parse(const char *text, size_t len, struct config *cfg, struct buf *ret_err)
 {
 	struct config c;
 	if (parse_text(text, len, &c, ret_err, false)) {
@@ -723,8 +740,8 @@ static void resolve_paths(struct config *c, const char *home)
 	resolve(&c->key_file, home);
 	resolve(&c->tls_ca_file, home);
 	resolve(&c->relay_auth_password_file, home);
-	if (slice_case_starts(slice_cstr(c->policy_listen), "unix:")
-	    && c->policy_listen[5] != '/' && home && *home) {
+	if (slice_case_starts(slice_cstr(c->policy_listen), "unix:") &&
+	    c->policy_listen[5] != '/' && home && *home) {
 		struct buf b = BUF_INIT;
 		buf_addf(&b, "unix:%s/%s", home, c->policy_listen + 5);
 		free(c->policy_listen);
@@ -732,8 +749,7 @@ static void resolve_paths(struct config *c, const char *home)
 	}
 }
 
-int config_load(const char *path, const char *home, struct config *cfg,
-                struct buf *ret_err)
+int config_load(const char *path, const char *home, struct config *cfg, struct buf *ret_err)
 {
 	struct buf text = BUF_INIT, err = BUF_INIT;
 	struct config c;
@@ -771,7 +787,8 @@ int config_load(const char *path, const char *home, struct config *cfg,
 			close(fd);
 			r = -EINVAL;
 			if (ret_err)
-				buf_addf(ret_err, "%s: larger than %u bytes", path, CONFIG_FILE_MAX);
+				buf_addf(ret_err, "%s: larger than %u bytes", path,
+				         CONFIG_FILE_MAX);
 			goto out;
 		}
 	}
@@ -806,8 +823,8 @@ char *config_path(const char *opt_config, const char *home)
 		buf_adds(&b, env);
 	} else {
 		buf_addf(&b, "%s/%s", home, CONFIG_FILE_NAME);
-		if (access(b.data, F_OK) < 0 && errno == ENOENT
-		    && !strcmp(home, LISTD_DEFAULT_HOME)) {
+		if (access(b.data, F_OK) < 0 && errno == ENOENT &&
+		    !strcmp(home, LISTD_DEFAULT_HOME)) {
 			buf_reset(&b);
 			buf_adds(&b, LISTD_DEFAULT_CONFIG);
 		}
@@ -848,21 +865,43 @@ void config_key_syntax(size_t i, struct buf *out)
 {
 	const struct config_key *k = &keys[i];
 	switch (k->type) {
-	case T_STRING: buf_adds(out, "text"); break;
-	case T_PATH: buf_adds(out, "file name (relative: to the home)"); break;
-	case T_BOOL: buf_adds(out, "yes | no"); break;
-	case T_UINT: buf_addf(out, "number %u..%u", k->min, k->max); break;
+	case T_STRING:
+		buf_adds(out, "text");
+		break;
+	case T_PATH:
+		buf_adds(out, "file name (relative: to the home)");
+		break;
+	case T_BOOL:
+		buf_adds(out, "yes | no");
+		break;
+	case T_UINT:
+		buf_addf(out, "number %u..%u", k->min, k->max);
+		break;
 	case T_ENUM:
 		for (int j = 0; k->names[j]; j++)
 			buf_addf(out, "%s%s", j ? " | " : "", k->names[j]);
 		break;
-	case T_DELIM: buf_adds(out, "one punctuation character"); break;
-	case T_SUFFIX: buf_adds(out, "1 to 16 of letters, digits, - _ . ="); break;
-	case T_HOST: buf_adds(out, "host name"); break;
-	case T_TOKEN: buf_adds(out, "text without blanks, quotes, parentheses or ;"); break;
-	case T_USER: buf_adds(out, "account name"); break;
-	case T_RELAYS: buf_adds(out, "HOST[:PORT] [weight=N] [max_conn=N], [IPV6]:PORT, ... (at most 16)"); break;
-	case T_LISTEN: buf_adds(out, "unix:PATH | HOST:PORT"); break;
+	case T_DELIM:
+		buf_adds(out, "one punctuation character");
+		break;
+	case T_SUFFIX:
+		buf_adds(out, "1 to 16 of letters, digits, - _ . =");
+		break;
+	case T_HOST:
+		buf_adds(out, "host name");
+		break;
+	case T_TOKEN:
+		buf_adds(out, "text without blanks, quotes, parentheses or ;");
+		break;
+	case T_USER:
+		buf_adds(out, "account name");
+		break;
+	case T_RELAYS:
+		buf_adds(out, "HOST[:PORT] [weight=N] [max_conn=N], [IPV6]:PORT, ... (at most 16)");
+		break;
+	case T_LISTEN:
+		buf_adds(out, "unix:PATH | HOST:PORT");
+		break;
 	}
 }
 
@@ -920,14 +959,14 @@ static void roff(FILE *out, const char *s)
 	}
 }
 
-void config_write_man(FILE *out, const char *version, const char *config_file,
-                      const char *home)
+void config_write_man(FILE *out, const char *version, const char *config_file, const char *home)
 {
 	struct buf b = BUF_INIT;
 	fprintf(out, ".\\\" generated from the key table in listd/core/config.c\n");
 	fprintf(out, ".TH LISTD.CONF 5 \"\" \"listd %s\" \"File Formats\"\n", version);
 	fputs(".SH NAME\nlistd.conf \\- settings of the listd mailing\\-list manager\n"
-	      ".SH SYNOPSIS\n", out);
+	      ".SH SYNOPSIS\n",
+	      out);
 	roff(out, config_file);
 	fputs("\n.SH DESCRIPTION\n"
 	      "The installation's global settings, read by \\fBlistd deliver\\fR and "
@@ -944,7 +983,8 @@ void config_write_man(FILE *out, const char *version, const char *config_file,
 	      "An unknown key, a key given twice or a bad value refuses the whole file; "
 	      "\\fBlistd check\\fR lists every problem with its line.\n"
 	      ".PP\n"
-	      "Relative file names are relative to the home directory, ", out);
+	      "Relative file names are relative to the home directory, ",
+	      out);
 	roff(out, home);
 	fputs(".\n.SH KEYS\n", out);
 	for (size_t i = 0; i < NKEYS; i++) {
@@ -971,15 +1011,16 @@ void config_write_man(FILE *out, const char *version, const char *config_file,
 	      "authserv_id = mx.example.org\n"
 	      ".fi\n"
 	      ".SH SEE ALSO\n"
-	      ".BR listd (8),\n.BR listadm (1)\n", out);
+	      ".BR listd (8),\n.BR listadm (1)\n",
+	      out);
 	buf_finish(&b);
 }
 
 void config_describe(FILE *out)
 {
 	for (size_t i = 0; i < NKEYS; i++)
-		fprintf(out, "%-26s default \"%s\"\n%26s %s\n", keys[i].name,
-		        keys[i].dflt, "", keys[i].help);
+		fprintf(out, "%-26s default \"%s\"\n%26s %s\n", keys[i].name, keys[i].dflt, "",
+		        keys[i].help);
 }
 
 const char *config_tls_name(enum config_tls tls)

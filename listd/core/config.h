@@ -78,10 +78,10 @@
 #include "limits.h"
 #include "log.h"
 
-#define CONFIG_FILE_NAME        "listd.conf"
-#define CONFIG_RELAYS_MAX       16
-#define CONFIG_FILE_MAX         LIMIT_CONFIG_FILE
-#define CONFIG_SUFFIX_MAX       16
+#define CONFIG_FILE_NAME "listd.conf"
+#define CONFIG_RELAYS_MAX 16
+#define CONFIG_FILE_MAX LIMIT_CONFIG_FILE
+#define CONFIG_SUFFIX_MAX 16
 
 enum config_tls {
 	CONFIG_TLS_NONE,
@@ -90,20 +90,20 @@ enum config_tls {
 };
 
 enum config_verp {
-	CONFIG_VERP_PER_RECIPIENT,      /* one signed return path per member */
-	CONFIG_VERP_XVERP,              /* the relay does the VERP (Postfix XVERP) */
+	CONFIG_VERP_PER_RECIPIENT, /* one signed return path per member */
+	CONFIG_VERP_XVERP,         /* the relay does the VERP (Postfix XVERP) */
 };
 
 struct config_relay {
-	char host[LIMIT_ADDR_DOMAIN + 1];       /* name or address, no brackets */
+	char host[LIMIT_ADDR_DOMAIN + 1]; /* name or address, no brackets */
 	uint16_t port;
-	unsigned weight;                        /* 1..100; 0 = not given (1) */
-	unsigned max_conn;                      /* 1..64; 0 = not given (concurrency) */
+	unsigned weight;   /* 1..100; 0 = not given (1) */
+	unsigned max_conn; /* 1..64; 0 = not given (concurrency) */
 };
 
 enum config_relay_mode {
-	CONFIG_RELAY_FAILOVER,                  /* the first relay up takes all */
-	CONFIG_RELAY_SPREAD,                    /* shared by weight */
+	CONFIG_RELAY_FAILOVER, /* the first relay up takes all */
+	CONFIG_RELAY_SPREAD,   /* shared by weight */
 };
 
 struct config {
@@ -113,9 +113,9 @@ struct config {
 	enum config_tls relay_tls;
 	char *tls_ca_file;
 	bool tls_verify;
-	char *relay_auth_user;                  /* "" = no AUTH */
-	char *relay_auth_password_file;         /* "" = no AUTH */
-	char *helo_name;                        /* "" = system host name */
+	char *relay_auth_user;          /* "" = no AUTH */
+	char *relay_auth_password_file; /* "" = no AUTH */
+	char *helo_name;                /* "" = system host name */
 	char recipient_delimiter;
 	char *bounce_suffix;
 	char *request_suffix;
@@ -126,28 +126,28 @@ struct config {
 	char *key_file;
 	enum config_verp verp_mode;
 	unsigned token_max_age_days;
-	char *authserv_id;                      /* "" = none trusted */
-	unsigned trusted_daily_limit;           /* automatic messages per address a day */
-	unsigned confirm_max_age_days;          /* confirmation tokens expire after */
-	unsigned moderate_max_age_days;         /* moderation tokens expire after */
-	unsigned moderate_notice_daily_limit;   /* held-post notices per list a day */
-	char *policy_listen;                    /* "" = off */
-	char *policy_socket_mode;               /* octal text, "0660"; checked by listd run */
-	char *unsubscribe_url;                  /* "" = List-Unsubscribe mailto only */
-	char *http_listen;                      /* "" = off; loopback HOST:PORT */
+	char *authserv_id;                    /* "" = none trusted */
+	unsigned trusted_daily_limit;         /* automatic messages per address a day */
+	unsigned confirm_max_age_days;        /* confirmation tokens expire after */
+	unsigned moderate_max_age_days;       /* moderation tokens expire after */
+	unsigned moderate_notice_daily_limit; /* held-post notices per list a day */
+	char *policy_listen;                  /* "" = off */
+	char *policy_socket_mode;             /* octal text, "0660"; checked by listd run */
+	char *unsubscribe_url;                /* "" = List-Unsubscribe mailto only */
+	char *http_listen;                    /* "" = off; loopback HOST:PORT */
 	bool syslog;
 	enum log_level log_level;
-	char *user;                             /* "" = do not change user */
+	char *user; /* "" = do not change user */
 	unsigned smtp_timeout_seconds;
 	unsigned retry_min_seconds;
 	unsigned retry_max_seconds;
 	unsigned message_max_age_days;
 	unsigned message_keep_days;
-	char *dns_resolver;                     /* "" = /etc/resolv.conf; IP[:PORT], ... */
+	char *dns_resolver; /* "" = /etc/resolv.conf; IP[:PORT], ... */
 	unsigned dns_timeout_seconds;
 	unsigned dns_lookup_timeout_seconds;
 	unsigned dmarc_cache_seconds;
-	uint64_t set_keys;                      /* bit i: key i was in the file */
+	uint64_t set_keys; /* bit i: key i was in the file */
 };
 
 /* Fills *ret_config with the defaults. Always succeeds; finish with
@@ -161,15 +161,13 @@ void config_finish(struct config *cfg);
  * are finished and replaced, and 0 is returned. On failure *cfg is
  * untouched, -EINVAL is returned and "line N: reason" is appended to
  * ret_err (may be NULL). */
-int config_parse(const char *text, size_t len, struct config *cfg,
-                 struct buf *ret_err);
+int config_parse(const char *text, size_t len, struct config *cfg, struct buf *ret_err);
 
 /* Reads path (at most CONFIG_FILE_MAX bytes) and parses it, then makes
  * relative paths relative to home. A missing file means the defaults.
  * Same contract as config_parse(); errors read "PATH: line N: reason" or
  * "PATH: reason" and are -EINVAL, or -errno for an unreadable file. */
-int config_load(const char *path, const char *home, struct config *cfg,
-                struct buf *ret_err);
+int config_load(const char *path, const char *home, struct config *cfg, struct buf *ret_err);
 /* The listd.conf a program reads (malloc'd): opt_config when not NULL
  * (--config), else $LISTD_CONFIG when set and non-empty, else
  * HOME/listd.conf when it exists, else, for the installed default home
@@ -193,14 +191,13 @@ size_t config_key_count(void);
 const char *config_key_name(size_t i);
 const char *config_key_default(size_t i);
 const char *config_key_help(size_t i);
-void config_key_syntax(size_t i, struct buf *out);      /* "number 1..64" */
+void config_key_syntax(size_t i, struct buf *out); /* "number 1..64" */
 /* Appends key i's value in cfg as it would be written in listd.conf. */
 void config_key_value(const struct config *cfg, size_t i, struct buf *out);
 /* Whether key i was given in the text cfg was parsed from. */
 bool config_key_is_set(const struct config *cfg, size_t i);
 /* Writes listd.conf(5) in roff, from the table. */
-void config_write_man(FILE *out, const char *version, const char *config_file,
-                      const char *home);
+void config_write_man(FILE *out, const char *version, const char *config_file, const char *home);
 
 /* Writes the table of keys (key, default, description) to out. */
 void config_describe(FILE *out);

@@ -106,8 +106,7 @@ size_t header_body_offset(const char *msg, size_t len)
 	return hs.body;
 }
 
-int header_find(const char *msg, size_t len, const char *name,
-                struct header_field *ret_field)
+int header_find(const char *msg, size_t len, const char *name, struct header_field *ret_field)
 {
 	struct header_scan hs;
 	struct header_field f;

@@ -18,19 +18,19 @@
 #include "slice.h"
 
 struct header_field {
-	struct slice name;      /* field name, without the colon or blanks before it */
-	struct slice value;     /* raw value after the colon, folds and inner line
+	struct slice name;  /* field name, without the colon or blanks before it */
+	struct slice value; /* raw value after the colon, folds and inner line
 	                           breaks included, the final line break excluded */
-	size_t start;           /* offset of the field's first byte */
-	size_t end;             /* offset just past the field's final line break */
+	size_t start;       /* offset of the field's first byte */
+	size_t end;         /* offset just past the field's final line break */
 };
 
 struct header_scan {
 	const char *msg;
 	size_t len;
-	size_t pos;             /* next byte to scan */
-	size_t count;           /* fields returned so far */
-	size_t body;            /* offset of the body, valid once done */
+	size_t pos;   /* next byte to scan */
+	size_t count; /* fields returned so far */
+	size_t body;  /* offset of the body, valid once done */
 	bool done;
 };
 
@@ -44,8 +44,7 @@ size_t header_body_offset(const char *msg, size_t len);
 
 /* First field named name (case-insensitive) in msg's header block.
  * 1 = found (*ret_field filled), 0 = absent. */
-int header_find(const char *msg, size_t len, const char *name,
-                struct header_field *ret_field);
+int header_find(const char *msg, size_t len, const char *name, struct header_field *ret_field);
 
 /* Appends value with folding removed (CR/LF dropped, each fold kept as the
  * blanks that follow it), leading and trailing blanks trimmed, and NUL bytes

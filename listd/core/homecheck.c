@@ -38,7 +38,8 @@ unsigned homecheck_unsafe(const char *home, const char *conf_path, struct buf *p
 	char tmp[32];
 
 	if (have_home && S_ISDIR(h.st_mode) && (h.st_mode & S_IWOTH)) {
-		homecheck_add(problems, "the home %s is writable by every account: anyone could "
+		homecheck_add(problems,
+		              "the home %s is writable by every account: anyone could "
 		              "replace listd.conf, the key or the store (fix: chmod o-w %s)",
 		              log_escs(home), log_escs(home));
 		n++;
@@ -46,15 +47,18 @@ unsigned homecheck_unsafe(const char *home, const char *conf_path, struct buf *p
 	if (stat(conf_path, &c) < 0 || !S_ISREG(c.st_mode))
 		return n;
 	if (c.st_mode & S_IWOTH) {
-		homecheck_add(problems, "%s is writable by every account: anyone could change "
+		homecheck_add(problems,
+		              "%s is writable by every account: anyone could change "
 		              "the relay or the keys (fix: chmod o-w %s)",
 		              log_escs(conf_path), log_escs(conf_path));
 		n++;
 	}
 	if (c.st_uid != 0 && c.st_uid != geteuid() && !(have_home && c.st_uid == h.st_uid)) {
-		homecheck_add(problems, "%s belongs to the account %s, who could change the relay "
-		              "or the keys (fix: chown root %s)", log_escs(conf_path),
-		              log_escs(account(c.st_uid, tmp, sizeof(tmp))), log_escs(conf_path));
+		homecheck_add(problems,
+		              "%s belongs to the account %s, who could change the relay "
+		              "or the keys (fix: chown root %s)",
+		              log_escs(conf_path), log_escs(account(c.st_uid, tmp, sizeof(tmp))),
+		              log_escs(conf_path));
 		n++;
 	}
 	return n;

@@ -20,7 +20,7 @@ unsigned homecheck_unsafe(const char *home, const char *conf_path, struct buf *p
 /* Appends one problem line, with the '\n' separator when problems is not
  * empty. */
 void homecheck_add(struct buf *problems, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 /* Logs each problem line as an error: prefix, the line, suffix. */
 void homecheck_log(const char *prefix, const struct buf *problems, const char *suffix);

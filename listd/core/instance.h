@@ -23,8 +23,8 @@
 #define INSTANCE_FILE "listd.pid"
 
 struct instance_holder {
-	pid_t pid;              /* 0 when the file names none */
-	int64_t since;          /* unix seconds; 0 when unknown */
+	pid_t pid;     /* 0 when the file names none */
+	int64_t since; /* unix seconds; 0 when unknown */
 };
 
 /* Takes the lock for home (creating HOME/listd.pid 0644 if missing) and

@@ -9,19 +9,27 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 {
 	unsigned char c = p[0];
 	size_t len;
-	if (c >= 0xc2 && c <= 0xdf) len = 2;
-	else if (c >= 0xe0 && c <= 0xef) len = 3;
-	else if (c >= 0xf0 && c <= 0xf4) len = 4;
-	else return 0;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
 	if (n < len)
 		return 0;
 	for (size_t i = 1; i < len; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
-	if (len == 3 && c == 0xe0 && p[1] < 0xa0) return 0;   /* overlong */
-	if (len == 3 && c == 0xed && p[1] >= 0xa0) return 0;  /* surrogate */
-	if (len == 4 && c == 0xf0 && p[1] < 0x90) return 0;   /* overlong */
-	if (len == 4 && c == 0xf4 && p[1] >= 0x90) return 0;  /* > U+10FFFF */
+	if (len == 3 && c == 0xe0 && p[1] < 0xa0)
+		return 0; /* overlong */
+	if (len == 3 && c == 0xed && p[1] >= 0xa0)
+		return 0; /* surrogate */
+	if (len == 4 && c == 0xf0 && p[1] < 0x90)
+		return 0; /* overlong */
+	if (len == 4 && c == 0xf4 && p[1] >= 0x90)
+		return 0; /* > U+10FFFF */
 	return len;
 }
 
@@ -43,11 +51,21 @@ void json_add_str(struct buf *out, const char *s, size_t n)
 			continue;
 		}
 		switch (c) {
-		case '"': buf_adds(out, "\\\""); break;
-		case '\\': buf_adds(out, "\\\\"); break;
-		case '\n': buf_adds(out, "\\n"); break;
-		case '\r': buf_adds(out, "\\r"); break;
-		case '\t': buf_adds(out, "\\t"); break;
+		case '"':
+			buf_adds(out, "\\\"");
+			break;
+		case '\\':
+			buf_adds(out, "\\\\");
+			break;
+		case '\n':
+			buf_adds(out, "\\n");
+			break;
+		case '\r':
+			buf_adds(out, "\\r");
+			break;
+		case '\t':
+			buf_adds(out, "\\t");
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f)
 				buf_addf(out, "\\u%04x", c);

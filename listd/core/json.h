@@ -19,7 +19,7 @@ void json_add_key(struct buf *out, const char *key);
 /* Appends ',' unless the last byte of out is '{' or '['. */
 void json_add_sep(struct buf *out);
 /* Convenience: sep + key + value. */
-void json_kv_str(struct buf *out, const char *key, const char *s);   /* NULL: null */
+void json_kv_str(struct buf *out, const char *key, const char *s); /* NULL: null */
 void json_kv_u64(struct buf *out, const char *key, uint64_t v);
 void json_kv_i64(struct buf *out, const char *key, int64_t v);
 void json_kv_bool(struct buf *out, const char *key, bool v);

@@ -18,8 +18,7 @@ static void set_why(const char **ret_why, const char *why)
 		*ret_why = why;
 }
 
-static int read_key(const char *path, uint8_t ret_key[KEYFILE_KEY_LEN],
-                    const char **ret_why)
+static int read_key(const char *path, uint8_t ret_key[KEYFILE_KEY_LEN], const char **ret_why)
 {
 	uint8_t key[KEYFILE_KEY_LEN + 1];
 	struct stat st;
@@ -142,7 +141,7 @@ static int create_key(const char *path, const char **ret_why)
 	int fd = -1, r;
 
 	buf_addf(&tmp, "%s.tmp.XXXXXX", path);
-	fd = mkostemp(tmp.data, O_CLOEXEC);     /* O_EXCL, mode 0600 */
+	fd = mkostemp(tmp.data, O_CLOEXEC); /* O_EXCL, mode 0600 */
 	if (fd < 0) {
 		r = -errno;
 		set_why(ret_why, "cannot be created (temporary file)");

@@ -48,7 +48,10 @@ int listaddr_split(const struct listaddr_syntax *syn, struct slice local,
 	/* the whole base as a list name comes first: a list called
 	 * "x-owner" wins over the owner address of list "x" */
 	add(ret_cands, &n, base.p, base.len, LISTADDR_ROLE_POST, ext);
-	const struct { const char *suffix; enum listaddr_role role; } sfx[] = {
+	const struct {
+		const char *suffix;
+		enum listaddr_role role;
+	} sfx[] = {
 		{ syn->bounce_suffix, LISTADDR_ROLE_BOUNCES },
 		{ syn->request_suffix, LISTADDR_ROLE_REQUEST },
 		{ syn->owner_suffix, LISTADDR_ROLE_OWNER },
@@ -56,7 +59,8 @@ int listaddr_split(const struct listaddr_syntax *syn, struct slice local,
 	};
 	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
 		if (sfx[i].suffix && ends_with_case(base.p, base.len, sfx[i].suffix))
-			add(ret_cands, &n, base.p, base.len - strlen(sfx[i].suffix), sfx[i].role, ext);
+			add(ret_cands, &n, base.p, base.len - strlen(sfx[i].suffix), sfx[i].role,
+			    ext);
 	}
 	*ret_n = n;
 	return 0;
@@ -65,11 +69,16 @@ int listaddr_split(const struct listaddr_syntax *syn, struct slice local,
 const char *listaddr_role_name(enum listaddr_role role)
 {
 	switch (role) {
-	case LISTADDR_ROLE_POST: return "post";
-	case LISTADDR_ROLE_REQUEST: return "request";
-	case LISTADDR_ROLE_OWNER: return "owner";
-	case LISTADDR_ROLE_BOUNCES: return "bounces";
-	case LISTADDR_ROLE_MODERATE: return "moderate";
+	case LISTADDR_ROLE_POST:
+		return "post";
+	case LISTADDR_ROLE_REQUEST:
+		return "request";
+	case LISTADDR_ROLE_OWNER:
+		return "owner";
+	case LISTADDR_ROLE_BOUNCES:
+		return "bounces";
+	case LISTADDR_ROLE_MODERATE:
+		return "moderate";
 	}
 	return "unknown";
 }

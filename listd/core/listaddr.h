@@ -22,21 +22,21 @@ enum listaddr_role {
 	LISTADDR_ROLE_REQUEST,
 	LISTADDR_ROLE_OWNER,
 	LISTADDR_ROLE_BOUNCES,
-	LISTADDR_ROLE_MODERATE,         /* LIST-moderate+TOKEN@: a moderator's decision */
+	LISTADDR_ROLE_MODERATE, /* LIST-moderate+TOKEN@: a moderator's decision */
 };
 
 struct listaddr_syntax {
-	const char *request_suffix;     /* "-request" */
-	const char *owner_suffix;       /* "-owner" */
-	const char *bounce_suffix;      /* "-bounces" */
-	char delimiter;                 /* '+' */
-	const char *moderate_suffix;    /* "-moderate"; NULL: no such address */
+	const char *request_suffix;  /* "-request" */
+	const char *owner_suffix;    /* "-owner" */
+	const char *bounce_suffix;   /* "-bounces" */
+	char delimiter;              /* '+' */
+	const char *moderate_suffix; /* "-moderate"; NULL: no such address */
 };
 
 struct listaddr_cand {
-	char name[LIMIT_ADDR_LOCAL + 1];   /* list name, ASCII lower-cased */
+	char name[LIMIT_ADDR_LOCAL + 1]; /* list name, ASCII lower-cased */
 	enum listaddr_role role;
-	struct slice ext;                  /* extension after the delimiter (token), may be empty;
+	struct slice ext; /* extension after the delimiter (token), may be empty;
 	                                      points into the caller's local part */
 };
 

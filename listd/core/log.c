@@ -13,8 +13,8 @@
 
 static const char *log_prog = "listd";
 static int log_syslog;
-static bool log_journal;        /* stderr is the journal: <N> prefixes */
-static bool log_tool;           /* "prog: level: msg" */
+static bool log_journal; /* stderr is the journal: <N> prefixes */
+static bool log_tool;    /* "prog: level: msg" */
 static enum log_level log_level = LOG_LEVEL_INFO;
 
 /* sd-daemon(3): $JOURNAL_STREAM is "DEVICE:INODE" of the stream the
@@ -47,11 +47,17 @@ void log_init_tool(const char *prog)
 	log_tool = !log_journal;
 }
 
-void log_set_level(enum log_level level) { log_level = level; }
-enum log_level log_get_level(void) { return log_level; }
+void log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+enum log_level log_get_level(void)
+{
+	return log_level;
+}
 
 static void log_emit(enum log_level level, int errnum, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+        __attribute__((format(printf, 3, 0)));
 
 static void log_emit(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
@@ -76,15 +82,15 @@ static void log_emit(enum log_level level, int errnum, const char *fmt, va_list 
 		syslog(prio[level], "%s", msg);
 }
 
-#define LOG_FN(name, level, with_errno)                 \
-	void name(const char *fmt, ...)                 \
-	{                                               \
-		int e = errno;                          \
-		va_list ap;                             \
-		va_start(ap, fmt);                      \
+#define LOG_FN(name, level, with_errno) \
+	void name(const char *fmt, ...) \
+	{ \
+		int e = errno; \
+		va_list ap; \
+		va_start(ap, fmt); \
 		log_emit(level, with_errno ? e : 0, fmt, ap); \
-		va_end(ap);                             \
-		errno = e;                              \
+		va_end(ap); \
+		errno = e; \
 	}
 
 LOG_FN(log_info, LOG_LEVEL_INFO, 0)

@@ -42,15 +42,13 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Log and exit(code). fatal appends strerror(errno). */
-void fatal(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
-void fatalx(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+void fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+void fatalx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
 /* Returns s (n bytes, may hold NULs) with non-printable bytes and quotes
  * escaped as \xNN, truncated to 200 bytes with "...". The result lives in
  * one of a small ring of static buffers: valid until 8 more calls. */
 const char *log_esc(const char *s, size_t n);
-const char *log_escs(const char *s);        /* NUL-terminated; NULL prints "(null)" */
+const char *log_escs(const char *s); /* NUL-terminated; NULL prints "(null)" */
 
 #endif

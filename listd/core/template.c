@@ -4,7 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#define LIST_VARS "list domain list_address post_address description request_address " \
+#define LIST_VARS \
+	"list domain list_address post_address description request_address " \
 	"owner_address help_address unsubscribe_address"
 
 static const struct template_def defs[] = {
@@ -31,22 +32,20 @@ static const struct template_def defs[] = {
 	  "                every post, digests, or nothing (members;\n"
 	  "                a confirmation is sent first)\n\n"
 	  "Posts go to ${list_address}. The owners are at ${owner_address}.\n" },
-	{ "welcome", "to a new member who confirmed by mail (or whose subscription a moderator approved)",
+	{ "welcome",
+	  "to a new member who confirmed by mail (or whose subscription a moderator approved)",
 	  LIST_VARS " member",
 	  "Welcome to ${list_address}: <${member}> is now a member.\n\n"
 	  "Posts go to ${post_address}. To leave the list, send\n"
 	  "\"unsubscribe\" to ${request_address}; \"help\" there lists the\n"
 	  "other commands.\n" },
-	{ "goodbye", "to a member who confirmed leaving the list by mail",
-	  LIST_VARS " member",
+	{ "goodbye", "to a member who confirmed leaving the list by mail", LIST_VARS " member",
 	  "<${member}> is no longer a member of ${list_address}.\n\n"
 	  "To join again, send \"subscribe\" to ${request_address}.\n" },
 	{ "get-reply", "to a member who sent \"get N\": the text beside the attached post",
-	  "list_address number",
-	  "Post ${number} of ${list_address}, as archived, is attached.\n" },
+	  "list_address number", "Post ${number} of ${list_address}, as archived, is attached.\n" },
 	{ "get-missing", "to a member who sent \"get N\" for a post the archive does not have",
-	  "list_address number",
-	  "The archive of ${list_address} has no post ${number}.\n" },
+	  "list_address number", "The archive of ${list_address} has no post ${number}.\n" },
 	{ "get-too-large", "to a member who sent \"get N\" for a post too large to be sent by mail",
 	  "list_address number size limit",
 	  "Post ${number} of ${list_address} (${size} bytes) is too large to be sent by mail\n"
@@ -76,7 +75,8 @@ static const struct template_def defs[] = {
 	  "To approve, reply to this message (the reply goes to\n${moderate_address}).\n"
 	  "To refuse, reply with the first line \"reject\" or \"discard\".\n"
 	  "The first decision counts; this notice can be answered until ${until}.\n" },
-	{ "subscribe-notice-server", "to each moderator, when no reply address fits: "
+	{ "subscribe-notice-server",
+	  "to each moderator, when no reply address fits: "
 	  "a confirmed subscription waits",
 	  "list_address subscriber",
 	  "<${subscriber}> asked to join ${list_address} and confirmed the address.\n"
@@ -88,8 +88,7 @@ static const struct template_def defs[] = {
 	{ "reject-notice", "to a trusted sender whose held post was rejected",
 	  "list_address reason_text",
 	  "The moderators of ${list_address} did not accept your message.\n${reason_text}" },
-	{ "held-digest", "to the owners, at most daily: the posts held",
-	  "list_address held more",
+	{ "held-digest", "to the owners, at most daily: the posts held", "list_address held more",
 	  "Messages held for the moderators of ${list_address}:\n\n${held}${more}\n"
 	  "Decide by replying to each post's notice, or with:\n"
 	  "  listadm hold show ${list_address} ID\n"
@@ -98,8 +97,10 @@ static const struct template_def defs[] = {
 	  "list_address owner_address size sender message_number limit",
 	  "A message of ${size} bytes from <${sender}> to ${owner_address} was not forwarded:\n"
 	  "with the forwarding lines it is larger than the ${limit} bytes a message\n"
-	  "may have. It is kept as message ${message_number}; `listadm queue show ${message_number}` shows it.\n" },
-	{ "bounce-probe", "to a member whose delivery bounce processing disabled (also the reminders)",
+	  "may have. It is kept as message ${message_number}; `listadm queue show "
+	  "${message_number}` shows it.\n" },
+	{ "bounce-probe",
+	  "to a member whose delivery bounce processing disabled (also the reminders)",
 	  "list_address member missed days reminders owner_address",
 	  "Hello,\n\nmail from the list ${list_address} to ${member} could not be delivered "
 	  "repeatedly, so the list has stopped sending you its posts for now.\n\n"
@@ -173,10 +174,20 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	size_t k;
 	if (c < 0x80)
 		return 1;
-	if ((c & 0xe0) == 0xc0) { k = 1; min = 0x80; c &= 0x1f; }
-	else if ((c & 0xf0) == 0xe0) { k = 2; min = 0x800; c &= 0x0f; }
-	else if ((c & 0xf8) == 0xf0) { k = 3; min = 0x10000; c &= 0x07; }
-	else return 0;
+	if ((c & 0xe0) == 0xc0) {
+		k = 1;
+		min = 0x80;
+		c &= 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		k = 2;
+		min = 0x800;
+		c &= 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		k = 3;
+		min = 0x10000;
+		c &= 0x07;
+	} else
+		return 0;
 	if (n < k + 1)
 		return 0;
 	for (size_t i = 1; i <= k; i++) {
@@ -189,8 +200,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return k + 1;
 }
 
-int template_check(const struct template_def *def, const char *text, size_t len,
-                   struct buf *err)
+int template_check(const struct template_def *def, const char *text, size_t len, struct buf *err)
 {
 	unsigned line = 1;
 	if (len > TEMPLATE_TEXT_MAX) {
@@ -224,13 +234,15 @@ int template_check(const struct template_def *def, const char *text, size_t len,
 		if (c == '$' && i + 1 < len && text[i + 1] == '{') {
 			size_t end, n = reference(text, len, i, &end);
 			if (!n) {
-				buf_addf(err, "line %u: \"${\" without a variable name and \"}\" "
-				         "(write $$ for a dollar sign)", line);
+				buf_addf(err,
+				         "line %u: \"${\" without a variable name and \"}\" "
+				         "(write $$ for a dollar sign)",
+				         line);
 				return -EINVAL;
 			}
 			if (!in_list(def->vars, text + i + 2, n)) {
-				buf_addf(err, "line %u: unknown variable ${%.*s} (%s has: %s)", line,
-				         (int)n, text + i + 2, def->name, def->vars);
+				buf_addf(err, "line %u: unknown variable ${%.*s} (%s has: %s)",
+				         line, (int)n, text + i + 2, def->name, def->vars);
 				return -EINVAL;
 			}
 			i = end;
@@ -259,7 +271,8 @@ void template_expand(const char *text, size_t len, const struct template_var *va
 		if (text[i + 1] == '{' && (nl = reference(text, len, i, &end)) > 0) {
 			const struct template_var *v = NULL;
 			for (size_t k = 0; k < n && !v; k++)
-				if (strlen(vars[k].name) == nl && !memcmp(vars[k].name, text + i + 2, nl))
+				if (strlen(vars[k].name) == nl &&
+				    !memcmp(vars[k].name, text + i + 2, nl))
 					v = &vars[k];
 			if (v) {
 				const char *val = v->value ? v->value : "";

@@ -25,20 +25,20 @@
 
 #include "buf.h"
 
-#define TEMPLATE_TEXT_MAX       (16u << 10)     /* bytes of a template */
-#define TEMPLATE_OUT_MAX        (256u << 10)    /* bytes of an expansion */
-#define TEMPLATE_NAME_MAX       32
+#define TEMPLATE_TEXT_MAX (16u << 10) /* bytes of a template */
+#define TEMPLATE_OUT_MAX (256u << 10) /* bytes of an expansion */
+#define TEMPLATE_NAME_MAX 32
 
 struct template_def {
-	const char *name;       /* "confirm" */
-	const char *desc;       /* one line of English */
-	const char *vars;       /* the variables it has, space-separated */
-	const char *text;       /* the built-in default */
+	const char *name; /* "confirm" */
+	const char *desc; /* one line of English */
+	const char *vars; /* the variables it has, space-separated */
+	const char *text; /* the built-in default */
 };
 
 struct template_var {
 	const char *name;
-	const char *value;      /* NULL: "" */
+	const char *value; /* NULL: "" */
 };
 
 /* The catalogue, in display order (static, *ret_n entries). */
@@ -48,8 +48,7 @@ const struct template_def *template_find(const char *name);
 
 /* Checks text (len bytes) as a replacement for def. 0, or -EINVAL with a
  * message ("line 3: unknown variable ${x}") appended to err. */
-int template_check(const struct template_def *def, const char *text, size_t len,
-                   struct buf *err);
+int template_check(const struct template_def *def, const char *text, size_t len, struct buf *err);
 
 /* Appends text (len bytes) with vars[0..n) filled in to out. */
 void template_expand(const char *text, size_t len, const struct template_var *vars, size_t n,

@@ -21,12 +21,12 @@ void wake_notify(const char *home)
 		return;
 	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return;                 /* ENOENT, ENXIO (no reader): daemon down */
+		return; /* ENOENT, ENXIO (no reader): daemon down */
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
 		char c = 'w';
 		ssize_t w = write(fd, &c, 1);
-		(void)w;                /* EAGAIN: a wake-up is already pending */
+		(void)w; /* EAGAIN: a wake-up is already pending */
 	}
 	close(fd);
 }

@@ -87,7 +87,7 @@ static size_t read_word(struct cursor *c, char *ret_word, size_t cap, bool value
 		if (c->i < c->len)
 			c->i++;
 		ret_word[n] = '\0';
-		return n ? n : 1;       /* "" is a word, if an empty one */
+		return n ? n : 1; /* "" is a word, if an empty one */
 	}
 	while (c->i < c->len) {
 		char ch = c->p[c->i];
@@ -142,7 +142,7 @@ static bool parse_result(struct cursor *c, struct authres_result *ret_result)
 	if (read_word(c, key, sizeof(key), false) == 0 || key[0] == '"')
 		return false;
 	skip_ws(c);
-	if (c->i < c->len && c->p[c->i] == '/') {       /* method version */
+	if (c->i < c->len && c->p[c->i] == '/') { /* method version */
 		c->i++;
 		skip_ws(c);
 		if (read_word(c, val, sizeof(val), false) == 0)
@@ -164,12 +164,12 @@ static bool parse_result(struct cursor *c, struct authres_result *ret_result)
 		if (c->i >= c->len)
 			break;
 		if (read_word(c, key, sizeof(key), false) == 0) {
-			c->i++;         /* a stray '=' or '/': skip it */
+			c->i++; /* a stray '=' or '/': skip it */
 			continue;
 		}
 		skip_ws(c);
 		if (c->i >= c->len || c->p[c->i] != '=')
-			continue;       /* a bare word: ignored */
+			continue; /* a bare word: ignored */
 		c->i++;
 		skip_ws(c);
 		val[0] = '\0';
@@ -245,7 +245,7 @@ bool authres_aligned(const char *domain, const char *from_domain)
 	if (dl == fl)
 		return memcmp(domain, from_domain, dl) == 0;
 	return is_subdomain(domain, dl, from_domain, fl) ||
-	       is_subdomain(from_domain, fl, domain, dl);
+	        is_subdomain(from_domain, fl, domain, dl);
 }
 
 bool authres_automatic(const char *msg, size_t len, const char *envelope_sender,
@@ -265,8 +265,8 @@ bool authres_automatic(const char *msg, size_t len, const char *envelope_sender,
 		if (slice_case_eq_cstr(f.name, "Auto-Submitted")) {
 			/* "no", possibly followed by parameters or a comment */
 			if (!(slice_case_starts(v, "no") &&
-			      (v.len == 2 || v.p[2] == ';' || v.p[2] == ' ' ||
-			       v.p[2] == '\t' || v.p[2] == '(')))
+			      (v.len == 2 || v.p[2] == ';' || v.p[2] == ' ' || v.p[2] == '\t' ||
+			       v.p[2] == '(')))
 				why = "Auto-Submitted";
 		} else if (slice_case_eq_cstr(f.name, "Precedence")) {
 			if (slice_case_starts(v, "bulk") || slice_case_starts(v, "junk") ||
@@ -300,7 +300,7 @@ static bool from_address(const char *msg, size_t len, struct addr *ret_addr)
 		const char *why;
 		header_unfold(f.value, &v);
 		ok = v.len <= LIMIT_LINE &&
-		     addr_parse_entry(slice_make(v.data, v.len), &a, NULL, &why) == 0;
+		        addr_parse_entry(slice_make(v.data, v.len), &a, NULL, &why) == 0;
 		buf_finish(&v);
 	}
 	if (ok)
@@ -310,9 +310,9 @@ static bool from_address(const char *msg, size_t len, struct addr *ret_addr)
 
 /* What the fields of ours in one block of the header say. */
 struct authres_block {
-	size_t n;                       /* fields of ours */
-	bool dmarc, spf, dkim;          /* an aligned pass */
-	bool dmarc_fail;                /* dmarc=fail for an aligned domain */
+	size_t n;              /* fields of ours */
+	bool dmarc, spf, dkim; /* an aligned pass */
+	bool dmarc_fail;       /* dmarc=fail for an aligned domain */
 	/* per method: some field said pass; some field reported it without */
 	bool said_pass[AUTHRES_METHOD_DMARC + 1], said_other[AUTHRES_METHOD_DMARC + 1];
 };
@@ -355,7 +355,7 @@ int authres_sender_check(const char *msg, size_t len, const char *authserv_id,
 	struct header_field f;
 	struct authres_sender s;
 	struct authres_field af;
-	struct authres_block blocks[2];         /* above the 1st Received:, then up to the 2nd */
+	struct authres_block blocks[2]; /* above the 1st Received:, then up to the 2nd */
 	size_t fields = 0, received = 0;
 
 	memset(&s, 0, sizeof(s));
@@ -392,9 +392,11 @@ int authres_sender_check(const char *msg, size_t len, const char *authserv_id,
 		if (b->said_pass[m] && b->said_other[m])
 			s.disagree = true;
 	s.dmarc_fail = b->dmarc_fail;
-	s.trust = s.disagree ? AUTHRES_TRUST_NONE :
-	          b->dmarc ? AUTHRES_TRUST_DMARC : b->spf ? AUTHRES_TRUST_SPF :
-	          b->dkim ? AUTHRES_TRUST_DKIM : AUTHRES_TRUST_NONE;
+	s.trust = s.disagree ? AUTHRES_TRUST_NONE
+	        : b->dmarc   ? AUTHRES_TRUST_DMARC
+	        : b->spf     ? AUTHRES_TRUST_SPF
+	        : b->dkim    ? AUTHRES_TRUST_DKIM
+	                     : AUTHRES_TRUST_NONE;
 	*ret_sender = s;
 	return 0;
 }
@@ -402,9 +404,13 @@ int authres_sender_check(const char *msg, size_t len, const char *authserv_id,
 const char *authres_trust_name(enum authres_trust t)
 {
 	switch (t) {
-	case AUTHRES_TRUST_DMARC: return "dmarc";
-	case AUTHRES_TRUST_SPF: return "spf";
-	case AUTHRES_TRUST_DKIM: return "dkim";
-	default: return "none";
+	case AUTHRES_TRUST_DMARC:
+		return "dmarc";
+	case AUTHRES_TRUST_SPF:
+		return "spf";
+	case AUTHRES_TRUST_DKIM:
+		return "dkim";
+	default:
+		return "none";
 	}
 }

@@ -50,9 +50,9 @@
 #include "listd/core/limits.h"
 #include "listd/core/slice.h"
 
-#define AUTHRES_MAX_RESULTS     32      /* results kept per field */
-#define AUTHRES_MAX_FIELDS      64      /* Authentication-Results fields examined */
-#define AUTHRES_FIELD_MAX       8192    /* bytes of one field value examined */
+#define AUTHRES_MAX_RESULTS 32 /* results kept per field */
+#define AUTHRES_MAX_FIELDS 64  /* Authentication-Results fields examined */
+#define AUTHRES_FIELD_MAX 8192 /* bytes of one field value examined */
 
 enum authres_method {
 	AUTHRES_METHOD_OTHER,
@@ -63,8 +63,8 @@ enum authres_method {
 
 struct authres_result {
 	enum authres_method method;
-	bool pass;                              /* result keyword is "pass" */
-	bool fail;                              /* result keyword is "fail" */
+	bool pass; /* result keyword is "pass" */
+	bool fail; /* result keyword is "fail" */
 	/* spf: smtp.mailfrom's domain (else smtp.helo's is NOT used);
 	 * dkim: header.d, else header.i's domain; dmarc: header.from.
 	 * ASCII lower case, no trailing dot; "" when absent or unusable. */
@@ -72,7 +72,7 @@ struct authres_result {
 };
 
 struct authres_field {
-	char authserv_id[LIMIT_ADDR_DOMAIN + 1];   /* as written, unquoted */
+	char authserv_id[LIMIT_ADDR_DOMAIN + 1]; /* as written, unquoted */
 	size_t n;
 	struct authres_result r[AUTHRES_MAX_RESULTS];
 };
@@ -97,22 +97,22 @@ bool authres_automatic(const char *msg, size_t len, const char *envelope_sender,
                        enum bounce_kind kind, const char **ret_why);
 
 enum authres_trust {
-	AUTHRES_TRUST_NONE,             /* not established */
+	AUTHRES_TRUST_NONE, /* not established */
 	AUTHRES_TRUST_DMARC,
 	AUTHRES_TRUST_SPF,
 	AUTHRES_TRUST_DKIM,
 };
 
 struct authres_sender {
-	bool have_from;                 /* exactly one valid From: address */
-	struct addr from;               /* valid when have_from */
-	enum authres_trust trust;       /* how the From: address was established */
-	size_t fields_ours;             /* fields with the configured authserv-id
+	bool have_from;           /* exactly one valid From: address */
+	struct addr from;         /* valid when have_from */
+	enum authres_trust trust; /* how the From: address was established */
+	size_t fields_ours;       /* fields with the configured authserv-id
 	                                   the MTA wrote (trusted, see above) */
-	size_t fields_below;            /* with our id further down (ignored) */
-	size_t fields_foreign;          /* fields with any other id (ignored) */
-	bool disagree;                  /* trusted fields disagree: trust NONE */
-	bool dmarc_fail;                /* a trusted field says dmarc=fail for a
+	size_t fields_below;      /* with our id further down (ignored) */
+	size_t fields_foreign;    /* fields with any other id (ignored) */
+	bool disagree;            /* trusted fields disagree: trust NONE */
+	bool dmarc_fail;          /* a trusted field says dmarc=fail for a
 	                                   domain aligned with the From: domain */
 };
 

@@ -28,8 +28,7 @@ static void post_trim(const char **p, size_t *n)
 	}
 }
 
-void digest_field(const char *data, size_t len, const char *name, char *ret_value,
-                  size_t size)
+void digest_field(const char *data, size_t len, const char *name, char *ret_value, size_t size)
 {
 	struct header_field f;
 	struct buf b;
@@ -67,19 +66,17 @@ static void date_format(int64_t t, struct buf *out)
 {
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+		                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
 	time_t tt = (time_t)t;
 	if (!gmtime_r(&tt, &tm))
 		memset(&tm, 0, sizeof(tm));
-	buf_addf(out, "%s, %d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday % 7],
-	         tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900,
-	         tm.tm_hour, tm.tm_min, tm.tm_sec);
+	buf_addf(out, "%s, %d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday % 7], tm.tm_mday,
+	         months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* True when "--" boundary occurs at the start of a line of a post. */
-static bool boundary_clashes(const char *boundary, const struct digest_post *posts,
-                             size_t n)
+static bool boundary_clashes(const char *boundary, const struct digest_post *posts, size_t n)
 {
 	size_t bl = strlen(boundary);
 	for (size_t i = 0; i < n; i++) {
@@ -97,11 +94,11 @@ static bool boundary_clashes(const char *boundary, const struct digest_post *pos
 }
 
 static int boundary_pick(const struct digest_params *p, const char *tag,
-                         const struct digest_post *posts, size_t n,
-                         char *ret_boundary, size_t size)
+                         const struct digest_post *posts, size_t n, char *ret_boundary, size_t size)
 {
 	for (unsigned i = 0; i < BOUNDARY_TRIES; i++) {
-		snprintf(ret_boundary, size, "=_%s_%016" PRIx64 "_%u_%u", tag, p->seed, p->issue, i);
+		snprintf(ret_boundary, size, "=_%s_%016" PRIx64 "_%u_%u", tag, p->seed, p->issue,
+		         i);
 		if (!boundary_clashes(ret_boundary, posts, n))
 			return 0;
 	}
@@ -120,18 +117,17 @@ static void toc_line(const struct digest_post *post, const char *indent, struct 
 	         subject[0] ? subject : "(no subject)", from[0] ? from : "unknown sender");
 }
 
-static void header_common(const struct digest_params *p, const char *kind,
-                          struct buf *out)
+static void header_common(const struct digest_params *p, const char *kind, struct buf *out)
 {
 	buf_addf(out, "From: %s%s@%s\n", p->list_local, p->request_suffix, p->domain);
 	buf_addf(out, "To: %s@%s\n", p->list_local, p->domain);
-	buf_addf(out, "Subject: %s Digest, Vol %" PRIu32 ", Issue %" PRIu32 "\n",
-	         p->list_local, p->volume, p->issue);
+	buf_addf(out, "Subject: %s Digest, Vol %" PRIu32 ", Issue %" PRIu32 "\n", p->list_local,
+	         p->volume, p->issue);
 	buf_adds(out, "Date: ");
 	date_format(p->date, out);
 	buf_addch(out, '\n');
-	buf_addf(out, "Message-ID: <digest.%" PRIu32 ".%" PRIu32 ".%016" PRIx64 "@%s>\n",
-	         p->volume, p->issue, p->seed, p->domain);
+	buf_addf(out, "Message-ID: <digest.%" PRIu32 ".%" PRIu32 ".%016" PRIx64 "@%s>\n", p->volume,
+	         p->issue, p->seed, p->domain);
 	buf_adds(out, "MIME-Version: 1.0\n");
 	buf_addf(out, "X-Digest: %s\n", kind);
 }
@@ -147,8 +143,8 @@ static void post_copy(const struct digest_post *post, struct buf *out)
 		buf_addch(out, '\n');
 }
 
-static int build_mime(const struct digest_params *p, const struct digest_post *posts,
-                      size_t n, struct buf *out)
+static int build_mime(const struct digest_params *p, const struct digest_post *posts, size_t n,
+                      struct buf *out)
 {
 	char outer[96], inner[96];
 	int r = boundary_pick(p, "o", posts, n, outer, sizeof(outer));
@@ -159,14 +155,18 @@ static int build_mime(const struct digest_params *p, const struct digest_post *p
 	header_common(p, "mime", out);
 	buf_addf(out, "Content-Type: multipart/mixed; boundary=\"%s\"\n\n", outer);
 	buf_adds(out, "This is a MIME digest.\n");
-	buf_addf(out, "\n--%s\nContent-Type: text/plain; charset=utf-8\n"
-	         "Content-Transfer-Encoding: 8bit\n\n", outer);
-	buf_addf(out, "%s Digest, Vol %" PRIu32 ", Issue %" PRIu32 "\n\n"
-	         "Today's Topics:\n\n", p->list_local, p->volume, p->issue);
+	buf_addf(out,
+	         "\n--%s\nContent-Type: text/plain; charset=utf-8\n"
+	         "Content-Transfer-Encoding: 8bit\n\n",
+	         outer);
+	buf_addf(out,
+	         "%s Digest, Vol %" PRIu32 ", Issue %" PRIu32 "\n\n"
+	         "Today's Topics:\n\n",
+	         p->list_local, p->volume, p->issue);
 	for (size_t i = 0; i < n; i++)
 		toc_line(&posts[i], "  ", out);
-	buf_addf(out, "\nTo get post N again, send \"get N\" to %s%s@%s.\n",
-	         p->list_local, p->request_suffix, p->domain);
+	buf_addf(out, "\nTo get post N again, send \"get N\" to %s%s@%s.\n", p->list_local,
+	         p->request_suffix, p->domain);
 	buf_addf(out, "\n--%s\nContent-Type: multipart/digest; boundary=\"%s\"\n\n", outer, inner);
 	for (size_t i = 0; i < n; i++) {
 		buf_addf(out, "--%s\nContent-Type: message/rfc822\n\n", inner);
@@ -194,23 +194,26 @@ static void plain_body(const char *d, size_t n, struct buf *out)
 	}
 }
 
-static void build_plain(const struct digest_params *p, const struct digest_post *posts,
-                        size_t n, struct buf *out)
+static void build_plain(const struct digest_params *p, const struct digest_post *posts, size_t n,
+                        struct buf *out)
 {
 	static const char *const fields[] = { "Date", "From", "Subject", "Message-ID" };
 	char v[201];
 
 	header_common(p, "plain", out);
-	buf_adds(out, "Content-Type: text/plain; charset=utf-8\n"
+	buf_adds(out,
+	         "Content-Type: text/plain; charset=utf-8\n"
 	         "Content-Transfer-Encoding: 8bit\n\n");
 	buf_addf(out, "%s Digest    ", p->list_local);
 	date_format(p->date, out);
-	buf_addf(out, "    Volume %" PRIu32 " : Issue %" PRIu32 "\n\n"
-	         "Today's Topics:\n\n", p->volume, p->issue);
+	buf_addf(out,
+	         "    Volume %" PRIu32 " : Issue %" PRIu32 "\n\n"
+	         "Today's Topics:\n\n",
+	         p->volume, p->issue);
 	for (size_t i = 0; i < n; i++)
 		toc_line(&posts[i], "    ", out);
-	buf_addf(out, "\nTo get post N again, send \"get N\" to %s%s@%s.\n",
-	         p->list_local, p->request_suffix, p->domain);
+	buf_addf(out, "\nTo get post N again, send \"get N\" to %s%s@%s.\n", p->list_local,
+	         p->request_suffix, p->domain);
 	buf_adds(out, "\n" PLAIN_TOC_RULE "\n\n");
 	for (size_t i = 0; i < n; i++) {
 		const char *d = posts[i].data;
@@ -227,8 +230,8 @@ static void build_plain(const struct digest_params *p, const struct digest_post 
 		buf_adds(out, "\n" PLAIN_MSG_RULE "\n\n");
 	}
 	size_t mark = out->len;
-	buf_addf(out, "End of %s Digest, Vol %" PRIu32 ", Issue %" PRIu32,
-	         p->list_local, p->volume, p->issue);
+	buf_addf(out, "End of %s Digest, Vol %" PRIu32 ", Issue %" PRIu32, p->list_local, p->volume,
+	         p->issue);
 	size_t stars = out->len - mark;
 	buf_addch(out, '\n');
 	for (size_t i = 0; i < stars; i++)
@@ -261,8 +264,8 @@ static bool is_from_line(const char *d, size_t ll)
 	return ll - i >= 5 && memcmp(d + i, "From ", 5) == 0;
 }
 
-void digest_mbox_append(const char *sender, int64_t date, const char *data,
-                        size_t len, struct buf *out)
+void digest_mbox_append(const char *sender, int64_t date, const char *data, size_t len,
+                        struct buf *out)
 {
 	char when[32];
 	struct tm tm;

@@ -22,18 +22,18 @@
 #include "listd/core/buf.h"
 
 struct digest_post {
-	uint32_t number;        /* the archive number shown to members */
-	const char *data;       /* the post as received, borrowed */
+	uint32_t number;  /* the archive number shown to members */
+	const char *data; /* the post as received, borrowed */
 	size_t len;
 };
 
 struct digest_params {
-	const char *list_local;         /* "dev" */
-	const char *domain;             /* "lists.example.org" */
-	const char *request_suffix;     /* "-request" */
+	const char *list_local;     /* "dev" */
+	const char *domain;         /* "lists.example.org" */
+	const char *request_suffix; /* "-request" */
 	uint32_t volume, issue;
-	int64_t date;                   /* unix seconds: the digest's Date */
-	uint64_t seed;                  /* makes boundaries and Message-ID unique */
+	int64_t date;  /* unix seconds: the digest's Date */
+	uint64_t seed; /* makes boundaries and Message-ID unique */
 };
 
 enum digest_form {
@@ -51,14 +51,13 @@ int digest_build(enum digest_form form, const struct digest_params *p,
  * ret_value[size], unfolded and with RFC 2047 encoded words decoded to UTF-8
  * (truncated at a UTF-8 boundary, control characters made blanks); ""
  * when absent. */
-void digest_field(const char *data, size_t len, const char *name, char *ret_value,
-                  size_t size);
+void digest_field(const char *data, size_t len, const char *name, char *ret_value, size_t size);
 
 /* Appends one message in mbox form to out: a "From SENDER DATE" line
  * (sender "" is written as MAILER-DAEMON; date in asctime form, UTC), the
  * message with LF line ends, every line that starts with "From " (after
  * any number of '>') quoted with one more '>', and an empty line. */
-void digest_mbox_append(const char *sender, int64_t date, const char *data,
-                        size_t len, struct buf *out);
+void digest_mbox_append(const char *sender, int64_t date, const char *data, size_t len,
+                        struct buf *out);
 
 #endif

@@ -46,13 +46,13 @@ int dmarc_record_parse(struct slice txt, struct dmarc_record *ret_record)
 		if (tag.len == 0) {
 			if (first)
 				return -EINVAL;
-			continue;       /* empty tag between ';;' or a final ';' */
+			continue; /* empty tag between ';;' or a final ';' */
 		}
 		const char *eq = memchr(tag.p, '=', tag.len);
 		if (!eq) {
 			if (first)
 				return -EINVAL;
-			continue;       /* malformed tag: ignored, like an unknown one */
+			continue; /* malformed tag: ignored, like an unknown one */
 		}
 		struct slice name = slice_make(tag.p, (size_t)(eq - tag.p));
 		struct slice val = slice_make(eq + 1, tag.len - name.len - 1);
@@ -63,7 +63,8 @@ int dmarc_record_parse(struct slice txt, struct dmarc_record *ret_record)
 			val.len--;
 		}
 		if (first) {
-			if (!slice_eq(name, slice_cstr("v")) || !slice_eq(val, slice_cstr("DMARC1")))
+			if (!slice_eq(name, slice_cstr("v")) ||
+			    !slice_eq(val, slice_cstr("DMARC1")))
 				return -EINVAL;
 			first = false;
 			continue;
@@ -136,10 +137,14 @@ bool dmarc_disposition_strict(enum dmarc_disposition p)
 const char *dmarc_disposition_name(enum dmarc_disposition p)
 {
 	switch (p) {
-	case DMARC_DISPOSITION_ABSENT: return "absent";
-	case DMARC_DISPOSITION_NONE: return "none";
-	case DMARC_DISPOSITION_QUARANTINE: return "quarantine";
-	case DMARC_DISPOSITION_REJECT: return "reject";
+	case DMARC_DISPOSITION_ABSENT:
+		return "absent";
+	case DMARC_DISPOSITION_NONE:
+		return "none";
+	case DMARC_DISPOSITION_QUARANTINE:
+		return "quarantine";
+	case DMARC_DISPOSITION_REJECT:
+		return "reject";
 	}
 	return "?";
 }
@@ -177,8 +182,8 @@ static bool param_ok(const char *s)
 	if (!s || !*s)
 		return false;
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x21 || *s == 0x7f || *s == '"' || *s == '<' ||
-		    *s == '>' || *s == '\\')
+		if ((unsigned char)*s < 0x21 || *s == 0x7f || *s == '"' || *s == '<' || *s == '>' ||
+		    *s == '\\')
 			return false;
 	return true;
 }
@@ -190,9 +195,9 @@ static bool encoded_phrase_ok(struct slice s)
 		return false;
 	for (size_t i = 0; i < s.len; i++) {
 		char c = s.p[i];
-		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f || c == '"' ||
-		    c == '<' || c == '>' || c == '@' || c == ',' || c == ';' ||
-		    c == ':' || c == '\\' || c == '(' || c == ')' || c == '[' || c == ']')
+		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f || c == '"' || c == '<' ||
+		    c == '>' || c == '@' || c == ',' || c == ';' || c == ':' || c == '\\' ||
+		    c == '(' || c == ')' || c == '[' || c == ']')
 			return false;
 	}
 	return true;
@@ -347,7 +352,7 @@ static void wrap(const char *msg, size_t len, const struct dmarc_rewrite_params 
 		         (unsigned long long)h, tries);
 		if (!memmem(msg, len, boundary, strlen(boundary)))
 			break;
-		h = fnv1a(boundary, strlen(boundary), h);   /* bounded by the odds */
+		h = fnv1a(boundary, strlen(boundary), h); /* bounded by the odds */
 	}
 
 	add_from(ret_msg, msg, len, p);
@@ -356,25 +361,29 @@ static void wrap(const char *msg, size_t len, const struct dmarc_rewrite_params 
 	for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
 		if (header_find(msg, len, copied[i], &f) == 1)
 			add_field(ret_msg, copied[i], f.value);
-	buf_addf(ret_msg, "MIME-Version: 1.0\r\n"
+	buf_addf(ret_msg,
+	         "MIME-Version: 1.0\r\n"
 	         "Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
 	         "\r\n"
 	         "This is a MIME message: the list's post is attached.\r\n"
 	         "--%s\r\n"
 	         "Content-Type: text/plain; charset=us-ascii\r\n"
-	         "\r\n", boundary, boundary);
+	         "\r\n",
+	         boundary, boundary);
 	if (dmarc_author(msg, len, &a, NULL) == 0 && !a.utf8)
 		buf_addf(ret_msg, "The attached message from %s@%s", a.local, a.domain);
 	else
 		buf_adds(ret_msg, "The attached message");
-	buf_addf(ret_msg, " was posted to %s@%s.\r\n"
+	buf_addf(ret_msg,
+	         " was posted to %s@%s.\r\n"
 	         "It is forwarded unchanged as an attachment so that its sender's\r\n"
 	         "DMARC policy is respected.\r\n"
 	         "--%s\r\n"
 	         "Content-Type: message/rfc822\r\n"
 	         "Content-Disposition: inline\r\n"
 	         "%s"
-	         "\r\n", p->list_local, p->domain, boundary,
+	         "\r\n",
+	         p->list_local, p->domain, boundary,
 	         eightbit ? "Content-Transfer-Encoding: 8bit\r\n" : "");
 	buf_add(ret_msg, msg + start, len - start);
 	buf_addf(ret_msg, "\r\n--%s--\r\n", boundary);
@@ -383,8 +392,8 @@ static void wrap(const char *msg, size_t len, const struct dmarc_rewrite_params 
 int dmarc_rewrite(const char *msg, size_t len, const struct dmarc_rewrite_params *p,
                   struct buf *ret_msg)
 {
-	if (!param_ok(p->list_local) || !param_ok(p->domain) ||
-	    strchr(p->list_local, '@') || strchr(p->domain, '@'))
+	if (!param_ok(p->list_local) || !param_ok(p->domain) || strchr(p->list_local, '@') ||
+	    strchr(p->domain, '@'))
 		return -EINVAL;
 	if (p->action == DMARC_ACTION_WRAP)
 		wrap(msg, len, p, ret_msg);

@@ -59,21 +59,21 @@
 #include "listd/core/buf.h"
 #include "listd/core/slice.h"
 
-#define DMARC_NAME_MAX          128     /* bytes of the author's name kept */
-#define DMARC_RECORD_MAX        4096    /* longer TXT data is not a record we read */
+#define DMARC_NAME_MAX 128    /* bytes of the author's name kept */
+#define DMARC_RECORD_MAX 4096 /* longer TXT data is not a record we read */
 
 /* What a domain asks receivers to do with mail that fails DMARC: p= and sp=,
  * RFC 7489's "requested Mail Receiver policy". */
 enum dmarc_disposition {
-	DMARC_DISPOSITION_ABSENT,            /* no record (or none that applies) */
+	DMARC_DISPOSITION_ABSENT, /* no record (or none that applies) */
 	DMARC_DISPOSITION_NONE,
 	DMARC_DISPOSITION_QUARANTINE,
 	DMARC_DISPOSITION_REJECT,
 };
 
 struct dmarc_record {
-	enum dmarc_disposition p;            /* NONE when p= is missing or unknown */
-	enum dmarc_disposition sp;           /* = p when sp= is missing or unknown */
+	enum dmarc_disposition p;  /* NONE when p= is missing or unknown */
+	enum dmarc_disposition sp; /* = p when sp= is missing or unknown */
 };
 
 /* Parses one TXT record's text (the character-strings concatenated).
@@ -131,8 +131,8 @@ enum dmarc_action {
 /* Strings borrowed for the call; the same rules as transform_params: no
  * control bytes (-EINVAL). */
 struct dmarc_rewrite_params {
-	const char *list_local;         /* "dev" */
-	const char *domain;             /* "lists.example.org" */
+	const char *list_local; /* "dev" */
+	const char *domain;     /* "lists.example.org" */
 	enum dmarc_action action;
 };
 

@@ -32,9 +32,9 @@ void footer_encode_qp(const char *in, size_t len, struct buf *out)
 		}
 		/* a blank at the end of a line (or of the text) is encoded */
 		bool at_end = i + 1 == len || in[i + 1] == '\n' ||
-		              (in[i + 1] == '\r' && i + 2 < len && in[i + 2] == '\n');
-		bool literal = (c >= 33 && c <= 126 && c != '=') ||
-		               ((c == ' ' || c == '\t') && !at_end);
+		        (in[i + 1] == '\r' && i + 2 < len && in[i + 2] == '\n');
+		bool literal =
+		        (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_end);
 		size_t w = literal ? 1 : 3;
 		/* room for the soft break's '=' (76 characters at most a line) */
 		if (col + w > 75) {
@@ -55,7 +55,7 @@ void footer_encode_qp(const char *in, size_t len, struct buf *out)
 void footer_encode_base64(const char *in, size_t len, struct buf *out)
 {
 	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t col = 0;
 	for (size_t i = 0; i < len; i += 3) {
 		unsigned v = (unsigned)(unsigned char)in[i] << 16;
@@ -103,10 +103,20 @@ static bool text_ok(const char *s)
 			p++;
 			continue;
 		}
-		if ((c & 0xe0) == 0xc0) { n = 1; min = 0x80; c &= 0x1f; }
-		else if ((c & 0xf0) == 0xe0) { n = 2; min = 0x800; c &= 0x0f; }
-		else if ((c & 0xf8) == 0xf0) { n = 3; min = 0x10000; c &= 0x07; }
-		else return false;
+		if ((c & 0xe0) == 0xc0) {
+			n = 1;
+			min = 0x80;
+			c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2;
+			min = 0x800;
+			c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3;
+			min = 0x10000;
+			c &= 0x07;
+		} else
+			return false;
 		p++;
 		for (size_t i = 0; i < n; i++, p++) {
 			if ((*p & 0xc0) != 0x80)
@@ -134,7 +144,7 @@ static bool text_in_charset(const char *text_in, const char *charset, struct buf
 		buf_add(out, text, t.len);
 	} else if (ascii_cs) {
 		ok = false;
-	} else {        /* even ASCII text: the charset may not be ASCII-compatible */
+	} else { /* even ASCII text: the charset may not be ASCII-compatible */
 		iconv_t cd = iconv_open(charset, "UTF-8");
 		if (cd == (iconv_t)-1) {
 			buf_finish(&t);
@@ -149,13 +159,13 @@ static bool text_in_charset(const char *text_in, const char *charset, struct buf
 			size_t rc = iconv(cd, &ip, &il, &op, &ol);
 			buf_add(out, tmp, (size_t)(op - tmp));
 			if (rc == (size_t)-1 && errno != E2BIG)
-				ok = false;     /* not representable, or invalid */
+				ok = false; /* not representable, or invalid */
 			else if (rc != (size_t)-1 && rc > 0)
-				ok = false;     /* converted irreversibly */
+				ok = false; /* converted irreversibly */
 		}
 		char *op = tmp;
 		size_t ol = sizeof(tmp);
-		if (ok && iconv(cd, NULL, NULL, &op, &ol) != (size_t)-1)   /* shift back */
+		if (ok && iconv(cd, NULL, NULL, &op, &ol) != (size_t)-1) /* shift back */
 			buf_add(out, tmp, (size_t)(op - tmp));
 		iconv_close(cd);
 	}
@@ -167,7 +177,8 @@ static bool text_in_charset(const char *text_in, const char *charset, struct buf
 static void add_text_part(struct buf *out, const char *text)
 {
 	bool ascii = is_ascii(text);
-	buf_addf(out, "Content-Type: text/plain; charset=%s\n"
+	buf_addf(out,
+	         "Content-Type: text/plain; charset=%s\n"
 	         "Content-Transfer-Encoding: %s\nContent-Disposition: inline\n\n",
 	         ascii ? "us-ascii" : "utf-8", ascii ? "7bit" : "quoted-printable");
 	size_t n = strlen(text);
@@ -184,13 +195,13 @@ static void add_text_part(struct buf *out, const char *text)
 struct post {
 	const char *msg;
 	size_t len;
-	size_t body;                    /* offset of the body */
+	size_t body; /* offset of the body */
 	bool have_ct, have_cte, have_mime_version;
-	bool cut;                       /* the scanner stopped at a limit */
+	bool cut; /* the scanner stopped at a limit */
 	struct header_field ct, cte;
 	char type[64];
 	struct buf charset, boundary;
-	char encoding[32];              /* lower case; "" = none */
+	char encoding[32]; /* lower case; "" = none */
 };
 
 static void post_read(struct post *p, const char *msg, size_t len)
@@ -207,7 +218,8 @@ static void post_read(struct post *p, const char *msg, size_t len)
 		if (!p->have_ct && slice_case_eq_cstr(f.name, "Content-Type")) {
 			p->ct = f;
 			p->have_ct = true;
-		} else if (!p->have_cte && slice_case_eq_cstr(f.name, "Content-Transfer-Encoding")) {
+		} else if (!p->have_cte &&
+		           slice_case_eq_cstr(f.name, "Content-Transfer-Encoding")) {
 			p->cte = f;
 			p->have_cte = true;
 		} else if (slice_case_eq_cstr(f.name, "MIME-Version")) {
@@ -219,7 +231,7 @@ static void post_read(struct post *p, const char *msg, size_t len)
 	snprintf(p->type, sizeof(p->type), "text/plain");
 	if (p->have_ct) {
 		if (!mime_content_type(p->ct.value, p->type, sizeof(p->type)))
-			p->type[0] = '\0';      /* unparsable */
+			p->type[0] = '\0'; /* unparsable */
 		mime_param(p->ct.value, "charset", &p->charset);
 		mime_param(p->ct.value, "boundary", &p->boundary);
 	}
@@ -255,7 +267,7 @@ static void copy_header(const struct post *p, bool (*skip)(struct slice name), s
 			continue;
 		buf_add(out, p->msg + f.start, f.end - f.start);
 		if (p->msg[f.end - 1] != '\n')
-			buf_addch(out, '\n');  /* a last field without its line end */
+			buf_addch(out, '\n'); /* a last field without its line end */
 	}
 }
 
@@ -397,7 +409,7 @@ static int plain(const struct post *p, const char *head, const char *foot, struc
 	for (size_t i = 0; i < f.len && !added8; i++)
 		added8 = (unsigned char)f.data[i] >= 0x80;
 	if (seven && added8)
-		goto out;               /* a 7bit body stays 7bit: wrap */
+		goto out; /* a 7bit body stays 7bit: wrap */
 
 	/* the body's text */
 	struct slice body = slice_make(p->msg + p->body, p->len - p->body);
@@ -429,8 +441,8 @@ out:
 	return r;
 }
 
-int footer_apply(const char *msg, size_t len, const char *header_text,
-                 const char *footer_text, struct buf *out, const char **ret_why)
+int footer_apply(const char *msg, size_t len, const char *header_text, const char *footer_text,
+                 struct buf *out, const char **ret_why)
 {
 	const char *why_dummy;
 	if (!ret_why)
@@ -444,7 +456,7 @@ int footer_apply(const char *msg, size_t len, const char *header_text,
 	struct post p;
 	post_read(&p, msg, len);
 	static const char *const untouchable[] = {
-		"multipart/signed", "multipart/encrypted", "application/pkcs7-mime",
+		"multipart/signed",         "multipart/encrypted",       "application/pkcs7-mime",
 		"application/x-pkcs7-mime", "application/pgp-encrypted", "message/partial",
 	};
 	int r = 1;

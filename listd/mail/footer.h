@@ -36,7 +36,7 @@
 
 #include "listd/core/buf.h"
 
-#define FOOTER_TEXT_MAX (64u << 10)     /* bytes of header or footer text */
+#define FOOTER_TEXT_MAX (64u << 10) /* bytes of header or footer text */
 
 /* Adds header_text and footer_text (UTF-8, LF line ends; NULL or "" for
  * none) to msg (len bytes) and appends the result to out.
@@ -44,8 +44,8 @@
  * *ret_why (may be NULL) says why (no text, signed or encrypted, malformed);
  * -EINVAL: a text is longer than FOOTER_TEXT_MAX, is not UTF-8 or holds a
  * control byte other than LF and TAB (out untouched). */
-int footer_apply(const char *msg, size_t len, const char *header_text,
-                 const char *footer_text, struct buf *out, const char **ret_why);
+int footer_apply(const char *msg, size_t len, const char *header_text, const char *footer_text,
+                 struct buf *out, const char **ret_why);
 
 /* Appends in (any bytes) encoded as quoted-printable (RFC 2045, LF hard
  * line breaks, lines of at most 76 characters) / base64 (76-column

@@ -8,7 +8,7 @@
 #include "listd/core/buf.h"
 
 struct find_ctx {
-	struct buf text;                /* the text, UTF-8 */
+	struct buf text; /* the text, UTF-8 */
 	bool found;
 };
 
@@ -61,7 +61,7 @@ static void copy_reason(struct slice s, char ret_reason[MODREPLY_REASON_MAX + 1]
 	while (s.len && blank(s.p[s.len - 1]))
 		s.len--;
 	size_t n = s.len < MODREPLY_REASON_MAX ? s.len : MODREPLY_REASON_MAX;
-	if (n < s.len)          /* cut: back up to the start of a character */
+	if (n < s.len) /* cut: back up to the start of a character */
 		while (n > 0 && ((unsigned char)s.p[n] & 0xc0) == 0x80)
 			n--;
 	for (size_t i = 0; i < n; i++) {
@@ -110,9 +110,12 @@ void modreply_parse(const char *msg, size_t len, struct modreply *ret_reply)
 const char *modreply_action_name(enum modreply_action a)
 {
 	switch (a) {
-	case MODREPLY_APPROVE: return "approve";
-	case MODREPLY_REJECT: return "reject";
-	case MODREPLY_DISCARD: return "discard";
+	case MODREPLY_APPROVE:
+		return "approve";
+	case MODREPLY_REJECT:
+		return "reject";
+	case MODREPLY_DISCARD:
+		return "discard";
 	}
 	return "?";
 }

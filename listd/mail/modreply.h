@@ -21,8 +21,8 @@
 
 #include <stddef.h>
 
-#define MODREPLY_LINE_MAX       1000
-#define MODREPLY_REASON_MAX     300
+#define MODREPLY_LINE_MAX 1000
+#define MODREPLY_REASON_MAX 300
 
 enum modreply_action {
 	MODREPLY_APPROVE,
@@ -32,7 +32,7 @@ enum modreply_action {
 
 struct modreply {
 	enum modreply_action action;
-	char reason[MODREPLY_REASON_MAX + 1];   /* reject: may be "" */
+	char reason[MODREPLY_REASON_MAX + 1]; /* reject: may be "" */
 };
 
 /* Reads the decision of the message msg (len bytes, headers and body). */

@@ -19,8 +19,8 @@ static void be32(uint8_t ret_bytes[4], uint32_t v)
 	ret_bytes[3] = (uint8_t)v;
 }
 
-static void mac_of(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id,
-                   const struct modtoken *t, uint8_t ret_mac[TOKEN_MAC_LEN])
+static void mac_of(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id, const struct modtoken *t,
+                   uint8_t ret_mac[TOKEN_MAC_LEN])
 {
 	uint8_t l[4], k[4], m[4], e[4];
 	be32(l, list_id);
@@ -28,14 +28,16 @@ static void mac_of(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id,
 	be32(m, t->msg_id);
 	be32(e, t->expiry_day);
 	const struct slice parts[4] = {
-		{ (const char *)l, 4 }, { (const char *)k, 4 },
-		{ (const char *)m, 4 }, { (const char *)e, 4 },
+		{ (const char *)l, 4 },
+		{ (const char *)k, 4 },
+		{ (const char *)m, 4 },
+		{ (const char *)e, 4 },
 	};
 	token_hmac(key, PURPOSE, parts, 4, ret_mac);
 }
 
-int modtoken_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id,
-                  const struct modtoken *t, struct buf *ret_token)
+int modtoken_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id, const struct modtoken *t,
+                  struct buf *ret_token)
 {
 	uint8_t mac[TOKEN_MAC_LEN];
 	struct token_bits tb = TOKEN_BITS_INIT;
@@ -50,8 +52,8 @@ int modtoken_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id,
 	return 0;
 }
 
-int modtoken_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
-                   uint32_t list_id, uint32_t today, struct modtoken *ret_token)
+int modtoken_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token, uint32_t list_id,
+                   uint32_t today, struct modtoken *ret_token)
 {
 	struct token_bits tb;
 	uint8_t mac[TOKEN_MAC_LEN];
@@ -69,9 +71,10 @@ int modtoken_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
 	int64_t base = (int64_t)today - 32768;
 	int64_t exp = base + (int64_t)(((uint64_t)exp16 - (uint64_t)base) & 0xffffu);
 	if (exp < 0 || exp > UINT32_MAX)
-		return -EBADMSG;        /* no day such a token could have named */
+		return -EBADMSG; /* no day such a token could have named */
 	struct modtoken t = {
-		.kind = (enum modtoken_kind)kind, .msg_id = (uint32_t)msg,
+		.kind = (enum modtoken_kind)kind,
+		.msg_id = (uint32_t)msg,
 		.expiry_day = (uint32_t)exp,
 	};
 	mac_of(key, list_id, &t, mac);
@@ -83,8 +86,8 @@ int modtoken_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
 	return 0;
 }
 
-bool modtoken_address(const char *local, const char *suffix, char delim,
-                      const char *token, const char *domain, struct buf *ret_addr)
+bool modtoken_address(const char *local, const char *suffix, char delim, const char *token,
+                      const char *domain, struct buf *ret_addr)
 {
 	size_t n = strlen(local) + strlen(suffix) + 1 + strlen(token);
 	if (n > LIMIT_ADDR_LOCAL)

@@ -39,35 +39,35 @@
 #include "listd/core/buf.h"
 #include "listd/core/slice.h"
 
-#define MODTOKEN_CHARS          24
-#define MODTOKEN_MAC_BITS       70
+#define MODTOKEN_CHARS 24
+#define MODTOKEN_MAC_BITS 70
 
 enum modtoken_kind {
-	MODTOKEN_POST = 0,              /* a held post */
-	MODTOKEN_SUBSCRIBE = 1,         /* a confirmed subscription awaiting approval */
+	MODTOKEN_POST = 0,      /* a held post */
+	MODTOKEN_SUBSCRIBE = 1, /* a confirmed subscription awaiting approval */
 };
 
 struct modtoken {
 	enum modtoken_kind kind;
 	uint32_t msg_id;
-	uint32_t expiry_day;            /* last valid day */
+	uint32_t expiry_day; /* last valid day */
 };
 
 /* Appends the token for t under list_id to ret_token. 0, or -EINVAL for a kind
  * out of range (ret_token untouched). */
-int modtoken_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id,
-                  const struct modtoken *t, struct buf *ret_token);
+int modtoken_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t list_id, const struct modtoken *t,
+                  struct buf *ret_token);
 
 /* Verifies token (either case) for list_id on day today.
  * 0 = valid, *ret_token filled; -EINVAL malformed (length, alphabet, kind);
  * -EBADMSG bad MAC (forged, altered, another list's); -ETIME authentic
  * but past its expiry day. */
-int modtoken_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
-                   uint32_t list_id, uint32_t today, struct modtoken *ret_token);
+int modtoken_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token, uint32_t list_id,
+                   uint32_t today, struct modtoken *ret_token);
 
 /* Appends LOCAL SUFFIX DELIM TOKEN "@" DOMAIN to ret_addr when the local part
  * fits in 64 octets: true; false (ret_addr untouched) when it would not. */
-bool modtoken_address(const char *local, const char *suffix, char delim,
-                      const char *token, const char *domain, struct buf *ret_addr);
+bool modtoken_address(const char *local, const char *suffix, char delim, const char *token,
+                      const char *domain, struct buf *ret_addr);
 
 #endif

@@ -10,14 +10,10 @@ static const struct {
 	const char *word;
 	enum reqcmd cmd;
 } words[] = {
-	{ "subscribe", REQCMD_SUBSCRIBE },
-	{ "join", REQCMD_SUBSCRIBE },
-	{ "unsubscribe", REQCMD_UNSUBSCRIBE },
-	{ "leave", REQCMD_UNSUBSCRIBE },
-	{ "signoff", REQCMD_UNSUBSCRIBE },
-	{ "help", REQCMD_HELP },
-	{ "confirm", REQCMD_CONFIRM },
-	{ "get", REQCMD_GET },
+	{ "subscribe", REQCMD_SUBSCRIBE },     { "join", REQCMD_SUBSCRIBE },
+	{ "unsubscribe", REQCMD_UNSUBSCRIBE }, { "leave", REQCMD_UNSUBSCRIBE },
+	{ "signoff", REQCMD_UNSUBSCRIBE },     { "help", REQCMD_HELP },
+	{ "confirm", REQCMD_CONFIRM },         { "get", REQCMD_GET },
 	{ "set", REQCMD_SET_DELIVERY },
 };
 
@@ -101,7 +97,7 @@ void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret_result)
 	}
 	struct slice arg = next_word(line, &pos);
 	struct slice more = next_word(line, &pos);
-	if (more.len && r.cmd != REQCMD_CONFIRM)       /* "confirm TOKEN (why)" */
+	if (more.len && r.cmd != REQCMD_CONFIRM) /* "confirm TOKEN (why)" */
 		r.arg_bad = true;
 	if (arg.len > REQCMD_ARG_MAX)
 		r.arg_bad = true;
@@ -141,8 +137,7 @@ static struct slice strip_prefixes(struct slice s)
 	return slice_trim(s);
 }
 
-int reqcmd_parse(const char *msg, size_t len, struct slice ext,
-                 struct reqcmd_result *ret_result)
+int reqcmd_parse(const char *msg, size_t len, struct slice ext, struct reqcmd_result *ret_result)
 {
 	struct reqcmd_result r;
 	struct header_field f;
@@ -194,12 +189,19 @@ int reqcmd_parse(const char *msg, size_t len, struct slice ext,
 const char *reqcmd_name(enum reqcmd c)
 {
 	switch (c) {
-	case REQCMD_SUBSCRIBE: return "subscribe";
-	case REQCMD_UNSUBSCRIBE: return "unsubscribe";
-	case REQCMD_HELP: return "help";
-	case REQCMD_CONFIRM: return "confirm";
-	case REQCMD_GET: return "get";
-	case REQCMD_SET_DELIVERY: return "set";
-	default: return "none";
+	case REQCMD_SUBSCRIBE:
+		return "subscribe";
+	case REQCMD_UNSUBSCRIBE:
+		return "unsubscribe";
+	case REQCMD_HELP:
+		return "help";
+	case REQCMD_CONFIRM:
+		return "confirm";
+	case REQCMD_GET:
+		return "get";
+	case REQCMD_SET_DELIVERY:
+		return "set";
+	default:
+		return "none";
 	}
 }

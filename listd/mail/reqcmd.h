@@ -47,22 +47,21 @@ enum reqcmd_delivery {
 	REQCMD_DELIVERY_NOMAIL,
 };
 
-#define REQCMD_ARG_MAX  LIMIT_ADDR_MAILBOX      /* bytes kept of the argument */
+#define REQCMD_ARG_MAX LIMIT_ADDR_MAILBOX /* bytes kept of the argument */
 
 struct reqcmd_result {
 	enum reqcmd cmd;
-	bool from_ext;                  /* the confirmation came in the address */
-	bool arg_bad;                   /* unusable argument(s): do nothing */
-	char arg[REQCMD_ARG_MAX + 1];   /* ADDRESS or TOKEN, "" when none */
-	uint32_t number;                /* get: the archive number */
-	enum reqcmd_delivery delivery;  /* set delivery: the mode */
+	bool from_ext;                 /* the confirmation came in the address */
+	bool arg_bad;                  /* unusable argument(s): do nothing */
+	char arg[REQCMD_ARG_MAX + 1];  /* ADDRESS or TOKEN, "" when none */
+	uint32_t number;               /* get: the archive number */
+	enum reqcmd_delivery delivery; /* set delivery: the mode */
 };
 
 /* Parses msg (raw, LF or CRLF) and the recipient's extension ext (may be
  * empty). Always 0; ret_result->cmd is REQCMD_NONE when nothing was
  * understood. */
-int reqcmd_parse(const char *msg, size_t len, struct slice ext,
-                 struct reqcmd_result *ret_result);
+int reqcmd_parse(const char *msg, size_t len, struct slice ext, struct reqcmd_result *ret_result);
 
 /* Parses one command line (no line break inside expected). */
 void reqcmd_parse_line(struct slice line, struct reqcmd_result *ret_result);

@@ -18,8 +18,8 @@
 
 struct writer {
 	struct buf *out;
-	bool stuff;             /* DATA form */
-	bool bol;               /* at the beginning of an output line */
+	bool stuff; /* DATA form */
+	bool bol;   /* at the beginning of an output line */
 };
 
 static void w_eol(struct writer *w)
@@ -117,27 +117,24 @@ static const char *nz(const char *s, const char *dflt)
 static int params_check(const struct transform_params *p)
 {
 	const char *fields[] = {
-		p->list_local, p->domain, p->list_id, p->description,
+		p->list_local,     p->domain,       p->list_id,     p->description,
 		p->request_suffix, p->owner_suffix, p->subject_tag, p->authserv_id,
 	};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (fields[i] && has_ctl(fields[i]))
 			return -EINVAL;
-	if (!p->list_local || !p->domain || !dot_atom(p->list_local)
-	    || !dot_atom(p->domain))
+	if (!p->list_local || !p->domain || !dot_atom(p->list_local) || !dot_atom(p->domain))
 		return -EINVAL;
 	if (p->list_id && *p->list_id && !dot_atom(p->list_id))
 		return -EINVAL;
-	if (!dot_atom(nz(p->request_suffix, "-request"))
-	    && *nz(p->request_suffix, "-request"))
+	if (!dot_atom(nz(p->request_suffix, "-request")) && *nz(p->request_suffix, "-request"))
 		return -EINVAL;
 	if (!dot_atom(nz(p->owner_suffix, "-owner")) && *nz(p->owner_suffix, "-owner"))
 		return -EINVAL;
 	if (p->description && strlen(p->description) > LIMIT_LIST_DESCRIPTION)
 		return -EINVAL;
 	if (p->subject_tag) {
-		if (strlen(p->subject_tag) > LIMIT_SUBJECT_TAG
-		    || strpbrk(p->subject_tag, "[]"))
+		if (strlen(p->subject_tag) > LIMIT_SUBJECT_TAG || strpbrk(p->subject_tag, "[]"))
 			return -EINVAL;
 	}
 	if (p->authserv_id && !plain_text(p->authserv_id))
@@ -165,8 +162,8 @@ static void add_uri_part(struct buf *b, const char *s)
 	}
 }
 
-static void add_mailto(struct buf *b, const char *local, const char *suffix,
-                       const char *domain, const char *subject)
+static void add_mailto(struct buf *b, const char *local, const char *suffix, const char *domain,
+                       const char *subject)
 {
 	buf_adds(b, "<mailto:");
 	add_uri_part(b, local);
@@ -235,8 +232,7 @@ static void add_description(struct buf *b, const char *d)
 	buf_adds(b, "?=");
 }
 
-static void add_list_fields(struct writer *w, const struct transform_params *p,
-                            bool add_subject)
+static void add_list_fields(struct writer *w, const struct transform_params *p, bool add_subject)
 {
 	struct buf *b = w->out;
 	const char *req = nz(p->request_suffix, "-request");
@@ -267,8 +263,7 @@ static void add_list_fields(struct writer *w, const struct transform_params *p,
 	}
 	buf_adds(b, "\r\nList-Owner: ");
 	add_mailto(b, p->list_local, own, p->domain, NULL);
-	buf_addf(b, "\r\nPrecedence: list\r\nX-Loop: %s@%s\r\n",
-	         p->list_local, p->domain);
+	buf_addf(b, "\r\nPrecedence: list\r\nX-Loop: %s@%s\r\n", p->list_local, p->domain);
 	if (add_subject)
 		buf_addf(b, "Subject: [%s]\r\n", p->subject_tag);
 	w->bol = true;
@@ -277,8 +272,9 @@ static void add_list_fields(struct writer *w, const struct transform_params *p,
 /* ---- rules on incoming fields ---- */
 
 static const char *const dropped_fields[] = {
-	"List-Id", "List-Post", "List-Help", "List-Subscribe", "List-Unsubscribe",
-	"List-Unsubscribe-Post", "List-Owner", "List-Archive", "Precedence",
+	"List-Id",        "List-Post",        "List-Help",
+	"List-Subscribe", "List-Unsubscribe", "List-Unsubscribe-Post",
+	"List-Owner",     "List-Archive",     "Precedence",
 	"Return-Path",
 };
 
@@ -324,8 +320,7 @@ int transform_authserv_id(struct slice v, struct slice *ret_id)
 			return -ENOENT;
 	} else {
 		s = i;
-		while (i < v.len && !ascii_is_space(v.p[i]) && v.p[i] != ';'
-		       && v.p[i] != '(')
+		while (i < v.len && !ascii_is_space(v.p[i]) && v.p[i] != ';' && v.p[i] != '(')
 			i++;
 	}
 	if (i == s)
@@ -353,13 +348,13 @@ static bool xloop_is_ours(struct slice value, const struct transform_params *p)
 	size_t ll = strlen(p->list_local);
 	if (v.len != ll + 1 + strlen(p->domain) || v.p[ll] != '@')
 		return false;
-	return slice_case_eq_cstr(slice_make(v.p, ll), p->list_local)
-	       && slice_case_eq_cstr(slice_make(v.p + ll + 1, v.len - ll - 1), p->domain);
+	return slice_case_eq_cstr(slice_make(v.p, ll), p->list_local) &&
+	        slice_case_eq_cstr(slice_make(v.p + ll + 1, v.len - ll - 1), p->domain);
 }
 
 /* Writes the Subject field f with the tag applied. */
-static void write_subject(struct writer *w, const char *msg,
-                          const struct header_field *f, const char *tag)
+static void write_subject(struct writer *w, const char *msg, const struct header_field *f,
+                          const char *tag)
 {
 	char want[LIMIT_SUBJECT_TAG + 3];
 	struct slice v = f->value;
@@ -400,8 +395,8 @@ static void write_subject(struct writer *w, const char *msg,
 	const char *end = msg + f->end;
 	const char *scan = first + taglen;
 	for (;;) {
-		const char *next = slice_case_find(
-			slice_make(scan, (size_t)(v.p + v.len - scan)), want);
+		const char *next =
+		        slice_case_find(slice_make(scan, (size_t)(v.p + v.len - scan)), want);
 		if (!next)
 			break;
 		w_copy(w, pos, (size_t)(next - pos), true);
@@ -413,8 +408,8 @@ static void write_subject(struct writer *w, const char *msg,
 	w_copy(w, pos, (size_t)(end - pos), true);
 }
 
-int transform_message(const char *msg, size_t len,
-                      const struct transform_params *p, struct buf *ret_msg)
+int transform_message(const char *msg, size_t len, const struct transform_params *p,
+                      struct buf *ret_msg)
 {
 	struct header_scan hs;
 	struct header_field f;
@@ -453,7 +448,7 @@ int transform_message(const char *msg, size_t len,
 		} else {
 			w_copy(&w, msg + f.start, f.end - f.start, true);
 		}
-		if (!w.bol)             /* last field without a line end */
+		if (!w.bol) /* last field without a line end */
 			w_eol(&w);
 	}
 

@@ -66,24 +66,24 @@
 #include "listd/core/slice.h"
 
 enum transform_form {
-	TRANSFORM_DATA,         /* dot-stuffed, ends with CRLF.CRLF */
-	TRANSFORM_BDAT,         /* raw, ends with CRLF */
+	TRANSFORM_DATA, /* dot-stuffed, ends with CRLF.CRLF */
+	TRANSFORM_BDAT, /* raw, ends with CRLF */
 };
 
 /* All strings borrowed for the call. Parameters come from configuration and
  * the store: any CR, LF or other control byte in them is refused (-EINVAL),
  * never written. */
 struct transform_params {
-	const char *list_local;         /* "dev" (required) */
-	const char *domain;             /* "lists.example.org" (required, A-label) */
-	const char *list_id;            /* NULL or "" = LIST "." DOMAIN; a dot-atom */
-	const char *description;        /* NULL or "" = none; at most
+	const char *list_local;     /* "dev" (required) */
+	const char *domain;         /* "lists.example.org" (required, A-label) */
+	const char *list_id;        /* NULL or "" = LIST "." DOMAIN; a dot-atom */
+	const char *description;    /* NULL or "" = none; at most
 	                                   LIMIT_LIST_DESCRIPTION bytes, UTF-8 */
-	const char *request_suffix;     /* NULL = "-request" */
-	const char *owner_suffix;       /* NULL = "-owner" */
-	const char *subject_tag;        /* without brackets; NULL or "" = none;
+	const char *request_suffix; /* NULL = "-request" */
+	const char *owner_suffix;   /* NULL = "-owner" */
+	const char *subject_tag;    /* without brackets; NULL or "" = none;
 	                                   at most LIMIT_SUBJECT_TAG bytes, no '[' ']' */
-	const char *authserv_id;        /* NULL or "" = drop all Authentication-Results */
+	const char *authserv_id;    /* NULL or "" = drop all Authentication-Results */
 	enum transform_form form;
 	/* true: List-Unsubscribe is left out, because the caller sends a
 	 * per-recipient one (listd/mail/unsub.h) before this shared buffer. */
@@ -92,8 +92,8 @@ struct transform_params {
 
 /* Appends the transformed msg (len bytes, any content) to ret_msg.
  * 0, or -EINVAL for a bad parameter (ret_msg untouched). */
-int transform_message(const char *msg, size_t len,
-                      const struct transform_params *p, struct buf *ret_msg);
+int transform_message(const char *msg, size_t len, const struct transform_params *p,
+                      struct buf *ret_msg);
 
 /* The authserv-id of an Authentication-Results value (raw, possibly folded):
  * leading blanks and comments skipped, a quoted string unquoted in the

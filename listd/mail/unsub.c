@@ -5,8 +5,8 @@
 #include "listd/mail/unsub.h"
 #include "listd/core/limits.h"
 
-#define UNSUB_DAY_BITS  16
-#define UNSUB_DAY_MASK  ((1u << UNSUB_DAY_BITS) - 1)
+#define UNSUB_DAY_BITS 16
+#define UNSUB_DAY_MASK ((1u << UNSUB_DAY_BITS) - 1)
 
 static void be32(uint8_t *p, uint32_t v)
 {
@@ -16,8 +16,8 @@ static void be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-static int unsub_mac(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
-                     uint32_t list_id, uint32_t day, uint8_t mac[TOKEN_MAC_LEN])
+static int unsub_mac(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id, uint32_t list_id,
+                     uint32_t day, uint8_t mac[TOKEN_MAC_LEN])
 {
 	uint8_t m[4], l[4], d[4];
 	struct slice parts[3];
@@ -31,8 +31,8 @@ static int unsub_mac(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
 	return token_hmac(key, "unsubscribe", parts, 3, mac);
 }
 
-int unsub_token_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
-                     uint32_t list_id, uint32_t day, struct buf *ret_token)
+int unsub_token_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id, uint32_t list_id,
+                     uint32_t day, struct buf *ret_token)
 {
 	struct token_bits tb = TOKEN_BITS_INIT;
 	uint8_t mac[TOKEN_MAC_LEN];
@@ -47,8 +47,8 @@ int unsub_token_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
 	return 0;
 }
 
-static int unsub_read(struct slice token, struct token_bits *tb,
-                      uint64_t *ret_member, uint64_t *ret_day)
+static int unsub_read(struct slice token, struct token_bits *tb, uint64_t *ret_member,
+                      uint64_t *ret_day)
 {
 	size_t pos = 0;
 	int r;
@@ -77,9 +77,8 @@ int unsub_token_member(struct slice token, uint32_t *ret_member_id)
 	return 0;
 }
 
-int unsub_token_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
-                      uint32_t list_id, uint32_t today, uint32_t max_age_days,
-                      uint32_t *ret_member_id)
+int unsub_token_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token, uint32_t list_id,
+                      uint32_t today, uint32_t max_age_days, uint32_t *ret_member_id)
 {
 	struct token_bits tb;
 	uint8_t mac[TOKEN_MAC_LEN];
@@ -118,8 +117,7 @@ bool unsub_url_valid(const char *url)
 	if (n == 0 || n > 1024)
 		return false;
 	for (const char *p = url + 8; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
-		    strchr("<>\",\\", *p))
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("<>\",\\", *p))
 			return false;
 	return true;
 }
@@ -131,8 +129,8 @@ static void add_uri(struct buf *b, const char *s)
 
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~!$'*+=", c)) {
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~!$'*+=", c)) {
 			buf_addch(b, c);
 		} else {
 			buf_addch(b, '%');
@@ -151,10 +149,9 @@ bool unsub_ext_token(struct slice ext, struct slice *ret_token)
 	return true;
 }
 
-int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
-                        uint32_t list_id, uint32_t day, const char *list_local,
-                        const char *request_suffix, char delim,
-                        const char *domain, const char *url, struct buf *ret_header)
+int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id, uint32_t list_id,
+                        uint32_t day, const char *list_local, const char *request_suffix,
+                        char delim, const char *domain, const char *url, struct buf *ret_header)
 {
 	struct buf tok = BUF_INIT;
 	char d[2] = { delim, '\0' };
@@ -162,8 +159,8 @@ int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
 	size_t ulen;
 	int r;
 
-	if (!list_local || !*list_local || !domain || !*domain ||
-	    delim <= 0x20 || delim >= 0x7f || delim == '@')
+	if (!list_local || !*list_local || !domain || !*domain || delim <= 0x20 || delim >= 0x7f ||
+	    delim == '@')
 		return -EINVAL;
 	if (with_url && !unsub_url_valid(url))
 		return -EINVAL;
@@ -177,13 +174,14 @@ int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
 	add_uri(ret_header, list_local);
 	add_uri(ret_header, suffix);
 	if (strlen(list_local) + strlen(suffix) + 1 + strlen(UNSUB_EXT_PREFIX) +
-	    UNSUB_TOKEN_CHARS <= LIMIT_ADDR_LOCAL) {
+	            UNSUB_TOKEN_CHARS <=
+	    LIMIT_ADDR_LOCAL) {
 		add_uri(ret_header, d);
 		buf_adds(ret_header, UNSUB_EXT_PREFIX);
 		buf_add(ret_header, tok.data, tok.len);
 		buf_addch(ret_header, '@');
 		add_uri(ret_header, domain);
-	} else {        /* no room for the token: the confirmed request */
+	} else { /* no room for the token: the confirmed request */
 		buf_addch(ret_header, '@');
 		add_uri(ret_header, domain);
 		buf_adds(ret_header, "?subject=unsubscribe");

@@ -36,12 +36,13 @@
 #include "listd/core/buf.h"
 #include "listd/core/slice.h"
 
-#define UNSUB_TOKEN_CHARS       24
-#define UNSUB_MAC_BITS          72
-#define UNSUB_MAX_AGE_DAYS      3650    /* 10 years: well under 65536 days */
-#define UNSUB_LINK_DAYS         366     /* how long listd honours a copy's link */
-#define UNSUB_EXT_PREFIX        "unsub-" /* the address extension before TOKEN */
-#define UNSUB_HEADER_MAX        2400    /* bytes of unsub_header_format()'s output
+#define UNSUB_TOKEN_CHARS 24
+#define UNSUB_MAC_BITS 72
+#define UNSUB_MAX_AGE_DAYS 3650   /* 10 years: well under 65536 days */
+#define UNSUB_LINK_DAYS 366       /* how long listd honours a copy's link */
+#define UNSUB_EXT_PREFIX "unsub-" /* the address extension before TOKEN */
+#define UNSUB_HEADER_MAX \
+	2400 /* bytes of unsub_header_format()'s output
                                            with the longest list, domain and url */
 
 /* The token of an address extension UNSUB_EXT_PREFIX TOKEN, the prefix in
@@ -51,8 +52,8 @@
 bool unsub_ext_token(struct slice ext, struct slice *ret_token);
 
 /* Appends the token to ret_token (only on success). 0 or -EIO. */
-int unsub_token_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
-                     uint32_t list_id, uint32_t day, struct buf *ret_token);
+int unsub_token_make(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id, uint32_t list_id,
+                     uint32_t day, struct buf *ret_token);
 
 /* Reads the member id a token claims, WITHOUT checking it: only to find
  * the member whose list id unsub_token_check() needs. 0, or -EINVAL when
@@ -64,9 +65,8 @@ int unsub_token_member(struct slice token, uint32_t *ret_member_id);
  * 0 = valid, *ret_member_id set; -EINVAL malformed; -EBADMSG bad MAC (forged,
  * altered, other list, or made more than 65535 days ago); -ETIME authentic
  * but too old; -EIO the HMAC could not be computed. */
-int unsub_token_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
-                      uint32_t list_id, uint32_t today, uint32_t max_age_days,
-                      uint32_t *ret_member_id);
+int unsub_token_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token, uint32_t list_id,
+                      uint32_t today, uint32_t max_age_days, uint32_t *ret_member_id);
 
 /* Appends the per-recipient header lines (the prefix a transaction sends
  * before the shared body, see smtp_client.h):
@@ -80,10 +80,9 @@ int unsub_token_check(const uint8_t key[TOKEN_KEY_LEN], struct slice token,
  * other than < > " , \ (one trailing '/' is dropped). 0 (ret_header appended),
  * -EINVAL for a bad url, empty list/domain or a delimiter that is not printable
  * ASCII (ret_header untouched), -EIO the HMAC could not be computed. */
-int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id,
-                        uint32_t list_id, uint32_t day, const char *list_local,
-                        const char *request_suffix, char delim,
-                        const char *domain, const char *url, struct buf *ret_header);
+int unsub_header_format(const uint8_t key[TOKEN_KEY_LEN], uint32_t member_id, uint32_t list_id,
+                        uint32_t day, const char *list_local, const char *request_suffix,
+                        char delim, const char *domain, const char *url, struct buf *ret_header);
 
 /* True when url is acceptable to unsub_header_format(). */
 bool unsub_url_valid(const char *url);

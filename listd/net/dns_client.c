@@ -43,14 +43,14 @@ struct dns_lookup {
 	uint8_t query[DNS_QUERY_MAX];
 	size_t query_len;
 	uint16_t id;
-	size_t server;                  /* index into p.servers */
+	size_t server; /* index into p.servers */
 	unsigned round;
 	uv_timer_t try_timer, total_timer;
-	struct dns_attempt *cur;        /* the attempt under way, or NULL */
-	unsigned open;                  /* timers and attempts not yet closed */
-	bool done;                      /* cb called (or about to be) */
+	struct dns_attempt *cur; /* the attempt under way, or NULL */
+	unsigned open;           /* timers and attempts not yet closed */
+	bool done;               /* cb called (or about to be) */
 	int last_err;
-	struct buf why;                 /* "SERVER: what; ..." */
+	struct buf why; /* "SERVER: what; ..." */
 	uint8_t udp_in[DNS_UDP_PAYLOAD + 512];
 	struct dns_txt_answer ans;
 };
@@ -108,10 +108,11 @@ static void finish(struct dns_lookup *q, int status, bool tcp)
 	if (status == 0) {
 		dns_server_format(&q->p.servers.addr[q->server], server);
 		if (tcp)
-			snprintf(server + strlen(server), sizeof(server) - strlen(server), " over TCP");
+			snprintf(server + strlen(server), sizeof(server) - strlen(server),
+			         " over TCP");
 	}
 	if (q->why.len >= 2)
-		q->why.data[q->why.len -= 2] = '\0';     /* the last "; " */
+		q->why.data[q->why.len -= 2] = '\0'; /* the last "; " */
 	/* q is freed by the close callbacks, after this returns */
 	q->cb(q->arg, status, status == 0 ? &q->ans : NULL, server,
 	      q->why.len ? q->why.data : "no answer");
@@ -199,7 +200,7 @@ static void udp_recv_cb(uv_udp_t *u, ssize_t n, const uv_buf_t *b, const struct 
 	struct dns_attempt *a = u->data;
 	struct dns_lookup *q = a->q;
 	const uint8_t *m = (const uint8_t *)b->base;
-	(void)from;             /* a connected socket: the kernel checked it */
+	(void)from; /* a connected socket: the kernel checked it */
 
 	if (q->cur != a)
 		return;
@@ -210,7 +211,7 @@ static void udp_recv_cb(uv_udp_t *u, ssize_t n, const uv_buf_t *b, const struct 
 	/* nothing, or an answer to another query: keep waiting */
 	if (n < 2 || (uint16_t)((m[0] << 8) | m[1]) != q->id)
 		return;
-	if (flags & UV_UDP_PARTIAL) {   /* larger than our buffer: as if truncated */
+	if (flags & UV_UDP_PARTIAL) { /* larger than our buffer: as if truncated */
 		answered(q, -EMSGSIZE, false);
 		return;
 	}
@@ -244,7 +245,7 @@ static int start_udp(struct dns_lookup *q)
 		uv_buf_t b = uv_buf_init((char *)q->query, (unsigned)q->query_len);
 		r = uv_udp_try_send(&a->u.udp, &b, 1, NULL);
 		if (r >= 0 || r == UV_EAGAIN)
-			r = 0;  /* not sent now: the try times out like a lost packet */
+			r = 0; /* not sent now: the try times out like a lost packet */
 	}
 	if (r == 0)
 		r = uv_timer_start(&q->try_timer, try_timer_cb, q->p.try_ms, 0);
@@ -271,7 +272,8 @@ static void tcp_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	if (n < 0) {
 		fail_and_go_on(q, n == UV_EOF ? -ECONNRESET : (int)n,
-		               n == UV_EOF ? "closed over TCP before the answer" : uv_strerror((int)n));
+		               n == UV_EOF ? "closed over TCP before the answer"
+		                           : uv_strerror((int)n));
 		return;
 	}
 	a->in_len += (size_t)n;
@@ -301,8 +303,9 @@ static void tcp_connect_cb(uv_connect_t *c, int status)
 	if (status == UV_ECANCELED || q->cur != a)
 		return;
 	if (status < 0) {
-		fail_and_go_on(q, status, status == UV_ECONNREFUSED ?
-		               "TCP connection refused" : uv_strerror(status));
+		fail_and_go_on(q, status,
+		               status == UV_ECONNREFUSED ? "TCP connection refused"
+		                                         : uv_strerror(status));
 		return;
 	}
 	uv_buf_t buf = uv_buf_init((char *)a->out, (unsigned)(2 + q->query_len));

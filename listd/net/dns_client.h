@@ -30,10 +30,10 @@
 #include "listd/net/dns_servers.h"
 
 struct dns_client_params {
-	struct dns_servers servers;     /* copied */
-	unsigned try_ms;                /* one UDP try, or one TCP connection */
-	unsigned total_ms;              /* the whole question */
-	unsigned rounds;                /* times each server is tried (>= 1) */
+	struct dns_servers servers; /* copied */
+	unsigned try_ms;            /* one UDP try, or one TCP connection */
+	unsigned total_ms;          /* the whole question */
+	unsigned rounds;            /* times each server is tried (>= 1) */
 };
 
 /* Called once, on the loop, never from inside dns_txt_lookup(). status 0:
@@ -43,8 +43,8 @@ struct dns_client_params {
  * -EBADMSG for a malformed answer, -EIO for a failure rcode), ans NULL, why
  * a short text for the log ("2 servers: 127.0.0.1:53 timed out, ...").
  * ans, server and why are valid during the call only. */
-typedef void dns_txt_cb(void *arg, int status, const struct dns_txt_answer *ans,
-                        const char *server, const char *why);
+typedef void dns_txt_cb(void *arg, int status, const struct dns_txt_answer *ans, const char *server,
+                        const char *why);
 
 /* Starts the question TXT qname. 0: cb will be called once. -EINVAL (a
  * name dns_query_build() refuses, no server, zero try_ms/total_ms/rounds)

@@ -29,8 +29,8 @@ static bool label_byte_ok(char c)
 	return ascii_is_alnum(c) || c == '-' || c == '_';
 }
 
-int dns_query_build(uint16_t id, const char *name, uint16_t qtype,
-                    uint8_t ret_query[DNS_QUERY_MAX], size_t *ret_len)
+int dns_query_build(uint16_t id, const char *name, uint16_t qtype, uint8_t ret_query[DNS_QUERY_MAX],
+                    size_t *ret_len)
 {
 	size_t n = strlen(name), o = 12;
 
@@ -40,9 +40,9 @@ int dns_query_build(uint16_t id, const char *name, uint16_t qtype,
 		return -EINVAL;
 	memset(ret_query, 0, 12);
 	put16(ret_query, id);
-	ret_query[2] = 0x01;          /* RD */
-	put16(ret_query + 4, 1);      /* QDCOUNT */
-	put16(ret_query + 10, 1);     /* ARCOUNT: the OPT record */
+	ret_query[2] = 0x01;      /* RD */
+	put16(ret_query + 4, 1);  /* QDCOUNT */
+	put16(ret_query + 10, 1); /* ARCOUNT: the OPT record */
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 		while (j < n && name[j] != '.') {
@@ -56,12 +56,12 @@ int dns_query_build(uint16_t id, const char *name, uint16_t qtype,
 		memcpy(ret_query + o, name + i, j - i);
 		o += j - i;
 		i = j + 1;
-		if (j + 1 == n)         /* "a..": an empty last label */
+		if (j + 1 == n) /* "a..": an empty last label */
 			return -EINVAL;
 	}
 	ret_query[o++] = 0;
 	put16(ret_query + o, qtype);
-	put16(ret_query + o + 2, 1);  /* IN */
+	put16(ret_query + o + 2, 1); /* IN */
 	o += 4;
 	/* OPT: root name, type 41, class = payload size, ttl 0, rdlen 0 */
 	ret_query[o++] = 0;
@@ -89,7 +89,7 @@ static int read_name(const uint8_t *msg, size_t len, size_t *off, char ret_name[
 			if (p + 1 >= len)
 				return -EBADMSG;
 			size_t target = (size_t)((l & 0x3f) << 8 | msg[p + 1]);
-			if (target >= p || ++jumps > DNS_PTR_MAX)   /* only backwards */
+			if (target >= p || ++jumps > DNS_PTR_MAX) /* only backwards */
 				return -EBADMSG;
 			if (!jumped) {
 				end = p + 2;
@@ -99,7 +99,7 @@ static int read_name(const uint8_t *msg, size_t len, size_t *off, char ret_name[
 			continue;
 		}
 		if (l & 0xc0)
-			return -EBADMSG;        /* extended label types */
+			return -EBADMSG; /* extended label types */
 		if (l == 0) {
 			p++;
 			break;
@@ -138,15 +138,15 @@ static bool name_eq(const char *a, const char *b)
 
 static void keep_ttl(struct dns_txt_answer *ret_answer, bool *have, uint32_t ttl)
 {
-	if (ttl > 0x7fffffffu)          /* RFC 2181 section 8 */
+	if (ttl > 0x7fffffffu) /* RFC 2181 section 8 */
 		ttl = 0;
 	if (!*have || ttl < ret_answer->ttl)
 		ret_answer->ttl = ttl;
 	*have = true;
 }
 
-int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
-                       const char *qname, uint16_t qtype, struct dns_txt_answer *ret_answer)
+int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id, const char *qname,
+                       uint16_t qtype, struct dns_txt_answer *ret_answer)
 {
 	char name[DNS_NAME_MAX + 2], owner[DNS_NAME_MAX + 2];
 	size_t off = 12;
@@ -160,7 +160,7 @@ int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
 	if (len < 12 || get16(msg) != id)
 		return -EBADMSG;
 	if (!(msg[2] & 0x80) || (msg[2] & 0x78) != 0)
-		return -EBADMSG;        /* not a response, or not a QUERY */
+		return -EBADMSG; /* not a response, or not a QUERY */
 	if (msg[2] & 0x02)
 		return -EMSGSIZE;
 	ret_answer->rcode = msg[3] & 0x0f;
@@ -190,10 +190,12 @@ int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
 			continue;
 		if (answer && type == DNS_TYPE_CNAME && name_eq(name, owner)) {
 			size_t t = rd;
-			if (++hops > DNS_CNAME_MAX || read_name(msg, rdend, &t, owner) < 0 || t != rdend)
+			if (++hops > DNS_CNAME_MAX || read_name(msg, rdend, &t, owner) < 0 ||
+			    t != rdend)
 				return -EBADMSG;
 			keep_ttl(ret_answer, &have_ttl, ttl);
-		} else if (answer && type == DNS_TYPE_TXT && type == qtype && name_eq(name, owner)) {
+		} else if (answer && type == DNS_TYPE_TXT && type == qtype &&
+		           name_eq(name, owner)) {
 			size_t tl = 0;
 			bool over = ret_answer->n >= DNS_TXT_MAX;
 			while (rd < rdend) {
@@ -201,7 +203,8 @@ int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
 				if (rd + 1 + sl > rdend)
 					return -EBADMSG;
 				if (!over && tl + sl <= DNS_TXT_LEN_MAX)
-					memcpy(ret_answer->txt[ret_answer->n] + tl, msg + rd + 1, sl);
+					memcpy(ret_answer->txt[ret_answer->n] + tl, msg + rd + 1,
+					       sl);
 				else
 					over = true;
 				tl += sl;

@@ -9,36 +9,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNS_NAME_MAX            253     /* text form, no trailing dot */
-#define DNS_QUERY_MAX           (12 + DNS_NAME_MAX + 2 + 4 + 11)
-#define DNS_UDP_PAYLOAD         1232    /* advertised with EDNS0 */
-#define DNS_PTR_MAX             32      /* compression pointers per name */
-#define DNS_CNAME_MAX           8       /* CNAME hops followed in an answer */
-#define DNS_TXT_MAX             8       /* TXT records kept from one answer */
-#define DNS_TXT_LEN_MAX         2048    /* bytes of one TXT record kept */
+#define DNS_NAME_MAX 253 /* text form, no trailing dot */
+#define DNS_QUERY_MAX (12 + DNS_NAME_MAX + 2 + 4 + 11)
+#define DNS_UDP_PAYLOAD 1232 /* advertised with EDNS0 */
+#define DNS_PTR_MAX 32       /* compression pointers per name */
+#define DNS_CNAME_MAX 8      /* CNAME hops followed in an answer */
+#define DNS_TXT_MAX 8        /* TXT records kept from one answer */
+#define DNS_TXT_LEN_MAX 2048 /* bytes of one TXT record kept */
 
-#define DNS_TYPE_CNAME          5
-#define DNS_TYPE_SOA            6
-#define DNS_TYPE_TXT            16
+#define DNS_TYPE_CNAME 5
+#define DNS_TYPE_SOA 6
+#define DNS_TYPE_TXT 16
 
-#define DNS_RCODE_NOERROR       0
-#define DNS_RCODE_NXDOMAIN      3
+#define DNS_RCODE_NOERROR 0
+#define DNS_RCODE_NXDOMAIN 3
 
 /* Builds a recursive query (RD set, EDNS0 OPT with DNS_UDP_PAYLOAD) for
  * name (text, optional trailing dot, ASCII letters, digits, '-', '_' in
  * labels of 1..63 bytes) into ret_query. 0 and *ret_len, or -EINVAL. */
-int dns_query_build(uint16_t id, const char *name, uint16_t qtype,
-                    uint8_t ret_query[DNS_QUERY_MAX], size_t *ret_len);
+int dns_query_build(uint16_t id, const char *name, uint16_t qtype, uint8_t ret_query[DNS_QUERY_MAX],
+                    size_t *ret_len);
 
 struct dns_txt_answer {
-	int rcode;                      /* the response code */
-	uint32_t ttl;                   /* smallest TTL of the records used; for
+	int rcode;               /* the response code */
+	uint32_t ttl;            /* smallest TTL of the records used; for
 	                                   an empty answer the SOA's negative TTL
 	                                   (RFC 2308), 0 when none was given */
-	size_t n;                       /* TXT records, at most DNS_TXT_MAX */
-	size_t len[DNS_TXT_MAX];        /* character-strings concatenated */
+	size_t n;                /* TXT records, at most DNS_TXT_MAX */
+	size_t len[DNS_TXT_MAX]; /* character-strings concatenated */
 	char txt[DNS_TXT_MAX][DNS_TXT_LEN_MAX];
-	size_t skipped;                 /* TXT records over the limits */
+	size_t skipped; /* TXT records over the limits */
 };
 
 /* Reads the response msg (len bytes) to the query (id, qname, qtype):
@@ -49,13 +49,13 @@ struct dns_txt_answer {
  * *ret_answer filled (any rcode: the caller decides what SERVFAIL means);
  * -EMSGSIZE when truncated (TC); -EBADMSG for anything malformed or not an
  * answer to this query. ret_answer is written also on failure (scratch). */
-int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id,
-                       const char *qname, uint16_t qtype, struct dns_txt_answer *ret_answer);
+int dns_response_parse(const uint8_t *msg, size_t len, uint16_t id, const char *qname,
+                       uint16_t qtype, struct dns_txt_answer *ret_answer);
 
 /* DNS over TCP (RFC 1035 section 4.2.2, RFC 7766): each message is
  * preceded by its length, two bytes in network order. DNS_TCP_MAX is the
  * longest frame, prefix included. */
-#define DNS_TCP_MAX             (2 + 65535)
+#define DNS_TCP_MAX (2 + 65535)
 
 /* Looks at the first len bytes received on a TCP stream: 1 and *ret_len
  * (the length of the message, which starts at in + 2) when a whole message

@@ -24,7 +24,7 @@ static int parse_one(const char *s, size_t n, struct sockaddr_storage *ret_addr)
 		host = s + 1;
 		hl = (size_t)(close - host);
 		if (!memchr(host, ':', hl))
-			return -EINVAL;         /* brackets are for IPv6 */
+			return -EINVAL; /* brackets are for IPv6 */
 		if (close + 1 < end) {
 			if (close[1] != ':')
 				return -EINVAL;
@@ -34,7 +34,7 @@ static int parse_one(const char *s, size_t n, struct sockaddr_storage *ret_addr)
 		const char *colon = memchr(s, ':', n);
 		hl = n;
 		if (colon && !memchr(colon + 1, ':', (size_t)(end - colon - 1))) {
-			hl = (size_t)(colon - s);       /* IPv4:PORT */
+			hl = (size_t)(colon - s); /* IPv4:PORT */
 			port = colon + 1;
 		}
 	}
@@ -59,7 +59,8 @@ static int parse_one(const char *s, size_t n, struct sockaddr_storage *ret_addr)
 	}
 	memset(ret_addr, 0, sizeof(*ret_addr));
 	if (!strchr(hbuf, ':'))
-		return uv_ip4_addr(hbuf, (int)pv, (struct sockaddr_in *)ret_addr) == 0 ? 0 : -EINVAL;
+		return uv_ip4_addr(hbuf, (int)pv, (struct sockaddr_in *)ret_addr) == 0 ? 0
+		                                                                       : -EINVAL;
 	return uv_ip6_addr(hbuf, (int)pv, (struct sockaddr_in6 *)ret_addr) == 0 ? 0 : -EINVAL;
 }
 
@@ -71,7 +72,9 @@ static bool is_sep(char c)
 int dns_servers_parse(const char *spec, struct dns_servers *ret_servers, const char **ret_why)
 {
 	static const char *const nth[] = {
-		"the 1st address", "the 2nd address", "the 3rd address",
+		"the 1st address",
+		"the 2nd address",
+		"the 3rd address",
 	};
 	struct dns_servers out = { 0 };
 	size_t i = 0, n = strlen(spec);

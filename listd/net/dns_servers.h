@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define DNS_SERVERS_MAX         3       /* glibc's MAXNS: more are ignored */
-#define DNS_RESOLV_CONF_MAX     65536   /* bytes of resolv.conf read */
+#define DNS_SERVERS_MAX 3         /* glibc's MAXNS: more are ignored */
+#define DNS_RESOLV_CONF_MAX 65536 /* bytes of resolv.conf read */
 
 struct dns_servers {
 	size_t n;
-	struct sockaddr_storage addr[DNS_SERVERS_MAX];  /* in the order to ask */
+	struct sockaddr_storage addr[DNS_SERVERS_MAX]; /* in the order to ask */
 };
 
 /* Parses a dns_resolver value: one to DNS_SERVERS_MAX addresses separated

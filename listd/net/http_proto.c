@@ -7,16 +7,14 @@
 
 static bool is_tchar(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return true;
 	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
 static bool is_b32(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '2' && c <= '7');
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '2' && c <= '7');
 }
 
 /* Finds the CRLF ending the line that starts at pos, within [pos, end).
@@ -37,8 +35,7 @@ static long line_end(const char *p, size_t pos, size_t end, bool tab_ok)
 	return -1;
 }
 
-static int parse_request_line(struct slice line, struct http_request *r,
-                              int *ret_status)
+static int parse_request_line(struct slice line, struct http_request *r, int *ret_status)
 {
 	const char *p = line.p, *end = line.p + line.len, *sp1, *sp2;
 
@@ -58,9 +55,8 @@ static int parse_request_line(struct slice line, struct http_request *r,
 	for (const char *q = sp1 + 1; q < sp2; q++)
 		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f)
 			goto bad;
-	if ((size_t)(end - sp2 - 1) != 8 || memcmp(sp2 + 1, "HTTP/", 5) ||
-	    sp2[7] != '.' || sp2[6] < '0' || sp2[6] > '9' ||
-	    sp2[8] < '0' || sp2[8] > '9')
+	if ((size_t)(end - sp2 - 1) != 8 || memcmp(sp2 + 1, "HTTP/", 5) || sp2[7] != '.' ||
+	    sp2[6] < '0' || sp2[6] > '9' || sp2[8] < '0' || sp2[8] > '9')
 		goto bad;
 	if (sp2[6] != '1') {
 		*ret_status = 505;
@@ -91,8 +87,7 @@ static int parse_length(struct slice v, size_t *ret_length)
 	return 0;
 }
 
-static int parse_header(struct slice line, struct http_request *r,
-                        bool *te, int *ret_status)
+static int parse_header(struct slice line, struct http_request *r, bool *te, int *ret_status)
 {
 	const char *colon = memchr(line.p, ':', line.len);
 	struct slice name, value;
@@ -104,8 +99,7 @@ static int parse_header(struct slice line, struct http_request *r,
 	for (size_t i = 0; i < name.len; i++)
 		if (!is_tchar((unsigned char)name.p[i]))
 			return -EBADMSG;
-	value = slice_trim(slice_make(colon + 1,
-	                   line.len - name.len - 1));
+	value = slice_trim(slice_make(colon + 1, line.len - name.len - 1));
 	if (slice_case_eq_cstr(name, "Content-Length")) {
 		size_t n;
 		if (parse_length(value, &n) < 0)
@@ -127,8 +121,7 @@ static int parse_header(struct slice line, struct http_request *r,
 	return 0;
 }
 
-int http_request_parse(struct slice in, struct http_request *ret_req,
-                       int *ret_status)
+int http_request_parse(struct slice in, struct http_request *ret_req, int *ret_status)
 {
 	struct http_request r;
 	size_t pos = 0, limit = in.len < HTTP_HEAD_MAX ? in.len : HTTP_HEAD_MAX;
@@ -163,13 +156,11 @@ int http_request_parse(struct slice in, struct http_request *ret_req,
 			pos += 2;
 			break;
 		}
-		if (in.p[pos] == ' ' || in.p[pos] == '\t' ||
-		    ++nheaders > HTTP_HEADERS_MAX) {
+		if (in.p[pos] == ' ' || in.p[pos] == '\t' || ++nheaders > HTTP_HEADERS_MAX) {
 			status = in.p[pos] == ' ' || in.p[pos] == '\t' ? 400 : 431;
 			goto bad;
 		}
-		if (parse_header(slice_make(in.p + pos, (size_t)e - pos), &r,
-		                 &te, &status) < 0)
+		if (parse_header(slice_make(in.p + pos, (size_t)e - pos), &r, &te, &status) < 0)
 			goto bad;
 		pos = (size_t)e + 2;
 	}
@@ -217,7 +208,7 @@ static bool body_form_ok(struct slice b)
 		if (i == b.len || b.p[i] == '&') {
 			struct slice f = slice_make(b.p + start, i - start);
 			if (i == b.len)
-				f = slice_trim(f);  /* a trailing CRLF from curl -d @file */
+				f = slice_trim(f); /* a trailing CRLF from curl -d @file */
 			if (is_oneclick_field(f))
 				return true;
 			start = i + 1;
@@ -272,7 +263,7 @@ static bool body_multipart_ok(struct slice ct, struct slice b)
 			return false;
 		rest = slice_make(d + dlen, (size_t)(rest.p + rest.len - d - dlen));
 		if (rest.len < 2 || memcmp(rest.p, "\r\n", 2))
-			return false;   /* "--" closes, anything else is odd */
+			return false; /* "--" closes, anything else is odd */
 		rest.p += 2;
 		rest.len -= 2;
 		hend = NULL;
@@ -333,32 +324,46 @@ bool http_target_token(struct slice target, struct slice *ret_token)
 const char *http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default:  return "Error";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Error";
 	}
 }
 
-void http_response_format(struct buf *out, int status, const char *text,
-                          bool close, bool head_only)
+void http_response_format(struct buf *out, int status, const char *text, bool close, bool head_only)
 {
 	size_t n = strlen(text);
 
 	buf_addf(out, "HTTP/1.1 %d %s\r\n", status, http_reason(status));
-	buf_adds(out, "Content-Type: text/plain; charset=utf-8\r\n"
-	              "Cache-Control: no-store\r\n"
-	              "X-Content-Type-Options: nosniff\r\n");
+	buf_adds(out,
+	         "Content-Type: text/plain; charset=utf-8\r\n"
+	         "Cache-Control: no-store\r\n"
+	         "X-Content-Type-Options: nosniff\r\n");
 	if (status == 405)
 		buf_adds(out, "Allow: POST, GET, HEAD\r\n");
 	if (close)

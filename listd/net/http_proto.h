@@ -21,23 +21,23 @@
 #include "listd/core/buf.h"
 #include "listd/core/slice.h"
 
-#define HTTP_HEAD_MAX           8192    /* request line + headers + empty line */
-#define HTTP_HEADERS_MAX        64      /* header lines */
-#define HTTP_TARGET_MAX         512     /* bytes of the request target */
-#define HTTP_BODY_MAX           4096    /* bytes of a body */
+#define HTTP_HEAD_MAX 8192  /* request line + headers + empty line */
+#define HTTP_HEADERS_MAX 64 /* header lines */
+#define HTTP_TARGET_MAX 512 /* bytes of the request target */
+#define HTTP_BODY_MAX 4096  /* bytes of a body */
 
 /* A parsed request. Slices point into the caller's input (see
  * http_request_parse()); an absent header is an empty slice. */
 struct http_request {
-	struct slice method;            /* "POST", "GET", ... (case kept) */
-	struct slice target;            /* origin form, starts with '/' */
-	unsigned version_minor;         /* HTTP/1.x */
-	struct slice content_type;      /* value, trimmed */
-	bool has_length;                /* a Content-Length was given */
+	struct slice method;       /* "POST", "GET", ... (case kept) */
+	struct slice target;       /* origin form, starts with '/' */
+	unsigned version_minor;    /* HTTP/1.x */
+	struct slice content_type; /* value, trimmed */
+	bool has_length;           /* a Content-Length was given */
 	size_t content_length;
-	bool connection_close;          /* "Connection: close", or HTTP/1.0 */
-	struct slice body;              /* content_length bytes */
-	size_t total;                   /* bytes of the whole request */
+	bool connection_close; /* "Connection: close", or HTTP/1.0 */
+	struct slice body;     /* content_length bytes */
+	size_t total;          /* bytes of the whole request */
 };
 
 /* Reads one request from the start of in.
@@ -48,8 +48,7 @@ struct http_request {
  * Transfer-Encoding, 413 body too big, 431 head too big, 505 not HTTP/1.x).
  * An incomplete input already over a bound is refused at once, so a caller
  * never needs more than HTTP_HEAD_MAX + HTTP_BODY_MAX bytes of buffer. */
-int http_request_parse(struct slice in, struct http_request *ret_req,
-                       int *ret_status);
+int http_request_parse(struct slice in, struct http_request *ret_req, int *ret_status);
 
 /* True when the body is the one RFC 8058 asks for: the single form field
  * "List-Unsubscribe=One-Click", as application/x-www-form-urlencoded
@@ -59,7 +58,7 @@ bool http_oneclick_body_ok(const struct http_request *req);
 /* If target is "/unsubscribe/TOKEN" (an optional query string after it is
  * ignored) with TOKEN 1..HTTP_TOKEN_MAX base32 characters (either case),
  * stores the TOKEN in *ret_token and returns true. */
-#define HTTP_TOKEN_MAX          128
+#define HTTP_TOKEN_MAX 128
 bool http_target_token(struct slice target, struct slice *ret_token);
 
 /* The reason phrase of status ("OK", "Bad Request", ...). */
@@ -70,7 +69,7 @@ const char *http_reason(int status);
  * Connection: close when close is true (and "Allow: POST, GET, HEAD" for
  * 405), then text as the body (omitted, with its length still announced,
  * when head_only). */
-void http_response_format(struct buf *out, int status, const char *text,
-                          bool close, bool head_only);
+void http_response_format(struct buf *out, int status, const char *text, bool close,
+                          bool head_only);
 
 #endif

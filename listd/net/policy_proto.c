@@ -32,16 +32,14 @@ static struct slice *attr_slot(struct policy_request *r, struct slice name)
 		{ "instance", offsetof(struct policy_request, instance) },
 	};
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		if (name.len == strlen(known[i].name) &&
-		    !memcmp(name.p, known[i].name, name.len))
+		if (name.len == strlen(known[i].name) && !memcmp(name.p, known[i].name, name.len))
 			return (struct slice *)((char *)r + known[i].offset);
 	}
 	return NULL;
 }
 
 /* One "name=value" line (LF and an optional CR already removed). */
-static int parse_attr(struct policy_request *r, struct slice line, bool seen[],
-                      size_t nseen)
+static int parse_attr(struct policy_request *r, struct slice line, bool seen[], size_t nseen)
 {
 	const char *eq = memchr(line.p, '=', line.len);
 	if (!eq || eq == line.p)
@@ -61,7 +59,7 @@ static int parse_attr(struct policy_request *r, struct slice line, bool seen[],
 	if (slot) {
 		size_t idx = (size_t)((char *)slot - (char *)r) / sizeof(struct slice);
 		if (idx >= nseen || seen[idx])
-			return -EBADMSG;        /* given twice: which one would Postfix mean? */
+			return -EBADMSG; /* given twice: which one would Postfix mean? */
 		seen[idx] = true;
 		*slot = value;
 	}
@@ -87,7 +85,7 @@ int policy_request_parse(struct slice in, struct policy_request *ret_req)
 				return -EMSGSIZE;
 			return 0;
 		}
-		size_t linelen = (size_t)(lf - (in.p + pos));   /* without the LF */
+		size_t linelen = (size_t)(lf - (in.p + pos)); /* without the LF */
 		if (pos + linelen + 1 > POLICY_REQUEST_MAX)
 			return -EMSGSIZE;
 		struct slice line = slice_make(in.p + pos, linelen);

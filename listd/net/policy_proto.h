@@ -22,21 +22,21 @@
 #include "listd/core/buf.h"
 #include "listd/core/slice.h"
 
-#define POLICY_LINE_MAX         2048    /* bytes of one line, LF included */
-#define POLICY_ATTR_MAX         128     /* attributes in one request */
-#define POLICY_REQUEST_MAX      16384   /* bytes of one request, final LF included */
-#define POLICY_REPLY_TEXT_MAX   400     /* bytes of the action's text */
+#define POLICY_LINE_MAX 2048      /* bytes of one line, LF included */
+#define POLICY_ATTR_MAX 128       /* attributes in one request */
+#define POLICY_REQUEST_MAX 16384  /* bytes of one request, final LF included */
+#define POLICY_REPLY_TEXT_MAX 400 /* bytes of the action's text */
 
 /* The action for anything the service cannot judge: "no opinion". */
-#define POLICY_ACTION_SAFE      "DUNNO"
+#define POLICY_ACTION_SAFE "DUNNO"
 
 /* The attributes listd looks at. Each slice points into the caller's input
  * (see policy_request_parse()); an absent attribute is an empty slice. */
 struct policy_request {
-	struct slice request;           /* "smtpd_access_policy" */
-	struct slice protocol_state;    /* "RCPT", "DATA", "END-OF-MESSAGE", ... */
-	struct slice protocol_name;     /* "SMTP", "ESMTP" */
-	struct slice sender;            /* envelope sender; empty: null sender */
+	struct slice request;        /* "smtpd_access_policy" */
+	struct slice protocol_state; /* "RCPT", "DATA", "END-OF-MESSAGE", ... */
+	struct slice protocol_name;  /* "SMTP", "ESMTP" */
+	struct slice sender;         /* envelope sender; empty: null sender */
 	struct slice recipient;
 	struct slice client_address;
 	struct slice client_name;
@@ -44,7 +44,7 @@ struct policy_request {
 	struct slice sasl_username;
 	struct slice queue_id;
 	struct slice instance;
-	size_t nattrs;                  /* attributes read, unknown ones included */
+	size_t nattrs; /* attributes read, unknown ones included */
 };
 
 /* Reads one request from the start of in (the bytes received so far).

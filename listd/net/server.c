@@ -27,12 +27,12 @@ struct net_server {
 	bool is_unix;
 	bool destroyed;
 	bool listener_closed;
-	char *path;                     /* unix: the socket file we made; else NULL */
-	struct net_conn *conns;         /* newest first, doubly linked */
-	size_t nconns;                  /* until their close callbacks */
-	size_t nopen;                   /* not closing */
-	unsigned long refused_uid;      /* over conn_per_uid */
-	unsigned long evicted;          /* closed to make room for a new one */
+	char *path;                /* unix: the socket file we made; else NULL */
+	struct net_conn *conns;    /* newest first, doubly linked */
+	size_t nconns;             /* until their close callbacks */
+	size_t nopen;              /* not closing */
+	unsigned long refused_uid; /* over conn_per_uid */
+	unsigned long evicted;     /* closed to make room for a new one */
 };
 
 struct net_conn {
@@ -41,14 +41,14 @@ struct net_conn {
 	void *data;
 	union net_stream h;
 	uv_timer_t deadline;
-	uint64_t since;                 /* loop ms: the deadline was armed */
-	long peer_uid;                  /* unix socket: the client's uid; -1 unknown */
-	int handles;                    /* of h and deadline, not yet closed */
+	uint64_t since; /* loop ms: the deadline was armed */
+	long peer_uid;  /* unix socket: the client's uid; -1 unknown */
+	int handles;    /* of h and deadline, not yet closed */
 	bool closing;
-	bool finished;                  /* not reading; closes when written */
+	bool finished; /* not reading; closes when written */
 	size_t writes_pending;
 	size_t in_len;
-	char in[];                      /* cfg.read_max */
+	char in[]; /* cfg.read_max */
 };
 
 struct net_write {
@@ -272,19 +272,19 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		net_conn_close(c);
 		return;
 	}
-	bool started = c->in_len == 0;          /* these bytes begin a request */
+	bool started = c->in_len == 0; /* these bytes begin a request */
 	c->in_len += (size_t)n;
 	size_t used = cfg->ops.data_cb(c, c->in, c->in_len);
 	if (!net_conn_reading(c))
 		return;
 	if (used > c->in_len) {
 		log_errx("%s: consumed %zu of %zu bytes", cfg->name, used, c->in_len);
-		abort();                        /* a bug in the protocol module */
+		abort(); /* a bug in the protocol module */
 	}
 	if (used) {
 		memmove(c->in, c->in + used, c->in_len - used);
 		c->in_len -= used;
-		started = true;                 /* what is left begins the next one */
+		started = true; /* what is left begins the next one */
 	}
 	/* a timer restarted by every byte would let a byte a minute hold the
 	 * connection for ever */
@@ -332,8 +332,8 @@ static void connection_cb(uv_stream_t *lis, int status)
 	    conns_of_uid(srv, c->peer_uid) > cfg->conn_per_uid) {
 		/* one local account cannot take the whole table */
 		if (srv->refused_uid++ % 100 == 0)
-			log_warnx("%s: uid %ld has %zu connections; closing new ones",
-			          cfg->name, c->peer_uid, cfg->conn_per_uid);
+			log_warnx("%s: uid %ld has %zu connections; closing new ones", cfg->name,
+			          c->peer_uid, cfg->conn_per_uid);
 		net_conn_close(c);
 		return;
 	}

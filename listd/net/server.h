@@ -64,20 +64,20 @@ struct net_conn;
 
 struct net_server_ops {
 	size_t (*data_cb)(struct net_conn *conn, const char *data, size_t len);
-	void (*deadline_cb)(struct net_conn *conn, size_t buffered);   /* may be NULL */
-	void (*close_cb)(struct net_conn *conn);                       /* may be NULL */
+	void (*deadline_cb)(struct net_conn *conn, size_t buffered); /* may be NULL */
+	void (*close_cb)(struct net_conn *conn);                     /* may be NULL */
 };
 
 struct net_server_config {
-	const char *name;       /* log prefix, "policy"; a static string */
-	const char *setting;    /* the address's setting, "policy_listen"; static */
-	int backlog;            /* uv_listen()'s */
-	size_t conn_max;        /* open connections, at least 1 */
-	size_t conn_per_uid;    /* unix sockets: per client uid; 0 no cap */
-	size_t read_max;        /* unconsumed bytes per connection, at least 1 */
-	size_t write_max;       /* unwritten answer bytes per connection; 0 no cap */
-	uint64_t idle_ms;       /* from accept, and while the buffer is empty */
-	uint64_t request_ms;    /* from a request's first byte; 0: idle_ms stands */
+	const char *name;    /* log prefix, "policy"; a static string */
+	const char *setting; /* the address's setting, "policy_listen"; static */
+	int backlog;         /* uv_listen()'s */
+	size_t conn_max;     /* open connections, at least 1 */
+	size_t conn_per_uid; /* unix sockets: per client uid; 0 no cap */
+	size_t read_max;     /* unconsumed bytes per connection, at least 1 */
+	size_t write_max;    /* unwritten answer bytes per connection; 0 no cap */
+	uint64_t idle_ms;    /* from accept, and while the buffer is empty */
+	uint64_t request_ms; /* from a request's first byte; 0: idle_ms stands */
 	struct net_server_ops ops;
 };
 

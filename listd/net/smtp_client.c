@@ -21,7 +21,7 @@
 #include "listd/net/tls.h"
 
 #define READ_BUF_SIZE 65536
-#define DRAIN_BOUND 1000000     /* transactions failed in one go when no relay is up */
+#define DRAIN_BOUND 1000000 /* transactions failed in one go when no relay is up */
 
 enum conn_state {
 	CONN_OFF,
@@ -42,9 +42,8 @@ enum conn_state {
 };
 
 static const char *const state_names[] = {
-	"off", "resolving", "connecting", "greeting", "ehlo", "helo", "starttls",
-	"tls-handshake", "auth", "idle", "transaction", "data", "rset", "quit",
-	"closing",
+	"off",  "resolving", "connecting",  "greeting", "ehlo", "helo", "starttls", "tls-handshake",
+	"auth", "idle",      "transaction", "data",     "rset", "quit", "closing",
 };
 
 struct relay_conf {
@@ -52,13 +51,13 @@ struct relay_conf {
 	char *tls_name;
 	uint16_t port;
 	unsigned fails;
-	uint64_t down_until;    /* uv_now() ms */
-	unsigned weight;        /* >= 1 */
-	unsigned slots;         /* connections of its own: min(max_conn, connections) */
-	int64_t current;        /* smooth weighted round-robin state */
-	unsigned load;          /* transactions assigned: queued + being sent */
-	uint64_t txns;          /* transactions assigned since create */
-	struct smtp_txn **queue;/* assigned, waiting for one of its connections */
+	uint64_t down_until;     /* uv_now() ms */
+	unsigned weight;         /* >= 1 */
+	unsigned slots;          /* connections of its own: min(max_conn, connections) */
+	int64_t current;         /* smooth weighted round-robin state */
+	unsigned load;           /* transactions assigned: queued + being sent */
+	uint64_t txns;           /* transactions assigned since create */
+	struct smtp_txn **queue; /* assigned, waiting for one of its connections */
 	size_t qlen, qcap;
 };
 
@@ -70,42 +69,42 @@ struct conn {
 	uv_timer_t timer;
 	uv_connect_t connect_req;
 	uv_getaddrinfo_t gai_req;
-	bool tcp_open;          /* tcp initialised and not yet closed */
+	bool tcp_open; /* tcp initialised and not yet closed */
 	bool gai_pending;
 	size_t relay;
 	char *rbuf;
 	struct smtp_reply_parser parser;
 	struct tls_session *tls;
 	bool tls_active, tls_refused;
-	struct buf plain;       /* decrypted input */
-	struct buf out;         /* commands being assembled */
+	struct buf plain; /* decrypted input */
+	struct buf out;   /* commands being assembled */
 	struct smtp_ehlo ehlo;
 	bool pipelined, use_bdat;
 	unsigned ntxns;
 	/* the transaction in progress */
 	struct smtp_txn *txn;
-	size_t step;            /* replies received in this transaction */
-	size_t accepted;        /* RCPTs answered 2xx */
+	size_t step;     /* replies received in this transaction */
+	size_t accepted; /* RCPTs answered 2xx */
 	bool mail_ok;
 	bool need_rset;
-	struct smtp_reply mail_reply;   /* a failed MAIL's reply, kept for the end */
+	struct smtp_reply mail_reply; /* a failed MAIL's reply, kept for the end */
 };
 
 struct smtp_pool {
 	uv_loop_t *loop;
 	struct relay_conf *relays;
 	size_t nrelays;
-	struct smtp_pool_config cfg;    /* strings below are ours */
+	struct smtp_pool_config cfg; /* strings below are ours */
 	char *helo_name, *auth_user, *auth_pass;
 	struct tls_config *tls;
 	const struct smtp_pool_ops *ops;
 	void *ctx;
 	struct conn *conns;
 	unsigned nconns;
-	struct smtp_txn **pend;         /* taken from the caller, no relay yet */
+	struct smtp_txn **pend; /* taken from the caller, no relay yet */
 	size_t pend_len, pend_cap;
-	size_t inflight;                /* handed out, done_cb not yet called */
-	unsigned load;                  /* sum of the relays' load, <= connections */
+	size_t inflight; /* handed out, done_cb not yet called */
+	unsigned load;   /* sum of the relays' load, <= connections */
 	bool producer_empty;
 	bool drained_told;
 	bool in_fill, refill;
@@ -204,8 +203,8 @@ static long relay_pick(struct smtp_pool *pool, bool commit, bool *none_up)
 		if (pool->cfg.mode == SMTP_RELAY_FAILOVER)
 			return (long)i;
 		total += r->weight;
-		if (best < 0 || r->current + r->weight > pool->relays[best].current +
-		                                         pool->relays[best].weight)
+		if (best < 0 ||
+		    r->current + r->weight > pool->relays[best].current + pool->relays[best].weight)
 			best = (long)i;
 	}
 	if (best < 0 || !commit)
@@ -223,7 +222,7 @@ static long relay_pick(struct smtp_pool *pool, bool commit, bool *none_up)
 static void base64_add(struct buf *b, const unsigned char *s, size_t n)
 {
 	static const char tab[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i;
 
 	for (i = 0; i + 2 < n; i += 3) {
@@ -331,8 +330,8 @@ static struct smtp_txn *relay_queue_pop(struct relay_conf *r)
 
 /* Ends t, which was assigned to relay (or -1: not assigned): unknown
  * results become TEMP; tells the caller. */
-static void txn_end(struct smtp_pool *pool, long relay, struct smtp_txn *t,
-                    int status, const struct smtp_reply *reply)
+static void txn_end(struct smtp_pool *pool, long relay, struct smtp_txn *t, int status,
+                    const struct smtp_reply *reply)
 {
 	if (relay >= 0) {
 		pool->relays[relay].load--;
@@ -363,7 +362,7 @@ static void txn_end(struct smtp_pool *pool, long relay, struct smtp_txn *t,
 struct wreq {
 	uv_write_t req;
 	struct conn *c;
-	char *mem;              /* owned copy, or NULL when the buffer is borrowed */
+	char *mem; /* owned copy, or NULL when the buffer is borrowed */
 };
 
 static void write_cb(uv_write_t *req, int status)
@@ -379,8 +378,7 @@ static void write_cb(uv_write_t *req, int status)
 
 /* Writes len bytes; owned: mem was malloc'd and is freed after the write,
  * else the bytes are borrowed (they stay valid until done_cb). */
-static int conn_write_raw(struct conn *c, char *mem, const char *p, size_t len,
-                          bool owned)
+static int conn_write_raw(struct conn *c, char *mem, const char *p, size_t len, bool owned)
 {
 	struct wreq *w = xmalloc(sizeof(*w));
 	uv_buf_t b = uv_buf_init((char *)p, (unsigned)len);
@@ -442,10 +440,9 @@ static int conn_flush(struct conn *c)
 
 /* Sends one command line now; fails the connection on error. Returns 0 or
  * negative errno. */
-static int conn_cmd(struct conn *c, enum conn_state next, unsigned timeout_ms,
-                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int conn_cmd(struct conn *c, enum conn_state next, unsigned timeout_ms,
-                    const char *fmt, ...)
+static int conn_cmd(struct conn *c, enum conn_state next, unsigned timeout_ms, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static int conn_cmd(struct conn *c, enum conn_state next, unsigned timeout_ms, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
@@ -512,8 +509,8 @@ static void conn_fail(struct conn *c, int err, const char *what, const char *det
 
 	if (st == CONN_CLOSING || st == CONN_OFF)
 		return;
-	log_warnx("smtp: relay=%s conn=%u state=%s failed: %s: %s",
-	          relay_name(c), c->id, state_names[st], what, detail);
+	log_warnx("smtp: relay=%s conn=%u state=%s failed: %s: %s", relay_name(c), c->id,
+	          state_names[st], what, detail);
 	/* parallel connections failing together count as one failure */
 	if (st < CONN_IDLE) {
 		pool->stats.connect_failures++;
@@ -559,10 +556,11 @@ static void session_ready(struct conn *c)
 		log_info("smtp: relay=%s is back after %u failures", relay_name(c), r->fails);
 	r->fails = 0;
 	r->down_until = 0;
-	log_info("smtp: relay=%s conn=%u state=ready tls=%s pipelining=%s chunking=%s size=%" PRIu64,
-	         relay_name(c), c->id, c->tls_active ? "yes" : "no",
-	         (c->ehlo.ext & SMTP_EXT_PIPELINING) ? "yes" : "no",
-	         (c->ehlo.ext & SMTP_EXT_CHUNKING) ? "yes" : "no", c->ehlo.size);
+	log_info(
+	        "smtp: relay=%s conn=%u state=ready tls=%s pipelining=%s chunking=%s size=%" PRIu64,
+	        relay_name(c), c->id, c->tls_active ? "yes" : "no",
+	        (c->ehlo.ext & SMTP_EXT_PIPELINING) ? "yes" : "no",
+	        (c->ehlo.ext & SMTP_EXT_CHUNKING) ? "yes" : "no", c->ehlo.size);
 	c->ntxns = 0;
 	conn_next(c);
 }
@@ -631,24 +629,23 @@ static void handshake_step(struct conn *c)
 		return;
 	}
 	c->tls_active = true;
-	log_info("smtp: relay=%s conn=%u state=tls-handshake established %s",
-	         relay_name(c), c->id, log_escs(tls_session_error(c->tls)));
-	if (pool->cfg.tls_mode == SMTP_TLS_OPPORTUNISTIC &&
-	    tls_session_verify_status(c->tls) < 0)
-		log_warnx("smtp: relay=%s conn=%u opportunistic TLS, unverified: %s",
-		          relay_name(c), c->id, log_escs(tls_session_error(c->tls)));
+	log_info("smtp: relay=%s conn=%u state=tls-handshake established %s", relay_name(c), c->id,
+	         log_escs(tls_session_error(c->tls)));
+	if (pool->cfg.tls_mode == SMTP_TLS_OPPORTUNISTIC && tls_session_verify_status(c->tls) < 0)
+		log_warnx("smtp: relay=%s conn=%u opportunistic TLS, unverified: %s", relay_name(c),
+		          c->id, log_escs(tls_session_error(c->tls)));
 	/* RFC 3207 4.2: forget everything learnt before TLS */
 	memset(&c->ehlo, 0, sizeof(c->ehlo));
-	(void)conn_cmd(c, CONN_EHLO, pool->cfg.greeting_timeout_ms, "EHLO %s",
-	               pool->helo_name);
+	(void)conn_cmd(c, CONN_EHLO, pool->cfg.greeting_timeout_ms, "EHLO %s", pool->helo_name);
 }
 
 /* ---- transactions ---- */
 
 static enum smtp_result result_of(int code)
 {
-	return code / 100 == 2 ? SMTP_RESULT_OK :
-	       code / 100 == 5 ? SMTP_RESULT_PERM : SMTP_RESULT_TEMP;
+	return code / 100 == 2    ? SMTP_RESULT_OK
+	        : code / 100 == 5 ? SMTP_RESULT_PERM
+	                          : SMTP_RESULT_TEMP;
 }
 
 static void rcpt_set(struct smtp_rcpt *r, const struct smtp_reply *reply)
@@ -658,8 +655,7 @@ static void rcpt_set(struct smtp_rcpt *r, const struct smtp_reply *reply)
 }
 
 /* The transaction is over (status 0: the relay answered all). */
-static void txn_finish(struct conn *c, int status, const struct smtp_reply *reply,
-                       bool clean)
+static void txn_finish(struct conn *c, int status, const struct smtp_reply *reply, bool clean)
 {
 	struct smtp_txn *t = c->txn;
 
@@ -672,7 +668,8 @@ static void txn_finish(struct conn *c, int status, const struct smtp_reply *repl
 		struct relay_conf *r = &c->pool->relays[c->relay];
 
 		if (r->fails && r->down_until <= uv_now(c->pool->loop)) {
-			log_info("smtp: relay=%s is back after %u failures", relay_name(c), r->fails);
+			log_info("smtp: relay=%s is back after %u failures", relay_name(c),
+			         r->fails);
 			r->fails = 0;
 		}
 	}
@@ -701,8 +698,8 @@ static void txn_final(struct conn *c, const struct smtp_reply *reply)
 	}
 	if (reply->code / 100 != 2)
 		log_warnx("smtp: relay=%s conn=%u state=%s from=<%s> rcpts=%zu reply=\"%s\"",
-		          relay_name(c), c->id, state_names[c->state],
-		          log_escs(t->mail_from), t->nrcpts, reply_esc(reply));
+		          relay_name(c), c->id, state_names[c->state], log_escs(t->mail_from),
+		          t->nrcpts, reply_esc(reply));
 	txn_finish(c, 0, reply, reply->code / 100 == 2);
 }
 
@@ -715,8 +712,8 @@ static void txn_mail_failed(struct conn *c, const struct smtp_reply *reply)
 		t->rcpts[i].result = result_of(reply->code);
 		rcpt_set(&t->rcpts[i], reply);
 	}
-	log_warnx("smtp: relay=%s conn=%u state=mail from=<%s> reply=\"%s\"",
-	          relay_name(c), c->id, log_escs(t->mail_from), reply_esc(reply));
+	log_warnx("smtp: relay=%s conn=%u state=mail from=<%s> reply=\"%s\"", relay_name(c), c->id,
+	          log_escs(t->mail_from), reply_esc(reply));
 	txn_finish(c, 0, reply, false);
 }
 
@@ -776,8 +773,8 @@ static bool txn_valid(const struct smtp_txn *t)
 	if (t->prefix_len && !prefix_valid(t->prefix, t->prefix_len))
 		return false;
 	/* an empty body is ".\r\n" alone */
-	if (t->data_len == 3 ? memcmp(t->data, ".\r\n", 3) != 0 :
-	    t->data_len < 5 || memcmp(t->data + t->data_len - 5, end, 5) != 0)
+	if (t->data_len == 3 ? memcmp(t->data, ".\r\n", 3) != 0
+	                     : t->data_len < 5 || memcmp(t->data + t->data_len - 5, end, 5) != 0)
 		return false;
 	return true;
 }
@@ -792,7 +789,8 @@ static bool txn_start(struct conn *c, struct smtp_txn *t)
 
 	if (!txn_valid(t)) {
 		err = -EINVAL;
-		why = "malformed transaction (address with CR, LF or <>, body not ending in CRLF.CRLF, or bad prefix)";
+		why = "malformed transaction (address with CR, LF or <>, body not ending in "
+		      "CRLF.CRLF, or bad prefix)";
 	} else if ((t->flags & SMTP_TXN_SMTPUTF8) && !(ext & SMTP_EXT_SMTPUTF8)) {
 		err = -ENOTSUP;
 		why = "SMTPUTF8 needed, not offered";
@@ -804,9 +802,9 @@ static bool txn_start(struct conn *c, struct smtp_txn *t)
 		why = "message over the relay's SIZE";
 	}
 	if (err) {
-		log_warnx("smtp: relay=%s conn=%u state=mail from=<%s> not sent: %s",
-		          relay_name(c), c->id, log_escs(t->mail_from), why);
-		c->state = CONN_TXN;    /* not idle while the caller hears of it */
+		log_warnx("smtp: relay=%s conn=%u state=mail from=<%s> not sent: %s", relay_name(c),
+		          c->id, log_escs(t->mail_from), why);
+		c->state = CONN_TXN; /* not idle while the caller hears of it */
 		txn_end(pool, (long)c->relay, t, err, NULL);
 		c->state = CONN_IDLE;
 		return false;
@@ -820,8 +818,8 @@ static bool txn_start(struct conn *c, struct smtp_txn *t)
 
 	buf_addf(&c->out, "MAIL FROM:<%s>", t->mail_from);
 	if (ext & SMTP_EXT_SIZE)
-		buf_addf(&c->out, " SIZE=%zu", t->prefix_len +
-		         (c->use_bdat ? t->raw_len : t->data_len));
+		buf_addf(&c->out, " SIZE=%zu",
+		         t->prefix_len + (c->use_bdat ? t->raw_len : t->data_len));
 	if ((t->flags & SMTP_TXN_8BIT) && (ext & SMTP_EXT_8BITMIME))
 		buf_adds(&c->out, " BODY=8BITMIME");
 	if (t->flags & SMTP_TXN_SMTPUTF8)
@@ -877,7 +875,7 @@ static void txn_reply(struct conn *c, const struct smtp_reply *reply)
 		return;
 	}
 	conn_timer(c, pool->cfg.command_timeout_ms);
-	if (step == 0) {                                /* MAIL */
+	if (step == 0) { /* MAIL */
 		if (cls == 2) {
 			c->mail_ok = true;
 			if (!c->pipelined) {
@@ -890,7 +888,7 @@ static void txn_reply(struct conn *c, const struct smtp_reply *reply)
 		} else {
 			smtp_reply_copy(&c->mail_reply, reply);
 		}
-	} else if (step <= n) {                         /* RCPT */
+	} else if (step <= n) { /* RCPT */
 		size_t i = step - 1;
 
 		if (c->mail_ok) {
@@ -903,7 +901,8 @@ static void txn_reply(struct conn *c, const struct smtp_reply *reply)
 				rc->result = result_of(reply->code);
 			if (cls != 2)
 				log_info("smtp: relay=%s conn=%u state=rcpt to=<%s> reply=\"%s\"",
-				         relay_name(c), c->id, log_escs(rc->addr), reply_esc(reply));
+				         relay_name(c), c->id, log_escs(rc->addr),
+				         reply_esc(reply));
 			if (t->rcpt_cb)
 				t->rcpt_cb(t, i, reply);
 			if (c->state != CONN_TXN || c->txn != t)
@@ -929,7 +928,7 @@ static void txn_reply(struct conn *c, const struct smtp_reply *reply)
 				r = conn_flush(c);
 			}
 		}
-	} else if (step == n + 1) {                     /* DATA or BDAT */
+	} else if (step == n + 1) { /* DATA or BDAT */
 		if (!c->mail_ok) {
 			if (!c->use_bdat && cls == 3) {
 				if ((r = conn_send(c, ".\r\n", 3, true)) == 0) {
@@ -943,7 +942,8 @@ static void txn_reply(struct conn *c, const struct smtp_reply *reply)
 		}
 		if (c->use_bdat) {
 			if (c->tcp.write_queue_size > 0) {
-				conn_fail(c, -EPROTO, "protocol", "reply before the end of the data");
+				conn_fail(c, -EPROTO, "protocol",
+				          "reply before the end of the data");
 				return;
 			}
 			if (c->accepted == 0) {
@@ -1068,7 +1068,8 @@ static void on_reply(struct conn *c, const struct smtp_reply *r)
 				conn_fail(c, -EPERM, "starttls", reply_esc(r));
 				return;
 			}
-			log_warnx("smtp: relay=%s conn=%u state=starttls refused, going on without TLS: reply=\"%s\"",
+			log_warnx("smtp: relay=%s conn=%u state=starttls refused, going on without "
+			          "TLS: reply=\"%s\"",
 			          relay_name(c), c->id, reply_esc(r));
 			c->tls_refused = true;
 			after_ehlo(c);
@@ -1076,8 +1077,9 @@ static void on_reply(struct conn *c, const struct smtp_reply *r)
 		}
 		{
 			struct relay_conf *rc = &pool->relays[c->relay];
-			int e = tls_session_create(pool->tls, rc->tls_name ? rc->tls_name : rc->host,
-			                           pool->cfg.tls_mode == SMTP_TLS_REQUIRED, &c->tls);
+			int e = tls_session_create(
+			        pool->tls, rc->tls_name ? rc->tls_name : rc->host,
+			        pool->cfg.tls_mode == SMTP_TLS_REQUIRED, &c->tls);
 			if (e < 0) {
 				conn_fail(c, e, "tls", "cannot create a session");
 				return;
@@ -1161,12 +1163,12 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 			return;
 		}
 		conn_fail(c, nread == UV_EOF ? -ECONNRESET : (int)nread, "read",
-		          nread == UV_EOF ? "connection closed by the relay" :
-		          uv_strerror((int)nread));
+		          nread == UV_EOF ? "connection closed by the relay"
+		                          : uv_strerror((int)nread));
 		return;
 	}
-	log_debug("smtp: relay=%s conn=%u state=%s read %zd bytes",
-	          relay_name(c), c->id, state_names[c->state], nread);
+	log_debug("smtp: relay=%s conn=%u state=%s read %zd bytes", relay_name(c), c->id,
+	          state_names[c->state], nread);
 	if (!c->tls) {
 		conn_input(c, b->base, (size_t)nread);
 		return;
@@ -1211,7 +1213,7 @@ static void connect_cb(uv_connect_t *req, int status)
 		return;
 	}
 	c->pool->stats.connects++;
-	(void)uv_tcp_nodelay(&c->tcp, 1);   /* else ~40 ms per command on delayed ACKs */
+	(void)uv_tcp_nodelay(&c->tcp, 1); /* else ~40 ms per command on delayed ACKs */
 	if ((r = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb)) < 0) {
 		conn_fail(c, r, "read", uv_strerror(r));
 		return;
@@ -1258,14 +1260,14 @@ static void conn_start(struct conn *c)
 	char port[8];
 	int r;
 
-	if (!c->rbuf)           /* on first use: most slots of most relays never are */
+	if (!c->rbuf) /* on first use: most slots of most relays never are */
 		c->rbuf = xmalloc(READ_BUF_SIZE);
 	memset(&c->ehlo, 0, sizeof(c->ehlo));
 	c->tls_active = c->tls_refused = false;
 	smtp_reply_parser_reset(&c->parser);
 	if ((r = uv_tcp_init(pool->loop, &c->tcp)) < 0) {
-		log_warnx("smtp: relay=%s conn=%u cannot open a socket: %s",
-		          relay_name(c), c->id, uv_strerror(r));
+		log_warnx("smtp: relay=%s conn=%u cannot open a socket: %s", relay_name(c), c->id,
+		          uv_strerror(r));
 		relay_down(pool, i);
 		return;
 	}
@@ -1399,7 +1401,8 @@ static void pool_fill_once(struct smtp_pool *pool)
 		unsigned long n = 0;
 
 		if (t)
-			log_warnx("smtp: every relay is down: failing waiting transactions temporarily");
+			log_warnx("smtp: every relay is down: failing waiting transactions "
+			          "temporarily");
 		while (t) {
 			txn_end(pool, -1, t, err, NULL);
 			if ((t = pend_pop(pool)))
@@ -1444,8 +1447,7 @@ static void pool_fill(struct smtp_pool *pool)
 
 static void pool_check_drained(struct smtp_pool *pool)
 {
-	if (pool->inflight == 0 && pool->producer_empty && !pool->drained_told &&
-	    !pool->closing) {
+	if (pool->inflight == 0 && pool->producer_empty && !pool->drained_told && !pool->closing) {
 		pool->drained_told = true;
 		if (pool->ops->drained_cb)
 			pool->ops->drained_cb(pool->ctx);
@@ -1458,8 +1460,7 @@ static unsigned dflt(unsigned v, unsigned d)
 }
 
 int smtp_pool_create(uv_loop_t *loop, const struct smtp_pool_config *config,
-                     const struct smtp_pool_ops *ops, void *ctx,
-                     struct smtp_pool **ret_pool)
+                     const struct smtp_pool_ops *ops, void *ctx, struct smtp_pool **ret_pool)
 {
 	struct smtp_pool *pool;
 	int r;
@@ -1502,8 +1503,8 @@ int smtp_pool_create(uv_loop_t *loop, const struct smtp_pool_config *config,
 		unsigned m = config->relays[i].max_conn;
 
 		rc->host = xstrdup(config->relays[i].host);
-		rc->tls_name = config->relays[i].tls_name ?
-			xstrdup(config->relays[i].tls_name) : NULL;
+		rc->tls_name =
+		        config->relays[i].tls_name ? xstrdup(config->relays[i].tls_name) : NULL;
 		rc->port = config->relays[i].port;
 		rc->weight = config->relays[i].weight ? config->relays[i].weight : 1;
 		rc->slots = m && m < config->connections ? m : config->connections;
@@ -1532,7 +1533,7 @@ int smtp_pool_create(uv_loop_t *loop, const struct smtp_pool_config *config,
 		c->timer.data = c;
 		pool->timers_open++;
 	}
-	pool->producer_empty = true;    /* until the first kick */
+	pool->producer_empty = true; /* until the first kick */
 	pool->drained_told = true;
 	*ret_pool = pool;
 	return 0;
@@ -1553,8 +1554,7 @@ void smtp_pool_close(struct smtp_pool *pool, void (*close_cb)(void *ctx))
 	pool_fill(pool);
 }
 
-void smtp_pool_get_stats(const struct smtp_pool *pool,
-                         struct smtp_pool_stats *ret_stats)
+void smtp_pool_get_stats(const struct smtp_pool *pool, struct smtp_pool_stats *ret_stats)
 {
 	*ret_stats = pool->stats;
 }

@@ -69,37 +69,37 @@ enum smtp_tls_mode {
 };
 
 struct smtp_relay {
-	const char *host;       /* host name or IP literal (no brackets); a
+	const char *host; /* host name or IP literal (no brackets); a
 	                         * name is resolved (uv_getaddrinfo) at each
 	                         * connection and its first address only is
 	                         * tried: list addresses as relays to fail over */
 	uint16_t port;
-	const char *tls_name;   /* name the certificate must carry; NULL = host */
-	unsigned weight;        /* SMTP_RELAY_SPREAD share; 0 = 1 */
-	unsigned max_conn;      /* connections to it at most; 0 = connections */
+	const char *tls_name; /* name the certificate must carry; NULL = host */
+	unsigned weight;      /* SMTP_RELAY_SPREAD share; 0 = 1 */
+	unsigned max_conn;    /* connections to it at most; 0 = connections */
 };
 
 enum smtp_relay_mode {
-	SMTP_RELAY_FAILOVER,    /* in order: the first relay up (the default) */
-	SMTP_RELAY_SPREAD,      /* by weight over every relay up */
+	SMTP_RELAY_FAILOVER, /* in order: the first relay up (the default) */
+	SMTP_RELAY_SPREAD,   /* by weight over every relay up */
 };
 
 struct smtp_pool_config {
-	const struct smtp_relay *relays;  /* failover order; copied by create */
-	size_t nrelays;                   /* >= 1 */
+	const struct smtp_relay *relays; /* failover order; copied by create */
+	size_t nrelays;                  /* >= 1 */
 	enum smtp_relay_mode mode;
-	unsigned connections;   /* transactions in parallel (one connection
+	unsigned connections;  /* transactions in parallel (one connection
 	                         * each), over all relays; >= 1 */
-	const char *helo_name;  /* EHLO/HELO argument; copied */
+	const char *helo_name; /* EHLO/HELO argument; copied */
 	enum smtp_tls_mode tls_mode;
-	const char *tls_ca_file;/* PEM trust anchors; NULL = system store */
-	const char *auth_user;  /* AUTH PLAIN credentials, or NULL for no AUTH.
+	const char *tls_ca_file; /* PEM trust anchors; NULL = system store */
+	const char *auth_user;   /* AUTH PLAIN credentials, or NULL for no AUTH.
 	                         * Only ever sent over TLS: with credentials, a
 	                         * relay without TLS or without AUTH PLAIN fails. */
 	const char *auth_pass;
-	bool no_pipelining;     /* do not use PIPELINING even when offered */
-	bool no_chunking;       /* do not use BDAT even when offered */
-	unsigned max_txns_per_conn;   /* QUIT and reconnect after; 0 = no limit */
+	bool no_pipelining;         /* do not use PIPELINING even when offered */
+	bool no_chunking;           /* do not use BDAT even when offered */
+	unsigned max_txns_per_conn; /* QUIT and reconnect after; 0 = no limit */
 	/* Timeouts in milliseconds; 0 takes the default in brackets. */
 	unsigned connect_timeout_ms;  /* TCP connect (30 s) */
 	unsigned greeting_timeout_ms; /* greeting, EHLO, STARTTLS, TLS handshake,
@@ -113,26 +113,26 @@ struct smtp_pool_config {
 
 /* The outcome of one recipient, written by the pool before txn->done_cb. */
 enum smtp_result {
-	SMTP_RESULT_NONE,       /* (not yet known) */
-	SMTP_RESULT_OK,         /* the relay took responsibility (final reply 2xx) */
-	SMTP_RESULT_TEMP,       /* 4xx, or no final answer: retry later */
-	SMTP_RESULT_PERM,       /* 5xx: a permanent failure for this recipient */
+	SMTP_RESULT_NONE, /* (not yet known) */
+	SMTP_RESULT_OK,   /* the relay took responsibility (final reply 2xx) */
+	SMTP_RESULT_TEMP, /* 4xx, or no final answer: retry later */
+	SMTP_RESULT_PERM, /* 5xx: a permanent failure for this recipient */
 };
 
 struct smtp_rcpt {
-	const char *addr;       /* in: the address, without <> */
-	enum smtp_result result;/* out */
-	int code;               /* out: the deciding reply's code, 0 if none */
-	char enhanced[16];      /* out: its RFC 3463 code, or "" */
+	const char *addr;        /* in: the address, without <> */
+	enum smtp_result result; /* out */
+	int code;                /* out: the deciding reply's code, 0 if none */
+	char enhanced[16];       /* out: its RFC 3463 code, or "" */
 };
 
 enum smtp_txn_flags {
-	SMTP_TXN_8BIT     = 1u << 0, /* body has 8-bit bytes: BODY=8BITMIME when
+	SMTP_TXN_8BIT = 1u << 0,     /* body has 8-bit bytes: BODY=8BITMIME when
 	                              * offered (sent as is otherwise, as MTAs do) */
 	SMTP_TXN_SMTPUTF8 = 1u << 1, /* UTF-8 addresses or headers: needs SMTPUTF8
 	                              * from the relay, else the transaction fails
 	                              * temporarily with -ENOTSUP */
-	SMTP_TXN_XVERP    = 1u << 2, /* ask the relay to do VERP (MAIL ... XVERP);
+	SMTP_TXN_XVERP = 1u << 2,    /* ask the relay to do VERP (MAIL ... XVERP);
 	                              * needs XVERP offered, else -ENOTSUP */
 };
 
@@ -141,10 +141,10 @@ enum smtp_txn_flags {
  * unchanged from next_txn_cb until its done_cb; the pool writes only
  * the rcpts[].result/code/enhanced fields. */
 struct smtp_txn {
-	const char *mail_from;  /* return path without <>; "" = null sender */
+	const char *mail_from; /* return path without <>; "" = null sender */
 	struct smtp_rcpt *rcpts;
-	size_t nrcpts;          /* >= 1 */
-	unsigned flags;         /* SMTP_TXN_* */
+	size_t nrcpts;  /* >= 1 */
+	unsigned flags; /* SMTP_TXN_* */
 	/* The body in DATA form: CRLF line ends, dot-stuffed, ending with
 	 * "\r\n.\r\n". Required. */
 	const char *data;
@@ -183,7 +183,7 @@ struct smtp_txn {
 	 * NULL; borrowed for the call. The pool no longer touches txn after.
 	 * Required: handing out a transaction without it is a bug (abort). */
 	void (*done_cb)(struct smtp_txn *txn, int status, const struct smtp_reply *reply);
-	void *cb_data;          /* the caller's, for its callbacks; untouched */
+	void *cb_data; /* the caller's, for its callbacks; untouched */
 };
 
 struct smtp_pool_ops {
@@ -194,7 +194,7 @@ struct smtp_pool_ops {
 	 * with a delay (while every relay is down the pool fails what it is
 	 * given, so an immediate re-offer would spin). Must not call the
 	 * pool's functions other than smtp_pool_kick(). Required. */
-	int  (*next_txn_cb)(void *ctx, struct smtp_txn **ret_txn);
+	int (*next_txn_cb)(void *ctx, struct smtp_txn **ret_txn);
 	/* Every transaction handed out is done and next_txn_cb had nothing.
 	 * May be NULL. */
 	void (*drained_cb)(void *ctx);
@@ -207,9 +207,8 @@ struct smtp_pool;
  * the first smtp_pool_kick(). Returns 0, -EINVAL (bad config), or the
  * error of loading tls_ca_file (tls_config_create) when TLS is on.
  * Free with smtp_pool_close(). */
-int  smtp_pool_create(uv_loop_t *loop, const struct smtp_pool_config *config,
-                      const struct smtp_pool_ops *ops, void *ctx,
-                      struct smtp_pool **ret_pool);
+int smtp_pool_create(uv_loop_t *loop, const struct smtp_pool_config *config,
+                     const struct smtp_pool_ops *ops, void *ctx, struct smtp_pool **ret_pool);
 
 /* There may be work: the pool asks next_txn_cb again, up to
  * config->connections transactions in flight, and opens connections for
@@ -224,18 +223,17 @@ void smtp_pool_close(struct smtp_pool *pool, void (*close_cb)(void *ctx));
 
 /* Counters since create, for logs and tests. */
 struct smtp_pool_stats {
-	uint64_t connects;      /* TCP connections established */
+	uint64_t connects;         /* TCP connections established */
 	uint64_t connect_failures; /* relay attempts that failed before ready */
-	uint64_t sessions_lost; /* ready sessions lost (drop, 421, timeout) */
+	uint64_t sessions_lost;    /* ready sessions lost (drop, 421, timeout) */
 	uint64_t txns_ok, txns_failed;
 	uint64_t rcpts_ok, rcpts_temp, rcpts_perm;
 };
-void smtp_pool_get_stats(const struct smtp_pool *pool,
-                         struct smtp_pool_stats *ret_stats);
+void smtp_pool_get_stats(const struct smtp_pool *pool, struct smtp_pool_stats *ret_stats);
 /* Transactions given to relays[i] since create (0 for a bad index). */
 uint64_t smtp_pool_relay_txns(const struct smtp_pool *pool, size_t i);
 
 /* 1 if data[0..len) holds a byte over 0x7f (for SMTP_TXN_8BIT), else 0. */
-int  smtp_body_is_8bit(const char *data, size_t len);
+int smtp_body_is_8bit(const char *data, size_t len);
 
 #endif

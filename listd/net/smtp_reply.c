@@ -101,8 +101,7 @@ static int parse_line(struct smtp_reply *r, const char *s, size_t n)
 	int code;
 	bool last;
 
-	if (n < 3 || s[0] < '2' || s[0] > '5' || s[1] < '0' || s[1] > '5' ||
-	    !ascii_is_digit(s[2]))
+	if (n < 3 || s[0] < '2' || s[0] > '5' || s[1] < '0' || s[1] > '5' || !ascii_is_digit(s[2]))
 		return -EPROTO;
 	code = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
 	if (n == 3)
@@ -135,8 +134,7 @@ static int parse_line(struct smtp_reply *r, const char *s, size_t n)
 	return last ? 1 : 0;
 }
 
-int smtp_reply_parse(struct smtp_reply_parser *p, const char *data, size_t len,
-                     size_t *ret_used)
+int smtp_reply_parse(struct smtp_reply_parser *p, const char *data, size_t len, size_t *ret_used)
 {
 	size_t i = 0;
 
@@ -167,7 +165,7 @@ int smtp_reply_parse(struct smtp_reply_parser *p, const char *data, size_t len,
 		if (p->line.len > 0 && p->line.data[p->line.len - 1] == '\r')
 			buf_truncate(&p->line, p->line.len - 1);
 		if (memchr(p->line.data, '\r', p->line.len)) {
-			p->err = -EPROTO;           /* CR inside a line */
+			p->err = -EPROTO; /* CR inside a line */
 			*ret_used = i;
 			return p->err;
 		}

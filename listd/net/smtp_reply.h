@@ -19,9 +19,9 @@
 #include "listd/core/buf.h"
 
 struct smtp_reply {
-	int code;               /* 200..599 (first digit 2-5) */
-	char enhanced[16];      /* RFC 2034 "5.1.1" from the first line, or "" */
-	struct buf text;        /* the lines' text after "NNN-"/"NNN ", joined
+	int code;          /* 200..599 (first digit 2-5) */
+	char enhanced[16]; /* RFC 2034 "5.1.1" from the first line, or "" */
+	struct buf text;   /* the lines' text after "NNN-"/"NNN ", joined
 	                         * with '\n' (no trailing newline); may hold any
 	                         * byte but CR/LF: escape before logging */
 	size_t nlines;
@@ -29,7 +29,7 @@ struct smtp_reply {
 
 static inline int smtp_reply_class(const struct smtp_reply *r)
 {
-	return r->code / 100;   /* 2, 3, 4 or 5 */
+	return r->code / 100; /* 2, 3, 4 or 5 */
 }
 
 /* The command a refusal of one recipient answered, named as MTAs name it
@@ -42,10 +42,10 @@ static inline int smtp_reply_class(const struct smtp_reply *r)
 const char *smtp_reply_step(int rcpt_class);
 
 struct smtp_reply_parser {
-	struct buf line;        /* the line being assembled */
-	struct smtp_reply reply;/* the reply being assembled / just completed */
-	int err;                /* 0 or -EPROTO */
-	bool done;              /* reply is complete (until the next call) */
+	struct buf line;         /* the line being assembled */
+	struct smtp_reply reply; /* the reply being assembled / just completed */
+	int err;                 /* 0 or -EPROTO */
+	bool done;               /* reply is complete (until the next call) */
 };
 
 /* init/finish for an embedded parser; finish releases its buffers
@@ -63,26 +63,25 @@ void smtp_reply_parser_reset(struct smtp_reply_parser *p);
  *         -EPROTO: the stream is not SMTP (see above); *ret_used bytes were
  *            examined. Feed the rest of data by calling again with
  *            data + *ret_used. */
-int smtp_reply_parse(struct smtp_reply_parser *p, const char *data, size_t len,
-                     size_t *ret_used);
+int smtp_reply_parse(struct smtp_reply_parser *p, const char *data, size_t len, size_t *ret_used);
 
 /* Copies src into dst (dst initialised, its text buffer reused). */
 void smtp_reply_copy(struct smtp_reply *dst, const struct smtp_reply *src);
 void smtp_reply_init(struct smtp_reply *r);
-void smtp_reply_finish(struct smtp_reply *r);   /* NULL is a no-op */
+void smtp_reply_finish(struct smtp_reply *r); /* NULL is a no-op */
 
 /* EHLO service extensions (RFC 5321 4.1.1.1 and the named RFCs). */
 enum smtp_ext {
-	SMTP_EXT_PIPELINING          = 1u << 0,   /* RFC 2920 */
-	SMTP_EXT_CHUNKING            = 1u << 1,   /* RFC 3030 */
-	SMTP_EXT_STARTTLS            = 1u << 2,   /* RFC 3207 */
-	SMTP_EXT_AUTH                = 1u << 3,   /* RFC 4954 */
-	SMTP_EXT_SIZE                = 1u << 4,   /* RFC 1870 */
-	SMTP_EXT_XVERP               = 1u << 5,   /* Postfix */
-	SMTP_EXT_8BITMIME            = 1u << 6,   /* RFC 6152 */
-	SMTP_EXT_SMTPUTF8            = 1u << 7,   /* RFC 6531 */
-	SMTP_EXT_ENHANCEDSTATUSCODES = 1u << 8,   /* RFC 2034 */
-	SMTP_EXT_DSN                 = 1u << 9,   /* RFC 3461 */
+	SMTP_EXT_PIPELINING = 1u << 0,          /* RFC 2920 */
+	SMTP_EXT_CHUNKING = 1u << 1,            /* RFC 3030 */
+	SMTP_EXT_STARTTLS = 1u << 2,            /* RFC 3207 */
+	SMTP_EXT_AUTH = 1u << 3,                /* RFC 4954 */
+	SMTP_EXT_SIZE = 1u << 4,                /* RFC 1870 */
+	SMTP_EXT_XVERP = 1u << 5,               /* Postfix */
+	SMTP_EXT_8BITMIME = 1u << 6,            /* RFC 6152 */
+	SMTP_EXT_SMTPUTF8 = 1u << 7,            /* RFC 6531 */
+	SMTP_EXT_ENHANCEDSTATUSCODES = 1u << 8, /* RFC 2034 */
+	SMTP_EXT_DSN = 1u << 9,                 /* RFC 3461 */
 };
 
 enum smtp_auth_mech {
@@ -94,9 +93,9 @@ enum smtp_auth_mech {
 };
 
 struct smtp_ehlo {
-	unsigned ext;           /* SMTP_EXT_* bits */
-	unsigned auth;          /* SMTP_AUTH_* bits (from "AUTH" and "AUTH=") */
-	uint64_t size;          /* SIZE limit in bytes; 0 = none announced */
+	unsigned ext;  /* SMTP_EXT_* bits */
+	unsigned auth; /* SMTP_AUTH_* bits (from "AUTH" and "AUTH=") */
+	uint64_t size; /* SIZE limit in bytes; 0 = none announced */
 };
 
 /* Reads the keywords of a 250 reply to EHLO (the first line, the relay's

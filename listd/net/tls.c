@@ -20,10 +20,10 @@ struct tls_config {
 struct tls_session {
 	gnutls_session_t gs;
 	char *server_name;
-	struct buf in;          /* ciphertext fed, not yet pulled */
+	struct buf in; /* ciphertext fed, not yet pulled */
 	size_t in_off;
-	struct buf out;         /* ciphertext pushed, not yet taken */
-	struct buf why;         /* last error / session description */
+	struct buf out; /* ciphertext pushed, not yet taken */
+	struct buf why; /* last error / session description */
 };
 
 int tls_config_create(const char *ca_file, struct tls_config **ret_config)
@@ -38,8 +38,7 @@ int tls_config_create(const char *ca_file, struct tls_config **ret_config)
 	if (gnutls_certificate_allocate_credentials(&c->cred) < 0)
 		abort();
 	if (ca_file)
-		n = gnutls_certificate_set_x509_trust_file(c->cred, ca_file,
-		                                           GNUTLS_X509_FMT_PEM);
+		n = gnutls_certificate_set_x509_trust_file(c->cred, ca_file, GNUTLS_X509_FMT_PEM);
 	else
 		n = gnutls_certificate_set_x509_system_trust(c->cred);
 	if (n <= 0) {
@@ -94,8 +93,8 @@ static bool is_ip_literal(const char *name)
 	return inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1;
 }
 
-int tls_session_create(struct tls_config *config, const char *server_name,
-                       bool verify, struct tls_session **ret_session)
+int tls_session_create(struct tls_config *config, const char *server_name, bool verify,
+                       struct tls_session **ret_session)
 {
 	struct tls_session *s = xcalloc(1, sizeof(*s));
 
@@ -109,8 +108,7 @@ int tls_session_create(struct tls_config *config, const char *server_name,
 	    gnutls_credentials_set(s->gs, GNUTLS_CRD_CERTIFICATE, config->cred) < 0)
 		goto fail;
 	if (!is_ip_literal(server_name) &&
-	    gnutls_server_name_set(s->gs, GNUTLS_NAME_DNS, server_name,
-	                           strlen(server_name)) < 0)
+	    gnutls_server_name_set(s->gs, GNUTLS_NAME_DNS, server_name, strlen(server_name)) < 0)
 		goto fail;
 	if (verify)
 		gnutls_session_set_verify_cert(s->gs, s->server_name, 0);
@@ -170,12 +168,12 @@ static void set_why_status(struct tls_session *s, unsigned status)
 
 	buf_reset(&s->why);
 	buf_addf(&s->why, "certificate verification failed for %s: ", s->server_name);
-	if (gnutls_certificate_verification_status_print(status,
-	        gnutls_certificate_type_get(s->gs), &txt, 0) == 0) {
+	if (gnutls_certificate_verification_status_print(status, gnutls_certificate_type_get(s->gs),
+	                                                 &txt, 0) == 0) {
 		buf_add(&s->why, txt.data, txt.size);
 		gnutls_free(txt.data);
-		while (s->why.len > 0 && (s->why.data[s->why.len - 1] == ' ' ||
-		                          s->why.data[s->why.len - 1] == '\0'))
+		while (s->why.len > 0 &&
+		       (s->why.data[s->why.len - 1] == ' ' || s->why.data[s->why.len - 1] == '\0'))
 			buf_truncate(&s->why, s->why.len - 1);
 	} else {
 		buf_addf(&s->why, "status 0x%x", status);
@@ -235,8 +233,7 @@ int tls_session_read(struct tls_session *s, struct buf *out)
 		ssize_t n;
 
 		buf_grow(out, 16384);
-		n = gnutls_record_recv(s->gs, out->data + out->len,
-		                       out->cap - out->len - 1);
+		n = gnutls_record_recv(s->gs, out->data + out->len, out->cap - out->len - 1);
 		if (n > 0) {
 			out->len += (size_t)n;
 			out->data[out->len] = '\0';
@@ -264,7 +261,7 @@ int tls_session_read(struct tls_session *s, struct buf *out)
 			return -ECONNRESET;
 		}
 		if (!gnutls_error_is_fatal((int)n))
-			continue;       /* e.g. a warning alert or a rehandshake request */
+			continue; /* e.g. a warning alert or a rehandshake request */
 		set_why(s, "TLS read", (int)n);
 		return -EPROTO;
 	}
@@ -277,7 +274,7 @@ int tls_session_write(struct tls_session *s, const char *data, size_t len)
 
 		if (n < 0) {
 			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
-				continue;   /* push never blocks: cannot loop forever */
+				continue; /* push never blocks: cannot loop forever */
 			set_why(s, "TLS write", (int)n);
 			return -EPROTO;
 		}

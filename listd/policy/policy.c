@@ -12,13 +12,20 @@
 const char *policy_rule_name(enum policy_rule rule)
 {
 	switch (rule) {
-	case POLICY_RULE_NONE: return "none";
-	case POLICY_RULE_UNKNOWN_ADDRESS: return "unknown-address";
-	case POLICY_RULE_BAD_TOKEN: return "bad-token";
-	case POLICY_RULE_STALE_TOKEN: return "stale-token";
-	case POLICY_RULE_NULL_SENDER: return "null-sender";
-	case POLICY_RULE_NON_MEMBER: return "non-member";
-	case POLICY_RULE_STORE_TROUBLE: return "store-trouble";
+	case POLICY_RULE_NONE:
+		return "none";
+	case POLICY_RULE_UNKNOWN_ADDRESS:
+		return "unknown-address";
+	case POLICY_RULE_BAD_TOKEN:
+		return "bad-token";
+	case POLICY_RULE_STALE_TOKEN:
+		return "stale-token";
+	case POLICY_RULE_NULL_SENDER:
+		return "null-sender";
+	case POLICY_RULE_NON_MEMBER:
+		return "non-member";
+	case POLICY_RULE_STORE_TROUBLE:
+		return "store-trouble";
 	}
 	return "?";
 }
@@ -40,8 +47,8 @@ static void defer(struct policy_decision *d)
 
 /* "550 X.Y.Z why". Postfix puts "<rcpt>: Recipient address rejected: "
  * before the text itself. */
-static void reject(struct policy_decision *d, enum policy_rule rule,
-                   const char *status, const char *why)
+static void reject(struct policy_decision *d, enum policy_rule rule, const char *status,
+                   const char *why)
 {
 	d->verdict = POLICY_VERDICT_REJECT;
 	d->rule = rule;
@@ -94,13 +101,15 @@ static void decide_bounces(const struct policy_env *env, const struct recipient 
 		at--;
 
 	if (!rc->ext[0]) {
-		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1", "bounce address does not verify");
+		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1",
+		       "bounce address does not verify");
 		return;
 	}
 	/* the whole local part: a relay-VERP address is longer than rc's */
 	r = at ? recipient_bounce_member(NULL, cfg, env->key, &rc->list,
-	                                 slice_make(rcpt_raw.p, at - 1), env->today,
-	                                 &vf, NULL, NULL) : -EINVAL;
+	                                 slice_make(rcpt_raw.p, at - 1), env->today, &vf, NULL,
+	                                 NULL)
+	       : -EINVAL;
 	switch (r) {
 	case 0:
 		dunno(ret_decision);
@@ -112,8 +121,9 @@ static void decide_bounces(const struct policy_env *env, const struct recipient 
 	case -EIO:
 		defer(ret_decision);
 		return;
-	default:        /* -ENOENT, -EINVAL, -EBADMSG */
-		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1", "bounce address does not verify");
+	default: /* -ENOENT, -EINVAL, -EBADMSG */
+		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1",
+		       "bounce address does not verify");
 		return;
 	}
 }
@@ -128,19 +138,21 @@ static void decide_unsub(struct store_txn *txn, const struct policy_env *env,
 {
 	struct store_member m;
 	uint32_t lid;
-	int r = recipient_unsub_member(txn, env->key, tok, rc->list.id, env->today,
-	                               UNSUB_LINK_DAYS, &lid, &m);
+	int r = recipient_unsub_member(txn, env->key, tok, rc->list.id, env->today, UNSUB_LINK_DAYS,
+	                               &lid, &m);
 	switch (r) {
 	case 0:
 	case -ENXIO:
 		dunno(ret_decision);
 		return;
 	case -ETIME:
-		reject(ret_decision, POLICY_RULE_STALE_TOKEN, "5.7.1", "unsubscribe address has expired");
+		reject(ret_decision, POLICY_RULE_STALE_TOKEN, "5.7.1",
+		       "unsubscribe address has expired");
 		return;
 	case -EINVAL:
 	case -EBADMSG:
-		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1", "unsubscribe address does not verify");
+		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1",
+		       "unsubscribe address does not verify");
 		return;
 	default:
 		defer(ret_decision);
@@ -163,14 +175,16 @@ static void decide_moderate(struct store_txn *txn, const struct policy_env *env,
 		dunno(ret_decision);
 		return;
 	case -ETIME:
-		reject(ret_decision, POLICY_RULE_STALE_TOKEN, "5.7.1", "moderation address has expired");
+		reject(ret_decision, POLICY_RULE_STALE_TOKEN, "5.7.1",
+		       "moderation address has expired");
 		return;
 	case -EALREADY:
 		reject(ret_decision, POLICY_RULE_STALE_TOKEN, "5.7.1", "already decided");
 		return;
 	case -EINVAL:
 	case -EBADMSG:
-		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1", "moderation address does not verify");
+		reject(ret_decision, POLICY_RULE_BAD_TOKEN, "5.1.1",
+		       "moderation address does not verify");
 		return;
 	default:
 		defer(ret_decision);
@@ -239,15 +253,16 @@ void policy_decide(struct store_txn *txn, const struct policy_env *env,
 		decide_unsub(txn, env, &rc, unsub_token, &d);
 		goto out;
 	}
-	if (rc.role == LISTADDR_ROLE_POST &&
-	    rc.list.nonmember_action == STORE_NONMEMBER_REJECT) {
+	if (rc.role == LISTADDR_ROLE_POST && rc.list.nonmember_action == STORE_NONMEMBER_REJECT) {
 		struct addr sender;
 		struct store_member m;
 		/* a sender that does not parse is nobody's address */
-		r = parse_value_addr(req->sender, &sender) < 0 ? -ENOENT :
-		    store_member_get(txn, rc.list.id, &sender, &m);
+		r = parse_value_addr(req->sender, &sender) < 0
+		        ? -ENOENT
+		        : store_member_get(txn, rc.list.id, &sender, &m);
 		if (r == -ENOENT)
-			reject(&d, POLICY_RULE_NON_MEMBER, "5.7.1", "only members may post to this list");
+			reject(&d, POLICY_RULE_NON_MEMBER, "5.7.1",
+			       "only members may post to this list");
 		else if (r < 0)
 			defer(&d);
 		goto out;

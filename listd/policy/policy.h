@@ -54,12 +54,12 @@
 enum policy_verdict {
 	POLICY_VERDICT_DUNNO,
 	POLICY_VERDICT_REJECT,
-	POLICY_VERDICT_DEFER,           /* store trouble: DEFER_IF_PERMIT */
+	POLICY_VERDICT_DEFER, /* store trouble: DEFER_IF_PERMIT */
 };
 
 /* Why: names for logs and tests (policy_rule_name()). */
 enum policy_rule {
-	POLICY_RULE_NONE,               /* DUNNO: nothing to say */
+	POLICY_RULE_NONE, /* DUNNO: nothing to say */
 	POLICY_RULE_UNKNOWN_ADDRESS,
 	POLICY_RULE_BAD_TOKEN,
 	POLICY_RULE_STALE_TOKEN,
@@ -70,9 +70,9 @@ enum policy_rule {
 
 /* What the decision reads besides the request; all borrowed for the call. */
 struct policy_env {
-	const struct config *cfg;       /* suffixes, delimiter, token_max_age_days */
-	const uint8_t *key;             /* TOKEN_KEY_LEN bytes */
-	uint32_t today;                 /* days since the Unix epoch */
+	const struct config *cfg; /* suffixes, delimiter, token_max_age_days */
+	const uint8_t *key;       /* TOKEN_KEY_LEN bytes */
+	uint32_t today;           /* days since the Unix epoch */
 };
 
 struct policy_decision {

@@ -6,8 +6,8 @@
 #include "listd/policy/recipient.h"
 #include "storage/store_mail.h"
 
-int recipient_lookup(struct store_txn *txn, const struct config *cfg,
-                     const struct addr *rcpt, struct recipient *ret_recipient)
+int recipient_lookup(struct store_txn *txn, const struct config *cfg, const struct addr *rcpt,
+                     struct recipient *ret_recipient)
 {
 	const struct listaddr_syntax syn = {
 		.request_suffix = cfg->request_suffix,
@@ -35,7 +35,8 @@ int recipient_lookup(struct store_txn *txn, const struct config *cfg,
 		if (r < 0)
 			return r;
 		ret_recipient->role = cands[i].role;
-		size_t el = cands[i].ext.len < LIMIT_ADDR_LOCAL ? cands[i].ext.len : LIMIT_ADDR_LOCAL;
+		size_t el =
+		        cands[i].ext.len < LIMIT_ADDR_LOCAL ? cands[i].ext.len : LIMIT_ADDR_LOCAL;
 		memcpy(ret_recipient->ext, cands[i].ext.p, el);
 		ret_recipient->ext[el] = '\0';
 		return 0;
@@ -89,18 +90,16 @@ int recipient_parse(const struct config *cfg, struct slice s, struct addr *ret_a
 
 int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,
                             const uint8_t key[TOKEN_KEY_LEN], const struct store_list *l,
-                            struct slice local_part, uint32_t today,
-                            struct verp_fields *ret_vf, struct store_member *ret_member,
-                            bool *ret_relay)
+                            struct slice local_part, uint32_t today, struct verp_fields *ret_vf,
+                            struct store_member *ret_member, bool *ret_relay)
 {
 	struct verp_fields vf;
 	struct slice rcpt = { NULL, 0 };
 	bool relay = false;
-	int r = verp_decode(key, local_part, l->local, cfg->bounce_suffix,
-	                    cfg->recipient_delimiter, l->domain, today,
-	                    cfg->token_max_age_days, &vf);
+	int r = verp_decode(key, local_part, l->local, cfg->bounce_suffix, cfg->recipient_delimiter,
+	                    l->domain, today, cfg->token_max_age_days, &vf);
 	if (r == 0 && vf.member_id == VERP_MEMBER_RELAY)
-		r = -EINVAL;            /* a relay token always carries its recipient */
+		r = -EINVAL; /* a relay token always carries its recipient */
 	if (r == -ENOENT || r == -EINVAL) {
 		int r2 = verp_decode_relay(key, local_part, l->local, cfg->bounce_suffix,
 		                           cfg->recipient_delimiter, l->domain, today,
@@ -157,7 +156,7 @@ struct gone_check {
 	const uint8_t *key;
 	struct slice token;
 	uint32_t today, max_age_days;
-	int result;             /* 0 verified for a list; -ETIME authentic but old */
+	int result; /* 0 verified for a list; -ETIME authentic but old */
 };
 
 static int gone_check_cb(const struct store_list *l, void *ctx)
@@ -167,7 +166,7 @@ static int gone_check_cb(const struct store_list *l, void *ctx)
 	int r = unsub_token_check(g->key, g->token, l->id, g->today, g->max_age_days, &id);
 	if (r == 0 || r == -ETIME) {
 		g->result = r;
-		return 1;       /* found its list: stop */
+		return 1; /* found its list: stop */
 	}
 	return 0;
 }
@@ -194,7 +193,10 @@ int recipient_unsub_member(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LE
 		 * gets the same answer as an altered one, so the answer tells
 		 * nothing about which member ids exist */
 		struct gone_check g = {
-			.key = key, .token = token, .today = today, .max_age_days = max_age_days,
+			.key = key,
+			.token = token,
+			.today = today,
+			.max_age_days = max_age_days,
 			.result = -EBADMSG,
 		};
 		r = store_list_foreach(txn, gone_check_cb, &g);
@@ -213,10 +215,10 @@ int recipient_unsub_member(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LE
 	return 0;
 }
 
-#define RESOLVE_STEPS 256        /* 256 x 4096 messages back at most */
+#define RESOLVE_STEPS 256 /* 256 x 4096 messages back at most */
 
-uint32_t recipient_bounce_msg(struct store_txn *txn, const struct verp_fields *vf,
-                              uint32_t newest, uint32_t list_id)
+uint32_t recipient_bounce_msg(struct store_txn *txn, const struct verp_fields *vf, uint32_t newest,
+                              uint32_t list_id)
 {
 	uint64_t first = verp_msg_resolve(vf->msg, newest), cand = first;
 	struct store_msg m;
@@ -248,9 +250,9 @@ int recipient_moderate_token(struct store_txn *txn, const uint8_t key[TOKEN_KEY_
 	if (r < 0)
 		return r;
 	bool waiting = m.list_id == l->id &&
-	               (t.kind == MODTOKEN_POST ?
-	                m.role == STORE_MSG_ROLE_POST && m.state == STORE_MSG_HELD :
-	                m.role == STORE_MSG_ROLE_REQUEST && m.state == STORE_MSG_PENDING);
+	        (t.kind == MODTOKEN_POST
+	                 ? m.role == STORE_MSG_ROLE_POST && m.state == STORE_MSG_HELD
+	                 : m.role == STORE_MSG_ROLE_REQUEST && m.state == STORE_MSG_PENDING);
 	if (!waiting)
 		return -EALREADY;
 	*ret_tok = t;

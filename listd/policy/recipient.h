@@ -22,16 +22,16 @@
 #include "storage/store_mail.h"
 
 struct recipient {
-	struct store_list list;                 /* the list addressed */
+	struct store_list list; /* the list addressed */
 	enum listaddr_role role;
-	char ext[LIMIT_ADDR_LOCAL + 1];         /* after the delimiter; "" = none */
+	char ext[LIMIT_ADDR_LOCAL + 1]; /* after the delimiter; "" = none */
 };
 
 /* Looks rcpt up with cfg's suffixes and delimiter. 0: *ret_recipient filled;
  * -ENOENT: no list of rcpt's domain has such an address (or the local part
  * cannot be one); other -errno: store trouble (store_strerror()). */
-int recipient_lookup(struct store_txn *txn, const struct config *cfg,
-                     const struct addr *rcpt, struct recipient *ret_recipient);
+int recipient_lookup(struct store_txn *txn, const struct config *cfg, const struct addr *rcpt,
+                     struct recipient *ret_recipient);
 
 /* addr_parse() for envelope recipients of list addresses, which also
  * takes a relay-VERP bounce address (bounce/verp.h, verp_decode_relay())
@@ -54,9 +54,8 @@ int recipient_parse(const struct config *cfg, struct slice s, struct addr *ret_a
  * trouble. */
 int recipient_bounce_member(struct store_txn *txn, const struct config *cfg,
                             const uint8_t key[TOKEN_KEY_LEN], const struct store_list *l,
-                            struct slice local_part, uint32_t today,
-                            struct verp_fields *ret_vf, struct store_member *ret_member,
-                            bool *ret_relay);
+                            struct slice local_part, uint32_t today, struct verp_fields *ret_vf,
+                            struct store_member *ret_member, bool *ret_relay);
 
 /* 1 when some list lives on domain (a normalised A-label), 0 when none,
  * -errno on store trouble. Walks the lists: O(lists). */
@@ -71,8 +70,8 @@ int recipient_domain_has_lists(struct store_txn *txn, const char *domain);
  * with those bits (verp_msg_resolve()). At most 256 candidates, 4096
  * apart, are looked at: exact at any traffic below a million messages per
  * token lifetime. Reads only. */
-uint32_t recipient_bounce_msg(struct store_txn *txn, const struct verp_fields *vf,
-                              uint32_t newest, uint32_t list_id);
+uint32_t recipient_bounce_msg(struct store_txn *txn, const struct verp_fields *vf, uint32_t newest,
+                              uint32_t list_id);
 
 /* Finds the member a one-click unsubscribe token (listd/mail/unsub.h) names and
  * verifies the token for that member's list, made at most max_age_days

@@ -51,7 +51,7 @@ int smtpd_filter_parse(struct slice line, struct smtpd_filter_event *ret_event)
 	if (slice_eq(kind, slice_cstr("config"))) {
 		ev.kind = SMTPD_FILTER_CONFIG;
 		if (!next_field(&rest, &ev.name)) {
-			ev.name = rest;         /* "config|ready" */
+			ev.name = rest; /* "config|ready" */
 			rest = slice_make(line.p + line.len, 0);
 		}
 		if (ev.name.len == 0)
@@ -73,14 +73,14 @@ int smtpd_filter_parse(struct slice line, struct smtpd_filter_event *ret_event)
 	if (!next_field(&rest, &ev.session)) {
 		if (ev.kind == SMTPD_FILTER_QUERY)
 			return -EBADMSG;
-		ev.session = rest;      /* a report with no parameters */
+		ev.session = rest; /* a report with no parameters */
 		rest = slice_make(line.p + line.len, 0);
 	}
 	if (ev.session.len == 0)
 		return -EBADMSG;
 	if (ev.kind == SMTPD_FILTER_QUERY) {
 		if (!next_field(&rest, &ev.token)) {
-			ev.token = rest;        /* a phase with no parameters */
+			ev.token = rest; /* a phase with no parameters */
 			rest = slice_make(line.p + line.len, 0);
 		}
 		if (ev.token.len == 0)
@@ -100,7 +100,7 @@ struct slice smtpd_filter_connect_address(struct slice params)
 		src = rest;
 	if (src.len == 0 || slice_case_starts(src, "unix:") || src.p[0] == '/')
 		return slice_make(src.p, 0);
-	if (src.p[0] == '[') {                  /* [2001:db8::1]:port */
+	if (src.p[0] == '[') { /* [2001:db8::1]:port */
 		const char *close = memchr(src.p, ']', src.len);
 		if (!close)
 			return slice_make(src.p, 0);
@@ -111,17 +111,17 @@ struct slice smtpd_filter_connect_address(struct slice params)
 	for (size_t i = 0; i < src.len; i++)
 		if (src.p[i] == ':')
 			last = src.p + i;
-	if (colon && colon == last)             /* 192.0.2.1:port */
+	if (colon && colon == last) /* 192.0.2.1:port */
 		return slice_make(src.p, (size_t)(colon - src.p));
-	return src;                             /* a bare address */
+	return src; /* a bare address */
 }
 
 /* ---- Authentication-Results removal ---- */
 
 enum {
-	ARSTRIP_START,          /* before the first line of a message */
-	ARSTRIP_HEADER,         /* in the header, nothing held */
-	ARSTRIP_HOLDING,        /* in the header, an A-R field held */
+	ARSTRIP_START,   /* before the first line of a message */
+	ARSTRIP_HEADER,  /* in the header, nothing held */
+	ARSTRIP_HOLDING, /* in the header, an A-R field held */
 	ARSTRIP_BODY,
 };
 

@@ -27,26 +27,26 @@
 #include "listd/core/slice.h"
 
 /* The longest event line read (smtpd's own SMTP line limit is 64 KiB). */
-#define SMTPD_FILTER_LINE_MAX   (1024u * 1024u)
+#define SMTPD_FILTER_LINE_MAX (1024u * 1024u)
 /* An Authentication-Results field longer than this (folded lines
  * included) is removed whatever it says: listd trusts no such field from
  * outside, and a field it cannot judge must not reach it. */
-#define SMTPD_FILTER_AR_MAX     16384u
+#define SMTPD_FILTER_AR_MAX 16384u
 
 enum smtpd_filter_kind {
-	SMTPD_FILTER_CONFIG,            /* name = KEY, params = VALUE ("" for ready) */
-	SMTPD_FILTER_REPORT,            /* version .. session, params */
-	SMTPD_FILTER_QUERY,             /* version .. token, params */
+	SMTPD_FILTER_CONFIG, /* name = KEY, params = VALUE ("" for ready) */
+	SMTPD_FILTER_REPORT, /* version .. session, params */
+	SMTPD_FILTER_QUERY,  /* version .. token, params */
 };
 
 struct smtpd_filter_event {
 	enum smtpd_filter_kind kind;
 	struct slice version;
-	struct slice subsystem;         /* "smtp-in" */
-	struct slice name;              /* config key, report event or filter phase */
+	struct slice subsystem; /* "smtp-in" */
+	struct slice name;      /* config key, report event or filter phase */
 	struct slice session;
-	struct slice token;             /* filter queries only */
-	struct slice params;            /* the rest of the line, may be empty */
+	struct slice token;  /* filter queries only */
+	struct slice params; /* the rest of the line, may be empty */
 };
 
 /* Splits one line (without its LF) into *ret_event.
@@ -67,9 +67,9 @@ struct slice smtpd_filter_connect_address(struct slice params);
  * authserv-id is seen whole); every other line passes at once.
  * init/finish pair; the struct may be reused for the next message. */
 struct smtpd_filter_arstrip {
-	int state;                      /* private */
-	bool held_over;                 /* private */
-	struct buf held;                /* private: held lines, each ended by LF */
+	int state;       /* private */
+	bool held_over;  /* private */
+	struct buf held; /* private: held lines, each ended by LF */
 };
 
 void smtpd_filter_arstrip_init(struct smtpd_filter_arstrip *s);

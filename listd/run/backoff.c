@@ -29,8 +29,8 @@ uint64_t backoff_delay_ms(const struct backoff *b, uint32_t fails)
 	return ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS;
 }
 
-const struct backoff_entry *backoff_fail(struct backoff *b, enum store_job job,
-                                         uint32_t msg_id, int err, uint64_t now_ms)
+const struct backoff_entry *backoff_fail(struct backoff *b, enum store_job job, uint32_t msg_id,
+                                         int err, uint64_t now_ms)
 {
 	struct backoff_entry *e = find(b, job, msg_id);
 	if (!e) {
@@ -64,8 +64,8 @@ const struct backoff_entry *backoff_find(const struct backoff *b, enum store_job
 	return find(b, job, msg_id);
 }
 
-bool backoff_waiting(const struct backoff *b, enum store_job job, uint32_t msg_id,
-                     uint64_t now_ms, uint64_t *ret_until)
+bool backoff_waiting(const struct backoff *b, enum store_job job, uint32_t msg_id, uint64_t now_ms,
+                     uint64_t *ret_until)
 {
 	const struct backoff_entry *e = find(b, job, msg_id);
 	if (!e || e->not_before_ms <= now_ms)

@@ -29,24 +29,24 @@
 struct backoff_entry {
 	enum store_job job;
 	uint32_t msg_id;
-	uint32_t fails;                 /* consecutive failures */
-	uint32_t same;                  /* of them, in a row with err */
-	int err;                        /* the last failure, -errno */
+	uint32_t fails; /* consecutive failures */
+	uint32_t same;  /* of them, in a row with err */
+	int err;        /* the last failure, -errno */
 	uint64_t first_ms, not_before_ms;
 };
 
 struct backoff {
-	struct backoff_entry *v;        /* owned */
+	struct backoff_entry *v; /* owned */
 	size_t n, cap;
-	uint64_t min_ms;                /* first delay; 0 = BACKOFF_MIN_MS */
+	uint64_t min_ms; /* first delay; 0 = BACKOFF_MIN_MS */
 };
 
 void backoff_finish(struct backoff *b);
 
 /* Records a failure of (job, msg_id) at now: returns its entry (borrowed
  * until the next call that changes b) with the new not_before_ms. */
-const struct backoff_entry *backoff_fail(struct backoff *b, enum store_job job,
-                                         uint32_t msg_id, int err, uint64_t now_ms);
+const struct backoff_entry *backoff_fail(struct backoff *b, enum store_job job, uint32_t msg_id,
+                                         int err, uint64_t now_ms);
 /* The job succeeded (or left the queue): forgets it. */
 void backoff_clear(struct backoff *b, enum store_job job, uint32_t msg_id);
 /* The entry of (job, msg_id), or NULL. */
@@ -54,8 +54,8 @@ const struct backoff_entry *backoff_find(const struct backoff *b, enum store_job
                                          uint32_t msg_id);
 /* True when (job, msg_id) must wait at now; *ret_until (may be NULL) gets
  * when it may run again. */
-bool backoff_waiting(const struct backoff *b, enum store_job job, uint32_t msg_id,
-                     uint64_t now_ms, uint64_t *ret_until);
+bool backoff_waiting(const struct backoff *b, enum store_job job, uint32_t msg_id, uint64_t now_ms,
+                     uint64_t *ret_until);
 /* The delay after fails consecutive failures (fails >= 1). */
 uint64_t backoff_delay_ms(const struct backoff *b, uint32_t fails);
 /* True for the store's trouble rather than the job's (full, busy, I/O,

@@ -115,14 +115,15 @@ static int drop_privileges(const struct config *cfg, const char *conf_path)
 		return 0;
 	if (!cfg->user || !cfg->user[0]) {
 		log_errx("refusing to run as root: set 'user = ACCOUNT' in %s "
-		          "(the account that owns the home directory)", log_escs(conf_path));
+		         "(the account that owns the home directory)",
+		         log_escs(conf_path));
 		return -1;
 	}
 	struct passwd *pw = getpwnam(cfg->user);
 	if (!pw) {
 		log_errx("user '%s' from %s does not exist (fix: useradd --system --home-dir "
-		          "HOME --shell /usr/sbin/nologin %s, or systemd-sysusers)", log_escs(cfg->user),
-		          log_escs(conf_path), log_escs(cfg->user));
+		         "HOME --shell /usr/sbin/nologin %s, or systemd-sysusers)",
+		         log_escs(cfg->user), log_escs(conf_path), log_escs(cfg->user));
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
@@ -179,17 +180,32 @@ int cmd_run(int argc, char **argv)
 	bool debug = false;
 	int c, r, ex = EX_SOFTWARE;
 
-	daemon_init(&d);                /* incl. LISTD_NOW_MS, LISTD_BACKOFF_MIN_MS */
+	daemon_init(&d); /* incl. LISTD_NOW_MS, LISTD_BACKOFF_MIN_MS */
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "H:C:fxdh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'H': d.home = optarg; break;
-		case 'C': opt_config = optarg; break;
-		case 'f': break;
-		case 'x': d.exit_when_idle = true; break;
-		case 'd': debug = true; break;
-		case 'h': usage(stdout); ex = EX_OK; goto out;
-		default: usage(stderr); ex = EX_USAGE; goto out;
+		case 'H':
+			d.home = optarg;
+			break;
+		case 'C':
+			opt_config = optarg;
+			break;
+		case 'f':
+			break;
+		case 'x':
+			d.exit_when_idle = true;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'h':
+			usage(stdout);
+			ex = EX_OK;
+			goto out;
+		default:
+			usage(stderr);
+			ex = EX_USAGE;
+			goto out;
 		}
 	}
 	if (optind != argc) {
@@ -214,7 +230,7 @@ int cmd_run(int argc, char **argv)
 	log_set_level(debug ? LOG_LEVEL_DEBUG : d.cfg.log_level);
 	if (d.cfg.nrelays == 0) {
 		log_errx("no relay configured: set 'relay = HOST:PORT' in %s",
-		          log_escs(d.conf_path));
+		         log_escs(d.conf_path));
 		ex = EX_CONFIG;
 		goto out;
 	}
@@ -228,9 +244,10 @@ int cmd_run(int argc, char **argv)
 	d.lock_fd = instance_lock(d.home, (int64_t)(daemon_now_ms(&d) / 1000), &holder);
 	if (d.lock_fd < 0) {
 		if (d.lock_fd == -EAGAIN) {
-			log_errx("another listd run (pid %ld, since %lld) holds %s/%s: not starting",
-			          (long)holder.pid, (long long)holder.since, log_escs(d.home),
-			          INSTANCE_FILE);
+			log_errx(
+			        "another listd run (pid %ld, since %lld) holds %s/%s: not starting",
+			        (long)holder.pid, (long long)holder.since, log_escs(d.home),
+			        INSTANCE_FILE);
 			ex = EX_TEMPFAIL;
 		} else {
 			errno = -d.lock_fd;
@@ -280,7 +297,7 @@ int cmd_run(int argc, char **argv)
 		ex = EX_OSERR;
 		goto out;
 	}
-	d.wake_fd = -1;         /* the pipe handle owns it now */
+	d.wake_fd = -1; /* the pipe handle owns it now */
 	uv_signal_init(d.loop, &d.sig_term);
 	uv_signal_init(d.loop, &d.sig_int);
 	uv_signal_init(d.loop, &d.sig_hup);
@@ -289,13 +306,18 @@ int cmd_run(int argc, char **argv)
 	uv_signal_start(&d.sig_int, signal_cb, SIGINT);
 	uv_signal_start(&d.sig_hup, signal_cb, SIGHUP);
 	signal(SIGPIPE, SIG_IGN);
-	if (policy_server_start(&d) < 0) { ex = EX_CONFIG; goto out; }
-	if (http_server_start(&d) < 0) { ex = EX_CONFIG; goto out; }
+	if (policy_server_start(&d) < 0) {
+		ex = EX_CONFIG;
+		goto out;
+	}
+	if (http_server_start(&d) < 0) {
+		ex = EX_CONFIG;
+		goto out;
+	}
 
-	log_info("listd %s running: home=%s relays=%zu concurrency=%u batch=%u",
-	         LISTD_VERSION, log_escs(d.home), d.cfg.nrelays,
-	         d.cfg.concurrency, d.cfg.batch_size);
-	pump_start(&d);                 /* housekeeping, the lifecycle, the queue */
+	log_info("listd %s running: home=%s relays=%zu concurrency=%u batch=%u", LISTD_VERSION,
+	         log_escs(d.home), d.cfg.nrelays, d.cfg.concurrency, d.cfg.batch_size);
+	pump_start(&d); /* housekeeping, the lifecycle, the queue */
 	uv_run(d.loop, UV_RUN_DEFAULT);
 	ex = d.exit_code ? d.exit_code : EX_OK;
 out:
@@ -308,7 +330,7 @@ out:
 		close(d.wake_fd);
 	store_close(d.store);
 	if (d.lock_fd >= 0)
-		close(d.lock_fd);       /* last: the store is closed */
+		close(d.lock_fd); /* last: the store is closed */
 	dmarc_lookup_destroy(d.dmarc);
 	backoff_finish(&d.backoff);
 	psl_free(d.psl);

@@ -18,7 +18,7 @@ void daemon_init(struct daemon *d)
 	const char *now = getenv("LISTD_NOW_MS");
 	if (now && *now)
 		d->now_override_ms = strtoull(now, NULL, 10);
-	const char *bmin = getenv("LISTD_BACKOFF_MIN_MS");     /* tests: a shorter back-off */
+	const char *bmin = getenv("LISTD_BACKOFF_MIN_MS"); /* tests: a shorter back-off */
 	if (bmin && *bmin)
 		d->backoff.min_ms = strtoull(bmin, NULL, 10);
 }
@@ -74,10 +74,14 @@ void daemon_pump_soon(struct daemon *d)
 static const char *job_name(enum store_job j)
 {
 	switch (j) {
-	case STORE_JOB_INGEST: return "ingest";
-	case STORE_JOB_FANOUT: return "fanout";
-	case STORE_JOB_RETRY: return "retry";
-	case STORE_JOB_SEND: return "send";
+	case STORE_JOB_INGEST:
+		return "ingest";
+	case STORE_JOB_FANOUT:
+		return "fanout";
+	case STORE_JOB_RETRY:
+		return "retry";
+	case STORE_JOB_SEND:
+		return "send";
 	}
 	return "?";
 }
@@ -96,16 +100,20 @@ void daemon_job_failed(struct daemon *d, const struct store_job_entry *job, int 
 	if (!backoff_error_is_store(err) && e->same >= BACKOFF_QUARANTINE_AFTER) {
 		/* its own failure, again and again: set aside, the queue goes on */
 		struct store_quarantine q = {
-			.job = *job, .fails = e->fails, .err = err,
-			.first_fail = (int64_t)(e->first_ms / 1000), .since = (int64_t)(now / 1000),
+			.job = *job,
+			.fails = e->fails,
+			.err = err,
+			.first_fail = (int64_t)(e->first_ms / 1000),
+			.since = (int64_t)(now / 1000),
 		};
 		snprintf(q.reason, sizeof(q.reason), "%s failed %u times: %s", job_name(job->job),
 		         e->fails, store_strerror(err));
 		int r = store_write(d->store, quarantine_txn_cb, &q);
 		if (r == 0) {
 			log_warnx("queue: %s of message %u quarantined after %u failures (%s); "
-			          "see listadm queue show %u", job_name(job->job), job->msg_id,
-			          e->fails, store_strerror(err), job->msg_id);
+			          "see listadm queue show %u",
+			          job_name(job->job), job->msg_id, e->fails, store_strerror(err),
+			          job->msg_id);
 			backoff_clear(&d->backoff, job->job, job->msg_id);
 			return;
 		}

@@ -31,19 +31,19 @@ struct smtp_pool;
 struct smtp_txn;
 
 struct daemon {
-	uv_loop_t *loop;                /* NULL: no loop (nothing is woken) */
+	uv_loop_t *loop; /* NULL: no loop (nothing is woken) */
 	const char *home;
-	char *conf_path;                /* the listd.conf read (config_path) */
+	char *conf_path; /* the listd.conf read (config_path) */
 	struct config cfg;
 	struct store *store;
 	uint8_t key[TOKEN_KEY_LEN];
 
-	int lock_fd;                    /* the instance lock (core/instance.h) */
+	int lock_fd; /* the instance lock (core/instance.h) */
 	int wake_fd;
-	uv_pipe_t wake;                 /* the FIFO deliver writes to */
-	uv_timer_t timer;               /* next due job, or an immediate re-pump */
-	uv_timer_t life_timer;          /* hourly bounce lifecycle tick (life.c) */
-	uv_timer_t house_timer;         /* hourly housekeeping (pump.c) */
+	uv_pipe_t wake;         /* the FIFO deliver writes to */
+	uv_timer_t timer;       /* next due job, or an immediate re-pump */
+	uv_timer_t life_timer;  /* hourly bounce lifecycle tick (life.c) */
+	uv_timer_t house_timer; /* hourly housekeeping (pump.c) */
 	uv_signal_t sig_term, sig_int, sig_hup;
 
 	/* Ends the daemon: closes every handle so that uv_run() returns
@@ -55,23 +55,23 @@ struct daemon {
 	 * 0 for none now (pump.c sets it; relay.c calls it). */
 	int (*relay_next_cb)(struct daemon *d, struct smtp_txn **ret_txn);
 
-	struct smtp_pool *pool;         /* created for a fan-out, kept while busy */
-	struct fanout *active;          /* the fan-out under way, or NULL */
-	struct policy_server *policy;   /* policy_server.c: the MTA policy service, or NULL */
-	struct http_server *http;       /* http_server.c: one-click unsubscribe endpoint, or NULL */
-	struct dmarc_lookup *dmarc;     /* dmarc_lookup.c: record cache, made on first use */
-	psl_ctx_t *psl;                 /* the Public Suffix List, loaded at start and on SIGHUP */
-	bool pool_stale;                /* configuration reloaded: recreate */
-	bool xverp_refused;             /* the relay lacks XVERP: per-recipient until reload */
-	struct outbox_item *outbox_head, **outbox_tail;   /* loaded, not handed out */
-	size_t outbox_loaded;           /* loaded and not settled (incl. in flight) */
+	struct smtp_pool *pool;       /* created for a fan-out, kept while busy */
+	struct fanout *active;        /* the fan-out under way, or NULL */
+	struct policy_server *policy; /* policy_server.c: the MTA policy service, or NULL */
+	struct http_server *http;     /* http_server.c: one-click unsubscribe endpoint, or NULL */
+	struct dmarc_lookup *dmarc;   /* dmarc_lookup.c: record cache, made on first use */
+	psl_ctx_t *psl;               /* the Public Suffix List, loaded at start and on SIGHUP */
+	bool pool_stale;              /* configuration reloaded: recreate */
+	bool xverp_refused;           /* the relay lacks XVERP: per-recipient until reload */
+	struct outbox_item *outbox_head, **outbox_tail; /* loaded, not handed out */
+	size_t outbox_loaded; /* loaded and not settled (incl. in flight) */
 
-	struct backoff backoff;         /* jobs that failed, waiting (backoff.h) */
+	struct backoff backoff; /* jobs that failed, waiting (backoff.h) */
 
-	bool stopping;                  /* SIGTERM: finish the batch, then stop */
-	bool exit_when_idle;            /* --exit-when-idle: stop once the queue is empty */
+	bool stopping;       /* SIGTERM: finish the batch, then stop */
+	bool exit_when_idle; /* --exit-when-idle: stop once the queue is empty */
 	int exit_code;
-	uint64_t now_override_ms;       /* LISTD_NOW_MS for tests; 0 = the clock */
+	uint64_t now_override_ms; /* LISTD_NOW_MS for tests; 0 = the clock */
 };
 
 /* Zeroes d, with the configuration's defaults (d->cfg, freed by

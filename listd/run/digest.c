@@ -17,16 +17,16 @@
 #include "storage/store_rate.h"
 #include "storage/store_template.h"
 
-#define DIGEST_TICK_LISTS 64            /* lists built per idle round */
+#define DIGEST_TICK_LISTS 64 /* lists built per idle round */
 
 /* ---- Building ------------------------------------------------------------ */
 
 struct collect {
 	struct store_txn *txn;
 	uint32_t max_bytes;
-	struct buf data;                /* the posts' bytes, one after another */
+	struct buf data; /* the posts' bytes, one after another */
 	size_t n, cap;
-	struct digest_post *posts;      /* data pointers fixed up after the walk */
+	struct digest_post *posts; /* data pointers fixed up after the walk */
 	size_t *offs;
 	bool *hidden;
 	uint64_t bytes;
@@ -44,7 +44,7 @@ static int collect_cb(const struct store_archive_entry *e, void *ctx)
 	size_t before = c->data.len;
 	int r = store_archive_data(c->txn, e->list_id, e->number, &c->data);
 	if (r == -ENOENT)
-		r = 0;                  /* bytes gone: an empty post keeps the number */
+		r = 0; /* bytes gone: an empty post keeps the number */
 	if (r < 0)
 		return r;
 	c->offs[c->n] = before;
@@ -54,7 +54,7 @@ static int collect_cb(const struct store_archive_entry *e, void *ctx)
 	c->n++;
 	c->bytes += c->data.len - before;
 	if (c->n >= DIGEST_POSTS_MAX || c->bytes >= c->max_bytes)
-		return 1;               /* full: the rest waits for the next digest */
+		return 1; /* full: the rest waits for the next digest */
 	return 0;
 }
 
@@ -67,8 +67,8 @@ static int digest_member_cb(const struct store_member *m, void *ctx)
 /* Builds the digest of list l from the posts after st->digest_last and
  * queues its fan-out, in txn; st is updated and stored. 1 when a digest
  * was queued, 0 when not (nothing waiting, or no digest member). */
-static int digest_build_txn(struct daemon *d, struct store_txn *txn,
-                            const struct store_list *l, struct store_archive_state *st)
+static int digest_build_txn(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                            struct store_archive_state *st)
 {
 	struct collect c;
 	struct buf msg = BUF_INIT, rcpt = BUF_INIT;
@@ -92,13 +92,17 @@ static int digest_build_txn(struct daemon *d, struct store_txn *txn,
 			goto out;
 		if (r == 1) {
 			struct digest_params p = {
-				.list_local = l->local, .domain = l->domain,
+				.list_local = l->local,
+				.domain = l->domain,
 				.request_suffix = d->cfg.request_suffix,
-				.volume = 1, .issue = st->digest_issue + 1, .date = now,
+				.volume = 1,
+				.issue = st->digest_issue + 1,
+				.date = now,
 				.seed = daemon_now_ms(d) ^ ((uint64_t)l->id << 40),
 			};
-			r = digest_build(l->digest_format == STORE_DIGEST_PLAIN ?
-			                 DIGEST_FORM_PLAIN : DIGEST_FORM_MIME, &p, c.posts, c.n, &msg);
+			r = digest_build(l->digest_format == STORE_DIGEST_PLAIN ? DIGEST_FORM_PLAIN
+			                                                        : DIGEST_FORM_MIME,
+			                 &p, c.posts, c.n, &msg);
 			if (r < 0)
 				goto out;
 			struct store_msg m;
@@ -108,8 +112,9 @@ static int digest_build_txn(struct daemon *d, struct store_txn *txn,
 			m.list_id = l->id;
 			store_list_format_addr(l, &rcpt);
 			snprintf(m.recipient, sizeof(m.recipient), "%s", rcpt.data);
-			snprintf(m.note, sizeof(m.note), "digest issue %" PRIu32 ": posts %" PRIu32
-			         " to %" PRIu32, p.issue, c.posts[0].number, c.posts[c.n - 1].number);
+			snprintf(m.note, sizeof(m.note),
+			         "digest issue %" PRIu32 ": posts %" PRIu32 " to %" PRIu32, p.issue,
+			         c.posts[0].number, c.posts[c.n - 1].number);
 			r = store_msg_add(txn, &m, msg.data, msg.len, &msg_id);
 			if (r < 0)
 				goto out;
@@ -122,7 +127,9 @@ static int digest_build_txn(struct daemon *d, struct store_txn *txn,
 			if (r < 0)
 				goto out;
 			struct store_job_entry j = {
-				.due_ms = daemon_now_ms(d), .job = STORE_JOB_FANOUT, .msg_id = msg_id,
+				.due_ms = daemon_now_ms(d),
+				.job = STORE_JOB_FANOUT,
+				.msg_id = msg_id,
 			};
 			r = store_queue_add(txn, &j);
 			if (r == 0)
@@ -151,7 +158,8 @@ static int digest_build_txn(struct daemon *d, struct store_txn *txn,
 	st->digest_last_sent = now;
 	r = store_archive_state_put(txn, st);
 	if (r == 0 && queued)
-		log_info("digest: list %s@%s issue %" PRIu32 " (%zu posts, %zu bytes) is message %u",
+		log_info("digest: list %s@%s issue %" PRIu32
+		         " (%zu posts, %zu bytes) is message %u",
 		         l->local, l->domain, st->digest_issue, c.n, msg.len, msg_id);
 out:
 	buf_finish(&c.data);
@@ -218,7 +226,7 @@ static int tick_scan_cb(const struct store_archive_state *s, void *ctx)
 		return 0;
 	int r = store_list_get_by_id(t->txn, s->list_id, &l);
 	if (r == -ENOENT)
-		return 0;               /* list deleted: its archive stays, no digests */
+		return 0; /* list deleted: its archive stays, no digests */
 	if (r < 0)
 		return r;
 	uint64_t due = ((uint64_t)s->digest_since + (uint64_t)l.digest_period_hours * 3600) * 1000;
@@ -252,7 +260,7 @@ static int tick_build_cb(struct store_txn *txn, void *ctx)
 		return r;
 	uint64_t due = ((uint64_t)st.digest_since + (uint64_t)l.digest_period_hours * 3600) * 1000;
 	if (st.digest_posts == 0 || st.digest_since == 0 || due > daemon_now_ms(b->d))
-		return 0;       /* changed meanwhile */
+		return 0; /* changed meanwhile */
 	return digest_build_txn(b->d, txn, &l, &st);
 }
 
@@ -310,7 +318,7 @@ static bool clean_msgid(const char *s)
 	return true;
 }
 
-#define GET_REPLY_ROOM 4096         /* bytes of a get reply besides the post */
+#define GET_REPLY_ROOM 4096 /* bytes of a get reply besides the post */
 
 int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                      const struct addr *who, uint32_t number, const struct buf *orig,
@@ -342,12 +350,14 @@ int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store
 	if (found)
 		buf_addf(&msg, "Subject: post %" PRIu32 " of %s@%s\n", number, l->local, l->domain);
 	else
-		buf_addf(&msg, "Subject: no post %" PRIu32 " in %s@%s\n", number, l->local, l->domain);
-	buf_addf(&msg, "Date: %s\nMessage-ID: <get.%" PRIu32 ".%" PRIu64 ".%u@%s>\n", date,
-	         number, daemon_now_ms(d), l->id, l->domain);
+		buf_addf(&msg, "Subject: no post %" PRIu32 " in %s@%s\n", number, l->local,
+		         l->domain);
+	buf_addf(&msg, "Date: %s\nMessage-ID: <get.%" PRIu32 ".%" PRIu64 ".%u@%s>\n", date, number,
+	         daemon_now_ms(d), l->id, l->domain);
 	if (clean_msgid(irt))
 		buf_addf(&msg, "In-Reply-To: %s\n", irt);
-	buf_adds(&msg, "MIME-Version: 1.0\nAuto-Submitted: auto-replied\n"
+	buf_adds(&msg,
+	         "MIME-Version: 1.0\nAuto-Submitted: auto-replied\n"
 	         "X-Auto-Response-Suppress: All\nPrecedence: bulk\n");
 	struct buf text = BUF_INIT, la = BUF_INIT;
 	char num[16], size[24], limit[24];
@@ -356,10 +366,15 @@ int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store
 	snprintf(limit, sizeof(limit), "%u", (unsigned)LIMIT_MESSAGE_HARD);
 	buf_addf(&la, "%s@%s", l->local, l->domain);
 	const struct template_var v[] = {
-		{ "list_address", la.data }, { "number", num }, { "size", size }, { "limit", limit },
+		{ "list_address", la.data },
+		{ "number", num },
+		{ "size", size },
+		{ "limit", limit },
 	};
 	r = store_template_render(txn, l->id,
-	                          !found ? "get-missing" : too_big ? "get-too-large" : "get-reply",
+	                          !found            ? "get-missing"
+	                                  : too_big ? "get-too-large"
+	                                            : "get-reply",
 	                          v, sizeof(v) / sizeof(v[0]), &text);
 	buf_finish(&la);
 	if (r < 0) {
@@ -368,16 +383,20 @@ int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store
 	}
 	const char *tx = text.data ? text.data : "";
 	if (!found || too_big) {
-		buf_addf(&msg, "Content-Type: text/plain; charset=utf-8\n"
-		         "Content-Transfer-Encoding: 8bit\n\n%s", tx);
+		buf_addf(&msg,
+		         "Content-Type: text/plain; charset=utf-8\n"
+		         "Content-Transfer-Encoding: 8bit\n\n%s",
+		         tx);
 	} else {
 		unsigned i = 0;
 		do
 			snprintf(boundary, sizeof(boundary), "=_get_%" PRIu32 "_%" PRIu64 "_%u",
 			         number, daemon_now_ms(d), i);
 		while ((memmem(post.data, post.len, boundary, strlen(boundary)) ||
-		        strstr(tx, boundary)) && ++i < 64);
-		buf_addf(&msg, "Content-Type: multipart/mixed; boundary=\"%s\"\n\n"
+		        strstr(tx, boundary)) &&
+		       ++i < 64);
+		buf_addf(&msg,
+		         "Content-Type: multipart/mixed; boundary=\"%s\"\n\n"
 		         "--%s\nContent-Type: text/plain; charset=utf-8\n"
 		         "Content-Transfer-Encoding: 8bit\n\n%s\n"
 		         "--%s\nContent-Type: message/rfc822\n\n",
@@ -389,8 +408,12 @@ int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store
 	}
 	buf_finish(&text);
 	struct outbox_msg om = {
-		.list_id = l->id, .return_path = "", .rcpt = to.data,
-		.rule = "member: get from the archive", .data = msg.data, .len = msg.len,
+		.list_id = l->id,
+		.return_path = "",
+		.rcpt = to.data,
+		.rule = "member: get from the archive",
+		.data = msg.data,
+		.len = msg.len,
 	};
 	r = outbox_queue(txn, d, &om, NULL);
 	if (r == -EINVAL)

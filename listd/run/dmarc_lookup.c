@@ -14,25 +14,25 @@
 #include "listd/run/daemon.h"
 #include "listd/net/dns_client.h"
 
-#define DNS_ROUNDS 2            /* times each server is tried */
+#define DNS_ROUNDS 2 /* times each server is tried */
 
 enum entry_state {
 	ENTRY_FREE,
-	ENTRY_RECORD,           /* a DMARC record */
-	ENTRY_NONE,             /* no record (NXDOMAIN, or no TXT that is one) */
-	ENTRY_FAILED,           /* no usable answer */
+	ENTRY_RECORD, /* a DMARC record */
+	ENTRY_NONE,   /* no record (NXDOMAIN, or no TXT that is one) */
+	ENTRY_FAILED, /* no usable answer */
 };
 
 struct entry {
 	enum entry_state state;
-	bool keep_once;         /* a fresh result: good for one more use */
+	bool keep_once; /* a fresh result: good for one more use */
 	struct dmarc_record rec;
 	uint64_t expires_ms;
 	char name[DNS_NAME_MAX + 2];
 };
 
 struct dmarc_lookup {
-	struct entry *cache;    /* DMARC_CACHE_MAX entries */
+	struct entry *cache; /* DMARC_CACHE_MAX entries */
 };
 
 struct dmarc_req {
@@ -67,7 +67,7 @@ static void cache_put(struct dmarc_lookup *lk, const char *name, enum entry_stat
 		if (lk->cache[i].state == ENTRY_FREE ||
 		    (lk->cache[i].expires_ms <= now && !lk->cache[i].keep_once))
 			slot = &lk->cache[i];
-	if (!slot) {            /* full of live entries: the soonest to expire goes */
+	if (!slot) { /* full of live entries: the soonest to expire goes */
 		slot = &lk->cache[0];
 		for (size_t i = 1; i < DMARC_CACHE_MAX; i++)
 			if (lk->cache[i].expires_ms < slot->expires_ms)
@@ -122,7 +122,8 @@ static int walk(struct dmarc_lookup *lk, const psl_ctx_t *psl, const char *domai
 /* dns_resolver from listd.conf, or else the nameservers of /etc/resolv.conf
  * (read at each lookup, as the C library does, so an edit applies without
  * a reload). 0, or -EINVAL for a bad dns_resolver (*ret_why). */
-static int servers_get(const struct config *cfg, struct dns_servers *ret_servers, const char **ret_why)
+static int servers_get(const struct config *cfg, struct dns_servers *ret_servers,
+                       const char **ret_why)
 {
 	static char text[DNS_RESOLV_CONF_MAX];
 	size_t n = 0;
@@ -146,8 +147,8 @@ static uint64_t cap_ms(const struct config *cfg, uint32_t ttl)
 	return s * 1000u;
 }
 
-static void answer_cb(void *arg, int status, const struct dns_txt_answer *ans,
-                      const char *server, const char *why);
+static void answer_cb(void *arg, int status, const struct dns_txt_answer *ans, const char *server,
+                      const char *why);
 
 /* The name asked is settled: the next one, or the end. */
 static void req_next(struct dmarc_req *q)
@@ -162,7 +163,8 @@ static void req_next(struct dmarc_req *q)
 		log_warnx("dmarc: %s: cannot ask: %s; no policy assumed", log_escs(q->qname),
 		          strerror(-r));
 		cache_put(lk, q->qname, ENTRY_FAILED, NULL,
-		          daemon_now_ms(q->d) + cap_ms(&q->d->cfg, DMARC_FAIL_CACHE_S), daemon_now_ms(q->d));
+		          daemon_now_ms(q->d) + cap_ms(&q->d->cfg, DMARC_FAIL_CACHE_S),
+		          daemon_now_ms(q->d));
 	}
 	dmarc_lookup_cb *cb = q->cb;
 	void *cb_arg = q->arg;
@@ -170,8 +172,8 @@ static void req_next(struct dmarc_req *q)
 	cb(cb_arg);
 }
 
-static void answer_cb(void *arg, int status, const struct dns_txt_answer *ans,
-                      const char *server, const char *why)
+static void answer_cb(void *arg, int status, const struct dns_txt_answer *ans, const char *server,
+                      const char *why)
 {
 	struct dmarc_req *q = arg;
 	uint64_t now = daemon_now_ms(q->d);
@@ -196,16 +198,16 @@ static void answer_cb(void *arg, int status, const struct dns_txt_answer *ans,
 		          now + cap_ms(&q->d->cfg, ans->ttl), now);
 	} else {
 		log_info("dmarc: %s: no DMARC record (%s, ttl %u, from %s)", log_escs(q->qname),
-		         ans->rcode == DNS_RCODE_NXDOMAIN ? "NXDOMAIN" : "no record",
-		         ans->ttl, server);
+		         ans->rcode == DNS_RCODE_NXDOMAIN ? "NXDOMAIN" : "no record", ans->ttl,
+		         server);
 		cache_put(q->d->dmarc, q->qname, ENTRY_NONE, NULL,
 		          now + cap_ms(&q->d->cfg, ans->ttl), now);
 	}
 	req_next(q);
 }
 
-int dmarc_lookup_disposition(struct daemon *d, const char *domain, dmarc_lookup_cb *cb,
-                             void *arg, enum dmarc_disposition *ret_disposition)
+int dmarc_lookup_disposition(struct daemon *d, const char *domain, dmarc_lookup_cb *cb, void *arg,
+                             enum dmarc_disposition *ret_disposition)
 {
 	char qname[DNS_NAME_MAX + 2];
 	struct dns_client_params params;

@@ -24,8 +24,8 @@
 
 #include "listd/mail/dmarc.h"
 
-#define DMARC_CACHE_MAX         4096
-#define DMARC_FAIL_CACHE_S      60
+#define DMARC_CACHE_MAX 4096
+#define DMARC_FAIL_CACHE_S 60
 
 struct daemon;
 struct dmarc_lookup;
@@ -39,8 +39,8 @@ typedef void dmarc_lookup_cb(void *arg);
  * is answered from the cache (returns 1). -errno: nothing started, cb never
  * called (e.g. -EINVAL for a bad dns_resolver). Creates d->dmarc on first
  * use. */
-int dmarc_lookup_disposition(struct daemon *d, const char *domain, dmarc_lookup_cb *cb,
-                             void *arg, enum dmarc_disposition *ret_disposition);
+int dmarc_lookup_disposition(struct daemon *d, const char *domain, dmarc_lookup_cb *cb, void *arg,
+                             enum dmarc_disposition *ret_disposition);
 
 /* Frees the cache. Lookups under way must be over (their callbacks
  * called). NULL is a no-op. */

@@ -37,16 +37,16 @@
 
 struct slot {
 	struct fanout *f;
-	struct smtp_txn txn;            /* txn.cb_data: the slot */
+	struct smtp_txn txn; /* txn.cb_data: the slot */
 	struct smtp_rcpt rcpt;
-	int status;                     /* txn_done status */
-	int rcpt_class;                 /* class of the reply to its RCPT, 0 if none */
+	int status;     /* txn_done status */
+	int rcpt_class; /* class of the reply to its RCPT, 0 if none */
 	uint32_t member_id;
-	struct store_retry retry;       /* retry mode: the record being worked */
+	struct store_retry retry; /* retry mode: the record being worked */
 	char addr[LIMIT_ADDR_MAILBOX + 1];
 	char verp[LIMIT_ADDR_MAILBOX + 1];
 	char reply[LIMIT_REPLY_TEXT + 1];
-	char unsub[UNSUB_HEADER_MAX];   /* its List-Unsubscribe lines (txn.prefix) */
+	char unsub[UNSUB_HEADER_MAX]; /* its List-Unsubscribe lines (txn.prefix) */
 };
 
 /* Relay-side VERP (verp_mode = xverp): up to XVERP_GROUP_MAX consecutive
@@ -57,8 +57,8 @@ struct slot {
 
 struct group {
 	struct fanout *f;
-	struct smtp_txn txn;            /* txn.cb_data: the group */
-	size_t first, n;                /* its slots */
+	struct smtp_txn txn; /* txn.cb_data: the group */
+	size_t first, n;     /* its slots */
 };
 
 struct fanout {
@@ -68,25 +68,25 @@ struct fanout {
 	struct store_list list;
 	struct store_msg msg;
 	struct buf data_form, raw_form;
-	bool unsub_per_member;          /* the forms lack List-Unsubscribe: each
+	bool unsub_per_member; /* the forms lack List-Unsubscribe: each
 	                                   slot's txn.prefix carries its own */
-	unsigned flags;                 /* SMTP_TXN_8BIT */
+	unsigned flags;        /* SMTP_TXN_8BIT */
 
 	struct slot *slots;
-	size_t cap, n, nsend, next, outstanding;   /* slots [0, nsend) are sent */
-	struct buf batch_key;           /* member mode: position after this batch */
-	bool batch_end;                 /* no member after this batch */
-	uint32_t retry_after;           /* retry mode: last member id read */
-	uint64_t retry_min_next;        /* retry mode: earliest not-yet-due retry */
-	bool relay;                     /* relay-side VERP for this run */
-	char relay_from[LIMIT_ADDR_MAILBOX + 1];   /* the post's relay return path */
+	size_t cap, n, nsend, next, outstanding; /* slots [0, nsend) are sent */
+	struct buf batch_key;                    /* member mode: position after this batch */
+	bool batch_end;                          /* no member after this batch */
+	uint32_t retry_after;                    /* retry mode: last member id read */
+	uint64_t retry_min_next;                 /* retry mode: earliest not-yet-due retry */
+	bool relay;                              /* relay-side VERP for this run */
+	char relay_from[LIMIT_ADDR_MAILBOX + 1]; /* the post's relay return path */
 	struct group *groups;
-	struct smtp_rcpt *grcpts;       /* the groups' recipients, slot order */
+	struct smtp_rcpt *grcpts; /* the groups' recipients, slot order */
 	size_t gcap, ngroups, gnext;
 	bool stopping;
-	uv_timer_t cont;                /* continues after a batch, off the callback */
+	uv_timer_t cont; /* continues after a batch, off the callback */
 	uint64_t t_start;
-	uint32_t sent, deferred, failed;        /* this run, for the log */
+	uint32_t sent, deferred, failed; /* this run, for the log */
 };
 
 static void fanout_step(struct fanout *f);
@@ -209,7 +209,8 @@ static void groups_build(struct fanout *f)
 	size_t ng = (f->nsend + XVERP_GROUP_MAX - 1) / XVERP_GROUP_MAX;
 	if (f->gcap < f->cap) {
 		f->grcpts = xreallocarray(f->grcpts, f->cap, sizeof(*f->grcpts));
-		f->groups = xreallocarray(f->groups, f->cap / XVERP_GROUP_MAX + 1, sizeof(*f->groups));
+		f->groups =
+		        xreallocarray(f->groups, f->cap / XVERP_GROUP_MAX + 1, sizeof(*f->groups));
 		f->gcap = f->cap;
 	}
 	for (size_t g = 0; g < ng; g++) {
@@ -217,14 +218,15 @@ static void groups_build(struct fanout *f)
 		memset(gr, 0, sizeof(*gr));
 		gr->f = f;
 		gr->first = g * XVERP_GROUP_MAX;
-		gr->n = f->nsend - gr->first < XVERP_GROUP_MAX ? f->nsend - gr->first : XVERP_GROUP_MAX;
+		gr->n = f->nsend - gr->first < XVERP_GROUP_MAX ? f->nsend - gr->first
+		                                               : XVERP_GROUP_MAX;
 		unsigned flags = f->flags | SMTP_TXN_XVERP;
 		for (size_t i = 0; i < gr->n; i++) {
 			const struct slot *s = &f->slots[gr->first + i];
 			f->grcpts[gr->first + i] = s->rcpt;
 			flags |= s->txn.flags & SMTP_TXN_SMTPUTF8;
 		}
-		gr->txn = f->slots[gr->first].txn;      /* body and forms */
+		gr->txn = f->slots[gr->first].txn; /* body and forms */
 		gr->txn.mail_from = f->relay_from;
 		gr->txn.rcpts = &f->grcpts[gr->first];
 		gr->txn.nrcpts = gr->n;
@@ -258,16 +260,14 @@ static void slot_unsub(struct fanout *f, struct slot *s, uint32_t member_id)
 	const char *url = d->cfg.unsubscribe_url;
 	int r;
 
-	r = unsub_header_format(d->key, member_id, f->list.id, daemon_today(d),
-	                        f->list.local, d->cfg.request_suffix,
-	                        d->cfg.recipient_delimiter, f->list.domain, url, &b);
+	r = unsub_header_format(d->key, member_id, f->list.id, daemon_today(d), f->list.local,
+	                        d->cfg.request_suffix, d->cfg.recipient_delimiter, f->list.domain,
+	                        url, &b);
 	if (url && *url && (r == -EINVAL || b.len >= sizeof(s->unsub))) {
 		buf_reset(&b);
-		r = unsub_header_format(d->key, member_id, f->list.id,
-		                        daemon_today(d), f->list.local,
-		                        d->cfg.request_suffix,
-		                        d->cfg.recipient_delimiter, f->list.domain,
-		                        NULL, &b);
+		r = unsub_header_format(d->key, member_id, f->list.id, daemon_today(d),
+		                        f->list.local, d->cfg.request_suffix,
+		                        d->cfg.recipient_delimiter, f->list.domain, NULL, &b);
 	}
 	if (r == 0 && b.len < sizeof(s->unsub)) {
 		memcpy(s->unsub, b.data, b.len);
@@ -283,7 +283,9 @@ static int slot_fill(struct fanout *f, struct slot *s, const struct store_member
 	struct daemon *d = f->d;
 	struct buf b = BUF_INIT;
 	struct verp_fields vf = {
-		.kind = VERP_KIND_POST, .member_id = m->id, .msg = f->msg.id,
+		.kind = VERP_KIND_POST,
+		.member_id = m->id,
+		.msg = f->msg.id,
 		.day = daemon_today(d),
 	};
 	int r;
@@ -294,7 +296,7 @@ static int slot_fill(struct fanout *f, struct slot *s, const struct store_member
 	snprintf(s->addr, sizeof(s->addr), "%s", b.data);
 	buf_reset(&b);
 	r = 0;
-	if (!f->relay) {         /* relay-side VERP: the group's return path serves */
+	if (!f->relay) { /* relay-side VERP: the group's return path serves */
 		r = verp_encode(d->key, &vf, f->list.local, d->cfg.bounce_suffix,
 		                d->cfg.recipient_delimiter, f->list.domain, &b);
 		if (r == 0)
@@ -319,8 +321,8 @@ static int slot_fill(struct fanout *f, struct slot *s, const struct store_member
  * digest members. */
 static bool member_wanted(const struct fanout *f, const struct store_member *m)
 {
-	enum store_delivery want = f->msg.role == STORE_MSG_ROLE_DIGEST ?
-	                           STORE_DELIVERY_DIGEST : STORE_DELIVERY_NORMAL;
+	enum store_delivery want = f->msg.role == STORE_MSG_ROLE_DIGEST ? STORE_DELIVERY_DIGEST
+	                                                                : STORE_DELIVERY_NORMAL;
 	return m->state == STORE_MEMBER_ENABLED && m->delivery == want;
 }
 
@@ -400,8 +402,8 @@ static int batch_load(struct fanout *f)
 
 struct checkpoint_ctx {
 	struct fanout *f;
-	bool finished;          /* this run ends after the checkpoint */
-	bool unreachable;       /* whole batch failed for want of a relay */
+	bool finished;    /* this run ends after the checkpoint */
+	bool unreachable; /* whole batch failed for want of a relay */
 	uint32_t sent, deferred_new, deferred_gone, failed;
 	uint64_t first_retry;
 };
@@ -434,7 +436,7 @@ static int record_failure(struct store_txn *txn, struct fanout *f, struct slot *
 		snprintf(ev.diag, sizeof(ev.diag), "%s", s->reply);
 	life_classify_rcpt(&ev);
 	int r = store_event_add(txn, &ev);
-	return r < 0 ? r : life_event(f->d, txn, &ev, VERP_KIND_POST);  /* lifecycle (life.c) */
+	return r < 0 ? r : life_event(f->d, txn, &ev, VERP_KIND_POST); /* lifecycle (life.c) */
 }
 
 static int checkpoint_txn_cb(struct store_txn *txn, void *ctx_)
@@ -505,8 +507,9 @@ static int checkpoint_txn_cb(struct store_txn *txn, void *ctx_)
 
 	prog.sent += c->sent;
 	prog.failed += c->failed;
-	prog.deferred = prog.deferred + c->deferred_new >= c->deferred_gone ?
-	                prog.deferred + c->deferred_new - c->deferred_gone : 0;
+	prog.deferred = prog.deferred + c->deferred_new >= c->deferred_gone
+	        ? prog.deferred + c->deferred_new - c->deferred_gone
+	        : 0;
 	prog.batches++;
 	if (!f->retry_mode) {
 		if (f->n || !f->batch_end) {
@@ -520,7 +523,7 @@ static int checkpoint_txn_cb(struct store_txn *txn, void *ctx_)
 		if (!f->retry_mode) {
 			prog.done = true;
 			prog.finished = (int64_t)(now / 1000);
-			r = digest_post_done(f->d, txn, &f->msg, &f->list);   /* archive, digest */
+			r = digest_post_done(f->d, txn, &f->msg, &f->list); /* archive, digest */
 			if (r < 0)
 				return r;
 		}
@@ -534,7 +537,9 @@ static int checkpoint_txn_cb(struct store_txn *txn, void *ctx_)
 			if (!next)
 				next = now + backoff_ms(cfg, 1);
 			struct store_job_entry j = {
-				.due_ms = next, .job = STORE_JOB_RETRY, .msg_id = f->msg.id,
+				.due_ms = next,
+				.job = STORE_JOB_RETRY,
+				.msg_id = f->msg.id,
 			};
 			r = store_queue_add(txn, &j);
 		} else {
@@ -596,9 +601,10 @@ static void fanout_end(struct fanout *f, int err)
 	else
 		daemon_job_ok(d, &f->job);
 	double secs = (double)(daemon_now_ms(d) - f->t_start) / 1000.0;
-	log_info("fanout message %u list %s@%s%s: sent=%u deferred=%u failed=%u in %.2f s (%.0f rcpt/s)",
-	         f->msg.id, f->list.local, f->list.domain, f->retry_mode ? " (retry)" : "",
-	         f->sent, f->deferred, f->failed, secs,
+	log_info("fanout message %u list %s@%s%s: sent=%u deferred=%u failed=%u in %.2f s (%.0f "
+	         "rcpt/s)",
+	         f->msg.id, f->list.local, f->list.domain, f->retry_mode ? " (retry)" : "", f->sent,
+	         f->deferred, f->failed, secs,
 	         secs > 0 ? (double)(f->sent + f->failed) / secs : 0.0);
 	if (d->active == f)
 		d->active = NULL;
@@ -660,7 +666,7 @@ static void fanout_step(struct fanout *f)
 		return;
 	}
 	if (f->batch_end && f->n == 0) {
-		fanout_step(f);         /* records the end */
+		fanout_step(f); /* records the end */
 		return;
 	}
 	/* slots settled without sending (retry mode) go last and are not sent */
@@ -675,7 +681,7 @@ static void fanout_step(struct fanout *f)
 		}
 		w++;
 	}
-	for (size_t i = 0; i < f->n; i++)         /* re-point after the moves */
+	for (size_t i = 0; i < f->n; i++) /* re-point after the moves */
 		slot_link(f, &f->slots[i]);
 	f->nsend = w;
 	f->next = 0;
@@ -724,7 +730,7 @@ static int fanout_dmarc(struct fanout *f, struct buf *raw)
 	int r;
 
 	if (f->msg.role == STORE_MSG_ROLE_DIGEST)
-		return 1;       /* written by the list itself, From: the list */
+		return 1; /* written by the list itself, From: the list */
 	switch (f->list.dmarc_mitigation) {
 	case STORE_DMARC_OFF:
 		return 1;
@@ -733,7 +739,7 @@ static int fanout_dmarc(struct fanout *f, struct buf *raw)
 		break;
 	case STORE_DMARC_AUTO:
 		if (dmarc_author(raw->data, raw->len, &author, NULL) < 0)
-			return 1;       /* no usable From: no disposition to honour */
+			return 1; /* no usable From: no disposition to honour */
 		r = dmarc_lookup_disposition(d, author.domain, dmarc_wait_cb, f, &pol);
 		if (r == 0) {
 			uv_timer_init(d->loop, &f->cont);
@@ -754,8 +760,8 @@ static int fanout_dmarc(struct fanout *f, struct buf *raw)
 	struct dmarc_rewrite_params dp = {
 		.list_local = f->list.local,
 		.domain = f->list.domain,
-		.action = f->list.dmarc_action == STORE_DMARC_WRAP ? DMARC_ACTION_WRAP :
-		          DMARC_ACTION_MUNGE,
+		.action = f->list.dmarc_action == STORE_DMARC_WRAP ? DMARC_ACTION_WRAP
+		                                                   : DMARC_ACTION_MUNGE,
 	};
 	struct buf out = BUF_INIT;
 	r = dmarc_rewrite(raw->data, raw->len, &dp, &out);
@@ -817,7 +823,8 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job)
 	if (r == -ENOENT || (r == 0 && f->msg.state != STORE_MSG_DISTRIBUTING)) {
 		/* the post or its list is gone, or it is finished: drop the job */
 		log_info("fanout message %u: nothing to do (%s)", job->msg_id,
-		         r == -ENOENT ? "message or list gone" : store_msg_state_name(f->msg.state));
+		         r == -ENOENT ? "message or list gone"
+		                      : store_msg_state_name(f->msg.state));
 		r = store_write(d->store, drop_job_txn_cb, f);
 		goto done_nothing;
 	}
@@ -827,7 +834,7 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job)
 	r = fanout_dmarc(f, &raw);
 	if (r == 0) {
 		buf_finish(&raw);
-		return 0;       /* waiting for DNS; dmarc_wait_cb() ends this run */
+		return 0; /* waiting for DNS; dmarc_wait_cb() ends this run */
 	}
 	if (r < 0) {
 		log_warnx("fanout message %u: list %s@%s has settings the DMARC rewrite refuses",
@@ -836,7 +843,8 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job)
 	}
 
 	/* the list's header and footer text (not in digests: their parts have it) */
-	if (f->msg.role != STORE_MSG_ROLE_DIGEST && (r = listmail_post_footer(d, &f->list, &raw)) < 0)
+	if (f->msg.role != STORE_MSG_ROLE_DIGEST &&
+	    (r = listmail_post_footer(d, &f->list, &raw)) < 0)
 		goto fail;
 
 	/* the tag is stored with its brackets ("[dev]"); the transform adds them */
@@ -859,8 +867,7 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job)
 		.form = TRANSFORM_DATA,
 		/* per-recipient return paths: per-recipient List-Unsubscribe too;
 		 * relay-side VERP shares one transaction, so the shared one */
-		.no_unsubscribe = !(d->cfg.verp_mode == CONFIG_VERP_XVERP &&
-		                    !d->xverp_refused),
+		.no_unsubscribe = !(d->cfg.verp_mode == CONFIG_VERP_XVERP && !d->xverp_refused),
 	};
 	f->unsub_per_member = tp.no_unsubscribe;
 	r = transform_message(raw.data, raw.len, &tp, &f->data_form);
@@ -878,8 +885,10 @@ int fanout_start(struct daemon *d, const struct store_job_entry *job)
 	if (d->cfg.verp_mode == CONFIG_VERP_XVERP && !d->xverp_refused) {
 		struct buf rf = BUF_INIT;
 		struct verp_fields vf = {
-			.kind = VERP_KIND_POST, .member_id = VERP_MEMBER_RELAY,
-			.msg = f->msg.id, .day = daemon_today(d),
+			.kind = VERP_KIND_POST,
+			.member_id = VERP_MEMBER_RELAY,
+			.msg = f->msg.id,
+			.day = daemon_today(d),
 		};
 		r = verp_encode(d->key, &vf, f->list.local, d->cfg.bounce_suffix,
 		                d->cfg.recipient_delimiter, f->list.domain, &rf);

@@ -25,20 +25,20 @@
 #include "storage/store_rate.h"
 #include "storage/store_template.h"
 
-#define HOLDS_PENDING_MAX       64      /* lists waiting for their summary */
-#define HOLDS_SCAN_MAX          20000   /* messages walked per tick */
-#define HOLDS_SUMMARY_LINES     200     /* held posts listed per summary */
+#define HOLDS_PENDING_MAX 64    /* lists waiting for their summary */
+#define HOLDS_SCAN_MAX 20000    /* messages walked per tick */
+#define HOLDS_SUMMARY_LINES 200 /* held posts listed per summary */
 
 static struct {
-	uint32_t cursor;                        /* messages below are walked */
+	uint32_t cursor; /* messages below are walked */
 	uint32_t pending[HOLDS_PENDING_MAX];
-	uint32_t not_before[HOLDS_PENDING_MAX];  /* unix day its next summary may go */
+	uint32_t not_before[HOLDS_PENDING_MAX]; /* unix day its next summary may go */
 	size_t npending;
 } holds;
 
 struct scan_ctx {
 	uint32_t next_cursor;
-	bool frozen;                            /* met an undecided message */
+	bool frozen; /* met an undecided message */
 	size_t walked;
 };
 
@@ -74,8 +74,8 @@ struct summary_ctx {
 	uint32_t last_id, max_id;
 	size_t n;
 	struct buf lines;
-	bool sent, done;                        /* done: drop from pending */
-	bool wait;                              /* one went out today */
+	bool sent, done; /* done: drop from pending */
+	bool wait;       /* one went out today */
 };
 
 static int held_cb(const struct store_msg *m, void *ctx_)
@@ -128,14 +128,14 @@ static int summary_txn_cb(struct store_txn *txn, void *ctx_)
 	    (r = store_stat_get(txn, c->list_id, "digest_last_id", &last)) < 0)
 		return r;
 	if (day == (uint64_t)today + 1) {
-		c->wait = true;         /* one went out today: wait */
+		c->wait = true; /* one went out today: wait */
 		return 0;
 	}
 	r = store_msg_foreach(txn, (uint32_t)last + 1, held_cb, c);
 	if (r < 0)
 		return r;
 	if (c->n == 0) {
-		c->done = true;         /* nothing new held (approved already, ...) */
+		c->done = true; /* nothing new held (approved already, ...) */
 		return 0;
 	}
 	/* list every held post, old ones too */
@@ -151,13 +151,14 @@ static int summary_txn_cb(struct store_txn *txn, void *ctx_)
 
 	struct buf from = BUF_INIT, subj = BUF_INIT, body = BUF_INIT, msg = BUF_INIT;
 	buf_addf(&from, "%s%s@%s", c->l.local, c->d->cfg.owner_suffix, c->l.domain);
-	buf_addf(&subj, "%zu held message%s for %s@%s", c->n, c->n == 1 ? "" : "s",
-	         c->l.local, c->l.domain);
+	buf_addf(&subj, "%zu held message%s for %s@%s", c->n, c->n == 1 ? "" : "s", c->l.local,
+	         c->l.domain);
 	{
 		struct buf la = BUF_INIT;
 		buf_addf(&la, "%s@%s", c->l.local, c->l.domain);
 		const struct template_var v[] = {
-			{ "list_address", la.data }, { "held", c->lines.data },
+			{ "list_address", la.data },
+			{ "held", c->lines.data },
 			{ "more", c->n > HOLDS_SUMMARY_LINES ? "  (more not shown)\n" : "" },
 		};
 		r = store_template_render(txn, c->list_id, "held-digest", v, 3, &body);
@@ -171,14 +172,18 @@ static int summary_txn_cb(struct store_txn *txn, void *ctx_)
 		                   c->l.domain, body.data);
 		if (r == 0) {
 			struct outbox_msg om = {
-				.list_id = c->list_id, .return_path = "", .rcpt = to.data,
-				.rule = "owner: held-message digest", .data = msg.data, .len = msg.len,
+				.list_id = c->list_id,
+				.return_path = "",
+				.rcpt = to.data,
+				.rule = "owner: held-message digest",
+				.data = msg.data,
+				.len = msg.len,
 			};
 			r = outbox_queue(txn, c->d, &om, NULL);
 			if (r == -EINVAL)
-				r = 0;  /* an owner address the outbox refuses: skip it */
+				r = 0; /* an owner address the outbox refuses: skip it */
 		} else {
-			r = 0;          /* an owner address unusable in a header: skip it */
+			r = 0; /* an owner address unusable in a header: skip it */
 		}
 		buf_finish(&to);
 	}

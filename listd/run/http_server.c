@@ -23,18 +23,17 @@ struct http_server {
 };
 
 static const char text_get[] =
-	"This address unsubscribes from a mailing list when your mail program\n"
-	"sends it a one-click unsubscribe request (RFC 8058).\n"
-	"Use the unsubscribe action of your mail program, or the mailto:\n"
-	"address in the message's List-Unsubscribe header.\n";
+        "This address unsubscribes from a mailing list when your mail program\n"
+        "sends it a one-click unsubscribe request (RFC 8058).\n"
+        "Use the unsubscribe action of your mail program, or the mailto:\n"
+        "address in the message's List-Unsubscribe header.\n";
 static const char text_done[] = "You are unsubscribed. No further list mail will be sent to you.\n";
 static const char text_invalid[] = "This unsubscribe link is not valid.\n";
 static const char text_body[] = "Expected the body List-Unsubscribe=One-Click.\n";
 
 /* Queues the answer and closes the connection once it is written
  * (Connection: close: one request per connection). */
-static void conn_reply(struct net_conn *c, int status, const char *text,
-                       bool head_only)
+static void conn_reply(struct net_conn *c, int status, const char *text, bool head_only)
 {
 	struct buf out = BUF_INIT;
 
@@ -55,8 +54,8 @@ static int apply_fn(struct store_txn *txn, void *ctx)
 {
 	struct apply_ctx *a = ctx;
 
-	return oneclick_apply(txn, a->d->key, a->token, 0, daemon_today(a->d),
-	                      "http", &a->res, a->who, sizeof(a->who));
+	return oneclick_apply(txn, a->d->key, a->token, 0, daemon_today(a->d), "http", &a->res,
+	                      a->who, sizeof(a->who));
 }
 
 static void conn_answer(struct net_conn *c, const struct http_request *req)
@@ -104,7 +103,8 @@ static void conn_answer(struct net_conn *c, const struct http_request *req)
 		conn_reply(c, 200, text_done, false);
 		break;
 	case ONECLICK_INVALID:
-		log_info("http: one-click unsubscribe: token not valid (forged, expired or altered)");
+		log_info("http: one-click unsubscribe: token not valid (forged, expired or "
+		         "altered)");
 		conn_reply(c, 400, text_invalid, false);
 		break;
 	}
@@ -129,7 +129,7 @@ static size_t data_cb(struct net_conn *c, const char *data, size_t len)
 	} else if (r > 0) {
 		conn_answer(c, &req);
 	} else if (len == HTTP_READ_MAX) {
-		conn_reply(c, 413, "Too large.\n", false);  /* cannot happen: parser bounds */
+		conn_reply(c, 413, "Too large.\n", false); /* cannot happen: parser bounds */
 	}
 	return 0;
 }
@@ -155,7 +155,7 @@ int http_server_start(struct daemon *d)
 		.conn_max = HTTP_CONN_MAX,
 		.read_max = HTTP_READ_MAX,
 		.idle_ms = HTTP_IDLE_TIMEOUT_MS,
-		.request_ms = 0,                /* from accept, however the bytes come */
+		.request_ms = 0, /* from accept, however the bytes come */
 		.ops = { .data_cb = data_cb, .deadline_cb = deadline_cb },
 	};
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
@@ -182,6 +182,6 @@ void http_server_stop(struct daemon *d)
 	if (!srv)
 		return;
 	d->http = NULL;
-	net_server_destroy(srv->net);      /* calls nothing of ours after this */
+	net_server_destroy(srv->net); /* calls nothing of ours after this */
 	free(srv);
 }

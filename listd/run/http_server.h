@@ -30,8 +30,8 @@
 
 struct daemon;
 
-#define HTTP_CONN_MAX           128
-#define HTTP_IDLE_TIMEOUT_MS    (10u * 1000u)
+#define HTTP_CONN_MAX 128
+#define HTTP_IDLE_TIMEOUT_MS (10u * 1000u)
 
 /* Starts listening when d->cfg.http_listen is set (else does nothing and
  * returns 0). On success d->http is set. Logs and returns -errno when the

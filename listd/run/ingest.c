@@ -36,7 +36,7 @@ enum verdict {
 struct ingest_ctx {
 	struct daemon *d;
 	const struct store_job_entry *job;
-	struct buf data;                /* raw message (reused across re-runs) */
+	struct buf data; /* raw message (reused across re-runs) */
 	/* outcome, for the log line */
 	enum verdict verdict;
 	char note[LIMIT_MSG_NOTE + 1];
@@ -44,8 +44,7 @@ struct ingest_ctx {
 	struct store_msg msg;
 };
 
-static void set_verdict(struct ingest_ctx *c, enum verdict v, const char *stat,
-                        const char *note)
+static void set_verdict(struct ingest_ctx *c, enum verdict v, const char *stat, const char *note)
 {
 	c->verdict = v;
 	snprintf(c->stat, sizeof(c->stat), "%s", stat);
@@ -96,15 +95,16 @@ static const char *member_doubt(struct ingest_ctx *c, bool by_envelope)
 		return NULL;
 	authres_sender_check(c->data.data, c->data.len, id, &as);
 	if (as.dmarc_fail)
-		return "From: a member, but its domain failed DMARC (trusted Authentication-Results)";
+		return "From: a member, but its domain failed DMARC (trusted "
+		       "Authentication-Results)";
 	if (!by_envelope && as.trust == AUTHRES_TRUST_NONE)
 		return "From: a member, but the envelope sender is not one and no trusted "
 		       "Authentication-Results establishes the From: address";
 	return NULL;
 }
 
-static int gate_post(struct ingest_ctx *c, struct store_txn *txn,
-                     const struct store_list *l, const struct bounce_result *br)
+static int gate_post(struct ingest_ctx *c, struct store_txn *txn, const struct store_list *l,
+                     const struct bounce_result *br)
 {
 	const struct store_msg *m = &c->msg;
 	struct store_member mem;
@@ -163,7 +163,8 @@ static int gate_post(struct ingest_ctx *c, struct store_txn *txn,
 	}
 	switch (l->nonmember_action) {
 	case STORE_NONMEMBER_ACCEPT:
-		set_verdict(c, VERDICT_DISTRIBUTE, "posts", "non-member post accepted by list policy");
+		set_verdict(c, VERDICT_DISTRIBUTE, "posts",
+		            "non-member post accepted by list policy");
 		break;
 	case STORE_NONMEMBER_DISCARD:
 		set_verdict(c, VERDICT_DROP, "dropped_nonmember", "non-member post discarded");
@@ -176,8 +177,8 @@ static int gate_post(struct ingest_ctx *c, struct store_txn *txn,
 }
 
 /* A message to LIST-bounces+TOKEN@: acted on only when the token verifies. */
-static int gate_bounce(struct ingest_ctx *c, struct store_txn *txn,
-                       const struct store_list *l, const struct bounce_result *br)
+static int gate_bounce(struct ingest_ctx *c, struct store_txn *txn, const struct store_list *l,
+                       const struct bounce_result *br)
 {
 	const struct config *cfg = &c->d->cfg;
 	struct verp_fields vf;
@@ -244,15 +245,15 @@ static int gate_bounce(struct ingest_ctx *c, struct store_txn *txn,
 		snprintf(ev.reason, sizeof(ev.reason), "%s", bounce_reason_name(br_r->reason));
 		snprintf(ev.diag, sizeof(ev.diag), "%s", br_r->diag);
 		ev.scored = br->kind == BOUNCE_KIND_DSN &&
-		            score_blame(br_r->reason, br_r->hard, br_r->status, br_r->diag,
-		                        false) != SCORE_BLAME_NONE;
+		        score_blame(br_r->reason, br_r->hard, br_r->status, br_r->diag, false) !=
+		                SCORE_BLAME_NONE;
 	} else {
 		snprintf(ev.reason, sizeof(ev.reason), "%s",
 		         br->kind == BOUNCE_KIND_AUTOREPLY ? "vacation" : "undefined");
 	}
 	r = store_event_add(txn, &ev);
 	if (r == 0)
-		r = life_event(c->d, txn, &ev, vf.kind);        /* the lifecycle (life.c) */
+		r = life_event(c->d, txn, &ev, vf.kind); /* the lifecycle (life.c) */
 	if (r < 0)
 		return r;
 	char note[LIMIT_MSG_NOTE + 1];
@@ -262,8 +263,11 @@ static int gate_bounce(struct ingest_ctx *c, struct store_txn *txn,
 	         mem.id, who.data, ev.status[0] ? ev.status : "-", ev.reason,
 	         ev.scored ? " (counts)" : " (not counted)");
 	buf_finish(&who);
-	set_verdict(c, VERDICT_PROCESSED, br->kind == BOUNCE_KIND_DSN ? "bounce_events" :
-	            br->kind == BOUNCE_KIND_AUTOREPLY ? "autoreplies" : "feedback_reports", note);
+	set_verdict(c, VERDICT_PROCESSED,
+	            br->kind == BOUNCE_KIND_DSN                 ? "bounce_events"
+	                    : br->kind == BOUNCE_KIND_AUTOREPLY ? "autoreplies"
+	                                                        : "feedback_reports",
+	            note);
 	return 0;
 }
 
@@ -282,8 +286,7 @@ static int forward_to_owners(struct ingest_ctx *c, struct store_txn *txn,
 	struct buf out = BUF_INIT, to = BUF_INIT;
 	int r = 0;
 
-	snprintf(owner_addr, sizeof(owner_addr), "%s%s@%s", l->local, cfg->owner_suffix,
-	         l->domain);
+	snprintf(owner_addr, sizeof(owner_addr), "%s%s@%s", l->local, cfg->owner_suffix, l->domain);
 	header_scan_init(&hs, c->data.data, c->data.len);
 	while (header_scan_next(&hs, &f) == 1) {
 		if (slice_case_eq_cstr(f.name, "X-Loop") && slice_case_find(f.value, owner_addr)) {
@@ -292,7 +295,8 @@ static int forward_to_owners(struct ingest_ctx *c, struct store_txn *txn,
 		}
 	}
 	if (l->n_owners == 0) {
-		set_verdict(c, VERDICT_PENDING, "pending", "owner mail kept: the list has no owners");
+		set_verdict(c, VERDICT_PENDING, "pending",
+		            "owner mail kept: the list has no owners");
 		return 0;
 	}
 	buf_addf(&out, "X-Loop: %s\nAuto-Submitted: auto-generated\n", owner_addr);
@@ -318,7 +322,7 @@ static int forward_to_owners(struct ingest_ctx *c, struct store_txn *txn,
 		snprintf(num, sizeof(num), "%u", c->msg.id);
 		const struct template_var v[] = {
 			{ "list_address", la }, { "owner_address", owner_addr }, { "size", size },
-			{ "sender", sender }, { "message_number", num }, { "limit", limit },
+			{ "sender", sender },   { "message_number", num },       { "limit", limit },
 		};
 		buf_reset(&out);
 		r = store_template_render(txn, l->id, "owner-too-large", v,
@@ -332,10 +336,13 @@ static int forward_to_owners(struct ingest_ctx *c, struct store_txn *txn,
 		buf_reset(&to);
 		addr_format(&l->owners[i], &to);
 		struct outbox_msg m = {
-			.list_id = l->id, .return_path = "", .rcpt = to.data,
-			.rule = fits ? "owner: mail to the owner address" :
-			        "owner: notice of owner mail too large to forward",
-			.data = out.data, .len = out.len,
+			.list_id = l->id,
+			.return_path = "",
+			.rcpt = to.data,
+			.rule = fits ? "owner: mail to the owner address"
+			             : "owner: notice of owner mail too large to forward",
+			.data = out.data,
+			.len = out.len,
 		};
 		r = outbox_queue(txn, c->d, &m, NULL);
 	}
@@ -371,7 +378,7 @@ static int ingest_txn_cb(struct store_txn *txn, void *ctx_)
 		return r;
 	if (c->msg.state != STORE_MSG_NEW) {
 		set_verdict(c, VERDICT_DROP, "", "already decided");
-		return 0;       /* a job left behind by a crash: nothing to redo */
+		return 0; /* a job left behind by a crash: nothing to redo */
 	}
 	buf_reset(&c->data);
 	r = store_msg_data(txn, c->msg.id, &c->data);
@@ -380,8 +387,7 @@ static int ingest_txn_cb(struct store_txn *txn, void *ctx_)
 
 	if (c->msg.role == STORE_MSG_ROLE_UNKNOWN ||
 	    store_list_get_by_id(txn, c->msg.list_id, &l) < 0) {
-		set_verdict(c, VERDICT_DROP, "dropped_unknown_address",
-		            "no list has this address");
+		set_verdict(c, VERDICT_DROP, "dropped_unknown_address", "no list has this address");
 		c->msg.list_id = 0;
 		goto apply;
 	}
@@ -390,7 +396,7 @@ static int ingest_txn_cb(struct store_txn *txn, void *ctx_)
 	switch (c->msg.role) {
 	case STORE_MSG_ROLE_POST:
 		r = gate_post(c, txn, &l, &br);
-		if (r == 0 && c->verdict == VERDICT_HOLD)       /* the moderators hear of it */
+		if (r == 0 && c->verdict == VERDICT_HOLD) /* the moderators hear of it */
 			r = moderate_notify_post(c->d, txn, &l, &c->msg, &c->data, c->note);
 		break;
 	case STORE_MSG_ROLE_BOUNCES:
@@ -401,8 +407,11 @@ static int ingest_txn_cb(struct store_txn *txn, void *ctx_)
 		struct request_outcome ro;
 		r = request_handle(c->d, txn, &l, &c->msg, &c->data, &br, &ro);
 		if (r == 0)
-			set_verdict(c, ro.pending ? VERDICT_PENDING :
-			            ro.processed ? VERDICT_PROCESSED : VERDICT_DROP, ro.stat, ro.note);
+			set_verdict(c,
+			            ro.pending             ? VERDICT_PENDING
+			                    : ro.processed ? VERDICT_PROCESSED
+			                                   : VERDICT_DROP,
+			            ro.stat, ro.note);
 		break;
 	}
 	case STORE_MSG_ROLE_MODERATE: {
@@ -410,8 +419,8 @@ static int ingest_txn_cb(struct store_txn *txn, void *ctx_)
 		struct request_outcome ro;
 		r = moderate_handle(c->d, txn, &l, &c->msg, &c->data, &br, &ro);
 		if (r == 0)
-			set_verdict(c, ro.processed ? VERDICT_PROCESSED : VERDICT_DROP,
-			            ro.stat, ro.note);
+			set_verdict(c, ro.processed ? VERDICT_PROCESSED : VERDICT_DROP, ro.stat,
+			            ro.note);
 		break;
 	}
 	default:
@@ -454,7 +463,9 @@ apply:;
 		if (r < 0)
 			return r;
 		struct store_job_entry j = {
-			.due_ms = daemon_now_ms(c->d), .job = STORE_JOB_FANOUT, .msg_id = c->msg.id,
+			.due_ms = daemon_now_ms(c->d),
+			.job = STORE_JOB_FANOUT,
+			.msg_id = c->msg.id,
 		};
 		r = store_queue_add(txn, &j);
 		if (r < 0)
@@ -467,7 +478,7 @@ int ingest_message(struct daemon *d, const struct store_job_entry *job)
 {
 	static const char *const names[] = {
 		[VERDICT_DISTRIBUTE] = "accepted", [VERDICT_HOLD] = "held",
-		[VERDICT_PENDING] = "kept", [VERDICT_PROCESSED] = "processed",
+		[VERDICT_PENDING] = "kept",        [VERDICT_PROCESSED] = "processed",
 		[VERDICT_DROP] = "dropped",
 	};
 	struct ingest_ctx c;

@@ -40,14 +40,13 @@
 
 #define LIFE_ACTOR "listd:bounce"
 #define LIFE_TICK_MS (3600u * 1000u)
-#define LIFE_MISSED_MAX 30              /* post numbers listed in a probe */
+#define LIFE_MISSED_MAX 30 /* post numbers listed in a probe */
 
 
 /* ---- small helpers --------------------------------------------------- */
 
 /* Sets a counter to value (counters only add: add the difference, mod 2^64). */
-static int stat_set(struct store_txn *txn, uint32_t list_id, const char *name,
-                    uint64_t value)
+static int stat_set(struct store_txn *txn, uint32_t list_id, const char *name, uint64_t value)
 {
 	uint64_t cur;
 	int r = store_stat_get(txn, list_id, name, &cur);
@@ -96,8 +95,8 @@ static int load_state(struct store_txn *txn, const struct store_list *l,
 }
 
 /* Writes s back into the member record. */
-static int save_state(struct store_txn *txn, const struct store_list *l,
-                      struct store_member *m, const struct score_member *s)
+static int save_state(struct store_txn *txn, const struct store_list *l, struct store_member *m,
+                      const struct score_member *s)
 {
 	m->bounce.score = s->score;
 	m->bounce.last_day = s->last_day;
@@ -108,7 +107,7 @@ static int save_state(struct store_txn *txn, const struct store_list *l,
 	m->bounce.hard_day = s->day_hard ? s->last_day : 0;
 	m->bounce.troubled = s->troubled;
 	if (s->probing && m->state == STORE_MEMBER_ENABLED)
-		m->state = STORE_MEMBER_DISABLED_BOUNCE;       /* not over an admin's choice */
+		m->state = STORE_MEMBER_DISABLED_BOUNCE; /* not over an admin's choice */
 	else if (s->enabled && m->state == STORE_MEMBER_DISABLED_BOUNCE)
 		m->state = STORE_MEMBER_ENABLED;
 	return store_member_put(txn, l->id, m);
@@ -217,8 +216,8 @@ static int send_probe(struct daemon *d, struct store_txn *txn, const struct stor
 	snprintf(from, sizeof(from), "%s%s@%s", l->local, cfg->owner_suffix, l->domain);
 	member_addr(m, &to);
 	if (warning)
-		snprintf(subject, sizeof(subject), "Delivery from %s is still disabled (reminder %u)",
-		         laddr, warning);
+		snprintf(subject, sizeof(subject),
+		         "Delivery from %s is still disabled (reminder %u)", laddr, warning);
 	else
 		snprintf(subject, sizeof(subject), "Delivery from %s to you is disabled", laddr);
 
@@ -226,7 +225,8 @@ static int send_probe(struct daemon *d, struct store_txn *txn, const struct stor
 	if (missed.n) {
 		/* archive numbers, which "get N" fetches; a post not in the archive
 		 * is named by its message number */
-		buf_addf(&missedb, "Posts you did not receive (send \"get N\" to %s%s@%s for post N):\n  ",
+		buf_addf(&missedb,
+		         "Posts you did not receive (send \"get N\" to %s%s@%s for post N):\n  ",
 		         l->local, cfg->request_suffix, l->domain);
 		for (size_t i = 0; i < missed.n; i++) {
 			uint32_t num;
@@ -247,7 +247,8 @@ static int send_probe(struct daemon *d, struct store_txn *txn, const struct stor
 		buf_adds(&missedb, "\n\n");
 	}
 	if (l->bounce_probe_warnings)
-		buf_addf(&remb, "If the test keeps failing, you will get up to %u reminder%s, "
+		buf_addf(&remb,
+		         "If the test keeps failing, you will get up to %u reminder%s, "
 		         "one every %u day%s, and then be removed from the list.\n",
 		         l->bounce_probe_warnings, l->bounce_probe_warnings == 1 ? "" : "s",
 		         interval, interval == 1 ? "" : "s");
@@ -255,8 +256,9 @@ static int send_probe(struct daemon *d, struct store_txn *txn, const struct stor
 		char days[32];
 		snprintf(days, sizeof(days), "%u day%s", interval, interval == 1 ? "" : "s");
 		const struct template_var v[] = {
-			{ "list_address", laddr }, { "member", to.data }, { "missed", missedb.data },
-			{ "days", days }, { "reminders", remb.data }, { "owner_address", from },
+			{ "list_address", laddr },  { "member", to.data },
+			{ "missed", missedb.data }, { "days", days },
+			{ "reminders", remb.data }, { "owner_address", from },
 		};
 		r = store_template_render(txn, l->id, "bounce-probe", v, sizeof(v) / sizeof(v[0]),
 		                          &body);
@@ -304,8 +306,8 @@ void life_classify_rcpt(struct store_event *ev)
 		return;
 	/* the fan-out stores the enhanced code, else the reply code */
 	bool enhanced = strchr(ev->status, '.') != NULL;
-	score_classify_reply(enhanced ? ev->status : "", enhanced ? 0 : atoi(ev->status),
-	                     ev->diag, &reason, &hard);
+	score_classify_reply(enhanced ? ev->status : "", enhanced ? 0 : atoi(ev->status), ev->diag,
+	                     &reason, &hard);
 	snprintf(ev->reason, sizeof(ev->reason), "%s", bounce_reason_name(reason));
 	ev->hard = (int8_t)hard;
 	ev->scored = score_blame(reason, hard, ev->status, ev->diag, true) != SCORE_BLAME_NONE;
@@ -365,13 +367,14 @@ static int post_blame(struct store_txn *txn, const struct store_list *l,
 		if (r == 0)
 			r = audit(txn, l, "bounce.post_blamed",
 			          "post %u refused by %llu of %zu recipients (%s): blamed on the "
-			          "post; members failing it are excused once", ev->msg_id,
-			          (unsigned long long)failures, recipients, ev->reason);
+			          "post; members failing it are excused once",
+			          ev->msg_id, (unsigned long long)failures, recipients, ev->reason);
 		if (r < 0)
 			return r;
 		log_info("bounce: %s post %u: blamed (%llu of %zu recipients failed: %s); "
-		         "members excused once", log_escs(la), ev->msg_id, (unsigned long long)failures,
-		         recipients, log_escs(ev->reason));
+		         "members excused once",
+		         log_escs(la), ev->msg_id, (unsigned long long)failures, recipients,
+		         log_escs(ev->reason));
 	}
 	*ret_blamed = true;
 	return 0;
@@ -381,8 +384,8 @@ static int post_blame(struct store_txn *txn, const struct store_list *l,
  * is excused once — unless an earlier excused failure lies within the
  * list's stale_days (and not today), so a list with many dead addresses
  * cannot have them excused post after post. *ret_counts is set. */
-static int excuse(struct store_txn *txn, const struct store_list *l,
-                  struct store_member *m, uint32_t today, bool *ret_counts)
+static int excuse(struct store_txn *txn, const struct store_list *l, struct store_member *m,
+                  uint32_t today, bool *ret_counts)
 {
 	uint32_t last = m->bounce.excused_day;
 	int r = 0;
@@ -406,8 +409,10 @@ static int complaint(struct store_txn *txn, const struct store_list *l,
 	if (r == -ENOENT)
 		return 0;
 	if (r == 0)
-		r = audit(txn, l, "member.remove", "by complaint: %s (member %u) sent an abuse "
-		          "report (ARF) about the list's mail; unsubscribed", who, m->id);
+		r = audit(txn, l, "member.remove",
+		          "by complaint: %s (member %u) sent an abuse "
+		          "report (ARF) about the list's mail; unsubscribed",
+		          who, m->id);
 	if (r == 0)
 		r = store_stat_add(txn, l->id, "complaint_removed", 1);
 	return r;
@@ -416,8 +421,8 @@ static int complaint(struct store_txn *txn, const struct store_list *l,
 /* Does what the rules decided for m (state already updated in *st) and
  * logs it. ev is the event that led here, NULL for the daily tick. */
 static int carry_out(struct daemon *d, struct store_txn *txn, const struct store_list *l,
-                     struct store_member *m, const struct score_member *st,
-                     enum score_action act, const struct store_event *ev)
+                     struct store_member *m, const struct score_member *st, enum score_action act,
+                     const struct store_event *ev)
 {
 	struct buf who = BUF_INIT;
 	char la[LIMIT_LIST_NAME + LIMIT_ADDR_DOMAIN + 2];
@@ -442,8 +447,8 @@ static int carry_out(struct daemon *d, struct store_txn *txn, const struct store
 			log_info("bounce: %s member %u <%s>: score went stale, back to 0",
 			         log_escs(la), m->id, log_escs(who.data));
 		else if (r == 0)
-			log_info("bounce: %s member %u <%s>: %s (%s): score %u.%02u",
-			         log_escs(la), m->id, log_escs(who.data),
+			log_info("bounce: %s member %u <%s>: %s (%s): score %u.%02u", log_escs(la),
+			         m->id, log_escs(who.data),
 			         st->probing ? "probe failure noted" : "scored", log_escs(why),
 			         st->score / 100, st->score % 100);
 		break;
@@ -454,17 +459,19 @@ static int carry_out(struct daemon *d, struct store_txn *txn, const struct store
 		if (r == 0)
 			r = store_stat_add(txn, l->id, "bounce_disabled", 1);
 		if (r == 0)
-			r = audit(txn, l, "member.disable", "by bounce: %s (member %u) reached "
+			r = audit(txn, l, "member.disable",
+			          "by bounce: %s (member %u) reached "
 			          "score %u.%02u (threshold %u.%02u) after %s; probe sent as "
-			          "message %u", who.data, m->id, st->score / 100, st->score % 100,
+			          "message %u",
+			          who.data, m->id, st->score / 100, st->score % 100,
 			          l->bounce_score_threshold / 100, l->bounce_score_threshold % 100,
 			          why, id);
 		if (r == 0)
 			log_info("bounce: %s member %u <%s>: disabled (score %u.%02u >= %u.%02u "
-			         "after %s); probe queued as message %u", log_escs(la), m->id,
-			         log_escs(who.data), st->score / 100, st->score % 100,
-			         l->bounce_score_threshold / 100, l->bounce_score_threshold % 100,
-			         log_escs(why), id);
+			         "after %s); probe queued as message %u",
+			         log_escs(la), m->id, log_escs(who.data), st->score / 100,
+			         st->score % 100, l->bounce_score_threshold / 100,
+			         l->bounce_score_threshold % 100, log_escs(why), id);
 		break;
 	case SCORE_ACTION_WARN:
 		r = save_state(txn, l, m, st);
@@ -473,9 +480,10 @@ static int carry_out(struct daemon *d, struct store_txn *txn, const struct store
 		if (r == 0)
 			r = store_stat_add(txn, l->id, "bounce_warnings", 1);
 		if (r == 0)
-			r = audit(txn, l, "member.warn", "by bounce: %s (member %u): the probe "
-			          "round failed; warning %u of %u sent as message %u", who.data,
-			          m->id, st->warnings_sent, l->bounce_probe_warnings, id);
+			r = audit(txn, l, "member.warn",
+			          "by bounce: %s (member %u): the probe "
+			          "round failed; warning %u of %u sent as message %u",
+			          who.data, m->id, st->warnings_sent, l->bounce_probe_warnings, id);
 		if (r == 0)
 			log_info("bounce: %s member %u <%s>: warning %u of %u queued as message %u",
 			         log_escs(la), m->id, log_escs(who.data), st->warnings_sent,
@@ -486,9 +494,11 @@ static int carry_out(struct daemon *d, struct store_txn *txn, const struct store
 		if (r == 0)
 			r = store_stat_add(txn, l->id, "bounce_enabled", 1);
 		if (r == 0)
-			r = audit(txn, l, "member.enable", "by bounce: %s (member %u): nothing "
-			          "bounced the probe for %u day(s); delivery re-enabled, score reset",
-			          who.data, m->id, l->bounce_probe_interval_days);
+			r = audit(
+			        txn, l, "member.enable",
+			        "by bounce: %s (member %u): nothing "
+			        "bounced the probe for %u day(s); delivery re-enabled, score reset",
+			        who.data, m->id, l->bounce_probe_interval_days);
 		if (r == 0)
 			log_info("bounce: %s member %u <%s>: re-enabled (clean probe round)",
 			         log_escs(la), m->id, log_escs(who.data));
@@ -499,12 +509,15 @@ static int carry_out(struct daemon *d, struct store_txn *txn, const struct store
 			r = store_stat_add(txn, l->id, "bounce_removed", 1);
 		if (r == 0)
 			r = audit(txn, l, "member.remove", "by bounce: %s (member %u): %s%s",
-			          who.data, m->id, ev ? "the probe bounced: " :
-			          "no clean delivery after the probe and every warning", why);
+			          who.data, m->id,
+			          ev ? "the probe bounced: "
+			             : "no clean delivery after the probe and every warning",
+			          why);
 		if (r == 0)
 			log_info("bounce: %s member %u <%s>: removed (%s%s%s)", log_escs(la), m->id,
-			         log_escs(who.data), ev ? "the probe bounced: " : "warnings unanswered",
-			         log_escs(why), "");
+			         log_escs(who.data),
+			         ev ? "the probe bounced: " : "warnings unanswered", log_escs(why),
+			         "");
 		break;
 	}
 	buf_finish(&who);
@@ -513,14 +526,14 @@ static int carry_out(struct daemon *d, struct store_txn *txn, const struct store
 
 struct post_seen {
 	uint32_t msg_id;
-	size_t n;               /* failure events of the member about msg_id */
+	size_t n; /* failure events of the member about msg_id */
 };
 
 static int post_seen_cb(const struct store_event *e, void *ctx)
 {
 	struct post_seen *ps = ctx;
-	if (e->msg_id == ps->msg_id && (e->source == STORE_EVENT_DSN ||
-	                                e->source == STORE_EVENT_RCPT))
+	if (e->msg_id == ps->msg_id &&
+	    (e->source == STORE_EVENT_DSN || e->source == STORE_EVENT_RCPT))
 		ps->n++;
 	return 0;
 }
@@ -552,15 +565,15 @@ int life_event(struct daemon *d, struct store_txn *txn, const struct store_event
 	if (ev->source == STORE_EVENT_FEEDBACK) {
 		r = complaint(txn, &l, &m, who.data);
 		if (r == 0)
-			log_info("bounce: %s member %u <%s>: removed (abuse complaint)", log_escs(la),
-			         m.id, log_escs(who.data));
+			log_info("bounce: %s member %u <%s>: removed (abuse complaint)",
+			         log_escs(la), m.id, log_escs(who.data));
 		goto out;
 	}
 	if (ev->source == STORE_EVENT_AUTOREPLY && verp_kind == VERP_KIND_POST)
-		goto out;       /* recorded by the caller; never scored */
+		goto out; /* recorded by the caller; never scored */
 
 	bool failure = ev->source == STORE_EVENT_DSN || ev->source == STORE_EVENT_RCPT ||
-	               ev->source == STORE_EVENT_EXPIRED;
+	        ev->source == STORE_EVENT_EXPIRED;
 	bool probe = verp_kind == VERP_KIND_PROBE || verp_kind == VERP_KIND_WARNING;
 	if (failure && !probe && ev->msg_id) {
 		r = post_blame(txn, &l, ev, &blamed);
@@ -608,7 +621,7 @@ out:
 /* ---- the daily decisions and the bounce report ------------------------ */
 
 struct probing_ctx {
-	struct store_member *members;   /* probing, or with a stale score */
+	struct store_member *members; /* probing, or with a stale score */
 	size_t n, cap;
 	uint32_t today, stale_days;
 };
@@ -617,7 +630,7 @@ static int probing_cb(const struct store_member *m, void *ctx_)
 {
 	struct probing_ctx *c = ctx_;
 	bool stale = m->bounce.score && m->bounce.last_day && c->today > m->bounce.last_day &&
-	             c->today - m->bounce.last_day > c->stale_days;
+	        c->today - m->bounce.last_day > c->stale_days;
 	if (m->bounce.probe != STORE_PROBE_PROBING && !stale)
 		return 0;
 	if (c->n == c->cap) {
@@ -649,8 +662,8 @@ static int report_cb(const struct store_audit *a, void *ctx_)
 /* The bounce report: sends the owners of l the bounce actions recorded since
  * the last report, at most once a day. The counter names, the template name
  * "bounce-digest" and the outbox rule keep the older name. */
-static int bounce_report(struct daemon *d, struct store_txn *txn,
-                         const struct store_list *l, uint32_t today)
+static int bounce_report(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                         uint32_t today)
 {
 	const struct config *cfg = &d->cfg;
 	struct report_ctx c = { .n = 0 };
@@ -677,7 +690,8 @@ static int bounce_report(struct daemon *d, struct store_txn *txn,
 	         c.n == 1 ? "" : "s");
 	{
 		const struct template_var v[] = {
-			{ "list_address", la }, { "actions", c.body.data },
+			{ "list_address", la },
+			{ "actions", c.body.data },
 		};
 		r = store_template_render(txn, l->id, "bounce-digest", v, 2, &text);
 		if (r < 0)
@@ -686,13 +700,17 @@ static int bounce_report(struct daemon *d, struct store_txn *txn,
 	for (size_t i = 0; i < l->n_owners; i++) {
 		member_addr(&(struct store_member){ .addr = l->owners[i] }, &to);
 		buf_reset(&msg);
-		r = outbox_compose(&msg, from, to.data, subject, "auto-generated", NULL,
-		                   l->domain, text.data);
+		r = outbox_compose(&msg, from, to.data, subject, "auto-generated", NULL, l->domain,
+		                   text.data);
 		if (r < 0)
 			goto out;
 		struct outbox_msg om = {
-			.list_id = l->id, .return_path = "", .rcpt = to.data,
-			.rule = "owner: bounce digest", .data = msg.data, .len = msg.len,
+			.list_id = l->id,
+			.return_path = "",
+			.rcpt = to.data,
+			.rule = "owner: bounce digest",
+			.data = msg.data,
+			.len = msg.len,
 		};
 		r = outbox_queue(txn, d, &om, NULL);
 		if (r < 0)
@@ -765,9 +783,12 @@ static int probe_refused(struct daemon *d, struct store_txn *txn, const struct s
 	if (r < 0)
 		return r;
 	struct score_event se = {
-		.day = daemon_today(d), .hard = ev.hard == 1, .counts = ev.scored,
+		.day = daemon_today(d),
+		.hard = ev.hard == 1,
+		.counts = ev.scored,
 		.proven = ev.scored && event_blame(&ev) == SCORE_BLAME_PROVEN,
-		.failure = true, .probe = true,
+		.failure = true,
+		.probe = true,
 	};
 	enum score_action act = score_apply(&set, &st, &se);
 	if (act != SCORE_ACTION_NONE)
@@ -842,8 +863,8 @@ void life_tick(struct daemon *d)
 		log_warnx("bounce: daily decisions: %s; trying again in an hour",
 		          store_strerror(r));
 	else
-		log_debug("bounce: daily decisions for day %u: %zu member(s) acted on",
-		          c.today, c.acted);
+		log_debug("bounce: daily decisions for day %u: %zu member(s) acted on", c.today,
+		          c.acted);
 	daemon_pump_soon(d);
 }
 
@@ -851,7 +872,7 @@ static void life_timer_cb(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
 	if (d->stopping)
-		return;         /* daemon_shutdown() closes the handle */
+		return; /* daemon_shutdown() closes the handle */
 	life_tick(d);
 }
 

@@ -12,7 +12,8 @@
 void listmail_vars(const struct config *cfg, const struct store_list *l,
                    struct listmail_vars *ret_vars)
 {
-	snprintf(ret_vars->list_address, sizeof(ret_vars->list_address), "%s@%s", l->local, l->domain);
+	snprintf(ret_vars->list_address, sizeof(ret_vars->list_address), "%s@%s", l->local,
+	         l->domain);
 	snprintf(ret_vars->request_address, sizeof(ret_vars->request_address), "%s%s@%s", l->local,
 	         cfg->request_suffix, l->domain);
 	snprintf(ret_vars->owner_address, sizeof(ret_vars->owner_address), "%s%s@%s", l->local,
@@ -35,8 +36,8 @@ void listmail_vars(const struct config *cfg, const struct store_list *l,
 	memcpy(ret_vars->vars, v, sizeof(v));
 }
 
-int listmail_footer(struct store_txn *txn, const struct config *cfg,
-                    const struct store_list *l, struct buf *raw)
+int listmail_footer(struct store_txn *txn, const struct config *cfg, const struct store_list *l,
+                    struct buf *raw)
 {
 	struct listmail_vars lv;
 	struct buf head = BUF_INIT, foot = BUF_INIT, out = BUF_INIT;
@@ -54,7 +55,8 @@ int listmail_footer(struct store_txn *txn, const struct config *cfg,
 		buf_reset(raw);
 		buf_add(raw, out.data, out.len);
 	} else if (r == 0) {
-		log_info("%s@%s: no header or footer added to a post: %s", l->local, l->domain, why);
+		log_info("%s@%s: no header or footer added to a post: %s", l->local, l->domain,
+		         why);
 	} else {
 		/* a description with a control byte, say: the post goes without */
 		log_warnx("%s@%s: the header or footer text is unusable", l->local, l->domain);

@@ -16,8 +16,8 @@
 #include "listd/core/template.h"
 #include "storage/store.h"
 
-#define LISTMAIL_NVARS  9
-#define LISTMAIL_ADDR   (LIMIT_LIST_NAME + CONFIG_SUFFIX_MAX + LIMIT_ADDR_DOMAIN + 32)
+#define LISTMAIL_NVARS 9
+#define LISTMAIL_ADDR (LIMIT_LIST_NAME + CONFIG_SUFFIX_MAX + LIMIT_ADDR_DOMAIN + 32)
 
 /* The variables of LIST_VARS (template.c): list, domain, list_address,
  * post_address, description, request_address, owner_address,
@@ -36,8 +36,8 @@ void listmail_vars(const struct config *cfg, const struct store_list *l,
 /* Adds l's header and footer text (if any) to the post raw (replaced in
  * place) in txn (read is enough). 0 (also when there is nothing to add or
  * the post must not be touched: signed, encrypted), -errno store trouble. */
-int listmail_footer(struct store_txn *txn, const struct config *cfg,
-                    const struct store_list *l, struct buf *raw);
+int listmail_footer(struct store_txn *txn, const struct config *cfg, const struct store_list *l,
+                    struct buf *raw);
 
 struct daemon;
 /* listmail_footer() in a read transaction of its own (the fan-out). */

@@ -19,7 +19,7 @@
 #include "storage/store_rate.h"
 #include "storage/store_template.h"
 
-#define SUBJECT_SHOWN   200     /* bytes of a post's Subject in notices */
+#define SUBJECT_SHOWN 200 /* bytes of a post's Subject in notices */
 
 
 static void cut(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -71,8 +71,7 @@ static void day_text(uint32_t day, char ret_text[16])
  * (att_type NULL: none). 0 or -errno. */
 static int to_moderators(struct daemon *d, struct store_txn *txn, const struct store_list *l,
                          const char *reply_to, const char *subject, const char *body,
-                         const char *att_type, const char *att, size_t att_len,
-                         const char *rule)
+                         const char *att_type, const char *att, size_t att_len, const char *rule)
 {
 	const struct config *cfg = &d->cfg;
 	size_t n;
@@ -87,20 +86,24 @@ static int to_moderators(struct daemon *d, struct store_txn *txn, const struct s
 		addr_format(&mods[i], &to);
 		if (reply_to)
 			buf_addf(&msg, "Reply-To: %s\n", reply_to);
-		r = att_type ? outbox_compose_attach(&msg, from.data, to.data, subject,
-		                                     "auto-generated", l->domain, body, att_type,
-		                                     att, att_len)
-		             : outbox_compose(&msg, from.data, to.data, subject, "auto-generated",
-		                              NULL, l->domain, body);
+		r = att_type
+		        ? outbox_compose_attach(&msg, from.data, to.data, subject, "auto-generated",
+		                                l->domain, body, att_type, att, att_len)
+		        : outbox_compose(&msg, from.data, to.data, subject, "auto-generated", NULL,
+		                         l->domain, body);
 		if (r == 0) {
 			struct outbox_msg om = {
-				.list_id = l->id, .return_path = "", .rcpt = to.data, .rule = rule,
-				.data = msg.data, .len = msg.len,
+				.list_id = l->id,
+				.return_path = "",
+				.rcpt = to.data,
+				.rule = rule,
+				.data = msg.data,
+				.len = msg.len,
 			};
 			r = outbox_queue(txn, d, &om, NULL);
 		}
 		if (r == -EINVAL)
-			r = 0;  /* an address the outbox refuses: skip it */
+			r = 0; /* an address the outbox refuses: skip it */
 	}
 	buf_finish(&from);
 	buf_finish(&to);
@@ -112,10 +115,10 @@ static int to_moderators(struct daemon *d, struct store_txn *txn, const struct s
  * what they name, whether it fits a local part (else the notice names
  * listadm only), the day it expires, and the list address. */
 struct notice {
-	struct buf reply;               /* LIST-moderate+TOKEN@DOMAIN, "" when none fits */
-	bool by_mail;                   /* reply fits: decisions by mail */
-	char until[16];                 /* the token's expiry day, YYYY-MM-DD */
-	struct buf list_address;        /* LIST@DOMAIN */
+	struct buf reply;        /* LIST-moderate+TOKEN@DOMAIN, "" when none fits */
+	bool by_mail;            /* reply fits: decisions by mail */
+	char until[16];          /* the token's expiry day, YYYY-MM-DD */
+	struct buf list_address; /* LIST@DOMAIN */
 };
 
 static void notice_finish(struct notice *n)
@@ -137,7 +140,8 @@ static int notice_start(struct daemon *d, const struct store_list *l, enum modto
 	if (n == 0)
 		return 0;
 	struct modtoken t = {
-		.kind = kind, .msg_id = msg_id,
+		.kind = kind,
+		.msg_id = msg_id,
 		.expiry_day = daemon_today(d) + cfg->moderate_max_age_days,
 	};
 	struct buf tok = BUF_INIT;
@@ -177,7 +181,8 @@ static int notice_cap_take(struct daemon *d, struct store_txn *txn, const struct
 	if (r == 1 && count == cfg->moderate_notice_daily_limit)
 		log_warnx("moderation: %s@%s sent the %u held-post notices "
 		          "moderate_notice_daily_limit allows today; later held posts today are "
-		          "in the held summary only", l->local, l->domain, count);
+		          "in the held summary only",
+		          l->local, l->domain, count);
 	return r;
 }
 
@@ -196,19 +201,24 @@ int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct s
 	post_subject(data, &psubj);
 	post_from(data, &pfrom);
 	buf_addf(&subj, "Held for %s: %s", notice.list_address.data, psubj.data);
-	{       /* no address fits (by_mail false): the notice says to decide on the server */
+	{ /* no address fits (by_mail false): the notice says to decide on the server */
 		char size[16], number[16];
 		snprintf(size, sizeof(size), "%u", m->size);
 		snprintf(number, sizeof(number), "%u", m->id);
 		const struct template_var v[] = {
-			{ "list_address", notice.list_address.data }, { "reason", why },
-			{ "from", pfrom.len ? pfrom.data : "(none)" }, { "sender", m->sender },
-			{ "subject", psubj.data }, { "size", size }, { "number", number },
-			{ "moderate_address", notice.reply.data }, { "until", notice.until },
+			{ "list_address", notice.list_address.data },
+			{ "reason", why },
+			{ "from", pfrom.len ? pfrom.data : "(none)" },
+			{ "sender", m->sender },
+			{ "subject", psubj.data },
+			{ "size", size },
+			{ "number", number },
+			{ "moderate_address", notice.reply.data },
+			{ "until", notice.until },
 		};
 		r = store_template_render(txn, l->id,
-		                          notice.by_mail ? "held-notice" : "held-notice-server",
-		                          v, sizeof(v) / sizeof(v[0]), &body);
+		                          notice.by_mail ? "held-notice" : "held-notice-server", v,
+		                          sizeof(v) / sizeof(v[0]), &body);
 		if (r < 0)
 			goto out;
 	}
@@ -239,9 +249,8 @@ out:
 	return r < 0 ? r : 0;
 }
 
-int moderate_notify_subscribe(struct daemon *d, struct store_txn *txn,
-                              const struct store_list *l, const struct store_msg *m,
-                              const struct addr *who)
+int moderate_notify_subscribe(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                              const struct store_msg *m, const struct addr *who)
 {
 	struct buf subj = BUF_INIT, body = BUF_INIT, a = BUF_INIT;
 	struct notice notice;
@@ -251,14 +260,16 @@ int moderate_notify_subscribe(struct daemon *d, struct store_txn *txn,
 		return r;
 	addr_format(who, &a);
 	buf_addf(&subj, "Subscription to %s: %s", notice.list_address.data, a.data);
-	{       /* no address fits (by_mail false): the notice says to add on the server */
+	{ /* no address fits (by_mail false): the notice says to add on the server */
 		const struct template_var v[] = {
-			{ "list_address", notice.list_address.data }, { "subscriber", a.data },
-			{ "moderate_address", notice.reply.data }, { "until", notice.until },
+			{ "list_address", notice.list_address.data },
+			{ "subscriber", a.data },
+			{ "moderate_address", notice.reply.data },
+			{ "until", notice.until },
 		};
-		r = store_template_render(txn, l->id,
-		                          notice.by_mail ? "subscribe-notice" : "subscribe-notice-server",
-		                          v, sizeof(v) / sizeof(v[0]), &body);
+		r = store_template_render(
+		        txn, l->id, notice.by_mail ? "subscribe-notice" : "subscribe-notice-server",
+		        v, sizeof(v) / sizeof(v[0]), &body);
 		if (r < 0)
 			goto out;
 	}
@@ -280,11 +291,11 @@ struct decision {
 	struct daemon *d;
 	struct store_txn *txn;
 	const struct store_list *l;
-	const struct store_msg *held;   /* what the token names */
-	struct buf data;                /* its bytes */
+	const struct store_msg *held; /* what the token names */
+	struct buf data;              /* its bytes */
 	struct modreply reply;
 	char actor[LIMIT_AUDIT_ACTOR + 1];
-	char what[LIMIT_MSG_NOTE + 1];  /* for the confirmation and the log */
+	char what[LIMIT_MSG_NOTE + 1]; /* for the confirmation and the log */
 };
 
 /* The reject notice to the post's sender, under `listadm hold reject`'s
@@ -298,8 +309,8 @@ static int reject_notice(struct decision *c, char *why, size_t why_len)
 	char rule[160];
 
 	bounce_parse(c->data.data, c->data.len, &br);
-	bool automatic = authres_automatic(c->data.data, c->data.len, c->held->sender, br.kind,
-	                                   &auto_why);
+	bool automatic =
+	        authres_automatic(c->data.data, c->data.len, c->held->sender, br.kind, &auto_why);
 	bounce_result_finish(&br);
 	if (automatic) {
 		cut(why, why_len, "no notice: the post is automatic (%s)", auto_why);
@@ -314,7 +325,8 @@ static int reject_notice(struct decision *c, char *why, size_t why_len)
 		cut(why, why_len, "no notice: the sender is not trusted");
 		return 0;
 	}
-	int r = store_rate_take(c->txn, daemon_today(c->d), &s.from, cfg->trusted_daily_limit, NULL);
+	int r = store_rate_take(c->txn, daemon_today(c->d), &s.from, cfg->trusted_daily_limit,
+	                        NULL);
 	if (r < 0)
 		return r;
 	if (r == 0) {
@@ -332,7 +344,8 @@ static int reject_notice(struct decision *c, char *why, size_t why_len)
 		if (c->reply.reason[0])
 			buf_addf(&rt, "\nTheir reason:\n\n  %s\n", c->reply.reason);
 		const struct template_var v[] = {
-			{ "list_address", la.data }, { "reason_text", rt.data },
+			{ "list_address", la.data },
+			{ "reason_text", rt.data },
 		};
 		r = store_template_render(c->txn, c->l->id, "reject-notice", v, 2, &body);
 		buf_finish(&la);
@@ -345,8 +358,12 @@ static int reject_notice(struct decision *c, char *why, size_t why_len)
 		                   c->l->domain, body.data);
 	if (r == 0) {
 		struct outbox_msg om = {
-			.list_id = c->l->id, .return_path = "", .rcpt = to.data, .rule = rule,
-			.data = msg.data, .len = msg.len,
+			.list_id = c->l->id,
+			.return_path = "",
+			.rcpt = to.data,
+			.rule = rule,
+			.data = msg.data,
+			.len = msg.len,
 		};
 		r = outbox_queue(c->txn, c->d, &om, NULL);
 	}
@@ -379,14 +396,17 @@ static int decide_post(struct decision *c)
 		f.msg_id = h->id;
 		f.list_id = c->l->id;
 		f.started = (int64_t)(now_ms / 1000);
-		struct store_job_entry j = { .due_ms = now_ms, .job = STORE_JOB_FANOUT,
-		                             .msg_id = h->id };
-		cut(note, sizeof(note), "approved by mail from %s (was held: %s)", c->actor, h->note);
+		struct store_job_entry j = { .due_ms = now_ms,
+			                     .job = STORE_JOB_FANOUT,
+			                     .msg_id = h->id };
+		cut(note, sizeof(note), "approved by mail from %s (was held: %s)", c->actor,
+		    h->note);
 		if ((r = store_msg_set_state(txn, h->id, STORE_MSG_DISTRIBUTING, note)) < 0 ||
 		    (r = store_fanout_put(txn, &f)) < 0 || (r = store_queue_add(txn, &j)) < 0 ||
 		    (r = store_stat_add(txn, c->l->id, "approved", 1)) < 0)
 			return r;
-		cut(detail, sizeof(detail), "message %u from <%s> approved by mail", h->id, h->sender);
+		cut(detail, sizeof(detail), "message %u from <%s> approved by mail", h->id,
+		    h->sender);
 		break;
 	}
 	case MODREPLY_REJECT:
@@ -401,11 +421,13 @@ static int decide_post(struct decision *c)
 		    h->sender, c->reply.reason[0] ? ": " : "", c->reply.reason, told);
 		break;
 	default:
-		cut(note, sizeof(note), "discarded by mail from %s (was held: %s)", c->actor, h->note);
+		cut(note, sizeof(note), "discarded by mail from %s (was held: %s)", c->actor,
+		    h->note);
 		if ((r = store_msg_set_state(txn, h->id, STORE_MSG_DROPPED, note)) < 0 ||
 		    (r = store_stat_add(txn, c->l->id, "discarded", 1)) < 0)
 			return r;
-		cut(detail, sizeof(detail), "message %u from <%s> discarded by mail", h->id, h->sender);
+		cut(detail, sizeof(detail), "message %u from <%s> discarded by mail", h->id,
+		    h->sender);
 		break;
 	}
 	static const char *const actions[] = { "hold.approve", "hold.reject", "hold.discard" };
@@ -414,8 +436,10 @@ static int decide_post(struct decision *c)
 	struct buf subj = BUF_INIT;
 	post_subject(&c->data, &subj);
 	cut(c->what, sizeof(c->what), "held post %u from <%s> (%s): %s%s%s%s", h->id, h->sender,
-	    subj.data, c->reply.action == MODREPLY_APPROVE ? "approved" :
-	    c->reply.action == MODREPLY_REJECT ? "rejected" : "discarded",
+	    subj.data,
+	    c->reply.action == MODREPLY_APPROVE          ? "approved"
+	            : c->reply.action == MODREPLY_REJECT ? "rejected"
+	                                                 : "discarded",
 	    c->reply.reason[0] ? " (" : "", c->reply.reason, c->reply.reason[0] ? ")" : "");
 	if (told[0] && strlen(c->what) + strlen(told) + 3 < sizeof(c->what)) {
 		strcat(c->what, "; ");
@@ -452,7 +476,8 @@ static int decide_subscribe(struct decision *c)
 		cut(c->what, sizeof(c->what), "subscription of <%s>: approved%s", a.data,
 		    added ? "" : " (already a member)");
 		if (r >= 0)
-			r = store_stat_add(txn, c->l->id, added ? "subscribed" : "confirmations", 1);
+			r = store_stat_add(txn, c->l->id, added ? "subscribed" : "confirmations",
+			                   1);
 		if (r >= 0 && added)
 			r = request_send_welcome(c->d, txn, c->l, &s.from, &c->data, true,
 			                         "member: welcome (approved by a moderator)");
@@ -465,8 +490,10 @@ static int decide_subscribe(struct decision *c)
 	}
 	if (r >= 0) {
 		cut(note, sizeof(note), "%s by mail from %s", c->what, c->actor);
-		r = store_msg_set_state(txn, h->id, c->reply.action == MODREPLY_APPROVE ?
-		                        STORE_MSG_PROCESSED : STORE_MSG_DROPPED, note);
+		r = store_msg_set_state(txn, h->id,
+		                        c->reply.action == MODREPLY_APPROVE ? STORE_MSG_PROCESSED
+		                                                            : STORE_MSG_DROPPED,
+		                        note);
 	}
 	buf_finish(&a);
 	return r < 0 ? r : 0;
@@ -484,7 +511,8 @@ int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_
 	memset(ret_outcome, 0, sizeof(*ret_outcome));
 	if (authres_automatic(data->data, data->len, m->sender, br->kind, &why)) {
 		request_outcome_set(ret_outcome, false, "moderation_automatic",
-		        "automatic mail to the moderation address (%s): no action", why);
+		                    "automatic mail to the moderation address (%s): no action",
+		                    why);
 		return 0;
 	}
 	r = recipient_moderate_token(txn, d->key, l, slice_cstr(m->ext), daemon_today(d), &tok,
@@ -493,15 +521,17 @@ int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_
 	case 0:
 		break;
 	case -ETIME:
-		request_outcome_set(ret_outcome, false, "moderation_stale", "moderation token expired: no action");
+		request_outcome_set(ret_outcome, false, "moderation_stale",
+		                    "moderation token expired: no action");
 		return 0;
 	case -EALREADY:
 		request_outcome_set(ret_outcome, false, "moderation_decided",
-		        "moderation token for a message decided already: no action");
+		                    "moderation token for a message decided already: no action");
 		return 0;
 	case -EINVAL:
 	case -EBADMSG:
-		request_outcome_set(ret_outcome, false, "moderation_bad_token",
+		request_outcome_set(
+		        ret_outcome, false, "moderation_bad_token",
 		        "moderation token does not verify (forged or altered): no action");
 		return 0;
 	default:
@@ -537,7 +567,9 @@ int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_
 		struct buf la = BUF_INIT;
 		buf_addf(&la, "%s@%s", l->local, l->domain);
 		const struct template_var v[] = {
-			{ "list_address", la.data }, { "decision", c.what }, { "moderator", c.actor },
+			{ "list_address", la.data },
+			{ "decision", c.what },
+			{ "moderator", c.actor },
 			{ "message_number", num },
 		};
 		r = store_template_render(txn, l->id, "decision", v, 4, &body);
@@ -550,7 +582,8 @@ int moderate_handle(struct daemon *d, struct store_txn *txn, const struct store_
 	buf_finish(&body);
 	if (r < 0)
 		goto out;
-	request_outcome_set(ret_outcome, true, "moderation_decisions", "%s, by mail from %s", c.what, c.actor);
+	request_outcome_set(ret_outcome, true, "moderation_decisions", "%s, by mail from %s",
+	                    c.what, c.actor);
 out:
 	buf_finish(&c.data);
 	return r < 0 ? r : 0;

@@ -32,7 +32,7 @@
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
-#define MODERATE_ATTACH_MAX     (512u << 10)    /* posts attached whole up to this */
+#define MODERATE_ATTACH_MAX (512u << 10) /* posts attached whole up to this */
 
 struct daemon;
 
@@ -44,9 +44,8 @@ int moderate_notify_post(struct daemon *d, struct store_txn *txn, const struct s
 
 /* who confirmed a subscription to l with request m, which the caller
  * keeps pending: queues one notice per moderator. 0, or -errno. */
-int moderate_notify_subscribe(struct daemon *d, struct store_txn *txn,
-                              const struct store_list *l, const struct store_msg *m,
-                              const struct addr *who);
+int moderate_notify_subscribe(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                              const struct store_msg *m, const struct addr *who);
 
 /* Decides about m (raw bytes data, classified as br), a message to
  * LIST-moderate+TOKEN@ of list l, inside the caller's write transaction.

@@ -8,10 +8,9 @@
 #include "listd/run/oneclick.h"
 #include "listd/policy/recipient.h"
 
-int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
-                   struct slice token, uint32_t list_id, uint32_t today,
-                   const char *via, enum oneclick_result *ret_result,
-                   char *ret_addr, size_t size)
+int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN], struct slice token,
+                   uint32_t list_id, uint32_t today, const char *via,
+                   enum oneclick_result *ret_result, char *ret_addr, size_t size)
 {
 	struct store_member mem;
 	struct buf a = BUF_INIT;
@@ -22,8 +21,8 @@ int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
 	if (size)
 		ret_addr[0] = '\0';
 	*ret_result = ONECLICK_INVALID;
-	r = recipient_unsub_member(txn, key, token, list_id, today,
-	                           ONECLICK_MAX_AGE_DAYS, &lid, &mem);
+	r = recipient_unsub_member(txn, key, token, list_id, today, ONECLICK_MAX_AGE_DAYS, &lid,
+	                           &mem);
 	if (r == -ENXIO) {
 		*ret_result = ONECLICK_GONE;
 		return 0;
@@ -49,16 +48,15 @@ int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
 	return r;
 }
 
-int oneclick_request(struct daemon *d, struct store_txn *txn,
-                     const struct store_list *l, struct slice token,
-                     struct request_outcome *ret_outcome)
+int oneclick_request(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                     struct slice token, struct request_outcome *ret_outcome)
 {
 	enum oneclick_result res;
 	char who[LIMIT_ADDR_MAILBOX + 1];
 	int r;
 
-	r = oneclick_apply(txn, d->key, token, l->id, daemon_today(d), "mail", &res,
-	                   who, sizeof(who));
+	r = oneclick_apply(txn, d->key, token, l->id, daemon_today(d), "mail", &res, who,
+	                   sizeof(who));
 	if (r < 0)
 		return r;
 	memset(ret_outcome, 0, sizeof(*ret_outcome));

@@ -19,12 +19,12 @@
 #include "listd/run/request.h"
 #include "storage/store.h"
 
-#define ONECLICK_MAX_AGE_DAYS   UNSUB_LINK_DAYS
+#define ONECLICK_MAX_AGE_DAYS UNSUB_LINK_DAYS
 
 enum oneclick_result {
-	ONECLICK_REMOVED,       /* the member was removed now */
-	ONECLICK_GONE,          /* no such member (already removed) */
-	ONECLICK_INVALID,       /* malformed, forged, expired, or another list */
+	ONECLICK_REMOVED, /* the member was removed now */
+	ONECLICK_GONE,    /* no such member (already removed) */
+	ONECLICK_INVALID, /* malformed, forged, expired, or another list */
 };
 
 /* In txn: verifies token and removes the member it names. list_id: the list the
@@ -32,16 +32,14 @@ enum oneclick_result {
  * "http", for the audit record. *ret_result set, and the member's address (or
  * "") copied into ret_addr (size bytes) for the log. 0 or -errno (store
  * trouble; the caller aborts). Re-runnable (store_write()). */
-int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN],
-                   struct slice token, uint32_t list_id, uint32_t today,
-                   const char *via, enum oneclick_result *ret_result,
-                   char *ret_addr, size_t size);
+int oneclick_apply(struct store_txn *txn, const uint8_t key[TOKEN_KEY_LEN], struct slice token,
+                   uint32_t list_id, uint32_t today, const char *via,
+                   enum oneclick_result *ret_result, char *ret_addr, size_t size);
 
 /* request.c's hook for a mail to LIST-request+unsub-TOKEN@: acts on token
  * (unsub_ext_token() of the address extension), never replies. Fills
  * *ret_outcome; 0 or -errno (store trouble). */
-int oneclick_request(struct daemon *d, struct store_txn *txn,
-                     const struct store_list *l, struct slice token,
-                     struct request_outcome *ret_outcome);
+int oneclick_request(struct daemon *d, struct store_txn *txn, const struct store_list *l,
+                     struct slice token, struct request_outcome *ret_outcome);
 
 #endif

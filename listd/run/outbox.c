@@ -16,19 +16,19 @@
 #include "listd/run/relay.h"
 #include "storage/store_mail.h"
 
-#define OUTBOX_LEASE_MS (15u * 60u * 1000u)     /* a loaded job is hidden this long */
+#define OUTBOX_LEASE_MS (15u * 60u * 1000u) /* a loaded job is hidden this long */
 
 struct outbox_item {
 	struct daemon *d;
 	struct outbox_item *next;
 	uint32_t msg_id;
-	uint64_t lease_due;             /* where the SEND job sits while loaded */
-	struct smtp_txn txn;            /* txn.cb_data: the item */
+	uint64_t lease_due;  /* where the SEND job sits while loaded */
+	struct smtp_txn txn; /* txn.cb_data: the item */
 	struct smtp_rcpt rcpt;
 	char from[LIMIT_ADDR_MAILBOX + 1];
-	char to[LIMIT_ENVELOPE_RCPT + 1];     /* as stored: outbox_queue() checked it */
+	char to[LIMIT_ENVELOPE_RCPT + 1];       /* as stored: outbox_queue() checked it */
 	char rcpt_reply[LIMIT_REPLY_TEXT - 40]; /* the relay's refusal at RCPT */
-	int rcpt_class;                 /* class of the reply to RCPT, 0 if none: the
+	int rcpt_class;                         /* class of the reply to RCPT, 0 if none: the
 	                                 * client overwrites rcpt.code with DATA's */
 	struct buf data, raw;
 };
@@ -53,7 +53,7 @@ static bool is_ascii(const char *s)
 static void add_encoded_subject(struct buf *out, const char *s)
 {
 	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t n = strlen(s), i = 0;
 	bool first = true;
 	while (i < n) {
@@ -67,8 +67,10 @@ static void add_encoded_subject(struct buf *out, const char *s)
 		const unsigned char *p = (const unsigned char *)s + i;
 		for (size_t k = 0; k < take; k += 3) {
 			uint32_t v = (uint32_t)p[k] << 16;
-			if (k + 1 < take) v |= (uint32_t)p[k + 1] << 8;
-			if (k + 2 < take) v |= p[k + 2];
+			if (k + 1 < take)
+				v |= (uint32_t)p[k + 1] << 8;
+			if (k + 2 < take)
+				v |= p[k + 2];
 			buf_addch(out, b64[(v >> 18) & 63]);
 			buf_addch(out, b64[(v >> 12) & 63]);
 			buf_addch(out, k + 1 < take ? b64[(v >> 6) & 63] : '=');
@@ -99,10 +101,9 @@ static void add_text(struct buf *out, const char *body)
 }
 
 /* The header of a message listd writes; content: its Content-* lines. */
-static int compose_head(struct buf *out, const char *from, const char *to,
-                        const char *subject, const char *auto_submitted,
-                        const char *in_reply_to, const char *msgid_domain,
-                        const char *content)
+static int compose_head(struct buf *out, const char *from, const char *to, const char *subject,
+                        const char *auto_submitted, const char *in_reply_to,
+                        const char *msgid_domain, const char *content)
 {
 	if (has_crlf(from) || has_crlf(to) || has_crlf(subject) || has_crlf(auto_submitted) ||
 	    has_crlf(in_reply_to) || has_crlf(msgid_domain) || !from || !to || !subject ||
@@ -132,14 +133,14 @@ static int compose_head(struct buf *out, const char *from, const char *to,
 	buf_adds(out, "MIME-Version: 1.0\n");
 	buf_adds(out, content);
 	buf_addf(out, "Auto-Submitted: %s\n", auto_submitted);
-	buf_adds(out, "X-Auto-Response-Suppress: All\n"
-	              "Precedence: bulk\n\n");
+	buf_adds(out,
+	         "X-Auto-Response-Suppress: All\n"
+	         "Precedence: bulk\n\n");
 	return 0;
 }
 
-int outbox_compose(struct buf *out, const char *from, const char *to,
-                   const char *subject, const char *auto_submitted,
-                   const char *in_reply_to, const char *msgid_domain,
+int outbox_compose(struct buf *out, const char *from, const char *to, const char *subject,
+                   const char *auto_submitted, const char *in_reply_to, const char *msgid_domain,
                    const char *body)
 {
 	if (!body)
@@ -152,9 +153,8 @@ int outbox_compose(struct buf *out, const char *from, const char *to,
 	return r;
 }
 
-int outbox_compose_attach(struct buf *out, const char *from, const char *to,
-                          const char *subject, const char *auto_submitted,
-                          const char *msgid_domain, const char *body,
+int outbox_compose_attach(struct buf *out, const char *from, const char *to, const char *subject,
+                          const char *auto_submitted, const char *msgid_domain, const char *body,
                           const char *att_type, const char *att, size_t att_len)
 {
 	if (!body || !att_type || has_crlf(att_type))
@@ -164,8 +164,7 @@ int outbox_compose_attach(struct buf *out, const char *from, const char *to,
 	char boundary[64];
 	for (unsigned n = 0;; n++) {
 		snprintf(boundary, sizeof(boundary), "=_listd_%u_%zu", n, att_len);
-		if (!memmem(att, att_len, boundary, strlen(boundary)) &&
-		    !strstr(body, boundary))
+		if (!memmem(att, att_len, boundary, strlen(boundary)) && !strstr(body, boundary))
 			break;
 	}
 	bool eight = false;
@@ -173,18 +172,24 @@ int outbox_compose_attach(struct buf *out, const char *from, const char *to,
 		eight = (unsigned char)att[i] >= 0x80;
 	struct buf ct = BUF_INIT;
 	/* a multipart is labelled at least as permissive as its parts (RFC 2045) */
-	buf_addf(&ct, "Content-Type: multipart/mixed; boundary=\"%s\"\n"
-	         "Content-Transfer-Encoding: 8bit\n", boundary);
+	buf_addf(&ct,
+	         "Content-Type: multipart/mixed; boundary=\"%s\"\n"
+	         "Content-Transfer-Encoding: 8bit\n",
+	         boundary);
 	int r = compose_head(out, from, to, subject, auto_submitted, NULL, msgid_domain, ct.data);
 	buf_finish(&ct);
 	if (r < 0)
 		return r;
-	buf_addf(out, "This is a MIME message.\n\n--%s\n"
+	buf_addf(out,
+	         "This is a MIME message.\n\n--%s\n"
 	         "Content-Type: text/plain; charset=utf-8\n"
-	         "Content-Transfer-Encoding: 8bit\n\n", boundary);
+	         "Content-Transfer-Encoding: 8bit\n\n",
+	         boundary);
 	add_text(out, body);
-	buf_addf(out, "\n--%s\nContent-Type: %s\nContent-Disposition: attachment\n"
-	         "Content-Transfer-Encoding: %s\n\n", boundary, att_type, eight ? "8bit" : "7bit");
+	buf_addf(out,
+	         "\n--%s\nContent-Type: %s\nContent-Disposition: attachment\n"
+	         "Content-Transfer-Encoding: %s\n\n",
+	         boundary, att_type, eight ? "8bit" : "7bit");
 	buf_add(out, att, att_len);
 	if (att_len && att[att_len - 1] != '\n')
 		buf_addch(out, '\n');
@@ -220,7 +225,9 @@ int outbox_queue(struct store_txn *txn, struct daemon *d, const struct outbox_ms
 	if (r < 0)
 		return r;
 	struct store_job_entry j = {
-		.due_ms = daemon_now_ms(d), .job = STORE_JOB_SEND, .msg_id = id,
+		.due_ms = daemon_now_ms(d),
+		.job = STORE_JOB_SEND,
+		.msg_id = id,
 	};
 	r = store_queue_add(txn, &j);
 	if (r < 0)
@@ -254,7 +261,7 @@ static void to_wire(const char *p, size_t n, bool dot, struct buf *out)
 		}
 		if (c == '\n') {
 			if (bol)
-				head = false;   /* the empty line after the header */
+				head = false; /* the empty line after the header */
 			buf_add(out, "\r\n", 2);
 			bol = true;
 			continue;
@@ -286,8 +293,8 @@ static int lease_txn_cb(struct store_txn *txn, void *ctx_)
 	struct store_job_entry leased = { c->lease, STORE_JOB_SEND, c->msg_id };
 	int r = store_msg_get(txn, c->msg_id, &c->msg);
 	c->gone = false;
-	if (r == -ENOENT || (r == 0 && (c->msg.role != STORE_MSG_ROLE_OUTBOUND ||
-	                                c->msg.state != STORE_MSG_NEW))) {
+	if (r == -ENOENT ||
+	    (r == 0 && (c->msg.role != STORE_MSG_ROLE_OUTBOUND || c->msg.state != STORE_MSG_NEW))) {
 		c->gone = true;
 		r = store_queue_del(txn, &old);
 		return r == -ENOENT ? 0 : r;
@@ -311,8 +318,10 @@ int outbox_start(struct daemon *d, uint32_t msg_id, uint64_t due_ms)
 {
 	struct buf data = BUF_INIT;
 	struct lease_ctx c = {
-		.msg_id = msg_id, .due = due_ms,
-		.lease = daemon_now_ms(d) + OUTBOX_LEASE_MS, .data = &data,
+		.msg_id = msg_id,
+		.due = due_ms,
+		.lease = daemon_now_ms(d) + OUTBOX_LEASE_MS,
+		.data = &data,
 	};
 	int r = store_write(d->store, lease_txn_cb, &c);
 	if (r < 0 || c.gone) {
@@ -399,7 +408,7 @@ struct settle_ctx {
 	struct outbox_item *it;
 	enum smtp_result result;
 	const char *reply;
-	const char *outcome;            /* for the log */
+	const char *outcome; /* for the log */
 };
 
 static int settle_txn_cb(struct store_txn *txn, void *ctx_)
@@ -464,7 +473,7 @@ static void done_cb(struct smtp_txn *txn, int status, const struct smtp_reply *r
 	struct daemon *d = it->d;
 	char text[LIMIT_REPLY_TEXT + 1] = "";
 	int rcpt_class = it->rcpt_class;
-	if (it->rcpt_reply[0] && rcpt_class != 2)       /* refused at RCPT */
+	if (it->rcpt_reply[0] && rcpt_class != 2) /* refused at RCPT */
 		snprintf(text, sizeof(text), "%.*s (in reply to %s command)",
 		         (int)sizeof(it->rcpt_reply) - 1, it->rcpt_reply,
 		         smtp_reply_step(rcpt_class));

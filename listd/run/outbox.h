@@ -27,13 +27,13 @@ struct daemon;
 struct smtp_txn;
 
 struct outbox_msg {
-	uint32_t list_id;               /* 0: not about one list */
-	const char *return_path;        /* "" = null sender (notices, confirmations);
+	uint32_t list_id;        /* 0: not about one list */
+	const char *return_path; /* "" = null sender (notices, confirmations);
 	                                   a signed VERP address for probes/warnings */
-	const char *rcpt;               /* one recipient */
-	const char *rule;               /* why listd may mail rcpt, e.g. "member: probe",
+	const char *rcpt;        /* one recipient */
+	const char *rule;        /* why listd may mail rcpt, e.g. "member: probe",
 	                                   "owner: bounce digest" (stored, reported) */
-	const char *data;               /* the complete message, LF or CRLF */
+	const char *data;        /* the complete message, LF or CRLF */
 	size_t len;
 };
 
@@ -52,9 +52,8 @@ int outbox_queue(struct store_txn *txn, struct daemon *d, const struct outbox_ms
  * octets). from/to are full header values ("Name <a@b>" or "a@b");
  * anything with CR or LF in a header value is refused (-EINVAL, out
  * untouched). */
-int outbox_compose(struct buf *out, const char *from, const char *to,
-                   const char *subject, const char *auto_submitted,
-                   const char *in_reply_to, const char *msgid_domain,
+int outbox_compose(struct buf *out, const char *from, const char *to, const char *subject,
+                   const char *auto_submitted, const char *in_reply_to, const char *msgid_domain,
                    const char *body);
 
 /* As outbox_compose() without In-Reply-To, as a multipart/mixed of the
@@ -62,9 +61,8 @@ int outbox_compose(struct buf *out, const char *from, const char *to,
  * "text/rfc822-headers") holding att (att_len bytes, sent as they are, so
  * 7bit or 8bit; the caller keeps its lines short); the multipart is
  * labelled 8bit, as permissive as its parts may be. -EINVAL as above. */
-int outbox_compose_attach(struct buf *out, const char *from, const char *to,
-                          const char *subject, const char *auto_submitted,
-                          const char *msgid_domain, const char *body,
+int outbox_compose_attach(struct buf *out, const char *from, const char *to, const char *subject,
+                          const char *auto_submitted, const char *msgid_domain, const char *body,
                           const char *att_type, const char *att, size_t att_len);
 
 /* Daemon side (the queue pump, pump.c, and the relay pool, relay.h). */

@@ -19,7 +19,7 @@
 struct policy_server {
 	struct daemon *d;
 	struct net_server *net;
-	uint64_t deadline_ms;           /* a request's time from its first byte */
+	uint64_t deadline_ms; /* a request's time from its first byte */
 };
 
 static void conn_send(struct net_conn *c, const struct buf *b)
@@ -67,9 +67,8 @@ static void conn_answer(struct net_conn *c, const struct policy_request *req)
 		log_warnx("policy: defer rcpt=<%s> from=<%s>: store trouble",
 		          slice_log(req->recipient), slice_log(req->sender));
 	else
-		log_debug("policy: dunno rcpt=<%s> from=<%s> state=%s",
-		          slice_log(req->recipient), slice_log(req->sender),
-		          slice_log(req->protocol_state));
+		log_debug("policy: dunno rcpt=<%s> from=<%s> state=%s", slice_log(req->recipient),
+		          slice_log(req->sender), slice_log(req->protocol_state));
 	policy_reply_format(&out, dec.action);
 	conn_send(c, &out);
 	buf_finish(&out);
@@ -164,7 +163,8 @@ static int listen_tcp(struct policy_server *srv, const char *spec)
 	}
 	if (r < 0) {
 		log_warnx("policy_listen '%s': the policy service listens on loopback only "
-		          "(127.0.0.1:PORT or [::1]:PORT) or on a unix socket", log_escs(spec));
+		          "(127.0.0.1:PORT or [::1]:PORT) or on a unix socket",
+		          log_escs(spec));
 		return -EINVAL;
 	}
 	r = net_server_bind_tcp(srv->net, (const struct sockaddr *)&ss);
@@ -183,7 +183,7 @@ int policy_server_start(struct daemon *d)
 	struct policy_server *srv = xcalloc(1, sizeof(*srv));
 	srv->d = d;
 	srv->deadline_ms = POLICY_REQUEST_DEADLINE_MS;
-	const char *dl = getenv("LISTD_POLICY_DEADLINE_MS");       /* tests: shorter */
+	const char *dl = getenv("LISTD_POLICY_DEADLINE_MS"); /* tests: shorter */
 	if (dl && *dl && strtoull(dl, NULL, 10) > 0)
 		srv->deadline_ms = strtoull(dl, NULL, 10);
 	const struct net_server_config cfg = {
@@ -224,6 +224,6 @@ void policy_server_stop(struct daemon *d)
 	if (!srv)
 		return;
 	d->policy = NULL;
-	net_server_destroy(srv->net);      /* calls nothing of ours after this */
+	net_server_destroy(srv->net); /* calls nothing of ours after this */
 	free(srv);
 }

@@ -34,11 +34,11 @@
 
 struct daemon;
 
-#define POLICY_CONN_MAX         256
-#define POLICY_CONN_PER_UID     128             /* Postfix: default_process_limit 100 */
+#define POLICY_CONN_MAX 256
+#define POLICY_CONN_PER_UID 128                  /* Postfix: default_process_limit 100 */
 #define POLICY_REQUEST_DEADLINE_MS (10u * 1000u) /* from a request's first byte */
-#define POLICY_IDLE_TIMEOUT_MS  (330u * 1000u)  /* Postfix keeps idle ones 300 s */
-#define POLICY_WRITE_MAX        65536           /* unread answer bytes per connection */
+#define POLICY_IDLE_TIMEOUT_MS (330u * 1000u)    /* Postfix keeps idle ones 300 s */
+#define POLICY_WRITE_MAX 65536                   /* unread answer bytes per connection */
 
 /* Starts listening when d->cfg.policy_listen is set (else does nothing and
  * returns 0). On success d->policy is set. Logs and returns -errno when

@@ -15,9 +15,9 @@
 #include "listd/run/relay.h"
 #include "listd/run/request.h"
 
-#define PUMP_BUDGET 64          /* jobs looked at per loop iteration */
-#define TROUBLE_RETRY_MS 5000   /* store trouble: look again after */
-#define OUTBOX_LOAD_MAX 64      /* outbound messages loaded at once */
+#define PUMP_BUDGET 64        /* jobs looked at per loop iteration */
+#define TROUBLE_RETRY_MS 5000 /* store trouble: look again after */
+#define OUTBOX_LOAD_MAX 64    /* outbound messages loaded at once */
 
 static void done(struct daemon *d)
 {
@@ -67,7 +67,8 @@ static void pump(struct daemon *d)
 			}
 			if (e.job == STORE_JOB_INGEST ||
 			    (e.job == STORE_JOB_SEND && outbox_pending(d) < OUTBOX_LOAD_MAX) ||
-			    ((e.job == STORE_JOB_FANOUT || e.job == STORE_JOB_RETRY) && !d->active)) {
+			    ((e.job == STORE_JOB_FANOUT || e.job == STORE_JOB_RETRY) &&
+			     !d->active)) {
 				pick = e;
 				found = true;
 				break;
@@ -81,9 +82,9 @@ static void pump(struct daemon *d)
 			return;
 		}
 		if (!found) {
-			holds_summary_tick(d);  /* idle: the held summary (holds.c) */
+			holds_summary_tick(d); /* idle: the held summary (holds.c) */
 			uint64_t digest_due = 0;
-			if (digest_tick(d, &digest_due) > 0) {  /* digests whose period is over */
+			if (digest_tick(d, &digest_due) > 0) { /* digests whose period is over */
 				daemon_pump_soon(d);
 				return;
 			}
@@ -106,10 +107,10 @@ static void pump(struct daemon *d)
 		} else {
 			r = fanout_start(d, &pick);
 			if (r == 0)
-				continue;       /* running; other ingest jobs may go on */
+				continue; /* running; other ingest jobs may go on */
 		}
 		if (r < 0)
-			daemon_job_failed(d, &pick, r);   /* waits; the next one goes on */
+			daemon_job_failed(d, &pick, r); /* waits; the next one goes on */
 		else
 			daemon_job_ok(d, &pick);
 	}
@@ -128,8 +129,8 @@ static int relay_next(struct daemon *d, struct smtp_txn **ret_txn)
 /* ---- housekeeping ------------------------------------------------------ */
 
 #define DEDUP_KEEP_DAYS 14
-#define HOUSEKEEP_MS (3600u * 1000u)    /* housekeeping: hourly after the start */
-#define HOUSEKEEP_SCAN 100000           /* stored messages looked at per round */
+#define HOUSEKEEP_MS (3600u * 1000u) /* housekeeping: hourly after the start */
+#define HOUSEKEEP_SCAN 100000        /* stored messages looked at per round */
 
 struct housekeep {
 	struct daemon *d;
@@ -158,8 +159,8 @@ static void housekeep(struct daemon *d)
 		log_warnx("housekeeping: %s; trying again in an hour", store_strerror(r));
 	else if (h.dedup || h.purged)
 		log_info("housekeeping: %zu delivery digest(s) forgotten, the bytes of %zu "
-		         "finished message(s) older than %u days deleted", h.dedup, h.purged,
-		         d->cfg.message_keep_days);
+		         "finished message(s) older than %u days deleted",
+		         h.dedup, h.purged, d->cfg.message_keep_days);
 }
 
 static void housekeep_timer_cb(uv_timer_t *t)
@@ -178,9 +179,9 @@ void pump_start(struct daemon *d)
 	housekeep(d);
 	uv_timer_init(d->loop, &d->house_timer);
 	d->house_timer.data = d;
-	uv_unref((uv_handle_t *)&d->house_timer);       /* keeps nothing running */
+	uv_unref((uv_handle_t *)&d->house_timer); /* keeps nothing running */
 	uv_timer_start(&d->house_timer, housekeep_timer_cb, HOUSEKEEP_MS, HOUSEKEEP_MS);
-	life_start(d);                  /* bounce lifecycle: daily decisions (life.c) */
+	life_start(d); /* bounce lifecycle: daily decisions (life.c) */
 	daemon_pump_soon(d);
 }
 

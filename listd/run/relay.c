@@ -62,18 +62,20 @@ int relay_pool_ensure(struct daemon *d)
 			buf_finish(&pass);
 			return rr;
 		}
-		while (pass.len && (pass.data[pass.len - 1] == '\n' || pass.data[pass.len - 1] == '\r'))
+		while (pass.len &&
+		       (pass.data[pass.len - 1] == '\n' || pass.data[pass.len - 1] == '\r'))
 			buf_truncate(&pass, pass.len - 1);
 	}
 	struct smtp_pool_config pc = {
 		.relays = relays,
 		.nrelays = d->cfg.nrelays,
-		.mode = d->cfg.relay_mode == CONFIG_RELAY_SPREAD ? SMTP_RELAY_SPREAD :
-		        SMTP_RELAY_FAILOVER,
+		.mode = d->cfg.relay_mode == CONFIG_RELAY_SPREAD ? SMTP_RELAY_SPREAD
+		                                                 : SMTP_RELAY_FAILOVER,
 		.connections = d->cfg.concurrency,
 		.helo_name = helo,
 		.tls_mode = mode,
-		.tls_ca_file = d->cfg.tls_ca_file && d->cfg.tls_ca_file[0] ? d->cfg.tls_ca_file : NULL,
+		.tls_ca_file =
+		        d->cfg.tls_ca_file && d->cfg.tls_ca_file[0] ? d->cfg.tls_ca_file : NULL,
 		.auth_user = auth ? d->cfg.relay_auth_user : NULL,
 		.auth_pass = auth ? pass.data : NULL,
 		.command_timeout_ms = d->cfg.smtp_timeout_seconds * 1000u,

@@ -58,17 +58,22 @@
 #include "storage/store_rate.h"
 #include "storage/store_template.h"
 
-#define PURPOSE_SUB     "confirm-subscribe"
-#define PURPOSE_UNSUB   "confirm-unsubscribe"
+#define PURPOSE_SUB "confirm-subscribe"
+#define PURPOSE_UNSUB "confirm-unsubscribe"
 /* set delivery: one purpose per mode, indexed by enum reqcmd_delivery */
 static const char *const purpose_delivery[] = {
-	"confirm-delivery-normal", "confirm-delivery-digest", "confirm-delivery-nomail",
+	"confirm-delivery-normal",
+	"confirm-delivery-digest",
+	"confirm-delivery-nomail",
 };
 static const enum store_delivery delivery_modes[] = {
-	STORE_DELIVERY_NORMAL, STORE_DELIVERY_DIGEST, STORE_DELIVERY_NOMAIL,
+	STORE_DELIVERY_NORMAL,
+	STORE_DELIVERY_DIGEST,
+	STORE_DELIVERY_NOMAIL,
 };
 _Static_assert(REQCMD_DELIVERY_NORMAL == 0 && REQCMD_DELIVERY_DIGEST == 1 &&
-               REQCMD_DELIVERY_NOMAIL == 2, "purpose_delivery[] is indexed by reqcmd_delivery");
+                       REQCMD_DELIVERY_NOMAIL == 2,
+               "purpose_delivery[] is indexed by reqcmd_delivery");
 
 void request_outcome_set(struct request_outcome *o, bool processed, const char *stat,
                          const char *fmt, ...)
@@ -145,12 +150,16 @@ static int send_reply(struct daemon *d, struct store_txn *txn, const struct stor
 	message_id(orig, irt);
 	if (reply_to)
 		buf_addf(&msg, "Reply-To: %s\n", reply_to);
-	r = outbox_compose(&msg, from.data, to.data, subject, "auto-replied",
-	                   irt[0] ? irt : NULL, l->domain, body);
+	r = outbox_compose(&msg, from.data, to.data, subject, "auto-replied", irt[0] ? irt : NULL,
+	                   l->domain, body);
 	if (r == 0) {
 		struct outbox_msg om = {
-			.list_id = l->id, .return_path = "", .rcpt = to.data, .rule = rule,
-			.data = msg.data, .len = msg.len,
+			.list_id = l->id,
+			.return_path = "",
+			.rcpt = to.data,
+			.rule = rule,
+			.data = msg.data,
+			.len = msg.len,
 		};
 		r = outbox_queue(txn, d, &om, NULL);
 	}
@@ -158,7 +167,7 @@ static int send_reply(struct daemon *d, struct store_txn *txn, const struct stor
 	buf_finish(&to);
 	buf_finish(&msg);
 	if (r == -EINVAL)
-		return 0;       /* an address the outbox refuses: no reply, as over the limit */
+		return 0; /* an address the outbox refuses: no reply, as over the limit */
 	return r < 0 ? r : 1;
 }
 
@@ -174,7 +183,7 @@ static int send_confirm_for(struct daemon *d, struct store_txn *txn, const struc
 		goto out;
 	buf_addf(&reply, "%s%s%cconfirm-%s", l->local, cfg->request_suffix,
 	         cfg->recipient_delimiter, tok.data);
-	if (reply.len > LIMIT_ADDR_LOCAL) {     /* too long for a local part: Subject only */
+	if (reply.len > LIMIT_ADDR_LOCAL) { /* too long for a local part: Subject only */
 		buf_reset(&reply);
 		buf_addf(&reply, "%s%s", l->local, cfg->request_suffix);
 	}
@@ -186,10 +195,13 @@ static int send_confirm_for(struct daemon *d, struct store_txn *txn, const struc
 		listmail_vars(cfg, l, &lv);
 		snprintf(days, sizeof(days), "%u", cfg->confirm_max_age_days);
 		const struct template_var v[] = {
-			{ "list_address", lv.list_address }, { "action", what },
-			{ "confirm_address", reply.data }, { "days", days },
+			{ "list_address", lv.list_address },
+			{ "action", what },
+			{ "confirm_address", reply.data },
+			{ "days", days },
 		};
-		r = store_template_render(txn, l->id, "confirm", v, sizeof(v) / sizeof(v[0]), &body);
+		r = store_template_render(txn, l->id, "confirm", v, sizeof(v) / sizeof(v[0]),
+		                          &body);
 		if (r < 0)
 			goto out;
 	}
@@ -234,8 +246,8 @@ int request_send_welcome(struct daemon *d, struct store_txn *txn, const struct s
 
 /* A confirmed "set delivery": the mode index, or -1 when token is none of
  * the delivery purposes for who. */
-static int delivery_confirmed(struct daemon *d, const struct store_list *l,
-                              const struct addr *who, const char *token)
+static int delivery_confirmed(struct daemon *d, const struct store_list *l, const struct addr *who,
+                              const char *token)
 {
 	for (size_t i = 0; i < sizeof(purpose_delivery) / sizeof(purpose_delivery[0]); i++)
 		if (confirm_check(d, l, purpose_delivery[i], who, token) == 0)
@@ -266,14 +278,17 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		r = store_member_get(txn, l->id, who, &mem);
 		if (r == 0) {
 			request_outcome_set(ret_outcome, true, "confirmations",
-			        "confirmed subscription of <%s>: already a member", a.data);
+			                    "confirmed subscription of <%s>: already a member",
+			                    a.data);
 		} else if (r == -ENOENT) {
 			r = moderate_notify_subscribe(d, txn, l, m, who);
 			if (r == 0)
 				r = store_audit_add(txn, l->id, a.data, "request.approval", detail);
 			if (r == 0) {
-				request_outcome_set(ret_outcome, true, "subscriptions_waiting",
-				        "confirmed subscription of <%s>: waiting for a moderator", a.data);
+				request_outcome_set(
+				        ret_outcome, true, "subscriptions_waiting",
+				        "confirmed subscription of <%s>: waiting for a moderator",
+				        a.data);
 				ret_outcome->pending = true;
 			}
 		}
@@ -285,11 +300,13 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (r >= 0 && added)
 			r = request_send_welcome(d, txn, l, who, data, true, "member: welcome");
 		if (r >= 0 && added)
-			request_outcome_set(ret_outcome, true, "subscribed", "confirmed: <%s> subscribed%s",
-			        a.data, r ? ", welcome sent" : "");
+			request_outcome_set(ret_outcome, true, "subscribed",
+			                    "confirmed: <%s> subscribed%s", a.data,
+			                    r ? ", welcome sent" : "");
 		else if (r >= 0)
 			request_outcome_set(ret_outcome, true, "confirmations",
-			        "confirmed subscription of <%s>: already a member", a.data);
+			                    "confirmed subscription of <%s>: already a member",
+			                    a.data);
 	} else if (confirm_check(d, l, PURPOSE_UNSUB, who, token) == 0) {
 		r = store_member_remove(txn, l->id, who, NULL);
 		if (r == 0)
@@ -297,12 +314,14 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (r == 0)
 			r = request_send_welcome(d, txn, l, who, data, false, "member: goodbye");
 		if (r == -ENOENT) {
-			request_outcome_set(ret_outcome, true, "confirmations", "confirmed unsubscription of <%s>: not a member",
-			        a.data);
+			request_outcome_set(ret_outcome, true, "confirmations",
+			                    "confirmed unsubscription of <%s>: not a member",
+			                    a.data);
 			r = 0;
 		} else if (r >= 0) {
-			request_outcome_set(ret_outcome, true, "unsubscribed", "confirmed: <%s> unsubscribed%s",
-			        a.data, r ? ", goodbye sent" : "");
+			request_outcome_set(ret_outcome, true, "unsubscribed",
+			                    "confirmed: <%s> unsubscribed%s", a.data,
+			                    r ? ", goodbye sent" : "");
 		}
 	} else if ((mode = delivery_confirmed(d, l, who, token)) >= 0) {
 		struct store_member mem;
@@ -315,16 +334,20 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (r == 0)
 			r = store_audit_add(txn, l->id, a.data, "member.delivery", detail);
 		if (r == -ENOENT) {
-			request_outcome_set(ret_outcome, true, "confirmations", "confirmed delivery %s for <%s>: not a member",
-			        name, a.data);
+			request_outcome_set(ret_outcome, true, "confirmations",
+			                    "confirmed delivery %s for <%s>: not a member", name,
+			                    a.data);
 			r = 0;
 		} else if (r >= 0) {
-			request_outcome_set(ret_outcome, true, "delivery_changed", "confirmed: <%s> delivery %s", a.data, name);
+			request_outcome_set(ret_outcome, true, "delivery_changed",
+			                    "confirmed: <%s> delivery %s", a.data, name);
 		}
 	} else {
 		request_outcome_set(ret_outcome, false, "requests_bad_token",
-		        "confirmation token not valid for <%s> (forged, expired or another address): "
-		        "no action, no reply", a.data);
+		                    "confirmation token not valid for <%s> (forged, expired or "
+		                    "another address): "
+		                    "no action, no reply",
+		                    a.data);
 		r = 0;
 	}
 	buf_finish(&a);
@@ -346,7 +369,7 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 	memset(ret_outcome, 0, sizeof(*ret_outcome));
 	if (authres_automatic(data->data, data->len, m->sender, br->kind, &why)) {
 		request_outcome_set(ret_outcome, false, "requests_automatic",
-		        "automatic mail to the request address (%s): no reply", why);
+		                    "automatic mail to the request address (%s): no reply", why);
 		return 0;
 	}
 	/* LIST-request+unsub-TOKEN@: the token is the authority (RFC 8058) */
@@ -357,18 +380,20 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 	reqcmd_parse(data->data, data->len, slice_cstr(m->ext), &cmd);
 	if (!s.have_from) {
 		request_outcome_set(ret_outcome, false, "requests_bad_address",
-		        "no single valid From: address: no action, no reply");
+		                    "no single valid From: address: no action, no reply");
 		return 0;
 	}
 	if (cmd.arg_bad) {
 		request_outcome_set(ret_outcome, false, "requests_bad_input",
-		        "%s with an unusable argument: no action, no reply", reqcmd_name(cmd.cmd));
+		                    "%s with an unusable argument: no action, no reply",
+		                    reqcmd_name(cmd.cmd));
 		return 0;
 	}
 	if ((cmd.cmd == REQCMD_SUBSCRIBE || cmd.cmd == REQCMD_UNSUBSCRIBE) && cmd.arg[0]) {
 		struct addr arg;
 		if (addr_parse(slice_cstr(cmd.arg), &arg, &why) < 0 || !addr_eq(&arg, &s.from)) {
-			request_outcome_set(ret_outcome, false, "requests_bad_input",
+			request_outcome_set(
+			        ret_outcome, false, "requests_bad_input",
 			        "%s for an address other than the sender's: no action, no reply",
 			        reqcmd_name(cmd.cmd));
 			return 0;
@@ -390,8 +415,8 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 	r = 0;
 	switch (cmd.cmd) {
 	case REQCMD_NONE:
-		request_outcome_set(ret_outcome, false, "requests_unknown", "no command understood from <%s>: no reply",
-		        who.data);
+		request_outcome_set(ret_outcome, false, "requests_unknown",
+		                    "no command understood from <%s>: no reply", who.data);
 		break;
 	case REQCMD_CONFIRM:
 		r = do_confirm(d, txn, l, m, data, &s.from, cmd.arg, ret_outcome);
@@ -399,7 +424,8 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 	case REQCMD_HELP:
 		if (!trusted && !member && !owner) {
 			request_outcome_set(ret_outcome, false, "requests_untrusted",
-			        "help from an untrusted non-member <%s>: no reply", who.data);
+			                    "help from an untrusted non-member <%s>: no reply",
+			                    who.data);
 			break;
 		}
 		strncat(rule, ": help", sizeof(rule) - strlen(rule) - 1);
@@ -408,7 +434,8 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			buf_addf(&subj, "help for %s@%s", l->local, l->domain);
 			struct listmail_vars lv;
 			listmail_vars(cfg, l, &lv);
-			r = store_template_render(txn, l->id, "help", lv.vars, LISTMAIL_NVARS, &body);
+			r = store_template_render(txn, l->id, "help", lv.vars, LISTMAIL_NVARS,
+			                          &body);
 			if (r < 0) {
 				buf_finish(&body);
 				buf_finish(&subj);
@@ -420,19 +447,23 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 		}
 		if (r == 0)
 			request_outcome_set(ret_outcome, false, "requests_rate_limited",
-			        "help for <%s>: daily limit reached, no reply", who.data);
+			                    "help for <%s>: daily limit reached, no reply",
+			                    who.data);
 		else if (r > 0)
-			request_outcome_set(ret_outcome, true, "requests_help", "help sent to <%s> (%s)", who.data, rule);
+			request_outcome_set(ret_outcome, true, "requests_help",
+			                    "help sent to <%s> (%s)", who.data, rule);
 		break;
 	case REQCMD_SUBSCRIBE:
 		if (member) {
-			request_outcome_set(ret_outcome, true, "requests_noop", "subscribe from <%s>: already a member, no reply",
-			        who.data);
+			request_outcome_set(ret_outcome, true, "requests_noop",
+			                    "subscribe from <%s>: already a member, no reply",
+			                    who.data);
 			break;
 		}
 		if (!trusted) {
 			request_outcome_set(ret_outcome, false, "requests_untrusted",
-			        "subscribe from an untrusted non-member <%s>: no reply", who.data);
+			                    "subscribe from an untrusted non-member <%s>: no reply",
+			                    who.data);
 			break;
 		}
 		if (l->subscribe_policy == STORE_SUBSCRIBE_OPEN) {
@@ -442,67 +473,82 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			         who.data, rule, m->id);
 			r = store_member_add(txn, l->id, &s.from, NULL, NULL);
 			if (r >= 0)
-				r = store_audit_add(txn, l->id, who.data, "member.subscribe", detail);
+				r = store_audit_add(txn, l->id, who.data, "member.subscribe",
+				                    detail);
 			if (r >= 0)
-				request_outcome_set(ret_outcome, true, "subscribed", "subscribe: <%s> subscribed (open list, %s)",
-				        who.data, rule);
+				request_outcome_set(ret_outcome, true, "subscribed",
+				                    "subscribe: <%s> subscribed (open list, %s)",
+				                    who.data, rule);
 			break;
 		}
 		strncat(rule, ": subscribe confirmation", sizeof(rule) - strlen(rule) - 1);
 		r = send_confirmation(d, txn, l, &s.from, data, true, rule);
 		if (r == 0)
 			request_outcome_set(ret_outcome, false, "requests_rate_limited",
-			        "subscribe from <%s>: daily limit reached, no reply", who.data);
+			                    "subscribe from <%s>: daily limit reached, no reply",
+			                    who.data);
 		else if (r > 0) {
 			request_outcome_set(ret_outcome, true, "requests_confirm_sent",
-			        "subscribe: confirmation sent to <%s> (%s)", who.data, rule);
-			r = store_audit_add(txn, l->id, who.data, "request.subscribe", ret_outcome->note);
+			                    "subscribe: confirmation sent to <%s> (%s)", who.data,
+			                    rule);
+			r = store_audit_add(txn, l->id, who.data, "request.subscribe",
+			                    ret_outcome->note);
 		}
 		break;
 	case REQCMD_UNSUBSCRIBE:
 		if (!member) {
 			request_outcome_set(ret_outcome, false, "requests_nonmember",
-			        "unsubscribe from a non-member <%s>: no reply", who.data);
+			                    "unsubscribe from a non-member <%s>: no reply",
+			                    who.data);
 			break;
 		}
 		snprintf(rule, sizeof(rule), "member: unsubscribe confirmation");
 		r = send_confirmation(d, txn, l, &mem.addr, data, false, rule);
 		if (r == 0)
 			request_outcome_set(ret_outcome, false, "requests_rate_limited",
-			        "unsubscribe from <%s>: daily limit reached, no reply", who.data);
+			                    "unsubscribe from <%s>: daily limit reached, no reply",
+			                    who.data);
 		else if (r > 0) {
 			request_outcome_set(ret_outcome, true, "requests_confirm_sent",
-			        "unsubscribe: confirmation sent to member <%s>", who.data);
-			r = store_audit_add(txn, l->id, who.data, "request.unsubscribe", ret_outcome->note);
+			                    "unsubscribe: confirmation sent to member <%s>",
+			                    who.data);
+			r = store_audit_add(txn, l->id, who.data, "request.unsubscribe",
+			                    ret_outcome->note);
 		}
 		break;
 	case REQCMD_GET:
 		if (!member) {
 			request_outcome_set(ret_outcome, false, "requests_nonmember",
-			        "get %u from a non-member <%s>: no reply", cmd.number, who.data);
+			                    "get %u from a non-member <%s>: no reply", cmd.number,
+			                    who.data);
 			break;
 		}
 		{
 			bool found = false;
 			r = digest_reply_get(d, txn, l, &mem.addr, cmd.number, data, &found);
 			if (r == 0)
-				request_outcome_set(ret_outcome, false, "requests_rate_limited",
-				        "get %u from <%s>: daily limit reached, no reply", cmd.number,
-				        who.data);
+				request_outcome_set(
+				        ret_outcome, false, "requests_rate_limited",
+				        "get %u from <%s>: daily limit reached, no reply",
+				        cmd.number, who.data);
 			else if (r > 0)
-				request_outcome_set(ret_outcome, true, "requests_get", "get %u: %s sent to member <%s>",
-				        cmd.number, found ? "the post" : "\"no such post\"", who.data);
+				request_outcome_set(ret_outcome, true, "requests_get",
+				                    "get %u: %s sent to member <%s>", cmd.number,
+				                    found ? "the post" : "\"no such post\"",
+				                    who.data);
 		}
 		break;
 	case REQCMD_SET_DELIVERY:
 		if (!member) {
 			request_outcome_set(ret_outcome, false, "requests_nonmember",
-			        "set delivery from a non-member <%s>: no reply", who.data);
+			                    "set delivery from a non-member <%s>: no reply",
+			                    who.data);
 			break;
 		}
 		if (mem.delivery == delivery_modes[cmd.delivery]) {
-			request_outcome_set(ret_outcome, true, "requests_noop", "set delivery %s from <%s>: already so, no reply",
-			        store_delivery_name(mem.delivery), who.data);
+			request_outcome_set(ret_outcome, true, "requests_noop",
+			                    "set delivery %s from <%s>: already so, no reply",
+			                    store_delivery_name(mem.delivery), who.data);
 			break;
 		}
 		{
@@ -510,16 +556,19 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 			snprintf(what, sizeof(what), "set delivery to %s for",
 			         store_delivery_name(delivery_modes[cmd.delivery]));
 			snprintf(rule, sizeof(rule), "member: set delivery confirmation");
-			r = send_confirm_for(d, txn, l, &mem.addr, data, purpose_delivery[cmd.delivery],
-			                     what, rule);
+			r = send_confirm_for(d, txn, l, &mem.addr, data,
+			                     purpose_delivery[cmd.delivery], what, rule);
 		}
 		if (r == 0)
 			request_outcome_set(ret_outcome, false, "requests_rate_limited",
-			        "set delivery from <%s>: daily limit reached, no reply", who.data);
+			                    "set delivery from <%s>: daily limit reached, no reply",
+			                    who.data);
 		else if (r > 0) {
 			request_outcome_set(ret_outcome, true, "requests_confirm_sent",
-			        "set delivery: confirmation sent to member <%s>", who.data);
-			r = store_audit_add(txn, l->id, who.data, "request.delivery", ret_outcome->note);
+			                    "set delivery: confirmation sent to member <%s>",
+			                    who.data);
+			r = store_audit_add(txn, l->id, who.data, "request.delivery",
+			                    ret_outcome->note);
 		}
 		break;
 	}

@@ -15,10 +15,10 @@
 struct daemon;
 
 struct request_outcome {
-	bool processed;                 /* acted on (PROCESSED), else ignored (DROPPED) */
-	bool pending;                   /* kept waiting for a moderator (PENDING) */
-	char stat[48];                  /* the list counter to bump */
-	char note[LIMIT_MSG_NOTE + 1];  /* what happened, for the message record */
+	bool processed;                /* acted on (PROCESSED), else ignored (DROPPED) */
+	bool pending;                  /* kept waiting for a moderator (PENDING) */
+	char stat[48];                 /* the list counter to bump */
+	char note[LIMIT_MSG_NOTE + 1]; /* what happened, for the message record */
 };
 
 /* Sets o's verdict: processed or not, the counter stat, and a note made

@@ -14,7 +14,8 @@ int main(int argc, char **argv)
 {
 	log_init("listd", 0);
 	if (argc < 2 || strcmp(argv[1], "run")) {
-		fprintf(stderr, "listd-run: the daemon program; start it as 'listd run [OPTIONS]'\n");
+		fprintf(stderr,
+		        "listd-run: the daemon program; start it as 'listd run [OPTIONS]'\n");
 		return EX_USAGE;
 	}
 	return cmd_run(argc - 1, argv + 1);

@@ -34,9 +34,12 @@ static int fill_cb(struct store_txn *txn, void *ctx)
 	int r = 0;
 	for (uint32_t i = 0; i < f->n && r == 0; i++) {
 		buf_reset(&post);
-		buf_addf(&post, "From: Member %u <m%07u@members.bench.test>\n"
-		         "Subject: post number %u about something\nDate: Sat, 28 Nov 2026 10:00:00 +0000\n"
-		         "Message-ID: <p%u@members.bench.test>\n\n", i, i, i, i);
+		buf_addf(&post,
+		         "From: Member %u <m%07u@members.bench.test>\n"
+		         "Subject: post number %u about something\nDate: Sat, 28 Nov 2026 10:00:00 "
+		         "+0000\n"
+		         "Message-ID: <p%u@members.bench.test>\n\n",
+		         i, i, i, i);
 		while (post.len < f->post_bytes)
 			buf_adds(&post, "Some words of the post, on a line of ordinary length.\n");
 		memset(&e, 0, sizeof(e));
@@ -141,11 +144,16 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < c.n; i++)
 		posts[i] = (struct digest_post){ c.nums[i], c.data.data + c.offs[i], c.lens[i] };
 	struct digest_params p = {
-		.list_local = "bench", .domain = "lists.bench.test", .request_suffix = "-request",
-		.volume = 1, .issue = 1, .date = 1795860000, .seed = 42,
+		.list_local = "bench",
+		.domain = "lists.bench.test",
+		.request_suffix = "-request",
+		.volume = 1,
+		.issue = 1,
+		.date = 1795860000,
+		.seed = 42,
 	};
-	r = digest_build(strcmp(argv[1], "mime") ? DIGEST_FORM_PLAIN : DIGEST_FORM_MIME,
-	                 &p, posts, c.n, &out);
+	r = digest_build(strcmp(argv[1], "mime") ? DIGEST_FORM_PLAIN : DIGEST_FORM_MIME, &p, posts,
+	                 c.n, &out);
 	if (r < 0)
 		goto fail;
 	double t2 = now_s();

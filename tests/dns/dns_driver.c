@@ -22,8 +22,8 @@
 static unsigned calls;
 static uint64_t t0;
 
-static void done_cb(void *arg, int status, const struct dns_txt_answer *ans,
-                    const char *server, const char *why)
+static void done_cb(void *arg, int status, const struct dns_txt_answer *ans, const char *server,
+                    const char *why)
 {
 	uint64_t ms = (uv_hrtime() - t0) / 1000000u;
 	(void)arg;

@@ -33,22 +33,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (c.concurrency != 4 || strcmp(c.key_file, "secret.key"))
 			__builtin_trap();
 	} else {
-		if (c.nrelays > CONFIG_RELAYS_MAX || c.concurrency < 1 || c.concurrency > 64
-		    || c.batch_size < 1 || c.batch_size > 100000
-		    || c.retry_min_seconds > c.retry_max_seconds
-		    || c.relay_tls > CONFIG_TLS_STARTTLS || c.verp_mode > CONFIG_VERP_XVERP
-		    || c.log_level > LOG_LEVEL_DEBUG || strlen(c.bounce_suffix) == 0
-		    || c.recipient_delimiter == '@')
+		if (c.nrelays > CONFIG_RELAYS_MAX || c.concurrency < 1 || c.concurrency > 64 ||
+		    c.batch_size < 1 || c.batch_size > 100000 ||
+		    c.retry_min_seconds > c.retry_max_seconds ||
+		    c.relay_tls > CONFIG_TLS_STARTTLS || c.verp_mode > CONFIG_VERP_XVERP ||
+		    c.log_level > LOG_LEVEL_DEBUG || strlen(c.bounce_suffix) == 0 ||
+		    c.recipient_delimiter == '@')
 			__builtin_trap();
 		for (size_t i = 0; i < c.nrelays; i++)
-			if (!c.relays[i].host[0] || c.relays[i].port == 0
-			    || c.relays[i].weight > 100 || c.relays[i].max_conn > 64)
+			if (!c.relays[i].host[0] || c.relays[i].port == 0 ||
+			    c.relays[i].weight > 100 || c.relays[i].max_conn > 64)
 				__builtin_trap();
 		if (c.relay_mode > CONFIG_RELAY_SPREAD)
 			__builtin_trap();
-		if (config_parse(text, size, &d, NULL) != 0
-		    || d.nrelays != c.nrelays || strcmp(d.key_file, c.key_file)
-		    || strcmp(d.policy_listen, c.policy_listen))
+		if (config_parse(text, size, &d, NULL) != 0 || d.nrelays != c.nrelays ||
+		    strcmp(d.key_file, c.key_file) || strcmp(d.policy_listen, c.policy_listen))
 			__builtin_trap();
 	}
 	config_finish(&c);

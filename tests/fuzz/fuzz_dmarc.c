@@ -36,7 +36,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	struct dmarc_rewrite_params p = {
-		"dev", "lists.example.org", (sel & 2) ? DMARC_ACTION_WRAP : DMARC_ACTION_MUNGE,
+		"dev",
+		"lists.example.org",
+		(sel & 2) ? DMARC_ACTION_WRAP : DMARC_ACTION_MUNGE,
 	};
 	struct buf out = BUF_INIT;
 	struct header_field f;

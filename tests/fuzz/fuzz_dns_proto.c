@@ -27,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	uint16_t id = (uint16_t)(data[0] << 8 | data[1]);
-	int r = dns_response_parse(data + 2, size - 2, id, "_dmarc.example.org",
-	                           DNS_TYPE_TXT, &ans);
+	int r = dns_response_parse(data + 2, size - 2, id, "_dmarc.example.org", DNS_TYPE_TXT,
+	                           &ans);
 	if (r == 0) {
 		if (ans.n > DNS_TXT_MAX || ans.ttl > 0x7fffffffu)
 			__builtin_trap();

@@ -41,7 +41,7 @@ static void check(const struct dns_servers *s, bool port53)
 			__builtin_trap();
 		if (s->addr[i].ss_family == AF_INET6 &&
 		    ((const struct sockaddr_in6 *)&s->addr[i])->sin6_scope_id)
-			continue;       /* the scope is not written back */
+			continue; /* the scope is not written back */
 		if (dns_servers_parse(one, &back, &why) != 0 || back.n != 1)
 			__builtin_trap();
 		dns_server_format(&back.addr[0], again);

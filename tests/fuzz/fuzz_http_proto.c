@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > room)
 			n = room;
 		if (n == 0)
-			__builtin_trap();       /* the reader should have refused */
+			__builtin_trap(); /* the reader should have refused */
 		memcpy(conn + have, data + pos, n);
 		have += n;
 		pos += n;
@@ -42,12 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct http_request r;
 			struct slice tok;
 			int status = 0;
-			int got = http_request_parse(slice_make(conn, have), &r,
-			                             &status);
+			int got = http_request_parse(slice_make(conn, have), &r, &status);
 			if (got < 0) {
 				if (got != -EBADMSG || status < 400 || status > 599)
 					__builtin_trap();
-				return 0;       /* answered, connection closed */
+				return 0; /* answered, connection closed */
 			}
 			if (got == 0)
 				break;

@@ -36,12 +36,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int rc;
 		while ((rc = import_next(r, &e, &why)) != 0 && guard-- > 0) {
 			if (rc == -EINVAL && (!why || !*why))
-				__builtin_trap();       /* a refusal always says why */
+				__builtin_trap(); /* a refusal always says why */
 			if (rc < 0 && rc != -EINVAL)
 				break;
 		}
 		if (guard == (size_t)-1)
-			__builtin_trap();               /* the reader must end */
+			__builtin_trap(); /* the reader must end */
 		buf_finish(&e.name);
 		import_close(r);
 	}

@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > room)
 			n = room;
 		if (n == 0)
-			__builtin_trap();       /* the reader should have refused */
+			__builtin_trap(); /* the reader should have refused */
 		memcpy(conn + have, data + pos, n);
 		have += n;
 		pos += n;
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct policy_request r;
 			int got = policy_request_parse(slice_make(conn, have), &r);
 			if (got < 0)
-				return 0;       /* answered DUNNO, connection closed */
+				return 0; /* answered DUNNO, connection closed */
 			if (got == 0)
 				break;
 			if ((size_t)got > have)

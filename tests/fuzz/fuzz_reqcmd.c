@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	for (const char *a = r.arg; *a; a++)
 		if ((unsigned char)*a < 0x20)
-			__builtin_trap();   /* never a control byte in an argument */
+			__builtin_trap(); /* never a control byte in an argument */
 	reqcmd_parse(p, size, slice_make(p, el), &r);
 	if (memchr(r.arg, '\0', sizeof(r.arg)) == NULL)
 		__builtin_trap();

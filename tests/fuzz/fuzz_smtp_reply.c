@@ -39,10 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct smtp_ehlo e;
 
 			replies++;
-			if (p.reply.code < 200 || p.reply.code > 559 ||
-			    p.reply.nlines == 0 || p.reply.nlines > LIMIT_SMTP_REPLY_LINES ||
+			if (p.reply.code < 200 || p.reply.code > 559 || p.reply.nlines == 0 ||
+			    p.reply.nlines > LIMIT_SMTP_REPLY_LINES ||
 			    strlen(p.reply.enhanced) >= sizeof(p.reply.enhanced) ||
-			    p.reply.text.len > (size_t)LIMIT_SMTP_REPLY_LINE * LIMIT_SMTP_REPLY_LINES ||
+			    p.reply.text.len >
+			            (size_t)LIMIT_SMTP_REPLY_LINE * LIMIT_SMTP_REPLY_LINES ||
 			    memchr(p.reply.text.data, '\r', p.reply.text.len))
 				__builtin_trap();
 			smtp_reply_copy(&copy, &p.reply);
@@ -50,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				__builtin_trap();
 			(void)smtp_ehlo_parse(&p.reply, &e);
 		} else if (used < chunk) {
-			__builtin_trap();       /* 0 means all of it was taken */
+			__builtin_trap(); /* 0 means all of it was taken */
 		}
 		if (used == 0 && r != 1)
 			break;

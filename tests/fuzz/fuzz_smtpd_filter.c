@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					const char *il = memchr(in.data + i, '\n', in.len - i);
 					size_t inn = (size_t)(il - (in.data + i));
 					i += inn + 1;
-					if (inn == on && !memcmp(in.data + i - inn - 1, out.data + j, on))
+					if (inn == on &&
+					    !memcmp(in.data + i - inn - 1, out.data + j, on))
 						break;
 				}
 				j += on + 1;

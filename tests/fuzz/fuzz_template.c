@@ -13,16 +13,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data;
 	static const char *const names[] = {
-		"list", "domain", "list_address", "post_address", "description", "request_address",
-		"owner_address", "help_address", "unsubscribe_address", "action", "confirm_address",
-		"days", "reason", "from", "sender", "subject", "size", "number", "moderate_address",
-		"until", "subscriber", "decision", "moderator", "message_number", "reason_text",
-		"held", "more", "member", "missed", "reminders", "actions",
+		"list",
+		"domain",
+		"list_address",
+		"post_address",
+		"description",
+		"request_address",
+		"owner_address",
+		"help_address",
+		"unsubscribe_address",
+		"action",
+		"confirm_address",
+		"days",
+		"reason",
+		"from",
+		"sender",
+		"subject",
+		"size",
+		"number",
+		"moderate_address",
+		"until",
+		"subscriber",
+		"decision",
+		"moderator",
+		"message_number",
+		"reason_text",
+		"held",
+		"more",
+		"member",
+		"missed",
+		"reminders",
+		"actions",
 	};
 	struct template_var vars[sizeof(names) / sizeof(names[0])];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		vars[i].name = names[i];
-		vars[i].value = i % 3 ? "v" : i % 2 ? "" : "${list}";   /* values are not expanded */
+		vars[i].value = i % 3 ? "v" : i % 2 ? "" : "${list}"; /* values are not expanded */
 	}
 	size_t nd;
 	const struct template_def *defs = template_all(&nd);
@@ -31,12 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_reset(&err);
 		int ok = template_check(&defs[d], p, size, &err) == 0;
 		if (!ok && err.len == 0)
-			__builtin_trap();       /* a refusal always says why */
+			__builtin_trap(); /* a refusal always says why */
 		buf_reset(&out);
 		template_expand(p, size, vars, sizeof(vars) / sizeof(vars[0]), &out);
 		if (out.len > TEMPLATE_OUT_MAX)
 			__builtin_trap();
-		if (!memchr(p, '$', size) && (out.len != size || memcmp(out.data ? out.data : "", p, size)))
+		if (!memchr(p, '$', size) &&
+		    (out.len != size || memcmp(out.data ? out.data : "", p, size)))
 			__builtin_trap();
 		/* with one-byte values nothing grows: a reference ("${x}", four
 		 * bytes at least) becomes one byte, "$$" one, the rest stays */

@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < d.len - 3; i++) {
 		if (bol && d.data[i] == '.') {
 			if (d.data[i + 1] != '.')
-				__builtin_trap();       /* a lone dot line inside */
+				__builtin_trap(); /* a lone dot line inside */
 			i++;
 		}
 		buf_addch(&un, d.data[i]);

@@ -13,7 +13,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t key[TOKEN_KEY_LEN] = {
-	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
 	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
 };
 
@@ -45,10 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * overwhelmingly a bug) */
 	if (size >= off) {
 		struct slice lp = slice_make((const char *)data + off, size - off);
-		int r = verp_decode(key, lp, list, "-bounces", '+', "lists.example.org",
-		                    today, 30, &got);
-		if (r != 0 && r != -ENOENT && r != -EINVAL && r != -EBADMSG
-		    && r != -ETIME && r != -ESTALE)
+		int r = verp_decode(key, lp, list, "-bounces", '+', "lists.example.org", today, 30,
+		                    &got);
+		if (r != 0 && r != -ENOENT && r != -EINVAL && r != -EBADMSG && r != -ETIME &&
+		    r != -ESTALE)
 			__builtin_trap();
 	}
 
@@ -64,15 +64,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!at || (size_t)(at - b.data) > VERP_LOCAL_MAX)
 		__builtin_trap();
 	struct slice lp = slice_make(b.data, (size_t)(at - b.data));
-	if (verp_decode(key, lp, list, "-bounces", '+', "lists.example.org",
-	                today, 30, &got) != 0)
+	if (verp_decode(key, lp, list, "-bounces", '+', "lists.example.org", today, 30, &got) != 0)
 		__builtin_trap();
-	if (got.kind != f.kind || got.member_id != f.member_id || got.day != f.day
-	    || got.msg != (f.msg & VERP_MSG_MASK))
+	if (got.kind != f.kind || got.member_id != f.member_id || got.day != f.day ||
+	    got.msg != (f.msg & VERP_MSG_MASK))
 		__builtin_trap();
 	/* and it is not an address of another list */
-	if (verp_decode(key, lp, "other", "-bounces", '+', "lists.example.org",
-	                today, 30, &got) != -ENOENT)
+	if (verp_decode(key, lp, "other", "-bounces", '+', "lists.example.org", today, 30, &got) !=
+	    -ENOENT)
 		__builtin_trap();
 	buf_finish(&b);
 	return 0;

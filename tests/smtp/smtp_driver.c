@@ -20,12 +20,12 @@
 struct driver;
 
 struct item {
-	struct smtp_txn txn;            /* txn.cb_data: the item */
+	struct smtp_txn txn; /* txn.cb_data: the item */
 	struct driver *d;
 	struct smtp_rcpt *rcpts;
 	char *from;
 	char **addrs;
-	unsigned done;          /* done_cb calls in this round */
+	unsigned done; /* done_cb calls in this round */
 	int status;
 };
 
@@ -34,15 +34,15 @@ struct driver {
 	struct smtp_pool *pool;
 	struct item *items;
 	size_t nitems;
-	size_t *queue;          /* indices to hand out this round */
+	size_t *queue; /* indices to hand out this round */
 	size_t qlen, qpos;
 	unsigned round, rounds;
 	unsigned retry_delay_ms;
 	uv_timer_t retry_timer;
 	bool bad;
 	size_t rcb_calls;
-	struct smtp_pool_stats st;      /* taken before the pool is closed */
-	uint64_t relay_txns[8];         /* likewise, per relay */
+	struct smtp_pool_stats st; /* taken before the pool is closed */
+	uint64_t relay_txns[8];    /* likewise, per relay */
 	size_t nrelays;
 	uint64_t t0;
 	/* statuses seen, for the report */
@@ -143,8 +143,8 @@ static void drained_cb(void *ctx)
 		}
 	}
 	if (again > 0) {
-		fprintf(stderr, "smtp_driver: round %u: %zu transactions to retry\n",
-		        d->round, again);
+		fprintf(stderr, "smtp_driver: round %u: %zu transactions to retry\n", d->round,
+		        again);
 		d->qlen = again;
 		d->qpos = 0;
 		uv_timer_start(&d->retry_timer, retry_cb, d->retry_delay_ms, 0);
@@ -244,13 +244,27 @@ int main(int argc, char **argv)
 			if (nrelays == 8 || parse_relay(optarg, &relays[nrelays++]) < 0)
 				usage();
 			break;
-		case 'c': cfg.connections = (unsigned)atoi(optarg); break;
-		case 'n': ntxns = (size_t)atol(optarg); break;
-		case 'k': nrcpts = (size_t)atol(optarg); break;
-		case 'b': body = (size_t)atol(optarg); break;
-		case 'B': bdat = true; break;
-		case 'P': cfg.no_pipelining = true; break;
-		case 'C': cfg.no_chunking = true; break;
+		case 'c':
+			cfg.connections = (unsigned)atoi(optarg);
+			break;
+		case 'n':
+			ntxns = (size_t)atol(optarg);
+			break;
+		case 'k':
+			nrcpts = (size_t)atol(optarg);
+			break;
+		case 'b':
+			body = (size_t)atol(optarg);
+			break;
+		case 'B':
+			bdat = true;
+			break;
+		case 'P':
+			cfg.no_pipelining = true;
+			break;
+		case 'C':
+			cfg.no_chunking = true;
+			break;
 		case 't':
 			if (!strcmp(optarg, "none"))
 				cfg.tls_mode = SMTP_TLS_NONE;
@@ -261,17 +275,39 @@ int main(int argc, char **argv)
 			else
 				usage();
 			break;
-		case 'a': cfg.tls_ca_file = optarg; break;
-		case 'N': tls_name = optarg; break;
-		case 'T': timeout = (unsigned)atoi(optarg); break;
-		case 'o': cfg.backoff_min_ms = (unsigned)atoi(optarg); break;
-		case 'R': d.rounds = (unsigned)atoi(optarg); break;
-		case 'd': d.retry_delay_ms = (unsigned)atoi(optarg); break;
-		case 'u': cfg.auth_user = optarg; break;
-		case 'p': cfg.auth_pass = optarg; break;
-		case 'v': verbose = true; break;
-		case 'X': prefix = true; break;
-		case 'S': cfg.mode = SMTP_RELAY_SPREAD; break;
+		case 'a':
+			cfg.tls_ca_file = optarg;
+			break;
+		case 'N':
+			tls_name = optarg;
+			break;
+		case 'T':
+			timeout = (unsigned)atoi(optarg);
+			break;
+		case 'o':
+			cfg.backoff_min_ms = (unsigned)atoi(optarg);
+			break;
+		case 'R':
+			d.rounds = (unsigned)atoi(optarg);
+			break;
+		case 'd':
+			d.retry_delay_ms = (unsigned)atoi(optarg);
+			break;
+		case 'u':
+			cfg.auth_user = optarg;
+			break;
+		case 'p':
+			cfg.auth_pass = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'X':
+			prefix = true;
+			break;
+		case 'S':
+			cfg.mode = SMTP_RELAY_SPREAD;
+			break;
 		case 'W':
 			if (nrelays == 0)
 				usage();
@@ -282,7 +318,8 @@ int main(int argc, char **argv)
 				usage();
 			relays[nrelays - 1].max_conn = (unsigned)atoi(optarg);
 			break;
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (nrelays == 0 || ntxns == 0 || nrcpts == 0)
@@ -300,7 +337,8 @@ int main(int argc, char **argv)
 
 	/* one body for all: headers, then lines of text (one starts with a
 	 * dot, to exercise dot-stuffing) */
-	buf_adds(&raw, "From: dev@lists.test\r\nTo: dev@lists.test\r\n"
+	buf_adds(&raw,
+	         "From: dev@lists.test\r\nTo: dev@lists.test\r\n"
 	         "Subject: pool test\r\nMessage-ID: <pool@lists.test>\r\n\r\n"
 	         ".a line that starts with a dot\r\n");
 	while (raw.len < body)
@@ -378,10 +416,9 @@ int main(int argc, char **argv)
 		       "connects=%llu connect_failures=%llu sessions_lost=%llu "
 		       "elapsed=%.3f rate=%.0f bad=%d\n",
 		       ntxns, ntxns * nrcpts, ok, temp, perm, d.round, d.rcb_calls,
-		       (unsigned long long)d.st.connects,
-		       (unsigned long long)d.st.connect_failures,
-		       (unsigned long long)d.st.sessions_lost,
-		       secs, (double)ok / secs, d.bad ? 1 : 0);
+		       (unsigned long long)d.st.connects, (unsigned long long)d.st.connect_failures,
+		       (unsigned long long)d.st.sessions_lost, secs, (double)ok / secs,
+		       d.bad ? 1 : 0);
 		printf("relay_txns=");
 		for (size_t i = 0; i < nrelays; i++)
 			printf("%s%llu", i ? "," : "", (unsigned long long)d.relay_txns[i]);

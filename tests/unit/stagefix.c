@@ -243,7 +243,9 @@ static int deliver_cb(struct store_txn *txn, void *ctx_)
 	if (r < 0)
 		return r;
 	struct store_job_entry job = {
-		.due_ms = daemon_now_ms(&c->fx->d), .job = STORE_JOB_INGEST, .msg_id = c->id,
+		.due_ms = daemon_now_ms(&c->fx->d),
+		.job = STORE_JOB_INGEST,
+		.msg_id = c->id,
 	};
 	return store_queue_add(txn, &job);
 }
@@ -360,8 +362,7 @@ static int outbox_cb(const struct store_msg *m, void *ctx_)
 	return 0;
 }
 
-size_t stagefix_outbox(struct stagefix *fx, uint32_t after, struct stagefix_mail *ret,
-                       size_t max)
+size_t stagefix_outbox(struct stagefix *fx, uint32_t after, struct stagefix_mail *ret, size_t max)
 {
 	struct outbox_ctx c = { .n = 0 };
 	struct store_txn *txn = rdonly(fx);
@@ -391,8 +392,7 @@ void stagefix_mail_finish(struct stagefix_mail *m, size_t n)
 		buf_finish(&m[i].data);
 }
 
-const char *stagefix_mail_header(const struct stagefix_mail *m, const char *name,
-                                 struct buf *out)
+const char *stagefix_mail_header(const struct stagefix_mail *m, const char *name, struct buf *out)
 {
 	struct header_field f;
 	buf_reset(out);
@@ -415,8 +415,7 @@ static int events_cb(const struct store_event *e, void *ctx_)
 	return 0;
 }
 
-size_t stagefix_events(struct stagefix *fx, uint32_t member_id, struct store_event *ret,
-                       size_t max)
+size_t stagefix_events(struct stagefix *fx, uint32_t member_id, struct store_event *ret, size_t max)
 {
 	struct events_ctx c = { ret, max, 0 };
 	struct store_txn *txn = rdonly(fx);
@@ -481,8 +480,12 @@ void stagefix_verp(struct stagefix *fx, enum verp_kind kind, uint32_t member_id,
 {
 	const struct config *cfg = &fx->d.cfg;
 	struct verp_fields vf = {
-		.kind = kind, .member_id = member_id, .msg = msg, .day = stagefix_today(fx),
+		.kind = kind,
+		.member_id = member_id,
+		.msg = msg,
+		.day = stagefix_today(fx),
 	};
 	assert_int_equal(verp_encode(fx->d.key, &vf, fx->list.local, cfg->bounce_suffix,
-	                             cfg->recipient_delimiter, fx->list.domain, out), 0);
+	                             cfg->recipient_delimiter, fx->list.domain, out),
+	                 0);
 }

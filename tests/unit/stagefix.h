@@ -32,21 +32,21 @@
 /* the stages' declarations the tests call, here alone so that a move of
  * them between headers is adapted to in one place */
 #include "listd/run/daemon.h"
-#include "listd/run/ingest.h"       /* ingest_message */
-#include "listd/run/life.h"         /* life_event, life_classify_rcpt, life_tick */
-#include "listd/run/request.h"      /* holds_summary_tick */
+#include "listd/run/ingest.h"  /* ingest_message */
+#include "listd/run/life.h"    /* life_event, life_classify_rcpt, life_tick */
+#include "listd/run/request.h" /* holds_summary_tick */
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
 #define STAGEFIX_DOMAIN "lists.test"
-#define STAGEFIX_OWNER  "owner@example.org"
-#define STAGEFIX_AUTHSERV "mx.lists.test"       /* the authserv_id configured */
+#define STAGEFIX_OWNER "owner@example.org"
+#define STAGEFIX_AUTHSERV "mx.lists.test" /* the authserv_id configured */
 
 struct stagefix {
-	char dir[64];                   /* the temporary home */
+	char dir[64]; /* the temporary home */
 	uv_loop_t loop;
 	struct daemon d;
-	struct store_list list;         /* as created; stagefix_list() rereads it */
+	struct store_list list; /* as created; stagefix_list() rereads it */
 };
 
 /* Makes the home, the store and the list `name`, and a daemon with the
@@ -73,10 +73,10 @@ uint32_t stagefix_member_add(struct stagefix *fx, const char *addr);
 struct stagefix_member {
 	uint32_t id;
 	enum store_member_state state;
-	uint32_t score;                 /* hundredths */
-	uint32_t bounce_days;           /* counted bounce days */
+	uint32_t score;       /* hundredths */
+	uint32_t bounce_days; /* counted bounce days */
 	bool probing;
-	bool troubled;                  /* probing: a failure of the probe or
+	bool troubled; /* probing: a failure of the probe or
 	                                   warning out now is on record */
 	uint32_t warnings_sent;
 };
@@ -110,20 +110,18 @@ uint64_t stagefix_stat(struct stagefix *fx, const char *name);
 /* A message listd originated (the outbox's record, its bytes). */
 struct stagefix_mail {
 	uint32_t id;
-	char return_path[LIMIT_ADDR_MAILBOX + 1];       /* "" = the null sender */
+	char return_path[LIMIT_ADDR_MAILBOX + 1]; /* "" = the null sender */
 	char rcpt[LIMIT_ENVELOPE_RCPT + 1];
-	char rule[LIMIT_MSG_NOTE + 1];  /* why listd may mail rcpt */
+	char rule[LIMIT_MSG_NOTE + 1]; /* why listd may mail rcpt */
 	struct buf data;
 };
 /* The outbox: originated messages with an id above after, oldest first,
  * each checked to be new with its SEND job queued. Returns how many; at
  * most max go to ret (which stagefix_mail_finish() releases). */
-size_t stagefix_outbox(struct stagefix *fx, uint32_t after, struct stagefix_mail *ret,
-                       size_t max);
+size_t stagefix_outbox(struct stagefix *fx, uint32_t after, struct stagefix_mail *ret, size_t max);
 void stagefix_mail_finish(struct stagefix_mail *m, size_t n);
 /* A header field's unfolded value in m ("" when absent; buffer out). */
-const char *stagefix_mail_header(const struct stagefix_mail *m, const char *name,
-                                 struct buf *out);
+const char *stagefix_mail_header(const struct stagefix_mail *m, const char *name, struct buf *out);
 
 /* Mail the tests send. */
 /* Appends a delivery status notification (RFC 3464, as Postfix writes

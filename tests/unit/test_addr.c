@@ -11,7 +11,7 @@
 #include "listd/core/addr.h"
 
 static const struct {
-	const char *label, *in, *want;   /* want NULL: must be refused */
+	const char *label, *in, *want; /* want NULL: must be refused */
 } cases[] = {
 	{ "plain", "alice@example.org", "alice@example.org" },
 	{ "domain lowered", "Alice@EXAMPLE.Org", "Alice@example.org" },
@@ -27,9 +27,11 @@ static const struct {
 	{ "a-label kept", "user@XN--BCHER-KVA.example", "user@xn--bcher-kva.example" },
 	{ "utf8 local", "jürgen@example.org", "jürgen@example.org" },
 	{ "cjk domain", "x@例え.jp", "x@xn--r8jz45g.jp" },
-	{ "64 octet local", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.org",
+	{ "64 octet local",
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.org",
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.org" },
-	{ "65 octet local", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.org", NULL },
+	{ "65 octet local",
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.org", NULL },
 	{ "empty", "", NULL },
 	{ "blank", "   ", NULL },
 	{ "no at", "alice.example.org", NULL },
@@ -41,13 +43,17 @@ static const struct {
 	{ "space unquoted", "al ice@example.org", NULL },
 	{ "crlf injection", "alice@example.org\r\nBcc: x@y.org", NULL },
 	{ "lf in local", "ali\nce@example.org", NULL },
-	{ "nul-free control", "ali\x01" "ce@example.org", NULL },
+	{ "nul-free control",
+	  "ali\x01"
+	  "ce@example.org",
+	  NULL },
 	{ "address literal", "alice@[192.0.2.1]", NULL },
 	{ "dotless domain", "alice@localhost", NULL },
 	{ "underscore domain", "alice@ex_ample.org", NULL },
 	{ "hyphen label", "alice@-example.org", NULL },
 	{ "trailing dot", "alice@example.org.", NULL },
-	{ "long label", "a@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.org", NULL },
+	{ "long label", "a@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.org",
+	  NULL },
 	{ "bad utf8", "a\xff@example.org", NULL },
 	{ "overlong utf8", "a\xc0\xaf@example.org", NULL },
 	{ "bad a-label", "a@xn--zz-.example", NULL },
@@ -101,10 +107,13 @@ static void test_key_folds_case(void **state)
 static void test_entry_forms(void **state)
 {
 	(void)state;
-	static const struct { const char *in, *addr, *name; } t[] = {
+	static const struct {
+		const char *in, *addr, *name;
+	} t[] = {
 		{ "Alice Example <alice@example.org>", "alice@example.org", "Alice Example" },
 		{ "\"Doe, John\" <john@example.org>", "john@example.org", "Doe, John" },
-		{ "\"Tricky <x@y.org>\" <real@example.org>", "real@example.org", "Tricky <x@y.org>" },
+		{ "\"Tricky <x@y.org>\" <real@example.org>", "real@example.org",
+		  "Tricky <x@y.org>" },
 		{ "carol@example.org (Carol)", "carol@example.org", "Carol" },
 		{ "dave@example.org", "dave@example.org", "" },
 		{ "<erin@example.org>", "erin@example.org", "" },
@@ -125,8 +134,10 @@ static void test_entry_forms(void **state)
 	}
 	struct addr a;
 	const char *why;
-	assert_int_equal(addr_parse_entry(slice_cstr("Name <a@example.org> junk"), &a, NULL, &why), -EINVAL);
-	assert_int_equal(addr_parse_entry(slice_cstr("Name <a@example.org"), &a, NULL, &why), -EINVAL);
+	assert_int_equal(addr_parse_entry(slice_cstr("Name <a@example.org> junk"), &a, NULL, &why),
+	                 -EINVAL);
+	assert_int_equal(addr_parse_entry(slice_cstr("Name <a@example.org"), &a, NULL, &why),
+	                 -EINVAL);
 }
 
 int main(void)

@@ -56,14 +56,31 @@ static void test_encode_bytes(void **state)
 		buf_reset(&b);
 		buf_reset(&h);
 		switch (t[i].what) {
-		case 0: codec_put_u8(&b, 0x7f); break;
-		case 1: codec_put_u16(&b, 0x1234); break;
-		case 2: codec_put_u32(&b, 0x01020304); break;
-		case 3: codec_put_u64(&b, 0x0102030405060708ull); break;
-		case 4: codec_put_str(&b, "abc"); break;
-		case 5: codec_put_str(&b, ""); break;
-		case 6: codec_put_blob(&b, "\0\xff", 2); break;
-		case 7: codec_put_bool(&b, true); codec_put_bool(&b, false); break;
+		case 0:
+			codec_put_u8(&b, 0x7f);
+			break;
+		case 1:
+			codec_put_u16(&b, 0x1234);
+			break;
+		case 2:
+			codec_put_u32(&b, 0x01020304);
+			break;
+		case 3:
+			codec_put_u64(&b, 0x0102030405060708ull);
+			break;
+		case 4:
+			codec_put_str(&b, "abc");
+			break;
+		case 5:
+			codec_put_str(&b, "");
+			break;
+		case 6:
+			codec_put_blob(&b, "\0\xff", 2);
+			break;
+		case 7:
+			codec_put_bool(&b, true);
+			codec_put_bool(&b, false);
+			break;
 		}
 		hex(b.data, b.len, &h);
 		if (strcmp(h.data, t[i].want)) {
@@ -109,23 +126,88 @@ static void test_decode_table(void **state)
 	static const struct {
 		const char *label, *hex;
 		int want_rc;
-		const char *want;       /* "id/name/flag" when want_rc == 0 */
+		const char *want; /* "id/name/flag" when want_rc == 0 */
 	} t[] = {
-		{ "v1 reads with default", "01" "0000002a" "0002" "6869", 0, "42/hi/1" },
-		{ "v2", "02" "0000002a" "0002" "6869" "00", 0, "42/hi/0" },
-		{ "future version", "03" "0000002a" "0002" "6869" "00", -EPROTO, NULL },
-		{ "version 0", "00" "0000002a" "0002" "6869", -EBADMSG, NULL },
-		{ "empty", "", -EBADMSG, NULL },
-		{ "truncated int", "01" "0000", -EBADMSG, NULL },
-		{ "length beyond end", "01" "0000002a" "0009" "6869", -EBADMSG, NULL },
-		{ "missing length", "01" "0000002a" "00", -EBADMSG, NULL },
-		{ "trailing garbage", "01" "0000002a" "0002" "6869" "ff", -EBADMSG, NULL },
-		{ "v2 missing field", "02" "0000002a" "0002" "6869", -EBADMSG, NULL },
-		{ "bad bool", "02" "0000002a" "0002" "6869" "02", -EBADMSG, NULL },
-		{ "NUL in string", "01" "0000002a" "0002" "6800", -EBADMSG, NULL },
-		{ "string too long for field", "01" "00000001" "0008" "6161616161616161",
+		{ "v1 reads with default",
+		  "01"
+		  "0000002a"
+		  "0002"
+		  "6869",
+		  0, "42/hi/1" },
+		{ "v2",
+		  "02"
+		  "0000002a"
+		  "0002"
+		  "6869"
+		  "00",
+		  0, "42/hi/0" },
+		{ "future version",
+		  "03"
+		  "0000002a"
+		  "0002"
+		  "6869"
+		  "00",
+		  -EPROTO, NULL },
+		{ "version 0",
+		  "00"
+		  "0000002a"
+		  "0002"
+		  "6869",
 		  -EBADMSG, NULL },
-		{ "huge length", "01" "00000001" "ffff" "61", -EBADMSG, NULL },
+		{ "empty", "", -EBADMSG, NULL },
+		{ "truncated int",
+		  "01"
+		  "0000",
+		  -EBADMSG, NULL },
+		{ "length beyond end",
+		  "01"
+		  "0000002a"
+		  "0009"
+		  "6869",
+		  -EBADMSG, NULL },
+		{ "missing length",
+		  "01"
+		  "0000002a"
+		  "00",
+		  -EBADMSG, NULL },
+		{ "trailing garbage",
+		  "01"
+		  "0000002a"
+		  "0002"
+		  "6869"
+		  "ff",
+		  -EBADMSG, NULL },
+		{ "v2 missing field",
+		  "02"
+		  "0000002a"
+		  "0002"
+		  "6869",
+		  -EBADMSG, NULL },
+		{ "bad bool",
+		  "02"
+		  "0000002a"
+		  "0002"
+		  "6869"
+		  "02",
+		  -EBADMSG, NULL },
+		{ "NUL in string",
+		  "01"
+		  "0000002a"
+		  "0002"
+		  "6800",
+		  -EBADMSG, NULL },
+		{ "string too long for field",
+		  "01"
+		  "00000001"
+		  "0008"
+		  "6161616161616161",
+		  -EBADMSG, NULL },
+		{ "huge length",
+		  "01"
+		  "00000001"
+		  "ffff"
+		  "61",
+		  -EBADMSG, NULL },
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -196,8 +278,7 @@ static void sample_list(struct store_list *l)
 }
 
 /* Every proper prefix and every one-byte extension must be refused. */
-static int refuse_damaged(const struct buf *good,
-                          int (*decode)(const void *, size_t, void *))
+static int refuse_damaged(const struct buf *good, int (*decode)(const void *, size_t, void *))
 {
 	int failed = 0;
 	unsigned char tmp[4096];
@@ -209,8 +290,8 @@ static int refuse_damaged(const struct buf *good,
 	for (size_t n = 0; n < good->len; n++) {
 		int rc = decode(good->data, n, &out);
 		if (rc != -EBADMSG) {
-			printf("# prefix of %zu/%zu bytes: got rc %d, want %d\n", n,
-			       good->len, rc, -EBADMSG);
+			printf("# prefix of %zu/%zu bytes: got rc %d, want %d\n", n, good->len, rc,
+			       -EBADMSG);
 			failed++;
 		}
 	}
@@ -262,8 +343,8 @@ static void test_member_record(void **state)
 	buf_reset(&b);
 	m.delivery = STORE_DELIVERY_NOMAIL;
 	store_member_encode(&m, &b);
-	size_t at = 1 + 4 + 1 + 2 + strlen(m.addr.local) + 2 +
-	            strlen(m.addr.domain) + 2 + strlen(m.display) + 1;
+	size_t at = 1 + 4 + 1 + 2 + strlen(m.addr.local) + 2 + strlen(m.addr.domain) + 2 +
+	        strlen(m.display) + 1;
 	assert_int_equal((unsigned char)b.data[at], STORE_DELIVERY_NOMAIL);
 	b.data[at] = 9;
 	assert_int_equal(store_member_decode(b.data, b.len, &back), -EBADMSG);
@@ -277,22 +358,20 @@ static void test_member_v1_by_hand(void **state)
 {
 	(void)state;
 	static const unsigned char v1[] = {
-		0x01,                           /* version */
-		0x00, 0x00, 0x00, 0x05,         /* id 5 */
-		0x00,                           /* ASCII local part */
-		0x00, 0x03, 'B', 'o', 'b',
-		0x00, 0x0b, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'o', 'r', 'g',
-		0x00, 0x03, 'B', 'o', 'b',      /* display */
-		0x02,                           /* disabled-user */
-		0x02,                           /* nomail */
-		0x01,                           /* moderated */
+		0x01,                   /* version */
+		0x00, 0x00, 0x00, 0x05, /* id 5 */
+		0x00,                   /* ASCII local part */
+		0x00, 0x03, 'B',  'o',  'b',  0x00, 0x0b, 'e',  'x', 'a', 'm', 'p',
+		'l',  'e',  '.',  'o',  'r',  'g',  0x00, 0x03, 'B', 'o', 'b', /* display */
+		0x02,                                                          /* disabled-user */
+		0x02,                                                          /* nomail */
+		0x01,                                                          /* moderated */
 		0x00, 0x00, 0x00, 0x00, 0x65, 0x53, 0xf1, 0x00, /* joined 1700000000 */
-		0x00, 0x00, 0x00, 0x32,         /* score 0.50 */
-		0x00, 0x00, 0x4c, 0xf4,         /* last bounce day 19700 */
-		0x00, 0x00, 0x00, 0x01,         /* count */
-		0x00,                           /* no probe */
-		0x00, 0x00, 0x00, 0x00,
-		0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x32,                         /* score 0.50 */
+		0x00, 0x00, 0x4c, 0xf4,                         /* last bounce day 19700 */
+		0x00, 0x00, 0x00, 0x01,                         /* count */
+		0x00,                                           /* no probe */
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 	};
 	struct store_member m;
 	assert_int_equal(store_member_decode(v1, sizeof(v1), &m), 0);
@@ -326,17 +405,17 @@ static void test_bounce_v1_by_hand(void **state)
 {
 	(void)state;
 	static const unsigned char v1[] = {
-		0x01,                           /* version */
-		0x00, 0x00, 0x02, 0x26,         /* score 5.50 */
-		0x00, 0x00, 0x4c, 0xf4,         /* last day 19700 */
-		0x00, 0x00, 0x00, 0x07,         /* count */
-		0x00, 0x00, 0x4c, 0xf4,         /* hard day 19700 */
-		0x01,                           /* probing */
-		0x00, 0x00, 0x4c, 0xf5,         /* probe sent 19701 */
-		0x00, 0x00, 0x00, 0x02,         /* warnings */
-		0x01,                           /* troubled */
-		0x00, 0x00, 0x10, 0x92,         /* probe message 4242 */
-		0x00, 0x00, 0x4c, 0xea,         /* excused 19690 */
+		0x01,                   /* version */
+		0x00, 0x00, 0x02, 0x26, /* score 5.50 */
+		0x00, 0x00, 0x4c, 0xf4, /* last day 19700 */
+		0x00, 0x00, 0x00, 0x07, /* count */
+		0x00, 0x00, 0x4c, 0xf4, /* hard day 19700 */
+		0x01,                   /* probing */
+		0x00, 0x00, 0x4c, 0xf5, /* probe sent 19701 */
+		0x00, 0x00, 0x00, 0x02, /* warnings */
+		0x01,                   /* troubled */
+		0x00, 0x00, 0x10, 0x92, /* probe message 4242 */
+		0x00, 0x00, 0x4c, 0xea, /* excused 19690 */
 	};
 	struct store_member m;
 	struct store_bounce b;
@@ -351,7 +430,7 @@ static void test_bounce_v1_by_hand(void **state)
 
 	unsigned char bad[sizeof(v1)];
 	memcpy(bad, v1, sizeof(v1));
-	bad[17] = 2;                    /* no such probe state */
+	bad[17] = 2; /* no such probe state */
 	assert_int_equal(store_bounce_decode(bad, sizeof(bad), &b), -EBADMSG);
 	bad[17] = 1;
 	bad[0] = STORE_BOUNCE_VERSION + 1;
@@ -399,12 +478,9 @@ static void test_list_record(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_encode_bytes),
-		cmocka_unit_test(test_decode_table),
-		cmocka_unit_test(test_member_record),
-		cmocka_unit_test(test_member_v1_by_hand),
-		cmocka_unit_test(test_bounce_v1_by_hand),
-		cmocka_unit_test(test_list_record),
+		cmocka_unit_test(test_encode_bytes),      cmocka_unit_test(test_decode_table),
+		cmocka_unit_test(test_member_record),     cmocka_unit_test(test_member_v1_by_hand),
+		cmocka_unit_test(test_bounce_v1_by_hand), cmocka_unit_test(test_list_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,31 +49,33 @@ static char *render(const struct config *c)
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < c->nrelays; i++)
 		buf_addf(&b, "%s[%s]:%u", i ? "," : "", c->relays[i].host, c->relays[i].port);
-	buf_addf(&b, " tls=%s verify=%d delim=%c bs=%s rs=%s os=%s conc=%u batch=%u"
+	buf_addf(&b,
+	         " tls=%s verify=%d delim=%c bs=%s rs=%s os=%s conc=%u batch=%u"
 	         " key=%s verp=%d age=%u asid=%s listen=%s syslog=%d level=%d user=%s"
 	         " auth=%s/%s helo=%s retry=%u-%u timeout=%u maxage=%u",
 	         config_tls_name(c->relay_tls), c->tls_verify, c->recipient_delimiter,
 	         c->bounce_suffix, c->request_suffix, c->owner_suffix, c->concurrency,
-	         c->batch_size, c->key_file, c->verp_mode, c->token_max_age_days,
-	         c->authserv_id, c->policy_listen, c->syslog, c->log_level, c->user,
-	         c->relay_auth_user, c->relay_auth_password_file, c->helo_name,
-	         c->retry_min_seconds, c->retry_max_seconds, c->smtp_timeout_seconds,
-	         c->message_max_age_days);
+	         c->batch_size, c->key_file, c->verp_mode, c->token_max_age_days, c->authserv_id,
+	         c->policy_listen, c->syslog, c->log_level, c->user, c->relay_auth_user,
+	         c->relay_auth_password_file, c->helo_name, c->retry_min_seconds,
+	         c->retry_max_seconds, c->smtp_timeout_seconds, c->message_max_age_days);
 	return buf_detach(&b, NULL);
 }
 
-#define DFLT_TAIL " tls=starttls verify=1 delim=+ bs=-bounces rs=-request os=-owner conc=4 batch=1000" \
+#define DFLT_TAIL \
+	" tls=starttls verify=1 delim=+ bs=-bounces rs=-request os=-owner conc=4 batch=1000" \
 	" key=secret.key verp=0 age=30 asid= listen= syslog=0 level=2 user=" \
 	" auth=/ helo= retry=300-14400 timeout=300 maxage=5"
 
 static void test_good(void **state)
 {
 	(void)state;
-	static const struct { const char *label, *in, *want; } t[] = {
+	static const struct {
+		const char *label, *in, *want;
+	} t[] = {
 		{ "empty", "", DFLT_TAIL },
 		{ "comments and blanks", "# comment\n\n   \n\t# indented\r\n", DFLT_TAIL },
-		{ "relay list",
-		  "relay = mx1.example.org:587, [2001:db8::1]:25,10.0.0.1 ,[::1]\n",
+		{ "relay list", "relay = mx1.example.org:587, [2001:db8::1]:25,10.0.0.1 ,[::1]\n",
 		  "[mx1.example.org]:587,[2001:db8::1]:25,[10.0.0.1]:25,[::1]:25" DFLT_TAIL },
 		{ "everything",
 		  "relay=smtp.example.net:25\r\n"
@@ -104,7 +106,8 @@ static void test_good(void **state)
 		  "[smtp.example.net]:25 tls=starttls verify=0 delim=- bs=-b rs=-r os=-o conc=64"
 		  " batch=100000 key=keys/k verp=1 age=100 asid=mx.example.org"
 		  " listen=unix:policy.sock syslog=1 level=3 user=listd"
-		  " auth=listd//etc/listd/pw helo=lists.example.org retry=60-60 timeout=60 maxage=365" },
+		  " auth=listd//etc/listd/pw helo=lists.example.org retry=60-60 timeout=60 "
+		  "maxage=365" },
 		{ "no final newline", "concurrency = 1", NULL },
 		{ "value with '#' and '='", "authserv_id = a#b=c\n", NULL },
 		{ "trailing comments",
@@ -113,7 +116,8 @@ static void test_good(void **state)
 		  "user = listd                     # the daemon refuses to run as root otherwise\n"
 		  "concurrency = 4 #SMTP connections\n"
 		  "authserv_id = mx#1   # the only Authentication-Results trusted\n",
-		  "[127.0.0.1]:10026 tls=none verify=1 delim=+ bs=-bounces rs=-request os=-owner conc=4"
+		  "[127.0.0.1]:10026 tls=none verify=1 delim=+ bs=-bounces rs=-request os=-owner "
+		  "conc=4"
 		  " batch=1000 key=secret.key verp=0 age=30 asid=mx#1 listen= syslog=0 level=2"
 		  " user=listd auth=/ helo= retry=300-14400 timeout=300 maxage=5" },
 		{ "policy host:port", "policy_listen = 127.0.0.1:10031\n", NULL },
@@ -131,7 +135,8 @@ static void test_good(void **state)
 		} else if (t[i].want) {
 			char *got = render(&c);
 			if (strcmp(got, t[i].want)) {
-				printf("# %s: got\n#  %s\n# want\n#  %s\n", t[i].label, got, t[i].want);
+				printf("# %s: got\n#  %s\n# want\n#  %s\n", t[i].label, got,
+				       t[i].want);
 				failed++;
 			}
 			free(got);
@@ -145,25 +150,36 @@ static void test_good(void **state)
 static void test_bad(void **state)
 {
 	(void)state;
-	static const struct { const char *in, *want; } t[] = {
+	static const struct {
+		const char *in, *want;
+	} t[] = {
 		{ "nonsense\n", "line 1: expected key = value" },
-		{ "# ok\n\nfoo = 1\n", "line 3: unknown key 'foo' (`listd config -d` lists every key)" },
-		{ "Relay = x\n", "line 1: unknown key 'Relay' (`listd config -d` lists every key)" },
+		{ "# ok\n\nfoo = 1\n",
+		  "line 3: unknown key 'foo' (`listd config -d` lists every key)" },
+		{ "Relay = x\n",
+		  "line 1: unknown key 'Relay' (`listd config -d` lists every key)" },
 		{ "concurrency = 0\n", "line 1: concurrency: out of range 1..64: \"0\"" },
 		{ "concurrency = 65\n", "line 1: concurrency: out of range 1..64: \"65\"" },
-		{ "concurrency = 99999999999999999999999\n", "line 1: concurrency: out of range 1..64: \"99999999999999999999999\"" },
+		{ "concurrency = 99999999999999999999999\n",
+		  "line 1: concurrency: out of range 1..64: \"99999999999999999999999\"" },
 		{ "concurrency = -1\n", "line 1: concurrency: expected a number: \"-1\"" },
 		{ "concurrency =\n", "line 1: concurrency: expected a number: \"\"" },
-		{ "batch_size = 100001\n", "line 1: batch_size: out of range 1..100000: \"100001\"" },
+		{ "batch_size = 100001\n",
+		  "line 1: batch_size: out of range 1..100000: \"100001\"" },
 		{ "batch_size = 1k\n", "line 1: batch_size: expected a number: \"1k\"" },
-		{ "concurrency = 2\nconcurrency = 3\n", "line 2: concurrency set twice (first on line 1)" },
-		{ "relay_tls = required\n", "line 1: relay_tls: not one of the allowed values (none, opportunistic, starttls): \"required\"" },
+		{ "concurrency = 2\nconcurrency = 3\n",
+		  "line 2: concurrency set twice (first on line 1)" },
+		{ "relay_tls = required\n",
+		  "line 1: relay_tls: not one of the allowed values (none, opportunistic, "
+		  "starttls): \"required\"" },
 		{ "tls_verify = maybe\n", "line 1: tls_verify: expected yes or no: \"maybe\"" },
 		{ "relay = mx:0\n", "line 1: relay: port out of range 1..65535: \"mx:0\"" },
 		{ "relay = mx:65536\n", "line 1: relay: port out of range 1..65535: \"mx:65536\"" },
 		{ "relay = mx:\n", "line 1: relay: bad port: \"mx:\"" },
 		{ "relay = mx:25x\n", "line 1: relay: bad port: \"mx:25x\"" },
-		{ "relay = ::1\n", "line 1: relay: an IPv6 address must be written in brackets, as [::1]:25: \"::1\"" },
+		{ "relay = ::1\n",
+		  "line 1: relay: an IPv6 address must be written in brackets, as [::1]:25: "
+		  "\"::1\"" },
 		{ "relay = [::1\n", "line 1: relay: missing ']' after an IPv6 address: \"[::1\"" },
 		{ "relay = [zz::1]:25\n", "line 1: relay: bad IPv6 address: \"[zz::1]:25\"" },
 		{ "relay = [::1]25\n", "line 1: relay: expected ':PORT' after ']': \"[::1]25\"" },
@@ -171,44 +187,87 @@ static void test_bad(void **state)
 		{ "relay = a,\n", "line 1: relay: empty relay in the list: \"a,\"" },
 		{ "relay = bad_host!:25\n", "line 1: relay: bad host name: \"bad_host!:25\"" },
 		{ "relay = -mx:25\n", "line 1: relay: bad host name: \"-mx:25\"" },
-		{ "relay = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n", "line 1: relay: more than 16 relays: \"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\"" },
-		{ "relay = a weight=0\n", "line 1: relay: relay attribute out of range: \"a weight=0\"" },
-		{ "relay = a weight=101\n", "line 1: relay: relay attribute out of range: \"a weight=101\"" },
-		{ "relay = a weight=99999999999999999999\n", "line 1: relay: relay attribute out of range: \"a weight=99999999999999999999\"" },
-		{ "relay = a max_conn=65\n", "line 1: relay: relay attribute out of range: \"a max_conn=65\"" },
-		{ "relay = a weight=2x\n", "line 1: relay: relay attribute: expected a number: \"a weight=2x\"" },
-		{ "relay = a weight=\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a weight=\"" },
-		{ "relay = a weight=1 weight=2\n", "line 1: relay: relay attribute given twice: \"a weight=1 weight=2\"" },
-		{ "relay = a maxconn=2\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a maxconn=2\"" },
-		{ "relay = a:25 b:25\n", "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a:25 b:25\"" },
-		{ "relay_mode = roundrobin\n", "line 1: relay_mode: not one of the allowed values (failover, spread): \"roundrobin\"" },
-		{ "recipient_delimiter = ++\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"++\"" },
-		{ "recipient_delimiter = a\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"a\"" },
-		{ "recipient_delimiter = @\n", "line 1: recipient_delimiter: expected one punctuation character such as + or -: \"@\"" },
+		{ "relay = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n",
+		  "line 1: relay: more than 16 relays: \"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\"" },
+		{ "relay = a weight=0\n",
+		  "line 1: relay: relay attribute out of range: \"a weight=0\"" },
+		{ "relay = a weight=101\n",
+		  "line 1: relay: relay attribute out of range: \"a weight=101\"" },
+		{ "relay = a weight=99999999999999999999\n",
+		  "line 1: relay: relay attribute out of range: \"a "
+		  "weight=99999999999999999999\"" },
+		{ "relay = a max_conn=65\n",
+		  "line 1: relay: relay attribute out of range: \"a max_conn=65\"" },
+		{ "relay = a weight=2x\n",
+		  "line 1: relay: relay attribute: expected a number: \"a weight=2x\"" },
+		{ "relay = a weight=\n",
+		  "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a "
+		  "weight=\"" },
+		{ "relay = a weight=1 weight=2\n",
+		  "line 1: relay: relay attribute given twice: \"a weight=1 weight=2\"" },
+		{ "relay = a maxconn=2\n",
+		  "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a "
+		  "maxconn=2\"" },
+		{ "relay = a:25 b:25\n",
+		  "line 1: relay: unknown relay attribute (weight=N or max_conn=N): \"a:25 "
+		  "b:25\"" },
+		{ "relay_mode = roundrobin\n",
+		  "line 1: relay_mode: not one of the allowed values (failover, spread): "
+		  "\"roundrobin\"" },
+		{ "recipient_delimiter = ++\n",
+		  "line 1: recipient_delimiter: expected one punctuation character such as + or -: "
+		  "\"++\"" },
+		{ "recipient_delimiter = a\n",
+		  "line 1: recipient_delimiter: expected one punctuation character such as + or -: "
+		  "\"a\"" },
+		{ "recipient_delimiter = @\n",
+		  "line 1: recipient_delimiter: expected one punctuation character such as + or -: "
+		  "\"@\"" },
 		{ "bounce_suffix =\n", "line 1: bounce_suffix: expected 1 to 16 characters: \"\"" },
-		{ "bounce_suffix = -bounces-bounces-x\n", "line 1: bounce_suffix: expected 1 to 16 characters: \"-bounces-bounces-x\"" },
-		{ "bounce_suffix = -b@\n", "line 1: bounce_suffix: only letters, digits and - _ . = are allowed: \"-b@\"" },
-		{ "owner_suffix = -request\n", "line 1: bounce_suffix, request_suffix, owner_suffix and moderate_suffix must differ" },
-		{ "moderate_suffix = -owner\n", "line 1: bounce_suffix, request_suffix, owner_suffix and moderate_suffix must differ" },
-		{ "log_level = verbose\n", "line 1: log_level: not one of the allowed values (error, warning, info, debug): \"verbose\"" },
-		{ "verp_mode = both\n", "line 1: verp_mode: not one of the allowed values (per-recipient, xverp): \"both\"" },
-		{ "token_max_age_days = 101\n", "line 1: token_max_age_days: out of range 1..100: \"101\"" },
-		{ "authserv_id = a b\n", "line 1: authserv_id: no blanks, quotes, parentheses or ';' allowed: \"a b\"" },
-		{ "policy_listen = unix:\n", "line 1: policy_listen: unix: needs a path: \"unix:\"" },
-		{ "policy_listen = 127.0.0.1\n", "line 1: policy_listen: missing :PORT: \"127.0.0.1\"" },
-		{ "user = -x\n", "line 1: user: bad user name (at most 32 characters, not starting with '-'): \"-x\"" },
-		{ "user = a/b\n", "line 1: user: bad user name (letters, digits, '.', '_' and '-' only): \"a/b\"" },
+		{ "bounce_suffix = -bounces-bounces-x\n",
+		  "line 1: bounce_suffix: expected 1 to 16 characters: \"-bounces-bounces-x\"" },
+		{ "bounce_suffix = -b@\n",
+		  "line 1: bounce_suffix: only letters, digits and - _ . = are allowed: \"-b@\"" },
+		{ "owner_suffix = -request\n",
+		  "line 1: bounce_suffix, request_suffix, owner_suffix and moderate_suffix must "
+		  "differ" },
+		{ "moderate_suffix = -owner\n",
+		  "line 1: bounce_suffix, request_suffix, owner_suffix and moderate_suffix must "
+		  "differ" },
+		{ "log_level = verbose\n",
+		  "line 1: log_level: not one of the allowed values (error, warning, info, debug): "
+		  "\"verbose\"" },
+		{ "verp_mode = both\n",
+		  "line 1: verp_mode: not one of the allowed values (per-recipient, xverp): "
+		  "\"both\"" },
+		{ "token_max_age_days = 101\n",
+		  "line 1: token_max_age_days: out of range 1..100: \"101\"" },
+		{ "authserv_id = a b\n",
+		  "line 1: authserv_id: no blanks, quotes, parentheses or ';' allowed: \"a b\"" },
+		{ "policy_listen = unix:\n",
+		  "line 1: policy_listen: unix: needs a path: \"unix:\"" },
+		{ "policy_listen = 127.0.0.1\n",
+		  "line 1: policy_listen: missing :PORT: \"127.0.0.1\"" },
+		{ "user = -x\n",
+		  "line 1: user: bad user name (at most 32 characters, not starting with '-'): "
+		  "\"-x\"" },
+		{ "user = a/b\n",
+		  "line 1: user: bad user name (letters, digits, '.', '_' and '-' only): \"a/b\"" },
 		{ "helo_name = a..b\n", "line 1: helo_name: bad host name: \"a..b\"" },
-		{ "relay_auth_user = u\n", "line 1: relay_auth_user needs relay_auth_password_file" },
-		{ "relay_auth_password_file = p\n", "line 1: relay_auth_password_file needs relay_auth_user" },
+		{ "relay_auth_user = u\n",
+		  "line 1: relay_auth_user needs relay_auth_password_file" },
+		{ "relay_auth_password_file = p\n",
+		  "line 1: relay_auth_password_file needs relay_auth_user" },
 		{ "relay_tls = none\nrelay_auth_user = u\nrelay_auth_password_file = p\n",
 		  "line 2: relay_auth_user needs relay_tls = starttls (no password in clear)" },
 		{ "retry_min_seconds = 500\nretry_max_seconds = 400\n",
 		  "line 2: retry_min_seconds is above retry_max_seconds" },
-		{ "retry_min_seconds = 20000\n", "line 1: retry_min_seconds is above retry_max_seconds" },
+		{ "retry_min_seconds = 20000\n",
+		  "line 1: retry_min_seconds is above retry_max_seconds" },
 		{ "a = b\0c\n", "line 1: control character or NUL byte" },
 		{ "helo_name = x\x1b[31m\n", "line 1: control character or NUL byte" },
-		{ "\n\n\n\n\n\n\n\n\n# 9\nsyslog = perhaps\n", "line 11: syslog: expected yes or no: \"perhaps\"" },
+		{ "\n\n\n\n\n\n\n\n\n# 9\nsyslog = perhaps\n",
+		  "line 11: syslog: expected yes or no: \"perhaps\"" },
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -216,14 +275,14 @@ static void test_bad(void **state)
 		struct buf err = BUF_INIT;
 		size_t len = strlen(t[i].in);
 		if (!strcmp(t[i].in, "a = b"))
-			len = 8;        /* the NUL case */
+			len = 8; /* the NUL case */
 		config_defaults(&c);
 		free(c.key_file);
 		c.key_file = strdup("marker");
 		int r = config_parse(t[i].in, len, &c, &err);
 		if (r != -EINVAL || strcmp(err.data, t[i].want)) {
-			printf("# \"%s\": got %d \"%s\", want -EINVAL \"%s\"\n",
-			       t[i].in, r, err.data, t[i].want);
+			printf("# \"%s\": got %d \"%s\", want -EINVAL \"%s\"\n", t[i].in, r,
+			       err.data, t[i].want);
 			failed++;
 		}
 		/* the config is untouched on failure */
@@ -292,7 +351,8 @@ static void test_load(void **state)
 	config_defaults(&c);
 	assert_int_equal(config_load_home(dir, &c, &err), -EINVAL);
 	buf_reset(&want);
-	buf_addf(&want, "%s: line 2: unknown key 'bogus' (`listd config -d` lists every key)", path.data);
+	buf_addf(&want, "%s: line 2: unknown key 'bogus' (`listd config -d` lists every key)",
+	         path.data);
 	assert_string_equal(err.data, want.data);
 	config_finish(&c);
 
@@ -326,7 +386,7 @@ static void test_relay_attributes(void **state)
 	assert_int_equal(c.relays[1].weight, 100);
 	assert_int_equal(c.relays[1].max_conn, 64);
 	assert_string_equal(c.relays[2].host, "mx3");
-	assert_int_equal(c.relays[2].weight, 0);        /* not given */
+	assert_int_equal(c.relays[2].weight, 0); /* not given */
 	assert_int_equal(c.relays[2].max_conn, 0);
 	config_finish(&c);
 	buf_finish(&err);
@@ -351,21 +411,21 @@ static void test_describe(void **state)
 static void test_check_and_table(void **state)
 {
 	(void)state;
-	static const char text[] =
-		"relay = mx:0\n"
-		"concurrency = 4\n"
-		"colour = blue\n"
-		"concurrency = 5\n"
-		"relay_tls = maybe   # not a value\n"
-		"just words\n";
+	static const char text[] = "relay = mx:0\n"
+	                           "concurrency = 4\n"
+	                           "colour = blue\n"
+	                           "concurrency = 5\n"
+	                           "relay_tls = maybe   # not a value\n"
+	                           "just words\n";
 	struct buf err = BUF_INIT, v = BUF_INIT;
 	assert_int_equal(config_check_text(text, strlen(text), &err), 5);
 	assert_string_equal(err.data,
-		"line 1: relay: port out of range 1..65535: \"mx:0\"\n"
-		"line 3: unknown key 'colour' (`listd config -d` lists every key)\n"
-		"line 4: concurrency set twice (first on line 2)\n"
-		"line 5: relay_tls: not one of the allowed values (none, opportunistic, starttls): \"maybe\"\n"
-		"line 6: expected key = value");
+	                    "line 1: relay: port out of range 1..65535: \"mx:0\"\n"
+	                    "line 3: unknown key 'colour' (`listd config -d` lists every key)\n"
+	                    "line 4: concurrency set twice (first on line 2)\n"
+	                    "line 5: relay_tls: not one of the allowed values (none, "
+	                    "opportunistic, starttls): \"maybe\"\n"
+	                    "line 6: expected key = value");
 	buf_reset(&err);
 	assert_int_equal(config_check_text("concurrency = 2\n", 16, &err), 0);
 	assert_int_equal(err.len, 0);

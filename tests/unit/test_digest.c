@@ -22,18 +22,22 @@
 #include "storage/store_archive.h"
 
 static const char post1[] =
-	"From: Ann <ann@example.org>\nSubject: first\nDate: Sat, 28 Nov 2026 10:00:00 +0000\n"
-	"Message-ID: <p1@example.org>\n\nhello\nFrom the start\n";
-static const char post2[] =
-	"From: bob@example.net\nSubject: second\n  folded\n\n"
-	"body two\n------------------------------\nafter a rule\n";
+        "From: Ann <ann@example.org>\nSubject: first\nDate: Sat, 28 Nov 2026 10:00:00 +0000\n"
+        "Message-ID: <p1@example.org>\n\nhello\nFrom the start\n";
+static const char post2[] = "From: bob@example.net\nSubject: second\n  folded\n\n"
+                            "body two\n------------------------------\nafter a rule\n";
 static const char post3[] = "Subject: no sender, no final newline\n\nlast";
 static const char post4[] = "From: =?utf-8?q?J=C3=B6rg?= <j@example.de>\n"
-	"Subject: =?iso-8859-1?q?Gr=FC=DFe?=\n\nbody\n";
+                            "Subject: =?iso-8859-1?q?Gr=FC=DFe?=\n\nbody\n";
 
 static const struct digest_params params = {
-	.list_local = "dev", .domain = "lists.example.org", .request_suffix = "-request",
-	.volume = 1, .issue = 7, .date = 1795860000, .seed = 0x1234,
+	.list_local = "dev",
+	.domain = "lists.example.org",
+	.request_suffix = "-request",
+	.volume = 1,
+	.issue = 7,
+	.date = 1795860000,
+	.seed = 0x1234,
 };
 
 static void posts_init(struct digest_post p[3])
@@ -84,8 +88,10 @@ static void test_mime(void **state)
 	const char *bs[] = { outer, inner };
 	for (int i = 0; i < 2; i++) {
 		assert_true(strlen(bs[i]) >= 1 && strlen(bs[i]) <= 70);
-		assert_int_equal(strspn(bs[i], "0123456789abcdefghijklmnopqrstuvwxyz"
-		                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=?"), strlen(bs[i]));
+		assert_int_equal(strspn(bs[i],
+		                        "0123456789abcdefghijklmnopqrstuvwxyz"
+		                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=?"),
+		                 strlen(bs[i]));
 	}
 	/* outer: a text part (the table of contents) and the digest */
 	snprintf(line, sizeof(line), "\n--%s\n", outer);
@@ -128,7 +134,9 @@ static void test_boundary_clash_and_encoded_words(void **state)
 	buf_reset(&out);
 	p = (struct digest_post){ 2, post4, sizeof(post4) - 1 };
 	assert_int_equal(digest_build(DIGEST_FORM_PLAIN, &params, &p, 1, &out), 0);
-	assert_non_null(strstr(out.data, "    #2  Gr\xc3\xbc\xc3\x9f" "e (J\xc3\xb6rg <j@example.de>)\n"));
+	assert_non_null(strstr(out.data,
+	                       "    #2  Gr\xc3\xbc\xc3\x9f"
+	                       "e (J\xc3\xb6rg <j@example.de>)\n"));
 	buf_finish(&out);
 	buf_finish(&evil);
 }
@@ -150,23 +158,28 @@ static void test_plain(void **state)
 	assert_non_null(strstr(body, "dev Digest    "));
 	assert_non_null(strstr(body, "    Volume 1 : Issue 7\n"));
 	assert_non_null(topics);
-	assert_non_null(strstr(topics, "    #11  first (Ann <ann@example.org>)\n"
-	                                "    #12  second  folded (bob@example.net)\n"
-	                                "    #13  no sender, no final newline (unknown sender)\n"));
-	const char *rule70 = strstr(m, "\n----------------------------------------------------------------------\n\n");
+	assert_non_null(strstr(topics,
+	                       "    #11  first (Ann <ann@example.org>)\n"
+	                       "    #12  second  folded (bob@example.net)\n"
+	                       "    #13  no sender, no final newline (unknown sender)\n"));
+	const char *rule70 = strstr(
+	        m, "\n----------------------------------------------------------------------\n\n");
 	assert_non_null(rule70);
 	assert_true(rule70 > topics);
 	/* each message: fields in RFC 1153 order, then its body, then 30 hyphens */
-	assert_non_null(strstr(rule70, "Date: Sat, 28 Nov 2026 10:00:00 +0000\nFrom: Ann <ann@example.org>\n"
-	                                "Subject: first\nMessage-ID: <p1@example.org>\n"
-	                                "X-Archive-Number: 11\n\nhello\nFrom the start\n"));
+	assert_non_null(
+	        strstr(rule70,
+	               "Date: Sat, 28 Nov 2026 10:00:00 +0000\nFrom: Ann <ann@example.org>\n"
+	               "Subject: first\nMessage-ID: <p1@example.org>\n"
+	               "X-Archive-Number: 11\n\nhello\nFrom the start\n"));
 	assert_int_equal(count(rule70, "\n------------------------------\n"), 3);
 	/* a body line of exactly 30 hyphens is escaped */
 	assert_non_null(strstr(m, "body two\n ------------------------------\nafter a rule\n"));
 	/* the trailer, underlined with as many asterisks */
 	const char *end = strstr(m, "\nEnd of dev Digest, Vol 1, Issue 7\n");
 	assert_non_null(end);
-	assert_string_equal(end + 1, "End of dev Digest, Vol 1, Issue 7\n"
+	assert_string_equal(end + 1,
+	                    "End of dev Digest, Vol 1, Issue 7\n"
 	                    "*********************************\n");
 	buf_finish(&out);
 }
@@ -174,14 +187,18 @@ static void test_plain(void **state)
 static void test_mbox(void **state)
 {
 	(void)state;
-	static const struct { const char *label, *sender, *in, *want; } t[] = {
+	static const struct {
+		const char *label, *sender, *in, *want;
+	} t[] = {
 		{ "plain", "a@b.example", "Subject: x\n\nbody\n",
 		  "From a@b.example Sat Nov 28 09:20:00 2026\nSubject: x\n\nbody\n\n" },
 		{ "From quoted", "a@b.example", "Subject: x\n\nFrom here\n>From there\nFromage\n",
-		  "From a@b.example Sat Nov 28 09:20:00 2026\nSubject: x\n\n>From here\n>>From there\nFromage\n\n" },
+		  "From a@b.example Sat Nov 28 09:20:00 2026\nSubject: x\n\n>From here\n>>From "
+		  "there\nFromage\n\n" },
 		{ "null sender, CRLF, no final newline", "", "Subject: y\r\n\r\nlast",
 		  "From MAILER-DAEMON Sat Nov 28 09:20:00 2026\nSubject: y\n\nlast\n\n" },
-		{ "stored From line dropped", "s@x.example", "From s@x.example Mon Jan 1 00:00:00 2024\nSubject: z\n\nb\n",
+		{ "stored From line dropped", "s@x.example",
+		  "From s@x.example Mon Jan 1 00:00:00 2024\nSubject: z\n\nb\n",
 		  "From s@x.example Sat Nov 28 09:20:00 2026\nSubject: z\n\nb\n\n" },
 	};
 	int failed = 0;
@@ -200,7 +217,9 @@ static void test_mbox(void **state)
 static void test_reqcmd_get_set(void **state)
 {
 	(void)state;
-	static const struct { const char *label, *msg, *want; } t[] = {
+	static const struct {
+		const char *label, *msg, *want;
+	} t[] = {
 		{ "get", "Subject: get 12\n\n", "get 12" },
 		{ "get body", "Subject: hi\n\nGET 4294967295\n", "get 4294967295" },
 		{ "get zero", "Subject: get 0\n\n", "get bad" },
@@ -317,12 +336,13 @@ static void test_store_archive(void **state)
 	/* a removed number is never handed out again */
 	assert_int_equal(store_archive_del(txn, 5, 2), 0);
 	assert_int_equal(store_archive_get(txn, 5, 2, &got), -ENOENT);
-	assert_int_equal(store_archive_add(txn, &(struct store_archive_entry){ .list_id = 5 },
-	                                   "D", 1, &n), 0);
+	assert_int_equal(
+	        store_archive_add(txn, &(struct store_archive_entry){ .list_id = 5 }, "D", 1, &n),
+	        0);
 	assert_int_equal(n, 3);
 	assert_int_equal(store_archive_state_get(txn, 5, &st), 0);
 	assert_int_equal(st.next_number, 4);
-	st.digest_last = 4;     /* beyond what was numbered */
+	st.digest_last = 4; /* beyond what was numbered */
 	assert_int_equal(store_archive_state_put(txn, &st), -EINVAL);
 	store_txn_abort(txn);
 	store_close(s);
@@ -342,14 +362,14 @@ static void test_list_record_versions(void **state)
 	codec_put_str(&v1, "dev");
 	codec_put_str(&v1, "lists.example.org");
 	codec_put_u64(&v1, 1700000000);
-	codec_put_u8(&v1, 0);                   /* owners */
+	codec_put_u8(&v1, 0); /* owners */
 	codec_put_str(&v1, "the list");
 	codec_put_str(&v1, "[dev]");
 	codec_put_bool(&v1, false);
 	codec_put_u8(&v1, STORE_NONMEMBER_HOLD);
 	codec_put_u32(&v1, 1u << 20);
 	codec_put_bool(&v1, false);
-	codec_put_bool(&v1, true);              /* archive */
+	codec_put_bool(&v1, true); /* archive */
 	codec_put_u32(&v1, 500);
 	codec_put_u32(&v1, 14);
 	codec_put_u32(&v1, 3);

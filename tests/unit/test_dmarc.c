@@ -22,23 +22,23 @@ static void test_record_parse(void **state)
 		int r;
 		enum dmarc_disposition p, sp;
 	} t[] = {
-		{ "reject", "v=DMARC1; p=reject", 0,
-		  DMARC_DISPOSITION_REJECT, DMARC_DISPOSITION_REJECT },
+		{ "reject", "v=DMARC1; p=reject", 0, DMARC_DISPOSITION_REJECT,
+		  DMARC_DISPOSITION_REJECT },
 		{ "quarantine sp none", "v=DMARC1;p=quarantine;sp=none", 0,
 		  DMARC_DISPOSITION_QUARANTINE, DMARC_DISPOSITION_NONE },
-		{ "none", "v=DMARC1; p=none; rua=mailto:d@example.org", 0,
-		  DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_NONE },
-		{ "blanks around =", "v = DMARC1 ; p = Reject ;", 0,
-		  DMARC_DISPOSITION_REJECT, DMARC_DISPOSITION_REJECT },
-		{ "tag name case", "v=DMARC1; P=reject; SP=quarantine", 0,
-		  DMARC_DISPOSITION_REJECT, DMARC_DISPOSITION_QUARANTINE },
-		{ "no p", "v=DMARC1; rua=mailto:x@example.org", 0,
-		  DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_NONE },
+		{ "none", "v=DMARC1; p=none; rua=mailto:d@example.org", 0, DMARC_DISPOSITION_NONE,
+		  DMARC_DISPOSITION_NONE },
+		{ "blanks around =", "v = DMARC1 ; p = Reject ;", 0, DMARC_DISPOSITION_REJECT,
+		  DMARC_DISPOSITION_REJECT },
+		{ "tag name case", "v=DMARC1; P=reject; SP=quarantine", 0, DMARC_DISPOSITION_REJECT,
+		  DMARC_DISPOSITION_QUARANTINE },
+		{ "no p", "v=DMARC1; rua=mailto:x@example.org", 0, DMARC_DISPOSITION_NONE,
+		  DMARC_DISPOSITION_NONE },
 		{ "bad p", "v=DMARC1; p=drop", 0, DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_NONE },
-		{ "first p wins", "v=DMARC1; p=none; p=reject", 0,
-		  DMARC_DISPOSITION_NONE, DMARC_DISPOSITION_NONE },
-		{ "pct ignored", "v=DMARC1; p=reject; pct=0", 0,
-		  DMARC_DISPOSITION_REJECT, DMARC_DISPOSITION_REJECT },
+		{ "first p wins", "v=DMARC1; p=none; p=reject", 0, DMARC_DISPOSITION_NONE,
+		  DMARC_DISPOSITION_NONE },
+		{ "pct ignored", "v=DMARC1; p=reject; pct=0", 0, DMARC_DISPOSITION_REJECT,
+		  DMARC_DISPOSITION_REJECT },
 		{ "v not first", "p=reject; v=DMARC1", -EINVAL, 0, 0 },
 		{ "v case", "v=dmarc1; p=reject", -EINVAL, 0, 0 },
 		{ "spf record", "v=spf1 -all", -EINVAL, 0, 0 },
@@ -77,7 +77,9 @@ static void test_record_select(void **state)
 static void test_org_domain(void **state)
 {
 	(void)state;
-	static const struct { const char *label, *in, *want; } t[] = {
+	static const struct {
+		const char *label, *in, *want;
+	} t[] = {
 		{ "registrable itself", "example.org", "example.org" },
 		{ "one label below", "mail.example.org", "example.org" },
 		{ "deep", "a.b.c.example.org", "example.org" },
@@ -106,7 +108,7 @@ static void test_org_domain(void **state)
 	assert_non_null(latest);
 	for (size_t k = 0; k < 2; k++) {
 		if (!lists[k])
-			continue;       /* a libpsl built without its own copy */
+			continue; /* a libpsl built without its own copy */
 		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 			const char *got = dmarc_org_domain(lists[k], t[i].in);
 			if (strcmp(got, t[i].want))
@@ -144,7 +146,9 @@ static char *rewrite(const char *msg, enum dmarc_action action)
 static void test_munge(void **state)
 {
 	(void)state;
-	static const struct { const char *label, *in, *want; } t[] = {
+	static const struct {
+		const char *label, *in, *want;
+	} t[] = {
 		{ "plain name",
 		  "From: Alice Example <alice@example.org>\r\nTo: dev@lists.example.org\r\n"
 		  "Subject: hi\r\n\r\nbody\r\n",
@@ -153,13 +157,13 @@ static void test_munge(void **state)
 		  "Reply-To: Alice Example <alice@example.org>\r\n"
 		  "To: dev@lists.example.org\r\nSubject: hi\r\n\r\nbody\r\n" },
 		{ "existing Reply-To kept, X-Original-From replaced",
-		  "X-Original-From: forged@example.net\nFrom: \"Bob \\\"B\\\" Q\" <bob@example.org>\n"
+		  "X-Original-From: forged@example.net\nFrom: \"Bob \\\"B\\\" Q\" "
+		  "<bob@example.org>\n"
 		  "Reply-To: team@example.org\n\nbody\n",
 		  "From: \"Bob \\\"B\\\" Q via dev\" <dev@lists.example.org>\r\n"
 		  "X-Original-From: \"Bob \\\"B\\\" Q\" <bob@example.org>\r\n"
 		  "Reply-To: team@example.org\n\r\nbody\n" },
-		{ "no name",
-		  "From: carol@example.org\n\nx",
+		{ "no name", "From: carol@example.org\n\nx",
 		  "From: \"carol at example.org via dev\" <dev@lists.example.org>\r\n"
 		  "X-Original-From: carol@example.org\r\n"
 		  "Reply-To: carol@example.org\r\n\r\nx" },
@@ -168,12 +172,10 @@ static void test_munge(void **state)
 		  "From: =?utf-8?q?J=C3=B6rg?= via dev <dev@lists.example.org>\r\n"
 		  "X-Original-From: =?utf-8?q?J=C3=B6rg?= <j@example.org>\r\n"
 		  "Reply-To: =?utf-8?q?J=C3=B6rg?= <j@example.org>\r\n\r\n" },
-		{ "no From",
-		  "Subject: x\n\nb",
+		{ "no From", "Subject: x\n\nb",
 		  "From: \"unknown author via dev\" <dev@lists.example.org>\r\n"
 		  "Subject: x\n\r\nb" },
-		{ "folded From",
-		  "From: Dan\r\n <dan@example.org>\r\n\r\n",
+		{ "folded From", "From: Dan\r\n <dan@example.org>\r\n\r\n",
 		  "From: \"Dan via dev\" <dev@lists.example.org>\r\n"
 		  "X-Original-From: Dan\r\n <dan@example.org>\r\n"
 		  "Reply-To: Dan\r\n <dan@example.org>\r\n\r\n" },
@@ -190,10 +192,9 @@ static void test_munge(void **state)
 static void test_wrap(void **state)
 {
 	(void)state;
-	const char *msg =
-		"From: Alice <alice@example.org>\r\nTo: dev@lists.example.org\r\n"
-		"Subject: hello\r\nMessage-ID: <1@example.org>\r\n"
-		"DKIM-Signature: v=1; d=example.org\r\n\r\nbody\r\n";
+	const char *msg = "From: Alice <alice@example.org>\r\nTo: dev@lists.example.org\r\n"
+	                  "Subject: hello\r\nMessage-ID: <1@example.org>\r\n"
+	                  "DKIM-Signature: v=1; d=example.org\r\n\r\nbody\r\n";
 	char *got = rewrite(msg, DMARC_ACTION_WRAP);
 	struct header_field f;
 	size_t n = strlen(got);
@@ -256,7 +257,7 @@ static void test_list_record(void **state)
 	assert_int_equal(got.dmarc_action, STORE_DMARC_MUNGE);
 	assert_int_equal(got.digest_period_hours, l.digest_period_hours);
 
-	b.data[0] = 4;          /* an out-of-range value is refused */
+	b.data[0] = 4; /* an out-of-range value is refused */
 	b.data[b.len - 4] = 9;
 	assert_int_not_equal(store_list_decode(b.data, b.len, &got), 0);
 	buf_finish(&b);
@@ -265,12 +266,9 @@ static void test_list_record(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_record_parse),
-		cmocka_unit_test(test_record_select),
-		cmocka_unit_test(test_org_domain),
-		cmocka_unit_test(test_munge),
-		cmocka_unit_test(test_wrap),
-		cmocka_unit_test(test_list_record),
+		cmocka_unit_test(test_record_parse), cmocka_unit_test(test_record_select),
+		cmocka_unit_test(test_org_domain),   cmocka_unit_test(test_munge),
+		cmocka_unit_test(test_wrap),         cmocka_unit_test(test_list_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,17 +87,17 @@ static void test_query_build(void **state)
 	uint8_t q[DNS_QUERY_MAX];
 	size_t n;
 	static const uint8_t want[] = {
-		0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
-		6, '_', 'd', 'm', 'a', 'r', 'c', 1, 'a', 2, 'b', 'c', 0,
-		0, 16, 0, 1,
-		0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0,
+		0x12, 0x34, 0x01, 0x00, 0,    1,    0,   0, 0,   0,   0, 1, 6,  '_',
+		'd',  'm',  'a',  'r',  'c',  1,    'a', 2, 'b', 'c', 0, 0, 16, 0,
+		1,    0,    0,    41,   0x04, 0xd0, 0,   0, 0,   0,   0, 0,
 	};
 	assert_int_equal(dns_query_build(0x1234, "_dmarc.a.bc.", DNS_TYPE_TXT, q, &n), 0);
 	assert_int_equal(n, sizeof(want));
 	assert_memory_equal(q, want, sizeof(want));
 	static const char *const bad[] = {
-		"", ".", "a..b", "a b.org", "-\x80.org",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.org",
+		"",          ".",
+		"a..b",      "a b.org",
+		"-\x80.org", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.org",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int r = dns_query_build(1, bad[i], DNS_TYPE_TXT, q, &n);
@@ -141,7 +141,7 @@ static void test_answers(void **state)
 
 	/* NXDOMAIN with an SOA: negative TTL = min(TTL, MINIMUM) */
 	head(&p, 9, 0x8183, 0, 1);
-	p16(&p, 0xc000 | (12 + 7));     /* example.org, inside the question */
+	p16(&p, 0xc000 | (12 + 7)); /* example.org, inside the question */
 	p16(&p, DNS_TYPE_SOA);
 	p16(&p, 1);
 	p32(&p, 3600);
@@ -170,7 +170,7 @@ static void test_answers(void **state)
 	p16(&p, 11);
 	pname(&p, "x.example");
 	size_t target = p.n - 11;
-	txt(&p, 10, "v=DMARC1; p=none", NULL);  /* at the old name: not used */
+	txt(&p, 10, "v=DMARC1; p=none", NULL); /* at the old name: not used */
 	p16(&p, (unsigned)(0xc000 | target));
 	p16(&p, DNS_TYPE_TXT);
 	p16(&p, 1);
@@ -199,7 +199,13 @@ static void test_answers(void **state)
 static void test_tcp_frame(void **state)
 {
 	(void)state;
-	static const struct { const char *label; uint8_t in[6]; size_t len; int want; size_t want_len; } t[] = {
+	static const struct {
+		const char *label;
+		uint8_t in[6];
+		size_t len;
+		int want;
+		size_t want_len;
+	} t[] = {
 		{ "nothing yet", { 0 }, 0, 0, 0 },
 		{ "half the prefix", { 0x00 }, 1, 0, 0 },
 		{ "prefix only", { 0x00, 0x03 }, 2, 0, 0 },

@@ -18,14 +18,17 @@ static void joined(const struct dns_servers *s, char *ret_text, size_t cap)
 	ret_text[0] = '\0';
 	for (size_t i = 0; i < s->n; i++) {
 		dns_server_format(&s->addr[i], one);
-		snprintf(ret_text + strlen(ret_text), cap - strlen(ret_text), "%s%s", i ? " " : "", one);
+		snprintf(ret_text + strlen(ret_text), cap - strlen(ret_text), "%s%s", i ? " " : "",
+		         one);
 	}
 }
 
 static void test_resolver_spec(void **state)
 {
 	(void)state;
-	static const struct { const char *in, *want; } t[] = {
+	static const struct {
+		const char *in, *want;
+	} t[] = {
 		{ "127.0.0.1", "127.0.0.1:53" },
 		{ "127.0.0.1:5353", "127.0.0.1:5353" },
 		{ "[::1]:5353", "[::1]:5353" },
@@ -69,16 +72,20 @@ static void test_resolver_spec(void **state)
 static void test_resolv_conf(void **state)
 {
 	(void)state;
-	static const struct { const char *label, *in, *want; } t[] = {
+	static const struct {
+		const char *label, *in, *want;
+	} t[] = {
 		{ "one", "nameserver 192.0.2.1\n", "192.0.2.1:53" },
 		{ "every nameserver, in order",
 		  "# generated\nsearch example.org\nnameserver 192.0.2.1\n"
 		  "nameserver 2001:db8::1\noptions edns0\nnameserver\t192.0.2.3  # third\n",
 		  "192.0.2.1:53 [2001:db8::1]:53 192.0.2.3:53" },
-		{ "at most three", "nameserver 10.0.0.1\nnameserver 10.0.0.2\n"
+		{ "at most three",
+		  "nameserver 10.0.0.1\nnameserver 10.0.0.2\n"
 		  "nameserver 10.0.0.3\nnameserver 10.0.0.4\n",
 		  "10.0.0.1:53 10.0.0.2:53 10.0.0.3:53" },
-		{ "unusable lines skipped", "nameserver dns.example.org\nnameserver 10.0.0.1:99\n"
+		{ "unusable lines skipped",
+		  "nameserver dns.example.org\nnameserver 10.0.0.1:99\n"
 		  "nameserver [::1]\nnameserver\nnameservers 10.0.0.5\n nameserver 10.0.0.6\n"
 		  "nameserver 10.0.0.2\r\n",
 		  "10.0.0.2:53" },

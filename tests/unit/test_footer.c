@@ -73,13 +73,16 @@ static void test_plain(void **state)
 	(void)state;
 	struct buf out = BUF_INIT;
 	/* no Content-Type at all: text/plain; us-ascii, 7bit */
-	assert_int_equal(apply("From: a@b\nSubject: hi\n\nHello.\n", NULL, "-- \nList: dev@x\n", &out), 1);
+	assert_int_equal(
+	        apply("From: a@b\nSubject: hi\n\nHello.\n", NULL, "-- \nList: dev@x\n", &out), 1);
 	assert_string_equal(out.data, "From: a@b\nSubject: hi\n\nHello.\n-- \nList: dev@x\n");
 	/* a body without a final line end; header text too */
 	assert_int_equal(apply("Subject: hi\nContent-Type: text/plain; charset=utf-8\n"
 	                       "Content-Transfer-Encoding: 8bit\n\nHello.",
-	                       "[announce]", "caf\xc3\xa9", &out), 1);
-	assert_string_equal(out.data, "Subject: hi\nContent-Type: text/plain; charset=utf-8\n"
+	                       "[announce]", "caf\xc3\xa9", &out),
+	                 1);
+	assert_string_equal(out.data,
+	                    "Subject: hi\nContent-Type: text/plain; charset=utf-8\n"
 	                    "Content-Transfer-Encoding: 8bit\n\n[announce]\nHello.\ncaf\xc3\xa9\n");
 	buf_finish(&out);
 }
@@ -88,11 +91,12 @@ static void test_plain_qp_latin1(void **state)
 {
 	(void)state;
 	struct buf out = BUF_INIT, dec = BUF_INIT;
-	const char *msg = "Subject: x\nMIME-Version: 1.0\n"
-	                  "Content-Type: text/plain; charset=ISO-8859-1\n"
-	                  "Content-Transfer-Encoding: quoted-printable\n\n"
-	                  "Gr=FC=DFe, a long line that goes on and on and on and on and on and on an=\n"
-	                  "d on.\n";
+	const char *msg =
+	        "Subject: x\nMIME-Version: 1.0\n"
+	        "Content-Type: text/plain; charset=ISO-8859-1\n"
+	        "Content-Transfer-Encoding: quoted-printable\n\n"
+	        "Gr=FC=DFe, a long line that goes on and on and on and on and on and on an=\n"
+	        "d on.\n";
 	assert_int_equal(apply(msg, NULL, "Liste: d\xc3\xa9v", &out), 1);
 	header_is(&out, "Content-Transfer-Encoding", "quoted-printable");
 	header_is(&out, "Content-Type", "text/plain; charset=ISO-8859-1");
@@ -105,7 +109,9 @@ static void test_plain_qp_latin1(void **state)
 			assert_true(col < 76);
 	}
 	mime_decode_qp(slice_make(out.data + body, out.len - body), &dec, 1 << 20);
-	assert_string_equal(dec.data, "Gr\xfc\xdf" "e, a long line that goes on and on and on and "
+	assert_string_equal(dec.data,
+	                    "Gr\xfc\xdf"
+	                    "e, a long line that goes on and on and on and "
 	                    "on and on and on and on.\nListe: d\xe9v\n");
 	buf_finish(&out);
 	buf_finish(&dec);
@@ -133,7 +139,8 @@ static void test_plain_wrapped(void **state)
 	struct part_list l;
 	/* non-ASCII text does not fit a 7bit us-ascii body: wrapped */
 	assert_int_equal(apply("Subject: x\nContent-Type: text/plain; charset=us-ascii\n\nHello.\n",
-	                       NULL, "caf\xc3\xa9", &out), 1);
+	                       NULL, "caf\xc3\xa9", &out),
+	                 1);
 	parts_of(&out, &l);
 	assert_int_equal(l.n, 3);
 	assert_string_equal(l.type[0], "multipart/mixed");
@@ -145,11 +152,13 @@ static void test_plain_wrapped(void **state)
 	parts_free(&l);
 	/* a character Latin-1 cannot hold: wrapped as well */
 	assert_int_equal(apply("Content-Type: text/plain; charset=iso-8859-1\n"
-	                       "Content-Transfer-Encoding: 8bit\n\nX\n", NULL, "\xe2\x82\xac 5", &out), 1);
+	                       "Content-Transfer-Encoding: 8bit\n\nX\n",
+	                       NULL, "\xe2\x82\xac 5", &out),
+	                 1);
 	parts_of(&out, &l);
 	assert_int_equal(l.n, 3);
 	assert_string_equal(l.body[2].data, "\xe2\x82\xac 5");
-	header_is(&out, "Content-Transfer-Encoding", "8bit");     /* as its 8bit part */
+	header_is(&out, "Content-Transfer-Encoding", "8bit"); /* as its 8bit part */
 	parts_free(&l);
 	buf_finish(&out);
 }
@@ -172,14 +181,15 @@ static void test_mixed(void **state)
 	assert_string_equal(l.body[1].data, "top");
 	assert_string_equal(l.body[2].data, "body");
 	assert_string_equal(l.type[3], "application/octet-stream");
-	assert_non_null(strstr(out.data, "base64\n\nAAEC\n--BB\n"));    /* untouched */
+	assert_non_null(strstr(out.data, "base64\n\nAAEC\n--BB\n")); /* untouched */
 	assert_string_equal(l.body[4].data, "bottom");
 	assert_non_null(strstr(out.data, "\npreamble\n"));
 	assert_non_null(strstr(out.data, "--BB--\nepilogue\n"));
 	parts_free(&l);
 	/* no closing delimiter: left alone */
-	assert_int_equal(apply("Content-Type: multipart/mixed; boundary=BB\n\n--BB\n\nx\n", NULL,
-	                       "f", &out), 0);
+	assert_int_equal(
+	        apply("Content-Type: multipart/mixed; boundary=BB\n\n--BB\n\nx\n", NULL, "f", &out),
+	        0);
 	assert_int_equal(out.len, 0);
 	buf_finish(&out);
 }
@@ -196,7 +206,8 @@ static void test_untouchable(void **state)
 	};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		char msg[256];
-		snprintf(msg, sizeof(msg), "Subject: x\nContent-Type: %s\n\n--s\n\nx\n--s--\n", types[i]);
+		snprintf(msg, sizeof(msg), "Subject: x\nContent-Type: %s\n\n--s\n\nx\n--s--\n",
+		         types[i]);
 		const char *why = NULL;
 		assert_int_equal(footer_apply(msg, strlen(msg), "h", "f", &out, &why), 0);
 		assert_string_equal(why, "signed or encrypted");
@@ -243,8 +254,8 @@ static void test_bad_text(void **state)
 	(void)state;
 	struct buf out = BUF_INIT;
 	assert_int_equal(apply("\nx\n", NULL, "a\rb", &out), -EINVAL);
-	assert_int_equal(apply("\nx\n", "\xc3", NULL, &out), -EINVAL);        /* cut UTF-8 */
-	assert_int_equal(apply("\nx\n", "\xc0\xaf", NULL, &out), -EINVAL);    /* overlong */
+	assert_int_equal(apply("\nx\n", "\xc3", NULL, &out), -EINVAL);     /* cut UTF-8 */
+	assert_int_equal(apply("\nx\n", "\xc0\xaf", NULL, &out), -EINVAL); /* overlong */
 	assert_int_equal(apply("\nx\n", NULL, "", &out), 0);
 	assert_int_equal(out.len, 0);
 	buf_finish(&out);

@@ -31,10 +31,13 @@ static char *render(const char *msg, size_t len)
 static void test_table(void **state)
 {
 	(void)state;
-	static const struct { const char *label, *in, *want; } t[] = {
+	static const struct {
+		const char *label, *in, *want;
+	} t[] = {
 		{ "lf", "A: 1\nB: 2\n\nbody", "A=[1];B=[2];|body=11" },
 		{ "crlf", "A: 1\r\nB: 2\r\n\r\nbody", "A=[1];B=[2];|body=14" },
-		{ "folded", "Subject: one\n two\n\tthree\n\nx", "Subject=[one two\tthree];|body=26" },
+		{ "folded", "Subject: one\n two\n\tthree\n\nx",
+		  "Subject=[one two\tthree];|body=26" },
 		{ "no body", "A: 1\nB: 2", "A=[1];B=[2];|body=9" },
 		{ "no separator", "A: 1\nnot a header line\nmore", "A=[1];|body=5" },
 		{ "mbox from", "From foo@bar Mon Jan 1\nA: 1\n\nb", "A=[1];|body=29" },

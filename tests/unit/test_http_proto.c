@@ -19,8 +19,8 @@
 struct parse_case {
 	const char *label;
 	const char *in;
-	int want;               /* 1, 0 or -EBADMSG */
-	int want_status;        /* for -EBADMSG */
+	int want;        /* 1, 0 or -EBADMSG */
+	int want_status; /* for -EBADMSG */
 	const char *want_method;
 	const char *want_target;
 	const char *want_body;
@@ -31,22 +31,18 @@ static const struct parse_case parse_cases[] = {
 	  "POST /unsubscribe/abc HTTP/1.1\r\nHost: x\r\nContent-Type: " FORM
 	  "\r\nContent-Length: 26\r\n\r\n" ONECLICK,
 	  1, 0, "POST", "/unsubscribe/abc", ONECLICK },
-	{ "get no body",
-	  "GET /unsubscribe/abc HTTP/1.1\r\nHost: x\r\n\r\n",
-	  1, 0, "GET", "/unsubscribe/abc", "" },
-	{ "http/1.0",
-	  "HEAD / HTTP/1.0\r\n\r\n", 1, 0, "HEAD", "/", "" },
-	{ "tab in value, ows",
-	  "GET / HTTP/1.1\r\nX-A:\tb c \r\n\r\n", 1, 0, "GET", "/", "" },
+	{ "get no body", "GET /unsubscribe/abc HTTP/1.1\r\nHost: x\r\n\r\n", 1, 0, "GET",
+	  "/unsubscribe/abc", "" },
+	{ "http/1.0", "HEAD / HTTP/1.0\r\n\r\n", 1, 0, "HEAD", "/", "" },
+	{ "tab in value, ows", "GET / HTTP/1.1\r\nX-A:\tb c \r\n\r\n", 1, 0, "GET", "/", "" },
 	{ "same length twice",
-	  "POST /u HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab",
-	  1, 0, "POST", "/u", "ab" },
+	  "POST /u HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab", 1, 0, "POST",
+	  "/u", "ab" },
 	{ "partial line", "POST /unsub", 0, 0, NULL, NULL, NULL },
 	{ "partial cr", "GET / HTTP/1.1\r", 0, 0, NULL, NULL, NULL },
 	{ "partial head", "GET / HTTP/1.1\r\nHost: x\r\n", 0, 0, NULL, NULL, NULL },
-	{ "partial body",
-	  "POST /u HTTP/1.1\r\nContent-Length: 26\r\n\r\nList-Unsub",
-	  0, 0, NULL, NULL, NULL },
+	{ "partial body", "POST /u HTTP/1.1\r\nContent-Length: 26\r\n\r\nList-Unsub", 0, 0, NULL,
+	  NULL, NULL },
 	{ "empty", "", 0, 0, NULL, NULL, NULL },
 	{ "bare lf", "GET / HTTP/1.1\n\n", -EBADMSG, 400, NULL, NULL, NULL },
 	{ "bare lf header", "GET / HTTP/1.1\r\nA: b\n\r\n", -EBADMSG, 400, NULL, NULL, NULL },
@@ -59,22 +55,25 @@ static const struct parse_case parse_cases[] = {
 	{ "bad method", "G(T / HTTP/1.1\r\n\r\n", -EBADMSG, 400, NULL, NULL, NULL },
 	{ "folding", "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", -EBADMSG, 400, NULL, NULL, NULL },
 	{ "no colon", "GET / HTTP/1.1\r\nAb\r\n\r\n", -EBADMSG, 400, NULL, NULL, NULL },
-	{ "space before colon", "GET / HTTP/1.1\r\nA : b\r\n\r\n", -EBADMSG, 400, NULL, NULL, NULL },
+	{ "space before colon", "GET / HTTP/1.1\r\nA : b\r\n\r\n", -EBADMSG, 400, NULL, NULL,
+	  NULL },
 	{ "post no length", "POST /u HTTP/1.1\r\n\r\n", -EBADMSG, 411, NULL, NULL, NULL },
-	{ "chunked", "POST /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-	  -EBADMSG, 411, NULL, NULL, NULL },
+	{ "chunked", "POST /u HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", -EBADMSG, 411, NULL,
+	  NULL, NULL },
 	{ "length and te",
-	  "POST /u HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\nx",
-	  -EBADMSG, 411, NULL, NULL, NULL },
-	{ "bad length", "POST /u HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", -EBADMSG, 400, NULL, NULL, NULL },
-	{ "negative length", "POST /u HTTP/1.1\r\nContent-Length: -1\r\n\r\n", -EBADMSG, 400, NULL, NULL, NULL },
+	  "POST /u HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\nx", -EBADMSG,
+	  411, NULL, NULL, NULL },
+	{ "bad length", "POST /u HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", -EBADMSG, 400, NULL, NULL,
+	  NULL },
+	{ "negative length", "POST /u HTTP/1.1\r\nContent-Length: -1\r\n\r\n", -EBADMSG, 400, NULL,
+	  NULL, NULL },
 	{ "length twice differing",
-	  "POST /u HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
-	  -EBADMSG, 400, NULL, NULL, NULL },
-	{ "huge length", "POST /u HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
-	  -EBADMSG, 400, NULL, NULL, NULL },
-	{ "body too big", "POST /u HTTP/1.1\r\nContent-Length: 4097\r\n\r\n",
-	  -EBADMSG, 413, NULL, NULL, NULL },
+	  "POST /u HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", -EBADMSG, 400,
+	  NULL, NULL, NULL },
+	{ "huge length", "POST /u HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n", -EBADMSG, 400,
+	  NULL, NULL, NULL },
+	{ "body too big", "POST /u HTTP/1.1\r\nContent-Length: 4097\r\n\r\n", -EBADMSG, 413, NULL,
+	  NULL, NULL },
 };
 
 static void test_parse_table(void **state)
@@ -96,19 +95,17 @@ static void test_parse_table(void **state)
 			continue;
 		}
 		if (got < 0 && status != c->want_status) {
-			printf("# %s: got status %d, want %d\n", c->label, status,
-			       c->want_status);
+			printf("# %s: got status %d, want %d\n", c->label, status, c->want_status);
 			failed++;
 		}
 		if (got == 1) {
 			if (!slice_eq(r.method, slice_cstr(c->want_method)) ||
 			    !slice_eq(r.target, slice_cstr(c->want_target)) ||
-			    !slice_eq(r.body, slice_cstr(c->want_body)) ||
-			    r.total != len) {
-				printf("# %s: got %.*s %.*s body \"%.*s\" total %zu, want %s %s \"%s\" %zu\n",
-				       c->label, (int)r.method.len, r.method.p,
-				       (int)r.target.len, r.target.p,
-				       (int)r.body.len, r.body.p, r.total,
+			    !slice_eq(r.body, slice_cstr(c->want_body)) || r.total != len) {
+				printf("# %s: got %.*s %.*s body \"%.*s\" total %zu, want %s %s "
+				       "\"%s\" %zu\n",
+				       c->label, (int)r.method.len, r.method.p, (int)r.target.len,
+				       r.target.p, (int)r.body.len, r.body.p, r.total,
 				       c->want_method, c->want_target, c->want_body, len);
 				failed++;
 			}
@@ -122,8 +119,8 @@ static void test_parse_slow(void **state)
 {
 	(void)state;
 	const char *req = "POST /unsubscribe/abc HTTP/1.1\r\nHost: x\r\n"
-	                  "Content-Type: " FORM "\r\nContent-Length: 26\r\n\r\n"
-	                  ONECLICK "GET / HTTP/1.1\r\n\r\n";
+	                  "Content-Type: " FORM "\r\nContent-Length: 26\r\n\r\n" ONECLICK
+	                  "GET / HTTP/1.1\r\n\r\n";
 	size_t first = strlen(req) - strlen("GET / HTTP/1.1\r\n\r\n");
 	struct http_request r;
 	int status;
@@ -133,8 +130,7 @@ static void test_parse_slow(void **state)
 			printf("# prefix %zu: got %d, want 0\n", n, got);
 		assert_int_equal(got, 0);
 	}
-	assert_int_equal(http_request_parse(slice_make(req, strlen(req)), &r,
-	                                    &status), 1);
+	assert_int_equal(http_request_parse(slice_make(req, strlen(req)), &r, &status), 1);
 	assert_int_equal(r.total, first);
 	assert_true(http_oneclick_body_ok(&r));
 }
@@ -150,20 +146,17 @@ static void test_parse_oversized(void **state)
 	/* an endless header line */
 	n = (size_t)snprintf(big, 64, "GET / HTTP/1.1\r\nX: ");
 	memset(big + n, 'a', HTTP_HEAD_MAX + 64 - n);
-	assert_int_equal(http_request_parse(slice_make(big, HTTP_HEAD_MAX), &r,
-	                                    &status), -EBADMSG);
+	assert_int_equal(http_request_parse(slice_make(big, HTTP_HEAD_MAX), &r, &status), -EBADMSG);
 	assert_int_equal(status, 431);
 	/* just under the bound is still "read more" */
-	assert_int_equal(http_request_parse(slice_make(big, HTTP_HEAD_MAX - 1), &r,
-	                                    &status), 0);
+	assert_int_equal(http_request_parse(slice_make(big, HTTP_HEAD_MAX - 1), &r, &status), 0);
 	/* too many header lines */
 	struct buf b = BUF_INIT;
 	buf_adds(&b, "GET / HTTP/1.1\r\n");
 	for (int i = 0; i <= HTTP_HEADERS_MAX; i++)
 		buf_adds(&b, "A: b\r\n");
 	buf_adds(&b, "\r\n");
-	assert_int_equal(http_request_parse(slice_make(b.data, b.len), &r,
-	                                    &status), -EBADMSG);
+	assert_int_equal(http_request_parse(slice_make(b.data, b.len), &r, &status), -EBADMSG);
 	assert_int_equal(status, 431);
 	/* a long target */
 	buf_reset(&b);
@@ -171,8 +164,7 @@ static void test_parse_oversized(void **state)
 	for (int i = 0; i < HTTP_TARGET_MAX; i++)
 		buf_addch(&b, 'a');
 	buf_adds(&b, " HTTP/1.1\r\n\r\n");
-	assert_int_equal(http_request_parse(slice_make(b.data, b.len), &r,
-	                                    &status), -EBADMSG);
+	assert_int_equal(http_request_parse(slice_make(b.data, b.len), &r, &status), -EBADMSG);
 	assert_int_equal(status, 414);
 	buf_finish(&b);
 	free(big);
@@ -195,21 +187,21 @@ static const struct body_case body_cases[] = {
 	{ "form empty", FORM, "", false },
 	{ "form case", FORM, "list-unsubscribe=one-click", false },
 	{ "text", "text/plain", ONECLICK, false },
-	{ "multipart",
-	  "multipart/form-data; boundary=XyZ",
+	{ "multipart", "multipart/form-data; boundary=XyZ",
 	  "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n"
-	  "One-Click\r\n--XyZ--\r\n", true },
-	{ "multipart quoted, second part",
-	  "multipart/form-data; boundary=\"a b\"",
+	  "One-Click\r\n--XyZ--\r\n",
+	  true },
+	{ "multipart quoted, second part", "multipart/form-data; boundary=\"a b\"",
 	  "--a b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\ny\r\n"
 	  "--a b\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n"
-	  "One-Click\r\n--a b--\r\n", true },
-	{ "multipart wrong value",
-	  "multipart/form-data; boundary=XyZ",
+	  "One-Click\r\n--a b--\r\n",
+	  true },
+	{ "multipart wrong value", "multipart/form-data; boundary=XyZ",
 	  "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\n"
-	  "Two-Click\r\n--XyZ--\r\n", false },
-	{ "multipart no boundary", "multipart/form-data",
-	  "--XyZ\r\n\r\nOne-Click\r\n--XyZ--\r\n", false },
+	  "Two-Click\r\n--XyZ--\r\n",
+	  false },
+	{ "multipart no boundary", "multipart/form-data", "--XyZ\r\n\r\nOne-Click\r\n--XyZ--\r\n",
+	  false },
 	{ "multipart unterminated", "multipart/form-data; boundary=XyZ",
 	  "--XyZ\r\nContent-Disposition: form-data; name=\"List-Unsubscribe\"\r\n\r\nOne-Click",
 	  false },
@@ -237,7 +229,7 @@ static void test_body_table(void **state)
 struct target_case {
 	const char *label;
 	const char *target;
-	const char *want;       /* NULL: refused */
+	const char *want; /* NULL: refused */
 };
 
 static const struct target_case target_cases[] = {
@@ -260,10 +252,9 @@ static void test_target_table(void **state)
 		const struct target_case *c = &target_cases[i];
 		struct slice tok = { "", 0 };
 		bool ok = http_target_token(slice_cstr(c->target), &tok);
-		if (ok != (c->want != NULL) ||
-		    (ok && !slice_eq(tok, slice_cstr(c->want)))) {
-			printf("# %s: got %d \"%.*s\", want %s\n", c->label, ok,
-			       (int)tok.len, tok.p, c->want ? c->want : "(refused)");
+		if (ok != (c->want != NULL) || (ok && !slice_eq(tok, slice_cstr(c->want)))) {
+			printf("# %s: got %d \"%.*s\", want %s\n", c->label, ok, (int)tok.len,
+			       tok.p, c->want ? c->want : "(refused)");
 			failed++;
 		}
 	}
@@ -276,33 +267,30 @@ static void test_response(void **state)
 	struct buf b = BUF_INIT;
 	http_response_format(&b, 200, "done\n", true, false);
 	assert_string_equal(b.data,
-	    "HTTP/1.1 200 OK\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
-	    "Connection: close\r\n"
-	    "Content-Length: 5\r\n\r\ndone\n");
+	                    "HTTP/1.1 200 OK\r\n"
+	                    "Content-Type: text/plain; charset=utf-8\r\n"
+	                    "Cache-Control: no-store\r\n"
+	                    "X-Content-Type-Options: nosniff\r\n"
+	                    "Connection: close\r\n"
+	                    "Content-Length: 5\r\n\r\ndone\n");
 	buf_reset(&b);
 	http_response_format(&b, 405, "no\n", false, true);
 	assert_string_equal(b.data,
-	    "HTTP/1.1 405 Method Not Allowed\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Cache-Control: no-store\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
-	    "Allow: POST, GET, HEAD\r\n"
-	    "Content-Length: 3\r\n\r\n");
+	                    "HTTP/1.1 405 Method Not Allowed\r\n"
+	                    "Content-Type: text/plain; charset=utf-8\r\n"
+	                    "Cache-Control: no-store\r\n"
+	                    "X-Content-Type-Options: nosniff\r\n"
+	                    "Allow: POST, GET, HEAD\r\n"
+	                    "Content-Length: 3\r\n\r\n");
 	buf_finish(&b);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_table),
-		cmocka_unit_test(test_parse_slow),
-		cmocka_unit_test(test_parse_oversized),
-		cmocka_unit_test(test_body_table),
-		cmocka_unit_test(test_target_table),
-		cmocka_unit_test(test_response),
+		cmocka_unit_test(test_parse_table),     cmocka_unit_test(test_parse_slow),
+		cmocka_unit_test(test_parse_oversized), cmocka_unit_test(test_body_table),
+		cmocka_unit_test(test_target_table),    cmocka_unit_test(test_response),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

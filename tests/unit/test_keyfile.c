@@ -51,7 +51,7 @@ static void test_create_reload(void **state)
 	assert_int_equal(keyfile_load(p, false, k1, &why), -ENOENT);
 	assert_string_equal(why, "does not exist");
 	/* created */
-	mode_t old = umask(0);          /* creation must not depend on the umask */
+	mode_t old = umask(0); /* creation must not depend on the umask */
 	assert_int_equal(keyfile_load(p, true, k1, &why), 1);
 	umask(old);
 	assert_int_equal(stat(p, &st), 0);
@@ -137,7 +137,7 @@ static void test_refused(void **state)
 		}
 		for (size_t k = 0; k < sizeof(key); k++)
 			if (key[k] != 0xaa)
-				failed++;       /* ret_key written on failure */
+				failed++; /* ret_key written on failure */
 	}
 	assert_int_equal(failed, 0);
 

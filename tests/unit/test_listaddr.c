@@ -10,8 +10,7 @@
 #include "listd/core/buf.h"
 #include "listd/core/listaddr.h"
 
-static const struct listaddr_syntax syn = { "-request", "-owner", "-bounces", '+',
-                                                   "-moderate" };
+static const struct listaddr_syntax syn = { "-request", "-owner", "-bounces", '+', "-moderate" };
 
 /* Renders every candidate as "name/role/ext" joined by spaces. */
 static void render(const char *local, struct buf *out)
@@ -33,7 +32,9 @@ static void render(const char *local, struct buf *out)
 static void test_table(void **state)
 {
 	(void)state;
-	static const struct { const char *in, *want; } t[] = {
+	static const struct {
+		const char *in, *want;
+	} t[] = {
 		{ "dev", "dev/post/" },
 		{ "Dev", "dev/post/" },
 		{ "dev-request", "dev-request/post/ dev/request/" },
@@ -42,7 +43,8 @@ static void test_table(void **state)
 		{ "dev-bounces", "dev-bounces/post/ dev/bounces/" },
 		{ "dev+tag", "dev/post/tag" },
 		{ "dev-moderate+Abc234", "dev-moderate/post/Abc234 dev/moderate/Abc234" },
-		{ "dev-request+confirm-xyz", "dev-request/post/confirm-xyz dev/request/confirm-xyz" },
+		{ "dev-request+confirm-xyz",
+		  "dev-request/post/confirm-xyz dev/request/confirm-xyz" },
 		{ "-request", "-request/post/" },
 		{ "", "(invalid)" },
 	};

@@ -63,7 +63,7 @@ static void test_token_forged(void **state)
 	struct modtoken t;
 	make(7, MODTOKEN_POST, 42, 20010, &b);
 	struct slice s = slice_make(b.data, b.len);
-	assert_int_equal(modtoken_check(key, s, 8, 20000, &t), -EBADMSG);      /* another list */
+	assert_int_equal(modtoken_check(key, s, 8, 20000, &t), -EBADMSG); /* another list */
 	assert_int_equal(modtoken_check(other_key, s, 7, 20000, &t), -EBADMSG);
 	/* every single changed character is refused */
 	for (size_t i = 0; i < b.len; i++) {
@@ -76,7 +76,7 @@ static void test_token_forged(void **state)
 	/* a later expiry (more time) does not verify */
 	struct buf b2 = BUF_INIT;
 	make(7, MODTOKEN_POST, 42, 20011, &b2);
-	memcpy(b2.data + 8, b.data + 8, 2);  /* splice: message bits from one, rest from other */
+	memcpy(b2.data + 8, b.data + 8, 2); /* splice: message bits from one, rest from other */
 	assert_int_not_equal(modtoken_check(key, slice_make(b2.data, b2.len), 7, 20000, &t), 0);
 	assert_int_equal(modtoken_check(key, slice_make(b.data, b.len - 1), 7, 20000, &t), -EINVAL);
 	assert_int_equal(modtoken_check(key, slice_cstr("!!!!!!!!!!!!!!!!!!!!!!!!"), 7, 20000, &t),
@@ -103,8 +103,8 @@ static void test_token_address(void **state)
 	/* 26 + 10 + 24 = 60 fits; 31 + 10 + 24 = 65 does not */
 	assert_true(modtoken_address("abcdefghijklmnopqrstuvwxyz", "-moderate", '+', tok, "d", &b));
 	buf_reset(&b);
-	assert_false(modtoken_address("abcdefghijklmnopqrstuvwxyz01234", "-moderate", '+', tok,
-	                              "d", &b));
+	assert_false(modtoken_address("abcdefghijklmnopqrstuvwxyz01234", "-moderate", '+', tok, "d",
+	                              &b));
 	assert_int_equal(b.len, 0);
 	buf_finish(&b);
 }
@@ -114,7 +114,8 @@ static void reply(const char *msg, enum modreply_action want, const char *reason
 	struct modreply r;
 	modreply_parse(msg, strlen(msg), &r);
 	if (r.action != want || strcmp(r.reason, reason))
-		print_message("# %s: got %s \"%s\"\n", msg, modreply_action_name(r.action), r.reason);
+		print_message("# %s: got %s \"%s\"\n", msg, modreply_action_name(r.action),
+		              r.reason);
 	assert_int_equal(r.action, want);
 	assert_string_equal(r.reason, reason);
 }
@@ -145,22 +146,25 @@ static void test_reply(void **state)
 	      MODREPLY_REJECT, "caf\xc3\xa9 cr\xc3\xa8me");
 	/* base64 */
 	reply("From: m@x\nMIME-Version: 1.0\nContent-Type: text/plain\n"
-	      "Content-Transfer-Encoding: base64\n\nZGlzY2FyZAo=\n", MODREPLY_DISCARD, "");
+	      "Content-Transfer-Encoding: base64\n\nZGlzY2FyZAo=\n",
+	      MODREPLY_DISCARD, "");
 	/* text inside an attached message never decides */
 	reply("From: m@x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
 	      "--b\nContent-Type: message/rfc822\n\nSubject: x\n\ndiscard\n--b--\n",
 	      MODREPLY_APPROVE, "");
 	/* control bytes become spaces; the reason is cut on a character boundary */
-	reply("From: m@x\n\nreject a\x01" "b\n", MODREPLY_REJECT, "a b");
+	reply("From: m@x\n\nreject a\x01"
+	      "b\n",
+	      MODREPLY_REJECT, "a b");
 	struct buf long_msg = BUF_INIT;
 	buf_adds(&long_msg, "From: m@x\n\nreject ");
 	for (int i = 0; i < 200; i++)
-		buf_adds(&long_msg, "\xc3\xa9");     /* 400 bytes */
+		buf_adds(&long_msg, "\xc3\xa9"); /* 400 bytes */
 	buf_adds(&long_msg, "\n");
 	struct modreply r;
 	modreply_parse(long_msg.data, long_msg.len, &r);
 	assert_int_equal(r.action, MODREPLY_REJECT);
-	assert_int_equal(strlen(r.reason), MODREPLY_REASON_MAX);   /* 150 whole characters */
+	assert_int_equal(strlen(r.reason), MODREPLY_REASON_MAX); /* 150 whole characters */
 	buf_finish(&long_msg);
 }
 
@@ -181,7 +185,8 @@ static void test_list_settings(void **state)
 	const struct addr *m = store_list_moderators(&l, &n);
 	assert_int_equal(n, 2);
 	assert_string_equal(m[1].local, "o2");
-	assert_int_equal(store_list_setting_set(&l, "moderators", "mod@y.test,mod@Y.TEST", &why), 0);
+	assert_int_equal(store_list_setting_set(&l, "moderators", "mod@y.test,mod@Y.TEST", &why),
+	                 0);
 	assert_int_equal(store_list_setting_set(&l, "subscribe_policy", "approve", &why), 0);
 	assert_int_equal(store_list_setting_set(&l, "subscribe_policy", "maybe", &why), -EINVAL);
 	assert_int_equal(store_list_setting_set(&l, "moderators", "not an address", &why), -EINVAL);
@@ -211,10 +216,8 @@ static void test_list_settings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_token_round_trip),
-		cmocka_unit_test(test_token_forged),
-		cmocka_unit_test(test_token_address),
-		cmocka_unit_test(test_reply),
+		cmocka_unit_test(test_token_round_trip), cmocka_unit_test(test_token_forged),
+		cmocka_unit_test(test_token_address),    cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_list_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

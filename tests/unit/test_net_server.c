@@ -24,12 +24,12 @@
 
 #include "listd/net/server.h"
 
-#define WAIT_MS 3000            /* bound on every wait; tests take far less */
+#define WAIT_MS 3000 /* bound on every wait; tests take far less */
 
 struct proto {
 	unsigned data_calls, deadlines, closes;
-	size_t last_buffered;           /* deadline_cb's */
-	uint64_t deadline_at;           /* loop ms of the last deadline */
+	size_t last_buffered; /* deadline_cb's */
+	uint64_t deadline_at; /* loop ms of the last deadline */
 };
 
 static struct proto P;
@@ -106,7 +106,7 @@ static int teardown(void **state)
 	(void)state;
 	unlink(sock_path);
 	rmdir(dir);
-	return uv_loop_close(&loop) == 0 ? 0 : -1;  /* -EBUSY: a handle was left */
+	return uv_loop_close(&loop) == 0 ? 0 : -1; /* -EBUSY: a handle was left */
 }
 
 static struct net_server *start(const struct net_server_config *cfg)
@@ -123,7 +123,7 @@ static void stop(struct net_server *srv)
 {
 	net_server_destroy(srv);
 	assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
-	assert_int_equal(access(sock_path, F_OK), -1);       /* socket file removed */
+	assert_int_equal(access(sock_path, F_OK), -1); /* socket file removed */
 }
 
 static void spin(unsigned ms)
@@ -144,7 +144,7 @@ static int client(void)
 	assert_true(fd >= 0);
 	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	spin(20);                       /* accepted */
+	spin(20); /* accepted */
 	return fd;
 }
 
@@ -189,12 +189,12 @@ static void test_requests_and_buffer(void **state)
 	(void)state;
 
 	int fd = client();
-	say(fd, "PING\nPI");            /* one request and the start of the next */
+	say(fd, "PING\nPI"); /* one request and the start of the next */
 	assert_int_equal(hear(fd, "PONG\n", got, sizeof(got)), 1);
-	say(fd, "NG\n");                /* the rest stayed in the buffer */
+	say(fd, "NG\n"); /* the rest stayed in the buffer */
 	assert_int_equal(hear(fd, "PONG\n", got, sizeof(got)), 1);
 	say(fd, "BYE\n");
-	assert_int_equal(hear(fd, NULL, got, sizeof(got)), 0);   /* answered, then EOF */
+	assert_int_equal(hear(fd, NULL, got, sizeof(got)), 0); /* answered, then EOF */
 	assert_string_equal(got, "BYE\n");
 	assert_int_equal(P.deadlines, 0);
 	assert_int_equal(P.closes, 1);
@@ -211,11 +211,11 @@ static void test_request_deadline_is_absolute(void **state)
 	(void)state;
 
 	int fd = client();
-	spin(150);                      /* idle time does not count */
+	spin(150); /* idle time does not count */
 	uint64_t first = uv_now(&loop);
 	say(fd, "P");
 	for (int i = 0; i < 6 && P.deadlines == 0; i++) {
-		spin(100);              /* a byte every 100 ms does not extend it */
+		spin(100); /* a byte every 100 ms does not extend it */
 		if (P.deadlines == 0)
 			say(fd, "I");
 	}
@@ -240,7 +240,7 @@ static void test_idle_deadline(void **state)
 
 	int fd = client();
 	spin(100);
-	say(fd, "PING\n");              /* an answered request re-arms the idle deadline */
+	say(fd, "PING\n"); /* an answered request re-arms the idle deadline */
 	assert_int_equal(hear(fd, "PONG\n", got, sizeof(got)), 1);
 	uint64_t answered = uv_now(&loop);
 	assert_int_equal(hear(fd, NULL, got, sizeof(got)), 0);
@@ -282,7 +282,7 @@ static void test_read_max(void **state)
 	(void)state;
 
 	int fd = client();
-	say(fd, "0123456789abcdef");    /* fills the buffer: no request in it */
+	say(fd, "0123456789abcdef"); /* fills the buffer: no request in it */
 	say(fd, "x");
 	assert_int_equal(hear(fd, NULL, got, sizeof(got)), 0);
 	assert_int_equal(P.closes, 1);
@@ -303,9 +303,9 @@ static void test_conn_max_evicts_longest_waiting(void **state)
 	spin(30);
 	int b = client();
 	spin(30);
-	say(a, "PING\n");               /* a's idle spell now began after b's */
+	say(a, "PING\n"); /* a's idle spell now began after b's */
 	assert_int_equal(hear(a, "PONG\n", got, sizeof(got)), 1);
-	int c = client();               /* the third: b waited longest */
+	int c = client(); /* the third: b waited longest */
 	assert_int_equal(hear(b, NULL, got, sizeof(got)), 0);
 	say(a, "PING\n");
 	assert_int_equal(hear(a, "PONG\n", got, sizeof(got)), 1);
@@ -316,7 +316,7 @@ static void test_conn_max_evicts_longest_waiting(void **state)
 	close(b);
 	close(c);
 	spin(20);
-	assert_int_equal(P.closes, 3);  /* the clients' EOF closes the others */
+	assert_int_equal(P.closes, 3); /* the clients' EOF closes the others */
 	stop(srv);
 }
 
@@ -329,14 +329,14 @@ static void test_per_uid_cap(void **state)
 	(void)state;
 
 	int a = client(), b = client(), c = client();
-	assert_int_equal(hear(c, NULL, got, sizeof(got)), 0);   /* one too many */
+	assert_int_equal(hear(c, NULL, got, sizeof(got)), 0); /* one too many */
 	say(a, "PING\n");
 	assert_int_equal(hear(a, "PONG\n", got, sizeof(got)), 1);
 	say(b, "PING\n");
 	assert_int_equal(hear(b, "PONG\n", got, sizeof(got)), 1);
 	assert_int_equal(P.closes, 1);
 	close(c);
-	stop(srv);                      /* closes a and b: close_cb for each */
+	stop(srv); /* closes a and b: close_cb for each */
 	assert_int_equal(P.closes, 3);
 	close(a);
 	close(b);
@@ -362,13 +362,13 @@ static void test_bind_unix(void **state)
 
 	/* a stale socket is replaced; the mode is applied */
 	srv = start(&cfg);
-	net_server_destroy(NULL);       /* a no-op */
+	net_server_destroy(NULL); /* a no-op */
 	struct net_server *again = net_server_create(&loop, &cfg, NULL);
 	assert_int_equal(net_server_bind_unix(again, sock_path, 0640), 0);
 	assert_int_equal(lstat(sock_path, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0640);
-	net_server_destroy(again);      /* the path is removed */
+	net_server_destroy(again); /* the path is removed */
 	net_server_destroy(srv);
 	assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
 }
@@ -413,8 +413,9 @@ static void test_loopback_parse(void **state)
 		if (got < 0)
 			continue;
 		assert_int_equal(ss.ss_family, c->family);
-		unsigned port = ntohs(c->family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-		                                          : ((struct sockaddr_in6 *)&ss)->sin6_port);
+		unsigned port =
+		        ntohs(c->family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+		                                   : ((struct sockaddr_in6 *)&ss)->sin6_port);
 		assert_int_equal(port, c->port);
 	}
 }
@@ -427,7 +428,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idle_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_request_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_max, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_conn_max_evicts_longest_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conn_max_evicts_longest_waiting, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_per_uid_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_unix, setup, teardown),
 		cmocka_unit_test(test_loopback_parse),

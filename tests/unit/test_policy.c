@@ -36,9 +36,9 @@
 struct parse_case {
 	const char *label;
 	const char *in;
-	size_t len;             /* 0: strlen(in) */
-	int want;               /* > 0: bytes taken; 0: incomplete; -errno */
-	const char *want_rcpt;  /* for complete requests: recipient (NULL: skip) */
+	size_t len;            /* 0: strlen(in) */
+	int want;              /* > 0: bytes taken; 0: incomplete; -errno */
+	const char *want_rcpt; /* for complete requests: recipient (NULL: skip) */
 	const char *want_sender;
 	size_t want_nattrs;
 };
@@ -67,7 +67,8 @@ static void check_parse(const struct parse_case *c)
 		char tmp[512];
 		snprintf(tmp, sizeof(tmp), "%.*s", (int)r.recipient.len, r.recipient.p);
 		if (strcmp(tmp, c->want_rcpt))
-			printf("# %s: recipient got '%s', want '%s'\n", c->label, tmp, c->want_rcpt);
+			printf("# %s: recipient got '%s', want '%s'\n", c->label, tmp,
+			       c->want_rcpt);
 		assert_string_equal(tmp, c->want_rcpt);
 	}
 	if (c->want_sender) {
@@ -87,17 +88,19 @@ static void test_parse_table(void **state)
 	static const char nul_value[] = REQ "sender=a\0b@x\n\n";
 	const struct parse_case cases[] = {
 		{ "complete", REQ "sender=a@b.test\nrecipient=dev@" DOMAIN "\n\n", 0,
-		  (int)strlen(REQ "sender=a@b.test\nrecipient=dev@" DOMAIN "\n\n"),
-		  "dev@" DOMAIN, "a@b.test", 4 },
+		  (int)strlen(REQ "sender=a@b.test\nrecipient=dev@" DOMAIN "\n\n"), "dev@" DOMAIN,
+		  "a@b.test", 4 },
 		{ "CRLF lines", "request=smtpd_access_policy\r\nrecipient=x@y\r\n\r\n", 0,
-		  (int)strlen("request=smtpd_access_policy\r\nrecipient=x@y\r\n\r\n"), "x@y", NULL, 2 },
+		  (int)strlen("request=smtpd_access_policy\r\nrecipient=x@y\r\n\r\n"), "x@y", NULL,
+		  2 },
 		{ "null sender", REQ "sender=\nrecipient=x@y\n\n", 0,
 		  (int)strlen(REQ "sender=\nrecipient=x@y\n\n"), "x@y", "", 4 },
 		{ "value with '='", REQ "recipient=a=b@y\n\n", 0,
 		  (int)strlen(REQ "recipient=a=b@y\n\n"), "a=b@y", NULL, 3 },
 		{ "unknown attributes ignored, counted",
 		  REQ "ccert_subject=x y\npolicy_context=\nrecipient=r@y\n\n", 0,
-		  (int)strlen(REQ "ccert_subject=x y\npolicy_context=\nrecipient=r@y\n\n"), "r@y", NULL, 5 },
+		  (int)strlen(REQ "ccert_subject=x y\npolicy_context=\nrecipient=r@y\n\n"), "r@y",
+		  NULL, 5 },
 		{ "unknown attribute twice is fine", REQ "foo=1\nfoo=2\n\n", 0,
 		  (int)strlen(REQ "foo=1\nfoo=2\n\n"), NULL, NULL, 4 },
 		{ "two requests: the first", REQ "recipient=one@y\n\n" REQ "recipient=two@y\n\n", 0,
@@ -112,8 +115,10 @@ static void test_parse_table(void **state)
 		{ "garbage: empty name", REQ "=x\n\n", 0, -EBADMSG, NULL, NULL, 0 },
 		{ "garbage: blank in name", REQ "a b=x\n\n", 0, -EBADMSG, NULL, NULL, 0 },
 		{ "garbage: SMTP instead", "EHLO x\r\n", 0, -EBADMSG, NULL, NULL, 0 },
-		{ "garbage: CR inside a value", REQ "recipient=a\rb@y\n\n", 0, -EBADMSG, NULL, NULL, 0 },
-		{ "garbage: NUL in a value", nul_value, sizeof(nul_value) - 1, -EBADMSG, NULL, NULL, 0 },
+		{ "garbage: CR inside a value", REQ "recipient=a\rb@y\n\n", 0, -EBADMSG, NULL, NULL,
+		  0 },
+		{ "garbage: NUL in a value", nul_value, sizeof(nul_value) - 1, -EBADMSG, NULL, NULL,
+		  0 },
 		{ "garbage: known attribute twice", REQ "recipient=a@y\nrecipient=b@y\n\n", 0,
 		  -EBADMSG, NULL, NULL, 0 },
 	};
@@ -126,7 +131,9 @@ static void test_parse_limits(void **state)
 	(void)state;
 	/* a line of POLICY_LINE_MAX bytes without its LF */
 	char *longline = repeat("a", POLICY_LINE_MAX, "");
-	struct parse_case c1 = { "line over the limit, unfinished", longline, 0, -EMSGSIZE, NULL, NULL, 0 };
+	struct parse_case c1 = {
+		"line over the limit, unfinished", longline, 0, -EMSGSIZE, NULL, NULL, 0
+	};
 	check_parse(&c1);
 	free(longline);
 	/* the longest line that fits (LF included) */
@@ -150,8 +157,9 @@ static void test_parse_limits(void **state)
 	check_parse(&c3);
 	free(many);
 	char *max = repeat("x_attr=1\n", POLICY_ATTR_MAX, "\n");
-	struct parse_case c4 = { "attributes at the limit", max, 0, (int)strlen(max), NULL, NULL,
-	                         POLICY_ATTR_MAX };
+	struct parse_case c4 = {
+		"attributes at the limit", max, 0, (int)strlen(max), NULL, NULL, POLICY_ATTR_MAX
+	};
 	check_parse(&c4);
 	free(max);
 	/* over the total size with short lines (few attributes, long values) */
@@ -159,14 +167,16 @@ static void test_parse_limits(void **state)
 	unit[0] = 'k';
 	unit[1] = '=';
 	char *big = repeat(unit, POLICY_REQUEST_MAX / 1501 + 1, "");
-	struct parse_case c5 = { "request over the size limit, unfinished", big, 0, -EMSGSIZE,
-	                         NULL, NULL, 0 };
+	struct parse_case c5 = {
+		"request over the size limit, unfinished", big, 0, -EMSGSIZE, NULL, NULL, 0
+	};
 	check_parse(&c5);
 	struct buf b = BUF_INIT;
 	buf_adds(&b, big);
 	buf_adds(&b, "\n");
-	struct parse_case c6 = { "request over the size limit, finished", b.data, 0, -EMSGSIZE,
-	                         NULL, NULL, 0 };
+	struct parse_case c6 = {
+		"request over the size limit, finished", b.data, 0, -EMSGSIZE, NULL, NULL, 0
+	};
 	check_parse(&c6);
 	buf_finish(&b);
 	free(unit);
@@ -176,19 +186,21 @@ static void test_parse_limits(void **state)
 static void test_reply_format(void **state)
 {
 	(void)state;
-	const struct { const char *label, *text, *want; } cases[] = {
+	const struct {
+		const char *label, *text, *want;
+	} cases[] = {
 		{ "dunno", "DUNNO", "action=DUNNO\n\n" },
 		{ "reject", "550 5.1.1 <x@y>: no such list address",
 		  "action=550 5.1.1 <x@y>: no such list address\n\n" },
-		{ "CR and LF never split the answer", "550 a\r\nb\n",
-		  "action=550 a??b?\n\n" },
+		{ "CR and LF never split the answer", "550 a\r\nb\n", "action=550 a??b?\n\n" },
 		{ "UTF-8 is masked", "550 <j\xc3\xb8rn@y>", "action=550 <j??rn@y>\n\n" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct buf out = BUF_INIT;
 		policy_reply_format(&out, cases[i].text);
 		if (strcmp(out.data, cases[i].want))
-			printf("# %s: got '%s', want '%s'\n", cases[i].label, out.data, cases[i].want);
+			printf("# %s: got '%s', want '%s'\n", cases[i].label, out.data,
+			       cases[i].want);
 		assert_string_equal(out.data, cases[i].want);
 		buf_finish(&out);
 	}
@@ -208,13 +220,12 @@ struct fx {
 	struct config cfg;
 	uint8_t key[TOKEN_KEY_LEN];
 	uint32_t alice_id, bob_id, dev_id;
-	char tok_valid[128], tok_stale[128], tok_future[128], tok_badmac[128],
-	     tok_other_list[128], tok_probe[128];
-	char uns_valid[128], uns_old[128], uns_badmac[128], uns_other_list[128],
-	     uns_gone[128];
-	uint32_t held_id, done_id;      /* a held post of dev, a distributed one */
+	char tok_valid[128], tok_stale[128], tok_future[128], tok_badmac[128], tok_other_list[128],
+	        tok_probe[128];
+	char uns_valid[128], uns_old[128], uns_badmac[128], uns_other_list[128], uns_gone[128];
+	uint32_t held_id, done_id; /* a held post of dev, a distributed one */
 	char mod_valid[128], mod_decided[128], mod_expired[128], mod_badmac[128],
-	     mod_other_list[128], mod_kind[128];
+	        mod_other_list[128], mod_kind[128];
 };
 
 static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -225,8 +236,7 @@ static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *
 	return remove(path);
 }
 
-static struct addr A(const char *s)
-{
+static struct addr A(const char *s) {
 	struct addr a;
 	const char *why = NULL;
 	int r = addr_parse(slice_cstr(s), &a, &why);
@@ -346,11 +356,14 @@ static int group_setup(void **state)
 	config_defaults(&f->cfg);
 	memset(f->key, 0x42, sizeof(f->key));
 	*state = f;
-	make_token(f, VERP_KIND_POST, f->alice_id, TODAY, "dev", f->tok_valid, sizeof(f->tok_valid));
-	make_token(f, VERP_KIND_PROBE, f->alice_id, TODAY - 2, "dev", f->tok_probe, sizeof(f->tok_probe));
+	make_token(f, VERP_KIND_POST, f->alice_id, TODAY, "dev", f->tok_valid,
+	           sizeof(f->tok_valid));
+	make_token(f, VERP_KIND_PROBE, f->alice_id, TODAY - 2, "dev", f->tok_probe,
+	           sizeof(f->tok_probe));
 	make_token(f, VERP_KIND_POST, f->alice_id, TODAY - f->cfg.token_max_age_days - 1, "dev",
 	           f->tok_stale, sizeof(f->tok_stale));
-	make_token(f, VERP_KIND_POST, f->alice_id, TODAY + 3, "dev", f->tok_future, sizeof(f->tok_future));
+	make_token(f, VERP_KIND_POST, f->alice_id, TODAY + 3, "dev", f->tok_future,
+	           sizeof(f->tok_future));
 	/* the valid token with its last character changed */
 	strcpy(f->tok_badmac, f->tok_valid);
 	char *at = strchr(f->tok_badmac, '@');
@@ -359,9 +372,10 @@ static int group_setup(void **state)
 	const char *plus = strchr(f->tok_valid, '+');
 	snprintf(f->tok_other_list, sizeof(f->tok_other_list), "closed-bounces%s", plus);
 
-	make_unsub(f, "dev", f->alice_id, f->dev_id, TODAY - 10, f->uns_valid, sizeof(f->uns_valid));
-	make_unsub(f, "dev", f->alice_id, f->dev_id, TODAY - UNSUB_LINK_DAYS - 1,
-	           f->uns_old, sizeof(f->uns_old));
+	make_unsub(f, "dev", f->alice_id, f->dev_id, TODAY - 10, f->uns_valid,
+	           sizeof(f->uns_valid));
+	make_unsub(f, "dev", f->alice_id, f->dev_id, TODAY - UNSUB_LINK_DAYS - 1, f->uns_old,
+	           sizeof(f->uns_old));
 	make_unsub(f, "closed", f->alice_id, f->dev_id, TODAY, f->uns_other_list,
 	           sizeof(f->uns_other_list));
 	make_unsub(f, "dev", 999999, f->dev_id, TODAY, f->uns_gone, sizeof(f->uns_gone));
@@ -394,48 +408,65 @@ static int group_teardown(void **state)
 
 struct decide_case {
 	const char *label;
-	const char *request;            /* "smtpd_access_policy" unless set */
-	const char *state;              /* "RCPT" unless set */
+	const char *request; /* "smtpd_access_policy" unless set */
+	const char *state;   /* "RCPT" unless set */
 	const char *sender;
-	const char *rcpt;               /* "@TOKEN_..." picks a token of the fixture */
+	const char *rcpt; /* "@TOKEN_..." picks a token of the fixture */
 	enum policy_verdict want;
 	enum policy_rule want_rule;
-	const char *want_action;        /* exact, with "%s" for the recipient; NULL: skip */
+	const char *want_action; /* exact, with "%s" for the recipient; NULL: skip */
 };
 
 static const char *fx_rcpt(const struct fx *f, const char *r)
 {
-	if (!strcmp(r, "@valid")) return f->tok_valid;
-	if (!strcmp(r, "@probe")) return f->tok_probe;
-	if (!strcmp(r, "@stale")) return f->tok_stale;
-	if (!strcmp(r, "@future")) return f->tok_future;
-	if (!strcmp(r, "@badmac")) return f->tok_badmac;
-	if (!strcmp(r, "@otherlist")) return f->tok_other_list;
-	if (!strcmp(r, "@unsub")) return f->uns_valid;
-	if (!strcmp(r, "@unsub-old")) return f->uns_old;
-	if (!strcmp(r, "@unsub-badmac")) return f->uns_badmac;
-	if (!strcmp(r, "@unsub-otherlist")) return f->uns_other_list;
-	if (!strcmp(r, "@unsub-gone")) return f->uns_gone;
-	if (!strcmp(r, "@mod")) return f->mod_valid;
-	if (!strcmp(r, "@mod-decided")) return f->mod_decided;
-	if (!strcmp(r, "@mod-expired")) return f->mod_expired;
-	if (!strcmp(r, "@mod-badmac")) return f->mod_badmac;
-	if (!strcmp(r, "@mod-otherlist")) return f->mod_other_list;
-	if (!strcmp(r, "@mod-kind")) return f->mod_kind;
+	if (!strcmp(r, "@valid"))
+		return f->tok_valid;
+	if (!strcmp(r, "@probe"))
+		return f->tok_probe;
+	if (!strcmp(r, "@stale"))
+		return f->tok_stale;
+	if (!strcmp(r, "@future"))
+		return f->tok_future;
+	if (!strcmp(r, "@badmac"))
+		return f->tok_badmac;
+	if (!strcmp(r, "@otherlist"))
+		return f->tok_other_list;
+	if (!strcmp(r, "@unsub"))
+		return f->uns_valid;
+	if (!strcmp(r, "@unsub-old"))
+		return f->uns_old;
+	if (!strcmp(r, "@unsub-badmac"))
+		return f->uns_badmac;
+	if (!strcmp(r, "@unsub-otherlist"))
+		return f->uns_other_list;
+	if (!strcmp(r, "@unsub-gone"))
+		return f->uns_gone;
+	if (!strcmp(r, "@mod"))
+		return f->mod_valid;
+	if (!strcmp(r, "@mod-decided"))
+		return f->mod_decided;
+	if (!strcmp(r, "@mod-expired"))
+		return f->mod_expired;
+	if (!strcmp(r, "@mod-badmac"))
+		return f->mod_badmac;
+	if (!strcmp(r, "@mod-otherlist"))
+		return f->mod_other_list;
+	if (!strcmp(r, "@mod-kind"))
+		return f->mod_kind;
 	return r;
 }
 
 #define NOLIST "550 5.1.1 no such list address"
 #define BADTOK "550 5.1.1 bounce address does not verify"
-#define STALE  "550 5.7.1 bounce address is stale"
-#define NULLS  "550 5.7.1 no bounces or automatic replies to this address"
+#define STALE "550 5.7.1 bounce address is stale"
+#define NULLS "550 5.7.1 no bounces or automatic replies to this address"
 #define NONMEM "550 5.7.1 only members may post to this list"
 #define UNSBAD "550 5.1.1 unsubscribe address does not verify"
 #define UNSOLD "550 5.7.1 unsubscribe address has expired"
 #define MODBAD "550 5.1.1 moderation address does not verify"
 #define MODOLD "550 5.7.1 moderation address has expired"
 #define MODDONE "550 5.7.1 already decided"
-#define DUNNO  POLICY_VERDICT_DUNNO, POLICY_RULE_NONE, "DUNNO"
+#define DUNNO POLICY_VERDICT_DUNNO, POLICY_RULE_NONE, "DUNNO"
 #define REJ(rule, act) POLICY_VERDICT_REJECT, POLICY_RULE_##rule, act
 
 /* tmpl with its "%s" (if any) replaced by rcpt */
@@ -456,9 +487,12 @@ static void test_decide_table(void **state)
 		{ "other domain", NULL, NULL, "a@b.test", "someone@elsewhere.test", DUNNO },
 		{ "other domain, null sender", NULL, NULL, "", "someone@elsewhere.test", DUNNO },
 		/* rule 2: unknown addresses under a list domain */
-		{ "unknown list", NULL, NULL, "a@b.test", "nolist@" DOMAIN, REJ(UNKNOWN_ADDRESS, NOLIST) },
-		{ "unknown role", NULL, NULL, "a@b.test", "dev-admin@" DOMAIN, REJ(UNKNOWN_ADDRESS, NOLIST) },
-		{ "unknown, null sender", NULL, NULL, "", "nolist@" DOMAIN, REJ(UNKNOWN_ADDRESS, NOLIST) },
+		{ "unknown list", NULL, NULL, "a@b.test", "nolist@" DOMAIN,
+		  REJ(UNKNOWN_ADDRESS, NOLIST) },
+		{ "unknown role", NULL, NULL, "a@b.test", "dev-admin@" DOMAIN,
+		  REJ(UNKNOWN_ADDRESS, NOLIST) },
+		{ "unknown, null sender", NULL, NULL, "", "nolist@" DOMAIN,
+		  REJ(UNKNOWN_ADDRESS, NOLIST) },
 		{ "unparsable, under a list domain", NULL, NULL, "a@b.test", "a..b@" DOMAIN,
 		  REJ(UNKNOWN_ADDRESS, NOLIST) },
 		{ "unparsable, elsewhere", NULL, NULL, "a@b.test", "a..b@elsewhere.test", DUNNO },
@@ -466,9 +500,11 @@ static void test_decide_table(void **state)
 		  REJ(UNKNOWN_ADDRESS, NOLIST) },
 		/* valid addresses */
 		{ "post by a member", NULL, NULL, "alice@members.test", "dev@" DOMAIN, DUNNO },
-		{ "post by a non-member (list holds)", NULL, NULL, "eve@forged.test", "dev@" DOMAIN, DUNNO },
+		{ "post by a non-member (list holds)", NULL, NULL, "eve@forged.test", "dev@" DOMAIN,
+		  DUNNO },
 		{ "post, capitals", NULL, NULL, "eve@forged.test", "DEV@Lists.Example.Org", DUNNO },
-		{ "post with an extension", NULL, NULL, "eve@forged.test", "dev+topic@" DOMAIN, DUNNO },
+		{ "post with an extension", NULL, NULL, "eve@forged.test", "dev+topic@" DOMAIN,
+		  DUNNO },
 		{ "request address", NULL, NULL, "eve@forged.test", "dev-request@" DOMAIN, DUNNO },
 		{ "owner address", NULL, NULL, "eve@forged.test", "dev-owner@" DOMAIN, DUNNO },
 		{ "list named like a role", NULL, NULL, "bob@members.test", "team-owner@" DOMAIN,
@@ -483,25 +519,30 @@ static void test_decide_table(void **state)
 		{ "token of another list", NULL, NULL, "", "@otherlist", REJ(BAD_TOKEN, BADTOK) },
 		{ "made-up token", NULL, NULL, "", "dev-bounces+aaaaaaaaaaaaaaaaaaaaaaaa@" DOMAIN,
 		  REJ(BAD_TOKEN, BADTOK) },
-		{ "malformed token", NULL, NULL, "", "dev-bounces+1@" DOMAIN, REJ(BAD_TOKEN, BADTOK) },
+		{ "malformed token", NULL, NULL, "", "dev-bounces+1@" DOMAIN,
+		  REJ(BAD_TOKEN, BADTOK) },
 		{ "no token", NULL, NULL, "", "dev-bounces@" DOMAIN, REJ(BAD_TOKEN, BADTOK) },
 		{ "bounce address of an unknown list", NULL, NULL, "", "nolist-bounces+abc@" DOMAIN,
 		  REJ(UNKNOWN_ADDRESS, NOLIST) },
 		/* rule 4: null sender */
 		{ "null sender to the posting address", NULL, NULL, "", "dev@" DOMAIN,
 		  REJ(NULL_SENDER, NULLS) },
-		{ "null sender to -request", NULL, NULL, "", "dev-request@" DOMAIN, REJ(NULL_SENDER, NULLS) },
-		{ "null sender to -owner", NULL, NULL, "", "dev-owner@" DOMAIN, REJ(NULL_SENDER, NULLS) },
-		{ "null sender to a closed list", NULL, NULL, "", "closed@" DOMAIN, REJ(NULL_SENDER, NULLS) },
+		{ "null sender to -request", NULL, NULL, "", "dev-request@" DOMAIN,
+		  REJ(NULL_SENDER, NULLS) },
+		{ "null sender to -owner", NULL, NULL, "", "dev-owner@" DOMAIN,
+		  REJ(NULL_SENDER, NULLS) },
+		{ "null sender to a closed list", NULL, NULL, "", "closed@" DOMAIN,
+		  REJ(NULL_SENDER, NULLS) },
 		/* rule 5: nonmember_action=reject */
 		{ "closed list, member", NULL, NULL, "bob@members.test", "closed@" DOMAIN, DUNNO },
-		{ "closed list, member in capitals", NULL, NULL, "Bob@MEMBERS.test", "closed@" DOMAIN, DUNNO },
-		{ "closed list, member of another list", NULL, NULL, "alice@members.test", "closed@" DOMAIN,
-		  REJ(NON_MEMBER, NONMEM) },
+		{ "closed list, member in capitals", NULL, NULL, "Bob@MEMBERS.test",
+		  "closed@" DOMAIN, DUNNO },
+		{ "closed list, member of another list", NULL, NULL, "alice@members.test",
+		  "closed@" DOMAIN, REJ(NON_MEMBER, NONMEM) },
 		{ "closed list, non-member", NULL, NULL, "eve@forged.test", "closed@" DOMAIN,
 		  REJ(NON_MEMBER, NONMEM) },
-		{ "closed list, non-member, extension", NULL, NULL, "eve@forged.test", "closed+x@" DOMAIN,
-		  REJ(NON_MEMBER, NONMEM) },
+		{ "closed list, non-member, extension", NULL, NULL, "eve@forged.test",
+		  "closed+x@" DOMAIN, REJ(NON_MEMBER, NONMEM) },
 		{ "closed list, unparsable sender", NULL, NULL, "not an address", "closed@" DOMAIN,
 		  REJ(NON_MEMBER, NONMEM) },
 		{ "closed list, -request from a non-member", NULL, NULL, "eve@forged.test",
@@ -510,9 +551,12 @@ static void test_decide_table(void **state)
 		  "closed-owner@" DOMAIN, DUNNO },
 		/* rule 5b: one-click unsubscribe addresses (RFC 8058 by mail) */
 		{ "unsubscribe token", NULL, NULL, "alice@members.test", "@unsub", DUNNO },
-		{ "unsubscribe token, other sender", NULL, NULL, "webmail@provider.test", "@unsub", DUNNO },
-		{ "unsubscribe token, null sender", NULL, NULL, "", "@unsub", REJ(NULL_SENDER, NULLS) },
-		{ "unsubscribe token of a member gone", NULL, NULL, "a@b.test", "@unsub-gone", DUNNO },
+		{ "unsubscribe token, other sender", NULL, NULL, "webmail@provider.test", "@unsub",
+		  DUNNO },
+		{ "unsubscribe token, null sender", NULL, NULL, "", "@unsub",
+		  REJ(NULL_SENDER, NULLS) },
+		{ "unsubscribe token of a member gone", NULL, NULL, "a@b.test", "@unsub-gone",
+		  DUNNO },
 		{ "unsubscribe token, a year old", NULL, NULL, "a@b.test", "@unsub-old",
 		  REJ(STALE_TOKEN, UNSOLD) },
 		{ "unsubscribe token, forged MAC", NULL, NULL, "a@b.test", "@unsub-badmac",
@@ -521,13 +565,14 @@ static void test_decide_table(void **state)
 		  REJ(BAD_TOKEN, UNSBAD) },
 		{ "unsubscribe token, made up", NULL, NULL, "a@b.test",
 		  "dev-request+unsub-aaaaaaaaaaaaaaaaaaaaaaaa@" DOMAIN, REJ(BAD_TOKEN, UNSBAD) },
-		{ "unsubscribe token, malformed", NULL, NULL, "a@b.test", "dev-request+unsub-1@" DOMAIN,
-		  REJ(BAD_TOKEN, UNSBAD) },
+		{ "unsubscribe token, malformed", NULL, NULL, "a@b.test",
+		  "dev-request+unsub-1@" DOMAIN, REJ(BAD_TOKEN, UNSBAD) },
 		/* moderation by mail: LIST-moderate+TOKEN@ */
 		{ "moderation token, held post", NULL, NULL, "mod@members.test", "@mod", DUNNO },
-		{ "moderation token, null sender", NULL, NULL, "", "@mod", REJ(NULL_SENDER, NULLS) },
-		{ "moderation token, decided already", NULL, NULL, "mod@members.test", "@mod-decided",
-		  REJ(STALE_TOKEN, MODDONE) },
+		{ "moderation token, null sender", NULL, NULL, "", "@mod",
+		  REJ(NULL_SENDER, NULLS) },
+		{ "moderation token, decided already", NULL, NULL, "mod@members.test",
+		  "@mod-decided", REJ(STALE_TOKEN, MODDONE) },
 		{ "moderation token, expired", NULL, NULL, "mod@members.test", "@mod-expired",
 		  REJ(STALE_TOKEN, MODOLD) },
 		{ "moderation token, forged MAC", NULL, NULL, "mod@members.test", "@mod-badmac",
@@ -538,8 +583,8 @@ static void test_decide_table(void **state)
 		  REJ(STALE_TOKEN, MODDONE) },
 		{ "moderation address without a token", NULL, NULL, "mod@members.test",
 		  "dev-moderate@" DOMAIN, REJ(BAD_TOKEN, MODBAD) },
-		{ "request extension other than unsub-", NULL, NULL, "a@b.test", "dev-request+x@" DOMAIN,
-		  DUNNO },
+		{ "request extension other than unsub-", NULL, NULL, "a@b.test",
+		  "dev-request+x@" DOMAIN, DUNNO },
 		/* rule 6: only RCPT of smtpd_access_policy is judged */
 		{ "DATA state", NULL, "DATA", "", "nolist@" DOMAIN, DUNNO },
 		{ "END-OF-MESSAGE state", NULL, "END-OF-MESSAGE", "", "nolist@" DOMAIN, DUNNO },
@@ -558,7 +603,8 @@ static void test_decide_table(void **state)
 		struct policy_request req;
 		struct policy_decision d;
 
-		buf_addf(&in, "request=%s\nprotocol_state=%s\nprotocol_name=ESMTP\n"
+		buf_addf(&in,
+		         "request=%s\nprotocol_state=%s\nprotocol_name=ESMTP\n"
 		         "client_address=127.0.0.1\nsender=%s\nrecipient=%s\ninstance=1.2\n\n",
 		         c->request ? c->request : "smtpd_access_policy",
 		         c->state ? c->state : "RCPT", c->sender, rcpt);
@@ -570,8 +616,8 @@ static void test_decide_table(void **state)
 		subst(want, sizeof(want), c->want_action, rcpt);
 		if (d.verdict != c->want || d.rule != c->want_rule || strcmp(d.action, want))
 			printf("# %s (%s): got %d %s '%s', want %d %s '%s'\n", c->label, rcpt,
-			       d.verdict, policy_rule_name(d.rule), d.action,
-			       c->want, policy_rule_name(c->want_rule), want);
+			       d.verdict, policy_rule_name(d.rule), d.action, c->want,
+			       policy_rule_name(c->want_rule), want);
 		assert_int_equal(d.verdict, c->want);
 		assert_int_equal(d.rule, c->want_rule);
 		assert_string_equal(d.action, want);
@@ -594,7 +640,11 @@ static void test_decide_config(void **state)
 	struct store_txn *txn;
 	assert_int_equal(store_txn_begin(f->s, STORE_TXN_RDONLY, &txn), 0);
 
-	const struct { const char *rcpt; const char *sender; enum policy_rule rule; } cases[] = {
+	const struct {
+		const char *rcpt;
+		const char *sender;
+		enum policy_rule rule;
+	} cases[] = {
 		/* -bounces is not a role any more: an unknown address */
 		{ f->tok_valid, "", POLICY_RULE_UNKNOWN_ADDRESS },
 		{ "dev-bounce@" DOMAIN, "", POLICY_RULE_BAD_TOKEN },
@@ -605,7 +655,8 @@ static void test_decide_config(void **state)
 		struct policy_request req;
 		struct policy_decision d;
 		buf_addf(&in, REQ "sender=%s\nrecipient=%s\n\n", cases[i].sender, cases[i].rcpt);
-		assert_int_equal(policy_request_parse(slice_make(in.data, in.len), &req), (int)in.len);
+		assert_int_equal(policy_request_parse(slice_make(in.data, in.len), &req),
+		                 (int)in.len);
 		policy_decide(txn, &env, &req, &d);
 		if (d.rule != cases[i].rule)
 			printf("# %s: got %s, want %s\n", cases[i].rcpt, policy_rule_name(d.rule),
@@ -616,7 +667,10 @@ static void test_decide_config(void **state)
 
 	/* under token_max_age_days = 1: yesterday's token is fresh, one of
 	 * two days ago is stale */
-	const struct { uint32_t day; enum policy_rule rule; } ages[] = {
+	const struct {
+		uint32_t day;
+		enum policy_rule rule;
+	} ages[] = {
 		{ TODAY - 1, POLICY_RULE_NONE },
 		{ TODAY - 2, POLICY_RULE_STALE_TOKEN },
 	};
@@ -625,10 +679,11 @@ static void test_decide_config(void **state)
 		struct buf in = BUF_INIT;
 		struct policy_request req;
 		struct policy_decision d;
-		make_token_sfx(f, VERP_KIND_POST, f->alice_id, ages[i].day, "dev", "-bounce",
-		               rcpt, sizeof(rcpt));
+		make_token_sfx(f, VERP_KIND_POST, f->alice_id, ages[i].day, "dev", "-bounce", rcpt,
+		               sizeof(rcpt));
 		buf_addf(&in, REQ "sender=\nrecipient=%s\n\n", rcpt);
-		assert_int_equal(policy_request_parse(slice_make(in.data, in.len), &req), (int)in.len);
+		assert_int_equal(policy_request_parse(slice_make(in.data, in.len), &req),
+		                 (int)in.len);
 		policy_decide(txn, &env, &req, &d);
 		if (d.rule != ages[i].rule)
 			printf("# age %u: got %s, want %s\n", TODAY - ages[i].day,
@@ -699,12 +754,9 @@ static void test_bounce_msg(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_table),
-		cmocka_unit_test(test_parse_limits),
-		cmocka_unit_test(test_reply_format),
-		cmocka_unit_test(test_decide_table),
-		cmocka_unit_test(test_decide_config),
-		cmocka_unit_test(test_bounce_msg),
+		cmocka_unit_test(test_parse_table),   cmocka_unit_test(test_parse_limits),
+		cmocka_unit_test(test_reply_format),  cmocka_unit_test(test_decide_table),
+		cmocka_unit_test(test_decide_config), cmocka_unit_test(test_bounce_msg),
 	};
 	/* one group: TAP allows one plan per run */
 	return cmocka_run_group_tests_name("policy", tests, group_setup, group_teardown);

@@ -33,8 +33,12 @@ static void test_limit(void **state)
 	assert_int_equal(store_open(dir, STORE_OPEN_CREATE, &s), 0);
 	assert_int_equal(store_txn_begin(s, 0, &txn), 0);
 
-	struct addr a = mk("Alice@Example.org"), a2 = mk("alice@example.org"), b = mk("bob@example.org");
-	static const struct { int want; uint32_t count; } t[] = { { 1, 1 }, { 1, 2 }, { 1, 3 }, { 0, 3 }, { 0, 3 } };
+	struct addr a = mk("Alice@Example.org"), a2 = mk("alice@example.org"),
+	            b = mk("bob@example.org");
+	static const struct {
+		int want;
+		uint32_t count;
+	} t[] = { { 1, 1 }, { 1, 2 }, { 1, 3 }, { 0, 3 }, { 0, 3 } };
 	int failed = 0;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		int got = store_rate_take(txn, 100, i % 2 ? &a2 : &a, 3, &n);

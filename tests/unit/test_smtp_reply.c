@@ -17,12 +17,13 @@ static const struct {
 	const char *label, *in;
 	int want_code;
 	const char *want_enh, *want_text;
-	size_t want_lines, want_used;   /* want_used 0: all of the input */
+	size_t want_lines, want_used; /* want_used 0: all of the input */
 } cases[] = {
 	{ "simple", "250 ok\r\n", 250, "", "ok", 1, 0 },
 	{ "enhanced", "550 5.1.1 <x@y>: user unknown\r\n", 550, "5.1.1",
 	  "5.1.1 <x@y>: user unknown", 1, 0 },
-	{ "enhanced 3 digits", "452 4.5.302 too many\r\n", 452, "4.5.302", "4.5.302 too many", 1, 0 },
+	{ "enhanced 3 digits", "452 4.5.302 too many\r\n", 452, "4.5.302", "4.5.302 too many", 1,
+	  0 },
 	{ "enhanced class mismatch", "550 4.1.1 odd\r\n", 550, "", "4.1.1 odd", 1, 0 },
 	{ "enhanced no space", "250 2.0.0ok\r\n", 250, "", "2.0.0ok", 1, 0 },
 	{ "enhanced alone", "250 2.0.0\r\n", 250, "2.0.0", "2.0.0", 1, 0 },
@@ -74,12 +75,13 @@ static void check_case(size_t i, bool bytewise)
 		    strcmp(p.reply.enhanced, cases[i].want_enh) != 0 ||
 		    strcmp(p.reply.text.data, cases[i].want_text) != 0 ||
 		    p.reply.nlines != cases[i].want_lines || pos != want_used)
-			fail_msg("%s%s: got r=%d code=%d enh=\"%s\" text=\"%s\" lines=%zu used=%zu, "
-			         "want r=1 code=%d enh=\"%s\" text=\"%s\" lines=%zu used=%zu",
-			         cases[i].label, bytewise ? " (bytewise)" : "", r,
-			         p.reply.code, p.reply.enhanced, p.reply.text.data,
-			         p.reply.nlines, pos, cases[i].want_code, cases[i].want_enh,
-			         cases[i].want_text, cases[i].want_lines, want_used);
+			fail_msg(
+			        "%s%s: got r=%d code=%d enh=\"%s\" text=\"%s\" lines=%zu used=%zu, "
+			        "want r=1 code=%d enh=\"%s\" text=\"%s\" lines=%zu used=%zu",
+			        cases[i].label, bytewise ? " (bytewise)" : "", r, p.reply.code,
+			        p.reply.enhanced, p.reply.text.data, p.reply.nlines, pos,
+			        cases[i].want_code, cases[i].want_enh, cases[i].want_text,
+			        cases[i].want_lines, want_used);
 	}
 	smtp_reply_parser_finish(&p);
 }
@@ -170,11 +172,13 @@ static const struct {
 	  "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n"
 	  "250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n"
 	  "250-SMTPUTF8\r\n250-CHUNKING\r\n250 XVERP\r\n",
-	  SMTP_EXT_PIPELINING | SMTP_EXT_SIZE | SMTP_EXT_STARTTLS |
-	  SMTP_EXT_ENHANCEDSTATUSCODES | SMTP_EXT_8BITMIME | SMTP_EXT_DSN |
-	  SMTP_EXT_SMTPUTF8 | SMTP_EXT_CHUNKING | SMTP_EXT_XVERP, 0, 10240000 },
+	  SMTP_EXT_PIPELINING | SMTP_EXT_SIZE | SMTP_EXT_STARTTLS | SMTP_EXT_ENHANCEDSTATUSCODES |
+	          SMTP_EXT_8BITMIME | SMTP_EXT_DSN | SMTP_EXT_SMTPUTF8 | SMTP_EXT_CHUNKING |
+	          SMTP_EXT_XVERP,
+	  0, 10240000 },
 	{ "auth both forms", "250-mx\r\n250-AUTH LOGIN PLAIN\r\n250 AUTH=CRAM-MD5 XFOO\r\n",
-	  SMTP_EXT_AUTH, SMTP_AUTH_LOGIN | SMTP_AUTH_PLAIN | SMTP_AUTH_CRAM_MD5 | SMTP_AUTH_OTHER, 0 },
+	  SMTP_EXT_AUTH, SMTP_AUTH_LOGIN | SMTP_AUTH_PLAIN | SMTP_AUTH_CRAM_MD5 | SMTP_AUTH_OTHER,
+	  0 },
 	{ "case and blanks", "250-mx\r\n250-  pipelining  \r\n250 size\r\n",
 	  SMTP_EXT_PIPELINING | SMTP_EXT_SIZE, 0, 0 },
 	{ "bad size", "250-mx\r\n250 SIZE 12x\r\n", SMTP_EXT_SIZE, 0, 0 },
@@ -192,12 +196,13 @@ static void test_ehlo(void **state)
 		size_t used;
 
 		smtp_reply_parser_init(&p);
-		assert_int_equal(smtp_reply_parse(&p, ehlo_cases[i].in,
-		                                  strlen(ehlo_cases[i].in), &used), 1);
+		assert_int_equal(
+		        smtp_reply_parse(&p, ehlo_cases[i].in, strlen(ehlo_cases[i].in), &used), 1);
 		assert_int_equal(smtp_ehlo_parse(&p.reply, &e), 0);
 		if (e.ext != ehlo_cases[i].want_ext || e.auth != ehlo_cases[i].want_auth ||
 		    e.size != ehlo_cases[i].want_size)
-			fail_msg("%s: got ext=%#x auth=%#x size=%llu, want ext=%#x auth=%#x size=%llu",
+			fail_msg("%s: got ext=%#x auth=%#x size=%llu, want ext=%#x auth=%#x "
+			         "size=%llu",
 			         ehlo_cases[i].label, e.ext, e.auth, (unsigned long long)e.size,
 			         ehlo_cases[i].want_ext, ehlo_cases[i].want_auth,
 			         (unsigned long long)ehlo_cases[i].want_size);
@@ -222,10 +227,10 @@ static void test_step(void **state)
 		int rcpt_class;
 		const char *want;
 	} steps[] = {
-		{ 5, "RCPT TO" },       /* refused at RCPT */
+		{ 5, "RCPT TO" }, /* refused at RCPT */
 		{ 4, "RCPT TO" },
-		{ 2, "end of DATA" },   /* accepted at RCPT: refused with the message */
-		{ 0, "MAIL FROM" },     /* no reply to RCPT: refused before it */
+		{ 2, "end of DATA" }, /* accepted at RCPT: refused with the message */
+		{ 0, "MAIL FROM" },   /* no reply to RCPT: refused before it */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
@@ -239,10 +244,8 @@ static void test_step(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_stream),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_ehlo),
+		cmocka_unit_test(test_cases),  cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_bounds), cmocka_unit_test(test_ehlo),
 		cmocka_unit_test(test_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

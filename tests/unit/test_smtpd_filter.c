@@ -22,23 +22,23 @@ struct parse_case {
 };
 
 static const struct parse_case parse_cases[] = {
-	{ "config", "config|smtpd-version|6.8.0p2", 0, SMTPD_FILTER_CONFIG,
-	  "smtpd-version", "", "", "6.8.0p2" },
+	{ "config", "config|smtpd-version|6.8.0p2", 0, SMTPD_FILTER_CONFIG, "smtpd-version", "", "",
+	  "6.8.0p2" },
 	{ "config ready", "config|ready", 0, SMTPD_FILTER_CONFIG, "ready", "", "", "" },
 	{ "rcpt-to", "filter|0.6|1.5|smtp-in|rcpt-to|7641df|1ef1c2|dev@lists.test", 0,
 	  SMTPD_FILTER_QUERY, "rcpt-to", "7641df", "1ef1c2", "dev@lists.test" },
-	{ "null sender", "filter|0.6|1.5|smtp-in|mail-from|s|t|", 0,
-	  SMTPD_FILTER_QUERY, "mail-from", "s", "t", "" },
-	{ "data line with bars", "filter|0.7|1|smtp-in|data-line|s|t|a|b||c", 0,
-	  SMTPD_FILTER_QUERY, "data-line", "s", "t", "a|b||c" },
-	{ "phase without params", "filter|0.5|1|smtp-in|commit|s|t", 0,
-	  SMTPD_FILTER_QUERY, "commit", "s", "t", "" },
+	{ "null sender", "filter|0.6|1.5|smtp-in|mail-from|s|t|", 0, SMTPD_FILTER_QUERY,
+	  "mail-from", "s", "t", "" },
+	{ "data line with bars", "filter|0.7|1|smtp-in|data-line|s|t|a|b||c", 0, SMTPD_FILTER_QUERY,
+	  "data-line", "s", "t", "a|b||c" },
+	{ "phase without params", "filter|0.5|1|smtp-in|commit|s|t", 0, SMTPD_FILTER_QUERY,
+	  "commit", "s", "t", "" },
 	{ "report", "report|0.6|1|smtp-in|link-connect|s|host|pass|192.0.2.1:25|127.0.0.1:25", 0,
 	  SMTPD_FILTER_REPORT, "link-connect", "s", "", "host|pass|192.0.2.1:25|127.0.0.1:25" },
-	{ "report without params", "report|0.6|1|smtp-in|link-disconnect|s", 0,
-	  SMTPD_FILTER_REPORT, "link-disconnect", "s", "", "" },
-	{ "version 1.0", "filter|1.0|1|smtp-in|rcpt-to|s|t|x", 0,
-	  SMTPD_FILTER_QUERY, "rcpt-to", "s", "t", "x" },
+	{ "report without params", "report|0.6|1|smtp-in|link-disconnect|s", 0, SMTPD_FILTER_REPORT,
+	  "link-disconnect", "s", "", "" },
+	{ "version 1.0", "filter|1.0|1|smtp-in|rcpt-to|s|t|x", 0, SMTPD_FILTER_QUERY, "rcpt-to",
+	  "s", "t", "x" },
 	{ "old token order", "filter|0.4|1|smtp-in|rcpt-to|t|s|x", -EBADMSG, 0, 0, 0, 0, 0 },
 	{ "bad version", "filter|x.6|1|smtp-in|rcpt-to|s|t|x", -EBADMSG, 0, 0, 0, 0, 0 },
 	{ "no token", "filter|0.6|1|smtp-in|rcpt-to|s", -EBADMSG, 0, 0, 0, 0, 0 },
@@ -99,7 +99,9 @@ static void test_oversized(void **state)
 	free(big);
 }
 
-static const struct { const char *label, *in, *want; } connect_cases[] = {
+static const struct {
+	const char *label, *in, *want;
+} connect_cases[] = {
 	{ "ipv4", "rdns|pass|192.0.2.1:4444|127.0.0.1:25", "192.0.2.1" },
 	{ "ipv6 brackets", "rdns|pass|[2001:db8::1]:4444|[::1]:25", "2001:db8::1" },
 	{ "ipv6 bare", "rdns|pass|2001:db8::1|::1", "2001:db8::1" },
@@ -135,17 +137,13 @@ static const struct strip_case strip_cases[] = {
 	  "Authentication-Results: MX.Example.ORG;\n\tspf=pass\n smtp.mailfrom=x\nX: y\n\nb\n.",
 	  "X: y\n\nb\n.\n", 1 },
 	{ "id on the continuation line", "mx.example.org",
-	  "Authentication-Results:\n   mx.example.org; dkim=pass\nX: y\n\n.",
-	  "X: y\n\n.\n", 1 },
+	  "Authentication-Results:\n   mx.example.org; dkim=pass\nX: y\n\n.", "X: y\n\n.\n", 1 },
 	{ "comment before the id", "mx.example.org",
-	  "Authentication-Results: (forged) mx.example.org; dmarc=pass\n\n.",
-	  "\n.\n", 1 },
+	  "Authentication-Results: (forged) mx.example.org; dmarc=pass\n\n.", "\n.\n", 1 },
 	{ "quoted id", "mx.example.org",
-	  "Authentication-Results: \"mx.example.org\"; dmarc=pass\n\n.",
-	  "\n.\n", 1 },
+	  "Authentication-Results: \"mx.example.org\"; dmarc=pass\n\n.", "\n.\n", 1 },
 	{ "id with version", "mx.example.org",
-	  "Authentication-Results: mx.example.org 1; dmarc=pass\n\n.",
-	  "\n.\n", 1 },
+	  "Authentication-Results: mx.example.org 1; dmarc=pass\n\n.", "\n.\n", 1 },
 	{ "other id kept", "mx.example.org",
 	  "Authentication-Results: mx.other.org; dmarc=pass\n folded\nX: y\n\n.",
 	  "Authentication-Results: mx.other.org; dmarc=pass\n folded\nX: y\n\n.\n", 0 },
@@ -153,25 +151,22 @@ static const struct strip_case strip_cases[] = {
 	  "Authentication-Results: mx.example.org.evil; dmarc=pass\n\n.",
 	  "Authentication-Results: mx.example.org.evil; dmarc=pass\n\n.\n", 0 },
 	{ "held field at the end of the header", "mx.example.org",
-	  "Authentication-Results: mx.example.org; x=y\n\nAuthentication-Results: mx.example.org; x\n.",
+	  "Authentication-Results: mx.example.org; x=y\n\nAuthentication-Results: mx.example.org; "
+	  "x\n.",
 	  "\nAuthentication-Results: mx.example.org; x\n.\n", 1 },
 	{ "body untouched", "mx.example.org",
 	  "S: 1\n\nAuthentication-Results: mx.example.org; spf=pass\n.",
 	  "S: 1\n\nAuthentication-Results: mx.example.org; spf=pass\n.\n", 0 },
-	{ "no id configured", "",
-	  "Authentication-Results: mx.example.org; dmarc=pass\n\n.",
+	{ "no id configured", "", "Authentication-Results: mx.example.org; dmarc=pass\n\n.",
 	  "Authentication-Results: mx.example.org; dmarc=pass\n\n.\n", 0 },
 	{ "space before colon", "mx.example.org",
-	  "Authentication-Results : mx.example.org; dmarc=pass\n\n.",
-	  "\n.\n", 1 },
+	  "Authentication-Results : mx.example.org; dmarc=pass\n\n.", "\n.\n", 1 },
 	{ "similar name kept", "mx.example.org",
 	  "Authentication-Results-Original: mx.example.org; dmarc=pass\n\n.",
 	  "Authentication-Results-Original: mx.example.org; dmarc=pass\n\n.\n", 0 },
 	{ "message ends inside a held field", "mx.example.org",
-	  "Authentication-Results: mx.example.org; dmarc=pass\n.",
-	  ".\n", 1 },
-	{ "empty authserv-id kept", "mx.example.org",
-	  "Authentication-Results: ; none\n\n.",
+	  "Authentication-Results: mx.example.org; dmarc=pass\n.", ".\n", 1 },
+	{ "empty authserv-id kept", "mx.example.org", "Authentication-Results: ; none\n\n.",
 	  "Authentication-Results: ; none\n\n.\n", 0 },
 };
 
@@ -203,8 +198,8 @@ static void test_strip_table(void **state)
 			buf_reset(&out);
 			int d = feed(&s, c->id, c->in, &out);
 			if (d != c->want_dropped || strcmp(out.data, c->want)) {
-				print_error("%s (round %d): got %d '%s', want %d '%s'\n", c->label, round,
-				            d, out.data, c->want_dropped, c->want);
+				print_error("%s (round %d): got %d '%s', want %d '%s'\n", c->label,
+				            round, d, out.data, c->want_dropped, c->want);
 				fail();
 			}
 		}
@@ -222,12 +217,14 @@ static void test_strip_oversized(void **state)
 	int d = 0;
 	smtpd_filter_arstrip_init(&s);
 	d += smtpd_filter_arstrip_line(&s, "mx.example.org",
-	                               slice_cstr("Authentication-Results: other.example; a=b"), &out);
+	                               slice_cstr("Authentication-Results: other.example; a=b"),
+	                               &out);
 	memset(line, 'x', sizeof(line));
 	line[0] = '\t';
 	for (size_t i = 0; i < SMTPD_FILTER_AR_MAX / sizeof(line) + 2; i++)
-		d += smtpd_filter_arstrip_line(&s, "mx.example.org", slice_make(line, sizeof(line)), &out);
-	assert_int_equal(out.len, 0);   /* all held */
+		d += smtpd_filter_arstrip_line(&s, "mx.example.org", slice_make(line, sizeof(line)),
+		                               &out);
+	assert_int_equal(out.len, 0); /* all held */
 	d += smtpd_filter_arstrip_line(&s, "mx.example.org", slice_cstr("X: y"), &out);
 	assert_int_equal(d, 1);
 	assert_string_equal(out.data, "X: y\n");
@@ -238,10 +235,8 @@ static void test_strip_oversized(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_table),
-		cmocka_unit_test(test_oversized),
-		cmocka_unit_test(test_connect_table),
-		cmocka_unit_test(test_strip_table),
+		cmocka_unit_test(test_parse_table),     cmocka_unit_test(test_oversized),
+		cmocka_unit_test(test_connect_table),   cmocka_unit_test(test_strip_table),
 		cmocka_unit_test(test_strip_oversized),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,9 +12,9 @@
 
 #include "tests/unit/stagefix.h"
 
-#define LIST    "dev@" STAGEFIX_DOMAIN
-#define ALICE   "alice@example.org"
-#define BOB     "bob@example.org"
+#define LIST "dev@" STAGEFIX_DOMAIN
+#define ALICE "alice@example.org"
+#define BOB "bob@example.org"
 
 static int setup(void **state)
 {
@@ -35,7 +35,8 @@ static void post(struct buf *out, const char *from, const char *extra_head)
 {
 	static unsigned seq;
 	buf_reset(out);
-	buf_addf(out, "%sFrom: %s\nTo: " LIST "\nSubject: about the release\n"
+	buf_addf(out,
+	         "%sFrom: %s\nTo: " LIST "\nSubject: about the release\n"
 	         "Message-ID: <p.%u@example.org>\n\nText of the post.\n",
 	         extra_head ? extra_head : "", from, ++seq);
 }
@@ -167,7 +168,8 @@ static void test_other_reports_to_verp(void **state)
 		  "--F1\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\n"
 		  "User-Agent: Example-FBL/1.0\nVersion: 1\nOriginal-Rcpt-To: <" ALICE ">\n"
 		  "--F1\nContent-Type: message/rfc822\n\nFrom: " BOB "\nTo: " LIST "\n\nhi\n"
-		  "--F1--\n", STORE_EVENT_FEEDBACK, false },
+		  "--F1--\n",
+		  STORE_EVENT_FEEDBACK, false },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct stagefix fx;
@@ -210,9 +212,9 @@ static void test_automatic_to_post_address_dropped(void **state)
 	stagefix_dsn(&dsn, LIST, ALICE, "5.1.1", "550 5.1.1 user unknown");
 	stagefix_dsn(&dsn2, LIST, ALICE, "5.2.2", "552 5.2.2 mailbox full");
 	static const char vacation[] =
-		"From: Alice <" ALICE ">\nTo: " LIST "\nSubject: Out of office: about the release\n"
-		"Auto-Submitted: auto-replied\nMessage-ID: <v.1@example.org>\n\n"
-		"I am away until Monday.\n";
+	        "From: Alice <" ALICE ">\nTo: " LIST "\nSubject: Out of office: about the release\n"
+	        "Auto-Submitted: auto-replied\nMessage-ID: <v.1@example.org>\n\n"
+	        "I am away until Monday.\n";
 	const struct {
 		const char *label, *sender, *data;
 	} t[] = {
@@ -275,8 +277,8 @@ static void test_forged_sender_gets_nothing(void **state)
 	stagefix_mail_finish(m, n);
 
 	/* the same post, with the site's MTA's DMARC pass for the From: domain */
-	post(&b, "Alice <" ALICE ">", "Authentication-Results: " STAGEFIX_AUTHSERV
-	     "; dmarc=pass header.from=example.org\n");
+	post(&b, "Alice <" ALICE ">",
+	     "Authentication-Results: " STAGEFIX_AUTHSERV "; dmarc=pass header.from=example.org\n");
 	before = stagefix_last_id(fx);
 	id = stagefix_receive(fx, "bounces-123@mailer.example.org", LIST, b.data);
 	stagefix_assert_state(fx, id, STORE_MSG_DISTRIBUTING);

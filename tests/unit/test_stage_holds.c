@@ -13,8 +13,8 @@
 
 #include "tests/unit/stagefix.h"
 
-#define LIST    "dev@" STAGEFIX_DOMAIN
-#define ALICE   "alice@example.org"
+#define LIST "dev@" STAGEFIX_DOMAIN
+#define ALICE "alice@example.org"
 #define STRANGER "stranger@example.net"
 
 static int setup(void **state)
@@ -75,9 +75,10 @@ static uint32_t stranger_posts(struct stagefix *fx, struct buf *ret_moderate)
 static uint32_t owner_replies(struct stagefix *fx, const char *to, const char *first_line)
 {
 	char data[512];
-	snprintf(data, sizeof(data), "From: " STAGEFIX_OWNER "\nTo: %s\nSubject: Re: Held for "
-	         LIST "\nMessage-ID: <o.%u@example.org>\n\n%s\n", to, stagefix_last_id(fx),
-	         first_line);
+	snprintf(data, sizeof(data),
+	         "From: " STAGEFIX_OWNER "\nTo: %s\nSubject: Re: Held for " LIST
+	         "\nMessage-ID: <o.%u@example.org>\n\n%s\n",
+	         to, stagefix_last_id(fx), first_line);
 	return stagefix_receive(fx, STAGEFIX_OWNER, to, data);
 }
 
@@ -145,8 +146,9 @@ static void test_moderation_token_expires(void **state)
 		                      t[i].decides ? STORE_MSG_DISTRIBUTING : STORE_MSG_HELD);
 		assert_int_equal(stagefix_queued(&fx, STORE_JOB_FANOUT, held), t[i].decides);
 		if (t[i].decides) {
-			assert_int_equal(owner_mails(&fx, before,
-			                             "moderator: decision confirmation", NULL), 1);
+			assert_int_equal(
+			        owner_mails(&fx, before, "moderator: decision confirmation", NULL),
+			        1);
 		} else {
 			assert_int_equal(stagefix_stat(&fx, "moderation_stale"), 1);
 			assert_int_equal(stagefix_outbox(&fx, before, NULL, 0), 0);
@@ -161,8 +163,10 @@ static void test_moderation_token_expires(void **state)
 	uint32_t held = stranger_posts(&fx, &mod);
 	uint32_t before = stagefix_last_id(&fx);
 	char data[512];
-	snprintf(data, sizeof(data), "From: " STAGEFIX_OWNER "\nTo: %s\nSubject: Out of office\n"
-	         "Auto-Submitted: auto-replied\n\nI am away.\n", mod.data);
+	snprintf(data, sizeof(data),
+	         "From: " STAGEFIX_OWNER "\nTo: %s\nSubject: Out of office\n"
+	         "Auto-Submitted: auto-replied\n\nI am away.\n",
+	         mod.data);
 	stagefix_receive(&fx, STAGEFIX_OWNER, mod.data, data);
 	char *at = strchr(mod.data, '@');
 	at[-1] = at[-1] == 'a' ? 'b' : 'a';
@@ -183,7 +187,7 @@ static void test_held_summary(void **state)
 	struct stagefix *fx = *state;
 	struct buf mod = BUF_INIT;
 	holds_summary_tick(&fx->d);
-	assert_int_equal(stagefix_outbox(fx, 0, NULL, 0), 0);   /* nothing held */
+	assert_int_equal(stagefix_outbox(fx, 0, NULL, 0), 0); /* nothing held */
 
 	stranger_posts(fx, &mod);
 	uint32_t before = stagefix_last_id(fx);

@@ -14,11 +14,12 @@
 #include "bounce/verp.h"
 #include "tests/unit/stagefix.h"
 
-#define LIST    "dev@" STAGEFIX_DOMAIN
-#define ALICE   "alice@example.org"
-#define BOB     "bob@example.org"
-#define UNKNOWN_AT_RCPT "550 5.1.1 <" ALICE ">: Recipient address rejected: User unknown " \
-                        "in local recipient table"
+#define LIST "dev@" STAGEFIX_DOMAIN
+#define ALICE "alice@example.org"
+#define BOB "bob@example.org"
+#define UNKNOWN_AT_RCPT \
+	"550 5.1.1 <" ALICE ">: Recipient address rejected: User unknown " \
+	"in local recipient table"
 
 static int setup(void **state)
 {
@@ -41,8 +42,10 @@ static uint32_t bob_posts(struct stagefix *fx)
 {
 	static unsigned seq;
 	char data[256];
-	snprintf(data, sizeof(data), "From: " BOB "\nTo: " LIST "\nSubject: note %u\n"
-	         "Message-ID: <n.%u@example.org>\n\nA post.\n", seq, seq);
+	snprintf(data, sizeof(data),
+	         "From: " BOB "\nTo: " LIST "\nSubject: note %u\n"
+	         "Message-ID: <n.%u@example.org>\n\nA post.\n",
+	         seq, seq);
 	seq++;
 	uint32_t id = stagefix_receive(fx, BOB, LIST, data);
 	assert_int_equal(stagefix_msg(fx, id).state, STORE_MSG_DISTRIBUTING);
@@ -52,7 +55,7 @@ static uint32_t bob_posts(struct stagefix *fx)
 struct refusal {
 	struct stagefix *fx;
 	uint32_t member_id, msg_id;
-	const char *reply;              /* the relay's 5xx at RCPT */
+	const char *reply; /* the relay's 5xx at RCPT */
 };
 
 /* The relay refused the member at RCPT during the fan-out of post msg_id:
@@ -95,8 +98,8 @@ static struct stagefix_member member(struct stagefix *fx, const char *addr)
 
 /* The mails queued after message after with this rule: how many, the
  * return path of the last to ret_rp (may be NULL). */
-static size_t mails_by_rule(struct stagefix *fx, uint32_t after, const char *rule,
-                            const char *rcpt, struct buf *ret_rp)
+static size_t mails_by_rule(struct stagefix *fx, uint32_t after, const char *rule, const char *rcpt,
+                            struct buf *ret_rp)
 {
 	struct stagefix_mail m[16];
 	size_t n = stagefix_outbox(fx, after, m, 16), found = 0;
@@ -135,8 +138,8 @@ static void disable_alice(struct stagefix *fx, struct buf *ret_probe_rp)
 			print_message("# day %u: got score %u, want %u\n", days, m.score, score);
 		assert_int_equal(m.score, score);
 		assert_int_equal(m.bounce_days, days);
-		size_t probes = mails_by_rule(fx, before, "member: bounce probe", ALICE,
-		                              ret_probe_rp);
+		size_t probes =
+		        mails_by_rule(fx, before, "member: bounce probe", ALICE, ret_probe_rp);
 		if (score < l.bounce_score_threshold) {
 			assert_int_equal(m.state, STORE_MEMBER_ENABLED);
 			assert_false(m.probing);
@@ -185,8 +188,8 @@ static void test_rcpt_refusals_disable_with_probe(void **state)
 	assert_int_equal(verp_decode(fx->d.key, slice_make(rp.data, (size_t)(at - rp.data)),
 	                             fx->list.local, fx->d.cfg.bounce_suffix,
 	                             fx->d.cfg.recipient_delimiter, fx->list.domain,
-	                             stagefix_today(fx),
-	                             fx->d.cfg.token_max_age_days, &vf), 0);
+	                             stagefix_today(fx), fx->d.cfg.token_max_age_days, &vf),
+	                 0);
 	assert_int_equal(vf.kind, VERP_KIND_PROBE);
 	assert_int_equal(vf.member_id, alice);
 	assert_int_equal(vf.day, stagefix_today(fx));
@@ -221,21 +224,27 @@ static void test_probe_reports(void **state)
 	(void)state;
 	static const struct {
 		const char *label;
-		const char *status, *diag;      /* NULL: no report comes back */
-		const char *reason;             /* as the gate records it */
+		const char *status, *diag; /* NULL: no report comes back */
+		const char *reason;        /* as the gate records it */
 		bool removed_now;
 		/* at the tick: */
 		bool removed, enabled;
 		uint32_t warnings;
 	} t[] = {
-		{ "user unknown", "5.1.1", "550 5.1.1 <" ALICE ">: Recipient address rejected: "
-		  "User unknown", "userunknown", true, true, false, 0 },
+		{ "user unknown", "5.1.1",
+		  "550 5.1.1 <" ALICE ">: Recipient address rejected: "
+		  "User unknown",
+		  "userunknown", true, true, false, 0 },
 		{ "mailbox full", "5.2.2", "552 5.2.2 <" ALICE ">: Mailbox full, quota exceeded",
 		  "mailboxfull", false, false, false, 1 },
-		{ "content filter", "5.7.1", "550 5.7.1 Message rejected as spam by Content "
-		  "Filtering", "spamdetected", false, false, true, 0 },
-		{ "rate limit", "5.7.1", "550 5.7.1 Too many messages from this sender, rate "
-		  "limit exceeded", "speeding", false, false, true, 0 },
+		{ "content filter", "5.7.1",
+		  "550 5.7.1 Message rejected as spam by Content "
+		  "Filtering",
+		  "spamdetected", false, false, true, 0 },
+		{ "rate limit", "5.7.1",
+		  "550 5.7.1 Too many messages from this sender, rate "
+		  "limit exceeded",
+		  "speeding", false, false, true, 0 },
 		{ "nothing comes back", NULL, NULL, NULL, false, false, true, 0 },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -290,8 +299,9 @@ static void test_probe_reports(void **state)
 			}
 			if (there)
 				assert_int_equal(m.warnings_sent, t[i].warnings);
-			assert_int_equal(mails_by_rule(&fx, before, "member: bounce warning", ALICE,
-			                               NULL), t[i].warnings);
+			assert_int_equal(
+			        mails_by_rule(&fx, before, "member: bounce warning", ALICE, NULL),
+			        t[i].warnings);
 		}
 		stagefix_finish(&fx);
 		buf_finish(&rp);
@@ -323,16 +333,17 @@ static void test_warnings_then_removal(void **state)
 			assert_true(there);
 			assert_true(m.probing);
 			assert_int_equal(m.warnings_sent, w + 1);
-			assert_int_equal(mails_by_rule(fx, before, "member: bounce warning", ALICE,
-			                               &rp), 1);
+			assert_int_equal(
+			        mails_by_rule(fx, before, "member: bounce warning", ALICE, &rp), 1);
 		} else {
 			assert_false(there);
-			assert_int_equal(mails_by_rule(fx, before, "member: bounce warning", ALICE,
-			                               NULL), 0);
+			assert_int_equal(
+			        mails_by_rule(fx, before, "member: bounce warning", ALICE, NULL),
+			        0);
 		}
 		/* the owners' bounce report of the day's actions */
-		assert_int_equal(mails_by_rule(fx, before, "owner: bounce digest", STAGEFIX_OWNER,
-		                               NULL), 1);
+		assert_int_equal(
+		        mails_by_rule(fx, before, "owner: bounce digest", STAGEFIX_OWNER, NULL), 1);
 	}
 	assert_int_equal(member(fx, BOB).state, STORE_MEMBER_ENABLED);
 	buf_finish(&rp);

@@ -13,11 +13,11 @@
 #include "tests/unit/stagefix.h"
 
 #define REQUEST "dev-request@" STAGEFIX_DOMAIN
-#define ALICE   "alice@example.org"
-#define CAROL   "carol@example.net"
+#define ALICE "alice@example.org"
+#define CAROL "carol@example.net"
 /* the site's MTA established carol's From: address */
-#define CAROL_PASS "Authentication-Results: " STAGEFIX_AUTHSERV \
-                   "; dmarc=pass header.from=example.net\n"
+#define CAROL_PASS \
+	"Authentication-Results: " STAGEFIX_AUTHSERV "; dmarc=pass header.from=example.net\n"
 
 static int setup(void **state)
 {
@@ -35,21 +35,22 @@ static int teardown(void **state)
 }
 
 /* A request from `from` with Subject: subject, to rcpt; returns its id. */
-static uint32_t request(struct stagefix *fx, const char *head, const char *from,
-                        const char *rcpt, const char *subject)
+static uint32_t request(struct stagefix *fx, const char *head, const char *from, const char *rcpt,
+                        const char *subject)
 {
 	static unsigned seq;
 	char data[1024];
-	snprintf(data, sizeof(data), "%sFrom: %s\nTo: %s\nSubject: %s\n"
-	         "Message-ID: <r.%u@example.net>\n\n\n", head ? head : "", from, rcpt, subject,
-	         ++seq);
+	snprintf(data, sizeof(data),
+	         "%sFrom: %s\nTo: %s\nSubject: %s\n"
+	         "Message-ID: <r.%u@example.net>\n\n\n",
+	         head ? head : "", from, rcpt, subject, ++seq);
 	return stagefix_receive(fx, from, rcpt, data);
 }
 
 /* The one mail queued after message after: to rcpt, with rule; its
  * Reply-To goes to ret_reply_to (may be NULL). */
-static void assert_one_mail(struct stagefix *fx, uint32_t after, const char *rcpt,
-                            const char *rule, struct buf *ret_reply_to)
+static void assert_one_mail(struct stagefix *fx, uint32_t after, const char *rcpt, const char *rule,
+                            struct buf *ret_reply_to)
 {
 	struct stagefix_mail m[4];
 	size_t n = stagefix_outbox(fx, after, m, 4);
@@ -58,7 +59,7 @@ static void assert_one_mail(struct stagefix *fx, uint32_t after, const char *rcp
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0].rcpt, rcpt);
 	assert_string_equal(m[0].rule, rule);
-	assert_string_equal(m[0].return_path, "");        /* null: no responder answers it */
+	assert_string_equal(m[0].return_path, ""); /* null: no responder answers it */
 	struct buf v = BUF_INIT;
 	assert_string_equal(stagefix_mail_header(&m[0], "Auto-Submitted", &v), "auto-replied");
 	if (ret_reply_to)
@@ -79,10 +80,11 @@ static void carol_subscribes(struct stagefix *fx, struct buf *ret_confirm)
 	uint32_t before = stagefix_last_id(fx);
 	uint32_t id = request(fx, CAROL_PASS, CAROL, REQUEST, "subscribe");
 	stagefix_assert_state(fx, id, STORE_MSG_PROCESSED);
-	assert_false(stagefix_member(fx, CAROL, &m));     /* not before she confirms */
+	assert_false(stagefix_member(fx, CAROL, &m)); /* not before she confirms */
 	assert_one_mail(fx, before, CAROL,
 	                "trusted sender (dmarc pass, authserv-id " STAGEFIX_AUTHSERV
-	                "): subscribe confirmation", ret_confirm);
+	                "): subscribe confirmation",
+	                ret_confirm);
 	assert_true(strncmp(ret_confirm->data, "dev-request+confirm-", 20) == 0);
 }
 
@@ -123,10 +125,12 @@ static void test_subscribe_refusals(void **state)
 	stagefix_assert_state(fx, id, STORE_MSG_DROPPED);
 	/* ours, but below the MTA's Received: and the next one: it came
 	 * with the message */
-	id = request(fx, "Received: from mx.example.net by mx.lists.test; "
+	id = request(fx,
+	             "Received: from mx.example.net by mx.lists.test; "
 	             "Mon, 7 Dec 2026 10:00:00 +0000\n"
 	             "Received: from client.example.net by mx.example.net; "
-	             "Mon, 7 Dec 2026 09:59:59 +0000\n" CAROL_PASS, CAROL, REQUEST, "subscribe");
+	             "Mon, 7 Dec 2026 09:59:59 +0000\n" CAROL_PASS,
+	             CAROL, REQUEST, "subscribe");
 	stagefix_assert_state(fx, id, STORE_MSG_DROPPED);
 	/* an automatic message asking for it */
 	id = request(fx, CAROL_PASS "Auto-Submitted: auto-generated\n", CAROL, REQUEST,

@@ -31,8 +31,7 @@ struct fx {
 	struct store *s;
 };
 
-static int rm_cb(const char *path, const struct stat *st, int flag,
-                 struct FTW *ftw)
+static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)flag;
@@ -71,8 +70,7 @@ static struct store *open_new(struct fx *f, size_t initial, size_t max)
 	return s;
 }
 
-static struct addr A(const char *s)
-{
+static struct addr A(const char *s) {
 	struct addr a;
 	const char *why = NULL;
 	int r = addr_parse(slice_cstr(s), &a, &why);
@@ -82,7 +80,8 @@ static struct addr A(const char *s)
 	return a;
 }
 
-static uint32_t make_list(struct store *s, const char *addr)
+static uint32_t
+make_list(struct store *s, const char *addr)
 {
 	struct store_txn *t;
 	struct store_list l;
@@ -154,8 +153,9 @@ static void test_home_and_open(void **state)
 	assert_int_equal(ss.map_max, 4194304);
 	store_close(s);
 
-	assert_string_equal(store_strerror(-ENOSPC),
-	                    "no space: the store's map cannot grow any further, or its disk is full");
+	assert_string_equal(
+	        store_strerror(-ENOSPC),
+	        "no space: the store's map cannot grow any further, or its disk is full");
 }
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -201,8 +201,8 @@ static void test_lists(void **state)
 		memset(&g, 0, sizeof(g));
 		int rc = store_list_get(t, t_get[i].name, &g);
 		if (rc != t_get[i].want_rc || (rc == 0 && g.id != t_get[i].want_id)) {
-			printf("# get %s: got rc %d id %u, want rc %d id %u\n",
-			       t_get[i].name, rc, g.id, t_get[i].want_rc, t_get[i].want_id);
+			printf("# get %s: got rc %d id %u, want rc %d id %u\n", t_get[i].name, rc,
+			       g.id, t_get[i].want_rc, t_get[i].want_id);
 			failed++;
 		}
 	}
@@ -217,11 +217,15 @@ static void test_lists(void **state)
 	assert_true(l.archive);
 
 	/* Update through the settings table. */
-	assert_int_equal(store_list_setting_set(&l, "owners",
-	                 "Alice <alice@example.org>, bob@EXAMPLE.net,alice@example.org",
-	                 &why), -EINVAL);       /* display names are not addresses */
-	assert_int_equal(store_list_setting_set(&l, "owners",
-	                 " alice@example.org, bob@EXAMPLE.net,alice@example.org", &why), 0);
+	assert_int_equal(store_list_setting_set(
+	                         &l, "owners",
+	                         "Alice <alice@example.org>, bob@EXAMPLE.net,alice@example.org",
+	                         &why),
+	                 -EINVAL); /* display names are not addresses */
+	assert_int_equal(store_list_setting_set(
+	                         &l, "owners",
+	                         " alice@example.org, bob@EXAMPLE.net,alice@example.org", &why),
+	                 0);
 	assert_int_equal(l.n_owners, 2);
 	assert_int_equal(store_list_setting_set(&l, "subject_tag", "[dev]", &why), 0);
 	assert_int_equal(store_list_put(t, &l), 0);
@@ -275,7 +279,7 @@ static void test_lists(void **state)
 	assert_int_equal(store_member_get_by_id(t, mid_ann, &lid, &m), 0);
 	assert_int_equal(lid, ann);
 	assert_int_equal(store_list_get_by_id(t, dev, &l), -ENOENT);
-	assert_int_equal(store_list_get(t, "dev", &l), 0);     /* now unique */
+	assert_int_equal(store_list_get(t, "dev", &l), 0); /* now unique */
 	assert_int_equal(l.id, dev2);
 	struct addr ma = A("user1@example.com");
 	assert_int_equal(store_member_add(t, dev, &ma, NULL, NULL), -ENOENT);
@@ -340,7 +344,7 @@ static void test_members(void **state)
 	assert_true(m.joined > 0);
 	assert_int_equal(store_member_add(t, list, &a2, "Other", &g), 0);
 	assert_int_equal(g.id, id);
-	assert_string_equal(g.addr.local, "Foo");       /* first spelling kept */
+	assert_string_equal(g.addr.local, "Foo"); /* first spelling kept */
 	assert_string_equal(g.display, "Foo Bar");
 	assert_int_equal(store_member_add(t, list + 100, &a1, NULL, NULL), -ENOENT);
 	char longname[LIMIT_DISPLAY_NAME + 2];
@@ -389,7 +393,7 @@ static void test_members(void **state)
 	memset(&g, 0x5a, sizeof(g));
 	before = g;
 	assert_int_equal(store_member_get(t, list, &a1, &g), -ENOENT);
-	assert_memory_equal(&g, &before, sizeof(g));    /* ret_ untouched */
+	assert_memory_equal(&g, &before, sizeof(g)); /* ret_ untouched */
 	uint32_t lid2 = 77;
 	assert_int_equal(store_member_get_by_id(t, id, &lid2, &g), -ENOENT);
 	assert_int_equal(lid2, 77);
@@ -424,7 +428,7 @@ static void test_member_ids(void **state)
 			last = m.id;
 		}
 		if (round == 1) {
-			store_txn_abort(t);     /* these ids were never committed */
+			store_txn_abort(t); /* these ids were never committed */
 			last -= 100;
 		} else {
 			assert_int_equal(store_txn_commit(t), 0);
@@ -460,8 +464,8 @@ static void test_member_batches(void **state)
 	for (int i = 0; i < N; i++) {
 		char buf[64];
 		/* random order of insertion, mixed case */
-		snprintf(buf, sizeof(buf), "%cUser%05d@example.com",
-		         'a' + rand() % 26, rand() % 100000 * 10 + i % 10);
+		snprintf(buf, sizeof(buf), "%cUser%05d@example.com", 'a' + rand() % 26,
+		         rand() % 100000 * 10 + i % 10);
 		struct addr a = A(buf);
 		int r = store_member_add(t, list, &a, NULL, NULL);
 		assert_true(r == 1 || r == 0);
@@ -497,8 +501,7 @@ static void test_member_batches(void **state)
 		}
 		/* Remove the checkpointed member before resuming. */
 		if (n > 0 && calls == 3)
-			assert_int_equal(store_member_remove(t, list, &batch[n - 1].addr,
-			                                     NULL), 0);
+			assert_int_equal(store_member_remove(t, list, &batch[n - 1].addr, NULL), 0);
 		assert_int_equal(store_txn_commit(t), 0);
 		if (n == 0)
 			break;
@@ -512,8 +515,7 @@ static void test_member_batches(void **state)
 	struct buf foreign = BUF_INIT;
 	struct addr z = A("zz@example.com");
 	store_member_key(other, &z, &foreign);
-	assert_int_equal(store_member_batch(t, list, &foreign, 8, batch, &n, &pos),
-	                 -EINVAL);
+	assert_int_equal(store_member_batch(t, list, &foreign, 8, batch, &n, &pos), -EINVAL);
 	store_txn_abort(t);
 	for (int i = 0; i < N; i++)
 		free(keys[i]);
@@ -529,7 +531,7 @@ struct fill {
 	uint32_t list;
 	int from, count;
 	int runs;
-	int fail_with;          /* fn returns this after adding (0: none) */
+	int fail_with; /* fn returns this after adding (0: none) */
 };
 
 static int fill_fn(struct store_txn *t, void *ctx)
@@ -538,8 +540,7 @@ static int fill_fn(struct store_txn *t, void *ctx)
 	fl->runs++;
 	for (int i = fl->from; i < fl->from + fl->count; i++) {
 		char buf[128];
-		snprintf(buf, sizeof(buf),
-		         "member-with-a-longish-local-part-%08d@example.com", i);
+		snprintf(buf, sizeof(buf), "member-with-a-longish-local-part-%08d@example.com", i);
 		struct addr a = A(buf);
 		int r = store_member_add(t, fl->list, &a, "A Display Name", NULL);
 		if (r < 0)
@@ -568,9 +569,10 @@ static void test_map_growth(void **state)
 	}
 	assert_int_equal(store_stat(s, &st), 0);
 	printf("# map grew from %zu to %zu bytes (%zu used), fn ran %d times "
-	       "for 20 batches\n", initial, st.map_size, st.used, fl.runs);
-	assert_true(st.map_size >= initial * 8);        /* at least three doublings */
-	assert_true(fl.runs > 20);                      /* batches re-ran */
+	       "for 20 batches\n",
+	       initial, st.map_size, st.used, fl.runs);
+	assert_true(st.map_size >= initial * 8); /* at least three doublings */
+	assert_true(fl.runs > 20);               /* batches re-ran */
 
 	/* A failing fn writes nothing. */
 	fl.from = total;
@@ -588,8 +590,7 @@ static void test_map_growth(void **state)
 	assert_int_equal(store_release_memory(s), 0);
 	for (int i = 0; i < total; i += 997) {
 		char buf[128];
-		snprintf(buf, sizeof(buf),
-		         "member-with-a-longish-local-part-%08d@example.com", i);
+		snprintf(buf, sizeof(buf), "member-with-a-longish-local-part-%08d@example.com", i);
 		struct addr a = A(buf);
 		struct store_member m;
 		assert_int_equal(store_member_get(t, list, &a, &m), 0);
@@ -648,13 +649,12 @@ static void test_map_cap(void **state)
 	assert_int_equal(store_member_count(t, list, &n), 0);
 	assert_int_equal(n, (size_t)total);
 	char buf[128];
-	snprintf(buf, sizeof(buf),
-	         "member-with-a-longish-local-part-%08d@example.com", total);
+	snprintf(buf, sizeof(buf), "member-with-a-longish-local-part-%08d@example.com", total);
 	struct addr a = A(buf);
 	assert_int_equal(store_member_get(t, list, &a, NULL), -ENOENT);
 	uint32_t next;
 	assert_int_equal(store_counter_peek(t, STORE_COUNTER_MEMBER_ID, &next), 0);
-	assert_int_equal(next, (uint32_t)total + 1);    /* no id was used up */
+	assert_int_equal(next, (uint32_t)total + 1); /* no id was used up */
 	store_txn_abort(t);
 	check_clean(s);
 }
@@ -748,11 +748,11 @@ static int proc_fn(struct store_txn *t, void *ctx)
 }
 
 /* Writes 10 rounds, taking turns with the other process through the pipes. */
-static int take_turns(const char *home, const char *tag, uint32_t list,
-                      int rfd, int wfd, bool first)
+static int take_turns(const char *home, const char *tag, uint32_t list, int rfd, int wfd,
+                      bool first)
 {
 	struct store *s = NULL;
-	struct store_options o = { 64 << 10, 0 };       /* grows while shared */
+	struct store_options o = { 64 << 10, 0 }; /* grows while shared */
 	int r = store_open_opts(home, 0, &o, &s);
 	if (r < 0) {
 		printf("# %s: open: %s\n", tag, store_strerror(r));
@@ -896,8 +896,8 @@ struct audit_col {
 static int audit_cb(const struct store_audit *a, void *ctx)
 {
 	struct audit_col *c = ctx;
-	if (c->n && (a->time_usec < c->last_t ||
-	             (a->time_usec == c->last_t && a->seq <= c->last_seq)))
+	if (c->n &&
+	    (a->time_usec < c->last_t || (a->time_usec == c->last_t && a->seq <= c->last_seq)))
 		c->order_ok = false;
 	c->last_t = a->time_usec;
 	c->last_seq = a->seq;
@@ -916,8 +916,7 @@ static void test_audit(void **state)
 	struct store_txn *t;
 	assert_int_equal(store_txn_begin(s, 0, &t), 0);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(store_audit_add(t, dev, "root", "member.add",
-		                                 "x@example.org"), 0);
+		assert_int_equal(store_audit_add(t, dev, "root", "member.add", "x@example.org"), 0);
 	assert_int_equal(store_audit_add(t, ann, "root", "list.set", "moderated=yes"), 0);
 	assert_int_equal(store_audit_add(t, dev, "", "x", NULL), -EINVAL);
 	char longd[LIMIT_AUDIT_DETAIL + 50];
@@ -1032,8 +1031,9 @@ static void test_msg_purge_old(void **state)
 	struct store *s = f->s = open_new(f, 0, 0);
 	uint32_t list = make_list(s, "dev@example.org");
 	static const enum store_msg_state states[] = {
-		STORE_MSG_NEW, STORE_MSG_DISTRIBUTED, STORE_MSG_HELD, STORE_MSG_PROCESSED,
-		STORE_MSG_PENDING, STORE_MSG_DROPPED, STORE_MSG_DISTRIBUTING,
+		STORE_MSG_NEW,          STORE_MSG_DISTRIBUTED, STORE_MSG_HELD,
+		STORE_MSG_PROCESSED,    STORE_MSG_PENDING,     STORE_MSG_DROPPED,
+		STORE_MSG_DISTRIBUTING,
 	};
 	static const bool purged[] = { false, true, false, true, false, true, false };
 	uint32_t ids[7];
@@ -1072,7 +1072,7 @@ static void test_msg_purge_old(void **state)
 
 static int retry_count_cb(uint32_t msg_id, size_t n, void *ctx)
 {
-	size_t *per_msg = ctx;         /* indexed by message id, 1..3 */
+	size_t *per_msg = ctx; /* indexed by message id, 1..3 */
 	assert_true(msg_id >= 1 && msg_id <= 3);
 	per_msg[msg_id] = n;
 	return 0;
@@ -1128,7 +1128,7 @@ static void test_settings(void **state)
 	static const struct {
 		const char *key, *value;
 		int want_rc;
-		const char *want;       /* formatted afterwards */
+		const char *want; /* formatted afterwards */
 	} t[] = {
 		{ "moderated", "yes", 0, "yes" },
 		{ "moderated", "OFF", 0, "no" },
@@ -1177,8 +1177,8 @@ static void test_settings(void **state)
 			printf("# %s=%s: no reason given\n", t[i].key, t[i].value);
 			failed++;
 		} else if (t[i].want && (fr != 0 || strcmp(out.data, t[i].want))) {
-			printf("# %s=%s: got %s, want %s\n", t[i].key, t[i].value,
-			       out.data, t[i].want);
+			printf("# %s=%s: got %s, want %s\n", t[i].key, t[i].value, out.data,
+			       t[i].want);
 			failed++;
 		}
 	}
@@ -1194,12 +1194,11 @@ static void test_settings(void **state)
 		buf_reset(&out);
 		assert_int_equal(store_list_setting_format(&l, tab[i].name, &out), 0);
 		if (strcmp(out.data, tab[i].def)) {
-			printf("# default of %s: got %s, want %s\n", tab[i].name,
-			       out.data, tab[i].def);
+			printf("# default of %s: got %s, want %s\n", tab[i].name, out.data,
+			       tab[i].def);
 			failed++;
 		}
-		assert_int_equal(store_list_setting_set(&l, tab[i].name, tab[i].def,
-		                                        NULL), 0);
+		assert_int_equal(store_list_setting_set(&l, tab[i].name, tab[i].def, NULL), 0);
 	}
 	assert_int_equal(failed, 0);
 
@@ -1249,20 +1248,13 @@ static void test_errors(void **state)
 		int mdb_rc, want;
 		bool temporary;
 	} t[] = {
-		{ MDB_SUCCESS, 0, false },
-		{ MDB_NOTFOUND, -ENOENT, false },
-		{ MDB_KEYEXIST, -EEXIST, false },
-		{ MDB_MAP_FULL, -ENOSPC, true },
-		{ MDB_READERS_FULL, -EAGAIN, true },
-		{ MDB_MAP_RESIZED, -EAGAIN, true },
-		{ MDB_CORRUPTED, -EBADMSG, false },
-		{ MDB_PAGE_NOTFOUND, -EBADMSG, false },
-		{ MDB_INVALID, -EBADMSG, false },
-		{ MDB_VERSION_MISMATCH, -EBADMSG, false },
-		{ MDB_PANIC, -EIO, true },
-		{ EIO, -EIO, true },
-		{ EACCES, -EACCES, false },
-		{ ENOMEM, -ENOMEM, true },
+		{ MDB_SUCCESS, 0, false },           { MDB_NOTFOUND, -ENOENT, false },
+		{ MDB_KEYEXIST, -EEXIST, false },    { MDB_MAP_FULL, -ENOSPC, true },
+		{ MDB_READERS_FULL, -EAGAIN, true }, { MDB_MAP_RESIZED, -EAGAIN, true },
+		{ MDB_CORRUPTED, -EBADMSG, false },  { MDB_PAGE_NOTFOUND, -EBADMSG, false },
+		{ MDB_INVALID, -EBADMSG, false },    { MDB_VERSION_MISMATCH, -EBADMSG, false },
+		{ MDB_PANIC, -EIO, true },           { EIO, -EIO, true },
+		{ EACCES, -EACCES, false },          { ENOMEM, -ENOMEM, true },
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -1271,8 +1263,7 @@ static void test_errors(void **state)
 		const char *msg = store_strerror(got);
 		if (got != t[i].want || tmp != t[i].temporary || !msg || !*msg) {
 			printf("# %s: got %d temporary=%d, want %d temporary=%d\n",
-			       mdb_strerror(t[i].mdb_rc), got, tmp, t[i].want,
-			       t[i].temporary);
+			       mdb_strerror(t[i].mdb_rc), got, tmp, t[i].want, t[i].temporary);
 			failed++;
 		}
 	}

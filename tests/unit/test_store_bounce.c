@@ -67,8 +67,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct addr A(const char *s)
-{
+static struct addr A(const char *s) {
 	struct addr a;
 	const char *why = NULL;
 	assert_int_equal(addr_parse(slice_cstr(s), &a, &why), 0);
@@ -81,8 +80,8 @@ struct snapshot {
 	uint32_t schema;
 	size_t n_members;
 	uint32_t list_of[MAX_MEMBERS];
-	struct store_member members[MAX_MEMBERS];      /* bounce: what life.c saw */
-	unsigned char version[MAX_MEMBERS];             /* of the member record */
+	struct store_member members[MAX_MEMBERS]; /* bounce: what life.c saw */
+	unsigned char version[MAX_MEMBERS];       /* of the member record */
 	size_t n_stats;
 	struct {
 		uint32_t list_id;
@@ -174,10 +173,10 @@ static void snapshot(const char *home, struct snapshot *sn)
 static bool bounce_eq(const struct store_bounce *a, const struct store_bounce *b)
 {
 	return a->score == b->score && a->last_day == b->last_day && a->count == b->count &&
-	       a->hard_day == b->hard_day && a->probe == b->probe &&
-	       a->probe_sent_day == b->probe_sent_day && a->warnings_sent == b->warnings_sent &&
-	       a->troubled == b->troubled && a->probe_msg == b->probe_msg &&
-	       a->excused_day == b->excused_day;
+	        a->hard_day == b->hard_day && a->probe == b->probe &&
+	        a->probe_sent_day == b->probe_sent_day && a->warnings_sent == b->warnings_sent &&
+	        a->troubled == b->troubled && a->probe_msg == b->probe_msg &&
+	        a->excused_day == b->excused_day;
 }
 
 static void assert_bounce(const struct store_bounce *got, const struct store_bounce *want)
@@ -361,8 +360,7 @@ static void encode_v1(const struct store_member *m, struct buf *out)
 
 /* Rewrites the members of list_id as version 1 records, adds the given
  * counter to the list and stamps the store schema 1. */
-static void make_schema1(struct store *s, uint32_t list_id, const char *counter,
-                         uint64_t value)
+static void make_schema1(struct store *s, uint32_t list_id, const char *counter, uint64_t value)
 {
 	struct store_txn *t;
 	struct store_member m[4];
@@ -376,8 +374,8 @@ static void make_schema1(struct store *s, uint32_t list_id, const char *counter,
 		buf_reset(&val);
 		store_member_key(list_id, &m[i].addr, &key);
 		encode_v1(&m[i], &val);
-		assert_int_equal(store_put(t, STORE_DB_MEMBERS, key.data, key.len, val.data,
-		                           val.len, 0), 0);
+		assert_int_equal(
+		        store_put(t, STORE_DB_MEMBERS, key.data, key.len, val.data, val.len, 0), 0);
 	}
 	assert_int_equal(store_stat_add(t, list_id, counter, value), 0);
 	assert_int_equal(store_stat_add(t, list_id, "bounce_disabled", 3), 0);
@@ -456,13 +454,17 @@ static void test_upgrade_by_hand(void **state)
 	assert_int_equal(store_txn_begin(s, STORE_TXN_RDONLY, &t), 0);
 	struct addr a1 = A("ann@example.org"), a2 = A("bob@example.org");
 	assert_int_equal(store_bounce_get(t, list, &a1, &b), 0);
-	assert_bounce(&b, &(struct store_bounce){ .score = 150, .last_day = 20000, .count = 2,
-	                                          .hard_day = 20000, .excused_day = 20001 });
+	assert_bounce(&b,
+	              &(struct store_bounce){ .score = 150,
+	                                      .last_day = 20000,
+	                                      .count = 2,
+	                                      .hard_day = 20000,
+	                                      .excused_day = 20001 });
 	assert_int_equal(store_bounce_get(t, list, &a2, &b), 0);
 	assert_bounce(&b, &(struct store_bounce){ .troubled = true, .probe_msg = 77 });
 	uint64_t v;
 	const char *gone[] = { "bounce_hard_day.1", "bounce_trouble.2", "bounce_probe_msg.2",
-	                       "bounce_trouble.99", "bounce_excused.1" };
+		               "bounce_trouble.99", "bounce_excused.1" };
 	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
 		MDB_val mv;
 		struct buf k = BUF_INIT;
@@ -501,9 +503,16 @@ static void test_get_put_reset(void **state)
 	uint32_t list = make_list_members(s);
 	struct addr a1 = A("ANN@example.org"), nobody = A("nobody@example.org");
 	const struct store_bounce full = {
-		.score = 300, .last_day = 20010, .count = 3, .hard_day = 20010,
-		.probe = STORE_PROBE_PROBING, .probe_sent_day = 20010, .warnings_sent = 1,
-		.troubled = true, .probe_msg = 12, .excused_day = 20005,
+		.score = 300,
+		.last_day = 20010,
+		.count = 3,
+		.hard_day = 20010,
+		.probe = STORE_PROBE_PROBING,
+		.probe_sent_day = 20010,
+		.warnings_sent = 1,
+		.troubled = true,
+		.probe_msg = 12,
+		.excused_day = 20005,
 	};
 
 	assert_int_equal(store_txn_begin(s, 0, &t), 0);
@@ -522,7 +531,7 @@ static void test_get_put_reset(void **state)
 	assert_int_equal(store_bounce_get(t, list, &a1, &b), 0);
 	assert_bounce(&b, &full);
 	assert_int_equal(store_member_get(t, list, &a1, &m), 0);
-	assert_true(m.moderated);               /* the rest of the member stays */
+	assert_true(m.moderated); /* the rest of the member stays */
 	assert_string_equal(m.display, "Ann");
 
 	assert_int_equal(store_bounce_reset(t, list, &a1, &before), 0);

@@ -17,7 +17,9 @@
 static void expand(const char *text, const char *want)
 {
 	const struct template_var v[] = {
-		{ "list_address", "dev@x.test" }, { "days", "3" }, { "empty", NULL },
+		{ "list_address", "dev@x.test" },
+		{ "days", "3" },
+		{ "empty", NULL },
 	};
 	struct buf out = BUF_INIT;
 	template_expand(text, strlen(text), v, 3, &out);
@@ -73,7 +75,8 @@ static void test_check(void **state)
 		struct buf err = BUF_INIT;
 		if (template_check(&all[i], all[i].text, strlen(all[i].text), &err) != 0)
 			print_message("# %s: %s\n", all[i].name, err.data);
-		assert_int_equal(template_check(&all[i], all[i].text, strlen(all[i].text), &err), 0);
+		assert_int_equal(template_check(&all[i], all[i].text, strlen(all[i].text), &err),
+		                 0);
 		buf_finish(&err);
 	}
 }

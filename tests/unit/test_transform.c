@@ -36,8 +36,7 @@ static struct transform_params params(enum transform_form form, const char *tag)
 	return p;
 }
 
-static char *xf(const char *msg, size_t len, const struct transform_params *p,
-                size_t *ret_len)
+static char *xf(const char *msg, size_t len, const struct transform_params *p, size_t *ret_len)
 {
 	struct buf b = BUF_INIT;
 	int r = transform_message(msg, len, p, &b);
@@ -94,18 +93,13 @@ static void test_exact(void **state)
 	static const struct {
 		const char *label, *tag, *in, *want;
 	} t[] = {
-		{ "plain", "",
-		  "From: a@b.example\nSubject: hi\n\nbody\n",
+		{ "plain", "", "From: a@b.example\nSubject: hi\n\nbody\n",
 		  LIST_FIELDS "From: a@b.example\r\nSubject: hi\r\n\r\nbody\r\n" },
-		{ "tag", "dev",
-		  "Subject: hi\r\nTo: x@y\r\n\r\nb",
+		{ "tag", "dev", "Subject: hi\r\nTo: x@y\r\n\r\nb",
 		  LIST_FIELDS "Subject: [dev] hi\r\nTo: x@y\r\n\r\nb\r\n" },
-		{ "no subject, tag", "dev",
-		  "To: x@y\n\nb\n",
+		{ "no subject, tag", "dev", "To: x@y\n\nb\n",
 		  LIST_FIELDS "Subject: [dev]\r\nTo: x@y\r\n\r\nb\r\n" },
-		{ "no subject, no tag", "",
-		  "To: x@y\n\nb\n",
-		  LIST_FIELDS "To: x@y\r\n\r\nb\r\n" },
+		{ "no subject, no tag", "", "To: x@y\n\nb\n", LIST_FIELDS "To: x@y\r\n\r\nb\r\n" },
 		{ "removed fields", "",
 		  "List-Id: other <o.example>\nlist-post: <mailto:o@o>\nList-Help: x\n"
 		  "List-Subscribe: x\nList-Unsubscribe: x\nList-Unsubscribe-Post: x\n"
@@ -113,7 +107,8 @@ static void test_exact(void **state)
 		  "X-Loop: <DEV@lists.example.org>\nX-Loop: procmail@host\n"
 		  "ARC-Authentication-Results: i=1; other; spf=pass\n"
 		  "Keep: 1\n\nb\n",
-		  LIST_FIELDS "X-Loop: procmail@host\r\n"
+		  LIST_FIELDS
+		  "X-Loop: procmail@host\r\n"
 		  "ARC-Authentication-Results: i=1; other; spf=pass\r\nKeep: 1\r\n\r\nb\r\n" },
 		{ "auth results", "",
 		  "Authentication-Results: mx.example.org; spf=pass\n"
@@ -124,15 +119,13 @@ static void test_exact(void **state)
 		  "Authentication-Results:\n mx.example.org;\n dkim=pass\n"
 		  "Authentication-Results: \"mx.example.org\"; x=y\n"
 		  "Authentication-Results:\n\nb",
-		  LIST_FIELDS
-		  "Authentication-Results: mx.example.org; spf=pass\r\n"
-		  "Authentication-Results: MX.Example.ORG 1; dkim=pass\r\n"
-		  "Authentication-Results: (comment) mx.example.org; dmarc=pass\r\n"
-		  "Authentication-Results:\r\n mx.example.org;\r\n dkim=pass\r\n"
-		  "Authentication-Results: \"mx.example.org\"; x=y\r\n"
-		  "\r\nb\r\n" },
-		{ "no separator", "",
-		  "A: 1\nnot a header\nmore",
+		  LIST_FIELDS "Authentication-Results: mx.example.org; spf=pass\r\n"
+		              "Authentication-Results: MX.Example.ORG 1; dkim=pass\r\n"
+		              "Authentication-Results: (comment) mx.example.org; dmarc=pass\r\n"
+		              "Authentication-Results:\r\n mx.example.org;\r\n dkim=pass\r\n"
+		              "Authentication-Results: \"mx.example.org\"; x=y\r\n"
+		              "\r\nb\r\n" },
+		{ "no separator", "", "A: 1\nnot a header\nmore",
 		  LIST_FIELDS "A: 1\r\n\r\nnot a header\r\nmore\r\n" },
 		{ "empty", "", "", LIST_FIELDS "\r\n" },
 		{ "only separator", "", "\n", LIST_FIELDS "\r\n" },
@@ -171,7 +164,9 @@ static char *subject_of(const char *out, size_t n)
 static void test_subject_tag(void **state)
 {
 	(void)state;
-	static const struct { const char *in, *want; } t[] = {
+	static const struct {
+		const char *in, *want;
+	} t[] = {
 		{ "hello", "[dev] hello" },
 		{ "Re: hello", "[dev] Re: hello" },
 		{ "Re: [dev] hello", "Re: [dev] hello" },
@@ -205,7 +200,8 @@ static void test_subject_tag(void **state)
 		char *again = xf(out, n, &p, &n);
 		char *got2 = subject_of(again, n);
 		if (strcmp(got2, t[i].want)) {
-			printf("# twice \"%s\": got \"%s\", want \"%s\"\n", t[i].in, got2, t[i].want);
+			printf("# twice \"%s\": got \"%s\", want \"%s\"\n", t[i].in, got2,
+			       t[i].want);
 			failed++;
 		}
 		free(got2);
@@ -247,7 +243,7 @@ static void test_body_and_stuffing(void **state)
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		size_t blen = i == 9 ? 20 : strlen(bodies[i]);  /* holds a NUL */
+		size_t blen = i == 9 ? 20 : strlen(bodies[i]); /* holds a NUL */
 		struct buf in = BUF_INIT;
 		buf_adds(&in, "Subject: s\n.Dot: field\n\n");
 		size_t hdr = in.len;
@@ -284,8 +280,8 @@ static void test_body_and_stuffing(void **state)
 		}
 		/* CRLF throughout: every LF preceded by CR, no bare CR */
 		for (size_t k = 0; k < nb; k++)
-			if ((bdat[k] == '\n' && (k == 0 || bdat[k - 1] != '\r'))
-			    || (bdat[k] == '\r' && (k + 1 == nb || bdat[k + 1] != '\n'))) {
+			if ((bdat[k] == '\n' && (k == 0 || bdat[k - 1] != '\r')) ||
+			    (bdat[k] == '\r' && (k + 1 == nb || bdat[k + 1] != '\n'))) {
 				printf("# body %zu: bare line break at %zu\n", i, k);
 				failed++;
 				break;
@@ -313,18 +309,26 @@ static void test_body_and_stuffing(void **state)
 static void test_params(void **state)
 {
 	(void)state;
-	static const struct { const char *label; struct transform_params p; const char *want; } t[] = {
+	static const struct {
+		const char *label;
+		struct transform_params p;
+		const char *want;
+	} t[] = {
 		{ "description atom",
-		  { "dev", "lists.example.org", NULL, "Developers list", NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false },
+		  { "dev", "lists.example.org", NULL, "Developers list", NULL, NULL, NULL, NULL,
+		    TRANSFORM_BDAT, false },
 		  "List-Id: Developers list <dev.lists.example.org>\r\n" },
 		{ "description quoted",
-		  { "dev", "lists.example.org", "x.example", "Dev, \"the\" list", NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false },
+		  { "dev", "lists.example.org", "x.example", "Dev, \"the\" list", NULL, NULL, NULL,
+		    NULL, TRANSFORM_BDAT, false },
 		  "List-Id: \"Dev, \\\"the\\\" list\" <x.example>\r\n" },
 		{ "description 8bit",
-		  { "dev", "lists.example.org", NULL, "Caf\xc3\xa9 list", NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false },
+		  { "dev", "lists.example.org", NULL, "Caf\xc3\xa9 list", NULL, NULL, NULL, NULL,
+		    TRANSFORM_BDAT, false },
 		  "List-Id: =?utf-8?q?Caf=C3=A9_list?= <dev.lists.example.org>\r\n" },
 		{ "suffixes",
-		  { "dev", "lists.example.org", NULL, NULL, "-req", "-own", NULL, NULL, TRANSFORM_BDAT, false },
+		  { "dev", "lists.example.org", NULL, NULL, "-req", "-own", NULL, NULL,
+		    TRANSFORM_BDAT, false },
 		  "List-Owner: <mailto:dev-own@lists.example.org>\r\n" },
 	};
 	int failed = 0;
@@ -354,15 +358,33 @@ static void test_params(void **state)
 	free(out);
 
 	/* injection through parameters is refused, nothing written */
-	static const struct { const char *label; struct transform_params p; } bad[] = {
-		{ "crlf in description", { "dev", "l.example", NULL, "x\r\nBcc: a@b", NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false } },
-		{ "lf in tag", { "dev", "l.example", NULL, NULL, NULL, NULL, "a\nb", NULL, TRANSFORM_BDAT, false } },
-		{ "bracket in tag", { "dev", "l.example", NULL, NULL, NULL, NULL, "a]", NULL, TRANSFORM_BDAT, false } },
-		{ "space in list", { "de v", "l.example", NULL, NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false } },
-		{ "no domain", { "dev", NULL, NULL, NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false } },
-		{ "bad list id", { "dev", "l.example", "a..b", NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false } },
-		{ "ctl in authserv", { "dev", "l.example", NULL, NULL, NULL, NULL, NULL, "a\tb", TRANSFORM_BDAT, false } },
-		{ "bad form", { "dev", "l.example", NULL, NULL, NULL, NULL, NULL, NULL, (enum transform_form)7, false } },
+	static const struct {
+		const char *label;
+		struct transform_params p;
+	} bad[] = {
+		{ "crlf in description",
+		  { "dev", "l.example", NULL, "x\r\nBcc: a@b", NULL, NULL, NULL, NULL,
+		    TRANSFORM_BDAT, false } },
+		{ "lf in tag",
+		  { "dev", "l.example", NULL, NULL, NULL, NULL, "a\nb", NULL, TRANSFORM_BDAT,
+		    false } },
+		{ "bracket in tag",
+		  { "dev", "l.example", NULL, NULL, NULL, NULL, "a]", NULL, TRANSFORM_BDAT,
+		    false } },
+		{ "space in list",
+		  { "de v", "l.example", NULL, NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT,
+		    false } },
+		{ "no domain",
+		  { "dev", NULL, NULL, NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT, false } },
+		{ "bad list id",
+		  { "dev", "l.example", "a..b", NULL, NULL, NULL, NULL, NULL, TRANSFORM_BDAT,
+		    false } },
+		{ "ctl in authserv",
+		  { "dev", "l.example", NULL, NULL, NULL, NULL, NULL, "a\tb", TRANSFORM_BDAT,
+		    false } },
+		{ "bad form",
+		  { "dev", "l.example", NULL, NULL, NULL, NULL, NULL, NULL, (enum transform_form)7,
+		    false } },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct buf b = BUF_INIT;
@@ -381,7 +403,7 @@ static void test_absurd(void **state)
 	(void)state;
 	struct transform_params p = params(TRANSFORM_DATA, "dev");
 	size_t big = 1u << 20;
-	static char m[(4u << 20) + 64];         /* big * 4 + 64 */
+	static char m[(4u << 20) + 64]; /* big * 4 + 64 */
 	size_t n, k = 0;
 	clock_t t0 = clock();
 
@@ -426,7 +448,9 @@ static void test_absurd(void **state)
 static void test_authserv_id(void **state)
 {
 	(void)state;
-	static const struct { const char *in, *want; } t[] = {
+	static const struct {
+		const char *in, *want;
+	} t[] = {
 		{ " mx.example.org; spf=pass", "mx.example.org" },
 		{ " mx.example.org 1; spf=pass", "mx.example.org" },
 		{ "\r\n (a (nested) comment) mx;x", "mx" },
@@ -445,8 +469,8 @@ static void test_authserv_id(void **state)
 		}
 		assert_int_equal(r, 0);
 		if (got.len != strlen(t[i].want) || memcmp(got.p, t[i].want, got.len))
-			printf("# \"%s\": got \"%.*s\", want \"%s\"\n", t[i].in,
-			       (int)got.len, got.p, t[i].want);
+			printf("# \"%s\": got \"%.*s\", want \"%s\"\n", t[i].in, (int)got.len,
+			       got.p, t[i].want);
 		assert_true(slice_eq(got, slice_cstr(t[i].want)));
 	}
 }

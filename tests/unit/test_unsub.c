@@ -38,11 +38,10 @@ static void test_roundtrip(void **state)
 		assert_int_equal(unsub_token_member(slice_make(t.data, t.len), &got), 0);
 		assert_int_equal(got, members[i]);
 		got = 0;
-		int r = unsub_token_check(key, slice_make(t.data, t.len), 5, TODAY,
-		                          365, &got);
+		int r = unsub_token_check(key, slice_make(t.data, t.len), 5, TODAY, 365, &got);
 		if (r != 0 || got != members[i])
-			printf("# member %u: got %d %u, want 0 %u\n", members[i], r,
-			       got, members[i]);
+			printf("# member %u: got %d %u, want 0 %u\n", members[i], r, got,
+			       members[i]);
 		assert_int_equal(r, 0);
 		assert_int_equal(got, members[i]);
 	}
@@ -52,8 +51,7 @@ static void test_roundtrip(void **state)
 		if (t.data[i] >= 'a' && t.data[i] <= 'z')
 			t.data[i] = (char)(t.data[i] - 'a' + 'A');
 	uint32_t got;
-	assert_int_equal(unsub_token_check(key, slice_make(t.data, t.len), 5,
-	                                   TODAY, 365, &got), 0);
+	assert_int_equal(unsub_token_check(key, slice_make(t.data, t.len), 5, TODAY, 365, &got), 0);
 	assert_int_equal(got, 42);
 	buf_finish(&t);
 }
@@ -64,7 +62,7 @@ struct bad_case {
 	uint32_t made;
 	uint32_t today;
 	uint32_t max_age;
-	int flip;               /* index of a character to change, -1 none */
+	int flip; /* index of a character to change, -1 none */
 	const uint8_t *key;
 	int want;
 };
@@ -92,8 +90,8 @@ static void test_bad_table(void **state)
 		make(9, 5, c->made, &t);
 		if (c->flip >= 0)
 			t.data[c->flip] = t.data[c->flip] == 'a' ? 'b' : 'a';
-		int r = unsub_token_check(c->key, slice_make(t.data, t.len),
-		                          c->list, c->today, c->max_age, &got);
+		int r = unsub_token_check(c->key, slice_make(t.data, t.len), c->list, c->today,
+		                          c->max_age, &got);
 		if (r != c->want) {
 			printf("# %s: got %d, want %d\n", c->label, r, c->want);
 			failed++;
@@ -107,14 +105,18 @@ static void test_malformed(void **state)
 {
 	(void)state;
 	const char *bad[] = {
-		"", "abc", "aaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaaaa",
-		"aaaaaaaaaaaaaaaaaaaaaaa1", "aaaaaaaaaaaaaaaaaaaaaaa-",
+		"",
+		"abc",
+		"aaaaaaaaaaaaaaaaaaaaaaa",
+		"aaaaaaaaaaaaaaaaaaaaaaaaa",
+		"aaaaaaaaaaaaaaaaaaaaaaa1",
+		"aaaaaaaaaaaaaaaaaaaaaaa-",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint32_t got = 7;
 		assert_int_equal(unsub_token_member(slice_cstr(bad[i]), &got), -EINVAL);
-		assert_int_equal(unsub_token_check(key, slice_cstr(bad[i]), 5, TODAY,
-		                                   365, &got), -EINVAL);
+		assert_int_equal(unsub_token_check(key, slice_cstr(bad[i]), 5, TODAY, 365, &got),
+		                 -EINVAL);
 		assert_int_equal(got, 7);
 	}
 }
@@ -125,8 +127,9 @@ static void test_header(void **state)
 	struct buf t = BUF_INIT, h = BUF_INIT, want = BUF_INIT;
 
 	make(9, 5, TODAY, &t);
-	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "dev", "-request",
-	                                     '+', "lists.example.org", NULL, &h), 0);
+	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "dev", "-request", '+',
+	                                     "lists.example.org", NULL, &h),
+	                 0);
 	buf_addf(&want, "List-Unsubscribe: <mailto:dev-request+unsub-%s@lists.example.org>\r\n",
 	         t.data);
 	assert_string_equal(h.data, want.data);
@@ -135,41 +138,49 @@ static void test_header(void **state)
 	buf_reset(&want);
 	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "d v", NULL, '+',
 	                                     "lists.example.org",
-	                                     "https://lists.example.org/unsubscribe/", &h), 0);
-	buf_addf(&want, "List-Unsubscribe: <mailto:d%%20v-request+unsub-%s@lists.example.org>, "
+	                                     "https://lists.example.org/unsubscribe/", &h),
+	                 0);
+	buf_addf(&want,
+	         "List-Unsubscribe: <mailto:d%%20v-request+unsub-%s@lists.example.org>, "
 	         "<https://lists.example.org/unsubscribe/%s>\r\n"
-	         "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", t.data, t.data);
+	         "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+	         t.data, t.data);
 	assert_string_equal(h.data, want.data);
 
 	/* a 26-character list name: no room for the token in the mailto */
 	buf_reset(&h);
 	buf_reset(&want);
-	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "abcdefghijklmnopqrstuvwxyz",
-	                                     NULL, '+', "lists.example.org",
-	                                     "https://lists.example.org/u", &h), 0);
-	buf_addf(&want, "List-Unsubscribe: <mailto:abcdefghijklmnopqrstuvwxyz-request@"
+	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "abcdefghijklmnopqrstuvwxyz", NULL,
+	                                     '+', "lists.example.org",
+	                                     "https://lists.example.org/u", &h),
+	                 0);
+	buf_addf(&want,
+	         "List-Unsubscribe: <mailto:abcdefghijklmnopqrstuvwxyz-request@"
 	         "lists.example.org?subject=unsubscribe>, <https://lists.example.org/u/%s>\r\n"
-	         "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", t.data);
+	         "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+	         t.data);
 	assert_string_equal(h.data, want.data);
 	/* 25 characters still take the token */
 	buf_reset(&h);
-	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "abcdefghijklmnopqrstuvwxy",
-	                                     NULL, '+', "x.org", NULL, &h), 0);
+	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "abcdefghijklmnopqrstuvwxy", NULL,
+	                                     '+', "x.org", NULL, &h),
+	                 0);
 	assert_non_null(strstr(h.data, "-request+unsub-"));
 
 	static const char *const bad_urls[] = {
-		"http://x/u", "https://", "https://a b", "https://x/<a>", "https://x,y",
-		"ftp://x", "https://x/\r\n",
+		"http://x/u",  "https://", "https://a b",    "https://x/<a>",
+		"https://x,y", "ftp://x",  "https://x/\r\n",
 	};
 	buf_reset(&h);
 	for (size_t i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
 		assert_false(unsub_url_valid(bad_urls[i]));
-		assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "dev", NULL, '+',
-		                                     "x.org", bad_urls[i], &h), -EINVAL);
+		assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "dev", NULL, '+', "x.org",
+		                                     bad_urls[i], &h),
+		                 -EINVAL);
 		assert_int_equal(h.len, 0);
 	}
-	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "", NULL, '+',
-	                                     "x.org", NULL, &h), -EINVAL);
+	assert_int_equal(unsub_header_format(key, 9, 5, TODAY, "", NULL, '+', "x.org", NULL, &h),
+	                 -EINVAL);
 	buf_finish(&t);
 	buf_finish(&h);
 	buf_finish(&want);

@@ -56,19 +56,18 @@ static char *enc(const uint8_t *k, const struct verp_fields *f, const char *list
 	return buf_detach(&b, NULL);
 }
 
-static int dec(const char *local, const char *list, uint32_t today,
-               uint32_t max_age, struct verp_fields *ret_fields)
+static int dec(const char *local, const char *list, uint32_t today, uint32_t max_age,
+               struct verp_fields *ret_fields)
 {
-	return verp_decode(key, slice_cstr(local), list, "-bounces", '+', DOMAIN,
-	                   today, max_age, ret_fields);
+	return verp_decode(key, slice_cstr(local), list, "-bounces", '+', DOMAIN, today, max_age,
+	                   ret_fields);
 }
 
 static void test_round_trip_random(void **state)
 {
 	(void)state;
 	static const char *lists[] = {
-		"dev", "a", "users-announce",
-		"abcdefghijabcdefghijabcdefghijabcdefghij",     /* 40 */
+		"dev", "a", "users-announce", "abcdefghijabcdefghijabcdefghijabcdefghij", /* 40 */
 	};
 	int failed = 0;
 	for (int i = 0; i < 4000; i++) {
@@ -76,7 +75,8 @@ static void test_round_trip_random(void **state)
 		const char *list = lists[i % 4];
 		unsigned shift = (unsigned)(rnd() % 33);
 		f.kind = (enum verp_kind)(rnd() % 3);
-		f.member_id = shift == 32 ? (uint32_t)rnd() : (uint32_t)(rnd() & ((1ull << shift) - 1));
+		f.member_id =
+		        shift == 32 ? (uint32_t)rnd() : (uint32_t)(rnd() & ((1ull << shift) - 1));
 		f.msg = rnd();
 		uint32_t age = (uint32_t)(rnd() % 31);
 		f.day = TODAY - age;
@@ -84,17 +84,18 @@ static void test_round_trip_random(void **state)
 		assert_non_null(lp);
 		assert_true(strlen(lp) <= 64);
 		int r = dec(lp, list, TODAY, 30, &got);
-		if (r != 0 || got.kind != f.kind || got.member_id != f.member_id
-		    || got.msg != (f.msg & VERP_MSG_MASK) || got.day != f.day) {
+		if (r != 0 || got.kind != f.kind || got.member_id != f.member_id ||
+		    got.msg != (f.msg & VERP_MSG_MASK) || got.day != f.day) {
 			printf("# %s: got r=%d kind=%d member=%u msg=%llu day=%u, "
-			       "want 0 %d %u %llu %u\n", lp, r, got.kind, got.member_id,
-			       (unsigned long long)got.msg, got.day, f.kind, f.member_id,
-			       (unsigned long long)(f.msg & VERP_MSG_MASK), f.day);
+			       "want 0 %d %u %llu %u\n",
+			       lp, r, got.kind, got.member_id, (unsigned long long)got.msg, got.day,
+			       f.kind, f.member_id, (unsigned long long)(f.msg & VERP_MSG_MASK),
+			       f.day);
 			failed++;
 		}
 		for (const char *p = lp; *p; p++)
 			if (ascii_upper(*p) == *p && ascii_is_alpha(*p))
-				failed++;       /* lower case only */
+				failed++; /* lower case only */
 		free(lp);
 	}
 	assert_int_equal(failed, 0);
@@ -183,7 +184,12 @@ static void test_upper_case(void **state)
 static void test_expiry(void **state)
 {
 	(void)state;
-	static const struct { const char *label; int age; uint32_t max; int want; } t[] = {
+	static const struct {
+		const char *label;
+		int age;
+		uint32_t max;
+		int want;
+	} t[] = {
 		{ "today", 0, 30, 0 },
 		{ "max age", 30, 30, 0 },
 		{ "max age + 1", 31, 30, -ETIME },
@@ -198,7 +204,8 @@ static void test_expiry(void **state)
 	};
 	int failed = 0;
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct verp_fields f = { VERP_KIND_POST, 1234, 99, (uint32_t)(TODAY - t[i].age) }, got;
+		struct verp_fields f = { VERP_KIND_POST, 1234, 99, (uint32_t)(TODAY - t[i].age) },
+		                   got;
 		char *lp = enc(key, &f, "dev");
 		int r = dec(lp, "dev", TODAY, t[i].max, &got);
 		if (r != t[i].want) {
@@ -228,11 +235,13 @@ static void test_cross_list_kind_key(void **state)
 	/* asked for the wrong list */
 	assert_int_equal(dec(a, "listb", TODAY, 30, &got), -ENOENT);
 	/* other domain */
-	assert_int_equal(verp_decode(key, slice_cstr(a), "lista", "-bounces", '+',
-	                             "other.example", TODAY, 30, &got), -EBADMSG);
+	assert_int_equal(verp_decode(key, slice_cstr(a), "lista", "-bounces", '+', "other.example",
+	                             TODAY, 30, &got),
+	                 -EBADMSG);
 	/* other key */
-	assert_int_equal(verp_decode(key2, slice_cstr(a), "lista", "-bounces", '+',
-	                             DOMAIN, TODAY, 30, &got), -EBADMSG);
+	assert_int_equal(
+	        verp_decode(key2, slice_cstr(a), "lista", "-bounces", '+', DOMAIN, TODAY, 30, &got),
+	        -EBADMSG);
 	assert_int_equal(dec(a, "LISTA", TODAY, 30, &got), 0);
 	assert_int_equal(got.kind, VERP_KIND_PROBE);
 	free(a);
@@ -271,16 +280,20 @@ static void test_length_budget(void **state)
 	free(lp);
 
 	/* documented margins */
-	static const struct { size_t list; uint32_t member; size_t want; } t[] = {
+	static const struct {
+		size_t list;
+		uint32_t member;
+		size_t want;
+	} t[] = {
 		{ 40, 0xffff, 35 }, { 40, 0xffffff, 27 }, { 40, UINT32_MAX, 19 },
-		{ 31, 0xffff, 80 }, { 10, 0xffff, 80 }, { 10, UINT32_MAX, 64 },
+		{ 31, 0xffff, 80 }, { 10, 0xffff, 80 },   { 10, UINT32_MAX, 64 },
 		{ 10, 0, 92 },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		size_t got_bits = verp_mac_bits(t[i].list + 9, t[i].member);
 		if (got_bits != t[i].want)
-			printf("# list %zu member %u: got %zu MAC bits, want %zu\n",
-			       t[i].list, t[i].member, got_bits, t[i].want);
+			printf("# list %zu member %u: got %zu MAC bits, want %zu\n", t[i].list,
+			       t[i].member, got_bits, t[i].want);
 		assert_int_equal(got_bits, t[i].want);
 	}
 	/* a longer suffix leaving too few MAC bits is refused */
@@ -354,13 +367,19 @@ static void test_generic_token(void **state)
 	struct slice ts = slice_make(t.data, t.len);
 	assert_int_equal(token_check(key, "confirm-subscribe", parts, 2, ts, TODAY, 7, &day), 0);
 	assert_int_equal(day, TODAY - 2);
-	assert_int_equal(token_check(key, "confirm-unsubscribe", parts, 2, ts, TODAY, 7, &day), -EBADMSG);
-	assert_int_equal(token_check(key, "confirm-subscribe", other, 2, ts, TODAY, 7, &day), -EBADMSG);
-	assert_int_equal(token_check(key2, "confirm-subscribe", parts, 2, ts, TODAY, 7, &day), -EBADMSG);
-	assert_int_equal(token_check(key, "confirm-subscribe", parts, 2, ts, TODAY, 1, &day), -ETIME);
-	assert_int_equal(token_check(key, "confirm-subscribe", parts, 2, ts, TODAY - 3, 7, &day), -ESTALE);
+	assert_int_equal(token_check(key, "confirm-unsubscribe", parts, 2, ts, TODAY, 7, &day),
+	                 -EBADMSG);
+	assert_int_equal(token_check(key, "confirm-subscribe", other, 2, ts, TODAY, 7, &day),
+	                 -EBADMSG);
+	assert_int_equal(token_check(key2, "confirm-subscribe", parts, 2, ts, TODAY, 7, &day),
+	                 -EBADMSG);
+	assert_int_equal(token_check(key, "confirm-subscribe", parts, 2, ts, TODAY, 1, &day),
+	                 -ETIME);
+	assert_int_equal(token_check(key, "confirm-subscribe", parts, 2, ts, TODAY - 3, 7, &day),
+	                 -ESTALE);
 	assert_int_equal(token_check(key, "confirm-subscribe", parts, 2,
-	                             slice_make(t.data, t.len - 1), TODAY, 7, &day), -EINVAL);
+	                             slice_make(t.data, t.len - 1), TODAY, 7, &day),
+	                 -EINVAL);
 	for (size_t i = 0; i < t.len; i++)
 		t.data[i] = ascii_upper(t.data[i]);
 	assert_int_equal(token_check(key, "confirm-subscribe", parts, 2, ts, TODAY, 7, &day), 0);
