@@ -20,22 +20,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 DRIVER=${1:?usage: dns_client.sh DNS_DRIVER}
 command -v unbound >/dev/null || { echo "SKIP: unbound not installed"; exit 77; }
-. "$root/tests/harness/ports.sh"   # free_port
 
 dir=$(mktemp -d /tmp/listd-dns.XXXXXX)
 chmod 755 "$dir"
-pids=()
-cleanup() {
-	local rc=$?
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null || true
-	done
-	if [ "${KEEP:-0}" = 1 ]; then echo "kept: $dir"; else rm -rf "$dir"; fi
-	exit "$rc"
-}
-trap cleanup EXIT
+# start_unbound, track_pid, wait_until; free_port
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 trap 'exit 130' INT TERM
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
@@ -64,40 +54,15 @@ huge=$(record 1500)
 
 # unbound NAME PORT TCP(yes|no) ZONE(static|refuse)
 unbound_start() {
-	local name=$1 port=$2 tcp=$3 zone=$4 d=$dir/$1
-	mkdir -p "$d"
-	{
-		echo 'server:'
-		echo "  interface: 127.0.0.1@$port"
-		echo "  port: $port"
-		echo '  do-ip6: no'
-		echo "  do-tcp: $tcp"
-		echo '  max-udp-size: 512'
-		echo '  username: ""'
-		echo '  chroot: ""'
-		echo "  directory: \"$d\""
-		echo "  pidfile: \"$d/unbound.pid\""
-		echo '  use-syslog: no'
-		echo "  logfile: \"$d/unbound.log\""
-		echo '  verbosity: 0'
-		echo '  log-queries: yes'
-		echo '  access-control: 127.0.0.0/8 allow'
-		echo '  module-config: "iterator"'
-		echo "  local-zone: \"test.\" $zone"
-		if [ "$zone" = static ]; then    # (local data would be answered even so)
-			echo '  local-data: "test. 3600 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 30"'
-			echo "  local-data: '_dmarc.short.test. 300 IN TXT \"v=DMARC1; p=reject\"'"
-			echo "  local-data: '_dmarc.long.test. 300 IN TXT $(strings "$long")'"
-			echo "  local-data: '_dmarc.huge.test. 300 IN TXT $(strings "$huge")'"
-		fi
-		echo 'remote-control:'
-		echo '  control-enable: no'
-	} > "$d/unbound.conf"
-	unbound-checkconf "$d/unbound.conf" >/dev/null
-	unbound -d -c "$d/unbound.conf" > "$d/stderr" 2>&1 &
-	pids+=($!)
-	for _ in $(seq 1 100); do ss -Hlnu "sport = :$port" | grep -q . && return 0; sleep 0.05; done
-	echo "FAIL unbound $name did not start"; cat "$d/stderr"; exit 1
+	local name=$1 port=$2 tcp=$3 zone=$4 data=()
+	if [ "$zone" = static ]; then    # (local data would be answered even so)
+		data=('local-data: "test. 3600 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 30"'
+		      "local-data: '_dmarc.short.test. 300 IN TXT \"v=DMARC1; p=reject\"'"
+		      "local-data: '_dmarc.long.test. 300 IN TXT $(strings "$long")'"
+		      "local-data: '_dmarc.huge.test. 300 IN TXT $(strings "$huge")'")
+	fi
+	start_unbound "$dir/$name" "$port" "do-tcp: $tcp" 'max-udp-size: 512' "local-zone: \"test.\" $zone" \
+		${data[@]+"${data[@]}"} || { echo "FAIL unbound $name did not start"; exit 1; }
 }
 
 live=$(free_port)
@@ -119,8 +84,8 @@ while True:
     s.recvfrom(4096)
     with open(sys.argv[2], "a") as f:
         f.write("query\n")' "$p" "$dir/hole.$p" &
-	pids+=($!)
-	for _ in $(seq 1 100); do ss -Hlnu "sport = :$p" | grep -q . && break; sleep 0.05; done
+	track_pid $!
+	wait_until 10 sh -c "ss -Hlnu 'sport = :$p' | grep -q ." || { echo "FAIL silent server on $p did not start"; exit 1; }
 done
 R=127.0.0.1:$refuse L=127.0.0.1:$live N=127.0.0.1:$notcp H=127.0.0.1:$hole H2=127.0.0.1:$hole2 C=127.0.0.1:$closed
 

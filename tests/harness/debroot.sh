@@ -21,6 +21,10 @@ root=${LISTD_DEB_ROOT:-/var/cache/listd-tests/debroot}
 cache=$(dirname "$root")/debs
 [ $# -gt 0 ] || { echo "usage: debroot.sh PKG..." >&2; exit 64; }
 mkdir -p "$root" "$cache"
+# tests that run side by side (meson runs two at a time) may ask for the
+# same package: one fetches and unpacks it while the other waits
+exec 9> "$cache/.lock"
+flock -w 600 9 || { echo "debroot: $cache/.lock held for 10 minutes" >&2; exit 1; }
 
 for pkg in "$@"; do
 	stamp=$root/.unpacked-$pkg

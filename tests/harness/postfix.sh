@@ -299,6 +299,11 @@ biff = no
 append_dot_mydomain = no
 notify_classes =
 
+# "access" ends the running smtpd processes; one that had not yet taken its
+# first connection counts as a failed start, and master would stop
+# starting smtpd for service_throttle_time (60 s by default)
+service_throttle_time = 1s
+
 # fast retries and bounces
 queue_run_delay = 1s
 minimal_backoff_time = 1s
@@ -357,6 +362,7 @@ EOF
         printf 'MAILDIR=%q\n' "$dir/mail"
     } > "$conf/harness.env"
 
+    settle_files "$conf"/*
     postfix -c "$conf" check || die "postfix check failed (see $dir/maillog)"
     postfix -c "$conf" start >/dev/null 2>&1 || { cat "$dir/maillog" >&2; die "postfix start failed"; }
     local i=0
@@ -407,6 +413,13 @@ do_stop() {
     echo "postfix harness: stopped (pid $p)"
 }
 
+# settle_files FILE...: dates the files 10 s back. Postfix reads main.cf and
+# texthash tables with dict_load_file(), which takes a file changed in the
+# last second or so for one still being written: it sleeps 300 ms and reads
+# again until the change is old enough, up to 2 s for every program that
+# starts (postfix check, master, each daemon). These files are complete.
+settle_files() { touch -c -d "@$(( $(date +%s) - 10 ))" "$@"; }
+
 do_access() {
     local domain=${1:?DOMAIN} action=${2:-} tmp=$conf/recipient_access.new
     master_pid >/dev/null || die "not running"
@@ -418,6 +431,7 @@ do_access() {
     fi
     chmod 644 "$tmp"
     mv "$tmp" "$conf/recipient_access"
+    settle_files "$conf/recipient_access"
     postfix -c "$conf" reload >/dev/null 2>&1 || die "postfix reload failed"
     # A running smtpd keeps the old table for as long as its client keeps the
     # session open, and listd keeps its sessions open. End this instance's
@@ -430,14 +444,21 @@ do_access() {
     sleep 0.2
 }
 
+# A reload ("access") while a message is being delivered restarts qmgr,
+# which puts the message back in the incoming queue and skips it as "still
+# being delivered"; nothing makes it look at the incoming queue again until
+# new mail comes. So every 2 s of waiting it is asked to (postkick "I": a
+# scan of the incoming queue only; deferred mail keeps its retry time).
 do_wait() {
-    local secs=${1:-30} end
+    local secs=${1:-30} end n=0
     end=$(( $(date +%s) + secs ))
     while [ "$(queued)" -gt 0 ]; do
         if [ "$(date +%s)" -ge "$end" ]; then
             echo "postfix.sh: queue not empty after ${secs}s ($(queued) left)" >&2
             return 1
         fi
+        n=$((n + 1))
+        [ $((n % 10)) != 0 ] || postkick -c "$conf" public qmgr I 2>/dev/null || true
         sleep 0.2
     done
 }

@@ -18,6 +18,9 @@ command -v postconf >/dev/null || { echo "SKIP: postfix not installed"; exit 77;
 [ -f /usr/share/postfix/main.cf.debian ] && [ -f /usr/share/postfix/master.cf.dist ] ||
     { echo "SKIP: no stock Debian Postfix configuration"; exit 77; }
 
+# postconf dating main.cf back after each call: Postfix waits up to 2 s for
+# a main.cf changed in the last second to settle (settled/postconf says why)
+PATH=$here/settled:$PATH
 t=$(mktemp -d /tmp/listd-contrib.XXXXXX)
 trap 'rm -rf "$t"' EXIT
 chmod 755 "$t"

@@ -93,29 +93,25 @@ etc=$dir/etc
 conf=$dir/exim4.conf
 sink=$dir/sink
 H=$dir/home
+# start_sink, start_daemon, wait_until
+. "$here/testlib.sh"
 exim_pid=
-listd_pid=
 nouser_pid=
 cleanup() {
     local rc=$? p
     [ -z "$exim_pid" ] || kill -TERM "$exim_pid" 2>/dev/null || true
-    [ -z "$listd_pid" ] || kill -TERM "$listd_pid" 2>/dev/null || true
+    stop_daemon || true
     # queue runners and deliveries this daemon started: they all name our
     # private configuration on their command line
     for p in $(pgrep -f -- "-C $conf" 2>/dev/null || true); do kill -TERM "$p" 2>/dev/null || true; done
-    "$here/sink.sh" stop "$sink" >/dev/null 2>&1 || true
     [ -z "$nouser_pid" ] || kill -TERM "$nouser_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-        { [ -n "$exim_pid" ] && kill -0 "$exim_pid" 2>/dev/null; } ||
-            { [ -n "$listd_pid" ] && kill -0 "$listd_pid" 2>/dev/null; } || break
-        sleep 0.1
-    done
+    [ -z "$exim_pid" ] || wait_until 5 sh -c "! kill -0 $exim_pid 2>/dev/null" || true
     if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
         echo "--- Exim mainlog (last 40 lines)"; tail -n 40 "$dir/log/mainlog" 2>/dev/null || true
         echo "--- Exim paniclog"; cat "$dir/log/paniclog" 2>/dev/null || true
         echo "--- listd (last 30 lines)"; tail -n 30 "$dir/listd.log" 2>/dev/null || true
     fi
-    if [ "${KEEP:-0}" = 1 ]; then echo "kept: $dir"; else rm -rf "$dir"; fi
+    testlib_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -128,7 +124,8 @@ die() { echo "FAIL $*"; exit 1; }
 
 # --- the sinks: one accepts everything, one refuses every recipient ---------
 bench_stage "$dir"
-sink_port=$("$here/sink.sh" start "$sink") || die "smtp-sink did not start"
+start_sink || die "smtp-sink did not start"
+sink_port=$SINK_PORT
 nouser_port=$(free_port) || die "no free port"
 smtp-sink -u nobody -f rcpt -B "550 5.1.1 no such user here" \
     "127.0.0.1:$nouser_port" 10 > /dev/null 2>&1 &
@@ -150,9 +147,8 @@ L=dev@lists.test
 as "$LISTADM" --home "$H" list create "$L" --owner owner@members.test > "$dir/setup.log" 2>&1
 as "$LISTADM" --home "$H" member add "$L" alice@members.test bob@members.test \
     carol@members.test dead@nouser.test >> "$dir/setup.log" 2>&1
-# not through as(): $! must be listd itself (setpriv execs it)
-"${BENCH_AS[@]}" "$LISTD" run --home "$H" --foreground > "$dir/listd.log" 2>&1 &
-listd_pid=$!
+DAEMON_LOG=$dir/listd.log
+start_daemon -- --foreground || die "listd run did not start"
 
 # --- Exim: Debian's stock split configuration + contrib/exim -------------
 mkdir -p "$etc" "$dir/spool" "$dir/log"
@@ -267,14 +263,8 @@ send() {
 # wait_for SECS CMD...: run Exim's queue until CMD succeeds ($qrun: -q, or
 # -qff to try every message now, retry times and freezing regardless)
 qrun=-q
-wait_for() {
-    local end=$(( $(date +%s) + $1 )); shift
-    until "$@"; do
-        [ "$(date +%s)" -lt "$end" ] || return 1
-        "$E" -C "$conf" "$qrun" > /dev/null 2>&1 || true
-        sleep 0.2
-    done
-}
+qrun_unless() { "$@" && return 0; "$E" -C "$conf" "$qrun" > /dev/null 2>&1 || true; return 1; }
+wait_for() { local secs=$1; shift; wait_until "$secs" qrun_unless "$@"; }
 queued() { "$E" -C "$conf" -bpc 2>/dev/null; }
 queue_empty() { [ "$(queued)" = 0 ]; }
 sink_has() { "$here/sink.sh" recipients "$sink" | grep -qx "$1"; }
@@ -465,9 +455,7 @@ check "unsplit: exim -bt routes a list address to listd_pipe" \
 acl_checks unsplit "$dir/exim4-unsplit.conf"
 
 # listd's policy service gone: list addresses are deferred, nothing else changes
-kill -TERM "$listd_pid"
-for _ in $(seq 1 50); do kill -0 "$listd_pid" 2>/dev/null || break; sleep 0.1; done
-listd_pid=
+stop_daemon || true
 check "no policy service: a list address is deferred" \
     "$(bh "$conf" 192.0.2.1 bob@example.org "$L")" "451 4.3.0 list service unavailable, try again later"
 check "no policy service: relaying from a trusted client is unchanged" \
@@ -475,8 +463,7 @@ check "no policy service: relaying from a trusted client is unchanged" \
 
 # --- the policy service on a unix socket ------------------------------------
 sed -i "s|^policy_listen = .*|policy_listen = unix:policy.sock|" "$H/listd.conf"
-"${BENCH_AS[@]}" "$LISTD" run --home "$H" --foreground >> "$dir/listd.log" 2>&1 &
-listd_pid=$!
+start_daemon -- --foreground || die "listd run did not start again"
 wait_for 10 test -S "$H/policy.sock" || die "listd made no policy socket"
 sed "s|^LISTD_POLICY = .*|LISTD_POLICY = $H/policy.sock|" "$conf" > "$dir/exim4-unix.conf"
 # Exim's receiving processes (and -bh, even started by root) run as

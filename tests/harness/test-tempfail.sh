@@ -24,14 +24,11 @@ bench_listd_has deliver && bench_listd_has run || skip "listd has no deliver/run
 
 dir=$(mktemp -d /tmp/listd-tempfail.XXXXXX)
 pf() { "$here/postfix.sh" "$1" "$dir" "${@:2}"; }
-daemon=
+# start_daemon, stop_daemon, wait_until
+. "$here/testlib.sh"
 cleanup() {
     local rc=$?
-    if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then
-        kill -TERM "$daemon" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$daemon" 2>/dev/null || true
-    fi
+    stop_daemon || true
     pf stop >/dev/null 2>&1 || true
     if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
         echo "--- maillog (last 30 lines)"; tail -n 30 "$dir/maillog" 2>/dev/null || true
@@ -61,23 +58,20 @@ printf 'From: alice@members.test\nTo: %s\nSubject: retry\nMessage-ID: <retry.%s@
     "$L" "$$" | pf send alice@members.test "$L" > /dev/null
 pf wait 30
 
-# the daemon, in the background, bounded; it exits once nothing is left to retry
-timeout -s TERM 90 "$here/postfix.sh" run-as "$dir" \
-    "$LISTD" run --home "$H" --foreground --exit-when-idle > "$dir/run.log" 2>&1 &
-daemon=$!
+# the daemon, as the pipe user; it exits once nothing is left to retry
+BENCH_AS=(setpriv --reuid="$PIPE_USER" --regid="$(id -g "$PIPE_USER")" --init-groups --)
+start_daemon -- --foreground --exit-when-idle
 
 # wait for the first 450 for carol, then let tempfail.test accept mail
-for _ in $(seq 1 200); do
-    grep -q '450 4\.2\.2 <carol@tempfail\.test>' "$dir/maillog" && break
-    sleep 0.1
-done
+wait_until 20 grep -q '450 4\.2\.2 <carol@tempfail\.test>' "$dir/maillog" || true
 check "first attempt for carol got 450" \
     "$(grep -c '450 4\.2\.2 <carol@tempfail\.test>' "$dir/maillog" | awk '{ print ($1 > 0) }')" 1
 pf access tempfail.test OK
 
+# bounded: after 90 s it is stopped, and the status says so
+wait_until 90 sh -c "! kill -0 $DAEMON_PID 2>/dev/null" || true
 rc=0
-wait "$daemon" || rc=$?
-daemon=
+stop_daemon || rc=$?
 check "listd run --exit-when-idle exit status" "$rc" 0
 pf wait 30
 

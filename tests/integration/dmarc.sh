@@ -42,25 +42,21 @@ bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-dmarc.XXXXXX)
 chmod 755 "$dir"
-pids=()
+# start_unbound, start_daemon, track_pid, wait_until; free_port
+. "$root/tests/harness/testlib.sh"
 cleanup() {
 	local rc=$?
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null || true
-	done
+	stop_daemon || true
 	if [ "$rc" != 0 ] && [ -f "$dir/run.log" ]; then
 		echo "--- listd log (last 30 lines)"; tail -n 30 "$dir/run.log"
 	fi
-	if [ "${KEEP:-0}" = 1 ]; then echo "kept: $dir"; else rm -rf "$dir"; fi
+	testlib_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 as() { "${BENCH_AS[@]}" "$@"; }
-. "$root/tests/harness/ports.sh"   # free_port
 
 # ---- DKIM key and DNS zone ---------------------------------------------------
 mkdir -p "$dir/dns"
@@ -68,51 +64,30 @@ opendkim-genkey -b 1024 -d test -s sel -D "$dir/dns"
 pub=$(tr -d '\n\t' < "$dir/dns/sel.txt" | sed 's/.*"p=\([^"]*\)".*/\1/')
 [ -n "$pub" ] || { echo "FAIL no public key from opendkim-genkey"; exit 1; }
 dnsport=$(free_port)
-{
-	echo 'server:'
-	echo "  interface: 127.0.0.1@$dnsport"
-	echo "  port: $dnsport"
-	echo '  do-ip6: no'
-	echo '  do-tcp: yes'
-	echo '  username: ""'
-	echo '  chroot: ""'
-	echo "  directory: \"$dir/dns\""
-	echo "  pidfile: \"$dir/dns/unbound.pid\""
-	echo '  use-syslog: no'
-	echo "  logfile: \"$dir/dns/unbound.log\""
-	echo '  verbosity: 0'
-	echo '  log-queries: yes'
-	echo '  access-control: 127.0.0.0/8 allow'
-	echo '  module-config: "iterator"'
-	echo '  local-zone: "test." static'
-	echo '  local-data: "test. 3600 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 30"'
-	echo "  local-data: '_dmarc.reject.test. 300 IN TXT \"v=DMARC1; p=reject\"'"
-	echo "  local-data: '_dmarc.quarantine.test. 300 IN TXT \"v=DMARC1; p=quarantine\"'"
-	echo "  local-data: '_dmarc.none.test. 300 IN TXT \"v=DMARC1; p=none\"'"
-	echo "  local-data: '_dmarc.orgstrict.test. 300 IN TXT \"v=DMARC1; p=none; sp=reject\"'"
-	echo "  local-data: '_dmarc.ttl.test. 3 IN TXT \"v=DMARC1; p=reject\"'"
-	echo "  local-data: '_dmarc.failover.test. 300 IN TXT \"v=DMARC1; p=reject\"'"
-	rua="v=DMARC1; p=reject; rua="
-	for i in $(seq 1 40); do rua+="mailto:dmarc-$i@aggregate-reports-$i.example.net,"; done
-	rua=${rua%,}
-	strs=""
-	while [ -n "$rua" ]; do strs+="\"${rua:0:255}\" "; rua=${rua:255}; done
-	echo "  local-data: '_dmarc.longrua.test. 300 IN TXT $strs'"
-	echo '  local-zone: "example.co.uk." static'
-	echo '  local-data: "example.co.uk. 3600 IN SOA ns.example.co.uk. hostmaster.example.co.uk. 1 3600 600 86400 30"'
-	echo "  local-data: '_dmarc.example.co.uk. 300 IN TXT \"v=DMARC1; p=none; sp=reject\"'"
-	echo "  local-data: 'sel._domainkey.mail.example.co.uk. 300 IN TXT \"v=DKIM1; k=rsa; \" \"p=$pub\"'"
-	for d in reject quarantine none nodmarc mail.orgstrict ttl fresh failover longrua; do
-		# the key split in two character-strings, as large keys are published
-		echo "  local-data: 'sel._domainkey.$d.test. 300 IN TXT \"v=DKIM1; k=rsa; \" \"p=$pub\"'"
-	done
-	echo 'remote-control:'
-	echo '  control-enable: no'
-} > "$dir/dns/unbound.conf"
-unbound-checkconf "$dir/dns/unbound.conf" >/dev/null
-unbound -d -c "$dir/dns/unbound.conf" > "$dir/dns/stderr" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do ss -Hlnu "sport = :$dnsport" | grep -q . && break; sleep 0.05; done
+zone=('do-tcp: yes'
+      'local-zone: "test." static'
+      'local-data: "test. 3600 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 30"'
+      "local-data: '_dmarc.reject.test. 300 IN TXT \"v=DMARC1; p=reject\"'"
+      "local-data: '_dmarc.quarantine.test. 300 IN TXT \"v=DMARC1; p=quarantine\"'"
+      "local-data: '_dmarc.none.test. 300 IN TXT \"v=DMARC1; p=none\"'"
+      "local-data: '_dmarc.orgstrict.test. 300 IN TXT \"v=DMARC1; p=none; sp=reject\"'"
+      "local-data: '_dmarc.ttl.test. 3 IN TXT \"v=DMARC1; p=reject\"'"
+      "local-data: '_dmarc.failover.test. 300 IN TXT \"v=DMARC1; p=reject\"'")
+rua="v=DMARC1; p=reject; rua="
+for i in $(seq 1 40); do rua+="mailto:dmarc-$i@aggregate-reports-$i.example.net,"; done
+rua=${rua%,}
+strs=""
+while [ -n "$rua" ]; do strs+="\"${rua:0:255}\" "; rua=${rua:255}; done
+zone+=("local-data: '_dmarc.longrua.test. 300 IN TXT $strs'"
+       'local-zone: "example.co.uk." static'
+       'local-data: "example.co.uk. 3600 IN SOA ns.example.co.uk. hostmaster.example.co.uk. 1 3600 600 86400 30"'
+       "local-data: '_dmarc.example.co.uk. 300 IN TXT \"v=DMARC1; p=none; sp=reject\"'"
+       "local-data: 'sel._domainkey.mail.example.co.uk. 300 IN TXT \"v=DKIM1; k=rsa; \" \"p=$pub\"'")
+for d in reject quarantine none nodmarc mail.orgstrict ttl fresh failover longrua; do
+	# the key split in two character-strings, as large keys are published
+	zone+=("local-data: 'sel._domainkey.$d.test. 300 IN TXT \"v=DKIM1; k=rsa; \" \"p=$pub\"'")
+done
+start_unbound "$dir/dns" "$dnsport" "${zone[@]}" || { echo "FAIL the DNS server did not start"; exit 1; }
 dig_txt() { $PY -c "
 import dns.resolver,sys
 r=dns.resolver.Resolver(configure=False); r.nameservers=['127.0.0.1']; r.port=$dnsport
@@ -126,8 +101,8 @@ check "DNS server: no record for nodmarc.test" "$(dig_txt _dmarc.nodmarc.test)" 
 mkdir -p "$dir/sink"
 chmod 777 "$dir/sink"
 $PY "$here/rawsink.py" "$dir/sink" > "$dir/sink/stderr" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$dir/sink/port" ] && break; sleep 0.05; done
+track_pid $!
+wait_until 10 test -s "$dir/sink/port" || { echo "FAIL rawsink.py did not start"; exit 1; }
 sinkport=$(cat "$dir/sink/port")
 H=$dir/home
 L=dev@lists.test
@@ -147,12 +122,7 @@ adm() { as "$LISTADM" --home "$H" "$@"; }
 adm --quiet list create "$L" --owner owner@lists.test
 adm --quiet member add "$L" member@sink.test
 adm --quiet list set "$L" nonmember_action=accept
-: > "$dir/run.log"
-chmod 666 "$dir/run.log"
-# not through the function: $! must be the daemon itself (setpriv execs it)
-"${BENCH_AS[@]}" "$LISTD" run --home "$H" --foreground >> "$dir/run.log" 2>&1 &
-daemon=$!
-pids+=("$daemon")
+start_daemon -- --foreground || exit 1
 
 sent=0
 # post NAME ADDR: a DKIM-signed post by "NAME <ADDR>" (d= the address's
@@ -265,7 +235,7 @@ check "PSL: listd asked example.co.uk, not co.uk" \
 # ---- a dead first server, and a record that needs TCP -------------------------------
 dead=$(free_port)
 conf "dns_resolver = 127.0.0.1:$dead, 127.0.0.1:$dnsport"
-kill -HUP "$daemon"
+kill -HUP "$DAEMON_PID"
 sleep 0.5
 post "Flo" flo@failover.test
 show "auto/munge, first DNS server dead"
@@ -280,7 +250,7 @@ check "TCP: it came over TCP" \
 
 # ---- a dead resolver ---------------------------------------------------------------------------
 conf "dns_resolver = 127.0.0.1:$dead" "dns_timeout_seconds = 1"
-kill -HUP "$daemon"
+kill -HUP "$DAEMON_PID"
 sleep 0.5
 t0=$(date +%s%N)
 post "Fay" fay@fresh.test

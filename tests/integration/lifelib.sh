@@ -22,16 +22,19 @@ export LC_ALL=C
 command -v smtp-sink >/dev/null || { echo "SKIP: smtp-sink not installed"; exit 77; }
 bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
+# make_home, start_sink, testlib_cleanup
+. "$root/tests/harness/testlib.sh"
+
 fails=0
 dir=
 life_cleanup() {
 	local rc=$?
 	[ -n "$dir" ] || return 0
-	"$root/tests/harness/sink.sh" stop "$dir/sink" >/dev/null 2>&1 || true
 	if [ "$rc" != 0 ] && [ -f "$dir/run.log" ]; then
 		echo "--- listd log (last 30 lines)"; tail -n 30 "$dir/run.log"
 	fi
-	if [ "${KEEP:-0}" = 1 ]; then echo "kept: $dir"; else rm -rf "$dir"; fi
+	stop_sink       # also one a test started itself in $dir/sink
+	testlib_cleanup
 }
 trap life_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -43,17 +46,13 @@ at() { local day=$1; shift; LISTD_NOW_MS=$(( day * 86400000 + 43200000 )) "$@"; 
 life_setup() {
 	dir=$(mktemp -d "/tmp/listd-$1.XXXXXX")
 	chmod 755 "$dir"
-	port=$("$root/tests/harness/sink.sh" start "$dir/sink")
-	H=$dir/home
+	start_sink
 	DOMAIN=lists.test
 	L=life@$DOMAIN
 	# yesterday by default: the injected noon is then behind the real clock,
 	# as it is for half of every day
 	DAY0=${LIFE_DAY0:-$(( $(date +%s) / 86400 - 1 ))}
-	mkdir -p "$H"
-	printf 'relay = 127.0.0.1:%s\nrelay_tls = none\n' "$port" > "$H/listd.conf"
-	[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-	bench_own "$H"
+	make_home "$SINK_PORT"
 	adm --quiet list create "$L" --owner owner@sink.test
 	: > "$dir/run.log"
 	chmod 666 "$dir/run.log"

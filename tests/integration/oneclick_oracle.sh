@@ -16,30 +16,18 @@ bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-oracle.XXXXXX)
 chmod 755 "$dir"
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
-H=$dir/home
-mkdir -p "$H"
 hp=$(free_port)
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nhttp_listen = 127.0.0.1:%s\nunsubscribe_url = https://lists.test/unsubscribe\n' \
-	"$(free_port)" "$hp" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
+make_home "$(free_port)" "http_listen = 127.0.0.1:$hp" "unsubscribe_url = https://lists.test/unsubscribe"
 ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" --quiet "$@"; }
 ADM list create dev@lists.test
 ADM list create other@lists.test
 for m in a b c; do ADM member add dev@lists.test "$m@sub.test"; done
-"${BENCH_AS[@]}" "$LISTD" run --home "$H" > "$dir/run.log" 2>&1 &
-daemon=$!
-for _ in $(seq 1 50); do grep -q 'running:' "$dir/run.log" 2>/dev/null && break; sleep 0.1; done
-sleep 0.3
+start_daemon
 post() { python3 - "$hp" "$1" <<'PY'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
@@ -52,6 +40,6 @@ check "made-up token, member id 0" "$(post aaaaaaaaaaaaaaaaaaaaaaaa)" 400
 check "made-up token, member id 0xffffffff" "$(post 7777777777777777777777aa)" 400
 check "made-up MAC, existing member 1" "$(post aaaaaakrhkgkv5cmrmko6b4e)" 400
 check "members untouched" "$(ADM member ls dev@lists.test 2>/dev/null | grep -c '@sub.test')" 3
-kill -TERM "$daemon"; wait "$daemon" || true; daemon=
+stop_daemon || true
 [ "$fails" = 0 ] && echo PASS || { echo "$fails check(s) failed"; tail -n 5 "$dir/run.log"; }
 [ "$fails" = 0 ]

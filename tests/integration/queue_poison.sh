@@ -24,24 +24,15 @@ bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-poison.XXXXXX)
 chmod 755 "$dir"
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	"$root/tests/harness/sink.sh" stop "$dir/sink" >/dev/null 2>&1 || true
-	rm -rf "$dir"
-}
-[ -n "${KEEP:-}" ] || trap cleanup EXIT
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
-port=$("$root/tests/harness/sink.sh" start "$dir/sink")
-H=$dir/home
+start_sink
+make_home "$SINK_PORT"
 L=dev@lists.test
-mkdir -p "$H"
 ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" "$@"; }
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\n' "$port" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
 ADM -q list create "$L" --owner owner@owner.test
 ADM -q list set "$L" max_size=64M
 ADM -q member add "$L" poster@poster.test
@@ -52,11 +43,6 @@ subject_to() {  # subjects of the messages received for $1
 	awk -v r="X-Rcpt-Args: <$1>" '$0 ~ /^X-Rcpt-Args: / { hit = index($0, r) == 1 } hit && /^Subject: / { print; hit = 0 }' \
 		"$dir/sink/dump" 2>/dev/null | tr -d '\r'
 }
-wait_for() {    # wait_for SECONDS CMD...: until CMD succeeds
-	local n=$(($1 * 10)); shift
-	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
 big() {         # big FILE TO SUBJECT: exactly 64 MiB
 	python3 - "$@" <<'PY'
 import sys
@@ -65,12 +51,8 @@ n = 64 << 20; line = b'x' * 76 + b'\n'
 open(sys.argv[1], 'wb').write((h + line * (n // len(line) + 1))[:n])
 PY
 }
-start() {
-	"${BENCH_AS[@]}" env LISTD_BACKOFF_MIN_MS=300 "$LISTD" run --home "$H" >> "$dir/run.log" 2>&1 &
-	daemon=$!
-	sleep 0.5
-}
-stop() { kill -TERM "$daemon"; wait "$daemon" || true; daemon=; }
+start() { start_daemon LISTD_BACKOFF_MIN_MS=300; }
+stop() { stop_daemon || true; }
 
 start
 # ---- R1
@@ -79,9 +61,9 @@ rc=0; deliver poster@poster.test dev-owner@lists.test < "$dir/big-owner" || rc=$
 check "R1: deliver takes 64 MiB for the owners" "$rc" 0
 rm -f "$dir/big-owner"
 printf 'From: poster@poster.test\nTo: dev@lists.test\nSubject: normal post\n\nhi\n' | deliver poster@poster.test "$L"
-wait_for 30 sh -c "grep -a -q '^X-Rcpt-Args: <m1@sink.test>' '$dir/sink/dump' 2>/dev/null" || true
+wait_until 30 sh -c "grep -a -q '^X-Rcpt-Args: <m1@sink.test>' '$dir/sink/dump' 2>/dev/null" || true
 check "R1: the later post reaches m1" "$(copies m1@sink.test)" 1
-wait_for 10 sh -c "grep -a -q '^X-Rcpt-Args: <owner@owner.test>' '$dir/sink/dump' 2>/dev/null" || true
+wait_until 10 sh -c "grep -a -q '^X-Rcpt-Args: <owner@owner.test>' '$dir/sink/dump' 2>/dev/null" || true
 check "R1: the owner gets a notice, not the 64 MiB" "$(subject_to owner@owner.test)" \
 	"Subject: Mail to dev-owner@lists.test too large to forward"
 check "R1: the notice's text (template owner-too-large)" \
@@ -92,13 +74,13 @@ check "R1: no ingest failure logged" "$(grep -c 'failed (' "$dir/run.log" || tru
 big "$dir/big-post" dev@lists.test "big post"
 deliver poster@poster.test "$L" < "$dir/big-post"
 rm -f "$dir/big-post"
-wait_for 60 sh -c "[ \$(grep -a -c '^X-Rcpt-Args: <m1@sink.test>' '$dir/sink/dump') -ge 2 ]" || true
+wait_until 60 sh -c "[ \$(grep -a -c '^X-Rcpt-Args: <m1@sink.test>' '$dir/sink/dump') -ge 2 ]" || true
 check "R12: the 64 MiB post distributed to m1" "$(copies m1@sink.test)" 2
 archived() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" archive ls "$L" 2>/dev/null | grep -q '^2 .*big post'; }
-wait_for 30 archived || true
+wait_until 30 archived || true
 printf 'From: m1@sink.test\nTo: dev-request@lists.test\nSubject: get 2\n\n' | deliver m1@sink.test dev-request@lists.test
 printf 'From: poster@poster.test\nTo: dev@lists.test\nSubject: later post\n\nx\n' | deliver poster@poster.test "$L"
-wait_for 30 sh -c "[ \$(grep -a -c '^X-Rcpt-Args: <m1@sink.test>' '$dir/sink/dump') -ge 4 ]" || true
+wait_until 30 sh -c "[ \$(grep -a -c '^X-Rcpt-Args: <m1@sink.test>' '$dir/sink/dump') -ge 4 ]" || true
 check "R12: m1 got the get reply and the later post" "$(copies m1@sink.test)" 4
 check "R12: the reply says the post is too large" \
 	"$(grep -a -c 'is too large to be sent by mail' "$dir/sink/dump" || true)" 1
@@ -112,8 +94,8 @@ hex=$(printf '%08x' "$bad" | sed 's/../\\&/g')
 printf '%s\n\\01broken\n' "$hex" | "${BENCH_AS[@]}" mdb_load -T -s messages "$H/store"
 printf 'From: poster@poster.test\nTo: dev@lists.test\nSubject: after the bad one\n\nx\n' | deliver poster@poster.test "$L"
 start
-wait_for 20 grep -q 'quarantined after' "$dir/run.log" || true
-wait_for 10 sh -c "[ \$(grep -a -c '^X-Rcpt-Args: <m1@sink.test>' '$dir/sink/dump') -ge 5 ]" || true
+wait_until 20 grep -q 'quarantined after' "$dir/run.log" || true
+wait_until 10 sh -c "[ \$(grep -a -c '^X-Rcpt-Args: <m1@sink.test>' '$dir/sink/dump') -ge 5 ]" || true
 check "the post queued after the bad one reaches m1" "$(copies m1@sink.test)" 5
 check "quarantined once, with the reason" \
 	"$(grep -c "queue: ingest of message $bad quarantined after 3 failures (the store is corrupted or holds a malformed record)" "$dir/run.log" || true)" 1
@@ -125,7 +107,7 @@ check "queue show names the reason" "$(ADM queue show "$bad" 2>/dev/null | grep 
 check "queue ls counts it" "$(ADM queue ls 2>&1 >/dev/null | tail -n 1)" "0 queued jobs, 1 quarantined"
 rc=0; ADM -q queue retry "$bad" || rc=$?
 check "queue retry" "$rc" 0
-wait_for 10 sh -c "[ \$(grep -c 'quarantined after' '$dir/run.log') -ge 2 ]" || true
+wait_until 10 sh -c "[ \$(grep -c 'quarantined after' '$dir/run.log') -ge 2 ]" || true
 check "retried: fails again and is quarantined again" "$(grep -c "ingest of message $bad quarantined" "$dir/run.log")" 2
 rc=0; ADM -q queue drop "$bad" || rc=$?
 check "queue drop" "$rc" 0

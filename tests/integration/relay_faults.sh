@@ -16,43 +16,32 @@ command -v smtp-sink >/dev/null || { echo "SKIP: smtp-sink missing"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-rfault.XXXXXX)
 chmod 755 "$dir"
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 sink() { "$root/tests/harness/sink.sh" "$1" "$dir/sink" "${@:2}"; }
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	sink stop >/dev/null 2>&1 || true
-	[ "${KEEP:-0}" = 1 ] && echo "kept $dir" || rm -rf "$dir"
-}
-trap cleanup EXIT
+# the sink on the list's relay port; testlib_cleanup stops it
+relay_up() { start_sink sink "$port"; }
+relay_down() { stop_sink; rm -rf "$dir/sink"; }
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
 # a free port, kept closed for now
-port=$(sink start 2>/dev/null); sink stop >/dev/null; rm -rf "$dir/sink"
+port=$(free_port)
 
 N=300
-H=$dir/home
-mkdir -p "$H"
 L=r@lists.test
-"$LISTADM" --home "$H" --quiet list create "$L"
-"$LISTADM" --home "$H" --quiet list set "$L" nonmember_action=accept
-seq 1 $N | sed 's/^/m/; s/$/@sink.test/' > "$dir/members"
-"$LISTADM" --home "$H" --quiet member import "$L" "$dir/members"
+make_home "$port" "retry_min_seconds = 1" "retry_max_seconds = 2"
 conf() {
-	printf 'relay = 127.0.0.1:%s\nrelay_tls = %s\nretry_min_seconds = 1\nretry_max_seconds = 2\n' \
-		"$port" "$1" > "$H/listd.conf"
-	[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-	return 0
+	"${BENCH_AS[@]}" sed -i "s/^relay_tls = .*/relay_tls = $1/" "$H/listd.conf"
 }
-conf none
-bench_own "$H"
+ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" --quiet "$@"; }
+ADM list create "$L"
+ADM list set "$L" nonmember_action=accept
+seq 1 $N | sed 's/^/m/; s/$/@sink.test/' > "$dir/members"
+ADM member import "$L" "$dir/members"
 post() {
 	printf 'From: p@sink.test\nSubject: %s\nMessage-ID: <%s@sink.test>\n\nbody\n' "$1" "$1" |
 		"${BENCH_AS[@]}" "$LISTD" deliver --home "$H" --sender p@sink.test --recipient "$L" 2>/dev/null
-}
-start_daemon() {
-	"${BENCH_AS[@]}" "$LISTD" run --home "$H" >> "$dir/run.log" 2>&1 &
-	daemon=$!
 }
 wait_msgs() {  # wait_msgs N SECS
 	local end=$(( $(date +%s) + $2 ))
@@ -60,6 +49,9 @@ wait_msgs() {  # wait_msgs N SECS
 		[ "$(date +%s)" -lt "$end" ] || return 1
 		sleep 0.2
 	done
+}
+logged() {  # logged N PATTERN: the daemon's log has N lines matching PATTERN
+	[ "$(grep -c -- "$2" "$dir/run.log" || true)" -ge "$1" ]
 }
 exactly_once() {  # exactly_once LABEL
 	local got
@@ -71,40 +63,42 @@ exactly_once() {  # exactly_once LABEL
 echo "# 1. relay down, then back"
 post p1
 start_daemon
-sleep 3
+# refused, postponed and tried again while the relay stays down
+wait_until 30 logged 2 'no relay took the batch' || true
 check "nothing delivered while the relay is down" "$(grep -c 'no relay took the batch' "$dir/run.log" | awk '{ print ($1 > 0) }')" 1
-sink start "$port" >/dev/null
+relay_up
 wait_msgs $N 60 || echo "timeout waiting for delivery"
 exactly_once "relay back"
-sink stop >/dev/null; rm -rf "$dir/sink"
+relay_down
 
 echo "# 2. 421 and hang-up at DATA, then a healthy relay"
-SINK_OPTS="-Q DATA" sink start "$port" >/dev/null
+SINK_OPTS="-Q DATA" relay_up
 post p2
-sleep 3
-sink stop >/dev/null; rm -rf "$dir/sink"
-sink start "$port" >/dev/null
+# the relay hung up at DATA, and again when it was tried after its back-off
+wait_until 30 logged 2 'state=transaction failed: reply: 421 ' || true
+relay_down
+relay_up
 wait_msgs $N 60 || echo "timeout waiting for delivery"
 exactly_once "after 421"
-sink stop >/dev/null; rm -rf "$dir/sink"
+relay_down
 
 echo "# 3. STARTTLS required but not offered, then SIGHUP with relay_tls = none"
 conf starttls
-kill -HUP "$daemon"
-sleep 0.5
-sink start "$port" >/dev/null
+kill -HUP "$DAEMON_PID"
+wait_until 10 logged 1 'configuration reloaded' || true
+relay_up
 post p3
-sleep 3
+# the batch refused for want of STARTTLS, twice (tried again after its back-off)
+wait_until 30 logged 2 'STARTTLS required but not offered' || true
+check "STARTTLS refusal logged" "$(grep -c 'STARTTLS required but not offered' "$dir/run.log" | awk '{ print ($1 >= 2) }')" 1
 check "nothing sent in clear when TLS is required" "$(sink count | sed 's/.*messages=\([0-9]*\).*/\1/')" 0
 conf none
-kill -HUP "$daemon"
+kill -HUP "$DAEMON_PID"
 wait_msgs $N 60 || echo "timeout waiting for delivery"
 exactly_once "after reload"
 check "SIGHUP reload logged" "$(grep -c 'configuration reloaded' "$dir/run.log" | awk '{ print ($1 >= 2) }')" 1
 
-kill -TERM "$daemon"
-rc=0; wait "$daemon" || rc=$?
-daemon=
+rc=0; stop_daemon || rc=$?
 check "SIGTERM: clean exit" "$rc" 0
 [ "$fails" = 0 ] && echo PASS || { echo "$fails check(s) failed"; tail -n 30 "$dir/run.log"; }
 [ "$fails" = 0 ]

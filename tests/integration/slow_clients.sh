@@ -23,27 +23,16 @@ bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-slow.XXXXXX)
 chmod 755 "$dir"
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
-H=$dir/home
-mkdir -p "$H"
 pp=$(free_port) hp=$(free_port)
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\npolicy_listen = 127.0.0.1:%s\nhttp_listen = 127.0.0.1:%s\nunsubscribe_url = https://lists.test/unsubscribe\n' \
-	"$(free_port)" "$pp" "$hp" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
+make_home "$(free_port)" "policy_listen = 127.0.0.1:$pp" "http_listen = 127.0.0.1:$hp" \
+	"unsubscribe_url = https://lists.test/unsubscribe"
 "${BENCH_AS[@]}" "$LISTADM" --home "$H" --quiet list create dev@lists.test
-"${BENCH_AS[@]}" env LISTD_POLICY_DEADLINE_MS=2000 "$LISTD" run --home "$H" > "$dir/run.log" 2>&1 &
-daemon=$!
-for _ in $(seq 1 50); do grep -q 'running:' "$dir/run.log" 2>/dev/null && break; sleep 0.1; done
-sleep 0.3
+start_daemon LISTD_POLICY_DEADLINE_MS=2000
 
 ulimit -n 4096 2>/dev/null || true
 python3 - "$pp" "$hp" > "$dir/out" <<'PY'
@@ -119,6 +108,6 @@ closed=$(sed -n 's/^closed //p' "$dir/out")
 check "policy: the trickling connections closed by the deadline" "$closed" 200
 check "policy: answered with 300 idle connections open" "$(sed -n 's/^full //p' "$dir/out")" True
 check "http: answered with 200 idle connections open" "$(sed -n 's/^http //p' "$dir/out")" "HTTP/1.1 200 OK"
-kill -TERM "$daemon"; wait "$daemon" || true; daemon=
+stop_daemon || true
 [ "$fails" = 0 ] && echo PASS || { echo "$fails check(s) failed"; tail -n 10 "$dir/run.log"; }
 [ "$fails" = 0 ]

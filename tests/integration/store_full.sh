@@ -3,8 +3,11 @@
 # full (LISTD_STORE_MAP_MAX) when a fan-out ends, so its final checkpoint
 # (with the archive write) cannot be written. The daemon must back off
 # instead of restarting the job hundreds of times a second: a few
-# "checkpoint failed" lines in 12 s, little CPU, and no member gets the post
-# more than twice. Exit 0 pass, 1 fail, 77 skipped.
+# "checkpoint failed" lines in the 12 s from the first one, little CPU in
+# them, and no member gets the post more than twice. (When the first
+# failure comes depends on the machine: the fan-out before it takes longer
+# under load or a sanitizer; it is awaited, up to 120 s.)
+# Exit 0 pass, 1 fail, 77 skipped.
 set -eu
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,23 +19,14 @@ bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-mapfull.XXXXXX)
 chmod 755 "$dir"
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	"$root/tests/harness/sink.sh" stop "$dir/sink" >/dev/null 2>&1 || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 le() { if [ "$2" -le "$3" ]; then echo "ok   $1: $2 (at most $3)"; else echo "FAIL $1: $2, want at most $3"; fails=$((fails + 1)); fi; }
 
-port=$("$root/tests/harness/sink.sh" start "$dir/sink")
-H=$dir/home
-mkdir -p "$H"
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nbatch_size = 100\n' "$port" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
+start_sink
+make_home "$SINK_PORT" "batch_size = 100"
 AS() { "${BENCH_AS[@]}" env LISTD_STORE_MAP_INITIAL=1048576 LISTD_STORE_MAP_MAX=4194304 "$@"; }
 AS "$LISTADM" --home "$H" --quiet list create dev@lists.test
 AS "$LISTADM" --home "$H" --quiet member add dev@lists.test poster@poster.test
@@ -47,19 +41,19 @@ while [ "$i" -lt 200 ]; do
 		AS "$LISTD" deliver --home "$H" --sender x@y.test --recipient nolist@lists.test 2>/dev/null || break
 done
 echo "store full after $i fillers"
-# not through AS(): a shell function in the background is a subshell, and $!
-# would name it rather than the daemon (setpriv and env exec it: one pid)
-"${BENCH_AS[@]}" env LISTD_STORE_MAP_INITIAL=1048576 LISTD_STORE_MAP_MAX=4194304 \
-	"$LISTD" run --home "$H" > "$dir/run.log" 2>&1 &
-daemon=$!
+start_daemon LISTD_STORE_MAP_INITIAL=1048576 LISTD_STORE_MAP_MAX=4194304
+ticks() { awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat"; }
+wait_until 120 grep -q 'checkpoint failed' "$dir/run.log" || true
+t0=$(ticks)
 sleep 12
-ticks=$(awk '{ print $14 + $15 }' "/proc/$daemon/stat")
+t1=$(ticks)
 failed=$(grep -c 'checkpoint failed' "$dir/run.log" || true)
-kill -TERM "$daemon"; wait "$daemon" || true; daemon=
-echo "checkpoint failures in 12 s: $failed; daemon CPU: $((ticks * 1000 / $(getconf CLK_TCK))) ms"
+stop_daemon || true
+cpu=$(( (t1 - t0) * 1000 / $(getconf CLK_TCK) ))
+echo "checkpoint failures in the 12 s from the first: $failed; daemon CPU in them: $cpu ms"
 check "the final checkpoint failed (the store is full)" "$([ "$failed" -ge 1 ] && echo yes)" yes
-le "checkpoint failures in 12 s (back-off 5 s, 10 s ...)" "$failed" 4
-le "daemon CPU in 12 s (ms)" "$((ticks * 1000 / $(getconf CLK_TCK)))" 3000
+le "checkpoint failures in the 12 s from the first (back-off 5 s, 10 s ...)" "$failed" 4
+le "daemon CPU in those 12 s (ms)" "$cpu" 3000
 le "most copies of the post at one member" "$("$root/tests/harness/sink.sh" recipients "$dir/sink" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $1 }')" "$failed"
 [ "$fails" = 0 ] && echo PASS || { echo "$fails check(s) failed"; grep -v 'info: smtp' "$dir/run.log" | tail -n 8; }
 [ "$fails" = 0 ]

@@ -21,24 +21,15 @@ bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-trust.XXXXXX)
 chmod 755 "$dir"
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	"$root/tests/harness/sink.sh" stop "$dir/sink" >/dev/null 2>&1 || true
-	rm -rf "$dir"
-}
-[ -n "${KEEP:-}" ] || trap cleanup EXIT
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
-port=$("$root/tests/harness/sink.sh" start "$dir/sink")
-H=$dir/home
+start_sink
+make_home "$SINK_PORT" "authserv_id = mx.lists.test"
 L=dev@lists.test
-mkdir -p "$H"
 ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" "$@"; }
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nauthserv_id = mx.lists.test\n' "$port" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
 ADM -q list create "$L" --owner owner@owner.test
 ADM -q member add "$L" poster@poster.test
 ADM -q member add "$L" m1@sink.test

@@ -16,14 +16,8 @@ bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-xverp.XXXXXX)
 chmod 755 "$dir"
-pids=()
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
@@ -48,23 +42,18 @@ while True:
             open(sys.argv[2], 'ab').write(line); c.sendall(b'250 ok\r\n')
     c.close()
 PY
-pids+=($!)
-H=$dir/home
-mkdir -p "$H"
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nverp_mode = xverp\npolicy_listen = 127.0.0.1:%s\n' "$port" "$pp" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
+track_pid $!
+wait_until 10 port_in_use "$port" || { echo "FAIL the relay did not start"; exit 1; }
+make_home "$port" "verp_mode = xverp" "policy_listen = 127.0.0.1:$pp"
 ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" --quiet "$@"; }
 deliver() { "${BENCH_AS[@]}" "$LISTD" deliver --home "$H" --sender "$1" --recipient "$2"; }
 LL=$(printf 'l%.0s' $(seq 60)); DD=$(printf 'd%.0s' $(seq 60)).$(printf 'd%.0s' $(seq 60)).$(printf 'd%.0s' $(seq 60)).test
 ADM list create dev@lists.test
 ADM list set dev@lists.test nonmember_action=accept
 ADM member add dev@lists.test "$LL@$DD"
-"${BENCH_AS[@]}" "$LISTD" run --home "$H" > "$dir/run.log" 2>&1 &
-daemon=$!
-sleep 0.8
+start_daemon
 printf 'From: poster@poster.test\nTo: dev@lists.test\nSubject: p\n\nx\n' | deliver poster@poster.test dev@lists.test
-for _ in $(seq 1 50); do grep -a -q 'dev-bounces+' "$dir/raw" 2>/dev/null && break; sleep 0.1; done
+wait_until 10 grep -a -q 'dev-bounces+' "$dir/raw" || true
 TOK=$(grep -a -o 'dev-bounces+[a-z2-7]*@' "$dir/raw" | head -n 1 | sed 's/dev-bounces+//; s/@//')
 RC="dev-bounces+$TOK+$LL=$DD@lists.test"
 check "the relay-form return path is long" "${#RC}" 296
@@ -78,9 +67,9 @@ PY
 check "policy service: the bounce address is accepted" "$answer" "action=DUNNO"
 printf 'From: MAILER-DAEMON@x\nTo: x\nSubject: Undelivered\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n--B\n\nx\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\nFinal-Recipient: rfc822; %s\nAction: failed\nStatus: 5.1.1\n\n--B--\n' "$LL@$DD" |
 	deliver '' "$RC"
-for _ in $(seq 1 50); do grep -q 'role=bounces' "$dir/run.log" && break; sleep 0.1; done
+wait_until 10 grep -q 'role=bounces' "$dir/run.log" || true
 check "daemon: the bounce is not dropped as unparsable" "$(grep -c 'unparsable bounce address' "$dir/run.log" || true)" 0
 check "daemon: the member's bounce counted" "$(ADM bounce ls dev@lists.test 2>/dev/null | awk -v a="$LL@$DD" '$1 == a { print $2 }')" 1.00
-kill -TERM "$daemon"; wait "$daemon" || true; daemon=
+stop_daemon || true
 [ "$fails" = 0 ] && echo PASS || { echo "$fails check(s) failed"; grep 'role=bounces\|policy' "$dir/run.log" | tail -n 5; }
 [ "$fails" = 0 ]

@@ -1,12 +1,13 @@
 # shellcheck shell=bash
 # tests/mta/lib.sh — shared pieces of the live MTA tests (tests/mta/*.sh):
 # the built programs staged where an unprivileged account can run them,
-# the member store prepared as that account, one SMTP transaction, bounded
-# waits and the check/report lines. Source it from bash after setting
+# the member store prepared as that account, one SMTP transaction and the
+# check/report lines; with tests/harness/testlib.sh (sourced here) the
+# bounded waits, the sink and the daemon. Source it from bash after setting
 # $root (the source tree) and $dir (the test's private directory).
 
-# free_port, port_in_use
-. "$root/tests/harness/ports.sh"
+# wait_until, start_sink, start_daemon ...; free_port, port_in_use
+. "$root/tests/harness/testlib.sh"
 
 fails=0 failed=
 fail() { echo "FAIL $*"; fails=$((fails + 1)); failed="$failed
@@ -41,16 +42,19 @@ smtp() { python3 "$root/tests/mta/smtp.py" "$@"; }
 # rcpt_code OUTPUT ADDR: the reply code the RCPT of ADDR got.
 rcpt_code() { printf '%s\n' "$1" | grep -F "RCPT <$2> " | awk '{ print $3; exit }'; }
 
-# wait_until SECS CMD...: runs CMD every 0.2 s until it succeeds; 1 if it
-# never did within SECS.
-wait_until() {
-    local secs=$1 end
-    shift
-    end=$(( $(date +%s) + secs ))
-    until "$@"; do
-        [ "$(date +%s)" -lt "$end" ] || return 1
-        sleep 0.2
-    done
+# check_refusals PORT: what listd's policy refuses in the SMTP dialogue of the
+# MTA on PORT (an unknown list address, a forged bounce address, the null
+# sender to the posting address), with its reason
+check_refusals() {
+    local o
+    o=$(smtp "$1" bob@members.test nosuch@lists.test < /dev/null || true)
+    check "unknown list address refused at RCPT" "$(rcpt_code "$o" nosuch@lists.test)" 550
+    o=$(smtp "$1" "" dev-bounces+aaaaaaaaaaaaaaaaaaaaaaaa@lists.test < /dev/null || true)
+    check "forged bounce address refused at RCPT" \
+        "$(rcpt_code "$o" dev-bounces+aaaaaaaaaaaaaaaaaaaaaaaa@lists.test)" 550
+    o=$(smtp "$1" "" dev@lists.test < /dev/null || true)
+    check "null sender to the posting address refused at RCPT" "$(rcpt_code "$o" dev@lists.test)" 550
+    check "the refusal says why" "$(printf '%s\n' "$o" | grep -c 'no bounces or automatic replies')" 1
 }
 
 # a post with a marker in its Subject, and an Authentication-Results field

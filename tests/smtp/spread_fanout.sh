@@ -25,14 +25,9 @@ command -v smtp-sink >/dev/null || { echo "SKIP: smtp-sink missing"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-spread.XXXXXX)
 chmod 755 "$dir"
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 SINK=$root/tests/harness/sink.sh
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	for s in a b b2; do "$SINK" stop "$dir/$s" >/dev/null 2>&1 || true; done
-	[ "${KEEP:-0}" = 1 ] && echo "kept $dir" || rm -rf "$dir"
-}
-trap cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 within() {  # within LABEL GOT LOW HIGH
@@ -53,24 +48,18 @@ recipients_of() {
 	done
 }
 
-pa=$("$SINK" start "$dir/a")
-pb=$("$SINK" start "$dir/b")
+start_sink a; pa=$SINK_PORT
+start_sink b; pb=$SINK_PORT
 
 N=${N:-10000}
-H=$dir/home
-mkdir -p "$H"
 L=s@lists.test
-"$LISTADM" --home "$H" --quiet list create "$L"
-"$LISTADM" --home "$H" --quiet list set "$L" nonmember_action=accept
+make_home "$pa weight=3, 127.0.0.1:$pb weight=1" "relay_mode = spread" "concurrency = 4" "batch_size = 200" \
+	"retry_min_seconds = 1" "retry_max_seconds = 2"
+ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" --quiet "$@"; }
+ADM list create "$L"
+ADM list set "$L" nonmember_action=accept
 seq 1 $N | sed 's/^/m/; s/$/@sink.test/' > "$dir/members"
-"$LISTADM" --home "$H" --quiet member import "$L" "$dir/members"
-{
-	printf 'relay = 127.0.0.1:%s weight=3, 127.0.0.1:%s weight=1\n' "$pa" "$pb"
-	printf 'relay_mode = spread\nrelay_tls = none\nconcurrency = 4\nbatch_size = 200\n'
-	printf 'retry_min_seconds = 1\nretry_max_seconds = 2\n'
-	[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}"
-} > "$H/listd.conf"
-bench_own "$H"
+ADM member import "$L" "$dir/members"
 post() {
 	printf 'From: p@sink.test\nSubject: %s\nMessage-ID: <%s@sink.test>\n\nbody\n' "$1" "$1" |
 		"${BENCH_AS[@]}" "$LISTD" deliver --home "$H" --sender p@sink.test --recipient "$L" 2>/dev/null
@@ -87,8 +76,7 @@ wait_total() {  # wait_total N SECS SINKDIR...: until the sinks hold N messages
 
 echo "# 1. weights 3:1 share one fan-out"
 post p1
-"${BENCH_AS[@]}" "$LISTD" run --home "$H" >> "$dir/run.log" 2>&1 &
-daemon=$!
+start_daemon
 wait_total $N 180 "$dir/a" "$dir/b" || true
 sleep 0.5
 ra=$(recipients_of p1 "$dir/a" | wc -l); rb=$(recipients_of p1 "$dir/b" | wc -l)
@@ -101,14 +89,14 @@ echo "# 2. B stopped mid-fan-out, then started again"
 a0=$(messages "$dir/a"); b0=$(messages "$dir/b")
 post p2
 "$SINK" wait "$dir/b" $((b0 + N / 20)) 60 || echo "B got less than expected before the stop"
-"$SINK" stop "$dir/b"
+stop_sink b
 # restarted as soon as the daemon has set it aside: the next try, after
 # the first back-off (1 s), finds it up while the fan-out still runs
 for _ in $(seq 100); do
 	grep -q "relay=127.0.0.1:$pb set aside" "$dir/run.log" && break
 	sleep 0.1
 done
-pb2=$("$SINK" start "$dir/b2" "$pb")
+start_sink b2 "$pb"
 wait_total $((a0 + b0 + N)) 180 "$dir/a" "$dir/b" "$dir/b2" || true
 sleep 1.5
 recipients_of p2 "$dir/a" "$dir/b" "$dir/b2" | sort | uniq -c > "$dir/per-member"
@@ -136,9 +124,7 @@ check "post 3: every member exactly once" "$( (recipients_of p3 "$dir/a"; recipi
 within "post 3: B's share of $N (1/4) after its return" "$(recipients_of p3 "$dir/b2" | wc -l)" $((N / 4 - tol)) $((N / 4 + tol))
 check "B back, logged" "$(grep -c "relay=127.0.0.1:$pb is back" "$dir/run.log" | awk '{ print ($1 > 0) }')" 1
 
-kill -TERM "$daemon"
-rc=0; wait "$daemon" || rc=$?
-daemon=
+rc=0; stop_daemon || rc=$?
 check "SIGTERM: clean exit" "$rc" 0
 [ "$fails" = 0 ] && echo PASS || { echo "$fails check(s) failed"; tail -n 30 "$dir/run.log"; }
 [ "$fails" = 0 ]
