@@ -1,5 +1,5 @@
 /* listd/run/holds.c — the held summary: the owners' daily list of held posts
- * (request.h).
+ * (holds.h).
  *
  * The pump calls holds_summary_tick() on each round. It walks the messages
  * stored since its last call (the walk stops advancing at the first message
@@ -21,7 +21,7 @@
 #include "listd/core/log.h"
 #include "listd/run/daemon.h"
 #include "listd/run/outbox.h"
-#include "listd/run/request.h"
+#include "listd/run/holds.h"
 #include "storage/store_rate.h"
 #include "storage/store_template.h"
 

@@ -13,7 +13,7 @@
 #include "listd/run/outbox.h"
 #include "listd/run/pump.h"
 #include "listd/run/relay.h"
-#include "listd/run/request.h"
+#include "listd/run/holds.h"
 
 #define PUMP_BUDGET 64        /* jobs looked at per loop iteration */
 #define TROUBLE_RETRY_MS 5000 /* store trouble: look again after */

@@ -43,10 +43,4 @@ int request_send_welcome(struct daemon *d, struct store_txn *txn, const struct s
                          const struct addr *who, const struct buf *orig, bool joined,
                          const char *rule);
 
-/* holds.c: sends each list's owners the held summary (the newly held
- * posts), at most once a day per list, and forgets the daily-limit counters
- * of past days (once a day); called from the queue pump when it is idle.
- * Best effort: trouble is logged and retried on a later call. */
-void holds_summary_tick(struct daemon *d);
-
 #endif

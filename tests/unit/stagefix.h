@@ -32,9 +32,9 @@
 /* the stages' declarations the tests call, here alone so that a move of
  * them between headers is adapted to in one place */
 #include "listd/run/daemon.h"
-#include "listd/run/ingest.h"  /* ingest_message */
-#include "listd/run/life.h"    /* life_event, life_classify_rcpt, life_tick */
-#include "listd/run/request.h" /* holds_summary_tick */
+#include "listd/run/ingest.h" /* ingest_message */
+#include "listd/run/life.h"   /* life_event, life_classify_rcpt, life_tick */
+#include "listd/run/holds.h"  /* holds_summary_tick */
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
