@@ -3,7 +3,7 @@
 # Idempotent: only missing packages are installed. Run as root.
 set -euo pipefail
 
-build=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+build=(meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
        liblmdb-dev lmdb-utils libuv1-dev libgnutls28-dev nettle-dev gnutls-bin
        libidn2-dev libpsl-dev publicsuffix libcmocka-dev)
 runtime_test=(postfix python3 openssl procps iproute2 time unbound opendkim-tools python3-dkim python3-dnspython curl)
