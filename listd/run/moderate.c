@@ -15,7 +15,8 @@
 #include "listd/run/moderate.h"
 #include "listd/run/outbox.h"
 #include "listd/policy/recipient.h"
-#include "listd/run/request.h"
+#include "listd/run/outcome.h"
+#include "listd/run/reply.h"
 #include "storage/store_rate.h"
 #include "storage/store_template.h"
 
@@ -479,8 +480,8 @@ static int decide_subscribe(struct decision *c)
 			r = store_stat_add(txn, c->l->id, added ? "subscribed" : "confirmations",
 			                   1);
 		if (r >= 0 && added)
-			r = request_send_welcome(c->d, txn, c->l, &s.from, &c->data, true,
-			                         "member: welcome (approved by a moderator)");
+			r = reply_send_welcome(c->d, txn, c->l, &s.from, &c->data, true,
+			                       "member: welcome (approved by a moderator)");
 	} else {
 		cut(detail, sizeof(detail), "subscription of <%s> refused by mail", a.data);
 		r = store_audit_add(txn, c->l->id, c->actor, "member.refuse", detail);

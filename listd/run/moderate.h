@@ -28,7 +28,7 @@
 #include "bounce/bounce.h"
 #include "listd/core/addr.h"
 #include "listd/core/buf.h"
-#include "listd/run/request.h"
+#include "listd/run/outcome.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
 

@@ -16,7 +16,7 @@
 #include "listd/mail/unsub.h"
 #include "listd/core/slice.h"
 #include "listd/run/daemon.h"
-#include "listd/run/request.h"
+#include "listd/run/outcome.h"
 #include "storage/store.h"
 
 #define ONECLICK_MAX_AGE_DAYS UNSUB_LINK_DAYS

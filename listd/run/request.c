@@ -39,23 +39,21 @@
  * confirmation address, so that a human reply confirms while an
  * auto-responder, which answers the (null) return path, cannot. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "listd/mail/authres.h"
 #include "listd/mail/reqcmd.h"
 #include "bounce/token.h"
-#include "listd/core/header.h"
 #include "listd/core/log.h"
 #include "listd/run/daemon.h"
 #include "listd/run/digest.h"
 #include "listd/run/listmail.h"
 #include "listd/run/moderate.h"
-#include "listd/run/outbox.h"
 #include "listd/run/request.h"
 #include "listd/run/oneclick.h"
-#include "storage/store_rate.h"
+#include "listd/run/outcome.h"
+#include "listd/run/reply.h"
 #include "storage/store_template.h"
 
 #define PURPOSE_SUB "confirm-subscribe"
@@ -74,17 +72,6 @@ static const enum store_delivery delivery_modes[] = {
 _Static_assert(REQCMD_DELIVERY_NORMAL == 0 && REQCMD_DELIVERY_DIGEST == 1 &&
                        REQCMD_DELIVERY_NOMAIL == 2,
                "purpose_delivery[] is indexed by reqcmd_delivery");
-
-void request_outcome_set(struct request_outcome *o, bool processed, const char *stat,
-                         const char *fmt, ...)
-{
-	va_list ap;
-	o->processed = processed;
-	snprintf(o->stat, sizeof(o->stat), "%s", stat);
-	va_start(ap, fmt);
-	vsnprintf(o->note, sizeof(o->note), fmt, ap);
-	va_end(ap);
-}
 
 static int confirm_token(struct daemon *d, const struct store_list *l, const char *purpose,
                          const struct addr *who, uint32_t day, struct buf *ret_token)
@@ -112,63 +99,6 @@ static int confirm_check(struct daemon *d, const struct store_list *l, const cha
 	buf_finish(&lk);
 	buf_finish(&ak);
 	return r;
-}
-
-/* The original Message-ID, if it is short and clean, for In-Reply-To. */
-static void message_id(const struct buf *data, char ret_id[256])
-{
-	struct header_field f;
-	ret_id[0] = '\0';
-	if (header_find(data->data, data->len, "Message-ID", &f) != 1)
-		return;
-	struct buf v = BUF_INIT;
-	header_unfold(f.value, &v);
-	bool ok = v.len > 2 && v.len < 250 && v.data[0] == '<' && v.data[v.len - 1] == '>';
-	for (size_t i = 0; ok && i < v.len; i++)
-		if ((unsigned char)v.data[i] <= 0x20 || (unsigned char)v.data[i] >= 0x7f)
-			ok = false;
-	if (ok)
-		memcpy(ret_id, v.data, v.len + 1);
-	buf_finish(&v);
-}
-
-/* Queues one automatic reply to who within the daily limit.
- * 1 queued, 0 over the limit or refused by the outbox (nothing queued),
- * -errno store trouble. */
-static int send_reply(struct daemon *d, struct store_txn *txn, const struct store_list *l,
-                      const struct addr *who, const struct buf *orig, const char *subject,
-                      const char *reply_to, const char *body, const char *rule)
-{
-	const struct config *cfg = &d->cfg;
-	struct buf from = BUF_INIT, to = BUF_INIT, msg = BUF_INIT;
-	char irt[256];
-	int r = store_rate_take(txn, daemon_today(d), who, cfg->trusted_daily_limit, NULL);
-	if (r <= 0)
-		return r;
-	buf_addf(&from, "%s%s@%s", l->local, cfg->request_suffix, l->domain);
-	addr_format(who, &to);
-	message_id(orig, irt);
-	if (reply_to)
-		buf_addf(&msg, "Reply-To: %s\n", reply_to);
-	r = outbox_compose(&msg, from.data, to.data, subject, "auto-replied", irt[0] ? irt : NULL,
-	                   l->domain, body);
-	if (r == 0) {
-		struct outbox_msg om = {
-			.list_id = l->id,
-			.return_path = "",
-			.rcpt = to.data,
-			.rule = rule,
-			.data = msg.data,
-			.len = msg.len,
-		};
-		r = outbox_queue(txn, d, &om, NULL);
-	}
-	buf_finish(&from);
-	buf_finish(&to);
-	buf_finish(&msg);
-	if (r == -EINVAL)
-		return 0; /* an address the outbox refuses: no reply, as over the limit */
-	return r < 0 ? r : 1;
 }
 
 /* what: the action as the text shows it, "subscribe to", "unsubscribe from". */
@@ -205,7 +135,7 @@ static int send_confirm_for(struct daemon *d, struct store_txn *txn, const struc
 		if (r < 0)
 			goto out;
 	}
-	r = send_reply(d, txn, l, who, orig, subj.data, reply.data, body.data, rule);
+	r = reply_send(d, txn, l, who, orig, subj.data, reply.data, body.data, rule);
 out:
 	buf_finish(&tok);
 	buf_finish(&reply);
@@ -220,28 +150,6 @@ static int send_confirmation(struct daemon *d, struct store_txn *txn, const stru
 {
 	return send_confirm_for(d, txn, l, who, orig, subscribe ? PURPOSE_SUB : PURPOSE_UNSUB,
 	                        subscribe ? "subscribe to" : "unsubscribe from", rule);
-}
-
-int request_send_welcome(struct daemon *d, struct store_txn *txn, const struct store_list *l,
-                         const struct addr *who, const struct buf *orig, bool joined,
-                         const char *rule)
-{
-	struct buf subj = BUF_INIT, body = BUF_INIT, member = BUF_INIT;
-	struct listmail_vars lv;
-	struct template_var v[LISTMAIL_NVARS + 1];
-	listmail_vars(&d->cfg, l, &lv);
-	memcpy(v, lv.vars, sizeof(lv.vars));
-	addr_format(who, &member);
-	v[LISTMAIL_NVARS] = (struct template_var){ "member", member.data };
-	buf_addf(&subj, "%s %s@%s", joined ? "welcome to" : "goodbye from", l->local, l->domain);
-	int r = store_template_render(txn, l->id, joined ? "welcome" : "goodbye", v,
-	                              LISTMAIL_NVARS + 1, &body);
-	if (r >= 0)
-		r = send_reply(d, txn, l, who, orig, subj.data, NULL, body.data, rule);
-	buf_finish(&subj);
-	buf_finish(&body);
-	buf_finish(&member);
-	return r;
 }
 
 /* A confirmed "set delivery": the mode index, or -1 when token is none of
@@ -298,7 +206,7 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (added)
 			r = store_audit_add(txn, l->id, a.data, "member.subscribe", detail);
 		if (r >= 0 && added)
-			r = request_send_welcome(d, txn, l, who, data, true, "member: welcome");
+			r = reply_send_welcome(d, txn, l, who, data, true, "member: welcome");
 		if (r >= 0 && added)
 			request_outcome_set(ret_outcome, true, "subscribed",
 			                    "confirmed: <%s> subscribed%s", a.data,
@@ -312,7 +220,7 @@ static int do_confirm(struct daemon *d, struct store_txn *txn, const struct stor
 		if (r == 0)
 			r = store_audit_add(txn, l->id, a.data, "member.unsubscribe", detail);
 		if (r == 0)
-			r = request_send_welcome(d, txn, l, who, data, false, "member: goodbye");
+			r = reply_send_welcome(d, txn, l, who, data, false, "member: goodbye");
 		if (r == -ENOENT) {
 			request_outcome_set(ret_outcome, true, "confirmations",
 			                    "confirmed unsubscription of <%s>: not a member",
@@ -441,7 +349,7 @@ int request_handle(struct daemon *d, struct store_txn *txn, const struct store_l
 				buf_finish(&subj);
 				break;
 			}
-			r = send_reply(d, txn, l, &s.from, data, subj.data, NULL, body.data, rule);
+			r = reply_send(d, txn, l, &s.from, data, subj.data, NULL, body.data, rule);
 			buf_finish(&body);
 			buf_finish(&subj);
 		}
