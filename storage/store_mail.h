@@ -128,6 +128,9 @@ enum store_job {
 };
 #define STORE_JOB_MAX STORE_JOB_SEND
 
+/* "ingest", "fanout", "retry", "send"; "?" for any other value. */
+const char *store_job_name(enum store_job j);
+
 struct store_job_entry {
 	uint64_t due_ms; /* unix milliseconds */
 	enum store_job job;

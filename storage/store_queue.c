@@ -76,3 +76,18 @@ int store_queue_count(struct store_txn *txn, size_t *ret_n)
 	*ret_n = st.ms_entries;
 	return 0;
 }
+
+const char *store_job_name(enum store_job j)
+{
+	switch (j) {
+	case STORE_JOB_INGEST:
+		return "ingest";
+	case STORE_JOB_FANOUT:
+		return "fanout";
+	case STORE_JOB_RETRY:
+		return "retry";
+	case STORE_JOB_SEND:
+		return "send";
+	}
+	return "?";
+}

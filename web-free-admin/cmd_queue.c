@@ -34,21 +34,6 @@ static const char queue_usage[] = "usage: listadm queue ls\n"
                                   "       listadm queue retry ID\n"
                                   "       listadm queue drop ID\n";
 
-static const char *job_name(enum store_job j)
-{
-	switch (j) {
-	case STORE_JOB_INGEST:
-		return "ingest";
-	case STORE_JOB_FANOUT:
-		return "fanout";
-	case STORE_JOB_RETRY:
-		return "retry";
-	case STORE_JOB_SEND:
-		return "send";
-	}
-	return "?";
-}
-
 static int parse_id(const char *s, uint32_t *ret_id)
 {
 	char *end;
@@ -92,7 +77,7 @@ static void row(struct row_ctx *c, const struct store_job_entry *e,
 	if (c->opts->json) {
 		buf_addch(&c->j, '{');
 		json_kv_u64(&c->j, "msg", e->msg_id);
-		json_kv_str(&c->j, "job", job_name(e->job));
+		json_kv_str(&c->j, "job", store_job_name(e->job));
 		json_kv_str(&c->j, "state", state);
 		json_kv_str(&c->j, "due", when);
 		json_kv_str(&c->j, "role", have_msg ? store_msg_role_name(m.role) : NULL);
@@ -110,7 +95,7 @@ static void row(struct row_ctx *c, const struct store_job_entry *e,
 	snprintf(id, sizeof(id), "%" PRIu32, e->msg_id);
 	snprintf(fails, sizeof(fails), "%" PRIu32, q ? q->fails : 0);
 	const char *cells[] = { id,
-		                job_name(e->job),
+		                store_job_name(e->job),
 		                state,
 		                when,
 		                have_msg ? store_msg_role_name(m.role) : NULL,

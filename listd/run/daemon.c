@@ -71,21 +71,6 @@ void daemon_pump_soon(struct daemon *d)
 
 /* ---- jobs that failed -------------------------------------------------- */
 
-static const char *job_name(enum store_job j)
-{
-	switch (j) {
-	case STORE_JOB_INGEST:
-		return "ingest";
-	case STORE_JOB_FANOUT:
-		return "fanout";
-	case STORE_JOB_RETRY:
-		return "retry";
-	case STORE_JOB_SEND:
-		return "send";
-	}
-	return "?";
-}
-
 static int quarantine_txn_cb(struct store_txn *txn, void *ctx)
 {
 	const struct store_quarantine *q = ctx;
@@ -106,22 +91,22 @@ void daemon_job_failed(struct daemon *d, const struct store_job_entry *job, int 
 			.first_fail = (int64_t)(e->first_ms / 1000),
 			.since = (int64_t)(now / 1000),
 		};
-		snprintf(q.reason, sizeof(q.reason), "%s failed %u times: %s", job_name(job->job),
-		         e->fails, store_strerror(err));
+		snprintf(q.reason, sizeof(q.reason), "%s failed %u times: %s",
+		         store_job_name(job->job), e->fails, store_strerror(err));
 		int r = store_write(d->store, quarantine_txn_cb, &q);
 		if (r == 0) {
 			log_warnx("queue: %s of message %u quarantined after %u failures (%s); "
 			          "see listadm queue show %u",
-			          job_name(job->job), job->msg_id, e->fails, store_strerror(err),
-			          job->msg_id);
+			          store_job_name(job->job), job->msg_id, e->fails,
+			          store_strerror(err), job->msg_id);
 			backoff_clear(&d->backoff, job->job, job->msg_id);
 			return;
 		}
-		log_warnx("queue: quarantining %s of message %u: %s", job_name(job->job),
+		log_warnx("queue: quarantining %s of message %u: %s", store_job_name(job->job),
 		          job->msg_id, store_strerror(r));
 	}
 	log_warnx("queue: %s of message %u failed (%s); next try in %llu s (failure %u)",
-	          job_name(job->job), job->msg_id, store_strerror(err),
+	          store_job_name(job->job), job->msg_id, store_strerror(err),
 	          (unsigned long long)((e->not_before_ms - now + 999) / 1000), e->fails);
 	daemon_pump_after(d, e->not_before_ms - now);
 }
