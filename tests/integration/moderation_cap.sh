@@ -16,43 +16,26 @@ bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-modcap.XXXXXX)
 chmod 755 "$dir"
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	"$root/tests/harness/sink.sh" stop "$dir/sink" >/dev/null 2>&1 || true
-	rm -rf "$dir"
-}
-[ -n "${KEEP:-}" ] || trap cleanup EXIT
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
-port=$("$root/tests/harness/sink.sh" start "$dir/sink")
-H=$dir/home
+start_sink
+make_home "$SINK_PORT" 'moderate_notice_daily_limit = 3'
 L=dev@lists.test
-mkdir -p "$H"
 ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" "$@"; }
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nmoderate_notice_daily_limit = 3\n' "$port" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
 ADM -q list create "$L" --owner owner@sink.test
 ADM -q list set "$L" moderators=mod1@sink.test,mod2@sink.test
 ADM -q member add "$L" m1@sink.test
-wait_for() {    # wait_for SECONDS CMD...: until CMD succeeds
-	local n=$(($1 * 10)); shift
-	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
 subjects_to() { # subjects of the messages received for $1
 	awk -v r="X-Rcpt-Args: <$1>" '$0 ~ /^X-Rcpt-Args: / { hit = index($0, r) == 1 } hit && /^Subject: / { print; hit = 0 }' \
 		"$dir/sink/dump" 2>/dev/null | tr -d '\r'
 }
 notices() { subjects_to "$1" | grep -c '^Subject: Held for dev@lists.test: ' || true; }
 held() { ADM --json hold ls "$L" 2>/dev/null | grep -c '"id"' || true; }
-start() {       # start [NOW_MS]
-	"${BENCH_AS[@]}" env LISTD_NOW_MS="${1:-}" "$LISTD" run --home "$H" >> "$dir/run.log" 2>&1 &
-	daemon=$!
-}
-stop() { kill -TERM "$daemon"; wait "$daemon" || true; daemon=; }
+start() { start_daemon ${1:+LISTD_NOW_MS=$1}; }  # start [NOW_MS]
+stop() { stop_daemon || true; }
 
 for i in 1 2 3 4 5; do
 	printf 'From: nm%s@outside.test\nTo: dev@lists.test\nSubject: flood %s\n\nx\n' "$i" "$i" |
@@ -64,8 +47,8 @@ summaries() { subjects_to owner@sink.test | grep '^Subject: [0-9]* held messages
 summary_of_5() { summaries | tail -n 1 | grep -q '^Subject: 5 held messages'; }
 
 start
-wait_for 30 all_held || true
-wait_for 30 noticed || true
+wait_until 30 all_held || true
+wait_until 30 noticed || true
 sleep 2         # whatever else the outbox would send
 stop
 check "all five posts held" "$(held)" 5
@@ -78,7 +61,7 @@ check "the limit is logged once" \
 # the next day the held summary lists all five (today's may have gone out
 # before the gate had held them all)
 start $((($(date +%s) + 86400) * 1000))
-wait_for 30 summary_of_5 || true
+wait_until 30 summary_of_5 || true
 stop
 check "the held summary lists all five" "$(summaries | tail -n 1)" "Subject: 5 held messages for dev@lists.test"
 check "no notice the next day either (nothing new held)" "$(notices mod1@sink.test)" 3

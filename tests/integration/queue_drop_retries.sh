@@ -22,37 +22,20 @@ bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-dropretry.XXXXXX)
 chmod 755 "$dir"
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	"$root/tests/harness/sink.sh" stop "$dir/sink" >/dev/null 2>&1 || true
-	rm -rf "$dir"
-}
-[ -n "${KEEP:-}" ] || trap cleanup EXIT
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
-port=$(SINK_OPTS="-r rcpt" "$root/tests/harness/sink.sh" start "$dir/sink")
-H=$dir/home
+SINK_OPTS="-r rcpt" start_sink
+make_home "$SINK_PORT" 'retry_min_seconds = 1'
 L=dev@lists.test
-mkdir -p "$H"
 ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" "$@"; }
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nretry_min_seconds = 1\n' "$port" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
 ADM -q list create "$L" --owner owner@owner.test
 ADM -q member add "$L" poster@poster.test
 ADM -q member add "$L" m1@sink.test
-wait_for() {    # wait_for SECONDS CMD...: until CMD succeeds
-	local n=$(($1 * 10)); shift
-	for _ in $(seq 1 "$n"); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
-start() {
-	"${BENCH_AS[@]}" env LISTD_BACKOFF_MIN_MS=200 "$LISTD" run --home "$H" >> "$dir/run.log" 2>&1 &
-	daemon=$!
-}
-stop() { kill -TERM "$daemon"; wait "$daemon" || true; daemon=; }
+start() { start_daemon LISTD_BACKOFF_MIN_MS=200; }
+stop() { stop_daemon || true; }
 retry_job() { ADM queue ls 2>/dev/null | awk '$2 == "retry" { print $1 }' | head -n 1; }
 retries_of() {  # retry records of message $1 (key: u32 BE message, u32 BE member)
 	"${BENCH_AS[@]}" mdb_dump -s retries "$H/store" | grep -c "^ $(printf '%08x' "$1")[0-9a-f]\{8\}\$" || true
@@ -62,7 +45,7 @@ printf 'From: poster@poster.test\nTo: dev@lists.test\nSubject: deferred\n\nx\n' 
 	"${BENCH_AS[@]}" "$LISTD" deliver --home "$H" --sender poster@poster.test --recipient "$L"
 start
 has_retry_job() { [ -n "$(retry_job)" ]; }
-wait_for 30 has_retry_job || true
+wait_until 30 has_retry_job || true
 stop
 id=$(retry_job)
 check "the deferred post has a retry job" "${id:+yes}" yes
@@ -73,7 +56,7 @@ check "two retry records" "$(retries_of "$id")" 2
 printf '%s\n\\01broken\n' "$(printf '%08x' "$id" | sed 's/../\\&/g')" |
 	"${BENCH_AS[@]}" mdb_load -T -s fanout "$H/store"
 start
-wait_for 30 grep -q "retry of message $id quarantined after" "$dir/run.log" || true
+wait_until 30 grep -q "retry of message $id quarantined after" "$dir/run.log" || true
 stop
 check "the retry job is quarantined" \
 	"$(ADM queue ls 2>/dev/null | awk -v id="$id" '$1 == id { print $2, $3 }')" "retry quarantined"
