@@ -332,6 +332,27 @@ static void exclude_add(struct exclude *ex, struct slice text)
 	buf_finish(&k);
 }
 
+/* Every address written in a header field that is not an address list
+ * ("<mailto:list-help@example.org?subject=help>", "contact
+ * list-help@example.org; run by ezmlm"): the run of address characters
+ * around each "@". */
+static void exclude_add_named(struct exclude *ex, struct slice v)
+{
+	for (size_t i = 0; i < v.len; i++) {
+		if (v.p[i] != '@')
+			continue;
+		size_t b = i, e = i + 1;
+		while (b > 0 &&
+		       (ascii_is_alnum(v.p[b - 1]) || strchr(".-_+=!#$%&'*/^`{|}~", v.p[b - 1])))
+			b--;
+		while (e < v.len && (ascii_is_alnum(v.p[e]) || v.p[e] == '.' || v.p[e] == '-'))
+			e++;
+		if (b < i && e > i + 1)
+			exclude_add(ex, slice_make(v.p + b, e - b));
+		i = e - 1;
+	}
+}
+
 static bool exclude_has(const struct exclude *ex, const char *key)
 {
 	size_t n = strlen(key);
@@ -693,8 +714,10 @@ static void text_rhost(struct slice low, char ret_host[256])
 				ret_host[0] = '\0';
 		}
 	}
-	/* Exchange Online appends the answering server in brackets:
-	 * "Access denied [XX1PR01MB1234.eurprd01.prod.outlook.com]" */
+	/* Exchange Online appends the answering server in brackets, alone or
+	 * before the time of the reply and an identifier:
+	 * "Access denied [XX1PR01MB1234.eurprd01.prod.outlook.com]",
+	 * "[XX1PR01MB1234.eurprd01.prod.outlook.com 2024-02-19T09:30:25Z ...]" */
 	for (struct slice rest = low; !ret_host[0];) {
 		const char *p = memchr(rest.p, '[', rest.len);
 		if (!p)
@@ -706,7 +729,11 @@ static void text_rhost(struct slice low, char ret_host[256])
 		bool name = false;
 		for (size_t i = 0; i < hl; i++)
 			name = name || ascii_is_alpha(ret_host[i]);
-		if (!name || hl >= rest.len || rest.p[hl] != ']')
+		bool closed = hl < rest.len && rest.p[hl] == ']';
+		bool dated = hl + 5 < rest.len && rest.p[hl] == ' ' &&
+		        ascii_is_digit(rest.p[hl + 1]) && ascii_is_digit(rest.p[hl + 4]) &&
+		        rest.p[hl + 5] == '-';
+		if (!name || !(closed || dated))
 			ret_host[0] = '\0';
 	}
 }
@@ -1198,6 +1225,16 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret_result)
 			} else if (bounce_field_is(f.name, "Return-Path")) {
 				struct slice v = slice_trim(f.value);
 				null_sender = v.len == 2 && v.p[0] == '<' && v.p[1] == '>';
+			} else if (bounce_field_is(f.name, "List-Unsubscribe") ||
+			           bounce_field_is(f.name, "List-Subscribe") ||
+			           bounce_field_is(f.name, "List-Help") ||
+			           bounce_field_is(f.name, "List-Post") ||
+			           bounce_field_is(f.name, "List-Owner") ||
+			           bounce_field_is(f.name, "Mailing-List")) {
+				/* a list carried this report (RFC 2369): its own command
+				 * addresses, repeated in the footer it appends, are no
+				 * failed recipients */
+				exclude_add_named(&ex, f.value);
 			} else if (bounce_field_is(f.name, "X-Apple-Unsubscribe")) {
 				/* Apple Mail's "unsubscribe": the user's opt-out, sent
 				 * to the list's List-Unsubscribe address */

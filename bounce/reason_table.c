@@ -1479,6 +1479,15 @@ static const struct provider_rule r_cloudflare[] = {
 	{ NULL, "upstream error", BOUNCE_REASON_SYSTEMERROR, "Cloudflare postmaster" },
 };
 
+/* Zoho Mail: a receiving domain's own filters, set by its administrator,
+ * refuse mail from chosen senders (smtp.codes/zoho, Zoho's reply catalogue):
+ * the sender was refused, not the address. */
+static const struct provider_rule r_zoho[] = {
+	{ NULL, "mail rejected by destination domain", BOUNCE_REASON_REJECTED, "Zoho error codes" },
+	{ NULL, "mailbox delivery restricted by policy", BOUNCE_REASON_REJECTED,
+	  "Zoho error codes" },
+};
+
 /* Google Groups: the recipient is a group, which refuses posts from
  * those not allowed to post (Google Groups help, "posting permissions"). */
 static const struct provider_rule r_googlegroups[] = {
@@ -1500,6 +1509,8 @@ static const struct {
 	{ ".mimecast.com", r_mimecast, N(r_mimecast) },
 	{ ".mx.cloudflare.net", r_cloudflare, N(r_cloudflare) },
 	{ ".yahoo.com", r_yahoo, N(r_yahoo) },
+	{ ".zoho.com", r_zoho, N(r_zoho) },
+	{ ".zohomail.com", r_zoho, N(r_zoho) },
 };
 
 static bool host_is(const char *rhost, const char *suffix)
