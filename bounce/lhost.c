@@ -151,12 +151,17 @@ void lhost_scan(struct slice t, bool (*accept)(struct slice addr, void *ctx),
 		if (memchr(t.p + s, '/', i - s) || memchr(t.p + s, '&', i - s) ||
 		    memchr(t.p + s, '?', i - s))
 			continue;
-		/* skip message identifiers and headers quoted inline */
+		/* skip message identifiers and headers quoted inline (a field,
+		 * "Message-ID: <x@y>", or a log's "message-id=<x@y>"; a sentence
+		 * that names the field, "duplicated Message-ID in <list@host>",
+		 * goes on to name an address) */
 		size_t ls = s;
 		while (ls > 0 && t.p[ls - 1] != '\n' && s - ls < 200)
 			ls--;
 		struct slice linehead = slice_make(t.p + ls, s - ls);
-		if (slice_case_find(linehead, "message-id") ||
+		if (slice_case_find(linehead, "message-id:") ||
+		    slice_case_find(linehead, "message-id=") ||
+		    slice_case_find(linehead, "message-id <") ||
 		    slice_case_find(linehead, "in-reply-to") ||
 		    slice_case_find(linehead, "references:") ||
 		    slice_case_find(linehead, "mailer-daemon@"))
