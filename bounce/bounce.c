@@ -1168,7 +1168,7 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret_result)
 	struct buf subject = BUF_INIT, from = BUF_INIT, to = BUF_INIT, hbuf = BUF_INIT;
 	struct buf ctype = BUF_INIT, report_type = BUF_INIT, xfr = BUF_INIT, key = BUF_INIT;
 	struct buf inline_orig = BUF_INIT, xfr_raw = BUF_INIT, orig_rcpt = BUF_INIT;
-	struct buf orig_list = BUF_INIT;
+	struct buf orig_list = BUF_INIT, mlserver = BUF_INIT;
 	struct bounce_result *res = ret_result;
 	char orphan_status[BOUNCE_STATUS_MAX] = "";
 
@@ -1225,6 +1225,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret_result)
 			} else if (bounce_field_is(f.name, "Return-Path")) {
 				struct slice v = slice_trim(f.value);
 				null_sender = v.len == 2 && v.p[0] == '<' && v.p[1] == '>';
+			} else if (bounce_field_is(f.name, "X-MLServer")) {
+				unfold(f.value, &mlserver);
 			} else if (bounce_field_is(f.name, "List-Unsubscribe") ||
 			           bounce_field_is(f.name, "List-Subscribe") ||
 			           bounce_field_is(f.name, "List-Help") ||
@@ -1494,6 +1496,22 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret_result)
 		}
 	}
 
+	/* 4. a list manager's notice that it refused the post: the list is
+	 * the recipient that failed, for the list's own reason */
+	enum bounce_reason refused = listmgr_refusal(slice_make(mlserver.data, mlserver.len), subj);
+	if (refused != BOUNCE_REASON_UNDEFINED) {
+		res->kind = BOUNCE_KIND_DSN;
+		struct hits *h = hits_get(&job);
+		struct bounce_recipient *r = h->n ? rcpt_add(res, h->v[0].key) : NULL;
+		if (r) {
+			set_diag(r, gen.text);
+			r->reason = refused;
+			status_pseudo(r->reason, false, r->status);
+			r->hard = status_hard(r->reason, r->status);
+		}
+		goto out;
+	}
+
 	bool bounce_like = sc.ds.len > 0 ||
 	        slice_case_eq_cstr(slice_make(report_type.data, report_type.len),
 	                           "delivery-status") ||
@@ -1618,6 +1636,7 @@ out:
 	buf_finish(&xfr_raw);
 	buf_finish(&orig_rcpt);
 	buf_finish(&orig_list);
+	buf_finish(&mlserver);
 	buf_finish(&ex.keys);
 	buf_finish(&ex_to.keys);
 	buf_finish(&ex_daemon.keys);

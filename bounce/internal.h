@@ -44,6 +44,15 @@ static inline bool bounce_field_is(struct slice name, const char *s)
 	return name.len == n && slice_case_eq(name, slice_make(s, n));
 }
 
+/* listmgr.c — a mailing-list manager's notice that it refused a post:
+ * the message failed at the list, and the list manager, not an MTA, says
+ * so. fml (its X-MLServer field, value mlserver) names each notice in the
+ * subject: a post from a non-member (the sender was refused: REJECTED) or
+ * a message seen before (a loop: SYSTEMERROR). UNDEFINED for anything
+ * else, including every message a list distributes. The failed recipient
+ * is the list, the first address the notice's text names. */
+enum bounce_reason listmgr_refusal(struct slice mlserver, struct slice subject);
+
 /* status.c — RFC 3463 codes, SMTP reply codes and reasons. */
 
 /* Finds the first enhanced status code ("5.1.1") in text, standing alone
