@@ -849,10 +849,12 @@ static void classify(struct bounce_recipient *r, const char *dsn_status, struct 
 		if (g != BOUNCE_REASON_ONHOLD && g != BOUNCE_REASON_UNDEFINED)
 			reason = g;
 	}
-	/* temporary: a 4xx reply or code, a delay, or the report's words */
+	/* temporary: a 4xx reply or code, a delay, or the report's words that
+	 * retrying goes on; a retry time that ran out ("retry timeout
+	 * exceeded") ends the retrying: that failure is final */
 	bool temporary = delayed || reply / 100 == 4 || code[0] == '4' ||
 	        (bounce_text_find(bt, "temporar") && !bounce_text_find(bt, "permanent")) ||
-	        bounce_text_find(bt, "will be retried") || bounce_text_find(bt, "retry timeout");
+	        bounce_text_find(bt, "will be retried");
 	bool envelope_expired = bounce_text_find(bt, "envelope expired") != NULL;
 	if (own) {
 		bounce_text_finish(own);
