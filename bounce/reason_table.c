@@ -433,6 +433,7 @@ static const struct reason_phrase p_requireptr[] = {
 	/* the sending IP is not among the addresses its claimed name has */
 	{ "unverifyable sending ip", SISIMAI },
 	{ "unverifiable sending ip", COMMON },
+	{ "mismatches client ip", COMMON }, /* "domain [d] mismatches client ip a" */
 };
 
 /* The message does not follow the message format (RFC 5322). */
@@ -456,6 +457,9 @@ static const struct reason_phrase p_badreputation[] = {
 /* The sender (envelope address or its domain) is refused. */
 static const struct reason_phrase p_rejected[] = {
 	{ "sender rejected", SISIMAI },
+	/* the sender's own outbound relay (Gmail's "Send mail as" account,
+	 * support.google.com/mail/?p=CustomFromDenied) refused to send */
+	{ "'send mail as' account", GOOGLE },
 	{ "sender verify failed", EXIM },
 	{ "sender address rejected", POSTFIX },
 	{ "sender was rejected", COMMON },
