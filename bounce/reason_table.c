@@ -1281,6 +1281,25 @@ static const struct mta_rule mta_rules[] = {
 	{ NULL, "as the remote domain doesnt exist", BOUNCE_REASON_HOSTUNKNOWN, "KDDI" },
 	/* Sendmail's local delivery agent (mail.local.c) */
 	{ NULL, "mail.local: unknown user", BOUNCE_REASON_USERUNKNOWN, SENDMAIL },
+	/* Mail-security gateways that relay a domain's mail to its own server
+	 * and list, in their own report format, the recipients that server
+	 * refused: McAfee's Email Gateway ("deliveryproblems.txt") and
+	 * MessageLabs. A per-format table, as the reference classifier keeps
+	 * one for each of these formats (SISIMAI, lib/Sisimai/Lhost/McAfee.pm
+	 * and MessageLabs.pm): in them an unknown-user reply is about the
+	 * address. Other gateways' formats are not read this way (SurfControl,
+	 * MXLogic: their reports name no stage, and such a reply stays the
+	 * filter's answer). */
+	{ "--- the following addresses had delivery problems ---", "unknown user",
+	  BOUNCE_REASON_USERUNKNOWN, SISIMAI },
+	{ "--- the following addresses had delivery problems ---", "no such user",
+	  BOUNCE_REASON_USERUNKNOWN, SISIMAI },
+	{ "--- the following addresses had delivery problems ---", "user not exist",
+	  BOUNCE_REASON_USERUNKNOWN, SISIMAI },
+	{ "this is the mail delivery agent at messagelabs.com", "no such user",
+	  BOUNCE_REASON_USERUNKNOWN, SISIMAI },
+	{ "this is the mail delivery agent at messagelabs.com", "unknown user",
+	  BOUNCE_REASON_USERUNKNOWN, SISIMAI },
 	/* IMail Server (Ipswitch): its own directory lookup */
 	{ NULL, "invalid final delivery userid", BOUNCE_REASON_USERUNKNOWN, "IMail" },
 	/* InterScan Messaging Security Suite: its own notification */
