@@ -46,19 +46,20 @@ enum col { COL_RCPT, COL_KIND, COL_HARD, COL_STATUS, COL_REASON, COL_COUNT };
 static const char *const col_names[COL_COUNT] = {
 	"recipient", "kind", "hard/soft", "status", "reason",
 };
-/* The floors per set: what the engine reaches today, so that a change
- * that loses ground fails. Issue 12 aims at rcpt and kind 98, hard 97,
- * status 95, reason 90 on every set; where a floor is lower, that is the
- * figure reached without fitting rules to samples. */
+/* The floors per set. Issue 12 asks for rcpt 98, kind 98, hard 97,
+ * status 95 and reason 90 on every set; each floor here is that, or the
+ * figure the engine reaches today where it is higher (rounded down), so
+ * that a change that loses ground fails. */
 struct set_floor {
 	const char *set;
 	double floor[COL_COUNT];
 };
 static const struct set_floor set_floors[] = {
-	{ "bounces", { 98.5, 99.3, 95.6, 96.0, 90.0 } },
-	{ "bounces-unseen", { 98.8, 99.6, 96.4, 94.0, 88.6 } },
-	{ "bounces-more", { 98.7, 99.3, 92.7, 96.8, 91.9 } },
+	{ "bounces", { 98.5, 99.3, 97.0, 96.5, 91.0 } },
+	{ "bounces-unseen", { 99.0, 99.6, 97.0, 95.5, 90.5 } },
+	{ "bounces-more", { 99.0, 99.3, 98.0, 96.8, 96.5 } },
 };
+
 
 struct family {
 	char name[96];
