@@ -9,13 +9,16 @@ enum bounce_reason listmgr_refusal(struct slice mlserver, struct slice subject)
 	if (!slice_case_starts(slice_trim(mlserver), "fml"))
 		return BOUNCE_REASON_UNDEFINED;
 	/* "You <sender> are not member (<list> ML)": a post from an address
-	 * that is not subscribed, refused; the sender was refused */
-	if (slice_case_find(subject, "are not member") || slice_case_find(subject, "not a member"))
+	 * that is not subscribed, refused; the sender was refused. The whole
+	 * shape, so that a member's post about non-members is none. */
+	struct slice s = slice_trim(subject);
+	if (slice_case_starts(s, "you ") && slice_case_find(s, " are not member (") && s.len > 4 &&
+	    slice_case_eq(slice_make(s.p + s.len - 4, 4), slice_make(" ml)", 4)))
 		return BOUNCE_REASON_REJECTED;
 	/* "Loop Alert: Duplicated Message-ID (<list> ML)": a message the list
 	 * has already seen, refused as a loop (a routing failure, RFC 3463
 	 * X.4.6, reported here by the list rather than an MTA) */
-	if (slice_case_starts(slice_trim(subject), "loop alert"))
+	if (slice_case_starts(s, "loop alert:"))
 		return BOUNCE_REASON_SYSTEMERROR;
 	return BOUNCE_REASON_UNDEFINED;
 }

@@ -240,14 +240,64 @@ static const struct fixture fixtures[] = {
 	  "    SMTP error from remote mail server after MAIL FROM:<dev-bounces@lists.example.org> SIZE=99:\n"
 	  "    550 Unroutable sender address\n",
 	  "dsn", "yan@example.com", "5.0.901", "rejected" },
-	{ "exim: retry timeout on a full mailbox is temporary",
+	{ "exim: a retry timeout on a full mailbox ends in a permanent error, as it says",
 	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
 	  "Subject: Mail delivery failed: returning message to sender\n"
 	  "X-Failed-Recipients: zoe@example.com\n\n"
 	  "A message that you sent could not be delivered to one or more of its\n"
 	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
 	  "  zoe@example.com\n    mailbox is full: retry timeout exceeded\n",
-	  "dsn", "zoe@example.com", "4.0.922", "mailboxfull" },
+	  "dsn", "zoe@example.com", "5.0.922", "mailboxfull" },
+	{ "fml: a non-member's post refused, the list is the failed recipient",
+	  "From: dev-admin@ml.example.jp\n"
+	  "To: dev-bounces+tok@lists.example.org\n"
+	  "Subject: You dev-bounces+tok@lists.example.org are not member (dev ML)\n"
+	  "X-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]\n\n"
+	  "You are not a member of this mailing list <dev@ml.example.jp>.\n\n"
+	  "If you know the general guide of this list, please send mail with\n"
+	  "the mail body\n\n\tguide\n\nto the address\n\n\tdev-ctl@ml.example.jp\n",
+	  "dsn", "dev@ml.example.jp", "5.0.918", "rejected" },
+	{ "fml: a list post that only mentions non-members is no refusal",
+	  "From: carol@example.jp\n"
+	  "To: dev@ml.example.jp\n"
+	  "Subject: Re: posts from people who are not members\n"
+	  "X-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]\n\n"
+	  "You are not a member of this mailing list, says the notice I got.\n",
+	  "not-bounce", "", "", "" },
+	{ "a report a list carried: the list's own addresses in its footer are no recipients",
+	  "From: Mail Delivery Subsystem <MAILER-DAEMON@gw.example.at>\n"
+	  "To: <office@example.at>\n"
+	  "Subject: Message Bounced - Virus Infection\n"
+	  "List-Help: <mailto:users-help@lists.example.org>\n"
+	  "List-Unsubscribe: <mailto:users-unsubscribe@lists.example.org>\n"
+	  "Mailing-List: contact users-help@lists.example.org; run by ezmlm\n\n"
+	  "There were problems delivering your message to the following recipient:\n\n"
+	  "<office@example.at>\n\nYour message was infected with a virus.\n\n"
+	  "---------------------------------------------------------------------\n"
+	  "To unsubscribe, e-mail: users-unsubscribe@lists.example.org\n"
+	  "For additional commands, e-mail: users-help@lists.example.org\n",
+	  "dsn", "office@example.at", "5.0.971", "virusdetected" },
+	{ "a gateway relaying Exchange Online's dated reply keeps Microsoft's meaning",
+	  "From: postmaster@gw.example.net\n"
+	  "To: dev-bounces+tok@lists.example.org\n"
+	  "Subject: Failure notice\n\n"
+	  "An email that you attempted to send to the following address could not be delivered:\n"
+	  "-- ann@example.org\n\n"
+	  "Additional information follows :\n"
+	  "-- 5.4.1 Recipient address rejected: Access denied. [AB1PR01MB0001.eurprd01.prod."
+	  "outlook.com 2024-02-19T09:30:25.255Z 08DC0000000000]\n",
+	  "dsn", "ann@example.org", "5.4.1", "userunknown" },
+	{ "1&1: \"host: name (address)\" names the receiver (Orange OFR_506: spam)",
+	  "From: Mail Delivery System <mailer-daemon@mx.example.de>\n"
+	  "To: dev-bounces+tok@lists.example.org\n"
+	  "Subject: Mail delivery failed: returning message to sender\n\n"
+	  "This message was created automatically by mail delivery software.\n\n"
+	  "A message that you sent could not be delivered to one or more of its\n"
+	  "recipients. This is a permanent error. The following address(es) failed:\n\n"
+	  "bob@example.fr:\n"
+	  "SMTP error from remote server for TEXT command, host: smtp-in.orange.fr (192.0.2.65) "
+	  "reason: 550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]\n",
+	  "dsn", "bob@example.fr", "5.2.0", "spamdetected" },
 	{ "exim: pipe recipient, the DSN's status holds for the text's address",
 	  "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\n"
 	  "Subject: Mail delivery failed: returning message to sender\n"
