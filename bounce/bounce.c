@@ -947,6 +947,16 @@ static void hits_add_cb(const struct lhost_hit *lh, void *ctx)
 		                                                : LIMIT_BOUNCE_DIAG - e->diag.len);
 }
 
+/* A recipient whose reason the whole message decides (no reply of its
+ * own): the text explains it, the code is the reason's final pseudo code. */
+static void decide_whole(struct bounce_recipient *r, struct slice text, enum bounce_reason reason)
+{
+	set_diag(r, text);
+	r->reason = reason;
+	status_pseudo(reason, false, r->status);
+	r->hard = status_hard(reason, r->status);
+}
+
 /* The lazy scan of the text for addresses (lhost.c) and what it needs. */
 struct hits_job {
 	struct hits *hits;
@@ -1514,12 +1524,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret_result)
 		res->kind = BOUNCE_KIND_DSN;
 		struct hits *h = hits_get(&job);
 		struct bounce_recipient *r = h->n ? rcpt_add(res, h->v[0].key) : NULL;
-		if (r) {
-			set_diag(r, gen.text);
-			r->reason = refused;
-			status_pseudo(r->reason, false, r->status);
-			r->hard = status_hard(r->reason, r->status);
-		}
+		if (r)
+			decide_whole(r, gen.text, refused);
 		goto out;
 	}
 
@@ -1544,12 +1550,8 @@ int bounce_parse(const char *msg, size_t len, struct bounce_result *ret_result)
 			else if (bounce_addr_key(slice_make(from.data, from.len), &key) < 0)
 				buf_reset(&key);
 			struct bounce_recipient *r = key.len ? rcpt_add(res, key.data) : NULL;
-			if (r) {
-				set_diag(r, gen.text);
-				r->reason = BOUNCE_REASON_SUSPEND;
-				status_pseudo(r->reason, false, r->status);
-				r->hard = status_hard(r->reason, r->status);
-			}
+			if (r)
+				decide_whole(r, gen.text, BOUNCE_REASON_SUSPEND);
 			goto out;
 		}
 		if (v != AUTOREPLY_VERDICT_NONE) {
