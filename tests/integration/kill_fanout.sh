@@ -51,8 +51,11 @@ killed=0
 for i in $(seq 1 "$kills"); do
 	"${BENCH_AS[@]}" "$LISTD" run --home "$H" --exit-when-idle >> "$dir/run.log" 2>&1 &
 	daemon=$!
-	# kill once it has sent something, at a random point of the run
-	target=$(( ($(delivered) + 1 + RANDOM % (members / (kills + 1)) ) ))
+	# kill at a random point of the run, once it has sent more than a
+	# batch: a run checkpoints at least once, so the kills are deaths
+	# during a fan-out that progresses, which never quarantine it (three
+	# deaths in a row without a checkpoint would: queue-crashloop)
+	target=$(( $(delivered) + batch + 1 + RANDOM % (members / (kills + 1)) ))
 	for _ in $(seq 1 600); do
 		kill -0 "$daemon" 2>/dev/null || break
 		[ "$(delivered)" -ge "$target" ] && break
