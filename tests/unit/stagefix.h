@@ -32,6 +32,7 @@
 /* the stages' declarations the tests call, here alone so that a move of
  * them between headers is adapted to in one place */
 #include "listd/run/daemon.h"
+#include "listd/run/fanout.h" /* fanout_record_failure */
 #include "listd/run/ingest.h" /* ingest_message */
 #include "listd/run/life.h"   /* life_event, life_classify_rcpt, life_tick */
 #include "listd/run/holds.h"  /* holds_summary_tick */
