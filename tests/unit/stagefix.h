@@ -81,8 +81,8 @@ struct stagefix_member {
 	                                   warning out now is on record */
 	uint32_t warnings_sent;
 };
-/* true with *ret filled when addr is a member, false when not. */
-bool stagefix_member(struct stagefix *fx, const char *addr, struct stagefix_member *ret);
+/* true with *ret_member filled when addr is a member, false when not. */
+bool stagefix_member(struct stagefix *fx, const char *addr, struct stagefix_member *ret_member);
 
 /* Stores data as `listd deliver` does for the envelope (sender "" is the
  * null sender; recipient as the MTA gives it) and queues its INGEST job at
@@ -118,8 +118,9 @@ struct stagefix_mail {
 };
 /* The outbox: originated messages with an id above after, oldest first,
  * each checked to be new with its SEND job queued. Returns how many; at
- * most max go to ret (which stagefix_mail_finish() releases). */
-size_t stagefix_outbox(struct stagefix *fx, uint32_t after, struct stagefix_mail *ret, size_t max);
+ * most max go to ret_mails (which stagefix_mail_finish() releases). */
+size_t stagefix_outbox(struct stagefix *fx, uint32_t after, struct stagefix_mail *ret_mails,
+                       size_t max);
 void stagefix_mail_finish(struct stagefix_mail *m, size_t n);
 /* A header field's unfolded value in m ("" when absent; buffer out). */
 const char *stagefix_mail_header(const struct stagefix_mail *m, const char *name, struct buf *out);
@@ -135,9 +136,10 @@ void stagefix_dsn(struct buf *out, const char *to, const char *final_rcpt, const
 void stagefix_verp(struct stagefix *fx, enum verp_kind kind, uint32_t member_id, uint32_t msg,
                    struct buf *out);
 
-/* The events recorded about member_id, oldest first; at most max to ret.
+/* The events recorded about member_id, oldest first; at most max to
+ * ret_events.
  * Returns how many there are. */
-size_t stagefix_events(struct stagefix *fx, uint32_t member_id, struct store_event *ret,
+size_t stagefix_events(struct stagefix *fx, uint32_t member_id, struct store_event *ret_events,
                        size_t max);
 
 #endif
