@@ -260,9 +260,8 @@ uint32_t stagefix_deliver(struct stagefix *fx, const char *sender, const char *r
 	return c.id;
 }
 
-/* The queued job of kind job for msg_id, if any. */
-static bool find_job(struct stagefix *fx, enum store_job job, uint32_t msg_id,
-                     struct store_job_entry *ret_job)
+bool stagefix_job(struct stagefix *fx, enum store_job job, uint32_t msg_id,
+                  struct store_job_entry *ret_job)
 {
 	struct store_txn *txn = rdonly(fx);
 	struct store_job_entry e;
@@ -284,7 +283,7 @@ static bool find_job(struct stagefix *fx, enum store_job job, uint32_t msg_id,
 void stagefix_ingest(struct stagefix *fx, uint32_t id)
 {
 	struct store_job_entry job;
-	assert_true(find_job(fx, STORE_JOB_INGEST, id, &job));
+	assert_true(stagefix_job(fx, STORE_JOB_INGEST, id, &job));
 	check(ingest_message(&fx->d, &job), "ingest_message");
 	assert_false(stagefix_queued(fx, STORE_JOB_INGEST, id));
 }
@@ -335,7 +334,7 @@ uint32_t stagefix_last_id(struct stagefix *fx)
 bool stagefix_queued(struct stagefix *fx, enum store_job job, uint32_t msg_id)
 {
 	struct store_job_entry e;
-	return find_job(fx, job, msg_id, &e);
+	return stagefix_job(fx, job, msg_id, &e);
 }
 
 uint64_t stagefix_stat(struct stagefix *fx, const char *name)

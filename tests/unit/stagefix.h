@@ -36,6 +36,7 @@
 #include "listd/run/ingest.h" /* ingest_message */
 #include "listd/run/life.h"   /* life_event, life_classify_rcpt, life_tick */
 #include "listd/run/holds.h"  /* holds_summary_tick */
+#include "listd/run/outbox.h" /* outbox_queue, outbox_settle */
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
@@ -105,6 +106,9 @@ void stagefix_assert_state(struct stagefix *fx, uint32_t id, enum store_msg_stat
 uint32_t stagefix_last_id(struct stagefix *fx);
 /* Is a job of kind job for msg_id in the queue (due at any time)? */
 bool stagefix_queued(struct stagefix *fx, enum store_job job, uint32_t msg_id);
+/* The same, with the job (its due time) to *ret_job when there is one. */
+bool stagefix_job(struct stagefix *fx, enum store_job job, uint32_t msg_id,
+                  struct store_job_entry *ret_job);
 /* A list counter (store_stat_get()). */
 uint64_t stagefix_stat(struct stagefix *fx, const char *name);
 
