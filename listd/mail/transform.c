@@ -339,8 +339,10 @@ static bool keep_auth_results(struct slice value, const char *authserv_id)
 	return slice_case_eq_cstr(id, authserv_id);
 }
 
-/* An X-Loop value naming addr (blanks and angle brackets around allowed). */
-static bool xloop_is_ours(struct slice value, const struct transform_params *p)
+/* A field value naming the list's posting address alone (blanks and angle
+ * brackets around allowed): an X-Loop, or the Delivered-To the MTA wrote
+ * when it delivered the post to the list. */
+static bool names_list(struct slice value, const struct transform_params *p)
 {
 	struct slice v = slice_trim(value);
 	if (v.len >= 2 && v.p[0] == '<' && v.p[v.len - 1] == '>')
@@ -438,8 +440,9 @@ int transform_message(const char *msg, size_t len, const struct transform_params
 				drop = true;
 		if (slice_case_eq_cstr(f.name, "Authentication-Results"))
 			drop = !keep_auth_results(f.value, p->authserv_id);
-		else if (slice_case_eq_cstr(f.name, "X-Loop"))
-			drop = xloop_is_ours(f.value, p);
+		else if (slice_case_eq_cstr(f.name, "X-Loop") ||
+		         slice_case_eq_cstr(f.name, "Delivered-To"))
+			drop = names_list(f.value, p);
 		if (drop)
 			continue;
 		if (*tag && !subject_done && slice_case_eq_cstr(f.name, "Subject")) {

@@ -22,9 +22,13 @@
  *  2. the message's header fields in their order, byte for byte, except:
  *     - removed: List-Id, List-Post, List-Help, List-Subscribe,
  *       List-Unsubscribe, List-Unsubscribe-Post, List-Owner, List-Archive,
- *       Precedence, Return-Path (the final MTA writes its own), and an
+ *       Precedence, Return-Path (the final MTA writes its own), an
  *       X-Loop naming this list's posting address (we add ours; other
- *       X-Loop fields are kept so other systems' loop detection still works);
+ *       X-Loop fields are kept so other systems' loop detection still works)
+ *       and a Delivered-To naming it (OpenSMTPD's mda and Postfix's pipe
+ *       with flag D write one when they hand the post to listd; a member's
+ *       MTA has nothing to learn from it, and other Delivered-To fields are
+ *       kept for the same loop detection);
  *     - removed: every Authentication-Results whose authserv-id (the first
  *       token of the value, before ';' and any version number, compared
  *       case-insensitively) is not the configured one; all of them when none

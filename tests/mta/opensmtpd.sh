@@ -178,6 +178,8 @@ wait_until 30 got_copy || { tail -20 "$dir/listd.log"; tail -20 "$dir/smtpd.log"
 check "bob received the post" "$("$root/tests/harness/sink.sh" recipients "$dir/sink" | grep -c '^bob@members.test$')" 1
 check "the sender's Authentication-Results in the site's name is gone" \
     "$(grep -c -i '^Authentication-Results: *mx\.lists\.test' "$dir/sink/dump" || true)" 0
+check "the Delivered-To OpenSMTPD wrote for the list is not passed to members" \
+    "$(grep -c -i '^Delivered-To: *dev@lists\.test' "$dir/sink/dump" || true)" 0
 check_ge "the filter logged the removal" "$(grep -c 'removed an Authentication-Results field of mx.lists.test' "$dir/smtpd.log" || true)" 1
 vsender=$("$root/tests/harness/sink.sh" senders "$dir/sink" | grep -c '^dev-bounces+' || true)
 check_ge "copies carry a VERP return path" "$vsender" 1

@@ -105,10 +105,11 @@ static void test_exact(void **state)
 		  "List-Subscribe: x\nList-Unsubscribe: x\nList-Unsubscribe-Post: x\n"
 		  "List-Owner: x\nList-Archive: x\nPrecedence: bulk\nReturn-Path: <a@b>\n"
 		  "X-Loop: <DEV@lists.example.org>\nX-Loop: procmail@host\n"
+		  "Delivered-To: dev@lists.example.org\nDelivered-To: alice@a.example\n"
 		  "ARC-Authentication-Results: i=1; other; spf=pass\n"
 		  "Keep: 1\n\nb\n",
 		  LIST_FIELDS
-		  "X-Loop: procmail@host\r\n"
+		  "X-Loop: procmail@host\r\nDelivered-To: alice@a.example\r\n"
 		  "ARC-Authentication-Results: i=1; other; spf=pass\r\nKeep: 1\r\n\r\nb\r\n" },
 		{ "auth results", "",
 		  "Authentication-Results: mx.example.org; spf=pass\n"
