@@ -170,21 +170,8 @@ static int summary_txn_cb(struct store_txn *txn, void *ctx_)
 		buf_reset(&msg);
 		r = outbox_compose(&msg, from.data, to.data, subj.data, "auto-generated", NULL,
 		                   c->l.domain, body.data);
-		if (r == 0) {
-			struct outbox_msg om = {
-				.list_id = c->list_id,
-				.return_path = "",
-				.rcpt = to.data,
-				.rule = "owner: held-message digest",
-				.data = msg.data,
-				.len = msg.len,
-			};
-			r = outbox_queue(txn, c->d, &om, NULL);
-			if (r == -EINVAL)
-				r = 0; /* an owner address the outbox refuses: skip it */
-		} else {
-			r = 0; /* an owner address unusable in a header: skip it */
-		}
+		r = outbox_queue_notice(txn, c->d, c->list_id, to.data,
+		                        "owner: held-message digest", r == 0 ? &msg : NULL);
 		buf_finish(&to);
 	}
 	buf_finish(&from);

@@ -92,24 +92,12 @@ static int to_moderators(struct daemon *d, struct store_txn *txn, const struct s
 		                                l->domain, body, att_type, att, att_len)
 		        : outbox_compose(&msg, from.data, to.data, subject, "auto-generated", NULL,
 		                         l->domain, body);
-		if (r == 0) {
-			struct outbox_msg om = {
-				.list_id = l->id,
-				.return_path = "",
-				.rcpt = to.data,
-				.rule = rule,
-				.data = msg.data,
-				.len = msg.len,
-			};
-			r = outbox_queue(txn, d, &om, NULL);
-		}
-		if (r == -EINVAL)
-			r = 0; /* an address the outbox refuses: skip it */
+		r = outbox_queue_notice(txn, d, l->id, to.data, rule, r == 0 ? &msg : NULL);
 	}
 	buf_finish(&from);
 	buf_finish(&to);
 	buf_finish(&msg);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 /* What both notices start from: the moderation address (Reply-To) of
@@ -354,25 +342,16 @@ static int reject_notice(struct decision *c, char *why, size_t why_len)
 	}
 	cut(rule, sizeof(rule), "trusted sender (%s pass, authserv-id %s): reject notice",
 	    authres_trust_name(s.trust), cfg->authserv_id);
-	if (r == 0)
+	if (r == 0) {
 		r = outbox_compose(&msg, from.data, to.data, subj.data, "auto-replied", NULL,
 		                   c->l->domain, body.data);
-	if (r == 0) {
-		struct outbox_msg om = {
-			.list_id = c->l->id,
-			.return_path = "",
-			.rcpt = to.data,
-			.rule = rule,
-			.data = msg.data,
-			.len = msg.len,
-		};
-		r = outbox_queue(c->txn, c->d, &om, NULL);
-	}
-	if (r == 0)
-		cut(why, why_len, "notice sent to %s", to.data);
-	else if (r == -EINVAL) {
-		cut(why, why_len, "no notice: the outbox refused <%s>", to.data);
-		r = 0;
+		r = outbox_queue_notice(c->txn, c->d, c->l->id, to.data, rule,
+		                        r == 0 ? &msg : NULL);
+		if (r == 1)
+			cut(why, why_len, "notice sent to %s", to.data);
+		else if (r == 0)
+			cut(why, why_len, "no notice: the outbox refused <%s>", to.data);
+		r = r < 0 ? r : 0;
 	}
 	buf_finish(&from);
 	buf_finish(&to);
