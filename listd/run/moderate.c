@@ -9,6 +9,7 @@
 #include "bounce/mime.h"
 #include "listd/mail/modreply.h"
 #include "listd/mail/modtoken.h"
+#include "listd/core/ascii.h"
 #include "listd/core/header.h"
 #include "listd/core/log.h"
 #include "listd/run/daemon.h"
@@ -32,14 +33,22 @@ static void cut(char *dst, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The decoded Subject of data, one line, control bytes as '?', at most
- * SUBJECT_SHOWN bytes; "(no subject)" when there is none. */
+/* The decoded Subject of data, one line without the blanks around it,
+ * control bytes as '?', at most SUBJECT_SHOWN bytes; "(no subject)" when
+ * there is none. */
 static void post_subject(const struct buf *data, struct buf *out)
 {
 	struct header_field f;
 	size_t start = out->len;
 	if (header_find(data->data, data->len, "Subject", &f) == 1)
 		mime_decode_words(f.value, out, SUBJECT_SHOWN);
+	size_t lead = start, end = out->len;
+	while (lead < end && ascii_is_space(out->data[lead]))
+		lead++;
+	while (end > lead && ascii_is_space(out->data[end - 1]))
+		end--;
+	memmove(out->data + start, out->data + lead, end - lead);
+	buf_truncate(out, start + (end - lead));
 	for (size_t i = start; i < out->len; i++)
 		if ((unsigned char)out->data[i] < 0x20 || out->data[i] == 0x7f)
 			out->data[i] = '?';

@@ -96,6 +96,16 @@ static void test_hold_and_approve(void **state)
 	assert_int_equal(stagefix_stat(fx, "approved"), 1);
 	/* the moderators are told; the stranger is not */
 	assert_int_equal(owner_mails(fx, before, "moderator: decision confirmation", NULL), 1);
+	/* both quote the post's subject without the blank after "Subject:" */
+	struct stagefix_mail m[2];
+	assert_int_equal(stagefix_outbox(fx, held, m, 2), 2);
+	if (!strstr(m[0].data.data, "\nSubject: Held for " LIST ": may I?\n"))
+		print_message("# held notice:\n%s\n", m[0].data.data);
+	assert_non_null(strstr(m[0].data.data, "\nSubject: Held for " LIST ": may I?\n"));
+	if (!strstr(m[1].data.data, "(may I?): approved"))
+		print_message("# decision confirmation:\n%s\n", m[1].data.data);
+	assert_non_null(strstr(m[1].data.data, "(may I?): approved"));
+	stagefix_mail_finish(m, 2);
 
 	/* the same token again: decided already, nothing happens */
 	before = stagefix_last_id(fx);
