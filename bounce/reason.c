@@ -215,8 +215,10 @@ static bool rule(enum bounce_reason r, const struct reason_input *in, enum bounc
 		 * "not accepting messages" (X.3.2) is a system's passing state,
 		 * left to the code's meaning when no rule names a cause */
 		return says(m, r) || (coded == r && strcmp(in->status + 1, ".3.2"));
-	case BOUNCE_REASON_HASMOVED:
 	case BOUNCE_REASON_SPEEDING:
+		/* a limit on connections is no limit on the messages' rate */
+		return says(m, r) && !bounce_text_find(t, "connection rate limit");
+	case BOUNCE_REASON_HASMOVED:
 	case BOUNCE_REASON_BADREPUTATION:
 	case BOUNCE_REASON_NOTCOMPLIANTRFC:
 		return says(m, r);

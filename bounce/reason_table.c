@@ -600,6 +600,9 @@ static const struct reason_phrase p_speeding[] = {
 	{ "too many emails", COMMON },
 	{ "sending rate", COMMON },
 	{ "ratelimit", COMMON },
+	/* a limit on the rate of messages (a limit on connections is
+	 * toomanyconn: "connection rate limit", reason.c keeps it there) */
+	{ "rate limit", COMMON },
 	{ "receiving mail at a rate", GOOGLE },
 };
 
@@ -613,7 +616,6 @@ static const struct reason_phrase p_toomanyconn[] = {
 	{ "too many sessions", COMMON },
 	{ "too many recipients", RFC5321 },
 	{ "frequency limited", COMMON },
-	{ "rate limit", COMMON },
 	{ "all available ips are at maximum connection limit", SISIMAI },
 	{ "exceeds per-domain connection limit for", SISIMAI },
 	{ "has exceeded the max emails per hour", SISIMAI },

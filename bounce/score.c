@@ -128,23 +128,31 @@ enum score_blame score_blame(enum bounce_reason reason, int hard, const char *st
 void score_classify_reply(const char *status, int code, const char *text,
                           enum bounce_reason *ret_reason, int *ret_hard)
 {
-	enum bounce_reason r = BOUNCE_REASON_UNDEFINED;
 	char st[BOUNCE_STATUS_MAX] = "";
+	struct slice t = text ? slice_cstr(text) : slice_make("", 0);
 
 	if (status && *status && strlen(status) < sizeof(st))
 		memcpy(st, status, strlen(status) + 1);
-	else if (text)
-		status_find(slice_cstr(text), st);
-	if (!code && text)
-		code = status_reply_code(slice_cstr(text));
-	if (st[0] && status_code_decisive(st))
-		r = status_reason_from_code(st);
-	if (r == BOUNCE_REASON_UNDEFINED && text)
-		r = status_reason_from_text(slice_cstr(text));
-	if (r == BOUNCE_REASON_UNDEFINED && st[0])
-		r = status_reason_from_code(st);
-	if (r == BOUNCE_REASON_UNDEFINED)
-		r = BOUNCE_REASON_REJECTED;
+	else
+		status_find(t, st);
+	if (!code)
+		code = status_reply_code(t);
+	/* the same decision as a report's recipient (reason.c), for a reply
+	 * that answered RCPT TO from the host the fan-out talked to */
+	struct bounce_text bt;
+	bounce_text_init(&bt, t, LIMIT_BOUNCE_DIAG * 4);
+	struct reason_input in = {
+		.status = st,
+		.reply = code,
+		.cmd = SMTP_COMMAND_RCPT,
+		.rcpt_stage = true,
+		.own_diag = t.len > 0,
+		.rhost = "",
+		.text = &bt,
+		.category = BOUNCE_REASON_UNDEFINED,
+	};
+	enum bounce_reason r = reason_decide(&in);
+	bounce_text_finish(&bt);
 	if (!st[0])
 		snprintf(st, sizeof(st), "%d.0.0", code >= 400 && code < 600 ? code / 100 : 5);
 	int hard = status_hard(r, st);
