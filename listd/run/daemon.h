@@ -20,6 +20,7 @@
 
 #include "bounce/token.h"
 #include "listd/run/backoff.h"
+#include "listd/run/holds.h"
 #include "listd/core/config.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
@@ -66,7 +67,8 @@ struct daemon {
 	struct outbox_item *outbox_head, **outbox_tail; /* loaded, not handed out */
 	size_t outbox_loaded; /* loaded and not settled (incl. in flight) */
 
-	struct backoff backoff; /* jobs that failed, waiting (backoff.h) */
+	struct backoff backoff;   /* jobs that failed, waiting (backoff.h) */
+	struct holds_state holds; /* the held summary's walk (holds.c) */
 
 	bool stopping;       /* SIGTERM: finish the batch, then stop */
 	bool exit_when_idle; /* --exit-when-idle: stop once the queue is empty */

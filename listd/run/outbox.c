@@ -241,6 +241,28 @@ int outbox_queue(struct store_txn *txn, struct daemon *d, const struct outbox_ms
 	return 0;
 }
 
+int outbox_queue_notice(struct store_txn *txn, struct daemon *d, uint32_t list_id, const char *rcpt,
+                        const char *rule, const struct buf *msg)
+{
+	struct outbox_msg m = {
+		.list_id = list_id,
+		.return_path = "",
+		.rcpt = rcpt,
+		.rule = rule,
+		.data = msg ? msg->data : "",
+		.len = msg ? msg->len : 0,
+	};
+	int r = msg ? outbox_queue(txn, d, &m, NULL) : -EINVAL;
+	if (r != -EINVAL)
+		return r < 0 ? r : 1;
+	r = store_stat_add(txn, list_id, "outbound_refused", 1);
+	if (r < 0)
+		return r;
+	log_warnx("outbox: list %u: notice to <%s> (%s) not queued: the outbox refuses it", list_id,
+	          log_escs(rcpt ? rcpt : ""), log_escs(rule ? rule : ""));
+	return 0;
+}
+
 /* ---- sending ---------------------------------------------------------------- */
 
 /* LF or CRLF text to CRLF wire form; dot-stuffed with the final dot line

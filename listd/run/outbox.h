@@ -44,6 +44,25 @@ struct outbox_msg {
 int outbox_queue(struct store_txn *txn, struct daemon *d, const struct outbox_msg *m,
                  uint32_t *ret_id);
 
+/* Queues a notice: msg (a complete message with an Auto-Submitted header,
+ * from outbox_compose() or built by the caller) to rcpt with the null
+ * return path, for list_id, under rule (as in struct outbox_msg). msg NULL
+ * means outbox_compose() refused a header value for rcpt.
+ *
+ * A notice the outbox refuses (rcpt not a valid address, msg NULL or not
+ * automatic: outbox_queue()'s -EINVAL) is skipped: it is counted in the
+ * list's counter "outbound_refused", logged, and 0 is returned. It never
+ * fails the caller's transaction: a notice reports a decision taken in that
+ * same transaction (a hold, a rejection, an answer to a request), failing
+ * would undo the decision, and no retry can make the address valid, so the
+ * job would only fail again. Probes and warnings, which carry a VERP return
+ * path and whose id the caller keeps, use outbox_queue().
+ *
+ * 1 queued, 0 refused (as above), -errno store trouble (the caller aborts
+ * its transaction). */
+int outbox_queue_notice(struct store_txn *txn, struct daemon *d, uint32_t list_id, const char *rcpt,
+                        const char *rule, const struct buf *msg);
+
 /* Composes a plain-text message listd originates into out (appends):
  * From, To, Subject (RFC 2047-encoded when not ASCII), Date, Message-ID
  * (under the list's domain), MIME-Version, Content-Type text/plain UTF-8,
