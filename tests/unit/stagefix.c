@@ -215,30 +215,14 @@ static int deliver_cb(struct store_txn *txn, void *ctx_)
 	struct deliver_ctx *c = ctx_;
 	const struct config *cfg = &c->fx->d.cfg;
 	struct store_msg rec = c->rec;
-	struct addr a;
-	struct recipient rc;
-	const char *why;
 	int r;
 
-	rec.role = STORE_MSG_ROLE_UNKNOWN;
+	/* what `listd deliver` stores: the role, list and extension of the
+	 * envelope recipient, by the same function */
 	rec.state = STORE_MSG_NEW;
-	if (recipient_parse(cfg, slice_cstr(rec.recipient), &a, &why) == 0) {
-		r = recipient_lookup(txn, cfg, &a, &rc);
-		if (r < 0 && r != -ENOENT)
-			return r;
-		if (r == 0) {
-			static const enum store_msg_role roles[] = {
-				[LISTADDR_ROLE_POST] = STORE_MSG_ROLE_POST,
-				[LISTADDR_ROLE_REQUEST] = STORE_MSG_ROLE_REQUEST,
-				[LISTADDR_ROLE_OWNER] = STORE_MSG_ROLE_OWNER,
-				[LISTADDR_ROLE_BOUNCES] = STORE_MSG_ROLE_BOUNCES,
-				[LISTADDR_ROLE_MODERATE] = STORE_MSG_ROLE_MODERATE,
-			};
-			rec.role = roles[rc.role];
-			rec.list_id = rc.list.id;
-			snprintf(rec.ext, sizeof(rec.ext), "%s", rc.ext);
-		}
-	}
+	r = recipient_classify(txn, cfg, rec.recipient, &rec, NULL);
+	if (r < 0)
+		return r;
 	r = store_msg_add(txn, &rec, c->data, strlen(c->data), &c->id);
 	if (r < 0)
 		return r;
