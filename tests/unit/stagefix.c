@@ -112,6 +112,20 @@ void stagefix_finish(struct stagefix *fx)
 	nftw(fx->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+int stagefix_setup(void **state)
+{
+	static struct stagefix fx;
+	stagefix_init(&fx, "dev", NULL);
+	*state = &fx;
+	return 0;
+}
+
+int stagefix_teardown(void **state)
+{
+	stagefix_finish(*state);
+	return 0;
+}
+
 uint64_t stagefix_now_ms(const struct stagefix *fx)
 {
 	return daemon_now_ms(&fx->d);

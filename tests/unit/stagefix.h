@@ -58,6 +58,13 @@ void stagefix_init(struct stagefix *fx, const char *name, const char *conf);
 /* Closes the loop and the store, removes the home. */
 void stagefix_finish(struct stagefix *fx);
 
+/* cmocka setup and teardown around one test: a fixture for the list "dev"
+ * with the default configuration, in storage of this file's own (one test
+ * at a time), as *state; the teardown finishes it. 0 always (a failure to
+ * make it ends the test program). */
+int stagefix_setup(void **state);
+int stagefix_teardown(void **state);
+
 /* The fixed clock. */
 uint64_t stagefix_now_ms(const struct stagefix *fx);
 uint32_t stagefix_today(const struct stagefix *fx);

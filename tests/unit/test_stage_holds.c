@@ -19,16 +19,8 @@
 
 static int setup(void **state)
 {
-	static struct stagefix fx;
-	stagefix_init(&fx, "dev", NULL);
-	stagefix_member_add(&fx, ALICE);
-	*state = &fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	stagefix_finish(*state);
+	stagefix_setup(state);
+	stagefix_member_add(*state, ALICE);
 	return 0;
 }
 
@@ -244,10 +236,10 @@ static void test_held_summary_per_daemon(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_hold_and_approve, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hold_and_discard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_and_approve, setup, stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_hold_and_discard, setup, stagefix_teardown),
 		cmocka_unit_test(test_moderation_token_expires),
-		cmocka_unit_test_setup_teardown(test_held_summary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_summary, setup, stagefix_teardown),
 		cmocka_unit_test(test_held_summary_per_daemon),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

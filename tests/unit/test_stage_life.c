@@ -23,17 +23,9 @@
 
 static int setup(void **state)
 {
-	static struct stagefix fx;
-	stagefix_init(&fx, "dev", NULL);
-	stagefix_member_add(&fx, ALICE);
-	stagefix_member_add(&fx, BOB);
-	*state = &fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	stagefix_finish(*state);
+	stagefix_setup(state);
+	stagefix_member_add(*state, ALICE);
+	stagefix_member_add(*state, BOB);
 	return 0;
 }
 
@@ -348,10 +340,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rcpt_refusals_disable_with_probe, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_score_goes_stale, setup, teardown),
+		                                stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_score_goes_stale, setup, stagefix_teardown),
 		cmocka_unit_test(test_probe_reports),
-		cmocka_unit_test_setup_teardown(test_warnings_then_removal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_warnings_then_removal, setup,
+		                                stagefix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,20 +93,6 @@ static void test_refused_notice_is_counted(void **state)
 #define REFUSED "550 5.1.1 <" OWNER ">: User unknown (in reply to RCPT TO command)"
 #define DEFERRED "451 4.3.0 try again later (in reply to RCPT TO command)"
 
-static int setup(void **state)
-{
-	static struct stagefix fx;
-	stagefix_init(&fx, "dev", NULL);
-	*state = &fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	stagefix_finish(*state);
-	return 0;
-}
-
 struct queue_ctx {
 	struct stagefix *fx;
 	uint32_t id;
@@ -237,10 +223,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refused_notice_is_counted),
-		cmocka_unit_test_setup_teardown(test_sent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deferred_then_expired, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sent, stagefix_setup, stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_refused, stagefix_setup, stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_then_expired, stagefix_setup,
+		                                stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_gone, stagefix_setup, stagefix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
