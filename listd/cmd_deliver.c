@@ -39,7 +39,6 @@
 #include "listd/core/config.h"
 #include "listd/core/homecheck.h"
 #include "listd/core/limits.h"
-#include "listd/core/listaddr.h"
 #include "listd/core/log.h"
 #include "listd/core/readall.h"
 #include "listd/policy/recipient.h"
@@ -77,59 +76,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
 }
 
-/* Finds which list and which of its addresses the recipient names. */
-static int classify(struct store_txn *txn, const struct config *cfg, const char *recipient,
-                    struct store_msg *rec, char *list_name, size_t list_name_sz)
-{
-	struct addr a;
-	const char *why;
-	struct listaddr_cand cands[LISTADDR_MAX_CANDS];
-	size_t n = 0;
-	const struct listaddr_syntax syn = {
-		.request_suffix = cfg->request_suffix,
-		.owner_suffix = cfg->owner_suffix,
-		.moderate_suffix = cfg->moderate_suffix,
-		.bounce_suffix = cfg->bounce_suffix,
-		.delimiter = cfg->recipient_delimiter,
-	};
-
-	rec->role = STORE_MSG_ROLE_UNKNOWN;
-	rec->list_id = 0;
-	if (recipient_parse(cfg, slice_cstr(recipient), &a, &why) < 0 ||
-	    listaddr_split(&syn, slice_cstr(a.local), cands, &n) < 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		struct addr la;
-		struct store_list l;
-		if (strlen(cands[i].name) > LIMIT_ADDR_LOCAL)
-			continue;
-		memcpy(la.local, cands[i].name, strlen(cands[i].name) + 1);
-		memcpy(la.domain, a.domain, sizeof(la.domain));
-		la.utf8 = false;
-		int r = store_list_get_addr(txn, &la, &l);
-		if (r == -ENOENT)
-			continue;
-		if (r < 0)
-			return r;
-		static const enum store_msg_role roles[] = {
-			[LISTADDR_ROLE_POST] = STORE_MSG_ROLE_POST,
-			[LISTADDR_ROLE_REQUEST] = STORE_MSG_ROLE_REQUEST,
-			[LISTADDR_ROLE_OWNER] = STORE_MSG_ROLE_OWNER,
-			[LISTADDR_ROLE_BOUNCES] = STORE_MSG_ROLE_BOUNCES,
-			[LISTADDR_ROLE_MODERATE] = STORE_MSG_ROLE_MODERATE,
-		};
-		rec->role = roles[cands[i].role];
-		rec->list_id = l.id;
-		size_t el =
-		        cands[i].ext.len < LIMIT_ADDR_LOCAL ? cands[i].ext.len : LIMIT_ADDR_LOCAL;
-		memcpy(rec->ext, cands[i].ext.p, el);
-		rec->ext[el] = '\0';
-		snprintf(list_name, list_name_sz, "%s@%s", l.local, l.domain);
-		return 0;
-	}
-	return 0;
-}
-
 static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
 {
 	struct deliver_ctx *ctx = ctx_;
@@ -149,9 +95,14 @@ static int deliver_txn_cb(struct store_txn *txn, void *ctx_)
 	copy_clean(rec.sender, sizeof(rec.sender), ctx->sender);
 	copy_clean(rec.recipient, sizeof(rec.recipient), ctx->recipient);
 	rec.state = STORE_MSG_NEW;
-	r = classify(txn, ctx->cfg, ctx->recipient, &rec, ctx->list_name, sizeof(ctx->list_name));
+	/* which list and which of its addresses, by the rules the policy
+	 * service answers RCPT with; no list's address: for the daemon to drop */
+	struct store_list l;
+	r = recipient_classify(txn, ctx->cfg, ctx->recipient, &rec, &l);
 	if (r < 0)
 		return r;
+	if (r == 1)
+		snprintf(ctx->list_name, sizeof(ctx->list_name), "%s@%s", l.local, l.domain);
 	r = store_msg_add(txn, &rec, ctx->msg->data, ctx->msg->len, &ctx->msg_id);
 	if (r < 0)
 		return r;

@@ -63,6 +63,7 @@ static const char *const counter_names[] = {
 	"unsubscribed",
 	"confirmations",
 	"outbound_queued",
+	"outbound_refused",
 	"digests_sent",
 	"pending",
 };

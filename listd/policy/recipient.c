@@ -44,6 +44,38 @@ int recipient_lookup(struct store_txn *txn, const struct config *cfg, const stru
 	return -ENOENT;
 }
 
+int recipient_classify(struct store_txn *txn, const struct config *cfg, const char *recipient,
+                       struct store_msg *rec, struct store_list *ret_list)
+{
+	static const enum store_msg_role roles[] = {
+		[LISTADDR_ROLE_POST] = STORE_MSG_ROLE_POST,
+		[LISTADDR_ROLE_REQUEST] = STORE_MSG_ROLE_REQUEST,
+		[LISTADDR_ROLE_OWNER] = STORE_MSG_ROLE_OWNER,
+		[LISTADDR_ROLE_BOUNCES] = STORE_MSG_ROLE_BOUNCES,
+		[LISTADDR_ROLE_MODERATE] = STORE_MSG_ROLE_MODERATE,
+	};
+	struct addr a;
+	const char *why;
+	struct recipient rc;
+
+	rec->role = STORE_MSG_ROLE_UNKNOWN;
+	rec->list_id = 0;
+	rec->ext[0] = '\0';
+	if (recipient_parse(cfg, slice_cstr(recipient), &a, &why) < 0)
+		return 0;
+	int r = recipient_lookup(txn, cfg, &a, &rc);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	rec->role = roles[rc.role];
+	rec->list_id = rc.list.id;
+	snprintf(rec->ext, sizeof(rec->ext), "%s", rc.ext);
+	if (ret_list)
+		*ret_list = rc.list;
+	return 1;
+}
+
 static int domain_cb(const struct store_list *l, void *ctx)
 {
 	return strcmp(l->domain, ctx) == 0 ? 1 : 0;

@@ -2,7 +2,8 @@
  * names, looked up in the store: listaddr_split()'s readings, most specific
  * first, each tried against the lists of the recipient's domain.
  *
- * Used by the policy service (policy.c) and `listd token`. Reads only;
+ * Used by the policy service (policy.c), `listd deliver` and `listd token`.
+ * Reads only;
  * no logging. */
 #ifndef LISTD_POLICY_RECIPIENT_H
 #define LISTD_POLICY_RECIPIENT_H
@@ -32,6 +33,15 @@ struct recipient {
  * cannot be one); other -errno: store trouble (store_strerror()). */
 int recipient_lookup(struct store_txn *txn, const struct config *cfg, const struct addr *rcpt,
                      struct recipient *ret_recipient);
+
+/* The envelope recipient of a message `listd deliver` stores, as the
+ * record says it: recipient_parse(), then recipient_lookup(). Sets
+ * rec->role (the list address's role), rec->list_id and rec->ext (the
+ * extension), or STORE_MSG_ROLE_UNKNOWN, 0 and "" when recipient does not
+ * parse or names no list's address. 1: a list matched (*ret_list filled
+ * when not NULL); 0: none; -errno: store trouble. */
+int recipient_classify(struct store_txn *txn, const struct config *cfg, const char *recipient,
+                       struct store_msg *rec, struct store_list *ret_list);
 
 /* addr_parse() for envelope recipients of list addresses, which also
  * takes a relay-VERP bounce address (bounce/verp.h, verp_decode_relay())

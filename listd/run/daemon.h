@@ -20,6 +20,7 @@
 
 #include "bounce/token.h"
 #include "listd/run/backoff.h"
+#include "listd/run/holds.h"
 #include "listd/core/config.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
@@ -29,6 +30,13 @@ struct fanout;
 struct outbox_item;
 struct smtp_pool;
 struct smtp_txn;
+
+/* Jobs ended since the daemon last marked one running: their running
+ * records go in the next start's transaction (daemon_job_started()). */
+struct daemon_ended {
+	struct store_job_entry *v; /* owned */
+	size_t n, cap;
+};
 
 struct daemon {
 	uv_loop_t *loop; /* NULL: no loop (nothing is woken) */
@@ -66,11 +74,10 @@ struct daemon {
 	struct outbox_item *outbox_head, **outbox_tail; /* loaded, not handed out */
 	size_t outbox_loaded; /* loaded and not settled (incl. in flight) */
 
-	struct backoff backoff;            /* jobs that failed, waiting (backoff.h) */
-	struct {                           /* jobs ended since the last start: their running */
-		struct store_job_entry *v; /* records go with the next one (owned) */
-		size_t n, cap;
-	} ended;
+	struct backoff backoff;   /* jobs that failed, waiting (backoff.h) */
+	struct holds_state holds; /* the held summary's walk (holds.c) */
+
+	struct daemon_ended ended; /* jobs ended since the last start */
 
 	bool stopping;       /* SIGTERM: finish the batch, then stop */
 	bool exit_when_idle; /* --exit-when-idle: stop once the queue is empty */

@@ -407,19 +407,7 @@ int digest_reply_get(struct daemon *d, struct store_txn *txn, const struct store
 		buf_addf(&msg, "\n--%s--\n", boundary);
 	}
 	buf_finish(&text);
-	struct outbox_msg om = {
-		.list_id = l->id,
-		.return_path = "",
-		.rcpt = to.data,
-		.rule = "member: get from the archive",
-		.data = msg.data,
-		.len = msg.len,
-	};
-	r = outbox_queue(txn, d, &om, NULL);
-	if (r == -EINVAL)
-		r = 0;
-	else if (r == 0)
-		r = 1;
+	r = outbox_queue_notice(txn, d, l->id, to.data, "member: get from the archive", &msg);
 	if (r >= 0 && ret_found)
 		*ret_found = found;
 out:

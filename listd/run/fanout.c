@@ -408,35 +408,52 @@ struct checkpoint_ctx {
 	uint64_t first_retry;
 };
 
-static int record_failure(struct store_txn *txn, struct fanout *f, struct slot *s,
-                          enum store_event_source src)
+int fanout_record_failure(struct store_txn *txn, struct daemon *d, const struct fanout_failure *fl)
 {
 	struct store_event ev;
 	memset(&ev, 0, sizeof(ev));
-	ev.member_id = s->member_id;
-	ev.list_id = f->list.id;
-	ev.msg_id = f->msg.id;
-	ev.source = src;
+	ev.member_id = fl->member_id;
+	ev.list_id = fl->list_id;
+	ev.msg_id = fl->msg_id;
+	ev.source = fl->source;
 	ev.hard = -1;
-	if (s->rcpt.enhanced[0])
-		snprintf(ev.status, sizeof(ev.status), "%s", s->rcpt.enhanced);
-	else if (s->rcpt.code)
-		snprintf(ev.status, sizeof(ev.status), "%d", s->rcpt.code);
+	if (fl->enhanced[0])
+		snprintf(ev.status, sizeof(ev.status), "%s", fl->enhanced);
+	else if (fl->code)
+		snprintf(ev.status, sizeof(ev.status), "%d", fl->code);
 	snprintf(ev.reason, sizeof(ev.reason), "%s",
-	         src == STORE_EVENT_EXPIRED ? "expired" : "rejected");
+	         fl->source == STORE_EVENT_EXPIRED ? "expired" : "rejected");
 	/* the command whose 5xx refused the slot, named as MTAs' reports name
 	 * it, so that the lifecycle (score_blame()) blames the member only for
 	 * a refusal of the address at RCPT, never for one of the message after
 	 * DATA or of us at MAIL */
-	if (src == STORE_EVENT_RCPT)
+	if (fl->source == STORE_EVENT_RCPT)
 		snprintf(ev.diag, sizeof(ev.diag), "%.*s (in reply to %s command)",
 		         (int)(sizeof(ev.diag) - sizeof(" (in reply to end of DATA command)")),
-		         s->reply, smtp_reply_step(s->rcpt_class));
+		         fl->reply, smtp_reply_step(fl->rcpt_class));
 	else
-		snprintf(ev.diag, sizeof(ev.diag), "%s", s->reply);
+		snprintf(ev.diag, sizeof(ev.diag), "%s", fl->reply);
 	life_classify_rcpt(&ev);
 	int r = store_event_add(txn, &ev);
-	return r < 0 ? r : life_event(f->d, txn, &ev, VERP_KIND_POST); /* lifecycle (life.c) */
+	return r < 0 ? r : life_event(d, txn, &ev, VERP_KIND_POST); /* lifecycle (life.c) */
+}
+
+/* The slot s of f failed for good (src): its event, through
+ * fanout_record_failure(). */
+static int record_failure(struct store_txn *txn, struct fanout *f, struct slot *s,
+                          enum store_event_source src)
+{
+	const struct fanout_failure fl = {
+		.list_id = f->list.id,
+		.msg_id = f->msg.id,
+		.member_id = s->member_id,
+		.source = src,
+		.code = s->rcpt.code,
+		.enhanced = s->rcpt.enhanced,
+		.reply = s->reply,
+		.rcpt_class = s->rcpt_class,
+	};
+	return fanout_record_failure(txn, f->d, &fl);
 }
 
 static int checkpoint_txn_cb(struct store_txn *txn, void *ctx_)

@@ -9,8 +9,10 @@
  * reported (counter "digest_last_id") is held, every owner gets one summary
  * listing the list's held posts, queued through the outbox with the null
  * return path. The rest waits for the next day's first pump: at most one
- * summary a day per list, and none when nothing new is held. After a restart
- * the walk starts again from the first message, so nothing is missed. The
+ * summary a day per list, and none when nothing new is held. The walk's
+ * position and the lists waiting are the daemon's (d->holds, holds.h): after
+ * a restart the walk starts again from the first message, so nothing is
+ * missed. The
  * counter names, the template name "held-digest" and the outbox rule are
  * older than the name "held summary" and stay as stored. */
 #include <errno.h>
@@ -25,31 +27,24 @@
 #include "storage/store_rate.h"
 #include "storage/store_template.h"
 
-#define HOLDS_PENDING_MAX 64    /* lists waiting for their summary */
 #define HOLDS_SCAN_MAX 20000    /* messages walked per tick */
 #define HOLDS_SUMMARY_LINES 200 /* held posts listed per summary */
 
-static struct {
-	uint32_t cursor; /* messages below are walked */
-	uint32_t pending[HOLDS_PENDING_MAX];
-	uint32_t not_before[HOLDS_PENDING_MAX]; /* unix day its next summary may go */
-	size_t npending;
-} holds;
-
 struct scan_ctx {
+	struct holds_state *holds;
 	uint32_t next_cursor;
 	bool frozen; /* met an undecided message */
 	size_t walked;
 };
 
-static void pending_add(uint32_t list_id)
+static void pending_add(struct holds_state *holds, uint32_t list_id)
 {
-	for (size_t i = 0; i < holds.npending; i++)
-		if (holds.pending[i] == list_id)
+	for (size_t i = 0; i < holds->npending; i++)
+		if (holds->pending[i] == list_id)
 			return;
-	if (holds.npending < HOLDS_PENDING_MAX) {
-		holds.not_before[holds.npending] = 0;
-		holds.pending[holds.npending++] = list_id;
+	if (holds->npending < HOLDS_PENDING_MAX) {
+		holds->not_before[holds->npending] = 0;
+		holds->pending[holds->npending++] = list_id;
 	}
 }
 
@@ -63,7 +58,7 @@ static int scan_cb(const struct store_msg *m, void *ctx_)
 	if (!c->frozen)
 		c->next_cursor = m->id + 1;
 	if (m->state == STORE_MSG_HELD && m->list_id)
-		pending_add(m->list_id);
+		pending_add(c->holds, m->list_id);
 	return 0;
 }
 
@@ -170,21 +165,8 @@ static int summary_txn_cb(struct store_txn *txn, void *ctx_)
 		buf_reset(&msg);
 		r = outbox_compose(&msg, from.data, to.data, subj.data, "auto-generated", NULL,
 		                   c->l.domain, body.data);
-		if (r == 0) {
-			struct outbox_msg om = {
-				.list_id = c->list_id,
-				.return_path = "",
-				.rcpt = to.data,
-				.rule = "owner: held-message digest",
-				.data = msg.data,
-				.len = msg.len,
-			};
-			r = outbox_queue(txn, c->d, &om, NULL);
-			if (r == -EINVAL)
-				r = 0; /* an owner address the outbox refuses: skip it */
-		} else {
-			r = 0; /* an owner address unusable in a header: skip it */
-		}
+		r = outbox_queue_notice(txn, c->d, c->list_id, to.data,
+		                        "owner: held-message digest", r == 0 ? &msg : NULL);
 		buf_finish(&to);
 	}
 	buf_finish(&from);
@@ -210,44 +192,44 @@ static int prune_txn_cb(struct store_txn *txn, void *ctx)
 
 static void rates_prune(struct daemon *d)
 {
-	static uint32_t pruned_day;
 	uint32_t today = daemon_today(d);
-	if (pruned_day == today)
+	if (d->holds.pruned_day == today)
 		return;
 	int r = store_write(d->store, prune_txn_cb, &today);
 	if (r < 0)
 		log_warnx("pruning daily limits: %s", store_strerror(r));
 	else
-		pruned_day = today;
+		d->holds.pruned_day = today;
 }
 
 void holds_summary_tick(struct daemon *d)
 {
 	rates_prune(d);
 
+	struct holds_state *holds = &d->holds;
 	struct store_txn *txn;
-	struct scan_ctx sc = { holds.cursor, false, 0 };
+	struct scan_ctx sc = { holds, holds->cursor, false, 0 };
 	int r = store_txn_begin(d->store, STORE_TXN_RDONLY, &txn);
 	if (r < 0)
 		return;
-	r = store_msg_foreach(txn, holds.cursor ? holds.cursor : 1, scan_cb, &sc);
+	r = store_msg_foreach(txn, holds->cursor ? holds->cursor : 1, scan_cb, &sc);
 	store_txn_abort(txn);
 	if (r < 0) {
 		log_warnx("held digest: %s", store_strerror(r));
 		return;
 	}
-	holds.cursor = sc.next_cursor;
+	holds->cursor = sc.next_cursor;
 
 	uint32_t today = daemon_today(d);
-	for (size_t i = 0; i < holds.npending;) {
+	for (size_t i = 0; i < holds->npending;) {
 		struct summary_ctx c;
-		if (holds.not_before[i] > today) {
+		if (holds->not_before[i] > today) {
 			i++;
 			continue;
 		}
 		memset(&c, 0, sizeof(c));
 		c.d = d;
-		c.list_id = holds.pending[i];
+		c.list_id = holds->pending[i];
 		buf_init(&c.lines, 0);
 		r = store_write(d->store, summary_txn_cb, &c);
 		buf_finish(&c.lines);
@@ -260,12 +242,12 @@ void holds_summary_tick(struct daemon *d)
 			         c.l.local, c.l.domain, c.n, c.n == 1 ? "" : "s", c.l.n_owners,
 			         c.l.n_owners == 1 ? "" : "s");
 		if (c.done) {
-			holds.npending--;
-			holds.pending[i] = holds.pending[holds.npending];
-			holds.not_before[i] = holds.not_before[holds.npending];
+			holds->npending--;
+			holds->pending[i] = holds->pending[holds->npending];
+			holds->not_before[i] = holds->not_before[holds->npending];
 		} else {
 			if (c.wait)
-				holds.not_before[i] = today + 1;
+				holds->not_before[i] = today + 1;
 			i++;
 		}
 	}

@@ -331,23 +331,21 @@ static int forward_to_owners(struct ingest_ctx *c, struct store_txn *txn,
 			                   NULL, l->domain, body.data ? body.data : "");
 		buf_finish(&body);
 	}
-	for (size_t i = 0; i < l->n_owners && r == 0; i++) {
+	size_t queued = 0;
+	for (size_t i = 0; i < l->n_owners && r >= 0; i++) {
 		buf_reset(&to);
 		addr_format(&l->owners[i], &to);
-		struct outbox_msg m = {
-			.list_id = l->id,
-			.return_path = "",
-			.rcpt = to.data,
-			.rule = fits ? "owner: mail to the owner address"
-			             : "owner: notice of owner mail too large to forward",
-			.data = out.data,
-			.len = out.len,
-		};
-		r = outbox_queue(txn, c->d, &m, NULL);
+		r = outbox_queue_notice(txn, c->d, l->id, to.data,
+		                        fits ? "owner: mail to the owner address"
+		                             : "owner: notice of owner mail too large to forward",
+		                        &out);
+		if (r > 0)
+			queued++;
 	}
+	r = r < 0 ? r : 0;
 	if (r == 0 && fits) {
 		char note[64];
-		snprintf(note, sizeof(note), "forwarded to %zu owner(s)", l->n_owners);
+		snprintf(note, sizeof(note), "forwarded to %zu owner(s)", queued);
 		set_verdict(c, VERDICT_PROCESSED, "owner_forwarded", note);
 	} else if (r == 0) {
 		set_verdict(c, VERDICT_PROCESSED, "owner_too_large",

@@ -281,6 +281,9 @@ static int send_probe(struct daemon *d, struct store_txn *txn, const struct stor
 		.len = msg.len,
 	};
 	uint32_t id = 0;
+	/* not outbox_queue_notice(): a probe carries its VERP return path and
+	 * its id is kept; a member address the outbox refuses fails the tick,
+	 * as before (members' addresses are checked when stored) */
 	r = outbox_queue(txn, d, &om, &id);
 	if (r == 0 && m->bounce.probe_msg != id) {
 		m->bounce.probe_msg = id;
@@ -702,17 +705,8 @@ static int bounce_report(struct daemon *d, struct store_txn *txn, const struct s
 		buf_reset(&msg);
 		r = outbox_compose(&msg, from, to.data, subject, "auto-generated", NULL, l->domain,
 		                   text.data);
-		if (r < 0)
-			goto out;
-		struct outbox_msg om = {
-			.list_id = l->id,
-			.return_path = "",
-			.rcpt = to.data,
-			.rule = "owner: bounce digest",
-			.data = msg.data,
-			.len = msg.len,
-		};
-		r = outbox_queue(txn, d, &om, NULL);
+		r = outbox_queue_notice(txn, d, l->id, to.data, "owner: bounce digest",
+		                        r == 0 ? &msg : NULL);
 		if (r < 0)
 			goto out;
 	}

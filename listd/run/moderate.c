@@ -9,6 +9,7 @@
 #include "bounce/mime.h"
 #include "listd/mail/modreply.h"
 #include "listd/mail/modtoken.h"
+#include "listd/core/ascii.h"
 #include "listd/core/header.h"
 #include "listd/core/log.h"
 #include "listd/run/daemon.h"
@@ -32,14 +33,22 @@ static void cut(char *dst, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The decoded Subject of data, one line, control bytes as '?', at most
- * SUBJECT_SHOWN bytes; "(no subject)" when there is none. */
+/* The decoded Subject of data, one line without the blanks around it,
+ * control bytes as '?', at most SUBJECT_SHOWN bytes; "(no subject)" when
+ * there is none. */
 static void post_subject(const struct buf *data, struct buf *out)
 {
 	struct header_field f;
 	size_t start = out->len;
 	if (header_find(data->data, data->len, "Subject", &f) == 1)
 		mime_decode_words(f.value, out, SUBJECT_SHOWN);
+	size_t lead = start, end = out->len;
+	while (lead < end && ascii_is_space(out->data[lead]))
+		lead++;
+	while (end > lead && ascii_is_space(out->data[end - 1]))
+		end--;
+	memmove(out->data + start, out->data + lead, end - lead);
+	buf_truncate(out, start + (end - lead));
 	for (size_t i = start; i < out->len; i++)
 		if ((unsigned char)out->data[i] < 0x20 || out->data[i] == 0x7f)
 			out->data[i] = '?';
@@ -92,24 +101,12 @@ static int to_moderators(struct daemon *d, struct store_txn *txn, const struct s
 		                                l->domain, body, att_type, att, att_len)
 		        : outbox_compose(&msg, from.data, to.data, subject, "auto-generated", NULL,
 		                         l->domain, body);
-		if (r == 0) {
-			struct outbox_msg om = {
-				.list_id = l->id,
-				.return_path = "",
-				.rcpt = to.data,
-				.rule = rule,
-				.data = msg.data,
-				.len = msg.len,
-			};
-			r = outbox_queue(txn, d, &om, NULL);
-		}
-		if (r == -EINVAL)
-			r = 0; /* an address the outbox refuses: skip it */
+		r = outbox_queue_notice(txn, d, l->id, to.data, rule, r == 0 ? &msg : NULL);
 	}
 	buf_finish(&from);
 	buf_finish(&to);
 	buf_finish(&msg);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 /* What both notices start from: the moderation address (Reply-To) of
@@ -354,25 +351,16 @@ static int reject_notice(struct decision *c, char *why, size_t why_len)
 	}
 	cut(rule, sizeof(rule), "trusted sender (%s pass, authserv-id %s): reject notice",
 	    authres_trust_name(s.trust), cfg->authserv_id);
-	if (r == 0)
+	if (r == 0) {
 		r = outbox_compose(&msg, from.data, to.data, subj.data, "auto-replied", NULL,
 		                   c->l->domain, body.data);
-	if (r == 0) {
-		struct outbox_msg om = {
-			.list_id = c->l->id,
-			.return_path = "",
-			.rcpt = to.data,
-			.rule = rule,
-			.data = msg.data,
-			.len = msg.len,
-		};
-		r = outbox_queue(c->txn, c->d, &om, NULL);
-	}
-	if (r == 0)
-		cut(why, why_len, "notice sent to %s", to.data);
-	else if (r == -EINVAL) {
-		cut(why, why_len, "no notice: the outbox refused <%s>", to.data);
-		r = 0;
+		r = outbox_queue_notice(c->txn, c->d, c->l->id, to.data, rule,
+		                        r == 0 ? &msg : NULL);
+		if (r == 1)
+			cut(why, why_len, "notice sent to %s", to.data);
+		else if (r == 0)
+			cut(why, why_len, "no notice: the outbox refused <%s>", to.data);
+		r = r < 0 ? r : 0;
 	}
 	buf_finish(&from);
 	buf_finish(&to);

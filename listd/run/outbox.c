@@ -241,6 +241,28 @@ int outbox_queue(struct store_txn *txn, struct daemon *d, const struct outbox_ms
 	return 0;
 }
 
+int outbox_queue_notice(struct store_txn *txn, struct daemon *d, uint32_t list_id, const char *rcpt,
+                        const char *rule, const struct buf *msg)
+{
+	struct outbox_msg m = {
+		.list_id = list_id,
+		.return_path = "",
+		.rcpt = rcpt,
+		.rule = rule,
+		.data = msg ? msg->data : "",
+		.len = msg ? msg->len : 0,
+	};
+	int r = msg ? outbox_queue(txn, d, &m, NULL) : -EINVAL;
+	if (r != -EINVAL)
+		return r < 0 ? r : 1;
+	r = store_stat_add(txn, list_id, "outbound_refused", 1);
+	if (r < 0)
+		return r;
+	log_warnx("outbox: list %u: notice to <%s> (%s) not queued: the outbox refuses it", list_id,
+	          log_escs(rcpt ? rcpt : ""), log_escs(rule ? rule : ""));
+	return 0;
+}
+
 /* ---- sending ---------------------------------------------------------------- */
 
 /* LF or CRLF text to CRLF wire form; dot-stuffed with the final dot line
@@ -403,10 +425,58 @@ void outbox_clear(struct daemon *d)
 	d->outbox_tail = &d->outbox_head;
 }
 
+int outbox_settle(struct store_txn *txn, struct daemon *d, uint32_t msg_id, uint64_t job_due,
+                  enum smtp_result result, const char *reply, const char **ret_outcome)
+{
+	uint64_t now = daemon_now_ms(d);
+	struct store_job_entry leased = { job_due, STORE_JOB_SEND, msg_id };
+	struct store_msg m;
+	const char *outcome;
+	int r = store_queue_del(txn, &leased);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = store_msg_get(txn, msg_id, &m);
+	if (r == -ENOENT) {
+		if (ret_outcome)
+			*ret_outcome = NULL;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (result == SMTP_RESULT_OK) {
+		outcome = "sent";
+		r = store_msg_set_state(txn, msg_id, STORE_MSG_DISTRIBUTED, NULL);
+		if (r == 0)
+			r = store_stat_add(txn, m.list_id, "outbound_sent", 1);
+	} else if (result == SMTP_RESULT_PERM ||
+	           (int64_t)(now / 1000) - m.received >
+	                   (int64_t)d->cfg.message_max_age_days * 86400) {
+		outcome = result == SMTP_RESULT_PERM ? "refused" : "expired";
+		char note[LIMIT_MSG_NOTE + LIMIT_REPLY_TEXT + 32];
+		snprintf(note, sizeof(note), "%s (%s): %s", m.note, outcome, reply);
+		r = store_msg_set_state(txn, msg_id, STORE_MSG_DROPPED, note);
+		if (r == 0)
+			r = store_stat_add(txn, m.list_id, "outbound_failed", 1);
+	} else {
+		/* temporary: back off, counted from the message's age */
+		uint64_t age_s = (uint64_t)((int64_t)(now / 1000) - m.received);
+		uint64_t delay = (uint64_t)d->cfg.retry_min_seconds * 1000u;
+		while (delay < (uint64_t)d->cfg.retry_max_seconds * 1000u && delay / 1000u < age_s)
+			delay *= 2;
+		if (delay > (uint64_t)d->cfg.retry_max_seconds * 1000u)
+			delay = (uint64_t)d->cfg.retry_max_seconds * 1000u;
+		outcome = "deferred";
+		struct store_job_entry again = { now + delay, STORE_JOB_SEND, msg_id };
+		r = store_queue_add(txn, &again);
+	}
+	if (r == 0 && ret_outcome)
+		*ret_outcome = outcome;
+	return r;
+}
+
 struct settle_ctx {
 	struct daemon *d;
 	struct outbox_item *it;
-	enum smtp_result result;
 	const char *reply;
 	const char *outcome; /* for the log */
 };
@@ -414,44 +484,8 @@ struct settle_ctx {
 static int settle_txn_cb(struct store_txn *txn, void *ctx_)
 {
 	struct settle_ctx *c = ctx_;
-	struct daemon *d = c->d;
-	struct outbox_item *it = c->it;
-	uint64_t now = daemon_now_ms(d);
-	struct store_job_entry leased = { it->lease_due, STORE_JOB_SEND, it->msg_id };
-	struct store_msg m;
-	int r = store_queue_del(txn, &leased);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	r = store_msg_get(txn, it->msg_id, &m);
-	if (r < 0)
-		return r == -ENOENT ? 0 : r;
-	if (c->result == SMTP_RESULT_OK) {
-		c->outcome = "sent";
-		r = store_msg_set_state(txn, it->msg_id, STORE_MSG_DISTRIBUTED, NULL);
-		if (r == 0)
-			r = store_stat_add(txn, m.list_id, "outbound_sent", 1);
-		return r;
-	}
-	if (c->result == SMTP_RESULT_PERM ||
-	    (int64_t)(now / 1000) - m.received > (int64_t)d->cfg.message_max_age_days * 86400) {
-		c->outcome = c->result == SMTP_RESULT_PERM ? "refused" : "expired";
-		char note[LIMIT_MSG_NOTE + LIMIT_REPLY_TEXT + 32];
-		snprintf(note, sizeof(note), "%s (%s): %s", m.note, c->outcome, c->reply);
-		r = store_msg_set_state(txn, it->msg_id, STORE_MSG_DROPPED, note);
-		if (r == 0)
-			r = store_stat_add(txn, m.list_id, "outbound_failed", 1);
-		return r;
-	}
-	/* temporary: back off, counted from the message's age */
-	uint64_t age_s = (uint64_t)((int64_t)(now / 1000) - m.received);
-	uint64_t delay = (uint64_t)d->cfg.retry_min_seconds * 1000u;
-	while (delay < (uint64_t)d->cfg.retry_max_seconds * 1000u && delay / 1000u < age_s)
-		delay *= 2;
-	if (delay > (uint64_t)d->cfg.retry_max_seconds * 1000u)
-		delay = (uint64_t)d->cfg.retry_max_seconds * 1000u;
-	c->outcome = "deferred";
-	struct store_job_entry again = { now + delay, STORE_JOB_SEND, it->msg_id };
-	return store_queue_add(txn, &again);
+	return outbox_settle(txn, c->d, c->it->msg_id, c->it->lease_due, c->it->rcpt.result,
+	                     c->reply, &c->outcome);
 }
 
 static void rcpt_cb(struct smtp_txn *txn, size_t idx, const struct smtp_reply *reply)
@@ -489,7 +523,7 @@ static void done_cb(struct smtp_txn *txn, int status, const struct smtp_reply *r
 	for (char *p = text; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	struct settle_ctx c = { .d = d, .it = it, .result = it->rcpt.result, .reply = text };
+	struct settle_ctx c = { .d = d, .it = it, .reply = text };
 	int r = store_write(d->store, settle_txn_cb, &c);
 	if (r < 0)
 		log_warnx("outbox message %u: recording the result: %s (retried after the lease)",

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "listd/core/buf.h"
+#include "listd/net/smtp_client.h" /* enum smtp_result */
 #include "storage/store.h"
 
 struct daemon;
@@ -42,6 +43,25 @@ struct outbox_msg {
  * -EINVAL: bad recipient or no Auto-Submitted header; store errors. */
 int outbox_queue(struct store_txn *txn, struct daemon *d, const struct outbox_msg *m,
                  uint32_t *ret_id);
+
+/* Queues a notice: msg (a complete message with an Auto-Submitted header,
+ * from outbox_compose() or built by the caller) to rcpt with the null
+ * return path, for list_id, under rule (as in struct outbox_msg). msg NULL
+ * means outbox_compose() refused a header value for rcpt.
+ *
+ * A notice the outbox refuses (rcpt not a valid address, msg NULL or not
+ * automatic: outbox_queue()'s -EINVAL) is skipped: it is counted in the
+ * list's counter "outbound_refused", logged, and 0 is returned. It never
+ * fails the caller's transaction: a notice reports a decision taken in that
+ * same transaction (a hold, a rejection, an answer to a request), failing
+ * would undo the decision, and no retry can make the address valid, so the
+ * job would only fail again. Probes and warnings, which carry a VERP return
+ * path and whose id the caller keeps, use outbox_queue().
+ *
+ * 1 queued, 0 refused (as above), -errno store trouble (the caller aborts
+ * its transaction). */
+int outbox_queue_notice(struct store_txn *txn, struct daemon *d, uint32_t list_id, const char *rcpt,
+                        const char *rule, const struct buf *msg);
 
 /* Composes a plain-text message listd originates into out (appends):
  * From, To, Subject (RFC 2047-encoded when not ASCII), Date, Message-ID
@@ -77,5 +97,20 @@ int outbox_next_txn(struct daemon *d, struct smtp_txn **ret_txn);
 size_t outbox_pending(const struct daemon *d);
 /* Frees whatever is loaded (shutdown; the jobs stay in the store). */
 void outbox_clear(struct daemon *d);
+/* The relay's verdict on outbound message msg_id, recorded in txn (a write
+ * transaction of the caller's; the pool's callback does it once the
+ * transaction is over). The SEND job at job_due (where it sat while the
+ * message was out) is removed, gone already being fine; then by result:
+ * SMTP_RESULT_OK: the message is DISTRIBUTED, counted in "outbound_sent";
+ * SMTP_RESULT_PERM, or any other result once the message is older than
+ * message_max_age_days: DROPPED, its note followed by "(refused): reply"
+ * or "(expired): reply", counted in "outbound_failed"; otherwise a SEND
+ * job again, after retry_min_seconds doubled up to the message's age,
+ * at most retry_max_seconds. reply (the relay's, for the note) is
+ * borrowed. *ret_outcome (may be NULL) gets "sent", "refused", "expired"
+ * or "deferred" (static strings), or NULL when the message is no longer
+ * stored (nothing done). 0 or -errno (store). */
+int outbox_settle(struct store_txn *txn, struct daemon *d, uint32_t msg_id, uint64_t job_due,
+                  enum smtp_result result, const char *reply, const char **ret_outcome);
 
 #endif

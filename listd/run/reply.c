@@ -46,23 +46,12 @@ int reply_send(struct daemon *d, struct store_txn *txn, const struct store_list 
 		buf_addf(&msg, "Reply-To: %s\n", reply_to);
 	r = outbox_compose(&msg, from.data, to.data, subject, "auto-replied", irt[0] ? irt : NULL,
 	                   l->domain, body);
-	if (r == 0) {
-		struct outbox_msg om = {
-			.list_id = l->id,
-			.return_path = "",
-			.rcpt = to.data,
-			.rule = rule,
-			.data = msg.data,
-			.len = msg.len,
-		};
-		r = outbox_queue(txn, d, &om, NULL);
-	}
+	/* an address the outbox refuses: no reply (0), as over the limit */
+	r = outbox_queue_notice(txn, d, l->id, to.data, rule, r == 0 ? &msg : NULL);
 	buf_finish(&from);
 	buf_finish(&to);
 	buf_finish(&msg);
-	if (r == -EINVAL)
-		return 0; /* an address the outbox refuses: no reply, as over the limit */
-	return r < 0 ? r : 1;
+	return r;
 }
 
 int reply_send_welcome(struct daemon *d, struct store_txn *txn, const struct store_list *l,

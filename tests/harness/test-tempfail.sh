@@ -59,7 +59,7 @@ printf 'From: alice@members.test\nTo: %s\nSubject: retry\nMessage-ID: <retry.%s@
 pf wait 30
 
 # the daemon, as the pipe user; it exits once nothing is left to retry
-BENCH_AS=(setpriv --reuid="$PIPE_USER" --regid="$(id -g "$PIPE_USER")" --init-groups --)
+run_as_account "$PIPE_USER"
 start_daemon -- --foreground --exit-when-idle
 
 # wait for the first 450 for carol, then let tempfail.test accept mail
@@ -69,7 +69,7 @@ check "first attempt for carol got 450" \
 pf access tempfail.test OK
 
 # bounded: after 90 s it is stopped, and the status says so
-wait_until 90 sh -c "! kill -0 $DAEMON_PID 2>/dev/null" || true
+wait_daemon_exit 90 || true
 rc=0
 stop_daemon || rc=$?
 check "listd run --exit-when-idle exit status" "$rc" 0

@@ -25,6 +25,12 @@
 #                            DAEMON_PID to the daemon process's own pid
 #   stop_daemon              SIGTERM, at most 10 s, then SIGKILL; returns
 #                            the daemon's exit status (143 if killed)
+#   wait_daemon_exit SECS    wait until the daemon has ended by itself
+#                            (--exit-when-idle); status 1 if it still runs
+#                            after SECS (stop_daemon then collects it)
+#   run_as_account USER      as root: the daemon (and whoever uses BENCH_AS)
+#                            runs as USER from now on, e.g. a private
+#                            Postfix's pipe user; sets BENCH_USER and BENCH_AS
 #   start_unbound DIR PORT [LINE...]
 #                            Debian's unbound on 127.0.0.1@PORT (UDP; TCP
 #                            unless a LINE says "do-tcp: no"), logging every
@@ -32,6 +38,8 @@
 #                            "server:" settings (zones, local data); waits
 #                            (bounded) until it is bound. (Not in a pipeline:
 #                            that would be a subshell, and its pid lost.)
+#   store_queue_empty        the store's queue ($H/store) holds no job
+#                            (mdb_stat; a predicate for wait_until)
 #   track_pid PID            a process of the test's own, stopped at cleanup
 #   stop_pid PID             SIGTERM, at most 5 s, then SIGKILL
 #   testlib_cleanup          stop_daemon, every sink and tracked process,
@@ -121,6 +129,21 @@ stop_daemon() {
 	kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || rc=$?
 	return "$rc"
+}
+
+wait_daemon_exit() {
+	[ -n "$DAEMON_PID" ] || return 0
+	wait_until "$1" _daemon_gone
+}
+_daemon_gone() { ! kill -0 "$DAEMON_PID" 2>/dev/null; }
+
+run_as_account() {
+	BENCH_USER=$1 BENCH_AS=()
+	[ "$(id -u)" != 0 ] || BENCH_AS=(setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups --)
+}
+
+store_queue_empty() {
+	[ "$(mdb_stat -s queue "$H/store" 2>/dev/null | sed -n 's/^ *Entries: //p')" = 0 ]
 }
 
 track_pid() { TESTLIB_PIDS+=("$1"); }

@@ -22,41 +22,31 @@ shim=$BUILD/tests/integration/failwrite.so
 members=512 batch=128
 dir=$(mktemp -d /tmp/listd-ckpt.XXXXXX)
 chmod 755 "$dir"
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 install -m 644 "$shim" "$dir/failwrite.so"      # reachable by the daemon's account
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	"$root/tests/harness/sink.sh" stop "$dir/sink" >/dev/null 2>&1 || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 le() { if [ "$2" -le "$3" ]; then echo "ok   $1: $2 (at most $3)"; else echo "FAIL $1: $2, want at most $3"; fails=$((fails + 1)); fi; }
 
 # DATA answered after 1 s: a batch of 128 over 64 connections takes ~2 s
-port=$(SINK_OPTS="-w 1" "$root/tests/harness/sink.sh" start "$dir/sink")
-H=$dir/home
+SINK_OPTS="-w 1" start_sink
+make_home "$SINK_PORT" "batch_size = $batch" "concurrency = 64"
 L=full@lists.test
-mkdir -p "$H"
-"$LISTADM" --home "$H" --quiet list create "$L"
-"$LISTADM" --home "$H" --quiet list set "$L" nonmember_action=accept
+ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" "$@"; }
+ADM --quiet list create "$L"
+ADM --quiet list set "$L" nonmember_action=accept
 seq 1 "$members" | sed 's/^/m/; s/$/@sink.test/' > "$dir/members"
-"$LISTADM" --home "$H" --quiet member import "$L" "$dir/members"
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nbatch_size = %s\nconcurrency = 64\n' "$port" "$batch" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
+ADM --quiet member import "$L" "$dir/members"
 bench_message "$dir/post.eml" 1000 poster@sink.test "$L"
 "${BENCH_AS[@]}" "$LISTD" deliver --home "$H" --sender poster@sink.test --recipient "$L" < "$dir/post.eml"
 
 flag=$dir/diskfull
-"${BENCH_AS[@]}" env LD_PRELOAD="$dir/failwrite.so" FAILWRITE_FLAG="$flag" \
-	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-	"$LISTD" run --home "$H" --exit-when-idle > "$dir/run.log" 2>&1 &
-daemon=$!
-for _ in $(seq 1 200); do grep -q 'fanout message 1 .*starting' "$dir/run.log" && break; sleep 0.05; done
+start_daemon LD_PRELOAD="$dir/failwrite.so" FAILWRITE_FLAG="$flag" \
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" -- --exit-when-idle
+wait_until 10 grep -q 'fanout message 1 .*starting' "$dir/run.log" || true
 touch "$flag"                   # the disk is full from the first batch on ...
-ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat" 2>/dev/null || echo 0; }
+ticks() { awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat" 2>/dev/null || echo 0; }
 lines() { grep -v -c 'info: smtp: ' "$dir/run.log" || true; }    # not the connections' own
 t0=$(ticks) l0=$(lines)
 sleep 8
@@ -65,9 +55,8 @@ rm -f "$flag"                   # ... for eight seconds
 hz=$(getconf CLK_TCK)
 le "daemon CPU while the store could not be written (ms in 8 s)" "$(( (t1 - t0) * 1000 / hz ))" 2000
 le "log lines in those 8 s (connections aside)" "$((l1 - l0))" 20
-timeout 120 tail --pid="$daemon" -f /dev/null || true
-wait "$daemon" || true
-daemon=
+wait_daemon_exit 120 || true
+stop_daemon || true
 failed=$(grep -c 'checkpoint failed' "$dir/run.log" || true)
 "$root/tests/harness/sink.sh" recipients "$dir/sink" | sort > "$dir/got"
 total=$(wc -l < "$dir/got")

@@ -17,35 +17,32 @@ command -v mdb_stat >/dev/null || { echo "SKIP: mdb_stat missing"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-full.XXXXXX)
 chmod 755 "$dir"
-mnt=$dir/mnt
+. "$root/tests/harness/testlib.sh"
+# the home is the small file system itself (make_home uses $dir/home)
+mnt=$dir/home
 mkdir -p "$mnt"
 if ! mount -t tmpfs -o size=6m,mode=0755 tmpfs "$mnt" 2>/dev/null; then
 	rmdir "$mnt"; rm -rf "$dir"; echo "SKIP: cannot mount a tmpfs here"; exit 77
 fi
-sink() { "$root/tests/harness/sink.sh" "$1" "$dir/sink" "${@:2}"; }
-daemon=
 cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	sink stop >/dev/null 2>&1 || true
+	stop_daemon || true
 	umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
-	rm -rf "$dir"
+	testlib_cleanup
 }
 trap cleanup EXIT
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 messages() { mdb_stat -s messages "$H/store" 2>/dev/null | sed -n 's/^ *Entries: //p'; }
+sink() { "$root/tests/harness/sink.sh" "$1" "$dir/sink" "${@:2}"; }
 
-H=$mnt/home
-mkdir -p "$H"
+start_sink
+make_home "$SINK_PORT" "batch_size = 500" "retry_min_seconds = 1"
 L=full@lists.test
-"$LISTADM" --home "$H" --quiet list create "$L"
-"$LISTADM" --home "$H" --quiet list set "$L" nonmember_action=accept
+ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" "$@"; }
+ADM --quiet list create "$L"
+ADM --quiet list set "$L" nonmember_action=accept
 seq 1 10000 | sed 's/^/m/; s/$/@sink.test/' > "$dir/members"
-"$LISTADM" --home "$H" --quiet member import "$L" "$dir/members"
-port=$(sink start)
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nbatch_size = 500\nretry_min_seconds = 1\n' "$port" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
+ADM --quiet member import "$L" "$dir/members"
 deliver() { "${BENCH_AS[@]}" "$LISTD" deliver --home "$H" --sender p@sink.test --recipient "$L" 2>>"$dir/deliver.log"; }
 printf 'Subject: one\n\nbody\n' | deliver
 check "a message stored while there is room" "$(messages)" 1
@@ -69,19 +66,14 @@ check "deliver once space is back: exit 0" "$rc" 0
 check "both messages stored" "$(messages)" 2
 
 # the daemon: fill the disk again while it distributes the first post
-"${BENCH_AS[@]}" "$LISTD" run --home "$H" > "$dir/run.log" 2>&1 &
-daemon=$!
-for _ in $(seq 1 100); do grep -q 'fanout message 1 .*starting' "$dir/run.log" && break; sleep 0.05; done
+start_daemon
+wait_until 5 grep -q 'fanout message 1 .*starting' "$dir/run.log" || true
 dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
 sleep 3
 echo "after 3 s with the disk full: $(sink count)"
 rm -f "$mnt/filler"
-for _ in $(seq 1 150); do
-	q=$(mdb_stat -s queue "$H/store" 2>/dev/null | sed -n 's/^ *Entries: //p')
-	[ "${q:-1}" = 0 ] && break
-	sleep 0.2
-done
-kill -TERM "$daemon"; wait "$daemon" || true; daemon=
+wait_until 30 store_queue_empty || true
+stop_daemon || true
 got=$(sink recipients | sort -u | wc -l)
 check "every member served despite a full disk during the fan-out" "$got" 10000
 check "store consistent at the end" "$("$LISTADM" --home "$H" check >/dev/null 2>&1; echo $?)" 0

@@ -20,56 +20,45 @@ command -v smtp-sink >/dev/null || { echo "SKIP: smtp-sink not installed"; exit 
 bench_find_listd "$root" || { echo "SKIP: $BENCH_SKIP"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-kill.XXXXXX)
-daemon=
-cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	"$root/tests/harness/sink.sh" stop "$dir/sink" >/dev/null 2>&1 || true
-	rm -rf "$dir"
-}
-trap cleanup EXIT
 chmod 755 "$dir"
+. "$root/tests/harness/testlib.sh"
+trap testlib_cleanup EXIT
 
-port=$("$root/tests/harness/sink.sh" start "$dir/sink")
-H=$dir/home
+start_sink
+make_home "$SINK_PORT" "batch_size = $batch" "concurrency = 4"
 L=kill@lists.test
-mkdir -p "$H"
-"$LISTADM" --home "$H" --quiet list create "$L"
+ADM() { "${BENCH_AS[@]}" "$LISTADM" --home "$H" "$@"; }
+ADM --quiet list create "$L"
 seq 1 "$members" | sed 's/^/member/; s/$/@sink.test/' > "$dir/members.txt"
-"$LISTADM" --home "$H" --quiet member import "$L" "$dir/members.txt"
-"$LISTADM" --home "$H" --quiet list set "$L" nonmember_action=accept
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nbatch_size = %s\nconcurrency = 4\n' \
-	"$port" "$batch" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
+ADM --quiet member import "$L" "$dir/members.txt"
+ADM --quiet list set "$L" nonmember_action=accept
 bench_message "$dir/post.eml" 2000 poster@sink.test "$L"
 "${BENCH_AS[@]}" "$LISTD" deliver --home "$H" --sender poster@sink.test --recipient "$L" \
 	< "$dir/post.eml" 2>/dev/null
 
 delivered() { "$root/tests/harness/sink.sh" count "$dir/sink" | sed -n 's/.*recipients=\([0-9]*\).*/\1/p'; }
 
+# the daemon has ended by itself, or delivered up to $target
+killed_or_due() { ! kill -0 "$DAEMON_PID" 2>/dev/null || [ "$(delivered)" -ge "$target" ]; }
 killed=0
 for i in $(seq 1 "$kills"); do
-	"${BENCH_AS[@]}" "$LISTD" run --home "$H" --exit-when-idle >> "$dir/run.log" 2>&1 &
-	daemon=$!
+	start_daemon -- --exit-when-idle
 	# kill at a random point of the run, once it has sent more than a
 	# batch: a run checkpoints at least once, so the kills are deaths
 	# during a fan-out that progresses, which never quarantine it (three
 	# deaths in a row without a checkpoint would: queue-crashloop)
 	target=$(( $(delivered) + batch + 1 + RANDOM % (members / (kills + 1)) ))
-	for _ in $(seq 1 600); do
-		kill -0 "$daemon" 2>/dev/null || break
-		[ "$(delivered)" -ge "$target" ] && break
-		sleep 0.02
-	done
-	if kill -9 "$daemon" 2>/dev/null; then
+	wait_until 60 killed_or_due || true
+	if kill -9 "$DAEMON_PID" 2>/dev/null; then
 		killed=$((killed + 1))
 		echo "kill $killed at ~$(delivered) recipients delivered"
 	fi
-	wait "$daemon" 2>/dev/null || true
-	daemon=
+	stop_daemon || true
 done
 # let it finish
-timeout 300 "${BENCH_AS[@]}" "$LISTD" run --home "$H" --exit-when-idle >> "$dir/run.log" 2>&1
+start_daemon -- --exit-when-idle
+wait_daemon_exit 300 || true
+stop_daemon || true
 "$root/tests/harness/sink.sh" recipients "$dir/sink" | sort > "$dir/got.txt"
 total=$(wc -l < "$dir/got.txt")
 distinct=$(sort -u "$dir/got.txt" | wc -l)

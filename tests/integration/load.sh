@@ -18,33 +18,27 @@ command -v mdb_stat >/dev/null || { echo "SKIP: mdb_stat missing"; exit 77; }
 
 dir=$(mktemp -d /tmp/listd-load.XXXXXX)
 chmod 755 "$dir"
-sink() { "$root/tests/harness/sink.sh" "$1" "$dir/sink" "${@:2}"; }
-daemon=
+. "$root/tests/harness/testlib.sh"
 cleanup() {
-	[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null || true
-	jobs -p | xargs -r kill 2>/dev/null || true
-	sink stop >/dev/null 2>&1 || true
-	[ "${KEEP:-0}" = 1 ] && echo "kept $dir" || rm -rf "$dir"
+	stop_daemon || true
+	jobs -p | xargs -r kill 2>/dev/null || true  # the delivery loops, the import
+	testlib_cleanup
 }
 trap cleanup EXIT
+sink() { "$root/tests/harness/sink.sh" "$1" "$dir/sink" "${@:2}"; }
 fails=0
 check() { if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: got '$2', want '$3'"; fails=$((fails + 1)); fi; }
 
-port=$(sink start)
-H=$dir/home
-mkdir -p "$H"
+start_sink
+make_home "$SINK_PORT" "concurrency = 4"
 L=load@lists.test
-"$LISTADM" --home "$H" --quiet list create "$L"
-seq 1 200 | sed 's/^/base/; s/$/@sink.test/' > "$dir/base"
-"$LISTADM" --home "$H" --quiet member import "$L" "$dir/base"
-seq 1 5000 | sed 's/^/late/; s/$/@sink.test/' > "$dir/late"
-printf 'relay = 127.0.0.1:%s\nrelay_tls = none\nconcurrency = 4\n' "$port" > "$H/listd.conf"
-[ "$(id -u)" = 0 ] && echo "user = ${BENCH_USER:-nobody}" >> "$H/listd.conf"
-bench_own "$H"
 AS=("${BENCH_AS[@]}")
+"${AS[@]}" "$LISTADM" --home "$H" --quiet list create "$L"
+seq 1 200 | sed 's/^/base/; s/$/@sink.test/' > "$dir/base"
+"${AS[@]}" "$LISTADM" --home "$H" --quiet member import "$L" "$dir/base"
+seq 1 5000 | sed 's/^/late/; s/$/@sink.test/' > "$dir/late"
 
-"${AS[@]}" "$LISTD" run --home "$H" > "$dir/run.log" 2>&1 &
-daemon=$!
+start_daemon
 
 end=$(( $(date +%s) + secs ))
 loop() {  # loop ID: forged bounces; loop 1 also posts every 25th time
@@ -63,11 +57,12 @@ loop() {  # loop ID: forged bounces; loop 1 also posts every 25th time
 	done
 	echo "$n $bad" > "$dir/loop.$id"
 }
-for i in 1 2 3 4 5 6 7 8; do loop "$i" & done
+loops=()
+for i in 1 2 3 4 5 6 7 8; do loop "$i" & loops+=($!); done
 t0=$(date +%s.%N)
 "${AS[@]}" "$LISTADM" --home "$H" --quiet member import "$L" "$dir/late" > "$dir/import.log" 2>&1 &
 imp=$!
-wait $(jobs -p | grep -v "^$daemon$" | grep -v "^$imp$") 2>/dev/null || true
+wait "${loops[@]}" 2>/dev/null || true
 rc=0; wait "$imp" || rc=$?
 check "import during the load" "$rc" 0
 t1=$(date +%s.%N)
@@ -76,14 +71,9 @@ for i in 1 2 3 4 5 6 7 8; do read -r n b < "$dir/loop.$i"; sent=$((sent + n)); f
 check "deliveries that failed" "$failed" 0
 
 # let the daemon drain the queue
-for _ in $(seq 1 600); do
-	q=$(mdb_stat -s queue "$H/store" 2>/dev/null | sed -n 's/^ *Entries: //p')
-	[ "${q:-1}" = 0 ] && break
-	sleep 0.5
-done
+wait_until 300 store_queue_empty || true
 t2=$(date +%s.%N)
-kill -TERM "$daemon"
-rc=0; wait "$daemon" || rc=$?; daemon=
+rc=0; stop_daemon || rc=$?
 check "daemon stopped cleanly (exit 0; under LeakSanitizer: no leak)" "$rc" 0
 
 posts=$(grep -c 'role=post: accepted' "$dir/run.log" || true)

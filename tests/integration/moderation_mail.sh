@@ -33,7 +33,7 @@ adm --quiet list set "$L" "moderators=mod1@members.test, mod2@members.test"
 adm --quiet member add "$L" alice@members.test bob@members.test
 printf -- '-- \nLeave the list: ${unsubscribe_address}\n' | adm --quiet template set "$L" footer
 start_daemon
-for _ in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+wait_until 5 test -S "$sock" || true
 env_of() { sed -n "s/^$2=//p" "${1%.eml}.env"; }
 held() { adm --json hold ls "$L" | grep -c '"id"' || true; }
 # rcpt FROM TO FILE: Postfix's answer to the RCPT (code and text)
@@ -79,7 +79,7 @@ echo "== a plain reply approves"
 BODY="> A post to $L is held" msg "$dir/r1" "From: mod1@members.test" "To: $reply_to" "Subject: Re: $(header_of "$n" Subject)"
 send mod1@members.test "$reply_to" "$dir/r1"
 settle
-for _ in $(seq 1 20); do [ "$(pf count bob@members.test)" -ge 1 ] && break; sleep 0.5; done
+wait_until 10 has_mail bob@members.test || true
 check "alice got the post" "$(pf count alice@members.test)" "^1$"
 check "bob got the post" "$(pf count bob@members.test)" "^1$"
 check "  the post itself" "$(header_of "$(mbox bob@members.test)" Subject)" "please approve me"
@@ -118,15 +118,15 @@ msg "$dir/p4" "From: frank@members.test" "To: $L" "Subject: fourth post"
 send frank@members.test "$L" "$dir/p4"
 settle
 old=$(header_of "$(notice_for 'fourth post')" Reply-To)
-stop_daemon
+stop_daemon || true
 LISTD_NOW_MS=$(( ($(date +%s) + 20 * 86400) * 1000 )) start_daemon
-for _ in $(seq 1 100); do [ -S "$sock" ] && sleep 0.2 && break; sleep 0.05; done
+wait_until 5 test -S "$sock" && sleep 0.2 || true
 msg "$dir/r4" "From: mod1@members.test" "To: $old" "Subject: Re: held"
 check "refused at RCPT (expired)" "$(rcpt mod1@members.test "$old" "$dir/r4")" "^550 5\.7\.1 .*expired"
 check "still held" "$(held)" "^1$"
-stop_daemon
+stop_daemon || true
 start_daemon
-for _ in $(seq 1 100); do [ -S "$sock" ] && sleep 0.2 && break; sleep 0.05; done
+wait_until 5 test -S "$sock" && sleep 0.2 || true
 
 echo "== subscribe_policy = approve"
 adm --quiet list set "$L" subscribe_policy=approve
@@ -152,6 +152,6 @@ check "  audited" "$(adm log "$L" | grep 'member.subscribe' | grep -c 'approved 
 check "  gina got one welcome" "$(grep -l '^Subject: welcome to mm@' "$dir/mail/members.test/gina"/*.eml | wc -l)/$(pf count gina@members.test)" "^1/2$"
 check "  the welcome text" "$(grep -c '^Welcome to mm@[^:]*: <gina@members.test> is now a member' "$(grep -l '^Subject: welcome to mm@' "$dir/mail/members.test/gina"/*.eml | head -n 1)" || true)" "^1$"
 
-stop_daemon
+stop_daemon || true
 [ "$fails" = 0 ] && echo PASS || echo "FAIL: $fails check(s)"
 [ "$fails" = 0 ]

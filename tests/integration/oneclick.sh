@@ -28,10 +28,7 @@ printf 'unsubscribe_url = https://lists.example.org/unsubscribe\nhttp_listen = 1
 adm --quiet list create "$L" --owner owner@members.test
 adm --quiet member add "$L" alice@members.test bob@members.test carol@members.test
 start_daemon
-for _ in $(seq 1 100); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-	sleep 0.1
-done
+wait_until 10 port_in_use "$port" || true
 
 echo "== each copy has its own List-Unsubscribe"
 BODY=$'Line one.\n.a line with a dot\nLast line.' msg "$dir/post" "From: alice@members.test" "To: $L" "Subject: hello"

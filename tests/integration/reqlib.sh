@@ -1,8 +1,9 @@
 # tests/integration/reqlib.sh — shared by requests.sh and moderation.sh:
 # a private Postfix with listd behind it (tests/harness/postfix.sh), the
 # daemon running, and small helpers. Source it after setting BUILD and root.
-# Defines: dir, H (the list home), pf, as, msg, send, settle, check, mbox,
-# header_of, start_daemon; cleans up whatever happens (trap EXIT).
+# Defines: dir, H (the list home), pf, as, msg, send, settle, has_mail,
+# check, mbox, header_of, and testlib.sh's helpers (start_daemon, stop_daemon,
+# wait_until ...); cleans up whatever happens (trap EXIT).
 # With REQ_POLICY=1 Postfix asks the daemon's policy service (the unix
 # socket $sock) about every list-domain recipient.
 
@@ -17,23 +18,16 @@ command -v postfix >/dev/null || [ -x /usr/sbin/postfix ] || { echo "SKIP: postf
 dir=$(mktemp -d /tmp/listd-req.XXXXXX)
 chmod 755 "$dir"
 pf() { "$root/tests/harness/postfix.sh" "$1" "$dir" "${@:2}"; }
-daemon=
-stop_daemon() {
-	[ -n "$daemon" ] || return 0
-	kill -TERM "$daemon" 2>/dev/null || true
-	for _ in $(seq 1 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$daemon" 2>/dev/null || true
-	wait "$daemon" 2>/dev/null || true
-	daemon=
-}
+. "$root/tests/harness/testlib.sh"
+DAEMON_LOG=$dir/listd.log
 cleanup() {
 	local rc=$?
-	stop_daemon
-	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -f "$dir/listd.log" ]; then
-		echo "--- listd log (last 40 lines)"; tail -n 40 "$dir/listd.log"
+	stop_daemon || true
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -f "$DAEMON_LOG" ]; then
+		echo "--- listd log (last 40 lines)"; tail -n 40 "$DAEMON_LOG"
 	fi
 	pf stop >/dev/null 2>&1 || true
-	[ -n "${KEEP:-}" ] || rm -rf "$dir"
+	testlib_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -43,6 +37,9 @@ if [ -n "${REQ_POLICY:-}" ]; then export POLICY=unix:$sock; fi
 LISTD_BIN=$LISTD pf start >/dev/null || { echo "SKIP: the private Postfix did not start"; exit 77; }
 eval "$(pf env)"
 H=$LISTD_HOME
+# the daemon (testlib's start_daemon; the environment, e.g. LISTD_NOW_MS,
+# passes through) runs as the pipe user, who owns the home
+run_as_account "$PIPE_USER"
 if [ -n "${REQ_POLICY:-}" ]; then
 	# the socket belongs to the pipe user; Postfix's smtpd connects through "other"
 	printf 'policy_listen = unix:%s\npolicy_socket_mode = 0666\n' "$sock" >> "$H/listd.conf"
@@ -50,26 +47,28 @@ fi
 as() { pf run-as "$@"; }
 adm() { as "$LISTADM" --home "$H" "$@"; }
 
-start_daemon() {  # the environment (e.g. LISTD_NOW_MS) passes through
-	"$root/tests/harness/postfix.sh" run-as "$dir" "$LISTD" run --home "$H" --foreground \
-		>> "$dir/listd.log" 2>&1 &
-	daemon=$!
-}
-
 # settle: Postfix's queue empty and listd idle (bounded, about 30 s at most)
 settle() {
-	local i last=-1 now
-	for i in $(seq 1 100); do
-		pf wait 20 >/dev/null 2>&1 || true
-		sleep 0.3
-		now=$(wc -l < "$dir/listd.log")
-		if [ "$(find "$dir/queue/incoming" "$dir/queue/active" "$dir/queue/maildrop" -type f 2>/dev/null | wc -l)" = 0 ] &&
-		   [ "$now" = "$last" ]; then
-			break
-		fi
-		last=$now
-	done
+	_settle_last=-1
+	wait_until 30 _settled || true
 }
+# _settled: nothing in Postfix's queue, and listd's log the same length as
+# at the previous call
+_settled() {
+	local now
+	pf wait 20 >/dev/null 2>&1 || true
+	sleep 0.3
+	now=$(wc -l < "$DAEMON_LOG")
+	if [ "$(find "$dir/queue/incoming" "$dir/queue/active" "$dir/queue/maildrop" -type f 2>/dev/null | wc -l)" = 0 ] &&
+	   [ "$now" = "$_settle_last" ]; then
+		return 0
+	fi
+	_settle_last=$now
+	return 1
+}
+# has_mail ADDR [N]: at least N (default 1) messages saved for ADDR (a
+# predicate for wait_until)
+has_mail() { [ "$(pf count "$1")" -ge "${2:-1}" ]; }
 
 # msg FILE HEADER... : a message with those headers, a Date, a Message-ID and
 # a body (BODY, default "Hello.")

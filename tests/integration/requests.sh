@@ -147,10 +147,9 @@ PY
 t1=$(date +%s)
 echo "   sent in $((t1 - t0)) s"
 settle
-for _ in $(seq 1 60); do
-	[ "$(pf count newcomer@members.test)" -ge 3 ] && break
-	sleep 1; settle
-done
+# (the flood is still being worked through: a second between looks)
+newcomer_served() { has_mail newcomer@members.test 3 && return; sleep 1; settle; return 1; }
+wait_until 300 newcomer_served || true
 check "the member's post reached newcomer" "$(pf count newcomer@members.test)" "^3$"
 check "  and alice" "$(pf count alice@members.test)" "^1$"
 check "nothing mailed to forged.test" "$(pf count @forged.test)" "^0$"
@@ -186,7 +185,7 @@ send late@members.test "$R" "$dir/late1"
 settle
 check "confirmation mailed to late" "$(pf count late@members.test)" "^1$"
 late_to=$(header_of "$(mbox late@members.test)" Reply-To)
-stop_daemon
+stop_daemon || true
 # the daemon's clock four days on (LISTD_NOW_MS, for tests)
 LISTD_NOW_MS=$(( ($(date +%s) + 4 * 86400) * 1000 )) start_daemon
 msg "$dir/late2" "From: late@members.test" "To: $late_to" "Subject: Re: confirm"
@@ -195,6 +194,6 @@ settle
 check "late is not subscribed" "$(adm member ls "$L" | grep -c late@members.test || true)" "^0$"
 check "  the token was refused" "$(grep -c 'token not valid for <late@members.test>' "$dir/listd.log" || true)" "^1$"
 
-stop_daemon
+stop_daemon || true
 [ "$fails" = 0 ] && echo PASS || echo "FAIL: $fails check(s)"
 [ "$fails" = 0 ]

@@ -35,19 +35,12 @@ bench_reachable || { echo "FAIL: $BENCH_SKIP"; exit 1; }
 dir=$(mktemp -d /tmp/listd-policy.XXXXXX)
 chmod 755 "$dir"
 pf() { "$root/tests/harness/postfix.sh" "$1" "$dir" "${@:2}"; }
-daemon=
-stop_daemon() {  # TERM, at most 5 s, then KILL
-	[ -n "$daemon" ] || return 0
-	kill -TERM "$daemon" 2>/dev/null || true
-	for _ in $(seq 1 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$daemon" 2>/dev/null || true
-	wait "$daemon" 2>/dev/null || true
-	daemon=
-}
+. "$root/tests/harness/testlib.sh"
+DAEMON_LOG=$dir/listd.log
 cleanup() {
-	stop_daemon
+	stop_daemon || true
 	pf stop >/dev/null 2>&1 || true
-	if [ "${KEEP:-}" ]; then echo "kept $dir"; else rm -rf "$dir"; fi
+	testlib_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -66,6 +59,7 @@ sock=$dir/listd-home/policy.sock
 POLICY=unix:$sock LISTD_BIN=$LISTD pf start >/dev/null
 eval "$(pf env)"
 H=$LISTD_HOME
+run_as_account "$PIPE_USER"    # the daemon (start_daemon), as pipe(8) runs listd
 D=$LIST_DOMAIN
 # The socket belongs to the daemon's account (PIPE_USER); Postfix's smtpd
 # runs as "postfix", in no group of that account, so it connects through
@@ -79,14 +73,8 @@ as "$LISTADM" --home "$H" --quiet list create "closed@$D" --owner owner@members.
 as "$LISTADM" --home "$H" --quiet list set "closed@$D" nonmember_action=reject
 as "$LISTADM" --home "$H" --quiet member add "closed@$D" carol@members.test
 
-start_daemon() {
-	# postfix.sh run-as execs, so $! is the daemon itself (not a subshell)
-	"$root/tests/harness/postfix.sh" run-as "$dir" "$LISTD" run --home "$H" --foreground \
-		>> "$dir/listd.log" 2>&1 &
-	daemon=$!
-}
 start_daemon
-for _ in $(seq 1 100); do [ -S "$sock" ] && break; sleep 0.05; done
+wait_until 5 test -S "$sock" || true
 check "policy socket created" "$([ -S "$sock" ] && stat -c %a "$sock")" 666
 
 msg() {  # msg FROM TO SUBJECT: a small message on stdout
@@ -96,13 +84,12 @@ msg() {  # msg FROM TO SUBJECT: a small message on stdout
 rcpt_reply() {  # rcpt_reply FROM TO: the RCPT line the client saw
 	msg "${1:-nobody@forged.test}" "$2" test | pf send "$1" "$2" 2>&1 | grep '^RCPT ' || echo "no RCPT reply"
 }
-settle() {
-	local i
-	for i in $(seq 1 60); do
-		pf wait 20 >/dev/null 2>&1 || true
-		sleep 0.3
-		[ "$(find "$dir/queue/incoming" "$dir/queue/active" "$dir/queue/maildrop" -type f 2>/dev/null | wc -l)" = 0 ] && break
-	done
+# settle: Postfix's queue empty (bounded)
+settle() { wait_until 20 _pf_drained || true; }
+_pf_drained() {
+	pf wait 20 >/dev/null 2>&1 || true
+	sleep 0.3
+	[ "$(find "$dir/queue/incoming" "$dir/queue/active" "$dir/queue/maildrop" -type f 2>/dev/null | wc -l)" = 0 ]
 }
 
 echo "== refused in the SMTP dialogue"
@@ -226,11 +213,13 @@ check "the real token, altered, is refused" \
 settle
 
 echo "== the real bounce and the forged senders"
-for _ in $(seq 1 40); do
-	grep -qE "processed: dsn for member [0-9]+ <dead@nouser.test>" "$dir/listd.log" && break
+dsn_processed() {
+	grep -qE "processed: dsn for member [0-9]+ <dead@nouser.test>" "$dir/listd.log" && return
 	sleep 0.5
 	settle
-done
+	return 1
+}
+wait_until 60 dsn_processed || true
 # (how it is scored is the bounce engine's business, tested there; here:
 # the policy service let Postfix's own DSN through to bounce processing)
 check "Postfix's DSN for dead@nouser.test reached bounce processing" \
@@ -253,35 +242,30 @@ check "one log line per refusal" \
 	"$(grep -c 'policy: reject ' "$dir/listd.log")" 512
 
 echo "== the socket file across restarts"
-stop_daemon
+stop_daemon || true
 check "socket removed when listd stops" "$([ -e "$sock" ] && echo present || echo gone)" gone
 # a socket left behind by a listd that was killed: replaced at start
 python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
 chown "$PIPE_USER" "$sock"
 n0=$(grep -c 'policy: listening' "$dir/listd.log")
+listening_again() { [ "$(grep -c 'policy: listening' "$dir/listd.log")" -gt "$n0" ]; }
 start_daemon
-for _ in $(seq 1 100); do
-	[ "$(grep -c 'policy: listening' "$dir/listd.log")" -gt "$n0" ] && break
-	sleep 0.05
-done
+wait_until 5 listening_again || true
 check "a stale socket is replaced, and answers" \
 	"$(rcpt_reply victim@forged.test "nolist3@$D" | cut -d' ' -f1-4)" "RCPT <nolist3@$D> 550 5.1.1"
-stop_daemon
+stop_daemon || true
 
 echo "== contrib/postfix/listd-postconf's policy class, live, on loopback TCP"
-. "$root/tests/harness/ports.sh"
 pport=$(free_port)
 conf=$(grep -v '^policy_' "$H/listd.conf")
 setconf() { printf '%s\n%s\n' "$conf" "$1" > "$H/listd.conf"; }   # keeps the owner
 # the policy service refuses what it must not serve
 setconf "policy_listen = 0.0.0.0:$pport"
-st=0; "$root/tests/harness/postfix.sh" run-as "$dir" "$LISTD" run --home "$H" --foreground \
-	> "$dir/refused.log" 2>&1 || st=$?
+st=0; as "$LISTD" run --home "$H" --foreground > "$dir/refused.log" 2>&1 || st=$?
 check "a non-loopback policy_listen is refused (EX_CONFIG)" \
 	"$st $(grep -c 'loopback only' "$dir/refused.log")" "78 1"
 setconf "$(printf 'policy_listen = unix:%s\npolicy_socket_mode = 0999' "$sock")"
-st=0; "$root/tests/harness/postfix.sh" run-as "$dir" "$LISTD" run --home "$H" --foreground \
-	> "$dir/refused.log" 2>&1 || st=$?
+st=0; as "$LISTD" run --home "$H" --foreground > "$dir/refused.log" 2>&1 || st=$?
 check "a bad policy_socket_mode is refused (EX_CONFIG)" \
 	"$st $(grep -c 'policy_socket_mode' "$dir/refused.log")" "78 1"
 # Postfix with the contrib's class, the port changed; "access" reloads and
@@ -296,7 +280,7 @@ check "listd down: the contrib's default_action defers" \
 	"RCPT <nolist@$D> 451 4.3.5 <nolist@$D>: Recipient address rejected: list service unavailable, try again later"
 setconf "policy_listen = 127.0.0.1:$pport"
 start_daemon
-for _ in $(seq 1 100); do ss -Hltn "sport = :$pport" | grep -q . && break; sleep 0.05; done
+wait_until 5 port_in_use "$pport" || true
 check "listd up: refused as before" \
 	"$(rcpt_reply victim@forged.test "nolist@$D")" \
 	"RCPT <nolist@$D> 550 5.1.1 <nolist@$D>: Recipient address rejected: no such list address"
@@ -305,9 +289,9 @@ check "listd up: a member's post accepted" \
 settle
 
 echo "== the same real token, 40 days later"
-stop_daemon
+stop_daemon || true
 LISTD_NOW_MS=$(( ($(date +%s) + 40 * 86400) * 1000 )) start_daemon
-for _ in $(seq 1 100); do ss -Hltn "sport = :$pport" | grep -q . && break; sleep 0.05; done
+wait_until 5 port_in_use "$pport" || true
 check "a real token past token_max_age_days (30) is stale" \
 	"$(rcpt_reply "" "$token_addr")" \
 	"RCPT <$token_addr> 550 5.7.1 <$token_addr>: Recipient address rejected: bounce address is stale"

@@ -57,7 +57,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mta_stage "$build"
-BENCH_AS=(setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups --)
+run_as_account "$user"
 as_user() { "${BENCH_AS[@]}" "$@"; }
 pc() { postconf -c "$C" "$@"; }
 

@@ -41,7 +41,7 @@ static struct addr parse(const char *s)
 
 struct create_ctx {
 	const char *name;
-	struct store_list *ret;
+	struct store_list *ret_list;
 };
 
 static int create_cb(struct store_txn *txn, void *ctx_)
@@ -54,7 +54,7 @@ static int create_cb(struct store_txn *txn, void *ctx_)
 	init.owners[0] = parse(STAGEFIX_OWNER);
 	snprintf(la, sizeof(la), "%s@%s", c->name, STAGEFIX_DOMAIN);
 	struct addr a = parse(la);
-	return store_list_create(txn, &a, &init, c->ret);
+	return store_list_create(txn, &a, &init, c->ret_list);
 }
 
 void stagefix_init(struct stagefix *fx, const char *name, const char *conf)
@@ -110,6 +110,20 @@ void stagefix_finish(struct stagefix *fx)
 	store_close(d->store);
 	config_finish(&d->cfg);
 	nftw(fx->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int stagefix_setup(void **state)
+{
+	static struct stagefix fx;
+	stagefix_init(&fx, "dev", NULL);
+	*state = &fx;
+	return 0;
+}
+
+int stagefix_teardown(void **state)
+{
+	stagefix_finish(*state);
+	return 0;
 }
 
 uint64_t stagefix_now_ms(const struct stagefix *fx)
@@ -178,7 +192,7 @@ uint32_t stagefix_member_add(struct stagefix *fx, const char *addr)
 	return c.m.id;
 }
 
-bool stagefix_member(struct stagefix *fx, const char *addr, struct stagefix_member *ret)
+bool stagefix_member(struct stagefix *fx, const char *addr, struct stagefix_member *ret_member)
 {
 	struct addr a = parse(addr);
 	struct store_member m;
@@ -188,14 +202,14 @@ bool stagefix_member(struct stagefix *fx, const char *addr, struct stagefix_memb
 	if (r == -ENOENT)
 		return false;
 	check(r, "member get");
-	memset(ret, 0, sizeof(*ret));
-	ret->id = m.id;
-	ret->state = m.state;
-	ret->score = m.bounce.score;
-	ret->bounce_days = m.bounce.count;
-	ret->probing = m.bounce.probe == STORE_PROBE_PROBING;
-	ret->troubled = m.bounce.troubled;
-	ret->warnings_sent = m.bounce.warnings_sent;
+	memset(ret_member, 0, sizeof(*ret_member));
+	ret_member->id = m.id;
+	ret_member->state = m.state;
+	ret_member->score = m.bounce.score;
+	ret_member->bounce_days = m.bounce.count;
+	ret_member->probing = m.bounce.probe == STORE_PROBE_PROBING;
+	ret_member->troubled = m.bounce.troubled;
+	ret_member->warnings_sent = m.bounce.warnings_sent;
 	return true;
 }
 
@@ -215,30 +229,14 @@ static int deliver_cb(struct store_txn *txn, void *ctx_)
 	struct deliver_ctx *c = ctx_;
 	const struct config *cfg = &c->fx->d.cfg;
 	struct store_msg rec = c->rec;
-	struct addr a;
-	struct recipient rc;
-	const char *why;
 	int r;
 
-	rec.role = STORE_MSG_ROLE_UNKNOWN;
+	/* what `listd deliver` stores: the role, list and extension of the
+	 * envelope recipient, by the same function */
 	rec.state = STORE_MSG_NEW;
-	if (recipient_parse(cfg, slice_cstr(rec.recipient), &a, &why) == 0) {
-		r = recipient_lookup(txn, cfg, &a, &rc);
-		if (r < 0 && r != -ENOENT)
-			return r;
-		if (r == 0) {
-			static const enum store_msg_role roles[] = {
-				[LISTADDR_ROLE_POST] = STORE_MSG_ROLE_POST,
-				[LISTADDR_ROLE_REQUEST] = STORE_MSG_ROLE_REQUEST,
-				[LISTADDR_ROLE_OWNER] = STORE_MSG_ROLE_OWNER,
-				[LISTADDR_ROLE_BOUNCES] = STORE_MSG_ROLE_BOUNCES,
-				[LISTADDR_ROLE_MODERATE] = STORE_MSG_ROLE_MODERATE,
-			};
-			rec.role = roles[rc.role];
-			rec.list_id = rc.list.id;
-			snprintf(rec.ext, sizeof(rec.ext), "%s", rc.ext);
-		}
-	}
+	r = recipient_classify(txn, cfg, rec.recipient, &rec, NULL);
+	if (r < 0)
+		return r;
 	r = store_msg_add(txn, &rec, c->data, strlen(c->data), &c->id);
 	if (r < 0)
 		return r;
@@ -260,9 +258,8 @@ uint32_t stagefix_deliver(struct stagefix *fx, const char *sender, const char *r
 	return c.id;
 }
 
-/* The queued job of kind job for msg_id, if any. */
-static bool find_job(struct stagefix *fx, enum store_job job, uint32_t msg_id,
-                     struct store_job_entry *ret)
+bool stagefix_job(struct stagefix *fx, enum store_job job, uint32_t msg_id,
+                  struct store_job_entry *ret_job)
 {
 	struct store_txn *txn = rdonly(fx);
 	struct store_job_entry e;
@@ -270,7 +267,7 @@ static bool find_job(struct stagefix *fx, enum store_job job, uint32_t msg_id,
 	int r = store_queue_first(txn, &e);
 	while (r == 0 && !found) {
 		if (e.job == job && e.msg_id == msg_id) {
-			*ret = e;
+			*ret_job = e;
 			found = true;
 		}
 		r = store_queue_next(txn, &e, &e);
@@ -284,7 +281,7 @@ static bool find_job(struct stagefix *fx, enum store_job job, uint32_t msg_id,
 void stagefix_ingest(struct stagefix *fx, uint32_t id)
 {
 	struct store_job_entry job;
-	assert_true(find_job(fx, STORE_JOB_INGEST, id, &job));
+	assert_true(stagefix_job(fx, STORE_JOB_INGEST, id, &job));
 	check(ingest_message(&fx->d, &job), "ingest_message");
 	assert_false(stagefix_queued(fx, STORE_JOB_INGEST, id));
 }
@@ -335,7 +332,7 @@ uint32_t stagefix_last_id(struct stagefix *fx)
 bool stagefix_queued(struct stagefix *fx, enum store_job job, uint32_t msg_id)
 {
 	struct store_job_entry e;
-	return find_job(fx, job, msg_id, &e);
+	return stagefix_job(fx, job, msg_id, &e);
 }
 
 uint64_t stagefix_stat(struct stagefix *fx, const char *name)
@@ -362,14 +359,15 @@ static int outbox_cb(const struct store_msg *m, void *ctx_)
 	return 0;
 }
 
-size_t stagefix_outbox(struct stagefix *fx, uint32_t after, struct stagefix_mail *ret, size_t max)
+size_t stagefix_outbox(struct stagefix *fx, uint32_t after, struct stagefix_mail *ret_mails,
+                       size_t max)
 {
 	struct outbox_ctx c = { .n = 0 };
 	struct store_txn *txn = rdonly(fx);
 	check(store_msg_foreach(txn, after + 1, outbox_cb, &c), "message walk");
 	for (size_t i = 0; i < c.n && i < max; i++) {
 		struct store_msg m;
-		struct stagefix_mail *o = &ret[i];
+		struct stagefix_mail *o = &ret_mails[i];
 		check(store_msg_get(txn, c.ids[i], &m), "message get");
 		assert_int_equal(m.state, STORE_MSG_NEW);
 		memset(o, 0, sizeof(*o));
@@ -402,7 +400,7 @@ const char *stagefix_mail_header(const struct stagefix_mail *m, const char *name
 }
 
 struct events_ctx {
-	struct store_event *ret;
+	struct store_event *ret_events;
 	size_t max, n;
 };
 
@@ -410,14 +408,15 @@ static int events_cb(const struct store_event *e, void *ctx_)
 {
 	struct events_ctx *c = ctx_;
 	if (c->n < c->max)
-		c->ret[c->n] = *e;
+		c->ret_events[c->n] = *e;
 	c->n++;
 	return 0;
 }
 
-size_t stagefix_events(struct stagefix *fx, uint32_t member_id, struct store_event *ret, size_t max)
+size_t stagefix_events(struct stagefix *fx, uint32_t member_id, struct store_event *ret_events,
+                       size_t max)
 {
-	struct events_ctx c = { ret, max, 0 };
+	struct events_ctx c = { ret_events, max, 0 };
 	struct store_txn *txn = rdonly(fx);
 	check(store_event_foreach(txn, member_id, events_cb, &c), "event walk");
 	store_txn_abort(txn);

@@ -32,9 +32,11 @@
 /* the stages' declarations the tests call, here alone so that a move of
  * them between headers is adapted to in one place */
 #include "listd/run/daemon.h"
+#include "listd/run/fanout.h" /* fanout_record_failure */
 #include "listd/run/ingest.h" /* ingest_message */
 #include "listd/run/life.h"   /* life_event, life_classify_rcpt, life_tick */
 #include "listd/run/holds.h"  /* holds_summary_tick */
+#include "listd/run/outbox.h" /* outbox_queue, outbox_settle */
 #include "storage/store.h"
 #include "storage/store_mail.h"
 
@@ -55,6 +57,13 @@ struct stagefix {
 void stagefix_init(struct stagefix *fx, const char *name, const char *conf);
 /* Closes the loop and the store, removes the home. */
 void stagefix_finish(struct stagefix *fx);
+
+/* cmocka setup and teardown around one test: a fixture for the list "dev"
+ * with the default configuration, in storage of this file's own (one test
+ * at a time), as *state; the teardown finishes it. 0 always (a failure to
+ * make it ends the test program). */
+int stagefix_setup(void **state);
+int stagefix_teardown(void **state);
 
 /* The fixed clock. */
 uint64_t stagefix_now_ms(const struct stagefix *fx);
@@ -80,8 +89,8 @@ struct stagefix_member {
 	                                   warning out now is on record */
 	uint32_t warnings_sent;
 };
-/* true with *ret filled when addr is a member, false when not. */
-bool stagefix_member(struct stagefix *fx, const char *addr, struct stagefix_member *ret);
+/* true with *ret_member filled when addr is a member, false when not. */
+bool stagefix_member(struct stagefix *fx, const char *addr, struct stagefix_member *ret_member);
 
 /* Stores data as `listd deliver` does for the envelope (sender "" is the
  * null sender; recipient as the MTA gives it) and queues its INGEST job at
@@ -104,6 +113,9 @@ void stagefix_assert_state(struct stagefix *fx, uint32_t id, enum store_msg_stat
 uint32_t stagefix_last_id(struct stagefix *fx);
 /* Is a job of kind job for msg_id in the queue (due at any time)? */
 bool stagefix_queued(struct stagefix *fx, enum store_job job, uint32_t msg_id);
+/* The same, with the job (its due time) to *ret_job when there is one. */
+bool stagefix_job(struct stagefix *fx, enum store_job job, uint32_t msg_id,
+                  struct store_job_entry *ret_job);
 /* A list counter (store_stat_get()). */
 uint64_t stagefix_stat(struct stagefix *fx, const char *name);
 
@@ -117,8 +129,9 @@ struct stagefix_mail {
 };
 /* The outbox: originated messages with an id above after, oldest first,
  * each checked to be new with its SEND job queued. Returns how many; at
- * most max go to ret (which stagefix_mail_finish() releases). */
-size_t stagefix_outbox(struct stagefix *fx, uint32_t after, struct stagefix_mail *ret, size_t max);
+ * most max go to ret_mails (which stagefix_mail_finish() releases). */
+size_t stagefix_outbox(struct stagefix *fx, uint32_t after, struct stagefix_mail *ret_mails,
+                       size_t max);
 void stagefix_mail_finish(struct stagefix_mail *m, size_t n);
 /* A header field's unfolded value in m ("" when absent; buffer out). */
 const char *stagefix_mail_header(const struct stagefix_mail *m, const char *name, struct buf *out);
@@ -134,9 +147,10 @@ void stagefix_dsn(struct buf *out, const char *to, const char *final_rcpt, const
 void stagefix_verp(struct stagefix *fx, enum verp_kind kind, uint32_t member_id, uint32_t msg,
                    struct buf *out);
 
-/* The events recorded about member_id, oldest first; at most max to ret.
+/* The events recorded about member_id, oldest first; at most max to
+ * ret_events.
  * Returns how many there are. */
-size_t stagefix_events(struct stagefix *fx, uint32_t member_id, struct store_event *ret,
+size_t stagefix_events(struct stagefix *fx, uint32_t member_id, struct store_event *ret_events,
                        size_t max);
 
 #endif

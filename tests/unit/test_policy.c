@@ -697,6 +697,50 @@ static void test_decide_config(void **state)
 	buf_finish(&err);
 }
 
+/* recipient_classify(): the role, list and extension `listd deliver`
+ * stores for an envelope recipient; nothing a list has: UNKNOWN. */
+static void test_classify_table(void **state)
+{
+	struct fx *f = *state;
+	const struct {
+		const char *rcpt;
+		enum store_msg_role role;
+		bool dev; /* list dev (else none) */
+		const char *ext;
+	} t[] = {
+		{ "dev@" DOMAIN, STORE_MSG_ROLE_POST, true, "" },
+		{ "DEV@" DOMAIN, STORE_MSG_ROLE_POST, true, "" },
+		{ "dev-request@" DOMAIN, STORE_MSG_ROLE_REQUEST, true, "" },
+		{ "dev-request+unsub-x@" DOMAIN, STORE_MSG_ROLE_REQUEST, true, "unsub-x" },
+		{ "dev-owner@" DOMAIN, STORE_MSG_ROLE_OWNER, true, "" },
+		{ "dev-bounces+abc@" DOMAIN, STORE_MSG_ROLE_BOUNCES, true, "abc" },
+		{ "dev-moderate+tok@" DOMAIN, STORE_MSG_ROLE_MODERATE, true, "tok" },
+		{ "nosuch@" DOMAIN, STORE_MSG_ROLE_UNKNOWN, false, "" },
+		{ "dev@elsewhere.example", STORE_MSG_ROLE_UNKNOWN, false, "" },
+		{ "not an address", STORE_MSG_ROLE_UNKNOWN, false, "" },
+		{ "", STORE_MSG_ROLE_UNKNOWN, false, "" },
+	};
+	struct store_txn *txn;
+	assert_int_equal(store_txn_begin(f->s, STORE_TXN_RDONLY, &txn), 0);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct store_msg rec;
+		struct store_list l;
+		memset(&rec, 0x5a, sizeof(rec));
+		int got = recipient_classify(txn, &f->cfg, t[i].rcpt, &rec, &l);
+		if (got != (t[i].dev ? 1 : 0) || rec.role != t[i].role || strcmp(rec.ext, t[i].ext))
+			printf("# <%s>: got %d, role %d, ext '%s'; want %d, role %d, ext '%s'\n",
+			       t[i].rcpt, got, rec.role, rec.ext, t[i].dev ? 1 : 0, t[i].role,
+			       t[i].ext);
+		assert_int_equal(got, t[i].dev ? 1 : 0);
+		assert_int_equal(rec.role, t[i].role);
+		assert_int_equal(rec.list_id, t[i].dev ? f->dev_id : 0);
+		assert_string_equal(rec.ext, t[i].ext);
+		if (t[i].dev)
+			assert_int_equal(l.id, f->dev_id);
+	}
+	store_txn_abort(txn);
+}
+
 /* recipient_bounce_msg(): the 12 bits a token carries name every 4096th
  * message; the list, the role and the day pick the right one. Runs last:
  * it writes thousands of messages into the shared store. */
@@ -756,7 +800,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_table),   cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_reply_format),  cmocka_unit_test(test_decide_table),
-		cmocka_unit_test(test_decide_config), cmocka_unit_test(test_bounce_msg),
+		cmocka_unit_test(test_decide_config), cmocka_unit_test(test_classify_table),
+		cmocka_unit_test(test_bounce_msg),
 	};
 	/* one group: TAP allows one plan per run */
 	return cmocka_run_group_tests_name("policy", tests, group_setup, group_teardown);

@@ -16,20 +16,6 @@
 #define ALICE "alice@example.org"
 #define BOB "bob@example.org"
 
-static int setup(void **state)
-{
-	static struct stagefix fx;
-	stagefix_init(&fx, "dev", NULL);
-	*state = &fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	stagefix_finish(*state);
-	return 0;
-}
-
 /* A plain post From: from (the header field's address). */
 static void post(struct buf *out, const char *from, const char *extra_head)
 {
@@ -291,13 +277,17 @@ static void test_forged_sender_gets_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_member_post_accepted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nonmember_post, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dsn_to_verp_is_an_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_member_post_accepted, stagefix_setup,
+		                                stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_nonmember_post, stagefix_setup,
+		                                stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_dsn_to_verp_is_an_event, stagefix_setup,
+		                                stagefix_teardown),
 		cmocka_unit_test(test_other_reports_to_verp),
-		cmocka_unit_test_setup_teardown(test_automatic_to_post_address_dropped, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_forged_sender_gets_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_automatic_to_post_address_dropped,
+		                                stagefix_setup, stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_forged_sender_gets_nothing, stagefix_setup,
+		                                stagefix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,16 +19,8 @@
 
 static int setup(void **state)
 {
-	static struct stagefix fx;
-	stagefix_init(&fx, "dev", NULL);
-	stagefix_member_add(&fx, ALICE);
-	*state = &fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	stagefix_finish(*state);
+	stagefix_setup(state);
+	stagefix_member_add(*state, ALICE);
 	return 0;
 }
 
@@ -96,6 +88,16 @@ static void test_hold_and_approve(void **state)
 	assert_int_equal(stagefix_stat(fx, "approved"), 1);
 	/* the moderators are told; the stranger is not */
 	assert_int_equal(owner_mails(fx, before, "moderator: decision confirmation", NULL), 1);
+	/* both quote the post's subject without the blank after "Subject:" */
+	struct stagefix_mail m[2];
+	assert_int_equal(stagefix_outbox(fx, held, m, 2), 2);
+	if (!strstr(m[0].data.data, "\nSubject: Held for " LIST ": may I?\n"))
+		print_message("# held notice:\n%s\n", m[0].data.data);
+	assert_non_null(strstr(m[0].data.data, "\nSubject: Held for " LIST ": may I?\n"));
+	if (!strstr(m[1].data.data, "(may I?): approved"))
+		print_message("# decision confirmation:\n%s\n", m[1].data.data);
+	assert_non_null(strstr(m[1].data.data, "(may I?): approved"));
+	stagefix_mail_finish(m, 2);
 
 	/* the same token again: decided already, nothing happens */
 	before = stagefix_last_id(fx);
@@ -180,8 +182,7 @@ static void test_moderation_token_expires(void **state)
 }
 
 /* The owners' held summary (holds.c): one a day while something new is
- * held. holds.c keeps its walk position in the process (not the store),
- * so this is the one test of this program that calls holds_summary_tick(). */
+ * held. */
 static void test_held_summary(void **state)
 {
 	struct stagefix *fx = *state;
@@ -210,13 +211,36 @@ static void test_held_summary(void **state)
 	buf_finish(&mod);
 }
 
+/* Two daemons in one process, each with its own store: each walks its own
+ * messages (the walk's position is the daemon's, d->holds), so both lists'
+ * owners get their summary whichever daemon ticks first. */
+static void test_held_summary_per_daemon(void **state)
+{
+	(void)state;
+	struct stagefix a, b;
+	struct buf mod = BUF_INIT;
+	stagefix_init(&a, "dev", NULL);
+	stagefix_init(&b, "dev", NULL);
+	stranger_posts(&a, &mod);
+	stranger_posts(&b, &mod);
+	uint32_t before_a = stagefix_last_id(&a), before_b = stagefix_last_id(&b);
+	holds_summary_tick(&a.d);
+	holds_summary_tick(&b.d);
+	assert_int_equal(owner_mails(&a, before_a, "owner: held-message digest", NULL), 1);
+	assert_int_equal(owner_mails(&b, before_b, "owner: held-message digest", NULL), 1);
+	stagefix_finish(&a);
+	stagefix_finish(&b);
+	buf_finish(&mod);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_hold_and_approve, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hold_and_discard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_and_approve, setup, stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_hold_and_discard, setup, stagefix_teardown),
 		cmocka_unit_test(test_moderation_token_expires),
-		cmocka_unit_test_setup_teardown(test_held_summary, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_summary, setup, stagefix_teardown),
+		cmocka_unit_test(test_held_summary_per_daemon),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

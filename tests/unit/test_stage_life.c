@@ -23,17 +23,9 @@
 
 static int setup(void **state)
 {
-	static struct stagefix fx;
-	stagefix_init(&fx, "dev", NULL);
-	stagefix_member_add(&fx, ALICE);
-	stagefix_member_add(&fx, BOB);
-	*state = &fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	stagefix_finish(*state);
+	stagefix_setup(state);
+	stagefix_member_add(*state, ALICE);
+	stagefix_member_add(*state, BOB);
 	return 0;
 }
 
@@ -53,39 +45,32 @@ static uint32_t bob_posts(struct stagefix *fx)
 }
 
 struct refusal {
-	struct stagefix *fx;
-	uint32_t member_id, msg_id;
-	const char *reply; /* the relay's 5xx at RCPT */
+	struct daemon *d;
+	struct fanout_failure fl;
 };
 
-/* The relay refused the member at RCPT during the fan-out of post msg_id:
- * the event as the fan-out's checkpoint records it (listd/run/fanout.c),
- * handed to life_event() in the same transaction. */
 static int refusal_cb(struct store_txn *txn, void *ctx_)
 {
 	struct refusal *c = ctx_;
-	struct store_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.member_id = c->member_id;
-	ev.list_id = c->fx->list.id;
-	ev.msg_id = c->msg_id;
-	ev.source = STORE_EVENT_RCPT;
-	ev.hard = -1;
-	/* the reply's enhanced code, else its code */
-	const char *sp = strchr(c->reply, ' ');
-	size_t n = sp && strchr("245", sp[1]) && sp[2] == '.' ? strcspn(sp + 1, " ") : 3;
-	snprintf(ev.status, sizeof(ev.status), "%.*s", (int)n, n == 3 ? c->reply : sp + 1);
-	snprintf(ev.reason, sizeof(ev.reason), "rejected");
-	snprintf(ev.diag, sizeof(ev.diag), "%s (in reply to RCPT TO command)", c->reply);
-	life_classify_rcpt(&ev);
-	int r = store_event_add(txn, &ev);
-	return r < 0 ? r : life_event(&c->fx->d, txn, &ev, VERP_KIND_POST);
+	return fanout_record_failure(txn, c->d, &c->fl);
 }
 
-static void refused_at_rcpt(struct stagefix *fx, uint32_t member_id, uint32_t msg_id,
-                            const char *reply)
+/* The relay refused the member at RCPT during the fan-out of post msg_id
+ * with reply ("CODE TEXT"; code and enhanced are what the SMTP client
+ * parses from it): recorded by the fan-out's own checkpoint step, which
+ * hands the event to life_event() in the same transaction. */
+static void refused_at_rcpt(struct stagefix *fx, uint32_t member_id, uint32_t msg_id, int code,
+                            const char *enhanced, const char *reply)
 {
-	struct refusal c = { fx, member_id, msg_id, reply };
+	struct refusal c = { .d = &fx->d };
+	c.fl.list_id = fx->list.id;
+	c.fl.msg_id = msg_id;
+	c.fl.member_id = member_id;
+	c.fl.source = STORE_EVENT_RCPT;
+	c.fl.code = code;
+	c.fl.enhanced = enhanced;
+	c.fl.reply = reply;
+	c.fl.rcpt_class = code / 100; /* the refusal answered RCPT */
 	assert_int_equal(store_write(fx->d.store, refusal_cb, &c), 0);
 }
 
@@ -130,7 +115,7 @@ static void disable_alice(struct stagefix *fx, struct buf *ret_probe_rp)
 	while (score < l.bounce_score_threshold) {
 		stagefix_advance_days(fx, 1);
 		uint32_t before = stagefix_last_id(fx);
-		refused_at_rcpt(fx, alice, bob_posts(fx), UNKNOWN_AT_RCPT);
+		refused_at_rcpt(fx, alice, bob_posts(fx), 550, "5.1.1", UNKNOWN_AT_RCPT);
 		score += l.bounce_hard_weight;
 		days++;
 		struct stagefix_member m = member(fx, ALICE);
@@ -159,8 +144,8 @@ static void test_rcpt_refusals_disable_with_probe(void **state)
 	uint32_t alice = member(fx, ALICE).id;
 
 	/* a second refusal on the same day adds nothing: one bounce day */
-	refused_at_rcpt(fx, alice, bob_posts(fx), UNKNOWN_AT_RCPT);
-	refused_at_rcpt(fx, alice, bob_posts(fx), UNKNOWN_AT_RCPT);
+	refused_at_rcpt(fx, alice, bob_posts(fx), 550, "5.1.1", UNKNOWN_AT_RCPT);
+	refused_at_rcpt(fx, alice, bob_posts(fx), 550, "5.1.1", UNKNOWN_AT_RCPT);
 	assert_int_equal(member(fx, ALICE).score, fx->list.bounce_hard_weight);
 	assert_int_equal(member(fx, ALICE).bounce_days, 1);
 	struct store_event ev[8];
@@ -173,7 +158,8 @@ static void test_rcpt_refusals_disable_with_probe(void **state)
 
 	/* a refusal at RCPT that blames the message, not the address */
 	uint32_t p = bob_posts(fx);
-	refused_at_rcpt(fx, alice, p, "550 5.7.1 Message rejected as spam by Content Filtering");
+	refused_at_rcpt(fx, alice, p, 550, "5.7.1",
+	                "550 5.7.1 Message rejected as spam by Content Filtering");
 	assert_int_equal(member(fx, ALICE).score, fx->list.bounce_hard_weight);
 	assert_int_equal(stagefix_events(fx, alice, ev, 8), 3);
 	assert_false(ev[2].scored);
@@ -206,7 +192,7 @@ static void test_score_goes_stale(void **state)
 	struct stagefix *fx = *state;
 	uint32_t alice = member(fx, ALICE).id;
 	uint32_t stale = stagefix_list(fx).bounce_stale_days;
-	refused_at_rcpt(fx, alice, bob_posts(fx), UNKNOWN_AT_RCPT);
+	refused_at_rcpt(fx, alice, bob_posts(fx), 550, "5.1.1", UNKNOWN_AT_RCPT);
 	stagefix_advance_days(fx, stale);
 	life_tick(&fx->d);
 	assert_int_equal(member(fx, ALICE).score, fx->list.bounce_hard_weight);
@@ -354,10 +340,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_rcpt_refusals_disable_with_probe, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_score_goes_stale, setup, teardown),
+		                                stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_score_goes_stale, setup, stagefix_teardown),
 		cmocka_unit_test(test_probe_reports),
-		cmocka_unit_test_setup_teardown(test_warnings_then_removal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_warnings_then_removal, setup,
+		                                stagefix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,16 +21,8 @@
 
 static int setup(void **state)
 {
-	static struct stagefix fx;
-	stagefix_init(&fx, "dev", NULL);
-	stagefix_member_add(&fx, ALICE);
-	*state = &fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	stagefix_finish(*state);
+	stagefix_setup(state);
+	stagefix_member_add(*state, ALICE);
 	return 0;
 }
 
@@ -217,10 +209,11 @@ static void test_confirmation_expires(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_subscribe_with_confirmation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_subscribe_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_subscribe_with_confirmation, setup,
+		                                stagefix_teardown),
+		cmocka_unit_test_setup_teardown(test_subscribe_refusals, setup, stagefix_teardown),
 		cmocka_unit_test_setup_teardown(test_unsubscribe_with_confirmation, setup,
-		                                teardown),
+		                                stagefix_teardown),
 		cmocka_unit_test(test_confirmation_expires),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

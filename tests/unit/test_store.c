@@ -3,7 +3,6 @@
  * its cap, schema refusal, two processes, the audit log, store_check and
  * the settings tables. */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,42 +23,9 @@
 #include "storage/internal.h"
 #include "storage/store.h"
 #include "storage/store_mail.h"
+#include "tests/unit/storefix.h"
 
-struct fx {
-	char dir[64];
-	char home[128];
-	struct store *s;
-};
-
-static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/listd-test-store-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->home, sizeof(f->home), "%s/home", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	store_close(f->s);
-	nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
-}
-
-static struct store *open_new(struct fx *f, size_t initial, size_t max)
+static struct store *open_new(struct storefix *f, size_t initial, size_t max)
 {
 	struct store_options o = { initial, max };
 	struct store *s = NULL;
@@ -70,22 +36,11 @@ static struct store *open_new(struct fx *f, size_t initial, size_t max)
 	return s;
 }
 
-static struct addr A(const char *s) {
-	struct addr a;
-	const char *why = NULL;
-	int r = addr_parse(slice_cstr(s), &a, &why);
-	if (r < 0)
-		printf("# addr_parse %s: %s\n", s, why);
-	assert_int_equal(r, 0);
-	return a;
-}
-
-static uint32_t
-make_list(struct store *s, const char *addr)
+static uint32_t make_list(struct store *s, const char *addr)
 {
 	struct store_txn *t;
 	struct store_list l;
-	struct addr a = A(addr);
+	struct addr a = storefix_addr(addr);
 	assert_int_equal(store_txn_begin(s, 0, &t), 0);
 	assert_int_equal(store_list_create(t, &a, NULL, &l), 0);
 	assert_int_equal(store_audit_add(t, l.id, "test", "list.create", addr), 0);
@@ -103,7 +58,7 @@ static void check_clean(struct store *s)
 
 static void test_home_and_open(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = NULL;
 	struct stat st;
 	char path[256];
@@ -162,7 +117,7 @@ static void test_home_and_open(void **state)
 
 static void test_lists(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	struct store_txn *t;
 	struct store_list l, g;
@@ -173,9 +128,9 @@ static void test_lists(void **state)
 	assert_true(dev < dev2 && dev2 < ann);
 
 	assert_int_equal(store_txn_begin(s, 0, &t), 0);
-	struct addr a = A("DEV@lists.example.org");
+	struct addr a = storefix_addr("DEV@lists.example.org");
 	assert_int_equal(store_list_create(t, &a, NULL, NULL), -EEXIST);
-	struct addr bad = A("-bad@lists.example.org");
+	struct addr bad = storefix_addr("-bad@lists.example.org");
 	const char *why = NULL;
 	assert_int_equal(store_list_addr_check(&bad, &why), -EINVAL);
 	assert_non_null(why);
@@ -254,7 +209,7 @@ static void test_lists(void **state)
 	for (int i = 0; i < 50; i++) {
 		char buf[64];
 		snprintf(buf, sizeof(buf), "user%d@example.com", i);
-		struct addr ma = A(buf);
+		struct addr ma = storefix_addr(buf);
 		assert_int_equal(store_member_add(t, dev, &ma, NULL, &m), 1);
 		mid_dev = m.id;
 		assert_int_equal(store_member_add(t, ann, &ma, NULL, &m), 1);
@@ -281,10 +236,10 @@ static void test_lists(void **state)
 	assert_int_equal(store_list_get_by_id(t, dev, &l), -ENOENT);
 	assert_int_equal(store_list_get(t, "dev", &l), 0); /* now unique */
 	assert_int_equal(l.id, dev2);
-	struct addr ma = A("user1@example.com");
+	struct addr ma = storefix_addr("user1@example.com");
 	assert_int_equal(store_member_add(t, dev, &ma, NULL, NULL), -ENOENT);
 	/* A new list never gets the deleted list's id. */
-	struct addr na = A("dev@lists.example.org");
+	struct addr na = storefix_addr("dev@lists.example.org");
 	assert_int_equal(store_list_create(t, &na, NULL, &l), 0);
 	assert_true(l.id > ann);
 	assert_int_equal(store_txn_commit(t), 0);
@@ -306,7 +261,7 @@ static int collect_list_cb(const struct store_list *l, void *ctx)
 
 static void test_list_foreach(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	uint32_t b = make_list(s, "b@example.org");
 	uint32_t a = make_list(s, "a@example.org");
@@ -327,15 +282,15 @@ static void test_list_foreach(void **state)
 
 static void test_members(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	uint32_t list = make_list(s, "dev@example.org");
 	struct store_txn *t;
 	struct store_member m, g;
 
 	assert_int_equal(store_txn_begin(s, 0, &t), 0);
-	struct addr a1 = A("Foo@Example.org");
-	struct addr a2 = A("foo@EXAMPLE.ORG");
+	struct addr a1 = storefix_addr("Foo@Example.org");
+	struct addr a2 = storefix_addr("foo@EXAMPLE.ORG");
 	assert_int_equal(store_member_add(t, list, &a1, "Foo Bar", &m), 1);
 	uint32_t id = m.id;
 	assert_true(id > 0);
@@ -350,7 +305,7 @@ static void test_members(void **state)
 	char longname[LIMIT_DISPLAY_NAME + 2];
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	struct addr a3 = A("x@example.org");
+	struct addr a3 = storefix_addr("x@example.org");
 	assert_int_equal(store_member_add(t, list, &a3, longname, NULL), -EINVAL);
 	assert_int_equal(store_txn_commit(t), 0);
 
@@ -374,7 +329,7 @@ static void test_members(void **state)
 	wrong.id++;
 	assert_int_equal(store_member_put(t, list, &wrong), -EINVAL);
 	struct store_member none = g;
-	none.addr = A("nobody@example.org");
+	none.addr = storefix_addr("nobody@example.org");
 	assert_int_equal(store_member_put(t, list, &none), -ENOENT);
 	assert_int_equal(store_txn_commit(t), 0);
 
@@ -411,7 +366,7 @@ static void test_members(void **state)
 /* Ids unique and increasing across transactions, also after an abort. */
 static void test_member_ids(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	uint32_t list = make_list(s, "dev@example.org");
 	uint32_t last = 0;
@@ -422,7 +377,7 @@ static void test_member_ids(void **state)
 		for (int i = 0; i < 100; i++) {
 			char buf[64];
 			snprintf(buf, sizeof(buf), "r%d-u%d@example.com", round, i);
-			struct addr a = A(buf);
+			struct addr a = storefix_addr(buf);
 			assert_int_equal(store_member_add(t, list, &a, NULL, &m), 1);
 			assert_true(m.id > last);
 			last = m.id;
@@ -451,7 +406,7 @@ static int cmp_key(const void *a, const void *b)
  * even when the checkpointed member has been removed in between. */
 static void test_member_batches(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	uint32_t list = make_list(s, "dev@example.org");
 	uint32_t other = make_list(s, "other@example.org");
@@ -466,7 +421,7 @@ static void test_member_batches(void **state)
 		/* random order of insertion, mixed case */
 		snprintf(buf, sizeof(buf), "%cUser%05d@example.com", 'a' + rand() % 26,
 		         rand() % 100000 * 10 + i % 10);
-		struct addr a = A(buf);
+		struct addr a = storefix_addr(buf);
 		int r = store_member_add(t, list, &a, NULL, NULL);
 		assert_true(r == 1 || r == 0);
 		if (r == 0) {
@@ -476,7 +431,7 @@ static void test_member_batches(void **state)
 		struct buf k = BUF_INIT;
 		addr_key(&a, &k);
 		keys[i] = buf_detach(&k, NULL);
-		struct addr o = A("zz@example.com");
+		struct addr o = storefix_addr("zz@example.com");
 		store_member_add(t, other, &o, NULL, NULL);
 	}
 	assert_int_equal(store_txn_commit(t), 0);
@@ -513,7 +468,7 @@ static void test_member_batches(void **state)
 	/* A position from another list is refused. */
 	assert_int_equal(store_txn_begin(s, STORE_TXN_RDONLY, &t), 0);
 	struct buf foreign = BUF_INIT;
-	struct addr z = A("zz@example.com");
+	struct addr z = storefix_addr("zz@example.com");
 	store_member_key(other, &z, &foreign);
 	assert_int_equal(store_member_batch(t, list, &foreign, 8, batch, &n, &pos), -EINVAL);
 	store_txn_abort(t);
@@ -541,7 +496,7 @@ static int fill_fn(struct store_txn *t, void *ctx)
 	for (int i = fl->from; i < fl->from + fl->count; i++) {
 		char buf[128];
 		snprintf(buf, sizeof(buf), "member-with-a-longish-local-part-%08d@example.com", i);
-		struct addr a = A(buf);
+		struct addr a = storefix_addr(buf);
 		int r = store_member_add(t, fl->list, &a, "A Display Name", NULL);
 		if (r < 0)
 			return r;
@@ -554,7 +509,7 @@ static int fill_fn(struct store_txn *t, void *ctx)
 
 static void test_map_growth(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	size_t initial = 256 << 10;
 	struct store *s = f->s = open_new(f, initial, 64 << 20);
 	uint32_t list = make_list(s, "dev@example.org");
@@ -591,7 +546,7 @@ static void test_map_growth(void **state)
 	for (int i = 0; i < total; i += 997) {
 		char buf[128];
 		snprintf(buf, sizeof(buf), "member-with-a-longish-local-part-%08d@example.com", i);
-		struct addr a = A(buf);
+		struct addr a = storefix_addr(buf);
 		struct store_member m;
 		assert_int_equal(store_member_get(t, list, &a, &m), 0);
 		assert_int_equal(m.id, (uint32_t)i + 1);
@@ -615,7 +570,7 @@ static void test_map_growth(void **state)
 
 static void test_map_cap(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	size_t cap = 512 << 10;
 	struct store *s = f->s = open_new(f, 128 << 10, cap);
 	uint32_t list = make_list(s, "dev@example.org");
@@ -650,7 +605,7 @@ static void test_map_cap(void **state)
 	assert_int_equal(n, (size_t)total);
 	char buf[128];
 	snprintf(buf, sizeof(buf), "member-with-a-longish-local-part-%08d@example.com", total);
-	struct addr a = A(buf);
+	struct addr a = storefix_addr(buf);
 	assert_int_equal(store_member_get(t, list, &a, NULL), -ENOENT);
 	uint32_t next;
 	assert_int_equal(store_counter_peek(t, STORE_COUNTER_MEMBER_ID, &next), 0);
@@ -663,7 +618,7 @@ static void test_map_cap(void **state)
 
 static void test_schema_refused(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = open_new(f, 0, 0);
 	make_list(s, "dev@example.org");
 	struct store_txn *t;
@@ -779,7 +734,7 @@ static int take_turns(const char *home, const char *tag, uint32_t list, int rfd,
 
 static void test_two_processes(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = open_new(f, 64 << 10, 0);
 	uint32_t list = make_list(s, "dev@example.org");
 	store_close(s);
@@ -836,7 +791,7 @@ static void test_two_processes(void **state)
  * and the store usable by the next process. */
 static void test_kill_mid_import(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = open_new(f, 64 << 10, 0);
 	uint32_t list = make_list(s, "dev@example.org");
 	store_close(s);
@@ -909,7 +864,7 @@ static int audit_cb(const struct store_audit *a, void *ctx)
 
 static void test_audit(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	uint32_t dev = make_list(s, "dev@example.org");
 	uint32_t ann = make_list(s, "ann@example.org");
@@ -955,13 +910,13 @@ static void count_cb(const char *msg, void *ctx)
 
 static void test_check_finds_damage(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	uint32_t list = make_list(s, "dev@example.org");
 	struct store_txn *t;
 	struct store_member m;
 	assert_int_equal(store_txn_begin(s, 0, &t), 0);
-	struct addr a = A("a@example.org"), b = A("b@example.org");
+	struct addr a = storefix_addr("a@example.org"), b = storefix_addr("b@example.org");
 	assert_int_equal(store_member_add(t, list, &a, NULL, &m), 1);
 	assert_int_equal(store_member_add(t, list, &b, NULL, NULL), 1);
 	assert_int_equal(store_txn_commit(t), 0);
@@ -982,7 +937,7 @@ static void test_check_finds_damage(void **state)
  * distributed without its bytes, a dedup entry naming nothing. */
 static void test_check_finds_mail_damage(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	uint32_t list = make_list(s, "dev@example.org");
 	struct store_txn *t;
@@ -1027,7 +982,7 @@ static void test_check_finds_mail_damage(void **state)
  * older ones, and every record stays. */
 static void test_msg_purge_old(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	uint32_t list = make_list(s, "dev@example.org");
 	static const enum store_msg_state states[] = {
@@ -1082,7 +1037,7 @@ static int retry_count_cb(uint32_t msg_id, size_t n, void *ctx)
  * else; store_retry_foreach_msg() counts them per message. */
 static void test_retry_del_msg(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	struct store_txn *t;
 	struct store_retry rt;
@@ -1131,7 +1086,7 @@ static int running_count_cb(const struct store_running *x, void *ctx)
 
 static void test_running(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = f->s = open_new(f, 0, 0);
 	struct store_txn *t;
 	struct store_running x;
@@ -1350,23 +1305,33 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_home_and_open, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_foreach, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_members, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_member_ids, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_member_batches, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_schema_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kill_mid_import, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_finds_mail_damage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_msg_purge_old, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retry_del_msg, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_running, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_finds_damage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_home_and_open, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_lists, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_list_foreach, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_members, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_member_ids, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_member_batches, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_map_growth, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_map_cap, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_schema_refused, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_two_processes, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_kill_mid_import, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_audit, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_check_finds_mail_damage, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_msg_purge_old, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_retry_del_msg, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_running, storefix_setup, storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_check_finds_damage, storefix_setup,
+		                                storefix_teardown),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_errors),
 	};

@@ -12,7 +12,6 @@
  *  - get, put and reset on the record.
  * LISTD_SCHEMA1_HOME names the tarball (set by meson). */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,50 +28,10 @@
 #include "storage/store.h"
 #include "storage/store_bounce.h"
 #include "storage/store_mail.h"
+#include "tests/unit/storefix.h"
 
 #define MAX_MEMBERS 32
 #define MAX_STATS 64
-
-struct fx {
-	char dir[64];
-	char home[128];
-	struct store *s;
-};
-
-static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/listd-test-bounce-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->home, sizeof(f->home), "%s/home", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	store_close(f->s);
-	nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
-}
-
-static struct addr A(const char *s) {
-	struct addr a;
-	const char *why = NULL;
-	assert_int_equal(addr_parse(slice_cstr(s), &a, &why), 0);
-	return a;
-}
 
 /* ---- what a store holds, read with LMDB itself ---------------------------- */
 
@@ -230,7 +189,7 @@ static bool is_bounce_counter(const char *name)
 	return store_bounce_counter_name(name, strlen(name));
 }
 
-static void untar_fixture(struct fx *f)
+static void untar_fixture(struct storefix *f)
 {
 	const char *tarball = getenv("LISTD_SCHEMA1_HOME");
 	char cmd[512];
@@ -244,7 +203,7 @@ static void untar_fixture(struct fx *f)
 
 static void test_upgrade_fixture(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct snapshot before, after;
 	struct store_stat st;
 	untar_fixture(f);
@@ -392,7 +351,8 @@ static uint32_t make_list_members(struct store *s)
 {
 	struct store_txn *t;
 	struct store_list l;
-	struct addr la = A("dev@example.org"), a1 = A("ann@example.org"), a2 = A("bob@example.org");
+	struct addr la = storefix_addr("dev@example.org"), a1 = storefix_addr("ann@example.org"),
+	            a2 = storefix_addr("bob@example.org");
 	struct store_member m;
 	assert_int_equal(store_txn_begin(s, 0, &t), 0);
 	assert_int_equal(store_list_create(t, &la, NULL, &l), 0);
@@ -408,7 +368,7 @@ static uint32_t make_list_members(struct store *s)
 
 static void test_upgrade_all_or_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct snapshot before, after;
 	struct store *s = NULL;
 	assert_int_equal(store_open(f->home, STORE_OPEN_CREATE, &s), 0);
@@ -433,7 +393,7 @@ static void test_upgrade_all_or_nothing(void **state)
 /* A good hand-built one: the records get the counters' values. */
 static void test_upgrade_by_hand(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = NULL;
 	struct store_txn *t;
 	struct store_bounce b;
@@ -452,7 +412,7 @@ static void test_upgrade_by_hand(void **state)
 	assert_int_equal(store_open(f->home, 0, &s), 0);
 	f->s = s;
 	assert_int_equal(store_txn_begin(s, STORE_TXN_RDONLY, &t), 0);
-	struct addr a1 = A("ann@example.org"), a2 = A("bob@example.org");
+	struct addr a1 = storefix_addr("ann@example.org"), a2 = storefix_addr("bob@example.org");
 	assert_int_equal(store_bounce_get(t, list, &a1, &b), 0);
 	assert_bounce(&b,
 	              &(struct store_bounce){ .score = 150,
@@ -493,7 +453,7 @@ static void problem_cb(const char *msg, void *ctx)
 
 static void test_get_put_reset(void **state)
 {
-	struct fx *f = *state;
+	struct storefix *f = *state;
 	struct store *s = NULL;
 	struct store_txn *t;
 	struct store_bounce b;
@@ -501,7 +461,8 @@ static void test_get_put_reset(void **state)
 	assert_int_equal(store_open(f->home, STORE_OPEN_CREATE, &s), 0);
 	f->s = s;
 	uint32_t list = make_list_members(s);
-	struct addr a1 = A("ANN@example.org"), nobody = A("nobody@example.org");
+	struct addr a1 = storefix_addr("ANN@example.org"),
+	            nobody = storefix_addr("nobody@example.org");
 	const struct store_bounce full = {
 		.score = 300,
 		.last_day = 20010,
@@ -570,10 +531,14 @@ static void test_get_put_reset(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_upgrade_fixture, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_upgrade_all_or_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_upgrade_by_hand, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_get_put_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_fixture, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_all_or_nothing, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_upgrade_by_hand, storefix_setup,
+		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_get_put_reset, storefix_setup,
+		                                storefix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
