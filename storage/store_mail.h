@@ -216,9 +216,9 @@ int store_running_get(struct store_txn *txn, uint32_t msg_id, enum store_job job
                       struct store_running *ret_running);
 /* Forgets the record. -ENOENT when there is none. */
 int store_running_del(struct store_txn *txn, uint32_t msg_id, enum store_job job);
-/* Calls cb for each record in message id order; a non-zero return of cb
- * stops the walk and is returned; a malformed record stops it with
- * -EBADMSG. cb must not write to txn (collect, then write). */
+/* Calls cb for each record in message id order, skipping any that does not
+ * decode; a non-zero return of cb stops the walk and is returned. cb must
+ * not write to txn (collect, then write). */
 int store_running_foreach(struct store_txn *txn,
                           int (*cb)(const struct store_running *x, void *ctx), void *ctx);
 

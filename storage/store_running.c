@@ -134,9 +134,10 @@ int store_running_foreach(struct store_txn *txn,
 	for (r = store_walk_first(txn, STORE_DB_RUNNING, NULL, 0, 0, &w); r == 0;
 	     r = store_walk_next(&w)) {
 		struct store_running x;
-		r = rdecode(&w.k, &w.v, &x);
-		if (r < 0)
-			break;
+		/* a record that does not decode is no job to count: skipped
+		 * (store_running_start() replaces it) */
+		if (rdecode(&w.k, &w.v, &x) < 0)
+			continue;
 		r = cb(&x, ctx);
 		if (r != 0)
 			break;

@@ -1143,6 +1143,9 @@ static void test_running(void **state)
 	unsigned char k[5] = { 0, 0, 0, 7, STORE_JOB_RETRY }, v[] = { 9, 0 };
 	assert_int_equal(store_put(t, STORE_DB_RUNNING, k, sizeof(k), v, sizeof(v), 0), 0);
 	assert_int_equal(store_running_get(t, 7, STORE_JOB_RETRY, &x), -EPROTO);
+	n = 0; /* ... and skipped by the walk */
+	assert_int_equal(store_running_foreach(t, running_count_cb, &n), 0);
+	assert_int_equal(n, 1);
 	assert_int_equal(store_txn_commit(t), 0);
 }
 
