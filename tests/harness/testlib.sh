@@ -114,6 +114,10 @@ start_daemon() {
 	fi
 	# (gone already is fine: --exit-when-idle with nothing to do)
 	exe=$(readlink "/proc/$DAEMON_PID/exe" 2>/dev/null || true)
+	# a test running beside this one may have put a fresh copy of the same
+	# program in place (bench_reachable renames over it): the running one
+	# is then "(deleted)"
+	exe=${exe% (deleted)}
 	case ${exe##*/} in
 	''|listd|listd-run) ;;
 	*) echo "start_daemon: pid $DAEMON_PID is $exe, not the daemon" >&2; return 1 ;;
