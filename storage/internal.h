@@ -12,7 +12,8 @@
  *               (a member record holds the member's bounce record,
  *               store_bounce.h)
  *   audit       u64 BE unix microseconds + u32 BE sequence → audit record
- *   messages, message_data, queue, fanout, retries, events, stats:
+ *   messages, message_data, queue, fanout, retries, events, stats,
+ *   dedup, quarantine, running:
  *               see storage/store_mail.h
  *
  * Records are encoded with codec.h (a version byte first). Index values
@@ -85,6 +86,8 @@ enum store_db {
 	STORE_DB_QUARANTINE, /* store_mail.h: jobs set aside */
 	STORE_DB_TEMPLATES,  /* store_template.h; may be absent from a read-only
 	                           store written by an older version */
+	STORE_DB_RUNNING,    /* store_mail.h: jobs under way; may be absent
+	                           the same way */
 	STORE_DB_COUNT,
 };
 
@@ -104,6 +107,7 @@ struct store {
 	size_t map_max;
 	uint32_t schema;              /* as found (or written) at open */
 	bool templates_absent;        /* read-only open of a store without them */
+	bool running_absent;          /* ... without the running database */
 	unsigned open_txns;           /* transactions of this process now open */
 	uintptr_t map_start, map_end; /* the map's bounds once known, else 0;
 	                                   reset whenever the map is resized */

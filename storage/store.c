@@ -39,6 +39,7 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
 	[STORE_DB_ARCHIVE_MSGS] = "archive_msgs",
 	[STORE_DB_QUARANTINE] = "quarantine",
 	[STORE_DB_TEMPLATES] = "templates",
+	[STORE_DB_RUNNING] = "running",
 };
 
 /* Meta keys of the counters: permanent as well. */
@@ -261,6 +262,11 @@ static int store_dbs_open(struct store *s)
 		if (rc == MDB_NOTFOUND && rdonly && i == STORE_DB_TEMPLATES) {
 			/* an older store, read only: no list has templates of its own */
 			s->templates_absent = true;
+			continue;
+		}
+		if (rc == MDB_NOTFOUND && rdonly && i == STORE_DB_RUNNING) {
+			/* ... nor jobs under way */
+			s->running_absent = true;
 			continue;
 		}
 		r = store_err(NULL, rc);

@@ -373,7 +373,7 @@ static int check_msg_refs(struct check *ck, enum store_db db, const char *what, 
 
 /* The mail side (store_mail.h): every message record decodes under its
  * own id, and one still to be distributed has its bytes; message_data,
- * queue, fanout, retries, dedup and quarantine name messages that exist; queue jobs
+ * queue, fanout, retries, dedup, quarantine and running name messages that exist; queue jobs
  * are known ones; event and rate keys have their sizes. */
 static int check_mail(struct check *ck)
 {
@@ -446,6 +446,8 @@ static int check_mail(struct check *ck)
 		r = check_msg_refs(ck, STORE_DB_DEDUP, "dedup", STORE_DIGEST_LEN, 0, true);
 	if (r == 0)
 		r = check_msg_refs(ck, STORE_DB_QUARANTINE, "quarantine", 5, 0, false);
+	if (r == 0 && !ck->txn->store->running_absent)
+		r = check_msg_refs(ck, STORE_DB_RUNNING, "running", 5, 0, false);
 	if (r < 0)
 		return r;
 

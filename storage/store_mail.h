@@ -18,6 +18,9 @@
  *                 u64 BE unix seconds (so a retried pipe delivery is stored once)
  *   quarantine    u32 BE message id + u8 job → quarantine record (a job taken
  *                 out of the queue after failing repeatedly)
+ *   running       u32 BE message id + u8 job → running record (a job the
+ *                 daemon started and has not finished; absent in stores
+ *                 written before it, and read as empty there)
  * Message ids come from the "next_message_id" counter: stable, never
  * reused; they are the "message number" carried in VERP tokens. */
 #ifndef LISTD_STORAGE_STORE_MAIL_H
@@ -147,6 +150,8 @@ int store_queue_first(struct store_txn *txn, struct store_job_entry *ret_entry);
  * -ENOENT: none. */
 int store_queue_next(struct store_txn *txn, const struct store_job_entry *after,
                      struct store_job_entry *ret_entry);
+/* 1 when exactly e (due time, kind and message) is queued, 0 when not. */
+int store_queue_has(struct store_txn *txn, const struct store_job_entry *e);
 /* Number of queued jobs. */
 int store_queue_count(struct store_txn *txn, size_t *ret_n);
 
@@ -177,6 +182,45 @@ int store_quarantine_foreach(struct store_txn *txn,
                              int (*cb)(const struct store_quarantine *q, void *ctx), void *ctx);
 /* Number of quarantined jobs. */
 int store_quarantine_count(struct store_txn *txn, size_t *ret_n);
+
+/* ---- Jobs under way ----------------------------------------------------------- */
+
+/* The daemon's durable note of the jobs it has started (listd/run/daemon.h):
+ * a job that is still marked running when the daemon starts was cut short
+ * by the death of the previous process (a crash, an abort, the OOM killer),
+ * not by a clean stop, which sets every job down. Such deaths are counted
+ * here, so that a message whose processing kills the daemon is quarantined
+ * after a few restarts instead of being taken first, for ever. One record
+ * per job kind and message; it goes when the job leaves the queue. */
+struct store_running {
+	struct store_job_entry job; /* as queued when it was started */
+	bool running;               /* started, neither finished nor set down */
+	uint32_t deaths;            /* daemon deaths during this run of the job */
+	int64_t started;            /* unix seconds of the last start */
+	uint32_t progress;          /* store_running_progress() at the last start */
+};
+
+/* How far the job has come, durably: a fan-out's checkpointed batches (a
+ * death after a checkpoint is not the same death again), 0 for other jobs. */
+int store_running_progress(struct store_txn *txn, const struct store_job_entry *job,
+                           uint32_t *ret_progress);
+
+/* Marks job running at now (unix seconds), with its progress. Its deaths
+ * are kept when the record names the same queue entry (job->due_ms), else
+ * they start at 0: a job moved or queued anew is another run. */
+int store_running_start(struct store_txn *txn, const struct store_job_entry *job, int64_t now);
+/* Writes x as it is (set down, a death counted). */
+int store_running_put(struct store_txn *txn, const struct store_running *x);
+/* -ENOENT when message msg_id has no record for that job. */
+int store_running_get(struct store_txn *txn, uint32_t msg_id, enum store_job job,
+                      struct store_running *ret_running);
+/* Forgets the record. -ENOENT when there is none. */
+int store_running_del(struct store_txn *txn, uint32_t msg_id, enum store_job job);
+/* Calls cb for each record in message id order, skipping any that does not
+ * decode; a non-zero return of cb stops the walk and is returned. cb must
+ * not write to txn (collect, then write). */
+int store_running_foreach(struct store_txn *txn,
+                          int (*cb)(const struct store_running *x, void *ctx), void *ctx);
 
 /* ---- Fan-out progress ------------------------------------------------------ */
 

@@ -30,6 +30,15 @@ int store_queue_del(struct store_txn *txn, const struct store_job_entry *e)
 	return store_del(txn, STORE_DB_QUEUE, k, sizeof(k));
 }
 
+int store_queue_has(struct store_txn *txn, const struct store_job_entry *e)
+{
+	unsigned char k[QKEY_LEN];
+	MDB_val v;
+	queue_key(e, k);
+	int r = store_get(txn, STORE_DB_QUEUE, k, sizeof(k), &v);
+	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+}
+
 /* Reads the first well-formed entry at or after from (NULL: from the
  * start), skipping an exact match of from. -ENOENT: none. */
 static int queue_scan(struct store_txn *txn, const unsigned char *from,

@@ -269,6 +269,10 @@ static int decide_txn_cb(struct store_txn *txn, void *ctx)
 			continue;
 		if (r == 0)
 			r = store_quarantine_del(txn, c->id, j);
+		if (r == 0) { /* its deaths counted by the daemon start afresh */
+			r = store_running_del(txn, c->id, j);
+			r = r == -ENOENT ? 0 : r;
+		}
 		if (r == 0 && !c->drop) {
 			struct store_job_entry e = { .due_ms = c->now_ms,
 				                     .job = j,

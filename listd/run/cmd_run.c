@@ -333,6 +333,7 @@ out:
 		close(d.lock_fd); /* last: the store is closed */
 	dmarc_lookup_destroy(d.dmarc);
 	backoff_finish(&d.backoff);
+	free(d.ended.v); /* daemon_jobs_set_down() frees it on a clean stop */
 	psl_free(d.psl);
 	config_finish(&d.cfg);
 	free(d.conf_path);

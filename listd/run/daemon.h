@@ -31,6 +31,13 @@ struct outbox_item;
 struct smtp_pool;
 struct smtp_txn;
 
+/* Jobs ended since the daemon last marked one running: their running
+ * records go in the next start's transaction (daemon_job_started()). */
+struct daemon_ended {
+	struct store_job_entry *v; /* owned */
+	size_t n, cap;
+};
+
 struct daemon {
 	uv_loop_t *loop; /* NULL: no loop (nothing is woken) */
 	const char *home;
@@ -70,6 +77,8 @@ struct daemon {
 	struct backoff backoff;   /* jobs that failed, waiting (backoff.h) */
 	struct holds_state holds; /* the held summary's walk (holds.c) */
 
+	struct daemon_ended ended; /* jobs ended since the last start */
+
 	bool stopping;       /* SIGTERM: finish the batch, then stop */
 	bool exit_when_idle; /* --exit-when-idle: stop once the queue is empty */
 	int exit_code;
@@ -101,7 +110,37 @@ void daemon_pump_after(struct daemon *d, uint64_t delay_ms);
  * the rest of the queue goes on, and is quarantined after repeated
  * failures of its own. Logs once per failure. */
 void daemon_job_failed(struct daemon *d, const struct store_job_entry *job, int err);
-/* A job succeeded, or left the queue: its failures are forgotten. */
+/* A job succeeded, or left the queue: its failures are forgotten, and its
+ * running record (below) goes with the next job's start. */
 void daemon_job_ok(struct daemon *d, const struct store_job_entry *job);
+
+/* ---- Jobs under way, across the daemon's death (store_mail.h, running) ----
+ *
+ * A message whose processing kills the process (a crash, an abort, the OOM
+ * killer) never reaches daemon_job_failed(): the supervisor starts the
+ * daemon again, it takes the same job first and dies again. So the pump
+ * marks each job running in the store before it starts it (one write
+ * transaction per start, none per recipient); the transaction of the stage
+ * that ends the job removes or moves its queue entry, which is what tells a
+ * finished job at the next start; a failure (daemon_job_failed()) and a
+ * clean stop (daemon_jobs_set_down()) set it down. */
+
+/* Jobs quarantined after this many deaths of the daemon while they ran. */
+#define DAEMON_DEATHS_QUARANTINE 3u
+
+/* Marks job running, durably, before its stage starts it, in the
+ * transaction that also forgets the records of the jobs ended since
+ * (daemon_job_ok()). 0 or -errno (the store cannot be written: the caller
+ * treats it as the job's failure). */
+int daemon_job_started(struct daemon *d, const struct store_job_entry *job);
+/* At start-up, before the pump: every job still marked running counts one
+ * death; one that reaches DAEMON_DEATHS_QUARANTINE is quarantined with its
+ * reason (logged once), the others are tried again. Records of finished
+ * jobs are forgotten. The number of deaths counted, or -errno (logged). */
+int daemon_jobs_recover(struct daemon *d);
+/* A clean stop, nothing under way any more: no job is marked running, so
+ * the next start counts no death; the records of ended jobs go. Logs a
+ * failure. Frees d->ended. */
+void daemon_jobs_set_down(struct daemon *d);
 
 #endif

@@ -19,8 +19,11 @@
 #define TROUBLE_RETRY_MS 5000 /* store trouble: look again after */
 #define OUTBOX_LOAD_MAX 64    /* outbound messages loaded at once */
 
+/* A clean end: nothing is under way (no fan-out, no outbound mail), so
+ * nothing counts as a death at the next start. */
 static void done(struct daemon *d)
 {
+	daemon_jobs_set_down(d);
 	if (d->shutdown_cb)
 		d->shutdown_cb(d);
 }
@@ -98,7 +101,11 @@ static void pump(struct daemon *d)
 			}
 			return;
 		}
-		if (pick.job == STORE_JOB_INGEST) {
+		/* marked running first (daemon.h): if this job kills the
+		 * process, the next start knows it */
+		if (pick.job != STORE_JOB_SEND && (r = daemon_job_started(d, &pick)) < 0) {
+			/* as if the job failed: the store cannot be written */
+		} else if (pick.job == STORE_JOB_INGEST) {
 			r = ingest_message(d, &pick);
 		} else if (pick.job == STORE_JOB_SEND) {
 			r = outbox_start(d, pick.msg_id, pick.due_ms);
@@ -181,7 +188,8 @@ void pump_start(struct daemon *d)
 	d->house_timer.data = d;
 	uv_unref((uv_handle_t *)&d->house_timer); /* keeps nothing running */
 	uv_timer_start(&d->house_timer, housekeep_timer_cb, HOUSEKEEP_MS, HOUSEKEEP_MS);
-	life_start(d); /* bounce lifecycle: daily decisions (life.c) */
+	daemon_jobs_recover(d); /* jobs the previous process died in (daemon.h) */
+	life_start(d);          /* bounce lifecycle: daily decisions (life.c) */
 	daemon_pump_soon(d);
 }
 

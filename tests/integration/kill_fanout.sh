@@ -43,8 +43,11 @@ killed_or_due() { ! kill -0 "$DAEMON_PID" 2>/dev/null || [ "$(delivered)" -ge "$
 killed=0
 for i in $(seq 1 "$kills"); do
 	start_daemon -- --exit-when-idle
-	# kill once it has sent something, at a random point of the run
-	target=$(( ($(delivered) + 1 + RANDOM % (members / (kills + 1)) ) ))
+	# kill at a random point of the run, once it has sent more than a
+	# batch: a run checkpoints at least once, so the kills are deaths
+	# during a fan-out that progresses, which never quarantine it (three
+	# deaths in a row without a checkpoint would: queue-crashloop)
+	target=$(( $(delivered) + batch + 1 + RANDOM % (members / (kills + 1)) ))
 	wait_until 60 killed_or_due || true
 	if kill -9 "$DAEMON_PID" 2>/dev/null; then
 		killed=$((killed + 1))

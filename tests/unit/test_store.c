@@ -1075,6 +1075,80 @@ static void test_retry_del_msg(void **state)
 	assert_int_equal(store_txn_commit(t), 0);
 }
 
+/* ---- jobs under way ----------------------------------------------------- */
+
+static int running_count_cb(const struct store_running *x, void *ctx)
+{
+	(void)x;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static void test_running(void **state)
+{
+	struct storefix *f = *state;
+	struct store *s = f->s = open_new(f, 0, 0);
+	struct store_txn *t;
+	struct store_running x;
+	struct store_job_entry j = { .due_ms = 5000, .job = STORE_JOB_FANOUT, .msg_id = 7 };
+	struct store_fanout fo;
+	uint32_t progress = 99;
+	size_t n = 0;
+
+	assert_int_equal(store_txn_begin(s, 0, &t), 0);
+	assert_int_equal(store_running_get(t, 7, STORE_JOB_FANOUT, &x), -ENOENT);
+	assert_int_equal(store_running_progress(t, &j, &progress), 0);
+	assert_int_equal(progress, 0);
+	assert_int_equal(store_running_start(t, &j, 100), 0);
+	assert_int_equal(store_running_get(t, 7, STORE_JOB_FANOUT, &x), 0);
+	assert_true(x.running);
+	assert_int_equal(x.deaths, 0);
+	assert_int_equal(x.started, 100);
+	assert_int_equal(x.job.due_ms, 5000);
+	/* a death counted, set down; the same queue entry started again keeps it */
+	x.running = false;
+	x.deaths = 2;
+	assert_int_equal(store_running_put(t, &x), 0);
+	memset(&fo, 0, sizeof(fo));
+	fo.msg_id = 7;
+	fo.batches = 4;
+	assert_int_equal(store_fanout_put(t, &fo), 0);
+	assert_int_equal(store_running_start(t, &j, 200), 0);
+	assert_int_equal(store_running_get(t, 7, STORE_JOB_FANOUT, &x), 0);
+	assert_true(x.running);
+	assert_int_equal(x.deaths, 2);
+	assert_int_equal(x.started, 200);
+	assert_int_equal(x.progress, 4);
+	/* the job moved to a later time: another run, no deaths */
+	j.due_ms = 9000;
+	assert_int_equal(store_running_start(t, &j, 300), 0);
+	assert_int_equal(store_running_get(t, 7, STORE_JOB_FANOUT, &x), 0);
+	assert_int_equal(x.deaths, 0);
+	assert_int_equal(x.job.due_ms, 9000);
+	/* an ingest has no progress of its own; other kinds are other records */
+	struct store_job_entry ji = { .due_ms = 1, .job = STORE_JOB_INGEST, .msg_id = 7 };
+	assert_int_equal(store_running_progress(t, &ji, &progress), 0);
+	assert_int_equal(progress, 0);
+	assert_int_equal(store_running_start(t, &ji, 300), 0);
+	assert_int_equal(store_running_foreach(t, running_count_cb, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_queue_has(t, &ji), 0);
+	assert_int_equal(store_queue_add(t, &ji), 0);
+	assert_int_equal(store_queue_has(t, &ji), 1);
+	assert_int_equal(store_running_del(t, 7, STORE_JOB_INGEST), 0);
+	assert_int_equal(store_running_del(t, 7, STORE_JOB_INGEST), -ENOENT);
+	x.job.job = 0;
+	assert_int_equal(store_running_put(t, &x), -EINVAL);
+	/* a record from a newer program is refused, not misread */
+	unsigned char k[5] = { 0, 0, 0, 7, STORE_JOB_RETRY }, v[] = { 9, 0 };
+	assert_int_equal(store_put(t, STORE_DB_RUNNING, k, sizeof(k), v, sizeof(v), 0), 0);
+	assert_int_equal(store_running_get(t, 7, STORE_JOB_RETRY, &x), -EPROTO);
+	n = 0; /* ... and skipped by the walk */
+	assert_int_equal(store_running_foreach(t, running_count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_txn_commit(t), 0);
+}
+
 /* ---- settings tables --------------------------------------------------- */
 
 static void test_settings(void **state)
@@ -1258,6 +1332,7 @@ int main(void)
 		                                storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_retry_del_msg, storefix_setup,
 		                                storefix_teardown),
+		cmocka_unit_test_setup_teardown(test_running, storefix_setup, storefix_teardown),
 		cmocka_unit_test_setup_teardown(test_check_finds_damage, storefix_setup,
 		                                storefix_teardown),
 		cmocka_unit_test(test_settings),
