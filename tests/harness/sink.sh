@@ -116,6 +116,13 @@ stop)
         kill -TERM "$p" 2>/dev/null || true
         for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$p" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    fi
+    # its listening socket goes with it: wait for that too, so that a sink
+    # started at once on the same port (a relay "coming back") finds it free
+    if [ -s "$dir/port" ]; then
+        port=$(cat "$dir/port")
+        for _ in $(seq 1 50); do port_in_use "$port" || break; sleep 0.1; done
     fi
     rm -f "$dir/pid"
     ;;
