@@ -62,6 +62,7 @@
 #include "listd/core/buf.h"
 #include "storage/codec.h"
 #include "storage/store.h"
+#include "storage/store_mail.h"
 
 enum store_db {
 	STORE_DB_META,
@@ -178,6 +179,20 @@ int store_walk_first(struct store_txn *txn, enum store_db db, const void *from, 
                      size_t prefix_len, struct store_walk *w);
 int store_walk_next(struct store_walk *w);
 void store_walk_finish(struct store_walk *w);
+
+/* A job kind as stored: STORE_JOB_INGEST .. STORE_JOB_MAX. */
+static inline bool store_job_valid(int job)
+{
+	return job >= STORE_JOB_INGEST && job <= STORE_JOB_MAX;
+}
+
+/* The key of a record about one job of one message (quarantine, running;
+ * store_mail.h): u32 BE message id, then the job kind. store_jobkey_read()
+ * sets ret_job's msg_id and job (due_ms untouched), or gives -EBADMSG for a
+ * key of another length or an unknown job (store_queue.c). */
+#define STORE_JOBKEY_LEN 5
+void store_jobkey(uint32_t msg_id, enum store_job job, unsigned char k[STORE_JOBKEY_LEN]);
+int store_jobkey_read(const MDB_val *k, struct store_job_entry *ret_job);
 
 /* What a pruning walk does with a record (store_prune()). */
 enum store_prune_verdict {

@@ -427,7 +427,7 @@ static int check_mail(struct check *ck)
 			problem(ck, "queue: a key of the wrong size");
 			continue;
 		}
-		if (p[8] < STORE_JOB_INGEST || p[8] > STORE_JOB_MAX)
+		if (!store_job_valid(p[8]))
 			problem(ck, "queue: an unknown job %u", p[8]);
 		r = need_msg(ck, "queue", codec_be32_read(p + 9));
 		if (r < 0)
@@ -445,9 +445,10 @@ static int check_mail(struct check *ck)
 	if (r == 0)
 		r = check_msg_refs(ck, STORE_DB_DEDUP, "dedup", STORE_DIGEST_LEN, 0, true);
 	if (r == 0)
-		r = check_msg_refs(ck, STORE_DB_QUARANTINE, "quarantine", 5, 0, false);
+		r = check_msg_refs(ck, STORE_DB_QUARANTINE, "quarantine", STORE_JOBKEY_LEN, 0,
+		                   false);
 	if (r == 0 && !ck->txn->store->running_absent)
-		r = check_msg_refs(ck, STORE_DB_RUNNING, "running", 5, 0, false);
+		r = check_msg_refs(ck, STORE_DB_RUNNING, "running", STORE_JOBKEY_LEN, 0, false);
 	if (r < 0)
 		return r;
 

@@ -7,26 +7,13 @@
 #include "storage/store_mail.h"
 
 #define STORE_QUARANTINE_VERSION 1
-#define QKEY_LEN 5
-
-static void qkey(uint32_t msg_id, enum store_job job, unsigned char k[QKEY_LEN])
-{
-	codec_be32_write(k, msg_id);
-	k[4] = (unsigned char)job;
-}
-
 static int qdecode(const MDB_val *k, const MDB_val *v, struct store_quarantine *ret_quarantine)
 {
 	struct codec_dec d;
 	struct store_quarantine q;
 	uint8_t ver;
-	if (k->mv_size != QKEY_LEN)
-		return -EBADMSG;
 	memset(&q, 0, sizeof(q));
-	const unsigned char *kp = k->mv_data;
-	q.job.msg_id = codec_be32_read(kp);
-	q.job.job = (enum store_job)kp[4];
-	if (q.job.job < STORE_JOB_INGEST || q.job.job > STORE_JOB_MAX)
+	if (store_jobkey_read(k, &q.job) < 0)
 		return -EBADMSG;
 	codec_dec_init(&d, v->mv_data, v->mv_size);
 	if (codec_get_version(&d, STORE_QUARANTINE_VERSION, &ver) < 0)
@@ -46,14 +33,13 @@ static int qdecode(const MDB_val *k, const MDB_val *v, struct store_quarantine *
 
 int store_quarantine_add(struct store_txn *txn, const struct store_quarantine *q)
 {
-	unsigned char k[QKEY_LEN];
-	if (q->job.job < STORE_JOB_INGEST || q->job.job > STORE_JOB_MAX ||
-	    !store_text_ok(q->reason, sizeof(q->reason)))
+	unsigned char k[STORE_JOBKEY_LEN];
+	if (!store_job_valid(q->job.job) || !store_text_ok(q->reason, sizeof(q->reason)))
 		return -EINVAL;
 	int r = store_queue_del(txn, &q->job);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	qkey(q->job.msg_id, q->job.job, k);
+	store_jobkey(q->job.msg_id, q->job.job, k);
 	buf_reset(&txn->val);
 	codec_put_u8(&txn->val, STORE_QUARANTINE_VERSION);
 	codec_put_u64(&txn->val, q->job.due_ms);
@@ -62,24 +48,25 @@ int store_quarantine_add(struct store_txn *txn, const struct store_quarantine *q
 	codec_put_u64(&txn->val, (uint64_t)q->since);
 	codec_put_u32(&txn->val, (uint32_t)q->err);
 	codec_put_str(&txn->val, q->reason);
-	return store_put(txn, STORE_DB_QUARANTINE, k, QKEY_LEN, txn->val.data, txn->val.len, 0);
+	return store_put(txn, STORE_DB_QUARANTINE, k, STORE_JOBKEY_LEN, txn->val.data, txn->val.len,
+	                 0);
 }
 
 int store_quarantine_get(struct store_txn *txn, uint32_t msg_id, enum store_job job,
                          struct store_quarantine *ret_quarantine)
 {
-	unsigned char kb[QKEY_LEN];
-	MDB_val k = { QKEY_LEN, kb }, v;
-	qkey(msg_id, job, kb);
-	int r = store_get(txn, STORE_DB_QUARANTINE, kb, QKEY_LEN, &v);
+	unsigned char kb[STORE_JOBKEY_LEN];
+	MDB_val k = { STORE_JOBKEY_LEN, kb }, v;
+	store_jobkey(msg_id, job, kb);
+	int r = store_get(txn, STORE_DB_QUARANTINE, kb, STORE_JOBKEY_LEN, &v);
 	return r < 0 ? r : qdecode(&k, &v, ret_quarantine);
 }
 
 int store_quarantine_del(struct store_txn *txn, uint32_t msg_id, enum store_job job)
 {
-	unsigned char k[QKEY_LEN];
-	qkey(msg_id, job, k);
-	return store_del(txn, STORE_DB_QUARANTINE, k, QKEY_LEN);
+	unsigned char k[STORE_JOBKEY_LEN];
+	store_jobkey(msg_id, job, k);
+	return store_del(txn, STORE_DB_QUARANTINE, k, STORE_JOBKEY_LEN);
 }
 
 int store_quarantine_foreach(struct store_txn *txn,

@@ -14,10 +14,26 @@ static void queue_key(const struct store_job_entry *e, unsigned char k[QKEY_LEN]
 	codec_be32_write(k + 9, e->msg_id);
 }
 
+void store_jobkey(uint32_t msg_id, enum store_job job, unsigned char k[STORE_JOBKEY_LEN])
+{
+	codec_be32_write(k, msg_id);
+	k[4] = (unsigned char)job;
+}
+
+int store_jobkey_read(const MDB_val *k, struct store_job_entry *ret_job)
+{
+	const unsigned char *p = k->mv_data;
+	if (k->mv_size != STORE_JOBKEY_LEN || !store_job_valid(p[4]))
+		return -EBADMSG;
+	ret_job->msg_id = codec_be32_read(p);
+	ret_job->job = (enum store_job)p[4];
+	return 0;
+}
+
 int store_queue_add(struct store_txn *txn, const struct store_job_entry *e)
 {
 	unsigned char k[QKEY_LEN];
-	if (e->job < STORE_JOB_INGEST || e->job > STORE_JOB_MAX)
+	if (!store_job_valid(e->job))
 		return -EINVAL;
 	queue_key(e, k);
 	return store_put(txn, STORE_DB_QUEUE, k, sizeof(k), "", 0, 0);
@@ -50,8 +66,7 @@ static int queue_scan(struct store_txn *txn, const unsigned char *from,
 	     r = store_walk_next(&w)) {
 		const unsigned char *p = w.k.mv_data;
 		bool same = from && w.k.mv_size == QKEY_LEN && memcmp(p, from, QKEY_LEN) == 0;
-		if (!same && w.k.mv_size == QKEY_LEN && p[8] >= STORE_JOB_INGEST &&
-		    p[8] <= STORE_JOB_MAX) {
+		if (!same && w.k.mv_size == QKEY_LEN && store_job_valid(p[8])) {
 			ret_entry->due_ms = codec_be64_read(p);
 			ret_entry->job = (enum store_job)p[8];
 			ret_entry->msg_id = codec_be32_read(p + 9);

@@ -7,26 +7,13 @@
 #include "storage/store_mail.h"
 
 #define STORE_RUNNING_VERSION 1
-#define RKEY_LEN 5
-
-static void rkey(uint32_t msg_id, enum store_job job, unsigned char k[RKEY_LEN])
-{
-	codec_be32_write(k, msg_id);
-	k[4] = (unsigned char)job;
-}
-
 static int rdecode(const MDB_val *k, const MDB_val *v, struct store_running *ret_running)
 {
 	struct codec_dec d;
 	struct store_running x;
 	uint8_t ver;
-	if (k->mv_size != RKEY_LEN)
-		return -EBADMSG;
 	memset(&x, 0, sizeof(x));
-	const unsigned char *kp = k->mv_data;
-	x.job.msg_id = codec_be32_read(kp);
-	x.job.job = (enum store_job)kp[4];
-	if (x.job.job < STORE_JOB_INGEST || x.job.job > STORE_JOB_MAX)
+	if (store_jobkey_read(k, &x.job) < 0)
 		return -EBADMSG;
 	codec_dec_init(&d, v->mv_data, v->mv_size);
 	if (codec_get_version(&d, STORE_RUNNING_VERSION, &ver) < 0)
@@ -45,12 +32,12 @@ static int rdecode(const MDB_val *k, const MDB_val *v, struct store_running *ret
 
 int store_running_put(struct store_txn *txn, const struct store_running *x)
 {
-	unsigned char k[RKEY_LEN];
-	if (x->job.job < STORE_JOB_INGEST || x->job.job > STORE_JOB_MAX)
+	unsigned char k[STORE_JOBKEY_LEN];
+	if (!store_job_valid(x->job.job))
 		return -EINVAL;
 	if (txn->store->running_absent)
 		return -EROFS;
-	rkey(x->job.msg_id, x->job.job, k);
+	store_jobkey(x->job.msg_id, x->job.job, k);
 	buf_reset(&txn->val);
 	codec_put_u8(&txn->val, STORE_RUNNING_VERSION);
 	codec_put_u64(&txn->val, x->job.due_ms);
@@ -58,18 +45,19 @@ int store_running_put(struct store_txn *txn, const struct store_running *x)
 	codec_put_u32(&txn->val, x->deaths);
 	codec_put_u64(&txn->val, (uint64_t)x->started);
 	codec_put_u32(&txn->val, x->progress);
-	return store_put(txn, STORE_DB_RUNNING, k, RKEY_LEN, txn->val.data, txn->val.len, 0);
+	return store_put(txn, STORE_DB_RUNNING, k, STORE_JOBKEY_LEN, txn->val.data, txn->val.len,
+	                 0);
 }
 
 int store_running_get(struct store_txn *txn, uint32_t msg_id, enum store_job job,
                       struct store_running *ret_running)
 {
-	unsigned char kb[RKEY_LEN];
-	MDB_val k = { RKEY_LEN, kb }, v;
+	unsigned char kb[STORE_JOBKEY_LEN];
+	MDB_val k = { STORE_JOBKEY_LEN, kb }, v;
 	if (txn->store->running_absent)
 		return -ENOENT;
-	rkey(msg_id, job, kb);
-	int r = store_get(txn, STORE_DB_RUNNING, kb, RKEY_LEN, &v);
+	store_jobkey(msg_id, job, kb);
+	int r = store_get(txn, STORE_DB_RUNNING, kb, STORE_JOBKEY_LEN, &v);
 	return r < 0 ? r : rdecode(&k, &v, ret_running);
 }
 
@@ -117,11 +105,11 @@ int store_running_start(struct store_txn *txn, const struct store_job_entry *job
 
 int store_running_del(struct store_txn *txn, uint32_t msg_id, enum store_job job)
 {
-	unsigned char k[RKEY_LEN];
+	unsigned char k[STORE_JOBKEY_LEN];
 	if (txn->store->running_absent)
 		return -ENOENT;
-	rkey(msg_id, job, k);
-	return store_del(txn, STORE_DB_RUNNING, k, RKEY_LEN);
+	store_jobkey(msg_id, job, k);
+	return store_del(txn, STORE_DB_RUNNING, k, STORE_JOBKEY_LEN);
 }
 
 int store_running_foreach(struct store_txn *txn,
